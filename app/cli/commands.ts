@@ -1,0 +1,18 @@
+import type { AppContext } from "../utils/context.server";
+
+export interface CliIo {
+  out: (s: string) => void;
+  err: (s: string) => void;
+}
+
+export interface CliCommand {
+  summary: string;
+  options?: Record<string, { type: "string" | "boolean"; short?: string }>;
+  run(ctx: AppContext, values: Record<string, string | boolean | undefined>, io: CliIo): Promise<void> | void;
+}
+
+/**
+ * Every CLI command, by its two-word name. Each command parses its options, calls one domain
+ * function and prints the result (stdout) or a message (stderr).
+ */
+export const commands: Record<string, CliCommand> = {};

@@ -1,0 +1,87 @@
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { closeDatabase, openDatabase } from "../../db/client";
+import { migrateDatabase } from "../../db/migrate";
+import { systemClock } from "../utils/clock";
+import type { AppContext } from "../utils/context.server";
+import { isAppError } from "../utils/errors";
+import { EnvError, parseEnv } from "../utils/env.server";
+import { setLogLevel } from "../utils/log.server";
+import { commands, type CliCommand } from "./commands";
+
+export class CliUsageError extends Error {}
+
+function usage(): string {
+  const lines = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(22)} ${c.summary}`);
+  return `Usage: npm run credits -- <command> [options]\n\nCommands:\n${lines.join("\n")}\n`;
+}
+
+/** Runs one CLI command against a context; results go to `out`, messages to `err`. */
+export async function runCli(
+  argv: string[],
+  io: { out: (s: string) => void; err: (s: string) => void },
+  makeContext: () => AppContext,
+): Promise<number> {
+  const name = [argv[0], argv[1]].filter(Boolean).join(" ");
+  const command: CliCommand | undefined = commands[name];
+  if (!command) {
+    io.err(argv.length ? `Unknown command: ${name}\n\n${usage()}` : usage());
+    return argv.length && !["help", "--help", "-h"].includes(argv[0]) ? 2 : 0;
+  }
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    values = parseArgs({ args: argv.slice(2), options: command.options ?? {}, strict: true }).values as Record<
+      string,
+      string | boolean | undefined
+    >;
+  } catch (e) {
+    io.err(`${(e as Error).message}\n`);
+    return 2;
+  }
+  const ctx = makeContext();
+  try {
+    await command.run(ctx, values, io);
+    return 0;
+  } catch (e) {
+    if (e instanceof CliUsageError) {
+      io.err(`${e.message}\n`);
+      return 2;
+    }
+    if (isAppError(e)) {
+      io.err(`error (${e.code}): ${e.message}\n`);
+      return 1;
+    }
+    io.err(`error: ${e instanceof Error ? e.message : String(e)}\n`);
+    return 1;
+  } finally {
+    closeDatabase(ctx.db);
+  }
+}
+
+async function main(): Promise<void> {
+  let env;
+  try {
+    env = parseEnv();
+  } catch (e) {
+    if (e instanceof EnvError) {
+      process.stderr.write(e.message + "\n");
+      process.exit(1);
+    }
+    throw e;
+  }
+  setLogLevel(env.LOG_LEVEL === "info" ? "warn" : env.LOG_LEVEL);
+  const code = await runCli(
+    process.argv.slice(2),
+    { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) },
+    () => {
+      migrateDatabase(env.DATABASE_PATH);
+      return { db: openDatabase(env.DATABASE_PATH), clock: systemClock, env };
+    },
+  );
+  process.exit(code);
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  void main();
+}

@@ -1,0 +1,39 @@
+import Database from "better-sqlite3";
+import { drizzle, type BetterSQLite3Database } from "drizzle-orm/better-sqlite3";
+import fs from "node:fs";
+import path from "node:path";
+import * as schema from "./schema";
+
+export type Db = BetterSQLite3Database<typeof schema> & { $client: Database.Database };
+
+/**
+ * Pragmas every connection sets. WAL lets readers run beside the one writer (and is what
+ * Litestream replicates); busy_timeout makes a second process wait for the write lock instead
+ * of failing with SQLITE_BUSY; NORMAL is durable in WAL mode up to the last checkpointed commit.
+ */
+export function applyPragmas(sqlite: Database.Database): void {
+  sqlite.pragma("journal_mode = WAL");
+  sqlite.pragma("busy_timeout = 5000");
+  sqlite.pragma("synchronous = NORMAL");
+  sqlite.pragma("foreign_keys = ON");
+}
+
+export function openSqlite(databasePath: string): Database.Database {
+  if (databasePath !== ":memory:") {
+    fs.mkdirSync(path.dirname(path.resolve(databasePath)), { recursive: true });
+  }
+  const sqlite = new Database(databasePath);
+  applyPragmas(sqlite);
+  return sqlite;
+}
+
+export function openDatabase(databasePath: string): Db {
+  const sqlite = openSqlite(databasePath);
+  return drizzle(sqlite, { schema }) as Db;
+}
+
+export function closeDatabase(db: Db): void {
+  if (db.$client.open) db.$client.close();
+}
+
+export { schema };

@@ -1,0 +1,382 @@
+import { sql } from "drizzle-orm";
+import {
+  check,
+  index,
+  integer,
+  primaryKey,
+  sqliteTable,
+  text,
+  uniqueIndex,
+} from "drizzle-orm/sqlite-core";
+
+/*
+ * Conventions
+ * - Credits and money are integers (credits, cents). Never floats.
+ * - Times are integer milliseconds since the epoch (`timestamp_ms`), read as Date.
+ * - Rows that hold money history (credit_ledger, ledger_allocations, stripe_events) are never
+ *   deleted; credit_ledger is append-only.
+ */
+
+const timestamps = {
+  createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+  updatedAt: integer("updated_at", { mode: "timestamp_ms" }).notNull(),
+};
+
+export const USER_ROLES = ["customer", "admin"] as const;
+export type UserRole = (typeof USER_ROLES)[number];
+
+export const users = sqliteTable(
+  "users",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    /** Stored lower-cased; unique case-insensitively. */
+    email: text("email").notNull(),
+    name: text("name").notNull().default(""),
+    /** Null for users created through the API (they cannot log in). */
+    passwordHash: text("password_hash"),
+    role: text("role", { enum: USER_ROLES }).notNull().default("customer"),
+    stripeCustomerId: text("stripe_customer_id"),
+    /** Cache of the sum of `remaining` over the user's active grants. */
+    creditBalance: integer("credit_balance").notNull().default(0),
+    ...timestamps,
+  },
+  (t) => [
+    uniqueIndex("users_email_unique").on(sql`lower(${t.email})`),
+    uniqueIndex("users_stripe_customer_id_unique").on(t.stripeCustomerId),
+    check("users_credit_balance_non_negative", sql`${t.creditBalance} >= 0`),
+  ],
+);
+
+export const sessions = sqliteTable(
+  "sessions",
+  {
+    /** Random, unguessable; the only thing the cookie carries. */
+    id: text("id").primaryKey(),
+    userId: integer("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    expiresAt: integer("expires_at", { mode: "timestamp_ms" }).notNull(),
+    revokedAt: integer("revoked_at", { mode: "timestamp_ms" }),
+    ipAddress: text("ip_address"),
+    userAgent: text("user_agent"),
+    createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+  },
+  (t) => [index("sessions_user_id_idx").on(t.userId)],
+);
+
+/** Failed-login counters, per account and per IP (`key` = "email:..." or "ip:..."). */
+export const loginThrottle = sqliteTable("login_throttle", {
+  key: text("key").primaryKey(),
+  failures: integer("failures").notNull().default(0),
+  windowStartedAt: integer("window_started_at", { mode: "timestamp_ms" }).notNull(),
+  lockedUntil: integer("locked_until", { mode: "timestamp_ms" }),
+});
+
+export const PLAN_INTERVALS = ["month", "year"] as const;
+export type PlanInterval = (typeof PLAN_INTERVALS)[number];
+
+export const subscriptionPlans = sqliteTable(
+  "subscription_plans",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    internalId: text("internal_id").notNull(),
+    planFamily: text("plan_family").notNull(),
+    version: integer("version").notNull().default(1),
+    publicName: text("public_name").notNull(),
+    stripeProductId: text("stripe_product_id"),
+    stripePriceId: text("stripe_price_id"),
+    /** Credits granted per billing period. */
+    credits: integer("credits").notNull(),
+    interval: text("interval", { enum: PLAN_INTERVALS }).notNull().default("month"),
+    priceCents: integer("price_cents").notNull(),
+    currency: text("currency").notNull().default("usd"),
+    creditExpiryDays: integer("credit_expiry_days").notNull().default(30),
+    isLegacy: integer("is_legacy", { mode: "boolean" }).notNull().default(false),
+    isActive: integer("is_active", { mode: "boolean" }).notNull().default(true),
+    archivedAt: integer("archived_at", { mode: "timestamp_ms" }),
+    ...timestamps,
+  },
+  (t) => [
+    uniqueIndex("subscription_plans_internal_id_unique").on(t.internalId),
+    uniqueIndex("subscription_plans_family_version_unique").on(t.planFamily, t.version),
+    uniqueIndex("subscription_plans_stripe_price_id_unique").on(t.stripePriceId),
+    check("subscription_plans_credits_positive", sql`${t.credits} > 0`),
+    check("subscription_plans_price_non_negative", sql`${t.priceCents} >= 0`),
+  ],
+);
+
+export const topupPlans = sqliteTable(
+  "topup_plans",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    internalId: text("internal_id").notNull(),
+    publicName: text("public_name").notNull(),
+    stripeProductId: text("stripe_product_id"),
+    stripePriceId: text("stripe_price_id"),
+    credits: integer("credits").notNull(),
+    priceCents: integer("price_cents").notNull(),
+    currency: text("currency").notNull().default("usd"),
+    creditExpiryDays: integer("credit_expiry_days").notNull().default(365),
+    isLegacy: integer("is_legacy", { mode: "boolean" }).notNull().default(false),
+    isActive: integer("is_active", { mode: "boolean" }).notNull().default(true),
+    archivedAt: integer("archived_at", { mode: "timestamp_ms" }),
+    ...timestamps,
+  },
+  (t) => [
+    uniqueIndex("topup_plans_internal_id_unique").on(t.internalId),
+    uniqueIndex("topup_plans_stripe_price_id_unique").on(t.stripePriceId),
+    check("topup_plans_credits_positive", sql`${t.credits} > 0`),
+    check("topup_plans_price_non_negative", sql`${t.priceCents} >= 0`),
+  ],
+);
+
+/** Stripe's subscription statuses. */
+export const SUBSCRIPTION_STATUSES = [
+  "incomplete",
+  "incomplete_expired",
+  "trialing",
+  "active",
+  "past_due",
+  "canceled",
+  "unpaid",
+  "paused",
+] as const;
+export type SubscriptionStatus = (typeof SUBSCRIPTION_STATUSES)[number];
+
+export const userSubscriptions = sqliteTable(
+  "user_subscriptions",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    userId: integer("user_id")
+      .notNull()
+      .references(() => users.id),
+    /** The plan in effect for the current period. */
+    planId: integer("plan_id").references(() => subscriptionPlans.id),
+    /** A downgrade scheduled for the next renewal, shown as pending until then. */
+    pendingPlanId: integer("pending_plan_id").references(() => subscriptionPlans.id),
+    stripeSubscriptionId: text("stripe_subscription_id").notNull(),
+    stripeCustomerId: text("stripe_customer_id"),
+    status: text("status", { enum: SUBSCRIPTION_STATUSES }).notNull(),
+    currentPeriodStart: integer("current_period_start", { mode: "timestamp_ms" }),
+    currentPeriodEnd: integer("current_period_end", { mode: "timestamp_ms" }),
+    cancelAtPeriodEnd: integer("cancel_at_period_end", { mode: "boolean" }).notNull().default(false),
+    canceledAt: integer("canceled_at", { mode: "timestamp_ms" }),
+    /** `created` of the last Stripe object applied, so older events never overwrite newer state. */
+    stripeUpdatedAt: integer("stripe_updated_at"),
+    ...timestamps,
+  },
+  (t) => [
+    uniqueIndex("user_subscriptions_stripe_subscription_id_unique").on(t.stripeSubscriptionId),
+    index("user_subscriptions_user_id_idx").on(t.userId),
+  ],
+);
+
+export const TOPUP_PURCHASE_STATUSES = ["paid", "partially_refunded", "refunded"] as const;
+
+export const topupPurchases = sqliteTable(
+  "topup_purchases",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    userId: integer("user_id")
+      .notNull()
+      .references(() => users.id),
+    planId: integer("plan_id")
+      .notNull()
+      .references(() => topupPlans.id),
+    stripeCheckoutSessionId: text("stripe_checkout_session_id").notNull(),
+    stripePaymentIntentId: text("stripe_payment_intent_id"),
+    quantity: integer("quantity").notNull().default(1),
+    credits: integer("credits").notNull(),
+    amountPaidCents: integer("amount_paid_cents").notNull(),
+    amountRefundedCents: integer("amount_refunded_cents").notNull().default(0),
+    /** Credits removed by refunds so far (never more than `credits`). */
+    creditsRefunded: integer("credits_refunded").notNull().default(0),
+    currency: text("currency").notNull(),
+    status: text("status", { enum: TOPUP_PURCHASE_STATUSES }).notNull().default("paid"),
+    ...timestamps,
+  },
+  (t) => [
+    uniqueIndex("topup_purchases_checkout_session_unique").on(t.stripeCheckoutSessionId),
+    uniqueIndex("topup_purchases_payment_intent_unique").on(t.stripePaymentIntentId),
+    index("topup_purchases_user_id_idx").on(t.userId),
+  ],
+);
+
+export const GRANT_TYPES = ["subscription", "topup", "promotional"] as const;
+export type GrantType = (typeof GRANT_TYPES)[number];
+/** `pending` is never stored: it is an active grant whose effectiveAt lies in the future. */
+export const GRANT_STATUSES = ["active", "depleted", "expired", "voided"] as const;
+export type GrantStatus = (typeof GRANT_STATUSES)[number];
+export const GRANT_SOURCES = ["subscription", "topup", "admin", "api", "migration"] as const;
+export type GrantSource = (typeof GRANT_SOURCES)[number];
+
+/** Sort key for "never expires" so it burns last; 9999-12-31T23:59:59.999Z. */
+export const NEVER_EXPIRES_MS = 253402300799999;
+
+export const creditGrants = sqliteTable(
+  "credit_grants",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    userId: integer("user_id")
+      .notNull()
+      .references(() => users.id),
+    type: text("type", { enum: GRANT_TYPES }).notNull(),
+    amount: integer("amount").notNull(),
+    remaining: integer("remaining").notNull(),
+    priority: integer("priority").notNull(),
+    effectiveAt: integer("effective_at", { mode: "timestamp_ms" }).notNull(),
+    expiresAt: integer("expires_at", { mode: "timestamp_ms" }),
+    status: text("status", { enum: GRANT_STATUSES }).notNull().default("active"),
+    reason: text("reason"),
+    source: text("source", { enum: GRANT_SOURCES }).notNull(),
+    subscriptionId: integer("subscription_id").references(() => userSubscriptions.id),
+    /** One subscription grant per Stripe invoice. */
+    stripeInvoiceId: text("stripe_invoice_id"),
+    /** One top-up grant per purchase (and so per Checkout Session). */
+    topupPurchaseId: integer("topup_purchase_id").references(() => topupPurchases.id),
+    ...timestamps,
+  },
+  (t) => [
+    // Serves the burn-down query: a user's spendable grants, near burn-down order (never-expiring
+    // grants sort first here as NULL; the query puts them last over this handful of rows).
+    index("credit_grants_burn_down_idx")
+      .on(t.userId, t.priority, t.expiresAt, t.effectiveAt, t.id)
+      .where(sql`${t.status} = 'active'`),
+    // Serves the expiry sweep: only grants that can still expire are in it.
+    index("credit_grants_expiry_idx")
+      .on(t.expiresAt)
+      .where(sql`${t.status} = 'active' and ${t.expiresAt} is not null`),
+    uniqueIndex("credit_grants_stripe_invoice_unique").on(t.stripeInvoiceId),
+    uniqueIndex("credit_grants_topup_purchase_unique").on(t.topupPurchaseId),
+    check("credit_grants_amount_positive", sql`${t.amount} > 0`),
+    check("credit_grants_remaining_range", sql`${t.remaining} >= 0 and ${t.remaining} <= ${t.amount}`),
+    check("credit_grants_priority_range", sql`${t.priority} between 0 and 100`),
+  ],
+);
+
+export const LEDGER_ENTRY_TYPES = [
+  "grant",
+  "deduction",
+  "expiration",
+  "void",
+  "refund",
+  "adjustment",
+] as const;
+export type LedgerEntryType = (typeof LEDGER_ENTRY_TYPES)[number];
+
+/** Append-only: rows are inserted, never updated or deleted. */
+export const creditLedger = sqliteTable(
+  "credit_ledger",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    userId: integer("user_id")
+      .notNull()
+      .references(() => users.id),
+    type: text("type", { enum: LEDGER_ENTRY_TYPES }).notNull(),
+    /** Signed: positive adds credits, negative removes them. */
+    amount: integer("amount").notNull(),
+    balanceAfter: integer("balance_after").notNull(),
+    reason: text("reason"),
+    /** The grant a grant/expiration/void/refund entry is about. */
+    grantId: integer("grant_id").references(() => creditGrants.id),
+    /** Caller-supplied, namespaced by the caller (e.g. "deduction:<key>"); kept for good. */
+    idempotencyKey: text("idempotency_key"),
+    /** Hash of the request that used the key, to tell a replay from a conflict. */
+    requestHash: text("request_hash"),
+    metadata: text("metadata", { mode: "json" }).$type<Record<string, unknown>>(),
+    actor: text("actor"),
+    createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+  },
+  (t) => [
+    uniqueIndex("credit_ledger_user_idempotency_unique").on(t.userId, t.idempotencyKey),
+    index("credit_ledger_user_id_idx").on(t.userId, t.id),
+    index("credit_ledger_grant_id_idx").on(t.grantId),
+  ],
+);
+
+export const ledgerAllocations = sqliteTable(
+  "ledger_allocations",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    entryId: integer("entry_id")
+      .notNull()
+      .references(() => creditLedger.id),
+    grantId: integer("grant_id")
+      .notNull()
+      .references(() => creditGrants.id),
+    amount: integer("amount").notNull(),
+  },
+  (t) => [
+    index("ledger_allocations_entry_id_idx").on(t.entryId),
+    index("ledger_allocations_grant_id_idx").on(t.grantId),
+    check("ledger_allocations_amount_positive", sql`${t.amount} > 0`),
+  ],
+);
+
+export const STRIPE_EVENT_STATUSES = ["received", "processed", "ignored", "held", "failed"] as const;
+export type StripeEventStatus = (typeof STRIPE_EVENT_STATUSES)[number];
+
+export const stripeEvents = sqliteTable(
+  "stripe_events",
+  {
+    id: text("id").primaryKey(),
+    type: text("type").notNull(),
+    status: text("status", { enum: STRIPE_EVENT_STATUSES }).notNull().default("received"),
+    error: text("error"),
+    payload: text("payload", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
+    attempts: integer("attempts").notNull().default(0),
+    stripeCreatedAt: integer("stripe_created_at", { mode: "timestamp_ms" }),
+    processedAt: integer("processed_at", { mode: "timestamp_ms" }),
+    ...timestamps,
+  },
+  (t) => [index("stripe_events_status_idx").on(t.status)],
+);
+
+export const API_KEY_SCOPES = ["admin", "usage"] as const;
+export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
+
+export const apiKeys = sqliteTable(
+  "api_keys",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    name: text("name").notNull(),
+    scope: text("scope", { enum: API_KEY_SCOPES }).notNull(),
+    /** SHA-256 of the whole key; the key itself is shown once and never stored. */
+    keyHash: text("key_hash").notNull(),
+    /** First characters of the key, to recognise it in lists. */
+    prefix: text("prefix").notNull(),
+    createdBy: text("created_by"),
+    lastUsedAt: integer("last_used_at", { mode: "timestamp_ms" }),
+    revokedAt: integer("revoked_at", { mode: "timestamp_ms" }),
+    createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+  },
+  (t) => [uniqueIndex("api_keys_key_hash_unique").on(t.keyHash)],
+);
+
+export const auditLog = sqliteTable(
+  "audit_log",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    /** "user:<id>", "api_key:<id>", "cli", "stripe", "system". */
+    actor: text("actor").notNull(),
+    action: text("action").notNull(),
+    subject: text("subject"),
+    details: text("details", { mode: "json" }).$type<Record<string, unknown>>(),
+    createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+  },
+  (t) => [index("audit_log_created_at_idx").on(t.createdAt)],
+);
+
+/** Idempotency records for the HTTP API: only 2xx answers are stored and replayed. */
+export const apiIdempotency = sqliteTable(
+  "api_idempotency",
+  {
+    scope: text("scope").notNull(),
+    key: text("key").notNull(),
+    requestHash: text("request_hash").notNull(),
+    status: integer("status").notNull(),
+    body: text("body").notNull(),
+    createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.scope, t.key] })],
+);
