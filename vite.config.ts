@@ -11,6 +11,8 @@ declare module "@remix-run/node" {
 export default defineConfig({
   plugins: [
     remix({
+      // Tests live next to the code; they are never routes.
+      ignoredRouteFiles: ["**/*.test.{ts,tsx}", "**/__tests__/**"],
       future: {
         v3_fetcherPersist: true,
         v3_relativeSplatPath: true,

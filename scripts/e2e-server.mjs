@@ -17,6 +17,12 @@ const child = spawn(process.execPath, ["build/node/server.js"], {
     APP_URL: `http://localhost:${port}`,
     DATABASE_PATH: path.join(dir, "e2e.db"),
     SESSION_SECRET: "e2e-session-secret-0123456789",
+    // Always the offline Stripe, never a key from the developer's shell; on a fixed port so specs can
+    // call its test-clock triggers (http://127.0.0.1:<E2E_STRIPE_PORT>/_offline/…).
+    STRIPE_SECRET_KEY: "",
+    STRIPE_WEBHOOK_SECRET: "",
+    STRIPE_API_BASE: "",
+    STRIPE_OFFLINE_PORT: process.env.E2E_STRIPE_PORT ?? String(Number(port) + 1),
     LOG_LEVEL: process.env.LOG_LEVEL ?? "warn",
     E2E: "1",
   },

@@ -1,4 +1,4 @@
-import { eq, sql } from "drizzle-orm";
+import { count, eq, sql, sum } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { users, type UserRole } from "../../db/schema";
 import type { Clock } from "../utils/clock";
@@ -60,4 +60,22 @@ export function createUser(
 
 export function toPublicUser(u: User): PublicUser {
   return { id: u.id, email: u.email, name: u.name, role: u.role, creditBalance: u.creditBalance };
+}
+
+/** Replaces a user's password hash (e.g. a rehash at today's cost after a successful login). */
+export function setPasswordHash(ctx: { db: Db; clock: Clock }, userId: number, passwordHash: string): void {
+  ctx.db.update(users).set({ passwordHash, updatedAt: ctx.clock.now() }).where(eq(users.id, userId)).run();
+}
+
+/** Head counts for the admin overview. */
+export function countUsersByRole(db: Db): { total: number; customers: number; admins: number } {
+  const rows = db.select({ role: users.role, n: count() }).from(users).groupBy(users.role).all();
+  const of = (role: UserRole) => rows.find((r) => r.role === role)?.n ?? 0;
+  return { total: of("customer") + of("admin"), customers: of("customer"), admins: of("admin") };
+}
+
+/** Credits held by all users, from the cached balances (expired-but-unswept grants included). */
+export function totalCreditsOutstanding(db: Db): number {
+  const [row] = db.select({ total: sum(users.creditBalance) }).from(users).all();
+  return Number(row?.total ?? 0);
 }

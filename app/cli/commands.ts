@@ -1,4 +1,7 @@
 import type { AppContext } from "../utils/context.server";
+import { apiKeyCommands } from "./api-keys";
+import { creditCommands } from "./credits";
+import { stripeEventCommands } from "./stripe-events";
 
 export interface CliIo {
   out: (s: string) => void;
@@ -15,4 +18,8 @@ export interface CliCommand {
  * Every CLI command, by its two-word name. Each command parses its options, calls one domain
  * function and prints the result (stdout) or a message (stderr).
  */
-export const commands: Record<string, CliCommand> = {};
+export const commands: Record<string, CliCommand> = {
+  ...apiKeyCommands,
+  ...creditCommands,
+  ...stripeEventCommands,
+};

@@ -2,6 +2,10 @@
  * The credit engine's public surface. Everything else (routes, billing, the CLI, tests) imports
  * from here only. Plain TypeScript over a database handle and a clock; no Remix, no Stripe.
  *
+ * `balance` in every result is the user's SPENDABLE balance now (grants in effect); ledger entries'
+ * balanceAfter is the same number right after the entry. Definitions and invariants:
+ * ./invariants.server.ts; burn-down order: BURN_DOWN_SQL in ./store.server.ts.
+ *
  * Every mutation works standalone (it opens its own IMMEDIATE transaction) and nested inside a
  * caller's transaction (better-sqlite3 turns the inner one into a savepoint), so a webhook can
  * write its event row and the credits it grants atomically.
@@ -12,7 +16,11 @@ import type { Clock } from "../utils/clock";
 
 export type CreditsCtx = { db: Db; clock: Clock };
 
-/** A grant as the API and pages show it. `pending` = active but effectiveAt in the future. */
+/**
+ * A grant as the API and pages show it. `pending` = active but effectiveAt in the future;
+ * `expired` also covers an active grant past its expiresAt that the sweep has not recorded yet
+ * (its `remaining` is then what the sweep will record as expired).
+ */
 export interface GrantView {
   id: number;
   userId: number;
@@ -103,40 +111,20 @@ export interface LedgerEntryView {
 
 export type { LedgerEntryType };
 
-const todo = (name: string): never => {
-  throw new Error(`credits: ${name} is not implemented yet`);
-};
-
-/** Adds a grant and its `grant` ledger entry. */
-export function grantCredits(ctx: CreditsCtx, input: GrantCreditsInput): GrantResult {
-  return todo(`grantCredits(${ctx && input && ""})`);
-}
-/** Spends `amount` in burn-down order; `insufficient_credits` (AppError, extra {balance, requested}) writes nothing. */
-export function deductCredits(ctx: CreditsCtx, input: DeductInput): DeductResult {
-  return todo(`deductCredits(${ctx && input && ""})`);
-}
-/** Removes exactly what is left of a grant with a `void` entry; a second void writes nothing. */
-export function voidGrant(ctx: CreditsCtx, input: VoidInput): VoidResult {
-  return todo(`voidGrant(${ctx && input && ""})`);
-}
-/** Removes up to `amount` from one grant (capped at what is left) with a `refund` entry. */
-export function refundGrantCredits(
-  ctx: CreditsCtx,
-  input: { grantId: number; amount: number; reason?: string | null; idempotencyKey?: string | null; actor?: string | null; metadata?: Record<string, unknown> | null },
-): { removed: number; balance: number; replayed: boolean } {
-  return todo(`refundGrantCredits(${ctx && input && ""})`);
-}
-export function getBalance(ctx: CreditsCtx, userId: number): BalanceView {
-  return todo(`getBalance(${ctx && userId && ""})`);
-}
-export function getGrant(ctx: CreditsCtx, grantId: number): GrantView | undefined {
-  return todo(`getGrant(${ctx && grantId && ""})`);
-}
-/** Newest first; `cursor` is opaque; `nextCursor` null on the last page. */
-export function listLedger(
-  ctx: CreditsCtx,
-  userId: number,
-  opts: { limit?: number; cursor?: string | null },
-): { entries: LedgerEntryView[]; nextCursor: string | null } {
-  return todo(`listLedger(${ctx && userId && opts && ""})`);
-}
+export {
+  grantCredits,
+  voidGrant,
+  refundGrantCredits,
+  getGrant,
+  importLegacyBalance,
+  grantDemoCredits,
+  DEFAULT_PRIORITY,
+} from "./grants.server";
+export type { RefundInput } from "./grants.server";
+export { deductCredits, adjustCredits } from "./deduct.server";
+export type { AdjustInput, AdjustResult, Allocation } from "./deduct.server";
+export { getBalance, listLedger } from "./ledger.server";
+export { expireGrants, syncBalances, startCreditJobs } from "./jobs.server";
+export type { ExpireResult, SyncResult } from "./jobs.server";
+export { checkInvariants, findInvariantViolations } from "./invariants.server";
+export { BURN_DOWN_SQL, MAX_CREDITS } from "./store.server";

@@ -2,12 +2,15 @@ import { createRequestHandler } from "@remix-run/express";
 import type { ServerBuild } from "@remix-run/node";
 import compression from "compression";
 import express from "express";
-import type { Server } from "node:http";
+import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { closeDatabase, openDatabase } from "../../db/client";
 import { migrateDatabase } from "../../db/migrate";
 import { seedDemoIfEmpty } from "../../db/seed";
+import { startCreditJobs } from "../credits/index.server";
+import { resolveClientIp } from "../auth/client-ip.server";
+import { offlineEnv } from "../billing/stripe.server";
 import { systemClock } from "../utils/clock";
 import type { AppContext } from "../utils/context.server";
 import { EnvError, parseEnv, type Env } from "../utils/env.server";
@@ -25,8 +28,20 @@ export async function startServer(env: Env): Promise<RunningServer> {
   setLogLevel(env.LOG_LEVEL);
   migrateDatabase(env.DATABASE_PATH);
   const db = openDatabase(env.DATABASE_PATH);
-  const context: AppContext = { db, clock: systemClock, env };
+  // No real Stripe key: the offline Stripe runs in-process and the app talks to it through the
+  // SDK exactly as to Stripe. Imported dynamically, so with a real key it is never loaded.
+  const offlineStripe = env.stripeOffline ? await import("../billing/offline/server") : undefined;
+  const offline = await offlineStripe?.startOfflineStripeForApp(env, systemClock);
+  const context: AppContext = { db, clock: systemClock, env: offline ? offlineEnv(env, offline) : env };
   const demo = await seedDemoIfEmpty(context);
+  // Expiry sweep and balance sync on a schedule (0 = off). Off under NODE_ENV=test: tests call
+  // the jobs directly, or start them with startCreditJobs themselves.
+  const stopCreditJobs = startCreditJobs(
+    context,
+    env.NODE_ENV === "test"
+      ? { sweepSeconds: 0, syncSeconds: 0 }
+      : { sweepSeconds: env.EXPIRY_SWEEP_INTERVAL_SECONDS, syncSeconds: env.BALANCE_SYNC_INTERVAL_SECONDS },
+  );
 
   const production = env.NODE_ENV === "production";
   const vite = production
@@ -57,7 +72,18 @@ export async function startServer(env: Env): Promise<RunningServer> {
     app.use(express.static(clientDir, { maxAge: "1h" }));
   }
   app.use(express.static("public", { maxAge: "1h" }));
+  if (offlineStripe && offline) {
+    app.use(offlineStripe.OFFLINE_PAGES_PATH, (req, res) => offline.handleHostedPage(req, res, req.baseUrl));
+  }
   app.use(refuseCrossOriginPosts(env.appUrl));
+  // Remix code reads the client IP (login throttling) from X-Forwarded-For: replace the client's
+  // chain with the one address we trust (see app/auth/client-ip.server.ts).
+  app.use((req, _res, next) => {
+    const ip = resolveClientIp(req.headers, req.ip);
+    if (ip) req.headers["x-forwarded-for"] = ip;
+    else delete req.headers["x-forwarded-for"];
+    next();
+  });
 
   const build = vite
     ? () => vite.ssrLoadModule("virtual:remix/server-build") as Promise<ServerBuild>
@@ -70,6 +96,9 @@ export async function startServer(env: Env): Promise<RunningServer> {
   server.keepAliveTimeout = 65_000;
   const address = server.address();
   const port = typeof address === "object" && address ? address.port : env.PORT;
+  if (offlineStripe && offline && typeof address === "object" && address) {
+    offline.setWebhookEndpoint(offlineStripe.loopbackWebhookUrl(address));
+  }
   log.info("server listening", { url: env.APP_URL ?? `http://localhost:${port}` });
   if (demo) {
     const url = env.APP_URL ?? `http://localhost:${port}`;
@@ -81,13 +110,25 @@ export async function startServer(env: Env): Promise<RunningServer> {
   }
 
   let closing: Promise<void> | undefined;
+  // Keep-alive must not hold a shutdown open: a socket stays open after its answer, idle until
+  // keepAliveTimeout (65 s, past the 25 s force-exit timer), and server.close() waits for it. So once
+  // closing, new answers say "Connection: close" and any answer that finishes releases its socket.
+  server.prependListener("request", (req: IncomingMessage, res: ServerResponse) => {
+    if (closing && !res.headersSent) res.setHeader("Connection", "close");
+    res.on("finish", () => {
+      if (closing) req.socket.destroySoon();
+    });
+  });
   const close = () =>
     (closing ??= (async () => {
+      stopCreditJobs();
       // Stop accepting, let in-flight requests finish, then close idle keep-alive sockets.
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeIdleConnections();
       });
+      // Undelivered events stay in the offline Stripe's state file and go out on the next start.
+      await offline?.close();
       await vite?.close();
       closeDatabase(db);
     })());

@@ -12,7 +12,14 @@ const schema = z.object({
     .regex(/^(sk|rk)_(test|live)_/, "must start with sk_test_, sk_live_, rk_test_ or rk_live_")
     .optional(),
   STRIPE_WEBHOOK_SECRET: z.string().startsWith("whsec_", "must start with whsec_").optional(),
+  /**
+   * A Stripe-compatible base URL (e.g. stripe-mock), used together with STRIPE_SECRET_KEY. Without
+   * a key the app starts the offline Stripe instead and ignores this (with a warning): stripe-mock
+   * keeps no state and sends no webhooks, so a keyless demo could not complete a payment on it.
+   */
   STRIPE_API_BASE: z.string().url("must be a URL such as http://localhost:12111").optional(),
+  /** Port of the offline Stripe (only started without STRIPE_SECRET_KEY); unset = any free port. */
+  STRIPE_OFFLINE_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
   /** Schedules for the in-process jobs, in seconds; 0 turns a job off. */
   EXPIRY_SWEEP_INTERVAL_SECONDS: z.coerce.number().int().min(0).default(60),

@@ -1,0 +1,217 @@
+/**
+ * API keys for the JSON API.
+ *
+ * A key looks like `cb_usage_<43 base64url chars>` (or `cb_admin_…`): the prefix tells a human,
+ * and secret scanners, what it is and what it may do. Only the SHA-256 of the whole key is stored,
+ * with its first characters for lists; the key itself is shown once, when it is created.
+ *
+ * Scopes: `usage` keys read balances and ledgers and create deductions; `admin` keys do
+ * everything (an admin key satisfies a `usage` requirement, never the other way round).
+ *
+ * No in-memory cache of verified keys: a lookup is one read through a unique index (a few
+ * microseconds), so a revocation — also one made by the CLI in another process — takes effect
+ * on the very next request. `last_used_at` is written at most once a minute per key, so a key
+ * under load costs one small write a minute, not one per request.
+ */
+import type Database from "better-sqlite3";
+import { createHash, randomBytes } from "node:crypto";
+import type { Db } from "../../db/client";
+import { API_KEY_SCOPES, type ApiKeyScope } from "../../db/schema";
+import type { Clock } from "../utils/clock";
+import { AppError } from "../utils/errors";
+import { log } from "../utils/log.server";
+import { recordAudit } from "./audit.server";
+
+export { API_KEY_SCOPES, type ApiKeyScope };
+
+/** What callers see of a key; never the hash. */
+export interface ApiKeyRecord {
+  id: number;
+  name: string;
+  scope: ApiKeyScope;
+  /** First characters of the key, e.g. "cb_usage_Ab3x", to recognise it in lists. */
+  prefix: string;
+  createdBy: string | null;
+  lastUsedAt: Date | null;
+  revokedAt: Date | null;
+  createdAt: Date;
+}
+
+type Ctx = { db: Db; clock: Clock };
+
+const KEY_PREFIX: Record<ApiKeyScope, string> = { admin: "cb_admin_", usage: "cb_usage_" };
+const KEY_RANDOM_BYTES = 32;
+/** Prefix plus 4 random characters: enough to tell keys apart, useless to an attacker. */
+const DISPLAY_PREFIX_LENGTH = 13;
+const KEY_PATTERN = /^cb_(admin|usage)_[A-Za-z0-9_-]{43}$/;
+export const LAST_USED_WRITE_INTERVAL_MS = 60_000;
+const MAX_NAME_LENGTH = 100;
+
+interface ApiKeyRow {
+  id: number;
+  name: string;
+  scope: ApiKeyScope;
+  prefix: string;
+  created_by: string | null;
+  last_used_at: number | null;
+  revoked_at: number | null;
+  created_at: number;
+}
+
+const COLUMNS = "id, name, scope, prefix, created_by, last_used_at, revoked_at, created_at";
+
+/** Prepared once per connection: authentication runs on every API request. */
+function prepare(sqlite: Database.Database) {
+  return {
+    byHash: sqlite.prepare<[string], ApiKeyRow>(`select ${COLUMNS} from api_keys where key_hash = ?`),
+    byId: sqlite.prepare<[number], ApiKeyRow>(`select ${COLUMNS} from api_keys where id = ?`),
+    all: sqlite.prepare<[], ApiKeyRow>(`select ${COLUMNS} from api_keys order by id`),
+    insert: sqlite.prepare<[string, ApiKeyScope, string, string, string | null, number], ApiKeyRow>(
+      `insert into api_keys (name, scope, key_hash, prefix, created_by, created_at) values (?, ?, ?, ?, ?, ?) returning ${COLUMNS}`,
+    ),
+    touch: sqlite.prepare<[number, number, number]>(
+      "update api_keys set last_used_at = ? where id = ? and (last_used_at is null or last_used_at <= ?)",
+    ),
+    revoke: sqlite.prepare<[number, number]>("update api_keys set revoked_at = ? where id = ? and revoked_at is null"),
+  };
+}
+const statementCache = new WeakMap<Database.Database, ReturnType<typeof prepare>>();
+function statements(sqlite: Database.Database): ReturnType<typeof prepare> {
+  let s = statementCache.get(sqlite);
+  if (!s) statementCache.set(sqlite, (s = prepare(sqlite)));
+  return s;
+}
+
+function toRecord(row: ApiKeyRow): ApiKeyRecord {
+  return {
+    id: row.id,
+    name: row.name,
+    scope: row.scope,
+    prefix: row.prefix,
+    createdBy: row.created_by,
+    lastUsedAt: row.last_used_at == null ? null : new Date(row.last_used_at),
+    revokedAt: row.revoked_at == null ? null : new Date(row.revoked_at),
+    createdAt: new Date(row.created_at),
+  };
+}
+
+export function hashApiKey(rawKey: string): string {
+  return createHash("sha256").update(rawKey).digest("hex");
+}
+
+/** The actor string ledger entries and the audit log record for a key. */
+export function apiKeyActor(record: Pick<ApiKeyRecord, "id">): string {
+  return `api_key:${record.id}`;
+}
+
+/**
+ * Creates a key and returns it once, in full, with its stored record. The key is not
+ * recoverable afterwards: only its hash is kept.
+ */
+export function createApiKey(
+  ctx: Ctx,
+  input: { name: string; scope: ApiKeyScope; createdBy?: string | null },
+): { key: string; record: ApiKeyRecord } {
+  const name = typeof input.name === "string" ? input.name.trim() : "";
+  if (!name) throw new AppError("invalid_request", "Give the key a name.", { field: "name" });
+  if (name.length > MAX_NAME_LENGTH) {
+    throw new AppError("invalid_request", `The name must be at most ${MAX_NAME_LENGTH} characters.`, { field: "name" });
+  }
+  if (!API_KEY_SCOPES.includes(input.scope)) {
+    throw new AppError("invalid_request", `The scope must be one of: ${API_KEY_SCOPES.join(", ")}.`, { field: "scope" });
+  }
+  const key = KEY_PREFIX[input.scope] + randomBytes(KEY_RANDOM_BYTES).toString("base64url");
+  const now = ctx.clock.now().getTime();
+  const createdBy = input.createdBy ?? null;
+  const s = statements(ctx.db.$client);
+  const row = ctx.db.$client
+    .transaction(() => {
+      const inserted = s.insert.get(name, input.scope, hashApiKey(key), key.slice(0, DISPLAY_PREFIX_LENGTH), createdBy, now)!;
+      recordAudit(ctx.db, ctx.clock, {
+        actor: createdBy ?? "system",
+        action: "api_key.create",
+        subject: apiKeyActor(inserted),
+        details: { name, scope: input.scope, prefix: inserted.prefix },
+      });
+      return inserted;
+    })
+    .immediate();
+  return { key, record: toRecord(row) };
+}
+
+/**
+ * The key's record, or null when the key is unknown, malformed or revoked. Records the use at
+ * most once a minute per key; a failure to record it never fails the request.
+ */
+export function authenticateApiKey(db: Db, clock: Clock, rawKey: string): ApiKeyRecord | null {
+  if (!KEY_PATTERN.test(rawKey)) return null;
+  const s = statements(db.$client);
+  const row = s.byHash.get(hashApiKey(rawKey));
+  if (!row || row.revoked_at != null) return null;
+  const now = clock.now().getTime();
+  if (row.last_used_at == null || now - row.last_used_at >= LAST_USED_WRITE_INTERVAL_MS) {
+    try {
+      db.$client.transaction(() => s.touch.run(now, row.id, now - LAST_USED_WRITE_INTERVAL_MS)).immediate();
+      row.last_used_at = now;
+    } catch (e) {
+      log.warn("could not record API key use", { keyId: row.id, error: String(e) });
+    }
+  }
+  return toRecord(row);
+}
+
+export function listApiKeys(db: Db): ApiKeyRecord[] {
+  return statements(db.$client).all.all().map(toRecord);
+}
+
+export function getApiKey(db: Db, id: number): ApiKeyRecord | undefined {
+  const row = statements(db.$client).byId.get(id);
+  return row ? toRecord(row) : undefined;
+}
+
+/** Revokes a key for good; revoking a revoked key changes nothing and keeps the first date. */
+export function revokeApiKey(ctx: Ctx, input: { id: number; actor?: string | null }): ApiKeyRecord {
+  const s = statements(ctx.db.$client);
+  const now = ctx.clock.now().getTime();
+  const row = ctx.db.$client
+    .transaction(() => {
+      const changed = s.revoke.run(now, input.id).changes;
+      if (changed) {
+        recordAudit(ctx.db, ctx.clock, { actor: input.actor ?? "system", action: "api_key.revoke", subject: `api_key:${input.id}` });
+      }
+      return s.byId.get(input.id);
+    })
+    .immediate();
+  if (!row) throw new AppError("not_found", `API key ${input.id} does not exist.`, { field: "id" });
+  return toRecord(row);
+}
+
+/**
+ * The API key behind `Authorization: Bearer <key>`, allowed for `scope`, or an AppError:
+ * `unauthenticated` (401) when there is none or it is unknown/revoked, `forbidden` (403) when a
+ * usage key calls an admin endpoint. Throws AppError, so wrap the loader/action in `apiRoute()`
+ * from app/utils/api.server.ts (or catch it and answer with `errorResponse(e)`).
+ */
+export function requireApiKey(
+  request: Request,
+  context: { db: Db; clock: Clock },
+  scope: ApiKeyScope,
+): ApiKeyRecord {
+  const header = request.headers.get("authorization");
+  if (!header) {
+    throw new AppError("unauthenticated", "Missing API key: send the header Authorization: Bearer <key>.");
+  }
+  const match = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(header);
+  if (!match) throw new AppError("unauthenticated", "The Authorization header must be: Bearer <key>.");
+  const record = authenticateApiKey(context.db, context.clock, match[1]);
+  if (!record) throw new AppError("unauthenticated", "The API key is invalid or has been revoked.");
+  if (scope === "admin" && record.scope !== "admin") {
+    throw new AppError("forbidden", "This endpoint needs an admin API key; this one has the usage scope.");
+  }
+  return record;
+}
+
+/** True when the request carries a Bearer credential (an API caller rather than a browser session). */
+export function hasBearerCredential(request: Request): boolean {
+  return /^Bearer\s/i.test(request.headers.get("authorization") ?? "");
+}

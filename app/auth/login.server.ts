@@ -1,0 +1,87 @@
+import { Authenticator } from "remix-auth";
+import { FormStrategy } from "remix-auth-form";
+import { z } from "zod";
+import { AppError } from "../utils/errors";
+import type { AppContext } from "../utils/context.server";
+import { recordAudit } from "./audit.server";
+import { clientIpFromRequest } from "./client-ip.server";
+import { LOGIN_FIELDS } from "./fields";
+import { parseForm } from "./forms.server";
+import { hashPassword, needsRehash, verifyPassword } from "./password.server";
+import { loginSucceeded, startLoginAttempt } from "./throttle.server";
+import { getUserByEmail, normalizeEmail, setPasswordHash, type User } from "./users.server";
+
+export const loginSchema = z.object({
+  email: z.string().trim().min(1, "Enter your email address.").max(254, "That email address is too long."),
+  password: z.string().min(1, "Enter your password.").max(1024, "That password is too long."),
+});
+
+/** One message for both "no such account" and "wrong password", so the form reveals neither. */
+export const WRONG_LOGIN_MESSAGE = "Email or password is wrong.";
+
+export function tooManyAttempts(retryAfterSeconds: number): AppError {
+  const minutes = Math.ceil(retryAfterSeconds / 60);
+  return new AppError(
+    "too_many_requests",
+    `Too many failed login attempts. Try again in ${minutes} minute${minutes === 1 ? "" : "s"}.`,
+    { extra: { retryAfterSeconds } },
+  );
+}
+
+/**
+ * Checks an email + password form: throttling first (a locked account or IP is refused before any
+ * password is checked), then the password at full cost whether or not the account exists.
+ * Throws AppError: invalid_request (with fieldErrors in `extra`), unauthenticated, too_many_requests.
+ */
+export async function verifyLogin(context: AppContext, form: FormData, request: Request): Promise<User> {
+  const parsed = parseForm(loginSchema, form, LOGIN_FIELDS);
+  if (!parsed.ok) {
+    throw new AppError("invalid_request", "Check the highlighted fields.", { extra: { fieldErrors: parsed.fieldErrors } });
+  }
+  const { db, clock } = context;
+  const email = normalizeEmail(parsed.data.email);
+  const ip = clientIpFromRequest(request);
+  const gate = startLoginAttempt(db, clock, { email, ip });
+  if (!gate.allowed) throw tooManyAttempts(gate.retryAfterSeconds);
+
+  const user = getUserByEmail(db, email);
+  const ok = await verifyPassword(parsed.data.password, user?.passwordHash);
+  if (!ok || !user) {
+    if (gate.locksOnFailure.length > 0) {
+      db.transaction(
+        () => {
+          for (const lock of gate.locksOnFailure) {
+            recordAudit(db, clock, {
+              actor: "system",
+              action: "user.login_locked",
+              subject: lock.scope === "account" && user ? `user:${user.id}` : lock.key,
+              details: { scope: lock.scope, key: lock.key, ip, lockedUntil: lock.lockedUntil.toISOString() },
+            });
+          }
+        },
+        { behavior: "immediate" },
+      );
+      const soonest = Math.min(...gate.locksOnFailure.map((l) => l.lockedUntil.getTime()));
+      throw tooManyAttempts(Math.ceil((soonest - clock.now().getTime()) / 1000));
+    }
+    throw new AppError("unauthenticated", WRONG_LOGIN_MESSAGE);
+  }
+
+  loginSucceeded(db, clock, { email, ip });
+  if (user.passwordHash && needsRehash(user.passwordHash)) {
+    setPasswordHash(context, user.id, await hashPassword(parsed.data.password));
+  }
+  return user;
+}
+
+/**
+ * remix-auth v4 only authenticates: `authenticate("form", request)` returns the user or throws what
+ * the verify function threw. Sessions are ours (session.server.ts). The strategy needs the app
+ * context, which Remix hands to each action, so an authenticator is built per request (cheap).
+ */
+export function loginAuthenticator(context: AppContext): Authenticator<User> {
+  return new Authenticator<User>().use(
+    new FormStrategy<User>(({ form, request }) => verifyLogin(context, form, request)),
+    "form",
+  );
+}

@@ -1,0 +1,139 @@
+import { eq, inArray } from "drizzle-orm";
+import type { Db } from "../../db/client";
+import { loginThrottle } from "../../db/schema";
+import type { Clock } from "../utils/clock";
+import { normalizeEmail } from "./users.server";
+
+/**
+ * Failed-login throttling, per account and per client IP. Within a 15-minute window, the 5th
+ * failure for one email (existing or not, so locks do not reveal accounts) or the 20th from one IP
+ * locks that key for 15 minutes; while locked, attempts are refused before the password is checked.
+ *
+ * An attempt is counted as a failure when it starts (in one IMMEDIATE transaction) and given back
+ * if the password turns out right. Counting first means parallel guesses cannot all slip past the
+ * check during the ~200 ms the hash takes.
+ */
+export const LOGIN_THROTTLE = {
+  windowMs: 15 * 60_000,
+  lockMs: 15 * 60_000,
+  maxAccountFailures: 5,
+  maxIpFailures: 20,
+} as const;
+
+export type ThrottleScope = "account" | "ip";
+
+interface ThrottleKey {
+  key: string;
+  scope: ThrottleScope;
+  max: number;
+}
+
+export function throttleKeys(input: { email: string; ip?: string | null }): ThrottleKey[] {
+  const keys: ThrottleKey[] = [
+    { key: `email:${normalizeEmail(input.email)}`, scope: "account", max: LOGIN_THROTTLE.maxAccountFailures },
+  ];
+  if (input.ip) keys.push({ key: `ip:${input.ip}`, scope: "ip", max: LOGIN_THROTTLE.maxIpFailures });
+  return keys;
+}
+
+export type LoginGate =
+  | {
+      allowed: true;
+      /** Keys this attempt locks if its password is wrong (it was the last allowed try). */
+      locksOnFailure: { scope: ThrottleScope; key: string; lockedUntil: Date }[];
+    }
+  | { allowed: false; scope: ThrottleScope; lockedUntil: Date; retryAfterSeconds: number };
+
+type Row = typeof loginThrottle.$inferSelect;
+
+/** A row whose window has passed, or whose lock has ended, starts over. */
+function current(row: Row | undefined, now: number): Row | undefined {
+  if (!row) return undefined;
+  if (row.lockedUntil) return row.lockedUntil.getTime() > now ? row : undefined;
+  return now - row.windowStartedAt.getTime() < LOGIN_THROTTLE.windowMs ? row : undefined;
+}
+
+/**
+ * Starts a login attempt: refuses it if the account or the IP is locked, otherwise counts it as a
+ * failure up front (see above). Call `loginSucceeded` when the password is right.
+ */
+export function startLoginAttempt(db: Db, clock: Clock, input: { email: string; ip?: string | null }): LoginGate {
+  const keys = throttleKeys(input);
+  return db.transaction(
+    (tx) => {
+      const now = clock.now().getTime();
+      const rows = new Map(
+        tx
+          .select()
+          .from(loginThrottle)
+          .where(
+            inArray(
+              loginThrottle.key,
+              keys.map((k) => k.key),
+            ),
+          )
+          .all()
+          .map((r) => [r.key, r]),
+      );
+      const locked = keys
+        .map((k) => ({ k, row: current(rows.get(k.key), now) }))
+        .filter(({ k, row }) => row && (row.lockedUntil || row.failures >= k.max))
+        .map(({ k, row }) => ({
+          scope: k.scope,
+          // failures ≥ max without a lock cannot be stored by this module; treat it as a fresh lock.
+          lockedUntil: row!.lockedUntil ?? new Date(now + LOGIN_THROTTLE.lockMs),
+        }))
+        .sort((a, b) => b.lockedUntil.getTime() - a.lockedUntil.getTime());
+      if (locked.length > 0) {
+        const { scope, lockedUntil } = locked[0];
+        return {
+          allowed: false,
+          scope,
+          lockedUntil,
+          retryAfterSeconds: Math.max(1, Math.ceil((lockedUntil.getTime() - now) / 1000)),
+        };
+      }
+      const locksOnFailure: { scope: ThrottleScope; key: string; lockedUntil: Date }[] = [];
+      for (const k of keys) {
+        const row = current(rows.get(k.key), now);
+        const failures = (row?.failures ?? 0) + 1;
+        const lockedUntil = failures >= k.max ? new Date(now + LOGIN_THROTTLE.lockMs) : null;
+        if (lockedUntil) locksOnFailure.push({ scope: k.scope, key: k.key, lockedUntil });
+        const values = {
+          failures,
+          windowStartedAt: row ? row.windowStartedAt : new Date(now),
+          lockedUntil,
+        };
+        tx.insert(loginThrottle)
+          .values({ key: k.key, ...values })
+          .onConflictDoUpdate({ target: loginThrottle.key, set: values })
+          .run();
+      }
+      return { allowed: true, locksOnFailure };
+    },
+    { behavior: "immediate" },
+  );
+}
+
+/**
+ * The password was right: the account's counter is cleared; the IP gets back the failure counted
+ * up front (and loses the lock that failure set), but keeps its earlier failures, so a client
+ * cannot reset its IP budget by logging into an account of its own between guesses.
+ */
+export function loginSucceeded(db: Db, clock: Clock, input: { email: string; ip?: string | null }): void {
+  const [account, ip] = throttleKeys(input);
+  db.transaction(
+    (tx) => {
+      tx.delete(loginThrottle).where(eq(loginThrottle.key, account.key)).run();
+      if (!ip) return;
+      const row = current(tx.select().from(loginThrottle).where(eq(loginThrottle.key, ip.key)).get(), clock.now().getTime());
+      if (!row) return;
+      const failures = Math.max(0, row.failures - 1);
+      tx.update(loginThrottle)
+        .set({ failures, lockedUntil: failures >= ip.max ? row.lockedUntil : null })
+        .where(eq(loginThrottle.key, ip.key))
+        .run();
+    },
+    { behavior: "immediate" },
+  );
+}

@@ -1,0 +1,65 @@
+import Stripe from "stripe";
+import type { Db } from "../../db/client";
+import type { Clock } from "../utils/clock";
+import { AppError } from "../utils/errors";
+import { createPortalSession, startSubscriptionCheckout, startTopupCheckout } from "./checkout.server";
+import { changeSubscriptionPlan, setCancelAtPeriodEnd } from "./subscriptions.server";
+
+/** What a customer can do on the billing page (one form per intent). */
+export type BillingAction =
+  | { intent: "topup"; planId: number; quantity: number }
+  | { intent: "subscribe"; planId: number }
+  | { intent: "change-plan"; planId: number }
+  | { intent: "cancel" }
+  | { intent: "resume" }
+  | { intent: "portal" };
+
+export type BillingActionResult = { redirectTo: string } | { message: string };
+
+/**
+ * Runs one billing-page action for a user. Stripe trouble becomes a service_unavailable AppError
+ * (nothing was written locally), so the page can ask the customer to try again.
+ */
+export async function performBillingAction(
+  ctx: { db: Db; clock: Clock; appUrl: string },
+  stripe: Stripe,
+  userId: number,
+  action: BillingAction,
+): Promise<BillingActionResult> {
+  try {
+    switch (action.intent) {
+      case "topup":
+        return { redirectTo: (await startTopupCheckout(ctx, stripe, { userId, planId: action.planId, quantity: action.quantity })).url };
+      case "subscribe":
+        return { redirectTo: (await startSubscriptionCheckout(ctx, stripe, { userId, planId: action.planId })).url };
+      case "portal":
+        return { redirectTo: (await createPortalSession(ctx, stripe, userId)).url };
+      case "change-plan": {
+        const { change, subscription } = await changeSubscriptionPlan(ctx, stripe, { userId, planId: action.planId });
+        const when = subscription.currentPeriodEnd ? ` on ${subscription.currentPeriodEnd.toISOString().slice(0, 10)}` : " at renewal";
+        return {
+          message:
+            change === "upgraded"
+              ? "Upgraded. The difference is charged now and the extra credits arrive in a moment."
+              : change === "downgrade_scheduled"
+                ? `Your plan changes at renewal${when}; until then you keep your current plan.`
+                : "The scheduled plan change was canceled; you stay on your current plan.",
+        };
+      }
+      case "cancel":
+        await setCancelAtPeriodEnd(ctx, stripe, { userId, cancel: true });
+        return { message: "Your subscription ends at the end of the current period. Your credits stay until they expire." };
+      case "resume":
+        await setCancelAtPeriodEnd(ctx, stripe, { userId, cancel: false });
+        return { message: "Your subscription continues; it renews as usual." };
+    }
+  } catch (e) {
+    if (e instanceof Stripe.errors.StripeError) {
+      if (e instanceof Stripe.errors.StripeInvalidRequestError) {
+        throw new AppError("invalid_request", `Stripe refused the request: ${e.message}`);
+      }
+      throw new AppError("service_unavailable", "Stripe could not be reached. Nothing was changed; please try again.");
+    }
+    throw e;
+  }
+}

@@ -1,0 +1,159 @@
+import { and, asc, eq, isNull } from "drizzle-orm";
+import type Stripe from "stripe";
+import type { Db } from "../../db/client";
+import { creditGrants, topupPurchases, users } from "../../db/schema";
+import { getSubscriptionPlan, getTopupPlan } from "../plans/index.server";
+import type { Clock } from "../utils/clock";
+import { AppError } from "../utils/errors";
+import { MAX_TOPUP_QUANTITY } from "./display";
+import { getSubscriptionByStripeId, hasLiveSubscription, stripeId } from "./subscription-state.server";
+
+/*
+ * Checkout and the customer portal. Everything here calls Stripe first and writes (at most one
+ * small row) afterwards; credits are granted only by the webhook (webhook.server.ts), never here.
+ */
+
+export type CheckoutCtx = { db: Db; clock: Clock; appUrl: string };
+
+export { MAX_TOPUP_QUANTITY };
+
+/**
+ * The user's Stripe customer, created once. The idempotency key makes a double click (two
+ * requests before either stored the id) return the same customer from Stripe.
+ */
+export async function ensureStripeCustomer(ctx: CheckoutCtx, stripe: Stripe, userId: number): Promise<string> {
+  const user = ctx.db.select().from(users).where(eq(users.id, userId)).get();
+  if (!user) throw new AppError("not_found", "No such user.");
+  if (user.stripeCustomerId) return user.stripeCustomerId;
+  const customer = await stripe.customers.create(
+    { email: user.email, name: user.name || undefined, metadata: { userId: String(user.id) } },
+    { idempotencyKey: `customer-for-user-${user.id}` },
+  );
+  ctx.db
+    .update(users)
+    .set({ stripeCustomerId: customer.id, updatedAt: ctx.clock.now() })
+    .where(and(eq(users.id, user.id), isNull(users.stripeCustomerId)))
+    .run();
+  const stored = ctx.db.select({ id: users.stripeCustomerId }).from(users).where(eq(users.id, user.id)).get();
+  return stored?.id ?? customer.id;
+}
+
+function successUrl(ctx: CheckoutCtx): string {
+  return `${ctx.appUrl}/billing/success?session_id={CHECKOUT_SESSION_ID}`;
+}
+
+export async function startTopupCheckout(
+  ctx: CheckoutCtx,
+  stripe: Stripe,
+  input: { userId: number; planId: number; quantity?: number },
+): Promise<{ url: string; sessionId: string }> {
+  const quantity = input.quantity ?? 1;
+  if (!Number.isInteger(quantity) || quantity < 1 || quantity > MAX_TOPUP_QUANTITY) {
+    throw new AppError("invalid_request", `Choose between 1 and ${MAX_TOPUP_QUANTITY} packs.`, { field: "quantity" });
+  }
+  const plan = getTopupPlan(ctx.db, input.planId);
+  if (!plan || !plan.isActive || plan.isLegacy || plan.archivedAt || !plan.stripePriceId) {
+    throw new AppError("invalid_request", "This top-up pack is not on sale.", { field: "planId" });
+  }
+  const customer = await ensureStripeCustomer(ctx, stripe, input.userId);
+  const userId = String(input.userId);
+  const session = await stripe.checkout.sessions.create({
+    mode: "payment",
+    customer,
+    client_reference_id: userId,
+    metadata: { userId, topupPlanId: String(plan.id) },
+    payment_intent_data: { metadata: { userId, topupPlanId: String(plan.id) } },
+    line_items: [{ price: plan.stripePriceId, quantity }],
+    success_url: successUrl(ctx),
+    cancel_url: `${ctx.appUrl}/billing?checkout=canceled`,
+  });
+  if (!session.url) throw new AppError("internal_error", "Stripe did not return a checkout URL.");
+  return { url: session.url, sessionId: session.id };
+}
+
+export async function startSubscriptionCheckout(
+  ctx: CheckoutCtx,
+  stripe: Stripe,
+  input: { userId: number; planId: number },
+): Promise<{ url: string; sessionId: string }> {
+  const plan = getSubscriptionPlan(ctx.db, input.planId);
+  if (!plan || !plan.isActive || plan.isLegacy || plan.archivedAt || !plan.stripePriceId) {
+    throw new AppError("invalid_request", "This plan is not on sale.", { field: "planId" });
+  }
+  if (hasLiveSubscription(ctx.db, input.userId)) {
+    throw new AppError("conflict", "You already have a subscription; change its plan instead.", { field: "planId" });
+  }
+  const customer = await ensureStripeCustomer(ctx, stripe, input.userId);
+  const userId = String(input.userId);
+  const session = await stripe.checkout.sessions.create({
+    mode: "subscription",
+    customer,
+    client_reference_id: userId,
+    metadata: { userId, subscriptionPlanId: String(plan.id) },
+    subscription_data: { metadata: { userId } },
+    line_items: [{ price: plan.stripePriceId, quantity: 1 }],
+    success_url: successUrl(ctx),
+    cancel_url: `${ctx.appUrl}/billing?checkout=canceled`,
+  });
+  if (!session.url) throw new AppError("internal_error", "Stripe did not return a checkout URL.");
+  return { url: session.url, sessionId: session.id };
+}
+
+export async function createPortalSession(ctx: CheckoutCtx, stripe: Stripe, userId: number): Promise<{ url: string }> {
+  const customer = await ensureStripeCustomer(ctx, stripe, userId);
+  const portal = await stripe.billingPortal.sessions.create({ customer, return_url: `${ctx.appUrl}/billing` });
+  return { url: portal.url };
+}
+
+export type CheckoutStatus =
+  | { state: "granted"; kind: "topup" | "subscription"; credits: number; planName: string }
+  | { state: "pending"; kind: "topup" | "subscription" }
+  | { state: "unpaid"; kind: "topup" | "subscription" };
+
+/**
+ * What the success page shows for a Checkout Session of this user: the credits once the webhook
+ * granted them, else "on its way". Reads the session from Stripe (no transaction involved).
+ */
+export async function getCheckoutStatus(
+  ctx: CheckoutCtx,
+  stripe: Stripe,
+  input: { userId: number; sessionId: string },
+): Promise<CheckoutStatus> {
+  if (!/^[A-Za-z0-9_]{1,255}$/.test(input.sessionId)) throw new AppError("not_found", "No such checkout.");
+  let session: Stripe.Checkout.Session;
+  try {
+    session = await stripe.checkout.sessions.retrieve(input.sessionId);
+  } catch (e) {
+    if ((e as { statusCode?: number }).statusCode === 404) throw new AppError("not_found", "No such checkout.");
+    throw e;
+  }
+  const owner = session.metadata?.userId ?? session.client_reference_id;
+  if (owner !== String(input.userId)) throw new AppError("not_found", "No such checkout.");
+  const kind = session.mode === "subscription" ? "subscription" : "topup";
+  if (session.status !== "complete" && session.payment_status !== "paid") return { state: "unpaid", kind };
+
+  if (kind === "topup") {
+    const purchase = ctx.db
+      .select()
+      .from(topupPurchases)
+      .where(eq(topupPurchases.stripeCheckoutSessionId, session.id))
+      .get();
+    if (!purchase) return { state: "pending", kind };
+    const plan = getTopupPlan(ctx.db, purchase.planId);
+    return { state: "granted", kind, credits: purchase.credits, planName: plan?.publicName ?? "Top-up" };
+  }
+
+  const subscriptionId = stripeId(session.subscription);
+  const row = subscriptionId ? getSubscriptionByStripeId(ctx.db, subscriptionId) : undefined;
+  if (!row) return { state: "pending", kind };
+  const grant = ctx.db
+    .select()
+    .from(creditGrants)
+    .where(eq(creditGrants.subscriptionId, row.id))
+    .orderBy(asc(creditGrants.id))
+    .limit(1)
+    .get();
+  if (!grant) return { state: "pending", kind };
+  const plan = row.planId ? getSubscriptionPlan(ctx.db, row.planId) : undefined;
+  return { state: "granted", kind, credits: grant.amount, planName: plan?.publicName ?? "Subscription" };
+}

@@ -1,0 +1,516 @@
+/**
+ * The offline Stripe: a local, Stripe-compatible server for the part of the Stripe REST API the
+ * app uses, so the demo and the tests run the real Stripe SDK and the real webhook route
+ * without a Stripe account. app/server/main.ts starts it in-process when STRIPE_SECRET_KEY is
+ * unset; with a real key this module is never loaded.
+ *
+ *   /v1/…                 the REST API (Bearer OFFLINE_STRIPE_SECRET_KEY, form-encoded bodies)
+ *   /checkout/:id         hosted Checkout page (Pay / Cancel)
+ *   /portal/:id           hosted customer portal (cancel at period end / resume / return)
+ *   /_offline             test-clock triggers: renew, fail the next payment, retry, refund
+ *
+ * Events are delivered, signed like Stripe's, to the webhook endpoint after the request that
+ * caused them has been answered, one at a time in order, with retries.
+ */
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import type Stripe from "stripe";
+import path from "node:path";
+import { systemClock, type Clock } from "../../utils/clock";
+import type { Env } from "../../utils/env.server";
+import { log } from "../../utils/log.server";
+import { OFFLINE_STRIPE_SECRET_KEY, OFFLINE_WEBHOOK_SECRET } from "../stripe.server";
+import { OfflineEngine, type RequestInfo } from "./engine";
+import { parseStripeForm, type FormObject } from "./form";
+import { newId } from "./objects";
+import { checkoutPage, escapeHtml, formatMoney, messagePage, portalPage, successUrl } from "./pages";
+import { invalid, Params, StripeApiError } from "./params";
+import { Store } from "./store";
+import { WebhookQueue, type DeliveryOptions, type DeliveryRecord, type WebhookTransport } from "./webhooks";
+
+export type { WebhookTransport, DeliveryOptions, DeliveryRecord };
+
+export interface OfflineStripeOptions {
+  /** 0 (default) picks a free port. */
+  port?: number;
+  host?: string;
+  /** Where events are POSTed. May be set later with setWebhookEndpoint (the app's port is known only after it listens). */
+  webhookUrl?: string;
+  /** Instead of a URL: a function that receives each webhook as a Request (tests call the route action directly). */
+  transport?: WebhookTransport;
+  webhookSecret?: string;
+  secretKey?: string;
+  /** JSON file the state is kept in, so the demo survives restarts; in memory when absent. */
+  statePath?: string;
+  /** Base URL browsers use for the hosted pages (e.g. the app's mount of handleHostedPage); defaults to `url`. */
+  publicUrl?: string;
+  /** Time for `created`, periods and prorations; tests pass their ManualClock. */
+  clock?: Clock;
+  delivery?: DeliveryOptions;
+}
+
+export interface RefundTrigger {
+  charge?: string;
+  payment_intent?: string;
+  amount?: number;
+}
+
+export interface OfflineStripe {
+  /** API base URL for the SDK (STRIPE_API_BASE). */
+  url: string;
+  publicUrl: string;
+  secretKey: string;
+  webhookSecret: string;
+  /** Every event created so far, oldest first. */
+  readonly events: Stripe.Event[];
+  /** Every delivery attempt so far. */
+  readonly deliveries: DeliveryRecord[];
+  setWebhookEndpoint(endpoint: string | { transport: WebhookTransport; url?: string }): void;
+  /** Resolves once every queued webhook has been delivered (or given up on after its retries). */
+  flush(): Promise<void>;
+  close(): Promise<void>;
+  /** Serves only the hosted pages (checkout, portal), for mounting under the app's own origin. */
+  handleHostedPage(req: http.IncomingMessage, res: http.ServerResponse, basePath?: string): void;
+  /** Test-clock triggers; each resolves after the webhooks it caused were delivered. */
+  trigger: {
+    payCheckout(sessionId: string): Promise<Stripe.Checkout.Session>;
+    renew(subscriptionId: string, opts?: { fail?: boolean }): Promise<{ subscription: Stripe.Subscription; invoice: Stripe.Invoice | null }>;
+    failNextPayment(subscriptionId: string): Promise<Stripe.Subscription>;
+    retryPayment(subscriptionId: string): Promise<{ subscription: Stripe.Subscription; invoice: Stripe.Invoice }>;
+    refund(params: RefundTrigger): Promise<Stripe.Refund>;
+  };
+}
+
+const MAX_BODY_BYTES = 1_000_000;
+
+export async function startOfflineStripe(options: OfflineStripeOptions = {}): Promise<OfflineStripe> {
+  const secretKey = options.secretKey ?? OFFLINE_STRIPE_SECRET_KEY;
+  const webhookSecret = options.webhookSecret ?? OFFLINE_WEBHOOK_SECRET;
+  const clock = options.clock ?? systemClock;
+  const store = new Store(options.statePath);
+  const queue = new WebhookQueue(store, webhookSecret, options.delivery ?? {}, (msg, fields) => log.warn(msg, fields));
+  let publicUrl = "";
+  const engine = new OfflineEngine(
+    store,
+    clock,
+    () => publicUrl,
+    (events) => queue.enqueue(events),
+    () => queue.hasEndpoint,
+  );
+
+  const server = http.createServer((req, res) => {
+    handle(req, res, { hostedOnly: false, basePath: "" }).catch((e) => fail(res, e));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 0, options.host ?? "127.0.0.1", () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const hostForUrl = address.family === "IPv6" ? `[${address.address}]` : address.address;
+  const url = `http://${hostForUrl}:${address.port}`;
+  publicUrl = (options.publicUrl ?? url).replace(/\/$/, "");
+
+  if (options.transport) queue.setEndpoint({ transport: options.transport, url: options.webhookUrl });
+  else if (options.webhookUrl) queue.setEndpoint({ url: options.webhookUrl });
+
+  async function handle(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    opts: { hostedOnly: boolean; basePath: string },
+  ): Promise<void> {
+    const method = (req.method ?? "GET").toUpperCase();
+    const parsed = new URL(req.url ?? "/", "http://offline.invalid");
+    const path = parsed.pathname.replace(/\/+$/, "") || "/";
+    const body = await readBody(req);
+    if (!opts.hostedOnly && path.startsWith("/v1/")) return api(req, res, method, path, parsed.search.slice(1), body);
+    if (path.startsWith("/checkout/") || path.startsWith("/portal/")) return page(res, method, path, opts.basePath);
+    if (!opts.hostedOnly && (path === "/_offline" || path.startsWith("/_offline/"))) {
+      return triggerRoute(req, res, method, path, parsed.search.slice(1), body);
+    }
+    sendJson(res, 404, new StripeApiError(404, "invalid_request_error", `Unrecognized request URL (${method}: ${path}).`).body());
+  }
+
+  // ------------------------------------------------------------------ REST API
+
+  function api(req: http.IncomingMessage, res: http.ServerResponse, method: string, path: string, query: string, body: string): void {
+    const requestId = newId("req", 14);
+    res.setHeader("Request-Id", requestId);
+    res.setHeader("Stripe-Version", String(req.headers["stripe-version"] ?? "2026-10-28.endive"));
+    const auth = String(req.headers.authorization ?? "");
+    const key = /^Bearer\s+(.+)$/i.exec(auth)?.[1]?.trim();
+    if (!key) {
+      return sendJson(res, 401, new StripeApiError(401, "invalid_request_error",
+        "You did not provide an API key. You need to provide your API key in the Authorization header, using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY').").body());
+    }
+    if (key !== secretKey) {
+      return sendJson(res, 401, new StripeApiError(401, "invalid_request_error", `Invalid API Key provided: ${redact(key)}`).body());
+    }
+    const form = parseStripeForm(method === "POST" ? body : query);
+    const idempotencyKey = method === "POST" ? headerString(req.headers["idempotency-key"]) : undefined;
+    const fingerprint = `${method} ${path}\n${body}`;
+    if (idempotencyKey) {
+      res.setHeader("Idempotency-Key", idempotencyKey);
+      const previous = store.state.idempotency[idempotencyKey];
+      if (previous) {
+        if (previous.fingerprint !== fingerprint) {
+          return sendJson(res, 400, new StripeApiError(400, "idempotency_error",
+            `Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than '${idempotencyKey}' if you meant to execute a different request.`).body());
+        }
+        res.setHeader("Idempotent-Replayed", "true");
+        return sendRaw(res, previous.status, previous.body);
+      }
+    }
+    const route = findRoute(method, path);
+    if (!route) {
+      return sendJson(res, 404, new StripeApiError(404, "invalid_request_error", `Unrecognized request URL (${method}: ${path}). Please see https://stripe.com/docs or we can help at https://support.stripe.com/.`).body());
+    }
+    const params = new Params(form);
+    const request: RequestInfo = { id: requestId, idempotencyKey: idempotencyKey ?? null };
+    try {
+      const result = method === "GET" ? route.run(route.match, params) : engine.run(request, () => route.run(route.match, params));
+      const text = JSON.stringify(result, null, 2);
+      if (idempotencyKey) {
+        store.prune(engine.now());
+        store.state.idempotency[idempotencyKey] = { fingerprint, status: 200, body: text, createdAt: engine.now() };
+        store.save();
+      }
+      sendRaw(res, 200, text);
+    } catch (e) {
+      fail(res, e);
+    }
+  }
+
+  type Handler = (m: string[], p: Params) => unknown;
+  const routes: Array<[string, RegExp, Handler]> = [
+    ["POST", /^\/v1\/customers$/, (_m, p) => engine.present(engine.createCustomer(p), p.expand())],
+    ["GET", /^\/v1\/customers$/, (_m, p) => engine.presentList(engine.listCustomers(p), p.expand())],
+    ["GET", /^\/v1\/customers\/([^/]+)$/, (m, p) => engine.present(store.get("customers", m[1]), p.expand())],
+    ["POST", /^\/v1\/customers\/([^/]+)$/, (m, p) => engine.present(engine.updateCustomer(m[1], p), p.expand())],
+    ["POST", /^\/v1\/products$/, (_m, p) => engine.present(engine.createProduct(p), p.expand())],
+    ["GET", /^\/v1\/products$/, (_m, p) => engine.presentList(engine.listProducts(p), p.expand())],
+    ["GET", /^\/v1\/products\/([^/]+)$/, (m, p) => engine.present(store.get("products", m[1]), p.expand())],
+    ["POST", /^\/v1\/products\/([^/]+)$/, (m, p) => engine.present(engine.updateProduct(m[1], p), p.expand())],
+    ["POST", /^\/v1\/prices$/, (_m, p) => engine.present(engine.createPrice(p), p.expand())],
+    ["GET", /^\/v1\/prices$/, (_m, p) => engine.presentList(engine.listPrices(p), p.expand())],
+    ["GET", /^\/v1\/prices\/([^/]+)$/, (m, p) => engine.present(store.get("prices", m[1]), p.expand())],
+    ["POST", /^\/v1\/prices\/([^/]+)$/, (m, p) => engine.present(engine.updatePrice(m[1], p), p.expand())],
+    ["POST", /^\/v1\/checkout\/sessions$/, (_m, p) => engine.present(engine.createCheckoutSession(p), p.expand())],
+    ["GET", /^\/v1\/checkout\/sessions$/, (_m, p) => engine.presentList(engine.listCheckoutSessions(p), p.expand())],
+    ["GET", /^\/v1\/checkout\/sessions\/([^/]+)$/, (m, p) => engine.present(store.get("checkoutSessions", m[1], "session"), p.expand())],
+    ["GET", /^\/v1\/checkout\/sessions\/([^/]+)\/line_items$/, (m, p) => engine.presentList(engine.listCheckoutLineItems(m[1], p), p.expand())],
+    ["POST", /^\/v1\/checkout\/sessions\/([^/]+)\/expire$/, (m, p) => engine.present(engine.expireCheckoutSession(m[1]), p.expand())],
+    ["GET", /^\/v1\/subscriptions$/, (_m, p) => engine.presentList(engine.listSubscriptions(p), p.expand())],
+    ["GET", /^\/v1\/subscriptions\/([^/]+)$/, (m, p) => engine.present(store.get("subscriptions", m[1]), p.expand())],
+    ["POST", /^\/v1\/subscriptions\/([^/]+)$/, (m, p) => engine.present(engine.updateSubscription(m[1], p), p.expand())],
+    ["DELETE", /^\/v1\/subscriptions\/([^/]+)$/, (m, p) => engine.present(engine.cancelSubscription(m[1], p), p.expand())],
+    ["GET", /^\/v1\/invoices$/, (_m, p) => engine.presentList(engine.listInvoices(p), p.expand())],
+    ["GET", /^\/v1\/invoices\/([^/]+)$/, (m, p) => engine.present(store.get("invoices", m[1], "invoice"), p.expand())],
+    ["GET", /^\/v1\/payment_intents\/([^/]+)$/, (m, p) => engine.present(store.get("paymentIntents", m[1], "intent"), p.expand())],
+    ["GET", /^\/v1\/charges$/, (_m, p) => engine.presentList(engine.listCharges(p), p.expand())],
+    ["GET", /^\/v1\/charges\/([^/]+)$/, (m, p) => engine.present(store.get("charges", m[1], "charge"), p.expand())],
+    ["POST", /^\/v1\/refunds$/, (_m, p) => engine.present(engine.createRefund(p), p.expand())],
+    ["GET", /^\/v1\/refunds$/, (_m, p) => engine.presentList(engine.listRefunds(p), p.expand())],
+    ["GET", /^\/v1\/refunds\/([^/]+)$/, (m, p) => engine.present(store.get("refunds", m[1], "refund"), p.expand())],
+    ["POST", /^\/v1\/billing_portal\/sessions$/, (_m, p) => engine.present(engine.createPortalSession(p), p.expand())],
+    ["GET", /^\/v1\/events$/, (_m, p) => engine.presentList(engine.listEvents(p), p.expand())],
+    ["GET", /^\/v1\/events\/([^/]+)$/, (m, p) => engine.present(store.get("events", m[1]), p.expand())],
+  ];
+
+  function findRoute(method: string, path: string): { match: string[]; run: Handler } | undefined {
+    for (const [m, pattern, run] of routes) {
+      if (m !== method) continue;
+      const match = pattern.exec(path);
+      if (match) return { match: match.map((x) => (x === undefined ? x : decodeURIComponent(x))), run };
+    }
+    return undefined;
+  }
+
+  // ------------------------------------------------------------------ hosted pages
+
+  function page(res: http.ServerResponse, method: string, path: string, basePath: string): void {
+    try {
+      let m: RegExpExecArray | null;
+      if ((m = /^\/checkout\/([^/]+)$/.exec(path)) && method === "GET") {
+        const session = store.get("checkoutSessions", decodeURIComponent(m[1]), "session");
+        return sendHtml(res, 200, checkoutPage({ session, lineItems: lineItems(session.id), basePath }));
+      }
+      if ((m = /^\/checkout\/([^/]+)\/(pay|cancel)$/.exec(path)) && method === "POST") {
+        const id = decodeURIComponent(m[1]);
+        if (m[2] === "cancel") {
+          const session = store.get("checkoutSessions", id, "session");
+          return redirect(res, session.cancel_url ?? `${basePath}/checkout/${encodeURIComponent(id)}`);
+        }
+        const session = engine.run(null, () => engine.payCheckoutSession(id));
+        return redirect(res, session.success_url ? successUrl(session) : `${basePath}/checkout/${encodeURIComponent(id)}`);
+      }
+      if ((m = /^\/portal\/([^/]+)$/.exec(path)) && method === "GET") {
+        const session = store.get("portalSessions", decodeURIComponent(m[1]), "session");
+        const customer = store.get("customers", session.customer);
+        const subscriptions = Object.values(store.state.subscriptions)
+          .filter((s) => s.customer === customer.id)
+          .reverse()
+          .map((s) => engine.renderSubscription(s));
+        const productName = (price: Stripe.Price) => store.state.products[price.product as string]?.name ?? String(price.product);
+        return sendHtml(res, 200, portalPage({ session, customer, subscriptions, productName, basePath }));
+      }
+      if ((m = /^\/portal\/([^/]+)\/subscriptions\/([^/]+)\/(cancel|resume)$/.exec(path)) && method === "POST") {
+        const sessionId = decodeURIComponent(m[1]);
+        engine.run(null, () => engine.portalSetCancelAtPeriodEnd(sessionId, decodeURIComponent(m![2]), m![3] === "cancel"));
+        return redirect(res, `${basePath}/portal/${encodeURIComponent(sessionId)}`);
+      }
+      sendHtml(res, 404, messagePage("Not found", "There is no such page."));
+    } catch (e) {
+      if (e instanceof StripeApiError) return sendHtml(res, e.status, messagePage("Offline Stripe", e.message));
+      throw e;
+    }
+  }
+
+  function lineItems(sessionId: string): Stripe.LineItem[] {
+    const list = engine.listCheckoutLineItems(sessionId, new Params({ limit: "100" })) as Stripe.ApiList<Stripe.LineItem>;
+    return list.data;
+  }
+
+  // ------------------------------------------------------------------ triggers
+
+  const trigger: OfflineStripe["trigger"] = {
+    async payCheckout(sessionId) {
+      const s = engine.run(null, () => engine.payCheckoutSession(sessionId));
+      await queue.flush();
+      return s;
+    },
+    async renew(subscriptionId, opts = {}) {
+      const r = engine.run(null, () => engine.renew(subscriptionId, opts));
+      await queue.flush();
+      return r;
+    },
+    async failNextPayment(subscriptionId) {
+      return engine.run(null, () => engine.failNextPayment(subscriptionId));
+    },
+    async retryPayment(subscriptionId) {
+      const r = engine.run(null, () => engine.retryPayment(subscriptionId));
+      await queue.flush();
+      return r;
+    },
+    async refund(params) {
+      const form: FormObject = {};
+      if (params.charge) form.charge = params.charge;
+      if (params.payment_intent) form.payment_intent = params.payment_intent;
+      if (params.amount !== undefined) form.amount = String(params.amount);
+      const r = engine.run(null, () => engine.createRefund(new Params(form)));
+      await queue.flush();
+      return r;
+    },
+  };
+
+  async function triggerRoute(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    method: string,
+    path: string,
+    query: string,
+    body: string,
+  ): Promise<void> {
+    if (method === "GET" && path === "/_offline") return sendHtml(res, 200, dashboard());
+    if (method !== "POST") return sendJson(res, 405, { error: { type: "invalid_request_error", message: "Use POST." } });
+    const form = { ...parseStripeForm(query), ...parseTriggerBody(req, body) };
+    const p = new Params(form);
+    const returnUrl = p.string("return_url");
+    const answer = (status: number, result: unknown) =>
+      returnUrl && status < 400 ? redirect(res, returnUrl) : sendJson(res, status, result);
+    try {
+      let m: RegExpExecArray | null;
+      let result: unknown;
+      if ((m = /^\/_offline\/subscriptions\/([^/]+)\/(renew|fail_next_payment|retry_payment)$/.exec(path))) {
+        const id = decodeURIComponent(m[1]);
+        if (m[2] === "renew") result = await trigger.renew(id, { fail: p.boolean("fail") ?? undefined });
+        else if (m[2] === "fail_next_payment") result = await trigger.failNextPayment(id);
+        else result = await trigger.retryPayment(id);
+      } else if (path === "/_offline/refunds") {
+        result = await trigger.refund({
+          charge: p.string("charge"),
+          payment_intent: p.string("payment_intent"),
+          amount: p.integer("amount"),
+        });
+      } else if ((m = /^\/_offline\/checkout\/sessions\/([^/]+)\/pay$/.exec(path))) {
+        result = await trigger.payCheckout(decodeURIComponent(m[1]));
+      } else if (path === "/_offline/flush") {
+        await queue.flush();
+        result = { flushed: true, pending: store.state.pendingDeliveries.length };
+      } else {
+        throw new StripeApiError(404, "invalid_request_error", `Unrecognized request URL (${method}: ${path}).`);
+      }
+      answer(200, result);
+    } catch (e) {
+      if (e instanceof StripeApiError) return answer(e.status, e.body());
+      throw e;
+    }
+  }
+
+  /** A page for a person running the demo locally: every subscription and charge, with the triggers as buttons. */
+  function dashboard(): string {
+    const back = `<input type="hidden" name="return_url" value="/_offline">`;
+    const subs = Object.values(store.state.subscriptions)
+      .reverse()
+      .map((s) => {
+        const item = s.items.data[0];
+        const end = item ? new Date(item.current_period_end * 1000).toISOString().slice(0, 10) : "";
+        const button = (action: string, label: string, extra = "") =>
+          `<form method="post" action="/_offline/subscriptions/${escapeHtml(s.id)}/${action}">${back}${extra}<button class="secondary">${label}</button></form>`;
+        return `<section><strong>${escapeHtml(s.id)}</strong> · ${escapeHtml(s.status)}${s.cancel_at_period_end ? " (cancels at period end)" : ""} · period ends ${escapeHtml(end)}
+<div class="actions">${s.status === "canceled" ? "" : button("renew", "Renew now") + button("renew", "Renew with a declined card", '<input type="hidden" name="fail" value="true">') + (s.status === "past_due" ? button("retry_payment", "Retry payment") : "")}</div></section>`;
+      })
+      .join("");
+    const charges = Object.values(store.state.charges)
+      .filter((c) => c.status === "succeeded")
+      .reverse()
+      .map(
+        (c) => `<section><strong>${escapeHtml(c.id)}</strong> · ${escapeHtml(formatMoney(c.amount, c.currency))} · refunded ${escapeHtml(formatMoney(c.amount_refunded, c.currency))}
+${c.refunded ? "" : `<form class="actions" method="post" action="/_offline/refunds">${back}<input type="hidden" name="charge" value="${escapeHtml(c.id)}"><input name="amount" inputmode="numeric" placeholder="amount in cents (empty = all)"><button class="secondary">Refund</button></form>`}</section>`,
+      )
+      .join("");
+    return messagePage("Offline Stripe", "Test-clock triggers for the demo.").replace(
+      "</main>",
+      `<h2>Subscriptions</h2>${subs || "<p>None yet.</p>"}<h2>Charges</h2>${charges || "<p>None yet.</p>"}</main>`,
+    );
+  }
+
+  function fail(res: http.ServerResponse, e: unknown): void {
+    if (e instanceof StripeApiError) return sendJson(res, e.status, e.body());
+    log.error("offline stripe: request failed", { error: e instanceof Error ? e.stack : String(e) });
+    if (!res.headersSent) sendJson(res, 500, new StripeApiError(500, "api_error", "An unknown error occurred in the offline Stripe.").body());
+    else res.end();
+  }
+
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    publicUrl,
+    secretKey,
+    webhookSecret,
+    get events() {
+      return Object.values(store.state.events);
+    },
+    get deliveries() {
+      return queue.deliveries;
+    },
+    setWebhookEndpoint(endpoint) {
+      queue.setEndpoint(typeof endpoint === "string" ? { url: endpoint } : endpoint);
+    },
+    flush: () => queue.flush(),
+    close: () =>
+      (closing ??= new Promise<void>((resolve) => {
+        queue.close();
+        store.save();
+        server.close(() => resolve());
+        server.closeAllConnections();
+      })),
+    handleHostedPage(req, res, basePath = "") {
+      handle(req, res, { hostedOnly: true, basePath }).catch((e) => fail(res, e));
+    },
+    trigger,
+  };
+}
+
+/** Where the app mounts the hosted pages, so browsers reach them on the app's own origin. */
+export const OFFLINE_PAGES_PATH = "/_offline-stripe";
+
+/**
+ * The offline Stripe as the app server runs it: on 127.0.0.1 (STRIPE_OFFLINE_PORT, default a
+ * free port), state next to the database so the demo survives restarts, hosted pages under the
+ * app's URL. The webhook endpoint is set once the app listens (setWebhookEndpoint).
+ */
+export async function startOfflineStripeForApp(env: Env, clock: Clock): Promise<OfflineStripe> {
+  if (env.STRIPE_API_BASE) {
+    log.warn("STRIPE_API_BASE is ignored without STRIPE_SECRET_KEY; using the offline Stripe", { STRIPE_API_BASE: env.STRIPE_API_BASE });
+  }
+  const offline = await startOfflineStripe({
+    host: "127.0.0.1",
+    port: env.STRIPE_OFFLINE_PORT ?? 0,
+    webhookSecret: OFFLINE_WEBHOOK_SECRET,
+    statePath:
+      env.DATABASE_PATH === ":memory:"
+        ? undefined
+        : path.join(path.dirname(path.resolve(env.DATABASE_PATH)), "offline-stripe.json"),
+    publicUrl: `${env.appUrl}${OFFLINE_PAGES_PATH}`,
+    clock,
+  });
+  log.info("offline stripe started", { api: offline.url, pages: offline.publicUrl, triggers: `${offline.url}/_offline` });
+  return offline;
+}
+
+/** The app's webhook route as seen from this process, whatever address the app listens on. */
+export function loopbackWebhookUrl(address: AddressInfo): string {
+  const host =
+    address.address === "0.0.0.0" || address.address === "::"
+      ? "127.0.0.1"
+      : address.family === "IPv6"
+        ? `[${address.address}]`
+        : address.address;
+  return `http://${host}:${address.port}/api/webhooks/stripe`;
+}
+
+function parseTriggerBody(req: http.IncomingMessage, body: string): FormObject {
+  if (!body) return {};
+  if (String(req.headers["content-type"] ?? "").includes("application/json")) {
+    let json: unknown;
+    try {
+      json = JSON.parse(body);
+    } catch {
+      throw invalid("Invalid JSON body.");
+    }
+    const out: FormObject = {};
+    for (const [k, v] of Object.entries((json ?? {}) as Record<string, unknown>)) {
+      if (v !== null && v !== undefined) out[k] = String(v);
+    }
+    return out;
+  }
+  return parseStripeForm(body);
+}
+
+function readBody(req: http.IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on("data", (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) {
+        reject(invalid("Request body too large."));
+        req.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    req.on("error", reject);
+  });
+}
+
+function headerString(v: string | string[] | undefined): string | undefined {
+  return Array.isArray(v) ? v[0] : v || undefined;
+}
+
+function redact(key: string): string {
+  return key.length > 8 ? `${key.slice(0, 8)}${"*".repeat(Math.max(4, key.length - 12))}${key.slice(-4)}` : "****";
+}
+
+function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
+  sendRaw(res, status, JSON.stringify(body, null, 2));
+}
+
+function sendRaw(res: http.ServerResponse, status: number, text: string): void {
+  res.writeHead(status, { "Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-cache, no-store" });
+  res.end(text);
+}
+
+function sendHtml(res: http.ServerResponse, status: number, html: string): void {
+  res.writeHead(status, { "Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store" });
+  res.end(html);
+}
+
+function redirect(res: http.ServerResponse, location: string): void {
+  res.writeHead(303, { Location: location, "Cache-Control": "no-store" });
+  res.end();
+}

@@ -1,0 +1,503 @@
+/**
+ * Plans ↔ Stripe prices.
+ *
+ * - Plans into Stripe: creating a plan without a `stripePriceId` first creates a Stripe product
+ *   and price carrying the plan in their metadata, then inserts the plan. The Stripe calls use
+ *   idempotency keys derived from the plan's internalId and content, so a retried request (after
+ *   a crash, a timeout, a lost answer) reuses the same product and price instead of making new
+ *   ones.
+ * - Stripe prices into plans: resolvePlanFromStripePrice() finds the plan of a price a webhook
+ *   mentions, or creates it from the price's metadata — never guessing credits.
+ *
+ * Network calls always happen before the database transaction, never inside it.
+ */
+import { createHash } from "node:crypto";
+import type Stripe from "stripe";
+import type { Db } from "../../db/client";
+import type { PlanInterval } from "../../db/schema";
+import { recordAudit } from "../auth/audit.server";
+import {
+  DEFAULT_CREDIT_EXPIRY_DAYS,
+  MAX_CREDIT_EXPIRY_DAYS,
+  MAX_PLAN_CREDITS,
+  assertPlanIsNew,
+  draftPlan,
+  findPlanByInternalId,
+  findPlanByStripePriceId,
+  findSubscriptionPlanByFamilyVersion,
+  getPlan,
+  insertPlan,
+  lastPlanId,
+  nextPlanVersion,
+  planJson,
+  planNotFound,
+  planSubject,
+  planUpdateFromPatch,
+  removePlan,
+  uniqueViolationField,
+  updatePlan,
+  type CreatePlanInput,
+  type KindedPlan,
+  type NewPlan,
+  type PlanDraft,
+  type PlanKind,
+  type PlanPatch,
+} from "../plans/index.server";
+import type { Clock } from "../utils/clock";
+import { AppError } from "../utils/errors";
+import { log } from "../utils/log.server";
+
+export type PlanSyncCtx = { db: Db; clock: Clock };
+export type PlanAdminCtx = PlanSyncCtx & { stripe: Stripe };
+
+/** Marks Stripe products and prices this app created (and so may deactivate). */
+export const MANAGED_BY = "credit-billing";
+
+// ---------------------------------------------------------------------------------------------
+// Stripe price → plan
+
+export type ResolvedPlan = KindedPlan | { kind: "held"; reason: string };
+
+/** What a price's metadata says about the plan it sells, or why it says too little. */
+export type PlanFromPrice =
+  | {
+      ok: true;
+      kind: "subscription";
+      values: Omit<Extract<NewPlan, { kind: "subscription" }>["values"], "version"> & { version: number | null };
+    }
+  | { ok: true; kind: "topup"; values: Extract<NewPlan, { kind: "topup" }>["values"] }
+  | { ok: false; reason: string };
+
+const POSITIVE_INTEGER = /^[1-9][0-9]*$/;
+
+function positiveIntegerMetadata(
+  price: Stripe.Price,
+  key: string,
+  max: number,
+): { value: number | undefined } | { error: string } {
+  const raw = price.metadata?.[key];
+  if (raw === undefined || raw === null || raw.trim() === "") return { value: undefined };
+  const text = raw.trim();
+  const n = Number(text);
+  if (!POSITIVE_INTEGER.test(text) || !Number.isSafeInteger(n) || n > max) {
+    return { error: `its metadata ${key}="${raw}" is not a whole number between 1 and ${max.toLocaleString("en-US")}` };
+  }
+  return { value: n };
+}
+
+function productOf(price: Stripe.Price): { id: string; name: string | null } {
+  const p = price.product;
+  if (typeof p === "string") return { id: p, name: null };
+  return { id: p.id, name: "name" in p && typeof p.name === "string" ? p.name : null };
+}
+
+function metadataText(price: Stripe.Price, key: string): string | undefined {
+  const v = price.metadata?.[key]?.trim();
+  return v ? v : undefined;
+}
+
+/**
+ * Reads a plan from a Stripe price (pure: no database, no network).
+ *
+ * Required: metadata `credits`, a positive whole number — without it the price is not sold as
+ * credits by this app and the event is held. Optional metadata and their defaults:
+ * - `internalId` → `stripe-<price id>`
+ * - `planFamily` → the product id (subscriptions)
+ * - `version` → the family's next version (subscriptions; filled in by the caller)
+ * - `publicName` → the price's nickname, else the product's name, else the family / internalId
+ * - `creditExpiryDays` → 30 for subscriptions, 365 for top-ups
+ * Recurring prices make subscription plans, one-time prices top-up packs. Prices that this app
+ * cannot bill as a plan (no fixed unit_amount, metered, intervals other than 1 month / 1 year)
+ * are held too.
+ */
+export function planFromStripePrice(price: Stripe.Price): PlanFromPrice {
+  const held = (why: string): PlanFromPrice => ({ ok: false, reason: `Stripe price ${price.id}: ${why}.` });
+  const credits = positiveIntegerMetadata(price, "credits", MAX_PLAN_CREDITS);
+  if ("error" in credits) return held(`${credits.error}; fix the price's credits metadata or create a plan for this price, then replay the event`);
+  if (credits.value === undefined) {
+    return held(
+      "it has no credits metadata, so the app does not know how many credits it buys; create a plan for this price in the admin (or add credits metadata), then replay the event",
+    );
+  }
+  const expiry = positiveIntegerMetadata(price, "creditExpiryDays", MAX_CREDIT_EXPIRY_DAYS);
+  if ("error" in expiry) return held(expiry.error);
+  if (price.unit_amount === null || price.unit_amount === undefined) {
+    return held("it has no fixed unit_amount (tiered or customer-chosen prices cannot be plans)");
+  }
+  const internalId = metadataText(price, "internalId") ?? `stripe-${price.id}`;
+  const product = productOf(price);
+  const common = {
+    internalId,
+    stripeProductId: product.id,
+    stripePriceId: price.id,
+    credits: credits.value,
+    priceCents: price.unit_amount,
+    currency: price.currency.toLowerCase(),
+    isLegacy: false,
+    isActive: true,
+  };
+  const recurring = price.recurring;
+  if (!recurring) {
+    return {
+      ok: true,
+      kind: "topup",
+      values: {
+        ...common,
+        publicName: metadataText(price, "publicName") ?? price.nickname ?? product.name ?? internalId,
+        creditExpiryDays: expiry.value ?? DEFAULT_CREDIT_EXPIRY_DAYS.topup,
+      },
+    };
+  }
+  if (recurring.usage_type === "metered") return held("metered prices cannot be credit plans");
+  if ((recurring.interval !== "month" && recurring.interval !== "year") || (recurring.interval_count ?? 1) !== 1) {
+    return held(`it bills every ${recurring.interval_count} ${recurring.interval}(s); plans bill monthly or yearly`);
+  }
+  const version = positiveIntegerMetadata(price, "version", 1_000_000);
+  if ("error" in version) return held(version.error);
+  const planFamily = metadataText(price, "planFamily") ?? product.id;
+  return {
+    ok: true,
+    kind: "subscription",
+    values: {
+      ...common,
+      planFamily,
+      version: version.value ?? null,
+      interval: recurring.interval as PlanInterval,
+      publicName: metadataText(price, "publicName") ?? price.nickname ?? product.name ?? planFamily,
+      creditExpiryDays: expiry.value ?? DEFAULT_CREDIT_EXPIRY_DAYS.subscription,
+    },
+  };
+}
+
+/**
+ * The plan a Stripe price sells. PURE-DB: no network — retrieve the price (with
+ * `expand: ["product"]`) before the transaction you call this in.
+ *
+ * - A known stripePriceId → that plan, even when legacy, inactive or archived (existing
+ *   subscribers keep renewing on it).
+ * - An unknown price with valid metadata → the plan is inserted and returned (audited as
+ *   actor "stripe").
+ * - Missing or invalid credits metadata, or metadata clashing with another plan → held, with
+ *   a reason for the admin; nothing is written.
+ *
+ * Safe inside the caller's IMMEDIATE transaction (it nests as a savepoint) and concurrently:
+ * the insert re-reads by price id inside its own write lock, and a unique conflict re-reads.
+ */
+export function resolvePlanFromStripePrice(ctx: PlanSyncCtx, price: Stripe.Price): ResolvedPlan {
+  const known = findPlanByStripePriceId(ctx.db, price.id);
+  if (known) return known;
+  const parsed = planFromStripePrice(price);
+  if (!parsed.ok) return { kind: "held", reason: parsed.reason };
+
+  return ctx.db.transaction(
+    (): ResolvedPlan => {
+      const raced = findPlanByStripePriceId(ctx.db, price.id);
+      if (raced) return raced;
+      const clash = (what: string, other: KindedPlan) => ({
+        kind: "held" as const,
+        reason:
+          `Stripe price ${price.id}: its ${what} already belongs to ${other.kind === "subscription" ? "subscription" : "top-up"} plan #${other.plan.id}` +
+          `${other.plan.stripePriceId ? ` (price ${other.plan.stripePriceId})` : ""}; fix the price's metadata or create a plan for this price, then replay the event.`,
+      });
+      const byInternalId = findPlanByInternalId(ctx.db, parsed.kind, parsed.values.internalId);
+      if (byInternalId) return clash(`internalId "${parsed.values.internalId}"`, byInternalId);
+
+      let plan: NewPlan;
+      if (parsed.kind === "subscription") {
+        const v = parsed.values;
+        const version = v.version ?? nextPlanVersion(ctx.db, v.planFamily);
+        const sameVersion = findSubscriptionPlanByFamilyVersion(ctx.db, v.planFamily, version);
+        if (sameVersion) return clash(`version ${version} of plan family "${v.planFamily}"`, { kind: "subscription", plan: sameVersion });
+        plan = { kind: "subscription", values: { ...v, version } };
+      } else {
+        plan = { kind: "topup", values: parsed.values };
+      }
+
+      try {
+        return ctx.db.transaction(
+          () => {
+            const inserted = insertPlan(ctx, plan);
+            recordAudit(ctx.db, ctx.clock, {
+              actor: "stripe",
+              action: "plan.created_from_stripe",
+              subject: planSubject(inserted.kind, inserted.plan.id),
+              details: { plan: planJson(inserted) },
+            });
+            return inserted;
+          },
+          { behavior: "immediate" },
+        );
+      } catch (e) {
+        // Another writer got there first: its plan is the answer if it is for this price.
+        const field = e instanceof AppError && e.code === "conflict" ? e.field : uniqueViolationField(e);
+        if (!field) throw e;
+        const winner = findPlanByStripePriceId(ctx.db, price.id);
+        if (winner) return winner;
+        return {
+          kind: "held",
+          reason: `Stripe price ${price.id}: its metadata clashes with an existing plan (${field}); fix the price's metadata or create a plan for this price, then replay the event.`,
+        };
+      }
+    },
+    { behavior: "immediate" },
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Plan → Stripe price (the admin API, the admin pages and the demo seed share these)
+
+/** The metadata a plan's Stripe product and price carry; resolvePlanFromStripePrice reads it back. */
+export function planMetadata(plan: NewPlan): Record<string, string> {
+  const v = plan.values;
+  return {
+    credits: String(v.credits),
+    ...(plan.kind === "subscription"
+      ? { planFamily: plan.values.planFamily, version: String(plan.values.version) }
+      : {}),
+    internalId: v.internalId,
+    publicName: v.publicName,
+    creditExpiryDays: String(v.creditExpiryDays),
+    planKind: plan.kind,
+    managedBy: MANAGED_BY,
+  };
+}
+
+/**
+ * `plan-<kind>-<internalId>-<last plan id>-<what>-<content hash>`. A retry of a create that
+ * failed before its insert (crash, timeout, lost answer) sends the same key and gets the same
+ * product and price back. The content hash lets a corrected request (say, another price) make
+ * new objects instead of hitting Stripe's error for a reused key with other parameters; the last
+ * plan id lets a plan that was deleted (its price deactivated) be created again with a fresh,
+ * active price instead of the replayed old one.
+ */
+function idempotencyKey(plan: NewPlan, seq: number, what: "product" | "price", params: unknown): string {
+  const hash = createHash("sha256").update(JSON.stringify(params)).digest("hex").slice(0, 16);
+  return `plan-${plan.kind}-${plan.values.internalId}-${seq}-${what}-${hash}`;
+}
+
+/** Stripe failures as AppErrors: a bad request is the caller's (400), the rest is Stripe's (503). */
+export function stripeFailure(e: unknown, field?: string): AppError {
+  if (e instanceof AppError) return e;
+  const err = e as { type?: string; message?: string; code?: string; statusCode?: number };
+  if (err?.type === "StripeInvalidRequestError" || err?.type === "StripeCardError") {
+    return new AppError("invalid_request", `Stripe refused the request: ${err.message ?? "invalid request"}`, {
+      field,
+    });
+  }
+  log.error("stripe call failed", { error: String(err?.message ?? e), type: err?.type });
+  return new AppError("service_unavailable", "Stripe could not be reached; try again in a moment.");
+}
+
+/** Creates the Stripe product and price for a plan that has none. */
+async function createStripePrice(
+  stripe: Stripe,
+  plan: NewPlan,
+  seq: number,
+): Promise<{ productId: string; priceId: string }> {
+  const metadata = planMetadata(plan);
+  const productParams: Stripe.ProductCreateParams = { name: plan.values.publicName, metadata };
+  const product = await stripe.products.create(productParams, {
+    idempotencyKey: idempotencyKey(plan, seq, "product", productParams),
+  });
+  const priceParams: Stripe.PriceCreateParams = {
+    product: product.id,
+    unit_amount: plan.values.priceCents,
+    currency: plan.values.currency,
+    nickname: plan.values.internalId,
+    metadata,
+    ...(plan.kind === "subscription" ? { recurring: { interval: plan.values.interval } } : {}),
+  };
+  const price = await stripe.prices.create(priceParams, { idempotencyKey: idempotencyKey(plan, seq, "price", priceParams) });
+  return { productId: product.id, priceId: price.id };
+}
+
+/**
+ * Fills a draft's price fields from an existing Stripe price, refusing one that does not fit:
+ * wrong kind, unfixed amount, or amount/currency/interval different from what was asked.
+ */
+async function completeFromStripePrice(stripe: Stripe, draft: PlanDraft, priceId: string): Promise<NewPlan> {
+  let price: Stripe.Price;
+  try {
+    price = await stripe.prices.retrieve(priceId, { expand: ["product"] });
+  } catch (e) {
+    if ((e as { code?: string }).code === "resource_missing") {
+      throw new AppError("invalid_request", `Stripe has no price ${priceId}.`, { field: "stripePriceId" });
+    }
+    throw stripeFailure(e, "stripePriceId");
+  }
+  const bad = (message: string, field = "stripePriceId") => new AppError("invalid_request", message, { field });
+  if (price.unit_amount === null) throw bad(`Stripe price ${priceId} has no fixed amount.`);
+  const currency = price.currency.toLowerCase();
+  const v = draft.values;
+  if (v.priceCents !== undefined && v.priceCents !== price.unit_amount) {
+    throw bad(`priceCents ${v.priceCents} differs from the Stripe price's amount ${price.unit_amount}.`, "priceCents");
+  }
+  if (v.currency !== undefined && v.currency !== currency) {
+    throw bad(`currency ${v.currency} differs from the Stripe price's currency ${currency}.`, "currency");
+  }
+  const productId = productOf(price).id;
+  if (draft.kind === "topup") {
+    if (price.recurring) throw bad(`Stripe price ${priceId} is recurring; a top-up plan needs a one-time price.`);
+    return {
+      kind: "topup",
+      values: { ...draft.values, priceCents: price.unit_amount, currency, stripeProductId: productId, stripePriceId: priceId },
+    };
+  }
+  const r = price.recurring;
+  if (!r) throw bad(`Stripe price ${priceId} is one-time; a subscription plan needs a recurring price.`);
+  if ((r.interval !== "month" && r.interval !== "year") || (r.interval_count ?? 1) !== 1 || r.usage_type === "metered") {
+    throw bad(`Stripe price ${priceId} must bill a fixed amount every month or every year.`);
+  }
+  if (draft.values.interval !== undefined && draft.values.interval !== r.interval) {
+    throw bad(`interval ${draft.values.interval} differs from the Stripe price's interval ${r.interval}.`, "interval");
+  }
+  return {
+    kind: "subscription",
+    values: {
+      ...draft.values,
+      priceCents: price.unit_amount,
+      currency,
+      interval: r.interval as PlanInterval,
+      stripeProductId: productId,
+      stripePriceId: priceId,
+    },
+  };
+}
+
+/**
+ * Creates a plan: checks it would be new, settles its Stripe price (creating product + price
+ * when no stripePriceId is given, else checking the given price fits), then inserts it and its
+ * audit row in one IMMEDIATE transaction.
+ */
+export async function createPlan(ctx: PlanAdminCtx, create: CreatePlanInput, actor: string): Promise<KindedPlan> {
+  const draft = draftPlan(ctx.db, create);
+  assertPlanIsNew(ctx.db, { kind: draft.kind, values: draft.values });
+
+  let plan: NewPlan;
+  if (draft.values.stripePriceId) {
+    plan = await completeFromStripePrice(ctx.stripe, draft, draft.values.stripePriceId);
+  } else {
+    const v = draft.values;
+    const priceCents = v.priceCents!; // the create schemas require it when there is no stripePriceId
+    const currency = v.currency ?? "usd";
+    plan =
+      draft.kind === "subscription"
+        ? {
+            kind: "subscription",
+            values: { ...draft.values, priceCents, currency, interval: draft.values.interval ?? "month", stripeProductId: null },
+          }
+        : { kind: "topup", values: { ...draft.values, priceCents, currency, stripeProductId: null } };
+    let ids: { productId: string; priceId: string };
+    try {
+      ids = await createStripePrice(ctx.stripe, plan, lastPlanId(ctx.db, plan.kind));
+    } catch (e) {
+      throw stripeFailure(e);
+    }
+    plan.values.stripeProductId = ids.productId;
+    plan.values.stripePriceId = ids.priceId;
+  }
+
+  return ctx.db.transaction(
+    () => {
+      const inserted = insertPlan(ctx, plan);
+      recordAudit(ctx.db, ctx.clock, {
+        actor,
+        action: "plan.created",
+        subject: planSubject(inserted.kind, inserted.plan.id),
+        details: { plan: planJson(inserted) },
+      });
+      return inserted;
+    },
+    { behavior: "immediate" },
+  );
+}
+
+/**
+ * Sets a Stripe price's `active` flag when this app created it (metadata managedBy); prices made
+ * elsewhere (the Dashboard) are the admin's to manage. Inactive prices cannot be bought anew,
+ * but subscriptions already on them keep renewing.
+ */
+async function setManagedPriceActive(stripe: Stripe, priceId: string, active: boolean): Promise<void> {
+  let price: Stripe.Price;
+  try {
+    price = await stripe.prices.retrieve(priceId);
+  } catch (e) {
+    if ((e as { code?: string }).code === "resource_missing") return;
+    throw stripeFailure(e);
+  }
+  if (price.metadata?.managedBy !== MANAGED_BY || price.active === active) return;
+  try {
+    await stripe.prices.update(priceId, { active });
+  } catch (e) {
+    throw stripeFailure(e);
+  }
+}
+
+/**
+ * Edits a plan's editable fields (publicName, isLegacy, isActive, creditExpiryDays). Fixed
+ * fields (credits, price, currency, interval of a plan with a Stripe price; identity fields)
+ * → invalid_request. Restoring an archived plan (isActive true) reactivates its Stripe price.
+ */
+export async function editPlan(
+  ctx: PlanAdminCtx,
+  kind: PlanKind,
+  id: number,
+  patch: PlanPatch,
+  actor: string,
+): Promise<KindedPlan> {
+  const current = getPlan(ctx.db, kind, id);
+  if (!current) throw planNotFound(kind, id);
+  const update = planUpdateFromPatch(current, patch); // refuses fixed fields before any network call
+  if (update.archivedAt === null && current.plan.stripePriceId) {
+    await setManagedPriceActive(ctx.stripe, current.plan.stripePriceId, true);
+  }
+  return ctx.db.transaction(
+    () => {
+      const { before, after, changed } = updatePlan(ctx, kind, id, patch);
+      if (changed.length) {
+        const pick = (p: KindedPlan) =>
+          Object.fromEntries(changed.map((k) => [k, (planJson(p) as unknown as Record<string, unknown>)[k] ?? null]));
+        recordAudit(ctx.db, ctx.clock, {
+          actor,
+          action: "plan.updated",
+          subject: planSubject(kind, id),
+          details: { changed, before: pick(before), after: pick(after) },
+        });
+      }
+      return after;
+    },
+    { behavior: "immediate" },
+  );
+}
+
+export type DeletePlanResult = { deleted: true } | { archived: true; plan: KindedPlan };
+
+/**
+ * Deletes a plan nothing refers to, or archives one that subscriptions or purchases refer to.
+ * Either way its Stripe price, when this app created it, is deactivated first, so nobody can
+ * buy it anew (and a webhook for it can't recreate a deleted plan from the metadata); existing
+ * subscriptions keep renewing on it.
+ */
+export async function deleteOrArchivePlan(
+  ctx: PlanAdminCtx,
+  kind: PlanKind,
+  id: number,
+  actor: string,
+): Promise<DeletePlanResult> {
+  const current = getPlan(ctx.db, kind, id);
+  if (!current) throw planNotFound(kind, id);
+  if (current.plan.stripePriceId) await setManagedPriceActive(ctx.stripe, current.plan.stripePriceId, false);
+  return ctx.db.transaction(
+    (): DeletePlanResult => {
+      const result = removePlan(ctx, kind, id);
+      recordAudit(ctx.db, ctx.clock, {
+        actor,
+        action: "deleted" in result ? "plan.deleted" : "plan.archived",
+        subject: planSubject(kind, id),
+        details: { plan: planJson(result.plan) },
+      });
+      return "deleted" in result ? { deleted: true } : { archived: true, plan: result.plan };
+    },
+    { behavior: "immediate" },
+  );
+}

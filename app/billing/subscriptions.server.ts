@@ -1,0 +1,214 @@
+import { desc, eq } from "drizzle-orm";
+import type Stripe from "stripe";
+import type { Db } from "../../db/client";
+import { topupPurchases } from "../../db/schema";
+import { getBalance, type BalanceView } from "../credits/index.server";
+import {
+  getSubscriptionPlan,
+  getTopupPlan,
+  listOfferedPlans,
+  type SubscriptionPlan,
+  type TopupPlan,
+} from "../plans/index.server";
+import type { Clock } from "../utils/clock";
+import { AppError } from "../utils/errors";
+import { getCurrentSubscription, LIVE_STATUSES, syncSubscriptionRow, type UserSubscription } from "./subscription-state.server";
+
+/*
+ * Managing a subscription from the billing page. Each action calls Stripe first and then copies
+ * the subscription Stripe returned into user_subscriptions in one short transaction; the webhook
+ * events that follow apply the same state again (harmlessly) and grant the credits.
+ *
+ * - Upgrade (more credits): takes effect now. Stripe prorates the money
+ *   (proration_behavior "always_invoice") and the paid `subscription_update` invoice grants the
+ *   extra credits for the rest of the period (event-handlers.server.ts).
+ * - Downgrade (fewer or equal credits): takes effect at renewal. The Stripe price is switched now
+ *   with proration_behavior "none", so nothing is billed or refunded; the renewal invoice bills
+ *   and grants the new plan. Until then it shows as pending (pendingPlanId).
+ * - Choosing the current plan while a downgrade is pending cancels the downgrade.
+ * - Cancel = cancel at period end; resume undoes that.
+ * Plans can only change within the same billing interval (month ↔ month, year ↔ year).
+ */
+
+export type SubscriptionsCtx = { db: Db; clock: Clock };
+
+/** Statuses in which the plan can be changed or the subscription canceled. */
+const MANAGEABLE: readonly string[] = ["active", "trialing", "past_due"];
+
+function manageableSubscription(db: Db, userId: number): { row: UserSubscription; plan: SubscriptionPlan } {
+  const row = getCurrentSubscription(db, userId);
+  if (!row || !MANAGEABLE.includes(row.status)) {
+    throw new AppError("conflict", "You have no active subscription.");
+  }
+  const plan = row.planId ? getSubscriptionPlan(db, row.planId) : undefined;
+  if (!plan) throw new AppError("conflict", "Your subscription's plan is not known yet; try again in a moment.");
+  return { row, plan };
+}
+
+function applyReturned(ctx: SubscriptionsCtx, userId: number, sub: Stripe.Subscription, plan: SubscriptionPlan) {
+  return ctx.db.transaction(
+    () => syncSubscriptionRow(ctx.db, ctx.clock, { userId, subscription: sub, plan, version: null }),
+    { behavior: "immediate" },
+  );
+}
+
+export type PlanChange = "upgraded" | "downgrade_scheduled" | "downgrade_canceled";
+
+export async function changeSubscriptionPlan(
+  ctx: SubscriptionsCtx,
+  stripe: Stripe,
+  input: { userId: number; planId: number },
+): Promise<{ change: PlanChange; subscription: UserSubscription }> {
+  const { row, plan: current } = manageableSubscription(ctx.db, input.userId);
+  const target = getSubscriptionPlan(ctx.db, input.planId);
+  if (!target) throw new AppError("invalid_request", "Choose a plan.", { field: "planId" });
+
+  if (target.id === current.id) {
+    if (row.pendingPlanId === null) throw new AppError("conflict", "You are already on this plan.", { field: "planId" });
+    const sub = await stripe.subscriptions.retrieve(row.stripeSubscriptionId);
+    const updated = await stripe.subscriptions.update(sub.id, {
+      items: [{ id: sub.items.data[0].id, price: current.stripePriceId! }],
+      proration_behavior: "none",
+    });
+    return { change: "downgrade_canceled", subscription: applyReturned(ctx, input.userId, updated, current) };
+  }
+
+  if (!target.isActive || target.isLegacy || target.archivedAt || !target.stripePriceId) {
+    throw new AppError("invalid_request", "This plan is not on sale.", { field: "planId" });
+  }
+  if (target.interval !== current.interval) {
+    throw new AppError(
+      "invalid_request",
+      `Plans can only change within the same billing interval (${current.interval}ly).`,
+      { field: "planId" },
+    );
+  }
+
+  let sub = await stripe.subscriptions.retrieve(row.stripeSubscriptionId);
+  const itemId = sub.items.data[0].id;
+  if (target.credits > current.credits) {
+    // A pending downgrade already switched Stripe's price; switch it back first so the upgrade
+    // is prorated against the plan the customer actually paid for.
+    if (sub.items.data[0].price.id !== current.stripePriceId && current.stripePriceId) {
+      sub = await stripe.subscriptions.update(sub.id, {
+        items: [{ id: itemId, price: current.stripePriceId }],
+        proration_behavior: "none",
+      });
+    }
+    const updated = await stripe.subscriptions.update(sub.id, {
+      items: [{ id: itemId, price: target.stripePriceId }],
+      proration_behavior: "always_invoice",
+      metadata: { ...sub.metadata, userId: String(input.userId), upgradedFromPriceId: current.stripePriceId ?? "" },
+    });
+    return { change: "upgraded", subscription: applyReturned(ctx, input.userId, updated, target) };
+  }
+
+  const updated = await stripe.subscriptions.update(sub.id, {
+    items: [{ id: itemId, price: target.stripePriceId }],
+    proration_behavior: "none",
+  });
+  return { change: "downgrade_scheduled", subscription: applyReturned(ctx, input.userId, updated, target) };
+}
+
+export async function setCancelAtPeriodEnd(
+  ctx: SubscriptionsCtx,
+  stripe: Stripe,
+  input: { userId: number; cancel: boolean },
+): Promise<UserSubscription> {
+  const { row } = manageableSubscription(ctx.db, input.userId);
+  if (row.cancelAtPeriodEnd === input.cancel) return row;
+  const updated = await stripe.subscriptions.update(row.stripeSubscriptionId, {
+    cancel_at_period_end: input.cancel,
+  });
+  return applyReturned(ctx, input.userId, updated, planOfSubscription(ctx.db, updated, row));
+}
+
+/** The local plan of a subscription's Stripe price (known: the app created or synced it). */
+function planOfSubscription(db: Db, sub: Stripe.Subscription, row: UserSubscription): SubscriptionPlan {
+  const priceId = sub.items.data[0]?.price?.id;
+  const candidates = [row.pendingPlanId, row.planId].filter((id): id is number => id !== null);
+  for (const id of candidates) {
+    const plan = getSubscriptionPlan(db, id);
+    if (plan && plan.stripePriceId === priceId) return plan;
+  }
+  const plan = row.planId ? getSubscriptionPlan(db, row.planId) : undefined;
+  if (!plan) throw new AppError("conflict", "Your subscription's plan is not known yet; try again in a moment.");
+  return plan;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The billing page
+
+export interface SubscriptionView {
+  id: number;
+  status: UserSubscription["status"];
+  live: boolean;
+  plan: SubscriptionPlan | null;
+  pendingPlan: SubscriptionPlan | null;
+  currentPeriodStart: string | null;
+  currentPeriodEnd: string | null;
+  cancelAtPeriodEnd: boolean;
+  canceledAt: string | null;
+}
+
+export interface PurchaseView {
+  id: number;
+  planName: string;
+  credits: number;
+  amountPaidCents: number;
+  amountRefundedCents: number;
+  currency: string;
+  status: string;
+  createdAt: string;
+}
+
+export interface BillingOverview {
+  subscription: SubscriptionView | null;
+  offeredSubscriptionPlans: SubscriptionPlan[];
+  offeredTopupPlans: TopupPlan[];
+  balance: BalanceView;
+  purchases: PurchaseView[];
+}
+
+export function getBillingOverview(ctx: SubscriptionsCtx, userId: number): BillingOverview {
+  const row = getCurrentSubscription(ctx.db, userId);
+  const offered = listOfferedPlans(ctx.db);
+  const purchases = ctx.db
+    .select()
+    .from(topupPurchases)
+    .where(eq(topupPurchases.userId, userId))
+    .orderBy(desc(topupPurchases.id))
+    .limit(10)
+    .all()
+    .map(
+      (p): PurchaseView => ({
+        id: p.id,
+        planName: getTopupPlan(ctx.db, p.planId)?.publicName ?? "Top-up",
+        credits: p.credits,
+        amountPaidCents: p.amountPaidCents,
+        amountRefundedCents: p.amountRefundedCents,
+        currency: p.currency,
+        status: p.status,
+        createdAt: p.createdAt.toISOString(),
+      }),
+    );
+  return {
+    subscription: row
+      ? {
+          id: row.id,
+          status: row.status,
+          live: LIVE_STATUSES.includes(row.status),
+          plan: row.planId ? getSubscriptionPlan(ctx.db, row.planId) ?? null : null,
+          pendingPlan: row.pendingPlanId ? getSubscriptionPlan(ctx.db, row.pendingPlanId) ?? null : null,
+          currentPeriodStart: row.currentPeriodStart?.toISOString() ?? null,
+          currentPeriodEnd: row.currentPeriodEnd?.toISOString() ?? null,
+          cancelAtPeriodEnd: row.cancelAtPeriodEnd,
+          canceledAt: row.canceledAt?.toISOString() ?? null,
+        }
+      : null,
+    offeredSubscriptionPlans: offered.subscriptionPlans,
+    offeredTopupPlans: offered.topupPlans,
+    balance: getBalance({ db: ctx.db, clock: ctx.clock }, userId),
+    purchases,
+  };
+}

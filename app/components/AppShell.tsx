@@ -1,0 +1,99 @@
+import { Form, Link, NavLink } from "@remix-run/react";
+import type { ReactNode } from "react";
+import { buttonStyles } from "./forms";
+import { mainNav, visibleNav, type NavItem } from "./nav";
+
+export interface ShellUser {
+  email: string;
+  name: string;
+  role: string;
+}
+
+function navLinkClass({ isActive }: { isActive: boolean }) {
+  return `rounded-md px-3 py-2 text-sm font-medium ${
+    isActive ? "bg-indigo-50 text-indigo-700" : "text-slate-700 hover:bg-slate-100 hover:text-slate-900"
+  }`;
+}
+
+export function NavList({ items, label }: { items: NavItem[]; label: string }) {
+  return (
+    <nav aria-label={label}>
+      <ul className="flex flex-wrap gap-1">
+        {items.map((item) => (
+          <li key={item.to}>
+            <NavLink to={item.to} end={item.end} prefetch="intent" className={navLinkClass}>
+              {item.label}
+            </NavLink>
+          </li>
+        ))}
+      </ul>
+    </nav>
+  );
+}
+
+/** Header, navigation and page frame shared by every page (rendered by app/root.tsx). */
+export function AppShell({ user, children }: { user: ShellUser | null; children: ReactNode }) {
+  return (
+    <div className="flex min-h-full flex-col">
+      <a
+        href="#main"
+        className="sr-only focus:not-sr-only focus:absolute focus:left-2 focus:top-2 focus:z-10 focus:rounded focus:bg-white focus:px-3 focus:py-2 focus:shadow"
+      >
+        Skip to content
+      </a>
+      <header className="border-b border-slate-200 bg-white">
+        <div className="mx-auto flex max-w-5xl flex-wrap items-center gap-x-6 gap-y-2 px-4 py-3">
+          <Link to="/" className="text-lg font-bold tracking-tight text-indigo-700">
+            Credits
+          </Link>
+          {user ? <NavList items={visibleNav(mainNav, user.role)} label="Main" /> : null}
+          <div className="ml-auto flex items-center gap-3">
+            {user ? (
+              <>
+                <span className="hidden text-sm text-slate-600 sm:inline" title={user.email}>
+                  {user.name || user.email}
+                </span>
+                <Form method="post" action="/logout">
+                  <button type="submit" className={buttonStyles.secondary}>
+                    Log out
+                  </button>
+                </Form>
+              </>
+            ) : (
+              <>
+                <Link to="/login" className={buttonStyles.link}>
+                  Log in
+                </Link>
+                <Link to="/signup" className={buttonStyles.primary}>
+                  Sign up
+                </Link>
+              </>
+            )}
+          </div>
+        </div>
+      </header>
+      <main id="main" className="mx-auto w-full max-w-5xl flex-1 px-4 py-8">
+        {children}
+      </main>
+    </div>
+  );
+}
+
+/** Page heading with an optional line below it. */
+export function PageHeader({ title, children }: { title: string; children?: ReactNode }) {
+  return (
+    <div className="mb-6">
+      <h1 className="text-2xl font-bold tracking-tight text-slate-900 sm:text-3xl">{title}</h1>
+      {children ? <div className="mt-1 text-slate-600">{children}</div> : null}
+    </div>
+  );
+}
+
+export function Card({ title, children, className = "" }: { title?: string; children: ReactNode; className?: string }) {
+  return (
+    <section className={`rounded-lg border border-slate-200 bg-white p-5 shadow-sm ${className}`}>
+      {title ? <h2 className="mb-3 text-lg font-semibold text-slate-900">{title}</h2> : null}
+      {children}
+    </section>
+  );
+}

@@ -1,0 +1,236 @@
+/**
+ * Spending credits: deductions and adjustments. The hot path (deductCredits) runs on cached
+ * better-sqlite3 statements inside one IMMEDIATE transaction; see BURN_DOWN_SQL for the order.
+ */
+import { AppError } from "../utils/errors";
+import type { CreditsCtx, DeductInput, DeductResult } from "./index.server";
+import {
+  MAX_CREDITS,
+  checkActor,
+  checkCredits,
+  checkId,
+  checkKey,
+  checkMetadata,
+  checkReason,
+  findReplay,
+  immediate,
+  insertEntry,
+  invalid,
+  requestHash,
+  requireUser,
+  spendableOf,
+  statementsFor,
+  takeFromGrant,
+  type Statements,
+} from "./store.server";
+
+export interface Allocation {
+  grantId: number;
+  amount: number;
+}
+
+/**
+ * Takes `amount` from the user's grants in burn-down order (inside the caller's transaction).
+ * Returns the spendable balance before and the allocations; throws insufficient_credits (having
+ * written nothing) when the grants in effect hold less than `amount`.
+ */
+export function burnDown(
+  s: Statements,
+  userId: number,
+  amount: number,
+  nowMs: number,
+): { before: number; allocations: Allocation[] } {
+  const grants = s.burnDown.all(userId, nowMs, nowMs);
+  let before = 0;
+  for (const g of grants) before += g[1];
+  if (before < amount) {
+    requireUser(s, userId); // an unknown user is not_found, not "short of credits"
+    throw new AppError("insufficient_credits", `Not enough credits: ${before} available, ${amount} requested.`, {
+      extra: { balance: before, requested: amount },
+    });
+  }
+  const allocations: Allocation[] = [];
+  let left = amount;
+  for (const [grantId, remaining] of grants) {
+    const take = remaining < left ? remaining : left;
+    takeFromGrant(s, grantId, take, remaining, nowMs);
+    allocations.push({ grantId, amount: take });
+    left -= take;
+    if (left === 0) break;
+  }
+  s.addToBalance.run(-amount, userId);
+  return { before, allocations };
+}
+
+function writeAllocations(s: Statements, entryId: number, allocations: Allocation[]): void {
+  for (const a of allocations) s.insertAllocation.run(entryId, a.grantId, a.amount);
+}
+
+/**
+ * Spends `amount` in burn-down order: ONE `deduction` ledger entry (negative amount, balanceAfter
+ * = the spendable balance left) and one allocation row per grant touched. Not enough credits →
+ * `insufficient_credits` with extra {balance, requested}, nothing written.
+ */
+export function deductCredits(ctx: CreditsCtx, input: DeductInput): DeductResult {
+  const userId = checkId(input.userId, "userId");
+  const amount = checkCredits(input.amount);
+  const reason = checkReason(input.reason);
+  const metadata = checkMetadata(input.metadata);
+  const actor = checkActor(input.actor);
+  const key = checkKey(input.idempotencyKey);
+  const hash = key === null ? null : requestHash({ op: "deduction", amount, reason, metadata: input.metadata ?? null });
+  const s = statementsFor(ctx.db);
+  return immediate(ctx.db, (): DeductResult => {
+    const replay = findReplay(s, userId, key, hash);
+    if (replay) {
+      return {
+        id: replay.id,
+        amount: -replay.amount,
+        balance: replay.balance_after,
+        allocations: s.allocationsOf.all(replay.id) as Allocation[],
+        replayed: true,
+      };
+    }
+    // Read inside the transaction: after any wait for the write lock, not before it.
+    const now = ctx.clock.now().getTime();
+    const { before, allocations } = burnDown(s, userId, amount, now);
+    const balance = before - amount;
+    const id = insertEntry(s, {
+      userId,
+      type: "deduction",
+      amount: -amount,
+      balanceAfter: balance,
+      reason,
+      grantId: null,
+      key,
+      hash,
+      metadata,
+      actor,
+      now,
+    });
+    writeAllocations(s, id, allocations);
+    return { id, amount, balance, allocations, replayed: false };
+  });
+}
+
+export interface AdjustInput {
+  userId: number;
+  /** Signed, non-zero: positive adds credits, negative removes them. */
+  amount: number;
+  /** Required: an adjustment is a correction someone must be able to explain. */
+  reason: string;
+  idempotencyKey?: string | null;
+  actor?: string | null;
+  /** Who asked: recorded as the source of the grant a positive adjustment creates. */
+  source?: "admin" | "api";
+  metadata?: Record<string, unknown> | null;
+}
+
+export interface AdjustResult {
+  /** The adjustment's ledger entry. */
+  id: number;
+  /** Signed, as on the entry. */
+  amount: number;
+  balance: number;
+  /** The grant a positive adjustment created; null for a negative one. */
+  grantId: number | null;
+  /** Where a negative adjustment took its credits from (burn-down order); empty for a positive one. */
+  allocations: Allocation[];
+  replayed: boolean;
+}
+
+/** Never-expiring, like a promotional credit: corrections should not silently disappear. */
+const ADJUSTMENT_GRANT_PRIORITY = 20;
+
+/**
+ * An admin/API correction: one `adjustment` entry.
+ * - Positive: creates a never-expiring `promotional` grant (priority 20) that the entry links via
+ *   grant_id, so "cached balance = Σ active grants' remaining" and "ledger sum = balance" keep
+ *   holding, and the credits burn down like any other grant.
+ * - Negative: takes the credits in burn-down order exactly like a deduction (allocation rows;
+ *   insufficient_credits when the spendable balance is smaller, nothing written).
+ */
+export function adjustCredits(ctx: CreditsCtx, input: AdjustInput): AdjustResult {
+  const userId = checkId(input.userId, "userId");
+  const amount = input.amount;
+  if (typeof amount !== "number" || !Number.isSafeInteger(amount) || amount === 0 || Math.abs(amount) > MAX_CREDITS) {
+    throw invalid("amount", `\`amount\` must be a non-zero integer from -${MAX_CREDITS} to ${MAX_CREDITS}.`);
+  }
+  const reason = checkReason(input.reason);
+  if (reason === null || reason.trim() === "") throw invalid("reason", "An adjustment needs a reason.");
+  const source = input.source ?? "admin";
+  if (source !== "admin" && source !== "api") throw invalid("source", "`source` must be admin or api.");
+  const metadata = checkMetadata(input.metadata);
+  const actor = checkActor(input.actor);
+  const key = checkKey(input.idempotencyKey);
+  const hash =
+    key === null ? null : requestHash({ op: "adjustment", amount, reason, source, metadata: input.metadata ?? null });
+  const s = statementsFor(ctx.db);
+  return immediate(ctx.db, (): AdjustResult => {
+    const replay = findReplay(s, userId, key, hash);
+    if (replay) {
+      return {
+        id: replay.id,
+        amount: replay.amount,
+        balance: replay.balance_after,
+        grantId: replay.grant_id,
+        allocations: s.allocationsOf.all(replay.id) as Allocation[],
+        replayed: true,
+      };
+    }
+    const now = ctx.clock.now().getTime();
+    if (amount > 0) {
+      const cached = requireUser(s, userId);
+      if (cached + amount > Number.MAX_SAFE_INTEGER) throw invalid("amount", "This would overflow the user's balance.");
+      const grantId = Number(
+        s.insertGrant.run({
+          userId,
+          type: "promotional",
+          amount,
+          priority: ADJUSTMENT_GRANT_PRIORITY,
+          effectiveAt: now,
+          expiresAt: null,
+          reason,
+          source,
+          subscriptionId: null,
+          stripeInvoiceId: null,
+          topupPurchaseId: null,
+          now,
+        }).lastInsertRowid,
+      );
+      s.addToBalance.run(amount, userId);
+      const balance = spendableOf(s, userId, now);
+      const id = insertEntry(s, {
+        userId,
+        type: "adjustment",
+        amount,
+        balanceAfter: balance,
+        reason,
+        grantId,
+        key,
+        hash,
+        metadata,
+        actor,
+        now,
+      });
+      return { id, amount, balance, grantId, allocations: [], replayed: false };
+    }
+    const { before, allocations } = burnDown(s, userId, -amount, now);
+    const balance = before + amount;
+    const id = insertEntry(s, {
+      userId,
+      type: "adjustment",
+      amount,
+      balanceAfter: balance,
+      reason,
+      grantId: null,
+      key,
+      hash,
+      metadata,
+      actor,
+      now,
+    });
+    writeAllocations(s, id, allocations);
+    return { id, amount, balance, grantId: null, allocations, replayed: false };
+  });
+}

@@ -1,0 +1,351 @@
+/**
+ * Adding and removing grants: grantCredits, voidGrant, refundGrantCredits, importLegacyBalance,
+ * and the demo seed's grants. Cold paths: clarity over speed, but the same cached statements.
+ */
+import { GRANT_SOURCES, GRANT_TYPES, type GrantType } from "../../db/schema";
+import { addDays } from "../utils/clock";
+import { AppError } from "../utils/errors";
+import type { CreditsCtx, GrantCreditsInput, GrantResult, GrantView, VoidInput, VoidResult } from "./index.server";
+import {
+  checkActor,
+  checkCredits,
+  checkDate,
+  checkId,
+  checkKey,
+  checkMetadata,
+  checkReason,
+  expireGrantRow,
+  findReplay,
+  grantScopedKey,
+  immediate,
+  insertEntry,
+  invalid,
+  requestHash,
+  requireGrant,
+  requireUser,
+  spendableOf,
+  statementsFor,
+  takeFromGrant,
+  toGrantView,
+  type GrantRow,
+  type Statements,
+} from "./store.server";
+
+export const DEFAULT_PRIORITY: Record<GrantType, number> = { subscription: 10, promotional: 20, topup: 30 };
+
+/**
+ * Adds a grant and its `grant` ledger entry (+amount). The entry is written at once even for a
+ * future-dated grant: the ledger records the commitment when it is made, so the ledger sum keeps
+ * matching users.credit_balance (which counts future-dated grants); its balanceAfter is the
+ * spendable balance, which does not include the grant until effectiveAt.
+ *
+ * Bad input → invalid_request with `field`; unknown user → not_found; a Stripe invoice or top-up
+ * purchase that already has a grant → conflict (extra.grantId = the existing grant).
+ */
+export function grantCredits(ctx: CreditsCtx, input: GrantCreditsInput): GrantResult {
+  const userId = checkId(input.userId, "userId");
+  if (!GRANT_TYPES.includes(input.type)) throw invalid("type", `\`type\` must be one of ${GRANT_TYPES.join(", ")}.`);
+  const type = input.type;
+  const amount = checkCredits(input.amount);
+  if (!GRANT_SOURCES.includes(input.source))
+    throw invalid("source", `\`source\` must be one of ${GRANT_SOURCES.join(", ")}.`);
+  const priority = input.priority ?? DEFAULT_PRIORITY[type];
+  if (!Number.isInteger(priority) || priority < 0 || priority > 100) {
+    throw invalid("priority", "`priority` must be an integer from 0 to 100.");
+  }
+  const givenEffectiveAt = input.effectiveAt === undefined ? null : checkDate(input.effectiveAt, "effectiveAt");
+  const expiresAt =
+    input.expiresAt === undefined || input.expiresAt === null ? null : checkDate(input.expiresAt, "expiresAt");
+  const reason = checkReason(input.reason);
+  const subscriptionId = input.subscriptionId == null ? null : checkId(input.subscriptionId, "subscriptionId");
+  const topupPurchaseId = input.topupPurchaseId == null ? null : checkId(input.topupPurchaseId, "topupPurchaseId");
+  const stripeInvoiceId = input.stripeInvoiceId == null ? null : input.stripeInvoiceId;
+  if (stripeInvoiceId !== null && (typeof stripeInvoiceId !== "string" || stripeInvoiceId === "")) {
+    throw invalid("stripeInvoiceId", "`stripeInvoiceId` must be a non-empty string.");
+  }
+  const metadata = checkMetadata(input.metadata);
+  const actor = checkActor(input.actor);
+  const key = checkKey(input.idempotencyKey);
+  // The request as sent (before defaults): a replay that omits effectiveAt must still match.
+  const hash =
+    key === null
+      ? null
+      : requestHash({
+          op: "grant",
+          type,
+          amount,
+          effectiveAt: givenEffectiveAt,
+          expiresAt,
+          priority: input.priority ?? null,
+          reason,
+          source: input.source,
+          subscriptionId,
+          stripeInvoiceId,
+          topupPurchaseId,
+          metadata: input.metadata ?? null,
+        });
+  const s = statementsFor(ctx.db);
+
+  return immediate(ctx.db, (): GrantResult => {
+    const replay = findReplay(s, userId, key, hash);
+    if (replay) {
+      // The original answer: the grant as it was created, with the balance reported then.
+      const row = requireGrant(s, replay.grant_id!);
+      const original = toGrantView({ ...row, remaining: row.amount, status: "active" }, replay.created_at);
+      return { grant: original, balance: replay.balance_after, entryId: replay.id, replayed: true };
+    }
+    const now = ctx.clock.now().getTime();
+    const cached = requireUser(s, userId);
+    const effectiveAt = givenEffectiveAt ?? now;
+    if (expiresAt !== null && expiresAt <= effectiveAt)
+      throw invalid("expiresAt", "`expiresAt` must be after `effectiveAt`.");
+    if (expiresAt !== null && expiresAt <= now) throw invalid("expiresAt", "`expiresAt` must lie in the future.");
+    if (cached + amount > Number.MAX_SAFE_INTEGER)
+      throw invalid("amount", "This grant would overflow the user's balance.");
+    checkLinks(s, { subscriptionId, stripeInvoiceId, topupPurchaseId });
+
+    const grantId = Number(
+      s.insertGrant.run({
+        userId,
+        type,
+        amount,
+        priority,
+        effectiveAt,
+        expiresAt,
+        reason,
+        source: input.source,
+        subscriptionId,
+        stripeInvoiceId,
+        topupPurchaseId,
+        now,
+      }).lastInsertRowid,
+    );
+    s.addToBalance.run(amount, userId);
+    const balance = spendableOf(s, userId, now);
+    const entryId = insertEntry(s, {
+      userId,
+      type: "grant",
+      amount,
+      balanceAfter: balance,
+      reason,
+      grantId,
+      key,
+      hash,
+      metadata,
+      actor,
+      now,
+    });
+    return { grant: toGrantView(requireGrant(s, grantId), now), balance, entryId, replayed: false };
+  });
+}
+
+function checkLinks(
+  s: Statements,
+  links: { subscriptionId: number | null; stripeInvoiceId: string | null; topupPurchaseId: number | null },
+): void {
+  if (links.subscriptionId !== null && !s.subscriptionExists.get(links.subscriptionId)) {
+    throw invalid("subscriptionId", `No subscription with id ${links.subscriptionId}.`);
+  }
+  if (links.topupPurchaseId !== null && !s.topupPurchaseExists.get(links.topupPurchaseId)) {
+    throw invalid("topupPurchaseId", `No top-up purchase with id ${links.topupPurchaseId}.`);
+  }
+  if (links.stripeInvoiceId !== null) {
+    const existing = s.grantByInvoice.get(links.stripeInvoiceId) as number | undefined;
+    if (existing !== undefined) {
+      throw new AppError("conflict", `Invoice ${links.stripeInvoiceId} already has grant ${existing}.`, {
+        field: "stripeInvoiceId",
+        extra: { grantId: existing },
+      });
+    }
+  }
+  if (links.topupPurchaseId !== null) {
+    const existing = s.grantByTopup.get(links.topupPurchaseId) as number | undefined;
+    if (existing !== undefined) {
+      throw new AppError("conflict", `Top-up purchase ${links.topupPurchaseId} already has grant ${existing}.`, {
+        field: "topupPurchaseId",
+        extra: { grantId: existing },
+      });
+    }
+  }
+}
+
+/**
+ * A grant whose expiresAt has passed is recorded as expired first, exactly as the sweep would:
+ * its credits are gone, so a void or refund after expiry removes nothing.
+ */
+function settleExpiry(s: Statements, row: GrantRow, now: number): GrantRow {
+  if (row.status === "active" && row.expires_at !== null && row.expires_at <= now) {
+    expireGrantRow(s, row, now, spendableOf(s, row.user_id, now));
+    return requireGrant(s, row.id);
+  }
+  return row;
+}
+
+/**
+ * Removes exactly what is left of a grant with one `void` entry (status → voided). A grant with
+ * nothing left (already voided, depleted or expired) is left alone: removed 0, nothing written.
+ * A grant past its expiresAt that the sweep has not reached gets its `expiration` entry instead
+ * (removed 0). The idempotency key is scoped to the grant.
+ */
+export function voidGrant(ctx: CreditsCtx, input: VoidInput): VoidResult {
+  const grantId = checkId(input.grantId, "grantId");
+  const reason = checkReason(input.reason);
+  const actor = checkActor(input.actor);
+  const key = grantScopedKey(checkKey(input.idempotencyKey), grantId);
+  const hash = key === null ? null : requestHash({ op: "void", grantId, reason });
+  const s = statementsFor(ctx.db);
+
+  return immediate(ctx.db, (): VoidResult => {
+    const now = ctx.clock.now().getTime();
+    let row = requireGrant(s, grantId);
+    const replay = findReplay(s, row.user_id, key, hash);
+    if (replay) {
+      // A voided grant never changes again, so its current view is the one first returned.
+      return { grant: toGrantView(row, now), balance: replay.balance_after, removed: -replay.amount, replayed: true };
+    }
+    row = settleExpiry(s, row, now);
+    if (row.status !== "active") {
+      return { grant: toGrantView(row, now), balance: spendableOf(s, row.user_id, now), removed: 0, replayed: false };
+    }
+    const removed = row.remaining;
+    s.closeGrant.run("voided", now, grantId);
+    s.addToBalance.run(-removed, row.user_id);
+    const balance = spendableOf(s, row.user_id, now);
+    insertEntry(s, {
+      userId: row.user_id,
+      type: "void",
+      amount: -removed,
+      balanceAfter: balance,
+      reason,
+      grantId,
+      key,
+      hash,
+      metadata: null,
+      actor,
+      now,
+    });
+    return { grant: toGrantView(requireGrant(s, grantId), now), balance, removed, replayed: false };
+  });
+}
+
+export interface RefundInput {
+  grantId: number;
+  amount: number;
+  reason?: string | null;
+  idempotencyKey?: string | null;
+  actor?: string | null;
+  metadata?: Record<string, unknown> | null;
+}
+
+/**
+ * Removes min(amount, what is left) from one grant with a `refund` entry (used when Stripe
+ * refunds a charge). Never below zero; removing 0 writes nothing. A grant emptied by a refund is
+ * `depleted`. The idempotency key is scoped to the grant.
+ */
+export function refundGrantCredits(
+  ctx: CreditsCtx,
+  input: RefundInput,
+): { removed: number; balance: number; replayed: boolean } {
+  const grantId = checkId(input.grantId, "grantId");
+  const amount = checkCredits(input.amount);
+  const reason = checkReason(input.reason);
+  const metadata = checkMetadata(input.metadata);
+  const actor = checkActor(input.actor);
+  const key = grantScopedKey(checkKey(input.idempotencyKey), grantId);
+  const hash =
+    key === null ? null : requestHash({ op: "refund", grantId, amount, reason, metadata: input.metadata ?? null });
+  const s = statementsFor(ctx.db);
+
+  return immediate(ctx.db, () => {
+    const now = ctx.clock.now().getTime();
+    let row = requireGrant(s, grantId);
+    const replay = findReplay(s, row.user_id, key, hash);
+    if (replay) return { removed: -replay.amount, balance: replay.balance_after, replayed: true };
+    row = settleExpiry(s, row, now);
+    const removed = row.status === "active" ? Math.min(amount, row.remaining) : 0;
+    if (removed === 0) return { removed: 0, balance: spendableOf(s, row.user_id, now), replayed: false };
+    takeFromGrant(s, grantId, removed, row.remaining, now);
+    s.addToBalance.run(-removed, row.user_id);
+    const balance = spendableOf(s, row.user_id, now);
+    insertEntry(s, {
+      userId: row.user_id,
+      type: "refund",
+      amount: -removed,
+      balanceAfter: balance,
+      reason,
+      grantId,
+      key,
+      hash,
+      metadata,
+      actor,
+      now,
+    });
+    return { removed, balance, replayed: false };
+  });
+}
+
+/** undefined for an unknown (or malformed) id; the mutations throw not_found instead. */
+export function getGrant(ctx: CreditsCtx, grantId: number): GrantView | undefined {
+  if (!Number.isSafeInteger(grantId) || grantId < 1) return undefined;
+  const row = statementsFor(ctx.db).grantById.get(grantId) as GrantRow | undefined;
+  return row && toGrantView(row, ctx.clock.now().getTime());
+}
+
+const LEGACY_IMPORT_KEY = "migration:legacy-balance";
+
+/**
+ * Turns an old single-number balance into one never-expiring `topup` grant (source "migration"),
+ * so it is spent after subscription and promotional credits. Idempotent per user: importing the
+ * same amount again is a replay; a different amount is idempotency_conflict. 0 imports nothing
+ * (returns null).
+ */
+export function importLegacyBalance(
+  ctx: CreditsCtx,
+  input: { userId: number; amount: number; reason?: string | null; actor?: string | null },
+): GrantResult | null {
+  if (input.amount === 0) return null;
+  return grantCredits(ctx, {
+    userId: input.userId,
+    type: "topup",
+    amount: input.amount,
+    source: "migration",
+    reason: input.reason ?? "Balance carried over from the previous billing system",
+    idempotencyKey: LEGACY_IMPORT_KEY,
+    actor: input.actor ?? "migration",
+  });
+}
+
+const DEMO_KEYS = { welcome: "seed:welcome-credits", topup: "seed:demo-topup" };
+
+/**
+ * Demo credits for the seed: 500 never-expiring "Welcome credits" (promotional) and a 1,000-credit
+ * top-up expiring in a year. Once per user: a second call grants nothing.
+ */
+export function grantDemoCredits(ctx: CreditsCtx, userId: number): { balance: number } {
+  const s = statementsFor(ctx.db);
+  return immediate(ctx.db, () => {
+    if (s.entryByKey.get(userId, DEMO_KEYS.welcome)) {
+      return { balance: spendableOf(s, userId, ctx.clock.now().getTime()) };
+    }
+    grantCredits(ctx, {
+      userId,
+      type: "promotional",
+      amount: 500,
+      reason: "Welcome credits",
+      source: "admin",
+      actor: "seed",
+      idempotencyKey: DEMO_KEYS.welcome,
+    });
+    const topup = grantCredits(ctx, {
+      userId,
+      type: "topup",
+      amount: 1000,
+      expiresAt: addDays(ctx.clock.now(), 365),
+      reason: "Demo top-up",
+      source: "admin",
+      actor: "seed",
+      idempotencyKey: DEMO_KEYS.topup,
+    });
+    return { balance: topup.balance };
+  });
+}

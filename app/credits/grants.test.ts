@@ -1,0 +1,256 @@
+import { describe, expect, it } from "vitest";
+import { addDays } from "../utils/clock";
+import {
+  checkInvariants,
+  deductCredits,
+  getBalance,
+  getGrant,
+  grantCredits,
+  grantDemoCredits,
+  importLegacyBalance,
+  listLedger,
+} from "./index.server";
+import { DAY, cachedBalance, expectAppError, newUser, useCreditsDb, writeCounts } from "./test-support";
+
+const ctx = useCreditsDb();
+
+describe("grants", () => {
+  it("counts a grant at once, with the type's default priority", () => {
+    const userId = newUser(ctx());
+    const sub = grantCredits(ctx(), { userId, type: "subscription", amount: 100, source: "subscription" });
+    const promo = grantCredits(ctx(), { userId, type: "promotional", amount: 20, source: "admin", reason: "Welcome" });
+    const topup = grantCredits(ctx(), { userId, type: "topup", amount: 5, source: "topup" });
+    expect([sub.grant.priority, promo.grant.priority, topup.grant.priority]).toEqual([10, 20, 30]);
+    expect(sub.grant).toMatchObject({
+      userId,
+      type: "subscription",
+      amount: 100,
+      remaining: 100,
+      status: "active",
+      source: "subscription",
+      effectiveAt: "2026-01-01T00:00:00.000Z",
+      expiresAt: null,
+      reason: null,
+    });
+    expect(promo.grant.reason).toBe("Welcome");
+    expect([sub.balance, promo.balance, topup.balance]).toEqual([100, 120, 125]);
+    expect(getBalance(ctx(), userId).balance).toBe(125);
+    expect(cachedBalance(ctx(), userId)).toBe(125);
+  });
+
+  it("takes an explicit priority, reason, actor and metadata", () => {
+    const userId = newUser(ctx());
+    const r = grantCredits(ctx(), {
+      userId,
+      type: "topup",
+      amount: 7,
+      priority: 0,
+      source: "api",
+      actor: "api_key:1",
+      metadata: { ticket: 42 },
+    });
+    expect(r.grant.priority).toBe(0);
+    const entry = ctx()
+      .db.$client.prepare("select actor, metadata, type, amount, grant_id from credit_ledger where id = ?")
+      .get(r.entryId);
+    expect(entry).toEqual({
+      actor: "api_key:1",
+      metadata: '{"ticket":42}',
+      type: "grant",
+      amount: 7,
+      grant_id: r.grant.id,
+    });
+  });
+
+  it.each([0, -1, 1.5, 1_000_000_000_001, Number.NaN, "5" as unknown as number])(
+    "rejects an amount of %s and writes nothing",
+    (amount) => {
+      const userId = newUser(ctx());
+      const before = writeCounts(ctx());
+      expectAppError(
+        () => grantCredits(ctx(), { userId, type: "topup", amount, source: "admin" }),
+        "invalid_request",
+        "amount",
+      );
+      expect(writeCounts(ctx())).toEqual(before);
+    },
+  );
+
+  it("accepts the largest amount, 1,000,000,000,000", () => {
+    const userId = newUser(ctx());
+    expect(grantCredits(ctx(), { userId, type: "topup", amount: 1e12, source: "admin" }).balance).toBe(1e12);
+  });
+
+  it("rejects bad fields with the field's name and writes nothing", () => {
+    const userId = newUser(ctx());
+    const now = ctx().clock.now();
+    const before = writeCounts(ctx());
+    const base = { userId, amount: 10, source: "admin" as const, type: "topup" as const };
+    expectAppError(() => grantCredits(ctx(), { ...base, type: "gift" as never }), "invalid_request", "type");
+    expectAppError(() => grantCredits(ctx(), { ...base, source: "stripe" as never }), "invalid_request", "source");
+    expectAppError(() => grantCredits(ctx(), { ...base, priority: 101 }), "invalid_request", "priority");
+    expectAppError(() => grantCredits(ctx(), { ...base, priority: -1 }), "invalid_request", "priority");
+    expectAppError(() => grantCredits(ctx(), { ...base, priority: 2.5 }), "invalid_request", "priority");
+    expectAppError(() => grantCredits(ctx(), { ...base, expiresAt: now }), "invalid_request", "expiresAt");
+    expectAppError(
+      () => grantCredits(ctx(), { ...base, expiresAt: new Date(now.getTime() - 1) }),
+      "invalid_request",
+      "expiresAt",
+    );
+    expectAppError(
+      () => grantCredits(ctx(), { ...base, effectiveAt: addDays(now, 5), expiresAt: addDays(now, 5) }),
+      "invalid_request",
+      "expiresAt",
+    );
+    expectAppError(
+      () => grantCredits(ctx(), { ...base, effectiveAt: addDays(now, 5), expiresAt: addDays(now, 4) }),
+      "invalid_request",
+      "expiresAt",
+    );
+    expectAppError(
+      () => grantCredits(ctx(), { ...base, effectiveAt: new Date("nope") }),
+      "invalid_request",
+      "effectiveAt",
+    );
+    expectAppError(() => grantCredits(ctx(), { ...base, reason: "x".repeat(1001) }), "invalid_request", "reason");
+    expectAppError(() => grantCredits(ctx(), { ...base, userId: 0 }), "invalid_request", "userId");
+    expectAppError(() => grantCredits(ctx(), { ...base, subscriptionId: 999 }), "invalid_request", "subscriptionId");
+    expectAppError(() => grantCredits(ctx(), { ...base, topupPurchaseId: 999 }), "invalid_request", "topupPurchaseId");
+    expect(writeCounts(ctx())).toEqual(before);
+  });
+
+  it("answers not_found for an unknown user and writes nothing", () => {
+    const before = writeCounts(ctx());
+    expectAppError(() => grantCredits(ctx(), { userId: 9999, type: "topup", amount: 1, source: "admin" }), "not_found");
+    expect(writeCounts(ctx())).toEqual(before);
+  });
+
+  it("counts a future-dated grant only from its effectiveAt, though its ledger entry is written at once", () => {
+    const userId = newUser(ctx());
+    grantCredits(ctx(), { userId, type: "subscription", amount: 50, source: "subscription" });
+    const startsAt = addDays(ctx().clock.now(), 3);
+    const future = grantCredits(ctx(), { userId, type: "topup", amount: 100, effectiveAt: startsAt, source: "admin" });
+
+    expect(future.grant.status).toBe("pending");
+    expect(future.balance).toBe(50);
+    expect(getBalance(ctx(), userId)).toMatchObject({
+      balance: 50,
+      breakdown: { subscription: 50, topup: 0, promotional: 0 },
+    });
+    expect(getBalance(ctx(), userId).grants.map((g) => g.id)).not.toContain(future.grant.id);
+    // The cache (and the ledger sum) counts it: it is booked, just not spendable yet.
+    expect(cachedBalance(ctx(), userId)).toBe(150);
+    expect(listLedger(ctx(), userId, {}).entries[0]).toMatchObject({ type: "grant", amount: 100, balanceAfter: 50 });
+    expectAppError(() => deductCredits(ctx(), { userId, amount: 51 }), "insufficient_credits");
+
+    ctx().clock.set(startsAt.getTime() - 1);
+    expect(getBalance(ctx(), userId).balance).toBe(50);
+    ctx().clock.set(startsAt);
+    expect(getGrant(ctx(), future.grant.id)!.status).toBe("active");
+    expect(getBalance(ctx(), userId).balance).toBe(150);
+    expect(deductCredits(ctx(), { userId, amount: 120 }).balance).toBe(30);
+  });
+
+  it("never lets expired credits be spent, whether or not the sweep has run", () => {
+    const userId = newUser(ctx());
+    const expiresAt = addDays(ctx().clock.now(), 30);
+    const g = grantCredits(ctx(), { userId, type: "subscription", amount: 100, expiresAt, source: "subscription" });
+    ctx().clock.set(expiresAt.getTime() - 1);
+    expect(getBalance(ctx(), userId).balance).toBe(100);
+    expect(deductCredits(ctx(), { userId, amount: 1 }).balance).toBe(99);
+
+    ctx().clock.set(expiresAt); // expiresAt is exclusive
+    expect(getBalance(ctx(), userId)).toMatchObject({ balance: 0, grants: [], nextExpiry: null });
+    const e = expectAppError(() => deductCredits(ctx(), { userId, amount: 1 }), "insufficient_credits");
+    expect(e.extra).toEqual({ balance: 0, requested: 1 });
+    expect(getGrant(ctx(), g.grant.id)).toMatchObject({ status: "expired", remaining: 99 });
+    // Booked until the sweep records the expiry.
+    expect(cachedBalance(ctx(), userId)).toBe(99);
+  });
+
+  it("refuses a second grant for the same Stripe invoice or top-up purchase", () => {
+    const userId = newUser(ctx());
+    const sqlite = ctx().db.$client;
+    const now = ctx().clock.now().getTime();
+    sqlite
+      .prepare(
+        `insert into topup_plans (internal_id, public_name, credits, price_cents, created_at, updated_at) values ('pack', 'Pack', 100, 500, ?, ?)`,
+      )
+      .run(now, now);
+    const purchaseId = Number(
+      sqlite
+        .prepare(
+          `insert into topup_purchases (user_id, plan_id, stripe_checkout_session_id, credits, amount_paid_cents, currency, created_at, updated_at)
+           values (?, 1, 'cs_1', 100, 500, 'usd', ?, ?)`,
+        )
+        .run(userId, now, now).lastInsertRowid,
+    );
+    const first = grantCredits(ctx(), {
+      userId,
+      type: "subscription",
+      amount: 10,
+      source: "subscription",
+      stripeInvoiceId: "in_1",
+    });
+    const topup = grantCredits(ctx(), {
+      userId,
+      type: "topup",
+      amount: 100,
+      source: "topup",
+      topupPurchaseId: purchaseId,
+    });
+    const before = writeCounts(ctx());
+    const e = expectAppError(
+      () =>
+        grantCredits(ctx(), {
+          userId,
+          type: "subscription",
+          amount: 10,
+          source: "subscription",
+          stripeInvoiceId: "in_1",
+        }),
+      "conflict",
+      "stripeInvoiceId",
+    );
+    expect(e.extra).toEqual({ grantId: first.grant.id });
+    expectAppError(
+      () => grantCredits(ctx(), { userId, type: "topup", amount: 100, source: "topup", topupPurchaseId: purchaseId }),
+      "conflict",
+      "topupPurchaseId",
+    );
+    expect(writeCounts(ctx())).toEqual(before);
+    expect(topup.grant.amount).toBe(100);
+  });
+
+  it("imports a legacy balance once as a never-expiring top-up", () => {
+    const userId = newUser(ctx());
+    const first = importLegacyBalance(ctx(), { userId, amount: 250, reason: "Legacy balance" })!;
+    expect(first.grant).toMatchObject({
+      type: "topup",
+      source: "migration",
+      amount: 250,
+      expiresAt: null,
+      reason: "Legacy balance",
+    });
+    ctx().clock.advance(DAY);
+    const again = importLegacyBalance(ctx(), { userId, amount: 250, reason: "Legacy balance" })!;
+    expect(again).toMatchObject({ replayed: true, entryId: first.entryId });
+    expectAppError(
+      () => importLegacyBalance(ctx(), { userId, amount: 300, reason: "Legacy balance" }),
+      "idempotency_conflict",
+    );
+    expect(importLegacyBalance(ctx(), { userId: newUser(ctx()), amount: 0, reason: "nothing" })).toBeNull();
+    expect(getBalance(ctx(), userId).balance).toBe(250);
+  });
+
+  it("gives the demo customer welcome credits and a top-up, once", () => {
+    const userId = newUser(ctx());
+    expect(grantDemoCredits(ctx(), userId)).toEqual({ balance: 1500 });
+    ctx().clock.advance(DAY);
+    expect(grantDemoCredits(ctx(), userId)).toEqual({ balance: 1500 });
+    const view = getBalance(ctx(), userId);
+    expect(view.breakdown).toEqual({ subscription: 0, topup: 1000, promotional: 500 });
+    expect(view.grants.map((g) => g.reason)).toEqual(["Welcome credits", "Demo top-up"]);
+    checkInvariants(ctx().db, ctx().clock);
+  });
+});

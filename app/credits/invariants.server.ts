@@ -1,0 +1,239 @@
+/*
+ * THE CREDIT LEDGER'S INVARIANTS — kept by every write in this folder (each one a single
+ * IMMEDIATE transaction) and checked by checkInvariants() after every step of the tests.
+ *
+ * Words:
+ * - A grant is IN EFFECT at time t when effectiveAt <= t < expiresAt (never-expiring: no end).
+ *   Time alone decides, not whether the expiry sweep has run.
+ * - SPENDABLE balance(t) = Σ remaining over the user's active grants in effect at t. This is the
+ *   `balance` every result reports (getBalance, deductCredits, grantCredits, …) and what a
+ *   deduction may take.
+ * - CACHED balance = users.credit_balance = Σ remaining over the user's grants with status
+ *   'active' — including future-dated grants and expired grants the sweep has not recorded yet.
+ *   It equals the ledger sum at all times (I6), which is what makes it cheap to audit.
+ * - Every ledger entry's balanceAfter = the user's SPENDABLE balance right after the entry was
+ *   written (so it equals the `balance` the call that wrote it returned, and a replay returns it).
+ *   A future-dated grant's entry therefore adds to the ledger sum but not to its balanceAfter;
+ *   the grant starts counting at effectiveAt with no further entry.
+ *
+ * Invariants:
+ *  I1  cached balance >= 0 and every grant has 0 <= remaining <= amount (also DB CHECKs).
+ *  I2  cached balance = Σ remaining over the user's active grants.
+ *  I3  status 'active' ⇔ remaining > 0; an emptied grant is depleted (spent or refunded), voided
+ *      or expired, and never changes again.
+ *  I4  each grant is credited by exactly one entry (`grant`, or a positive `adjustment`) of
+ *      +amount, and remaining = amount − Σ allocations − voided − expired − refunded.
+ *  I5  each deduction / negative adjustment has allocations summing to −amount, each > 0, taken
+ *      only from grants in effect at the entry's time; no other entry has allocations.
+ *  I6  ledger sum per user = cached balance. Once expiries are swept (no active grant past its
+ *      expiresAt) and no grant is future-dated, the ledger sum = the spendable balance.
+ *  I7  burn-down order held: each deduction took from grants exactly as the greedy walk over the
+ *      grants in effect, in burn-down order (see BURN_DOWN_SQL), would — no allocation took from a
+ *      grant while an earlier-ordered eligible grant still had credits.
+ *  I8  balanceAfter of every entry = the spendable balance replayed to just after that entry; an
+ *      expiration only happens at or after expiresAt and records exactly what was left; a void
+ *      removes exactly what was left; a refund at most that.
+ *
+ * checkInvariants replays the whole ledger (O(entries × grants per user)): for tests and audits,
+ * not for the request path.
+ */
+import type Database from "better-sqlite3";
+import type { Db } from "../../db/client";
+import type { Clock } from "../utils/clock";
+import { isInEffect, type GrantRow } from "./store.server";
+
+interface Entry {
+  id: number;
+  user_id: number;
+  type: string;
+  amount: number;
+  balance_after: number;
+  grant_id: number | null;
+  created_at: number;
+}
+
+function burnDownCompare(a: GrantRow, b: GrantRow): number {
+  return (
+    a.priority - b.priority ||
+    (a.expires_at === null ? 1 : 0) - (b.expires_at === null ? 1 : 0) ||
+    (a.expires_at ?? 0) - (b.expires_at ?? 0) ||
+    a.effective_at - b.effective_at ||
+    a.id - b.id
+  );
+}
+
+/** Every violated invariant, as readable lines; empty when the ledger is sound. */
+export function findInvariantViolations(db: Db | Database.Database, clock: Clock): string[] {
+  const sqlite: Database.Database = "$client" in db ? db.$client : db;
+  const now = clock.now().getTime();
+  const problems: string[] = [];
+  const users = sqlite.prepare(`select id, credit_balance from users order by id`).all() as {
+    id: number;
+    credit_balance: number;
+  }[];
+  const grants = sqlite.prepare(`select * from credit_grants order by id`).all() as GrantRow[];
+  const entries = sqlite
+    .prepare(`select id, user_id, type, amount, balance_after, grant_id, created_at from credit_ledger order by id`)
+    .all() as Entry[];
+  const allocationRows = sqlite
+    .prepare(`select entry_id, grant_id, amount from ledger_allocations order by id`)
+    .all() as {
+    entry_id: number;
+    grant_id: number;
+    amount: number;
+  }[];
+
+  const grantsById = new Map(grants.map((g) => [g.id, g]));
+  const allocationsByEntry = new Map<number, { grant_id: number; amount: number }[]>();
+  for (const a of allocationRows) {
+    if (!allocationsByEntry.has(a.entry_id)) allocationsByEntry.set(a.entry_id, []);
+    allocationsByEntry.get(a.entry_id)!.push(a);
+  }
+
+  // Replayed state per grant: what is left and how it was closed.
+  const left = new Map<number, number>();
+  const closedBy = new Map<number, string>();
+  const credited = new Set<number>();
+  const entriesByUser = new Map<number, Entry[]>();
+  for (const e of entries) {
+    if (!entriesByUser.has(e.user_id)) entriesByUser.set(e.user_id, []);
+    entriesByUser.get(e.user_id)!.push(e);
+  }
+  const spendableAt = (userId: number, t: number) => {
+    let sum = 0;
+    for (const [id, remaining] of left) {
+      const g = grantsById.get(id)!;
+      if (g.user_id === userId && remaining > 0 && !closedBy.has(id) && isInEffect(g, t)) sum += remaining;
+    }
+    return sum;
+  };
+
+  for (const user of users) {
+    const where = `user ${user.id}`;
+    const own = grants.filter((g) => g.user_id === user.id);
+    const activeSum = own.filter((g) => g.status === "active").reduce((sum, g) => sum + g.remaining, 0);
+    if (user.credit_balance < 0) problems.push(`I1 ${where}: cached balance ${user.credit_balance} < 0`);
+    if (user.credit_balance !== activeSum)
+      problems.push(`I2 ${where}: cached balance ${user.credit_balance} ≠ Σ active remaining ${activeSum}`);
+
+    let ledgerSum = 0;
+    for (const e of entriesByUser.get(user.id) ?? []) {
+      const at = `${where} entry ${e.id} (${e.type} ${e.amount})`;
+      ledgerSum += e.amount;
+      const allocations = allocationsByEntry.get(e.id) ?? [];
+      const g = e.grant_id === null ? undefined : grantsById.get(e.grant_id);
+      if (g && g.user_id !== user.id) problems.push(`${at}: grant ${g.id} belongs to user ${g.user_id}`);
+      const spends = e.type === "deduction" || (e.type === "adjustment" && e.amount < 0);
+      const credits = e.type === "grant" || (e.type === "adjustment" && e.amount > 0);
+
+      if (spends) {
+        if (e.amount >= 0) problems.push(`I5 ${at}: a deduction must be negative`);
+        const total = allocations.reduce((sum, a) => sum + a.amount, 0);
+        if (total !== -e.amount) problems.push(`I5 ${at}: allocations sum to ${total}, not ${-e.amount}`);
+        // I7: the greedy walk in burn-down order over what was in effect then.
+        const eligible = [...left]
+          .filter(([id, remaining]) => remaining > 0 && !closedBy.has(id) && grantsById.get(id)!.user_id === user.id)
+          .map(([id]) => grantsById.get(id)!)
+          .filter((grant) => isInEffect(grant, e.created_at))
+          .sort(burnDownCompare);
+        const expected: { grant_id: number; amount: number }[] = [];
+        let need = -e.amount;
+        for (const grant of eligible) {
+          if (need === 0) break;
+          const take = Math.min(need, left.get(grant.id)!);
+          expected.push({ grant_id: grant.id, amount: take });
+          need -= take;
+        }
+        const actual = allocations.map((a) => ({ grant_id: a.grant_id, amount: a.amount }));
+        if (JSON.stringify(actual) !== JSON.stringify(expected)) {
+          problems.push(
+            `I7 ${at}: allocations ${JSON.stringify(actual)}, burn-down order gives ${JSON.stringify(expected)}`,
+          );
+        }
+        for (const a of allocations) {
+          const remaining = left.get(a.grant_id);
+          if (remaining === undefined || closedBy.has(a.grant_id)) {
+            problems.push(`I5 ${at}: took from grant ${a.grant_id}, which was not open`);
+            continue;
+          }
+          if (a.amount <= 0 || a.amount > remaining)
+            problems.push(`I5 ${at}: took ${a.amount} from grant ${a.grant_id} holding ${remaining}`);
+          left.set(a.grant_id, remaining - a.amount);
+        }
+      } else if (allocations.length > 0) {
+        problems.push(`I5 ${at}: only deductions have allocations`);
+      }
+
+      if (credits) {
+        if (!g) problems.push(`I4 ${at}: no grant linked`);
+        else if (credited.has(g.id)) problems.push(`I4 ${at}: grant ${g.id} credited twice`);
+        else if (e.amount !== g.amount)
+          problems.push(`I4 ${at}: credits ${e.amount}, grant ${g.id} is for ${g.amount}`);
+        else {
+          credited.add(g.id);
+          left.set(g.id, g.amount);
+        }
+      }
+
+      if (e.type === "void" || e.type === "expiration" || e.type === "refund") {
+        const remaining = g ? left.get(g.id) : undefined;
+        if (!g || remaining === undefined || closedBy.has(g.id)) {
+          problems.push(`I8 ${at}: grant ${e.grant_id} was not open`);
+        } else if (e.type === "refund") {
+          if (e.amount >= 0 || -e.amount > remaining)
+            problems.push(`I8 ${at}: refunds ${-e.amount} of ${remaining} left`);
+          left.set(g.id, remaining + e.amount);
+        } else {
+          if (-e.amount !== remaining || remaining === 0)
+            problems.push(`I8 ${at}: removes ${-e.amount}, but ${remaining} was left`);
+          if (e.type === "expiration" && (g.expires_at === null || g.expires_at > e.created_at)) {
+            problems.push(`I8 ${at}: expired before its expiresAt`);
+          }
+          left.set(g.id, 0);
+          closedBy.set(g.id, e.type === "void" ? "voided" : "expired");
+        }
+      }
+
+      const spendable = spendableAt(user.id, e.created_at);
+      if (e.balance_after !== spendable)
+        problems.push(`I8 ${at}: balanceAfter ${e.balance_after}, replayed spendable ${spendable}`);
+    }
+
+    if (ledgerSum !== user.credit_balance)
+      problems.push(`I6 ${where}: ledger sum ${ledgerSum} ≠ cached balance ${user.credit_balance}`);
+    const unsettled = own.some(
+      (g) => g.status === "active" && (g.effective_at > now || (g.expires_at !== null && g.expires_at <= now)),
+    );
+    const spendableNow = own
+      .filter((g) => g.status === "active" && isInEffect(g, now))
+      .reduce((sum, g) => sum + g.remaining, 0);
+    if (!unsettled && ledgerSum !== spendableNow)
+      problems.push(`I6 ${where}: swept, yet ledger sum ${ledgerSum} ≠ spendable ${spendableNow}`);
+  }
+
+  for (const g of grants) {
+    const at = `grant ${g.id}`;
+    if (g.remaining < 0 || g.remaining > g.amount)
+      problems.push(`I1 ${at}: remaining ${g.remaining} outside 0..${g.amount}`);
+    if ((g.status === "active") !== g.remaining > 0)
+      problems.push(`I3 ${at}: status ${g.status} with remaining ${g.remaining}`);
+    if (!credited.has(g.id)) {
+      problems.push(`I4 ${at}: no ledger entry credits it`);
+      continue;
+    }
+    if (left.get(g.id) !== g.remaining)
+      problems.push(`I4 ${at}: remaining ${g.remaining}, ledger replay gives ${left.get(g.id)}`);
+    const closed = closedBy.get(g.id);
+    const expectedStatus = closed ?? (g.remaining > 0 ? "active" : "depleted");
+    if (g.status !== expectedStatus) problems.push(`I3 ${at}: status ${g.status}, ledger says ${expectedStatus}`);
+  }
+  return problems;
+}
+
+/** Throws one error listing every violated invariant (see the list at the top of this file). */
+export function checkInvariants(db: Db | Database.Database, clock: Clock): void {
+  const problems = findInvariantViolations(db, clock);
+  if (problems.length > 0) {
+    throw new Error(`credit ledger invariants violated:\n  ${problems.slice(0, 50).join("\n  ")}`);
+  }
+}

@@ -1,0 +1,112 @@
+/**
+ * Reads: the balance view and the ledger. What `balance` and `balanceAfter` mean, and the
+ * invariants that tie the ledger to the grants, are stated in ./invariants.server.ts.
+ */
+import { AppError } from "../utils/errors";
+import type { BalanceView, CreditsCtx, LedgerEntryView } from "./index.server";
+import { checkId, invalid, iso, requireUser, statementsFor, toGrantView, type GrantRow } from "./store.server";
+
+/**
+ * The spendable balance now: grants in effect (effectiveAt <= now < expiresAt, whatever the
+ * sweep has done), broken down by type; `grants` lists them in burn-down order. `nextExpiry` is
+ * the soonest expiresAt among them with the credits expiring at that instant (summed when several
+ * grants share it). Future-dated grants are not listed. Unknown user → not_found.
+ */
+export function getBalance(ctx: CreditsCtx, userId: number): BalanceView {
+  checkId(userId, "userId");
+  const s = statementsFor(ctx.db);
+  requireUser(s, userId);
+  const now = ctx.clock.now().getTime();
+  const rows = s.grantsInEffect.all({ userId, now }) as GrantRow[];
+  const breakdown = { subscription: 0, topup: 0, promotional: 0 };
+  let balance = 0;
+  let soonest: { amount: number; expiresAt: number } | null = null;
+  for (const row of rows) {
+    balance += row.remaining;
+    breakdown[row.type] += row.remaining;
+    if (row.expires_at === null) continue;
+    if (soonest === null || row.expires_at < soonest.expiresAt)
+      soonest = { amount: row.remaining, expiresAt: row.expires_at };
+    else if (row.expires_at === soonest.expiresAt) soonest.amount += row.remaining;
+  }
+  return {
+    userId,
+    balance,
+    breakdown,
+    nextExpiry: soonest && { amount: soonest.amount, expiresAt: iso(soonest.expiresAt) },
+    grants: rows.map((row) => toGrantView(row, now)),
+  };
+}
+
+const CURSOR_PREFIX = "v1.";
+
+function encodeCursor(lastId: number): string {
+  return Buffer.from(`${CURSOR_PREFIX}${lastId}`).toString("base64url");
+}
+
+function decodeCursor(cursor: string): number {
+  const text = /^[A-Za-z0-9_-]{1,64}$/.test(cursor) ? Buffer.from(cursor, "base64url").toString() : "";
+  const id = text.startsWith(CURSOR_PREFIX) ? Number(text.slice(CURSOR_PREFIX.length)) : NaN;
+  if (!Number.isSafeInteger(id) || id < 1 || text !== `${CURSOR_PREFIX}${id}`)
+    throw invalid("cursor", "`cursor` is not valid.");
+  return id;
+}
+
+interface LedgerRow {
+  id: number;
+  type: LedgerEntryView["type"];
+  amount: number;
+  balance_after: number;
+  reason: string | null;
+  created_at: number;
+}
+
+/**
+ * A user's ledger, newest first, `limit` 1–100 (default 50). `cursor` is opaque (the previous
+ * page's nextCursor); nextCursor is null on the last page. Entries that took credits from grants
+ * (deductions, negative adjustments) carry their allocations.
+ */
+export function listLedger(
+  ctx: CreditsCtx,
+  userId: number,
+  opts: { limit?: number; cursor?: string | null } = {},
+): { entries: LedgerEntryView[]; nextCursor: string | null } {
+  checkId(userId, "userId");
+  const limit = opts.limit ?? 50;
+  if (!Number.isInteger(limit) || limit < 1 || limit > 100)
+    throw invalid("limit", "`limit` must be an integer from 1 to 100.");
+  const before = opts.cursor ? decodeCursor(opts.cursor) : Number.MAX_SAFE_INTEGER;
+  const s = statementsFor(ctx.db);
+  if (s.userBalance.get(userId) === undefined) throw new AppError("not_found", `No user with id ${userId}.`);
+
+  const rows = s.ledgerPage.all({ userId, before, limit: limit + 1 }) as LedgerRow[];
+  const page = rows.slice(0, limit);
+  const spending = page
+    .filter((r) => r.type === "deduction" || (r.type === "adjustment" && r.amount < 0))
+    .map((r) => r.id);
+  const allocations = new Map<number, { grantId: number; amount: number }[]>();
+  if (spending.length > 0) {
+    for (const a of s.allocationsOfMany.all(JSON.stringify(spending)) as {
+      entryId: number;
+      grantId: number;
+      amount: number;
+    }[]) {
+      let list = allocations.get(a.entryId);
+      if (!list) allocations.set(a.entryId, (list = []));
+      list.push({ grantId: a.grantId, amount: a.amount });
+    }
+  }
+  const entries = page.map((r): LedgerEntryView => {
+    const entry: LedgerEntryView = {
+      id: r.id,
+      type: r.type,
+      amount: r.amount,
+      balanceAfter: r.balance_after,
+      reason: r.reason,
+      createdAt: iso(r.created_at),
+    };
+    if (allocations.has(r.id) || r.type === "deduction") entry.allocations = allocations.get(r.id) ?? [];
+    return entry;
+  });
+  return { entries, nextCursor: rows.length > limit ? encodeCursor(page[page.length - 1].id) : null };
+}

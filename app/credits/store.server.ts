@@ -1,0 +1,394 @@
+/**
+ * Internals shared by the credit engine's modules: the prepared statements (cached per
+ * connection), row → view mapping, input checks and idempotency. Not part of the public surface;
+ * import from ./index.server instead.
+ */
+import type Database from "better-sqlite3";
+import { createHash } from "node:crypto";
+import type { Db } from "../../db/client";
+import type { GrantSource, GrantStatus, GrantType, LedgerEntryType } from "../../db/schema";
+import { AppError } from "../utils/errors";
+import type { GrantView } from "./index.server";
+
+/** Largest amount one call may move (the API's documented limit). */
+export const MAX_CREDITS = 1_000_000_000_000;
+export const MAX_REASON_LENGTH = 1000;
+const MAX_KEY_LENGTH = 1000;
+const MAX_ACTOR_LENGTH = 200;
+const MAX_METADATA_BYTES = 64 * 1024;
+
+export interface GrantRow {
+  id: number;
+  user_id: number;
+  type: GrantType;
+  amount: number;
+  remaining: number;
+  priority: number;
+  effective_at: number;
+  expires_at: number | null;
+  status: GrantStatus;
+  reason: string | null;
+  source: GrantSource;
+  subscription_id: number | null;
+  stripe_invoice_id: string | null;
+  topup_purchase_id: number | null;
+  created_at: number;
+}
+
+export interface EntryRow {
+  id: number;
+  user_id: number;
+  type: LedgerEntryType;
+  amount: number;
+  balance_after: number;
+  reason: string | null;
+  grant_id: number | null;
+  idempotency_key: string | null;
+  request_hash: string | null;
+  actor: string | null;
+  created_at: number;
+}
+
+const GRANT_COLUMNS = `id, user_id, type, amount, remaining, priority, effective_at, expires_at, status, reason,
+  source, subscription_id, stripe_invoice_id, topup_purchase_id, created_at`;
+
+/** A grant is in effect (spendable) from effectiveAt until expiresAt, exclusive. */
+const IN_EFFECT = `effective_at <= @now and (expires_at is null or expires_at > @now)`;
+
+/*
+ * BURN-DOWN ORDER — the order a user's credits are spent in (deductions and negative adjustments):
+ *   1. lowest priority first (defaults: subscription 10, promotional 20, top-up 30);
+ *   2. then the earliest expiresAt; never-expiring grants last;
+ *   3. then the earliest effectiveAt;
+ *   4. then the oldest grant (lowest id).
+ * Only grants in effect now are eligible: effectiveAt <= now < expiresAt, whether or not the
+ * expiry sweep has run.
+ *
+ * The query is served by credit_grants_burn_down_idx (user_id, priority, expires_at,
+ * effective_at, id) WHERE status = 'active' — `status = 'active'` must stay a literal so SQLite
+ * can prove the partial index applies. SQLite sorts NULL first, so `expires_at is null` in the
+ * ORDER BY moves never-expiring grants last; that costs a small sort over the user's active grants
+ * (EXPLAIN QUERY PLAN: "SEARCH credit_grants USING INDEX credit_grants_burn_down_idx (user_id=?)"
+ * + "USE TEMP B-TREE FOR LAST 4 TERMS OF ORDER BY"; asserted in deduct.test.ts).
+ */
+export const BURN_DOWN_ORDER = `priority, expires_at is null, expires_at, effective_at, id`;
+export const BURN_DOWN_SQL = `select id, remaining from credit_grants
+  where user_id = ? and status = 'active' and effective_at <= ? and (expires_at is null or expires_at > ?)
+  order by ${BURN_DOWN_ORDER}`;
+
+/** Served by credit_grants_expiry_idx (expires_at) WHERE status = 'active' and expires_at is not null. */
+export const DUE_FOR_EXPIRY_SQL = `select ${GRANT_COLUMNS} from credit_grants
+  where status = 'active' and expires_at is not null and expires_at <= @now
+  order by expires_at, id limit @limit`;
+
+/** Served by credit_ledger_user_id_idx (user_id, id). */
+export const LEDGER_PAGE_SQL = `select id, type, amount, balance_after, reason, created_at from credit_ledger
+  where user_id = @userId and id < @before order by id desc limit @limit`;
+
+function prepareAll(sqlite: Database.Database) {
+  const p = (sql: string) => sqlite.prepare(sql);
+  return {
+    // The hot path binds positionally (cheaper than named parameters) and reads raw rows.
+    /** (userId, now, now) → [id, remaining][] in burn-down order. */
+    burnDown: p(BURN_DOWN_SQL).raw(true) as Database.Statement<[number, number, number], [number, number]>,
+    grantsInEffect: p(`select ${GRANT_COLUMNS} from credit_grants
+      where user_id = @userId and status = 'active' and ${IN_EFFECT} order by ${BURN_DOWN_ORDER}`),
+    spendable: p(`select coalesce(sum(remaining), 0) from credit_grants
+      where user_id = @userId and status = 'active' and ${IN_EFFECT}`).pluck(),
+    activeSum: p(
+      `select coalesce(sum(remaining), 0) from credit_grants where user_id = ? and status = 'active'`,
+    ).pluck(),
+    grantById: p(`select ${GRANT_COLUMNS} from credit_grants where id = ?`),
+    grantByInvoice: p(`select id from credit_grants where stripe_invoice_id = ?`).pluck(),
+    grantByTopup: p(`select id from credit_grants where topup_purchase_id = ?`).pluck(),
+    subscriptionExists: p(`select 1 from user_subscriptions where id = ?`).pluck(),
+    topupPurchaseExists: p(`select 1 from topup_purchases where id = ?`).pluck(),
+    insertGrant: p(`insert into credit_grants (user_id, type, amount, remaining, priority, effective_at, expires_at,
+      status, reason, source, subscription_id, stripe_invoice_id, topup_purchase_id, created_at, updated_at)
+      values (@userId, @type, @amount, @amount, @priority, @effectiveAt, @expiresAt, 'active', @reason, @source,
+      @subscriptionId, @stripeInvoiceId, @topupPurchaseId, @now, @now)`),
+    /**
+     * (take, now, id, take): takes part of a grant. Leaves `status` alone on purpose: writing that
+     * column (even unchanged) makes SQLite maintain both partial indexes on every deduction.
+     */
+    takeFromGrant: p(`update credit_grants set remaining = remaining - ?, updated_at = ?
+      where id = ? and status = 'active' and remaining > ?`),
+    /** (now, id, take): takes all that is left; the grant is `depleted` and leaves the partial indexes. */
+    depleteGrant: p(`update credit_grants set remaining = 0, status = 'depleted', updated_at = ?
+      where id = ? and status = 'active' and remaining = ?`),
+    /** (status, now, id): empties a grant for good (void or expiry). */
+    closeGrant: p(
+      `update credit_grants set remaining = 0, status = ?, updated_at = ? where id = ? and status = 'active'`,
+    ),
+    userBalance: p(`select credit_balance from users where id = ?`).pluck(),
+    /** (delta, userId) */
+    addToBalance: p(`update users set credit_balance = credit_balance + ? where id = ?`),
+    insertEntry: p(`insert into credit_ledger (user_id, type, amount, balance_after, reason, grant_id,
+      idempotency_key, request_hash, metadata, actor, created_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+    insertAllocation: p(`insert into ledger_allocations (entry_id, grant_id, amount) values (?, ?, ?)`),
+    entryByKey: p(`select id, user_id, type, amount, balance_after, reason, grant_id, idempotency_key, request_hash,
+      actor, created_at from credit_ledger where user_id = ? and idempotency_key = ?`),
+    lastEntryId: p(`select max(id) from credit_ledger where user_id = ?`).pluck(),
+    allocationsOf: p(`select grant_id as grantId, amount from ledger_allocations where entry_id = ? order by id`),
+    allocationsOfMany: p(`select entry_id as entryId, grant_id as grantId, amount from ledger_allocations
+      where entry_id in (select value from json_each(?)) order by id`),
+    ledgerPage: p(LEDGER_PAGE_SQL),
+    dueForExpiry: p(DUE_FOR_EXPIRY_SQL),
+    usersPage: p(`select id, credit_balance from users where id > ? order by id limit ?`),
+    setBalance: p(`update users set credit_balance = ? where id = ?`),
+    /** One reusable transaction wrapper: building one per call costs more than some statements. */
+    immediateTx: sqlite.transaction((fn: () => unknown) => fn()).immediate,
+  };
+}
+
+export type Statements = ReturnType<typeof prepareAll>;
+const cache = new WeakMap<Database.Database, Statements>();
+
+/** Prepared once per connection: the hot path never re-parses SQL or builds queries. */
+export function statementsFor(db: Db): Statements {
+  const sqlite = db.$client;
+  let s = cache.get(sqlite);
+  if (!s) {
+    s = prepareAll(sqlite);
+    cache.set(sqlite, s);
+  }
+  return s;
+}
+
+/**
+ * Runs `fn` in an IMMEDIATE transaction (the write lock is taken at BEGIN, so concurrent writers
+ * queue on busy_timeout instead of failing on a lock upgrade). Inside a caller's transaction it
+ * becomes a savepoint, so the caller's write and ours commit or roll back together.
+ */
+export function immediate<R>(db: Db, fn: () => R): R {
+  return statementsFor(db).immediateTx(fn) as R;
+}
+
+// ---- rows → views ----------------------------------------------------------------------------
+
+export function iso(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+/**
+ * Stored status, except that an active grant is shown `pending` before effectiveAt and `expired`
+ * from expiresAt on — time decides, not whether the sweep has run. `remaining` is what no ledger
+ * entry has taken yet (for an expired grant: what the sweep will record as expired).
+ */
+export function viewStatus(
+  row: Pick<GrantRow, "status" | "effective_at" | "expires_at">,
+  nowMs: number,
+): GrantView["status"] {
+  if (row.status !== "active") return row.status;
+  if (row.effective_at > nowMs) return "pending";
+  if (row.expires_at !== null && row.expires_at <= nowMs) return "expired";
+  return "active";
+}
+
+export function toGrantView(row: GrantRow, nowMs: number): GrantView {
+  return {
+    id: row.id,
+    userId: row.user_id,
+    type: row.type,
+    amount: row.amount,
+    remaining: row.remaining,
+    priority: row.priority,
+    effectiveAt: iso(row.effective_at),
+    expiresAt: row.expires_at === null ? null : iso(row.expires_at),
+    status: viewStatus(row, nowMs),
+    source: row.source,
+    reason: row.reason,
+  };
+}
+
+export function isInEffect(row: Pick<GrantRow, "effective_at" | "expires_at">, nowMs: number): boolean {
+  return row.effective_at <= nowMs && (row.expires_at === null || row.expires_at > nowMs);
+}
+
+// ---- input checks (bad input → AppError invalid_request with `field`, before anything is written) ----
+
+export function invalid(field: string, message: string): AppError {
+  return new AppError("invalid_request", message, { field });
+}
+
+export function checkId(value: unknown, field: string): number {
+  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 1) {
+    throw invalid(field, `\`${field}\` must be a positive integer.`);
+  }
+  return value;
+}
+
+export function checkCredits(value: unknown, field = "amount"): number {
+  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 1 || value > MAX_CREDITS) {
+    throw invalid(field, `\`${field}\` must be an integer from 1 to ${MAX_CREDITS}.`);
+  }
+  return value;
+}
+
+export function checkReason(value: unknown, field = "reason"): string | null {
+  if (value === undefined || value === null) return null;
+  if (typeof value !== "string") throw invalid(field, `\`${field}\` must be a string.`);
+  if (value.length > MAX_REASON_LENGTH)
+    throw invalid(field, `\`${field}\` must be at most ${MAX_REASON_LENGTH} characters.`);
+  return value;
+}
+
+export function checkKey(value: unknown): string | null {
+  if (value === undefined || value === null) return null;
+  if (typeof value !== "string" || value.length === 0 || value.length > MAX_KEY_LENGTH) {
+    throw invalid("idempotencyKey", `\`idempotencyKey\` must be a string of 1 to ${MAX_KEY_LENGTH} characters.`);
+  }
+  return value;
+}
+
+export function checkActor(value: unknown): string | null {
+  if (value === undefined || value === null) return null;
+  if (typeof value !== "string" || value.length > MAX_ACTOR_LENGTH) {
+    throw invalid("actor", `\`actor\` must be a string of at most ${MAX_ACTOR_LENGTH} characters.`);
+  }
+  return value;
+}
+
+/** Returns the JSON to store (or null). */
+export function checkMetadata(value: unknown): string | null {
+  if (value === undefined || value === null) return null;
+  if (typeof value !== "object" || Array.isArray(value)) throw invalid("metadata", "`metadata` must be an object.");
+  let json: string;
+  try {
+    json = JSON.stringify(value);
+  } catch {
+    throw invalid("metadata", "`metadata` must be JSON-serialisable.");
+  }
+  if (Buffer.byteLength(json) > MAX_METADATA_BYTES) {
+    throw invalid("metadata", `\`metadata\` must be at most ${MAX_METADATA_BYTES} bytes as JSON.`);
+  }
+  return json;
+}
+
+export function checkDate(value: unknown, field: string): number {
+  if (!(value instanceof Date) || Number.isNaN(value.getTime()))
+    throw invalid(field, `\`${field}\` must be a valid date.`);
+  return value.getTime();
+}
+
+// ---- idempotency ------------------------------------------------------------------------------
+
+/** JSON with object keys sorted, so equal requests hash equally whatever their key order. */
+function canonicalJson(value: unknown): string {
+  if (value === null || typeof value !== "object") return JSON.stringify(value) ?? "null";
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
+  const entries = Object.entries(value as Record<string, unknown>)
+    .filter(([, v]) => v !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
+}
+
+/** The hash stored beside an idempotency key: of the request as the caller sent it (before defaults). */
+export function requestHash(request: Record<string, unknown>): string {
+  return createHash("sha256").update(canonicalJson(request)).digest("hex");
+}
+
+/**
+ * The entry an idempotency key already produced, if any. A different request under the same key
+ * is `idempotency_conflict`: the key names one operation, for good.
+ */
+export function findReplay(
+  s: Statements,
+  userId: number,
+  key: string | null,
+  hash: string | null,
+): EntryRow | undefined {
+  if (key === null) return undefined;
+  const row = s.entryByKey.get(userId, key) as EntryRow | undefined;
+  if (row && row.request_hash !== hash) {
+    throw new AppError("idempotency_conflict", "This idempotency key was already used for a different request.", {
+      field: "idempotencyKey",
+    });
+  }
+  return row;
+}
+
+/** Keys for operations on one grant are scoped to it: the same caller key may void two grants. */
+export function grantScopedKey(key: string | null, grantId: number): string | null {
+  return key === null ? null : `${key}#grant:${grantId}`;
+}
+
+export interface EntryInsert {
+  userId: number;
+  type: LedgerEntryType;
+  amount: number;
+  balanceAfter: number;
+  reason: string | null;
+  grantId: number | null;
+  key: string | null;
+  hash: string | null;
+  metadata: string | null;
+  actor: string | null;
+  now: number;
+}
+
+export function insertEntry(s: Statements, e: EntryInsert): number {
+  const { lastInsertRowid } = s.insertEntry.run(
+    e.userId,
+    e.type,
+    e.amount,
+    e.balanceAfter,
+    e.reason,
+    e.grantId,
+    e.key,
+    e.hash,
+    e.metadata,
+    e.actor,
+    e.now,
+  );
+  return Number(lastInsertRowid);
+}
+
+/** Removes `take` (> 0, at most what is left) from an active grant; depleted when emptied. */
+export function takeFromGrant(s: Statements, grantId: number, take: number, remaining: number, nowMs: number): void {
+  const changed =
+    take === remaining
+      ? s.depleteGrant.run(nowMs, grantId, take).changes
+      : s.takeFromGrant.run(take, nowMs, grantId, take).changes;
+  if (changed !== 1) throw new Error(`credits: grant ${grantId} changed under a write transaction`);
+}
+
+export function spendableOf(s: Statements, userId: number, nowMs: number): number {
+  return s.spendable.get({ userId, now: nowMs }) as number;
+}
+
+export function requireUser(s: Statements, userId: number): number {
+  const balance = s.userBalance.get(userId) as number | undefined;
+  if (balance === undefined) throw new AppError("not_found", `No user with id ${userId}.`);
+  return balance;
+}
+
+export function requireGrant(s: Statements, grantId: number): GrantRow {
+  const row = s.grantById.get(grantId) as GrantRow | undefined;
+  if (!row) throw new AppError("not_found", `No grant with id ${grantId}.`);
+  return row;
+}
+
+/**
+ * Records the expiry of one active grant whose expiresAt has passed: an `expiration` entry for
+ * exactly what was left, status → expired. Used by the sweep, and by void/refund so they never
+ * act on credits that are already gone. `spendable` is the user's spendable balance, which the
+ * expiry does not change (an expired grant was not spendable anyway).
+ */
+export function expireGrantRow(s: Statements, row: GrantRow, nowMs: number, spendable: number): number {
+  s.closeGrant.run("expired", nowMs, row.id);
+  s.addToBalance.run(-row.remaining, row.user_id);
+  return insertEntry(s, {
+    userId: row.user_id,
+    type: "expiration",
+    amount: -row.remaining,
+    balanceAfter: spendable,
+    reason: "Expired",
+    grantId: row.id,
+    key: null,
+    hash: null,
+    metadata: null,
+    actor: "system",
+    now: nowMs,
+  });
+}

@@ -1,0 +1,516 @@
+import { and, asc, desc, eq, isNotNull, isNull, max, or } from "drizzle-orm";
+import type { Db } from "../../db/client";
+import { subscriptionPlans, topupPlans, topupPurchases, userSubscriptions, type PlanInterval } from "../../db/schema";
+import type { Clock } from "../utils/clock";
+import { AppError } from "../utils/errors";
+import { kindLabel } from "./format";
+import {
+  DEFAULT_CREDIT_EXPIRY_DAYS,
+  type CreatePlanInput,
+  type PlanKind,
+  type PlanPatch,
+} from "./validation";
+
+/*
+ * The price book: subscription plans (a family of versions) and top-up packs. It knows nothing
+ * of Stripe beyond the ids it stores; app/billing/plan-sync.server.ts turns plans into Stripe
+ * prices and back.
+ *
+ * Invariants kept here:
+ * - credits, price, currency and interval of a plan that has a Stripe price never change (the
+ *   price in Stripe is immutable too); a change is a new version of the family.
+ * - a plan something refers to (a subscription, a purchase) is never deleted, only archived
+ *   (isActive false + archivedAt), so history and renewals keep resolving to it.
+ */
+
+export type PlansCtx = { db: Db; clock: Clock };
+
+export type SubscriptionPlan = typeof subscriptionPlans.$inferSelect;
+export type TopupPlan = typeof topupPlans.$inferSelect;
+export type KindedPlan = { kind: "subscription"; plan: SubscriptionPlan } | { kind: "topup"; plan: TopupPlan };
+
+/** A plan ready to insert: every default applied, Stripe ids known (or null). */
+export type NewSubscriptionPlan = {
+  internalId: string;
+  planFamily: string;
+  version: number;
+  publicName: string;
+  stripeProductId: string | null;
+  stripePriceId: string | null;
+  credits: number;
+  interval: PlanInterval;
+  priceCents: number;
+  currency: string;
+  creditExpiryDays: number;
+  isLegacy: boolean;
+  isActive: boolean;
+};
+export type NewTopupPlan = Omit<NewSubscriptionPlan, "planFamily" | "version" | "interval">;
+export type NewPlan = { kind: "subscription"; values: NewSubscriptionPlan } | { kind: "topup"; values: NewTopupPlan };
+
+/**
+ * A plan being created before its Stripe price is settled: price fields may still be missing
+ * when an existing Stripe price will supply them.
+ */
+export type PlanDraft =
+  | {
+      kind: "subscription";
+      values: Omit<NewSubscriptionPlan, "priceCents" | "currency" | "interval" | "stripeProductId"> & {
+        priceCents?: number;
+        currency?: string;
+        interval?: PlanInterval;
+      };
+    }
+  | {
+      kind: "topup";
+      values: Omit<NewTopupPlan, "priceCents" | "currency" | "stripeProductId"> & {
+        priceCents?: number;
+        currency?: string;
+      };
+    };
+
+// ---------------------------------------------------------------------------------------------
+// Reads
+
+export function listSubscriptionPlans(db: Db): SubscriptionPlan[] {
+  return db
+    .select()
+    .from(subscriptionPlans)
+    .orderBy(asc(subscriptionPlans.planFamily), desc(subscriptionPlans.version))
+    .all();
+}
+
+export function listTopupPlans(db: Db): TopupPlan[] {
+  return db.select().from(topupPlans).orderBy(asc(topupPlans.credits), asc(topupPlans.id)).all();
+}
+
+export function listPlans(db: Db, kind: PlanKind): SubscriptionPlan[] | TopupPlan[] {
+  return kind === "subscription" ? listSubscriptionPlans(db) : listTopupPlans(db);
+}
+
+export function getSubscriptionPlan(db: Db, id: number): SubscriptionPlan | undefined {
+  return db.select().from(subscriptionPlans).where(eq(subscriptionPlans.id, id)).get();
+}
+
+export function getTopupPlan(db: Db, id: number): TopupPlan | undefined {
+  return db.select().from(topupPlans).where(eq(topupPlans.id, id)).get();
+}
+
+export function getPlan(db: Db, kind: PlanKind, id: number): KindedPlan | undefined {
+  if (kind === "subscription") {
+    const plan = getSubscriptionPlan(db, id);
+    return plan ? { kind, plan } : undefined;
+  }
+  const plan = getTopupPlan(db, id);
+  return plan ? { kind, plan } : undefined;
+}
+
+/** The plan a Stripe price id belongs to, whatever its state (legacy and archived included). */
+export function findPlanByStripePriceId(db: Db, stripePriceId: string): KindedPlan | undefined {
+  const sub = db.select().from(subscriptionPlans).where(eq(subscriptionPlans.stripePriceId, stripePriceId)).get();
+  if (sub) return { kind: "subscription", plan: sub };
+  const topup = db.select().from(topupPlans).where(eq(topupPlans.stripePriceId, stripePriceId)).get();
+  return topup ? { kind: "topup", plan: topup } : undefined;
+}
+
+export function findPlanByInternalId(db: Db, kind: PlanKind, internalId: string): KindedPlan | undefined {
+  if (kind === "subscription") {
+    const plan = db.select().from(subscriptionPlans).where(eq(subscriptionPlans.internalId, internalId)).get();
+    return plan ? { kind, plan } : undefined;
+  }
+  const plan = db.select().from(topupPlans).where(eq(topupPlans.internalId, internalId)).get();
+  return plan ? { kind, plan } : undefined;
+}
+
+export function findSubscriptionPlanByFamilyVersion(
+  db: Db,
+  planFamily: string,
+  version: number,
+): SubscriptionPlan | undefined {
+  return db
+    .select()
+    .from(subscriptionPlans)
+    .where(and(eq(subscriptionPlans.planFamily, planFamily), eq(subscriptionPlans.version, version)))
+    .get();
+}
+
+/** 1 for a new family, else one more than the family's highest version. */
+export function nextPlanVersion(db: Db, planFamily: string): number {
+  const row = db
+    .select({ v: max(subscriptionPlans.version) })
+    .from(subscriptionPlans)
+    .where(eq(subscriptionPlans.planFamily, planFamily))
+    .get();
+  return (row?.v ?? 0) + 1;
+}
+
+/**
+ * The last id the plan table handed out (ids are AUTOINCREMENT: never reused, even after a
+ * delete). Changes whenever a plan is inserted, so it tells a retry of a failed create from a
+ * later create of the same plan.
+ */
+export function lastPlanId(db: Db, kind: PlanKind): number {
+  const table = kind === "subscription" ? "subscription_plans" : "topup_plans";
+  const row = db.$client.prepare("select seq from sqlite_sequence where name = ?").get(table) as { seq: number } | undefined;
+  return row?.seq ?? 0;
+}
+
+export interface OfferedPlans {
+  subscriptionPlans: SubscriptionPlan[];
+  topupPlans: TopupPlan[];
+}
+
+/**
+ * What a customer may buy now: active, not legacy, not archived — and with a Stripe price,
+ * since a plan without one cannot be checked out. Cheapest first.
+ */
+export function listOfferedPlans(db: Db): OfferedPlans {
+  return {
+    subscriptionPlans: db
+      .select()
+      .from(subscriptionPlans)
+      .where(
+        and(
+          eq(subscriptionPlans.isActive, true),
+          eq(subscriptionPlans.isLegacy, false),
+          isNull(subscriptionPlans.archivedAt),
+          isNotNull(subscriptionPlans.stripePriceId),
+        ),
+      )
+      .orderBy(asc(subscriptionPlans.priceCents), asc(subscriptionPlans.credits), asc(subscriptionPlans.id))
+      .all(),
+    topupPlans: db
+      .select()
+      .from(topupPlans)
+      .where(
+        and(
+          eq(topupPlans.isActive, true),
+          eq(topupPlans.isLegacy, false),
+          isNull(topupPlans.archivedAt),
+          isNotNull(topupPlans.stripePriceId),
+        ),
+      )
+      .orderBy(asc(topupPlans.priceCents), asc(topupPlans.credits), asc(topupPlans.id))
+      .all(),
+  };
+}
+
+/** True when a subscription (current or pending plan) or a top-up purchase points at the plan. */
+export function isPlanReferenced(db: Db, kind: PlanKind, id: number): boolean {
+  if (kind === "subscription") {
+    return !!db
+      .select({ id: userSubscriptions.id })
+      .from(userSubscriptions)
+      .where(or(eq(userSubscriptions.planId, id), eq(userSubscriptions.pendingPlanId, id)))
+      .limit(1)
+      .get();
+  }
+  return !!db
+    .select({ id: topupPurchases.id })
+    .from(topupPurchases)
+    .where(eq(topupPurchases.planId, id))
+    .limit(1)
+    .get();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Creating
+
+/** Applies the defaults of a create request: next version, internalId, expiry days, flags. */
+export function draftPlan(db: Db, create: CreatePlanInput): PlanDraft {
+  if (create.kind === "subscription") {
+    const i = create.input;
+    const version = i.version ?? nextPlanVersion(db, i.planFamily);
+    return {
+      kind: "subscription",
+      values: {
+        internalId: i.internalId ?? `${i.planFamily}-v${version}`,
+        planFamily: i.planFamily,
+        version,
+        publicName: i.publicName,
+        stripePriceId: i.stripePriceId ?? null,
+        credits: i.credits,
+        interval: i.interval,
+        priceCents: i.priceCents,
+        currency: i.currency,
+        creditExpiryDays: i.creditExpiryDays ?? DEFAULT_CREDIT_EXPIRY_DAYS.subscription,
+        isLegacy: i.isLegacy ?? false,
+        isActive: i.isActive ?? true,
+      },
+    };
+  }
+  const i = create.input;
+  return {
+    kind: "topup",
+    values: {
+      internalId: i.internalId,
+      publicName: i.publicName,
+      stripePriceId: i.stripePriceId ?? null,
+      credits: i.credits,
+      priceCents: i.priceCents,
+      currency: i.currency,
+      creditExpiryDays: i.creditExpiryDays ?? DEFAULT_CREDIT_EXPIRY_DAYS.topup,
+      isLegacy: i.isLegacy ?? false,
+      isActive: i.isActive ?? true,
+    },
+  };
+}
+
+/**
+ * `conflict` (naming the field) when the plan would clash with an existing one. Checked before
+ * any Stripe call so a doomed create leaves nothing behind in Stripe; insertPlan checks again.
+ */
+export function assertPlanIsNew(
+  db: Db,
+  plan: { kind: PlanKind; values: { internalId: string; stripePriceId: string | null; planFamily?: string; version?: number } },
+): void {
+  const { kind, values } = plan;
+  // The family version first: a default internalId is derived from it, so it is the real clash.
+  if (kind === "subscription" && values.planFamily !== undefined && values.version !== undefined) {
+    if (findSubscriptionPlanByFamilyVersion(db, values.planFamily, values.version)) {
+      throw new AppError(
+        "conflict",
+        `Version ${values.version} of plan family "${values.planFamily}" already exists; use version ${nextPlanVersion(db, values.planFamily)}.`,
+        { field: "version" },
+      );
+    }
+  }
+  if (findPlanByInternalId(db, kind, values.internalId)) {
+    throw new AppError("conflict", `A ${kindLabel(kind)} with internalId "${values.internalId}" already exists.`, {
+      field: "internalId",
+    });
+  }
+  if (values.stripePriceId && findPlanByStripePriceId(db, values.stripePriceId)) {
+    throw new AppError("conflict", `Stripe price ${values.stripePriceId} already belongs to a plan.`, {
+      field: "stripePriceId",
+    });
+  }
+}
+
+/** Inserts a plan in its own IMMEDIATE transaction (a savepoint inside a caller's). */
+export function insertPlan(ctx: PlansCtx, plan: NewPlan): KindedPlan {
+  const now = ctx.clock.now();
+  return ctx.db.transaction(
+    (tx) => {
+      assertPlanIsNew(ctx.db, plan);
+      try {
+        if (plan.kind === "subscription") {
+          const row = tx
+            .insert(subscriptionPlans)
+            .values({ ...plan.values, createdAt: now, updatedAt: now })
+            .returning()
+            .get();
+          return { kind: "subscription" as const, plan: row };
+        }
+        const row = tx
+          .insert(topupPlans)
+          .values({ ...plan.values, createdAt: now, updatedAt: now })
+          .returning()
+          .get();
+        return { kind: "topup" as const, plan: row };
+      } catch (e) {
+        const field = uniqueViolationField(e);
+        if (field) throw new AppError("conflict", `A ${kindLabel(plan.kind)} with this ${field} already exists.`, { field });
+        throw e;
+      }
+    },
+    { behavior: "immediate" },
+  );
+}
+
+/** The API field a UNIQUE violation on a plan table is about, or null for any other error. */
+export function uniqueViolationField(e: unknown): string | null {
+  const message = e instanceof Error ? e.message : "";
+  if (!message.includes("UNIQUE constraint failed")) return null;
+  if (message.includes("stripe_price_id")) return "stripePriceId";
+  if (message.includes("plan_family")) return "version";
+  if (message.includes("internal_id")) return "internalId";
+  return "id";
+}
+
+// ---------------------------------------------------------------------------------------------
+// Editing
+
+const FIXED_WITH_STRIPE_PRICE = ["credits", "priceCents", "currency", "interval"] as const;
+const NEVER_EDITABLE = ["internalId", "planFamily", "version", "stripePriceId"] as const;
+
+/**
+ * The update a patch makes to a plan, after checking it changes only editable fields.
+ * Credits, price, currency and interval are fixed once the plan has a Stripe price (a
+ * different price is a new version); identity fields never change. Repeating a current value
+ * is not a change. `creditExpiryDays` applies to grants made from now on.
+ */
+export function planUpdateFromPatch(current: KindedPlan, patch: PlanPatch): Partial<SubscriptionPlan> {
+  const plan = current.plan as Partial<SubscriptionPlan> & TopupPlan;
+  const relevant = (field: string) => current.kind === "subscription" || !["planFamily", "version", "interval"].includes(field);
+  for (const field of NEVER_EDITABLE) {
+    const value = patch[field];
+    if (value !== undefined && relevant(field) && value !== plan[field]) {
+      throw new AppError("invalid_request", `${field} cannot be changed.`, { field });
+    }
+  }
+  for (const field of FIXED_WITH_STRIPE_PRICE) {
+    const value = patch[field];
+    if (value === undefined || !relevant(field) || value === plan[field]) continue;
+    if (plan.stripePriceId) {
+      const how =
+        current.kind === "subscription"
+          ? `create a new version of the plan family (POST with planFamily "${plan.planFamily}" and version ${(plan.version ?? 0) + 1})`
+          : "create a new top-up plan";
+      throw new AppError(
+        "invalid_request",
+        `Credits, price, currency and interval of a plan with a Stripe price are fixed; to change ${field}, ${how}, then mark this one legacy.`,
+        { field },
+      );
+    }
+  }
+  const update: Partial<SubscriptionPlan> = {};
+  if (patch.publicName !== undefined) update.publicName = patch.publicName;
+  if (patch.isLegacy !== undefined) update.isLegacy = patch.isLegacy;
+  if (patch.isActive !== undefined) {
+    update.isActive = patch.isActive;
+    // Reactivating an archived plan restores it.
+    if (patch.isActive && plan.archivedAt) update.archivedAt = null;
+  }
+  if (patch.creditExpiryDays !== undefined) update.creditExpiryDays = patch.creditExpiryDays;
+  if (!plan.stripePriceId) {
+    for (const field of FIXED_WITH_STRIPE_PRICE) {
+      const value = patch[field];
+      if (value !== undefined && relevant(field)) (update as Record<string, unknown>)[field] = value;
+    }
+  }
+  return update;
+}
+
+/** Applies a patch; returns the plan before and after. `not_found` for an unknown id. */
+export function updatePlan(
+  ctx: PlansCtx,
+  kind: PlanKind,
+  id: number,
+  patch: PlanPatch,
+): { before: KindedPlan; after: KindedPlan; changed: string[] } {
+  return ctx.db.transaction(
+    (tx) => {
+      const before = getPlan(ctx.db, kind, id);
+      if (!before) throw planNotFound(kind, id);
+      const update = planUpdateFromPatch(before, patch);
+      const changed = Object.keys(update).filter(
+        (k) => (update as Record<string, unknown>)[k] !== (before.plan as Record<string, unknown>)[k],
+      );
+      if (changed.length === 0) return { before, after: before, changed };
+      const values = { ...update, updatedAt: ctx.clock.now() };
+      const after: KindedPlan =
+        kind === "subscription"
+          ? {
+              kind,
+              plan: tx.update(subscriptionPlans).set(values).where(eq(subscriptionPlans.id, id)).returning().get(),
+            }
+          : {
+              kind,
+              plan: tx.update(topupPlans).set(values).where(eq(topupPlans.id, id)).returning().get(),
+            };
+      return { before, after, changed };
+    },
+    { behavior: "immediate" },
+  );
+}
+
+export type RemovePlanResult = { deleted: true; plan: KindedPlan } | { archived: true; plan: KindedPlan };
+
+/**
+ * Deletes a plan nothing refers to; archives (isActive false, archivedAt now) one that a
+ * subscription or purchase points at. Archiving twice keeps the first archivedAt.
+ */
+export function removePlan(ctx: PlansCtx, kind: PlanKind, id: number): RemovePlanResult {
+  return ctx.db.transaction(
+    (tx) => {
+      const current = getPlan(ctx.db, kind, id);
+      if (!current) throw planNotFound(kind, id);
+      if (!isPlanReferenced(ctx.db, kind, id)) {
+        if (kind === "subscription") tx.delete(subscriptionPlans).where(eq(subscriptionPlans.id, id)).run();
+        else tx.delete(topupPlans).where(eq(topupPlans.id, id)).run();
+        return { deleted: true as const, plan: current };
+      }
+      const now = ctx.clock.now();
+      const values = { isActive: false, archivedAt: current.plan.archivedAt ?? now, updatedAt: now };
+      const plan: KindedPlan =
+        kind === "subscription"
+          ? { kind, plan: tx.update(subscriptionPlans).set(values).where(eq(subscriptionPlans.id, id)).returning().get() }
+          : { kind, plan: tx.update(topupPlans).set(values).where(eq(topupPlans.id, id)).returning().get() };
+      return { archived: true as const, plan };
+    },
+    { behavior: "immediate" },
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Presentation
+
+export interface SubscriptionPlanJson {
+  id: number;
+  internalId: string;
+  planFamily: string;
+  version: number;
+  publicName: string;
+  stripePriceId: string | null;
+  stripeProductId: string | null;
+  credits: number;
+  interval: PlanInterval;
+  priceCents: number;
+  currency: string;
+  creditExpiryDays: number;
+  isLegacy: boolean;
+  isActive: boolean;
+  archivedAt: string | null;
+}
+export type TopupPlanJson = Omit<SubscriptionPlanJson, "planFamily" | "version" | "interval">;
+
+export function subscriptionPlanJson(p: SubscriptionPlan): SubscriptionPlanJson {
+  return {
+    id: p.id,
+    internalId: p.internalId,
+    planFamily: p.planFamily,
+    version: p.version,
+    publicName: p.publicName,
+    stripePriceId: p.stripePriceId,
+    stripeProductId: p.stripeProductId,
+    credits: p.credits,
+    interval: p.interval,
+    priceCents: p.priceCents,
+    currency: p.currency,
+    creditExpiryDays: p.creditExpiryDays,
+    isLegacy: p.isLegacy,
+    isActive: p.isActive,
+    archivedAt: p.archivedAt ? p.archivedAt.toISOString() : null,
+  };
+}
+
+export function topupPlanJson(p: TopupPlan): TopupPlanJson {
+  return {
+    id: p.id,
+    internalId: p.internalId,
+    publicName: p.publicName,
+    stripePriceId: p.stripePriceId,
+    stripeProductId: p.stripeProductId,
+    credits: p.credits,
+    priceCents: p.priceCents,
+    currency: p.currency,
+    creditExpiryDays: p.creditExpiryDays,
+    isLegacy: p.isLegacy,
+    isActive: p.isActive,
+    archivedAt: p.archivedAt ? p.archivedAt.toISOString() : null,
+  };
+}
+
+export function planJson(p: KindedPlan): SubscriptionPlanJson | TopupPlanJson {
+  return p.kind === "subscription" ? subscriptionPlanJson(p.plan) : topupPlanJson(p.plan);
+}
+
+/** "subscription_plan:3" / "topup_plan:7" — the audit log's subject for a plan. */
+export function planSubject(kind: PlanKind, id: number): string {
+  return `${kind === "subscription" ? "subscription_plan" : "topup_plan"}:${id}`;
+}
+
+export function planNotFound(kind: PlanKind, id: number | string): AppError {
+  return new AppError("not_found", `No ${kindLabel(kind)} with id ${id}.`);
+}

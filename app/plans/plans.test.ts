@@ -1,0 +1,304 @@
+import { eq } from "drizzle-orm";
+import { afterEach, describe, expect, it } from "vitest";
+import { closeDatabase } from "../../db/client";
+import { subscriptionPlans, topupPlans, topupPurchases, userSubscriptions } from "../../db/schema";
+import { testContext } from "../../test/db";
+import { createUser } from "../auth/users.server";
+import { centsToPrice, createInputFromForm, patchFromForm, priceToCents } from "./form-input";
+import {
+  draftPlan,
+  getPlan,
+  insertPlan,
+  listOfferedPlans,
+  nextPlanVersion,
+  parseCreatePlanInput,
+  parsePlanPatch,
+  removePlan,
+  updatePlan,
+  type NewSubscriptionPlan,
+  type NewTopupPlan,
+} from "./index.server";
+
+const contexts: ReturnType<typeof testContext>[] = [];
+function ctx() {
+  const c = testContext();
+  contexts.push(c);
+  return c;
+}
+afterEach(() => {
+  for (const c of contexts.splice(0)) closeDatabase(c.db);
+});
+
+let priceSeq = 0;
+function sub(c: ReturnType<typeof ctx>, values: Partial<NewSubscriptionPlan> = {}) {
+  const family = values.planFamily ?? "starter";
+  const version = values.version ?? nextPlanVersion(c.db, family);
+  const r = insertPlan(c, {
+    kind: "subscription",
+    values: {
+      internalId: `${family}-v${version}`,
+      planFamily: family,
+      version,
+      publicName: "Starter",
+      stripeProductId: "prod_1",
+      stripePriceId: `price_s${++priceSeq}`,
+      credits: 1000,
+      interval: "month",
+      priceCents: 1000,
+      currency: "usd",
+      creditExpiryDays: 30,
+      isLegacy: false,
+      isActive: true,
+      ...values,
+    },
+  });
+  if (r.kind !== "subscription") throw new Error("expected a subscription plan");
+  return r.plan;
+}
+
+function topup(c: ReturnType<typeof ctx>, values: Partial<NewTopupPlan> = {}) {
+  const r = insertPlan(c, {
+    kind: "topup",
+    values: {
+      internalId: `pack-${++priceSeq}`,
+      publicName: "Pack",
+      stripeProductId: "prod_2",
+      stripePriceId: `price_t${priceSeq}`,
+      credits: 500,
+      priceCents: 500,
+      currency: "usd",
+      creditExpiryDays: 365,
+      isLegacy: false,
+      isActive: true,
+      ...values,
+    },
+  });
+  if (r.kind !== "topup") throw new Error("expected a top-up plan");
+  return r.plan;
+}
+
+describe("listOfferedPlans", () => {
+  it("offers only active, non-legacy, non-archived plans that have a Stripe price, cheapest first", () => {
+    const c = ctx();
+    const pro = sub(c, { planFamily: "pro", priceCents: 4000, credits: 5000 });
+    const starter = sub(c, { planFamily: "starter", priceCents: 1000 });
+    sub(c, { planFamily: "basic", isLegacy: true });
+    sub(c, { planFamily: "paused", isActive: false });
+    sub(c, { planFamily: "gone", isActive: false, archivedAt: c.clock.now() } as Partial<NewSubscriptionPlan>);
+    sub(c, { planFamily: "unpriced", stripePriceId: null });
+    const big = topup(c, { credits: 2000, priceCents: 1800 });
+    const small = topup(c, { credits: 500, priceCents: 500 });
+    topup(c, { isLegacy: true });
+
+    const offered = listOfferedPlans(c.db);
+    expect(offered.subscriptionPlans.map((p) => p.id)).toEqual([starter.id, pro.id]);
+    expect(offered.topupPlans.map((p) => p.id)).toEqual([small.id, big.id]);
+  });
+});
+
+describe("creating plans", () => {
+  it("defaults a new family to version 1 and the next version after that", () => {
+    const c = ctx();
+    const first = draftPlan(c.db, parseCreatePlanInput("subscription", { planFamily: "team", publicName: "Team", credits: 10, priceCents: 100 }));
+    expect(first.values).toMatchObject({ version: 1, internalId: "team-v1", creditExpiryDays: 30, isLegacy: false, isActive: true });
+    sub(c, { planFamily: "team", version: 1 });
+    sub(c, { planFamily: "team", version: 4 });
+    const next = draftPlan(c.db, parseCreatePlanInput("subscription", { planFamily: "team", publicName: "Team", credits: 10, priceCents: 100 }));
+    expect(next.values).toMatchObject({ version: 5, internalId: "team-v5" });
+  });
+
+  it("defaults top-up credits to expire after 365 days", () => {
+    const c = ctx();
+    const draft = draftPlan(c.db, parseCreatePlanInput("topup", { internalId: "p", publicName: "P", credits: 10, priceCents: 100 }));
+    expect(draft.values.creditExpiryDays).toBe(365);
+  });
+
+  it("refuses a duplicate internalId, family version or Stripe price with a conflict naming the field", () => {
+    const c = ctx();
+    const existing = sub(c, { planFamily: "team", version: 1 });
+    const base = { ...existing, stripePriceId: "price_other", internalId: "other", version: 2 };
+    const attempt = (values: Partial<NewSubscriptionPlan>) => () =>
+      insertPlan(c, { kind: "subscription", values: { ...base, ...values } as NewSubscriptionPlan });
+    expect(attempt({ internalId: existing.internalId })).toThrow(expect.objectContaining({ code: "conflict", field: "internalId" }));
+    expect(attempt({ version: 1 })).toThrow(expect.objectContaining({ code: "conflict", field: "version" }));
+    expect(attempt({ stripePriceId: existing.stripePriceId })).toThrow(expect.objectContaining({ code: "conflict", field: "stripePriceId" }));
+    expect(c.db.select().from(subscriptionPlans).all()).toHaveLength(1);
+  });
+
+  it.each([
+    [{ planFamily: "x", publicName: "X", priceCents: 1 }, "credits"],
+    [{ planFamily: "x", publicName: "X", credits: "100", priceCents: 1 }, "credits"],
+    [{ planFamily: "x", publicName: "X", credits: 1.5, priceCents: 1 }, "credits"],
+    [{ planFamily: "x", publicName: "X", credits: 0, priceCents: 1 }, "credits"],
+    [{ planFamily: "x", publicName: "X", credits: 1 }, "priceCents"],
+    [{ planFamily: "x", publicName: "X", credits: 1, priceCents: -1 }, "priceCents"],
+    [{ planFamily: "x", publicName: "X", credits: 1, priceCents: 1, interval: "week" }, "interval"],
+    [{ planFamily: "x", publicName: "X", credits: 1, priceCents: 1, currency: "dollars" }, "currency"],
+    [{ planFamily: "x", publicName: "X", credits: 1, priceCents: 1, creditExpiryDays: 0 }, "creditExpiryDays"],
+    [{ planFamily: "x", publicName: "X", credits: 1, priceCents: 1, isLegacy: "yes" }, "isLegacy"],
+    [{ planFamily: "x", publicName: "X", credits: 1, priceCents: 1, version: 0 }, "version"],
+    [{ planFamily: "has space", publicName: "X", credits: 1, priceCents: 1 }, "planFamily"],
+    [{ publicName: "X", credits: 1, priceCents: 1 }, "planFamily"],
+    [{ planFamily: "x", publicName: "  ", credits: 1, priceCents: 1 }, "publicName"],
+  ])("refuses the subscription plan %j (field %s)", (body, field) => {
+    expect(() => parseCreatePlanInput("subscription", body)).toThrow(expect.objectContaining({ code: "invalid_request", field }));
+  });
+
+  it("needs an internalId for a top-up plan", () => {
+    expect(() => parseCreatePlanInput("topup", { publicName: "P", credits: 1, priceCents: 1 })).toThrow(
+      expect.objectContaining({ code: "invalid_request", field: "internalId" }),
+    );
+  });
+});
+
+describe("editing plans", () => {
+  it("changes publicName, isLegacy, isActive and creditExpiryDays", () => {
+    const c = ctx();
+    const plan = sub(c);
+    const { after, changed } = updatePlan(c, "subscription", plan.id, parsePlanPatch({ publicName: "Starter (old)", isLegacy: true, creditExpiryDays: 40, isActive: false }));
+    expect(after.plan).toMatchObject({ publicName: "Starter (old)", isLegacy: true, creditExpiryDays: 40, isActive: false });
+    expect(changed.sort()).toEqual(["creditExpiryDays", "isActive", "isLegacy", "publicName"]);
+  });
+
+  it.each([
+    ["credits", 2000],
+    ["priceCents", 1500],
+    ["interval", "year"],
+    ["currency", "eur"],
+  ])("refuses to change %s of a plan with a Stripe price, pointing at a new version", (field, value) => {
+    const c = ctx();
+    const plan = sub(c);
+    expect(() => updatePlan(c, "subscription", plan.id, parsePlanPatch({ [field]: value }))).toThrow(
+      expect.objectContaining({ code: "invalid_request", field, message: expect.stringContaining("new version") }),
+    );
+    expect(getPlan(c.db, "subscription", plan.id)?.plan).toEqual(plan);
+  });
+
+  it("accepts a patch that repeats the fixed values", () => {
+    const c = ctx();
+    const plan = sub(c);
+    const { changed } = updatePlan(c, "subscription", plan.id, parsePlanPatch({ credits: plan.credits, priceCents: plan.priceCents, interval: plan.interval, internalId: plan.internalId }));
+    expect(changed).toEqual([]);
+  });
+
+  it("never changes identity fields", () => {
+    const c = ctx();
+    const plan = sub(c);
+    for (const [field, value] of [["internalId", "x"], ["planFamily", "y"], ["version", 9], ["stripePriceId", "price_z"]] as const) {
+      expect(() => updatePlan(c, "subscription", plan.id, parsePlanPatch({ [field]: value }))).toThrow(
+        expect.objectContaining({ code: "invalid_request", field }),
+      );
+    }
+  });
+
+  it("lets a plan without a Stripe price change its credits and price", () => {
+    const c = ctx();
+    const plan = sub(c, { stripePriceId: null });
+    const { after } = updatePlan(c, "subscription", plan.id, parsePlanPatch({ credits: 42, priceCents: 99 }));
+    expect(after.plan).toMatchObject({ credits: 42, priceCents: 99 });
+  });
+
+  it("answers not_found for an unknown plan", () => {
+    const c = ctx();
+    expect(() => updatePlan(c, "topup", 999, {})).toThrow(expect.objectContaining({ code: "not_found" }));
+  });
+});
+
+describe("removing plans", () => {
+  it("deletes a plan nothing refers to", () => {
+    const c = ctx();
+    const plan = sub(c);
+    expect(removePlan(c, "subscription", plan.id)).toMatchObject({ deleted: true });
+    expect(getPlan(c.db, "subscription", plan.id)).toBeUndefined();
+  });
+
+  it("archives a subscription plan a subscription refers to, and keeps the first archive date", () => {
+    const c = ctx();
+    const plan = sub(c);
+    const user = createUser(c, { email: "s@example.com" });
+    const now = c.clock.now();
+    c.db
+      .insert(userSubscriptions)
+      .values({ userId: user.id, planId: plan.id, stripeSubscriptionId: "sub_1", status: "active", createdAt: now, updatedAt: now })
+      .run();
+    const first = removePlan(c, "subscription", plan.id);
+    expect(first).toMatchObject({ archived: true, plan: { plan: { isActive: false, archivedAt: now } } });
+    c.clock.advance(60_000);
+    const again = removePlan(c, "subscription", plan.id);
+    expect(again).toMatchObject({ archived: true, plan: { plan: { archivedAt: now } } });
+  });
+
+  it("archives a subscription plan that is only a pending downgrade target", () => {
+    const c = ctx();
+    const current = sub(c, { planFamily: "pro" });
+    const target = sub(c, { planFamily: "starter" });
+    const user = createUser(c, { email: "p@example.com" });
+    const now = c.clock.now();
+    c.db
+      .insert(userSubscriptions)
+      .values({ userId: user.id, planId: current.id, pendingPlanId: target.id, stripeSubscriptionId: "sub_2", status: "active", createdAt: now, updatedAt: now })
+      .run();
+    expect(removePlan(c, "subscription", target.id)).toMatchObject({ archived: true });
+  });
+
+  it("archives a top-up plan that was bought", () => {
+    const c = ctx();
+    const plan = topup(c);
+    const user = createUser(c, { email: "t@example.com" });
+    const now = c.clock.now();
+    c.db
+      .insert(topupPurchases)
+      .values({ userId: user.id, planId: plan.id, stripeCheckoutSessionId: "cs_1", credits: 500, amountPaidCents: 500, currency: "usd", createdAt: now, updatedAt: now })
+      .run();
+    expect(removePlan(c, "topup", plan.id)).toMatchObject({ archived: true });
+    expect(c.db.select().from(topupPlans).where(eq(topupPlans.id, plan.id)).get()?.isActive).toBe(false);
+  });
+
+  it("restores an archived plan when it is made active again", () => {
+    const c = ctx();
+    const plan = sub(c, { archivedAt: c.clock.now(), isActive: false } as Partial<NewSubscriptionPlan>);
+    const { after } = updatePlan(c, "subscription", plan.id, { isActive: true });
+    expect(after.plan).toMatchObject({ isActive: true, archivedAt: null });
+  });
+});
+
+describe("admin form input", () => {
+  it("reads prices the way people type them", () => {
+    expect(priceToCents("10")).toBe(1000);
+    expect(priceToCents("10.5")).toBe(1050);
+    expect(priceToCents("$1,000.09")).toBe(100009);
+    expect(priceToCents("0.99")).toBe(99);
+    expect(priceToCents("ten")).toBe("ten");
+    expect(priceToCents("1.999")).toBe("1.999");
+    expect(centsToPrice(1050)).toBe("10.50");
+    expect(centsToPrice(5)).toBe("0.05");
+  });
+
+  it("turns a create form into the API's body, so both share one validation", () => {
+    const form = new FormData();
+    for (const [k, v] of Object.entries({ planFamily: "team", version: "", publicName: "Team", credits: "1,000", price: "12.00", currency: "usd", interval: "year", creditExpiryDays: "30", isActive: "on" })) {
+      form.set(k, v);
+    }
+    expect(createInputFromForm("subscription", form)).toEqual({
+      planFamily: "team",
+      publicName: "Team",
+      credits: 1000,
+      priceCents: 1200,
+      currency: "usd",
+      interval: "year",
+      creditExpiryDays: 30,
+      isActive: true,
+    });
+    form.set("credits", "lots");
+    expect(() => parseCreatePlanInput("subscription", createInputFromForm("subscription", form))).toThrow(
+      expect.objectContaining({ field: "credits" }),
+    );
+  });
+
+  it("reads unchecked boxes on the edit form as false", () => {
+    const form = new FormData();
+    form.set("publicName", "Pro");
+    form.set("creditExpiryDays", "30");
+    expect(patchFromForm(form)).toEqual({ publicName: "Pro", creditExpiryDays: 30, isLegacy: false, isActive: false });
+  });
+});

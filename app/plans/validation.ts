@@ -1,0 +1,166 @@
+import { z } from "zod";
+import { PLAN_INTERVALS } from "../../db/schema";
+import { AppError } from "../utils/errors";
+
+/**
+ * Input schemas for the price book. The admin JSON API and the admin forms share them, so a
+ * field is valid or invalid the same way everywhere. Unknown fields are ignored (stripped).
+ */
+
+export const PLAN_KINDS = ["subscription", "topup"] as const;
+export type PlanKind = (typeof PLAN_KINDS)[number];
+
+export function isPlanKind(value: unknown): value is PlanKind {
+  return value === "subscription" || value === "topup";
+}
+
+/** Stripe caps unit_amount at eight digits; credits stay well inside a safe integer. */
+export const MAX_PRICE_CENTS = 99_999_999;
+export const MAX_PLAN_CREDITS = 1_000_000_000;
+export const MAX_CREDIT_EXPIRY_DAYS = 3650;
+export const DEFAULT_CREDIT_EXPIRY_DAYS: Record<PlanKind, number> = { subscription: 30, topup: 365 };
+
+const slug = (what: string) =>
+  z
+    .string({ invalid_type_error: `${what} must be a string.` })
+    .trim()
+    .min(1, `${what} is required.`)
+    .max(100, `${what} must be at most 100 characters.`)
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, `${what} may contain only letters, digits, ".", "_" and "-".`);
+
+const int = (what: string, min: number, max: number) =>
+  z
+    .number({ invalid_type_error: `${what} must be a whole number.`, required_error: `${what} is required.` })
+    .int(`${what} must be a whole number.`)
+    .min(min, `${what} must be at least ${min.toLocaleString("en-US")}.`)
+    .max(max, `${what} must be at most ${max.toLocaleString("en-US")}.`);
+
+const bool = (what: string) => z.boolean({ invalid_type_error: `${what} must be true or false.` });
+
+const fields = {
+  internalId: slug("internalId"),
+  planFamily: slug("planFamily"),
+  version: int("version", 1, 1_000_000),
+  publicName: z
+    .string({ invalid_type_error: "publicName must be a string.", required_error: "publicName is required." })
+    .trim()
+    .min(1, "publicName is required.")
+    .max(200, "publicName must be at most 200 characters."),
+  stripePriceId: z
+    .string({ invalid_type_error: "stripePriceId must be a string." })
+    .trim()
+    .min(1, "stripePriceId must not be empty.")
+    .max(255, "stripePriceId is too long.")
+    .regex(/^\S+$/, "stripePriceId must not contain spaces."),
+  credits: int("credits", 1, MAX_PLAN_CREDITS),
+  interval: z.enum(PLAN_INTERVALS, {
+    errorMap: () => ({ message: `interval must be one of: ${PLAN_INTERVALS.join(", ")}.` }),
+  }),
+  priceCents: int("priceCents", 0, MAX_PRICE_CENTS),
+  currency: z
+    .string({ invalid_type_error: "currency must be a string." })
+    .trim()
+    .toLowerCase()
+    .regex(/^[a-z]{3}$/, "currency must be a three-letter ISO code such as usd."),
+  creditExpiryDays: int("creditExpiryDays", 1, MAX_CREDIT_EXPIRY_DAYS),
+  isLegacy: bool("isLegacy"),
+  isActive: bool("isActive"),
+};
+
+const requirePriceWithoutStripePrice = (v: { stripePriceId?: string; priceCents?: number }, ctx: z.RefinementCtx) => {
+  if (v.stripePriceId === undefined && v.priceCents === undefined) {
+    ctx.addIssue({ code: "custom", path: ["priceCents"], message: "priceCents is required." });
+  }
+};
+
+/**
+ * `version` defaults to the family's next version and `internalId` to `<family>-v<version>`;
+ * `priceCents`, `currency` and `interval` may be left out when `stripePriceId` names an
+ * existing Stripe price (they are then read from it).
+ */
+export const createSubscriptionPlanSchema = z
+  .object({
+    internalId: fields.internalId.optional(),
+    planFamily: fields.planFamily,
+    version: fields.version.optional(),
+    publicName: fields.publicName,
+    stripePriceId: fields.stripePriceId.optional(),
+    credits: fields.credits,
+    interval: fields.interval.optional(),
+    priceCents: fields.priceCents.optional(),
+    currency: fields.currency.optional(),
+    creditExpiryDays: fields.creditExpiryDays.optional(),
+    isLegacy: fields.isLegacy.optional(),
+    isActive: fields.isActive.optional(),
+  })
+  .superRefine(requirePriceWithoutStripePrice);
+
+export const createTopupPlanSchema = z
+  .object({
+    internalId: fields.internalId,
+    publicName: fields.publicName,
+    stripePriceId: fields.stripePriceId.optional(),
+    credits: fields.credits,
+    priceCents: fields.priceCents.optional(),
+    currency: fields.currency.optional(),
+    creditExpiryDays: fields.creditExpiryDays.optional(),
+    isLegacy: fields.isLegacy.optional(),
+    isActive: fields.isActive.optional(),
+  })
+  .superRefine(requirePriceWithoutStripePrice);
+
+export type CreateSubscriptionPlanInput = z.infer<typeof createSubscriptionPlanSchema>;
+export type CreateTopupPlanInput = z.infer<typeof createTopupPlanSchema>;
+export type CreatePlanInput =
+  | { kind: "subscription"; input: CreateSubscriptionPlanInput }
+  | { kind: "topup"; input: CreateTopupPlanInput };
+
+/**
+ * A PATCH may name every field; the ones that are not editable are accepted only when they
+ * repeat the current value (checked against the row in applyPlanPatch).
+ */
+export const planPatchSchema = z.object({
+  publicName: fields.publicName.optional(),
+  isLegacy: fields.isLegacy.optional(),
+  isActive: fields.isActive.optional(),
+  creditExpiryDays: fields.creditExpiryDays.optional(),
+  internalId: fields.internalId.optional(),
+  planFamily: fields.planFamily.optional(),
+  version: fields.version.optional(),
+  stripePriceId: fields.stripePriceId.nullable().optional(),
+  credits: fields.credits.optional(),
+  interval: fields.interval.optional(),
+  priceCents: fields.priceCents.optional(),
+  currency: fields.currency.optional(),
+});
+export type PlanPatch = z.infer<typeof planPatchSchema>;
+
+/** The first problem as an `invalid_request` AppError naming its field. */
+export function zodErrorToAppError(error: z.ZodError): AppError {
+  const issue = error.issues[0];
+  const field = issue.path.length ? issue.path.join(".") : undefined;
+  const message =
+    issue.code === "invalid_type" && issue.received === "undefined" && field
+      ? `${field} is required.`
+      : issue.message;
+  return new AppError("invalid_request", message, { field });
+}
+
+function parseWith<T>(schema: z.ZodType<T, z.ZodTypeDef, unknown>, raw: unknown): T {
+  if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
+    throw new AppError("invalid_request", "The request body must be a JSON object.");
+  }
+  const result = schema.safeParse(raw);
+  if (!result.success) throw zodErrorToAppError(result.error);
+  return result.data;
+}
+
+export function parseCreatePlanInput(kind: PlanKind, raw: unknown): CreatePlanInput {
+  return kind === "subscription"
+    ? { kind, input: parseWith(createSubscriptionPlanSchema, raw) }
+    : { kind, input: parseWith(createTopupPlanSchema, raw) };
+}
+
+export function parsePlanPatch(raw: unknown): PlanPatch {
+  return parseWith(planPatchSchema, raw);
+}

@@ -1,0 +1,194 @@
+import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
+import { userActor } from "~/auth/audit.server";
+import { requireAdmin } from "~/auth/session.server";
+import { deleteOrArchivePlan, editPlan } from "~/billing/plan-sync.server";
+import { getStripe } from "~/billing/stripe.server";
+import { Card } from "~/components/AppShell";
+import { formatCredits, formatDateTime } from "~/components/format";
+import { Alert, Field, SubmitButton, firstErrorField, useFocusFirstError } from "~/components/forms";
+import { formValues, patchFromForm } from "~/plans/form-input";
+import {
+  getPlan,
+  isPlanKind,
+  isPlanReferenced,
+  parsePlanPatch,
+  planJson,
+  type PlanKind,
+} from "~/plans/index.server";
+import { formatPrice, kindLabel } from "~/plans/format";
+import { httpStatusFor, isAppError } from "~/utils/errors";
+
+export const meta: MetaFunction = () => [{ title: "Edit plan — Admin — Credits" }];
+
+const EDIT_FIELDS = ["publicName", "creditExpiryDays"];
+
+function planFromParams(params: { kind?: string; id?: string }): { kind: PlanKind; id: number } {
+  const id = Number(params.id);
+  if (!isPlanKind(params.kind) || !/^[1-9][0-9]*$/.test(params.id ?? "") || !Number.isSafeInteger(id)) {
+    throw new Response("There is no such plan.", { status: 404, statusText: "Not Found" });
+  }
+  return { kind: params.kind, id };
+}
+
+export async function loader({ request, context, params }: LoaderFunctionArgs) {
+  await requireAdmin(request, context);
+  const { kind, id } = planFromParams(params);
+  const plan = getPlan(context.db, kind, id);
+  if (!plan) throw new Response(`No ${kindLabel(kind)} with id ${id}.`, { status: 404, statusText: "Not Found" });
+  return { kind, plan: planJson(plan), referenced: isPlanReferenced(context.db, kind, id) };
+}
+
+export async function action({ request, context, params }: ActionFunctionArgs) {
+  const admin = await requireAdmin(request, context);
+  const { kind, id } = planFromParams(params);
+  const form = await request.formData();
+  const ctx = { ...context, stripe: getStripe(context) };
+  const actor = userActor(admin.id);
+  try {
+    if (form.get("intent") === "delete") {
+      const result = await deleteOrArchivePlan(ctx, kind, id, actor);
+      return redirect(`/admin/plans?done=${"deleted" in result ? "deleted" : "archived"}`);
+    }
+    await editPlan(ctx, kind, id, parsePlanPatch(patchFromForm(form)), actor);
+    return { ok: true as const, message: "Saved.", fieldErrors: {} as Record<string, string>, values: null };
+  } catch (e) {
+    if (!isAppError(e)) throw e;
+    const onForm = e.field && EDIT_FIELDS.includes(e.field);
+    return data(
+      {
+        ok: false as const,
+        message: onForm ? null : e.message,
+        fieldErrors: (onForm ? { [e.field!]: e.message } : {}) as Record<string, string>,
+        values: formValues(form, EDIT_FIELDS),
+      },
+      { status: httpStatusFor(e.code) },
+    );
+  }
+}
+
+function Fact({ label, children }: { label: string; children: React.ReactNode }) {
+  return (
+    <div>
+      <dt className="text-xs font-medium uppercase tracking-wide text-slate-500">{label}</dt>
+      <dd className="mt-0.5 text-sm text-slate-900">{children}</dd>
+    </div>
+  );
+}
+
+export default function EditPlan() {
+  const { kind, plan, referenced } = useLoaderData<typeof loader>();
+  const result = useActionData<typeof action>();
+  const errors = result?.fieldErrors;
+  const first = firstErrorField(EDIT_FIELDS, errors);
+  const formRef = useFocusFirstError<HTMLFormElement>(result);
+  const values = result?.values ?? { publicName: plan.publicName, creditExpiryDays: String(plan.creditExpiryDays) };
+  const subscription = "planFamily" in plan ? plan : null;
+  const archived = plan.archivedAt !== null;
+
+  return (
+    <Card title={subscription ? `${subscription.planFamily} v${subscription.version} — ${plan.publicName}` : plan.publicName}>
+      <div className="space-y-6">
+        {result?.message ? <Alert tone={result.ok ? "success" : "error"}>{result.message}</Alert> : null}
+
+        <dl className="grid gap-4 sm:grid-cols-3">
+          <Fact label="Internal id">
+            <span className="font-mono">{plan.internalId}</span>
+          </Fact>
+          <Fact label={subscription ? "Credits per period" : "Credits"}>{formatCredits(plan.credits)}</Fact>
+          <Fact label="Price">
+            {formatPrice(plan.priceCents, plan.currency)}
+            {subscription ? ` / ${subscription.interval}` : ""}
+          </Fact>
+          <Fact label="Stripe price">
+            <span className="font-mono">{plan.stripePriceId ?? "—"}</span>
+          </Fact>
+          <Fact label="Status">
+            {archived ? `Archived ${formatDateTime(plan.archivedAt)}` : plan.isActive ? "Active" : "Inactive"}
+            {plan.isLegacy ? " · Legacy" : ""}
+          </Fact>
+        </dl>
+        {plan.stripePriceId ? (
+          <p className="text-sm text-slate-600">
+            Credits, price and interval are fixed because the plan has a Stripe price.{" "}
+            {subscription ? (
+              <>
+                To change them,{" "}
+                <Link className="text-indigo-700 underline" to={`/admin/plans/new?kind=subscription&from=${plan.id}`}>
+                  create version {subscription.version + 1} of “{subscription.planFamily}”
+                </Link>{" "}
+                and mark this one legacy.
+              </>
+            ) : (
+              <>
+                To change them,{" "}
+                <Link className="text-indigo-700 underline" to={`/admin/plans/new?kind=topup&from=${plan.id}`}>
+                  create a new pack
+                </Link>{" "}
+                and mark this one legacy.
+              </>
+            )}
+          </p>
+        ) : null}
+
+        <Form method="post" ref={formRef} noValidate className="space-y-5" key={plan.id}>
+          <input type="hidden" name="intent" value="update" />
+          <div className="grid gap-5 sm:grid-cols-2">
+            <Field
+              label="Public name"
+              name="publicName"
+              required
+              defaultValue={values.publicName}
+              error={errors?.publicName}
+              autoFocus={first === "publicName"}
+            />
+            <Field
+              label="Credits expire after (days)"
+              name="creditExpiryDays"
+              inputMode="numeric"
+              required
+              hint="Applies to credits granted from now on; credits already granted keep their expiry."
+              defaultValue={values.creditExpiryDays}
+              error={errors?.creditExpiryDays}
+              autoFocus={first === "creditExpiryDays"}
+            />
+          </div>
+          <fieldset className="space-y-2">
+            <legend className="sr-only">Availability</legend>
+            <label className="flex items-center gap-2 text-sm text-slate-800">
+              <input type="checkbox" name="isActive" defaultChecked={plan.isActive} className="h-4 w-4 rounded border-slate-300" />
+              Active{archived ? " (restores the archived plan and its Stripe price)" : ""}
+            </label>
+            <label className="flex items-center gap-2 text-sm text-slate-800">
+              <input type="checkbox" name="isLegacy" defaultChecked={plan.isLegacy} className="h-4 w-4 rounded border-slate-300" />
+              Legacy (existing subscribers keep renewing on it; new customers no longer see it)
+            </label>
+          </fieldset>
+          <div className="flex items-center gap-4">
+            <SubmitButton name="intent" value="update" pendingText="Saving…">
+              Save changes
+            </SubmitButton>
+            <Link to="/admin/plans" className="text-sm font-medium text-slate-700 hover:underline">
+              Back to plans
+            </Link>
+          </div>
+        </Form>
+
+        {!archived || !referenced ? (
+          <Form method="post" className="rounded-md border border-red-200 bg-red-50 p-4">
+            <h3 className="text-sm font-semibold text-red-900">{referenced ? "Archive this plan" : "Delete this plan"}</h3>
+            <p className="mt-1 text-sm text-red-900">
+              {referenced
+                ? "Subscriptions or purchases refer to this plan, so it will be archived, not deleted: nobody can buy it any more, existing subscribers keep renewing on it."
+                : `Nothing refers to this ${kindLabel(kind)}, so it will be deleted.`}{" "}
+              Its Stripe price is deactivated if this app created it.
+            </p>
+            <SubmitButton name="intent" value="delete" variant="secondary" className="mt-3" pendingText="Working…">
+              {referenced ? "Archive plan" : "Delete plan"}
+            </SubmitButton>
+          </Form>
+        ) : null}
+      </div>
+    </Card>
+  );
+}

@@ -1,0 +1,216 @@
+import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
+import { userActor } from "~/auth/audit.server";
+import { requireAdmin } from "~/auth/session.server";
+import { createPlan, editPlan } from "~/billing/plan-sync.server";
+import { getStripe } from "~/billing/stripe.server";
+import { Card } from "~/components/AppShell";
+import { Alert, Field, SubmitButton, firstErrorField, useFocusFirstError } from "~/components/forms";
+import { CREATE_FORM_FIELDS, centsToPrice, createInputFromForm, formFieldFor, formValues } from "~/plans/form-input";
+import {
+  DEFAULT_CREDIT_EXPIRY_DAYS,
+  PLAN_KINDS,
+  getPlan,
+  isPlanKind,
+  nextPlanVersion,
+  parseCreatePlanInput,
+  type PlanKind,
+} from "~/plans/index.server";
+import { httpStatusFor, isAppError } from "~/utils/errors";
+
+export const meta: MetaFunction = () => [{ title: "New plan — Admin — Credits" }];
+
+/**
+ * `?kind=subscription|topup`; `?from=<id>` starts from an existing plan — for a subscription
+ * plan that is the next version of its family (same family, version + 1).
+ */
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  await requireAdmin(request, context);
+  const url = new URL(request.url);
+  const rawKind = url.searchParams.get("kind");
+  const kind: PlanKind = isPlanKind(rawKind) ? rawKind : "subscription";
+  const fromId = Number(url.searchParams.get("from"));
+  const from = Number.isSafeInteger(fromId) && fromId > 0 ? getPlan(context.db, kind, fromId) : undefined;
+  const defaults: Record<string, string> = {
+    currency: "usd",
+    interval: "month",
+    creditExpiryDays: String(DEFAULT_CREDIT_EXPIRY_DAYS[kind]),
+  };
+  if (from) {
+    Object.assign(defaults, {
+      publicName: from.plan.publicName,
+      credits: String(from.plan.credits),
+      price: centsToPrice(from.plan.priceCents),
+      currency: from.plan.currency,
+      creditExpiryDays: String(from.plan.creditExpiryDays),
+    });
+    if (from.kind === "subscription") {
+      Object.assign(defaults, {
+        planFamily: from.plan.planFamily,
+        version: String(nextPlanVersion(context.db, from.plan.planFamily)),
+        interval: from.plan.interval,
+      });
+    }
+  }
+  return {
+    kind,
+    from: from ? { id: from.plan.id, publicName: from.plan.publicName, isLegacy: from.plan.isLegacy, family: "planFamily" in from.plan ? from.plan.planFamily : null } : null,
+    defaults,
+  };
+}
+
+export async function action({ request, context }: ActionFunctionArgs) {
+  const admin = await requireAdmin(request, context);
+  const form = await request.formData();
+  const kind = form.get("kind");
+  if (!isPlanKind(kind)) {
+    return data(
+      { fieldErrors: {} as Record<string, string>, formError: `Choose a kind of plan: ${PLAN_KINDS.join(" or ")}.`, values: {} as Record<string, string> },
+      { status: 400 },
+    );
+  }
+  const actor = userActor(admin.id);
+  const ctx = { ...context, stripe: getStripe(context) };
+  try {
+    const created = await createPlan(ctx, parseCreatePlanInput(kind, createInputFromForm(kind, form)), actor);
+    const fromId = Number(form.get("from"));
+    if (form.get("markPreviousLegacy") === "on" && Number.isSafeInteger(fromId) && fromId > 0 && fromId !== created.plan.id) {
+      await editPlan(ctx, kind, fromId, { isLegacy: true }, actor);
+    }
+    return redirect("/admin/plans?done=created");
+  } catch (e) {
+    if (!isAppError(e)) throw e;
+    const values = formValues(form, CREATE_FORM_FIELDS[kind]);
+    const field = e.field ? formFieldFor(e.field) : null;
+    const onForm = field && CREATE_FORM_FIELDS[kind].includes(field);
+    return data(
+      {
+        fieldErrors: (onForm ? { [field]: e.message } : {}) as Record<string, string>,
+        formError: onForm ? null : e.message,
+        values,
+      },
+      { status: httpStatusFor(e.code) },
+    );
+  }
+}
+
+const selectClass =
+  "mt-1 block w-full rounded-md border border-slate-300 bg-white px-3 py-2 text-slate-900 shadow-sm focus:outline-none focus:ring-2 focus:ring-indigo-500 focus:ring-offset-1";
+
+export default function NewPlan() {
+  const { kind, from, defaults } = useLoaderData<typeof loader>();
+  const result = useActionData<typeof action>();
+  const errors = result?.fieldErrors;
+  const values = result?.values && Object.keys(result.values).length ? result.values : defaults;
+  const first = firstErrorField(CREATE_FORM_FIELDS[kind], errors);
+  const formRef = useFocusFirstError<HTMLFormElement>(result);
+  const subscription = kind === "subscription";
+  const title = subscription
+    ? from
+      ? `New version of “${from.family}”`
+      : "New subscription plan"
+    : from
+      ? `New top-up pack based on “${from.publicName}”`
+      : "New top-up pack";
+  const field = (name: string) => ({
+    name,
+    defaultValue: values[name] ?? "",
+    error: errors?.[name],
+    autoFocus: first === name,
+  });
+
+  return (
+    <Card title={title}>
+      <Form method="post" ref={formRef} noValidate className="space-y-5" key={`${kind}-${from?.id ?? ""}`}>
+        {result?.formError ? <Alert>{result.formError}</Alert> : null}
+        <input type="hidden" name="kind" value={kind} />
+        {from ? <input type="hidden" name="from" value={from.id} /> : null}
+
+        <div className="grid gap-5 sm:grid-cols-2">
+          {subscription ? (
+            <>
+              <Field label="Plan family" required hint="Versions of one plan share a family, e.g. starter." {...field("planFamily")} />
+              <Field
+                label="Version"
+                inputMode="numeric"
+                hint="Leave empty for the family's next version."
+                {...field("version")}
+              />
+            </>
+          ) : null}
+          <Field
+            label="Internal id"
+            required={!subscription}
+            hint={subscription ? "Defaults to <family>-v<version>." : "A stable id such as pack-500."}
+            {...field("internalId")}
+          />
+          <Field label="Public name" required hint="What customers see." {...field("publicName")} />
+          <Field
+            label={subscription ? "Credits per billing period" : "Credits"}
+            inputMode="numeric"
+            required
+            {...field("credits")}
+          />
+          <Field label="Price" inputMode="decimal" required hint="In the currency's main unit, e.g. 10.00." {...field("price")} />
+          <Field label="Currency" required hint="Three letters, e.g. usd." {...field("currency")} />
+          {subscription ? (
+            <div>
+              <label htmlFor="f-interval" className="block text-sm font-medium text-slate-800">
+                Billing interval
+              </label>
+              <select
+                id="f-interval"
+                name="interval"
+                defaultValue={values.interval ?? "month"}
+                className={selectClass}
+                aria-invalid={errors?.interval ? true : undefined}
+                aria-describedby={errors?.interval ? "f-interval-error" : undefined}
+              >
+                <option value="month">Monthly</option>
+                <option value="year">Yearly</option>
+              </select>
+              {errors?.interval ? (
+                <p id="f-interval-error" className="mt-1 text-sm font-medium text-red-700">
+                  {errors.interval}
+                </p>
+              ) : null}
+            </div>
+          ) : null}
+          <Field
+            label="Credits expire after (days)"
+            inputMode="numeric"
+            required
+            hint={subscription ? "Used only when a billing period is unknown; period credits expire at period end." : undefined}
+            {...field("creditExpiryDays")}
+          />
+          <Field
+            label="Existing Stripe price id"
+            hint="Leave empty to create the Stripe product and price now. Give one to adopt a price made in Stripe (its amount must match)."
+            {...field("stripePriceId")}
+          />
+        </div>
+
+        <fieldset className="space-y-2">
+          <legend className="sr-only">Options</legend>
+          <label className="flex items-center gap-2 text-sm text-slate-800">
+            <input type="checkbox" name="isActive" defaultChecked className="h-4 w-4 rounded border-slate-300" />
+            Active (offered to customers right away)
+          </label>
+          {from && !from.isLegacy ? (
+            <label className="flex items-center gap-2 text-sm text-slate-800">
+              <input type="checkbox" name="markPreviousLegacy" defaultChecked className="h-4 w-4 rounded border-slate-300" />
+              Mark “{from.publicName}” legacy (its subscribers keep renewing on it; new customers see only this one)
+            </label>
+          ) : null}
+        </fieldset>
+
+        <div className="flex items-center gap-4">
+          <SubmitButton pendingText="Creating…">{subscription ? "Create plan" : "Create pack"}</SubmitButton>
+          <Link to="/admin/plans" className="text-sm font-medium text-slate-700 hover:underline">
+            Cancel
+          </Link>
+        </div>
+      </Form>
+    </Card>
+  );
+}

@@ -1,0 +1,27 @@
+import type { ActionFunctionArgs } from "@remix-run/node";
+import { receiveStripeWebhook } from "../billing/webhook.server";
+import { getStripe } from "../billing/stripe.server";
+import { apiRoute, jsonResponse, MAX_BODY_BYTES, methodNotAllowed } from "../utils/api.server";
+import { AppError } from "../utils/errors";
+
+// POST /api/webhooks/stripe — Stripe's (and the offline Stripe's) signed events. The raw body is
+// read as text because the signature covers the exact bytes Stripe sent. Answers: 400 bad
+// signature or body (nothing written), 200 processed/duplicate/ignored/held, 503 transient
+// (Stripe retries), 500 a processing bug recorded on the event as failed (Stripe retries too).
+export const action = apiRoute(async ({ request, context }: ActionFunctionArgs) => {
+  if (request.method !== "POST") return methodNotAllowed(["POST"]);
+  // Stripe's events are far below 1 MiB; anything bigger is not from Stripe.
+  if (Number(request.headers.get("content-length") ?? 0) > MAX_BODY_BYTES) throw tooLarge();
+  const body = await request.text();
+  if (Buffer.byteLength(body) > MAX_BODY_BYTES) throw tooLarge();
+  const answer = await receiveStripeWebhook(context, getStripe(context), {
+    body,
+    signature: request.headers.get("stripe-signature"),
+    secret: context.env.STRIPE_WEBHOOK_SECRET,
+  });
+  return jsonResponse(answer.body, answer.status);
+});
+
+export const loader = () => methodNotAllowed(["POST"]);
+
+const tooLarge = () => new AppError("payload_too_large", "The body is larger than 1 MiB.");

@@ -1,0 +1,80 @@
+import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { Link, useLoaderData } from "@remix-run/react";
+import { requireUser } from "~/auth/session.server";
+import { getCheckoutStatus } from "~/billing/checkout.server";
+import { getStripe } from "~/billing/stripe.server";
+import { Card, PageHeader } from "~/components/AppShell";
+import { formatCredits } from "~/components/format";
+import { getBalance } from "~/credits/index.server";
+import { isAppError } from "~/utils/errors";
+
+/** Seconds between reloads while the webhook has not granted the credits yet. */
+const REFRESH_SECONDS = 2;
+
+// Until the credits are there the page reloads itself with a meta refresh, which works with and
+// without JavaScript; once they are, it stops.
+export const meta: MetaFunction<typeof loader> = ({ data }) => [
+  { title: "Thank you — Billing — Credits" },
+  ...(data?.status.state === "pending" ? [{ httpEquiv: "refresh", content: String(REFRESH_SECONDS) }] : []),
+];
+
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  const user = await requireUser(request, context);
+  const sessionId = new URL(request.url).searchParams.get("session_id") ?? "";
+  let status;
+  try {
+    status = await getCheckoutStatus(
+      { db: context.db, clock: context.clock, appUrl: context.env.appUrl },
+      getStripe(context),
+      { userId: user.id, sessionId },
+    );
+  } catch (e) {
+    if (isAppError(e) && e.code === "not_found") throw new Response("No such checkout.", { status: 404, statusText: "Not Found" });
+    throw e;
+  }
+  return { status, balance: getBalance(context, user.id).balance };
+}
+
+export default function BillingSuccess() {
+  const { status, balance } = useLoaderData<typeof loader>();
+  const what = status.kind === "subscription" ? "subscription" : "top-up";
+  return (
+    <div className="space-y-6">
+      <PageHeader title="Thank you!" />
+      <Card>
+        {status.state === "granted" ? (
+          <div role="status" data-testid="checkout-granted">
+            <p className="text-lg">
+              <strong>{formatCredits(status.credits)} credits</strong> from your {status.planName} {what} were added.
+            </p>
+          </div>
+        ) : status.state === "pending" ? (
+          <div role="status" aria-live="polite" data-testid="checkout-pending">
+            <p className="text-lg">Payment received — your credits are on their way.</p>
+            <p className="mt-1 text-sm text-slate-600">
+              This page updates by itself in a few seconds.{" "}
+              <a href="" className="text-indigo-700 underline">
+                Refresh now
+              </a>
+            </p>
+          </div>
+        ) : (
+          <p className="text-lg" data-testid="checkout-unpaid">
+            This checkout was not paid. Nothing was charged.
+          </p>
+        )}
+        <p className="mt-4 text-sm text-slate-700">
+          Your balance: <strong data-testid="success-balance">{formatCredits(balance)} credits</strong>
+        </p>
+        <p className="mt-4 flex gap-4 text-sm">
+          <Link to="/billing" className="text-indigo-700 underline">
+            Back to billing
+          </Link>
+          <Link to="/credits" className="text-indigo-700 underline">
+            Your credits
+          </Link>
+        </p>
+      </Card>
+    </div>
+  );
+}

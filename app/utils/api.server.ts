@@ -1,0 +1,360 @@
+/**
+ * Plumbing shared by the JSON API's resource routes: method dispatch, body parsing with size and
+ * type limits, zod validation → AppError, errors → JSON (in `errorResponse`, the one place), and
+ * Idempotency-Key handling. Routes stay thin: authorize → parse → one domain call → response.
+ *
+ * Decisions (see docs/decisions/003-api-keys-and-v1-api.md):
+ * - Unknown body fields are ignored (zod strips them), so clients can send newer fields to an
+ *   older server; a misspelt required field still fails as "required".
+ * - Ids in the path that are not positive integers answer 404 `not_found`, like unknown ids.
+ * - A POST with no body and no Content-Type, or with an empty JSON body, reads as `{}`.
+ */
+import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
+import type Database from "better-sqlite3";
+import { createHash } from "node:crypto";
+import { z } from "zod";
+import type { Db } from "../../db/client";
+import type { Clock } from "./clock";
+import { AppError, errorBody, httpStatusFor, isAppError } from "./errors";
+import { log } from "./log.server";
+
+export const MAX_BODY_BYTES = 1024 * 1024;
+export const IDEMPOTENCY_KEY_MAX_LENGTH = 255;
+export const MAX_CREDITS_PER_CALL = 1_000_000_000_000;
+export const MAX_REASON_LENGTH = 1000;
+
+/** What a route's domain call produces; turned into a Response (and stored for replays). */
+export interface ApiResult {
+  status: number;
+  body: unknown;
+}
+
+const JSON_HEADERS = { "Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store" };
+
+export function jsonResponse(body: unknown, status = 200, headers: Record<string, string> = {}): Response {
+  return jsonTextResponse(JSON.stringify(body), status, headers);
+}
+
+function jsonTextResponse(text: string, status: number, headers: Record<string, string> = {}): Response {
+  return new Response(text, { status, headers: { ...JSON_HEADERS, ...headers } });
+}
+
+/** The one place an error becomes an HTTP answer: `{"error": {"code", "message", "field"?}, ...extra}`. */
+export function errorResponse(e: unknown): Response {
+  if (e instanceof Response) return e;
+  if (isAppError(e)) {
+    const headers: Record<string, string> = {};
+    if (e.code === "unauthenticated") headers["WWW-Authenticate"] = 'Bearer realm="api"';
+    if (e.code === "service_unavailable" || e.code === "too_many_requests") headers["Retry-After"] = "1";
+    return jsonResponse(errorBody(e), httpStatusFor(e.code), headers);
+  }
+  if (String((e as { code?: unknown } | null)?.code).startsWith("SQLITE_BUSY")) {
+    // Another process held the write lock past busy_timeout; nothing was written, retrying is safe.
+    log.warn("database busy", { error: String(e) });
+    return errorResponse(new AppError("service_unavailable", "The database is busy; retry shortly."));
+  }
+  log.error("unhandled API error", { error: e instanceof Error ? (e.stack ?? e.message) : String(e) });
+  return jsonResponse({ error: { code: "internal_error", message: "Something went wrong on our side." } }, 500);
+}
+
+export function methodNotAllowed(allowed: string[]): Response {
+  return jsonResponse(
+    { error: { code: "method_not_allowed", message: `Use ${allowed.join(" or ")} on this endpoint.` } },
+    405,
+    { Allow: allowed.join(", ") },
+  );
+}
+
+type AppContextLike = { db: Db; clock: Clock };
+type Handler<A> = (args: A) => Response | Promise<Response>;
+type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+
+/** Wraps a loader or action so every thrown error becomes the API's JSON error answer. */
+export function apiRoute<A extends { request: Request }>(handler: Handler<A>): (args: A) => Promise<Response> {
+  return async (args) => {
+    try {
+      return await handler(args);
+    } catch (e) {
+      return errorResponse(e);
+    }
+  };
+}
+
+/**
+ * A resource route's `loader` and `action` from one handler per HTTP method; other methods
+ * answer 405 with an `Allow` header. HEAD is served by the GET handler (Remix strips the body).
+ */
+export function apiResource(handlers: Partial<Record<HttpMethod, Handler<LoaderFunctionArgs>>>): {
+  loader: (args: LoaderFunctionArgs) => Promise<Response>;
+  action: (args: ActionFunctionArgs) => Promise<Response>;
+} {
+  const allowed = Object.keys(handlers);
+  const dispatch = apiRoute<LoaderFunctionArgs>((args) => {
+    const method = args.request.method.toUpperCase();
+    const handler = handlers[(method === "HEAD" ? "GET" : method) as keyof typeof handlers];
+    return handler ? handler(args) : methodNotAllowed(allowed);
+  });
+  return { loader: dispatch, action: dispatch };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Input
+
+/** A path id: a positive integer, else the resource cannot exist → 404. */
+export function parseId(value: string | undefined, what: string): number {
+  if (value && /^[1-9][0-9]{0,15}$/.test(value)) {
+    const n = Number(value);
+    if (Number.isSafeInteger(n)) return n;
+  }
+  throw notFound(what, value);
+}
+
+export function notFound(what: string, id: string | number | undefined): AppError {
+  return new AppError("not_found", `No ${what} with id ${JSON.stringify(String(id ?? ""))}.`);
+}
+
+function isJsonMediaType(contentType: string): boolean {
+  const type = contentType.split(";")[0].trim().toLowerCase();
+  return type === "application/json" || (type.startsWith("application/") && type.endsWith("+json"));
+}
+
+const payloadTooLarge = (maxBytes: number) =>
+  new AppError("payload_too_large", `The request body must be at most ${maxBytes} bytes.`);
+
+/** Reads at most `maxBytes` of the body, counting what actually arrives (Content-Length may lie or be absent). */
+async function readBodyBytes(request: Request, maxBytes: number): Promise<Buffer> {
+  if (!request.body) return Buffer.alloc(0);
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > maxBytes) {
+      // Not reader.cancel(): on the Node server that destroys the socket and the client gets a
+      // reset instead of the 413. Left alone, Node discards the rest of the body after answering.
+      reader.releaseLock();
+      throw payloadTooLarge(maxBytes);
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks, size);
+}
+
+/**
+ * The request's JSON object body. 415 for a non-JSON Content-Type, 413 above `maxBytes`
+ * (checked on Content-Length first, then on the bytes that arrive), 400 for malformed JSON or a
+ * body that is not an object.
+ */
+export async function readJsonBody(
+  request: Request,
+  { maxBytes = MAX_BODY_BYTES }: { maxBytes?: number } = {},
+): Promise<Record<string, unknown>> {
+  const contentType = request.headers.get("content-type");
+  if (contentType && !isJsonMediaType(contentType)) {
+    throw new AppError("unsupported_media_type", "Send the body as JSON with Content-Type: application/json.");
+  }
+  const declared = request.headers.get("content-length");
+  const declaredBytes = declared && /^\d+$/.test(declared) ? Number(declared) : null;
+  if (declaredBytes !== null && declaredBytes > maxBytes) throw payloadTooLarge(maxBytes);
+  // Node's HTTP parser ends a body at its Content-Length, so a declared small body is read in one
+  // go (cheaper on the hot path); without one (chunked) the bytes are counted as they arrive.
+  let bytes: Buffer;
+  if (declaredBytes !== null) {
+    bytes = Buffer.from(await request.arrayBuffer());
+    if (bytes.byteLength > maxBytes) throw payloadTooLarge(maxBytes);
+  } else {
+    bytes = await readBodyBytes(request, maxBytes);
+  }
+  let text: string;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    throw new AppError("invalid_request", "The request body is not valid UTF-8.");
+  }
+  if (text.trim() === "") return {};
+  if (!contentType) {
+    throw new AppError("unsupported_media_type", "Send the body as JSON with Content-Type: application/json.");
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    throw new AppError("invalid_request", `The request body is not valid JSON (${(e as Error).message}).`);
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new AppError("invalid_request", "The request body must be a JSON object.");
+  }
+  return value as Record<string, unknown>;
+}
+
+function describeIssue(issue: z.ZodIssue): string {
+  const field = issue.path.join(".");
+  const name = field ? `\`${field}\`` : "The body";
+  if (issue.code === "invalid_type") {
+    if (issue.received === "undefined") return `${name} is required.`;
+    if (issue.expected === "integer") return `${name} must be an integer.`;
+    return `${name} must be ${issue.expected === "object" ? "an object" : `a ${issue.expected}`} (got ${issue.received}).`;
+  }
+  if (issue.code === "invalid_enum_value") {
+    return `${name} must be one of: ${issue.options.map(String).join(", ")}.`;
+  }
+  return `${name} ${issue.message}`;
+}
+
+/** Validates with a zod schema; the first problem becomes a 400 `invalid_request` naming the field. */
+export function parseInput<S extends z.ZodTypeAny>(schema: S, data: unknown): z.output<S> {
+  const result = schema.safeParse(data);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  throw new AppError("invalid_request", describeIssue(issue), {
+    field: issue.path.length ? issue.path.join(".") : undefined,
+  });
+}
+
+/** Reads, parses and validates a JSON body; also returns the raw object (for the idempotency hash). */
+export async function parseJsonBody<S extends z.ZodTypeAny>(
+  request: Request,
+  schema: S,
+): Promise<{ input: z.output<S>; raw: Record<string, unknown> }> {
+  const raw = await readJsonBody(request);
+  return { input: parseInput(schema, raw), raw };
+}
+
+/** Schema pieces every endpoint shares, with messages that read as sentences after the field name. */
+export const zCredits = z
+  .number()
+  .int()
+  .min(1, "must be at least 1.")
+  .max(MAX_CREDITS_PER_CALL, `must be at most ${MAX_CREDITS_PER_CALL.toLocaleString("en-US")}.`);
+
+export const zReason = z
+  .string()
+  .max(MAX_REASON_LENGTH, `must be at most ${MAX_REASON_LENGTH.toLocaleString("en-US")} characters.`)
+  .nullish();
+
+/** An ISO-8601 instant ("2026-05-01T00:00:00Z", with an offset, or a date meaning midnight UTC). */
+const isoDateTime = z.string().datetime({ offset: true });
+const isoDate = z.string().date();
+export const zInstant = z
+  .string()
+  .refine(
+    (s) => isoDateTime.safeParse(s).success || isoDate.safeParse(s).success,
+    "must be an ISO-8601 date-time such as 2026-05-01T00:00:00Z.",
+  )
+  .transform((s) => new Date(s));
+
+/** `?limit=` on list endpoints: an integer 1–100, default 50; empty means the default. */
+export function parseLimit(url: URL, { max = 100, fallback = 50 } = {}): number {
+  const value = url.searchParams.get("limit");
+  if (value === null || value === "") return fallback;
+  if (!/^[0-9]+$/.test(value) || Number(value) < 1 || Number(value) > max) {
+    throw new AppError("invalid_request", `\`limit\` must be an integer from 1 to ${max}.`, { field: "limit" });
+  }
+  return Number(value);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Idempotency
+
+/** The Idempotency-Key header: absent → null; empty or longer than 255 characters → 400. */
+export function idempotencyKeyOf(request: Request): string | null {
+  const key = request.headers.get("idempotency-key");
+  if (key === null) return null;
+  if (key.length === 0 || key.length > IDEMPOTENCY_KEY_MAX_LENGTH) {
+    throw new AppError("invalid_request", `The Idempotency-Key header must be 1–${IDEMPOTENCY_KEY_MAX_LENGTH} characters.`, {
+      field: "Idempotency-Key",
+    });
+  }
+  return key;
+}
+
+/** JSON with object keys sorted, so key order and whitespace don't make two equal bodies differ. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
+  if (value && typeof value === "object") {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
+  }
+  return JSON.stringify(value) ?? "null";
+}
+
+export function requestHash(body: unknown): string {
+  return createHash("sha256").update(canonicalJson(body)).digest("hex");
+}
+
+interface IdempotencyRow {
+  request_hash: string;
+  status: number;
+  body: string;
+}
+
+function prepare(sqlite: Database.Database) {
+  return {
+    find: sqlite.prepare<[string, string], IdempotencyRow>(
+      "select request_hash, status, body from api_idempotency where scope = ? and key = ?",
+    ),
+    insert: sqlite.prepare<[string, string, string, number, string, number]>(
+      "insert into api_idempotency (scope, key, request_hash, status, body, created_at) values (?, ?, ?, ?, ?, ?)",
+    ),
+    // One reusable transaction function per connection; the work to do is its argument.
+    immediate: sqlite.transaction((work: () => { status: number; text: string; replayed: boolean }) => work()).immediate,
+  };
+}
+const statementCache = new WeakMap<Database.Database, ReturnType<typeof prepare>>();
+function statements(sqlite: Database.Database): ReturnType<typeof prepare> {
+  let s = statementCache.get(sqlite);
+  if (!s) statementCache.set(sqlite, (s = prepare(sqlite)));
+  return s;
+}
+
+/**
+ * Runs a POST's domain call under the request's Idempotency-Key.
+ *
+ * With a key, the lookup, the domain call and the stored answer share ONE immediate transaction
+ * (the domain function's own transaction nests as a savepoint), so two identical requests at
+ * once still write once: the second waits for the lock, then finds the first's record. A replay
+ * with the same body returns the stored status and body with `Idempotent-Replayed: true`; the
+ * same key with another body is 409 `idempotency_conflict`. Only 2xx answers are stored: a failed
+ * request rolls back and may be retried with the same key.
+ *
+ * `scope` names the endpoint and the user or grant (e.g. "users/12/deductions"). The domain call
+ * gets a namespaced key ("api:<scope>:<key>") to record on its ledger entry.
+ */
+export function respondIdempotently(
+  context: AppContextLike,
+  request: Request,
+  opts: { scope: string; body: unknown },
+  run: (domainKey: string | null) => ApiResult,
+): Response {
+  const key = idempotencyKeyOf(request);
+  if (key === null) {
+    const result = run(null);
+    return jsonResponse(result.body, result.status);
+  }
+  const hash = requestHash(opts.body);
+  const s = statements(context.db.$client);
+  const outcome = s.immediate(() => {
+    const stored = s.find.get(opts.scope, key);
+    if (stored) {
+      if (stored.request_hash !== hash) {
+        throw new AppError(
+          "idempotency_conflict",
+          "This Idempotency-Key was already used with a different request body.",
+          { field: "Idempotency-Key" },
+        );
+      }
+      return { status: stored.status, text: stored.body, replayed: true };
+    }
+    const result = run(`api:${opts.scope}:${key}`);
+    const text = JSON.stringify(result.body);
+    if (result.status >= 200 && result.status < 300) {
+      s.insert.run(opts.scope, key, hash, result.status, text, context.clock.now().getTime());
+    }
+    return { status: result.status, text, replayed: false };
+  });
+  return jsonTextResponse(outcome.text, outcome.status, outcome.replayed ? { "Idempotent-Replayed": "true" } : {});
+}
