@@ -26,8 +26,8 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const QUICK = process.env.BENCH_QUICK === "1";
 const HTTP_SECONDS = QUICK ? 2 : 10;
 const HTTP_WARMUP_SECONDS = QUICK ? 1 : 2;
-const ROUND_MS = QUICK ? 200 : 1000;
-const ROUNDS = 3;
+const ROUND_MS = QUICK ? 200 : 500;
+const ROUNDS = QUICK ? 3 : 9;
 const BIG_LEDGER = QUICK ? 100_000 : 1_000_000;
 const SMALL_LEDGER = 10_000;
 const SWEEP_GRANTS = QUICK ? 10_000 : 100_000;
@@ -110,19 +110,32 @@ function opsPerSecond(fn, ms) {
   return n / ((now - start) / 1000);
 }
 
-/** Alternates the contenders round by round (so a burst of load elsewhere hits both); best of ROUNDS. */
+/**
+ * Alternates two contenders in short rounds, so a burst of load elsewhere on the machine hits both
+ * alike. The ratio is the median of the per-round ratios (each pair ran back to back), which shrugs
+ * off a noisy round; the per-contender figure is its median round.
+ */
 function compare(contenders) {
-  const best = Object.fromEntries(Object.keys(contenders).map((k) => [k, 0]));
-  const all = Object.fromEntries(Object.keys(contenders).map((k) => [k, []]));
+  const names = Object.keys(contenders);
+  const all = Object.fromEntries(names.map((k) => [k, []]));
   for (const fn of Object.values(contenders)) opsPerSecond(fn, Math.min(300, ROUND_MS)); // warm-up
   for (let r = 0; r < ROUNDS; r++) {
-    for (const [name, fn] of Object.entries(contenders)) {
-      const v = opsPerSecond(fn, ROUND_MS);
-      all[name].push(Math.round(v));
-      best[name] = Math.max(best[name], v);
-    }
+    // Swap who goes first each round, so neither always runs on a warmer cache.
+    for (const name of r % 2 === 0 ? names : [...names].reverse()) all[name].push(opsPerSecond(contenders[name], ROUND_MS));
   }
-  return { best, all };
+  const [a, b] = names;
+  const pairRatios = all[a].map((v, i) => v / all[b][i]);
+  return {
+    median: Object.fromEntries(names.map((k) => [k, median(all[k])])),
+    pairRatio: median(pairRatios),
+    all: Object.fromEntries(names.map((k) => [k, all[k].map(Math.round)])),
+  };
+}
+
+function median(values) {
+  const sorted = [...values].sort((x, y) => x - y);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
 const ratio = (a, b) => (b > 0 ? a / b : 0);
@@ -134,13 +147,13 @@ function benchInProcess() {
   const engine = prepareDeductionDb("engine");
   const raw = prepareDeductionDb("raw");
   const rawDeduct = rawDeducter(raw.db.$client);
-  const { best, all } = compare({
-    raw: () => rawDeduct(raw.userId, 1),
+  const { median: m, pairRatio, all } = compare({
     engine: () => App.deductCredits(engine.ctx, { userId: engine.userId, amount: 1, actor: "bench" }),
+    raw: () => rawDeduct(raw.userId, 1),
   });
   App.closeDatabase(engine.db);
   App.closeDatabase(raw.db);
-  return { engine: best.engine, raw: best.raw, rounds: all, ratio: ratio(best.engine, best.raw) };
+  return { engine: m.engine, raw: m.raw, rounds: all, ratio: pairRatio };
 }
 
 // ---- 2. HTTP ----------------------------------------------------------------------------------
@@ -263,13 +276,13 @@ function benchLedgerSize() {
   const big = prepareDeductionDb("ledger-big");
   prefillLedger(small.db, small.userId, SMALL_LEDGER);
   const prefillSeconds = prefillLedger(big.db, big.userId, BIG_LEDGER);
-  const { best, all } = compare({
-    small: () => App.deductCredits(small.ctx, { userId: small.userId, amount: 1, actor: "bench" }),
+  const { median: m, pairRatio, all } = compare({
     big: () => App.deductCredits(big.ctx, { userId: big.userId, amount: 1, actor: "bench" }),
+    small: () => App.deductCredits(small.ctx, { userId: small.userId, amount: 1, actor: "bench" }),
   });
   App.closeDatabase(small.db);
   App.closeDatabase(big.db);
-  return { small: best.small, big: best.big, rounds: all, ratio: ratio(best.big, best.small), prefillSeconds };
+  return { small: m.small, big: m.big, rounds: all, ratio: pairRatio, prefillSeconds };
 }
 
 // ---- 4. expiry sweep --------------------------------------------------------------------------

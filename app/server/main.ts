@@ -7,7 +7,8 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { closeDatabase, openDatabase } from "../../db/client";
 import { migrateDatabase } from "../../db/migrate";
-import { seedDemoIfEmpty } from "../../db/seed";
+import { DEMO_LOGINS, seedDemoIfEmpty } from "../../db/seed";
+import { getUserByEmail } from "../auth/users.server";
 import { startCreditJobs } from "../credits/index.server";
 import { resolveClientIp } from "../auth/client-ip.server";
 import { offlineEnv } from "../billing/stripe.server";
@@ -100,13 +101,16 @@ export async function startServer(env: Env): Promise<RunningServer> {
     offline.setWebhookEndpoint(offlineStripe.loopbackWebhookUrl(address));
   }
   log.info("server listening", { url: env.APP_URL ?? `http://localhost:${port}` });
-  if (demo) {
+  if (offline) {
+    // The demo banner: where to go, who to log in as, and where the offline Stripe's clock is.
     const url = env.APP_URL ?? `http://localhost:${port}`;
-    process.stdout.write(
-      `\n  Credit billing demo is running at ${url}\n` +
-        `  Admin:    ${demo.admin.email} / ${demo.admin.password}\n` +
-        `  Customer: ${demo.customer.email} / ${demo.customer.password}\n\n`,
-    );
+    const lines = [`Credit billing is running at ${url} (offline Stripe; no real payments)`];
+    if (demo || getUserByEmail(db, DEMO_LOGINS.admin.email)) {
+      lines.push(`Admin:    ${DEMO_LOGINS.admin.email} / ${DEMO_LOGINS.admin.password}`);
+      lines.push(`Customer: ${DEMO_LOGINS.customer.email} / ${DEMO_LOGINS.customer.password}`);
+    }
+    lines.push(`Renew, fail a payment or refund (Stripe test clock): ${offline.url}/_offline`);
+    process.stdout.write(`\n${lines.map((l) => `  ${l}`).join("\n")}\n\n`);
   }
 
   let closing: Promise<void> | undefined;

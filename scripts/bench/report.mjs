@@ -108,8 +108,9 @@ ${table}
 expiring in a year, promotional and top-up never expiring), each on its own fresh database file with the
 app's pragmas. The raw baseline is four prepared statements in one IMMEDIATE transaction (select the
 grants in burn-down order, update the grant, update the user's cached balance, insert the ledger entry);
-the engine also validates its input and writes a ledger_allocations row. Rounds of ${s.ROUND_MS} ms
-alternate between the two (best of ${s.ROUNDS}); per round: engine ${inProcess.rounds.engine.map(int).join(" / ")},
+the engine also validates its input and writes a ledger_allocations row. ${s.ROUNDS} rounds of ${s.ROUND_MS} ms
+alternate between the two; the table shows each side's median round and the median of the per-round
+ratios (each pair ran back to back, so load elsewhere hits both alike). Per round: engine ${inProcess.rounds.engine.map(int).join(" / ")},
 raw ${inProcess.rounds.raw.map(int).join(" / ")} deductions/s.
 
 **2. HTTP.** autocannon (in the benchmark's own process) sends \`POST /api/v1/users/:id/deductions\`
@@ -140,7 +141,8 @@ is the web framework's per-request cost, which a Remix resource route cannot avo
 
 **3. Ledger size.** Two databases prepared like (1), prefilled with raw INSERTs in one transaction
 (${int(s.BIG_LEDGER)} rows took ${ledger.prefillSeconds.toFixed(1)} s; half of them the benchmarked user's),
-then checkpointed. Deductions through the engine, rounds alternating; per round: big
+then checkpointed. Deductions through the engine, rounds alternating as in (1), median ratio of the
+pairs; per round: big
 ${ledger.rounds.big.map(int).join(" / ")}, small ${ledger.rounds.small.map(int).join(" / ")} deductions/s.
 A deduction only appends to the ledger (and looks idempotency keys up through the unique
 (user_id, idempotency_key) index), so the ledger's size should not matter.
