@@ -1,21 +1,66 @@
 #!/usr/bin/env node
 // `npm test`: every test, in the order a failure is cheapest to find —
 // typecheck, unit/integration (Vitest), then a production build and the e2e suite (Playwright).
+// Ends with one summary line over both runners: "tests: N passed, N failed, N skipped".
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+
+const reports = fs.mkdtempSync(path.join(os.tmpdir(), "credits-test-reports-"));
+const vitestJson = path.join(reports, "vitest.json");
+const playwrightJson = path.join(reports, "playwright.json");
 
 function run(label, cmd, args, env = {}) {
   process.stdout.write(`\n▶ ${label}\n`);
   const r = spawnSync(cmd, args, { stdio: "inherit", env: { ...process.env, ...env } });
   if (r.status !== 0) {
     process.stderr.write(`\n✖ ${label} failed (exit ${r.status ?? r.signal})\n`);
+    summary();
     process.exit(r.status ?? 1);
   }
 }
 
+function readJson(file) {
+  try {
+    return JSON.parse(fs.readFileSync(file, "utf8"));
+  } catch {
+    return null;
+  }
+}
+
+function summary() {
+  let passed = 0;
+  let failed = 0;
+  let skipped = 0;
+  const v = readJson(vitestJson);
+  if (v) {
+    passed += v.numPassedTests ?? 0;
+    failed += v.numFailedTests ?? 0;
+    skipped += (v.numPendingTests ?? 0) + (v.numTodoTests ?? 0);
+  }
+  const p = readJson(playwrightJson);
+  if (p?.stats) {
+    passed += (p.stats.expected ?? 0) + (p.stats.flaky ?? 0);
+    failed += p.stats.unexpected ?? 0;
+    skipped += p.stats.skipped ?? 0;
+  }
+  if (v || p) process.stdout.write(`\ntests: ${passed} passed, ${failed} failed, ${skipped} skipped\n`);
+}
+
 if (!fs.existsSync("node_modules/.package-lock.json")) run("install dependencies", "npm", ["ci"]);
 run("typecheck", "npx", ["tsc", "--noEmit"]);
-run("unit and integration tests", "npx", ["vitest", "run"]);
+run("unit and integration tests", "npx", [
+  "vitest",
+  "run",
+  "--reporter=default",
+  "--reporter=json",
+  `--outputFile.json=${vitestJson}`,
+]);
 run("production build", "npm", ["run", "build"]);
-run("end-to-end tests", "npx", ["playwright", "test"]);
+run("end-to-end tests", "npx", ["playwright", "test", "--reporter=list,json"], {
+  PLAYWRIGHT_JSON_OUTPUT_NAME: playwrightJson,
+});
+summary();
+fs.rmSync(reports, { recursive: true, force: true });
 process.stdout.write("\n✔ all tests passed\n");
