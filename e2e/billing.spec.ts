@@ -68,11 +68,11 @@ test.describe("billing", () => {
     expect(renewed.ok()).toBeTruthy();
     await expect.poll(() => balanceOnBilling(page), { timeout: 10_000 }).toBe(2000);
 
-    // Upgrade: takes effect now; the prorated invoice grants the extra credits.
+    // Upgrade: takes effect now; the paid subscription_update invoice grants Pro − Starter credits.
     await page.getByRole("button", { name: "Upgrade to Pro" }).click();
     await expect(page.getByRole("status").filter({ hasText: "Upgraded" })).toBeVisible();
     await expect(page.getByTestId("current-plan")).toHaveText("Pro");
-    await expect.poll(() => balanceOnBilling(page), { timeout: 10_000 }).toBeGreaterThan(2000);
+    await expect.poll(() => balanceOnBilling(page), { timeout: 10_000 }).toBe(2000 + 4000);
 
     // Cancel at period end: shown as ending, credits stay.
     const before = await balanceOnBilling(page);

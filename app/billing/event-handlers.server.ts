@@ -490,9 +490,10 @@ function previousPriceId(invoice: Stripe.Invoice, subscription: Stripe.Subscript
 }
 
 /**
- * subscription_update (an upgrade, already prorated in money by Stripe): the extra credits for
- * the rest of the period — (new plan credits − old plan credits) × remaining share of the period,
- * rounded down, expiring with the period. A change to a plan with fewer credits grants nothing.
+ * subscription_update (an upgrade): Stripe prorates the money; the credits are the difference
+ * between the plans (new plan credits − old plan credits), in full, expiring with the period — so
+ * after an upgrade the customer holds the new plan's allotment for the rest of this period. A
+ * change to a plan with fewer credits grants nothing (downgrades take effect at renewal).
  */
 function upgradeGrant(ctx: ApplyCtx, prepared: Exclude<InvoicePrepared, { skip: string }>): GrantPlan {
   const { invoice, subscription, prices } = prepared;
@@ -512,37 +513,17 @@ function upgradeGrant(ctx: ApplyCtx, prepared: Exclude<InvoicePrepared, { skip: 
   const difference = newPlan.credits - oldPlan.credits;
   if (difference <= 0) return { kind: "none", note: "not an upgrade (no more credits); nothing granted" };
 
-  const period = debit?.period ?? { start: invoice.created, end: subscription.items.data[0]?.current_period_end ?? 0 };
-  const full = fullPeriod(ctx.db, subscription, period.end, newPlan);
-  const remaining = Math.max(0, period.end - Math.max(period.start, full.start));
-  const length = Math.max(1, period.end - full.start);
-  const amount = mulDivFloor(difference, Math.min(remaining, length), length);
-  if (amount <= 0) return { kind: "none", note: "no time left in the period; no upgrade credits" };
+  const periodEnd = debit?.period?.end ?? subscription.items.data[0]?.current_period_end ?? 0;
+  if (periodEnd * 1000 <= ctx.clock.now().getTime()) {
+    return { kind: "none", note: "no time left in the period; no upgrade credits" };
+  }
   return {
     kind: "grant",
-    amount,
-    expiresAt: new Date(period.end * 1000),
+    amount: difference,
+    expiresAt: new Date(periodEnd * 1000),
     reason: `Upgrade from ${oldPlan.publicName} to ${newPlan.publicName} (rest of the period)`,
     note: null,
   };
-}
-
-/** The billing period (seconds) that ends at `end`: from Stripe, the local row, or the interval. */
-function fullPeriod(db: Db, subscription: Stripe.Subscription, end: number, plan: SubscriptionPlan): { start: number } {
-  const item = subscription.items.data[0];
-  if (item && item.current_period_end === end) return { start: item.current_period_start };
-  const row: UserSubscription | undefined = db
-    .select()
-    .from(userSubscriptions)
-    .where(eq(userSubscriptions.stripeSubscriptionId, subscription.id))
-    .get();
-  if (row?.currentPeriodEnd && row.currentPeriodStart && Math.floor(row.currentPeriodEnd.getTime() / 1000) === end) {
-    return { start: Math.floor(row.currentPeriodStart.getTime() / 1000) };
-  }
-  const start = new Date(end * 1000);
-  if (plan.interval === "year") start.setUTCFullYear(start.getUTCFullYear() - 1);
-  else start.setUTCMonth(start.getUTCMonth() - 1);
-  return { start: Math.floor(start.getTime() / 1000) };
 }
 
 // ---------------------------------------------------------------------------------------------

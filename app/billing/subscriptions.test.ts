@@ -133,7 +133,7 @@ describe("the subscription lifecycle", () => {
     });
   });
 
-  it("upgrades at once and grants the credit difference for the rest of the period, rounded down", async () => {
+  it("upgrades at once and grants the full credit difference, expiring with the period", async () => {
     const b = await harness({ deliver: "auto" });
     const user = b.newUser();
     await subscribe(b, user);
@@ -146,9 +146,9 @@ describe("the subscription lifecycle", () => {
 
     const grants = subscriptionGrants(b, user);
     expect(grants).toHaveLength(2);
-    // (5,000 − 1,000) × 21/31 = 2,709.67 → 2,709
-    expect(grants[1]).toMatchObject({ amount: 2709, expiresAt: new Date("2026-02-01T00:00:00.000Z") });
-    expect(b.balance(user)).toBe(1000 + 2709);
+    // Pro (5,000) − Starter (1,000): the customer holds Pro's allotment for the rest of the period.
+    expect(grants[1]).toMatchObject({ amount: 4000, expiresAt: new Date("2026-02-01T00:00:00.000Z") });
+    expect(b.balance(user)).toBe(1000 + 4000);
     expect(rowOf(b, user)).toMatchObject({ planId: b.plans.pro.id, pendingPlanId: null });
 
     // The renewal then bills and grants the new plan in full.

@@ -109,6 +109,13 @@ export function isTransientError(e: unknown): boolean {
   return code === "SQLITE_BUSY" || code === "SQLITE_LOCKED" || code === "SQLITE_BUSY_SNAPSHOT";
 }
 
+/** What Stripe answered 404 resource_missing for (e.g. "such checkout.session: 'cs_…'"), else null. */
+export function missingStripeObject(e: unknown): string | null {
+  if (!(e instanceof Stripe.errors.StripeInvalidRequestError) || e.statusCode !== 404) return null;
+  const said = /^No such (.+)$/i.exec(e.message.trim());
+  return said ? said[1] : (e.message || "such object");
+}
+
 const errorText = (e: unknown): string => (e instanceof Error ? `${e.name}: ${e.message}` : String(e)).slice(0, 2000);
 
 export function getStripeEvent(db: Db, id: string): StoredStripeEvent | undefined {
@@ -144,7 +151,7 @@ function writeEventRow(
 }
 
 /** Records a failed attempt in its own transaction; best effort (the database may be the problem). */
-function recordAttempt(ctx: BillingCtx, event: Stripe.Event, status: "received" | "failed", error: string): void {
+function recordAttempt(ctx: BillingCtx, event: Stripe.Event, status: "received" | "failed" | "held", error: string): void {
   try {
     ctx.db.transaction(
       () => {
@@ -179,6 +186,19 @@ export async function processStripeEvent(
   try {
     prepared = await handler.prepare(stripe, event);
   } catch (e) {
+    const missing = missingStripeObject(e);
+    if (missing) {
+      // Permanent: a retry by Stripe cannot make the object appear (an event from another account
+      // or mode, a deleted object). Held, so an admin sees why and can replay it; answered 200.
+      const reason = `Stripe has no ${missing}; nothing was applied. Replay the event once the cause is fixed.`;
+      log.warn("stripe event held: it refers to an object Stripe does not have", { eventId: event.id, type: event.type, error: errorText(e) });
+      recordAttempt(ctx, event, "held", reason);
+      const after = getStripeEvent(ctx.db, event.id);
+      if (after && FINAL_STATUSES.includes(after.status)) {
+        return { kind: "done", status: after.status as "processed" | "ignored", reason: after.error, duplicate: true };
+      }
+      return { kind: "done", status: "held", reason, duplicate: false };
+    }
     const transient = isTransientError(e);
     log.warn("stripe event: preparing failed", { eventId: event.id, type: event.type, transient, error: errorText(e) });
     recordAttempt(ctx, event, transient ? "received" : "failed", errorText(e));

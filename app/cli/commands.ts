@@ -1,5 +1,6 @@
 import type { AppContext } from "../utils/context.server";
 import { apiKeyCommands } from "./api-keys";
+import { balanceImportCommands } from "./balances-import";
 import { creditCommands } from "./credits";
 import { stripeEventCommands } from "./stripe-events";
 
@@ -21,5 +22,6 @@ export interface CliCommand {
 export const commands: Record<string, CliCommand> = {
   ...apiKeyCommands,
   ...creditCommands,
+  ...balanceImportCommands,
   ...stripeEventCommands,
 };
