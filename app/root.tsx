@@ -1,5 +1,6 @@
 import type { LinksFunction, LoaderFunctionArgs } from "@remix-run/node";
 import {
+  Link,
   Links,
   Meta,
   Outlet,
@@ -12,6 +13,7 @@ import {
 } from "@remix-run/react";
 import { getOptionalUser } from "./auth/session.server";
 import { AppShell } from "./components/AppShell";
+import { buttonStyles } from "./components/forms";
 import stylesheet from "./tailwind.css?url";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: stylesheet }];
@@ -49,22 +51,48 @@ export default function App() {
   );
 }
 
+/** What a person is told for each kind of failure; never a stack trace or a router message. */
+const ERROR_TEXT: Record<number, { title: string; text: string }> = {
+  401: { title: "Please log in", text: "You need to log in to see this page." },
+  403: { title: "Not allowed", text: "Your account does not have access to this page." },
+  404: { title: "Page not found", text: "There is nothing at this address. The link may be old or mistyped." },
+  429: { title: "Too many requests", text: "Please wait a moment and try again." },
+};
+
 export function ErrorBoundary() {
   const error = useRouteError();
   // Present when the error came from a page below the root (e.g. a 403 from an admin loader).
   const rootData = useRouteLoaderData<typeof loader>("root");
-  const title = isRouteErrorResponse(error) ? `${error.status} ${error.statusText || "Error"}` : "Something went wrong";
-  const detail = isRouteErrorResponse(error) && typeof error.data === "string" ? error.data : null;
+  const status = isRouteErrorResponse(error) ? error.status : 500;
+  const known = ERROR_TEXT[status] ?? {
+    title: "Something went wrong",
+    text: "The page could not be shown. Please try again in a moment; if it keeps happening, contact support.",
+  };
+  // Pages throw short plain-text reasons meant for people ("There is no such plan."); the
+  // router's own 404 text names internals, so it is not shown.
+  const detail =
+    isRouteErrorResponse(error) && typeof error.data === "string" && !/^Error: No route matches/.test(error.data)
+      ? error.data
+      : null;
   return (
     <AppShell user={rootData?.user ?? null}>
-      <div className="mx-auto max-w-xl">
-        <h1 className="text-2xl font-semibold">{title}</h1>
-        {detail ? <p className="mt-2 text-slate-600">{detail}</p> : null}
-        <p className="mt-4">
-          <a className="text-indigo-600 underline" href="/">
-            Back to the start page
-          </a>
-        </p>
+      <div className="mx-auto max-w-xl rounded-lg border border-slate-200 bg-white p-6 shadow-sm sm:p-8">
+        <p className="text-sm font-semibold text-indigo-700">Error {status}</p>
+        <h1 className="mt-1 text-2xl font-bold tracking-tight text-slate-900">
+          {status} {known.title}
+        </h1>
+        <p className="mt-3 text-slate-700">{detail ?? known.text}</p>
+        <div className="mt-6 flex flex-wrap gap-3">
+          {rootData?.user ? (
+            <Link to="/credits" className={buttonStyles.primary}>
+              Go to your credits
+            </Link>
+          ) : (
+            <Link to="/" className={buttonStyles.primary}>
+              Go to the start page
+            </Link>
+          )}
+        </div>
       </div>
     </AppShell>
   );

@@ -10,7 +10,7 @@ export interface ShellUser {
 }
 
 function navLinkClass({ isActive }: { isActive: boolean }) {
-  return `rounded-md px-3 py-2 text-sm font-medium ${
+  return `block rounded-md px-3 py-2 text-sm font-medium focus-visible:outline focus-visible:outline-2 focus-visible:outline-indigo-600 ${
     isActive ? "bg-indigo-50 text-indigo-700" : "text-slate-700 hover:bg-slate-100 hover:text-slate-900"
   }`;
 }
@@ -21,9 +21,20 @@ export function NavList({ items, label }: { items: NavItem[]; label: string }) {
       <ul className="flex flex-wrap gap-1">
         {items.map((item) => (
           <li key={item.to}>
-            <NavLink to={item.to} end={item.end} prefetch="intent" className={navLinkClass}>
-              {item.label}
-            </NavLink>
+            {item.active === undefined ? (
+              <NavLink to={item.to} end={item.end} prefetch="intent" className={navLinkClass}>
+                {item.label}
+              </NavLink>
+            ) : (
+              <Link
+                to={item.to}
+                prefetch="intent"
+                aria-current={item.active ? "page" : undefined}
+                className={navLinkClass({ isActive: item.active })}
+              >
+                {item.label}
+              </Link>
+            )}
           </li>
         ))}
       </ul>
@@ -43,10 +54,18 @@ export function AppShell({ user, children }: { user: ShellUser | null; children:
       </a>
       <header className="border-b border-slate-200 bg-white">
         <div className="mx-auto flex max-w-5xl flex-wrap items-center gap-x-6 gap-y-2 px-4 py-3">
-          <Link to="/" className="text-lg font-bold tracking-tight text-indigo-700">
+          <Link
+            to="/"
+            className="rounded-sm text-lg font-bold tracking-tight text-indigo-700 focus-visible:outline focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600"
+          >
             Credits
           </Link>
-          {user ? <NavList items={visibleNav(mainNav, user.role)} label="Main" /> : null}
+          {/* On phones the links get a row of their own below the logo and the log-out button. */}
+          {user ? (
+            <div className="order-last w-full sm:order-none sm:w-auto">
+              <NavList items={visibleNav(mainNav, user.role)} label="Main" />
+            </div>
+          ) : null}
           <div className="ml-auto flex items-center gap-3">
             {user ? (
               <>

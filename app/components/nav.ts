@@ -9,6 +9,8 @@ export interface NavItem {
   adminOnly?: boolean;
   /** Active only on exactly this path (for section home pages such as /admin). */
   end?: boolean;
+  /** Set when "current" depends on more than the path (e.g. a `?show=` filter). */
+  active?: boolean;
 }
 
 /** The main bar, for logged-in users. */

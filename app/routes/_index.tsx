@@ -1,7 +1,7 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
-import { Link, useLoaderData } from "@remix-run/react";
+import { useLoaderData } from "@remix-run/react";
 import { getOptionalUser } from "~/auth/session.server";
-import { buttonStyles } from "~/components/forms";
+import { ButtonLink } from "~/components/ui";
 
 export const meta: MetaFunction = () => [
   { title: "Credits — usage billing" },
@@ -32,17 +32,13 @@ export default function Index() {
         </p>
         <div className="mt-6 flex flex-wrap gap-3">
           {user ? (
-            <Link to="/credits" className={buttonStyles.primary}>
-              Go to your credits
-            </Link>
+            <ButtonLink to="/credits">Go to your credits</ButtonLink>
           ) : (
             <>
-              <Link to="/signup" className={buttonStyles.primary}>
-                Create an account
-              </Link>
-              <Link to="/login" className={buttonStyles.secondary}>
+              <ButtonLink to="/signup">Create an account</ButtonLink>
+              <ButtonLink to="/login" variant="secondary">
                 Log in
-              </Link>
+              </ButtonLink>
             </>
           )}
         </div>

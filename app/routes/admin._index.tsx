@@ -1,5 +1,5 @@
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs } from "@remix-run/node";
-import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
+import { Form, useActionData, useLoaderData } from "@remix-run/react";
 import { useEffect, useRef } from "react";
 import { z } from "zod";
 import { listRecentAudit, recordAudit, userActor } from "~/auth/audit.server";
@@ -8,15 +8,19 @@ import { requireAdmin } from "~/auth/session.server";
 import {
   countUsersByRole,
   getUserByEmail,
+  getUserById,
   isValidEmail,
   normalizeEmail,
   totalCreditsOutstanding,
 } from "~/auth/users.server";
+import { listStripeEvents } from "~/billing/webhook.server";
 import { grantCredits } from "~/credits/index.server";
+import type { Db } from "../../db/client";
 import { Card, PageHeader } from "~/components/AppShell";
-import { Alert, Field, SubmitButton, firstErrorField, useFocusFirstError } from "~/components/forms";
-import { formatCredits, formatDate, formatDateTime } from "~/components/format";
-import { adminNav } from "~/components/nav";
+import { DataTable } from "~/components/DataTable";
+import { Alert, Field, SubmitButton, useFormFeedback } from "~/components/forms";
+import { formatCredits, plural } from "~/components/format";
+import { Stat, TextLink, Time } from "~/components/ui";
 import { AppError, httpStatusFor, isAppError } from "~/utils/errors";
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
@@ -25,10 +29,25 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const people = countUsersByRole(db);
   return {
     counts: { ...people, creditsOutstanding: totalCreditsOutstanding(db) },
-    audit: listRecentAudit(db, 15).map((a) => ({ ...a, createdAt: a.createdAt.toISOString() })),
+    eventsNeedingAttention: listStripeEvents(db, { limit: ATTENTION_CAP }).length,
+    audit: listRecentAudit(db, 15).map((a) => ({
+      ...a,
+      createdAt: a.createdAt.toISOString(),
+      actorLabel: personLabel(db, a.actor),
+      subjectLabel: a.subject ? personLabel(db, a.subject) : null,
+    })),
     // A fresh key per render of the form: a resubmission of the same form replays, never grants twice.
     grantKey: crypto.randomUUID(),
   };
+}
+
+/** Counting stops here; the events page lists them all. */
+const ATTENTION_CAP = 500;
+
+/** "user:12" → the person's email, so the audit log reads as who did what; other actors as they are. */
+function personLabel(db: Db, ref: string): string {
+  const m = /^user:(\d+)$/.exec(ref);
+  return (m && getUserById(db, Number(m[1]))?.email) || ref;
 }
 
 const GRANT_FIELDS = ["email", "amount", "reason", "expiresOn", "key"];
@@ -121,12 +140,10 @@ export async function action({ request, context }: ActionFunctionArgs) {
 }
 
 export default function AdminHome() {
-  const { counts, audit, grantKey } = useLoaderData<typeof loader>();
+  const { counts, eventsNeedingAttention, audit, grantKey } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const failed = result && !result.ok ? result : undefined;
-  const errors = failed?.fieldErrors;
-  const first = firstErrorField(GRANT_FIELDS, errors);
-  const formRef = useFocusFirstError<HTMLFormElement>(failed);
+  const { formRef, field, formError, errors } = useFormFeedback(failed, GRANT_FIELDS);
   const succeeded = result?.ok ? result : undefined;
   const lastSuccess = useRef<number | null>(null);
   useEffect(() => {
@@ -141,67 +158,42 @@ export default function AdminHome() {
     <div className="space-y-6">
       <PageHeader title="Overview" />
       <dl className="grid gap-4 sm:grid-cols-3">
-        <Stat label="Users" value={formatCredits(counts.total)} note={`${plural(counts.customers, "customer")}, ${plural(counts.admins, "admin")}`} />
-        <Stat label="Credits outstanding" value={formatCredits(counts.creditsOutstanding)} note="Across all customers" />
-        <div className="rounded-lg border border-slate-200 bg-white p-5 shadow-sm">
-          <dt className="text-sm text-slate-600">More</dt>
-          <dd className="mt-2 flex flex-col gap-1 text-sm">
-            {adminNav
-              .filter((item) => item.to !== "/admin")
-              .map((item) => (
-                <Link key={item.to} to={item.to} className="text-indigo-700 underline">
-                  {item.label}
-                </Link>
-              ))}
-          </dd>
-        </div>
+        <Stat label="Users" value={formatCredits(counts.total)}>
+          {plural(counts.customers, "customer")}, {plural(counts.admins, "admin")}
+        </Stat>
+        <Stat label="Credits outstanding" value={formatCredits(counts.creditsOutstanding)}>
+          Across all customers
+        </Stat>
+        <Stat
+          label="Stripe events needing attention"
+          value={eventsNeedingAttention >= ATTENTION_CAP ? `${formatCredits(ATTENTION_CAP)}+` : formatCredits(eventsNeedingAttention)}
+        >
+          {eventsNeedingAttention > 0 ? (
+            <TextLink to="/admin/events">Review held and failed events</TextLink>
+          ) : (
+            "All webhooks processed"
+          )}
+        </Stat>
       </dl>
 
       <Card title="Grant promotional credits">
         <Form method="post" ref={formRef} noValidate className="grid gap-4 sm:grid-cols-2">
-          <div className="sm:col-span-2">
-            {failed?.formError ? <Alert>{failed.formError}</Alert> : null}
-            {succeeded ? <Alert tone="success">{succeeded.message}</Alert> : null}
-          </div>
+          {formError || succeeded ? (
+            <div className="sm:col-span-2">
+              {formError ? <Alert>{formError}</Alert> : null}
+              {succeeded ? <Alert tone="success">{succeeded.message}</Alert> : null}
+            </div>
+          ) : null}
           <input type="hidden" name="key" value={grantKey} />
-          <Field
-            label="Customer email"
-            name="email"
-            type="email"
-            required
-            autoComplete="off"
-            defaultValue={failed?.values.email}
-            error={errors?.email}
-            autoFocus={first === "email"}
-          />
-          <Field
-            label="Credits"
-            name="amount"
-            inputMode="numeric"
-            pattern="[0-9]*"
-            required
-            defaultValue={failed?.values.amount}
-            error={errors?.amount}
-            autoFocus={first === "amount"}
-          />
-          <Field
-            label="Reason"
-            name="reason"
-            required
-            maxLength={200}
-            hint="Shown to the customer next to the credits."
-            defaultValue={failed?.values.reason}
-            error={errors?.reason}
-            autoFocus={first === "reason"}
-          />
+          <Field label="Customer email" type="email" required autoComplete="off" {...field("email")} />
+          <Field label="Credits" inputMode="numeric" pattern="[0-9]*" required {...field("amount")} />
+          <Field label="Reason" required maxLength={200} hint="Shown to the customer next to the credits." {...field("reason")} />
           <Field
             label="Expires after"
-            name="expiresOn"
             type="date"
             hint="Usable through this day (UTC). Leave empty for credits that never expire."
-            defaultValue={failed?.values.expiresOn}
+            {...field("expiresOn")}
             error={errors?.expiresOn ?? errors?.key}
-            autoFocus={first === "expiresOn"}
           />
           <div className="sm:col-span-2">
             <SubmitButton pendingText="Granting…">Grant credits</SubmitButton>
@@ -210,51 +202,19 @@ export default function AdminHome() {
       </Card>
 
       <Card title="Recent activity">
-        {audit.length === 0 ? (
-          <p className="text-sm text-slate-600">Nothing recorded yet.</p>
-        ) : (
-          <div className="overflow-x-auto">
-            <table className="w-full text-left text-sm">
-              <thead className="border-b border-slate-200 text-slate-600">
-                <tr>
-                  <th scope="col" className="py-2 pr-4 font-medium">When</th>
-                  <th scope="col" className="py-2 pr-4 font-medium">Who</th>
-                  <th scope="col" className="py-2 pr-4 font-medium">What</th>
-                  <th scope="col" className="py-2 font-medium">Subject</th>
-                </tr>
-              </thead>
-              <tbody className="divide-y divide-slate-100">
-                {audit.map((a) => (
-                  <tr key={a.id}>
-                    <td className="whitespace-nowrap py-2 pr-4">
-                      <time dateTime={a.createdAt} title={formatDateTime(a.createdAt)}>
-                        {formatDate(a.createdAt)}
-                      </time>
-                    </td>
-                    <td className="py-2 pr-4 font-mono text-xs">{a.actor}</td>
-                    <td className="py-2 pr-4">{a.action}</td>
-                    <td className="py-2 font-mono text-xs">{a.subject ?? "—"}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        )}
+        <DataTable
+          caption="The latest audited changes, newest first"
+          rows={audit}
+          rowKey={(a) => a.id}
+          empty="Nothing recorded yet."
+          columns={[
+            { header: "When", cell: (a) => <Time value={a.createdAt} /> },
+            { header: "Who", cell: (a) => <span title={a.actor}>{a.actorLabel}</span> },
+            { header: "What", cell: (a) => <code className="text-xs text-slate-800">{a.action}</code> },
+            { header: "Subject", cell: (a) => <span title={a.subject ?? undefined}>{a.subjectLabel ?? "—"}</span> },
+          ]}
+        />
       </Card>
     </div>
   );
-}
-
-function Stat({ label, value, note }: { label: string; value: string; note?: string }) {
-  return (
-    <div className="rounded-lg border border-slate-200 bg-white p-5 shadow-sm">
-      <dt className="text-sm text-slate-600">{label}</dt>
-      <dd className="mt-1 text-3xl font-bold tabular-nums">{value}</dd>
-      {note ? <dd className="mt-1 text-sm text-slate-500">{note}</dd> : null}
-    </div>
-  );
-}
-
-function plural(n: number, noun: string): string {
-  return `${formatCredits(n)} ${noun}${n === 1 ? "" : "s"}`;
 }

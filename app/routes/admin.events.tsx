@@ -1,12 +1,13 @@
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
-import { Form, Link, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
+import { Form, useActionData, useLoaderData } from "@remix-run/react";
 import { recordAudit, userActor } from "~/auth/audit.server";
 import { requireAdmin } from "~/auth/session.server";
 import { getStripe } from "~/billing/stripe.server";
 import { listStripeEvents, replayStripeEvent } from "~/billing/webhook.server";
-import { Card, PageHeader } from "~/components/AppShell";
-import { formatDateTime } from "~/components/format";
-import { Alert, SubmitButton } from "~/components/forms";
+import { Card, NavList, PageHeader } from "~/components/AppShell";
+import { DataTable } from "~/components/DataTable";
+import { SubmitButton } from "~/components/forms";
+import { Badge, ResultAlert, Time, type Tone } from "~/components/ui";
 import { STRIPE_EVENT_STATUSES, type StripeEventStatus } from "../../db/schema";
 import { httpStatusFor, isAppError } from "~/utils/errors";
 
@@ -57,21 +58,19 @@ export async function action({ request, context }: ActionFunctionArgs) {
   }
 }
 
-const STATUS_TONES: Record<string, string> = {
-  held: "bg-amber-50 text-amber-800 ring-amber-600/20",
-  failed: "bg-red-50 text-red-800 ring-red-600/20",
-  received: "bg-sky-50 text-sky-800 ring-sky-600/20",
-  processed: "bg-emerald-50 text-emerald-800 ring-emerald-600/20",
-  ignored: "bg-slate-100 text-slate-700 ring-slate-500/20",
+const STATUS_TONES: Record<StripeEventStatus, Tone> = {
+  held: "amber",
+  failed: "red",
+  received: "sky",
+  processed: "green",
+  ignored: "slate",
 };
 
-const th = "px-3 py-2 text-left text-xs font-semibold uppercase tracking-wide text-slate-600";
-const td = "px-3 py-2 align-top text-sm text-slate-800";
+const FILTER_LABELS: Record<keyof typeof FILTERS, string> = { attention: "Needs attention", all: "All recent" };
 
 export default function AdminEvents() {
   const { show, events } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
-  const [params] = useSearchParams();
   return (
     <div className="space-y-6">
       <PageHeader title="Stripe events">
@@ -80,69 +79,52 @@ export default function AdminEvents() {
         <strong>received</strong> (a transient failure waiting for Stripe's retry). Replaying a processed event never
         grants twice.
       </PageHeader>
-      {result ? <Alert tone={result.ok ? "success" : "error"}>{result.message}</Alert> : null}
-      <p className="text-sm">
-        {show === "all" ? (
-          <Link to="/admin/events" className="text-indigo-700 underline">
-            Show only events that need attention
-          </Link>
-        ) : (
-          <Link to={`/admin/events?${new URLSearchParams({ ...Object.fromEntries(params), show: "all" })}`} className="text-indigo-700 underline">
-            Show all recent events
-          </Link>
-        )}
-      </p>
+      <ResultAlert result={result} />
+      <NavList
+        label="Which events"
+        items={(Object.keys(FILTERS) as (keyof typeof FILTERS)[]).map((key) => ({
+          to: key === "attention" ? "/admin/events" : `/admin/events?show=${key}`,
+          label: FILTER_LABELS[key],
+          active: show === key,
+        }))}
+      />
       <Card>
-        {events.length === 0 ? (
-          <p className="text-sm text-slate-600" data-testid="no-events">
-            {show === "all" ? "No Stripe events yet." : "Nothing needs attention."}
-          </p>
-        ) : (
-          <div className="overflow-x-auto">
-            <table className="min-w-full divide-y divide-slate-200" data-testid="stripe-events">
-              <thead>
-                <tr>
-                  <th className={th}>Event</th>
-                  <th className={th}>Status</th>
-                  <th className={th}>Reason</th>
-                  <th className={th}>Attempts</th>
-                  <th className={th}>Last attempt</th>
-                  <th className={th}>
-                    <span className="sr-only">Actions</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody className="divide-y divide-slate-100">
-                {events.map((e) => (
-                  <tr key={e.id} data-event={e.id}>
-                    <td className={td}>
-                      <span className="block font-mono text-xs">{e.id}</span>
-                      <span className="text-slate-600">{e.type}</span>
-                    </td>
-                    <td className={td}>
-                      <span
-                        className={`inline-flex items-center rounded-full px-2 py-0.5 text-xs font-medium ring-1 ring-inset ${STATUS_TONES[e.status] ?? ""}`}
-                      >
-                        {e.status}
-                      </span>
-                    </td>
-                    <td className={`${td} max-w-md break-words text-slate-700`}>{e.error ?? "—"}</td>
-                    <td className={`${td} tabular-nums`}>{e.attempts}</td>
-                    <td className={td}>{formatDateTime(e.updatedAt)}</td>
-                    <td className={td}>
-                      <Form method="post">
-                        <input type="hidden" name="intent" value="replay" />
-                        <SubmitButton name="eventId" value={e.id} variant="secondary" pendingText="Replaying…">
-                          Replay
-                        </SubmitButton>
-                      </Form>
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        )}
+        <DataTable
+          caption="Stripe webhook events, most recently updated first"
+          testId="stripe-events"
+          emptyTestId="no-events"
+          empty={show === "all" ? "No Stripe events yet." : "Nothing needs attention: every webhook was processed."}
+          rows={events}
+          rowKey={(e) => e.id}
+          rowAttributes={(e) => ({ "data-event": e.id })}
+          columns={[
+            {
+              header: "Event",
+              cell: (e) => (
+                <>
+                  <span className="block break-all font-mono text-xs">{e.id}</span>
+                  <span className="text-slate-600">{e.type}</span>
+                </>
+              ),
+            },
+            { header: "Status", cell: (e) => <Badge tone={STATUS_TONES[e.status]}>{e.status}</Badge> },
+            { header: "Reason", className: "sm:max-w-md", cell: (e) => <span className="break-words text-slate-700">{e.error ?? "—"}</span> },
+            { header: "Attempts", align: "right", cell: (e) => e.attempts },
+            { header: "Last attempt", cell: (e) => <Time value={e.updatedAt} /> },
+            {
+              header: "Actions",
+              hideHeader: true,
+              cell: (e) => (
+                <Form method="post">
+                  <input type="hidden" name="intent" value="replay" />
+                  <SubmitButton name="eventId" value={e.id} variant="secondary" pendingText="Replaying…">
+                    Replay
+                  </SubmitButton>
+                </Form>
+              ),
+            },
+          ]}
+        />
       </Card>
     </div>
   );

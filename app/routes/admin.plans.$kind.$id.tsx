@@ -1,12 +1,13 @@
 import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
-import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
+import { Form, useActionData, useLoaderData } from "@remix-run/react";
 import { userActor } from "~/auth/audit.server";
 import { requireAdmin } from "~/auth/session.server";
 import { deleteOrArchivePlan, editPlan } from "~/billing/plan-sync.server";
 import { getStripe } from "~/billing/stripe.server";
 import { Card } from "~/components/AppShell";
-import { formatCredits, formatDateTime } from "~/components/format";
-import { Alert, Field, SubmitButton, firstErrorField, useFocusFirstError } from "~/components/forms";
+import { formatCredits, formatMoney } from "~/components/format";
+import { CheckboxField, Field, FormActions, SubmitButton, useFormFeedback } from "~/components/forms";
+import { ResultAlert, TextLink, Time } from "~/components/ui";
 import { formValues, patchFromForm } from "~/plans/form-input";
 import {
   getPlan,
@@ -16,7 +17,7 @@ import {
   planJson,
   type PlanKind,
 } from "~/plans/index.server";
-import { formatPrice, kindLabel } from "~/plans/format";
+import { kindLabel } from "~/plans/format";
 import { httpStatusFor, isAppError } from "~/utils/errors";
 
 export const meta: MetaFunction = () => [{ title: "Edit plan — Admin — Credits" }];
@@ -79,17 +80,17 @@ function Fact({ label, children }: { label: string; children: React.ReactNode })
 export default function EditPlan() {
   const { kind, plan, referenced } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
-  const errors = result?.fieldErrors;
-  const first = firstErrorField(EDIT_FIELDS, errors);
-  const formRef = useFocusFirstError<HTMLFormElement>(result);
-  const values = result?.values ?? { publicName: plan.publicName, creditExpiryDays: String(plan.creditExpiryDays) };
+  const { formRef, field } = useFormFeedback(result, EDIT_FIELDS, {
+    publicName: plan.publicName,
+    creditExpiryDays: String(plan.creditExpiryDays),
+  });
   const subscription = "planFamily" in plan ? plan : null;
   const archived = plan.archivedAt !== null;
 
   return (
     <Card title={subscription ? `${subscription.planFamily} v${subscription.version} — ${plan.publicName}` : plan.publicName}>
       <div className="space-y-6">
-        {result?.message ? <Alert tone={result.ok ? "success" : "error"}>{result.message}</Alert> : null}
+        <ResultAlert result={result} />
 
         <dl className="grid gap-4 sm:grid-cols-3">
           <Fact label="Internal id">
@@ -97,81 +98,65 @@ export default function EditPlan() {
           </Fact>
           <Fact label={subscription ? "Credits per period" : "Credits"}>{formatCredits(plan.credits)}</Fact>
           <Fact label="Price">
-            {formatPrice(plan.priceCents, plan.currency)}
+            {formatMoney(plan.priceCents, plan.currency)}
             {subscription ? ` / ${subscription.interval}` : ""}
           </Fact>
           <Fact label="Stripe price">
-            <span className="font-mono">{plan.stripePriceId ?? "—"}</span>
+            <span className="break-all font-mono">{plan.stripePriceId ?? "—"}</span>
           </Fact>
           <Fact label="Status">
-            {archived ? `Archived ${formatDateTime(plan.archivedAt)}` : plan.isActive ? "Active" : "Inactive"}
+            {archived ? (
+              <>
+                Archived <Time value={plan.archivedAt} />
+              </>
+            ) : plan.isActive ? (
+              "Active"
+            ) : (
+              "Inactive"
+            )}
             {plan.isLegacy ? " · Legacy" : ""}
           </Fact>
         </dl>
         {plan.stripePriceId ? (
           <p className="text-sm text-slate-600">
-            Credits, price and interval are fixed because the plan has a Stripe price.{" "}
+            Credits, price and interval are fixed because the plan has a Stripe price. To change them,{" "}
             {subscription ? (
-              <>
-                To change them,{" "}
-                <Link className="text-indigo-700 underline" to={`/admin/plans/new?kind=subscription&from=${plan.id}`}>
-                  create version {subscription.version + 1} of “{subscription.planFamily}”
-                </Link>{" "}
-                and mark this one legacy.
-              </>
+              <TextLink to={`/admin/plans/new?kind=subscription&from=${plan.id}`}>
+                create version {subscription.version + 1} of “{subscription.planFamily}”
+              </TextLink>
             ) : (
-              <>
-                To change them,{" "}
-                <Link className="text-indigo-700 underline" to={`/admin/plans/new?kind=topup&from=${plan.id}`}>
-                  create a new pack
-                </Link>{" "}
-                and mark this one legacy.
-              </>
-            )}
+              <TextLink to={`/admin/plans/new?kind=topup&from=${plan.id}`}>create a new pack</TextLink>
+            )}{" "}
+            and mark this one legacy.
           </p>
         ) : null}
 
         <Form method="post" ref={formRef} noValidate className="space-y-5" key={plan.id}>
           <input type="hidden" name="intent" value="update" />
           <div className="grid gap-5 sm:grid-cols-2">
-            <Field
-              label="Public name"
-              name="publicName"
-              required
-              defaultValue={values.publicName}
-              error={errors?.publicName}
-              autoFocus={first === "publicName"}
-            />
+            <Field label="Public name" required {...field("publicName")} />
             <Field
               label="Credits expire after (days)"
-              name="creditExpiryDays"
               inputMode="numeric"
               required
               hint="Applies to credits granted from now on; credits already granted keep their expiry."
-              defaultValue={values.creditExpiryDays}
-              error={errors?.creditExpiryDays}
-              autoFocus={first === "creditExpiryDays"}
+              {...field("creditExpiryDays")}
             />
           </div>
           <fieldset className="space-y-2">
             <legend className="sr-only">Availability</legend>
-            <label className="flex items-center gap-2 text-sm text-slate-800">
-              <input type="checkbox" name="isActive" defaultChecked={plan.isActive} className="h-4 w-4 rounded border-slate-300" />
+            <CheckboxField name="isActive" defaultChecked={plan.isActive}>
               Active{archived ? " (restores the archived plan and its Stripe price)" : ""}
-            </label>
-            <label className="flex items-center gap-2 text-sm text-slate-800">
-              <input type="checkbox" name="isLegacy" defaultChecked={plan.isLegacy} className="h-4 w-4 rounded border-slate-300" />
+            </CheckboxField>
+            <CheckboxField name="isLegacy" defaultChecked={plan.isLegacy}>
               Legacy (existing subscribers keep renewing on it; new customers no longer see it)
-            </label>
+            </CheckboxField>
           </fieldset>
-          <div className="flex items-center gap-4">
+          <FormActions cancelTo="/admin/plans" cancelLabel="Back to plans">
             <SubmitButton name="intent" value="update" pendingText="Saving…">
               Save changes
             </SubmitButton>
-            <Link to="/admin/plans" className="text-sm font-medium text-slate-700 hover:underline">
-              Back to plans
-            </Link>
-          </div>
+          </FormActions>
         </Form>
 
         {!archived || !referenced ? (
@@ -183,7 +168,7 @@ export default function EditPlan() {
                 : `Nothing refers to this ${kindLabel(kind)}, so it will be deleted.`}{" "}
               Its Stripe price is deactivated if this app created it.
             </p>
-            <SubmitButton name="intent" value="delete" variant="secondary" className="mt-3" pendingText="Working…">
+            <SubmitButton name="intent" value="delete" variant="danger" className="mt-3" pendingText="Working…">
               {referenced ? "Archive plan" : "Delete plan"}
             </SubmitButton>
           </Form>

@@ -1,11 +1,11 @@
 import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
-import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
+import { Form, useActionData, useLoaderData } from "@remix-run/react";
 import { userActor } from "~/auth/audit.server";
 import { requireAdmin } from "~/auth/session.server";
 import { createPlan, editPlan } from "~/billing/plan-sync.server";
 import { getStripe } from "~/billing/stripe.server";
 import { Card } from "~/components/AppShell";
-import { Alert, Field, SubmitButton, firstErrorField, useFocusFirstError } from "~/components/forms";
+import { Alert, CheckboxField, Field, FormActions, SelectField, SubmitButton, useFormFeedback } from "~/components/forms";
 import { CREATE_FORM_FIELDS, centsToPrice, createInputFromForm, formFieldFor, formValues } from "~/plans/form-input";
 import {
   DEFAULT_CREDIT_EXPIRY_DAYS,
@@ -94,16 +94,10 @@ export async function action({ request, context }: ActionFunctionArgs) {
   }
 }
 
-const selectClass =
-  "mt-1 block w-full rounded-md border border-slate-300 bg-white px-3 py-2 text-slate-900 shadow-sm focus:outline-none focus:ring-2 focus:ring-indigo-500 focus:ring-offset-1";
-
 export default function NewPlan() {
   const { kind, from, defaults } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
-  const errors = result?.fieldErrors;
-  const values = result?.values && Object.keys(result.values).length ? result.values : defaults;
-  const first = firstErrorField(CREATE_FORM_FIELDS[kind], errors);
-  const formRef = useFocusFirstError<HTMLFormElement>(result);
+  const { formRef, field, formError } = useFormFeedback(result, CREATE_FORM_FIELDS[kind], defaults);
   const subscription = kind === "subscription";
   const title = subscription
     ? from
@@ -112,17 +106,11 @@ export default function NewPlan() {
     : from
       ? `New top-up pack based on “${from.publicName}”`
       : "New top-up pack";
-  const field = (name: string) => ({
-    name,
-    defaultValue: values[name] ?? "",
-    error: errors?.[name],
-    autoFocus: first === name,
-  });
 
   return (
     <Card title={title}>
       <Form method="post" ref={formRef} noValidate className="space-y-5" key={`${kind}-${from?.id ?? ""}`}>
-        {result?.formError ? <Alert>{result.formError}</Alert> : null}
+        {formError ? <Alert>{formError}</Alert> : null}
         <input type="hidden" name="kind" value={kind} />
         {from ? <input type="hidden" name="from" value={from.id} /> : null}
 
@@ -130,12 +118,7 @@ export default function NewPlan() {
           {subscription ? (
             <>
               <Field label="Plan family" required hint="Versions of one plan share a family, e.g. starter." {...field("planFamily")} />
-              <Field
-                label="Version"
-                inputMode="numeric"
-                hint="Leave empty for the family's next version."
-                {...field("version")}
-              />
+              <Field label="Version" inputMode="numeric" hint="Leave empty for the family's next version." {...field("version")} />
             </>
           ) : null}
           <Field
@@ -145,36 +128,18 @@ export default function NewPlan() {
             {...field("internalId")}
           />
           <Field label="Public name" required hint="What customers see." {...field("publicName")} />
-          <Field
-            label={subscription ? "Credits per billing period" : "Credits"}
-            inputMode="numeric"
-            required
-            {...field("credits")}
-          />
+          <Field label={subscription ? "Credits per billing period" : "Credits"} inputMode="numeric" required {...field("credits")} />
           <Field label="Price" inputMode="decimal" required hint="In the currency's main unit, e.g. 10.00." {...field("price")} />
           <Field label="Currency" required hint="Three letters, e.g. usd." {...field("currency")} />
           {subscription ? (
-            <div>
-              <label htmlFor="f-interval" className="block text-sm font-medium text-slate-800">
-                Billing interval
-              </label>
-              <select
-                id="f-interval"
-                name="interval"
-                defaultValue={values.interval ?? "month"}
-                className={selectClass}
-                aria-invalid={errors?.interval ? true : undefined}
-                aria-describedby={errors?.interval ? "f-interval-error" : undefined}
-              >
-                <option value="month">Monthly</option>
-                <option value="year">Yearly</option>
-              </select>
-              {errors?.interval ? (
-                <p id="f-interval-error" className="mt-1 text-sm font-medium text-red-700">
-                  {errors.interval}
-                </p>
-              ) : null}
-            </div>
+            <SelectField
+              label="Billing interval"
+              options={[
+                { value: "month", label: "Monthly" },
+                { value: "year", label: "Yearly" },
+              ]}
+              {...field("interval")}
+            />
           ) : null}
           <Field
             label="Credits expire after (days)"
@@ -192,24 +157,19 @@ export default function NewPlan() {
 
         <fieldset className="space-y-2">
           <legend className="sr-only">Options</legend>
-          <label className="flex items-center gap-2 text-sm text-slate-800">
-            <input type="checkbox" name="isActive" defaultChecked className="h-4 w-4 rounded border-slate-300" />
+          <CheckboxField name="isActive" defaultChecked>
             Active (offered to customers right away)
-          </label>
+          </CheckboxField>
           {from && !from.isLegacy ? (
-            <label className="flex items-center gap-2 text-sm text-slate-800">
-              <input type="checkbox" name="markPreviousLegacy" defaultChecked className="h-4 w-4 rounded border-slate-300" />
+            <CheckboxField name="markPreviousLegacy" defaultChecked>
               Mark “{from.publicName}” legacy (its subscribers keep renewing on it; new customers see only this one)
-            </label>
+            </CheckboxField>
           ) : null}
         </fieldset>
 
-        <div className="flex items-center gap-4">
+        <FormActions cancelTo="/admin/plans" cancelLabel="Cancel">
           <SubmitButton pendingText="Creating…">{subscription ? "Create plan" : "Create pack"}</SubmitButton>
-          <Link to="/admin/plans" className="text-sm font-medium text-slate-700 hover:underline">
-            Cancel
-          </Link>
-        </div>
+        </FormActions>
       </Form>
     </Card>
   );

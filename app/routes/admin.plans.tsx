@@ -5,8 +5,10 @@ import { userActor } from "~/auth/audit.server";
 import { editPlan } from "~/billing/plan-sync.server";
 import { getStripe } from "~/billing/stripe.server";
 import { Card, PageHeader } from "~/components/AppShell";
-import { formatCredits } from "~/components/format";
-import { Alert, SubmitButton } from "~/components/forms";
+import { DataTable, type Column } from "~/components/DataTable";
+import { formatCredits, formatMoney, plural } from "~/components/format";
+import { Alert, SubmitButton, buttonStyles } from "~/components/forms";
+import { Badge, ButtonLink, ResultAlert } from "~/components/ui";
 import {
   isPlanKind,
   listSubscriptionPlans,
@@ -14,9 +16,9 @@ import {
   subscriptionPlanJson,
   topupPlanJson,
   type SubscriptionPlanJson,
+  type PlanKind,
   type TopupPlanJson,
 } from "~/plans/index.server";
-import { formatPrice } from "~/plans/format";
 import { httpStatusFor, isAppError } from "~/utils/errors";
 
 export const meta: MetaFunction = () => [{ title: "Plans — Admin — Credits" }];
@@ -60,23 +62,11 @@ export async function action({ request, context }: ActionFunctionArgs) {
   }
 }
 
-function Badge({ tone, children }: { tone: "green" | "amber" | "slate" | "red"; children: string }) {
-  const tones = {
-    green: "bg-emerald-50 text-emerald-800 ring-emerald-600/20",
-    amber: "bg-amber-50 text-amber-800 ring-amber-600/20",
-    slate: "bg-slate-100 text-slate-700 ring-slate-500/20",
-    red: "bg-red-50 text-red-800 ring-red-600/20",
-  };
-  return (
-    <span className={`inline-flex items-center rounded-full px-2 py-0.5 text-xs font-medium ring-1 ring-inset ${tones[tone]}`}>
-      {children}
-    </span>
-  );
-}
+type AnyPlan = SubscriptionPlanJson | TopupPlanJson;
 
-function PlanBadges({ plan }: { plan: SubscriptionPlanJson | TopupPlanJson }) {
+function PlanBadges({ plan }: { plan: AnyPlan }) {
   return (
-    <span className="flex flex-wrap gap-1">
+    <span className="inline-flex flex-wrap gap-1 sm:flex-nowrap">
       {plan.archivedAt ? (
         <Badge tone="red">Archived</Badge>
       ) : plan.isActive ? (
@@ -89,23 +79,70 @@ function PlanBadges({ plan }: { plan: SubscriptionPlanJson | TopupPlanJson }) {
   );
 }
 
-function LegacyToggle({ kind, plan }: { kind: "subscription" | "topup"; plan: SubscriptionPlanJson | TopupPlanJson }) {
-  if (plan.archivedAt) return null;
+/** The row's actions: edit, (for subscriptions) a new version, and the legacy toggle. */
+function PlanActions({ kind, plan }: { kind: PlanKind; plan: AnyPlan }) {
   return (
-    <Form method="post" action="/admin/plans" className="inline">
-      <input type="hidden" name="intent" value="legacy" />
-      <input type="hidden" name="kind" value={kind} />
-      <input type="hidden" name="isLegacy" value={plan.isLegacy ? "false" : "true"} />
-      {/* The button carries the id, so a pending state shows on the clicked row only. */}
-      <SubmitButton variant="link" formAction="/admin/plans" name="id" value={String(plan.id)}>
-        {plan.isLegacy ? "Offer again" : "Mark legacy"}
-      </SubmitButton>
-    </Form>
+    <span className="flex flex-wrap items-center justify-end gap-x-4 gap-y-1 sm:flex-nowrap sm:justify-start">
+      <Link className={buttonStyles.link} to={`/admin/plans/${kind}/${plan.id}`}>
+        Edit
+      </Link>
+      {kind === "subscription" ? (
+        <Link className={buttonStyles.link} to={`/admin/plans/new?kind=subscription&from=${plan.id}`}>
+          New version
+        </Link>
+      ) : null}
+      {plan.archivedAt ? null : (
+        <Form method="post" action="/admin/plans" className="inline">
+          <input type="hidden" name="intent" value="legacy" />
+          <input type="hidden" name="kind" value={kind} />
+          <input type="hidden" name="isLegacy" value={plan.isLegacy ? "false" : "true"} />
+          {/* The button carries the id, so a pending state shows on the clicked row only. */}
+          <SubmitButton variant="link" formAction="/admin/plans" name="id" value={String(plan.id)} pendingText="Saving…">
+            {plan.isLegacy ? "Offer again" : "Mark legacy"}
+          </SubmitButton>
+        </Form>
+      )}
+    </span>
   );
 }
 
-const th = "px-3 py-2 text-left text-xs font-semibold uppercase tracking-wide text-slate-600";
-const td = "px-3 py-2 align-top text-sm text-slate-800";
+/** Columns both plan tables share, after their own leading ones. */
+function sharedColumns<P extends AnyPlan>(kind: PlanKind, price: (p: P) => string): Column<P>[] {
+  return [
+    { header: "Name", cell: (p) => p.publicName },
+    { header: kind === "subscription" ? "Credits / period" : "Credits", align: "right", cell: (p) => formatCredits(p.credits) },
+    { header: "Price", align: "right", cell: (p) => <span className="whitespace-nowrap">{price(p)}</span> },
+    { header: "Expiry", align: "right", cell: (p) => plural(p.creditExpiryDays, "day") },
+    { header: "Status", cell: (p) => <PlanBadges plan={p} /> },
+    { header: "Actions", hideHeader: true, cell: (p) => <PlanActions kind={kind} plan={p} /> },
+  ];
+}
+
+const subscriptionColumns: Column<SubscriptionPlanJson>[] = [
+  { header: "Family", cell: (p) => <span className="font-mono">{p.planFamily}</span> },
+  { header: "Version", cell: (p) => `v${p.version}` },
+  ...sharedColumns<SubscriptionPlanJson>("subscription", (p) => `${formatMoney(p.priceCents, p.currency)} / ${p.interval}`),
+];
+
+const topupColumns: Column<TopupPlanJson>[] = [
+  { header: "Pack", cell: (p) => <span className="font-mono">{p.internalId}</span> },
+  ...sharedColumns<TopupPlanJson>("topup", (p) => formatMoney(p.priceCents, p.currency)),
+];
+
+function PlanTable<P extends AnyPlan>(props: { title: string; testId: string; plans: P[]; columns: Column<P>[]; empty: string }) {
+  return (
+    <Card title={props.title}>
+      <DataTable
+        testId={props.testId}
+        rows={props.plans}
+        rowKey={(p) => p.id}
+        rowAttributes={(p) => ({ "data-plan": p.internalId })}
+        empty={props.empty}
+        columns={props.columns}
+      />
+    </Card>
+  );
+}
 
 export default function AdminPlans() {
   const { subscriptionPlans, topupPlans } = useLoaderData<typeof loader>();
@@ -120,118 +157,31 @@ export default function AdminPlans() {
       </PageHeader>
 
       {done ? <Alert tone="success">{done}</Alert> : null}
-      {result ? <Alert tone={result.ok ? "success" : "error"}>{result.message}</Alert> : null}
+      <ResultAlert result={result} />
 
       <div className="flex flex-wrap gap-3">
-        <Link to="/admin/plans/new?kind=subscription" className="inline-flex items-center rounded-md bg-indigo-600 px-4 py-2 text-sm font-semibold text-white shadow-sm hover:bg-indigo-500">
-          New subscription plan
-        </Link>
-        <Link to="/admin/plans/new?kind=topup" className="inline-flex items-center rounded-md bg-white px-4 py-2 text-sm font-semibold text-slate-900 shadow-sm ring-1 ring-inset ring-slate-300 hover:bg-slate-50">
+        <ButtonLink to="/admin/plans/new?kind=subscription">New subscription plan</ButtonLink>
+        <ButtonLink to="/admin/plans/new?kind=topup" variant="secondary">
           New top-up pack
-        </Link>
+        </ButtonLink>
       </div>
 
       <Outlet />
 
-      <Card title="Subscription plans">
-        {subscriptionPlans.length === 0 ? (
-          <p className="text-sm text-slate-600">No subscription plans yet.</p>
-        ) : (
-          <div className="overflow-x-auto">
-            <table className="min-w-full divide-y divide-slate-200" data-testid="subscription-plans">
-              <thead>
-                <tr>
-                  <th className={th}>Family</th>
-                  <th className={th}>Version</th>
-                  <th className={th}>Name</th>
-                  <th className={th}>Credits / period</th>
-                  <th className={th}>Price</th>
-                  <th className={th}>Status</th>
-                  <th className={th}>
-                    <span className="sr-only">Actions</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody className="divide-y divide-slate-100">
-                {subscriptionPlans.map((p) => (
-                  <tr key={p.id} data-plan={p.internalId}>
-                    <td className={`${td} font-mono`}>{p.planFamily}</td>
-                    <td className={td}>v{p.version}</td>
-                    <td className={td}>{p.publicName}</td>
-                    <td className={`${td} tabular-nums`}>{formatCredits(p.credits)}</td>
-                    <td className={`${td} tabular-nums`}>
-                      {formatPrice(p.priceCents, p.currency)} / {p.interval}
-                    </td>
-                    <td className={td}>
-                      <PlanBadges plan={p} />
-                    </td>
-                    <td className={`${td} whitespace-nowrap`}>
-                      <span className="flex flex-wrap items-center gap-3">
-                        <Link className="text-sm font-medium text-indigo-700 hover:underline" to={`/admin/plans/subscription/${p.id}`}>
-                          Edit
-                        </Link>
-                        <Link
-                          className="text-sm font-medium text-indigo-700 hover:underline"
-                          to={`/admin/plans/new?kind=subscription&from=${p.id}`}
-                        >
-                          New version
-                        </Link>
-                        <LegacyToggle kind="subscription" plan={p} />
-                      </span>
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        )}
-      </Card>
-
-      <Card title="Top-up packs">
-        {topupPlans.length === 0 ? (
-          <p className="text-sm text-slate-600">No top-up packs yet.</p>
-        ) : (
-          <div className="overflow-x-auto">
-            <table className="min-w-full divide-y divide-slate-200" data-testid="topup-plans">
-              <thead>
-                <tr>
-                  <th className={th}>Pack</th>
-                  <th className={th}>Name</th>
-                  <th className={th}>Credits</th>
-                  <th className={th}>Price</th>
-                  <th className={th}>Credits expire after</th>
-                  <th className={th}>Status</th>
-                  <th className={th}>
-                    <span className="sr-only">Actions</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody className="divide-y divide-slate-100">
-                {topupPlans.map((p) => (
-                  <tr key={p.id} data-plan={p.internalId}>
-                    <td className={`${td} font-mono`}>{p.internalId}</td>
-                    <td className={td}>{p.publicName}</td>
-                    <td className={`${td} tabular-nums`}>{formatCredits(p.credits)}</td>
-                    <td className={`${td} tabular-nums`}>{formatPrice(p.priceCents, p.currency)}</td>
-                    <td className={td}>{p.creditExpiryDays} days</td>
-                    <td className={td}>
-                      <PlanBadges plan={p} />
-                    </td>
-                    <td className={`${td} whitespace-nowrap`}>
-                      <span className="flex flex-wrap items-center gap-3">
-                        <Link className="text-sm font-medium text-indigo-700 hover:underline" to={`/admin/plans/topup/${p.id}`}>
-                          Edit
-                        </Link>
-                        <LegacyToggle kind="topup" plan={p} />
-                      </span>
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        )}
-      </Card>
+      <PlanTable
+        title="Subscription plans"
+        testId="subscription-plans"
+        plans={subscriptionPlans}
+        columns={subscriptionColumns}
+        empty="No subscription plans yet. Create one to offer monthly credits."
+      />
+      <PlanTable
+        title="Top-up packs"
+        testId="topup-plans"
+        plans={topupPlans}
+        columns={topupColumns}
+        empty="No top-up packs yet. Create one so customers can buy credits without a plan."
+      />
     </div>
   );
 }

@@ -1,14 +1,18 @@
 import { data, redirectDocument, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
-import { Form, Link, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
+import { Form, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
+import type { ReactNode } from "react";
 import { z } from "zod";
 import { requireUser } from "~/auth/session.server";
 import { performBillingAction, type BillingAction } from "~/billing/billing-page.server";
-import { MAX_TOPUP_QUANTITY, formatMoney } from "~/billing/display";
+import { MAX_TOPUP_QUANTITY } from "~/billing/display";
 import { getStripe } from "~/billing/stripe.server";
 import { getBillingOverview } from "~/billing/subscriptions.server";
 import { Card, PageHeader } from "~/components/AppShell";
-import { formatCredits, formatDate } from "~/components/format";
-import { Alert, SubmitButton, buttonStyles } from "~/components/forms";
+import { BalanceSummary } from "~/components/BalanceSummary";
+import { formatCredits, formatMoney, plural } from "~/components/format";
+import { Alert, Field, SubmitButton, useFocusFirstError } from "~/components/forms";
+import { RenewalNote, SubscriptionStatusBadge, planTerms } from "~/components/Subscription";
+import { Badge, EmptyState, ResultAlert, TextLink, Time } from "~/components/ui";
 import { httpStatusFor, isAppError } from "~/utils/errors";
 
 export const meta: MetaFunction = () => [{ title: "Billing — Credits" }];
@@ -42,7 +46,10 @@ export async function action({ request, context }: ActionFunctionArgs) {
     const field = issue?.path[0] === "quantity" ? "quantity" : undefined;
     const message =
       field === "quantity" ? `Choose between 1 and ${MAX_TOPUP_QUANTITY} packs.` : "That action is not available.";
-    return data({ ok: false as const, message, field }, { status: 400 });
+    // Which pack's quantity was wrong, so the page can show the error next to that input.
+    const planId = typeof form.planId === "string" ? form.planId : undefined;
+    const quantity = typeof form.quantity === "string" ? form.quantity : undefined;
+    return data({ ok: false as const, message, field, planId, quantity }, { status: 400 });
   }
   try {
     const result = await performBillingAction(
@@ -60,144 +67,98 @@ export async function action({ request, context }: ActionFunctionArgs) {
   }
 }
 
-const STATUS_LABELS: Record<string, string> = {
-  active: "Active",
-  trialing: "Trial",
-  past_due: "Payment failed — retrying",
-  unpaid: "Unpaid",
-  incomplete: "Awaiting payment",
-  incomplete_expired: "Expired",
-  canceled: "Canceled",
-  paused: "Paused",
-};
+type Overview = ReturnType<typeof useLoaderData<typeof loader>>;
+type Offered = Overview["offeredSubscriptionPlans"][number] | Overview["offeredTopupPlans"][number];
 
-function StatusBadge({ status, ending }: { status: string; ending: boolean }) {
-  const good = status === "active" || status === "trialing";
-  const tone = ending
-    ? "bg-amber-50 text-amber-800 ring-amber-600/20"
-    : good
-      ? "bg-emerald-50 text-emerald-800 ring-emerald-600/20"
-      : "bg-red-50 text-red-800 ring-red-600/20";
+/** One plan or pack on sale: name, terms, and a form that buys it (the caller's fields and button). */
+function OfferCard({ plan, terms, children }: { plan: Offered; terms: string; children: ReactNode }) {
   return (
-    <span
-      className={`inline-flex items-center rounded-full px-2 py-0.5 text-xs font-medium ring-1 ring-inset ${tone}`}
-      data-testid="subscription-status"
-    >
-      {ending && good ? "Ends at period end" : (STATUS_LABELS[status] ?? status)}
-    </span>
+    <li className="flex flex-col rounded-md border border-slate-200 p-4" data-plan={plan.internalId}>
+      <p className="font-semibold text-slate-900">{plan.publicName}</p>
+      <p className="text-sm text-slate-700">{terms}</p>
+      <Form method="post" className="mt-auto flex flex-wrap items-end gap-2 pt-3">
+        <input type="hidden" name="planId" value={plan.id} />
+        {children}
+      </Form>
+    </li>
   );
 }
+
+/** Statuses where the customer must act in the portal before plans can change. */
+const NEEDS_PAYMENT = ["past_due", "unpaid", "incomplete"];
 
 export default function Billing() {
   const { subscription, offeredSubscriptionPlans, offeredTopupPlans, balance, purchases } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const [params] = useSearchParams();
+  const pageRef = useFocusFirstError<HTMLDivElement>(result && !result.ok ? result : undefined);
   const live = subscription?.live ? subscription : null;
   const currentPlan = live?.plan ?? null;
   const changeable = live && ["active", "trialing", "past_due"].includes(live.status);
   const sameInterval = offeredSubscriptionPlans.filter((p) => !currentPlan || p.interval === currentPlan.interval);
-  const expiring = balance.grants.filter((g) => g.expiresAt).slice(0, 4);
+  const quantityError =
+    result && !result.ok && result.field === "quantity" ? (result as { message: string; planId?: string; quantity?: string }) : undefined;
 
   return (
-    <div className="space-y-6">
+    <div className="space-y-6" ref={pageRef}>
       <PageHeader title="Billing">Your plan, top-up packs and payments.</PageHeader>
 
       {params.get("checkout") === "canceled" && !result ? (
         <Alert tone="info">Checkout was canceled; nothing was charged.</Alert>
       ) : null}
-      {result ? <Alert tone={result.ok ? "success" : "error"}>{result.message}</Alert> : null}
+      {quantityError ? null : <ResultAlert result={result} />}
 
       <Card title="Credits">
-        <p className="text-3xl font-bold tabular-nums" data-testid="billing-balance">
-          {formatCredits(balance.balance)} <span className="text-base font-medium text-slate-600">credits</span>
-        </p>
-        <dl className="mt-4 grid gap-3 sm:grid-cols-3">
-          {(
-            [
-              ["Subscription", balance.breakdown.subscription],
-              ["Promotional", balance.breakdown.promotional],
-              ["Top-up", balance.breakdown.topup],
-            ] as const
-          ).map(([label, amount]) => (
-            <div key={label} className="rounded-md bg-slate-50 px-4 py-3">
-              <dt className="text-sm text-slate-600">{label}</dt>
-              <dd className="text-xl font-semibold tabular-nums">{formatCredits(amount)}</dd>
-            </div>
-          ))}
-        </dl>
-        {expiring.length > 0 ? (
-          <div className="mt-4 text-sm text-slate-700">
-            <p className="font-medium">What expires when</p>
-            <ul className="mt-1 list-inside list-disc">
-              {expiring.map((g) => (
-                <li key={g.id}>
-                  {formatCredits(g.remaining)} {g.type === "topup" ? "top-up" : g.type} credits on{" "}
-                  <time dateTime={g.expiresAt!}>{formatDate(g.expiresAt)}</time>
-                </li>
-              ))}
-            </ul>
-          </div>
-        ) : null}
-        <p className="mt-3 text-sm">
-          <Link to="/credits" className="text-indigo-700 underline">
-            See every grant and your history
-          </Link>
+        <BalanceSummary balance={balance} testId="billing-balance" />
+        <p className="mt-4 text-sm">
+          <TextLink to="/credits">See every grant and your history</TextLink>
         </p>
       </Card>
 
       <Card title="Subscription">
         {live && currentPlan ? (
           <div className="space-y-4" data-testid="current-subscription">
-            <div className="flex flex-wrap items-center gap-3">
-              <p className="text-lg font-semibold" data-testid="current-plan">
-                {currentPlan.publicName}
-              </p>
-              <StatusBadge status={live.status} ending={live.cancelAtPeriodEnd} />
+            <div className="space-y-1">
+              <div className="flex flex-wrap items-center gap-3">
+                <p className="text-lg font-semibold text-slate-900" data-testid="current-plan">
+                  {currentPlan.publicName}
+                </p>
+                <SubscriptionStatusBadge subscription={live} />
+              </div>
+              <p className="text-sm text-slate-700">{planTerms(currentPlan)}</p>
             </div>
-            <p className="text-sm text-slate-700">
-              {formatCredits(currentPlan.credits)} credits per {currentPlan.interval} ·{" "}
-              {formatMoney(currentPlan.priceCents, currentPlan.currency)} / {currentPlan.interval}
-            </p>
-            {live.currentPeriodEnd ? (
-              <p className="text-sm text-slate-700" data-testid="renewal">
-                {live.cancelAtPeriodEnd ? "Ends on " : "Renews on "}
-                <time dateTime={live.currentPeriodEnd}>{formatDate(live.currentPeriodEnd)}</time>
-                {live.cancelAtPeriodEnd ? "; your credits stay until they expire." : "; this period's credits expire then."}
-              </p>
-            ) : null}
-            {live.pendingPlan && !live.cancelAtPeriodEnd ? (
-              <p className="text-sm text-amber-800" data-testid="pending-plan">
-                Changes to <strong>{live.pendingPlan.publicName}</strong> at renewal
-                {live.currentPeriodEnd ? ` on ${formatDate(live.currentPeriodEnd)}` : ""} (pending).
+            <RenewalNote subscription={live} />
+            {NEEDS_PAYMENT.includes(live.status) ? (
+              <p className="text-sm text-red-800">
+                Your last payment did not go through. Update your card in the customer portal below to keep your plan.
               </p>
             ) : null}
 
             {changeable ? (
-              <div className="flex flex-wrap gap-3">
-                <Form method="post">
-                  {live.cancelAtPeriodEnd ? (
-                    <SubmitButton name="intent" value="resume" pendingText="Resuming…">
-                      Resume subscription
-                    </SubmitButton>
-                  ) : (
-                    <SubmitButton name="intent" value="cancel" variant="secondary" pendingText="Canceling…">
-                      Cancel at period end
-                    </SubmitButton>
-                  )}
-                </Form>
-              </div>
+              <Form method="post">
+                {live.cancelAtPeriodEnd ? (
+                  <SubmitButton name="intent" value="resume" pendingText="Resuming…">
+                    Resume subscription
+                  </SubmitButton>
+                ) : (
+                  <SubmitButton name="intent" value="cancel" variant="secondary" pendingText="Canceling…">
+                    Cancel at period end
+                  </SubmitButton>
+                )}
+              </Form>
             ) : null}
 
             {changeable && sameInterval.length > 0 ? (
-              <div>
-                <h3 className="text-sm font-semibold text-slate-900">Change plan</h3>
-                <p className="text-sm text-slate-600">
+              <div className="border-t border-slate-200 pt-4">
+                <h3 className="text-base font-semibold text-slate-900">Change plan</h3>
+                <p className="mt-1 text-sm text-slate-600">
                   Upgrades take effect now (you pay the difference for the rest of the period and get the extra
                   credits); downgrades take effect at renewal.
                 </p>
                 <ul className="mt-2 divide-y divide-slate-100">
                   {sameInterval.map((p) => {
                     const isCurrent = p.id === currentPlan.id;
+                    const isPending = live.pendingPlan?.id === p.id;
                     const label = isCurrent
                       ? live.pendingPlan
                         ? `Keep ${p.publicName}`
@@ -206,14 +167,22 @@ export default function Billing() {
                         ? `Upgrade to ${p.publicName}`
                         : `Downgrade to ${p.publicName}`;
                     return (
-                      <li key={p.id} className="flex flex-wrap items-center justify-between gap-3 py-2">
+                      <li key={p.id} className="flex flex-wrap items-center justify-between gap-3 py-3">
                         <span className="text-sm">
-                          <strong>{p.publicName}</strong> — {formatCredits(p.credits)} credits ·{" "}
-                          {formatMoney(p.priceCents, p.currency)} / {p.interval}
-                          {isCurrent ? <span className="ml-2 text-slate-500">(current)</span> : null}
-                          {live.pendingPlan?.id === p.id ? <span className="ml-2 text-amber-700">(from renewal)</span> : null}
+                          <strong className="text-slate-900">{p.publicName}</strong>{" "}
+                          <span className="text-slate-700">— {planTerms(p)}</span>
+                          {isCurrent ? (
+                            <span className="ml-2">
+                              <Badge tone="slate">Current</Badge>
+                            </span>
+                          ) : null}
+                          {isPending ? (
+                            <span className="ml-2">
+                              <Badge tone="amber">From renewal</Badge>
+                            </span>
+                          ) : null}
                         </span>
-                        {label && live.pendingPlan?.id !== p.id ? (
+                        {label && !isPending ? (
                           <Form method="post">
                             <input type="hidden" name="planId" value={p.id} />
                             <SubmitButton name="intent" value="change-plan" variant="secondary" pendingText="Working…">
@@ -231,29 +200,32 @@ export default function Billing() {
         ) : (
           <div className="space-y-3">
             <p className="text-sm text-slate-700">
-              {subscription && !subscription.live
-                ? `Your ${subscription.plan?.publicName ?? ""} subscription ended${subscription.canceledAt ? ` on ${formatDate(subscription.canceledAt)}` : ""}. `
-                : "You have no subscription. "}
+              {subscription && !subscription.live ? (
+                <>
+                  Your {subscription.plan?.publicName ?? ""} subscription ended
+                  {subscription.canceledAt ? (
+                    <>
+                      {" "}
+                      on <Time value={subscription.canceledAt} />
+                    </>
+                  ) : null}
+                  .{" "}
+                </>
+              ) : (
+                "You have no subscription. "
+              )}
               A subscription adds credits every period; they expire at the end of it.
             </p>
             {offeredSubscriptionPlans.length === 0 ? (
-              <p className="text-sm text-slate-600">No plans are on sale right now.</p>
+              <EmptyState>No plans are on sale right now. Top-up packs below still work.</EmptyState>
             ) : (
               <ul className="grid gap-3 sm:grid-cols-2">
                 {offeredSubscriptionPlans.map((p) => (
-                  <li key={p.id} className="rounded-md border border-slate-200 p-4" data-plan={p.internalId}>
-                    <p className="font-semibold">{p.publicName}</p>
-                    <p className="text-sm text-slate-700">
-                      {formatCredits(p.credits)} credits / {p.interval} · {formatMoney(p.priceCents, p.currency)} /{" "}
-                      {p.interval}
-                    </p>
-                    <Form method="post" className="mt-3">
-                      <input type="hidden" name="planId" value={p.id} />
-                      <SubmitButton name="intent" value="subscribe" pendingText="Opening checkout…">
-                        {`Subscribe to ${p.publicName}`}
-                      </SubmitButton>
-                    </Form>
-                  </li>
+                  <OfferCard key={p.id} plan={p} terms={planTerms(p)}>
+                    <SubmitButton name="intent" value="subscribe" pendingText="Opening checkout…">
+                      {`Subscribe to ${p.publicName}`}
+                    </SubmitButton>
+                  </OfferCard>
                 ))}
               </ul>
             )}
@@ -264,36 +236,39 @@ export default function Billing() {
       <Card title="Top-up packs">
         <p className="text-sm text-slate-700">One-off credits, used after your subscription credits.</p>
         {offeredTopupPlans.length === 0 ? (
-          <p className="mt-2 text-sm text-slate-600">No packs are on sale right now.</p>
+          <div className="mt-3">
+            <EmptyState>No packs are on sale right now.</EmptyState>
+          </div>
         ) : (
           <ul className="mt-3 grid gap-3 sm:grid-cols-2">
-            {offeredTopupPlans.map((p) => (
-              <li key={p.id} className="rounded-md border border-slate-200 p-4" data-plan={p.internalId}>
-                <p className="font-semibold">{p.publicName}</p>
-                <p className="text-sm text-slate-700">
-                  {formatCredits(p.credits)} credits · {formatMoney(p.priceCents, p.currency)} · valid{" "}
-                  {p.creditExpiryDays} days
-                </p>
-                <Form method="post" className="mt-3 flex items-end gap-2">
-                  <input type="hidden" name="planId" value={p.id} />
-                  <label className="text-sm">
-                    <span className="block text-slate-700">Packs</span>
-                    <input
-                      type="number"
-                      name="quantity"
-                      min={1}
-                      max={MAX_TOPUP_QUANTITY}
-                      defaultValue={1}
-                      aria-invalid={result && !result.ok && result.field === "quantity" ? true : undefined}
-                      className="mt-1 w-20 rounded-md border border-slate-300 px-2 py-1.5"
-                    />
-                  </label>
+            {offeredTopupPlans.map((p) => {
+              const error = quantityError?.planId === String(p.id) ? quantityError : undefined;
+              return (
+                <OfferCard
+                  key={p.id}
+                  plan={p}
+                  terms={`${formatCredits(p.credits)} credits · ${formatMoney(p.priceCents, p.currency)} · valid ${plural(p.creditExpiryDays, "day")}`}
+                >
+                  <Field
+                    label="Packs"
+                    name="quantity"
+                    idPrefix={`pack-${p.id}`}
+                    type="number"
+                    inputMode="numeric"
+                    min={1}
+                    max={MAX_TOPUP_QUANTITY}
+                    required
+                    defaultValue={error?.quantity ?? "1"}
+                    error={error?.message}
+                    autoFocus={Boolean(error)}
+                    className="w-24"
+                  />
                   <SubmitButton name="intent" value="topup" pendingText="Opening checkout…">
                     {`Buy ${p.publicName}`}
                   </SubmitButton>
-                </Form>
-              </li>
-            ))}
+                </OfferCard>
+              );
+            })}
           </ul>
         )}
       </Card>
@@ -302,14 +277,14 @@ export default function Billing() {
         <Card title="Recent top-ups">
           <ul className="divide-y divide-slate-100 text-sm">
             {purchases.map((p) => (
-              <li key={p.id} className="flex flex-wrap justify-between gap-2 py-2">
-                <span>
+              <li key={p.id} className="flex flex-wrap justify-between gap-x-4 gap-y-1 py-2">
+                <span className="font-medium text-slate-900">
                   {p.planName} — {formatCredits(p.credits)} credits
                 </span>
                 <span className="text-slate-600">
                   {formatMoney(p.amountPaidCents, p.currency)}
                   {p.amountRefundedCents > 0 ? ` (${formatMoney(p.amountRefundedCents, p.currency)} refunded)` : ""} ·{" "}
-                  {formatDate(p.createdAt)}
+                  <Time value={p.createdAt} format="date" />
                 </span>
               </li>
             ))}
@@ -320,9 +295,9 @@ export default function Billing() {
       <Card title="Payment details and invoices">
         <p className="text-sm text-slate-700">Update your card, download invoices or manage your plan in Stripe.</p>
         <Form method="post" className="mt-3">
-          <button type="submit" name="intent" value="portal" className={buttonStyles.secondary}>
+          <SubmitButton name="intent" value="portal" variant="secondary" pendingText="Opening the portal…">
             Open the customer portal
-          </button>
+          </SubmitButton>
         </Form>
       </Card>
     </div>

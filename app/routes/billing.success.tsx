@@ -1,10 +1,11 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
-import { Link, useLoaderData } from "@remix-run/react";
+import { useLoaderData } from "@remix-run/react";
 import { requireUser } from "~/auth/session.server";
 import { getCheckoutStatus } from "~/billing/checkout.server";
 import { getStripe } from "~/billing/stripe.server";
 import { Card, PageHeader } from "~/components/AppShell";
 import { formatCredits } from "~/components/format";
+import { ButtonLink, linkClass } from "~/components/ui";
 import { getBalance } from "~/credits/index.server";
 import { isAppError } from "~/utils/errors";
 
@@ -40,7 +41,7 @@ export default function BillingSuccess() {
   const what = status.kind === "subscription" ? "subscription" : "top-up";
   return (
     <div className="space-y-6">
-      <PageHeader title="Thank you!" />
+      <PageHeader title={status.state === "unpaid" ? "Checkout not completed" : "Thank you!"} />
       <Card>
         {status.state === "granted" ? (
           <div role="status" data-testid="checkout-granted">
@@ -53,7 +54,7 @@ export default function BillingSuccess() {
             <p className="text-lg">Payment received — your credits are on their way.</p>
             <p className="mt-1 text-sm text-slate-600">
               This page updates by itself in a few seconds.{" "}
-              <a href="" className="text-indigo-700 underline">
+              <a href="" className={linkClass}>
                 Refresh now
               </a>
             </p>
@@ -66,14 +67,12 @@ export default function BillingSuccess() {
         <p className="mt-4 text-sm text-slate-700">
           Your balance: <strong data-testid="success-balance">{formatCredits(balance)} credits</strong>
         </p>
-        <p className="mt-4 flex gap-4 text-sm">
-          <Link to="/billing" className="text-indigo-700 underline">
+        <div className="mt-6 flex flex-wrap gap-3">
+          <ButtonLink to="/credits">Your credits</ButtonLink>
+          <ButtonLink to="/billing" variant="secondary">
             Back to billing
-          </Link>
-          <Link to="/credits" className="text-indigo-700 underline">
-            Your credits
-          </Link>
-        </p>
+          </ButtonLink>
+        </div>
       </Card>
     </div>
   );

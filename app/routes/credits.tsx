@@ -1,24 +1,41 @@
-import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
-import { Link, useLoaderData } from "@remix-run/react";
+import { redirect, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { useLoaderData, useSearchParams } from "@remix-run/react";
 import { requireUser } from "~/auth/session.server";
-import { getBalance, listLedger, type GrantView } from "~/credits/index.server";
+import { getBillingOverview } from "~/billing/subscriptions.server";
+import { listLedger } from "~/credits/index.server";
 import { Card, PageHeader } from "~/components/AppShell";
-import { formatCredits, formatDate, formatDateTime, formatSignedCredits } from "~/components/format";
+import { BalanceSummary, KIND_LABELS } from "~/components/BalanceSummary";
+import { DataTable } from "~/components/DataTable";
+import { formatCredits, formatSignedCredits } from "~/components/format";
+import { RenewalNote, SubscriptionStatusBadge, planTerms } from "~/components/Subscription";
+import { ButtonLink, TextLink, Time } from "~/components/ui";
+import { isAppError } from "~/utils/errors";
 
 export const meta: MetaFunction = () => [{ title: "Your credits — Credits" }];
 
+const HISTORY_PAGE_SIZE = 20;
+
+/** `?before=<cursor>` pages back through the history (the ledger's own opaque cursor). */
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const user = await requireUser(request, context);
-  const balance = getBalance(context, user.id);
-  const history = listLedger(context, user.id, { limit: 20 });
-  return { balance, history: history.entries, hasMoreHistory: history.nextCursor !== null };
+  const before = new URL(request.url).searchParams.get("before");
+  let history;
+  try {
+    history = listLedger(context, user.id, { limit: HISTORY_PAGE_SIZE, cursor: before });
+  } catch (e) {
+    // An old or hand-edited link: start again from the newest entries.
+    if (isAppError(e) && before) throw redirect("/credits");
+    throw e;
+  }
+  const { balance, subscription } = getBillingOverview(context, user.id);
+  return {
+    balance,
+    subscription: subscription?.live ? subscription : null,
+    history: history.entries,
+    olderCursor: history.nextCursor,
+    isFirstPage: !before,
+  };
 }
-
-const KIND_LABELS: Record<GrantView["type"], string> = {
-  subscription: "Subscription",
-  promotional: "Promotional",
-  topup: "Top-up",
-};
 
 const ENTRY_LABELS: Record<string, string> = {
   grant: "Added",
@@ -30,111 +47,101 @@ const ENTRY_LABELS: Record<string, string> = {
 };
 
 export default function Credits() {
-  const { balance, history, hasMoreHistory } = useLoaderData<typeof loader>();
-  const kinds = [
-    { key: "subscription", amount: balance.breakdown.subscription },
-    { key: "promotional", amount: balance.breakdown.promotional },
-    { key: "topup", amount: balance.breakdown.topup },
-  ] as const;
+  const { balance, subscription, history, olderCursor, isFirstPage } = useLoaderData<typeof loader>();
+  const [params] = useSearchParams();
   return (
     <div className="space-y-6">
-      <PageHeader title="Your credits" />
+      <PageHeader title="Your credits">What you have, what it is made of, and when it expires.</PageHeader>
 
       <Card>
-        <p className="text-sm font-medium text-slate-600">Balance</p>
-        <p className="mt-1 text-4xl font-bold tabular-nums text-slate-900" data-testid="credit-balance">
-          {formatCredits(balance.balance)} <span className="text-lg font-medium text-slate-600">credits</span>
-        </p>
-        <p className="mt-2 text-sm text-slate-600">
+        <BalanceSummary balance={balance} testId="credit-balance">
           {balance.nextExpiry ? (
             <>
               Next expiry: <strong>{formatCredits(balance.nextExpiry.amount)} credits</strong> on{" "}
-              <time dateTime={balance.nextExpiry.expiresAt}>{formatDate(balance.nextExpiry.expiresAt)}</time>.
+              <Time value={balance.nextExpiry.expiresAt} />.
             </>
           ) : (
             "None of your credits expire."
-          )}{" "}
-          <Link to="/billing" className="text-indigo-700 underline">
-            Buy more or manage your plan
-          </Link>
-        </p>
-        <dl className="mt-5 grid gap-3 sm:grid-cols-3">
-          {kinds.map((k) => (
-            <div key={k.key} className="rounded-md bg-slate-50 px-4 py-3">
-              <dt className="text-sm text-slate-600">{KIND_LABELS[k.key]}</dt>
-              <dd className="text-xl font-semibold tabular-nums">{formatCredits(k.amount)}</dd>
-            </div>
-          ))}
-        </dl>
+          )}
+        </BalanceSummary>
+        <div className="mt-5">
+          <ButtonLink to="/billing" variant="secondary">
+            Buy more credits
+          </ButtonLink>
+        </div>
+      </Card>
+
+      <Card title="Your plan">
+        {subscription?.plan ? (
+          <div className="space-y-2">
+            <p className="flex flex-wrap items-center gap-3">
+              <span className="font-semibold text-slate-900">{subscription.plan.publicName}</span>
+              <SubscriptionStatusBadge subscription={subscription} />
+            </p>
+            <p className="text-sm text-slate-700">{planTerms(subscription.plan)}</p>
+            <RenewalNote subscription={subscription} />
+            <p className="pt-1 text-sm">
+              <TextLink to="/billing">Manage your subscription</TextLink>
+            </p>
+          </div>
+        ) : (
+          <p className="text-sm text-slate-700">
+            You have no subscription. A plan adds credits every month.{" "}
+            <TextLink to="/billing">See the plans</TextLink>
+          </p>
+        )}
       </Card>
 
       <Card title="What you have, in the order it is used">
-        {balance.grants.length === 0 ? (
-          <p className="text-sm text-slate-600">You have no credits yet.</p>
-        ) : (
-          <div className="overflow-x-auto">
-            <table className="w-full text-left text-sm">
-              <thead className="border-b border-slate-200 text-slate-600">
-                <tr>
-                  <th scope="col" className="py-2 pr-4 font-medium">Kind</th>
-                  <th scope="col" className="py-2 pr-4 text-right font-medium">Left</th>
-                  <th scope="col" className="py-2 pr-4 text-right font-medium">Of</th>
-                  <th scope="col" className="py-2 pr-4 font-medium">Expires</th>
-                  <th scope="col" className="py-2 font-medium">Reason</th>
-                </tr>
-              </thead>
-              <tbody className="divide-y divide-slate-100">
-                {balance.grants.map((g) => (
-                  <tr key={g.id}>
-                    <td className="py-2 pr-4">{KIND_LABELS[g.type]}</td>
-                    <td className="py-2 pr-4 text-right tabular-nums">{formatCredits(g.remaining)}</td>
-                    <td className="py-2 pr-4 text-right tabular-nums text-slate-500">{formatCredits(g.amount)}</td>
-                    <td className="whitespace-nowrap py-2 pr-4">
-                      {g.expiresAt ? <time dateTime={g.expiresAt}>{formatDate(g.expiresAt)}</time> : "Never"}
-                    </td>
-                    <td className="py-2 text-slate-600">{g.reason ?? "—"}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        )}
+        <DataTable
+          caption="Your credits by grant, in the order they are spent"
+          rows={balance.grants}
+          rowKey={(g) => g.id}
+          empty="You have no credits yet. Subscribe or buy a top-up pack on the billing page."
+          columns={[
+            { header: "Kind", cell: (g) => KIND_LABELS[g.type] },
+            { header: "Left", align: "right", cell: (g) => formatCredits(g.remaining) },
+            { header: "Of", align: "right", cell: (g) => <span className="text-slate-500">{formatCredits(g.amount)}</span> },
+            { header: "Expires", cell: (g) => (g.expiresAt ? <Time value={g.expiresAt} /> : "Never") },
+            { header: "Reason", cell: (g) => <span className="text-slate-600">{g.reason ?? "—"}</span> },
+          ]}
+        />
       </Card>
 
-      <Card title="Recent activity">
-        {history.length === 0 ? (
-          <p className="text-sm text-slate-600">Nothing yet.</p>
-        ) : (
-          <div className="overflow-x-auto">
-            <table className="w-full text-left text-sm">
-              <thead className="border-b border-slate-200 text-slate-600">
-                <tr>
-                  <th scope="col" className="py-2 pr-4 font-medium">When</th>
-                  <th scope="col" className="py-2 pr-4 font-medium">What</th>
-                  <th scope="col" className="py-2 pr-4 text-right font-medium">Credits</th>
-                  <th scope="col" className="py-2 pr-4 text-right font-medium">Balance after</th>
-                  <th scope="col" className="py-2 font-medium">Reason</th>
-                </tr>
-              </thead>
-              <tbody className="divide-y divide-slate-100">
-                {history.map((e) => (
-                  <tr key={e.id}>
-                    <td className="whitespace-nowrap py-2 pr-4">
-                      <time dateTime={e.createdAt}>{formatDateTime(e.createdAt)}</time>
-                    </td>
-                    <td className="py-2 pr-4">{ENTRY_LABELS[e.type] ?? e.type}</td>
-                    <td className={`py-2 pr-4 text-right tabular-nums ${e.amount < 0 ? "text-red-700" : "text-emerald-700"}`}>
-                      {formatSignedCredits(e.amount)}
-                    </td>
-                    <td className="py-2 pr-4 text-right tabular-nums">{formatCredits(e.balanceAfter)}</td>
-                    <td className="py-2 text-slate-600">{e.reason ?? "—"}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-            {hasMoreHistory ? <p className="mt-3 text-sm text-slate-500">Showing the latest 20 entries.</p> : null}
-          </div>
-        )}
+      <Card title={isFirstPage ? "Recent activity" : "Earlier activity"}>
+        <DataTable
+          caption="Every change to your balance, newest first"
+          rows={history}
+          rowKey={(e) => e.id}
+          empty={isFirstPage ? "Nothing has happened yet. Credits you get and use will show up here." : "No earlier activity."}
+          columns={[
+            { header: "When", cell: (e) => <Time value={e.createdAt} /> },
+            { header: "What", cell: (e) => ENTRY_LABELS[e.type] ?? e.type },
+            {
+              header: "Credits",
+              align: "right",
+              cell: (e) => (
+                <span className={e.amount < 0 ? "text-red-700" : "text-emerald-700"}>{formatSignedCredits(e.amount)}</span>
+              ),
+            },
+            { header: "Balance after", align: "right", cell: (e) => formatCredits(e.balanceAfter) },
+            { header: "Reason", cell: (e) => <span className="text-slate-600">{e.reason ?? "—"}</span> },
+          ]}
+        />
+        {olderCursor || !isFirstPage ? (
+          <nav aria-label="History pages" className="mt-4 flex flex-wrap gap-3">
+            {!isFirstPage ? (
+              <ButtonLink to="/credits" variant="secondary" preventScrollReset>
+                Newest entries
+              </ButtonLink>
+            ) : null}
+            {olderCursor ? (
+              <ButtonLink to={`/credits?${new URLSearchParams({ ...Object.fromEntries(params), before: olderCursor })}`} variant="secondary" preventScrollReset>
+                Older entries
+              </ButtonLink>
+            ) : null}
+          </nav>
+        ) : null}
       </Card>
     </div>
   );

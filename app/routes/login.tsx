@@ -6,23 +6,18 @@ import {
   type LoaderFunctionArgs,
   type MetaFunction,
 } from "@remix-run/node";
-import { Form, Link, useActionData, useSearchParams } from "@remix-run/react";
+import { useActionData } from "@remix-run/react";
 import { formFailureFrom } from "~/auth/forms.server";
-import { LOGIN_FIELDS } from "~/auth/fields";
 import { loginAuthenticator } from "~/auth/login.server";
-import { beginSession, getOptionalUser, safeRedirect } from "~/auth/session.server";
-import { PageHeader } from "~/components/AppShell";
-import { Alert, Field, SubmitButton, firstErrorField, useFocusFirstError } from "~/components/forms";
+import { beginSession, safeRedirect } from "~/auth/session.server";
+import { AuthForm } from "~/components/AuthForm";
+import { redirectLoggedInVisitor } from "~/components/AuthForm.server";
+import { Field } from "~/components/forms";
 import { httpStatusFor, isAppError } from "~/utils/errors";
 
 export const meta: MetaFunction = () => [{ title: "Log in — Credits" }];
 
-export async function loader({ request, context }: LoaderFunctionArgs) {
-  if (await getOptionalUser(request, context)) {
-    throw redirect(safeRedirect(new URL(request.url).searchParams.get("redirectTo")));
-  }
-  return null;
-}
+export const loader = (args: LoaderFunctionArgs) => redirectLoggedInVisitor(args);
 
 export async function action({ request, context }: ActionFunctionArgs) {
   // The strategy reads the body itself; a clone keeps redirectTo and the email for us.
@@ -53,46 +48,14 @@ export const headers: HeadersFunction = ({ actionHeaders }) => {
 };
 
 export default function Login() {
-  const result = useActionData<typeof action>();
-  const [params] = useSearchParams();
-  const redirectTo = params.get("redirectTo") ?? "";
-  const errors = result?.fieldErrors;
-  const first = firstErrorField(LOGIN_FIELDS, errors);
-  const formRef = useFocusFirstError<HTMLFormElement>(result);
   return (
-    <div className="mx-auto max-w-md">
-      <PageHeader title="Log in">
-        New here?{" "}
-        <Link className="text-indigo-700 underline" to={`/signup${redirectTo ? `?redirectTo=${encodeURIComponent(redirectTo)}` : ""}`}>
-          Create an account
-        </Link>
-      </PageHeader>
-      <Form method="post" ref={formRef} noValidate className="space-y-5 rounded-lg border border-slate-200 bg-white p-6 shadow-sm">
-        {result?.formError ? <Alert>{result.formError}</Alert> : null}
-        <input type="hidden" name="redirectTo" value={redirectTo} />
-        <Field
-          label="Email"
-          name="email"
-          type="email"
-          autoComplete="email"
-          required
-          defaultValue={result?.values.email}
-          error={errors?.email}
-          autoFocus={first === "email"}
-        />
-        <Field
-          label="Password"
-          name="password"
-          type="password"
-          autoComplete="current-password"
-          required
-          error={errors?.password}
-          autoFocus={first === "password"}
-        />
-        <SubmitButton className="w-full" pendingText="Logging in…">
-          Log in
-        </SubmitButton>
-      </Form>
-    </div>
+    <AuthForm mode="login" result={useActionData<typeof action>()}>
+      {(field) => (
+        <>
+          <Field label="Email" type="email" autoComplete="email" required {...field("email")} />
+          <Field label="Password" type="password" autoComplete="current-password" required {...field("password")} />
+        </>
+      )}
+    </AuthForm>
   );
 }

@@ -1,21 +1,17 @@
 import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
-import { Form, Link, useActionData, useSearchParams } from "@remix-run/react";
+import { useActionData } from "@remix-run/react";
 import { formFailureFrom, formValues } from "~/auth/forms.server";
-import { beginSession, getOptionalUser, safeRedirect } from "~/auth/session.server";
-import { MIN_PASSWORD_LENGTH, SIGNUP_FIELDS } from "~/auth/fields";
+import { beginSession, safeRedirect } from "~/auth/session.server";
+import { MIN_PASSWORD_LENGTH } from "~/auth/fields";
 import { signUp } from "~/auth/signup.server";
-import { PageHeader } from "~/components/AppShell";
-import { Alert, Field, SubmitButton, firstErrorField, useFocusFirstError } from "~/components/forms";
+import { AuthForm } from "~/components/AuthForm";
+import { redirectLoggedInVisitor } from "~/components/AuthForm.server";
+import { Field } from "~/components/forms";
 import { httpStatusFor, isAppError } from "~/utils/errors";
 
 export const meta: MetaFunction = () => [{ title: "Sign up — Credits" }];
 
-export async function loader({ request, context }: LoaderFunctionArgs) {
-  if (await getOptionalUser(request, context)) {
-    throw redirect(safeRedirect(new URL(request.url).searchParams.get("redirectTo")));
-  }
-  return null;
-}
+export const loader = (args: LoaderFunctionArgs) => redirectLoggedInVisitor(args);
 
 export async function action({ request, context }: ActionFunctionArgs) {
   const form = await request.formData();
@@ -33,57 +29,23 @@ export async function action({ request, context }: ActionFunctionArgs) {
 }
 
 export default function Signup() {
-  const result = useActionData<typeof action>();
-  const [params] = useSearchParams();
-  const redirectTo = params.get("redirectTo") ?? "";
-  const errors = result?.fieldErrors;
-  const first = firstErrorField(SIGNUP_FIELDS, errors);
-  const formRef = useFocusFirstError<HTMLFormElement>(result);
   return (
-    <div className="mx-auto max-w-md">
-      <PageHeader title="Create your account">
-        Already have one?{" "}
-        <Link className="text-indigo-700 underline" to={`/login${redirectTo ? `?redirectTo=${encodeURIComponent(redirectTo)}` : ""}`}>
-          Log in
-        </Link>
-      </PageHeader>
-      <Form method="post" ref={formRef} noValidate className="space-y-5 rounded-lg border border-slate-200 bg-white p-6 shadow-sm">
-        {result?.formError ? <Alert>{result.formError}</Alert> : null}
-        <input type="hidden" name="redirectTo" value={redirectTo} />
-        <Field
-          label="Email"
-          name="email"
-          type="email"
-          autoComplete="email"
-          required
-          defaultValue={result?.values.email}
-          error={errors?.email}
-          autoFocus={first === "email"}
-        />
-        <Field
-          label="Name"
-          name="name"
-          autoComplete="name"
-          required
-          defaultValue={result?.values.name}
-          error={errors?.name}
-          autoFocus={first === "name"}
-        />
-        <Field
-          label="Password"
-          name="password"
-          type="password"
-          autoComplete="new-password"
-          required
-          minLength={MIN_PASSWORD_LENGTH}
-          hint={`At least ${MIN_PASSWORD_LENGTH} characters.`}
-          error={errors?.password}
-          autoFocus={first === "password"}
-        />
-        <SubmitButton className="w-full" pendingText="Creating your account…">
-          Create account
-        </SubmitButton>
-      </Form>
-    </div>
+    <AuthForm mode="signup" result={useActionData<typeof action>()}>
+      {(field) => (
+        <>
+          <Field label="Email" type="email" autoComplete="email" required {...field("email")} />
+          <Field label="Name" autoComplete="name" required {...field("name")} />
+          <Field
+            label="Password"
+            type="password"
+            autoComplete="new-password"
+            required
+            minLength={MIN_PASSWORD_LENGTH}
+            hint={`At least ${MIN_PASSWORD_LENGTH} characters.`}
+            {...field("password")}
+          />
+        </>
+      )}
+    </AuthForm>
   );
 }
