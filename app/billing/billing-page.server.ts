@@ -1,3 +1,4 @@
+import { formatDateTime } from "../utils/format";
 import Stripe from "stripe";
 import type { Db } from "../../db/client";
 import type { Clock } from "../utils/clock";
@@ -36,7 +37,7 @@ export async function performBillingAction(
         return { redirectTo: (await createPortalSession(ctx, stripe, userId)).url };
       case "change-plan": {
         const { change, subscription } = await changeSubscriptionPlan(ctx, stripe, { userId, planId: action.planId });
-        const when = subscription.currentPeriodEnd ? ` on ${subscription.currentPeriodEnd.toISOString().slice(0, 10)}` : " at renewal";
+        const when = subscription.currentPeriodEnd ? ` on ${formatDateTime(subscription.currentPeriodEnd)}` : " at renewal";
         return {
           message:
             change === "upgraded"

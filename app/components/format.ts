@@ -1,22 +1,6 @@
-// Fixed locale and UTC, so the server's HTML and the browser's hydration render the same text;
-// the zone is always printed so nobody has to guess whose midnight a date means.
-const dateFormat = new Intl.DateTimeFormat("en-US", { dateStyle: "medium", timeZone: "UTC" });
-const dateTimeFormat = new Intl.DateTimeFormat("en-US", { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" });
+export { formatDate, formatDateTime, formatMoney } from "~/utils/format";
+
 const integerFormat = new Intl.NumberFormat("en-US", { maximumFractionDigits: 0 });
-
-type DateInput = string | number | Date | null | undefined;
-
-/** "Nov 23, 2026" — for days (purchases, audit rows); the full instant goes in a title. */
-export function formatDate(value: DateInput): string {
-  if (value === null || value === undefined) return "—";
-  return dateFormat.format(new Date(value));
-}
-
-/** "Nov 23, 2026, 10:47 PM UTC" — for instants that matter to the minute (expiries, renewals). */
-export function formatDateTime(value: DateInput): string {
-  if (value === null || value === undefined) return "—";
-  return `${dateTimeFormat.format(new Date(value))} UTC`;
-}
 
 /** "1,500". */
 export function formatCredits(n: number): string {
@@ -33,5 +17,3 @@ export function plural(n: number, noun: string): string {
   return `${integerFormat.format(n)} ${noun}${n === 1 ? "" : "s"}`;
 }
 
-// Money: one formatter for every page ("$10.00" from integer cents).
-export { formatMoney } from "~/billing/display";

@@ -1,6 +1,9 @@
+import { formatMoney } from "../../utils/format";
 import type Stripe from "stripe";
 
 /** The offline Stripe's hosted pages: plain HTML forms that work without JavaScript. */
+
+export { formatMoney };
 
 export function escapeHtml(s: unknown): string {
   return String(s ?? "")
@@ -11,13 +14,6 @@ export function escapeHtml(s: unknown): string {
     .replace(/'/g, "&#39;");
 }
 
-export function formatMoney(amount: number, currency: string): string {
-  try {
-    return new Intl.NumberFormat("en-US", { style: "currency", currency: currency.toUpperCase() }).format(amount / 100);
-  } catch {
-    return `${(amount / 100).toFixed(2)} ${currency.toUpperCase()}`;
-  }
-}
 
 function formatDate(unixSeconds: number): string {
   return new Date(unixSeconds * 1000).toISOString().slice(0, 10);

@@ -1,0 +1,28 @@
+// Formatting shared by pages (server and browser), the offline Stripe's pages and messages.
+// Fixed locale and UTC, so the server's HTML and the browser's hydration render the same text;
+// the zone is always printed so nobody has to guess whose midnight a date means.
+const dateFormat = new Intl.DateTimeFormat("en-US", { dateStyle: "medium", timeZone: "UTC" });
+const dateTimeFormat = new Intl.DateTimeFormat("en-US", { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" });
+
+type DateInput = string | number | Date | null | undefined;
+
+/** "Nov 23, 2026" — for days (purchases, audit rows); the full instant goes in a title. */
+export function formatDate(value: DateInput): string {
+  if (value === null || value === undefined) return "—";
+  return dateFormat.format(new Date(value));
+}
+
+/** "Nov 23, 2026, 10:47 PM UTC" — for instants that matter to the minute (expiries, renewals). */
+export function formatDateTime(value: DateInput): string {
+  if (value === null || value === undefined) return "—";
+  return `${dateTimeFormat.format(new Date(value))} UTC`;
+}
+
+/** "$10.00" from integer cents; amounts stay integer cents everywhere else. */
+export function formatMoney(cents: number, currency: string): string {
+  try {
+    return new Intl.NumberFormat("en-US", { style: "currency", currency: currency.toUpperCase() }).format(cents / 100);
+  } catch {
+    return `${(cents / 100).toFixed(2)} ${currency.toUpperCase()}`;
+  }
+}
