@@ -1,6 +1,7 @@
 import { count, eq, sql, sum } from "drizzle-orm";
 import type { Db } from "../../db/client";
-import { users, type UserRole } from "../../db/schema";
+import { USER_ROLES, users, type UserRole } from "../../db/schema";
+import { recordAudit } from "./audit.server";
 import type { Clock } from "../utils/clock";
 import { AppError } from "../utils/errors";
 
@@ -78,4 +79,35 @@ export function countUsersByRole(db: Db): { total: number; customers: number; ad
 export function totalCreditsOutstanding(db: Db): number {
   const [row] = db.select({ total: sum(users.creditBalance) }).from(users).all();
   return Number(row?.total ?? 0);
+}
+
+/**
+ * Makes a user an admin (or a customer again). The first admin of a real deployment is made this
+ * way from the CLI, after signing up. Every admin check reads the role from the database on each
+ * request, so the change applies at once.
+ */
+export function setUserRole(
+  ctx: { db: Db; clock: Clock },
+  input: { email: string; role: UserRole; actor: string },
+): User {
+  if (!USER_ROLES.includes(input.role)) {
+    throw new AppError("invalid_request", `role must be one of: ${USER_ROLES.join(", ")}`, { field: "role" });
+  }
+  // One connection: the reads and writes below run inside this IMMEDIATE transaction.
+  return ctx.db.transaction(
+    () => {
+      const user = getUserByEmail(ctx.db, input.email);
+      if (!user) throw new AppError("not_found", `No user with the email ${normalizeEmail(input.email)}.`, { field: "email" });
+      const now = ctx.clock.now();
+      const updated = ctx.db.update(users).set({ role: input.role, updatedAt: now }).where(eq(users.id, user.id)).returning().get();
+      recordAudit(ctx.db, ctx.clock, {
+        actor: input.actor,
+        action: "user.role_changed",
+        subject: `user:${user.id}`,
+        details: { from: user.role, to: input.role },
+      });
+      return updated;
+    },
+    { behavior: "immediate" },
+  );
 }

@@ -3,6 +3,7 @@ import { apiKeyCommands } from "./api-keys";
 import { balanceImportCommands } from "./balances-import";
 import { creditCommands } from "./credits";
 import { stripeEventCommands } from "./stripe-events";
+import { userCommands } from "./users";
 
 export interface CliIo {
   out: (s: string) => void;
@@ -24,4 +25,5 @@ export const commands: Record<string, CliCommand> = {
   ...creditCommands,
   ...balanceImportCommands,
   ...stripeEventCommands,
+  ...userCommands,
 };

@@ -1,0 +1,48 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { closeDatabase, openDatabase } from "../../db/client";
+import { testContext } from "../../test/db";
+import { listRecentAudit } from "../auth/audit.server";
+import { createUser, getUserByEmail } from "../auth/users.server";
+import { runCli } from "./main";
+
+let ctx: ReturnType<typeof testContext>;
+afterEach(() => closeDatabase(ctx.db));
+
+async function cli(...argv: string[]) {
+  let stdout = "";
+  let stderr = "";
+  const code = await runCli(argv, { out: (s) => (stdout += s), err: (s) => (stderr += s) }, () => ({
+    ...ctx,
+    db: openDatabase(ctx.path),
+  }));
+  return { code, stdout, stderr };
+}
+
+describe("npm run credits -- users set-role", () => {
+  it("makes a signed-up customer an admin, case-insensitively by email, and audits it", async () => {
+    ctx = testContext();
+    const user = createUser(ctx, { email: "first-admin@example.com" });
+
+    const r = await cli("users", "set-role", "--email", "First-Admin@Example.com", "--role", "admin");
+
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual({ id: user.id, email: "first-admin@example.com", role: "admin" });
+    expect(getUserByEmail(ctx.db, "first-admin@example.com")?.role).toBe("admin");
+    expect(listRecentAudit(ctx.db)[0]).toMatchObject({ actor: "cli", action: "user.role_changed", subject: `user:${user.id}` });
+  });
+
+  it("refuses an unknown email or role with a clear message and changes nothing", async () => {
+    ctx = testContext();
+    createUser(ctx, { email: "someone@example.com" });
+
+    const unknown = await cli("users", "set-role", "--email", "nobody@example.com", "--role", "admin");
+    expect(unknown.code).not.toBe(0);
+    expect(unknown.stderr).toContain("No user with the email nobody@example.com");
+
+    const badRole = await cli("users", "set-role", "--email", "someone@example.com", "--role", "owner");
+    expect(badRole.code).not.toBe(0);
+    expect(badRole.stderr).toContain("--role must be one of: customer, admin");
+    expect(getUserByEmail(ctx.db, "someone@example.com")?.role).toBe("customer");
+    expect(listRecentAudit(ctx.db).filter((a) => a.action === "user.role_changed")).toHaveLength(0);
+  });
+});
