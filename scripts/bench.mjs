@@ -62,9 +62,11 @@ function ensureBuild() {
 }
 
 /** The app's TypeScript (engine, users, keys), bundled with esbuild so plain node can load it. */
+const APP_MODULE = path.join(root, ".tmp/bench/app.mjs");
+
 async function loadApp() {
   const { build } = await import("esbuild");
-  const outfile = path.join(root, ".tmp/bench/app.mjs");
+  const outfile = APP_MODULE;
   await build({
     entryPoints: [path.join(root, "scripts/bench/engine-entry.ts")],
     outfile,

@@ -1,10 +1,11 @@
 import type { NextFunction, Request, Response } from "express";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { isCrossOriginPost } from "../auth/csrf.server";
 import { log } from "../utils/log.server";
 
 /** Headers every answer carries. */
 export function securityHeaders(opts: { production: boolean; https: boolean }) {
-  return (_req: Request, res: Response, next: NextFunction) => {
+  return (_req: IncomingMessage, res: ServerResponse, next: () => void) => {
     res.setHeader("X-Content-Type-Options", "nosniff");
     res.setHeader("X-Frame-Options", "DENY");
     res.setHeader("Referrer-Policy", "strict-origin-when-cross-origin");
@@ -23,13 +24,13 @@ export function securityHeaders(opts: { production: boolean; https: boolean }) {
 
 /** One log line per request, written when the answer is finished. */
 export function requestLog() {
-  return (req: Request, res: Response, next: NextFunction) => {
+  return (req: IncomingMessage & { originalUrl?: string }, res: ServerResponse, next: () => void) => {
     const start = process.hrtime.bigint();
     res.on("finish", () => {
       const ms = Number(process.hrtime.bigint() - start) / 1e6;
       log.info("request", {
         method: req.method,
-        path: req.originalUrl.split("?")[0],
+        path: (req.originalUrl ?? req.url ?? "/").split("?")[0],
         status: res.statusCode,
         ms: Math.round(ms * 10) / 10,
       });

@@ -2,7 +2,7 @@ import { createRequestHandler } from "@remix-run/express";
 import type { ServerBuild } from "@remix-run/node";
 import compression from "compression";
 import express from "express";
-import type { IncomingMessage, Server, ServerResponse } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { closeDatabase, openDatabase } from "../../db/client";
@@ -16,7 +16,9 @@ import { systemClock } from "../utils/clock";
 import type { AppContext } from "../utils/context.server";
 import { EnvError, parseEnv, type Env } from "../utils/env.server";
 import { log, setLogLevel } from "../utils/log.server";
+import { isApiV1Path } from "../api/v1/router.server";
 import { refuseCrossOriginPosts, requestLog, securityHeaders } from "./http";
+import { apiV1Handler } from "./api-v1";
 
 export interface RunningServer {
   server: Server;
@@ -52,8 +54,10 @@ export async function startServer(env: Env): Promise<RunningServer> {
   const app = express();
   app.disable("x-powered-by");
   app.set("trust proxy", true);
-  app.use(securityHeaders({ production, https: env.appUrl.startsWith("https://") }));
-  app.use(requestLog());
+  const headers = securityHeaders({ production, https: env.appUrl.startsWith("https://") });
+  const logRequest = requestLog();
+  app.use(headers);
+  app.use(logRequest);
   app.use(compression());
 
   app.get("/healthz", (_req, res) => {
@@ -91,9 +95,22 @@ export async function startServer(env: Env): Promise<RunningServer> {
     : ((await import(path.resolve(buildDir(), "server/index.js"))) as ServerBuild);
   app.all("*", createRequestHandler({ build, mode: env.NODE_ENV, getLoadContext: () => context }));
 
-  const server = await new Promise<Server>((resolve) => {
-    const s = app.listen(env.PORT, env.HOST, () => resolve(s));
+  // The v1 API is answered by a Node-native handler before Express and Remix (app/server/api-v1.ts):
+  // their per-request machinery cost most of an API request (docs/benchmarks.md). It gets the same
+  // security headers and log line. It needs no cross-origin check: every /api/v1 request must carry
+  // a Bearer key, and one without is refused before its body is read.
+  const api = apiV1Handler(context);
+  const noop = () => {};
+  const server = createServer((req, res) => {
+    if (isApiV1Path(req.url)) {
+      headers(req, res, noop);
+      logRequest(req, res, noop);
+      api(req, res);
+    } else {
+      app(req, res);
+    }
   });
+  await new Promise<void>((resolve) => server.listen(env.PORT, env.HOST, () => resolve()));
   server.keepAliveTimeout = 65_000;
   const address = server.address();
   const port = typeof address === "object" && address ? address.port : env.PORT;
@@ -145,6 +162,10 @@ function buildDir(): string {
 }
 
 async function main(): Promise<void> {
+  // This entry point only runs as the compiled bundle (`npm start`, scripts/start.sh): it is the
+  // production server unless NODE_ENV says otherwise. Without this, `npm start` with just the
+  // documented variables would serve through the Vite dev server.
+  process.env.NODE_ENV ||= "production";
   let env: Env;
   try {
     env = parseEnv();

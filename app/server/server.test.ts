@@ -463,3 +463,19 @@ describe("graceful shutdown", () => {
     expect(await proc.exited).toEqual({ code: 0, signal: null });
   }, 45_000);
 });
+
+describe("`npm start` with only the contract's variables", () => {
+  it("runs the production build, not the Vite dev server, when NODE_ENV is not set", async () => {
+    const env: Record<string, string | undefined> = serverEnv(await freePort(), path.join(tempDir(), "no-node-env.db"));
+    delete env.NODE_ENV;
+    const port = Number(env.PORT);
+    const proc = new Proc(process.execPath, [serverEntry], { cwd: root, env: env as NodeJS.ProcessEnv });
+    await proc.waitForLine((l) => isRecord(l, "server listening"), "the server listened");
+    // The Vite dev server answers its client script; the production server has no such file.
+    expect((await request(`http://127.0.0.1:${port}/@vite/client`)).status).toBe(404);
+    const page = await request(`http://127.0.0.1:${port}/login`);
+    expect(page.status).toBe(200);
+    expect(page.body.toString()).not.toContain("/@vite/client");
+    expect(await stop(proc)).toEqual({ code: 0, signal: null });
+  });
+});

@@ -6,10 +6,12 @@ import { testContext } from "../../test/db";
 import {
   apiResource,
   canonicalJson,
+  errorAnswer,
   errorResponse,
   MAX_BODY_BYTES,
   parseId,
   parseInput,
+  parseJsonBytes,
   parseLimit,
   readJsonBody,
   respondIdempotently,
@@ -109,6 +111,35 @@ describe("readJsonBody", () => {
   });
 });
 
+describe("parseJsonBytes (the body rules of every transport)", () => {
+  const bytes = (text: string) => Buffer.from(text);
+
+  it("parses a JSON object and reads an empty or blank body as {}", () => {
+    expect(parseJsonBytes(bytes('{"a":1}'), "application/json")).toEqual({ a: 1 });
+    expect(parseJsonBytes(bytes(""), undefined)).toEqual({});
+    expect(parseJsonBytes(bytes("  \n"), "application/json")).toEqual({});
+  });
+
+  it("answers 413 for a body the transport stopped reading, but 415 first for a non-JSON type", () => {
+    expect(thrown(() => parseJsonBytes(null, "application/json")).code).toBe("payload_too_large");
+    expect(thrown(() => parseJsonBytes(null, undefined)).code).toBe("payload_too_large");
+    expect(thrown(() => parseJsonBytes(null, "text/plain")).code).toBe("unsupported_media_type");
+    expect(thrown(() => parseJsonBytes(new Uint8Array(MAX_BODY_BYTES + 1), "application/json")).code).toBe(
+      "payload_too_large",
+    );
+  });
+
+  it("refuses a non-empty body without a content type, invalid UTF-8, malformed JSON and non-objects", () => {
+    expect(thrown(() => parseJsonBytes(bytes('{"a":1}'), undefined)).code).toBe("unsupported_media_type");
+    expect(thrown(() => parseJsonBytes(new Uint8Array([0x7b, 0xff, 0x7d]), "application/json")).code).toBe(
+      "invalid_request",
+    );
+    for (const body of ['{"a":', "[1]", "null", "3"]) {
+      expect(thrown(() => parseJsonBytes(bytes(body), "application/json")).code).toBe("invalid_request");
+    }
+  });
+});
+
 describe("parseInput", () => {
   const schema = z.object({ amount: zCredits, when: zInstant.optional(), nested: z.object({ n: z.number() }).optional() });
 
@@ -146,7 +177,7 @@ describe("ids, limits and canonical JSON", () => {
   });
 
   it("takes limit 1–100 with 50 by default and refuses anything else", () => {
-    const limit = (q: string) => parseLimit(new URL(`http://x/?${q}`));
+    const limit = (q: string) => parseLimit(new URLSearchParams(q));
     expect(limit("")).toBe(50);
     expect(limit("limit=")).toBe(50);
     expect(limit("limit=1")).toBe(1);
@@ -178,6 +209,17 @@ describe("errorResponse and apiResource", () => {
     });
     const unauth = errorResponse(new AppError("unauthenticated", "No key."));
     expect(unauth.headers.get("www-authenticate")).toMatch(/^Bearer/);
+  });
+
+  it("gives the same answer as a plain status, headers and JSON text for any transport", () => {
+    const answer = errorAnswer(new AppError("unauthenticated", "No key."));
+    expect(answer.status).toBe(401);
+    expect(answer.headers).toMatchObject({
+      "Content-Type": "application/json; charset=utf-8",
+      "Cache-Control": "no-store",
+      "WWW-Authenticate": expect.stringMatching(/^Bearer/),
+    });
+    expect(JSON.parse(answer.body)).toEqual({ error: { code: "unauthenticated", message: "No key." } });
   });
 
   it("answers 503 with Retry-After when the database stayed locked, since nothing was written", async () => {
@@ -213,8 +255,9 @@ describe("respondIdempotently", () => {
   afterEach(() => closeDatabase(ctx.db));
 
   const auditCount = () => (ctx.db.$client.prepare("select count(*) as n from audit_log").get() as { n: number }).n;
-  const request = (key?: string) =>
-    new Request("http://localhost/x", { method: "POST", headers: key === undefined ? {} : { "idempotency-key": key } });
+  /** The Idempotency-Key header as the transport hands it over (undefined = absent). */
+  const request = (key?: string) => key;
+  const replayedOf = (answer: { headers: Record<string, string> }) => answer.headers["Idempotent-Replayed"] ?? null;
   /** A stand-in domain write: one audit row, answered with its id. */
   const write = (domainKey: string | null) => {
     const r = ctx.db.$client
@@ -223,15 +266,16 @@ describe("respondIdempotently", () => {
     return { status: 201, body: { id: r.id, domainKey } };
   };
 
-  it("replays the stored answer for the same key and body, writing nothing more", async () => {
+  it("replays the stored answer for the same key and body, writing nothing more", () => {
     ctx = testContext();
     const first = respondIdempotently(ctx, request("k1"), { scope: "users/1/x", body: { a: 1, b: 2 } }, write);
     const replay = respondIdempotently(ctx, request("k1"), { scope: "users/1/x", body: { b: 2, a: 1 } }, write);
     expect(first.status).toBe(201);
-    expect(first.headers.get("idempotent-replayed")).toBeNull();
+    expect(replayedOf(first)).toBeNull();
     expect(replay.status).toBe(201);
-    expect(replay.headers.get("idempotent-replayed")).toBe("true");
-    expect(await replay.text()).toBe(await first.text());
+    expect(replayedOf(replay)).toBe("true");
+    expect(replay.body).toBe(first.body);
+    expect(replay.headers["Content-Type"]).toBe("application/json; charset=utf-8");
     expect(auditCount()).toBe(1);
     const row = ctx.db.$client.prepare("select subject from audit_log").get() as { subject: string };
     expect(row.subject).toBe("api:users/1/x:k1");
@@ -244,7 +288,7 @@ describe("respondIdempotently", () => {
       expect.objectContaining({ code: "idempotency_conflict" }),
     );
     const other = respondIdempotently(ctx, request("k1"), { scope: "users/2/x", body: { a: 2 } }, write);
-    expect(other.headers.get("idempotent-replayed")).toBeNull();
+    expect(replayedOf(other)).toBeNull();
     expect(auditCount()).toBe(2);
   });
 

@@ -1,7 +1,10 @@
 /**
- * Plumbing shared by the JSON API's resource routes: method dispatch, body parsing with size and
- * type limits, zod validation → AppError, errors → JSON (in `errorResponse`, the one place), and
- * Idempotency-Key handling. Routes stay thin: authorize → parse → one domain call → response.
+ * Plumbing shared by the JSON APIs: body parsing with size and type limits, zod validation →
+ * AppError, errors → JSON (in `errorAnswer`, the one place), and Idempotency-Key handling.
+ *
+ * The core is transport-neutral: an `ApiAnswer` ({status, headers, body text}) that the v1 API's
+ * Node handler (app/server/api-v1.ts) writes in one go, and that `toResponse` turns into a web
+ * Response for the Remix resource routes (the admin plan API, the Stripe webhook).
  *
  * Decisions (see docs/decisions/003-api-keys-and-v1-api.md):
  * - Unknown body fields are ignored (zod strips them), so clients can send newer fields to an
@@ -23,46 +26,83 @@ export const IDEMPOTENCY_KEY_MAX_LENGTH = 255;
 export const MAX_CREDITS_PER_CALL = 1_000_000_000_000;
 export const MAX_REASON_LENGTH = 1000;
 
-/** What a route's domain call produces; turned into a Response (and stored for replays). */
+/** What a route's domain call produces; turned into an answer (and stored for replays). */
 export interface ApiResult {
   status: number;
   body: unknown;
 }
 
-const JSON_HEADERS = { "Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store" };
-
-export function jsonResponse(body: unknown, status = 200, headers: Record<string, string> = {}): Response {
-  return jsonTextResponse(JSON.stringify(body), status, headers);
+/** A finished JSON answer: the body is already serialised, so it is written (or stored) as is. */
+export interface ApiAnswer {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
 }
 
-function jsonTextResponse(text: string, status: number, headers: Record<string, string> = {}): Response {
-  return new Response(text, { status, headers: { ...JSON_HEADERS, ...headers } });
+/** Request headers as Node gives them: lower-case names. */
+export type ApiHeaders = Record<string, string | string[] | undefined>;
+
+/** One header's value; a repeated header counts by its first value. */
+export function headerOf(headers: ApiHeaders, name: string): string | undefined {
+  const value = headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+// Shared by most answers, so never mutated (frozen to make sure).
+const JSON_HEADERS: Record<string, string> = Object.freeze({
+  "Content-Type": "application/json; charset=utf-8",
+  "Cache-Control": "no-store",
+});
+
+export function jsonAnswer(body: unknown, status = 200, headers?: Record<string, string>): ApiAnswer {
+  return jsonTextAnswer(JSON.stringify(body), status, headers);
+}
+
+function jsonTextAnswer(text: string, status: number, headers?: Record<string, string>): ApiAnswer {
+  return { status, headers: headers ? { ...JSON_HEADERS, ...headers } : JSON_HEADERS, body: text };
+}
+
+export function toResponse(answer: ApiAnswer): Response {
+  return new Response(answer.body, { status: answer.status, headers: answer.headers });
+}
+
+export function jsonResponse(body: unknown, status = 200, headers?: Record<string, string>): Response {
+  return toResponse(jsonAnswer(body, status, headers));
 }
 
 /** The one place an error becomes an HTTP answer: `{"error": {"code", "message", "field"?}, ...extra}`. */
-export function errorResponse(e: unknown): Response {
-  if (e instanceof Response) return e;
+export function errorAnswer(e: unknown): ApiAnswer {
   if (isAppError(e)) {
     const headers: Record<string, string> = {};
     if (e.code === "unauthenticated") headers["WWW-Authenticate"] = 'Bearer realm="api"';
     if (e.code === "service_unavailable" || e.code === "too_many_requests") headers["Retry-After"] = "1";
-    return jsonResponse(errorBody(e), httpStatusFor(e.code), headers);
+    return jsonAnswer(errorBody(e), httpStatusFor(e.code), headers);
   }
   if (String((e as { code?: unknown } | null)?.code).startsWith("SQLITE_BUSY")) {
     // Another process held the write lock past busy_timeout; nothing was written, retrying is safe.
     log.warn("database busy", { error: String(e) });
-    return errorResponse(new AppError("service_unavailable", "The database is busy; retry shortly."));
+    return errorAnswer(new AppError("service_unavailable", "The database is busy; retry shortly."));
   }
   log.error("unhandled API error", { error: e instanceof Error ? (e.stack ?? e.message) : String(e) });
-  return jsonResponse({ error: { code: "internal_error", message: "Something went wrong on our side." } }, 500);
+  return jsonAnswer({ error: { code: "internal_error", message: "Something went wrong on our side." } }, 500);
 }
 
-export function methodNotAllowed(allowed: string[]): Response {
-  return jsonResponse(
+/** `errorAnswer` as a web Response (a thrown Response, e.g. a redirect, passes through). */
+export function errorResponse(e: unknown): Response {
+  if (e instanceof Response) return e;
+  return toResponse(errorAnswer(e));
+}
+
+export function methodNotAllowedAnswer(allowed: string[]): ApiAnswer {
+  return jsonAnswer(
     { error: { code: "method_not_allowed", message: `Use ${allowed.join(" or ")} on this endpoint.` } },
     405,
     { Allow: allowed.join(", ") },
   );
+}
+
+export function methodNotAllowed(allowed: string[]): Response {
+  return toResponse(methodNotAllowedAnswer(allowed));
 }
 
 type AppContextLike = { db: Db; clock: Clock };
@@ -120,9 +160,50 @@ function isJsonMediaType(contentType: string): boolean {
 
 const payloadTooLarge = (maxBytes: number) =>
   new AppError("payload_too_large", `The request body must be at most ${maxBytes} bytes.`);
+const unsupportedMediaType = () =>
+  new AppError("unsupported_media_type", "Send the body as JSON with Content-Type: application/json.");
 
-/** Reads at most `maxBytes` of the body, counting what actually arrives (Content-Length may lie or be absent). */
-async function readBodyBytes(request: Request, maxBytes: number): Promise<Buffer> {
+// One decoder for every request: with `fatal`, invalid UTF-8 is an error rather than U+FFFD.
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+/**
+ * A request body as the JSON object it must be. `bytes` is null when the body was over the size
+ * limit (the transport stopped reading it). 415 for a non-JSON Content-Type (or a non-empty body
+ * without one), 413 for a body over the limit, 400 for invalid UTF-8, malformed JSON or a body that
+ * is not an object; an empty body reads as `{}`.
+ */
+export function parseJsonBytes(
+  bytes: Uint8Array | null,
+  contentType: string | null | undefined,
+  maxBytes = MAX_BODY_BYTES,
+): Record<string, unknown> {
+  if (contentType && !isJsonMediaType(contentType)) throw unsupportedMediaType();
+  if (bytes === null || bytes.byteLength > maxBytes) throw payloadTooLarge(maxBytes);
+  let text: string;
+  try {
+    text = utf8.decode(bytes);
+  } catch {
+    throw new AppError("invalid_request", "The request body is not valid UTF-8.");
+  }
+  if (text.trim() === "") return {};
+  if (!contentType) throw unsupportedMediaType();
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    throw new AppError("invalid_request", `The request body is not valid JSON (${(e as Error).message}).`);
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new AppError("invalid_request", "The request body must be a JSON object.");
+  }
+  return value as Record<string, unknown>;
+}
+
+/**
+ * Reads at most `maxBytes` of a web Request's body, counting what actually arrives (Content-Length
+ * may lie or be absent); null when there is more.
+ */
+async function readBodyBytes(request: Request, maxBytes: number): Promise<Buffer | null> {
   if (!request.body) return Buffer.alloc(0);
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];
@@ -135,7 +216,7 @@ async function readBodyBytes(request: Request, maxBytes: number): Promise<Buffer
       // Not reader.cancel(): on the Node server that destroys the socket and the client gets a
       // reset instead of the 413. Left alone, Node discards the rest of the body after answering.
       reader.releaseLock();
-      throw payloadTooLarge(maxBytes);
+      return null;
     }
     chunks.push(value);
   }
@@ -143,50 +224,19 @@ async function readBodyBytes(request: Request, maxBytes: number): Promise<Buffer
 }
 
 /**
- * The request's JSON object body. 415 for a non-JSON Content-Type, 413 above `maxBytes`
- * (checked on Content-Length first, then on the bytes that arrive), 400 for malformed JSON or a
- * body that is not an object.
+ * A web Request's JSON object body (for the Remix resource routes), with the rules of
+ * `parseJsonBytes`; the size is checked on Content-Length first, then on the bytes that arrive.
  */
 export async function readJsonBody(
   request: Request,
   { maxBytes = MAX_BODY_BYTES }: { maxBytes?: number } = {},
 ): Promise<Record<string, unknown>> {
   const contentType = request.headers.get("content-type");
-  if (contentType && !isJsonMediaType(contentType)) {
-    throw new AppError("unsupported_media_type", "Send the body as JSON with Content-Type: application/json.");
-  }
+  if (contentType && !isJsonMediaType(contentType)) throw unsupportedMediaType();
   const declared = request.headers.get("content-length");
   const declaredBytes = declared && /^\d+$/.test(declared) ? Number(declared) : null;
   if (declaredBytes !== null && declaredBytes > maxBytes) throw payloadTooLarge(maxBytes);
-  // Node's HTTP parser ends a body at its Content-Length, so a declared small body is read in one
-  // go (cheaper on the hot path); without one (chunked) the bytes are counted as they arrive.
-  let bytes: Buffer;
-  if (declaredBytes !== null) {
-    bytes = Buffer.from(await request.arrayBuffer());
-    if (bytes.byteLength > maxBytes) throw payloadTooLarge(maxBytes);
-  } else {
-    bytes = await readBodyBytes(request, maxBytes);
-  }
-  let text: string;
-  try {
-    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
-  } catch {
-    throw new AppError("invalid_request", "The request body is not valid UTF-8.");
-  }
-  if (text.trim() === "") return {};
-  if (!contentType) {
-    throw new AppError("unsupported_media_type", "Send the body as JSON with Content-Type: application/json.");
-  }
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (e) {
-    throw new AppError("invalid_request", `The request body is not valid JSON (${(e as Error).message}).`);
-  }
-  if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    throw new AppError("invalid_request", "The request body must be a JSON object.");
-  }
-  return value as Record<string, unknown>;
+  return parseJsonBytes(await readBodyBytes(request, maxBytes), contentType, maxBytes);
 }
 
 function describeIssue(issue: z.ZodIssue): string {
@@ -213,12 +263,12 @@ export function parseInput<S extends z.ZodTypeAny>(schema: S, data: unknown): z.
   });
 }
 
-/** Reads, parses and validates a JSON body; also returns the raw object (for the idempotency hash). */
-export async function parseJsonBody<S extends z.ZodTypeAny>(
-  request: Request,
+/** Parses and validates a JSON body; also returns the raw object (for the idempotency hash). */
+export function parseJsonBody<S extends z.ZodTypeAny>(
+  body: { bytes: Uint8Array | null; contentType: string | undefined },
   schema: S,
-): Promise<{ input: z.output<S>; raw: Record<string, unknown> }> {
-  const raw = await readJsonBody(request);
+): { input: z.output<S>; raw: Record<string, unknown> } {
+  const raw = parseJsonBytes(body.bytes, body.contentType);
   return { input: parseInput(schema, raw), raw };
 }
 
@@ -246,8 +296,8 @@ export const zInstant = z
   .transform((s) => new Date(s));
 
 /** `?limit=` on list endpoints: an integer 1–100, default 50; empty means the default. */
-export function parseLimit(url: URL, { max = 100, fallback = 50 } = {}): number {
-  const value = url.searchParams.get("limit");
+export function parseLimit(query: URLSearchParams, { max = 100, fallback = 50 } = {}): number {
+  const value = query.get("limit");
   if (value === null || value === "") return fallback;
   if (!/^[0-9]+$/.test(value) || Number(value) < 1 || Number(value) > max) {
     throw new AppError("invalid_request", `\`limit\` must be an integer from 1 to ${max}.`, { field: "limit" });
@@ -259,8 +309,8 @@ export function parseLimit(url: URL, { max = 100, fallback = 50 } = {}): number 
 // Idempotency
 
 /** The Idempotency-Key header: absent → null; empty or longer than 255 characters → 400. */
-export function idempotencyKeyOf(request: Request): string | null {
-  const key = request.headers.get("idempotency-key");
+export function idempotencyKeyOf(header: string | null | undefined): string | null {
+  const key = header ?? null;
   if (key === null) return null;
   if (key.length === 0 || key.length > IDEMPOTENCY_KEY_MAX_LENGTH) {
     throw new AppError("invalid_request", `The Idempotency-Key header must be 1–${IDEMPOTENCY_KEY_MAX_LENGTH} characters.`, {
@@ -326,14 +376,14 @@ function statements(sqlite: Database.Database): ReturnType<typeof prepare> {
  */
 export function respondIdempotently(
   context: AppContextLike,
-  request: Request,
+  idempotencyKeyHeader: string | null | undefined,
   opts: { scope: string; body: unknown },
   run: (domainKey: string | null) => ApiResult,
-): Response {
-  const key = idempotencyKeyOf(request);
+): ApiAnswer {
+  const key = idempotencyKeyOf(idempotencyKeyHeader);
   if (key === null) {
     const result = run(null);
-    return jsonResponse(result.body, result.status);
+    return jsonAnswer(result.body, result.status);
   }
   const hash = requestHash(opts.body);
   const s = statements(context.db.$client);
@@ -356,5 +406,7 @@ export function respondIdempotently(
     }
     return { status: result.status, text, replayed: false };
   });
-  return jsonTextResponse(outcome.text, outcome.status, outcome.replayed ? { "Idempotent-Replayed": "true" } : {});
+  return jsonTextAnswer(outcome.text, outcome.status, outcome.replayed ? REPLAYED : undefined);
 }
+
+const REPLAYED = { "Idempotent-Replayed": "true" };

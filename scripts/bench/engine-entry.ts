@@ -5,3 +5,4 @@ export { createApiKey } from "../../app/auth/api-keys.server";
 export { createUser } from "../../app/auth/users.server";
 export { deductCredits, expireGrants, grantCredits } from "../../app/credits/index.server";
 export { systemClock } from "../../app/utils/clock";
+export { apiV1Handler } from "../../app/server/api-v1";

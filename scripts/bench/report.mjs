@@ -16,6 +16,7 @@ const int = (n) => Math.round(n).toLocaleString("en-US");
 const pct = (r) => `${(r * 100).toFixed(0)} %`;
 const mb = (bytes) => (bytes == null ? "n/a" : `${(bytes / 1024 / 1024).toFixed(0)} MB`);
 const met = (ok) => (ok ? "✅ met" : "❌ not met");
+const ratio = (a, b) => (b > 0 ? a / b : 0);
 
 export function writeReport(r) {
   const { inProcess, http, ledger, sweep, settings: s } = r;
@@ -115,9 +116,11 @@ raw ${inProcess.rounds.raw.map(int).join(" / ")} deductions/s.
 
 **2. HTTP.** autocannon (in the benchmark's own process) sends \`POST /api/v1/users/:id/deductions\`
 \`{"amount":1}\` with a usage API key over ${s.CONNECTIONS} keep-alive connections for ${s.HTTP_SECONDS} s after a short warm-up, first
-to the production server (\`node build/node/server.js\`, NODE_ENV=production, LOG_LEVEL=warn: Express,
-compression, security headers, Remix resource route, key check, validation, engine), then to a bare
-\`node:http\` server doing the raw-SQL deduction of 1 with no authentication (scripts/bench/raw-server.mjs).
+to the production server (\`node build/node/server.js\`, NODE_ENV=production, LOG_LEVEL=warn: its
+http.Server hands /api/v1 to the Node-native handler, app/server/api-v1.ts, before Express and Remix —
+security headers and the request log line, key check, body read as a Buffer, validation, engine, one
+\`writeHead\` + \`end\`), then to a bare \`node:http\` server doing the raw-SQL deduction of 1 with no
+authentication (scripts/bench/raw-server.mjs).
 
 | Server | Requests/s (2xx) | 2xx total | p50 | p99 | max | server CPU per request | non-2xx | errors | timeouts |
 |---|---:|---:|---:|---:|---:|---:|---:|---:|---:|
@@ -129,15 +132,18 @@ the measured run divided by the requests it answered; it depends much less than 
 else the machine is doing. With ${s.CONNECTIONS} connections kept busy, latency ≈ connections ÷ throughput, so a
 p99 under 10 ms needs well over ${int((s.CONNECTIONS / 10) * 1000)} requests/s.
 
-Where the production server's time goes (one \`node --cpu-prof\` profile of this load with 8
-connections, taken while writing the benchmark; shares of busy CPU): Remix's route matching and
-data-strategy plumbing ≈ 14 % (it ranks every route of the app on each request), SQLite ≈ 14 %,
-socket writes ≈ 13 % (the answer is streamed from a web ReadableStream: at least two writes where
-the bare server makes one), garbage collection ≈ 11 %, Node's fetch \`Request\`/\`Response\`, web
-streams and AbortSignals ≈ 11 %, Express, its middleware and the Remix adapter ≈ 7 %, the app's own
-code (key check, body parsing and validation, idempotency, the engine's JavaScript) ≈ 8 %, the rest
-spread over Node's HTTP internals. The engine keeps up with raw SQL (1.); the gap to the bare server
-is the web framework's per-request cost, which a Remix resource route cannot avoid.
+Where the production server's time goes. Until November 2026 the API ran as Remix resource routes:
+1,784 requests/s (16 % of the bare server), p99 37 ms, 591 µs of server CPU per request, most of it
+Remix's route ranking, web \`Request\`/\`Response\`, streams and AbortSignals. Mounted as a Node-native
+handler inside Express it reached ≈ 5,700 requests/s (≈ 55 %), p99 12 ms, 163 µs per request:
+Express re-prototypes every \`req\`/\`res\`, which slows the Node HTTP code that runs after it. Since
+then the http.Server dispatches /api/v1 before Express (docs/decisions/003-api-keys-and-v1-api.md). A
+\`node --cpu-prof\` profile of this load with 8 connections (shares of busy CPU): the engine's deduction
+transaction ≈ 42 % (SQLite, its JavaScript and the commit), socket writes ≈ 18 % (one \`writev\` per
+answer, as in the bare server), the API key check (SHA-256 + one indexed SELECT) ≈ 5 %, body parsing,
+validation and routing ≈ 3 %, garbage collection ≈ 4–7 %, the rest Node's HTTP internals. In this run
+the server spent ${cpu(http.app)} of CPU per request against ${cpu(http.raw)} for the bare raw-SQL server, which
+does no authentication, validation, idempotency or allocation rows.
 
 **3. Ledger size.** Two databases prepared like (1), prefilled with raw INSERTs in one transaction
 (${int(s.BIG_LEDGER)} rows took ${ledger.prefillSeconds.toFixed(1)} s; half of them the benchmarked user's),
@@ -149,15 +155,23 @@ A deduction only appends to the ledger (and looks idempotency keys up through th
 
 **4. Sweep and memory.** ${int(sweep.expired)} active grants across ${int(s.SWEEP_GRANTS / 100)} users, all
 past their expiry, inserted raw; \`expireGrants\` recorded them in ${sweep.batches} transactions (its default batch
-size). For comparison, the same sweep with \`batchSize: ${sweep.largeBatches.batchSize}\` took
-${sweep.largeBatches.seconds.toFixed(2)} s in ${sweep.largeBatches.batches} transactions: grants that expire together belong to different
-users, so each batch rewrites many scattered pages (grants, users, indexes) in its commit, and fewer,
-larger batches share those pages. RSS is VmRSS from /proc/<pid>/status of the production server, sampled every 200 ms during
+size), ≈ ${int((sweep.seconds * 1000) / sweep.batches)} ms of write lock per transaction on average. For comparison, the same sweep with
+\`batchSize: ${sweep.largeBatches.batchSize}\` took ${sweep.largeBatches.seconds.toFixed(2)} s in ${sweep.largeBatches.batches} transactions. The grants are
+interleaved across users in expiry order (each user's 100 grants expire at 100 different moments).
+Until November 2026 the sweep took them in plain expiry order, so every batch of 1,000 touched all
+1,000 users and rewrote ~3,000 scattered pages (grant rows, users, index entries) — ~13 MB of WAL per
+commit, each commit past wal_autocheckpoint and so checkpointed with two fsyncs: 5.24 s with the default
+batches, 1.56 s with 10,000. Now a batch takes whole users (earliest expiry first), so each user's pages
+are written once and the batch size hardly matters. RSS is VmRSS from /proc/<pid>/status of the production server, sampled every 200 ms during
 the measured ${s.HTTP_SECONDS} s of (2): peak ${mb(http.rss.peak)}, at the end ${mb(http.rss.last)}, idle
 before the load ${mb(http.rss.idle)}.
 
 ## Caveats
 
+${http.app.p99 >= TARGETS.httpP99Ms || http.ratio < TARGETS.httpRatio ? `- **Targets missed in (2) in this run.** With ${s.CONNECTIONS} connections the p99 (${http.app.p99} ms) is
+  ${(http.app.p99 / Math.max(1, http.app.p50)).toFixed(1)} × the median: GC pauses and scheduling on 2 cores shared with autocannon. Check the load
+  average above and run again on a quiet machine.
+` : ""}
 - This machine's CPU was shared with other work while the benchmark ran (see the load average above),
   so absolute numbers are noisy; the ratios matter more, which is why the in-process pairs alternate
   round by round. Run it again on a quiet machine before drawing conclusions from small differences.

@@ -1,38 +1,16 @@
 /**
- * Calls the v1 API's route modules the way Remix does — a real `Request`, the matched params and
- * the app context — on a real SQLite file. (Tests live in this folder, not beside the routes:
+ * Calls the v1 API's transport-neutral handler (app/api/v1/router.server.ts) — the one the
+ * Express mount serves — with a method, URL, headers and body bytes, on a real SQLite file.
+ * The body limit is applied as the Node handler applies it (over 1 MiB → no bytes, 413);
+ * api.v1.http.test.ts covers the real server. (Tests live in this folder, not beside the code:
  * every module directly in app/routes/ would become a route.)
  */
-import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { closeDatabase } from "../../../db/client";
 import { testContext } from "../../../test/db";
+import { handleApiV1 } from "../../api/v1/router.server";
 import { createApiKey } from "../../auth/api-keys.server";
 import { createUser } from "../../auth/users.server";
-import * as catchAll from "../api.v1.$";
-import * as voidGrant from "../api.v1.grants.$grantId.void";
-import * as users from "../api.v1.users";
-import * as user from "../api.v1.users.$userId";
-import * as balance from "../api.v1.users.$userId.balance";
-import * as deductions from "../api.v1.users.$userId.deductions";
-import * as grants from "../api.v1.users.$userId.grants";
-import * as ledger from "../api.v1.users.$userId.ledger";
-
-type RouteModule = {
-  loader: (args: LoaderFunctionArgs) => Promise<Response>;
-  action: (args: ActionFunctionArgs) => Promise<Response>;
-};
-
-// Same table as Remix's flat routes would build; the catch-all comes last.
-const ROUTES: [RegExp, string[], RouteModule][] = [
-  [/^\/api\/v1\/users$/, [], users],
-  [/^\/api\/v1\/users\/([^/]+)$/, ["userId"], user],
-  [/^\/api\/v1\/users\/([^/]+)\/balance$/, ["userId"], balance],
-  [/^\/api\/v1\/users\/([^/]+)\/grants$/, ["userId"], grants],
-  [/^\/api\/v1\/users\/([^/]+)\/deductions$/, ["userId"], deductions],
-  [/^\/api\/v1\/users\/([^/]+)\/ledger$/, ["userId"], ledger],
-  [/^\/api\/v1\/grants\/([^/]+)\/void$/, ["grantId"], voidGrant],
-  [/^\/api\/v1\/(.*)$/, ["*"], catchAll as RouteModule],
-];
+import { MAX_BODY_BYTES } from "../../utils/api.server";
 
 export interface ApiAnswer {
   status: number;
@@ -58,30 +36,30 @@ export function createHarness() {
   const usage = createApiKey(ctx, { name: "usage", scope: "usage" }).key;
 
   async function call(method: string, path: string, opts: CallOptions = {}): Promise<ApiAnswer> {
-    const url = new URL(path, "http://localhost");
-    const found = ROUTES.map(([re, names, mod]) => ({ m: re.exec(url.pathname), names, mod })).find((r) => r.m);
-    if (!found) throw new Error(`no route for ${path}`);
-    const params = Object.fromEntries(found.names.map((n, i) => [n, decodeURIComponent(found.m![i + 1])]));
-    const headers = new Headers(opts.headers);
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries(opts.headers ?? {})) headers[name.toLowerCase()] = value;
     const key = opts.key === undefined ? admin : opts.key;
-    if (key !== null) headers.set("authorization", `Bearer ${key}`);
-    if (opts.idempotencyKey !== undefined) headers.set("idempotency-key", opts.idempotencyKey);
-    let body: BodyInit | undefined;
+    if (key !== null) headers.authorization = `Bearer ${key}`;
+    if (opts.idempotencyKey !== undefined) headers["idempotency-key"] = opts.idempotencyKey;
+    let body = Buffer.alloc(0);
     if (opts.body !== undefined) {
-      body = typeof opts.body === "string" ? opts.body : JSON.stringify(opts.body);
-      if (!headers.has("content-type")) headers.set("content-type", "application/json");
+      body = Buffer.from(typeof opts.body === "string" ? opts.body : JSON.stringify(opts.body));
+      headers["content-type"] ??= "application/json";
+      headers["content-length"] = String(body.byteLength);
     }
-    const request = new Request(url, { method, headers, body });
-    const args = { request, params, context: ctx } as unknown as LoaderFunctionArgs;
-    const res = method === "GET" || method === "HEAD" ? await found.mod.loader(args) : await found.mod.action(args);
-    const text = await res.text();
+    const answer = handleApiV1(ctx, {
+      method,
+      url: path,
+      headers,
+      body: body.byteLength > MAX_BODY_BYTES ? null : body,
+    });
     let parsed: unknown = undefined;
     try {
-      parsed = text ? JSON.parse(text) : undefined;
+      parsed = answer.body ? JSON.parse(answer.body) : undefined;
     } catch {
       parsed = undefined;
     }
-    return { status: res.status, headers: res.headers, text, body: parsed };
+    return { status: answer.status, headers: new Headers(answer.headers), text: answer.body, body: parsed };
   }
 
   function counts() {

@@ -1,82 +1,57 @@
 /**
- * The v1 API over real HTTP: Express and Remix's request handler in front of the real route
- * modules (nested exactly as Remix's flat routes nest them), on a loopback port. Catches what
- * calling loaders directly cannot: streamed bodies, what reaches the client on errors, headers.
+ * The v1 API over real HTTP through the real Express app (startServer from app/server/main.ts),
+ * on a loopback port: the Node-native /api/v1 handler with the middleware in front of it.
+ * Catches what calling the handler directly cannot: streamed bodies, what reaches the client
+ * on errors, headers.
  */
-import { createRequestHandler } from "@remix-run/express";
-import type { ServerBuild } from "@remix-run/node";
-import express from "express";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { closeDatabase } from "../../../db/client";
-import { testContext } from "../../../test/db";
+import { closeDatabase, openDatabase, type Db } from "../../../db/client";
+import { freshDatabasePath } from "../../../test/db";
 import { createApiKey } from "../../auth/api-keys.server";
 import { createUser } from "../../auth/users.server";
 import { grantCredits } from "../../credits/index.server";
+import { startServer, type RunningServer } from "../../server/main";
+import { systemClock } from "../../utils/clock";
+import { parseEnv } from "../../utils/env.server";
 
-// Remix's own flat-routes reader, so the nesting (e.g. …$userId.balance under …$userId) is real.
-import { flatRoutes } from "@remix-run/dev/dist/config/flat-routes.js";
-
-const appDir = path.resolve(__dirname, "../..");
-let ctx: ReturnType<typeof testContext>;
-let server: http.Server;
+let db: Db;
+let running: RunningServer;
 let base: string;
 let key: string;
 let userId: number;
 
-async function apiBuild(): Promise<ServerBuild> {
-  const manifest = flatRoutes(appDir, ["**/*.test.{ts,tsx}", "**/__tests__/**"]) as Record<string, { id: string; parentId?: string; path?: string; index?: boolean; file: string }>;
-  const routes: ServerBuild["routes"] = {
-    root: { id: "root", path: "", module: {} as never },
-  };
-  for (const route of Object.values(manifest)) {
-    if (!/^routes\/api\.v1\./.test(route.id)) continue;
-    const module = await import(/* @vite-ignore */ path.join(appDir, route.file));
-    routes[route.id] = {
-      id: route.id,
-      parentId: route.parentId,
-      path: route.path,
-      index: route.index,
-      module,
-    };
-  }
-  return {
-    mode: "production",
-    entry: { module: { default: () => new Response("no documents here", { status: 500 }) } },
-    routes,
-    assets: { entry: { module: "", imports: [] }, routes: {}, url: "", version: "test" },
-    publicPath: "/",
-    assetsBuildDirectory: "",
-    future: { v3_fetcherPersist: true, v3_relativeSplatPath: true, v3_throwAbortReason: true, v3_singleFetch: true, v3_lazyRouteDiscovery: true },
-    isSpaMode: false,
-  } as unknown as ServerBuild;
-}
-
 beforeAll(async () => {
-  ctx = testContext();
+  const file = freshDatabasePath();
+  // A Stripe key (never called here) keeps the offline Stripe and the demo seed out of this test.
+  const env = parseEnv({
+    NODE_ENV: "test",
+    HOST: "127.0.0.1",
+    PORT: "0",
+    DATABASE_PATH: file,
+    LOG_LEVEL: "silent",
+    SESSION_SECRET: "http-test-session-secret-0123456789",
+    STRIPE_SECRET_KEY: "sk_test_http_test_unused",
+    STRIPE_WEBHOOK_SECRET: "whsec_http_test_unused",
+  });
+  running = await startServer(env);
+  base = `http://127.0.0.1:${(running.server.address() as AddressInfo).port}`;
+  // A second connection to the same file, for setup and row counts (the server has its own).
+  db = openDatabase(file);
+  const ctx = { db, clock: systemClock };
   userId = createUser(ctx, { email: "http@example.com" }).id;
   grantCredits(ctx, { userId, type: "topup", amount: 1000, source: "admin" });
   key = createApiKey(ctx, { name: "http", scope: "usage" }).key;
-  const app = express();
-  app.all("*", createRequestHandler({ build: await apiBuild(), mode: "production", getLoadContext: () => ctx }));
-  server = await new Promise<http.Server>((resolve) => {
-    const s = app.listen(0, "127.0.0.1", () => resolve(s));
-  });
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-});
+}, 60_000);
 
 afterAll(async () => {
-  await new Promise<void>((resolve) => {
-    server.close(() => resolve());
-    server.closeAllConnections();
-  });
-  closeDatabase(ctx.db);
+  await running?.close();
+  if (db) closeDatabase(db);
 });
 
 const auth = () => ({ authorization: `Bearer ${key}`, "content-type": "application/json" });
-const ledgerRows = () => (ctx.db.$client.prepare("select count(*) as n from credit_ledger").get() as { n: number }).n;
+const ledgerRows = () => (db.$client.prepare("select count(*) as n from credit_ledger").get() as { n: number }).n;
 
 /** POSTs a body in 64 KiB chunks without a Content-Length (chunked), like a streaming client. */
 function postChunked(pathname: string, totalBytes: number): Promise<{ status: number; body: string }> {
@@ -153,5 +128,87 @@ describe("the v1 API over HTTP", () => {
     });
     expect(res.status).toBe(413);
     expect(ledgerRows()).toBe(before);
+  });
+
+  it("answers a body sent in pieces without a Content-Length", async () => {
+    const res = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = http.request(`${base}/api/v1/users/${userId}/deductions`, { method: "POST", headers: auth() }, (r) => {
+        let body = "";
+        r.on("data", (c) => (body += c));
+        r.on("end", () => resolve({ status: r.statusCode ?? 0, body }));
+      });
+      req.on("error", reject);
+      req.write('{"amount"');
+      setImmediate(() => req.end(":2}"));
+    });
+    expect(res.status).toBe(201);
+    expect(JSON.parse(res.body)).toMatchObject({ amount: 2 });
+  });
+
+  it("answers a request without a key with 401 before reading its body, however large", async () => {
+    const before = ledgerRows();
+    const res = await fetch(`${base}/api/v1/users/${userId}/deductions`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ amount: 1, reason: "x".repeat(2 * 1024 * 1024) }),
+    });
+    expect(res.status).toBe(401);
+    expect(res.headers.get("www-authenticate")).toMatch(/^Bearer/);
+    expect(ledgerRows()).toBe(before);
+  });
+
+  it("sends the app's security headers, an exact Content-Length and no compression", async () => {
+    const res = await new Promise<http.IncomingMessage & { text: string }>((resolve, reject) => {
+      http
+        .get(`${base}/api/v1/users/${userId}/balance`, { headers: { ...auth(), "accept-encoding": "gzip, br" } }, (r) => {
+          let text = "";
+          r.setEncoding("utf8");
+          r.on("data", (c) => (text += c));
+          r.on("end", () => resolve(Object.assign(r, { text })));
+        })
+        .on("error", reject);
+    });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers["content-encoding"]).toBeUndefined();
+    expect(Number(res.headers["content-length"])).toBe(Buffer.byteLength(res.text));
+    expect(res.headers["cache-control"]).toBe("no-store");
+    expect(res.headers["x-content-type-options"]).toBe("nosniff");
+    expect(res.headers["x-frame-options"]).toBe("DENY");
+    expect(res.headers["referrer-policy"]).toBe("strict-origin-when-cross-origin");
+    expect(JSON.parse(res.text)).toMatchObject({ userId });
+  });
+
+  it("answers HEAD like GET, without a body", async () => {
+    const res = await fetch(`${base}/api/v1/users/${userId}`, { method: "HEAD", headers: auth() });
+    expect(res.status).toBe(200);
+    expect(Number(res.headers.get("content-length"))).toBeGreaterThan(0);
+    expect(await res.text()).toBe("");
+  });
+
+  it("refuses a cross-origin browser POST without a key before reading it, but not one with a Bearer key", async () => {
+    const before = ledgerRows();
+    const crossSite = { "content-type": "application/json", "sec-fetch-site": "cross-site", origin: "https://evil.example" };
+    const refused = await fetch(`${base}/api/v1/users/${userId}/deductions`, {
+      method: "POST",
+      headers: crossSite,
+      body: JSON.stringify({ amount: 1 }),
+    });
+    expect(refused.status).toBe(401);
+    expect((await refused.json()).error.code).toBe("unauthenticated");
+    expect(ledgerRows()).toBe(before);
+    const withKey = await fetch(`${base}/api/v1/users/${userId}/deductions`, {
+      method: "POST",
+      headers: { ...crossSite, authorization: `Bearer ${key}` },
+      body: JSON.stringify({ amount: 1 }),
+    });
+    expect(withKey.status).toBe(201);
+  });
+
+  it("matches paths case-insensitively and with a trailing slash, as the Remix routes did", async () => {
+    const res = await fetch(`${base}/API/v1/Users/${userId}/balance/`, { headers: auth() });
+    expect(res.status).toBe(200);
+    const bare = await fetch(`${base}/api/v1`, { headers: auth() });
+    expect(bare.status).toBe(404);
+    expect((await bare.json()).error.code).toBe("not_found");
   });
 });

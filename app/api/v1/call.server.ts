@@ -1,0 +1,62 @@
+/**
+ * What a v1 endpoint gets and gives, independent of the HTTP server: the caller's checked API
+ * key, the path params, the query, the headers and the body bytes in; an `ApiAnswer` (status,
+ * headers, JSON text) out. app/server/api-v1.ts feeds it from Node's req/res; tests call it directly.
+ */
+import type { z } from "zod";
+import type { ApiKeyRecord, ApiKeyScope } from "../../auth/api-keys.server";
+import {
+  headerOf,
+  parseId,
+  parseJsonBody,
+  respondIdempotently,
+  type ApiAnswer,
+  type ApiHeaders,
+  type ApiResult,
+} from "../../utils/api.server";
+import type { AppContext } from "../../utils/context.server";
+
+/** The part of the app context the API uses (the concurrency test runs it without an env). */
+export type ApiContext = Pick<AppContext, "db" | "clock">;
+
+export interface ApiCall {
+  context: ApiContext;
+  /** The caller's key, already checked against the endpoint's scope. */
+  apiKey: ApiKeyRecord;
+  /** Path params, percent-decoded. */
+  params: Record<string, string>;
+  query: URLSearchParams;
+  /** Lower-case names, as Node gives them. */
+  headers: ApiHeaders;
+  /** The raw body; null when it was over MAX_BODY_BYTES (answered 413 once the body is parsed). */
+  body: Uint8Array | null;
+}
+
+export interface Endpoint {
+  /** The key scope the endpoint needs; an admin key satisfies `usage`. */
+  scope: ApiKeyScope;
+  run(call: ApiCall): ApiAnswer;
+}
+
+/** A path param that must be a positive id; anything else is 404 `not_found`, like an unknown id. */
+export function idParam(call: ApiCall, name: string, what: string): number {
+  return parseId(call.params[name], what);
+}
+
+/** The JSON body validated by `schema`, and the raw object (what the idempotency hash covers). */
+export function jsonBody<S extends z.ZodTypeAny>(call: ApiCall, schema: S): { input: z.output<S>; raw: Record<string, unknown> } {
+  return parseJsonBody({ bytes: call.body, contentType: headerOf(call.headers, "content-type") }, schema);
+}
+
+/**
+ * Runs a POST's one domain call under the request's Idempotency-Key (see respondIdempotently):
+ * `scope` names the endpoint and its user or grant, `raw` is the body as sent.
+ */
+export function idempotently(
+  call: ApiCall,
+  scope: string,
+  raw: Record<string, unknown>,
+  run: (domainKey: string | null) => ApiResult,
+): ApiAnswer {
+  return respondIdempotently(call.context, headerOf(call.headers, "idempotency-key"), { scope, body: raw }, run);
+}

@@ -1,0 +1,148 @@
+/**
+ * Routing for /api/v1/*: a hand-written matcher over the seven endpoints (a JSON 404 for any other
+ * path under /api/v1, a JSON 405 with `Allow` for a method an endpoint does not have), then the
+ * API-key check for the endpoint's scope, then the endpoint. Transport-neutral: the caller hands
+ * in the method, URL, headers and (once read) the body bytes, and gets an ApiAnswer back.
+ */
+import { requireApiKey } from "../../auth/api-keys.server";
+import { errorAnswer, headerOf, methodNotAllowedAnswer, type ApiAnswer, type ApiHeaders } from "../../utils/api.server";
+import { AppError } from "../../utils/errors";
+import type { ApiCall, ApiContext, Endpoint } from "./call.server";
+import {
+  createDeductionEndpoint,
+  createGrantEndpoint,
+  createUserEndpoint,
+  getBalanceEndpoint,
+  getLedgerEndpoint,
+  getUserEndpoint,
+  voidGrantEndpoint,
+} from "./endpoints.server";
+
+export const API_V1_PREFIX = "/api/v1";
+
+/** Whether a request URL belongs to the v1 API: /api/v1 itself or anything below it, any case. */
+export function isApiV1Path(url: string | undefined): boolean {
+  return url !== undefined && /^\/api\/v1(?:[/?#]|$)/i.test(url);
+}
+
+type Method = "GET" | "POST";
+interface Resource {
+  /** Path segments after /api/v1/; ":name" is a param. */
+  segments: string[];
+  methods: Partial<Record<Method, Endpoint>>;
+  allowed: string[];
+}
+
+function resource(path: string, methods: Partial<Record<Method, Endpoint>>): Resource {
+  return { segments: path.split("/"), methods, allowed: Object.keys(methods) };
+}
+
+const RESOURCES: Resource[] = [
+  resource("users", { POST: createUserEndpoint }),
+  resource("users/:userId", { GET: getUserEndpoint }),
+  resource("users/:userId/balance", { GET: getBalanceEndpoint }),
+  resource("users/:userId/grants", { POST: createGrantEndpoint }),
+  resource("users/:userId/deductions", { POST: createDeductionEndpoint }),
+  resource("users/:userId/ledger", { GET: getLedgerEndpoint }),
+  resource("grants/:grantId/void", { POST: voidGrantEndpoint }),
+];
+
+/** The resource and its params for a path under /api/v1 (matched case-insensitively, one trailing slash allowed). */
+function match(pathname: string): { resource: Resource; params: Record<string, string> } | undefined {
+  const prefix = pathname.slice(0, API_V1_PREFIX.length);
+  if (prefix.toLowerCase() !== API_V1_PREFIX || pathname[API_V1_PREFIX.length] !== "/") return undefined;
+  const parts = pathname.slice(API_V1_PREFIX.length + 1).split("/");
+  if (parts.length > 1 && parts[parts.length - 1] === "") parts.pop();
+  outer: for (const r of RESOURCES) {
+    if (r.segments.length !== parts.length) continue;
+    const params: Record<string, string> = {};
+    for (let i = 0; i < parts.length; i++) {
+      const segment = r.segments[i];
+      if (segment.startsWith(":")) {
+        if (parts[i] === "") continue outer;
+        try {
+          params[segment.slice(1)] = decodeURIComponent(parts[i]);
+        } catch {
+          continue outer; // malformed percent-encoding names nothing
+        }
+      } else if (parts[i].toLowerCase() !== segment) {
+        continue outer;
+      }
+    }
+    return { resource: r, params };
+  }
+  return undefined;
+}
+
+/**
+ * The caller's API key for `scope` (401 without a valid key, 403 for a usage key on an admin
+ * endpoint). requireApiKey is the one check; it reads only the Authorization header.
+ */
+function authorize(context: ApiContext, headers: ApiHeaders, scope: Endpoint["scope"]) {
+  const authorization = headerOf(headers, "authorization");
+  const request = { headers: new Headers(authorization === undefined ? undefined : { authorization }) };
+  return requireApiKey(request as Request, context, scope);
+}
+
+export interface ApiV1Request {
+  method: string;
+  /** Path and query, as on the request line (e.g. "/api/v1/users/1/ledger?limit=5"). */
+  url: string;
+  headers: ApiHeaders;
+}
+
+/**
+ * The first half of a request, before its body is read: either the answer already (unknown path,
+ * wrong method, bad or missing key), or the endpoint to finish once the body is there.
+ * `readsBody` is false for GET/HEAD, whose body is never read.
+ */
+export type ApiV1Step =
+  | { answer: ApiAnswer }
+  | { readsBody: boolean; finish(body: Uint8Array | null): ApiAnswer };
+
+const NO_BODY = new Uint8Array(0);
+
+export function startApiV1(context: ApiContext, request: ApiV1Request): ApiV1Step {
+  const q = request.url.indexOf("?");
+  const pathname = q === -1 ? request.url : request.url.slice(0, q);
+  const method = request.method.toUpperCase();
+  const found = match(pathname);
+  if (!found) {
+    return { answer: errorAnswer(new AppError("not_found", `There is no endpoint ${method} ${pathname}.`)) };
+  }
+  // HEAD is GET without the body (the transport leaves it out).
+  const endpoint = found.resource.methods[(method === "HEAD" ? "GET" : method) as Method];
+  if (!endpoint) return { answer: methodNotAllowedAnswer(found.resource.allowed) };
+  let apiKey;
+  try {
+    // Authentication comes first: the body of a request without a valid key is never read.
+    apiKey = authorize(context, request.headers, endpoint.scope);
+  } catch (e) {
+    return { answer: errorAnswer(e) };
+  }
+  const readsBody = method !== "GET" && method !== "HEAD";
+  return {
+    readsBody,
+    finish(body) {
+      const call: ApiCall = {
+        context,
+        apiKey,
+        params: found.params,
+        query: new URLSearchParams(q === -1 ? "" : request.url.slice(q + 1)),
+        headers: request.headers,
+        body: readsBody ? body : NO_BODY,
+      };
+      try {
+        return endpoint.run(call);
+      } catch (e) {
+        return errorAnswer(e);
+      }
+    },
+  };
+}
+
+/** A whole request whose body is already in hand (null = over the size limit). */
+export function handleApiV1(context: ApiContext, request: ApiV1Request & { body: Uint8Array | null }): ApiAnswer {
+  const step = startApiV1(context, request);
+  return "answer" in step ? step.answer : step.finish(request.body);
+}

@@ -1,0 +1,75 @@
+/**
+ * Serves /api/v1/* straight from Node's req/res, ahead of compression and Remix: the body is read
+ * as a Buffer (1 MiB limit), the transport-neutral router (app/api/v1/router.server.ts) answers,
+ * and the answer goes out in one writeHead + end. Remix's per-request machinery (route ranking,
+ * web Request/Response, streams, AbortSignals) cost ~80 % of an API request; see docs/benchmarks.md.
+ */
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { startApiV1 } from "../api/v1/router.server";
+import type { ApiContext } from "../api/v1/call.server";
+import { errorAnswer, MAX_BODY_BYTES, type ApiAnswer } from "../utils/api.server";
+
+/**
+ * Reads the body into one Buffer; `done(null)` as soon as it is known to be over `maxBytes`
+ * (by Content-Length, or by the bytes that arrive). The rest of an oversized body is left to flow
+ * and be discarded, so the client, still sending, receives the 413 rather than a reset.
+ */
+function readBody(req: IncomingMessage, maxBytes: number, done: (body: Buffer | null) => void): void {
+  const declared = req.headers["content-length"];
+  if (declared !== undefined && Number(declared) > maxBytes) {
+    done(null);
+    return;
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  const onData = (chunk: Buffer) => {
+    size += chunk.length;
+    if (size > maxBytes) {
+      req.off("data", onData);
+      req.off("end", onEnd);
+      req.resume();
+      chunks.length = 0;
+      done(null);
+      return;
+    }
+    chunks.push(chunk);
+  };
+  const onEnd = () => done(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size));
+  req.on("data", onData);
+  req.on("end", onEnd);
+  // A client that goes away mid-body gets no answer; without a listener the error would be thrown.
+  req.on("error", () => {});
+}
+
+function send(req: IncomingMessage, res: ServerResponse, answer: ApiAnswer): void {
+  if (res.headersSent || res.destroyed) return;
+  res.writeHead(answer.status, { ...answer.headers, "Content-Length": Buffer.byteLength(answer.body) });
+  res.end(req.method === "HEAD" ? undefined : answer.body);
+}
+
+/** The /api/v1 handler, as Express middleware (mounted at /api/v1: it never calls next). */
+export function apiV1Handler(context: ApiContext) {
+  return (req: IncomingMessage & { originalUrl?: string }, res: ServerResponse): void => {
+    try {
+      const step = startApiV1(context, {
+        method: req.method ?? "GET",
+        // Under an Express mount, req.url lost its /api/v1 prefix; originalUrl keeps it.
+        url: req.originalUrl ?? req.url ?? "/",
+        headers: req.headers,
+      });
+      if ("answer" in step) send(req, res, step.answer);
+      else if (!step.readsBody) send(req, res, step.finish(null));
+      else {
+        readBody(req, MAX_BODY_BYTES, (body) => {
+          try {
+            send(req, res, step.finish(body));
+          } catch (e) {
+            send(req, res, errorAnswer(e));
+          }
+        });
+      }
+    } catch (e) {
+      send(req, res, errorAnswer(e));
+    }
+  };
+}
