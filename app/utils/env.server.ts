@@ -1,8 +1,14 @@
 import { z } from "zod";
 
+/** A whole number in a range, with a message a person can act on ("PORT: must be a whole number from 0 to 65535"). */
+const wholeNumber = (min: number, max = Number.MAX_SAFE_INTEGER) => {
+  const message = max === Number.MAX_SAFE_INTEGER ? `must be a whole number ≥ ${min}` : `must be a whole number from ${min} to ${max}`;
+  return z.coerce.number({ invalid_type_error: message }).int(message).min(min, message).max(max, message);
+};
+
 const schema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
-  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  PORT: wholeNumber(0, 65535).default(3000),
   HOST: z.string().min(1).default("0.0.0.0"),
   DATABASE_PATH: z.string().min(1).default("./data/app.db"),
   SESSION_SECRET: z.string().min(16, "must be at least 16 characters").optional(),
@@ -19,11 +25,11 @@ const schema = z.object({
    */
   STRIPE_API_BASE: z.string().url("must be a URL such as http://localhost:12111").optional(),
   /** Port of the offline Stripe (only started without STRIPE_SECRET_KEY); unset = any free port. */
-  STRIPE_OFFLINE_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  STRIPE_OFFLINE_PORT: wholeNumber(0, 65535).optional(),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
   /** Schedules for the in-process jobs, in seconds; 0 turns a job off. */
-  EXPIRY_SWEEP_INTERVAL_SECONDS: z.coerce.number().int().min(0).default(60),
-  BALANCE_SYNC_INTERVAL_SECONDS: z.coerce.number().int().min(0).default(3600),
+  EXPIRY_SWEEP_INTERVAL_SECONDS: wholeNumber(0).default(60),
+  BALANCE_SYNC_INTERVAL_SECONDS: wholeNumber(0).default(3600),
 });
 
 export type Env = z.infer<typeof schema> & {
