@@ -6,7 +6,7 @@ import { closeDatabase } from "../../db/client";
 import { testContext } from "../../test/db";
 import type { WorkerReport } from "./__fixtures__/deduct-worker";
 import { checkInvariants, getBalance, grantCredits } from "./index.server";
-import { newUser } from "./test-support";
+import { newUser, grant } from "./test-support";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const WORKER = path.join(here, "__fixtures__/deduct-worker.ts");
@@ -35,13 +35,7 @@ describe("deductions from several processes at once", () => {
     const ctx = testContext();
     const userId = newUser(ctx);
     grantCredits(ctx, { userId, type: "subscription", amount: 1500, source: "subscription" });
-    grantCredits(ctx, {
-      userId,
-      type: "promotional",
-      amount: 1000,
-      source: "admin",
-      expiresAt: new Date("2026-06-01"),
-    });
+    grant(ctx, userId, "promotional", 1000, { expiresAt: new Date("2026-06-01") });
     grantCredits(ctx, { userId, type: "topup", amount: 2500, source: "topup" });
     const start = getBalance(ctx, userId).balance;
 

@@ -10,7 +10,7 @@ import {
   refundGrantCredits,
   voidGrant,
 } from "./index.server";
-import { cachedBalance, expectAppError, newUser, useCreditsDb, writeCounts } from "./test-support";
+import { cachedBalance, expectAppError, newUser, useCreditsDb, writeCounts, grant } from "./test-support";
 
 const ctx = useCreditsDb();
 
@@ -55,26 +55,14 @@ describe("voiding a grant", () => {
 
   it("removes a future-dated grant's credits before they ever count", () => {
     const userId = newUser(ctx());
-    const g = grantCredits(ctx(), {
-      userId,
-      type: "topup",
-      amount: 40,
-      source: "admin",
-      effectiveAt: addDays(ctx().clock.now(), 2),
-    });
+    const g = grant(ctx(), userId, "topup", 40, { source: "admin", effectiveAt: addDays(ctx().clock.now(), 2) });
     expect(voidGrant(ctx(), { grantId: g.grant.id })).toMatchObject({ removed: 40, balance: 0 });
     expect(cachedBalance(ctx(), userId)).toBe(0);
   });
 
   it("records an already-expired grant as expired instead, so nothing is voided", () => {
     const userId = newUser(ctx());
-    const g = grantCredits(ctx(), {
-      userId,
-      type: "topup",
-      amount: 40,
-      source: "admin",
-      expiresAt: addDays(ctx().clock.now(), 1),
-    });
+    const g = grant(ctx(), userId, "topup", 40, { source: "admin", expiresAt: addDays(ctx().clock.now(), 1) });
     ctx().clock.set(addDays(ctx().clock.now(), 2));
     expect(voidGrant(ctx(), { grantId: g.grant.id })).toMatchObject({
       removed: 0,

@@ -18,11 +18,12 @@ import {
   invalid,
   requestHash,
   requireUser,
-  spendableOf,
   statementsFor,
   takeFromGrant,
+  type EntryRow,
   type Statements,
 } from "./store.server";
+import { addGrant } from "./grants.server";
 
 export interface Allocation {
   grantId: number;
@@ -62,8 +63,52 @@ export function burnDown(
   return { before, allocations };
 }
 
-function writeAllocations(s: Statements, entryId: number, allocations: Allocation[]): void {
-  for (const a of allocations) s.insertAllocation.run(entryId, a.grantId, a.amount);
+/** What a spending entry (deduction or negative adjustment) records beside its allocations. */
+interface SpendingEntry {
+  type: "deduction" | "adjustment";
+  reason: string | null;
+  key: string | null;
+  hash: string | null;
+  metadata: string | null;
+  actor: string | null;
+}
+
+/**
+ * Takes `amount` in burn-down order and writes the ONE entry (−amount, balanceAfter = spendable
+ * left) plus an allocation row per grant touched, inside the caller's write transaction.
+ */
+function spend(
+  s: Statements,
+  userId: number,
+  amount: number,
+  entry: SpendingEntry,
+  now: number,
+): { id: number; balance: number; allocations: Allocation[] } {
+  const { before, allocations } = burnDown(s, userId, amount, now);
+  const balance = before - amount;
+  // Fields spelled out rather than spread: this is the deduction hot path.
+  const { type, reason, key, hash, metadata, actor } = entry;
+  const id = insertEntry(s, {
+    userId,
+    type,
+    amount: -amount,
+    balanceAfter: balance,
+    reason,
+    grantId: null,
+    key,
+    hash,
+    metadata,
+    actor,
+    now,
+  });
+  for (const a of allocations) s.insertAllocation.run(id, a.grantId, a.amount);
+  return { id, balance, allocations };
+}
+
+/** The stored answer of a spending entry an idempotency key already produced. */
+function replayedSpend(s: Statements, replay: EntryRow) {
+  const allocations = s.allocationsOf.all(replay.id) as Allocation[];
+  return { id: replay.id, balance: replay.balance_after, allocations, replayed: true };
 }
 
 /**
@@ -82,33 +127,11 @@ export function deductCredits(ctx: CreditsCtx, input: DeductInput): DeductResult
   const s = statementsFor(ctx.db);
   return immediate(ctx.db, (): DeductResult => {
     const replay = findReplay(s, userId, key, hash);
-    if (replay) {
-      return {
-        id: replay.id,
-        amount: -replay.amount,
-        balance: replay.balance_after,
-        allocations: s.allocationsOf.all(replay.id) as Allocation[],
-        replayed: true,
-      };
-    }
+    if (replay) return { ...replayedSpend(s, replay), amount: -replay.amount };
     // Read inside the transaction: after any wait for the write lock, not before it.
     const now = ctx.clock.now().getTime();
-    const { before, allocations } = burnDown(s, userId, amount, now);
-    const balance = before - amount;
-    const id = insertEntry(s, {
-      userId,
-      type: "deduction",
-      amount: -amount,
-      balanceAfter: balance,
-      reason,
-      grantId: null,
-      key,
-      hash,
-      metadata,
-      actor,
-      now,
-    });
-    writeAllocations(s, id, allocations);
+    const entry = { type: "deduction" as const, reason, key, hash, metadata, actor };
+    const { id, balance, allocations } = spend(s, userId, amount, entry, now);
     return { id, amount, balance, allocations, replayed: false };
   });
 }
@@ -168,69 +191,17 @@ export function adjustCredits(ctx: CreditsCtx, input: AdjustInput): AdjustResult
   const s = statementsFor(ctx.db);
   return immediate(ctx.db, (): AdjustResult => {
     const replay = findReplay(s, userId, key, hash);
-    if (replay) {
-      return {
-        id: replay.id,
-        amount: replay.amount,
-        balance: replay.balance_after,
-        grantId: replay.grant_id,
-        allocations: s.allocationsOf.all(replay.id) as Allocation[],
-        replayed: true,
-      };
-    }
+    if (replay) return { ...replayedSpend(s, replay), amount: replay.amount, grantId: replay.grant_id };
     const now = ctx.clock.now().getTime();
+    const entry = { type: "adjustment" as const, reason, key, hash, metadata, actor };
     if (amount > 0) {
+      const grant = { type: "promotional" as const, amount, priority: ADJUSTMENT_GRANT_PRIORITY, source };
       const cached = requireUser(s, userId);
-      if (cached + amount > Number.MAX_SAFE_INTEGER) throw invalid("amount", "This would overflow the user's balance.");
-      const grantId = Number(
-        s.insertGrant.run({
-          userId,
-          type: "promotional",
-          amount,
-          priority: ADJUSTMENT_GRANT_PRIORITY,
-          effectiveAt: now,
-          expiresAt: null,
-          reason,
-          source,
-          subscriptionId: null,
-          stripeInvoiceId: null,
-          topupPurchaseId: null,
-          now,
-        }).lastInsertRowid,
-      );
-      s.addToBalance.run(amount, userId);
-      const balance = spendableOf(s, userId, now);
-      const id = insertEntry(s, {
-        userId,
-        type: "adjustment",
-        amount,
-        balanceAfter: balance,
-        reason,
-        grantId,
-        key,
-        hash,
-        metadata,
-        actor,
-        now,
-      });
+      const added = addGrant(s, userId, cached, { ...grant, effectiveAt: now, expiresAt: null }, entry, now);
+      const { entryId: id, balance, grantId } = added;
       return { id, amount, balance, grantId, allocations: [], replayed: false };
     }
-    const { before, allocations } = burnDown(s, userId, -amount, now);
-    const balance = before + amount;
-    const id = insertEntry(s, {
-      userId,
-      type: "adjustment",
-      amount,
-      balanceAfter: balance,
-      reason,
-      grantId: null,
-      key,
-      hash,
-      metadata,
-      actor,
-      now,
-    });
-    writeAllocations(s, id, allocations);
-    return { id, amount, balance, grantId: null, allocations, replayed: false };
+    const spent = spend(s, userId, -amount, entry, now);
+    return { ...spent, amount, grantId: null, replayed: false };
   });
 }

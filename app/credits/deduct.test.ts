@@ -3,7 +3,7 @@ import { addDays } from "../utils/clock";
 import { AppError } from "../utils/errors";
 import { BURN_DOWN_SQL, deductCredits, getBalance, getGrant, grantCredits, listLedger } from "./index.server";
 import { DUE_FOR_EXPIRY_SQL, LEDGER_PAGE_SQL } from "./store.server";
-import { cachedBalance, expectAppError, newUser, useCreditsDb, writeCounts } from "./test-support";
+import { cachedBalance, expectAppError, newUser, useCreditsDb, writeCounts, grant } from "./test-support";
 
 const ctx = useCreditsDb();
 
@@ -18,27 +18,9 @@ describe("burn-down order", () => {
   it("spends subscription credits before promotional ones, and promotional before top-ups", () => {
     const userId = newUser(ctx());
     const now = ctx().clock.now();
-    const topup = grantCredits(ctx(), {
-      userId,
-      type: "topup",
-      amount: 10,
-      source: "topup",
-      expiresAt: addDays(now, 1),
-    });
-    const promo = grantCredits(ctx(), {
-      userId,
-      type: "promotional",
-      amount: 10,
-      source: "admin",
-      expiresAt: addDays(now, 2),
-    });
-    const sub = grantCredits(ctx(), {
-      userId,
-      type: "subscription",
-      amount: 10,
-      source: "subscription",
-      expiresAt: addDays(now, 3),
-    });
+    const topup = grant(ctx(), userId, "topup", 10, { expiresAt: addDays(now, 1) });
+    const promo = grant(ctx(), userId, "promotional", 10, { expiresAt: addDays(now, 2) });
+    const sub = grant(ctx(), userId, "subscription", 10, { expiresAt: addDays(now, 3) });
     const r = deductCredits(ctx(), { userId, amount: 25 });
     expect(r.allocations).toEqual([
       { grantId: sub.grant.id, amount: 10 },
@@ -51,20 +33,8 @@ describe("burn-down order", () => {
     const userId = newUser(ctx());
     const now = ctx().clock.now();
     const never = grantCredits(ctx(), { userId, type: "topup", amount: 10, source: "topup" });
-    const late = grantCredits(ctx(), {
-      userId,
-      type: "topup",
-      amount: 10,
-      source: "topup",
-      expiresAt: addDays(now, 9),
-    });
-    const soon = grantCredits(ctx(), {
-      userId,
-      type: "topup",
-      amount: 10,
-      source: "topup",
-      expiresAt: addDays(now, 1),
-    });
+    const late = grant(ctx(), userId, "topup", 10, { expiresAt: addDays(now, 9) });
+    const soon = grant(ctx(), userId, "topup", 10, { expiresAt: addDays(now, 1) });
     expect(getBalance(ctx(), userId).grants.map((g) => g.id)).toEqual([soon.grant.id, late.grant.id, never.grant.id]);
     expect(deductCredits(ctx(), { userId, amount: 30 }).allocations.map((a) => a.grantId)).toEqual([
       soon.grant.id,
@@ -102,22 +72,8 @@ describe("burn-down order", () => {
   it("skips future-dated and expired grants even when they come first in the order", () => {
     const userId = newUser(ctx());
     const now = ctx().clock.now();
-    const expiring = grantCredits(ctx(), {
-      userId,
-      type: "topup",
-      amount: 10,
-      source: "admin",
-      priority: 0,
-      expiresAt: addDays(now, 1),
-    });
-    grantCredits(ctx(), {
-      userId,
-      type: "topup",
-      amount: 10,
-      source: "admin",
-      priority: 0,
-      effectiveAt: addDays(now, 5),
-    });
+    const expiring = grant(ctx(), userId, "topup", 10, { source: "admin", priority: 0, expiresAt: addDays(now, 1) });
+    grant(ctx(), userId, "topup", 10, { source: "admin", priority: 0, effectiveAt: addDays(now, 5) });
     const spendable = grantCredits(ctx(), { userId, type: "topup", amount: 10, source: "admin", priority: 50 });
     ctx().clock.set(addDays(now, 1));
     expect(deductCredits(ctx(), { userId, amount: 3 }).allocations).toEqual([
@@ -211,13 +167,7 @@ describe("deductions", () => {
   it("refuses to overdraw: insufficient_credits with balance and requested, nothing written", () => {
     const userId = newUser(ctx());
     grantCredits(ctx(), { userId, type: "topup", amount: 30, source: "topup" });
-    grantCredits(ctx(), {
-      userId,
-      type: "topup",
-      amount: 30,
-      source: "topup",
-      effectiveAt: addDays(ctx().clock.now(), 1),
-    });
+    grant(ctx(), userId, "topup", 30, { effectiveAt: addDays(ctx().clock.now(), 1) });
     const before = writeCounts(ctx());
     const e = expectAppError(() => deductCredits(ctx(), { userId, amount: 31 }), "insufficient_credits");
     expect(e.extra).toEqual({ balance: 30, requested: 31 });
@@ -238,6 +188,34 @@ describe("deductions", () => {
       "metadata",
     );
     expect(writeCounts(ctx())).toEqual(before);
+  });
+
+  it("leaves a caller's transaction usable after failing inside it, with nothing of its own written", () => {
+    const userId = newUser(ctx());
+    grantCredits(ctx(), { userId, type: "topup", amount: 30, source: "topup" });
+    const before = writeCounts(ctx());
+    const outcome = ctx().db.transaction(
+      () => {
+        const failed = [
+          () => deductCredits(ctx(), { userId, amount: 31 }),
+          () => deductCredits(ctx(), { userId: 424242, amount: 1 }),
+          () => grantCredits(ctx(), { userId, type: "topup", amount: 5, source: "topup", subscriptionId: 999 }),
+        ].map((fn) => {
+          try {
+            fn();
+            return null;
+          } catch (e) {
+            return (e as AppError).code;
+          }
+        });
+        return { failed, after: deductCredits(ctx(), { userId, amount: 10 }) };
+      },
+      { behavior: "immediate" },
+    );
+    expect(outcome.failed).toEqual(["insufficient_credits", "not_found", "invalid_request"]);
+    expect(outcome.after.balance).toBe(20);
+    const after = writeCounts(ctx());
+    expect([after.ledger - before.ledger, after.allocations - before.allocations, after.cached]).toEqual([1, 1, 20]);
   });
 
   it("joins a caller's transaction and rolls back with it", () => {

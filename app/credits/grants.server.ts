@@ -2,7 +2,7 @@
  * Adding and removing grants: grantCredits, voidGrant, refundGrantCredits, importLegacyBalance,
  * and the demo seed's grants. Cold paths: clarity over speed, but the same cached statements.
  */
-import { GRANT_SOURCES, GRANT_TYPES, type GrantType } from "../../db/schema";
+import { GRANT_SOURCES, GRANT_TYPES, type GrantSource, type GrantType } from "../../db/schema";
 import { addDays } from "../utils/clock";
 import { AppError } from "../utils/errors";
 import type { CreditsCtx, GrantCreditsInput, GrantResult, GrantView, VoidInput, VoidResult } from "./index.server";
@@ -100,43 +100,67 @@ export function grantCredits(ctx: CreditsCtx, input: GrantCreditsInput): GrantRe
     if (expiresAt !== null && expiresAt <= effectiveAt)
       throw invalid("expiresAt", "`expiresAt` must be after `effectiveAt`.");
     if (expiresAt !== null && expiresAt <= now) throw invalid("expiresAt", "`expiresAt` must lie in the future.");
-    if (cached + amount > Number.MAX_SAFE_INTEGER)
-      throw invalid("amount", "This grant would overflow the user's balance.");
     checkLinks(s, { subscriptionId, stripeInvoiceId, topupPurchaseId });
-
-    const grantId = Number(
-      s.insertGrant.run({
-        userId,
-        type,
-        amount,
-        priority,
-        effectiveAt,
-        expiresAt,
-        reason,
-        source: input.source,
-        subscriptionId,
-        stripeInvoiceId,
-        topupPurchaseId,
-        now,
-      }).lastInsertRowid,
-    );
-    s.addToBalance.run(amount, userId);
-    const balance = spendableOf(s, userId, now);
-    const entryId = insertEntry(s, {
-      userId,
-      type: "grant",
-      amount,
-      balanceAfter: balance,
-      reason,
-      grantId,
-      key,
-      hash,
-      metadata,
-      actor,
-      now,
-    });
+    const grant = { type, amount, priority, effectiveAt, expiresAt, source: input.source };
+    const links = { subscriptionId, stripeInvoiceId, topupPurchaseId };
+    const entry = { type: "grant" as const, reason, key, hash, metadata, actor };
+    const { grantId, entryId, balance } = addGrant(s, userId, cached, { ...grant, ...links }, entry, now);
     return { grant: toGrantView(requireGrant(s, grantId), now), balance, entryId, replayed: false };
   });
+}
+
+export interface NewGrant {
+  type: GrantType;
+  amount: number;
+  priority: number;
+  effectiveAt: number;
+  expiresAt: number | null;
+  source: GrantSource;
+  subscriptionId?: number | null;
+  stripeInvoiceId?: string | null;
+  topupPurchaseId?: number | null;
+}
+
+/** The ledger entry that credits a new grant: a `grant`, or a positive `adjustment`. */
+export interface CreditingEntry {
+  type: "grant" | "adjustment";
+  reason: string | null;
+  key: string | null;
+  hash: string | null;
+  metadata: string | null;
+  actor: string | null;
+}
+
+/**
+ * Inserts a grant and the one entry that credits it (+amount, grant_id linked), inside the
+ * caller's write transaction. `cached` is the user's users.credit_balance: it must stay an exact
+ * JavaScript integer, and so must every sum of the user's grants (all ≤ it).
+ */
+export function addGrant(
+  s: Statements,
+  userId: number,
+  cached: number,
+  grant: NewGrant,
+  entry: CreditingEntry,
+  now: number,
+): { grantId: number; entryId: number; balance: number } {
+  if (cached + grant.amount > Number.MAX_SAFE_INTEGER)
+    throw invalid("amount", "This grant would overflow the user's balance.");
+  const grantId = Number(
+    s.insertGrant.run({
+      subscriptionId: null,
+      stripeInvoiceId: null,
+      topupPurchaseId: null,
+      ...grant,
+      userId,
+      reason: entry.reason,
+      now,
+    }).lastInsertRowid,
+  );
+  s.addToBalance.run(grant.amount, userId);
+  const balance = spendableOf(s, userId, now);
+  const entryId = insertEntry(s, { ...entry, userId, amount: grant.amount, balanceAfter: balance, grantId, now });
+  return { grantId, entryId, balance };
 }
 
 function checkLinks(
@@ -182,6 +206,25 @@ function settleExpiry(s: Statements, row: GrantRow, now: number): GrantRow {
 }
 
 /**
+ * Takes `removed` (> 0) from an active grant with one `void` (all that is left; status → voided)
+ * or `refund` (status → depleted if emptied) entry. Returns the spendable balance after.
+ */
+function removeFromGrant(
+  s: Statements,
+  row: GrantRow,
+  removed: number,
+  entry: Omit<CreditingEntry, "type"> & { type: "void" | "refund" },
+  now: number,
+): number {
+  if (entry.type === "void") s.closeGrant.run("voided", now, row.id);
+  else takeFromGrant(s, row.id, removed, row.remaining, now);
+  s.addToBalance.run(-removed, row.user_id);
+  const balance = spendableOf(s, row.user_id, now);
+  insertEntry(s, { ...entry, userId: row.user_id, amount: -removed, balanceAfter: balance, grantId: row.id, now });
+  return balance;
+}
+
+/**
  * Removes exactly what is left of a grant with one `void` entry (status → voided). A grant with
  * nothing left (already voided, depleted or expired) is left alone: removed 0, nothing written.
  * A grant past its expiresAt that the sweep has not reached gets its `expiration` entry instead
@@ -208,22 +251,7 @@ export function voidGrant(ctx: CreditsCtx, input: VoidInput): VoidResult {
       return { grant: toGrantView(row, now), balance: spendableOf(s, row.user_id, now), removed: 0, replayed: false };
     }
     const removed = row.remaining;
-    s.closeGrant.run("voided", now, grantId);
-    s.addToBalance.run(-removed, row.user_id);
-    const balance = spendableOf(s, row.user_id, now);
-    insertEntry(s, {
-      userId: row.user_id,
-      type: "void",
-      amount: -removed,
-      balanceAfter: balance,
-      reason,
-      grantId,
-      key,
-      hash,
-      metadata: null,
-      actor,
-      now,
-    });
+    const balance = removeFromGrant(s, row, removed, { type: "void", reason, key, hash, metadata: null, actor }, now);
     return { grant: toGrantView(requireGrant(s, grantId), now), balance, removed, replayed: false };
   });
 }
@@ -264,22 +292,7 @@ export function refundGrantCredits(
     row = settleExpiry(s, row, now);
     const removed = row.status === "active" ? Math.min(amount, row.remaining) : 0;
     if (removed === 0) return { removed: 0, balance: spendableOf(s, row.user_id, now), replayed: false };
-    takeFromGrant(s, grantId, removed, row.remaining, now);
-    s.addToBalance.run(-removed, row.user_id);
-    const balance = spendableOf(s, row.user_id, now);
-    insertEntry(s, {
-      userId: row.user_id,
-      type: "refund",
-      amount: -removed,
-      balanceAfter: balance,
-      reason,
-      grantId,
-      key,
-      hash,
-      metadata,
-      actor,
-      now,
-    });
+    const balance = removeFromGrant(s, row, removed, { type: "refund", reason, key, hash, metadata, actor }, now);
     return { removed, balance, replayed: false };
   });
 }

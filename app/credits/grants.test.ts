@@ -1,6 +1,9 @@
 import { describe, expect, it } from "vitest";
+import { closeDatabase } from "../../db/client";
+import { testContext } from "../../test/db";
 import { addDays } from "../utils/clock";
 import {
+  adjustCredits,
   checkInvariants,
   deductCredits,
   getBalance,
@@ -9,8 +12,9 @@ import {
   grantDemoCredits,
   importLegacyBalance,
   listLedger,
+  syncBalances,
 } from "./index.server";
-import { DAY, cachedBalance, expectAppError, newUser, useCreditsDb, writeCounts } from "./test-support";
+import { DAY, cachedBalance, expectAppError, newUser, useCreditsDb, writeCounts, grant } from "./test-support";
 
 const ctx = useCreditsDb();
 
@@ -79,6 +83,33 @@ describe("grants", () => {
   it("accepts the largest amount, 1,000,000,000,000", () => {
     const userId = newUser(ctx());
     expect(grantCredits(ctx(), { userId, type: "topup", amount: 1e12, source: "admin" }).balance).toBe(1e12);
+  });
+
+  it("refuses a grant that would lift the balance past 2^53 − 1, so every sum stays an exact integer", () => {
+    // Its own database: replaying 9,000 grants through checkInvariants after the test takes seconds.
+    const big = testContext();
+    try {
+      const userId = newUser(big);
+      const full = Math.floor(Number.MAX_SAFE_INTEGER / 1e12); // 9,007 grants of 1e12
+      big.db.transaction(
+        () => {
+          for (let i = 0; i < full; i++) grantCredits(big, { userId, type: "topup", amount: 1e12, source: "api" });
+        },
+        { behavior: "immediate" },
+      );
+      grantCredits(big, { userId, type: "topup", amount: Number.MAX_SAFE_INTEGER - full * 1e12, source: "admin" });
+      expect(getBalance(big, userId).balance).toBe(Number.MAX_SAFE_INTEGER);
+      const before = writeCounts(big);
+      const one = { userId, type: "topup" as const, amount: 1, source: "admin" as const };
+      expectAppError(() => grantCredits(big, one), "invalid_request", "amount");
+      expectAppError(() => adjustCredits(big, { userId, amount: 1, reason: "x" }), "invalid_request", "amount");
+      expect(writeCounts(big)).toEqual(before);
+      expect(deductCredits(big, { userId, amount: 1e12 }).balance).toBe(Number.MAX_SAFE_INTEGER - 1e12);
+      expect(cachedBalance(big, userId)).toBe(Number.MAX_SAFE_INTEGER - 1e12);
+      expect(syncBalances(big, { userId })).toEqual({ checked: 1, drifted: [] });
+    } finally {
+      closeDatabase(big.db);
+    }
   });
 
   it("rejects bad fields with the field's name and writes nothing", () => {
@@ -185,30 +216,12 @@ describe("grants", () => {
         )
         .run(userId, now, now).lastInsertRowid,
     );
-    const first = grantCredits(ctx(), {
-      userId,
-      type: "subscription",
-      amount: 10,
-      source: "subscription",
-      stripeInvoiceId: "in_1",
-    });
-    const topup = grantCredits(ctx(), {
-      userId,
-      type: "topup",
-      amount: 100,
-      source: "topup",
-      topupPurchaseId: purchaseId,
-    });
+    const first = grant(ctx(), userId, "subscription", 10, { stripeInvoiceId: "in_1" });
+    const topup = grant(ctx(), userId, "topup", 100, { topupPurchaseId: purchaseId });
     const before = writeCounts(ctx());
     const e = expectAppError(
       () =>
-        grantCredits(ctx(), {
-          userId,
-          type: "subscription",
-          amount: 10,
-          source: "subscription",
-          stripeInvoiceId: "in_1",
-        }),
+        grant(ctx(), userId, "subscription", 10, { stripeInvoiceId: "in_1" }),
       "conflict",
       "stripeInvoiceId",
     );

@@ -59,6 +59,17 @@ describe("idempotency keys", () => {
     expect(writeCounts(ctx())).toEqual(before);
   });
 
+  it("refuse metadata nested too deep to hash, with a clear error instead of a stack overflow", () => {
+    const userId = newUser(ctx());
+    grantCredits(ctx(), { userId, type: "topup", amount: 100, source: "topup" });
+    let deep: Record<string, unknown> = { leaf: true };
+    for (let i = 0; i < 2_000; i++) deep = { x: [deep] };
+    const before = writeCounts(ctx());
+    expectAppError(() => deductCredits(ctx(), { userId, amount: 1, metadata: deep, idempotencyKey: "deep" }), "invalid_request");
+    expectAppError(() => deductCredits(ctx(), { userId, amount: 1, metadata: deep }), "invalid_request");
+    expect(writeCounts(ctx())).toEqual(before);
+  });
+
   it("are not used up by a request that failed", () => {
     const userId = newUser(ctx());
     expectAppError(
@@ -149,6 +160,25 @@ describe("idempotency keys", () => {
       () => refundGrantCredits(ctx(), { grantId: g.grant.id, amount: 41, idempotencyKey: "stripe:re_1" }),
       "idempotency_conflict",
     );
+    expect(writeCounts(ctx())).toEqual(before);
+  });
+
+  it("hash metadata as it is stored, so metadata that stores differently is a conflict, not a replay", () => {
+    const userId = newUser(ctx());
+    grantCredits(ctx(), { userId, type: "topup", amount: 100, source: "topup" });
+    const dated = (iso: string) => ({ userId, amount: 1, metadata: { at: new Date(iso) }, idempotencyKey: "dated" });
+    const first = deductCredits(ctx(), dated("2026-01-01T00:00:00.000Z"));
+    const stored = ctx().db.$client.prepare("select metadata from credit_ledger where id = ?").pluck().get(first.id);
+    expect(stored).toBe('{"at":"2026-01-01T00:00:00.000Z"}');
+    // The same metadata written as JSON text is the same request…
+    const asText = { at: "2026-01-01T00:00:00.000Z" };
+    expect(deductCredits(ctx(), { userId, amount: 1, metadata: asText, idempotencyKey: "dated" })).toEqual({
+      ...first,
+      replayed: true,
+    });
+    // …and a different date is a different one.
+    const before = writeCounts(ctx());
+    expectAppError(() => deductCredits(ctx(), dated("2027-01-01T00:00:00.000Z")), "idempotency_conflict");
     expect(writeCounts(ctx())).toEqual(before);
   });
 

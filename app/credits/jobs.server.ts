@@ -63,10 +63,12 @@ export function expireGrants(ctx: CreditsCtx, opts: { batchSize?: number } = {})
   let q = sweepStatements.get(sqlite);
   if (!q) sweepStatements.set(sqlite, (q = prepareSweep(sqlite)));
   const sweep = q;
-  const now = ctx.clock.now().getTime();
   const result: ExpireResult = { expired: 0, credits: 0, batches: 0 };
   for (;;) {
     const full = immediate(ctx.db, () => {
+      // Read per batch, inside its transaction: other writers commit between batches, and the
+      // entries must carry the time they were written (and see grants due by then).
+      const now = ctx.clock.now().getTime();
       let taken = 0;
       while (taken < batchSize) {
         const userId = sweep.nextDueUser.get(now);

@@ -14,7 +14,7 @@ import {
   startCreditJobs,
   syncBalances,
 } from "./index.server";
-import { DAY, cachedBalance, expectAppError, newUser, useCreditsDb, writeCounts } from "./test-support";
+import { DAY, cachedBalance, expectAppError, newUser, useCreditsDb, writeCounts, grant } from "./test-support";
 
 const ctx = useCreditsDb();
 
@@ -29,13 +29,7 @@ describe("the expiry sweep", () => {
   it("records each expired grant with one expiration entry for exactly what was left", () => {
     const userId = newUser(ctx());
     const now = ctx().clock.now();
-    const a = grantCredits(ctx(), {
-      userId,
-      type: "subscription",
-      amount: 100,
-      source: "subscription",
-      expiresAt: addDays(now, 1),
-    });
+    const a = grant(ctx(), userId, "subscription", 100, { expiresAt: addDays(now, 1) });
     const b = grantCredits(ctx(), { userId, type: "topup", amount: 50, source: "topup", expiresAt: addDays(now, 2) });
     const keep = grantCredits(ctx(), { userId, type: "promotional", amount: 7, source: "admin" });
     deductCredits(ctx(), { userId, amount: 30 });
@@ -58,13 +52,7 @@ describe("the expiry sweep", () => {
 
   it("is idempotent: a second run finds nothing and writes nothing", () => {
     const userId = newUser(ctx());
-    grantCredits(ctx(), {
-      userId,
-      type: "topup",
-      amount: 5,
-      source: "topup",
-      expiresAt: addDays(ctx().clock.now(), 1),
-    });
+    grant(ctx(), userId, "topup", 5, { expiresAt: addDays(ctx().clock.now(), 1) });
     ctx().clock.advance(2 * DAY);
     expect(expireGrants(ctx()).expired).toBe(1);
     const before = writeCounts(ctx());
@@ -76,13 +64,7 @@ describe("the expiry sweep", () => {
     const userId = newUser(ctx());
     const now = ctx().clock.now();
     grantCredits(ctx(), { userId, type: "topup", amount: 5, source: "topup", expiresAt: addDays(now, 1) });
-    grantCredits(ctx(), {
-      userId,
-      type: "subscription",
-      amount: 5,
-      source: "subscription",
-      expiresAt: addDays(now, 1),
-    });
+    grant(ctx(), userId, "subscription", 5, { expiresAt: addDays(now, 1) });
     deductCredits(ctx(), { userId, amount: 5 }); // depletes the subscription grant
     ctx().clock.set(addDays(now, 1).getTime() - 1);
     expect(expireGrants(ctx()).expired).toBe(0);
@@ -142,13 +124,7 @@ describe("the in-process schedule", () => {
   it("sweeps and syncs on its intervals and stops when asked", () => {
     vi.useFakeTimers({ toFake: ["setInterval", "clearInterval"] });
     const userId = newUser(ctx());
-    const g = grantCredits(ctx(), {
-      userId,
-      type: "topup",
-      amount: 5,
-      source: "topup",
-      expiresAt: addDays(ctx().clock.now(), 1),
-    });
+    const g = grant(ctx(), userId, "topup", 5, { expiresAt: addDays(ctx().clock.now(), 1) });
     ctx().clock.advance(2 * DAY);
     ctx().db.$client.prepare("update users set credit_balance = 77 where id = ?").run(userId);
     const storedStatus = () =>

@@ -10,7 +10,7 @@ import {
   listLedger,
   voidGrant,
 } from "./index.server";
-import { expectAppError, newUser, useCreditsDb } from "./test-support";
+import { expectAppError, newUser, useCreditsDb, grant } from "./test-support";
 
 const ctx = useCreditsDb();
 
@@ -18,20 +18,8 @@ describe("the balance view", () => {
   it("breaks down the credits in effect by type, lists them in burn-down order and names the next expiry", () => {
     const userId = newUser(ctx());
     const now = ctx().clock.now();
-    const topup = grantCredits(ctx(), {
-      userId,
-      type: "topup",
-      amount: 300,
-      source: "topup",
-      expiresAt: addDays(now, 365),
-    });
-    const sub = grantCredits(ctx(), {
-      userId,
-      type: "subscription",
-      amount: 100,
-      source: "subscription",
-      expiresAt: addDays(now, 30),
-    });
+    const topup = grant(ctx(), userId, "topup", 300, { expiresAt: addDays(now, 365) });
+    const sub = grant(ctx(), userId, "subscription", 100, { expiresAt: addDays(now, 30) });
     const promo = grantCredits(ctx(), { userId, type: "promotional", amount: 50, source: "admin" });
     grantCredits(ctx(), { userId, type: "promotional", amount: 999, source: "admin", effectiveAt: addDays(now, 1) });
     deductCredits(ctx(), { userId, amount: 40 });
@@ -67,13 +55,7 @@ describe("the balance view", () => {
     grantCredits(ctx(), { userId, type: "subscription", amount: 5, source: "subscription" });
     deductCredits(ctx(), { userId, amount: 5 });
     grantCredits(ctx(), { userId, type: "topup", amount: 5, source: "topup", expiresAt: addDays(now, 1) });
-    const pending = grantCredits(ctx(), {
-      userId,
-      type: "topup",
-      amount: 5,
-      source: "topup",
-      effectiveAt: addDays(now, 10),
-    });
+    const pending = grant(ctx(), userId, "topup", 5, { effectiveAt: addDays(now, 10) });
     ctx().clock.set(addDays(now, 1));
     expect(getBalance(ctx(), userId)).toEqual({
       userId,

@@ -9,6 +9,7 @@ import type { Db } from "../../db/client";
 import type { GrantSource, GrantStatus, GrantType, LedgerEntryType } from "../../db/schema";
 import { AppError } from "../utils/errors";
 import type { GrantView } from "./index.server";
+import { MAX_JSON_DEPTH, nestsDeeperThan } from "../utils/json";
 
 /** Largest amount one call may move (the API's documented limit). */
 export const MAX_CREDITS = 1_000_000_000_000;
@@ -262,6 +263,10 @@ export function checkMetadata(value: unknown): string | null {
   if (Buffer.byteLength(json) > MAX_METADATA_BYTES) {
     throw invalid("metadata", `\`metadata\` must be at most ${MAX_METADATA_BYTES} bytes as JSON.`);
   }
+  // The request hash walks metadata recursively: bound its depth first.
+  if (nestsDeeperThan(json, MAX_JSON_DEPTH)) {
+    throw invalid("metadata", `\`metadata\` must not nest objects and arrays more than ${MAX_JSON_DEPTH} levels deep.`);
+  }
   return json;
 }
 
@@ -274,16 +279,37 @@ export function checkDate(value: unknown, field: string): number {
 // ---- idempotency ------------------------------------------------------------------------------
 
 /** JSON with object keys sorted, so equal requests hash equally whatever their key order. */
-function canonicalJson(value: unknown): string {
+function sortedJson(value: unknown): string {
   if (value === null || typeof value !== "object") return JSON.stringify(value) ?? "null";
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
+  if (Array.isArray(value)) return `[${value.map(sortedJson).join(",")}]`;
   const entries = Object.entries(value as Record<string, unknown>)
     .filter(([, v]) => v !== undefined)
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
+  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${sortedJson(v)}`).join(",")}}`;
 }
 
-/** The hash stored beside an idempotency key: of the request as the caller sent it (before defaults). */
+/**
+ * Through JSON first, so a request hashes exactly as its metadata is stored (toJSON applied,
+ * functions dropped): a Date and its ISO string are the same request, two different Dates are not.
+ * For plain JSON data this is the same text as before, so stored hashes keep matching.
+ */
+function canonicalJson(value: unknown): string {
+  return sortedJson(JSON.parse(JSON.stringify(value) ?? "null"));
+}
+
+/*
+ * WHAT AN IDEMPOTENCY KEY'S REQUEST HASH COVERS (one rule for every write):
+ * - the operation (`op`: grant, deduction, void, refund, adjustment), so one key never names two
+ *   kinds of write;
+ * - every field that shapes the credits or the stored entry: amount, reason, metadata (as stored),
+ *   and per operation type/source/priority/effectiveAt/expiresAt/links (grants), grantId (voids,
+ *   refunds), source (adjustments) — as the caller sent them: an omitted field is not the same as
+ *   its default given explicitly (effectiveAt's default is the clock, so it cannot be otherwise;
+ *   the one exception, an adjustment's source, defaults to "admin" before hashing);
+ * - NOT the user (keys are unique per user already) and NOT `actor`: who retries does not change
+ *   what is asked (a webhook retried by another worker, an API key rotated between retries).
+ */
+/** The hash stored beside an idempotency key (see above). */
 export function requestHash(request: Record<string, unknown>): string {
   return createHash("sha256").update(canonicalJson(request)).digest("hex");
 }

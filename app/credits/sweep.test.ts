@@ -54,6 +54,24 @@ describe("the expiry sweep's batches", () => {
     checkInvariants(ctx().db, ctx().clock);
   });
 
+  it("dates each batch's expiration entries by the clock when that batch ran, not when the sweep started", () => {
+    const users = [newUser(ctx()), newUser(ctx())];
+    const expiresAt = addDays(ctx().clock.now(), 1);
+    for (const userId of users) grantCredits(ctx(), { userId, type: "topup", amount: 10, source: "topup", expiresAt });
+    // A clock that moves on each time it is read, like a real one across a long sweep.
+    let t = addDays(expiresAt, 1).getTime();
+    const moving = { now: () => new Date((t += 1000)) };
+    expect(expireGrants({ db: ctx().db, clock: moving }, { batchSize: 1 })).toMatchObject({ expired: 2 });
+    const dates = ctx()
+      .db.$client.prepare("select created_at from credit_ledger where type = 'expiration' order by id")
+      .pluck()
+      .all() as number[];
+    expect(dates).toHaveLength(2);
+    expect(dates[1]).toBeGreaterThan(dates[0]);
+    ctx().clock.set(t);
+    checkInvariants(ctx().db, ctx().clock);
+  });
+
   it("finds due grants through indexes, never by scanning credit_grants", () => {
     const plan = (sql: string, ...args: number[]) =>
       (ctx().db.$client.prepare(`explain query plan ${sql}`).all(...args) as { detail: string }[]).map((r) => r.detail);

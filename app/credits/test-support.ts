@@ -4,6 +4,8 @@ import { closeDatabase } from "../../db/client";
 import { testContext } from "../../test/db";
 import { createUser } from "../auth/users.server";
 import { AppError } from "../utils/errors";
+import type { GrantSource, GrantType } from "../../db/schema";
+import { grantCredits, type GrantCreditsInput, type GrantResult } from "./index.server";
 import { checkInvariants } from "./invariants.server";
 
 export type TestCtx = ReturnType<typeof testContext>;
@@ -68,3 +70,16 @@ export function expectAppError(fn: () => unknown, code: string, field?: string):
 }
 
 export const DAY = 86_400_000;
+
+const USUAL_SOURCE: Record<GrantType, GrantSource> = { subscription: "subscription", topup: "topup", promotional: "admin" };
+
+/** grantCredits with the usual source for the type; `extra` adds or overrides fields. */
+export function grant(
+  ctx: TestCtx,
+  userId: number,
+  type: GrantType,
+  amount: number,
+  extra: Partial<GrantCreditsInput> = {},
+): GrantResult {
+  return grantCredits(ctx, { userId, type, amount, source: USUAL_SOURCE[type], ...extra });
+}

@@ -9,6 +9,7 @@ import {
   errorAnswer,
   errorResponse,
   MAX_BODY_BYTES,
+  MAX_JSON_DEPTH,
   parseId,
   parseInput,
   parseJsonBytes,
@@ -137,6 +138,28 @@ describe("parseJsonBytes (the body rules of every transport)", () => {
     for (const body of ['{"a":', "[1]", "null", "3"]) {
       expect(thrown(() => parseJsonBytes(bytes(body), "application/json")).code).toBe("invalid_request");
     }
+  });
+});
+
+describe("parseJsonBytes nesting limit", () => {
+  /** A body `depth` levels deep: the object itself, then arrays inside it. */
+  const nestedBody = (depth: number) => Buffer.from(`{"a":${"[".repeat(depth - 1)}${"]".repeat(depth - 1)}}`);
+
+  it(`accepts a body nested ${MAX_JSON_DEPTH} levels deep and refuses one level more with 400`, () => {
+    expect(() => parseJsonBytes(nestedBody(MAX_JSON_DEPTH), "application/json")).not.toThrow();
+    const e = thrown(() => parseJsonBytes(nestedBody(MAX_JSON_DEPTH + 1), "application/json"));
+    expect(e.code).toBe("invalid_request");
+    expect(e.message).toContain(String(MAX_JSON_DEPTH));
+  });
+
+  it("does not count brackets inside strings, escaped quotes included", () => {
+    const text = `{"a":"${"[{".repeat(5000)}\\\"${"[".repeat(5000)}"}`;
+    expect(parseJsonBytes(Buffer.from(text), "application/json")).toEqual(JSON.parse(text));
+  });
+
+  it("refuses 100,000 levels of nesting with 400 rather than overflowing the stack", () => {
+    const deep = Buffer.from(`{"a":${"[".repeat(100_000)}${"]".repeat(100_000)}}`);
+    expect(thrown(() => parseJsonBytes(deep, "application/json")).code).toBe("invalid_request");
   });
 });
 

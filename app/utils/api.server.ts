@@ -9,6 +9,8 @@
  * Decisions (see docs/decisions/003-api-keys-and-v1-api.md):
  * - Unknown body fields are ignored (zod strips them), so clients can send newer fields to an
  *   older server; a misspelt required field still fails as "required".
+ * - An optional field sent as null means the same as leaving it out.
+ * - Bodies nest at most MAX_JSON_DEPTH levels of objects and arrays.
  * - Ids in the path that are not positive integers answer 404 `not_found`, like unknown ids.
  * - A POST with no body and no Content-Type, or with an empty JSON body, reads as `{}`.
  */
@@ -20,11 +22,18 @@ import type { Db } from "../../db/client";
 import type { Clock } from "./clock";
 import { AppError, errorBody, httpStatusFor, isAppError } from "./errors";
 import { log } from "./log.server";
+import { MAX_JSON_DEPTH, nestsDeeperThan } from "./json";
+export { MAX_JSON_DEPTH };
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 export const IDEMPOTENCY_KEY_MAX_LENGTH = 255;
 export const MAX_CREDITS_PER_CALL = 1_000_000_000_000;
 export const MAX_REASON_LENGTH = 1000;
+/**
+ * Objects and arrays nested deeper than this are refused (400). Far above what any body needs,
+ * and far below what a recursive walk of the value (the idempotency hash, the engine's own
+ * canonical JSON) can take: 100,000 levels fit in a 1 MiB body and overflowed the stack (a 500).
+ */
 
 /** What a route's domain call produces; turned into an answer (and stored for replays). */
 export interface ApiResult {
@@ -169,8 +178,8 @@ const utf8 = new TextDecoder("utf-8", { fatal: true });
 /**
  * A request body as the JSON object it must be. `bytes` is null when the body was over the size
  * limit (the transport stopped reading it). 415 for a non-JSON Content-Type (or a non-empty body
- * without one), 413 for a body over the limit, 400 for invalid UTF-8, malformed JSON or a body that
- * is not an object; an empty body reads as `{}`.
+ * without one), 413 for a body over the limit, 400 for invalid UTF-8, malformed JSON, a body that
+ * is not an object or one nested deeper than MAX_JSON_DEPTH; an empty body reads as `{}`.
  */
 export function parseJsonBytes(
   bytes: Uint8Array | null,
@@ -195,6 +204,12 @@ export function parseJsonBytes(
   }
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
     throw new AppError("invalid_request", "The request body must be a JSON object.");
+  }
+  if (nestsDeeperThan(text, MAX_JSON_DEPTH)) {
+    throw new AppError(
+      "invalid_request",
+      `The request body nests objects and arrays more than ${MAX_JSON_DEPTH} levels deep.`,
+    );
   }
   return value as Record<string, unknown>;
 }
@@ -283,6 +298,16 @@ export const zReason = z
   .string()
   .max(MAX_REASON_LENGTH, `must be at most ${MAX_REASON_LENGTH.toLocaleString("en-US")} characters.`)
   .nullish();
+
+/**
+ * A JSON object (e.g. `metadata`), passed on exactly as parsed. Not z.record(): zod rebuilds the
+ * object and drops a "__proto__" key (its guard against prototype pollution), silently losing
+ * what the client sent; JSON.parse makes "__proto__" an ordinary own property, safe to keep.
+ */
+export const zJsonObject = z.custom<Record<string, unknown>>(
+  (value) => typeof value === "object" && value !== null && !Array.isArray(value),
+  "must be an object.",
+);
 
 /** An ISO-8601 instant ("2026-05-01T00:00:00Z", with an offset, or a date meaning midnight UTC). */
 const isoDateTime = z.string().datetime({ offset: true });

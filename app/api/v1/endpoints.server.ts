@@ -7,7 +7,7 @@ import { GRANT_TYPES } from "../../../db/schema";
 import { apiKeyActor } from "../../auth/api-keys.server";
 import { createUser, getUserById } from "../../auth/users.server";
 import { deductCredits, getBalance, grantCredits, listLedger, voidGrant } from "../../credits/index.server";
-import { jsonAnswer, notFound, parseLimit, zCredits, zInstant, zReason } from "../../utils/api.server";
+import { jsonAnswer, notFound, parseLimit, zCredits, zInstant, zJsonObject, zReason } from "../../utils/api.server";
 import { AppError } from "../../utils/errors";
 import { idempotently, idParam, jsonBody, type Endpoint } from "./call.server";
 
@@ -51,12 +51,13 @@ export const getBalanceEndpoint: Endpoint = {
 
 // POST /api/v1/users/:userId/grants (admin) — adds credits; `expiresAt: null` or absent = never expires.
 // The engine checks that expiresAt lies in the future and after effectiveAt (400, field expiresAt).
+// effectiveAt and priority null = absent (now, the type's default), like every optional field.
 const grantBody = z.object({
   amount: zCredits,
   type: z.enum(GRANT_TYPES),
   expiresAt: zInstant.nullish(),
-  effectiveAt: zInstant.optional(),
-  priority: z.number().int().min(0, "must be from 0 to 100.").max(100, "must be from 0 to 100.").optional(),
+  effectiveAt: zInstant.nullish(),
+  priority: z.number().int().min(0, "must be from 0 to 100.").max(100, "must be from 0 to 100.").nullish(),
   reason: zReason,
 });
 
@@ -70,9 +71,9 @@ export const createGrantEndpoint: Endpoint = {
         userId,
         type: input.type,
         amount: input.amount,
-        effectiveAt: input.effectiveAt,
+        effectiveAt: input.effectiveAt ?? undefined,
         expiresAt: input.expiresAt ?? null,
-        priority: input.priority,
+        priority: input.priority ?? undefined,
         reason: input.reason ?? null,
         source: "api",
         idempotencyKey,
@@ -87,7 +88,7 @@ export const createGrantEndpoint: Endpoint = {
 const deductionBody = z.object({
   amount: zCredits,
   reason: zReason,
-  metadata: z.record(z.unknown()).nullish(),
+  metadata: zJsonObject.nullish(),
 });
 
 export const createDeductionEndpoint: Endpoint = {

@@ -118,6 +118,20 @@ describe("POST /api/v1/users/:userId/grants", () => {
     expect(entry).toEqual({ type: "grant", amount: 500, actor: "api_key:1", grant_id: res.body.grant.id });
   });
 
+  it("treats effectiveAt and priority sent as null like absent ones, as it does expiresAt and reason", async () => {
+    const userId = await newUser();
+    const res = await api.post(`/api/v1/users/${userId}/grants`, {
+      amount: 5,
+      type: "promotional",
+      effectiveAt: null,
+      expiresAt: null,
+      priority: null,
+      reason: null,
+    });
+    expect(res.status, res.text).toBe(201);
+    expect(res.body.grant).toMatchObject({ effectiveAt: "2026-01-01T00:00:00.000Z", expiresAt: null, priority: 20, reason: null });
+  });
+
   it("applies the default priority of the type and shows a future-dated grant as pending", async () => {
     const userId = await newUser();
     const res = await grant(userId, { amount: 5, type: "subscription", effectiveAt: "2026-02-01T00:00:00Z" });
@@ -230,6 +244,16 @@ describe("POST /api/v1/users/:userId/deductions", () => {
     expect([a.headers.get("idempotent-replayed"), b.headers.get("idempotent-replayed")].sort()).toEqual([null, "true"].sort());
     expect(api.counts().ledger).toBe(before.ledger + 1);
     expect((await api.get(`/api/v1/users/${userId}`)).body.balance).toBe(95);
+  });
+
+  it("stores a deduction's metadata exactly as sent, even a key named __proto__", async () => {
+    const userId = await newUser();
+    await grant(userId, { amount: 10, type: "topup" });
+    const metadata = '{"__proto__":{"admin":true},"job":"r-1"}';
+    const res = await api.post(`/api/v1/users/${userId}/deductions`, `{"amount":1,"metadata":${metadata}}`);
+    expect(res.status, res.text).toBe(201);
+    const stored = api.ctx.db.$client.prepare("select metadata from credit_ledger where id = ?").pluck().get(res.body.id);
+    expect(stored).toBe(metadata);
   });
 
   it("deducts again for each request without an Idempotency-Key", async () => {

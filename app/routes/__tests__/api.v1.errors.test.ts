@@ -33,6 +33,8 @@ const grants = () => `/api/v1/users/${userId}/grants`;
 const deductions = () => `/api/v1/users/${userId}/deductions`;
 const voidPath = () => `/api/v1/grants/${grantId}/void`;
 const ONE_MIB = 1024 * 1024;
+/** 100,000 nested arrays: a valid JSON value of 200 kB. */
+const DEEP = "[".repeat(100_000) + "]".repeat(100_000);
 
 const cases: Case[] = [
   // POST /users
@@ -85,6 +87,11 @@ const cases: Case[] = [
   { name: "a deduction sent as a form", path: deductions, body: "amount=1", headers: { "content-type": "application/x-www-form-urlencoded" }, status: 415, code: "unsupported_media_type" },
   { name: "a deduction over 1 MiB", path: deductions, body: JSON.stringify({ amount: 1, metadata: { pad: "x".repeat(ONE_MIB) } }), status: 413, code: "payload_too_large" },
   { name: "a deduction with an Idempotency-Key over 255 characters", path: deductions, body: { amount: 1 }, idempotencyKey: "k".repeat(256), status: 400, code: "invalid_request", field: "Idempotency-Key" },
+  // Nesting deep enough to overflow a recursive walk (the idempotency hash) must be bad input, not a 500.
+  { name: "a deduction with deeply nested metadata and an Idempotency-Key", path: deductions, body: `{"amount":1,"metadata":{"a":${DEEP}}}`, idempotencyKey: "deep-1", status: 400, code: "invalid_request" },
+  { name: "a deduction with a deeply nested unknown field and an Idempotency-Key", path: deductions, body: `{"amount":1,"extra":${DEEP}}`, idempotencyKey: "deep-2", status: 400, code: "invalid_request" },
+  { name: "a deduction with deeply nested metadata", path: deductions, body: `{"amount":1,"metadata":{"a":${DEEP}}}`, status: 400, code: "invalid_request" },
+  { name: "a grant with a deeply nested unknown field and an Idempotency-Key", path: grants, body: `{"amount":1,"type":"topup","extra":${DEEP}}`, idempotencyKey: "deep-3", status: 400, code: "invalid_request" },
   // POST /grants/:id/void
   { name: "voiding an unknown grant", path: () => "/api/v1/grants/999999/void", body: {}, status: 404, code: "not_found" },
   { name: "voiding a non-numeric grant id", path: () => "/api/v1/grants/first/void", body: {}, status: 404, code: "not_found" },

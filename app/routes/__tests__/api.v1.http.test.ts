@@ -6,7 +6,7 @@
  */
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { closeDatabase, openDatabase, type Db } from "../../../db/client";
 import { freshDatabasePath } from "../../../test/db";
 import { createApiKey } from "../../auth/api-keys.server";
@@ -15,6 +15,7 @@ import { grantCredits } from "../../credits/index.server";
 import { startServer, type RunningServer } from "../../server/main";
 import { systemClock } from "../../utils/clock";
 import { parseEnv } from "../../utils/env.server";
+import { setLogLevel } from "../../utils/log.server";
 
 let db: Db;
 let running: RunningServer;
@@ -176,6 +177,45 @@ describe("the v1 API over HTTP", () => {
     expect(res.headers["x-frame-options"]).toBe("DENY");
     expect(res.headers["referrer-policy"]).toBe("strict-origin-when-cross-origin");
     expect(JSON.parse(res.text)).toMatchObject({ userId });
+  });
+
+  it("logs one line per API request, refused ones too, and sends the security headers on every answer", async () => {
+    const lines: string[] = [];
+    const spy = vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => {
+      lines.push(String(chunk));
+      return true;
+    });
+    setLogLevel("info");
+    try {
+      const sent: [string, number][] = [];
+      const send = async (path: string, init: RequestInit, status: number) => {
+        const res = await fetch(`${base}${path}?secret=q`, init);
+        expect(res.status, path).toBe(status);
+        expect(res.headers.get("content-type"), path).toMatch(/^application\/json/);
+        expect(res.headers.get("x-content-type-options"), path).toBe("nosniff");
+        expect(res.headers.get("x-frame-options"), path).toBe("DENY");
+        sent.push([path.toLowerCase(), status]);
+      };
+      await send(`/api/v1/users/${userId}/balance`, { headers: auth() }, 200);
+      await send("/api/v1/users/987654", { headers: auth() }, 404);
+      await send("/api/v1/no-such-endpoint", { headers: auth() }, 404);
+      await send(`/api/v1/users/${userId}/deductions`, { method: "POST", body: "{}" }, 401);
+      await send(`/api/v1/users/${userId}/deductions`, { method: "POST", headers: { ...auth(), "content-type": "text/plain" }, body: "{}" }, 415);
+      await send(`/api/v1/users/${userId}/deductions`, { method: "PUT", headers: auth() }, 405);
+      // The line is written when the answer is handed to the socket, which may be just after the client has it.
+      const records = () =>
+        lines
+          .flatMap((l) => l.split("\n"))
+          .filter((l) => l.includes('"msg":"request"'))
+          .map((l) => JSON.parse(l) as { path: string; status: number });
+      await vi.waitFor(() => expect(records()).toHaveLength(sent.length));
+      expect(records().map((r) => [r.path.toLowerCase(), r.status])).toEqual(sent);
+      expect(lines.join("")).not.toContain("secret=q");
+      expect(lines.join("")).not.toContain(key);
+    } finally {
+      setLogLevel("silent");
+      spy.mockRestore();
+    }
   });
 
   it("answers HEAD like GET, without a body", async () => {
