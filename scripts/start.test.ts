@@ -5,14 +5,11 @@ import Database from "better-sqlite3";
 import { spawn, spawnSync, type SpawnOptions } from "node:child_process";
 import fs from "node:fs";
 import http from "node:http";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import readline from "node:readline";
-import { fileURLToPath } from "node:url";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
-
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+import { ensureBuild, freePort, repoRoot as root } from "../test/server-process";
 
 const FAKE_LITESTREAM = `#!/usr/bin/env bash
 # Fake litestream: appends its argv (fields separated by \\x1f) to $FAKE_LITESTREAM_CALLS.
@@ -303,27 +300,6 @@ describe("scripts/start.sh", () => {
 const litestreamOnPath = spawnSync("bash", ["-c", "command -v litestream"]).status === 0;
 const skipReason =
   "the litestream binary is not on PATH (the Dockerfile installs it in the image; install it locally to run this)";
-
-function ensureBuild(): void {
-  const lock = path.join(os.tmpdir(), "credit-billing-build.lock");
-  const r = spawnSync(
-    "flock",
-    [lock, "sh", "-c", "test -f build/node/server.js && test -f build/server/index.js || npm run build"],
-    { cwd: root, encoding: "utf8" },
-  );
-  if (r.status !== 0) throw new Error(`npm run build failed (${r.status ?? r.error}):\n${r.stdout}\n${r.stderr}`);
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 function healthz(port: number): Promise<number> {
   return new Promise((resolve, reject) => {

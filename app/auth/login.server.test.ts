@@ -1,8 +1,7 @@
 import { and, eq } from "drizzle-orm";
-import { afterEach, describe, expect, it } from "vitest";
-import { closeDatabase } from "../../db/client";
+import { describe, expect, it } from "vitest";
 import { auditLog, users } from "../../db/schema";
-import { testContext } from "../../test/db";
+import { useTestContexts, type TestContext } from "../../test/contexts";
 import { action as loginAction } from "../routes/login";
 import { action as logoutAction } from "../routes/logout";
 import { action as signupAction } from "../routes/signup";
@@ -12,16 +11,12 @@ import { getOptionalUser } from "./session.server";
 import { startLoginAttempt } from "./throttle.server";
 import { createUser, getUserByEmail } from "./users.server";
 
-const contexts: ReturnType<typeof testContext>[] = [];
-afterEach(() => {
-  for (const ctx of contexts.splice(0)) closeDatabase(ctx.db);
-});
+const testContext = useTestContexts();
 
 const PASSWORD = "a perfectly good password";
 
 async function setup() {
   const ctx = testContext({ SESSION_SECRET: "unit-test-session-secret" });
-  contexts.push(ctx);
   // A cheap hash keeps these tests fast; the login upgrades it (tested below).
   const user = createUser(ctx, { email: "ada@example.com", name: "Ada", passwordHash: await hashPassword(PASSWORD, { log2N: 10 }) });
   return { ctx, user };
@@ -40,11 +35,24 @@ function statusOf(result: unknown): number | undefined {
   return result instanceof Response ? result.status : (asData(result).init?.status ?? 200);
 }
 
-async function login(ctx: ReturnType<typeof testContext>, fields: Record<string, string>, headers?: Record<string, string>) {
+async function login(ctx: TestContext, fields: Record<string, string>, headers?: Record<string, string>) {
   return loginAction({ request: formPost("/login", fields, headers), context: ctx, params: {} });
 }
 
-function audits(ctx: ReturnType<typeof testContext>, action: string) {
+async function signup(ctx: TestContext, fields: Record<string, string>) {
+  return signupAction({ request: formPost("/signup", fields), context: ctx, params: {} });
+}
+
+/** The session cookie a response set, as a browser would send it back. */
+function sessionCookieOf(res: unknown): string {
+  return (res as Response).headers.get("Set-Cookie")!.split(";")[0];
+}
+
+function userOfCookie(ctx: TestContext, cookie: string) {
+  return getOptionalUser(new Request("http://localhost/", { headers: { Cookie: cookie } }), ctx);
+}
+
+function audits(ctx: TestContext, action: string) {
   return ctx.db.select().from(auditLog).where(eq(auditLog.action, action)).all();
 }
 
@@ -56,8 +64,7 @@ describe("logging in", () => {
     const response = res as Response;
     expect(response.status).toBe(302);
     expect(response.headers.get("Location")).toBe("/admin?x=1");
-    const cookie = response.headers.get("Set-Cookie")!.split(";")[0];
-    const me = await getOptionalUser(new Request("http://localhost/", { headers: { Cookie: cookie } }), ctx);
+    const me = await userOfCookie(ctx, sessionCookieOf(response));
     expect(me?.id).toBe(user.id);
     expect(audits(ctx, "user.login")).toHaveLength(1);
   });
@@ -128,17 +135,12 @@ describe("logging in", () => {
 describe("signing up", () => {
   it("creates a customer with a full-cost password hash, logs them in and audits it", async () => {
     const { ctx } = await setup();
-    const res = await signupAction({
-      request: formPost("/signup", { email: " Grace@Example.com", name: " Grace Hopper ", password: "twelve chars!" }),
-      context: ctx,
-      params: {},
-    });
+    const res = await signup(ctx, { email: " Grace@Example.com", name: " Grace Hopper ", password: "twelve chars!" });
     expect(statusOf(res)).toBe(302);
     const created = getUserByEmail(ctx.db, "grace@example.com")!;
     expect(created).toMatchObject({ email: "grace@example.com", name: "Grace Hopper", role: "customer" });
     expect(created.passwordHash!.startsWith("scrypt$17$8$1$")).toBe(true);
-    const cookie = (res as Response).headers.get("Set-Cookie")!.split(";")[0];
-    expect((await getOptionalUser(new Request("http://localhost/", { headers: { Cookie: cookie } }), ctx))?.id).toBe(created.id);
+    expect((await userOfCookie(ctx, sessionCookieOf(res)))?.id).toBe(created.id);
     expect(
       ctx.db.select().from(auditLog).where(and(eq(auditLog.action, "user.signup"), eq(auditLog.subject, `user:${created.id}`))).all(),
     ).toHaveLength(1);
@@ -146,11 +148,7 @@ describe("signing up", () => {
 
   it("reports a taken email on the email field, case-insensitively, and creates nothing", async () => {
     const { ctx } = await setup();
-    const res = await signupAction({
-      request: formPost("/signup", { email: "ADA@example.com", name: "Another Ada", password: "long enough password" }),
-      context: ctx,
-      params: {},
-    });
+    const res = await signup(ctx, { email: "ADA@example.com", name: "Another Ada", password: "long enough password" });
     expect(statusOf(res)).toBe(409);
     expect(asData(res).data.fieldErrors.email).toMatch(/already exists/);
     expect(ctx.db.select().from(users).all()).toHaveLength(1);
@@ -158,11 +156,7 @@ describe("signing up", () => {
 
   it("requires a valid email, a name and a password of at least 12 characters", async () => {
     const { ctx } = await setup();
-    const res = await signupAction({
-      request: formPost("/signup", { email: "not-an-email", name: "  ", password: "elevenchars" }),
-      context: ctx,
-      params: {},
-    });
+    const res = await signup(ctx, { email: "not-an-email", name: "  ", password: "elevenchars" });
     expect(statusOf(res)).toBe(400);
     expect(Object.keys(asData(res).data.fieldErrors).sort()).toEqual(["email", "name", "password"]);
     expect(asData(res).data.fieldErrors.password).toBe("Use at least 12 characters.");
@@ -172,8 +166,7 @@ describe("signing up", () => {
 describe("logging out", () => {
   it("revokes the session so the old cookie no longer logs anyone in", async () => {
     const { ctx, user } = await setup();
-    const res = (await login(ctx, { email: "ada@example.com", password: PASSWORD })) as Response;
-    const cookie = res.headers.get("Set-Cookie")!.split(";")[0];
+    const cookie = sessionCookieOf(await login(ctx, { email: "ada@example.com", password: PASSWORD }));
     const out = await logoutAction({
       request: new Request("http://localhost/logout", { method: "POST", headers: { Cookie: cookie } }),
       context: ctx,
@@ -182,7 +175,7 @@ describe("logging out", () => {
     expect(out.status).toBe(302);
     expect(out.headers.get("Location")).toBe("/");
     expect(out.headers.get("Set-Cookie")).toMatch(/Max-Age=0/);
-    expect(await getOptionalUser(new Request("http://localhost/", { headers: { Cookie: cookie } }), ctx)).toBeNull();
+    expect(await userOfCookie(ctx, cookie)).toBeNull();
     expect(audits(ctx, "user.logout")).toMatchObject([{ actor: `user:${user.id}` }]);
   });
 });

@@ -2,7 +2,7 @@ import { and, asc, eq, isNull } from "drizzle-orm";
 import type Stripe from "stripe";
 import type { Db } from "../../db/client";
 import { creditGrants, topupPurchases, users } from "../../db/schema";
-import { getSubscriptionPlan, getTopupPlan } from "../plans/index.server";
+import { getSubscriptionPlan, getTopupPlan, isPlanOffered } from "../plans/index.server";
 import type { Clock } from "../utils/clock";
 import { AppError } from "../utils/errors";
 import { MAX_TOPUP_QUANTITY } from "./display";
@@ -38,10 +38,6 @@ export async function ensureStripeCustomer(ctx: CheckoutCtx, stripe: Stripe, use
   return stored?.id ?? customer.id;
 }
 
-function successUrl(ctx: CheckoutCtx): string {
-  return `${ctx.appUrl}/billing/success?session_id={CHECKOUT_SESSION_ID}`;
-}
-
 export async function startTopupCheckout(
   ctx: CheckoutCtx,
   stripe: Stripe,
@@ -52,23 +48,16 @@ export async function startTopupCheckout(
     throw new AppError("invalid_request", `Choose between 1 and ${MAX_TOPUP_QUANTITY} packs.`, { field: "quantity" });
   }
   const plan = getTopupPlan(ctx.db, input.planId);
-  if (!plan || !plan.isActive || plan.isLegacy || plan.archivedAt || !plan.stripePriceId) {
+  if (!plan || !isPlanOffered(plan)) {
     throw new AppError("invalid_request", "This top-up pack is not on sale.", { field: "planId" });
   }
-  const customer = await ensureStripeCustomer(ctx, stripe, input.userId);
   const userId = String(input.userId);
-  const session = await stripe.checkout.sessions.create({
+  return createCheckoutSession(ctx, stripe, input.userId, {
     mode: "payment",
-    customer,
-    client_reference_id: userId,
     metadata: { userId, topupPlanId: String(plan.id) },
     payment_intent_data: { metadata: { userId, topupPlanId: String(plan.id) } },
     line_items: [{ price: plan.stripePriceId, quantity }],
-    success_url: successUrl(ctx),
-    cancel_url: `${ctx.appUrl}/billing?checkout=canceled`,
   });
-  if (!session.url) throw new AppError("internal_error", "Stripe did not return a checkout URL.");
-  return { url: session.url, sessionId: session.id };
 }
 
 export async function startSubscriptionCheckout(
@@ -77,22 +66,42 @@ export async function startSubscriptionCheckout(
   input: { userId: number; planId: number },
 ): Promise<{ url: string; sessionId: string }> {
   const plan = getSubscriptionPlan(ctx.db, input.planId);
-  if (!plan || !plan.isActive || plan.isLegacy || plan.archivedAt || !plan.stripePriceId) {
+  if (!plan || !isPlanOffered(plan)) {
     throw new AppError("invalid_request", "This plan is not on sale.", { field: "planId" });
   }
   if (hasLiveSubscription(ctx.db, input.userId)) {
     throw new AppError("conflict", "You already have a subscription; change its plan instead.", { field: "planId" });
   }
-  const customer = await ensureStripeCustomer(ctx, stripe, input.userId);
   const userId = String(input.userId);
-  const session = await stripe.checkout.sessions.create({
+  return createCheckoutSession(ctx, stripe, input.userId, {
     mode: "subscription",
-    customer,
-    client_reference_id: userId,
     metadata: { userId, subscriptionPlanId: String(plan.id) },
     subscription_data: { metadata: { userId } },
     line_items: [{ price: plan.stripePriceId, quantity: 1 }],
-    success_url: successUrl(ctx),
+  });
+}
+
+type CheckoutSessionParams = Stripe.Checkout.SessionCreateParams;
+
+/**
+ * A Checkout Session for the user's Stripe customer (created first if need be). The user id goes
+ * in client_reference_id as well as in the caller's metadata, so the webhook finds the user either way.
+ */
+async function createCheckoutSession(
+  ctx: CheckoutCtx,
+  stripe: Stripe,
+  userId: number,
+  { mode, ...params }: Omit<CheckoutSessionParams, "customer" | "client_reference_id" | "success_url" | "cancel_url"> & {
+    mode: Stripe.Checkout.SessionCreateParams.Mode;
+  },
+): Promise<{ url: string; sessionId: string }> {
+  const customer = await ensureStripeCustomer(ctx, stripe, userId);
+  const session = await stripe.checkout.sessions.create({
+    mode,
+    customer,
+    client_reference_id: String(userId),
+    ...params,
+    success_url: `${ctx.appUrl}/billing/success?session_id={CHECKOUT_SESSION_ID}`,
     cancel_url: `${ctx.appUrl}/billing?checkout=canceled`,
   });
   if (!session.url) throw new AppError("internal_error", "Stripe did not return a checkout URL.");

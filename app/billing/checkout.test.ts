@@ -1,5 +1,5 @@
 import { eq } from "drizzle-orm";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { users } from "../../db/schema";
 import {
   createPortalSession,
@@ -8,28 +8,20 @@ import {
   startSubscriptionCheckout,
   startTopupCheckout,
 } from "./checkout.server";
-import { startBillingHarness, type BillingHarness } from "./test-support";
+import { checkoutCtx, useBillingHarness, type BillingHarness } from "./test-support";
 
-let h: BillingHarness | undefined;
-afterEach(async () => {
-  await h?.close();
-  h = undefined;
-});
+const harness = useBillingHarness();
 
-async function harness(opts?: Parameters<typeof startBillingHarness>[0]) {
-  h = await startBillingHarness(opts);
-  return h;
-}
-
-const ctxOf = (b: BillingHarness) => ({ db: b.context.db, clock: b.context.clock, appUrl: b.context.env.appUrl });
+const statusOf = (b: BillingHarness, userId: number, sessionId: string) =>
+  getCheckoutStatus(checkoutCtx(b), b.stripe, { userId, sessionId });
 
 describe("the Stripe customer", () => {
   it("is created once per user, even for two requests at the same time, and then reused", async () => {
     const b = await harness();
     const user = b.newUser();
-    const [a, c] = await Promise.all([ensureStripeCustomer(ctxOf(b), b.stripe, user), ensureStripeCustomer(ctxOf(b), b.stripe, user)]);
+    const [a, c] = await Promise.all([ensureStripeCustomer(checkoutCtx(b), b.stripe, user), ensureStripeCustomer(checkoutCtx(b), b.stripe, user)]);
     expect(a).toBe(c);
-    expect(await ensureStripeCustomer(ctxOf(b), b.stripe, user)).toBe(a);
+    expect(await ensureStripeCustomer(checkoutCtx(b), b.stripe, user)).toBe(a);
     expect(b.context.db.select().from(users).where(eq(users.id, user)).get()!.stripeCustomerId).toBe(a);
     const customer = await b.stripe.customers.retrieve(a);
     expect(customer).toMatchObject({ metadata: { userId: String(user) } });
@@ -42,7 +34,7 @@ describe("Checkout Sessions the app creates", () => {
   it("carry the user id as client_reference_id and metadata.userId; subscriptions carry it in subscription_data.metadata", async () => {
     const b = await harness();
     const user = b.newUser();
-    const topup = await startTopupCheckout(ctxOf(b), b.stripe, { userId: user, planId: b.plans.pack.id, quantity: 3 });
+    const topup = await startTopupCheckout(checkoutCtx(b), b.stripe, { userId: user, planId: b.plans.pack.id, quantity: 3 });
     const topupSession = await b.stripe.checkout.sessions.retrieve(topup.sessionId, { expand: ["line_items"] });
     expect(topupSession).toMatchObject({
       mode: "payment",
@@ -52,7 +44,7 @@ describe("Checkout Sessions the app creates", () => {
     expect(topupSession.line_items!.data[0]).toMatchObject({ quantity: 3, price: { id: b.plans.pack.stripePriceId } });
     expect(topup.url).toContain(topup.sessionId);
 
-    const sub = await startSubscriptionCheckout(ctxOf(b), b.stripe, { userId: user, planId: b.plans.starter.id });
+    const sub = await startSubscriptionCheckout(checkoutCtx(b), b.stripe, { userId: user, planId: b.plans.starter.id });
     await b.offline.trigger.payCheckout(sub.sessionId);
     const subSession = await b.stripe.checkout.sessions.retrieve(sub.sessionId);
     expect(subSession).toMatchObject({ mode: "subscription", client_reference_id: String(user), metadata: { userId: String(user) } });
@@ -67,14 +59,14 @@ describe("Checkout Sessions the app creates", () => {
     const { editPlan } = await import("./plan-sync.server");
     await editPlan({ ...b.context, stripe: b.stripe }, "subscription", b.plans.starter.id, { isLegacy: true }, "test");
     await expect(
-      startSubscriptionCheckout(ctxOf(b), b.stripe, { userId: user, planId: b.plans.starter.id }),
+      startSubscriptionCheckout(checkoutCtx(b), b.stripe, { userId: user, planId: b.plans.starter.id }),
     ).rejects.toMatchObject({ code: "invalid_request", field: "planId" });
-    await expect(startTopupCheckout(ctxOf(b), b.stripe, { userId: user, planId: 9999 })).rejects.toMatchObject({
+    await expect(startTopupCheckout(checkoutCtx(b), b.stripe, { userId: user, planId: 9999 })).rejects.toMatchObject({
       code: "invalid_request",
     });
     for (const quantity of [0, 11, 1.5]) {
       await expect(
-        startTopupCheckout(ctxOf(b), b.stripe, { userId: user, planId: b.plans.pack.id, quantity }),
+        startTopupCheckout(checkoutCtx(b), b.stripe, { userId: user, planId: b.plans.pack.id, quantity }),
       ).rejects.toMatchObject({ code: "invalid_request", field: "quantity" });
     }
   });
@@ -84,18 +76,18 @@ describe("the success page's status", () => {
   it("says the credits are on their way until the webhook granted them, then shows them", async () => {
     const b = await harness({ deliver: "manual" });
     const user = b.newUser();
-    const checkout = await startTopupCheckout(ctxOf(b), b.stripe, { userId: user, planId: b.plans.pack.id });
-    expect(await getCheckoutStatus(ctxOf(b), b.stripe, { userId: user, sessionId: checkout.sessionId })).toMatchObject({
+    const checkout = await startTopupCheckout(checkoutCtx(b), b.stripe, { userId: user, planId: b.plans.pack.id });
+    expect(await statusOf(b, user, checkout.sessionId)).toMatchObject({
       state: "unpaid",
     });
     const from = b.mark();
     await b.offline.trigger.payCheckout(checkout.sessionId);
-    expect(await getCheckoutStatus(ctxOf(b), b.stripe, { userId: user, sessionId: checkout.sessionId })).toEqual({
+    expect(await statusOf(b, user, checkout.sessionId)).toEqual({
       state: "pending",
       kind: "topup",
     });
     await b.deliver(b.eventsSince(from, ["checkout.session.completed"])[0]);
-    expect(await getCheckoutStatus(ctxOf(b), b.stripe, { userId: user, sessionId: checkout.sessionId })).toEqual({
+    expect(await statusOf(b, user, checkout.sessionId)).toEqual({
       state: "granted",
       kind: "topup",
       credits: 1000,
@@ -106,16 +98,16 @@ describe("the success page's status", () => {
   it("shows a subscription's first credits once its invoice was processed", async () => {
     const b = await harness({ deliver: "manual" });
     const user = b.newUser();
-    const checkout = await startSubscriptionCheckout(ctxOf(b), b.stripe, { userId: user, planId: b.plans.starter.id });
+    const checkout = await startSubscriptionCheckout(checkoutCtx(b), b.stripe, { userId: user, planId: b.plans.starter.id });
     const from = b.mark();
     await b.offline.trigger.payCheckout(checkout.sessionId);
     await b.deliver(b.eventsSince(from, ["checkout.session.completed"])[0]);
-    expect(await getCheckoutStatus(ctxOf(b), b.stripe, { userId: user, sessionId: checkout.sessionId })).toMatchObject({
+    expect(await statusOf(b, user, checkout.sessionId)).toMatchObject({
       state: "pending",
       kind: "subscription",
     });
     await b.deliver(b.eventsSince(from, ["invoice.paid"])[0]);
-    expect(await getCheckoutStatus(ctxOf(b), b.stripe, { userId: user, sessionId: checkout.sessionId })).toEqual({
+    expect(await statusOf(b, user, checkout.sessionId)).toEqual({
       state: "granted",
       kind: "subscription",
       credits: 1000,
@@ -127,14 +119,14 @@ describe("the success page's status", () => {
     const b = await harness();
     const user = b.newUser();
     const other = b.newUser();
-    const checkout = await startTopupCheckout(ctxOf(b), b.stripe, { userId: user, planId: b.plans.pack.id });
-    await expect(getCheckoutStatus(ctxOf(b), b.stripe, { userId: other, sessionId: checkout.sessionId })).rejects.toMatchObject({
+    const checkout = await startTopupCheckout(checkoutCtx(b), b.stripe, { userId: user, planId: b.plans.pack.id });
+    await expect(statusOf(b, other, checkout.sessionId)).rejects.toMatchObject({
       code: "not_found",
     });
-    await expect(getCheckoutStatus(ctxOf(b), b.stripe, { userId: user, sessionId: "cs_unknown" })).rejects.toMatchObject({
+    await expect(statusOf(b, user, "cs_unknown")).rejects.toMatchObject({
       code: "not_found",
     });
-    await expect(getCheckoutStatus(ctxOf(b), b.stripe, { userId: user, sessionId: "../../v1/customers" })).rejects.toMatchObject({
+    await expect(statusOf(b, user, "../../v1/customers")).rejects.toMatchObject({
       code: "not_found",
     });
   });
@@ -144,7 +136,7 @@ describe("the customer portal", () => {
   it("opens for the user's Stripe customer and returns to the billing page", async () => {
     const b = await harness();
     const user = b.newUser();
-    const { url } = await createPortalSession(ctxOf(b), b.stripe, user);
+    const { url } = await createPortalSession(checkoutCtx(b), b.stripe, user);
     expect(url).toMatch(/\/portal\//);
   });
 });

@@ -4,25 +4,16 @@ import { promisify } from "node:util";
 import { fileURLToPath } from "node:url";
 import { count, eq } from "drizzle-orm";
 import type Stripe from "stripe";
-import { afterEach, describe, expect, it } from "vitest";
-import { closeDatabase } from "../../db/client";
+import { describe, expect, it } from "vitest";
 import { auditLog, subscriptionPlans, topupPlans } from "../../db/schema";
-import { testContext } from "../../test/db";
+import { useTestContexts, type TestContext } from "../../test/contexts";
 import { seedDemoPlans } from "../../db/seed";
 import { createPlan } from "./plan-sync.server";
 import { listOfferedPlans, parseCreatePlanInput } from "../plans/index.server";
 import { startTestStripe } from "./offline/testing";
 import { planFromStripePrice, resolvePlanFromStripePrice } from "./plan-sync.server";
 
-const contexts: ReturnType<typeof testContext>[] = [];
-function ctx() {
-  const c = testContext();
-  contexts.push(c);
-  return c;
-}
-afterEach(() => {
-  for (const c of contexts.splice(0)) closeDatabase(c.db);
-});
+const ctx = useTestContexts();
 
 /** A Stripe price as the API returns it with `expand: ["product"]`. */
 function stripePrice(
@@ -347,7 +338,7 @@ describe("plan creation input", () => {
 
 describe("the demo price book", () => {
   it("is created through the admin code path on the offline Stripe, and only once", async () => {
-    const offline = await startTestStripe<ReturnType<typeof testContext>>(ctx());
+    const offline = await startTestStripe<TestContext>(ctx());
     try {
       const c = offline.context;
       await seedDemoPlans(c);

@@ -1,26 +1,15 @@
 import { and, asc, eq } from "drizzle-orm";
 import type Stripe from "stripe";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { creditGrants, userSubscriptions } from "../../db/schema";
 import { MS_PER_DAY } from "../utils/clock";
 import { startSubscriptionCheckout } from "./checkout.server";
 import { getCurrentSubscription, syncSubscriptionRow } from "./subscription-state.server";
 import { changeSubscriptionPlan, getBillingOverview, setCancelAtPeriodEnd } from "./subscriptions.server";
-import { startBillingHarness, type BillingHarness } from "./test-support";
+import { checkoutCtx, useBillingHarness, type BillingHarness } from "./test-support";
 import { getStripeEvent } from "./webhook.server";
 
-let h: BillingHarness | undefined;
-afterEach(async () => {
-  await h?.close();
-  h = undefined;
-});
-
-async function harness(opts?: Parameters<typeof startBillingHarness>[0]) {
-  h = await startBillingHarness({ start: "2026-01-01T00:00:00.000Z", ...opts });
-  return h;
-}
-
-const checkoutCtx = (b: BillingHarness) => ({ db: b.context.db, clock: b.context.clock, appUrl: b.context.env.appUrl });
+const harness = useBillingHarness({ start: "2026-01-01T00:00:00.000Z" });
 
 /** Subscribes through Checkout on the offline Stripe; returns the subscription and the three events that matter. */
 async function subscribe(b: BillingHarness, userId: number, planId = b.plans.starter.id) {

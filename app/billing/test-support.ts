@@ -4,19 +4,22 @@
  * the admin API, and a way to deliver signed events to the webhook by hand.
  */
 import Stripe from "stripe";
+import { afterEach } from "vitest";
 import { closeDatabase } from "../../db/client";
 import { creditGrants, stripeEvents, topupPurchases, userSubscriptions } from "../../db/schema";
 import { testContext } from "../../test/db";
 import { createUser } from "../auth/users.server";
 import { checkInvariants, getBalance } from "../credits/index.server";
-import type { SubscriptionPlan, TopupPlan } from "../plans/index.server";
+import type { CreatePlanInput, KindedPlan, SubscriptionPlan, TopupPlan } from "../plans/index.server";
 import type { AppContext } from "../utils/context.server";
+import { startTopupCheckout, type CheckoutCtx } from "./checkout.server";
 import { startTestStripe, type TestStripe } from "./offline/testing";
 import type { DeliveryOptions } from "./offline/server";
 import { createPlan } from "./plan-sync.server";
 import { receiveStripeWebhook, type ProcessOptions, type WebhookAnswer } from "./webhook.server";
 
 export type BillingTestCtx = ReturnType<typeof testContext>;
+export type BillingHarnessOptions = { deliver?: "auto" | "manual"; delivery?: DeliveryOptions; start?: string };
 
 export interface BillingHarness {
   ctx: BillingTestCtx;
@@ -26,6 +29,10 @@ export interface BillingHarness {
   offline: TestStripe<BillingTestCtx>;
   plans: { starter: SubscriptionPlan; pro: SubscriptionPlan; pack: TopupPlan };
   newUser(): number;
+  /** Creates a plan the way an admin does (Stripe product and price included), as actor "test". */
+  createPlan(create: CreatePlanInput): Promise<KindedPlan>;
+  /** Stripe's signature header for a payload; timestamp defaults to the test clock. */
+  sign(payload: string, opts?: { secret?: string; timestamp?: number }): string;
   /** Signs an event (timestamp = the test clock) and hands it to the webhook, as Stripe would. */
   deliver(event: Stripe.Event, opts?: ProcessOptions & { secret?: string; timestamp?: number }): Promise<WebhookAnswer>;
   /** The events the offline Stripe created since `mark()` was taken. */
@@ -42,9 +49,7 @@ let emails = 0;
  * `deliver: "auto"` sends every event the offline Stripe creates to the webhook (in order,
  * signed, with retries); `"manual"` only records them, for tests that choose the order.
  */
-export async function startBillingHarness(
-  opts: { deliver?: "auto" | "manual"; delivery?: DeliveryOptions; start?: string } = {},
-): Promise<BillingHarness> {
+export async function startBillingHarness(opts: BillingHarnessOptions = {}): Promise<BillingHarness> {
   const ctx = testContext();
   if (opts.start) ctx.clock.set(opts.start);
   let context: BillingTestCtx = ctx;
@@ -68,23 +73,26 @@ export async function startBillingHarness(
   context = offline.context;
   stripeClient = offline.stripe;
   const stripe = offline.stripe;
-  const admin = { ...context, stripe };
+  const adminCreatePlan = (create: CreatePlanInput) => createPlan({ ...context, stripe }, create, "test");
+  const sign: BillingHarness["sign"] = (payload, o = {}) =>
+    stripe.webhooks.generateTestHeaderString({
+      payload,
+      secret: o.secret ?? context.env.STRIPE_WEBHOOK_SECRET!,
+      timestamp: o.timestamp ?? Math.floor(context.clock.now().getTime() / 1000),
+    });
 
-  const starter = await createPlan(
-    admin,
-    { kind: "subscription", input: { planFamily: "starter", publicName: "Starter", credits: 1000, priceCents: 1000 } },
-    "test",
-  );
-  const pro = await createPlan(
-    admin,
-    { kind: "subscription", input: { planFamily: "pro", publicName: "Pro", credits: 5000, priceCents: 4000 } },
-    "test",
-  );
-  const pack = await createPlan(
-    admin,
-    { kind: "topup", input: { internalId: "pack-1000", publicName: "1,000 credits", credits: 1000, priceCents: 700 } },
-    "test",
-  );
+  const starter = await adminCreatePlan({
+    kind: "subscription",
+    input: { planFamily: "starter", publicName: "Starter", credits: 1000, priceCents: 1000 },
+  });
+  const pro = await adminCreatePlan({
+    kind: "subscription",
+    input: { planFamily: "pro", publicName: "Pro", credits: 5000, priceCents: 4000 },
+  });
+  const pack = await adminCreatePlan({
+    kind: "topup",
+    input: { internalId: "pack-1000", publicName: "1,000 credits", credits: 1000, priceCents: 700 },
+  });
 
   let mark = 0;
   return {
@@ -98,14 +106,11 @@ export async function startBillingHarness(
       pack: pack.plan as TopupPlan,
     },
     newUser: () => createUser(context, { email: `billing${++emails}-${process.pid}@example.com`, name: "Test" }).id,
+    createPlan: adminCreatePlan,
+    sign,
     deliver(event, o = {}) {
       const payload = JSON.stringify(event, null, 2);
-      const secret = o.secret ?? context.env.STRIPE_WEBHOOK_SECRET!;
-      const signature = stripe.webhooks.generateTestHeaderString({
-        payload,
-        secret,
-        timestamp: o.timestamp ?? Math.floor(context.clock.now().getTime() / 1000),
-      });
+      const signature = sign(payload, o);
       return receiveStripeWebhook(context, stripe, { body: payload, signature, secret: context.env.STRIPE_WEBHOOK_SECRET }, o);
     },
     mark: () => (mark = offline.events.length),
@@ -123,6 +128,55 @@ export async function startBillingHarness(
       }
     },
   };
+}
+
+/**
+ * For a test file whose tests each start one harness: returns the function that starts it (with
+ * the file's defaults) and closes it after the test, checking the credit invariants.
+ */
+export function useBillingHarness(defaults: BillingHarnessOptions = {}): (opts?: BillingHarnessOptions) => Promise<BillingHarness> {
+  let current: BillingHarness | undefined;
+  afterEach(async () => {
+    await current?.close();
+    current = undefined;
+  });
+  return async (opts) => (current = await startBillingHarness({ ...defaults, ...opts }));
+}
+
+/** What checkout.server.ts needs, from a harness. */
+export function checkoutCtx(b: BillingHarness): CheckoutCtx {
+  return { db: b.context.db, clock: b.context.clock, appUrl: b.context.env.appUrl };
+}
+
+/** Pays a top-up checkout on the offline Stripe and returns the events it created. */
+export async function payTopup(b: BillingHarness, userId: number, quantity = 1) {
+  const from = b.mark();
+  const checkout = await startTopupCheckout(checkoutCtx(b), b.stripe, { userId, planId: b.plans.pack.id, quantity });
+  await b.offline.trigger.payCheckout(checkout.sessionId);
+  const completed = b.eventsSince(from, ["checkout.session.completed"])[0];
+  return { sessionId: checkout.sessionId, completed, events: b.eventsSince(from) };
+}
+
+/**
+ * Pays, as a one-off Checkout, a Stripe price the app has no plan for and that carries no credits
+ * metadata: its checkout.session.completed is one the webhook holds.
+ */
+export async function payUnknownPrice(b: BillingHarness, userId: number, unitAmountCents: number) {
+  const price = await b.stripe.prices.create({
+    currency: "usd",
+    unit_amount: unitAmountCents,
+    product_data: { name: "Mystery pack" },
+  });
+  const session = await b.stripe.checkout.sessions.create({
+    mode: "payment",
+    client_reference_id: String(userId),
+    metadata: { userId: String(userId) },
+    line_items: [{ price: price.id, quantity: 1 }],
+    success_url: "http://localhost/billing/success?session_id={CHECKOUT_SESSION_ID}",
+  });
+  const from = b.mark();
+  await b.offline.trigger.payCheckout(session.id);
+  return { priceId: price.id, completed: b.eventsSince(from, ["checkout.session.completed"])[0] };
 }
 
 export function countRows(context: AppContext): Record<string, number> {

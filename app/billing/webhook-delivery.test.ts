@@ -3,25 +3,13 @@
 // refer to, still end in exactly one grant.
 import { and, eq } from "drizzle-orm";
 import type Stripe from "stripe";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { creditGrants, stripeEvents, userSubscriptions } from "../../db/schema";
-import { startSubscriptionCheckout, startTopupCheckout } from "./checkout.server";
-import { createPlan } from "./plan-sync.server";
-import { startBillingHarness, type BillingHarness } from "./test-support";
+import { startSubscriptionCheckout } from "./checkout.server";
+import { checkoutCtx, payTopup, useBillingHarness, type BillingHarness } from "./test-support";
 import { getStripeEvent, replayStripeEvent } from "./webhook.server";
 
-let h: BillingHarness | undefined;
-afterEach(async () => {
-  await h?.close();
-  h = undefined;
-});
-
-async function harness() {
-  h = await startBillingHarness({ deliver: "manual", start: "2026-03-01T00:00:00.000Z" });
-  return h;
-}
-
-const checkoutCtx = (b: BillingHarness) => ({ db: b.context.db, clock: b.context.clock, appUrl: b.context.env.appUrl });
+const harness = useBillingHarness({ deliver: "manual", start: "2026-03-01T00:00:00.000Z" });
 
 function grantsOf(b: BillingHarness, userId: number, type: "topup" | "subscription") {
   return b.context.db
@@ -42,10 +30,7 @@ describe("the same event delivered many times", () => {
   it("grants a top-up once when it arrives 5 times in a row and then 10 times at once", async () => {
     const b = await harness();
     const user = b.newUser();
-    const checkout = await startTopupCheckout(checkoutCtx(b), b.stripe, { userId: user, planId: b.plans.pack.id, quantity: 1 });
-    const from = b.mark();
-    await b.offline.trigger.payCheckout(checkout.sessionId);
-    const completed = b.eventsSince(from, ["checkout.session.completed"])[0];
+    const { completed } = await payTopup(b, user);
 
     const { inARow, together } = await deliverRepeatedly(b, completed);
     expect(inARow).toEqual(["processed", "duplicate", "duplicate", "duplicate", "duplicate"]);
@@ -59,10 +44,7 @@ describe("the same event delivered many times", () => {
   it("grants once when 10 copies of a new top-up event arrive at the same moment", async () => {
     const b = await harness();
     const user = b.newUser();
-    const checkout = await startTopupCheckout(checkoutCtx(b), b.stripe, { userId: user, planId: b.plans.pack.id, quantity: 1 });
-    const from = b.mark();
-    await b.offline.trigger.payCheckout(checkout.sessionId);
-    const completed = b.eventsSince(from, ["checkout.session.completed"])[0];
+    const { completed } = await payTopup(b, user);
 
     const answers = await Promise.all(Array.from({ length: 10 }, () => b.deliver(completed)));
     expect(answers.every((a) => a.status === 200)).toBe(true);
@@ -128,11 +110,10 @@ describe("a subscription on a price the app does not know", () => {
     expect(b.balance(user)).toBe(0);
     expect(b.context.db.select().from(stripeEvents).where(eq(stripeEvents.status, "held")).all()).toHaveLength(3);
 
-    await createPlan(
-      { ...b.context, stripe: b.stripe },
-      { kind: "subscription", input: { planFamily: "mystery", publicName: "Mystery", credits: 700, stripePriceId: price.id } },
-      "test",
-    );
+    await b.createPlan({
+      kind: "subscription",
+      input: { planFamily: "mystery", publicName: "Mystery", credits: 700, stripePriceId: price.id },
+    });
     for (const event of [...events].reverse()) {
       expect((await replayStripeEvent(b.context, b.stripe, event.id)).event).toEqual({ id: event.id, status: "processed" });
     }
@@ -148,10 +129,7 @@ describe("an event about an object Stripe does not know", () => {
   it("is answered 200 and held with the reason, not 5xx, since retrying cannot help; nothing is granted", async () => {
     const b = await harness();
     const user = b.newUser();
-    const checkout = await startTopupCheckout(checkoutCtx(b), b.stripe, { userId: user, planId: b.plans.pack.id, quantity: 1 });
-    const from = b.mark();
-    await b.offline.trigger.payCheckout(checkout.sessionId);
-    const completed = structuredClone(b.eventsSince(from, ["checkout.session.completed"])[0]);
+    const completed = structuredClone((await payTopup(b, user)).completed);
     completed.id = `${completed.id}_elsewhere`;
     (completed.data.object as Stripe.Checkout.Session).id = "cs_test_not_in_this_account";
 

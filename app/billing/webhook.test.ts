@@ -1,34 +1,17 @@
 import { eq } from "drizzle-orm";
 import type Stripe from "stripe";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { creditGrants, stripeEvents, topupPurchases } from "../../db/schema";
+import { freePort } from "../../test/server-process";
 import { addDays } from "../utils/clock";
-import { startTopupCheckout } from "./checkout.server";
-import { startBillingHarness, type BillingHarness } from "./test-support";
-import { getStripeEvent } from "./webhook.server";
+import { payTopup, payUnknownPrice, useBillingHarness, type BillingHarness } from "./test-support";
+import { getStripeEvent, listStripeEvents, receiveStripeWebhook, replayStripeEvent } from "./webhook.server";
 
-let h: BillingHarness | undefined;
-afterEach(async () => {
-  await h?.close();
-  h = undefined;
-});
+const harness = useBillingHarness();
 
-async function harness(opts?: Parameters<typeof startBillingHarness>[0]) {
-  h = await startBillingHarness(opts);
-  return h;
-}
-
-/** Pays a top-up checkout on the offline Stripe and returns the events it created. */
-async function payTopup(b: BillingHarness, userId: number, quantity = 1) {
-  const from = b.mark();
-  const checkout = await startTopupCheckout(
-    { db: b.context.db, clock: b.context.clock, appUrl: b.context.env.appUrl },
-    b.stripe,
-    { userId, planId: b.plans.pack.id, quantity },
-  );
-  await b.offline.trigger.payCheckout(checkout.sessionId);
-  const completed = b.eventsSince(from, ["checkout.session.completed"])[0];
-  return { sessionId: checkout.sessionId, completed, events: b.eventsSince(from) };
+/** Hands a body and signature header to the webhook as they came, without signing anything. */
+function receive(b: BillingHarness, body: string, signature: string | null) {
+  return receiveStripeWebhook(b.context, b.stripe, { body, signature, secret: b.context.env.STRIPE_WEBHOOK_SECRET });
 }
 
 function grantsOf(b: BillingHarness, userId: number) {
@@ -96,13 +79,8 @@ describe("webhook signatures", () => {
   it("refuses a missing signature with 400 and writes nothing", async () => {
     const b = await harness();
     const { completed } = await signedCases(b);
-    const { receiveStripeWebhook } = await import("./webhook.server");
     const before = b.counts();
-    const answer = await receiveStripeWebhook(b.context, b.stripe, {
-      body: JSON.stringify(completed),
-      signature: null,
-      secret: b.context.env.STRIPE_WEBHOOK_SECRET,
-    });
+    const answer = await receive(b, JSON.stringify(completed), null);
     expect(answer.status).toBe(400);
     expect(b.counts()).toEqual(before);
   });
@@ -110,22 +88,12 @@ describe("webhook signatures", () => {
   it("refuses a tampered body with 400 and writes nothing", async () => {
     const b = await harness();
     const { completed } = await signedCases(b);
-    const payload = JSON.stringify(completed);
-    const signature = b.stripe.webhooks.generateTestHeaderString({
-      payload,
-      secret: b.context.env.STRIPE_WEBHOOK_SECRET!,
-      timestamp: Math.floor(b.context.clock.now().getTime() / 1000),
-    });
+    const signature = b.sign(JSON.stringify(completed));
     const forged = structuredClone(completed);
     (forged.data.object as Stripe.Checkout.Session).amount_total = 1;
     const tampered = JSON.stringify(forged);
-    const { receiveStripeWebhook } = await import("./webhook.server");
     const before = b.counts();
-    const answer = await receiveStripeWebhook(b.context, b.stripe, {
-      body: tampered,
-      signature,
-      secret: b.context.env.STRIPE_WEBHOOK_SECRET,
-    });
+    const answer = await receive(b, tampered, signature);
     expect(answer.status).toBe(400);
     expect(b.counts()).toEqual(before);
   });
@@ -152,17 +120,7 @@ describe("webhook signatures", () => {
   it("refuses a correctly signed body that is not JSON with 400", async () => {
     const b = await harness();
     const body = "this is not json";
-    const signature = b.stripe.webhooks.generateTestHeaderString({
-      payload: body,
-      secret: b.context.env.STRIPE_WEBHOOK_SECRET!,
-      timestamp: Math.floor(b.context.clock.now().getTime() / 1000),
-    });
-    const { receiveStripeWebhook } = await import("./webhook.server");
-    const answer = await receiveStripeWebhook(b.context, b.stripe, {
-      body,
-      signature,
-      secret: b.context.env.STRIPE_WEBHOOK_SECRET,
-    });
+    const answer = await receive(b, body, b.sign(body));
     expect(answer.status).toBe(400);
     expect(b.context.db.select().from(stripeEvents).all()).toHaveLength(0);
   });
@@ -274,35 +232,22 @@ describe("held events", () => {
   it("holds an event for a price without credits metadata, creates no plan, and grants once after the admin created the plan and replayed it", async () => {
     const b = await harness({ deliver: "auto" });
     const user = b.newUser();
-    const price = await b.stripe.prices.create({ currency: "usd", unit_amount: 300, product_data: { name: "Mystery pack" } });
-    const session = await b.stripe.checkout.sessions.create({
-      mode: "payment",
-      client_reference_id: String(user),
-      metadata: { userId: String(user) },
-      line_items: [{ price: price.id, quantity: 1 }],
-      success_url: "http://localhost/billing/success?session_id={CHECKOUT_SESSION_ID}",
-    });
-    const from = b.mark();
-    await b.offline.trigger.payCheckout(session.id);
-    const completed = b.eventsSince(from, ["checkout.session.completed"])[0];
+    const { priceId, completed } = await payUnknownPrice(b, user, 300);
 
     const held = getStripeEvent(b.context.db, completed.id)!;
     expect(held.status).toBe("held");
     expect(held.error).toMatch(/credits metadata/);
-    expect(b.context.db.$client.prepare("select count(*) as n from topup_plans where stripe_price_id = ?").get(price.id)).toEqual({ n: 0 });
+    expect(b.context.db.$client.prepare("select count(*) as n from topup_plans where stripe_price_id = ?").get(priceId)).toEqual({ n: 0 });
     expect(b.balance(user)).toBe(0);
-    const { listStripeEvents, replayStripeEvent } = await import("./webhook.server");
     expect(listStripeEvents(b.context.db).map((e) => e.id)).toContain(completed.id);
 
     // Still held while nothing changed.
     expect((await replayStripeEvent(b.context, b.stripe, completed.id)).event.status).toBe("held");
 
-    const { createPlan } = await import("./plan-sync.server");
-    await createPlan(
-      { ...b.context, stripe: b.stripe },
-      { kind: "topup", input: { internalId: "mystery", publicName: "Mystery", credits: 300, stripePriceId: price.id } },
-      "test",
-    );
+    await b.createPlan({
+      kind: "topup",
+      input: { internalId: "mystery", publicName: "Mystery", credits: 300, stripePriceId: priceId },
+    });
     const replayed = await replayStripeEvent(b.context, b.stripe, completed.id);
     expect(replayed).toMatchObject({ event: { id: completed.id, status: "processed" }, outcome: "processed" });
     expect(b.balance(user)).toBe(300);
@@ -315,7 +260,6 @@ describe("held events", () => {
 
   it("answers not_found when replaying an unknown event", async () => {
     const b = await harness();
-    const { replayStripeEvent } = await import("./webhook.server");
     await expect(replayStripeEvent(b.context, b.stripe, "evt_nope")).rejects.toMatchObject({ code: "not_found" });
   });
 });
@@ -385,11 +329,7 @@ describe("failures", () => {
     const user = b.newUser();
     const { completed } = await payTopup(b, user);
     const { default: StripeSdk } = await import("stripe");
-    const http = await import("node:http");
-    const closed = http.createServer();
-    await new Promise<void>((r) => closed.listen(0, "127.0.0.1", () => r()));
-    const port = (closed.address() as { port: number }).port;
-    await new Promise<void>((r) => closed.close(() => r()));
+    const port = await freePort(); // nothing listens there
     const unreachable = new StripeSdk(b.context.env.STRIPE_SECRET_KEY!, {
       host: "127.0.0.1",
       port,
@@ -398,13 +338,7 @@ describe("failures", () => {
     });
     const payload = JSON.stringify(completed);
     const secret = b.context.env.STRIPE_WEBHOOK_SECRET!;
-    const signature = b.stripe.webhooks.generateTestHeaderString({
-      payload,
-      secret,
-      timestamp: Math.floor(b.context.clock.now().getTime() / 1000),
-    });
-    const { receiveStripeWebhook } = await import("./webhook.server");
-    const answer = await receiveStripeWebhook(b.context, unreachable, { body: payload, signature, secret });
+    const answer = await receiveStripeWebhook(b.context, unreachable, { body: payload, signature: b.sign(payload), secret });
     expect(answer.status).toBe(503);
     expect(b.balance(user)).toBe(0);
     expect(getStripeEvent(b.context.db, completed.id)).toMatchObject({ status: "received", processedAt: null });

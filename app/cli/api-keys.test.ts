@@ -4,22 +4,16 @@ import os from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { closeDatabase, openDatabase } from "../../db/client";
+import { runCliForTest } from "../../test/cli";
 import { testContext } from "../../test/db";
 import { authenticateApiKey, listApiKeys } from "../auth/api-keys.server";
-import { runCli } from "./main";
 
 let ctx: ReturnType<typeof testContext>;
 afterEach(() => closeDatabase(ctx.db));
 
 async function cli(...argv: string[]) {
-  let stdout = "";
-  let stderr = "";
-  const code = await runCli(
-    argv,
-    { out: (s) => (stdout += s), err: (s) => (stderr += s) },
-    () => ({ ...ctx, db: openDatabase(ctx.path) }),
-  );
-  return { code, stdout, stderr, lastLine: stdout.trimEnd().split("\n").at(-1) ?? "" };
+  const r = await runCliForTest(ctx, argv);
+  return { ...r, lastLine: r.stdout.trimEnd().split("\n").at(-1) ?? "" };
 }
 
 describe("npm run credits -- api-keys", () => {

@@ -2,11 +2,11 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { closeDatabase, openDatabase } from "../../db/client";
+import { closeDatabase } from "../../db/client";
+import { runCliForTest } from "../../test/cli";
 import { testContext } from "../../test/db";
 import { createUser } from "../auth/users.server";
 import { checkInvariants, getBalance } from "../credits/index.server";
-import { runCli } from "./main";
 
 let ctx: ReturnType<typeof testContext>;
 const dirs: string[] = [];
@@ -16,15 +16,7 @@ afterEach(() => {
   for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
 });
 
-async function cli(...argv: string[]) {
-  let stdout = "";
-  let stderr = "";
-  const code = await runCli(argv, { out: (s) => (stdout += s), err: (s) => (stderr += s) }, () => ({
-    ...ctx,
-    db: openDatabase(ctx.path),
-  }));
-  return { code, stdout, stderr };
-}
+const cli = (...argv: string[]) => runCliForTest(ctx, argv);
 
 function file(name: string, text: string): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "legacy-balances-"));

@@ -1,10 +1,10 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { closeDatabase, openDatabase } from "../../db/client";
+import { closeDatabase } from "../../db/client";
+import { runCliForTest } from "../../test/cli";
 import { testContext } from "../../test/db";
 import { createUser } from "../auth/users.server";
 import { checkInvariants, getGrant, grantCredits } from "../credits/index.server";
 import { addDays } from "../utils/clock";
-import { runCli } from "./main";
 
 let ctx: ReturnType<typeof testContext>;
 afterEach(() => {
@@ -12,15 +12,7 @@ afterEach(() => {
   closeDatabase(ctx.db);
 });
 
-async function cli(...argv: string[]) {
-  let stdout = "";
-  let stderr = "";
-  const code = await runCli(argv, { out: (s) => (stdout += s), err: (s) => (stderr += s) }, () => ({
-    ...ctx,
-    db: openDatabase(ctx.path),
-  }));
-  return { code, stdout, stderr };
-}
+const cli = (...argv: string[]) => runCliForTest(ctx, argv);
 
 describe("npm run credits -- grants expire / balances sync", () => {
   it("expires what is due and prints a one-line JSON summary", async () => {

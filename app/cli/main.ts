@@ -6,7 +6,7 @@ import { migrateDatabase } from "../../db/migrate";
 import { systemClock } from "../utils/clock";
 import type { AppContext } from "../utils/context.server";
 import { isAppError } from "../utils/errors";
-import { EnvError, parseEnv } from "../utils/env.server";
+import { parseEnvOrExit } from "../utils/env.server";
 import { setLogLevel } from "../utils/log.server";
 import { commands, type CliCommand } from "./commands";
 
@@ -60,16 +60,7 @@ export async function runCli(
 }
 
 async function main(): Promise<void> {
-  let env;
-  try {
-    env = parseEnv();
-  } catch (e) {
-    if (e instanceof EnvError) {
-      process.stderr.write(e.message + "\n");
-      process.exit(1);
-    }
-    throw e;
-  }
+  const env = parseEnvOrExit();
   setLogLevel(env.LOG_LEVEL === "info" ? "warn" : env.LOG_LEVEL);
   const code = await runCli(
     process.argv.slice(2),

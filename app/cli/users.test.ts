@@ -1,22 +1,14 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { closeDatabase, openDatabase } from "../../db/client";
+import { closeDatabase } from "../../db/client";
+import { runCliForTest } from "../../test/cli";
 import { testContext } from "../../test/db";
 import { listRecentAudit } from "../auth/audit.server";
 import { createUser, getUserByEmail } from "../auth/users.server";
-import { runCli } from "./main";
 
 let ctx: ReturnType<typeof testContext>;
 afterEach(() => closeDatabase(ctx.db));
 
-async function cli(...argv: string[]) {
-  let stdout = "";
-  let stderr = "";
-  const code = await runCli(argv, { out: (s) => (stdout += s), err: (s) => (stderr += s) }, () => ({
-    ...ctx,
-    db: openDatabase(ctx.path),
-  }));
-  return { code, stdout, stderr };
-}
+const cli = (...argv: string[]) => runCliForTest(ctx, argv);
 
 describe("npm run credits -- users set-role", () => {
   it("makes a signed-up customer an admin, case-insensitively by email, and audits it", async () => {

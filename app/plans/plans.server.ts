@@ -29,23 +29,12 @@ export type SubscriptionPlan = typeof subscriptionPlans.$inferSelect;
 export type TopupPlan = typeof topupPlans.$inferSelect;
 export type KindedPlan = { kind: "subscription"; plan: SubscriptionPlan } | { kind: "topup"; plan: TopupPlan };
 
+/** Columns the database (id), the clock (timestamps) or archiving set, never a create request. */
+type PlanRowManaged = "id" | "archivedAt" | "createdAt" | "updatedAt";
+
 /** A plan ready to insert: every default applied, Stripe ids known (or null). */
-export type NewSubscriptionPlan = {
-  internalId: string;
-  planFamily: string;
-  version: number;
-  publicName: string;
-  stripeProductId: string | null;
-  stripePriceId: string | null;
-  credits: number;
-  interval: PlanInterval;
-  priceCents: number;
-  currency: string;
-  creditExpiryDays: number;
-  isLegacy: boolean;
-  isActive: boolean;
-};
-export type NewTopupPlan = Omit<NewSubscriptionPlan, "planFamily" | "version" | "interval">;
+export type NewSubscriptionPlan = Omit<SubscriptionPlan, PlanRowManaged>;
+export type NewTopupPlan = Omit<TopupPlan, PlanRowManaged>;
 export type NewPlan = { kind: "subscription"; values: NewSubscriptionPlan } | { kind: "topup"; values: NewTopupPlan };
 
 /**
@@ -96,30 +85,26 @@ export function getTopupPlan(db: Db, id: number): TopupPlan | undefined {
   return db.select().from(topupPlans).where(eq(topupPlans.id, id)).get();
 }
 
+const asSubscription = (plan: SubscriptionPlan | undefined): KindedPlan | undefined =>
+  plan && { kind: "subscription", plan };
+const asTopup = (plan: TopupPlan | undefined): KindedPlan | undefined => plan && { kind: "topup", plan };
+
 export function getPlan(db: Db, kind: PlanKind, id: number): KindedPlan | undefined {
-  if (kind === "subscription") {
-    const plan = getSubscriptionPlan(db, id);
-    return plan ? { kind, plan } : undefined;
-  }
-  const plan = getTopupPlan(db, id);
-  return plan ? { kind, plan } : undefined;
+  return kind === "subscription" ? asSubscription(getSubscriptionPlan(db, id)) : asTopup(getTopupPlan(db, id));
 }
 
 /** The plan a Stripe price id belongs to, whatever its state (legacy and archived included). */
 export function findPlanByStripePriceId(db: Db, stripePriceId: string): KindedPlan | undefined {
-  const sub = db.select().from(subscriptionPlans).where(eq(subscriptionPlans.stripePriceId, stripePriceId)).get();
-  if (sub) return { kind: "subscription", plan: sub };
-  const topup = db.select().from(topupPlans).where(eq(topupPlans.stripePriceId, stripePriceId)).get();
-  return topup ? { kind: "topup", plan: topup } : undefined;
+  return (
+    asSubscription(db.select().from(subscriptionPlans).where(eq(subscriptionPlans.stripePriceId, stripePriceId)).get()) ??
+    asTopup(db.select().from(topupPlans).where(eq(topupPlans.stripePriceId, stripePriceId)).get())
+  );
 }
 
 export function findPlanByInternalId(db: Db, kind: PlanKind, internalId: string): KindedPlan | undefined {
-  if (kind === "subscription") {
-    const plan = db.select().from(subscriptionPlans).where(eq(subscriptionPlans.internalId, internalId)).get();
-    return plan ? { kind, plan } : undefined;
-  }
-  const plan = db.select().from(topupPlans).where(eq(topupPlans.internalId, internalId)).get();
-  return plan ? { kind, plan } : undefined;
+  return kind === "subscription"
+    ? asSubscription(db.select().from(subscriptionPlans).where(eq(subscriptionPlans.internalId, internalId)).get())
+    : asTopup(db.select().from(topupPlans).where(eq(topupPlans.internalId, internalId)).get());
 }
 
 export function findSubscriptionPlanByFamilyVersion(
@@ -169,31 +154,25 @@ export function listOfferedPlans(db: Db): OfferedPlans {
     subscriptionPlans: db
       .select()
       .from(subscriptionPlans)
-      .where(
-        and(
-          eq(subscriptionPlans.isActive, true),
-          eq(subscriptionPlans.isLegacy, false),
-          isNull(subscriptionPlans.archivedAt),
-          isNotNull(subscriptionPlans.stripePriceId),
-        ),
-      )
-      .orderBy(asc(subscriptionPlans.priceCents), asc(subscriptionPlans.credits), asc(subscriptionPlans.id))
+      .where(isOffered(subscriptionPlans))
+      .orderBy(...cheapestFirst(subscriptionPlans))
       .all(),
-    topupPlans: db
-      .select()
-      .from(topupPlans)
-      .where(
-        and(
-          eq(topupPlans.isActive, true),
-          eq(topupPlans.isLegacy, false),
-          isNull(topupPlans.archivedAt),
-          isNotNull(topupPlans.stripePriceId),
-        ),
-      )
-      .orderBy(asc(topupPlans.priceCents), asc(topupPlans.credits), asc(topupPlans.id))
-      .all(),
+    topupPlans: db.select().from(topupPlans).where(isOffered(topupPlans)).orderBy(...cheapestFirst(topupPlans)).all(),
   };
 }
+
+type PlanTable = typeof subscriptionPlans | typeof topupPlans;
+
+// The same rule twice: as SQL for listing, as a check on one plan (isPlanOffered).
+const isOffered = (t: PlanTable) =>
+  and(eq(t.isActive, true), eq(t.isLegacy, false), isNull(t.archivedAt), isNotNull(t.stripePriceId));
+
+/** True when a customer may buy the plan now (see listOfferedPlans). */
+export function isPlanOffered<P extends SubscriptionPlan | TopupPlan>(plan: P): plan is P & { stripePriceId: string } {
+  return plan.isActive && !plan.isLegacy && !plan.archivedAt && !!plan.stripePriceId;
+}
+
+const cheapestFirst = (t: PlanTable) => [asc(t.priceCents), asc(t.credits), asc(t.id)];
 
 /** True when a subscription (current or pending plan) or a top-up purchase points at the plan. */
 export function isPlanReferenced(db: Db, kind: PlanKind, id: number): boolean {
@@ -227,32 +206,27 @@ export function draftPlan(db: Db, create: CreatePlanInput): PlanDraft {
         internalId: i.internalId ?? `${i.planFamily}-v${version}`,
         planFamily: i.planFamily,
         version,
-        publicName: i.publicName,
-        stripePriceId: i.stripePriceId ?? null,
-        credits: i.credits,
         interval: i.interval,
-        priceCents: i.priceCents,
-        currency: i.currency,
-        creditExpiryDays: i.creditExpiryDays ?? DEFAULT_CREDIT_EXPIRY_DAYS.subscription,
-        isLegacy: i.isLegacy ?? false,
-        isActive: i.isActive ?? true,
+        ...draftedForBothKinds("subscription", i),
       },
     };
   }
-  const i = create.input;
   return {
     kind: "topup",
-    values: {
-      internalId: i.internalId,
-      publicName: i.publicName,
-      stripePriceId: i.stripePriceId ?? null,
-      credits: i.credits,
-      priceCents: i.priceCents,
-      currency: i.currency,
-      creditExpiryDays: i.creditExpiryDays ?? DEFAULT_CREDIT_EXPIRY_DAYS.topup,
-      isLegacy: i.isLegacy ?? false,
-      isActive: i.isActive ?? true,
-    },
+    values: { internalId: create.input.internalId, ...draftedForBothKinds("topup", create.input) },
+  };
+}
+
+function draftedForBothKinds(kind: PlanKind, i: CreatePlanInput["input"]) {
+  return {
+    publicName: i.publicName,
+    stripePriceId: i.stripePriceId ?? null,
+    credits: i.credits,
+    priceCents: i.priceCents,
+    currency: i.currency,
+    creditExpiryDays: i.creditExpiryDays ?? DEFAULT_CREDIT_EXPIRY_DAYS[kind],
+    isLegacy: i.isLegacy ?? false,
+    isActive: i.isActive ?? true,
   };
 }
 
@@ -294,20 +268,10 @@ export function insertPlan(ctx: PlansCtx, plan: NewPlan): KindedPlan {
     (tx) => {
       assertPlanIsNew(ctx.db, plan);
       try {
-        if (plan.kind === "subscription") {
-          const row = tx
-            .insert(subscriptionPlans)
-            .values({ ...plan.values, createdAt: now, updatedAt: now })
-            .returning()
-            .get();
-          return { kind: "subscription" as const, plan: row };
-        }
-        const row = tx
-          .insert(topupPlans)
-          .values({ ...plan.values, createdAt: now, updatedAt: now })
-          .returning()
-          .get();
-        return { kind: "topup" as const, plan: row };
+        const timestamps = { createdAt: now, updatedAt: now };
+        return plan.kind === "subscription"
+          ? { kind: "subscription", plan: tx.insert(subscriptionPlans).values({ ...plan.values, ...timestamps }).returning().get() }
+          : { kind: "topup", plan: tx.insert(topupPlans).values({ ...plan.values, ...timestamps }).returning().get() };
       } catch (e) {
         const field = uniqueViolationField(e);
         if (field) throw new AppError("conflict", `A ${kindLabel(plan.kind)} with this ${field} already exists.`, { field });
@@ -398,17 +362,7 @@ export function updatePlan(
         (k) => (update as Record<string, unknown>)[k] !== (before.plan as Record<string, unknown>)[k],
       );
       if (changed.length === 0) return { before, after: before, changed };
-      const values = { ...update, updatedAt: ctx.clock.now() };
-      const after: KindedPlan =
-        kind === "subscription"
-          ? {
-              kind,
-              plan: tx.update(subscriptionPlans).set(values).where(eq(subscriptionPlans.id, id)).returning().get(),
-            }
-          : {
-              kind,
-              plan: tx.update(topupPlans).set(values).where(eq(topupPlans.id, id)).returning().get(),
-            };
+      const after = updatePlanRow(tx, kind, id, { ...update, updatedAt: ctx.clock.now() });
       return { before, after, changed };
     },
     { behavior: "immediate" },
@@ -432,58 +386,28 @@ export function removePlan(ctx: PlansCtx, kind: PlanKind, id: number): RemovePla
         return { deleted: true as const, plan: current };
       }
       const now = ctx.clock.now();
-      const values = { isActive: false, archivedAt: current.plan.archivedAt ?? now, updatedAt: now };
-      const plan: KindedPlan =
-        kind === "subscription"
-          ? { kind, plan: tx.update(subscriptionPlans).set(values).where(eq(subscriptionPlans.id, id)).returning().get() }
-          : { kind, plan: tx.update(topupPlans).set(values).where(eq(topupPlans.id, id)).returning().get() };
+      const plan = updatePlanRow(tx, kind, id, { isActive: false, archivedAt: current.plan.archivedAt ?? now, updatedAt: now });
       return { archived: true as const, plan };
     },
     { behavior: "immediate" },
   );
 }
 
+/** Sets columns of one plan row (inside the caller's transaction) and returns the row after. */
+function updatePlanRow(tx: Pick<Db, "update">, kind: PlanKind, id: number, values: Partial<SubscriptionPlan>): KindedPlan {
+  return kind === "subscription"
+    ? { kind, plan: tx.update(subscriptionPlans).set(values).where(eq(subscriptionPlans.id, id)).returning().get() }
+    : { kind, plan: tx.update(topupPlans).set(values).where(eq(topupPlans.id, id)).returning().get() };
+}
+
 // ---------------------------------------------------------------------------------------------
 // Presentation
 
-export interface SubscriptionPlanJson {
-  id: number;
-  internalId: string;
-  planFamily: string;
-  version: number;
-  publicName: string;
-  stripePriceId: string | null;
-  stripeProductId: string | null;
-  credits: number;
-  interval: PlanInterval;
-  priceCents: number;
-  currency: string;
-  creditExpiryDays: number;
-  isLegacy: boolean;
-  isActive: boolean;
+/** A plan as the admin API and pages show it: the row without timestamps, archivedAt as ISO text. */
+export type SubscriptionPlanJson = Omit<SubscriptionPlan, "archivedAt" | "createdAt" | "updatedAt"> & {
   archivedAt: string | null;
-}
+};
 export type TopupPlanJson = Omit<SubscriptionPlanJson, "planFamily" | "version" | "interval">;
-
-export function subscriptionPlanJson(p: SubscriptionPlan): SubscriptionPlanJson {
-  return {
-    id: p.id,
-    internalId: p.internalId,
-    planFamily: p.planFamily,
-    version: p.version,
-    publicName: p.publicName,
-    stripePriceId: p.stripePriceId,
-    stripeProductId: p.stripeProductId,
-    credits: p.credits,
-    interval: p.interval,
-    priceCents: p.priceCents,
-    currency: p.currency,
-    creditExpiryDays: p.creditExpiryDays,
-    isLegacy: p.isLegacy,
-    isActive: p.isActive,
-    archivedAt: p.archivedAt ? p.archivedAt.toISOString() : null,
-  };
-}
 
 export function topupPlanJson(p: TopupPlan): TopupPlanJson {
   return {
@@ -499,6 +423,23 @@ export function topupPlanJson(p: TopupPlan): TopupPlanJson {
     isLegacy: p.isLegacy,
     isActive: p.isActive,
     archivedAt: p.archivedAt ? p.archivedAt.toISOString() : null,
+  };
+}
+
+/** A top-up's fields plus family, version and interval, keeping the API's key order. */
+export function subscriptionPlanJson(p: SubscriptionPlan): SubscriptionPlanJson {
+  const { id, internalId, publicName, stripePriceId, stripeProductId, credits, ...rest } = topupPlanJson(p);
+  return {
+    id,
+    internalId,
+    planFamily: p.planFamily,
+    version: p.version,
+    publicName,
+    stripePriceId,
+    stripeProductId,
+    credits,
+    interval: p.interval,
+    ...rest,
   };
 }
 

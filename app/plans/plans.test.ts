@@ -1,9 +1,8 @@
 import { eq } from "drizzle-orm";
-import { afterEach, describe, expect, it } from "vitest";
-import { closeDatabase } from "../../db/client";
-import { subscriptionPlans, topupPlans, topupPurchases, userSubscriptions } from "../../db/schema";
-import { testContext } from "../../test/db";
-import { createUser } from "../auth/users.server";
+import { describe, expect, it } from "vitest";
+import { subscriptionPlans, topupPlans } from "../../db/schema";
+import { useTestContexts } from "../../test/contexts";
+import { recordNewUserPurchase, subscribeNewUser } from "../../test/plans";
 import { centsToPrice, createInputFromForm, patchFromForm, priceToCents } from "./form-input";
 import {
   draftPlan,
@@ -19,15 +18,7 @@ import {
   type NewTopupPlan,
 } from "./index.server";
 
-const contexts: ReturnType<typeof testContext>[] = [];
-function ctx() {
-  const c = testContext();
-  contexts.push(c);
-  return c;
-}
-afterEach(() => {
-  for (const c of contexts.splice(0)) closeDatabase(c.db);
-});
+const ctx = useTestContexts();
 
 let priceSeq = 0;
 function sub(c: ReturnType<typeof ctx>, values: Partial<NewSubscriptionPlan> = {}) {
@@ -215,12 +206,8 @@ describe("removing plans", () => {
   it("archives a subscription plan a subscription refers to, and keeps the first archive date", () => {
     const c = ctx();
     const plan = sub(c);
-    const user = createUser(c, { email: "s@example.com" });
     const now = c.clock.now();
-    c.db
-      .insert(userSubscriptions)
-      .values({ userId: user.id, planId: plan.id, stripeSubscriptionId: "sub_1", status: "active", createdAt: now, updatedAt: now })
-      .run();
+    subscribeNewUser(c, { email: "s@example.com", planId: plan.id, stripeSubscriptionId: "sub_1" });
     const first = removePlan(c, "subscription", plan.id);
     expect(first).toMatchObject({ archived: true, plan: { plan: { isActive: false, archivedAt: now } } });
     c.clock.advance(60_000);
@@ -232,24 +219,20 @@ describe("removing plans", () => {
     const c = ctx();
     const current = sub(c, { planFamily: "pro" });
     const target = sub(c, { planFamily: "starter" });
-    const user = createUser(c, { email: "p@example.com" });
-    const now = c.clock.now();
-    c.db
-      .insert(userSubscriptions)
-      .values({ userId: user.id, planId: current.id, pendingPlanId: target.id, stripeSubscriptionId: "sub_2", status: "active", createdAt: now, updatedAt: now })
-      .run();
+    subscribeNewUser(c, { email: "p@example.com", planId: current.id, pendingPlanId: target.id, stripeSubscriptionId: "sub_2" });
     expect(removePlan(c, "subscription", target.id)).toMatchObject({ archived: true });
   });
 
   it("archives a top-up plan that was bought", () => {
     const c = ctx();
     const plan = topup(c);
-    const user = createUser(c, { email: "t@example.com" });
-    const now = c.clock.now();
-    c.db
-      .insert(topupPurchases)
-      .values({ userId: user.id, planId: plan.id, stripeCheckoutSessionId: "cs_1", credits: 500, amountPaidCents: 500, currency: "usd", createdAt: now, updatedAt: now })
-      .run();
+    recordNewUserPurchase(c, {
+      email: "t@example.com",
+      planId: plan.id,
+      stripeCheckoutSessionId: "cs_1",
+      credits: 500,
+      amountPaidCents: 500,
+    });
     expect(removePlan(c, "topup", plan.id)).toMatchObject({ archived: true });
     expect(c.db.select().from(topupPlans).where(eq(topupPlans.id, plan.id)).get()?.isActive).toBe(false);
   });

@@ -73,6 +73,15 @@ const requirePriceWithoutStripePrice = (v: { stripePriceId?: string; priceCents?
   }
 };
 
+// Spread last in both create schemas: the error names the first bad field in key order.
+const optionalPriceAndFlags = {
+  priceCents: fields.priceCents.optional(),
+  currency: fields.currency.optional(),
+  creditExpiryDays: fields.creditExpiryDays.optional(),
+  isLegacy: fields.isLegacy.optional(),
+  isActive: fields.isActive.optional(),
+};
+
 /**
  * `version` defaults to the family's next version and `internalId` to `<family>-v<version>`;
  * `priceCents`, `currency` and `interval` may be left out when `stripePriceId` names an
@@ -87,11 +96,7 @@ export const createSubscriptionPlanSchema = z
     stripePriceId: fields.stripePriceId.optional(),
     credits: fields.credits,
     interval: fields.interval.optional(),
-    priceCents: fields.priceCents.optional(),
-    currency: fields.currency.optional(),
-    creditExpiryDays: fields.creditExpiryDays.optional(),
-    isLegacy: fields.isLegacy.optional(),
-    isActive: fields.isActive.optional(),
+    ...optionalPriceAndFlags,
   })
   .superRefine(requirePriceWithoutStripePrice);
 
@@ -101,11 +106,7 @@ export const createTopupPlanSchema = z
     publicName: fields.publicName,
     stripePriceId: fields.stripePriceId.optional(),
     credits: fields.credits,
-    priceCents: fields.priceCents.optional(),
-    currency: fields.currency.optional(),
-    creditExpiryDays: fields.creditExpiryDays.optional(),
-    isLegacy: fields.isLegacy.optional(),
-    isActive: fields.isActive.optional(),
+    ...optionalPriceAndFlags,
   })
   .superRefine(requirePriceWithoutStripePrice);
 

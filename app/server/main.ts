@@ -14,7 +14,7 @@ import { resolveClientIp } from "../auth/client-ip.server";
 import { offlineEnv } from "../billing/stripe.server";
 import { systemClock } from "../utils/clock";
 import type { AppContext } from "../utils/context.server";
-import { EnvError, parseEnv, type Env } from "../utils/env.server";
+import { parseEnvOrExit, type Env } from "../utils/env.server";
 import { log, setLogLevel } from "../utils/log.server";
 import { isApiV1Path } from "../api/v1/router.server";
 import { refuseCrossOriginPosts, requestLog, securityHeaders } from "./http";
@@ -166,16 +166,7 @@ async function main(): Promise<void> {
   // production server unless NODE_ENV says otherwise. Without this, `npm start` with just the
   // documented variables would serve through the Vite dev server.
   process.env.NODE_ENV ||= "production";
-  let env: Env;
-  try {
-    env = parseEnv();
-  } catch (e) {
-    if (e instanceof EnvError) {
-      process.stderr.write(e.message + "\n");
-      process.exit(1);
-    }
-    throw e;
-  }
+  const env = parseEnvOrExit();
   const running = await startServer(env);
   let shuttingDown = false;
   const shutdown = (signal: string) => {

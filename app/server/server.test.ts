@@ -2,30 +2,18 @@
 // and scripts/start.sh do, and checks what operations depend on: health, headers, compression,
 // request logs, configuration errors, migrations on boot and a graceful stop.
 import Database from "better-sqlite3";
-import { spawn, spawnSync, type ChildProcess, type SpawnOptions } from "node:child_process";
+import { spawn, type ChildProcess, type SpawnOptions } from "node:child_process";
 import fs from "node:fs";
 import http from "node:http";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import readline from "node:readline";
-import { fileURLToPath } from "node:url";
 import zlib from "node:zlib";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { ensureBuild, freePort, repoRoot as root } from "../../test/server-process";
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const serverEntry = path.join(root, "build/node/server.js");
-
-/** Builds the app if build/ is missing (a clean checkout); flock keeps parallel test files from building twice. */
-function ensureBuild(): void {
-  const lock = path.join(os.tmpdir(), "credit-billing-build.lock");
-  const r = spawnSync(
-    "flock",
-    [lock, "sh", "-c", "test -f build/node/server.js && test -f build/server/index.js || npm run build"],
-    { cwd: root, encoding: "utf8" },
-  );
-  if (r.status !== 0) throw new Error(`npm run build failed (${r.status ?? r.error}):\n${r.stdout}\n${r.stderr}`);
-}
 
 type Exit = { code: number | null; signal: NodeJS.Signals | null };
 
@@ -114,17 +102,6 @@ function tempDir(): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "credits-server-test-"));
   tempDirs.push(dir);
   return dir;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 function isRecord(line: string, msg: string): boolean {

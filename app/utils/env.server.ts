@@ -69,3 +69,19 @@ export function parseEnv(source: NodeJS.ProcessEnv = process.env): Env {
     sessionSecret: env.SESSION_SECRET ?? "dev-only-session-secret-change-me",
   };
 }
+
+/**
+ * parseEnv for a process entry point (server, CLI): a bad configuration is printed as its one
+ * message to stderr and exits 1, rather than a stack trace; any other error is thrown.
+ */
+export function parseEnvOrExit(source: NodeJS.ProcessEnv = process.env): Env {
+  try {
+    return parseEnv(source);
+  } catch (e) {
+    if (e instanceof EnvError) {
+      process.stderr.write(e.message + "\n");
+      process.exit(1);
+    }
+    throw e;
+  }
+}

@@ -1,13 +1,10 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { count, eq } from "drizzle-orm";
 import type Stripe from "stripe";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { closeDatabase } from "../../../db/client";
-import { auditLog, subscriptionPlans, topupPlans, userSubscriptions } from "../../../db/schema";
-import { testContext } from "../../../test/db";
-import { commitSessionCookie, createSession } from "../../auth/session.server";
-import { createUser } from "../../auth/users.server";
-import { startTestStripe } from "../../billing/offline/testing";
+import { beforeAll, describe, expect, it } from "vitest";
+import { auditLog, subscriptionPlans, topupPlans } from "../../../db/schema";
+import type { TestContext } from "../../../test/contexts";
+import { subscribeNewUser, useAdminFixture } from "../../../test/plans";
 import { getPlan } from "../../plans/index.server";
 import * as editPage from "../admin.plans.$kind.$id";
 import * as newPage from "../admin.plans.new";
@@ -16,16 +13,15 @@ import * as listPage from "../admin.plans";
 // The admin plan pages: loaders and actions called the way Remix calls them, with real form
 // posts (what a browser without JavaScript sends) and real session cookies.
 
-let ctx: ReturnType<typeof testContext>;
-let offline: Awaited<ReturnType<typeof startTestStripe<ReturnType<typeof testContext>>>>;
+const fixture = useAdminFixture();
+let ctx: TestContext;
 let stripe: Stripe;
 let adminCookie: string;
 let customerCookie: string;
 let adminId: number;
-
-async function cookieFor(userId: number): Promise<string> {
-  return (await commitSessionCookie(ctx.env, createSession(ctx.db, ctx.clock, { userId }))).split(";")[0];
-}
+beforeAll(() => {
+  ({ ctx, stripe, adminCookie, customerCookie, adminId } = fixture);
+});
 
 type Mod = { loader: (a: LoaderFunctionArgs) => unknown; action: (a: ActionFunctionArgs) => unknown };
 
@@ -66,22 +62,6 @@ async function run(
 const counts = () => ({
   subs: ctx.db.select({ n: count() }).from(subscriptionPlans).get()!.n,
   topups: ctx.db.select({ n: count() }).from(topupPlans).get()!.n,
-});
-
-beforeAll(async () => {
-  // No webhooks: plans send none.
-  offline = await startTestStripe<ReturnType<typeof testContext>>(testContext());
-  ctx = offline.context;
-  stripe = offline.stripe;
-  const admin = createUser(ctx, { email: "admin@example.com", role: "admin" });
-  adminId = admin.id;
-  adminCookie = await cookieFor(admin.id);
-  customerCookie = await cookieFor(createUser(ctx, { email: "customer@example.com" }).id);
-});
-
-afterAll(async () => {
-  if (ctx) closeDatabase(ctx.db);
-  await offline?.close();
 });
 
 const starterForm = {
@@ -212,12 +192,8 @@ describe("admin plan pages: the price book", () => {
 
   it("archives a plan in use and deletes one that is not", async () => {
     const v1 = ctx.db.select().from(subscriptionPlans).where(eq(subscriptionPlans.internalId, "starter-v1")).get()!;
-    const user = createUser(ctx, { email: "subscriber@example.com" });
     const now = ctx.clock.now();
-    ctx.db
-      .insert(userSubscriptions)
-      .values({ userId: user.id, planId: v1.id, stripeSubscriptionId: "sub_page", status: "active", createdAt: now, updatedAt: now })
-      .run();
+    subscribeNewUser(ctx, { email: "subscriber@example.com", planId: v1.id, stripeSubscriptionId: "sub_page" });
     const archived = await run(editPage as Mod, "action", `/admin/plans/subscription/${v1.id}`, {
       params: { kind: "subscription", id: String(v1.id) },
       form: { intent: "delete" },

@@ -1,15 +1,13 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { count, eq } from "drizzle-orm";
 import type Stripe from "stripe";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { closeDatabase, openDatabase } from "../../../db/client";
-import { auditLog, subscriptionPlans, topupPlans, topupPurchases, userSubscriptions } from "../../../db/schema";
-import { testContext } from "../../../test/db";
+import { auditLog, subscriptionPlans, topupPlans } from "../../../db/schema";
+import type { TestContext } from "../../../test/contexts";
+import { recordNewUserPurchase, subscribeNewUser, useAdminFixture } from "../../../test/plans";
 import { createApiKey } from "../../auth/api-keys.server";
-import { commitSessionCookie, createSession } from "../../auth/session.server";
-import { createUser } from "../../auth/users.server";
 import { createPlan, resolvePlanFromStripePrice } from "../../billing/plan-sync.server";
-import { startTestStripe } from "../../billing/offline/testing";
 import { listOfferedPlans, parseCreatePlanInput } from "../../plans/index.server";
 import * as subscriptionPlansRoute from "../api.admin.subscription-plans";
 import * as subscriptionPlanRoute from "../api.admin.subscription-plans.$id";
@@ -30,8 +28,8 @@ const ROUTES: [RegExp, RouteModule][] = [
   [/^\/api\/admin\/topup-plans\/([^/]+)$/, topupPlanRoute],
 ];
 
-let ctx: ReturnType<typeof testContext>;
-let offline: Awaited<ReturnType<typeof startTestStripe<ReturnType<typeof testContext>>>>;
+const fixture = useAdminFixture();
+let ctx: TestContext;
 let stripe: Stripe;
 let adminKey: string;
 let adminKeyId: number;
@@ -80,29 +78,12 @@ function rows() {
 let familySeq = 0;
 const family = () => `fam${++familySeq}`;
 
-async function sessionCookieFor(userId: number): Promise<string> {
-  const session = createSession(ctx.db, ctx.clock, { userId });
-  return (await commitSessionCookie(ctx.env, session)).split(";")[0];
-}
-
-beforeAll(async () => {
-  // No webhooks: plans send none.
-  offline = await startTestStripe<ReturnType<typeof testContext>>(testContext());
-  ctx = offline.context;
-  stripe = offline.stripe;
+beforeAll(() => {
+  ({ ctx, stripe, adminCookie, customerCookie, adminId: adminUserId } = fixture);
   const admin = createApiKey(ctx, { name: "admin", scope: "admin" });
   adminKey = admin.key;
   adminKeyId = admin.record.id;
   usageKey = createApiKey(ctx, { name: "usage", scope: "usage" }).key;
-  const adminUser = createUser(ctx, { email: "admin@example.com", role: "admin" });
-  adminUserId = adminUser.id;
-  adminCookie = await sessionCookieFor(adminUser.id);
-  customerCookie = await sessionCookieFor(createUser(ctx, { email: "customer@example.com" }).id);
-});
-
-afterAll(async () => {
-  if (ctx) closeDatabase(ctx.db);
-  await offline?.close();
 });
 
 describe("POST /api/admin/subscription-plans", () => {
@@ -449,12 +430,8 @@ describe("DELETE /api/admin/…-plans/:id", () => {
     const created = await call("POST", "/api/admin/subscription-plans", {
       body: { planFamily: family(), publicName: "In use", credits: 10, priceCents: 100 },
     });
-    const user = createUser(ctx, { email: `sub-${familySeq}@example.com` });
     const now = ctx.clock.now();
-    ctx.db
-      .insert(userSubscriptions)
-      .values({ userId: user.id, planId: created.body.id, stripeSubscriptionId: `sub_${familySeq}`, status: "active", createdAt: now, updatedAt: now })
-      .run();
+    subscribeNewUser(ctx, { email: `sub-${familySeq}@example.com`, planId: created.body.id, stripeSubscriptionId: `sub_${familySeq}` });
     const res = await call("DELETE", `/api/admin/subscription-plans/${created.body.id}`);
     expect(res.status).toBe(200);
     expect(res.body).toEqual({
@@ -471,12 +448,13 @@ describe("DELETE /api/admin/…-plans/:id", () => {
     const created = await call("POST", "/api/admin/topup-plans", {
       body: { internalId: `pack-${family()}`, publicName: "Bought", credits: 5, priceCents: 5 },
     });
-    const user = createUser(ctx, { email: `buyer-${familySeq}@example.com` });
-    const now = ctx.clock.now();
-    ctx.db
-      .insert(topupPurchases)
-      .values({ userId: user.id, planId: created.body.id, stripeCheckoutSessionId: `cs_${familySeq}`, credits: 5, amountPaidCents: 5, currency: "usd", createdAt: now, updatedAt: now })
-      .run();
+    recordNewUserPurchase(ctx, {
+      email: `buyer-${familySeq}@example.com`,
+      planId: created.body.id,
+      stripeCheckoutSessionId: `cs_${familySeq}`,
+      credits: 5,
+      amountPaidCents: 5,
+    });
     const res = await call("DELETE", `/api/admin/topup-plans/${created.body.id}`);
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ archived: true, plan: { id: created.body.id, isActive: false } });
