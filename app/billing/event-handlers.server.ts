@@ -134,6 +134,12 @@ export function mulDivFloor(a: number, b: number, c: number): number {
   return Number((BigInt(a) * BigInt(b)) / BigInt(c));
 }
 
+/** a × b ÷ c rounded to the nearest integer (halves up), for non-negative a, b and positive c. */
+export function mulDivRound(a: number, b: number, c: number): number {
+  if (c <= 0) throw new Error("mulDivRound: divisor must be positive");
+  return Number((BigInt(a) * BigInt(b) * 2n + BigInt(c)) / (2n * BigInt(c)));
+}
+
 // ---------------------------------------------------------------------------------------------
 // Top-up refunds (shared by charge.refunded and a late checkout.session.completed)
 
@@ -490,10 +496,12 @@ function previousPriceId(invoice: Stripe.Invoice, subscription: Stripe.Subscript
 }
 
 /**
- * subscription_update (an upgrade): Stripe prorates the money; the credits are the difference
- * between the plans (new plan credits − old plan credits), in full, expiring with the period — so
- * after an upgrade the customer holds the new plan's allotment for the rest of this period. A
- * change to a plan with fewer credits grants nothing (downgrades take effect at renewal).
+ * subscription_update (an upgrade): the difference between the plans' credits for the rest of the
+ * period — (new plan credits − old plan credits) × the share of the period left when the change
+ * was made, rounded to the nearest credit, expiring with the period. That is the share Stripe
+ * charges in money, so an upgrade just before renewal (then a downgrade) buys no cheap credits,
+ * and an upgrade right after subscribing grants the whole difference. A change to a plan with
+ * fewer credits grants nothing (downgrades take effect at renewal).
  */
 function upgradeGrant(ctx: ApplyCtx, prepared: Exclude<InvoicePrepared, { skip: string }>): GrantPlan {
   const { invoice, subscription, prices } = prepared;
@@ -513,27 +521,69 @@ function upgradeGrant(ctx: ApplyCtx, prepared: Exclude<InvoicePrepared, { skip: 
   const difference = newPlan.credits - oldPlan.credits;
   if (difference <= 0) return { kind: "none", note: "not an upgrade (no more credits); nothing granted" };
 
-  const periodEnd = debit?.period?.end ?? subscription.items.data[0]?.current_period_end ?? 0;
-  if (periodEnd * 1000 <= ctx.clock.now().getTime()) {
+  const period = debit?.period ?? { start: invoice.created, end: subscription.items.data[0]?.current_period_end ?? 0 };
+  const full = fullPeriod(ctx.db, subscription, period.end, newPlan);
+  const length = Math.max(1, period.end - full.start);
+  const left = Math.min(length, Math.max(0, period.end - Math.max(period.start, full.start)));
+  const amount = mulDivRound(difference, left, length);
+  if (amount <= 0 || period.end * 1000 <= ctx.clock.now().getTime()) {
     return { kind: "none", note: "no time left in the period; no upgrade credits" };
   }
   return {
     kind: "grant",
-    amount: difference,
-    expiresAt: new Date(periodEnd * 1000),
+    amount,
+    expiresAt: new Date(period.end * 1000),
     reason: `Upgrade from ${oldPlan.publicName} to ${newPlan.publicName} (rest of the period)`,
     note: null,
   };
 }
 
+/** The billing period (seconds) that ends at `end`: from Stripe, the local row, or the interval. */
+function fullPeriod(db: Db, subscription: Stripe.Subscription, end: number, plan: SubscriptionPlan): { start: number } {
+  const item = subscription.items.data[0];
+  if (item && item.current_period_end === end) return { start: item.current_period_start };
+  const row: UserSubscription | undefined = db
+    .select()
+    .from(userSubscriptions)
+    .where(eq(userSubscriptions.stripeSubscriptionId, subscription.id))
+    .get();
+  if (row?.currentPeriodEnd && row.currentPeriodStart && Math.floor(row.currentPeriodEnd.getTime() / 1000) === end) {
+    return { start: Math.floor(row.currentPeriodStart.getTime() / 1000) };
+  }
+  const start = new Date(end * 1000);
+  if (plan.interval === "year") start.setUTCFullYear(start.getUTCFullYear() - 1);
+  else start.setUTCMonth(start.getUTCMonth() - 1);
+  return { start: Math.floor(start.getTime() / 1000) };
+}
+
 // ---------------------------------------------------------------------------------------------
 // charge.refunded
 
-export const chargeRefunded: EventHandler<null> = {
-  async prepare() {
-    return null;
+/**
+ * Thrown when an event must wait for another one the app has not applied yet: answered 503, so
+ * Stripe delivers it again later (the event stays `received`).
+ */
+export class NotReadyYet extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "NotReadyYet";
+  }
+}
+
+export const chargeRefunded: EventHandler<{ appTopup: boolean }> = {
+  // Whether the payment is one of the app's top-ups (its payment intent carries topupPlanId).
+  async prepare(stripe, event) {
+    const paymentIntentId = stripeId((event.data.object as Stripe.Charge).payment_intent);
+    if (!paymentIntentId) return { appTopup: false };
+    try {
+      const pi = await stripe.paymentIntents.retrieve(paymentIntentId);
+      return { appTopup: Boolean(pi.metadata?.topupPlanId) };
+    } catch (e) {
+      if (e instanceof Stripe.errors.StripeInvalidRequestError && e.statusCode === 404) return { appTopup: false };
+      throw e;
+    }
   },
-  apply(ctx) {
+  apply(ctx, prepared) {
     const charge = ctx.event.data.object as Stripe.Charge;
     const paymentIntentId = stripeId(charge.payment_intent);
     if (!paymentIntentId) return ignored("charge without a payment intent");
@@ -542,9 +592,12 @@ export const chargeRefunded: EventHandler<null> = {
       .from(topupPurchases)
       .where(eq(topupPurchases.stripePaymentIntentId, paymentIntentId))
       .get();
-    // Not a top-up (e.g. a subscription invoice), or the purchase is not recorded yet — then its
-    // checkout event catches the refund up from the charge when it is processed.
-    if (!purchase) return ignored(`no top-up purchase for payment intent ${paymentIntentId}`);
+    if (!purchase) {
+      // One of our top-ups whose checkout event is not applied yet (or is being applied with a
+      // charge read before this refund): wait for it rather than lose the refund.
+      if (prepared.appTopup) throw new NotReadyYet(`the top-up purchase for ${paymentIntentId} is not recorded yet`);
+      return ignored(`no top-up purchase for payment intent ${paymentIntentId}`); // e.g. a subscription invoice
+    }
     const { removed, accounted } = applyTopupRefund(ctx, purchase, {
       amount: charge.amount,
       amountRefunded: charge.amount_refunded,

@@ -87,19 +87,29 @@ export async function changeSubscriptionPlan(
   let sub = await stripe.subscriptions.retrieve(row.stripeSubscriptionId);
   const itemId = sub.items.data[0].id;
   if (target.credits > current.credits) {
-    // A pending downgrade already switched Stripe's price; switch it back first so the upgrade
-    // is prorated against the plan the customer actually paid for.
-    if (sub.items.data[0].price.id !== current.stripePriceId && current.stripePriceId) {
+    // Another request (a double click, a second tab) already moved Stripe to this plan: done.
+    if (sub.items.data[0].price.id === target.stripePriceId) {
+      return { change: "upgraded", subscription: applyReturned(ctx, input.userId, sub, target) };
+    }
+    // Only a pending downgrade switched Stripe's price away from the plan paid for; switch it back
+    // first so the upgrade is prorated against that plan.
+    if (row.pendingPlanId !== null && current.stripePriceId && sub.items.data[0].price.id !== current.stripePriceId) {
       sub = await stripe.subscriptions.update(sub.id, {
         items: [{ id: itemId, price: current.stripePriceId }],
         proration_behavior: "none",
       });
     }
-    const updated = await stripe.subscriptions.update(sub.id, {
-      items: [{ id: itemId, price: target.stripePriceId }],
-      proration_behavior: "always_invoice",
-      metadata: { ...sub.metadata, userId: String(input.userId), upgradedFromPriceId: current.stripePriceId ?? "" },
-    });
+    // The key names this change from this state of the subscription: two requests racing from the
+    // same state make one prorated invoice (Stripe answers the second with the first's result).
+    const updated = await stripe.subscriptions.update(
+      sub.id,
+      {
+        items: [{ id: itemId, price: target.stripePriceId }],
+        proration_behavior: "always_invoice",
+        metadata: { ...sub.metadata, userId: String(input.userId), upgradedFromPriceId: current.stripePriceId ?? "" },
+      },
+      { idempotencyKey: `upgrade:${sub.id}:${current.id}-${target.id}:${row.updatedAt.getTime()}` },
+    );
     return { change: "upgraded", subscription: applyReturned(ctx, input.userId, updated, target) };
   }
 

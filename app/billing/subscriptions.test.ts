@@ -122,7 +122,7 @@ describe("the subscription lifecycle", () => {
     });
   });
 
-  it("upgrades at once and grants the full credit difference, expiring with the period", async () => {
+  it("upgrades at once and grants the credit difference for the rest of the period, rounded to the nearest credit", async () => {
     const b = await harness({ deliver: "auto" });
     const user = b.newUser();
     await subscribe(b, user);
@@ -135,15 +135,57 @@ describe("the subscription lifecycle", () => {
 
     const grants = subscriptionGrants(b, user);
     expect(grants).toHaveLength(2);
-    // Pro (5,000) − Starter (1,000): the customer holds Pro's allotment for the rest of the period.
-    expect(grants[1]).toMatchObject({ amount: 4000, expiresAt: new Date("2026-02-01T00:00:00.000Z") });
-    expect(b.balance(user)).toBe(1000 + 4000);
+    // (Pro 5,000 − Starter 1,000) × 21/31 of the period left = 2,709.68 → 2,710, like the money.
+    expect(grants[1]).toMatchObject({ amount: 2710, expiresAt: new Date("2026-02-01T00:00:00.000Z") });
+    expect(b.balance(user)).toBe(1000 + 2710);
     expect(rowOf(b, user)).toMatchObject({ planId: b.plans.pro.id, pendingPlanId: null });
 
     // The renewal then bills and grants the new plan in full.
     b.context.clock.set("2026-02-01T00:00:00.000Z");
     await b.offline.trigger.renew(rowOf(b, user).stripeSubscriptionId);
     expect(subscriptionGrants(b, user).at(-1)).toMatchObject({ amount: 5000, expiresAt: new Date("2026-03-01T00:00:00.000Z") });
+  });
+
+  it("makes one upgrade, one invoice and one grant when the customer submits the upgrade twice at once", async () => {
+    const b = await harness({ deliver: "auto" });
+    const user = b.newUser();
+    await subscribe(b, user);
+    const from = b.mark();
+
+    const results = await Promise.all([
+      changeSubscriptionPlan(b.context, b.stripe, { userId: user, planId: b.plans.pro.id }),
+      changeSubscriptionPlan(b.context, b.stripe, { userId: user, planId: b.plans.pro.id }),
+    ]);
+    await b.offline.flush();
+
+    expect(results.map((r) => r.change)).toEqual(["upgraded", "upgraded"]);
+    const paid = b.eventsSince(from, ["invoice.paid"]).map((e) => (e.data.object as { id: string }).id);
+    expect(new Set(paid).size).toBe(1);
+    expect(subscriptionGrants(b, user)).toHaveLength(2);
+    expect(b.balance(user)).toBe(1000 + 4000);
+    expect(rowOf(b, user)).toMatchObject({ planId: b.plans.pro.id, pendingPlanId: null });
+  });
+
+  it("does not upgrade again when Stripe already has the new plan but this server has not heard yet", async () => {
+    // A second submit that starts while the first one's Stripe update is done but its webhooks and
+    // local row update are not: the local row still says Starter, Stripe says Pro.
+    const b = await harness({ deliver: "manual" });
+    const user = b.newUser();
+    const { subscriptionId, completed, created, invoicePaid } = await subscribe(b, user);
+    for (const e of [completed, created, invoicePaid]) await b.deliver(e);
+    const sub = await b.stripe.subscriptions.retrieve(subscriptionId);
+    await b.stripe.subscriptions.update(subscriptionId, {
+      items: [{ id: sub.items.data[0].id, price: b.plans.pro.stripePriceId! }],
+      proration_behavior: "always_invoice",
+    });
+    const from = b.mark();
+
+    const result = await changeSubscriptionPlan(b.context, b.stripe, { userId: user, planId: b.plans.pro.id });
+
+    expect(result.change).toBe("upgraded");
+    await b.offline.flush();
+    expect(b.eventsSince(from, ["invoice.paid", "invoice.created"])).toHaveLength(0);
+    expect(rowOf(b, user)).toMatchObject({ planId: b.plans.pro.id, pendingPlanId: null });
   });
 
   it("grants nothing for a prorated change to a plan with fewer credits made outside the app", async () => {

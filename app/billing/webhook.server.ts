@@ -5,7 +5,7 @@ import { stripeEvents, type StripeEventStatus } from "../../db/schema";
 import type { Clock } from "../utils/clock";
 import { AppError } from "../utils/errors";
 import { log } from "../utils/log.server";
-import { EVENT_HANDLERS, ignoredEvent, type Outcome } from "./event-handlers.server";
+import { EVENT_HANDLERS, ignoredEvent, NotReadyYet, type Outcome } from "./event-handlers.server";
 
 /*
  * Stripe webhooks: verify, store by event id, apply — exactly once per effect.
@@ -101,6 +101,7 @@ export function verifyStripeWebhook(
 
 /** Errors that go away on their own: Stripe unreachable, rate limited or failing; SQLite busy. */
 export function isTransientError(e: unknown): boolean {
+  if (e instanceof NotReadyYet) return true;
   if (e instanceof Stripe.errors.StripeConnectionError) return true;
   if (e instanceof Stripe.errors.StripeRateLimitError) return true;
   if (e instanceof Stripe.errors.StripeAPIError) return true;
