@@ -1,4 +1,4 @@
-import { desc, eq, inArray } from "drizzle-orm";
+import { count, desc, eq, inArray } from "drizzle-orm";
 import Stripe from "stripe";
 import type { Db } from "../../db/client";
 import { stripeEvents, type StripeEventStatus } from "../../db/schema";
@@ -315,6 +315,15 @@ export function stripeEventView(row: StoredStripeEvent): StripeEventView {
 }
 
 /** Newest first; by default the events that need an admin (held, failed, still received). */
+/** How many stored events wait for an admin (held, failed, or received but never applied). */
+export function countStripeEventsNeedingAttention(db: Db): number {
+  return db
+    .select({ n: count() })
+    .from(stripeEvents)
+    .where(inArray(stripeEvents.status, ["held", "failed", "received"]))
+    .get()!.n;
+}
+
 export function listStripeEvents(
   db: Db,
   opts: { statuses?: StripeEventStatus[]; limit?: number } = {},

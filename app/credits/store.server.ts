@@ -77,11 +77,6 @@ export const BURN_DOWN_SQL = `select id, remaining from credit_grants
   where user_id = ? and status = 'active' and effective_at <= ? and (expires_at is null or expires_at > ?)
   order by ${BURN_DOWN_ORDER}`;
 
-/** Served by credit_grants_expiry_idx (expires_at) WHERE status = 'active' and expires_at is not null. */
-export const DUE_FOR_EXPIRY_SQL = `select ${GRANT_COLUMNS} from credit_grants
-  where status = 'active' and expires_at is not null and expires_at <= @now
-  order by expires_at, id limit @limit`;
-
 /** Served by credit_ledger_user_id_idx (user_id, id). */
 export const LEDGER_PAGE_SQL = `select id, type, amount, balance_after, reason, created_at from credit_ledger
   where user_id = @userId and id < @before order by id desc limit @limit`;
@@ -129,12 +124,10 @@ function prepareAll(sqlite: Database.Database) {
     insertAllocation: p(`insert into ledger_allocations (entry_id, grant_id, amount) values (?, ?, ?)`),
     entryByKey: p(`select id, user_id, type, amount, balance_after, reason, grant_id, idempotency_key, request_hash,
       actor, created_at from credit_ledger where user_id = ? and idempotency_key = ?`),
-    lastEntryId: p(`select max(id) from credit_ledger where user_id = ?`).pluck(),
     allocationsOf: p(`select grant_id as grantId, amount from ledger_allocations where entry_id = ? order by id`),
     allocationsOfMany: p(`select entry_id as entryId, grant_id as grantId, amount from ledger_allocations
       where entry_id in (select value from json_each(?)) order by id`),
     ledgerPage: p(LEDGER_PAGE_SQL),
-    dueForExpiry: p(DUE_FOR_EXPIRY_SQL),
     usersPage: p(`select id, credit_balance from users where id > ? order by id limit ?`),
     setBalance: p(`update users set credit_balance = ? where id = ?`),
     /** One reusable transaction wrapper: building one per call costs more than some statements. */

@@ -35,6 +35,11 @@ export async function startServer(env: Env): Promise<RunningServer> {
   // SDK exactly as to Stripe. Imported dynamically, so with a real key it is never loaded.
   const offlineStripe = env.stripeOffline ? await import("../billing/offline/server") : undefined;
   const offline = await offlineStripe?.startOfflineStripeForApp(env, systemClock);
+  if (offline && env.NODE_ENV === "production") {
+    log.warn(
+      "STRIPE_SECRET_KEY is not set: payments go to the offline Stripe (no real money) and an empty database gets the demo logins. Set STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET for a real deployment.",
+    );
+  }
   const context: AppContext = { db, clock: systemClock, env: offline ? offlineEnv(env, offline) : env };
   const demo = await seedDemoIfEmpty(context);
   // Expiry sweep and balance sync on a schedule (0 = off). Off under NODE_ENV=test: tests call

@@ -11,7 +11,9 @@ import path from "node:path";
 import readline from "node:readline";
 import zlib from "node:zlib";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import Stripe from "stripe";
 import { ensureBuild, freePort, repoRoot as root } from "../../test/server-process";
+import { OFFLINE_WEBHOOK_SECRET } from "../billing/stripe.server";
 
 const serverEntry = path.join(root, "build/node/server.js");
 
@@ -454,5 +456,43 @@ describe("`npm start` with only the contract's variables", () => {
     expect(page.status).toBe(200);
     expect(page.body.toString()).not.toContain("/@vite/client");
     expect(await stop(proc)).toEqual({ code: 0, signal: null });
+  });
+});
+
+describe("with a real Stripe key", () => {
+  it("never starts the offline Stripe, seeds no demo data, and refuses events signed with the offline secret", async () => {
+    const server = await boot({
+      STRIPE_SECRET_KEY: "sk_test_not_a_real_key",
+      STRIPE_WEBHOOK_SECRET: "whsec_real_endpoint_secret",
+      SESSION_SECRET: "a-real-deployment-session-secret",
+    });
+    suiteServers.add(server.proc);
+    try {
+      expect((await request(`${server.base}/healthz`)).status).toBe(200);
+      // The offline Stripe's hosted pages are not mounted.
+      expect((await request(`${server.base}/_offline-stripe/checkout/cs_test_x`)).status).toBe(404);
+
+      const payload = JSON.stringify({ id: "evt_offline_forged", object: "event", type: "checkout.session.completed", data: { object: {} } });
+      const forged = await fetch(`${server.base}/api/webhooks/stripe`, {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          "stripe-signature": Stripe.webhooks.generateTestHeaderString({ payload, secret: OFFLINE_WEBHOOK_SECRET }),
+        },
+        body: payload,
+      });
+      expect(forged.status).toBe(400);
+
+      const db = new Database(server.databasePath, { readonly: true });
+      try {
+        expect(db.prepare("select count(*) as n from users").get()).toEqual({ n: 0 });
+        expect(db.prepare("select count(*) as n from subscription_plans").get()).toEqual({ n: 0 });
+        expect(db.prepare("select count(*) as n from stripe_events").get()).toEqual({ n: 0 });
+      } finally {
+        db.close();
+      }
+    } finally {
+      expect(await stop(server.proc)).toEqual({ code: 0, signal: null });
+    }
   });
 });
