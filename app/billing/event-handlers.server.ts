@@ -436,7 +436,11 @@ export const invoicePaid: EventHandler<InvoicePrepared> = {
     if (grant.kind === "none") return processed(grant.note);
     const now = ctx.clock.now();
     if (grant.expiresAt.getTime() <= now.getTime()) {
-      return processed("the invoice's billing period ended before it was processed; its credits would already have expired");
+      // The customer paid but the credits would be born expired: hold it where admins look, so
+      // someone decides (e.g. grants promotional credits) instead of it passing unseen.
+      return held(
+        `invoice ${invoice.id} was paid for a billing period that ended before it was processed, so its credits would already have expired; nothing was granted — grant credits by hand if the customer is owed them`,
+      );
     }
     grantCredits(
       { db: ctx.db, clock: ctx.clock },

@@ -1,3 +1,4 @@
+import { listStripeEvents } from "./webhook.server";
 import { and, asc, eq } from "drizzle-orm";
 import type Stripe from "stripe";
 import { describe, expect, it } from "vitest";
@@ -341,5 +342,24 @@ describe("invoice.paid", () => {
     expect((await b.deliver(manual)).body.status).toBe("ignored");
     expect(subscriptionGrants(b, user)).toHaveLength(0);
     expect(getStripeEvent(b.context.db, manual.id)!.error).toMatch(/manual/);
+  });
+});
+
+describe("a renewal paid after its period ended", () => {
+  it("grants nothing and is held for an admin to see, with the reason", async () => {
+    const b = await harness({ deliver: "manual" });
+    const user = b.newUser();
+    const { completed, created, invoicePaid } = await subscribe(b, user);
+    for (const e of [completed, created]) await b.deliver(e);
+    b.context.clock.set("2026-03-01T00:00:00.000Z"); // the first period (January) is long over
+
+    const answer = await b.deliver(invoicePaid);
+
+    expect(answer.status).toBe(200);
+    expect(answer.body.status).toBe("held");
+    expect(subscriptionGrants(b, user)).toHaveLength(0);
+    const [stored] = listStripeEvents(b.context.db, { statuses: ["held"] });
+    expect(stored).toMatchObject({ id: invoicePaid.id });
+    expect(JSON.stringify(stored)).toContain("credits would already have expired");
   });
 });
