@@ -12,6 +12,7 @@ import {
   requireApiKey,
   revokeApiKey,
 } from "./api-keys.server";
+import { thrownAppError } from "../../test/errors";
 
 let ctx: ReturnType<typeof testContext>;
 afterEach(() => closeDatabase(ctx.db));
@@ -28,15 +29,6 @@ function bearer(key: string | null, raw?: string): Request {
   return new Request("http://localhost/api/v1/anything", { headers });
 }
 
-function appErrorOf(fn: () => unknown): AppError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof AppError) return e;
-    throw e;
-  }
-  throw new Error("expected an AppError");
-}
 
 describe("createApiKey", () => {
   it("returns a recognisable key with 32 random bytes and stores only its hash and a short prefix", () => {
@@ -69,11 +61,11 @@ describe("createApiKey", () => {
 
   it("refuses an empty name, a too long name and an unknown scope without writing anything", () => {
     setup();
-    expect(appErrorOf(() => createApiKey(ctx, { name: "  ", scope: "usage" }))).toMatchObject({ field: "name" });
-    expect(appErrorOf(() => createApiKey(ctx, { name: "x".repeat(101), scope: "usage" }))).toMatchObject({
+    expect(thrownAppError(() => createApiKey(ctx, { name: "  ", scope: "usage" }))).toMatchObject({ field: "name" });
+    expect(thrownAppError(() => createApiKey(ctx, { name: "x".repeat(101), scope: "usage" }))).toMatchObject({
       field: "name",
     });
-    expect(appErrorOf(() => createApiKey(ctx, { name: "x", scope: "root" as never }))).toMatchObject({
+    expect(thrownAppError(() => createApiKey(ctx, { name: "x", scope: "root" as never }))).toMatchObject({
       code: "invalid_request",
       field: "scope",
     });
@@ -142,7 +134,7 @@ describe("revokeApiKey and listApiKeys", () => {
 
   it("answers not_found for a key that does not exist", () => {
     setup();
-    expect(appErrorOf(() => revokeApiKey(ctx, { id: 99 }))).toMatchObject({ code: "not_found" });
+    expect(thrownAppError(() => revokeApiKey(ctx, { id: 99 }))).toMatchObject({ code: "not_found" });
   });
 });
 
@@ -166,16 +158,16 @@ describe("requireApiKey", () => {
       bearer(null, "Bearer"),
       bearer("cb_usage_" + "A".repeat(43)),
     ]) {
-      expect(appErrorOf(() => requireApiKey(request, ctx, "usage")).code).toBe("unauthenticated");
+      expect(thrownAppError(() => requireApiKey(request, ctx, "usage")).code).toBe("unauthenticated");
     }
     revokeApiKey(ctx, { id: usage.record.id });
-    expect(appErrorOf(() => requireApiKey(bearer(usage.key), ctx, "usage")).code).toBe("unauthenticated");
+    expect(thrownAppError(() => requireApiKey(bearer(usage.key), ctx, "usage")).code).toBe("unauthenticated");
   });
 
   it("forbids a usage key on an admin endpoint", () => {
     setup();
     const usage = createApiKey(ctx, { name: "u", scope: "usage" });
-    expect(appErrorOf(() => requireApiKey(bearer(usage.key), ctx, "admin")).code).toBe("forbidden");
+    expect(thrownAppError(() => requireApiKey(bearer(usage.key), ctx, "admin")).code).toBe("forbidden");
   });
 });
 

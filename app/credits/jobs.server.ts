@@ -6,7 +6,7 @@ import type Database from "better-sqlite3";
 import { AppError } from "../utils/errors";
 import { log } from "../utils/log.server";
 import type { CreditsCtx } from "./index.server";
-import { checkId, expireGrantRow, immediate, spendableOf, statementsFor, type GrantRow } from "./store.server";
+import { checkId, expireGrantRow, GRANT_COLUMNS, immediate, spendableOf, statementsFor, type GrantRow } from "./store.server";
 
 export interface ExpireResult {
   /** Grants recorded as expired by this run. */
@@ -26,9 +26,6 @@ export interface ExpireResult {
  * all, with a checkpoint per commit. Grouping a user's due grants into one batch writes each
  * user's pages once, so the total work no longer grows with the number of batches.
  */
-const GRANT_COLUMNS = `id, user_id, type, amount, remaining, priority, effective_at, expires_at, status, reason,
-  source, subscription_id, stripe_invoice_id, topup_purchase_id, created_at`;
-
 /** (now) → the owner of the earliest-expiring due grant: the first entry of credit_grants_expiry_idx. */
 export const NEXT_DUE_USER_SQL = `select user_id from credit_grants
   where status = 'active' and expires_at is not null and expires_at <= ? order by expires_at, id limit 1`;

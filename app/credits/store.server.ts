@@ -50,7 +50,8 @@ export interface EntryRow {
   created_at: number;
 }
 
-const GRANT_COLUMNS = `id, user_id, type, amount, remaining, priority, effective_at, expires_at, status, reason,
+/** The columns every grant query reads (GrantRow). */
+export const GRANT_COLUMNS = `id, user_id, type, amount, remaining, priority, effective_at, expires_at, status, reason,
   source, subscription_id, stripe_invoice_id, topup_purchase_id, created_at`;
 
 /** A grant is in effect (spendable) from effectiveAt until expiresAt, exclusive. */

@@ -20,30 +20,13 @@ import {
   zInstant,
 } from "./api.server";
 import { AppError } from "./errors";
+import { rejectedAppError, thrownAppError } from "../../test/errors";
 
 function post(body: BodyInit | null, headers: Record<string, string> = { "content-type": "application/json" }): Request {
   return new Request("http://localhost/api/v1/x", { method: "POST", body, headers });
 }
 
-async function rejection(p: Promise<unknown>): Promise<AppError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof AppError) return e;
-    throw e;
-  }
-  throw new Error("expected an AppError");
-}
 
-function thrown(fn: () => unknown): AppError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof AppError) return e;
-    throw e;
-  }
-  throw new Error("expected an AppError");
-}
 
 /** A body that arrives in chunks without a Content-Length, like a chunked upload. */
 function streamOf(totalBytes: number, chunk = 64 * 1024): ReadableStream<Uint8Array> {
@@ -71,27 +54,27 @@ describe("readJsonBody", () => {
   });
 
   it("refuses a non-JSON content type, and a body sent without any content type, with 415", async () => {
-    expect((await rejection(readJsonBody(post("a=1", { "content-type": "application/x-www-form-urlencoded" })))).code).toBe(
+    expect((await rejectedAppError(readJsonBody(post("a=1", { "content-type": "application/x-www-form-urlencoded" })))).code).toBe(
       "unsupported_media_type",
     );
-    expect((await rejection(readJsonBody(post('{"a":1}', { "content-type": "text/plain" })))).code).toBe(
+    expect((await rejectedAppError(readJsonBody(post('{"a":1}', { "content-type": "text/plain" })))).code).toBe(
       "unsupported_media_type",
     );
     const noType = new Request("http://localhost/x", { method: "POST", body: new Blob(['{"a":1}']) });
     expect(noType.headers.get("content-type")).toBeNull();
-    expect((await rejection(readJsonBody(noType))).code).toBe("unsupported_media_type");
+    expect((await rejectedAppError(readJsonBody(noType))).code).toBe("unsupported_media_type");
   });
 
   it("refuses malformed JSON, invalid UTF-8 and bodies that are not objects with 400", async () => {
     for (const body of ['{"a":', "[1,2]", "null", "12", '"text"']) {
-      expect((await rejection(readJsonBody(post(body)))).code).toBe("invalid_request");
+      expect((await rejectedAppError(readJsonBody(post(body)))).code).toBe("invalid_request");
     }
-    expect((await rejection(readJsonBody(post(new Uint8Array([0x7b, 0xff, 0x7d]))))).code).toBe("invalid_request");
+    expect((await rejectedAppError(readJsonBody(post(new Uint8Array([0x7b, 0xff, 0x7d]))))).code).toBe("invalid_request");
   });
 
   it("refuses a body over 1 MiB by its Content-Length before reading it", async () => {
     const request = post("{}", { "content-type": "application/json", "content-length": String(MAX_BODY_BYTES + 1) });
-    expect((await rejection(readJsonBody(request))).code).toBe("payload_too_large");
+    expect((await rejectedAppError(readJsonBody(request))).code).toBe("payload_too_large");
   });
 
   it("refuses a streamed body over 1 MiB that declares no length, and accepts exactly 1 MiB", async () => {
@@ -101,14 +84,14 @@ describe("readJsonBody", () => {
       headers: { "content-type": "application/json" },
       duplex: "half",
     } as RequestInit);
-    expect((await rejection(readJsonBody(big))).code).toBe("payload_too_large");
+    expect((await rejectedAppError(readJsonBody(big))).code).toBe("payload_too_large");
     const exact = "{" + " ".repeat(MAX_BODY_BYTES - 2) + "}";
     expect(await readJsonBody(post(exact))).toEqual({});
   });
 
   it("still refuses a body over 1 MiB that declared a small Content-Length", async () => {
     const lying = post("{" + " ".repeat(MAX_BODY_BYTES) + "}", { "content-type": "application/json", "content-length": "2" });
-    expect((await rejection(readJsonBody(lying))).code).toBe("payload_too_large");
+    expect((await rejectedAppError(readJsonBody(lying))).code).toBe("payload_too_large");
   });
 });
 
@@ -122,21 +105,21 @@ describe("parseJsonBytes (the body rules of every transport)", () => {
   });
 
   it("answers 413 for a body the transport stopped reading, but 415 first for a non-JSON type", () => {
-    expect(thrown(() => parseJsonBytes(null, "application/json")).code).toBe("payload_too_large");
-    expect(thrown(() => parseJsonBytes(null, undefined)).code).toBe("payload_too_large");
-    expect(thrown(() => parseJsonBytes(null, "text/plain")).code).toBe("unsupported_media_type");
-    expect(thrown(() => parseJsonBytes(new Uint8Array(MAX_BODY_BYTES + 1), "application/json")).code).toBe(
+    expect(thrownAppError(() => parseJsonBytes(null, "application/json")).code).toBe("payload_too_large");
+    expect(thrownAppError(() => parseJsonBytes(null, undefined)).code).toBe("payload_too_large");
+    expect(thrownAppError(() => parseJsonBytes(null, "text/plain")).code).toBe("unsupported_media_type");
+    expect(thrownAppError(() => parseJsonBytes(new Uint8Array(MAX_BODY_BYTES + 1), "application/json")).code).toBe(
       "payload_too_large",
     );
   });
 
   it("refuses a non-empty body without a content type, invalid UTF-8, malformed JSON and non-objects", () => {
-    expect(thrown(() => parseJsonBytes(bytes('{"a":1}'), undefined)).code).toBe("unsupported_media_type");
-    expect(thrown(() => parseJsonBytes(new Uint8Array([0x7b, 0xff, 0x7d]), "application/json")).code).toBe(
+    expect(thrownAppError(() => parseJsonBytes(bytes('{"a":1}'), undefined)).code).toBe("unsupported_media_type");
+    expect(thrownAppError(() => parseJsonBytes(new Uint8Array([0x7b, 0xff, 0x7d]), "application/json")).code).toBe(
       "invalid_request",
     );
     for (const body of ['{"a":', "[1]", "null", "3"]) {
-      expect(thrown(() => parseJsonBytes(bytes(body), "application/json")).code).toBe("invalid_request");
+      expect(thrownAppError(() => parseJsonBytes(bytes(body), "application/json")).code).toBe("invalid_request");
     }
   });
 });
@@ -147,7 +130,7 @@ describe("parseJsonBytes nesting limit", () => {
 
   it(`accepts a body nested ${MAX_JSON_DEPTH} levels deep and refuses one level more with 400`, () => {
     expect(() => parseJsonBytes(nestedBody(MAX_JSON_DEPTH), "application/json")).not.toThrow();
-    const e = thrown(() => parseJsonBytes(nestedBody(MAX_JSON_DEPTH + 1), "application/json"));
+    const e = thrownAppError(() => parseJsonBytes(nestedBody(MAX_JSON_DEPTH + 1), "application/json"));
     expect(e.code).toBe("invalid_request");
     expect(e.message).toContain(String(MAX_JSON_DEPTH));
   });
@@ -159,7 +142,7 @@ describe("parseJsonBytes nesting limit", () => {
 
   it("refuses 100,000 levels of nesting with 400 rather than overflowing the stack", () => {
     const deep = Buffer.from(`{"a":${"[".repeat(100_000)}${"]".repeat(100_000)}}`);
-    expect(thrown(() => parseJsonBytes(deep, "application/json")).code).toBe("invalid_request");
+    expect(thrownAppError(() => parseJsonBytes(deep, "application/json")).code).toBe("invalid_request");
   });
 });
 
@@ -167,19 +150,19 @@ describe("parseInput", () => {
   const schema = z.object({ amount: zCredits, when: zInstant.optional(), nested: z.object({ n: z.number() }).optional() });
 
   it("names the first bad field and says what is wrong with it", () => {
-    expect(thrown(() => parseInput(schema, {}))).toMatchObject({
+    expect(thrownAppError(() => parseInput(schema, {}))).toMatchObject({
       code: "invalid_request",
       field: "amount",
       message: "`amount` is required.",
     });
-    expect(thrown(() => parseInput(schema, { amount: "5" })).message).toBe("`amount` must be a number (got string).");
-    expect(thrown(() => parseInput(schema, { amount: 1.5 })).message).toBe("`amount` must be an integer.");
-    expect(thrown(() => parseInput(schema, { amount: 0 })).message).toBe("`amount` must be at least 1.");
-    expect(thrown(() => parseInput(schema, { amount: 1e12 + 1 })).message).toBe(
+    expect(thrownAppError(() => parseInput(schema, { amount: "5" })).message).toBe("`amount` must be a number (got string).");
+    expect(thrownAppError(() => parseInput(schema, { amount: 1.5 })).message).toBe("`amount` must be an integer.");
+    expect(thrownAppError(() => parseInput(schema, { amount: 0 })).message).toBe("`amount` must be at least 1.");
+    expect(thrownAppError(() => parseInput(schema, { amount: 1e12 + 1 })).message).toBe(
       "`amount` must be at most 1,000,000,000,000.",
     );
-    expect(thrown(() => parseInput(schema, { amount: 1, when: "tomorrow" })).field).toBe("when");
-    expect(thrown(() => parseInput(schema, { amount: 1, nested: { n: "x" } })).field).toBe("nested.n");
+    expect(thrownAppError(() => parseInput(schema, { amount: 1, when: "tomorrow" })).field).toBe("when");
+    expect(thrownAppError(() => parseInput(schema, { amount: 1, nested: { n: "x" } })).field).toBe("nested.n");
   });
 
   it("accepts ISO-8601 instants with Z, with an offset, or as a date", () => {
@@ -195,7 +178,7 @@ describe("ids, limits and canonical JSON", () => {
   it("answers not_found for ids that are not positive integers", () => {
     expect(parseId("42", "user")).toBe(42);
     for (const bad of ["0", "-1", "abc", "1.5", "01", "99999999999999999", undefined]) {
-      expect(thrown(() => parseId(bad, "user")).code).toBe("not_found");
+      expect(thrownAppError(() => parseId(bad, "user")).code).toBe("not_found");
     }
   });
 
@@ -206,7 +189,7 @@ describe("ids, limits and canonical JSON", () => {
     expect(limit("limit=1")).toBe(1);
     expect(limit("limit=100")).toBe(100);
     for (const bad of ["0", "101", "1.5", "-1", "ten", "1e2"]) {
-      expect(thrown(() => limit(`limit=${bad}`))).toMatchObject({ code: "invalid_request", field: "limit" });
+      expect(thrownAppError(() => limit(`limit=${bad}`))).toMatchObject({ code: "invalid_request", field: "limit" });
     }
   });
 
