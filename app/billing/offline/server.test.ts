@@ -659,6 +659,25 @@ describe("the offline Stripe through the real SDK", () => {
     expect(eventsOfType("invoice.paid").map((e) => e.data.object.billing_reason)).toEqual(["subscription_create", "subscription_cycle"]);
   });
 
+  it("refunds the whole charge from the dashboard when the amount is left empty", async () => {
+    const price = await stripe.prices.create({ currency: "usd", unit_amount: 700, product_data: { name: "Pack" } });
+    const session = await stripe.checkout.sessions.create({ mode: "payment", line_items: [{ price: price.id, quantity: 1 }] });
+    await offline.trigger.payCheckout(session.id);
+    const pi = await stripe.paymentIntents.retrieve((await stripe.checkout.sessions.retrieve(session.id)).payment_intent as string);
+    const chargeId = pi.latest_charge as string;
+    expect(await (await fetch(`${offline.url}/_offline`)).text()).toContain("empty = all");
+
+    // Exactly what the dashboard's form sends when the amount field is left empty.
+    const res = await fetch(`${offline.url}/_offline/refunds`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: `return_url=%2F_offline&charge=${chargeId}&amount=`,
+      redirect: "manual",
+    });
+    expect(res.status).toBe(303);
+    expect(await stripe.charges.retrieve(chargeId)).toMatchObject({ amount: 700, amount_refunded: 700, refunded: true });
+  });
+
   it("keeps its state in the state file across restarts and resumes undelivered events", async () => {
     await offline.close();
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "offline-stripe-"));

@@ -332,7 +332,8 @@ export async function startOfflineStripe(options: OfflineStripeOptions = {}): Pr
         result = await trigger.refund({
           charge: p.string("charge"),
           payment_intent: p.string("payment_intent"),
-          amount: p.integer("amount"),
+          // The dashboard's form sends an empty amount for "refund all".
+          amount: p.string("amount")?.trim() ? p.integer("amount") : undefined,
         });
       } else if ((m = /^\/_offline\/checkout\/sessions\/([^/]+)\/pay$/.exec(path))) {
         result = await trigger.payCheckout(decodeURIComponent(m[1]));
