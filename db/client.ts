@@ -32,6 +32,16 @@ export function openDatabase(databasePath: string): Db {
   return drizzle(sqlite, { schema }) as Db;
 }
 
+/**
+ * The smallest real write: rewrites the header's user_version with its own value (SQLite writes
+ * the page even when the value is the same, so a WAL frame is appended and synced). Throws what
+ * SQLite says when the disk is full, read-only or failing. Nothing in the app uses user_version.
+ */
+export function probeWrite(sqlite: Database.Database): void {
+  const version = Number(sqlite.pragma("user_version", { simple: true }));
+  sqlite.pragma(`user_version = ${version}`);
+}
+
 export function closeDatabase(db: Db): void {
   if (db.$client.open) db.$client.close();
 }

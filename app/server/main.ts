@@ -6,7 +6,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { closeDatabase, openDatabase } from "../../db/client";
-import { migrateDatabase } from "../../db/migrate";
+import { DatabaseRefused, migrateDatabase } from "../../db/migrate";
 import { DEMO_LOGINS, seedDemoIfEmpty } from "../../db/seed";
 import { getUserByEmail } from "../auth/users.server";
 import { startCreditJobs } from "../credits/index.server";
@@ -19,6 +19,7 @@ import { log, setLogLevel } from "../utils/log.server";
 import { isApiV1Path } from "../api/v1/router.server";
 import { refuseCrossOriginPosts, requestLog, securityHeaders } from "./http";
 import { apiV1Handler } from "./api-v1";
+import { containStorageErrors, healthzHandler, startStorageMonitor } from "./storage";
 
 export interface RunningServer {
   server: Server;
@@ -65,14 +66,9 @@ export async function startServer(env: Env): Promise<RunningServer> {
   app.use(logRequest);
   app.use(compression());
 
-  app.get("/healthz", (_req, res) => {
-    try {
-      db.$client.prepare("select 1 as ok from users limit 1").all();
-      res.status(200).json({ ok: true });
-    } catch (e) {
-      res.status(503).json({ ok: false, error: String(e) });
-    }
-  });
+  // 503 while the database cannot be read or a (cached) write probe fails; see ./storage.ts.
+  const storage = startStorageMonitor(db);
+  app.get("/healthz", healthzHandler(db, storage));
 
   if (vite) {
     app.use(vite.middlewares);
@@ -98,7 +94,7 @@ export async function startServer(env: Env): Promise<RunningServer> {
   const build = vite
     ? () => vite.ssrLoadModule("virtual:remix/server-build") as Promise<ServerBuild>
     : ((await import(path.resolve(buildDir(), "server/index.js"))) as ServerBuild);
-  app.all("*", createRequestHandler({ build, mode: env.NODE_ENV, getLoadContext: () => context }));
+  app.all("*", createRequestHandler({ build: containStorageErrors(build), mode: env.NODE_ENV, getLoadContext: () => context }));
 
   // The v1 API is answered by a Node-native handler before Express and Remix (app/server/api-v1.ts):
   // their per-request machinery cost most of an API request (docs/benchmarks.md). It gets the same
@@ -148,6 +144,7 @@ export async function startServer(env: Env): Promise<RunningServer> {
   const close = () =>
     (closing ??= (async () => {
       stopCreditJobs();
+      storage.stop();
       // Stop accepting, let in-flight requests finish, then close idle keep-alive sockets.
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
@@ -197,6 +194,11 @@ async function main(): Promise<void> {
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   main().catch((e) => {
+    if (e instanceof DatabaseRefused) {
+      // A clear sentence naming the path (full or read-only disk, damaged file, newer build), no stack.
+      process.stderr.write(`${e.message}\n`);
+      process.exit(1);
+    }
     log.error("server failed to start", { error: e instanceof Error ? e.stack : String(e) });
     process.exit(1);
   });

@@ -22,6 +22,12 @@ import type { Db } from "../../db/client";
 import type { Clock } from "./clock";
 import { AppError, errorBody, httpStatusFor, isAppError } from "./errors";
 import { log } from "./log.server";
+import {
+  isStorageError,
+  noteStorageFailure,
+  STORAGE_RETRY_AFTER_SECONDS,
+  storageUnavailableError,
+} from "./storage-errors.server";
 import { MAX_JSON_DEPTH, nestsDeeperThan } from "./json";
 export { MAX_JSON_DEPTH };
 
@@ -85,7 +91,13 @@ export function errorAnswer(e: unknown): ApiAnswer {
     const headers: Record<string, string> = {};
     if (e.code === "unauthenticated") headers["WWW-Authenticate"] = 'Bearer realm="api"';
     if (e.code === "service_unavailable" || e.code === "too_many_requests") headers["Retry-After"] = "1";
+    if (e.code === "storage_unavailable") headers["Retry-After"] = String(STORAGE_RETRY_AFTER_SECONDS);
     return jsonAnswer(errorBody(e), httpStatusFor(e.code), headers);
+  }
+  if (isStorageError(e)) {
+    // Full, read-only or failing disk: the transaction rolled back, so retrying later is safe.
+    noteStorageFailure(e, "api");
+    return errorAnswer(storageUnavailableError(e));
   }
   if (String((e as { code?: unknown } | null)?.code).startsWith("SQLITE_BUSY")) {
     // Another process held the write lock past busy_timeout; nothing was written, retrying is safe.

@@ -15,6 +15,8 @@ export const ERROR_STATUS = {
   too_many_requests: 429,
   internal_error: 500,
   service_unavailable: 503,
+  /** The disk under the database is full, read-only or failing (app/utils/storage-errors.server.ts). */
+  storage_unavailable: 503,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

@@ -1,0 +1,183 @@
+/**
+ * How the running server lives with a sick disk (see app/utils/storage-errors.server.ts for how a
+ * failure is recognised and logged):
+ * - /healthz answers 503 while a small write probe fails. The probe's result is cached for
+ *   PROBE_INTERVAL_MS, so health checks never cost a write each.
+ * - After a storage failure, a timer retries `PRAGMA wal_checkpoint(TRUNCATE)` and the probe every
+ *   RECOVERY_INTERVAL_MS until the probe succeeds. The checkpoint copies the WAL into the database
+ *   and truncates it, which gives back the space a long WAL took; without it, a WAL grown on a
+ *   nearly full disk kept writes failing after some space was freed.
+ * - A page whose loader or action fails on storage shows a 503 with a plain message, not a 500.
+ */
+import type { ServerBuild } from "@remix-run/node";
+import type { Request as ExpressRequest, Response as ExpressResponse } from "express";
+import { probeWrite, type Db } from "../../db/client";
+import { log } from "../utils/log.server";
+import {
+  isStorageError,
+  noteStorageFailure,
+  onStorageFailure,
+  sqliteCode,
+  STORAGE_RETRY_AFTER_SECONDS,
+  storageRecovered,
+  storageUnavailableError,
+} from "../utils/storage-errors.server";
+
+export const PROBE_INTERVAL_MS = 3_000;
+export const RECOVERY_INTERVAL_MS = 2_000;
+
+export interface StorageHealth {
+  ok: boolean;
+  /** SQLite's code and words for the last failure while not ok. */
+  code?: string;
+  error?: string;
+}
+
+export interface StorageMonitor {
+  /** The cached probe result; probes again when it is older than PROBE_INTERVAL_MS. */
+  check(): StorageHealth;
+  stop(): void;
+}
+
+export function startStorageMonitor(
+  db: Db,
+  opts: { probeIntervalMs?: number; recoveryIntervalMs?: number; now?: () => number } = {},
+): StorageMonitor {
+  const probeIntervalMs = opts.probeIntervalMs ?? PROBE_INTERVAL_MS;
+  const recoveryIntervalMs = opts.recoveryIntervalMs ?? RECOVERY_INTERVAL_MS;
+  const now = opts.now ?? Date.now;
+  let health: StorageHealth = { ok: true };
+  let checkedAt = -Infinity;
+  let recovery: NodeJS.Timeout | undefined;
+
+  const failed = (e: unknown): StorageHealth => ({
+    ok: false,
+    code: sqliteCode(e) ?? "unknown",
+    error: e instanceof Error ? e.message : String(e),
+  });
+
+  const probe = (): StorageHealth => {
+    const sqlite = db.$client;
+    if (!sqlite.open) return { ok: false, code: "closed", error: "the database is closed" };
+    // Never wait for another process's write lock here: a health check must answer at once, and a
+    // lock held elsewhere is not a storage problem.
+    const busyTimeout = sqlite.pragma("busy_timeout", { simple: true });
+    sqlite.pragma("busy_timeout = 0");
+    try {
+      probeWrite(sqlite);
+      return { ok: true };
+    } catch (e) {
+      return isStorageError(e) ? failed(e) : { ok: true };
+    } finally {
+      sqlite.pragma(`busy_timeout = ${Number(busyTimeout)}`);
+    }
+  };
+
+  const record = (result: StorageHealth) => {
+    const wasOk = health.ok;
+    health = result;
+    checkedAt = now();
+    if (!result.ok && !recovery) {
+      recovery = setInterval(recover, recoveryIntervalMs);
+      recovery.unref();
+    }
+    if (result.ok && !wasOk) {
+      clearInterval(recovery);
+      recovery = undefined;
+      log.info("storage recovered: database writes work again", { failuresSinceLastLog: storageRecovered() });
+    }
+  };
+
+  const recover = () => {
+    try {
+      db.$client.pragma("wal_checkpoint(TRUNCATE)");
+    } catch {
+      // Still full or failing; the probe below says so.
+    }
+    record(probe());
+  };
+
+  const unsubscribe = onStorageFailure((e) => {
+    // A failed write is news: health turns 503 now, and the recovery timer starts.
+    if (health.ok) record(failed(e));
+  });
+
+  return {
+    check() {
+      if (now() - checkedAt >= probeIntervalMs) record(probe());
+      return health;
+    },
+    stop() {
+      unsubscribe();
+      clearInterval(recovery);
+      recovery = undefined;
+    },
+  };
+}
+
+/** GET /healthz: 200 when the database reads and the (cached) write probe passes, else 503. */
+export function healthzHandler(db: Db, monitor: StorageMonitor) {
+  return (_req: ExpressRequest, res: ExpressResponse) => {
+    res.set("Cache-Control", "no-store");
+    try {
+      db.$client.prepare("select 1 as ok from users limit 1").all();
+    } catch (e) {
+      res.status(503).json({ ok: false, error: { code: "storage_unavailable", message: String(e) } });
+      return;
+    }
+    const health = monitor.check();
+    if (health.ok) {
+      res.status(200).json({ ok: true });
+      return;
+    }
+    res
+      .status(503)
+      .set("Retry-After", String(STORAGE_RETRY_AFTER_SECONDS))
+      .json({ ok: false, error: { code: "storage_unavailable", message: `${health.code}: ${health.error}` } });
+  };
+}
+
+type Build = ServerBuild | (() => Promise<ServerBuild>);
+
+/**
+ * The Remix build with every loader and action wrapped: a storage failure they throw becomes a
+ * thrown 503 Response whose text the root ErrorBoundary shows, logged by the rate-limited log
+ * (a raw error would be a 500 "Something went wrong" and a stack in the log per request).
+ * The JSON routes catch errors themselves (apiRoute) and map them the same way.
+ */
+export function containStorageErrors(build: Build): Build {
+  if (typeof build === "function") return async () => wrapBuild(await build());
+  return wrapBuild(build);
+}
+
+const wrapped = new WeakMap<ServerBuild, ServerBuild>();
+
+function wrapBuild(build: ServerBuild): ServerBuild {
+  let out = wrapped.get(build);
+  if (out) return out;
+  const routes: ServerBuild["routes"] = {};
+  for (const [id, route] of Object.entries(build.routes)) {
+    const module = { ...route.module };
+    if (module.loader) module.loader = guard(module.loader);
+    if (module.action) module.action = guard(module.action);
+    routes[id] = { ...route, module };
+  }
+  out = { ...build, routes };
+  wrapped.set(build, out);
+  return out;
+}
+
+function guard<F extends (...args: never[]) => unknown>(fn: F): F {
+  return (async (...args: Parameters<F>) => {
+    try {
+      return await fn(...args);
+    } catch (e) {
+      if (!isStorageError(e)) throw e;
+      noteStorageFailure(e, "page");
+      throw new Response(storageUnavailableError(e).message, {
+        status: 503,
+        headers: { "Retry-After": String(STORAGE_RETRY_AFTER_SECONDS), "Content-Type": "text/plain; charset=utf-8" },
+      });
+    }
+  }) as unknown as F;
+}
