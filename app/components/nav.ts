@@ -23,8 +23,12 @@ export const mainNav: NavItem[] = [
 /** The admin section's own tabs (app/routes/admin.tsx). */
 export const adminNav: NavItem[] = [
   { to: "/admin", label: "Overview", end: true },
+  { to: "/admin/customers", label: "Customers" },
+  { to: "/admin/reports", label: "Reports" },
   { to: "/admin/plans", label: "Plans" },
   { to: "/admin/events", label: "Stripe events" },
+  { to: "/admin/audit", label: "Audit" },
+  { to: "/admin/import", label: "Import" },
 ];
 
 export function visibleNav(items: NavItem[], role: string | null | undefined): NavItem[] {

@@ -1,0 +1,226 @@
+/**
+ * Admin reads about customers: the searchable list and one customer's subscription and payments.
+ * Billing owns these because they join users with subscriptions, plans and Stripe objects.
+ */
+import type { Db } from "../../db/client";
+import { LIVE_STATUSES } from "./subscription-state.server";
+
+export const CUSTOMERS_PAGE_SIZE = 50;
+export const CUSTOMER_SORTS = ["created", "balance"] as const;
+export type CustomerSort = (typeof CUSTOMER_SORTS)[number];
+
+export interface CustomerRow {
+  id: number;
+  email: string;
+  name: string;
+  role: string;
+  balance: number;
+  createdAt: string;
+  stripeCustomerId: string | null;
+  planName: string | null;
+  planVersion: number | null;
+  subscriptionStatus: string | null;
+}
+
+export interface CustomerListQuery {
+  q?: string | null;
+  sort?: CustomerSort;
+  dir?: "asc" | "desc";
+  /** Opaque, from the previous page's nextCursor. */
+  cursor?: string | null;
+  limit?: number;
+}
+
+/** The position after the last row shown: its sort value and id (ties broken by id). */
+function encodeCursor(value: number, id: number): string {
+  return Buffer.from(`c1.${value}.${id}`).toString("base64url");
+}
+
+function decodeCursor(cursor: string | null | undefined): { value: number; id: number } | null {
+  if (!cursor || !/^[A-Za-z0-9_-]{1,80}$/.test(cursor)) return null;
+  const m = /^c1\.(-?\d{1,16})\.(\d{1,16})$/.exec(Buffer.from(cursor, "base64url").toString());
+  return m ? { value: Number(m[1]), id: Number(m[2]) } : null;
+}
+
+const LIVE_LIST = LIVE_STATUSES.map((s) => `'${s}'`).join(", ");
+
+/**
+ * Customers matching `q` (part of the email, name or Stripe customer id, case-insensitive),
+ * sorted by created or balance with a keyset cursor. The plan shown is the live subscription's
+ * (else the most recent one's), the same choice as getCurrentSubscription.
+ */
+export function listCustomers(
+  db: Db,
+  query: CustomerListQuery = {},
+): { rows: CustomerRow[]; nextCursor: string | null } {
+  const limit = query.limit ?? CUSTOMERS_PAGE_SIZE;
+  const sortColumn = query.sort === "balance" ? "u.credit_balance" : "u.created_at";
+  const desc = query.dir !== "asc";
+  const cmp = desc ? "<" : ">";
+  const order = desc ? "desc" : "asc";
+  const where: string[] = [];
+  const params: (string | number)[] = [];
+  const q = (query.q ?? "").trim().toLowerCase().slice(0, 200);
+  if (q) {
+    // LIKE with the pattern characters escaped, so "50%" finds "50%" and not everything.
+    const pattern = `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    where.push(
+      `(lower(u.email) like ? escape '\\' or lower(u.name) like ? escape '\\' or lower(coalesce(u.stripe_customer_id, '')) like ? escape '\\')`,
+    );
+    params.push(pattern, pattern, pattern);
+  }
+  const after = decodeCursor(query.cursor);
+  if (after) {
+    where.push(`(${sortColumn} ${cmp} ? or (${sortColumn} = ? and u.id ${cmp} ?))`);
+    params.push(after.value, after.value, after.id);
+  }
+  const sql = `
+    select u.id, u.email, u.name, u.role, u.credit_balance as balance, u.created_at as createdAt,
+      u.stripe_customer_id as stripeCustomerId, s.status as subscriptionStatus,
+      p.public_name as planName, p.version as planVersion, ${sortColumn} as sortValue
+    from users u
+    left join user_subscriptions s on s.id = (
+      select id from user_subscriptions where user_id = u.id
+      order by case when status in (${LIVE_LIST}) then 1 else 0 end desc, id desc limit 1)
+    left join subscription_plans p on p.id = s.plan_id
+    ${where.length ? `where ${where.join(" and ")}` : ""}
+    order by ${sortColumn} ${order}, u.id ${order}
+    limit ?`;
+  const rows = db.$client.prepare(sql).all(...params, limit + 1) as (Omit<CustomerRow, "createdAt"> & {
+    createdAt: number;
+    sortValue: number;
+  })[];
+  const page = rows.slice(0, limit);
+  const last = page[page.length - 1];
+  return {
+    rows: page.map(({ sortValue: _sortValue, ...r }) => ({ ...r, createdAt: new Date(r.createdAt).toISOString() })),
+    nextCursor: rows.length > limit && last ? encodeCursor(last.sortValue, last.id) : null,
+  };
+}
+
+export interface CustomerSubscriptionView {
+  id: number;
+  stripeSubscriptionId: string;
+  stripeCustomerId: string | null;
+  status: string;
+  planName: string | null;
+  planVersion: number | null;
+  planFamily: string | null;
+  pendingPlanName: string | null;
+  pendingPlanVersion: number | null;
+  currentPeriodStart: string | null;
+  currentPeriodEnd: string | null;
+  cancelAtPeriodEnd: boolean;
+  canceledAt: string | null;
+}
+
+const isoOrNull = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
+
+/** Every subscription of the user, the live one first. */
+export function listCustomerSubscriptions(db: Db, userId: number): CustomerSubscriptionView[] {
+  const rows = db.$client
+    .prepare(
+      `select s.id, s.stripe_subscription_id, s.stripe_customer_id, s.status, s.current_period_start,
+         s.current_period_end, s.cancel_at_period_end, s.canceled_at,
+         p.public_name as plan_name, p.version as plan_version, p.plan_family,
+         pp.public_name as pending_name, pp.version as pending_version
+       from user_subscriptions s
+       left join subscription_plans p on p.id = s.plan_id
+       left join subscription_plans pp on pp.id = s.pending_plan_id
+       where s.user_id = ?
+       order by case when s.status in (${LIVE_LIST}) then 1 else 0 end desc, s.id desc
+       limit 20`,
+    )
+    .all(userId) as Record<string, string | number | null>[];
+  return rows.map((r) => ({
+    id: r.id as number,
+    stripeSubscriptionId: r.stripe_subscription_id as string,
+    stripeCustomerId: r.stripe_customer_id as string | null,
+    status: r.status as string,
+    planName: r.plan_name as string | null,
+    planVersion: r.plan_version as number | null,
+    planFamily: r.plan_family as string | null,
+    pendingPlanName: r.pending_name as string | null,
+    pendingPlanVersion: r.pending_version as number | null,
+    currentPeriodStart: isoOrNull(r.current_period_start as number | null),
+    currentPeriodEnd: isoOrNull(r.current_period_end as number | null),
+    cancelAtPeriodEnd: r.cancel_at_period_end === 1,
+    canceledAt: isoOrNull(r.canceled_at as number | null),
+  }));
+}
+
+export interface PaymentView {
+  kind: "topup" | "subscription";
+  /** The Stripe object to look up: a Checkout Session / PaymentIntent, or an invoice. */
+  stripeId: string;
+  description: string;
+  credits: number;
+  amountCents: number | null;
+  amountRefundedCents: number;
+  currency: string | null;
+  status: string;
+  createdAt: string;
+}
+
+/**
+ * Top-up purchases and paid subscription invoices, newest first (at most `limit` of each). An
+ * invoice's amount is read from the stored `invoice.paid` event that granted its credits (for
+ * display only: money decisions always refetch from Stripe).
+ */
+export function listCustomerPayments(db: Db, userId: number, limit = 50): PaymentView[] {
+  const topups = db.$client
+    .prepare(
+      `select t.stripe_checkout_session_id as sid, t.stripe_payment_intent_id as pi, t.credits, t.amount_paid_cents,
+         t.amount_refunded_cents, t.currency, t.status, t.created_at, p.public_name
+       from topup_purchases t join topup_plans p on p.id = t.plan_id
+       where t.user_id = ? order by t.id desc limit ?`,
+    )
+    .all(userId, limit) as Record<string, string | number | null>[];
+  const invoices = db.$client
+    .prepare(
+      `select g.stripe_invoice_id as invoice, g.amount as credits, g.created_at, g.reason,
+         (select json_extract(e.payload, '$.data.object.amount_paid') from stripe_events e
+           where e.id = json_extract(l.metadata, '$.stripeEventId')) as amount_paid,
+         (select json_extract(e.payload, '$.data.object.currency') from stripe_events e
+           where e.id = json_extract(l.metadata, '$.stripeEventId')) as currency
+       from credit_grants g
+       left join credit_ledger l on l.grant_id = g.id and l.type = 'grant'
+       where g.user_id = ? and g.stripe_invoice_id is not null
+       order by g.id desc limit ?`,
+    )
+    .all(userId, limit) as Record<string, string | number | null>[];
+  const out: PaymentView[] = [
+    ...topups.map(
+      (t): PaymentView => ({
+        kind: "topup",
+        stripeId: (t.pi as string | null) ?? (t.sid as string),
+        description: `Top-up: ${t.public_name as string}`,
+        credits: t.credits as number,
+        amountCents: t.amount_paid_cents as number,
+        amountRefundedCents: t.amount_refunded_cents as number,
+        currency: t.currency as string,
+        status: t.status as string,
+        createdAt: new Date(t.created_at as number).toISOString(),
+      }),
+    ),
+    ...invoices.map(
+      (i): PaymentView => ({
+        kind: "subscription",
+        stripeId: i.invoice as string,
+        description: (i.reason as string | null) ?? "Subscription invoice",
+        credits: i.credits as number,
+        amountCents: typeof i.amount_paid === "number" ? i.amount_paid : null,
+        amountRefundedCents: 0,
+        currency: (i.currency as string | null) ?? null,
+        status: "paid",
+        createdAt: new Date(i.created_at as number).toISOString(),
+      }),
+    ),
+  ];
+  return out.sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+}
+
+/** Links into the Stripe dashboard (test mode when the key is a test key). */
+export function stripeDashboardUrl(kind: "customers" | "subscriptions" | "payments" | "invoices", id: string, testMode: boolean): string {
+  return `https://dashboard.stripe.com/${testMode ? "test/" : ""}${kind}/${encodeURIComponent(id)}`;
+}

@@ -1,0 +1,187 @@
+/**
+ * Read-only views of one customer's credits for the admin console: every grant (all statuses),
+ * the ledger with a type filter, allocations and actor, and a constant-memory iterator over the
+ * whole ledger for the CSV export. Keyset paging on ids (newest first), so a page costs the same
+ * on the first page and the ten-thousandth.
+ */
+import { LEDGER_ENTRY_TYPES, type LedgerEntryType } from "../../db/schema";
+import type { CreditsCtx, GrantView } from "./index.server";
+import { GRANT_COLUMNS, iso, toGrantView, type GrantRow } from "./store.server";
+
+export const ADMIN_PAGE_SIZE = 25;
+
+/** A page of rows, newest first; `nextBefore` is the id to pass as `before` for the next page. */
+export interface IdPage<T> {
+  rows: T[];
+  nextBefore: number | null;
+}
+
+/** A positive integer id from a query string, else null (bad input means "first page"). */
+export function parseBefore(value: string | null): number | null {
+  if (!value || !/^\d{1,15}$/.test(value)) return null;
+  const n = Number(value);
+  return n >= 1 ? n : null;
+}
+
+/** Every grant of a user whatever its status, newest first. */
+export function listGrantsPage(
+  ctx: CreditsCtx,
+  userId: number,
+  opts: { before?: number | null; limit?: number } = {},
+): IdPage<GrantView & { createdAt: string }> {
+  const limit = opts.limit ?? ADMIN_PAGE_SIZE;
+  const rows = ctx.db.$client
+    .prepare(
+      `select ${GRANT_COLUMNS} from credit_grants where user_id = ? and id < ? order by id desc limit ?`,
+    )
+    .all(userId, opts.before ?? Number.MAX_SAFE_INTEGER, limit + 1) as (GrantRow & { created_at: number })[];
+  const now = ctx.clock.now().getTime();
+  const page = rows.slice(0, limit);
+  return {
+    rows: page.map((r) => ({ ...toGrantView(r, now), createdAt: iso(r.created_at) })),
+    nextBefore: rows.length > limit ? page[page.length - 1].id : null,
+  };
+}
+
+export interface AdminLedgerEntry {
+  id: number;
+  type: LedgerEntryType;
+  amount: number;
+  balanceAfter: number;
+  reason: string | null;
+  actor: string | null;
+  grantId: number | null;
+  createdAt: string;
+  /** The grants a spending entry took from; empty for entries about one grant (see grantId). */
+  allocations: { grantId: number; amount: number }[];
+}
+
+export function isLedgerType(value: string | null): value is LedgerEntryType {
+  return value !== null && (LEDGER_ENTRY_TYPES as readonly string[]).includes(value);
+}
+
+interface LedgerRow {
+  id: number;
+  type: LedgerEntryType;
+  amount: number;
+  balance_after: number;
+  reason: string | null;
+  actor: string | null;
+  grant_id: number | null;
+  created_at: number;
+}
+
+const LEDGER_COLUMNS = "id, type, amount, balance_after, reason, actor, grant_id, created_at";
+
+function allocationsFor(ctx: CreditsCtx, ids: number[]): Map<number, { grantId: number; amount: number }[]> {
+  const out = new Map<number, { grantId: number; amount: number }[]>();
+  if (ids.length === 0) return out;
+  const rows = ctx.db.$client
+    .prepare(
+      `select entry_id as entryId, grant_id as grantId, amount from ledger_allocations
+       where entry_id in (select value from json_each(?)) order by id`,
+    )
+    .all(JSON.stringify(ids)) as { entryId: number; grantId: number; amount: number }[];
+  for (const a of rows) {
+    let list = out.get(a.entryId);
+    if (!list) out.set(a.entryId, (list = []));
+    list.push({ grantId: a.grantId, amount: a.amount });
+  }
+  return out;
+}
+
+function toEntry(r: LedgerRow, allocations: { grantId: number; amount: number }[]): AdminLedgerEntry {
+  return {
+    id: r.id,
+    type: r.type,
+    amount: r.amount,
+    balanceAfter: r.balance_after,
+    reason: r.reason,
+    actor: r.actor,
+    grantId: r.grant_id,
+    createdAt: iso(r.created_at),
+    allocations,
+  };
+}
+
+/**
+ * A user's ledger, newest first, optionally of one entry type. Uses credit_ledger_user_id_idx
+ * (user_id, id); a type filter scans that user's entries only.
+ */
+export function listLedgerPage(
+  ctx: CreditsCtx,
+  userId: number,
+  opts: { type?: LedgerEntryType | null; before?: number | null; limit?: number } = {},
+): IdPage<AdminLedgerEntry> {
+  const limit = opts.limit ?? ADMIN_PAGE_SIZE;
+  const before = opts.before ?? Number.MAX_SAFE_INTEGER;
+  const rows = (
+    opts.type
+      ? ctx.db.$client
+          .prepare(
+            `select ${LEDGER_COLUMNS} from credit_ledger where user_id = ? and id < ? and type = ? order by id desc limit ?`,
+          )
+          .all(userId, before, opts.type, limit + 1)
+      : ctx.db.$client
+          .prepare(`select ${LEDGER_COLUMNS} from credit_ledger where user_id = ? and id < ? order by id desc limit ?`)
+          .all(userId, before, limit + 1)
+  ) as LedgerRow[];
+  const page = rows.slice(0, limit);
+  const allocations = allocationsFor(
+    ctx,
+    page.filter((r) => r.amount < 0 && (r.type === "deduction" || r.type === "adjustment")).map((r) => r.id),
+  );
+  return {
+    rows: page.map((r) => toEntry(r, allocations.get(r.id) ?? [])),
+    nextBefore: rows.length > limit ? page[page.length - 1].id : null,
+  };
+}
+
+export const LEDGER_CSV_HEADER = ["id", "createdAt", "type", "amount", "balanceAfter", "reason", "actor", "allocations"];
+
+/** RFC 4180 quoting, and a leading ' on text a spreadsheet would run as a formula. */
+export function csvField(value: string | number | null): string {
+  if (value === null) return "";
+  let s = String(value);
+  if (typeof value === "string" && /^[=+\-@\t\r]/.test(s)) s = `'${s}`;
+  return /[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
+}
+
+export function csvLine(values: (string | number | null)[]): string {
+  return `${values.map(csvField).join(",")}\r\n`;
+}
+
+/** "grant:amount;grant:amount" — the grants an entry took credits from, or the one it is about. */
+export function allocationsText(entry: Pick<AdminLedgerEntry, "allocations" | "grantId" | "amount">): string {
+  if (entry.allocations.length > 0) return entry.allocations.map((a) => `${a.grantId}:${a.amount}`).join(";");
+  return entry.grantId === null ? "" : `${entry.grantId}:${Math.abs(entry.amount)}`;
+}
+
+/**
+ * The whole ledger of a user as CSV lines, oldest first, in pages of `pageSize` entries: each
+ * page is one short read, so memory stays constant however long the ledger is and no read
+ * transaction is held open between pages (writers are never blocked by a slow download).
+ */
+export function* ledgerCsvChunks(ctx: CreditsCtx, userId: number, pageSize = 1000): Generator<string> {
+  yield csvLine(LEDGER_CSV_HEADER);
+  const page = ctx.db.$client.prepare(
+    `select ${LEDGER_COLUMNS} from credit_ledger where user_id = ? and id > ? order by id limit ?`,
+  );
+  let after = 0;
+  for (;;) {
+    const rows = page.all(userId, after, pageSize) as LedgerRow[];
+    if (rows.length === 0) return;
+    const allocations = allocationsFor(
+      ctx,
+      rows.filter((r) => r.amount < 0 && (r.type === "deduction" || r.type === "adjustment")).map((r) => r.id),
+    );
+    let chunk = "";
+    for (const r of rows) {
+      const e = toEntry(r, allocations.get(r.id) ?? []);
+      chunk += csvLine([e.id, e.createdAt, e.type, e.amount, e.balanceAfter, e.reason, e.actor, allocationsText(e)]);
+    }
+    yield chunk;
+    after = rows[rows.length - 1].id;
+    if (rows.length < pageSize) return;
+  }
+}
