@@ -45,6 +45,14 @@ const held = (reason: string): Outcome => ({ status: "held", reason });
 
 const STRIPE_ACTOR = "stripe";
 
+/**
+ * The reason recorded for an event whose body Stripe contradicts (forged, or stale in a way that
+ * would grant or remove money): nothing is applied and the event is held where admins look.
+ */
+function contradiction(event: Stripe.Event, stripeSays: string): string {
+  return `${stripeSays}, but the ${event.type} event said otherwise; nothing was applied (money is decided from what Stripe has). Replay the event if Stripe's state changes.`;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Shared lookups
 
@@ -197,6 +205,7 @@ function applyTopupRefund(
 
 type CheckoutPrepared =
   | { skip: string }
+  | { contradicted: string }
   | { mode: "payment"; session: Stripe.Checkout.Session; charge: Stripe.Charge | null }
   | {
       mode: "subscription";
@@ -207,12 +216,19 @@ type CheckoutPrepared =
 
 export const checkoutCompleted: EventHandler<CheckoutPrepared> = {
   async prepare(stripe, event) {
-    const s = event.data.object as Stripe.Checkout.Session;
-    if (s.mode === "payment") {
-      if (s.payment_status !== "paid") return { skip: `payment not completed yet (payment_status ${s.payment_status})` };
-      const session = await stripe.checkout.sessions.retrieve(s.id, {
-        expand: ["line_items", "line_items.data.price.product"],
-      });
+    const body = event.data.object as Stripe.Checkout.Session;
+    if (typeof body.id !== "string" || !body.id) return { skip: "the event carries no checkout session id" };
+    // Everything below is read from the session as Stripe has it; the body only names it.
+    const session = await stripe.checkout.sessions.retrieve(body.id, {
+      expand: ["line_items", "line_items.data.price.product"],
+    });
+    if (session.mode === "payment") {
+      if (session.payment_status !== "paid") {
+        if (body.payment_status === "paid") {
+          return { contradicted: contradiction(event, `Stripe has checkout session ${session.id} as ${session.payment_status}`) };
+        }
+        return { skip: `payment not completed yet (payment_status ${session.payment_status})` };
+      }
       // A refund that was processed before this purchase existed is caught up from the charge.
       let charge: Stripe.Charge | null = null;
       const paymentIntentId = stripeId(session.payment_intent);
@@ -223,18 +239,25 @@ export const checkoutCompleted: EventHandler<CheckoutPrepared> = {
       }
       return { mode: "payment", session, charge };
     }
-    if (s.mode === "subscription") {
-      const subscriptionId = stripeId(s.subscription);
+    if (session.mode === "subscription") {
+      if (session.status !== "complete") {
+        if (body.status === "complete") {
+          return { contradicted: contradiction(event, `Stripe has checkout session ${session.id} as ${session.status}`) };
+        }
+        return { skip: `checkout not completed yet (status ${session.status})` };
+      }
+      const subscriptionId = stripeId(session.subscription);
       if (!subscriptionId) return { skip: "subscription checkout without a subscription" };
       const subscription = await retrieveSubscription(stripe, subscriptionId);
       const price = await (new PriceFetcher(stripe).get(subscription.items.data[0]?.price) ?? null);
-      return { mode: "subscription", session: s, subscription, price };
+      return { mode: "subscription", session, subscription, price };
     }
-    return { skip: `checkout mode ${s.mode} is not used by this app` };
+    return { skip: `checkout mode ${session.mode} is not used by this app` };
   },
 
   apply(ctx, prepared) {
     if ("skip" in prepared) return ignored(prepared.skip);
+    if ("contradicted" in prepared) return held(prepared.contradicted);
     const { session } = prepared;
     const customerId = stripeId(session.customer as string | { id: string } | null);
     const userId = findUserId(ctx.db, {
@@ -362,6 +385,7 @@ const GRANTING_REASONS = new Set(["subscription_create", "subscription_cycle", "
 
 type InvoicePrepared =
   | { skip: string }
+  | { contradicted: string }
   | {
       invoice: Stripe.Invoice;
       subscription: Stripe.Subscription;
@@ -379,7 +403,13 @@ function invoiceSubscriptionId(invoice: Stripe.Invoice): string | null {
 
 export const invoicePaid: EventHandler<InvoicePrepared> = {
   async prepare(stripe, event) {
-    const invoice = event.data.object as Stripe.Invoice;
+    const body = event.data.object as Stripe.Invoice;
+    if (typeof body.id !== "string" || !body.id) return { skip: "the event carries no invoice id" };
+    // The invoice as Stripe has it: its status, billing reason, subscription and lines decide.
+    const invoice = await stripe.invoices.retrieve(body.id);
+    if (invoice.status !== "paid") {
+      return { contradicted: contradiction(event, `Stripe has invoice ${invoice.id} as ${invoice.status ?? "without a status"}`) };
+    }
     if (!invoice.billing_reason || !GRANTING_REASONS.has(invoice.billing_reason)) {
       return { skip: `billing_reason ${invoice.billing_reason ?? "none"} grants no credits` };
     }
@@ -402,6 +432,7 @@ export const invoicePaid: EventHandler<InvoicePrepared> = {
 
   apply(ctx, prepared) {
     if ("skip" in prepared) return ignored(prepared.skip);
+    if ("contradicted" in prepared) return held(prepared.contradicted);
     const { invoice, subscription } = prepared;
     const customerId = stripeId(invoice.customer as string | { id: string } | null);
     const userId = findUserId(ctx.db, {
@@ -462,13 +493,15 @@ export const invoicePaid: EventHandler<InvoicePrepared> = {
   },
 };
 
+type GrantingInvoice = Exclude<InvoicePrepared, { skip: string } | { contradicted: string }>;
+
 type GrantPlan =
   | { kind: "grant"; amount: number; expiresAt: Date; reason: string; note: string | null }
   | { kind: "none"; note: string }
   | { kind: "hold"; outcome: Outcome };
 
 /** subscription_create / subscription_cycle: the plan's credits until the line's period ends. */
-function periodGrant(ctx: ApplyCtx, prepared: Exclude<InvoicePrepared, { skip: string }>): GrantPlan {
+function periodGrant(ctx: ApplyCtx, prepared: GrantingInvoice): GrantPlan {
   const lines = prepared.invoice.lines?.data ?? [];
   const line = lines.find((l) => !isProration(l) && linePriceId(l)) ?? lines.find((l) => linePriceId(l));
   const price = line ? prepared.prices.get(linePriceId(line)!) ?? null : prepared.subscriptionPrice;
@@ -507,7 +540,7 @@ function previousPriceId(invoice: Stripe.Invoice, subscription: Stripe.Subscript
  * and an upgrade right after subscribing grants the whole difference. A change to a plan with
  * fewer credits grants nothing (downgrades take effect at renewal).
  */
-function upgradeGrant(ctx: ApplyCtx, prepared: Exclude<InvoicePrepared, { skip: string }>): GrantPlan {
+function upgradeGrant(ctx: ApplyCtx, prepared: GrantingInvoice): GrantPlan {
   const { invoice, subscription, prices } = prepared;
   const lines = invoice.lines?.data ?? [];
   const debit =
@@ -574,21 +607,34 @@ export class NotReadyYet extends Error {
   }
 }
 
-export const chargeRefunded: EventHandler<{ appTopup: boolean }> = {
-  // Whether the payment is one of the app's top-ups (its payment intent carries topupPlanId).
+type RefundPrepared =
+  | { contradicted: string }
+  | { charge: Stripe.Charge; /** the payment is one of the app's top-ups (its payment intent carries topupPlanId) */ appTopup: boolean };
+
+export const chargeRefunded: EventHandler<RefundPrepared> = {
   async prepare(stripe, event) {
-    const paymentIntentId = stripeId((event.data.object as Stripe.Charge).payment_intent);
-    if (!paymentIntentId) return { appTopup: false };
+    const body = event.data.object as Stripe.Charge;
+    if (typeof body.id !== "string" || !body.id) throw new Error("charge.refunded without a charge id");
+    // The charge as Stripe has it: its running amount_refunded decides what is removed.
+    const charge = await stripe.charges.retrieve(body.id);
+    if (typeof body.amount_refunded === "number" && body.amount_refunded > charge.amount_refunded) {
+      return {
+        contradicted: contradiction(event, `Stripe has charge ${charge.id} with ${charge.amount_refunded} refunded (the event said ${body.amount_refunded})`),
+      };
+    }
+    const paymentIntentId = stripeId(charge.payment_intent);
+    if (!paymentIntentId) return { charge, appTopup: false };
     try {
       const pi = await stripe.paymentIntents.retrieve(paymentIntentId);
-      return { appTopup: Boolean(pi.metadata?.topupPlanId) };
+      return { charge, appTopup: Boolean(pi.metadata?.topupPlanId) };
     } catch (e) {
-      if (e instanceof Stripe.errors.StripeInvalidRequestError && e.statusCode === 404) return { appTopup: false };
+      if (e instanceof Stripe.errors.StripeInvalidRequestError && e.statusCode === 404) return { charge, appTopup: false };
       throw e;
     }
   },
   apply(ctx, prepared) {
-    const charge = ctx.event.data.object as Stripe.Charge;
+    if ("contradicted" in prepared) return held(prepared.contradicted);
+    const { charge } = prepared;
     const paymentIntentId = stripeId(charge.payment_intent);
     if (!paymentIntentId) return ignored("charge without a payment intent");
     const purchase = ctx.db

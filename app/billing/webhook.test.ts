@@ -4,7 +4,8 @@ import { describe, expect, it } from "vitest";
 import { creditGrants, stripeEvents, topupPurchases } from "../../db/schema";
 import { freePort } from "../../test/server-process";
 import { addDays } from "../utils/clock";
-import { payTopup, payUnknownPrice, useBillingHarness, type BillingHarness } from "./test-support";
+import { startSubscriptionCheckout, startTopupCheckout } from "./checkout.server";
+import { checkoutCtx, payTopup, payUnknownPrice, useBillingHarness, type BillingHarness } from "./test-support";
 import { getStripeEvent, listStripeEvents, receiveStripeWebhook, replayStripeEvent } from "./webhook.server";
 
 const harness = useBillingHarness();
@@ -57,10 +58,10 @@ describe("checkout.session.completed for a top-up pack", () => {
   it("grants nothing for a session that is not paid yet and records it as ignored", async () => {
     const b = await harness();
     const user = b.newUser();
-    const { completed } = await payTopup(b, user);
-    const unpaid = structuredClone(completed) as Stripe.Event;
-    unpaid.id = `${completed.id}_unpaid`;
-    (unpaid.data.object as Stripe.Checkout.Session).payment_status = "unpaid";
+    const checkout = await startTopupCheckout(checkoutCtx(b), b.stripe, { userId: user, planId: b.plans.pack.id });
+    const session = await b.stripe.checkout.sessions.retrieve(checkout.sessionId);
+    const unpaid = { ...(await payTopup(b, b.newUser())).completed, id: "evt_unpaid_session" } as Stripe.Event;
+    (unpaid as unknown as { data: { object: unknown } }).data = { object: session };
 
     expect((await b.deliver(unpaid)).body.status).toBe("ignored");
     expect(grantsOf(b, user)).toHaveLength(0);
@@ -221,17 +222,17 @@ describe("charge.refunded", () => {
   });
 
   it("ignores refunds of charges that are not top-up purchases", async () => {
-    const b = await harness({ deliver: "manual" });
+    const b = await harness({ deliver: "auto" });
     const user = b.newUser();
-    const { completed } = await payTopup(b, user);
-    const session = completed.data.object as Stripe.Checkout.Session;
+    const checkout = await startSubscriptionCheckout(checkoutCtx(b), b.stripe, { userId: user, planId: b.plans.starter.id });
+    const session = await b.offline.trigger.payCheckout(checkout.sessionId);
+    const invoice = await b.stripe.invoices.retrieve(session.invoice as string, { expand: ["payments"] });
+    const paymentIntent = invoice.payments!.data[0].payment.payment_intent as string;
     const from = b.mark();
-    await b.offline.trigger.refund({ payment_intent: session.payment_intent as string });
+    await b.offline.trigger.refund({ payment_intent: paymentIntent, amount: 100 });
     const [refunded] = b.eventsSince(from, ["charge.refunded"]);
-    const foreign = structuredClone(refunded);
-    foreign.id = `${refunded.id}_foreign`;
-    (foreign.data.object as Stripe.Charge).payment_intent = "pi_not_ours";
-    expect((await b.deliver(foreign)).body.status).toBe("ignored");
+    expect(getStripeEvent(b.context.db, refunded.id)).toMatchObject({ status: "ignored" });
+    expect(b.balance(user)).toBe(1000);
   });
 });
 
