@@ -5,7 +5,7 @@ import { createHash } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { isStorageError, sqliteCode, storageProblemOf } from "../app/utils/storage-errors.server";
+import { isStorageError, sqliteCode, storageProblemOf } from "./storage-errors";
 import { openSqlite, probeWrite } from "./client";
 
 /** Finds `migrations/` whether we run from source (db/) or from the bundle (build/node/). */

@@ -5,6 +5,7 @@ import { stripeEvents, type StripeEventStatus } from "../../db/schema";
 import type { Clock } from "../utils/clock";
 import { AppError } from "../utils/errors";
 import { log } from "../utils/log.server";
+import { isStorageError } from "../utils/storage-errors.server";
 import { EVENT_HANDLERS, ignoredEvent, NotReadyYet, type Outcome } from "./event-handlers.server";
 
 /*
@@ -235,6 +236,9 @@ export async function processStripeEvent(
     }
     return result;
   } catch (e) {
+    // A full, read-only or failing disk: nothing was applied and recording the attempt would fail
+    // too. The route answers 503 storage_unavailable (Stripe retries) and logs it, rate-limited.
+    if (isStorageError(e)) throw e;
     const transient = isTransientError(e);
     log.error("stripe event: applying failed", { eventId: event.id, type: event.type, transient, error: errorText(e) });
     recordAttempt(ctx, event, transient ? "received" : "failed", errorText(e));

@@ -6,35 +6,14 @@
  * fails every write; a stack per failure was ~1 MB/s of logs), and wake the server's storage
  * health monitor (app/server/storage.ts), which answers /healthz and retries a checkpoint.
  */
+import { sqliteCode, storageProblemOf, type StorageProblem } from "../../db/storage-errors";
 import { AppError } from "./errors";
 import { log } from "./log.server";
 
+export { isStorageError, sqliteCode, storageProblemOf, type StorageProblem } from "../../db/storage-errors";
+
 export const STORAGE_RETRY_AFTER_SECONDS = 5;
 export const STORAGE_LOG_INTERVAL_MS = 10_000;
-
-// SQLite's primary result codes (extended codes such as SQLITE_IOERR_WRITE start with them).
-const STORAGE_CODES = ["SQLITE_FULL", "SQLITE_IOERR", "SQLITE_READONLY", "SQLITE_CANTOPEN", "SQLITE_CORRUPT", "SQLITE_NOTADB"];
-
-/** The SQLite error code of `e` (better-sqlite3's SqliteError.code), or undefined. */
-export function sqliteCode(e: unknown): string | undefined {
-  const code = (e as { code?: unknown } | null)?.code;
-  return typeof code === "string" && code.startsWith("SQLITE_") ? code : undefined;
-}
-
-export function isStorageError(e: unknown): boolean {
-  const code = sqliteCode(e);
-  return code !== undefined && STORAGE_CODES.some((c) => code === c || code.startsWith(`${c}_`));
-}
-
-export type StorageProblem = "full" | "read-only" | "damaged" | "io";
-
-export function storageProblemOf(code: string | undefined): StorageProblem {
-  if (!code) return "io";
-  if (code.startsWith("SQLITE_FULL")) return "full";
-  if (code.startsWith("SQLITE_READONLY")) return "read-only";
-  if (code.startsWith("SQLITE_CORRUPT") || code.startsWith("SQLITE_NOTADB")) return "damaged";
-  return "io";
-}
 
 const PROBLEM_TEXT: Record<StorageProblem, string> = {
   full: "the disk is full",
