@@ -246,6 +246,8 @@ export const creditGrants = sqliteTable(
     index("credit_grants_expiry_idx")
       .on(t.expiresAt)
       .where(sql`${t.status} = 'active' and ${t.expiresAt} is not null`),
+    // Serves the admin reports (credits granted per day and kind) from the index alone.
+    index("credit_grants_created_at_idx").on(t.createdAt, t.type, t.amount),
     uniqueIndex("credit_grants_stripe_invoice_unique").on(t.stripeInvoiceId),
     uniqueIndex("credit_grants_topup_purchase_unique").on(t.topupPurchaseId),
     check("credit_grants_amount_positive", sql`${t.amount} > 0`),
@@ -291,6 +293,8 @@ export const creditLedger = sqliteTable(
     uniqueIndex("credit_ledger_user_idempotency_unique").on(t.userId, t.idempotencyKey),
     index("credit_ledger_user_id_idx").on(t.userId, t.id),
     index("credit_ledger_grant_id_idx").on(t.grantId),
+    // Serves the admin reports: a date range read from the index alone (no table rows).
+    index("credit_ledger_created_at_idx").on(t.createdAt, t.type, t.amount),
   ],
 );
 

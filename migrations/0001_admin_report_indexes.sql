@@ -1,0 +1,2 @@
+CREATE INDEX `credit_grants_created_at_idx` ON `credit_grants` (`created_at`,`type`,`amount`);--> statement-breakpoint
+CREATE INDEX `credit_ledger_created_at_idx` ON `credit_ledger` (`created_at`,`type`,`amount`);
