@@ -57,6 +57,11 @@ const ERROR_TEXT: Record<number, { title: string; text: string }> = {
   403: { title: "Not allowed", text: "Your account does not have access to this page." },
   404: { title: "Page not found", text: "There is nothing at this address. The link may be old or mistyped." },
   429: { title: "Too many requests", text: "Please wait a moment and try again." },
+  // A full or failing disk (app/server/storage.ts) or Stripe unreachable: nothing was changed.
+  503: {
+    title: "Temporarily unavailable",
+    text: "We cannot save changes right now. Nothing was changed; please try again in a minute.",
+  },
 };
 
 export function ErrorBoundary() {
