@@ -6,9 +6,9 @@ import {
   createStripeClient,
   getStripe,
   OFFLINE_STRIPE_SECRET_KEY,
-  OFFLINE_WEBHOOK_SECRET,
   offlineEnv,
 } from "./stripe.server";
+import { newWebhookSecret } from "./offline/store";
 
 describe("createStripeClient", () => {
   it("builds one client per key and base URL", () => {
@@ -32,15 +32,16 @@ describe("createStripeClient", () => {
   });
 
   it("points an env at the offline Stripe with keys the env schema accepts", () => {
-    const env = offlineEnv(parseEnv({ NODE_ENV: "test" }), { url: "http://127.0.0.1:4242" });
+    const secret = newWebhookSecret();
+    const env = offlineEnv(parseEnv({ NODE_ENV: "test" }), { url: "http://127.0.0.1:4242", webhookSecret: secret });
     expect(env).toMatchObject({
       STRIPE_SECRET_KEY: OFFLINE_STRIPE_SECRET_KEY,
-      STRIPE_WEBHOOK_SECRET: OFFLINE_WEBHOOK_SECRET,
+      STRIPE_WEBHOOK_SECRET: secret,
       STRIPE_API_BASE: "http://127.0.0.1:4242",
       stripeOffline: true,
     });
     expect(() =>
-      parseEnv({ NODE_ENV: "test", STRIPE_SECRET_KEY: OFFLINE_STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET: OFFLINE_WEBHOOK_SECRET }),
+      parseEnv({ NODE_ENV: "test", STRIPE_SECRET_KEY: OFFLINE_STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET: secret }),
     ).not.toThrow();
   });
 });

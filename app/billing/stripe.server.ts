@@ -3,11 +3,12 @@ import { AppError } from "../utils/errors";
 import type { Env } from "../utils/env.server";
 
 /**
- * The keys of the offline Stripe (app/billing/offline/). They only ever reach a server on
- * 127.0.0.1 that this process started; real Stripe rejects them like any other made-up key.
+ * The API key of the offline Stripe (app/billing/offline/). It only ever reaches a server on
+ * 127.0.0.1 that this process started; real Stripe rejects it like any other made-up key. The
+ * offline Stripe's webhook signing secret is not here: it is random, generated once per database
+ * and kept in the offline Stripe's state (offline/store.ts), so nobody can sign events from the source.
  */
 export const OFFLINE_STRIPE_SECRET_KEY = "sk_test_offline_0000000000000000000000000000";
-export const OFFLINE_WEBHOOK_SECRET = "whsec_offline_00000000000000000000000000000000";
 
 export type StripeEnv = Pick<Env, "STRIPE_SECRET_KEY" | "STRIPE_API_BASE">;
 
@@ -72,11 +73,11 @@ export function apiBaseOptions(base: string | undefined): { host?: string; port?
 }
 
 /** The env the app runs with when it talks to the offline Stripe at `server.url`. */
-export function offlineEnv<E extends Env>(env: E, server: { url: string; secretKey?: string; webhookSecret?: string }): E {
+export function offlineEnv<E extends Env>(env: E, server: { url: string; secretKey?: string; webhookSecret: string }): E {
   return {
     ...env,
     STRIPE_SECRET_KEY: server.secretKey ?? OFFLINE_STRIPE_SECRET_KEY,
-    STRIPE_WEBHOOK_SECRET: server.webhookSecret ?? OFFLINE_WEBHOOK_SECRET,
+    STRIPE_WEBHOOK_SECRET: server.webhookSecret,
     STRIPE_API_BASE: server.url,
     stripeOffline: true,
   };

@@ -13,7 +13,7 @@ import zlib from "node:zlib";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import Stripe from "stripe";
 import { ensureBuild, freePort, repoRoot as root } from "../../test/server-process";
-import { OFFLINE_WEBHOOK_SECRET } from "../billing/stripe.server";
+import { newWebhookSecret } from "../billing/offline/store";
 
 const serverEntry = path.join(root, "build/node/server.js");
 
@@ -477,7 +477,7 @@ describe("with a real Stripe key", () => {
         method: "POST",
         headers: {
           "content-type": "application/json",
-          "stripe-signature": Stripe.webhooks.generateTestHeaderString({ payload, secret: OFFLINE_WEBHOOK_SECRET }),
+          "stripe-signature": Stripe.webhooks.generateTestHeaderString({ payload, secret: newWebhookSecret() }),
         },
         body: payload,
       });

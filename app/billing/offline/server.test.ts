@@ -6,8 +6,12 @@ import Stripe from "stripe";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { ManualClock } from "../../utils/clock";
 import { parseEnv } from "../../utils/env.server";
-import { createStripeClient, OFFLINE_STRIPE_SECRET_KEY, OFFLINE_WEBHOOK_SECRET, offlineEnv } from "../stripe.server";
-import { startOfflineStripe, type OfflineStripe, type OfflineStripeOptions } from "./server";
+import { createStripeClient, OFFLINE_STRIPE_SECRET_KEY, offlineEnv } from "../stripe.server";
+import { startOfflineStripe, startOfflineStripeForApp, type OfflineStripe, type OfflineStripeOptions } from "./server";
+import { newWebhookSecret } from "./store";
+
+/** This suite's signing secret (the app's is random per database; see the test below). */
+const WEBHOOK_SECRET = newWebhookSecret();
 
 /** A webhook endpoint that verifies every delivery with the SDK, like the app's route does. */
 interface Receiver {
@@ -27,7 +31,7 @@ async function startReceiver(): Promise<Receiver> {
     req.on("end", () => {
       const raw = Buffer.concat(chunks).toString("utf8");
       try {
-        const event = Stripe.webhooks.constructEvent(raw, String(req.headers["stripe-signature"]), OFFLINE_WEBHOOK_SECRET, 300);
+        const event = Stripe.webhooks.constructEvent(raw, String(req.headers["stripe-signature"]), WEBHOOK_SECRET, 300);
         const status = receiver.statuses.shift() ?? 200;
         if (status === 200) receiver.events.push(event);
         res.writeHead(status).end();
@@ -60,7 +64,7 @@ let stripe: Stripe;
 async function start(options: OfflineStripeOptions = {}): Promise<void> {
   offline = await startOfflineStripe({
     webhookUrl: receiver.url,
-    webhookSecret: OFFLINE_WEBHOOK_SECRET,
+    webhookSecret: WEBHOOK_SECRET,
     clock,
     delivery: { retryDelayMs: 5 },
     ...options,
@@ -700,6 +704,28 @@ describe("the offline Stripe through the real SDK", () => {
       expect(receiver.events.map((e) => e.type)).toContain("checkout.session.completed");
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("gives each database its own random webhook secret, made once and kept across restarts", async () => {
+    const dirs = [fs.mkdtempSync(path.join(os.tmpdir(), "offline-secret-")), fs.mkdtempSync(path.join(os.tmpdir(), "offline-secret-"))];
+    const appEnv = (dir: string) => parseEnv({ NODE_ENV: "test", LOG_LEVEL: "silent", DATABASE_PATH: path.join(dir, "app.db") });
+    const secretOf = async (dir: string) => {
+      const running = await startOfflineStripeForApp(appEnv(dir), clock);
+      await running.close();
+      return running.webhookSecret;
+    };
+    try {
+      const first = await secretOf(dirs[0]);
+      expect(first).toMatch(/^whsec_[A-Za-z0-9_-]{43}$/);
+      expect(await secretOf(dirs[0])).toBe(first);
+      const other = await secretOf(dirs[1]);
+      expect(other).toMatch(/^whsec_/);
+      expect(other).not.toBe(first);
+      // And in-memory instances (tests, :memory: databases) each get a fresh one.
+      expect((await startOfflineStripe({ port: 0 }).then(async (o) => (await o.close(), o.webhookSecret)))).not.toBe(first);
+    } finally {
+      for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 

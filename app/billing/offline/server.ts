@@ -19,7 +19,7 @@ import path from "node:path";
 import { systemClock, type Clock } from "../../utils/clock";
 import type { Env } from "../../utils/env.server";
 import { log } from "../../utils/log.server";
-import { OFFLINE_STRIPE_SECRET_KEY, OFFLINE_WEBHOOK_SECRET } from "../stripe.server";
+import { OFFLINE_STRIPE_SECRET_KEY } from "../stripe.server";
 import { OfflineEngine, type RequestInfo } from "./engine";
 import { parseStripeForm, type FormObject } from "./form";
 import { newId } from "./objects";
@@ -38,6 +38,7 @@ export interface OfflineStripeOptions {
   webhookUrl?: string;
   /** Instead of a URL: a function that receives each webhook as a Request (tests call the route action directly). */
   transport?: WebhookTransport;
+  /** Tests may fix it; otherwise it is the random one kept in the state (per state file, i.e. per database). */
   webhookSecret?: string;
   secretKey?: string;
   /** JSON file the state is kept in, so the demo survives restarts; in memory when absent. */
@@ -85,9 +86,9 @@ const MAX_BODY_BYTES = 1_000_000;
 
 export async function startOfflineStripe(options: OfflineStripeOptions = {}): Promise<OfflineStripe> {
   const secretKey = options.secretKey ?? OFFLINE_STRIPE_SECRET_KEY;
-  const webhookSecret = options.webhookSecret ?? OFFLINE_WEBHOOK_SECRET;
   const clock = options.clock ?? systemClock;
   const store = new Store(options.statePath);
+  const webhookSecret = options.webhookSecret ?? store.state.webhookSecret;
   const queue = new WebhookQueue(store, webhookSecret, options.delivery ?? {}, (msg, fields) => log.warn(msg, fields));
   let publicUrl = "";
   const engine = new OfflineEngine(
@@ -420,8 +421,8 @@ export const OFFLINE_PAGES_PATH = "/_offline-stripe";
 
 /**
  * The offline Stripe as the app server runs it: on 127.0.0.1 (STRIPE_OFFLINE_PORT, default a
- * free port), state next to the database so the demo survives restarts, hosted pages under the
- * app's URL. The webhook endpoint is set once the app listens (setWebhookEndpoint).
+ * free port), state next to the database so the demo survives restarts (and its random webhook
+ * secret stays the same for that database), hosted pages under the app's URL. The webhook endpoint is set once the app listens (setWebhookEndpoint).
  */
 export async function startOfflineStripeForApp(env: Env, clock: Clock): Promise<OfflineStripe> {
   if (env.STRIPE_API_BASE) {
@@ -430,7 +431,6 @@ export async function startOfflineStripeForApp(env: Env, clock: Clock): Promise<
   const offline = await startOfflineStripe({
     host: "127.0.0.1",
     port: env.STRIPE_OFFLINE_PORT ?? 0,
-    webhookSecret: OFFLINE_WEBHOOK_SECRET,
     statePath:
       env.DATABASE_PATH === ":memory:"
         ? undefined

@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import type Stripe from "stripe";
@@ -28,6 +29,8 @@ export interface CheckoutExtras {
 
 export interface OfflineState {
   version: 1;
+  /** The webhook signing secret: random, made when the state is first created (older files get one on load). */
+  webhookSecret: string;
   customers: Record<string, Stripe.Customer>;
   products: Record<string, Stripe.Product>;
   prices: Record<string, Stripe.Price>;
@@ -48,9 +51,15 @@ export interface OfflineState {
   idempotency: Record<string, IdempotentResponse>;
 }
 
+/** `whsec_` + 32 random bytes, like Stripe's endpoint secrets. */
+export function newWebhookSecret(): string {
+  return `whsec_${randomBytes(32).toString("base64url")}`;
+}
+
 export function emptyState(): OfflineState {
   return {
     version: 1,
+    webhookSecret: newWebhookSecret(),
     customers: {},
     products: {},
     prices: {},
@@ -92,7 +101,10 @@ export class Store {
   state: OfflineState;
 
   constructor(private readonly statePath?: string) {
-    this.state = statePath ? load(statePath) : emptyState();
+    const loaded = statePath ? load(statePath) : undefined;
+    this.state = loaded?.state ?? emptyState();
+    // Keep a newly made webhook secret at once: it must not change with the next start.
+    if (statePath && !loaded?.hadSecret) this.save();
   }
 
   /** Writes the whole state atomically (temp file + rename), so a crash leaves the old or the new file. */
@@ -134,12 +146,13 @@ export class Store {
   }
 }
 
-function load(statePath: string): OfflineState {
-  if (!fs.existsSync(statePath)) return emptyState();
+function load(statePath: string): { state: OfflineState; hadSecret: boolean } | undefined {
+  if (!fs.existsSync(statePath)) return undefined;
   const parsed = JSON.parse(fs.readFileSync(statePath, "utf8")) as Partial<OfflineState>;
   if (parsed.version !== 1) throw new Error(`${statePath}: unknown offline Stripe state version ${String(parsed.version)}`);
-  // Fields added later default to empty, so an older file keeps working.
-  return { ...emptyState(), ...parsed } as OfflineState;
+  // Fields added later default to empty (a fresh secret for a file from before it had one), so an older file keeps working.
+  const hadSecret = typeof parsed.webhookSecret === "string" && parsed.webhookSecret.startsWith("whsec_") && parsed.webhookSecret.length >= 38;
+  return { state: { ...emptyState(), ...parsed, ...(hadSecret ? {} : { webhookSecret: newWebhookSecret() }) } as OfflineState, hadSecret };
 }
 
 /** Stripe's cursor pagination over objects listed newest first. */
