@@ -130,6 +130,19 @@ export const topupPlans = sqliteTable(
   ],
 );
 
+/**
+ * The Stripe prices of plans an admin deleted, with the plan as it was. A payment that still comes
+ * in for one (a Checkout opened before the delete) is honoured with these credits and recorded
+ * on an archived plan, never re-created from the price's metadata as a plan on sale.
+ */
+export const deletedPlanPrices = sqliteTable("deleted_plan_prices", {
+  stripePriceId: text("stripe_price_id").primaryKey(),
+  kind: text("kind", { enum: ["subscription", "topup"] }).notNull(),
+  /** The deleted row, as planJson() shows it. */
+  plan: text("plan", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
+  deletedAt: integer("deleted_at", { mode: "timestamp_ms" }).notNull(),
+});
+
 /** Stripe's subscription statuses. */
 export const SUBSCRIPTION_STATUSES = [
   "incomplete",
