@@ -31,7 +31,6 @@ export function ConformField({
   optional,
   className,
   inputMode,
-  autoFocus,
   placeholder,
 }: {
   field: FieldMetadata<unknown, Record<string, unknown>, string[]>;
@@ -41,7 +40,6 @@ export function ConformField({
   optional?: boolean;
   className?: string;
   inputMode?: "numeric" | "text";
-  autoFocus?: boolean;
   placeholder?: string;
 }) {
   const invalid = Boolean(field.errors?.length);
@@ -56,7 +54,6 @@ export function ConformField({
         {...props}
         key={props.key}
         inputMode={inputMode}
-        autoFocus={autoFocus}
         placeholder={placeholder}
         className={`${inputBase} ${invalid ? "border-red-500" : "border-slate-300"}`}
       />

@@ -1,58 +1,20 @@
-import type { LoaderFunctionArgs } from "@remix-run/node";
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { auditLog, creditLedger } from "../../../db/schema";
 import { useTestContexts } from "../../../test/contexts";
-import { commitSessionCookie, createSession } from "../../auth/session.server";
 import { createUser } from "../../auth/users.server";
 import { getBalance, grantCredits } from "../../credits/index.server";
 import * as customerPage from "../admin.customers.$userId";
 import * as ledgerCsv from "../admin.customers.$userId_.ledger[.]csv";
 import * as listPage from "../admin.customers._index";
+import { adminSetup, call, type Handler } from "./admin-harness";
 
 // The customer pages called as Remix calls them, with real form posts (what a browser without
 // JavaScript sends) and real session cookies.
 
 const newContext = useTestContexts();
 
-async function setup() {
-  const ctx = newContext({ SESSION_SECRET: "unit-test-session-secret" });
-  const admin = createUser(ctx, { email: "admin@example.com", name: "Admin", role: "admin" });
-  const customer = createUser(ctx, { email: "jane.doe@example.com", name: "Jane Doe" });
-  createUser(ctx, { email: "bob@example.org", name: "Bob" });
-  const cookieFor = async (userId: number) =>
-    (await commitSessionCookie(ctx.env, createSession(ctx.db, ctx.clock, { userId }))).split(";")[0];
-  return { ctx, admin, customer, adminCookie: await cookieFor(admin.id), customerCookie: await cookieFor(customer.id) };
-}
-
-type Ctx = Awaited<ReturnType<typeof setup>>["ctx"];
-type Handler = (a: LoaderFunctionArgs) => unknown;
-
-async function call(
-  ctx: Ctx,
-  fn: Handler,
-  path: string,
-  opts: { cookie?: string; form?: Record<string, string>; params?: Record<string, string> } = {},
-): Promise<{ status: number; location: string | null; data: any; headers: Headers | null; response: Response | null }> {
-  const headers = new Headers();
-  if (opts.cookie) headers.set("cookie", opts.cookie);
-  const body = opts.form ? new URLSearchParams(opts.form) : undefined;
-  const request = new Request(new URL(path, "http://localhost"), { method: body ? "POST" : "GET", headers, body });
-  let out: unknown;
-  try {
-    out = await fn({ request, params: opts.params ?? {}, context: ctx } as LoaderFunctionArgs);
-  } catch (thrown) {
-    out = thrown;
-  }
-  if (out instanceof Response) {
-    return { status: out.status, location: out.headers.get("location"), data: null, headers: out.headers, response: out };
-  }
-  if (out && typeof out === "object" && (out as { type?: string }).type === "DataWithResponseInit") {
-    const d = out as { data: unknown; init: ResponseInit | null };
-    return { status: d.init?.status ?? 200, location: null, data: d.data, headers: new Headers(d.init?.headers), response: null };
-  }
-  return { status: 200, location: null, data: out, headers: null, response: null };
-}
+const setup = () => adminSetup(newContext({ SESSION_SECRET: "unit-test-session-secret" }));
 
 describe("the customer pages refuse everyone but admins", () => {
   it("sends anonymous visitors to log in and answers customers 403, for every loader and action", async () => {

@@ -1,0 +1,153 @@
+/**
+ * Money and subscriber reports for the admin console, beside the credit report from
+ * app/credits/reports.server.ts. Money is per UTC day in the smallest currency unit, for the
+ * currency most payments use (others are listed in `otherCurrencies`, never summed across).
+ */
+import type { Db } from "../../db/client";
+import { creditReport, reportDays, reportStart, type ReportPeriod } from "../credits/reports.server";
+import { MS_PER_DAY, type Clock } from "../utils/clock";
+import { LIVE_STATUSES } from "./subscription-state.server";
+
+export interface MoneyDay {
+  day: string;
+  topupsInCents: number;
+  subscriptionsInCents: number;
+  topupsRefundedCents: number;
+}
+
+export interface MoneyReport {
+  currency: string;
+  otherCurrencies: string[];
+  days: MoneyDay[];
+  totals: Omit<MoneyDay, "day">;
+}
+
+export interface PlanSubscribers {
+  planName: string;
+  planFamily: string | null;
+  version: number | null;
+  subscribers: number;
+}
+
+/**
+ * Top-up money by purchase day, refunds by the day the purchase last changed (when its refund
+ * was recorded), and subscription invoices by the day their credits were granted, their amount
+ * read from the stored invoice.paid event (display only).
+ */
+export function moneyReport(ctx: { db: Db; clock: Clock }, days: ReportPeriod): MoneyReport {
+  const now = ctx.clock.now().getTime();
+  const start = reportStart(now, days);
+  const topups = ctx.db.$client
+    .prepare(
+      `select cast((created_at - ?) / ${MS_PER_DAY} as integer) as d, currency, sum(amount_paid_cents) as paid
+       from topup_purchases where created_at >= ? group by d, currency`,
+    )
+    .all(start, start) as { d: number; currency: string; paid: number }[];
+  const refunds = ctx.db.$client
+    .prepare(
+      `select cast((updated_at - ?) / ${MS_PER_DAY} as integer) as d, currency, sum(amount_refunded_cents) as refunded
+       from topup_purchases where updated_at >= ? and amount_refunded_cents > 0 group by d, currency`,
+    )
+    .all(start, start) as { d: number; currency: string; refunded: number }[];
+  const invoices = ctx.db.$client
+    .prepare(
+      `select cast((g.created_at - ?) / ${MS_PER_DAY} as integer) as d,
+         coalesce(json_extract(e.payload, '$.data.object.currency'), 'usd') as currency,
+         sum(coalesce(json_extract(e.payload, '$.data.object.amount_paid'), 0)) as paid
+       from credit_grants g
+       join credit_ledger l on l.grant_id = g.id and l.type = 'grant'
+       left join stripe_events e on e.id = json_extract(l.metadata, '$.stripeEventId')
+       where g.created_at >= ? and g.type = 'subscription' and g.stripe_invoice_id is not null
+       group by d, currency`,
+    )
+    .all(start, start) as { d: number; currency: string; paid: number }[];
+
+  const volume = new Map<string, number>();
+  for (const r of [...topups, ...invoices]) volume.set(r.currency, (volume.get(r.currency) ?? 0) + r.paid);
+  const currency = [...volume.entries()].sort((a, b) => b[1] - a[1])[0]?.[0] ?? "usd";
+  const rows: MoneyDay[] = reportDays(now, days).map((day) => ({
+    day,
+    topupsInCents: 0,
+    subscriptionsInCents: 0,
+    topupsRefundedCents: 0,
+  }));
+  for (const r of topups) if (r.currency === currency && rows[r.d]) rows[r.d].topupsInCents += r.paid;
+  for (const r of invoices) if (r.currency === currency && rows[r.d]) rows[r.d].subscriptionsInCents += r.paid;
+  for (const r of refunds) if (r.currency === currency && rows[r.d]) rows[r.d].topupsRefundedCents += r.refunded;
+  const sum = (k: keyof Omit<MoneyDay, "day">) => rows.reduce((a, r) => a + r[k], 0);
+  return {
+    currency,
+    otherCurrencies: [...volume.keys()].filter((c) => c !== currency),
+    days: rows,
+    totals: { topupsInCents: sum("topupsInCents"), subscriptionsInCents: sum("subscriptionsInCents"), topupsRefundedCents: sum("topupsRefundedCents") },
+  };
+}
+
+/** Live subscriptions now, per plan and version (every plan listed, with 0 when it has none). */
+export function subscribersPerPlan(db: Db): (PlanSubscribers & { planId: number })[] {
+  const live = LIVE_STATUSES.map(() => "?").join(", ");
+  // One pass over the subscriptions, then the (small) price book.
+  const counts = new Map(
+    (
+      db.$client
+        .prepare(`select plan_id as planId, count(*) as n from user_subscriptions where status in (${live}) group by plan_id`)
+        .all(...LIVE_STATUSES) as { planId: number | null; n: number }[]
+    ).map((r) => [r.planId, r.n]),
+  );
+  const plans = db.$client
+    .prepare(
+      `select id as planId, public_name as planName, plan_family as planFamily, version from subscription_plans order by plan_family, version`,
+    )
+    .all() as (Omit<PlanSubscribers, "subscribers"> & { planId: number })[];
+  return plans.map((p) => ({ ...p, subscribers: counts.get(p.planId) ?? 0 }));
+}
+
+/** Everything /admin/reports shows, for one period. */
+export function adminReport(ctx: { db: Db; clock: Clock }, days: ReportPeriod) {
+  return {
+    days,
+    credits: creditReport(ctx, days),
+    money: moneyReport(ctx, days),
+    plans: subscribersPerPlan(ctx.db),
+  };
+}
+
+export const REPORT_CSV_HEADER = [
+  "day",
+  "grantedSubscription",
+  "grantedTopup",
+  "grantedPromotional",
+  "spent",
+  "expired",
+  "voided",
+  "refunded",
+  "outstanding",
+  "currency",
+  "topupsInCents",
+  "subscriptionsInCents",
+  "topupsRefundedCents",
+];
+
+/** The report as CSV lines, one per day (small: at most 90 rows). */
+export function* reportCsvLines(report: ReturnType<typeof adminReport>): Generator<string> {
+  yield `${REPORT_CSV_HEADER.join(",")}\r\n`;
+  for (const [i, c] of report.credits.days.entries()) {
+    const m = report.money.days[i];
+    const cells = [
+      c.day,
+      c.grantedSubscription,
+      c.grantedTopup,
+      c.grantedPromotional,
+      c.spent,
+      c.expired,
+      c.voided,
+      c.refunded,
+      c.outstanding,
+      report.money.currency,
+      m.topupsInCents,
+      m.subscriptionsInCents,
+      m.topupsRefundedCents,
+    ];
+    yield `${cells.join(",")}\r\n`;
+  }
+}
