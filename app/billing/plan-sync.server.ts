@@ -22,11 +22,14 @@ import {
   MAX_PLAN_CREDITS,
   assertPlanIsNew,
   draftPlan,
+  findDeletedPlanPrice,
   findPlanByInternalId,
   findPlanByStripePriceId,
   findSubscriptionPlanByFamilyVersion,
   getPlan,
+  insertArchivedFromDeleted,
   insertPlan,
+  isPlanOffered,
   lastPlanId,
   nextPlanVersion,
   planJson,
@@ -175,8 +178,10 @@ export function planFromStripePrice(price: Stripe.Price): PlanFromPrice {
  *
  * - A known stripePriceId → that plan, even when legacy, inactive or archived (existing
  *   subscribers keep renewing on it).
+ * - The price of a plan an admin deleted → that plan, back as an archived row (never on sale),
+ *   with the credits it had — not re-created from the metadata.
  * - An unknown price with valid metadata → the plan is inserted and returned (audited as
- *   actor "stripe").
+ *   actor "stripe"); archived when Stripe has the price inactive.
  * - Missing or invalid credits metadata, or metadata clashing with another plan → held, with
  *   a reason for the admin; nothing is written.
  *
@@ -186,6 +191,26 @@ export function planFromStripePrice(price: Stripe.Price): PlanFromPrice {
 export function resolvePlanFromStripePrice(ctx: PlanSyncCtx, price: Stripe.Price): ResolvedPlan {
   const known = findPlanByStripePriceId(ctx.db, price.id);
   if (known) return known;
+  const deleted = findDeletedPlanPrice(ctx.db, price.id);
+  if (deleted) {
+    // An admin deleted this plan; a payment for it that was under way is honoured with the
+    // credits it promised, on an archived row — the metadata is not read, nothing goes on sale.
+    return ctx.db.transaction(
+      (): ResolvedPlan => {
+        const raced = findPlanByStripePriceId(ctx.db, price.id);
+        if (raced) return raced;
+        const restored = insertArchivedFromDeleted(ctx, deleted);
+        recordAudit(ctx.db, ctx.clock, {
+          actor: "stripe",
+          action: "plan.recorded_archived_from_deleted",
+          subject: planSubject(restored.kind, restored.plan.id),
+          details: { plan: planJson(restored), deletedAt: deleted.deletedAt.toISOString() },
+        });
+        return restored;
+      },
+      { behavior: "immediate" },
+    );
+  }
   const parsed = planFromStripePrice(price);
   if (!parsed.ok) return { kind: "held", reason: parsed.reason };
 
@@ -216,7 +241,9 @@ export function resolvePlanFromStripePrice(ctx: PlanSyncCtx, price: Stripe.Price
       try {
         return ctx.db.transaction(
           () => {
-            const inserted = insertPlan(ctx, plan);
+            // A price deactivated in Stripe (e.g. its plan was deleted before prices were
+            // remembered) is honoured but its plan is not put on sale.
+            const inserted = insertPlan(ctx, plan, { archived: price.active === false });
             recordAudit(ctx.db, ctx.clock, {
               actor: "stripe",
               action: "plan.created_from_stripe",
@@ -434,6 +461,33 @@ async function setManagedPriceActive(stripe: Stripe, priceId: string, active: bo
 }
 
 /**
+ * Expires the open Checkout Sessions that would buy a plan (by the app's metadata or the plan's
+ * price among the line items), so a plan taken off sale cannot be bought through a page opened
+ * before. A session paid or expired in the meantime is left as it is.
+ */
+export async function expireOpenCheckouts(stripe: Stripe, kind: PlanKind, plan: { id: number; stripePriceId: string | null }): Promise<number> {
+  const metadataKey = kind === "subscription" ? "subscriptionPlanId" : "topupPlanId";
+  let expired = 0;
+  try {
+    for await (const session of stripe.checkout.sessions.list({ status: "open", limit: 100, expand: ["data.line_items"] })) {
+      const forPlan =
+        session.metadata?.[metadataKey] === String(plan.id) ||
+        (!!plan.stripePriceId && (session.line_items?.data ?? []).some((l) => l.price?.id === plan.stripePriceId));
+      if (!forPlan) continue;
+      try {
+        await stripe.checkout.sessions.expire(session.id);
+        expired++;
+      } catch (e) {
+        if ((e as { type?: string }).type !== "StripeInvalidRequestError") throw e; // paid or expired meanwhile
+      }
+    }
+  } catch (e) {
+    throw stripeFailure(e);
+  }
+  return expired;
+}
+
+/**
  * Edits a plan's editable fields (publicName, isLegacy, isActive, creditExpiryDays). Fixed
  * fields (credits, price, currency, interval of a plan with a Stripe price; identity fields)
  * → invalid_request. Restoring an archived plan (isActive true) reactivates its Stripe price.
@@ -450,6 +504,9 @@ export async function editPlan(
   const update = planUpdateFromPatch(current, patch); // refuses fixed fields before any network call
   if (update.archivedAt === null && current.plan.stripePriceId) {
     await setManagedPriceActive(ctx.stripe, current.plan.stripePriceId, true);
+  }
+  if (isPlanOffered(current.plan) && !isPlanOffered({ ...current.plan, ...update })) {
+    await expireOpenCheckouts(ctx.stripe, kind, current.plan);
   }
   return ctx.db.transaction(
     () => {
@@ -474,9 +531,10 @@ export type DeletePlanResult = { deleted: true } | { archived: true; plan: Kinde
 
 /**
  * Deletes a plan nothing refers to, or archives one that subscriptions or purchases refer to.
- * Either way its Stripe price, when this app created it, is deactivated first, so nobody can
- * buy it anew (and a webhook for it can't recreate a deleted plan from the metadata); existing
- * subscriptions keep renewing on it.
+ * Either way its Stripe price, when this app created it, is deactivated first and the plan's open
+ * Checkout Sessions are expired, so nobody can buy it anew; a deleted plan's price is remembered
+ * (deleted_plan_prices), so a payment already under way is honoured without putting the plan back
+ * on sale. Existing subscriptions keep renewing on it.
  */
 export async function deleteOrArchivePlan(
   ctx: PlanAdminCtx,
@@ -487,6 +545,7 @@ export async function deleteOrArchivePlan(
   const current = getPlan(ctx.db, kind, id);
   if (!current) throw planNotFound(kind, id);
   if (current.plan.stripePriceId) await setManagedPriceActive(ctx.stripe, current.plan.stripePriceId, false);
+  await expireOpenCheckouts(ctx.stripe, kind, current.plan);
   return ctx.db.transaction(
     (): DeletePlanResult => {
       const result = removePlan(ctx, kind, id);

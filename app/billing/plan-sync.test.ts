@@ -203,6 +203,14 @@ describe("resolvePlanFromStripePrice", () => {
     expect(planCounts(c)).toEqual({ subs: 0, topups: 1 });
   });
 
+  it("creates the plan of a price Stripe has inactive as archived, so it is honoured but not put on sale", () => {
+    const c = ctx();
+    const resolved = resolvePlanFromStripePrice(c, stripePrice({ id: "price_old", active: false, metadata: { credits: "500", planFamily: "old" } }));
+    expect(resolved).toMatchObject({ kind: "subscription", plan: { credits: 500, isActive: false } });
+    expect(resolved.kind === "subscription" && resolved.plan.archivedAt).toBeInstanceOf(Date);
+    expect(listOfferedPlans(c.db).subscriptionPlans).toHaveLength(0);
+  });
+
   it("gives a family without a version metadata its next version", () => {
     const c = ctx();
     const first = resolvePlanFromStripePrice(c, stripePrice({ id: "price_a", metadata: { credits: "10", planFamily: "solo" } }));

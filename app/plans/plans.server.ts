@@ -1,6 +1,6 @@
 import { and, asc, desc, eq, isNotNull, isNull, max, or } from "drizzle-orm";
 import type { Db } from "../../db/client";
-import { subscriptionPlans, topupPlans, topupPurchases, userSubscriptions, type PlanInterval } from "../../db/schema";
+import { deletedPlanPrices, subscriptionPlans, topupPlans, topupPurchases, userSubscriptions, type PlanInterval } from "../../db/schema";
 import type { Clock } from "../utils/clock";
 import { AppError } from "../utils/errors";
 import { kindLabel } from "./format";
@@ -261,14 +261,17 @@ export function assertPlanIsNew(
   }
 }
 
-/** Inserts a plan in its own IMMEDIATE transaction (a savepoint inside a caller's). */
-export function insertPlan(ctx: PlansCtx, plan: NewPlan): KindedPlan {
+/**
+ * Inserts a plan in its own IMMEDIATE transaction (a savepoint inside a caller's); `archived`
+ * inserts it archived (inactive, not on sale).
+ */
+export function insertPlan(ctx: PlansCtx, plan: NewPlan, opts: { archived?: boolean } = {}): KindedPlan {
   const now = ctx.clock.now();
   return ctx.db.transaction(
     (tx) => {
       assertPlanIsNew(ctx.db, plan);
       try {
-        const timestamps = { createdAt: now, updatedAt: now };
+        const timestamps = { createdAt: now, updatedAt: now, ...(opts.archived ? { isActive: false, archivedAt: now } : {}) };
         return plan.kind === "subscription"
           ? { kind: "subscription", plan: tx.insert(subscriptionPlans).values({ ...plan.values, ...timestamps }).returning().get() }
           : { kind: "topup", plan: tx.insert(topupPlans).values({ ...plan.values, ...timestamps }).returning().get() };
@@ -383,11 +386,72 @@ export function removePlan(ctx: PlansCtx, kind: PlanKind, id: number): RemovePla
       if (!isPlanReferenced(ctx.db, kind, id)) {
         if (kind === "subscription") tx.delete(subscriptionPlans).where(eq(subscriptionPlans.id, id)).run();
         else tx.delete(topupPlans).where(eq(topupPlans.id, id)).run();
+        // Its price is remembered: a payment still under way is honoured with these credits and
+        // recorded on an archived plan, never re-created from the price's metadata as a plan on sale.
+        if (current.plan.stripePriceId) {
+          tx.insert(deletedPlanPrices)
+            .values({
+              stripePriceId: current.plan.stripePriceId,
+              kind,
+              plan: planJson(current) as unknown as Record<string, unknown>,
+              deletedAt: ctx.clock.now(),
+            })
+            .onConflictDoNothing()
+            .run();
+        }
         return { deleted: true as const, plan: current };
       }
       const now = ctx.clock.now();
       const plan = updatePlanRow(tx, kind, id, { isActive: false, archivedAt: current.plan.archivedAt ?? now, updatedAt: now });
       return { archived: true as const, plan };
+    },
+    { behavior: "immediate" },
+  );
+}
+
+export type DeletedPlanPrice = typeof deletedPlanPrices.$inferSelect;
+
+export function findDeletedPlanPrice(db: Db, stripePriceId: string): DeletedPlanPrice | undefined {
+  return db.select().from(deletedPlanPrices).where(eq(deletedPlanPrices.stripePriceId, stripePriceId)).get();
+}
+
+/**
+ * A deleted plan, back as an archived row (not on sale) so a payment for its price that was
+ * already under way can be recorded against it with the credits it promised. Names and versions
+ * taken since the delete are left alone: the archived row gets `<internalId>@<price id>` and the
+ * family's next version instead. Runs in its own IMMEDIATE transaction (a savepoint in a caller's).
+ */
+export function insertArchivedFromDeleted(ctx: PlansCtx, deleted: DeletedPlanPrice): KindedPlan {
+  const was = deleted.plan as unknown as SubscriptionPlanJson;
+  return ctx.db.transaction(
+    (tx) => {
+      const now = ctx.clock.now();
+      const internalId = findPlanByInternalId(ctx.db, deleted.kind, was.internalId) ? `${was.internalId}@${deleted.stripePriceId}` : was.internalId;
+      const common = {
+        internalId,
+        publicName: was.publicName,
+        stripeProductId: was.stripeProductId,
+        stripePriceId: deleted.stripePriceId,
+        credits: was.credits,
+        priceCents: was.priceCents,
+        currency: was.currency,
+        creditExpiryDays: was.creditExpiryDays,
+        isLegacy: was.isLegacy,
+        isActive: false,
+        archivedAt: now,
+        createdAt: now,
+        updatedAt: now,
+      };
+      if (deleted.kind === "topup") return { kind: "topup", plan: tx.insert(topupPlans).values(common).returning().get() };
+      const version = findSubscriptionPlanByFamilyVersion(ctx.db, was.planFamily, was.version) ? nextPlanVersion(ctx.db, was.planFamily) : was.version;
+      return {
+        kind: "subscription",
+        plan: tx
+          .insert(subscriptionPlans)
+          .values({ ...common, planFamily: was.planFamily, version, interval: was.interval })
+          .returning()
+          .get(),
+      };
     },
     { behavior: "immediate" },
   );
