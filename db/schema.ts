@@ -303,9 +303,14 @@ export const creditLedger = sqliteTable(
     createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
   },
   (t) => [
-    uniqueIndex("credit_ledger_user_idempotency_unique").on(t.userId, t.idempotencyKey),
+    // Partial: most entries (every deduction without a key) have no key or no grant, and each
+    // index entry is a page a deduction's COMMIT writes. `= ?` lookups and joins imply NOT NULL,
+    // so SQLite still uses both; uniqueness never applied to NULL keys anyway.
+    uniqueIndex("credit_ledger_user_idempotency_unique")
+      .on(t.userId, t.idempotencyKey)
+      .where(sql`${t.idempotencyKey} is not null`),
     index("credit_ledger_user_id_idx").on(t.userId, t.id),
-    index("credit_ledger_grant_id_idx").on(t.grantId),
+    index("credit_ledger_grant_id_idx").on(t.grantId).where(sql`${t.grantId} is not null`),
     // Serves the admin reports: a date range read from the index alone (no table rows).
     index("credit_ledger_created_at_idx").on(t.createdAt, t.type, t.amount),
   ],
@@ -325,7 +330,8 @@ export const ledgerAllocations = sqliteTable(
   },
   (t) => [
     index("ledger_allocations_entry_id_idx").on(t.entryId),
-    index("ledger_allocations_grant_id_idx").on(t.grantId),
+    // No index on grant_id: nothing looks allocations up by grant (and grants are never deleted,
+    // so the foreign key needs none), while every deduction would write an entry to it.
     check("ledger_allocations_amount_positive", sql`${t.amount} > 0`),
   ],
 );
