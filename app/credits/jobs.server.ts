@@ -3,6 +3,7 @@
  * them. Both are safe to run at any time, any number of times, from any process.
  */
 import type Database from "better-sqlite3";
+import { startBackgroundCheckpoints } from "../../db/checkpoint";
 import { AppError } from "../utils/errors";
 import { log } from "../utils/log.server";
 import type { CreditsCtx } from "./index.server";
@@ -142,10 +143,21 @@ const MAX_INTERVAL_SECONDS = Math.floor(2_147_483_647 / 1000);
  * unref'd, so they never keep the process alive; a failing run is logged and retried next tick.
  * Each run is synchronous: a normal sweep handles the last interval's expiries in milliseconds; a
  * large backlog (e.g. 100,000 grants after downtime, ~1 s) blocks the event loop once.
- * Returns stop().
+ * With any job scheduled (the server), the connection's WAL checkpoints also move to a background
+ * thread (db/checkpoint.ts; `walCheckpoints` overrides): otherwise every ~100th deduction pays for
+ * one inside its COMMIT. Returns stop().
  */
-export function startCreditJobs(ctx: CreditsCtx, opts: { sweepSeconds: number; syncSeconds: number }): () => void {
+export function startCreditJobs(
+  ctx: CreditsCtx,
+  opts: { sweepSeconds: number; syncSeconds: number; walCheckpoints?: boolean },
+): () => void {
   const timers: NodeJS.Timeout[] = [];
+  const background = opts.walCheckpoints ?? (opts.sweepSeconds > 0 || opts.syncSeconds > 0);
+  const stopCheckpoints = background
+    ? startBackgroundCheckpoints(ctx.db.$client, {
+        onError: (error) => log.error("background WAL checkpoint failed", { error }),
+      })
+    : () => {};
   // `job` returns a summary and whether it changed anything (worth an info line).
   const every = (seconds: number, name: string, job: () => { summary: Record<string, unknown>; changed: boolean }) => {
     if (!(seconds > 0)) return;
@@ -171,5 +183,6 @@ export function startCreditJobs(ctx: CreditsCtx, opts: { sweepSeconds: number; s
   return () => {
     for (const t of timers) clearInterval(t);
     timers.length = 0;
+    stopCheckpoints();
   };
 }
