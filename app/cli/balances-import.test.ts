@@ -29,7 +29,7 @@ function file(name: string, text: string): string {
 const ledgerRows = () => (ctx.db.$client.prepare("select count(*) as n from credit_ledger").get() as { n: number }).n;
 
 describe("npm run credits -- balances import", () => {
-  it("turns each legacy balance in a CSV into one never-expiring grant, and a second run imports nothing more", async () => {
+  it("turns each legacy balance in a CSV into one grant expiring in 30 days by default, and a second run imports nothing more", async () => {
     ctx = testContext();
     const ann = createUser(ctx, { email: "ann@example.com" }).id;
     const bob = createUser(ctx, { email: "bob@example.com" }).id;
@@ -39,15 +39,18 @@ describe("npm run credits -- balances import", () => {
 
     const first = await cli("balances", "import", "--file", csv);
     expect(first).toMatchObject({ code: 0, stderr: "" });
-    expect(JSON.parse(first.stdout)).toEqual({ rows: 2, imported: 2, alreadyImported: 0, skippedZero: 0, credits: 1450 });
+    const in30Days = "2026-01-31T00:00:00.000Z";
+    expect(JSON.parse(first.stdout)).toEqual({ dryRun: false, rows: 2, imported: 2, alreadyImported: 0, skippedZero: 0, credits: 1450, expiresAt: in30Days });
     expect(getBalance(ctx, ann).balance).toBe(250);
     expect(getBalance(ctx, bob).balance).toBe(1200);
     const grant = ctx.db.$client.prepare("select type, source, amount, expires_at as expiresAt from credit_grants where user_id = ?").get(ann);
-    expect(grant).toEqual({ type: "topup", source: "migration", amount: 250, expiresAt: null });
+    expect(grant).toEqual({ type: "topup", source: "migration", amount: 250, expiresAt: Date.parse(in30Days) });
 
+    // A re-run days later (a different expiry) still imports nothing twice.
+    ctx.clock.advance(3 * 86_400_000);
     const ledger = ledgerRows();
     const again = await cli("balances", "import", "--file", csv);
-    expect(JSON.parse(again.stdout)).toEqual({ rows: 2, imported: 0, alreadyImported: 2, skippedZero: 0, credits: 0 });
+    expect(JSON.parse(again.stdout)).toMatchObject({ rows: 2, imported: 0, alreadyImported: 2, skippedZero: 0, credits: 0 });
     expect(ledgerRows()).toBe(ledger);
     expect(getBalance(ctx, ann).balance).toBe(250);
 
@@ -100,5 +103,60 @@ describe("npm run credits -- balances import", () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/idempotency_conflict.*user #\d+ already has a different imported balance/);
     expect([getBalance(ctx, gus).balance, getBalance(ctx, hal).balance]).toEqual([100, 0]);
+  });
+
+  it("--expires-in-days never makes grants that never expire; N sets the days; bad values are refused", async () => {
+    ctx = testContext();
+    const ivy = createUser(ctx, { email: "ivy@example.com" }).id;
+    const jon = createUser(ctx, { email: "jon@example.com" }).id;
+    const never = await cli("balances", "import", "--file", file("a.csv", "email,balance\nivy@example.com,10\n"), "--expires-in-days", "never");
+    expect(JSON.parse(never.stdout)).toMatchObject({ imported: 1, expiresAt: null });
+    const seven = await cli("balances", "import", "--file", file("b.csv", "email,balance\njon@example.com,20\n"), "--expires-in-days", "7");
+    expect(JSON.parse(seven.stdout)).toMatchObject({ imported: 1, expiresAt: "2026-01-08T00:00:00.000Z" });
+    const expiries = ctx.db.$client.prepare("select user_id as u, expires_at as e from credit_grants order by id").all();
+    expect(expiries).toEqual([
+      { u: ivy, e: null },
+      { u: jon, e: Date.parse("2026-01-08T00:00:00.000Z") },
+    ]);
+    for (const bad of ["0", "1.5", "soon"]) {
+      const r = await cli("balances", "import", "--file", file("c.csv", "email,balance\nivy@example.com,10\n"), "--expires-in-days", bad);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/--expires-in-days must be a whole number of days/);
+    }
+  });
+
+  it("--dry-run prints what would be imported and writes nothing", async () => {
+    ctx = testContext();
+    createUser(ctx, { email: "kim@example.com" });
+    createUser(ctx, { email: "lee@example.com" });
+    const csv = file("d.csv", "email,balance\nkim@example.com,30\nlee@example.com,0\n");
+    const dry = await cli("balances", "import", "--file", csv, "--dry-run");
+    expect(dry.code).toBe(0);
+    expect(JSON.parse(dry.stdout)).toEqual({
+      dryRun: true,
+      rows: 2,
+      imported: 1,
+      alreadyImported: 0,
+      skippedZero: 1,
+      credits: 30,
+      expiresAt: "2026-01-31T00:00:00.000Z",
+    });
+    expect(ledgerRows()).toBe(0);
+    expect(ctx.db.$client.prepare("select count(*) as n from audit_log").get()).toEqual({ n: 0 });
+    await cli("balances", "import", "--file", csv);
+    expect(JSON.parse((await cli("balances", "import", "--file", csv, "--dry-run")).stdout)).toMatchObject({ imported: 0, alreadyImported: 1 });
+  });
+
+  it("reports progress on stderr for a large file, keeping stdout for the summary", async () => {
+    ctx = testContext();
+    const lines = ["email,balance"];
+    for (let i = 0; i < 1200; i++) {
+      createUser(ctx, { email: `bulk${i}@example.com` });
+      lines.push(`bulk${i}@example.com,${i + 1}`);
+    }
+    const r = await cli("balances", "import", "--file", file("big.csv", lines.join("\n")));
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe("imported 1000/1200 rows\nimported 1200/1200 rows\n");
+    expect(JSON.parse(r.stdout)).toMatchObject({ imported: 1200, credits: (1200 * 1201) / 2 });
   });
 });
