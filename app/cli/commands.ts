@@ -2,6 +2,7 @@ import type { AppContext } from "../utils/context.server";
 import { apiKeyCommands } from "./api-keys";
 import { balanceImportCommands } from "./balances-import";
 import { creditCommands } from "./credits";
+import { planImportCommands } from "./plans-import";
 import { stripeEventCommands } from "./stripe-events";
 import { userCommands } from "./users";
 
@@ -24,6 +25,7 @@ export const commands: Record<string, CliCommand> = {
   ...apiKeyCommands,
   ...creditCommands,
   ...balanceImportCommands,
+  ...planImportCommands,
   ...stripeEventCommands,
   ...userCommands,
 };
