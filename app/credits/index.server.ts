@@ -95,7 +95,9 @@ export interface BalanceView {
   balance: number;
   breakdown: { subscription: number; topup: number; promotional: number };
   nextExpiry: { amount: number; expiresAt: string } | null;
-  /** In effect now, with credits left, in burn-down order. */
+  /** How many grants are in effect now (all of them, however many `grants` lists). */
+  grantCount: number;
+  /** In effect now, with credits left, in burn-down order (the first `grantLimit` when asked). */
   grants: GrantView[];
 }
 

@@ -8,32 +8,37 @@ import { checkId, invalid, iso, requireUser, statementsFor, toGrantView, type Gr
 
 /**
  * The spendable balance now: grants in effect (effectiveAt <= now < expiresAt, whatever the
- * sweep has done), broken down by type; `grants` lists them in burn-down order. `nextExpiry` is
+ * sweep has done), broken down by type; `grantCount` counts them and `grants` lists them in
+ * burn-down order — the first `grantLimit` of them when given (the API lists 100). `nextExpiry` is
  * the soonest expiresAt among them with the credits expiring at that instant (summed when several
- * grants share it). Future-dated grants are not listed. Unknown user → not_found.
+ * grants share it). Future-dated grants are not counted or listed. Unknown user → not_found.
+ *
+ * Sums, counts and the soonest expiry are aggregated by SQLite over the burn-down index, so a user
+ * with thousands of grants costs index steps in C, and only the listed grants become objects.
  */
-export function getBalance(ctx: CreditsCtx, userId: number): BalanceView {
+export function getBalance(ctx: CreditsCtx, userId: number, opts: { grantLimit?: number } = {}): BalanceView {
   checkId(userId, "userId");
+  const limit = opts.grantLimit ?? -1;
+  if (!Number.isSafeInteger(limit) || limit < -1) throw invalid("grantLimit", "`grantLimit` must be a whole number.");
   const s = statementsFor(ctx.db);
   requireUser(s, userId);
   const now = ctx.clock.now().getTime();
-  const rows = s.grantsInEffect.all({ userId, now }) as GrantRow[];
   const breakdown = { subscription: 0, topup: 0, promotional: 0 };
   let balance = 0;
-  let soonest: { amount: number; expiresAt: number } | null = null;
-  for (const row of rows) {
-    balance += row.remaining;
-    breakdown[row.type] += row.remaining;
-    if (row.expires_at === null) continue;
-    if (soonest === null || row.expires_at < soonest.expiresAt)
-      soonest = { amount: row.remaining, expiresAt: row.expires_at };
-    else if (row.expires_at === soonest.expiresAt) soonest.amount += row.remaining;
+  let grantCount = 0;
+  for (const [type, remaining, count] of s.inEffectByType.all(userId, now, now)) {
+    breakdown[type] += remaining;
+    balance += remaining;
+    grantCount += count;
   }
+  const soonest = s.soonestExpiry.get(userId, now, now);
+  const rows = s.grantsInEffect.all({ userId, now, limit }) as GrantRow[];
   return {
     userId,
     balance,
     breakdown,
-    nextExpiry: soonest && { amount: soonest.amount, expiresAt: iso(soonest.expiresAt) },
+    nextExpiry: soonest ? { amount: soonest[1], expiresAt: iso(soonest[0]) } : null,
+    grantCount,
     grants: rows.map((row) => toGrantView(row, now)),
   };
 }

@@ -62,6 +62,7 @@ describe("the balance view", () => {
       balance: 0,
       breakdown: { subscription: 0, topup: 0, promotional: 0 },
       nextExpiry: null,
+      grantCount: 0,
       grants: [],
     });
     expect(getGrant(ctx(), pending.grant.id)!.status).toBe("pending");
@@ -69,6 +70,21 @@ describe("the balance view", () => {
 
   it("answers not_found for an unknown user", () => {
     expectAppError(() => getBalance(ctx(), 123456), "not_found");
+  });
+
+  it("counts every grant in effect but lists only the first grantLimit, in burn-down order", () => {
+    const userId = newUser(ctx());
+    const now = ctx().clock.now();
+    for (let i = 0; i < 7; i++) grant(ctx(), userId, "topup", 10 + i, { expiresAt: addDays(now, 30 - i) });
+    grant(ctx(), userId, "topup", 999, { effectiveAt: addDays(now, 1) }); // pending: neither counted nor listed
+    const all = getBalance(ctx(), userId);
+    const firstThree = getBalance(ctx(), userId, { grantLimit: 3 });
+    expect(all.grantCount).toBe(7);
+    expect(all.grants).toHaveLength(7);
+    expect(firstThree).toEqual({ ...all, grants: all.grants.slice(0, 3) });
+    expect(firstThree.grants.map((g) => g.remaining)).toEqual([16, 15, 14]); // soonest expiry first
+    expect(getBalance(ctx(), userId, { grantLimit: 0 })).toMatchObject({ balance: 91, grantCount: 7, grants: [] });
+    expectAppError(() => getBalance(ctx(), userId, { grantLimit: 1.5 }), "invalid_request");
   });
 });
 

@@ -88,8 +88,17 @@ function prepareAll(sqlite: Database.Database) {
     // The hot path binds positionally (cheaper than named parameters) and reads raw rows.
     /** (userId, now, now) → [id, remaining][] in burn-down order. */
     burnDown: p(BURN_DOWN_SQL).raw(true) as Database.Statement<[number, number, number], [number, number]>,
+    /** The first @limit grants in effect, in burn-down order (-1 = all). */
     grantsInEffect: p(`select ${GRANT_COLUMNS} from credit_grants
-      where user_id = @userId and status = 'active' and ${IN_EFFECT} order by ${BURN_DOWN_ORDER}`),
+      where user_id = @userId and status = 'active' and ${IN_EFFECT} order by ${BURN_DOWN_ORDER} limit @limit`),
+    /** (userId, now, now) → [type, Σ remaining, count][] over the grants in effect. */
+    inEffectByType: p(`select type, sum(remaining), count(*) from credit_grants
+      where user_id = ? and status = 'active' and effective_at <= ? and (expires_at is null or expires_at > ?)
+      group by type`).raw(true) as Database.Statement<[number, number, number], [GrantType, number, number]>,
+    /** (userId, now, now) → [expiresAt, Σ remaining] of the soonest expiry among the grants in effect. */
+    soonestExpiry: p(`select expires_at, sum(remaining) from credit_grants
+      where user_id = ? and status = 'active' and effective_at <= ? and expires_at > ?
+      group by expires_at order by expires_at limit 1`).raw(true) as Database.Statement<[number, number, number], [number, number]>,
     spendable: p(`select coalesce(sum(remaining), 0) from credit_grants
       where user_id = @userId and status = 'active' and ${IN_EFFECT}`).pluck(),
     activeSum: p(

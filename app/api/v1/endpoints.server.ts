@@ -36,16 +36,20 @@ export const getUserEndpoint: Endpoint = {
     const userId = idParam(call, "userId", "user");
     const user = getUserById(call.context.db, userId);
     if (!user) throw notFound("user", userId);
-    const { balance } = getBalance(call.context, userId);
+    const { balance } = getBalance(call.context, userId, { grantLimit: 0 });
     return jsonAnswer({ id: user.id, email: user.email, name: user.name, balance });
   },
 };
 
-// GET /api/v1/users/:userId/balance — spendable now, by type, the next expiry, grants in burn-down order.
+/** How many grants a balance answer lists; `grantCount` says how many there are. */
+export const BALANCE_GRANT_LIMIT = 100;
+
+// GET /api/v1/users/:userId/balance — spendable now, by type, the next expiry, grantCount and the
+// first 100 grants in burn-down order (a bounded answer however many grants a user holds).
 export const getBalanceEndpoint: Endpoint = {
   scope: "usage",
   run(call) {
-    return jsonAnswer(getBalance(call.context, idParam(call, "userId", "user")));
+    return jsonAnswer(getBalance(call.context, idParam(call, "userId", "user"), { grantLimit: BALANCE_GRANT_LIMIT }));
   },
 };
 

@@ -71,6 +71,7 @@ describe("GET /api/v1/users/:userId and /balance", () => {
       balance: 420,
       breakdown: { subscription: 100, topup: 300, promotional: 20 },
       nextExpiry: { amount: 100, expiresAt: "2026-02-01T00:00:00.000Z" },
+      grantCount: 3,
       grants: [sub.grant, promo.grant, topup.grant],
     });
   });
@@ -83,6 +84,7 @@ describe("GET /api/v1/users/:userId and /balance", () => {
       balance: 0,
       breakdown: { subscription: 0, topup: 0, promotional: 0 },
       nextExpiry: null,
+      grantCount: 0,
       grants: [],
     });
   });
