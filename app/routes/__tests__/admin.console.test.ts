@@ -6,6 +6,7 @@ import { adjustCredits, deductCredits, expireGrants, grantCredits, voidGrant } f
 import { MS_PER_DAY } from "../../utils/clock";
 import * as auditPage from "../admin.audit";
 import * as eventPage from "../admin.events_.$eventId";
+import * as importPage from "../admin.import";
 import * as reportsPage from "../admin.reports";
 import * as reportsCsv from "../admin.reports[.]csv";
 import { adminSetup, call, type Handler } from "./admin-harness";
@@ -39,6 +40,7 @@ describe("admin console pages refuse everyone but admins", () => {
       [reportsPage.loader, "/admin/reports", {}],
       [reportsCsv.loader, "/admin/reports.csv", {}],
       [eventPage.loader, "/admin/events/evt_guard", { eventId: "evt_guard" }],
+      [importPage.loader, "/admin/import", {}],
     ];
     for (const [fn, path, params] of cases) {
       const anonymous = await call(ctx, fn, path, { params });
@@ -46,6 +48,10 @@ describe("admin console pages refuse everyone but admins", () => {
       expect(anonymous.location).toMatch(/^\/login\?redirectTo=/);
       expect((await call(ctx, fn, path, { params, cookie: customerCookie })).status, path).toBe(403);
     }
+    const form = { intent: "import-balances", content: "email,balance\njane.doe@example.com,10\n", format: "csv", expiresInDays: "30" };
+    expect((await call(ctx, importPage.action as Handler, "/admin/import", { form })).status).toBe(302);
+    expect((await call(ctx, importPage.action as Handler, "/admin/import", { form, cookie: customerCookie })).status).toBe(403);
+    expect(ctx.db.$client.prepare("select count(*) as n from credit_grants").get()).toEqual({ n: 0 });
   });
 });
 
@@ -125,5 +131,28 @@ describe("the Stripe event page", () => {
     expect(res.data.event.payloadText).toContain('\n  "type": "invoice.paid"');
     const missing = await call(ctx, eventPage.loader, "/admin/events/evt_nope", { params: { eventId: "evt_nope" }, cookie: adminCookie });
     expect(missing.status).toBe(404);
+  });
+});
+
+describe("the import page", () => {
+  it("checks pasted balances first (nothing written), then imports them on confirmation, audited", async () => {
+    const { ctx, customer, adminCookie } = await setup();
+    const post = (form: Record<string, string>) => call(ctx, importPage.action as Handler, "/admin/import", { form, cookie: adminCookie });
+    const content = "email,balance\njane.doe@example.com,120\nbob@example.org,0\n";
+    const preview = await post({ intent: "preview-balances", content, format: "csv", expiresInDays: "never" });
+    expect(preview.data.summary).toMatchObject({ dryRun: true, imported: 1, skippedZero: 1, credits: 120, expiresAt: null });
+    expect(preview.data.confirm).toEqual({ content, format: "csv", expiresInDays: "never" });
+    expect(ctx.db.$client.prepare("select count(*) as n from credit_grants").get()).toEqual({ n: 0 });
+
+    const done = await post({ intent: "import-balances", ...preview.data.confirm });
+    expect(done.data.summary).toMatchObject({ dryRun: false, imported: 1 });
+    expect(ctx.db.$client.prepare("select user_id as u, amount, expires_at as e from credit_grants").all()).toEqual([{ u: customer.id, amount: 120, e: null }]);
+    expect(ctx.db.$client.prepare("select action from audit_log").pluck().all()).toEqual(["balances.import"]);
+
+    const bad = await post({ intent: "preview-balances", content: "", format: "xml", expiresInDays: "soon" });
+    expect(bad.status).toBe(400);
+    expect(Object.keys(bad.data.result.error).sort()).toEqual(["content", "expiresInDays", "format"]);
+    const unknown = await post({ intent: "preview-balances", content: "email,balance\nnobody@example.com,5\n", format: "csv" });
+    expect(unknown.data.result.error.content[0]).toMatch(/no user nobody@example.com/);
   });
 });
