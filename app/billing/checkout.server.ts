@@ -1,5 +1,5 @@
 import { and, asc, eq, isNull } from "drizzle-orm";
-import type Stripe from "stripe";
+import Stripe from "stripe";
 import type { Db } from "../../db/client";
 import { creditGrants, topupPurchases, users } from "../../db/schema";
 import { getSubscriptionPlan, getTopupPlan, isPlanOffered } from "../plans/index.server";
@@ -73,12 +73,26 @@ export async function startSubscriptionCheckout(
     throw new AppError("conflict", "You already have a subscription; change its plan instead.", { field: "planId" });
   }
   const userId = String(input.userId);
-  return createCheckoutSession(ctx, stripe, input.userId, {
+  const checkout = await createCheckoutSession(ctx, stripe, input.userId, {
     mode: "subscription",
     metadata: { userId, subscriptionPlanId: String(plan.id) },
     subscription_data: { metadata: { userId } },
     line_items: [{ price: plan.stripePriceId, quantity: 1 }],
   });
+  // One subscription per customer: the customer's other open subscription checkouts (another tab,
+  // an earlier choice) can no longer be paid. Done after creating this one, so two tabs racing
+  // each see the other's session (at worst both expire and the customer starts again); a payment
+  // that still slips through is undone by the webhook (event-handlers.server.ts).
+  const customer = await ensureStripeCustomer(ctx, stripe, input.userId);
+  for await (const other of stripe.checkout.sessions.list({ customer, status: "open", limit: 100 })) {
+    if (other.id === checkout.sessionId || other.mode !== "subscription") continue;
+    try {
+      await stripe.checkout.sessions.expire(other.id);
+    } catch (e) {
+      if (!(e instanceof Stripe.errors.StripeInvalidRequestError)) throw e; // completed or expired meanwhile
+    }
+  }
+  return checkout;
 }
 
 type CheckoutSessionParams = Stripe.Checkout.SessionCreateParams;

@@ -1,4 +1,4 @@
-import { eq } from "drizzle-orm";
+import { and, eq, inArray } from "drizzle-orm";
 import Stripe from "stripe";
 import type { Db } from "../../db/client";
 import { creditGrants, topupPurchases, userSubscriptions, users } from "../../db/schema";
@@ -9,6 +9,7 @@ import { resolvePlanFromStripePrice, type ResolvedPlan } from "./plan-sync.serve
 import {
   getSubscriptionByStripeId,
   linkStripeCustomer,
+  LIVE_STATUSES,
   stripeId,
   syncSubscriptionRow,
   type UserSubscription,
@@ -34,8 +35,14 @@ export interface ApplyCtx {
 
 export type Outcome = { status: "processed" | "ignored" | "held"; reason: string | null };
 
+/** What `prepare` may read (never write): the database and the clock. */
+export interface PrepareCtx {
+  db: Db;
+  clock: Clock;
+}
+
 export interface EventHandler<P> {
-  prepare(stripe: Stripe, event: Stripe.Event): Promise<P>;
+  prepare(stripe: Stripe, event: Stripe.Event, ctx: PrepareCtx): Promise<P>;
   apply(ctx: ApplyCtx, prepared: P): Outcome;
 }
 
@@ -123,15 +130,20 @@ class PriceFetcher {
 }
 
 /** The subscription as Stripe has it now; the event's copy when Stripe no longer knows it. */
+async function retrieveSubscription(stripe: Stripe, id: string, fallback?: Stripe.Subscription): Promise<Stripe.Subscription>;
+async function retrieveSubscription(stripe: Stripe, id: string, fallback: undefined, missingIsNull: true): Promise<Stripe.Subscription | null>;
 async function retrieveSubscription(
   stripe: Stripe,
   id: string,
   fallback?: Stripe.Subscription,
-): Promise<Stripe.Subscription> {
+  missingIsNull = false,
+): Promise<Stripe.Subscription | null> {
   try {
     return await stripe.subscriptions.retrieve(id);
   } catch (e) {
-    if (fallback && e instanceof Stripe.errors.StripeInvalidRequestError && e.statusCode === 404) return fallback;
+    const missing = e instanceof Stripe.errors.StripeInvalidRequestError && e.statusCode === 404;
+    if (missing && fallback) return fallback;
+    if (missing && missingIsNull) return null;
     throw e;
   }
 }
@@ -201,21 +213,123 @@ function applyTopupRefund(
 }
 
 // ---------------------------------------------------------------------------------------------
+// One subscription per customer
+
+/** Put in cancellation_details.comment of a subscription this app undid as a customer's second one. */
+const DUPLICATE_COMMENT = "credit-billing: second live subscription; the customer keeps ";
+
+type DuplicateCheck =
+  | { duplicate: { attention: boolean; reason: string } }
+  /** Not a duplicate; `checked` are local rows that look live but Stripe has as ended. */
+  | { checked: string[] };
+
+const isLive = (status: string) => (LIVE_STATUSES as readonly string[]).includes(status);
+
+/**
+ * A customer has one subscription. Checkout refuses a second one and expires the other open
+ * subscription checkouts, but two checkouts paid at nearly the same time (two tabs) can still make
+ * two. The one the app hears of second is undone here, in `prepare` (network): canceled in Stripe
+ * at once and its payment refunded; its events grant and record nothing, and the event that did
+ * the undoing is held so it shows under "Needs attention". `apply` re-checks (otherLiveGuard) for
+ * the race where both were prepared before either was recorded.
+ */
+async function settleSecondSubscription(ctx: PrepareCtx, stripe: Stripe, subscription: Stripe.Subscription): Promise<DuplicateCheck> {
+  const comment = subscription.cancellation_details?.comment ?? "";
+  let keptId: string | null = comment.startsWith(DUPLICATE_COMMENT) ? comment.slice(DUPLICATE_COMMENT.length) : null;
+  let canceledNow = false;
+  const customerId = stripeId(subscription.customer as string | { id: string } | null);
+  const userId = findUserId(ctx.db, { userIds: [subscription.metadata?.userId], customerId, subscriptionId: subscription.id });
+  const checked: string[] = [];
+  if (!keptId) {
+    if (!isLive(subscription.status) || userId === null) return { checked };
+    for (const other of liveSubscriptionRows(ctx.db, userId, subscription.id)) {
+      const theirs = await retrieveSubscription(stripe, other, undefined, true);
+      if (theirs && isLive(theirs.status)) {
+        keptId = theirs.id;
+        break;
+      }
+      checked.push(other);
+    }
+    if (!keptId) return { checked };
+    await stripe.subscriptions.cancel(
+      subscription.id,
+      { cancellation_details: { comment: `${DUPLICATE_COMMENT}${keptId}` } },
+      { idempotencyKey: `cancel-second-subscription-${subscription.id}` },
+    );
+    canceledNow = true;
+  }
+  const refundedNow = await refundSubscriptionPayments(stripe, subscription);
+  const reason = `second live subscription ${subscription.id}${userId !== null ? ` for user #${userId}` : ""} (the customer keeps ${keptId}): canceled in Stripe and its payment refunded; no credits granted for it`;
+  return { duplicate: { attention: canceledNow || refundedNow, reason } };
+}
+
+/** Refunds whatever is still unrefunded of the subscription's paid invoice payments; true if it refunded anything. */
+async function refundSubscriptionPayments(stripe: Stripe, subscription: Stripe.Subscription): Promise<boolean> {
+  const invoiceId = stripeId(subscription.latest_invoice as string | { id: string } | null);
+  if (!invoiceId) return false;
+  const invoice = await stripe.invoices.retrieve(invoiceId, { expand: ["payments"] });
+  let refunded = false;
+  for (const payment of invoice.payments?.data ?? []) {
+    const paymentIntentId = stripeId(payment.payment?.payment_intent as string | { id: string } | null | undefined);
+    if (payment.status !== "paid" || !paymentIntentId) continue;
+    const pi = await stripe.paymentIntents.retrieve(paymentIntentId);
+    const chargeId = stripeId(pi.latest_charge);
+    if (!chargeId) continue;
+    const charge = await stripe.charges.retrieve(chargeId);
+    if (charge.amount_refunded >= charge.amount) continue;
+    await stripe.refunds.create(
+      { charge: chargeId, reason: "duplicate", metadata: { secondSubscription: subscription.id } },
+      { idempotencyKey: `refund-second-subscription-${subscription.id}-${chargeId}` },
+    );
+    refunded = true;
+  }
+  return refunded;
+}
+
+/** Stripe ids of the user's subscriptions that are live locally, other than `exceptId`. */
+function liveSubscriptionRows(db: Db, userId: number, exceptId: string): string[] {
+  return db
+    .select({ id: userSubscriptions.stripeSubscriptionId })
+    .from(userSubscriptions)
+    .where(and(eq(userSubscriptions.userId, userId), inArray(userSubscriptions.status, [...LIVE_STATUSES])))
+    .all()
+    .map((r) => r.id)
+    .filter((id): id is string => !!id && id !== exceptId);
+}
+
+/**
+ * In `apply`: a live subscription about to be recorded for a user who meanwhile got another
+ * live one that `prepare` did not see. Answered 503 (NotReadyYet): Stripe retries, and the
+ * retry's `prepare` undoes the second subscription.
+ */
+function otherLiveGuard(ctx: ApplyCtx, userId: number, subscription: Stripe.Subscription, checked: string[]): void {
+  if (!isLive(subscription.status)) return;
+  const others = liveSubscriptionRows(ctx.db, userId, subscription.id).filter((id) => !checked.includes(id));
+  if (others.length > 0) {
+    throw new NotReadyYet(`user #${userId} got another live subscription (${others.join(", ")}) while ${subscription.id} was being prepared`);
+  }
+}
+
+const duplicateOutcome = (d: { attention: boolean; reason: string }): Outcome => (d.attention ? held(d.reason) : ignored(d.reason));
+
+// ---------------------------------------------------------------------------------------------
 // checkout.session.completed / checkout.session.async_payment_succeeded
 
 type CheckoutPrepared =
   | { skip: string }
   | { contradicted: string }
   | { mode: "payment"; session: Stripe.Checkout.Session; charge: Stripe.Charge | null }
+  | { duplicate: { attention: boolean; reason: string } }
   | {
       mode: "subscription";
       session: Stripe.Checkout.Session;
       subscription: Stripe.Subscription;
       price: Stripe.Price | null;
+      checked: string[];
     };
 
 export const checkoutCompleted: EventHandler<CheckoutPrepared> = {
-  async prepare(stripe, event) {
+  async prepare(stripe, event, ctx) {
     const body = event.data.object as Stripe.Checkout.Session;
     if (typeof body.id !== "string" || !body.id) return { skip: "the event carries no checkout session id" };
     // Everything below is read from the session as Stripe has it; the body only names it.
@@ -249,8 +363,10 @@ export const checkoutCompleted: EventHandler<CheckoutPrepared> = {
       const subscriptionId = stripeId(session.subscription);
       if (!subscriptionId) return { skip: "subscription checkout without a subscription" };
       const subscription = await retrieveSubscription(stripe, subscriptionId);
+      const second = await settleSecondSubscription(ctx, stripe, subscription);
+      if ("duplicate" in second) return second;
       const price = await (new PriceFetcher(stripe).get(subscription.items.data[0]?.price) ?? null);
-      return { mode: "subscription", session, subscription, price };
+      return { mode: "subscription", session, subscription, price, checked: second.checked };
     }
     return { skip: `checkout mode ${session.mode} is not used by this app` };
   },
@@ -258,6 +374,7 @@ export const checkoutCompleted: EventHandler<CheckoutPrepared> = {
   apply(ctx, prepared) {
     if ("skip" in prepared) return ignored(prepared.skip);
     if ("contradicted" in prepared) return held(prepared.contradicted);
+    if ("duplicate" in prepared) return duplicateOutcome(prepared.duplicate);
     const { session } = prepared;
     const customerId = stripeId(session.customer as string | { id: string } | null);
     const userId = findUserId(ctx.db, {
@@ -268,6 +385,7 @@ export const checkoutCompleted: EventHandler<CheckoutPrepared> = {
       const resolved = resolveSubscriptionPlan(ctx, prepared.price);
       if ("hold" in resolved) return resolved.hold;
       if (userId === null) return held(`no user for checkout session ${session.id}`);
+      otherLiveGuard(ctx, userId, prepared.subscription, prepared.checked);
       syncSubscriptionRow(ctx.db, ctx.clock, {
         userId,
         subscription: prepared.subscription,
@@ -351,18 +469,24 @@ function applyTopupCheckout(
 // ---------------------------------------------------------------------------------------------
 // customer.subscription.created / updated / deleted
 
-type SubscriptionPrepared = { subscription: Stripe.Subscription; price: Stripe.Price | null };
+type SubscriptionPrepared =
+  | { duplicate: { attention: boolean; reason: string } }
+  | { subscription: Stripe.Subscription; price: Stripe.Price | null; checked: string[] };
 
 export const subscriptionChanged: EventHandler<SubscriptionPrepared> = {
-  async prepare(stripe, event) {
+  async prepare(stripe, event, ctx) {
     const payload = event.data.object as Stripe.Subscription;
     // The current state, not the event's snapshot: applying it is right in any delivery order.
     const subscription = await retrieveSubscription(stripe, payload.id, payload);
+    const second = await settleSecondSubscription(ctx, stripe, subscription);
+    if ("duplicate" in second) return second;
     const price = await (new PriceFetcher(stripe).get(subscription.items.data[0]?.price) ?? null);
-    return { subscription, price };
+    return { subscription, price, checked: second.checked };
   },
 
-  apply(ctx, { subscription, price }) {
+  apply(ctx, prepared) {
+    if ("duplicate" in prepared) return duplicateOutcome(prepared.duplicate);
+    const { subscription, price } = prepared;
     const customerId = stripeId(subscription.customer as string | { id: string } | null);
     const resolved = resolveSubscriptionPlan(ctx, price);
     if ("hold" in resolved) return resolved.hold;
@@ -372,6 +496,7 @@ export const subscriptionChanged: EventHandler<SubscriptionPrepared> = {
       subscriptionId: subscription.id,
     });
     if (userId === null) return held(`no user for subscription ${subscription.id}`);
+    otherLiveGuard(ctx, userId, subscription, prepared.checked);
     syncSubscriptionRow(ctx.db, ctx.clock, { userId, subscription, plan: resolved.plan, version: ctx.event.created });
     linkStripeCustomer(ctx.db, ctx.clock, userId, customerId);
     return processed();
@@ -386,11 +511,13 @@ const GRANTING_REASONS = new Set(["subscription_create", "subscription_cycle", "
 type InvoicePrepared =
   | { skip: string }
   | { contradicted: string }
+  | { duplicate: { attention: boolean; reason: string } }
   | {
       invoice: Stripe.Invoice;
       subscription: Stripe.Subscription;
       subscriptionPrice: Stripe.Price | null;
       prices: Map<string, Stripe.Price>;
+      checked: string[];
     };
 
 const linePriceId = (line: Stripe.InvoiceLineItem): string | null => stripeId(line.pricing?.price_details?.price);
@@ -402,7 +529,7 @@ function invoiceSubscriptionId(invoice: Stripe.Invoice): string | null {
 }
 
 export const invoicePaid: EventHandler<InvoicePrepared> = {
-  async prepare(stripe, event) {
+  async prepare(stripe, event, ctx) {
     const body = event.data.object as Stripe.Invoice;
     if (typeof body.id !== "string" || !body.id) return { skip: "the event carries no invoice id" };
     // The invoice as Stripe has it: its status, billing reason, subscription and lines decide.
@@ -417,6 +544,8 @@ export const invoicePaid: EventHandler<InvoicePrepared> = {
     if (!subscriptionId) return { skip: "not a subscription invoice" };
     const fetcher = new PriceFetcher(stripe);
     const subscription = await retrieveSubscription(stripe, subscriptionId);
+    const second = await settleSecondSubscription(ctx, stripe, subscription);
+    if ("duplicate" in second) return second;
     const prices = new Map<string, Stripe.Price>();
     const ids = new Set<string>();
     for (const line of invoice.lines?.data ?? []) {
@@ -427,12 +556,13 @@ export const invoicePaid: EventHandler<InvoicePrepared> = {
     if (previous) ids.add(previous);
     await Promise.all([...ids].map(async (id) => prices.set(id, await fetcher.get(id)!)));
     const subscriptionPrice = await (fetcher.get(subscription.items.data[0]?.price) ?? null);
-    return { invoice, subscription, subscriptionPrice, prices };
+    return { invoice, subscription, subscriptionPrice, prices, checked: second.checked };
   },
 
   apply(ctx, prepared) {
     if ("skip" in prepared) return ignored(prepared.skip);
     if ("contradicted" in prepared) return held(prepared.contradicted);
+    if ("duplicate" in prepared) return duplicateOutcome(prepared.duplicate);
     const { invoice, subscription } = prepared;
     const customerId = stripeId(invoice.customer as string | { id: string } | null);
     const userId = findUserId(ctx.db, {
@@ -443,6 +573,7 @@ export const invoicePaid: EventHandler<InvoicePrepared> = {
     const current = resolveSubscriptionPlan(ctx, prepared.subscriptionPrice);
     if ("hold" in current) return current.hold;
     if (userId === null) return held(`no user for subscription ${subscription.id}`);
+    otherLiveGuard(ctx, userId, subscription, prepared.checked);
 
     const grant =
       invoice.billing_reason === "subscription_update"
@@ -493,7 +624,7 @@ export const invoicePaid: EventHandler<InvoicePrepared> = {
   },
 };
 
-type GrantingInvoice = Exclude<InvoicePrepared, { skip: string } | { contradicted: string }>;
+type GrantingInvoice = Extract<InvoicePrepared, { invoice: Stripe.Invoice }>;
 
 type GrantPlan =
   | { kind: "grant"; amount: number; expiresAt: Date; reason: string; note: string | null }

@@ -186,7 +186,7 @@ export async function processStripeEvent(
 
   let prepared: unknown;
   try {
-    prepared = await handler.prepare(stripe, event);
+    prepared = await handler.prepare(stripe, event, ctx);
   } catch (e) {
     const missing = missingStripeObject(e);
     if (missing) {
