@@ -7,6 +7,8 @@ import * as isbotModule from "isbot";
 import { isRouteErrorResponse } from "@remix-run/react";
 import { renderToPipeableStream } from "react-dom/server";
 import { log } from "./utils/log.server";
+import { NonceContext } from "./components/nonce";
+import { BodyTooLargeError } from "./server/body-too-large";
 
 /**
  * Unexpected errors are logged once, as one JSON line; a 404 (no route matched: bots, typos) or an
@@ -14,6 +16,8 @@ import { log } from "./utils/log.server";
  */
 export function handleError(error: unknown, { request }: { request: Request }): void {
   if (request.signal.aborted) return;
+  // The client already got its 413 (app/server/remix-handler.ts); the route only saw its read fail.
+  if (error instanceof BodyTooLargeError) return;
   if (isRouteErrorResponse(error) && error.status < 500) return;
   if (error instanceof Error && /^No route matches URL/.test(error.message)) return;
   log.error("unhandled error", {
@@ -29,8 +33,7 @@ export default function handleRequest(
   responseStatusCode: number,
   responseHeaders: Headers,
   remixContext: EntryContext,
-  // eslint-disable-next-line @typescript-eslint/no-unused-vars
-  _loadContext: AppLoadContext
+  loadContext: AppLoadContext
 ) {
   // Bots and SPA mode get the whole document at once (onAllReady); browsers get the shell as soon
   // as it is ready and the rest streamed in (onShellReady).
@@ -42,7 +45,9 @@ export default function handleRequest(
     request,
     responseStatusCode,
     responseHeaders,
-    remixContext
+    remixContext,
+    // Set by the server per answer (app/server/http.ts securityHeaders); absent in development.
+    (loadContext as { cspNonce?: string }).cspNonce
   );
 }
 
@@ -72,17 +77,22 @@ function renderDocument(
   request: Request,
   responseStatusCode: number,
   responseHeaders: Headers,
-  remixContext: EntryContext
+  remixContext: EntryContext,
+  nonce: string | undefined
 ) {
   return new Promise((resolve, reject) => {
     let shellRendered = false;
     const { pipe, abort } = renderToPipeableStream(
-      <RemixServer
-        context={remixContext}
-        url={request.url}
-        abortDelay={ABORT_DELAY}
-      />,
+      <NonceContext.Provider value={nonce}>
+        <RemixServer
+          context={remixContext}
+          url={request.url}
+          abortDelay={ABORT_DELAY}
+          nonce={nonce}
+        />
+      </NonceContext.Provider>,
       {
+        nonce,
         [readyEvent]() {
           shellRendered = true;
           const body = new PassThrough();

@@ -14,6 +14,7 @@ import {
 import { getOptionalUser } from "./auth/session.server";
 import { AppShell } from "./components/AppShell";
 import { buttonStyles } from "./components/forms";
+import { useNonce } from "./components/nonce";
 import stylesheet from "./tailwind.css?url";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: stylesheet }];
@@ -21,10 +22,15 @@ export const links: LinksFunction = () => [{ rel: "stylesheet", href: stylesheet
 /** The current user for the navigation (null when logged out). Pages still check access themselves. */
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const user = await getOptionalUser(request, context);
-  return { user: user ? { email: user.email, name: user.name, role: user.role } : null };
+  return {
+    user: user ? { email: user.email, name: user.name, role: user.role } : null,
+    // Payments go to the offline Stripe (DEMO=1, development, tests): every page says so.
+    demo: context.env.stripeOffline,
+  };
 }
 
 export function Layout({ children }: { children: React.ReactNode }) {
+  const nonce = useNonce();
   return (
     <html lang="en" className="h-full bg-slate-50">
       <head>
@@ -35,17 +41,17 @@ export function Layout({ children }: { children: React.ReactNode }) {
       </head>
       <body className="h-full text-slate-900 antialiased">
         {children}
-        <ScrollRestoration />
-        <Scripts />
+        <ScrollRestoration nonce={nonce} />
+        <Scripts nonce={nonce} />
       </body>
     </html>
   );
 }
 
 export default function App() {
-  const { user } = useLoaderData<typeof loader>();
+  const { user, demo } = useLoaderData<typeof loader>();
   return (
-    <AppShell user={user}>
+    <AppShell user={user} demo={demo}>
       <Outlet />
     </AppShell>
   );
@@ -80,7 +86,7 @@ export function ErrorBoundary() {
       ? error.data
       : null;
   return (
-    <AppShell user={rootData?.user ?? null}>
+    <AppShell user={rootData?.user ?? null} demo={rootData?.demo ?? false}>
       <div className="mx-auto max-w-xl rounded-lg border border-slate-200 bg-white p-6 shadow-sm sm:p-8">
         <p className="text-sm font-semibold text-indigo-700">Error {status}</p>
         <h1 className="mt-1 text-2xl font-bold tracking-tight text-slate-900">

@@ -16,7 +16,10 @@ const child = spawn(process.execPath, ["build/node/server.js"], {
     HOST: "127.0.0.1",
     APP_URL: `http://localhost:${port}`,
     DATABASE_PATH: path.join(dir, "e2e.db"),
-    SESSION_SECRET: "e2e-session-secret-0123456789",
+    SESSION_SECRET: "e2e-session-secret-0123456789abcdef0123",
+    // Production refuses to run on the offline Stripe unless asked to: DEMO=1 is that request.
+    DEMO: "1",
+    TRUST_PROXY: "",
     // Always the offline Stripe, never a key from the developer's shell; on a fixed port so specs can
     // call its test-clock triggers (http://127.0.0.1:<E2E_STRIPE_PORT>/_offline/…).
     STRIPE_SECRET_KEY: "",

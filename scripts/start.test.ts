@@ -132,6 +132,9 @@ function sandbox() {
         PATH,
         HOME: dir,
         NODE_ENV: "production",
+        // Production needs real Stripe keys or DEMO=1 (the offline Stripe), and a long session secret.
+        DEMO: "1",
+        SESSION_SECRET: "start-test-session-secret-0123456789abcdef",
         FAKE_LITESTREAM_CALLS: calls,
         DATABASE_PATH: path.join(data, "app.db"),
         ...extra,
@@ -350,6 +353,8 @@ describe(`scripts/start.sh with the real Litestream${litestreamOnPath ? "" : ` (
         PATH: process.env.PATH,
         HOME: dir,
         NODE_ENV: "production",
+        DEMO: "1",
+        SESSION_SECRET: "start-test-session-secret-0123456789abcdef",
         HOST: "127.0.0.1",
         PORT: String(await freePort()),
         DATABASE_PATH: databasePath,

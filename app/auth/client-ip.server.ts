@@ -1,27 +1,49 @@
+import { isIP } from "node:net";
+import type { TrustProxy } from "../utils/env.server";
+
 /**
- * Which address counts as "the client" for per-IP login throttling.
+ * Which address counts as "the client" for per-IP throttling (login, signup).
  *
  * The Express server resolves it once per request (`resolveClientIp`) and overwrites the request's
  * X-Forwarded-For with that single address before Remix sees it, so route code only ever reads one
  * trusted value (`clientIpFromRequest`) and never a client-supplied chain.
  *
- * Resolution order:
- *  1. Fly-Client-IP — Fly.io's edge sets it and replaces any value the client sent, so behind Fly it
- *     cannot be forged (X-Forwarded-For can: Fly appends to whatever chain the client started).
- *  2. Express's `req.ip` — with `trust proxy` on, the left-most X-Forwarded-For entry, else the
- *     socket address. Good behind a proxy that overwrites the header; forgeable without one.
- *
- * Per-account throttling does not depend on any of this, so a forged IP only buys an attacker a
- * fresh per-IP budget, never more guesses at one account.
+ * A header is believed only when TRUST_PROXY says a proxy in front of us sets it
+ * (docs/decisions/004-trust-rules.md):
+ *  - unset: no header; the socket's peer address. A client cannot change it.
+ *  - `fly`: Fly-Client-IP, which Fly's edge sets and overwrites whatever the client sent.
+ *  - N: the address N hops back in X-Forwarded-For (each trusted proxy appends the peer it saw,
+ *    so the N right-most entries were written by our proxies; anything left of them is the client's
+ *    own claim and is ignored).
+ * A trusted header that is missing or not an IP address falls back to the socket address.
  */
 export function resolveClientIp(
   headers: Record<string, string | string[] | undefined>,
-  expressIp: string | undefined,
+  socketAddress: string | undefined,
+  trust: TrustProxy,
 ): string | undefined {
-  const fly = headers["fly-client-ip"];
-  const flyIp = (Array.isArray(fly) ? fly[0] : fly)?.trim();
-  const ip = flyIp || expressIp;
+  const claimed = trust.kind === "fly" ? flyClientIp(headers) : trust.kind === "hops" ? forwardedHop(headers, trust.hops) : undefined;
+  const ip = claimed && isIP(claimed) ? claimed : socketAddress;
   return ip ? normalizeIp(ip) : undefined;
+}
+
+function single(value: string | string[] | undefined): string | undefined {
+  return (Array.isArray(value) ? value.join(",") : value)?.trim() || undefined;
+}
+
+function flyClientIp(headers: Record<string, string | string[] | undefined>): string | undefined {
+  const v = single(headers["fly-client-ip"]);
+  return v && !v.includes(",") ? v : undefined;
+}
+
+function forwardedHop(headers: Record<string, string | string[] | undefined>, hops: number): string | undefined {
+  const chain = (single(headers["x-forwarded-for"]) ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+  // With N trusted proxies the client is the N-th entry from the right; a shorter chain means a
+  // proxy added nothing, and its left-most entry is the best we have.
+  return chain.length === 0 ? undefined : chain[Math.max(0, chain.length - hops)];
 }
 
 /** The one address the server put in X-Forwarded-For (first entry, in case it ran without it). */

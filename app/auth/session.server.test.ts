@@ -92,7 +92,7 @@ describe("session records", () => {
 
 describe("the session cookie", () => {
   it("is HttpOnly, SameSite=Lax, signed, and not Secure over plain http", async () => {
-    const { ctx, user } = setup({ NODE_ENV: "production", APP_URL: "http://localhost:3210" });
+    const { ctx, user } = setup({ NODE_ENV: "production", DEMO: "1", SESSION_SECRET: "s".repeat(32), APP_URL: "http://localhost:3210" });
     const setCookie = await commitSessionCookie(ctx.env, createSession(ctx.db, ctx.clock, { userId: user.id }));
     expect(setCookie).toMatch(/^session=/);
     expect(setCookie).toMatch(/HttpOnly/i);
@@ -106,7 +106,7 @@ describe("the session cookie", () => {
     expect(secureCookiesFor({ NODE_ENV: "production", appUrl: "https://credits.example.com" })).toBe(true);
     expect(secureCookiesFor({ NODE_ENV: "production", appUrl: "http://localhost:3210" })).toBe(false);
     expect(secureCookiesFor({ NODE_ENV: "development", appUrl: "https://credits.example.com" })).toBe(false);
-    const { ctx, user } = setup({ NODE_ENV: "production", APP_URL: "https://credits.example.com" });
+    const { ctx, user } = setup({ NODE_ENV: "production", DEMO: "1", SESSION_SECRET: "s".repeat(32), APP_URL: "https://credits.example.com" });
     const setCookie = await commitSessionCookie(ctx.env, createSession(ctx.db, ctx.clock, { userId: user.id }));
     expect(setCookie).toMatch(/^__Host-session=/);
     expect(setCookie).toMatch(/; Secure/i);
@@ -187,10 +187,33 @@ describe("beginSession and endSession", () => {
 });
 
 describe("safeRedirect", () => {
-  it("keeps same-site paths and refuses anything that could leave the site", () => {
-    expect(safeRedirect("/admin?tab=1")).toBe("/admin?tab=1");
-    for (const bad of ["//evil.example", "/\\evil.example", "https://evil.example", "javascript:alert(1)", "", null]) {
-      expect(safeRedirect(bad)).toBe("/credits");
+  const app = "https://credits.example";
+
+  it("keeps paths on this site, as a path", () => {
+    expect(safeRedirect("/admin?tab=1", app)).toBe("/admin?tab=1");
+    expect(safeRedirect("/billing#plans", app)).toBe("/billing#plans");
+    expect(safeRedirect("https://credits.example/credits?x=1", app)).toBe("/credits?x=1");
+  });
+
+  it("refuses anything that could leave the site, however it is spelled", () => {
+    for (const bad of [
+      "//evil.example",
+      "/\\evil.example",
+      "/\t/evil.example", // a browser strips the tab: //evil.example
+      "/\n/evil.example",
+      "/\r\n/evil.example",
+      "\\\\evil.example",
+      " //evil.example",
+      "/%09/evil.example".replace("%09", "\u0000"),
+      "https://evil.example",
+      "https://credits.example.evil.example/",
+      "http://credits.example/credits", // another origin: the scheme differs
+      "javascript:alert(1)",
+      "",
+      null,
+      undefined,
+    ]) {
+      expect(safeRedirect(bad, app), JSON.stringify(bad)).toBe("/credits");
     }
   });
 });

@@ -132,10 +132,22 @@ export async function getOptionalUser(request: Request, context: AppContext): Pr
   return (await lookUp(request, context)).user;
 }
 
-/** Only same-site paths, so `?redirectTo=` cannot send a user to another site. */
-export function safeRedirect(to: FormDataEntryValue | string | null | undefined, fallback = "/credits"): string {
-  if (typeof to !== "string" || !to.startsWith("/") || to.startsWith("//") || to.startsWith("/\\")) return fallback;
-  return to;
+/**
+ * A return URL (`?redirectTo=`) that stays on this site, as a path; anything else gives `fallback`.
+ * It is resolved with the URL parser against APP_URL and kept only when the origin is APP_URL's.
+ * Control characters and backslashes are refused before parsing: browsers drop tabs and newlines
+ * and read "\\" as "/", so "/\t/evil.example" would reach the browser as "//evil.example".
+ */
+export function safeRedirect(to: FormDataEntryValue | string | null | undefined, appUrl: string, fallback = "/credits"): string {
+  if (typeof to !== "string" || to === "" || /[\u0000-\u001f\u007f\\]/.test(to)) return fallback;
+  let url: URL;
+  try {
+    url = new URL(to, appUrl);
+  } catch {
+    return fallback;
+  }
+  if (url.origin !== new URL(appUrl).origin) return fallback;
+  return `${url.pathname}${url.search}${url.hash}`;
 }
 
 export function loginRedirectFor(request: Request): string {

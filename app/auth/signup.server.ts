@@ -3,7 +3,9 @@ import type { AppContext } from "../utils/context.server";
 import { AppError } from "../utils/errors";
 import { MIN_PASSWORD_LENGTH, SIGNUP_FIELDS } from "./fields";
 import { parseForm } from "./forms.server";
-import { hashPassword } from "./password.server";
+import { clientIpFromRequest } from "./client-ip.server";
+import { hashPassword, type HashOptions } from "./password.server";
+import { startSignupAttempt } from "./throttle.server";
 import { createUser, getUserByEmail, isValidEmail, normalizeEmail, type User } from "./users.server";
 
 export const signupSchema = z.object({
@@ -24,20 +26,30 @@ export const EMAIL_TAKEN_MESSAGE = "An account with this email already exists. L
 
 /**
  * Creates a customer account from the signup form. Throws AppError invalid_request with
- * `extra.fieldErrors` for bad input, conflict (field "email") when the email is taken.
+ * `extra.fieldErrors` for bad input, too_many_requests (with `extra.retryAfterSeconds`) past the
+ * per-IP limit (SIGNUP_THROTTLE), conflict (field "email") when the email is taken.
  * The slow hash runs before the insert, outside any transaction.
  */
-export async function signUp(context: AppContext, form: FormData): Promise<User> {
+export async function signUp(context: AppContext, form: FormData, request: Request, hash?: HashOptions): Promise<User> {
   const parsed = parseForm(signupSchema, form, SIGNUP_FIELDS);
   if (!parsed.ok) {
     throw new AppError("invalid_request", "Check the highlighted fields.", { extra: { fieldErrors: parsed.fieldErrors } });
   }
   const { email, name, password } = parsed.data;
+  const gate = startSignupAttempt(context.db, context.clock, clientIpFromRequest(request));
+  if (!gate.allowed) {
+    const minutes = Math.ceil(gate.retryAfterSeconds / 60);
+    throw new AppError(
+      "too_many_requests",
+      `Too many new accounts from your network. Try again in ${minutes} minute${minutes === 1 ? "" : "s"}.`,
+      { extra: { retryAfterSeconds: gate.retryAfterSeconds } },
+    );
+  }
   // Checked first to skip a 200 ms hash; createUser's unique index still settles a race.
   if (getUserByEmail(context.db, email)) {
     throw new AppError("conflict", EMAIL_TAKEN_MESSAGE, { field: "email" });
   }
-  const passwordHash = await hashPassword(password);
+  const passwordHash = await hashPassword(password, hash);
   try {
     return createUser(context, { email, name, passwordHash, role: "customer" });
   } catch (e) {

@@ -137,3 +137,42 @@ export function loginSucceeded(db: Db, clock: Clock, input: { email: string; ip?
     { behavior: "immediate" },
   );
 }
+
+/**
+ * Signups per client IP, in the same table as the login throttle (key `signup-ip:<ip>`): each
+ * signup that passed validation counts, whether or not the account is then created (each costs a
+ * full password hash, and the email check would otherwise enumerate accounts); the one past the
+ * limit within the window is refused until the window ends. Generous enough for a shared office
+ * address; an address creating accounts in bulk is stopped.
+ */
+export const SIGNUP_THROTTLE = {
+  windowMs: 60 * 60_000,
+  maxPerIp: 30,
+} as const;
+
+export type SignupGate = { allowed: true } | { allowed: false; retryAfterSeconds: number };
+
+export function startSignupAttempt(db: Db, clock: Clock, ip: string | null): SignupGate {
+  // Without an address (no socket address: never on a real server) there is nothing to count by.
+  if (!ip) return { allowed: true };
+  const key = `signup-ip:${ip}`;
+  return db.transaction(
+    (tx) => {
+      const now = clock.now().getTime();
+      const row = tx.select().from(loginThrottle).where(eq(loginThrottle.key, key)).get();
+      const inWindow = row && now - row.windowStartedAt.getTime() < SIGNUP_THROTTLE.windowMs ? row : undefined;
+      if (inWindow && inWindow.failures >= SIGNUP_THROTTLE.maxPerIp) {
+        const endsAt = inWindow.windowStartedAt.getTime() + SIGNUP_THROTTLE.windowMs;
+        return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((endsAt - now) / 1000)) };
+      }
+      const values = {
+        failures: (inWindow?.failures ?? 0) + 1,
+        windowStartedAt: inWindow ? inWindow.windowStartedAt : new Date(now),
+        lockedUntil: null,
+      };
+      tx.insert(loginThrottle).values({ key, ...values }).onConflictDoUpdate({ target: loginThrottle.key, set: values }).run();
+      return { allowed: true };
+    },
+    { behavior: "immediate" },
+  );
+}

@@ -83,7 +83,17 @@ describe("npm run credits -- api-keys", () => {
       const run = (...args: string[]) =>
         spawnSync("npm", ["run", "--silent", "credits", "--", ...args], {
           cwd: path.resolve(__dirname, "../.."),
-          env: { ...process.env, DATABASE_PATH: databasePath, LOG_LEVEL: "warn", NODE_ENV: "production" },
+          env: {
+            ...process.env,
+            DATABASE_PATH: databasePath,
+            LOG_LEVEL: "warn",
+            NODE_ENV: "production",
+            // Production refuses to start without these (the CLI too); never called here.
+            STRIPE_SECRET_KEY: "sk_test_cli_test_unused",
+            STRIPE_WEBHOOK_SECRET: "whsec_cli_test_unused",
+            SESSION_SECRET: "cli-test-session-secret-0123456789abcdef",
+            DEMO: "",
+          },
           encoding: "utf8",
           timeout: 60_000,
         });

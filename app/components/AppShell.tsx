@@ -1,5 +1,6 @@
 import { Form, Link, NavLink } from "@remix-run/react";
 import type { ReactNode } from "react";
+import { DemoBanner } from "./DemoBanner";
 import { buttonStyles } from "./forms";
 import { mainNav, visibleNav, type NavItem } from "./nav";
 
@@ -43,9 +44,10 @@ export function NavList({ items, label }: { items: NavItem[]; label: string }) {
 }
 
 /** Header, navigation and page frame shared by every page (rendered by app/root.tsx). */
-export function AppShell({ user, children }: { user: ShellUser | null; children: ReactNode }) {
+export function AppShell({ user, demo = false, children }: { user: ShellUser | null; demo?: boolean; children: ReactNode }) {
   return (
     <div className="flex min-h-full flex-col">
+      {demo ? <DemoBanner /> : null}
       <a
         href="#main"
         className="sr-only focus:not-sr-only focus:absolute focus:left-2 focus:top-2 focus:z-10 focus:rounded focus:bg-white focus:px-3 focus:py-2 focus:shadow"

@@ -22,7 +22,7 @@ export const loader = (args: LoaderFunctionArgs) => redirectLoggedInVisitor(args
 export async function action({ request, context }: ActionFunctionArgs) {
   // The strategy reads the body itself; a clone keeps redirectTo and the email for us.
   const form = await request.clone().formData();
-  const redirectTo = safeRedirect(form.get("redirectTo"));
+  const redirectTo = safeRedirect(form.get("redirectTo"), context.env.appUrl);
   try {
     const user = await loginAuthenticator(context).authenticate("form", request);
     const cookie = await beginSession(context, request, user, { action: "user.login" });

@@ -1,4 +1,11 @@
-import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import {
+  data,
+  redirect,
+  type ActionFunctionArgs,
+  type HeadersFunction,
+  type LoaderFunctionArgs,
+  type MetaFunction,
+} from "@remix-run/node";
 import { useActionData } from "@remix-run/react";
 import { formFailureFrom, formValues } from "~/auth/forms.server";
 import { beginSession, safeRedirect } from "~/auth/session.server";
@@ -16,17 +23,27 @@ export const loader = (args: LoaderFunctionArgs) => redirectLoggedInVisitor(args
 export async function action({ request, context }: ActionFunctionArgs) {
   const form = await request.formData();
   try {
-    const user = await signUp(context, form);
+    const user = await signUp(context, form, request);
     const cookie = await beginSession(context, request, user, { action: "user.signup", details: { email: user.email } });
-    return redirect(safeRedirect(form.get("redirectTo")), { headers: { "Set-Cookie": cookie } });
+    return redirect(safeRedirect(form.get("redirectTo"), context.env.appUrl), { headers: { "Set-Cookie": cookie } });
   } catch (e) {
     if (!isAppError(e)) throw e;
+    const retryAfter = e.extra?.retryAfterSeconds;
     return data(
       { ...formFailureFrom(e), values: formValues(form, ["email", "name"]) },
-      { status: httpStatusFor(e.code) },
+      {
+        status: httpStatusFor(e.code),
+        headers: typeof retryAfter === "number" ? { "Retry-After": String(retryAfter) } : undefined,
+      },
     );
   }
 }
+
+// Document requests only send the headers this function returns; keep Retry-After on a 429.
+export const headers: HeadersFunction = ({ actionHeaders }) => {
+  const retryAfter = actionHeaders.get("Retry-After");
+  return retryAfter ? { "Retry-After": retryAfter } : new Headers();
+};
 
 export default function Signup() {
   return (

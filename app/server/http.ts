@@ -1,24 +1,83 @@
 import type { NextFunction, Request, Response } from "express";
+import { randomBytes } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { isApiV1Path } from "../api/v1/router.server";
 import { isCrossOriginPost } from "../auth/csrf.server";
 import { log } from "../utils/log.server";
 
-/** Headers every answer carries. */
+const nonces = new WeakMap<ServerResponse, string>();
+
+/** The CSP nonce of this answer (set by securityHeaders); scripts in the page must carry it. */
+export function cspNonceOf(res: ServerResponse): string | undefined {
+  return nonces.get(res);
+}
+
+/**
+ * Headers every answer carries. In production the CSP allows scripts only from this origin and
+ * inline ones carrying this request's nonce (Remix's <Scripts nonce>): an injected inline script
+ * has no nonce and does not run. The nonce is made only for answers that can be pages.
+ */
 export function securityHeaders(opts: { production: boolean; https: boolean }) {
-  return (_req: IncomingMessage, res: ServerResponse, next: () => void) => {
+  return (req: IncomingMessage, res: ServerResponse, next: () => void) => {
     res.setHeader("X-Content-Type-Options", "nosniff");
     res.setHeader("X-Frame-Options", "DENY");
     res.setHeader("Referrer-Policy", "strict-origin-when-cross-origin");
     res.setHeader("Cross-Origin-Opener-Policy", "same-origin");
     res.setHeader("Permissions-Policy", "camera=(), microphone=(), geolocation=()");
     if (opts.production) {
+      const nonce = isApiV1Path(req.url) ? undefined : randomBytes(16).toString("base64");
+      if (nonce) nonces.set(res, nonce);
       res.setHeader(
         "Content-Security-Policy",
-        "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; object-src 'none'",
+        `default-src 'self'; script-src 'self'${nonce ? ` 'nonce-${nonce}'` : ""}; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; object-src 'none'`,
       );
     }
     if (opts.https) res.setHeader("Strict-Transport-Security", "max-age=63072000; includeSubDomains");
     next();
+  };
+}
+
+/** Every route but /api/v1 (which keeps its own limit): 1 MiB, counted while the body streams. */
+export const MAX_REQUEST_BODY_BYTES = 1024 * 1024;
+
+/**
+ * 413 with the API's error shape. The rest of the body is read and dropped (not a reset), so a
+ * client that is still sending receives the answer.
+ */
+export function answerTooLarge(res: ServerResponse, maxBytes: number): void {
+  if (res.headersSent) return;
+  res.writeHead(413, { "Content-Type": "application/json; charset=utf-8" });
+  res.end(JSON.stringify({ error: { code: "payload_too_large", message: `The request body is larger than ${maxBytes / 1024 / 1024} MiB.` } }));
+}
+
+/** A body declared larger than the limit is refused before any of it is read. */
+export function refuseDeclaredLargeBodies(maxBytes: number) {
+  return (req: IncomingMessage, res: ServerResponse, next: () => void) => {
+    const declared = req.headers["content-length"];
+    if (declared !== undefined && Number(declared) > maxBytes) {
+      req.resume();
+      answerTooLarge(res, maxBytes);
+      return;
+    }
+    next();
+  };
+}
+
+/**
+ * Pages take form posts only: a POST to a page (anything outside /api/) with a body that is not
+ * application/x-www-form-urlencoded is refused with 415, rather than failing inside the route's
+ * formData() as a 500. The app's forms never send multipart (there are no uploads).
+ */
+export function pagesTakeFormsOnly() {
+  return (req: Request, res: Response, next: NextFunction) => {
+    if (["GET", "HEAD", "OPTIONS"].includes(req.method) || req.path.startsWith("/api/")) return next();
+    const type = (req.headers["content-type"] ?? "").split(";")[0].trim().toLowerCase();
+    const hasBody = req.headers["transfer-encoding"] !== undefined || Number(req.headers["content-length"] ?? 0) > 0;
+    if (type === "application/x-www-form-urlencoded" || (!type && !hasBody)) return next();
+    req.resume();
+    res.status(415).json({
+      error: { code: "unsupported_media_type", message: "Pages accept only form posts (application/x-www-form-urlencoded)." },
+    });
   };
 }
 

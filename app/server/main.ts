@@ -1,8 +1,8 @@
-import { createRequestHandler } from "@remix-run/express";
 import type { ServerBuild } from "@remix-run/node";
 import compression from "compression";
 import express from "express";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { Socket } from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { closeDatabase, openDatabase } from "../../db/client";
@@ -17,7 +17,16 @@ import type { AppContext } from "../utils/context.server";
 import { parseEnvOrExit, type Env } from "../utils/env.server";
 import { log, setLogLevel } from "../utils/log.server";
 import { isApiV1Path } from "../api/v1/router.server";
-import { refuseCrossOriginPosts, requestLog, securityHeaders } from "./http";
+import {
+  cspNonceOf,
+  MAX_REQUEST_BODY_BYTES,
+  pagesTakeFormsOnly,
+  refuseCrossOriginPosts,
+  refuseDeclaredLargeBodies,
+  requestLog,
+  securityHeaders,
+} from "./http";
+import { remixHandler } from "./remix-handler";
 import { apiV1Handler } from "./api-v1";
 import { containStorageErrors, healthzHandler, startStorageMonitor } from "./storage";
 
@@ -37,9 +46,8 @@ export async function startServer(env: Env): Promise<RunningServer> {
   const offlineStripe = env.stripeOffline ? await import("../billing/offline/server") : undefined;
   const offline = await offlineStripe?.startOfflineStripeForApp(env, systemClock);
   if (offline && env.NODE_ENV === "production") {
-    log.warn(
-      "STRIPE_SECRET_KEY is not set: payments go to the offline Stripe (no real money) and an empty database gets the demo logins. Set STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET for a real deployment.",
-    );
+    // Only reachable with DEMO=1: parseEnv refuses production without a key otherwise.
+    log.warn("DEMO=1: payments go to the offline Stripe (no real money) and an empty database gets the demo logins.");
   }
   const context: AppContext = { db, clock: systemClock, env: offline ? offlineEnv(env, offline) : env };
   const demo = await seedDemoIfEmpty(context);
@@ -59,11 +67,15 @@ export async function startServer(env: Env): Promise<RunningServer> {
 
   const app = express();
   app.disable("x-powered-by");
-  app.set("trust proxy", true);
+  // Express's own view of the proxy (req.protocol, req.hostname) follows TRUST_PROXY too: Fly's
+  // edge is one hop. Unset: no forwarded header is believed.
+  const trust = env.trustProxy;
+  app.set("trust proxy", trust.kind === "none" ? false : trust.kind === "fly" ? 1 : trust.hops);
   const headers = securityHeaders({ production, https: env.appUrl.startsWith("https://") });
   const logRequest = requestLog();
   app.use(headers);
   app.use(logRequest);
+  app.use(refuseDeclaredLargeBodies(MAX_REQUEST_BODY_BYTES));
   app.use(compression());
 
   // 503 while the database cannot be read or a (cached) write probe fails; see ./storage.ts.
@@ -82,10 +94,11 @@ export async function startServer(env: Env): Promise<RunningServer> {
     app.use(offlineStripe.OFFLINE_PAGES_PATH, (req, res) => offline.handleHostedPage(req, res, req.baseUrl));
   }
   app.use(refuseCrossOriginPosts(env.appUrl));
+  app.use(pagesTakeFormsOnly());
   // Remix code reads the client IP (login throttling) from X-Forwarded-For: replace the client's
   // chain with the one address we trust (see app/auth/client-ip.server.ts).
   app.use((req, _res, next) => {
-    const ip = resolveClientIp(req.headers, req.ip);
+    const ip = resolveClientIp(req.headers, req.socket.remoteAddress, trust);
     if (ip) req.headers["x-forwarded-for"] = ip;
     else delete req.headers["x-forwarded-for"];
     next();
@@ -94,7 +107,16 @@ export async function startServer(env: Env): Promise<RunningServer> {
   const build = vite
     ? () => vite.ssrLoadModule("virtual:remix/server-build") as Promise<ServerBuild>
     : ((await import(path.resolve(buildDir(), "server/index.js"))) as ServerBuild);
-  app.all("*", createRequestHandler({ build: containStorageErrors(build), mode: env.NODE_ENV, getLoadContext: () => context }));
+  app.all(
+    "*",
+    remixHandler({
+      build: containStorageErrors(build),
+      mode: env.NODE_ENV,
+      maxBodyBytes: MAX_REQUEST_BODY_BYTES,
+      // The shared context plus this answer's CSP nonce (app/entry.server.tsx puts it on scripts).
+      loadContext: (_req, res) => ({ ...context, cspNonce: cspNonceOf(res) }),
+    }),
+  );
 
   // The v1 API is answered by a Node-native handler before Express and Remix (app/server/api-v1.ts):
   // their per-request machinery cost most of an API request (docs/benchmarks.md). It gets the same
@@ -102,7 +124,16 @@ export async function startServer(env: Env): Promise<RunningServer> {
   // a Bearer key, and one without is refused before its body is read.
   const api = apiV1Handler(context);
   const noop = () => {};
-  const server = createServer((req, res) => {
+  // Slow clients are cut off: 408 when the headers take over 20 s or the whole request over 30 s
+  // (a body trickled byte by byte). Node checks these every connectionsCheckingInterval.
+  const requestTimeoutMs = env.HTTP_REQUEST_TIMEOUT_SECONDS * 1000;
+  const headersTimeoutMs = Math.min(20_000, requestTimeoutMs);
+  const timeouts = {
+    requestTimeout: requestTimeoutMs,
+    headersTimeout: headersTimeoutMs,
+    connectionsCheckingInterval: 1000,
+  };
+  const server = createServer(timeouts, (req, res) => {
     if (isApiV1Path(req.url)) {
       headers(req, res, noop);
       logRequest(req, res, noop);
@@ -118,7 +149,7 @@ export async function startServer(env: Env): Promise<RunningServer> {
   if (offlineStripe && offline && typeof address === "object" && address) {
     offline.setWebhookEndpoint(offlineStripe.loopbackWebhookUrl(address));
   }
-  log.info("server listening", { url: env.APP_URL ?? `http://localhost:${port}` });
+  log.info("server listening", { url: env.APP_URL ?? `http://localhost:${port}`, headersTimeoutMs, requestTimeoutMs });
   if (offline) {
     // The demo banner: where to go, who to log in as, and where the offline Stripe's clock is.
     const url = env.APP_URL ?? `http://localhost:${port}`;
@@ -135,7 +166,18 @@ export async function startServer(env: Env): Promise<RunningServer> {
   // Keep-alive must not hold a shutdown open: a socket stays open after its answer, idle until
   // keepAliveTimeout (65 s, past the 25 s force-exit timer), and server.close() waits for it. So once
   // closing, new answers say "Connection: close" and any answer that finishes releases its socket.
+  // A connection with no request in the app (silent, or a request line or headers still arriving)
+  // is not in flight: on shutdown it gets a short grace to finish its headers, then is closed, so a
+  // client that sends nothing cannot hold the process until the force-exit.
+  const sockets = new Set<Socket>();
+  const handling = new WeakSet<Socket>();
+  server.on("connection", (socket: Socket) => {
+    sockets.add(socket);
+    socket.once("close", () => sockets.delete(socket));
+  });
   server.prependListener("request", (req: IncomingMessage, res: ServerResponse) => {
+    handling.add(req.socket);
+    res.once("close", () => handling.delete(req.socket));
     if (closing && !res.headersSent) res.setHeader("Connection", "close");
     res.on("finish", () => {
       if (closing) req.socket.destroySoon();
@@ -146,10 +188,14 @@ export async function startServer(env: Env): Promise<RunningServer> {
       stopCreditJobs();
       storage.stop();
       // Stop accepting, let in-flight requests finish, then close idle keep-alive sockets.
+      const unstarted = setTimeout(() => {
+        for (const socket of sockets) if (!handling.has(socket)) socket.destroy();
+      }, SHUTDOWN_HEADERS_GRACE_MS);
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeIdleConnections();
       });
+      clearTimeout(unstarted);
       // Undelivered events stay in the offline Stripe's state file and go out on the next start.
       await offline?.close();
       await vite?.close();
@@ -157,6 +203,9 @@ export async function startServer(env: Env): Promise<RunningServer> {
     })());
   return { server, context, close };
 }
+
+/** How long a connection still sending its request line or headers may take to finish them once shutdown began. */
+const SHUTDOWN_HEADERS_GRACE_MS = 3_000;
 
 function buildDir(): string {
   // build/node/server.js → build/

@@ -2,7 +2,7 @@
 // and scripts/start.sh do, and checks what operations depend on: health, headers, compression,
 // request logs, configuration errors, migrations on boot and a graceful stop.
 import Database from "better-sqlite3";
-import { spawn, type ChildProcess, type SpawnOptions } from "node:child_process";
+import { spawn, spawnSync, type ChildProcess, type SpawnOptions } from "node:child_process";
 import fs from "node:fs";
 import http from "node:http";
 import net from "node:net";
@@ -14,6 +14,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import Stripe from "stripe";
 import { ensureBuild, freePort, repoRoot as root } from "../../test/server-process";
 import { newWebhookSecret } from "../billing/offline/store";
+import { DEMO_BANNER_TEXT } from "../components/DemoBanner";
+import { DEMO_LOGINS } from "../../db/seed";
 
 const serverEntry = path.join(root, "build/node/server.js");
 
@@ -131,6 +133,9 @@ function serverEnv(port: number, databasePath: string, overrides: Record<string,
     PORT: String(port),
     DATABASE_PATH: databasePath,
     LOG_LEVEL: "info",
+    // Production refuses to start without real Stripe keys; DEMO=1 is the explicit offline-Stripe mode.
+    DEMO: "1",
+    SESSION_SECRET: "server-test-session-secret-0123456789abcdef",
     ...overrides,
   };
 }
@@ -462,15 +467,18 @@ describe("`npm start` with only the contract's variables", () => {
 describe("with a real Stripe key", () => {
   it("never starts the offline Stripe, seeds no demo data, and refuses events signed with the offline secret", async () => {
     const server = await boot({
+      DEMO: "",
       STRIPE_SECRET_KEY: "sk_test_not_a_real_key",
       STRIPE_WEBHOOK_SECRET: "whsec_real_endpoint_secret",
-      SESSION_SECRET: "a-real-deployment-session-secret",
+      SESSION_SECRET: "a-real-deployment-session-secret-0123456789",
     });
     suiteServers.add(server.proc);
     try {
       expect((await request(`${server.base}/healthz`)).status).toBe(200);
       // The offline Stripe's hosted pages are not mounted.
       expect((await request(`${server.base}/_offline-stripe/checkout/cs_test_x`)).status).toBe(404);
+      // Real payments: no demo banner.
+      expect((await request(`${server.base}/login`)).body.toString()).not.toContain(DEMO_BANNER_TEXT);
 
       const payload = JSON.stringify({ id: "evt_offline_forged", object: "event", type: "checkout.session.completed", data: { object: {} } });
       const forged = await fetch(`${server.base}/api/webhooks/stripe`, {
@@ -495,4 +503,307 @@ describe("with a real Stripe key", () => {
       expect(await stop(server.proc)).toEqual({ code: 0, signal: null });
     }
   });
+});
+
+/** POST with a raw body on its own connection; resolves with the status and the body as text. */
+function post(url: string, body: string, headers: Record<string, string>): Promise<{ status: number; headers: http.IncomingHttpHeaders; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method: "POST", headers, agent: false }, (res) => {
+      let text = "";
+      res.on("data", (c: Buffer) => (text += c.toString()));
+      res.on("end", () => resolve({ status: res.statusCode!, headers: res.headers, text }));
+    });
+    req.on("error", reject);
+    req.end(body);
+  });
+}
+
+/** Resident memory of a process in bytes, from /proc (Linux). */
+function rssBytes(pid: number): number {
+  const status = fs.readFileSync(`/proc/${pid}/status`, "utf8");
+  return Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]) * 1024;
+}
+
+describe("production without a safe configuration", () => {
+  it("refuses to start without Stripe keys and a session secret, one message per problem, and writes nothing", async () => {
+    const databasePath = path.join(tempDir(), "sub", "app.db");
+    const proc = new Proc(process.execPath, [serverEntry], {
+      cwd: root,
+      env: serverEnv(await freePort(), databasePath, { DEMO: "", SESSION_SECRET: "" }),
+    });
+    const exit = await proc.exited;
+    expect(exit.code, proc.output()).toBe(1);
+    const lines = proc.stderr.trim().split("\n").filter((l) => l.startsWith("  - "));
+    expect(lines, proc.stderr).toHaveLength(3);
+    for (const name of ["STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET", "SESSION_SECRET"]) {
+      expect(lines.filter((l) => l.includes(`${name}:`)), proc.stderr).toHaveLength(1);
+    }
+    expect(proc.stderr).not.toMatch(/^\s+at /m);
+    expect(fs.existsSync(path.dirname(databasePath))).toBe(false);
+  });
+
+  it("refuses a short session secret even with real Stripe keys", async () => {
+    const proc = new Proc(process.execPath, [serverEntry], {
+      cwd: root,
+      env: serverEnv(await freePort(), path.join(tempDir(), "app.db"), {
+        DEMO: "",
+        STRIPE_SECRET_KEY: "sk_test_x",
+        STRIPE_WEBHOOK_SECRET: "whsec_x",
+        SESSION_SECRET: "only-twenty-chars-xx",
+      }),
+    });
+    expect((await proc.exited).code).toBe(1);
+    expect(proc.stderr).toMatch(/SESSION_SECRET: .*32 characters/);
+  });
+
+  it("refuses DEMO=1 with a real Stripe key", async () => {
+    const proc = new Proc(process.execPath, [serverEntry], {
+      cwd: root,
+      env: serverEnv(await freePort(), path.join(tempDir(), "app.db"), {
+        STRIPE_SECRET_KEY: "sk_live_x",
+        STRIPE_WEBHOOK_SECRET: "whsec_x",
+      }),
+    });
+    expect((await proc.exited).code).toBe(1);
+    expect(proc.stderr).toContain("DEMO:");
+  });
+
+  it("the CLI refuses the same unsafe production configuration", () => {
+    const r = spawnSync("npm", ["run", "--silent", "credits", "--", "help"], {
+      cwd: root,
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: "production", DATABASE_PATH: path.join(tempDir(), "cli.db") },
+      encoding: "utf8",
+      timeout: 60_000,
+    });
+    expect(r.status, r.stderr).toBe(1);
+    expect(r.stderr).toContain("STRIPE_SECRET_KEY:");
+    expect(r.stderr).toContain("SESSION_SECRET:");
+  });
+});
+
+describe("the edges of the running production server (DEMO=1)", () => {
+  let server: Booted;
+
+  beforeAll(async () => {
+    server = await boot({ APP_URL: "http://credits.example.test" });
+    suiteServers.add(server.proc);
+  });
+
+  afterAll(async () => {
+    if (server) expect(await stop(server.proc)).toEqual({ code: 0, signal: null });
+  });
+
+  it("shows the demo banner on every page while the offline Stripe is in use", async () => {
+    for (const p of ["/", "/login", "/signup", "/no-such-page"]) {
+      expect((await request(`${server.base}${p}`)).body.toString(), p).toContain(DEMO_BANNER_TEXT);
+    }
+  });
+
+  it("announces its HTTP timeouts: headers within 20 s, the whole request within 30 s", () => {
+    const listening = server.proc.records().find((r) => r.msg === "server listening")!;
+    expect(listening.headersTimeoutMs).toBeLessThanOrEqual(20_000);
+    expect(listening.requestTimeoutMs).toBeLessThanOrEqual(30_000);
+    expect(listening.headersTimeoutMs).toBeGreaterThan(0);
+  });
+
+  it("never redirects a login to another site: /login?redirectTo=%2F%09%2Fevil.example lands on this one", async () => {
+    const form = new URLSearchParams({
+      email: DEMO_LOGINS.customer.email,
+      password: DEMO_LOGINS.customer.password,
+      redirectTo: "/\t/evil.example",
+    });
+    const res = await post(`${server.base}/login?redirectTo=%2F%09%2Fevil.example`, form.toString(), {
+      "content-type": "application/x-www-form-urlencoded",
+    });
+    expect(res.status).toBe(302);
+    expect(new URL(res.headers.location!, "http://credits.example.test").origin).toBe("http://credits.example.test");
+    expect(res.headers.location).toBe("/credits");
+
+    // A logged-in visitor sent to /login with such a redirectTo is sent home, not away.
+    const cookie = String(res.headers["set-cookie"]).split(";")[0];
+    for (const bad of ["%2F%09%2Fevil.example", "%2F%5Cevil.example", "https%3A%2F%2Fevil.example", "%2F%2Fevil.example"]) {
+      const again = await request(`${server.base}/login?redirectTo=${bad}`, { cookie });
+      expect(again.status, bad).toBe(302);
+      expect(again.headers.location, bad).toBe("/credits");
+    }
+  });
+
+  it("answers a form route given JSON or another non-form body with 415, never 500", async () => {
+    const json = await post(`${server.base}/login`, JSON.stringify({ email: "a@b.c", password: "x" }), {
+      "content-type": "application/json",
+    });
+    expect(json.status).toBe(415);
+    const garbage = await post(`${server.base}/signup`, "--x\r\nnot multipart", { "content-type": "multipart/form-data; boundary=y" });
+    expect(garbage.status).toBe(415);
+    const untyped = await post(`${server.base}/login`, "email=a", {});
+    expect(untyped.status).toBe(415);
+  });
+
+  it("refuses a declared body over 1 MiB on every route with 413 before reading it", async () => {
+    for (const p of ["/login", "/signup", "/api/webhooks/stripe", "/api/admin/subscription-plans"]) {
+      const res = await post(`${server.base}${p}`, "x".repeat(1024 * 1024 + 1), { "content-type": "application/x-www-form-urlencoded" });
+      expect(res.status, p).toBe(413);
+    }
+  });
+
+  it("refuses a chunked 64 MiB webhook body with 413 as soon as it passes 1 MiB, and its memory does not grow", async () => {
+    const pid = server.proc.child.pid!;
+    const baseline = rssBytes(pid);
+    let peak = baseline;
+    const sampler = setInterval(() => (peak = Math.max(peak, rssBytes(pid))), 20);
+    const chunk = Buffer.alloc(64 * 1024, "a");
+    const total = 64 * 1024 * 1024;
+    try {
+      const result = await new Promise<{ status: number; sentWhenAnswered: number; sent: number }>((resolve, reject) => {
+        let sent = 0;
+        let sentWhenAnswered = -1;
+        let status = 0;
+        const req = http.request(`${server.base}/api/webhooks/stripe`, {
+          method: "POST",
+          agent: false,
+          headers: { "content-type": "application/json", "transfer-encoding": "chunked" },
+        });
+        req.on("response", (res) => {
+          status = res.statusCode!;
+          sentWhenAnswered = sent;
+          res.resume();
+        });
+        req.on("error", reject);
+        const write = () => {
+          while (sent < total) {
+            sent += chunk.length;
+            if (!req.write(chunk)) {
+              req.once("drain", write);
+              return;
+            }
+          }
+          req.end();
+          req.once("close", () => resolve({ status, sentWhenAnswered, sent }));
+        };
+        write();
+      });
+      expect(result.status).toBe(413);
+      expect(result.sent).toBe(total);
+      // Answered while most of the body was still to come.
+      expect(result.sentWhenAnswered).toBeGreaterThan(0);
+      expect(result.sentWhenAnswered).toBeLessThan(32 * 1024 * 1024);
+    } finally {
+      clearInterval(sampler);
+    }
+    peak = Math.max(peak, rssBytes(pid));
+    expect(peak - baseline, `RSS ${baseline} → ${peak}`).toBeLessThan(16 * 1024 * 1024);
+    // The server is still fine.
+    expect((await request(`${server.base}/healthz`)).status).toBe(200);
+  }, 60_000);
+
+  it("counts the client IP from the socket when no proxy is trusted, whatever the headers say", async () => {
+    const res = await post(
+      `${server.base}/login`,
+      new URLSearchParams({ email: "nobody-ip-check@example.com", password: "wrong password" }).toString(),
+      {
+        "content-type": "application/x-www-form-urlencoded",
+        "x-forwarded-for": "203.0.113.9",
+        "fly-client-ip": "198.51.100.7",
+      },
+    );
+    expect(res.status).toBe(401);
+    const db = new Database(server.databasePath, { readonly: true });
+    try {
+      const keys = (db.prepare("select key from login_throttle where key like 'ip:%'").all() as Array<{ key: string }>).map((r) => r.key);
+      expect(keys).toEqual(["ip:127.0.0.1"]);
+    } finally {
+      db.close();
+    }
+  });
+
+  it("runs scripts only under a per-request nonce: no 'unsafe-inline' in script-src", async () => {
+    const nonces = new Set<string>();
+    for (let i = 0; i < 2; i++) {
+      const page = await request(`${server.base}/login`);
+      const csp = String(page.headers["content-security-policy"]);
+      const scriptSrc = /script-src ([^;]*)/.exec(csp)![1];
+      expect(scriptSrc).not.toContain("'unsafe-inline'");
+      const nonce = /'nonce-([A-Za-z0-9+/=]+)'/.exec(scriptSrc)?.[1];
+      expect(nonce, csp).toBeTruthy();
+      nonces.add(nonce!);
+      const html = page.body.toString();
+      const scripts = html.match(/<script\b[^>]*>/g) ?? [];
+      expect(scripts.length).toBeGreaterThan(0);
+      for (const tag of scripts) expect(tag, tag).toContain(`nonce="${nonce}"`);
+    }
+    expect(nonces.size).toBe(2);
+  });
+});
+
+describe("trusted proxies", () => {
+  for (const [trust, expected] of [
+    ["fly", "198.51.100.7"],
+    ["1", "203.0.113.9"],
+  ] as const) {
+    it(`with TRUST_PROXY=${trust} counts the address that proxy reports`, async () => {
+      const server = await boot({ TRUST_PROXY: trust, EXPIRY_SWEEP_INTERVAL_SECONDS: "0", BALANCE_SYNC_INTERVAL_SECONDS: "0" });
+      const res = await post(
+        `${server.base}/login`,
+        new URLSearchParams({ email: "nobody-proxy@example.com", password: "wrong password" }).toString(),
+        {
+          "content-type": "application/x-www-form-urlencoded",
+          "x-forwarded-for": "192.0.2.1, 203.0.113.9",
+          "fly-client-ip": "198.51.100.7",
+        },
+      );
+      expect(res.status).toBe(401);
+      const db = new Database(server.databasePath, { readonly: true });
+      try {
+        expect(db.prepare("select key from login_throttle where key like 'ip:%'").all()).toEqual([{ key: `ip:${expected}` }]);
+      } finally {
+        db.close();
+      }
+      expect(await stop(server.proc)).toEqual({ code: 0, signal: null });
+    }, 45_000);
+  }
+});
+
+describe("slow clients", () => {
+  it("answers 408 to a body trickled slower than the request timeout", async () => {
+    const { port } = await boot({ HTTP_REQUEST_TIMEOUT_SECONDS: "2" });
+    const socket = net.connect(port, "127.0.0.1");
+    await new Promise<void>((resolve) => socket.once("connect", () => resolve()));
+    let answer = "";
+    socket.on("data", (d) => (answer += d.toString()));
+    socket.on("error", () => {});
+    const closed = new Promise<void>((resolve) => socket.on("close", () => resolve()));
+    socket.write("POST /api/webhooks/stripe HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{");
+    const started = Date.now();
+    // One byte every 200 ms, for at most 15 s: far slower than the 2 s allowed.
+    while (!socket.destroyed && !answer && Date.now() - started < 15_000) {
+      socket.write(" ");
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    await closed;
+    expect(answer).toMatch(/^HTTP\/1\.1 408 /);
+    expect(Date.now() - started).toBeLessThan(10_000);
+  }, 45_000);
+
+  it("on SIGTERM closes connections that sent nothing or half a request line, exits 0 within 10 s and closes the database", async () => {
+    const { proc, port, base, databasePath } = await boot({ EXPIRY_SWEEP_INTERVAL_SECONDS: "0", BALANCE_SYNC_INTERVAL_SECONDS: "0" });
+    const silent = net.connect(port, "127.0.0.1");
+    const partial = net.connect(port, "127.0.0.1");
+    for (const s of [silent, partial]) {
+      s.on("error", () => {});
+      await new Promise<void>((resolve) => s.once("connect", () => resolve()));
+    }
+    partial.write("GET /heal");
+    // Barrier: both connections were accepted (and the partial line read) before this answer.
+    expect((await request(`${base}/healthz`)).status).toBe(200);
+    const started = Date.now();
+    proc.kill("SIGTERM");
+    const exit = await proc.exited;
+    expect(exit).toEqual({ code: 0, signal: null });
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(proc.lines.some((l) => l.includes("shutdown timed out"))).toBe(false);
+    // Closing the last connection checkpoints and removes the WAL: the database was closed.
+    expect(fs.existsSync(`${databasePath}-wal`)).toBe(false);
+    silent.destroy();
+    partial.destroy();
+  }, 45_000);
 });

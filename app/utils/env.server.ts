@@ -12,6 +12,24 @@ const schema = z.object({
   HOST: z.string().min(1).default("0.0.0.0"),
   DATABASE_PATH: z.string().min(1).default("./data/app.db"),
   SESSION_SECRET: z.string().min(16, "must be at least 16 characters").optional(),
+  /**
+   * DEMO=1: the offline Stripe and the demo seed, with a "no real payments" banner on every page.
+   * The only way to run production without a real Stripe key (what `npm run demo` sets).
+   */
+  DEMO: z.enum(["0", "1"], { errorMap: () => ({ message: "must be 1 or 0" }) }).default("0"),
+  /**
+   * Which proxy may name the client's address (app/auth/client-ip.server.ts): `fly` trusts
+   * Fly-Client-IP, a whole number N trusts N X-Forwarded-For hops; unset trusts no header.
+   */
+  TRUST_PROXY: z
+    .string()
+    .regex(/^(fly|\d{1,2})$/, "must be fly or a whole number of proxy hops such as 1")
+    .optional(),
+  /**
+   * How long a client may take to send a whole request (408 after); headers get at most 20 s of it.
+   * Lowered only by tests; the server never waits longer than 30 s.
+   */
+  HTTP_REQUEST_TIMEOUT_SECONDS: wholeNumber(1, 30).default(30),
   APP_URL: z.string().url("must be a URL such as http://localhost:3000").optional(),
   STRIPE_SECRET_KEY: z
     .string()
@@ -32,9 +50,17 @@ const schema = z.object({
   BALANCE_SYNC_INTERVAL_SECONDS: wholeNumber(0).default(3600),
 });
 
+export type TrustProxy = { kind: "none" } | { kind: "fly" } | { kind: "hops"; hops: number };
+
+/** What a production deployment must set; DEMO=1 stands in for the Stripe pair (the offline Stripe). */
+export const MIN_PRODUCTION_SESSION_SECRET = 32;
+
 export type Env = z.infer<typeof schema> & {
   /** True when no real Stripe key is set: the app uses the offline Stripe. */
   stripeOffline: boolean;
+  /** DEMO=1: offline Stripe and demo data on purpose; pages say "no real payments". */
+  demo: boolean;
+  trustProxy: TrustProxy;
   appUrl: string;
   sessionSecret: string;
 };
@@ -55,19 +81,42 @@ export function parseEnv(source: NodeJS.ProcessEnv = process.env): Env {
   }
   const env = result.data;
   const problems: string[] = [];
-  if (env.NODE_ENV === "production" && !env.SESSION_SECRET && env.STRIPE_SECRET_KEY) {
-    problems.push("SESSION_SECRET: required in production with a real Stripe key");
-  }
-  if (env.STRIPE_SECRET_KEY && !env.STRIPE_WEBHOOK_SECRET) {
+  const demo = env.DEMO === "1";
+  const production = env.NODE_ENV === "production";
+  if (demo && env.STRIPE_SECRET_KEY) {
+    problems.push("DEMO: DEMO=1 runs the offline Stripe with no real payments; unset STRIPE_SECRET_KEY, or unset DEMO to use the real key");
+  } else if (production && !demo) {
+    // Production fails closed: without these it would take no real payments, seed the published
+    // demo logins and sign sessions with a value anyone can read in the source.
+    if (!env.STRIPE_SECRET_KEY) {
+      problems.push("STRIPE_SECRET_KEY: required in production (or set DEMO=1 for a demo on the offline Stripe, with no real payments)");
+    }
+    if (!env.STRIPE_WEBHOOK_SECRET) problems.push("STRIPE_WEBHOOK_SECRET: required in production (the whsec_… of the webhook endpoint)");
+  } else if (env.STRIPE_SECRET_KEY && !env.STRIPE_WEBHOOK_SECRET) {
     problems.push("STRIPE_WEBHOOK_SECRET: required when STRIPE_SECRET_KEY is set");
+  }
+  if (production && (env.SESSION_SECRET ?? "").length < MIN_PRODUCTION_SESSION_SECRET) {
+    problems.push(
+      `SESSION_SECRET: required in production, at least ${MIN_PRODUCTION_SESSION_SECRET} characters (e.g. openssl rand -hex 32)`,
+    );
   }
   if (problems.length) throw new EnvError(problems);
   return {
     ...env,
     stripeOffline: !env.STRIPE_SECRET_KEY,
+    demo,
+    trustProxy: parseTrustProxy(env.TRUST_PROXY),
     appUrl: (env.APP_URL ?? `http://localhost:${env.PORT}`).replace(/\/$/, ""),
-    sessionSecret: env.SESSION_SECRET ?? "dev-only-session-secret-change-me",
+    // Development and tests only: production refused a missing or short secret above.
+    sessionSecret: env.SESSION_SECRET ?? "dev-only-session-secret-change-me-0123456789",
   };
+}
+
+function parseTrustProxy(value: string | undefined): TrustProxy {
+  if (value === undefined) return { kind: "none" };
+  if (value === "fly") return { kind: "fly" };
+  const hops = Number(value);
+  return hops === 0 ? { kind: "none" } : { kind: "hops", hops };
 }
 
 /**
