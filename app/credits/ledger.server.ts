@@ -4,7 +4,7 @@
  */
 import { AppError } from "../utils/errors";
 import type { BalanceView, CreditsCtx, LedgerEntryView } from "./index.server";
-import { checkId, invalid, iso, requireUser, statementsFor, toGrantView, type GrantRow } from "./store.server";
+import { checkId, invalid, iso, requireUser, statementsFor, toGrantView, type GrantRow, type Statements } from "./store.server";
 
 /**
  * The spendable balance now: grants in effect (effectiveAt <= now < expiresAt, whatever the
@@ -13,8 +13,9 @@ import { checkId, invalid, iso, requireUser, statementsFor, toGrantView, type Gr
  * the soonest expiresAt among them with the credits expiring at that instant (summed when several
  * grants share it). Future-dated grants are not counted or listed. Unknown user → not_found.
  *
- * Sums, counts and the soonest expiry are aggregated by SQLite over the burn-down index, so a user
- * with thousands of grants costs index steps in C, and only the listed grants become objects.
+ * Sums, counts and the soonest expiry are aggregated by SQLite, and only the listed grants become
+ * objects. A user with many grants still costs a pass over all of them, so that user's view is
+ * kept (see BalanceCache) until their next ledger entry or the next moment a grant starts or ends.
  */
 export function getBalance(ctx: CreditsCtx, userId: number, opts: { grantLimit?: number } = {}): BalanceView {
   checkId(userId, "userId");
@@ -23,6 +24,29 @@ export function getBalance(ctx: CreditsCtx, userId: number, opts: { grantLimit?:
   const s = statementsFor(ctx.db);
   requireUser(s, userId);
   const now = ctx.clock.now().getTime();
+  const cache = cacheFor(ctx.db.$client);
+  const key = `${userId}:${limit}`;
+  const lastEntryId = (s.lastEntryOf.get(userId) as number | null) ?? 0;
+  const hit = cache.get(key);
+  if (hit && hit.lastEntryId === lastEntryId && hit.from <= now && now < hit.until) {
+    cache.delete(key); // most recently used last
+    cache.set(key, hit);
+    return hit.view;
+  }
+  cache.delete(key);
+  const view = computeBalance(s, userId, limit, now);
+  if (view.grantCount >= CACHE_FROM_GRANTS) {
+    // Valid until the first instant something in effect expires or something pending starts.
+    const nextStart = s.nextStart.get(userId, now) as number | null;
+    const nextEnd = view.nextExpiry ? Date.parse(view.nextExpiry.expiresAt) : Infinity;
+    cache.set(key, { lastEntryId, from: now, until: Math.min(nextStart ?? Infinity, nextEnd), view: deepFreeze(view) });
+    if (cache.size > CACHE_MAX_USERS) cache.delete(cache.keys().next().value as string);
+  }
+  return view;
+}
+
+/** The balance view computed from the grants (no cache). */
+export function computeBalance(s: Statements, userId: number, limit: number, now: number): BalanceView {
   const breakdown = { subscription: 0, topup: 0, promotional: 0 };
   let balance = 0;
   let grantCount = 0;
@@ -41,6 +65,47 @@ export function getBalance(ctx: CreditsCtx, userId: number, opts: { grantLimit?:
     grantCount,
     grants: rows.map((row) => toGrantView(row, now)),
   };
+}
+
+/*
+ * BalanceCache — why a kept view is still right. A user's grants change only inside the engine
+ * (store.server.ts holds every statement that writes credit_grants), and every such change writes
+ * a ledger entry for that user in the same transaction (grant, deduction, expiration, void, refund,
+ * adjustment — invariants I4 and I6 in invariants.server.ts: no credits move without an entry,
+ * and a status only changes with the credits it leaves). Ledger ids only
+ * grow (AUTOINCREMENT), so "the user's newest entry id is unchanged" means "their grants are
+ * unchanged" — in any process, since it is read from the database each time. Without writes, the
+ * view changes only when time passes a grant's expiresAt (in effect → expired) or a pending grant's
+ * effectiveAt; the view is kept for [from, until) between such instants. Only users with at least
+ * CACHE_FROM_GRANTS grants are kept (for others, computing is as cheap as checking), at most
+ * CACHE_MAX_USERS of them per connection, least recently used first out. Views are frozen: callers
+ * share them.
+ */
+const CACHE_FROM_GRANTS = 64;
+const CACHE_MAX_USERS = 256;
+interface CachedBalance {
+  lastEntryId: number;
+  from: number;
+  until: number;
+  view: BalanceView;
+}
+const caches = new WeakMap<object, Map<string, CachedBalance>>();
+
+function cacheFor(sqlite: object): Map<string, CachedBalance> {
+  let cache = caches.get(sqlite);
+  if (!cache) {
+    cache = new Map();
+    caches.set(sqlite, cache);
+  }
+  return cache;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === "object" && !Object.isFrozen(value)) {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
 }
 
 const CURSOR_PREFIX = "v1.";

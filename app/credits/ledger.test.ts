@@ -3,6 +3,7 @@ import { addDays } from "../utils/clock";
 import {
   checkInvariants,
   deductCredits,
+  expireGrants,
   findInvariantViolations,
   getBalance,
   getGrant,
@@ -10,6 +11,9 @@ import {
   listLedger,
   voidGrant,
 } from "./index.server";
+import { closeDatabase, openDatabase } from "../../db/client";
+import { computeBalance } from "./ledger.server";
+import { statementsFor } from "./store.server";
 import { expectAppError, newUser, useCreditsDb, grant } from "./test-support";
 
 const ctx = useCreditsDb();
@@ -70,6 +74,42 @@ describe("the balance view", () => {
 
   it("answers not_found for an unknown user", () => {
     expectAppError(() => getBalance(ctx(), 123456), "not_found");
+  });
+
+  it("a kept view of a user with many grants follows every write, from any connection, and the passing of time", () => {
+    const userId = newUser(ctx());
+    const now = ctx().clock.now();
+    const grants = Array.from({ length: 70 }, (_, i) => grant(ctx(), userId, "subscription", 10, { expiresAt: addDays(now, 1 + i) }));
+    grant(ctx(), userId, "topup", 500, { effectiveAt: addDays(now, 2) }); // pending until day 2
+    const other = openDatabase(ctx().path); // another connection (or process) on the same file
+    try {
+      const otherCtx = { db: other, clock: ctx().clock };
+      const fresh = () => computeBalance(statementsFor(ctx().db), userId, 100, ctx().clock.now().getTime());
+      const steps: [string, () => void][] = [
+        ["nothing", () => {}],
+        ["a deduction", () => deductCredits(ctx(), { userId, amount: 15 })],
+        ["a grant", () => grantCredits(ctx(), { userId, type: "promotional", amount: 7, source: "admin" })],
+        ["a void", () => voidGrant(ctx(), { grantId: grants[5].grant.id })],
+        ["a deduction on another connection", () => deductCredits(otherCtx, { userId, amount: 3 })],
+        ["the first expiry passing, unswept", () => ctx().clock.set(addDays(now, 1))],
+        ["a pending grant taking effect", () => ctx().clock.set(addDays(now, 2))],
+        ["the sweep", () => expireGrants(ctx())],
+        ["a sweep on another connection", () => (ctx().clock.set(addDays(now, 3)), expireGrants(otherCtx))],
+      ];
+      for (const [what, step] of steps) {
+        getBalance(ctx(), userId, { grantLimit: 100 }); // keep a view from before the step
+        step();
+        expect(getBalance(ctx(), userId, { grantLimit: 100 }), `after ${what}`).toEqual(fresh());
+        expect(getBalance(ctx(), userId, { grantLimit: 100 }).grantCount, `after ${what}`).toBeGreaterThanOrEqual(64);
+      }
+      expect(getBalance(ctx(), userId, { grantLimit: 100 }).grants).toHaveLength(fresh().grantCount);
+      // With nothing changed, the same (frozen, shared) view is answered: it was kept.
+      const kept = getBalance(ctx(), userId, { grantLimit: 100 });
+      expect(getBalance(ctx(), userId, { grantLimit: 100 })).toBe(kept);
+      expect(Object.isFrozen(kept.grants[0])).toBe(true);
+    } finally {
+      closeDatabase(other);
+    }
   });
 
   it("counts every grant in effect but lists only the first grantLimit, in burn-down order", () => {

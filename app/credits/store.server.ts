@@ -88,9 +88,20 @@ function prepareAll(sqlite: Database.Database) {
     // The hot path binds positionally (cheaper than named parameters) and reads raw rows.
     /** (userId, now, now) → [id, remaining][] in burn-down order. */
     burnDown: p(BURN_DOWN_SQL).raw(true) as Database.Statement<[number, number, number], [number, number]>,
-    /** The first @limit grants in effect, in burn-down order (-1 = all). */
-    grantsInEffect: p(`select ${GRANT_COLUMNS} from credit_grants
-      where user_id = @userId and status = 'active' and ${IN_EFFECT} order by ${BURN_DOWN_ORDER} limit @limit`),
+    /**
+     * The first @limit grants in effect, in burn-down order (-1 = all). The inner query sorts
+     * entries of the burn-down index alone (it covers every column it reads); only the grants
+     * listed are read from the table.
+     */
+    grantsInEffect: p(`select ${GRANT_COLUMNS} from credit_grants where id in (
+        select id from credit_grants where user_id = @userId and status = 'active' and ${IN_EFFECT}
+        order by ${BURN_DOWN_ORDER} limit @limit)
+      order by ${BURN_DOWN_ORDER}`),
+    /** (userId, now) → the earliest effectiveAt of the user's pending grants, or null. */
+    nextStart: p(`select min(effective_at) from credit_grants
+      where user_id = ? and status = 'active' and effective_at > ?`).pluck(),
+    /** (userId) → the id of the user's newest ledger entry, or null (credit_ledger_user_id_idx). */
+    lastEntryOf: p(`select max(id) from credit_ledger where user_id = ?`).pluck(),
     /** (userId, now, now) → [type, Σ remaining, count][] over the grants in effect. */
     inEffectByType: p(`select type, sum(remaining), count(*) from credit_grants
       where user_id = ? and status = 'active' and effective_at <= ? and (expires_at is null or expires_at > ?)
