@@ -6,9 +6,19 @@ import net from "node:net";
 
 const children = new Set();
 
+/** Signals a child, or its whole process group when it was started as a group leader. */
+function signal(child, sig) {
+  try {
+    if (child.group) process.kill(-child.pid, sig);
+    else child.kill(sig);
+  } catch {
+    // already gone
+  }
+}
+
 function killAll() {
   for (const child of children) {
-    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+    if (child.group || (child.exitCode === null && child.signalCode === null)) signal(child, "SIGKILL");
   }
 }
 process.on("exit", killAll);
@@ -30,9 +40,13 @@ export async function freePort() {
   });
 }
 
-/** Spawns a child whose stdout/stderr are kept (last 8 KB) for error messages. */
-export function startChild(command, args, opts) {
-  const child = spawn(command, args, { ...opts, stdio: ["ignore", "pipe", "pipe"] });
+/**
+ * Spawns a child whose stdout/stderr are kept (last 8 KB) for error messages. `group: true` makes
+ * it a process-group leader, so stopping it also stops whatever it started (Litestream's server).
+ */
+export function startChild(command, args, { group = false, ...opts } = {}) {
+  const child = spawn(command, args, { ...opts, detached: group, stdio: ["ignore", "pipe", "pipe"] });
+  child.group = group;
   children.add(child);
   child.output = "";
   const keep = (chunk) => {
@@ -40,7 +54,9 @@ export function startChild(command, args, opts) {
   };
   child.stdout.on("data", keep);
   child.stderr.on("data", keep);
-  child.on("exit", () => children.delete(child));
+  child.on("exit", () => {
+    if (!child.group) children.delete(child);
+  });
   return child;
 }
 
@@ -86,12 +102,18 @@ export async function waitForHttp(url, child, timeoutMs = 30_000) {
 }
 
 export async function stopChild(child) {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once("exit", resolve));
-  child.kill("SIGTERM");
-  const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
-  await exited;
-  clearTimeout(timer);
+  if (child.exitCode === null && child.signalCode === null) {
+    const exited = new Promise((resolve) => child.once("exit", resolve));
+    signal(child, "SIGTERM");
+    const timer = setTimeout(() => signal(child, "SIGKILL"), 10_000);
+    await exited;
+    clearTimeout(timer);
+  }
+  if (child.group) {
+    // Anything of the group still running (a grandchild that outlived its parent) goes too.
+    signal(child, "SIGKILL");
+    children.delete(child);
+  }
 }
 
 /** Resident memory of a process in bytes (Linux /proc), or null where there is no /proc. */
@@ -133,4 +155,46 @@ export function cpuSeconds(pid) {
   } catch {
     return null;
   }
+}
+
+/** All descendants of `pid` (Linux /proc), each as {pid, comm, cmdline}. */
+export function descendants(pid) {
+  const out = [];
+  const walk = (p) => {
+    // Every thread's list: a Go program (Litestream) starts its children from any thread.
+    const kids = [];
+    try {
+      for (const task of fs.readdirSync(`/proc/${p}/task`)) {
+        const list = fs.readFileSync(`/proc/${p}/task/${task}/children`, "utf8").trim();
+        if (list) kids.push(...list.split(/\s+/).map(Number));
+      }
+    } catch {
+      return;
+    }
+    for (const k of kids) {
+      let comm = "";
+      let cmdline = "";
+      try {
+        comm = fs.readFileSync(`/proc/${k}/comm`, "utf8").trim();
+        cmdline = fs.readFileSync(`/proc/${k}/cmdline`, "utf8").split("\0").join(" ");
+      } catch {
+        // exited meanwhile
+      }
+      out.push({ pid: k, comm, cmdline });
+      walk(k);
+    }
+  };
+  walk(pid);
+  return out;
+}
+
+/** Polls `find()` until it returns a value; fails after `timeoutMs`. */
+export async function waitFor(what, find, timeoutMs = 30_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const v = find();
+    if (v) return v;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out waiting for ${what}`);
 }
