@@ -75,7 +75,8 @@ export default function AdminEvents() {
     <div className="space-y-6">
       <PageHeader title="Stripe events">
         Webhook events that need attention: <strong>held</strong> (e.g. a price without credits metadata — create the
-        plan for it, then replay), <strong>failed</strong> (a processing error; Stripe retries too) and{" "}
+        plan for it, then replay; an event whose body Stripe contradicts; a customer's second subscription, which was
+        canceled and refunded), <strong>failed</strong> (a processing error; Stripe retries too) and{" "}
         <strong>received</strong> (a transient failure waiting for Stripe's retry). Replaying a processed event never
         grants twice.
       </PageHeader>
