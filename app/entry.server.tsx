@@ -8,6 +8,7 @@ import { isRouteErrorResponse } from "@remix-run/react";
 import { renderToPipeableStream } from "react-dom/server";
 import { log } from "./utils/log.server";
 import { NonceContext } from "./components/nonce";
+import { DemoContext } from "./components/DemoBanner";
 import { BodyTooLargeError } from "./server/body-too-large";
 
 /**
@@ -47,7 +48,8 @@ export default function handleRequest(
     responseHeaders,
     remixContext,
     // Set by the server per answer (app/server/http.ts securityHeaders); absent in development.
-    (loadContext as { cspNonce?: string }).cspNonce
+    (loadContext as { cspNonce?: string }).cspNonce,
+    loadContext.env.stripeOffline
   );
 }
 
@@ -78,18 +80,21 @@ function renderDocument(
   responseStatusCode: number,
   responseHeaders: Headers,
   remixContext: EntryContext,
-  nonce: string | undefined
+  nonce: string | undefined,
+  demo: boolean
 ) {
   return new Promise((resolve, reject) => {
     let shellRendered = false;
     const { pipe, abort } = renderToPipeableStream(
       <NonceContext.Provider value={nonce}>
-        <RemixServer
-          context={remixContext}
-          url={request.url}
-          abortDelay={ABORT_DELAY}
-          nonce={nonce}
-        />
+        <DemoContext.Provider value={demo}>
+          <RemixServer
+            context={remixContext}
+            url={request.url}
+            abortDelay={ABORT_DELAY}
+            nonce={nonce}
+          />
+        </DemoContext.Provider>
       </NonceContext.Provider>,
       {
         nonce,

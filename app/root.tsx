@@ -13,6 +13,7 @@ import {
 } from "@remix-run/react";
 import { getOptionalUser } from "./auth/session.server";
 import { AppShell } from "./components/AppShell";
+import { useDemoWithoutLoader } from "./components/DemoBanner";
 import { buttonStyles } from "./components/forms";
 import { useNonce } from "./components/nonce";
 import stylesheet from "./tailwind.css?url";
@@ -74,6 +75,7 @@ export function ErrorBoundary() {
   const error = useRouteError();
   // Present when the error came from a page below the root (e.g. a 403 from an admin loader).
   const rootData = useRouteLoaderData<typeof loader>("root");
+  const demoWithoutLoader = useDemoWithoutLoader();
   const status = isRouteErrorResponse(error) ? error.status : 500;
   const known = ERROR_TEXT[status] ?? {
     title: "Something went wrong",
@@ -86,7 +88,7 @@ export function ErrorBoundary() {
       ? error.data
       : null;
   return (
-    <AppShell user={rootData?.user ?? null} demo={rootData?.demo ?? false}>
+    <AppShell user={rootData?.user ?? null} demo={rootData?.demo ?? demoWithoutLoader}>
       <div className="mx-auto max-w-xl rounded-lg border border-slate-200 bg-white p-6 shadow-sm sm:p-8">
         <p className="text-sm font-semibold text-indigo-700">Error {status}</p>
         <h1 className="mt-1 text-2xl font-bold tracking-tight text-slate-900">

@@ -1,10 +1,26 @@
+import { createContext, useContext } from "react";
+
 /** What every page says while payments go to the offline Stripe (DEMO=1, development, tests). */
 export const DEMO_BANNER_TEXT = "Demo — no real payments";
 
 export function DemoBanner() {
   return (
-    <p className="bg-amber-100 px-4 py-2 text-center text-sm font-medium text-amber-900" role="note">
+    <p className="bg-amber-100 px-4 py-2 text-center text-sm font-medium text-amber-900" role="note" data-demo-banner="">
       {DEMO_BANNER_TEXT}: payments go to a built-in test Stripe and no money moves.
     </p>
   );
+}
+
+/** Whether the server runs on the offline Stripe; given by app/entry.server.tsx while rendering. */
+export const DemoContext = createContext(false);
+
+/**
+ * For a page rendered without the root loader's data (a 404 where no route matched: no loader
+ * runs). The server knows from its context; the browser, hydrating that page, from the banner the
+ * server sent — so both render the same.
+ */
+export function useDemoWithoutLoader(): boolean {
+  const onServer = useContext(DemoContext);
+  if (typeof document === "undefined") return onServer;
+  return document.querySelector("[data-demo-banner]") !== null;
 }

@@ -654,19 +654,31 @@ describe("the edges of the running production server (DEMO=1)", () => {
     const chunk = Buffer.alloc(64 * 1024, "a");
     const total = 64 * 1024 * 1024;
     try {
+      // A keep-alive connection, so the server reads (and drops) the whole 64 MiB after its answer
+      // rather than closing the connection: memory is measured under the full upload.
+      const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
       const result = await new Promise<{ status: number; sentWhenAnswered: number; sent: number }>((resolve, reject) => {
         let sent = 0;
         let sentWhenAnswered = -1;
         let status = 0;
+        let answered = false;
+        let ended = false;
+        const finish = () => {
+          if (answered && ended) resolve({ status, sentWhenAnswered, sent });
+        };
         const req = http.request(`${server.base}/api/webhooks/stripe`, {
           method: "POST",
-          agent: false,
+          agent,
           headers: { "content-type": "application/json", "transfer-encoding": "chunked" },
         });
         req.on("response", (res) => {
           status = res.statusCode!;
           sentWhenAnswered = sent;
           res.resume();
+          res.on("end", () => {
+            answered = true;
+            finish();
+          });
         });
         req.on("error", reject);
         const write = () => {
@@ -677,11 +689,14 @@ describe("the edges of the running production server (DEMO=1)", () => {
               return;
             }
           }
-          req.end();
-          req.once("close", () => resolve({ status, sentWhenAnswered, sent }));
+          req.end(() => {
+            ended = true;
+            finish();
+          });
         };
         write();
       });
+      agent.destroy();
       expect(result.status).toBe(413);
       expect(result.sent).toBe(total);
       // Answered while most of the body was still to come.
