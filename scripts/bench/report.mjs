@@ -76,7 +76,7 @@ export function writeReport(r) {
   const load = (l) => l.map((x) => x.toFixed(2)).join(", ");
   const prof = servers.profile;
   const profileText = prof
-    ? `Busy ${pct(prof.busyShare)} of ${int(prof.samples)} samples. Self time (share of busy samples):
+    ? `Busy ${pct(prof.busyShare)} of ${int(prof.samples)} samples (${int(prof.startupSamples)} samples of server start-up left out). Self time (share of busy samples):
 
 | Function | Self |
 |---|---:|
