@@ -208,9 +208,17 @@ export default function AdminHome() {
           empty="Nothing recorded yet."
           columns={[
             { header: "When", cell: (a) => <Time value={a.createdAt} /> },
-            { header: "Who", cell: (a) => <span title={a.actor}>{a.actorLabel}</span> },
+            // break-all: a long email must wrap at 390 px instead of widening the page.
+            { header: "Who", cell: (a) => <span title={a.actor} className="break-all">{a.actorLabel}</span> },
             { header: "What", cell: (a) => <code className="text-xs text-slate-800">{a.action}</code> },
-            { header: "Subject", cell: (a) => <span title={a.subject ?? undefined}>{a.subjectLabel ?? "—"}</span> },
+            {
+              header: "Subject",
+              cell: (a) => (
+                <span title={a.subject ?? undefined} className="break-all">
+                  {a.subjectLabel ?? "—"}
+                </span>
+              ),
+            },
           ]}
         />
       </Card>

@@ -102,6 +102,18 @@ describe("the reports page", () => {
     expect(byDay["2026-01-09"]).toMatchObject({ outstanding: 0 });
     expect(res.data.credits.totals).toMatchObject({ outstandingNow: 325, spent: 250, expired: 750 });
 
+    // A row stamped with an earlier day after the report was cached (a clock moved back) is counted.
+    ctx.clock.set("2026-01-10T12:00:00Z");
+    deductCredits(ctx, { userId: customer.id, amount: 5 });
+    ctx.clock.set("2026-01-12T10:00:00Z");
+    const again = await call(ctx, reportsPage.loader, "/admin/reports", { cookie: adminCookie });
+    const day10 = (again.data.credits.days as { day: string; spent: number; outstanding: number }[]).find((d) => d.day === "2026-01-10");
+    expect(day10).toMatchObject({ spent: 5, outstanding: 1295 });
+    expect(again.data.credits.totals.outstandingNow).toBe(320);
+    ctx.clock.set("2026-01-10T12:00:00Z");
+    adjustCredits(ctx, { userId: customer.id, amount: 5, reason: "Undo" });
+    ctx.clock.set("2026-01-12T10:00:00Z");
+
     const ninety = await call(ctx, reportsPage.loader, "/admin/reports?days=90", { cookie: adminCookie });
     expect(ninety.data.credits.days).toHaveLength(90);
     expect(ninety.data.credits.days[0].day).toBe(new Date(Date.parse("2026-01-12") - 89 * MS_PER_DAY).toISOString().slice(0, 10));
