@@ -94,13 +94,22 @@ function newestMtime(dir) {
 function ensureBuild() {
   const server = path.join(root, "build/node/server.js");
   const serverBuild = path.join(root, "build/server/index.js");
-  const built = fs.existsSync(server) && fs.existsSync(serverBuild) ? Math.min(fs.statSync(server).mtimeMs, fs.statSync(serverBuild).mtimeMs) : 0;
-  const sources = Math.max(newestMtime(path.join(root, "app")), newestMtime(path.join(root, "db")), newestMtime(MIGRATIONS));
+  const built =
+    fs.existsSync(server) && fs.existsSync(serverBuild)
+      ? Math.min(fs.statSync(server).mtimeMs, fs.statSync(serverBuild).mtimeMs)
+      : 0;
+  const sources = Math.max(
+    newestMtime(path.join(root, "app")),
+    newestMtime(path.join(root, "db")),
+    newestMtime(MIGRATIONS),
+  );
   if (built && (built >= sources || process.env.BENCH_SKIP_BUILD === "1")) return;
   log(built ? "build/ is older than the sources: npm run build" : "build/ is missing: npm run build");
   // Under the tree's shared build lock when flock exists (other work may be building build/ too).
   const hasFlock = spawnSync("sh", ["-c", "command -v flock"], { stdio: "ignore" }).status === 0;
-  const [cmd, args] = hasFlock ? ["flock", ["/tmp/credit-billing-build.lock", "npm", "run", "build"]] : ["npm", ["run", "build"]];
+  const [cmd, args] = hasFlock
+    ? ["flock", ["/tmp/credit-billing-build.lock", "npm", "run", "build"]]
+    : ["npm", ["run", "build"]];
   const r = spawnSync(cmd, args, { cwd: root, stdio: ["ignore", "inherit", "inherit"] });
   if (r.status !== 0) throw new Error("npm run build failed");
 }
@@ -202,7 +211,8 @@ async function startUnderLitestream(name, databasePath) {
     descendants(child.pid).find((p) => p.cmdline.includes("build/node/server.js")),
   );
   const comm = fs.readFileSync(`/proc/${child.pid}/comm`, "utf8").trim();
-  const litestreamPid = comm === "litestream" ? child.pid : (descendants(child.pid).find((p) => p.comm === "litestream")?.pid ?? null);
+  const litestreamPid =
+    comm === "litestream" ? child.pid : (descendants(child.pid).find((p) => p.comm === "litestream")?.pid ?? null);
   return { name, child, pid: server.pid, litestreamPid, port, databasePath, replica };
 }
 
@@ -217,7 +227,10 @@ function litestreamBinDir() {
     fs.mkdirSync(dir);
     const wrapper = path.join(root, "node_modules/@flydotio/litestream");
     const binary = path.join(wrapper, `../litestream-${process.platform}-${process.arch}/litestream`);
-    fs.symlinkSync(fs.existsSync(binary) ? binary : path.join(root, "node_modules/.bin/litestream"), path.join(dir, "litestream"));
+    fs.symlinkSync(
+      fs.existsSync(binary) ? binary : path.join(root, "node_modules/.bin/litestream"),
+      path.join(dir, "litestream"),
+    );
   }
   return dir;
 }
@@ -231,7 +244,8 @@ async function startBare(databasePath) {
 
 async function probe(url, init, expected) {
   const res = await fetch(url, init);
-  if (res.status !== expected) throw new Error(`${init?.method ?? "GET"} ${url} answered ${res.status}: ${(await res.text()).slice(0, 500)}`);
+  if (res.status !== expected)
+    throw new Error(`${init?.method ?? "GET"} ${url} answered ${res.status}: ${(await res.text()).slice(0, 500)}`);
   return res;
 }
 
@@ -270,7 +284,9 @@ async function measured(target, wrkOptions) {
 function combine(rounds) {
   const requests = rounds.reduce((a, r) => a + r.requests, 0);
   const cpu = rounds.every((r) => r.cpuSeconds !== null) ? rounds.reduce((a, r) => a + r.cpuSeconds, 0) : null;
-  const lsCpu = rounds.every((r) => r.litestreamCpuSeconds !== null) ? rounds.reduce((a, r) => a + r.litestreamCpuSeconds, 0) : null;
+  const lsCpu = rounds.every((r) => r.litestreamCpuSeconds !== null)
+    ? rounds.reduce((a, r) => a + r.litestreamCpuSeconds, 0)
+    : null;
   return {
     rps: median(rounds.map((r) => r.rps)),
     requests,
@@ -328,7 +344,8 @@ function compareInProcess(contenders) {
   const all = Object.fromEntries(names.map((k) => [k, []]));
   for (const fn of Object.values(contenders)) opsPerSecond(fn, Math.min(300, IN_PROCESS_ROUND_MS));
   for (let r = 0; r < IN_PROCESS_ROUNDS; r++) {
-    for (const name of r % 2 === 0 ? names : [...names].reverse()) all[name].push(opsPerSecond(contenders[name], IN_PROCESS_ROUND_MS));
+    for (const name of r % 2 === 0 ? names : [...names].reverse())
+      all[name].push(opsPerSecond(contenders[name], IN_PROCESS_ROUND_MS));
   }
   const [a, b] = names;
   return {
@@ -343,7 +360,11 @@ function benchInProcess() {
   const engine = prepareDeductionDb("engine");
   const raw = prepareDeductionDb("raw");
   const rawDeduct = rawDeducter(raw.db.$client);
-  const { median: m, pairRatio: r, all } = compareInProcess({
+  const {
+    median: m,
+    pairRatio: r,
+    all,
+  } = compareInProcess({
     engine: () => App.deductCredits(engine.ctx, { userId: engine.userId, amount: 1, actor: "bench" }),
     raw: () => rawDeduct(raw.userId, 1),
   });
@@ -371,7 +392,9 @@ async function addServerFixtures(app) {
   App.grantCredits(ctx, { userId: pageUser, type: "topup", amount: 1e12, source: "admin" });
   const t0 = performance.now();
   for (let i = 0; i < PAGE_LEDGER; i++) App.deductCredits(ctx, { userId: pageUser, amount: 1, reason: "page fixture" });
-  log(`  ${PAGE_LEDGER.toLocaleString("en-US")} deductions for the page user in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  log(
+    `  ${PAGE_LEDGER.toLocaleString("en-US")} deductions for the page user in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+  );
   const admin = App.createUser(ctx, { email: "admin@bench.example", role: "admin" }).id;
   const cookieFor = (userId) => {
     const { token } = App.createSession(ctx.db, ctx.clock, { userId });
@@ -386,11 +409,14 @@ async function ttfb(port, pathname, cookie) {
   const once = () =>
     new Promise((resolve, reject) => {
       const t0 = performance.now();
-      const req = http.get({ host: "127.0.0.1", port, path: pathname, headers: { cookie, "accept-encoding": "gzip" } }, (res) => {
-        const ms = performance.now() - t0;
-        res.resume();
-        res.on("end", () => resolve({ status: res.statusCode, ms }));
-      });
+      const req = http.get(
+        { host: "127.0.0.1", port, path: pathname, headers: { cookie, "accept-encoding": "gzip" } },
+        (res) => {
+          const ms = performance.now() - t0;
+          res.resume();
+          res.on("end", () => resolve({ status: res.statusCode, ms }));
+        },
+      );
       req.on("error", reject);
     });
   const first = await once();
@@ -408,20 +434,25 @@ function prefillLedger(sqlite, rows, userId = null) {
   const insertUser = sqlite.prepare("insert into users (email, name, created_at, updated_at) values (?, '', ?, ?)");
   const others = [];
   const now = Date.now();
-  sqlite.transaction(() => {
-    for (let i = 0; i < 99; i++) others.push(Number(insertUser.run(`other${i}-${rows}-${now}@bench.example`, now, now).lastInsertRowid));
-  }).immediate();
+  sqlite
+    .transaction(() => {
+      for (let i = 0; i < 99; i++)
+        others.push(Number(insertUser.run(`other${i}-${rows}-${now}@bench.example`, now, now).lastInsertRowid));
+    })
+    .immediate();
   const insertEntry = sqlite.prepare(
     "insert into credit_ledger (user_id, type, amount, balance_after, reason, created_at) values (?, 'deduction', -1, 0, 'prefill', ?)",
   );
   const t0 = performance.now();
   const chunk = 100_000;
   for (let done = 0; done < rows; done += chunk) {
-    sqlite.transaction(() => {
-      for (let i = done; i < Math.min(rows, done + chunk); i++) {
-        insertEntry.run(userId !== null && i % 2 === 0 ? userId : others[i % others.length], now - rows + i);
-      }
-    }).immediate();
+    sqlite
+      .transaction(() => {
+        for (let i = done; i < Math.min(rows, done + chunk); i++) {
+          insertEntry.run(userId !== null && i % 2 === 0 ? userId : others[i % others.length], now - rows + i);
+        }
+      })
+      .immediate();
   }
   sqlite.pragma("wal_checkpoint(TRUNCATE)");
   return (performance.now() - t0) / 1000;
@@ -454,7 +485,11 @@ async function benchServers(profile) {
     Object.assign(production, { userId: app.userId });
     Object.assign(underLitestream, { userId: ls.userId });
     Object.assign(bare, { userId: raw.userId });
-    for (const [t, key] of [[production, app.usageKey], [underLitestream, ls.usageKey], [bare, null]]) {
+    for (const [t, key] of [
+      [production, app.usageKey],
+      [underLitestream, ls.usageKey],
+      [bare, null],
+    ]) {
       const w = deductionWrk(t, key);
       const headers = { "content-type": "application/json", ...(key ? { authorization: `Bearer ${key}` } : {}) };
       await probe(w.url, { method: "POST", headers, body: '{"amount":1}' }, 201);
@@ -474,7 +509,9 @@ async function benchServers(profile) {
     };
     for (const n of ["production", "litestream", "bare"]) {
       const c = d.combined[n];
-      log(`  ${n}: ${Math.round(c.rps)}/s p50 ${c.p50} ms p99 ${c.p99} ms, ${Math.round(c.cpuUsPerRequest ?? 0)} µs CPU/request, non-2xx ${c.non2xx}, errors ${c.errors}`);
+      log(
+        `  ${n}: ${Math.round(c.rps)}/s p50 ${c.p50} ms p99 ${c.p99} ms, ${Math.round(c.cpuUsPerRequest ?? 0)} µs CPU/request, non-2xx ${c.non2xx}, errors ${c.errors}`,
+      );
     }
   } finally {
     await stopChild(underLitestream.child);
@@ -490,7 +527,10 @@ async function benchServers(profile) {
       args: ["GET", "-", `Authorization: Bearer ${app.usageKey}`],
     });
     const sizes = {};
-    for (const [name, userId] of [["one", fixtures.one], ["many", fixtures.many]]) {
+    for (const [name, userId] of [
+      ["one", fixtures.one],
+      ["many", fixtures.many],
+    ]) {
       const res = await probe(balanceWrk(userId).url, { headers: { authorization: `Bearer ${app.usageKey}` } }, 200);
       sizes[name] = (await res.arrayBuffer()).byteLength;
     }
@@ -499,7 +539,9 @@ async function benchServers(profile) {
       many: { target: production, wrk: balanceWrk(fixtures.many) },
     });
     result.balance = { ...b.combined, slowdown: 1 / pairRatio(b.all, "many", "one"), bytes: sizes };
-    log(`  one grant ${Math.round(b.combined.one.rps)}/s (non-2xx ${b.combined.one.non2xx}), ${MANY_GRANTS} grants ${Math.round(b.combined.many.rps)}/s (non-2xx ${b.combined.many.non2xx})`);
+    log(
+      `  one grant ${Math.round(b.combined.one.rps)}/s (non-2xx ${b.combined.one.non2xx}), ${MANY_GRANTS} grants ${Math.round(b.combined.many.rps)}/s (non-2xx ${b.combined.many.non2xx})`,
+    );
 
     log(`7 page TTFB with ${PAGE_LEDGER.toLocaleString("en-US")} ledger entries`);
     result.pages = {
@@ -576,16 +618,27 @@ async function benchSoak() {
           seconds: windowSeconds,
           connections: CONNECTIONS,
           script: MIXED_SCRIPT,
-          args: [s.usageKey, s.adminKey, users.join(","), `soak${w}`, new Date(Date.now() + 30 * 86_400_000).toISOString()],
+          args: [
+            s.usageKey,
+            s.adminKey,
+            users.join(","),
+            `soak${w}`,
+            new Date(Date.now() + 30 * 86_400_000).toISOString(),
+          ],
         });
         out.push({ ...r, rss: rssBytes(server.pid), walPeak: Math.max(walPeak, walSize()), walEnd: walSize() });
-        log(`  window ${w + 1}: ${Math.round(r.rps)}/s p50 ${r.p50} ms p99 ${r.p99} ms, RSS ${((out.at(-1).rss ?? 0) / 2 ** 20).toFixed(0)} MB, WAL peak ${(out.at(-1).walPeak / 2 ** 20).toFixed(1)} MB`);
+        log(
+          `  window ${w + 1}: ${Math.round(r.rps)}/s p50 ${r.p50} ms p99 ${r.p99} ms, RSS ${((out.at(-1).rss ?? 0) / 2 ** 20).toFixed(0)} MB, WAL peak ${(out.at(-1).walPeak / 2 ** 20).toFixed(1)} MB`,
+        );
       }
     } finally {
       clearInterval(sampler);
     }
     const db = App.openDatabase(s.file);
-    const hotGrants = db.$client.prepare("select count(*) from credit_grants where user_id = ? and status = 'active'").pluck().get(users[0]);
+    const hotGrants = db.$client
+      .prepare("select count(*) from credit_grants where user_id = ? and status = 'active'")
+      .pluck()
+      .get(users[0]);
     const ledgerRows = db.$client.prepare("select count(*) from credit_ledger").pluck().get();
     App.closeDatabase(db);
     return { windowSeconds, windows: out, hotGrants, ledgerRows, replicaBytes: dirBytes(server.replica) };
@@ -602,7 +655,11 @@ function benchLedgerSize() {
   const big = prepareDeductionDb("ledger-big");
   prefillLedger(small.db.$client, SMALL_LEDGER, small.userId);
   const prefillSeconds = prefillLedger(big.db.$client, BIG_LEDGER, big.userId);
-  const { median: m, pairRatio: r, all } = compareInProcess({
+  const {
+    median: m,
+    pairRatio: r,
+    all,
+  } = compareInProcess({
     big: () => App.deductCredits(big.ctx, { userId: big.userId, amount: 1, actor: "bench" }),
     small: () => App.deductCredits(small.ctx, { userId: small.userId, amount: 1, actor: "bench" }),
   });
@@ -618,31 +675,41 @@ function benchSweep() {
   const perUser = 100;
   const users = SWEEP_GRANTS / perUser;
   const now = Date.now();
-  const insertUser = sqlite.prepare("insert into users (email, name, credit_balance, created_at, updated_at) values (?, '', ?, ?, ?)");
+  const insertUser = sqlite.prepare(
+    "insert into users (email, name, credit_balance, created_at, updated_at) values (?, '', ?, ?, ?)",
+  );
   const insertGrant = sqlite.prepare(`insert into credit_grants (user_id, type, amount, remaining, priority,
     effective_at, expires_at, status, source, created_at, updated_at)
     values (?, 'subscription', 10, 10, 10, ?, ?, 'active', 'subscription', ?, ?)`);
-  const insertEntry = sqlite.prepare(`insert into credit_ledger (user_id, type, amount, balance_after, grant_id, created_at)
+  const insertEntry =
+    sqlite.prepare(`insert into credit_ledger (user_id, type, amount, balance_after, grant_id, created_at)
     values (?, 'grant', 10, ?, ?, ?)`);
   // Consistent with the engine's invariants: cached balance = Σ active grants' remaining, every
   // grant has its `grant` entry; users' grants expire at the same moments, as real ones do.
-  sqlite.transaction(() => {
-    for (let u = 0; u < users; u++) {
-      const userId = Number(insertUser.run(`sweep${u}@bench.example`, perUser * 10, now - 40 * 86_400_000, now).lastInsertRowid);
-      for (let g = 0; g < perUser; g++) {
-        const createdAt = now - 30 * 86_400_000;
-        const grantId = Number(insertGrant.run(userId, createdAt, now - 86_400_000 + g, createdAt, createdAt).lastInsertRowid);
-        insertEntry.run(userId, (g + 1) * 10, grantId, createdAt);
+  sqlite
+    .transaction(() => {
+      for (let u = 0; u < users; u++) {
+        const userId = Number(
+          insertUser.run(`sweep${u}@bench.example`, perUser * 10, now - 40 * 86_400_000, now).lastInsertRowid,
+        );
+        for (let g = 0; g < perUser; g++) {
+          const createdAt = now - 30 * 86_400_000;
+          const grantId = Number(
+            insertGrant.run(userId, createdAt, now - 86_400_000 + g, createdAt, createdAt).lastInsertRowid,
+          );
+          insertEntry.run(userId, (g + 1) * 10, grantId, createdAt);
+        }
       }
-    }
-  }).immediate();
+    })
+    .immediate();
   sqlite.pragma("wal_checkpoint(TRUNCATE)");
   const t0 = performance.now();
   const result = App.expireGrants({ db, clock: App.systemClock }, {});
   const seconds = (performance.now() - t0) / 1000;
   const left = sqlite.prepare("select count(*) as n from credit_grants where status = 'active'").get().n;
   App.closeDatabase(db);
-  if (result.expired !== SWEEP_GRANTS || left !== 0) throw new Error(`the sweep expired ${result.expired} of ${SWEEP_GRANTS} grants (${left} still active)`);
+  if (result.expired !== SWEEP_GRANTS || left !== 0)
+    throw new Error(`the sweep expired ${result.expired} of ${SWEEP_GRANTS} grants (${left} still active)`);
   return { seconds, expired: result.expired, batches: result.batches };
 }
 
@@ -653,7 +720,9 @@ async function main() {
   ensureBuild();
   App = await loadApp();
   tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), "credits-bench-"));
-  log(`pinning: ${pinning.enabled ? `server and Litestream on core ${pinning.server}, wrk on core ${pinning.generator}` : "off (no taskset or < 2 cores)"}`);
+  log(
+    `pinning: ${pinning.enabled ? `server and Litestream on core ${pinning.server}, wrk on core ${pinning.generator}` : "off (no taskset or < 2 cores)"}`,
+  );
   try {
     const inProcess = benchInProcess();
     const servers = await benchServers(!opts["no-profile"]);
@@ -676,8 +745,24 @@ async function main() {
       sqliteVersion,
       pinning,
       wrkVersion: spawnSync("sh", ["-c", "wrk -v 2>&1 | head -1"], { encoding: "utf8" }).stdout.trim(),
-      litestreamVersion: spawnSync(path.join(root, "node_modules/.bin/litestream"), ["version"], { encoding: "utf8" }).stdout?.trim() ?? "?",
-      settings: { ROUND_SECONDS, ROUNDS, CONNECTIONS, IN_PROCESS_ROUNDS, IN_PROCESS_ROUND_MS, BIG_LEDGER, SMALL_LEDGER, SWEEP_GRANTS, MANY_GRANTS, PAGE_LEDGER, REPORTS_LEDGER, TTFB_SAMPLES, SOAK_SECONDS },
+      litestreamVersion:
+        spawnSync(path.join(root, "node_modules/.bin/litestream"), ["version"], { encoding: "utf8" }).stdout?.trim() ??
+        "?",
+      settings: {
+        ROUND_SECONDS,
+        ROUNDS,
+        CONNECTIONS,
+        IN_PROCESS_ROUNDS,
+        IN_PROCESS_ROUND_MS,
+        BIG_LEDGER,
+        SMALL_LEDGER,
+        SWEEP_GRANTS,
+        MANY_GRANTS,
+        PAGE_LEDGER,
+        REPORTS_LEDGER,
+        TTFB_SAMPLES,
+        SOAK_SECONDS,
+      },
       inProcess,
       servers,
       soak,

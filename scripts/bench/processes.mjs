@@ -139,7 +139,11 @@ export function sampleRss(pid, everyMs = 200) {
   return () => {
     clearInterval(timer);
     take();
-    return { peak: samples.length ? Math.max(...samples) : null, last: samples.at(-1) ?? null, samples: samples.length };
+    return {
+      peak: samples.length ? Math.max(...samples) : null,
+      last: samples.at(-1) ?? null,
+      samples: samples.length,
+    };
   };
 }
 

@@ -23,7 +23,8 @@ export function summariseProfile(profile) {
   for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
   let startup = 0;
   const inStartup = (id) => {
-    for (let cur = id; cur !== undefined; cur = parent.get(cur)) if (STARTUP.has(byId.get(cur).callFrame.functionName)) return true;
+    for (let cur = id; cur !== undefined; cur = parent.get(cur))
+      if (STARTUP.has(byId.get(cur).callFrame.functionName)) return true;
     return false;
   };
   for (const [id, count] of hits) {
@@ -49,5 +50,11 @@ export function summariseProfile(profile) {
       .slice(0, n)
       .map(([name, count]) => ({ name, share: count / busy }));
   const totalSamples = profile.samples.length;
-  return { busyShare: busy / (totalSamples - startup), samples: totalSamples - startup, startupSamples: startup, self: top(self, 15), inclusive: top(inclusive, 25) };
+  return {
+    busyShare: busy / (totalSamples - startup),
+    samples: totalSamples - startup,
+    startupSamples: startup,
+    self: top(self, 15),
+    inclusive: top(inclusive, 25),
+  };
 }

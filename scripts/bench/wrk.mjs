@@ -16,7 +16,10 @@ export function ensureWrk(log) {
   if (has("wrk")) return;
   log("wrk is not installed: apt-get install -y wrk");
   const sudo = process.getuid?.() === 0 ? [] : ["sudo"];
-  for (const args of [["apt-get", "update"], ["apt-get", "install", "-y", "wrk"]]) {
+  for (const args of [
+    ["apt-get", "update"],
+    ["apt-get", "install", "-y", "wrk"],
+  ]) {
     const cmd = [...sudo, ...args];
     const r = spawnSync(cmd[0], cmd.slice(1), { stdio: ["ignore", "inherit", "inherit"] });
     if (r.status !== 0) throw new Error(`${cmd.join(" ")} failed: install wrk (Debian package "wrk") and run again`);
@@ -45,7 +48,18 @@ export function pinned(cpu, command, args) {
  * `script` is FIXED_SCRIPT (args: method, body|-, headers…) or MIXED_SCRIPT.
  */
 export function runWrk({ url, seconds, connections, script = FIXED_SCRIPT, args = [], timeoutSeconds = 10 }) {
-  const wrkArgs = ["-t1", `-c${connections}`, `-d${seconds}s`, `--timeout`, `${timeoutSeconds}s`, "-s", script, url, "--", ...args];
+  const wrkArgs = [
+    "-t1",
+    `-c${connections}`,
+    `-d${seconds}s`,
+    `--timeout`,
+    `${timeoutSeconds}s`,
+    "-s",
+    script,
+    url,
+    "--",
+    ...args,
+  ];
   const [cmd, argv] = pinned(pinning.generator, "wrk", wrkArgs);
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, argv, { stdio: ["ignore", "pipe", "pipe"] });

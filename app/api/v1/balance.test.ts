@@ -19,7 +19,13 @@ describe("GET /api/v1/users/:userId/balance with many grants", () => {
     const total = BALANCE_GRANT_LIMIT + 30;
     // Created latest-expiry first, so burn-down order is the reverse of creation order.
     for (let i = 0; i < total; i++) {
-      grantCredits(api.ctx, { userId, type: "subscription", amount: 2, source: "admin", expiresAt: new Date(now + (total - i) * 60_000) });
+      grantCredits(api.ctx, {
+        userId,
+        type: "subscription",
+        amount: 2,
+        source: "admin",
+        expiresAt: new Date(now + (total - i) * 60_000),
+      });
     }
     const res = await api.get(`/api/v1/users/${userId}/balance`, { key: api.keys.usage });
     expect(res.status, res.text).toBe(200);
