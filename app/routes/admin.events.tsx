@@ -1,13 +1,14 @@
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
-import { Form, useActionData, useLoaderData } from "@remix-run/react";
+import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import { recordAudit, userActor } from "~/auth/audit.server";
 import { requireAdmin } from "~/auth/session.server";
 import { getStripe } from "~/billing/stripe.server";
-import { listStripeEvents, replayStripeEvent } from "~/billing/webhook.server";
+import { findStripeEvents, isStripeEventStatus, listStripeEventTypes } from "~/billing/stripe-events-view.server";
+import { replayStripeEvent } from "~/billing/webhook.server";
 import { Card, NavList, PageHeader } from "~/components/AppShell";
 import { DataTable } from "~/components/DataTable";
-import { SubmitButton } from "~/components/forms";
-import { Badge, ResultAlert, Time, type Tone } from "~/components/ui";
+import { buttonStyles, SubmitButton } from "~/components/forms";
+import { Badge, ResultAlert, Time, linkClass, type Tone } from "~/components/ui";
 import { STRIPE_EVENT_STATUSES, type StripeEventStatus } from "../../db/schema";
 import { httpStatusFor, isAppError } from "~/utils/errors";
 
@@ -20,8 +21,16 @@ const FILTERS: Record<string, StripeEventStatus[]> = {
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   await requireAdmin(request, context);
-  const show = new URL(request.url).searchParams.get("show") === "all" ? "all" : "attention";
-  return { show, events: listStripeEvents(context.db, { statuses: FILTERS[show], limit: 200 }) };
+  const url = new URL(request.url);
+  const show = url.searchParams.get("show") === "all" ? "all" : "attention";
+  // Filters by type and status; a chosen status narrows whichever tab is open.
+  const typeParam = (url.searchParams.get("type") ?? "").slice(0, 100);
+  const types = listStripeEventTypes(context.db);
+  const type = types.includes(typeParam) ? typeParam : "";
+  const statusParam = url.searchParams.get("status");
+  const status = isStripeEventStatus(statusParam) ? statusParam : "";
+  const statuses = status ? [status] : FILTERS[show];
+  return { show, type, status, types, events: findStripeEvents(context.db, { type: type || null, statuses, limit: 200 }) };
 }
 
 /** Replays one stored event (the same domain call as POST /api/admin/stripe-events/:id/replay). */
@@ -69,7 +78,7 @@ const STATUS_TONES: Record<StripeEventStatus, Tone> = {
 const FILTER_LABELS: Record<keyof typeof FILTERS, string> = { attention: "Needs attention", all: "All recent" };
 
 export default function AdminEvents() {
-  const { show, events } = useLoaderData<typeof loader>();
+  const { show, type, status, types, events } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   return (
     <div className="space-y-6">
@@ -89,6 +98,38 @@ export default function AdminEvents() {
           active: show === key,
         }))}
       />
+      <Form method="get" className="flex flex-wrap items-end gap-3">
+        {show === "all" ? <input type="hidden" name="show" value="all" /> : null}
+        <div>
+          <label htmlFor="event-type" className="block text-sm font-medium text-slate-800">
+            Type
+          </label>
+          <select id="event-type" name="type" defaultValue={type} className="mt-1 rounded-md border border-slate-300 bg-white px-3 py-2">
+            <option value="">Any type</option>
+            {types.map((t) => (
+              <option key={t} value={t}>
+                {t}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div>
+          <label htmlFor="event-status" className="block text-sm font-medium text-slate-800">
+            Status
+          </label>
+          <select id="event-status" name="status" defaultValue={status} className="mt-1 rounded-md border border-slate-300 bg-white px-3 py-2">
+            <option value="">Any status</option>
+            {STRIPE_EVENT_STATUSES.map((s) => (
+              <option key={s} value={s}>
+                {s}
+              </option>
+            ))}
+          </select>
+        </div>
+        <button type="submit" className={buttonStyles.secondary}>
+          Filter
+        </button>
+      </Form>
       <Card>
         <DataTable
           caption="Stripe webhook events, most recently updated first"
@@ -103,7 +144,9 @@ export default function AdminEvents() {
               header: "Event",
               cell: (e) => (
                 <>
-                  <span className="block break-all font-mono text-xs">{e.id}</span>
+                  <Link to={`/admin/events/${e.id}`} className={`${linkClass} block break-all font-mono text-xs`}>
+                    {e.id}
+                  </Link>
                   <span className="text-slate-600">{e.type}</span>
                 </>
               ),

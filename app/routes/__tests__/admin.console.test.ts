@@ -6,6 +6,7 @@ import { adjustCredits, deductCredits, expireGrants, grantCredits, voidGrant } f
 import { MS_PER_DAY } from "../../utils/clock";
 import * as auditPage from "../admin.audit";
 import * as eventPage from "../admin.events_.$eventId";
+import * as eventsPage from "../admin.events";
 import * as importPage from "../admin.import";
 import * as reportsPage from "../admin.reports";
 import * as reportsCsv from "../admin.reports[.]csv";
@@ -141,6 +142,10 @@ describe("the Stripe event page", () => {
       customer: { id: customer.id, email: "jane.doe@example.com" },
     });
     expect(res.data.event.payloadText).toContain('\n  "type": "invoice.paid"');
+    const filtered = await call(ctx, eventsPage.loader, "/admin/events?show=all&type=invoice.paid&status=held", { cookie: adminCookie });
+    expect(filtered.data.events.map((e: { id: string }) => e.id)).toEqual(["evt_1"]);
+    const none = await call(ctx, eventsPage.loader, "/admin/events?show=all&status=processed", { cookie: adminCookie });
+    expect(none.data.events).toEqual([]);
     const missing = await call(ctx, eventPage.loader, "/admin/events/evt_nope", { params: { eventId: "evt_nope" }, cookie: adminCookie });
     expect(missing.status).toBe(404);
   });
