@@ -41,12 +41,13 @@ export function securityHeaders(opts: { production: boolean; https: boolean }) {
 export const MAX_REQUEST_BODY_BYTES = 1024 * 1024;
 
 /**
- * 413 with the API's error shape. The rest of the body is read and dropped (not a reset), so a
- * client that is still sending receives the answer.
+ * 413 with the API's error shape, then the connection is closed: the rest of the body is never
+ * read (reading and dropping it would still allocate a buffer per chunk, and a client could keep
+ * that up for the whole request timeout).
  */
 export function answerTooLarge(res: ServerResponse, maxBytes: number): void {
   if (res.headersSent) return;
-  res.writeHead(413, { "Content-Type": "application/json; charset=utf-8" });
+  res.writeHead(413, { "Content-Type": "application/json; charset=utf-8", Connection: "close" });
   res.end(JSON.stringify({ error: { code: "payload_too_large", message: `The request body is larger than ${maxBytes / 1024 / 1024} MiB.` } }));
 }
 
@@ -55,7 +56,6 @@ export function refuseDeclaredLargeBodies(maxBytes: number) {
   return (req: IncomingMessage, res: ServerResponse, next: () => void) => {
     const declared = req.headers["content-length"];
     if (declared !== undefined && Number(declared) > maxBytes) {
-      req.resume();
       answerTooLarge(res, maxBytes);
       return;
     }

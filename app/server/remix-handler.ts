@@ -4,7 +4,7 @@
  * hands Remix the raw request stream: a route that reads its body (the Stripe webhook's
  * `request.text()`) would buffer a chunked upload of any size. Here the body passes a counter; past
  * the limit the client gets 413 at once, the route's read fails (its answer is dropped) and the
- * rest of the upload is read and discarded, so memory stays flat.
+ * connection is closed without reading the rest, so memory stays flat.
  */
 import {
   createReadableStreamFromReadable,
@@ -30,9 +30,8 @@ function countedBody(req: ExpressRequest, maxBytes: number, onTooLarge: () => vo
   });
   counter.once("error", (e) => {
     if (!(e instanceof BodyTooLargeError)) return;
-    // pipe() has unpiped on the error; read the rest of the upload and drop it.
+    // pipe() has unpiped on the error; the rest is never read (the 413 closes the connection).
     req.unpipe(counter);
-    req.resume();
     onTooLarge();
   });
   // A client that goes away mid-body: the route's read fails rather than waiting forever.
