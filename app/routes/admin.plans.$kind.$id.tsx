@@ -9,10 +9,12 @@ import { formatCredits, formatMoney } from "~/components/format";
 import { CheckboxField, Field, FormActions, SubmitButton, useFormFeedback } from "~/components/forms";
 import { ResultAlert, TextLink, Time } from "~/components/ui";
 import { formValues, patchFromForm } from "~/plans/form-input";
+import { subscribersPerPlan } from "~/billing/reports.server";
 import {
   getPlan,
   isPlanKind,
   isPlanReferenced,
+  nextPlanVersion,
   parsePlanPatch,
   planJson,
   type PlanKind,
@@ -37,13 +39,24 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
   const { kind, id } = planFromParams(params);
   const plan = getPlan(context.db, kind, id);
   if (!plan) throw new Response(`No ${kindLabel(kind)} with id ${id}.`, { status: 404, statusText: "Not Found" });
-  return { kind, plan: planJson(plan), referenced: isPlanReferenced(context.db, kind, id) };
+  return {
+    kind,
+    plan: planJson(plan),
+    referenced: isPlanReferenced(context.db, kind, id),
+    // The version a new one gets is the family's next, not this plan's + 1 (later ones may exist).
+    nextVersion: plan.kind === "subscription" ? nextPlanVersion(context.db, plan.plan.planFamily) : null,
+    subscribers: kind === "subscription" ? (subscribersPerPlan(context.db).find((p) => p.planId === id)?.subscribers ?? 0) : null,
+  };
 }
 
 export async function action({ request, context, params }: ActionFunctionArgs) {
   const admin = await requireAdmin(request, context);
   const { kind, id } = planFromParams(params);
   const form = await request.formData();
+  // Deleting or archiving asks first: this answer renders the confirmation, which posts "delete".
+  if (form.get("intent") === "confirm-delete") {
+    return { ok: true as const, message: null, confirmDelete: true, fieldErrors: {} as Record<string, string>, values: null };
+  }
   const ctx = { ...context, stripe: getStripe(context) };
   const actor = userActor(admin.id);
   try {
@@ -78,7 +91,7 @@ function Fact({ label, children }: { label: string; children: React.ReactNode })
 }
 
 export default function EditPlan() {
-  const { kind, plan, referenced } = useLoaderData<typeof loader>();
+  const { kind, plan, referenced, nextVersion, subscribers } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const { formRef, field } = useFormFeedback(result, EDIT_FIELDS, {
     publicName: plan.publicName,
@@ -116,13 +129,14 @@ export default function EditPlan() {
             )}
             {plan.isLegacy ? " · Legacy" : ""}
           </Fact>
+          {subscribers !== null ? <Fact label="Live subscribers">{formatCredits(subscribers)}</Fact> : null}
         </dl>
         {plan.stripePriceId ? (
           <p className="text-sm text-slate-600">
             Credits, price and interval are fixed because the plan has a Stripe price. To change them,{" "}
             {subscription ? (
               <TextLink to={`/admin/plans/new?kind=subscription&from=${plan.id}`}>
-                create version {subscription.version + 1} of “{subscription.planFamily}”
+                create version {nextVersion} of “{subscription.planFamily}”
               </TextLink>
             ) : (
               <TextLink to={`/admin/plans/new?kind=topup&from=${plan.id}`}>create a new pack</TextLink>
@@ -168,9 +182,23 @@ export default function EditPlan() {
                 : `Nothing refers to this ${kindLabel(kind)}, so it will be deleted.`}{" "}
               Its Stripe price is deactivated if this app created it.
             </p>
-            <SubmitButton name="intent" value="delete" variant="danger" className="mt-3" pendingText="Working…">
-              {referenced ? "Archive plan" : "Delete plan"}
-            </SubmitButton>
+            {result && "confirmDelete" in result && result.confirmDelete ? (
+              <div className="mt-3 space-y-2" data-testid="confirm-delete">
+                <p className="text-sm font-semibold text-red-900">
+                  {referenced ? "Archive" : "Delete"} “{plan.publicName}” now? This cannot be undone from here.
+                </p>
+                <div className="flex flex-wrap items-center gap-4">
+                  <SubmitButton name="intent" value="delete" variant="danger" pendingText="Working…">
+                    {referenced ? "Yes, archive it" : "Yes, delete it"}
+                  </SubmitButton>
+                  <TextLink to={`/admin/plans/${kind}/${plan.id}`}>Cancel</TextLink>
+                </div>
+              </div>
+            ) : (
+              <SubmitButton name="intent" value="confirm-delete" variant="danger" className="mt-3" pendingText="Working…">
+                {referenced ? "Archive plan…" : "Delete plan…"}
+              </SubmitButton>
+            )}
           </Form>
         ) : null}
       </div>

@@ -3,6 +3,7 @@ import { Form, Link, Outlet, useActionData, useLoaderData, useSearchParams } fro
 import { requireAdmin } from "~/auth/session.server";
 import { userActor } from "~/auth/audit.server";
 import { editPlan } from "~/billing/plan-sync.server";
+import { subscribersPerPlan } from "~/billing/reports.server";
 import { getStripe } from "~/billing/stripe.server";
 import { Card, PageHeader } from "~/components/AppShell";
 import { DataTable, type Column } from "~/components/DataTable";
@@ -10,6 +11,7 @@ import { formatCredits, formatMoney, plural } from "~/components/format";
 import { Alert, SubmitButton, buttonStyles } from "~/components/forms";
 import { Badge, ButtonLink, ResultAlert } from "~/components/ui";
 import {
+  getPlan,
   isPlanKind,
   listSubscriptionPlans,
   listTopupPlans,
@@ -33,21 +35,36 @@ const DONE_MESSAGES: Record<string, string> = {
 export async function loader({ request, context }: LoaderFunctionArgs) {
   await requireAdmin(request, context);
   return {
-    subscriptionPlans: listSubscriptionPlans(context.db).map(subscriptionPlanJson),
+    subscriptionPlans: withSubscribers(context.db, listSubscriptionPlans(context.db).map(subscriptionPlanJson)),
     topupPlans: listTopupPlans(context.db).map(topupPlanJson),
   };
 }
 
-/** The list's quick action: mark a plan legacy (or not). Edits and deletes live on the plan's page. */
+/** Live subscribers per plan (and so per version of a family). */
+function withSubscribers(db: Parameters<typeof subscribersPerPlan>[0], plans: SubscriptionPlanJson[]) {
+  const counts = new Map(subscribersPerPlan(db).map((p) => [p.planId, p.subscribers]));
+  return plans.map((p) => ({ ...p, subscribers: counts.get(p.id) ?? 0 }));
+}
+
+/**
+ * The list's quick action: mark a plan legacy (or not), after a confirmation step
+ * ("confirm-legacy" renders it, "legacy" does it). Edits and deletes live on the plan's page.
+ */
 export async function action({ request, context }: ActionFunctionArgs) {
   const admin = await requireAdmin(request, context);
   const form = await request.formData();
   const kind = form.get("kind");
   const id = Number(form.get("id"));
-  if (form.get("intent") !== "legacy" || !isPlanKind(kind) || !Number.isSafeInteger(id)) {
+  const intent = form.get("intent");
+  if ((intent !== "legacy" && intent !== "confirm-legacy") || !isPlanKind(kind) || !Number.isSafeInteger(id)) {
     return data({ ok: false as const, message: "That action is not available." }, { status: 400 });
   }
   const isLegacy = form.get("isLegacy") === "true";
+  if (intent === "confirm-legacy") {
+    const plan = getPlan(context.db, kind, id);
+    if (!plan) return data({ ok: false as const, message: "There is no such plan." }, { status: 404 });
+    return { ok: true as const, message: null, confirmLegacy: { kind, id, isLegacy, publicName: plan.plan.publicName } };
+  }
   try {
     const plan = await editPlan({ ...context, stripe: getStripe(context) }, kind, id, { isLegacy }, userActor(admin.id));
     return {
@@ -93,7 +110,7 @@ function PlanActions({ kind, plan }: { kind: PlanKind; plan: AnyPlan }) {
       ) : null}
       {plan.archivedAt ? null : (
         <Form method="post" action="/admin/plans" className="inline">
-          <input type="hidden" name="intent" value="legacy" />
+          <input type="hidden" name="intent" value="confirm-legacy" />
           <input type="hidden" name="kind" value={kind} />
           <input type="hidden" name="isLegacy" value={plan.isLegacy ? "false" : "true"} />
           {/* The button carries the id, so a pending state shows on the clicked row only. */}
@@ -121,6 +138,11 @@ function sharedColumns<P extends AnyPlan>(kind: PlanKind, price: (p: P) => strin
 const subscriptionColumns: Column<SubscriptionPlanJson>[] = [
   { header: "Family", cell: (p) => <span className="font-mono">{p.planFamily}</span> },
   { header: "Version", cell: (p) => `v${p.version}` },
+  {
+    header: "Subscribers",
+    align: "right",
+    cell: (p) => formatCredits((p as SubscriptionPlanJson & { subscribers?: number }).subscribers ?? 0),
+  },
   ...sharedColumns<SubscriptionPlanJson>("subscription", (p) => `${formatMoney(p.priceCents, p.currency)} / ${p.interval}`),
 ];
 
@@ -158,6 +180,26 @@ export default function AdminPlans() {
 
       {done ? <Alert tone="success">{done}</Alert> : null}
       <ResultAlert result={result} />
+      {result && "confirmLegacy" in result && result.confirmLegacy ? (
+        <Form method="post" action="/admin/plans" className="rounded-md border-2 border-amber-400 bg-amber-50 p-4" data-testid="confirm-legacy">
+          <p className="text-sm font-semibold text-slate-900">
+            {result.confirmLegacy.isLegacy
+              ? `Mark “${result.confirmLegacy.publicName}” legacy? Existing customers keep it; new customers no longer see it.`
+              : `Offer “${result.confirmLegacy.publicName}” to new customers again?`}
+          </p>
+          <input type="hidden" name="intent" value="legacy" />
+          <input type="hidden" name="kind" value={result.confirmLegacy.kind} />
+          <input type="hidden" name="isLegacy" value={String(result.confirmLegacy.isLegacy)} />
+          <div className="mt-3 flex flex-wrap items-center gap-4">
+            <SubmitButton formAction="/admin/plans" name="id" value={String(result.confirmLegacy.id)} pendingText="Saving…">
+              {result.confirmLegacy.isLegacy ? "Yes, mark it legacy" : "Yes, offer it again"}
+            </SubmitButton>
+            <Link className={buttonStyles.link} to="/admin/plans">
+              Cancel
+            </Link>
+          </div>
+        </Form>
+      ) : null}
 
       <div className="flex flex-wrap gap-3">
         <ButtonLink to="/admin/plans/new?kind=subscription">New subscription plan</ButtonLink>
