@@ -23,7 +23,7 @@ export function handleError(error: unknown, { request }: { request: Request }): 
   if (error instanceof Error && /^No route matches URL/.test(error.message)) return;
   log.error("unhandled error", {
     path: new URL(request.url).pathname,
-    error: error instanceof Error ? error.stack ?? error.message : String(error),
+    error: error instanceof Error ? (error.stack ?? error.message) : String(error),
   });
 }
 
@@ -34,12 +34,11 @@ export default function handleRequest(
   responseStatusCode: number,
   responseHeaders: Headers,
   remixContext: EntryContext,
-  loadContext: AppLoadContext
+  loadContext: AppLoadContext,
 ) {
   // Bots and SPA mode get the whole document at once (onAllReady); browsers get the shell as soon
   // as it is ready and the rest streamed in (onShellReady).
-  const prohibitOutOfOrderStreaming =
-    isBotRequest(request.headers.get("user-agent")) || remixContext.isSpaMode;
+  const prohibitOutOfOrderStreaming = isBotRequest(request.headers.get("user-agent")) || remixContext.isSpaMode;
 
   return renderDocument(
     prohibitOutOfOrderStreaming ? "onAllReady" : "onShellReady",
@@ -49,7 +48,7 @@ export default function handleRequest(
     remixContext,
     // Set by the server per answer (app/server/http.ts securityHeaders); absent in development.
     (loadContext as { cspNonce?: string }).cspNonce,
-    loadContext.env.stripeOffline
+    loadContext.env.stripeOffline,
   );
 }
 
@@ -81,19 +80,14 @@ function renderDocument(
   responseHeaders: Headers,
   remixContext: EntryContext,
   nonce: string | undefined,
-  demo: boolean
+  demo: boolean,
 ) {
   return new Promise((resolve, reject) => {
     let shellRendered = false;
     const { pipe, abort } = renderToPipeableStream(
       <NonceContext.Provider value={nonce}>
         <DemoContext.Provider value={demo}>
-          <RemixServer
-            context={remixContext}
-            url={request.url}
-            abortDelay={ABORT_DELAY}
-            nonce={nonce}
-          />
+          <RemixServer context={remixContext} url={request.url} abortDelay={ABORT_DELAY} nonce={nonce} />
         </DemoContext.Provider>
       </NonceContext.Provider>,
       {
@@ -109,7 +103,7 @@ function renderDocument(
             new Response(stream, {
               headers: responseHeaders,
               status: responseStatusCode,
-            })
+            }),
           );
 
           pipe(body);
@@ -126,7 +120,7 @@ function renderDocument(
             console.error(error);
           }
         },
-      }
+      },
     );
 
     setTimeout(abort, ABORT_DELAY);

@@ -14,7 +14,8 @@ function step(label, cmd, args) {
   if (r.status !== 0) process.exit(r.status ?? 1);
 }
 
-if (!fs.existsSync("node_modules/.package-lock.json")) step("installing dependencies (npm ci)", "npm", ["ci", "--no-audit", "--no-fund"]);
+if (!fs.existsSync("node_modules/.package-lock.json"))
+  step("installing dependencies (npm ci)", "npm", ["ci", "--no-audit", "--no-fund"]);
 step("building", "npm", ["run", "build"]);
 
 const env = { ...process.env };

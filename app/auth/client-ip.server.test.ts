@@ -17,7 +17,9 @@ describe("the client IP used for throttling", () => {
   it("with N hops takes the N-th X-Forwarded-For entry from the right, ignoring what the client put left of it", () => {
     expect(resolveClientIp(forged, "10.0.0.1", { kind: "hops", hops: 1 })).toBe("203.0.113.9");
     expect(resolveClientIp(forged, "10.0.0.1", { kind: "hops", hops: 2 })).toBe("192.0.2.1");
-    expect(resolveClientIp({ "x-forwarded-for": "203.0.113.9" }, "10.0.0.1", { kind: "hops", hops: 2 })).toBe("203.0.113.9");
+    expect(resolveClientIp({ "x-forwarded-for": "203.0.113.9" }, "10.0.0.1", { kind: "hops", hops: 2 })).toBe(
+      "203.0.113.9",
+    );
     expect(resolveClientIp({}, "10.0.0.1", { kind: "hops", hops: 1 })).toBe("10.0.0.1");
   });
 

@@ -22,7 +22,8 @@ export function resolveClientIp(
   socketAddress: string | undefined,
   trust: TrustProxy,
 ): string | undefined {
-  const claimed = trust.kind === "fly" ? flyClientIp(headers) : trust.kind === "hops" ? forwardedHop(headers, trust.hops) : undefined;
+  const claimed =
+    trust.kind === "fly" ? flyClientIp(headers) : trust.kind === "hops" ? forwardedHop(headers, trust.hops) : undefined;
   const ip = claimed && isIP(claimed) ? claimed : socketAddress;
   return ip ? normalizeIp(ip) : undefined;
 }

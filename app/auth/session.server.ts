@@ -122,7 +122,10 @@ export function clearSessionCookie(env: Env): Promise<string> {
   return sessionCookie(env).serialize("", { expires: new Date(0), maxAge: 0 });
 }
 
-async function lookUp(request: Request, context: AppContext): Promise<{ token: string | null; user: PublicUser | null }> {
+async function lookUp(
+  request: Request,
+  context: AppContext,
+): Promise<{ token: string | null; user: PublicUser | null }> {
   const token = await readSessionToken(request, context.env);
   const user = token ? findSessionUser(context.db, context.clock, token) : null;
   return { token, user: user ? toPublicUser(user) : null };
@@ -138,7 +141,12 @@ export async function getOptionalUser(request: Request, context: AppContext): Pr
  * Control characters and backslashes are refused before parsing: browsers drop tabs and newlines
  * and read "\\" as "/", so "/\t/evil.example" would reach the browser as "//evil.example".
  */
-export function safeRedirect(to: FormDataEntryValue | string | null | undefined, appUrl: string, fallback = "/credits"): string {
+export function safeRedirect(
+  to: FormDataEntryValue | string | null | undefined,
+  appUrl: string,
+  fallback = "/credits",
+): string {
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
   if (typeof to !== "string" || to === "" || /[\u0000-\u001f\u007f\\]/.test(to)) return fallback;
   let url: URL;
   try {

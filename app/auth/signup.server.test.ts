@@ -41,8 +41,12 @@ function from(ip: string): Request {
 describe("signup throttling per IP", () => {
   it(`allows ${SIGNUP_THROTTLE.maxPerIp} signups from one IP per window, then refuses with a retry time and creates nothing`, async () => {
     const ctx = setup();
-    for (let i = 0; i < SIGNUP_THROTTLE.maxPerIp; i++) await signUp(ctx, form(`user${i}@example.com`), from("203.0.113.1"), CHEAP);
-    const refused = await expectAppError(signUp(ctx, form("one-more@example.com"), from("203.0.113.1")), "too_many_requests");
+    for (let i = 0; i < SIGNUP_THROTTLE.maxPerIp; i++)
+      await signUp(ctx, form(`user${i}@example.com`), from("203.0.113.1"), CHEAP);
+    const refused = await expectAppError(
+      signUp(ctx, form("one-more@example.com"), from("203.0.113.1")),
+      "too_many_requests",
+    );
     expect(refused.extra?.retryAfterSeconds).toBe(SIGNUP_THROTTLE.windowMs / 1000);
     expect(getUserByEmail(ctx.db, "one-more@example.com")).toBeUndefined();
 

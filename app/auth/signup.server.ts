@@ -33,7 +33,9 @@ export const EMAIL_TAKEN_MESSAGE = "An account with this email already exists. L
 export async function signUp(context: AppContext, form: FormData, request: Request, hash?: HashOptions): Promise<User> {
   const parsed = parseForm(signupSchema, form, SIGNUP_FIELDS);
   if (!parsed.ok) {
-    throw new AppError("invalid_request", "Check the highlighted fields.", { extra: { fieldErrors: parsed.fieldErrors } });
+    throw new AppError("invalid_request", "Check the highlighted fields.", {
+      extra: { fieldErrors: parsed.fieldErrors },
+    });
   }
   const { email, name, password } = parsed.data;
   const gate = startSignupAttempt(context.db, context.clock, clientIpFromRequest(request));
@@ -53,7 +55,8 @@ export async function signUp(context: AppContext, form: FormData, request: Reque
   try {
     return createUser(context, { email, name, passwordHash, role: "customer" });
   } catch (e) {
-    if (e instanceof AppError && e.code === "conflict") throw new AppError("conflict", EMAIL_TAKEN_MESSAGE, { field: "email" });
+    if (e instanceof AppError && e.code === "conflict")
+      throw new AppError("conflict", EMAIL_TAKEN_MESSAGE, { field: "email" });
     throw e;
   }
 }

@@ -126,7 +126,10 @@ export function loginSucceeded(db: Db, clock: Clock, input: { email: string; ip?
     (tx) => {
       tx.delete(loginThrottle).where(eq(loginThrottle.key, account.key)).run();
       if (!ip) return;
-      const row = current(tx.select().from(loginThrottle).where(eq(loginThrottle.key, ip.key)).get(), clock.now().getTime());
+      const row = current(
+        tx.select().from(loginThrottle).where(eq(loginThrottle.key, ip.key)).get(),
+        clock.now().getTime(),
+      );
       if (!row) return;
       const failures = Math.max(0, row.failures - 1);
       tx.update(loginThrottle)
@@ -170,7 +173,10 @@ export function startSignupAttempt(db: Db, clock: Clock, ip: string | null): Sig
         windowStartedAt: inWindow ? inWindow.windowStartedAt : new Date(now),
         lockedUntil: null,
       };
-      tx.insert(loginThrottle).values({ key, ...values }).onConflictDoUpdate({ target: loginThrottle.key, set: values }).run();
+      tx.insert(loginThrottle)
+        .values({ key, ...values })
+        .onConflictDoUpdate({ target: loginThrottle.key, set: values })
+        .run();
       return { allowed: true };
     },
     { behavior: "immediate" },

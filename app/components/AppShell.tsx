@@ -44,7 +44,15 @@ export function NavList({ items, label }: { items: NavItem[]; label: string }) {
 }
 
 /** Header, navigation and page frame shared by every page (rendered by app/root.tsx). */
-export function AppShell({ user, demo = false, children }: { user: ShellUser | null; demo?: boolean; children: ReactNode }) {
+export function AppShell({
+  user,
+  demo = false,
+  children,
+}: {
+  user: ShellUser | null;
+  demo?: boolean;
+  children: ReactNode;
+}) {
   return (
     <div className="flex min-h-full flex-col">
       {demo ? <DemoBanner /> : null}

@@ -24,7 +24,10 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const form = await request.formData();
   try {
     const user = await signUp(context, form, request);
-    const cookie = await beginSession(context, request, user, { action: "user.signup", details: { email: user.email } });
+    const cookie = await beginSession(context, request, user, {
+      action: "user.signup",
+      details: { email: user.email },
+    });
     return redirect(safeRedirect(form.get("redirectTo"), context.env.appUrl), { headers: { "Set-Cookie": cookie } });
   } catch (e) {
     if (!isAppError(e)) throw e;

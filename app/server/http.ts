@@ -48,7 +48,11 @@ export const MAX_REQUEST_BODY_BYTES = 1024 * 1024;
 export function answerTooLarge(res: ServerResponse, maxBytes: number): void {
   if (res.headersSent) return;
   res.writeHead(413, { "Content-Type": "application/json; charset=utf-8", Connection: "close" });
-  res.end(JSON.stringify({ error: { code: "payload_too_large", message: `The request body is larger than ${maxBytes / 1024 / 1024} MiB.` } }));
+  res.end(
+    JSON.stringify({
+      error: { code: "payload_too_large", message: `The request body is larger than ${maxBytes / 1024 / 1024} MiB.` },
+    }),
+  );
 }
 
 /** A body declared larger than the limit is refused before any of it is read. */
@@ -76,7 +80,10 @@ export function pagesTakeFormsOnly() {
     if (type === "application/x-www-form-urlencoded" || (!type && !hasBody)) return next();
     req.resume();
     res.status(415).json({
-      error: { code: "unsupported_media_type", message: "Pages accept only form posts (application/x-www-form-urlencoded)." },
+      error: {
+        code: "unsupported_media_type",
+        message: "Pages accept only form posts (application/x-www-form-urlencoded).",
+      },
     });
   };
 }

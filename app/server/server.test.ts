@@ -140,7 +140,10 @@ function serverEnv(port: number, databasePath: string, overrides: Record<string,
   };
 }
 
-async function boot(overrides: Record<string, string> = {}, databasePath = path.join(tempDir(), "app.db")): Promise<Booted> {
+async function boot(
+  overrides: Record<string, string> = {},
+  databasePath = path.join(tempDir(), "app.db"),
+): Promise<Booted> {
   const port = await freePort();
   const proc = new Proc(process.execPath, [serverEntry], { cwd: root, env: serverEnv(port, databasePath, overrides) });
   await proc.waitForLine((l) => isRecord(l, "server listening"), "the server listened");
@@ -283,7 +286,10 @@ describe("configuration", () => {
     expect(exit.code).not.toBeNull();
     const lines = proc.stderr.trim().split("\n");
     for (const name of ["PORT", "APP_URL", "LOG_LEVEL"]) {
-      expect(lines.filter((l) => l.includes(`${name}:`)), proc.output()).toHaveLength(1);
+      expect(
+        lines.filter((l) => l.includes(`${name}:`)),
+        proc.output(),
+      ).toHaveLength(1);
     }
     expect(proc.stderr).toContain("APP_URL: must be a URL");
     expect(proc.stderr).not.toMatch(/^\s+at /m); // a message, not a stack trace
@@ -480,7 +486,12 @@ describe("with a real Stripe key", () => {
       // Real payments: no demo banner.
       expect((await request(`${server.base}/login`)).body.toString()).not.toContain(DEMO_BANNER_TEXT);
 
-      const payload = JSON.stringify({ id: "evt_offline_forged", object: "event", type: "checkout.session.completed", data: { object: {} } });
+      const payload = JSON.stringify({
+        id: "evt_offline_forged",
+        object: "event",
+        type: "checkout.session.completed",
+        data: { object: {} },
+      });
       const forged = await fetch(`${server.base}/api/webhooks/stripe`, {
         method: "POST",
         headers: {
@@ -506,7 +517,11 @@ describe("with a real Stripe key", () => {
 });
 
 /** POST with a raw body on its own connection; resolves with the status and the body as text. */
-function post(url: string, body: string, headers: Record<string, string>): Promise<{ status: number; headers: http.IncomingHttpHeaders; text: string }> {
+function post(
+  url: string,
+  body: string,
+  headers: Record<string, string>,
+): Promise<{ status: number; headers: http.IncomingHttpHeaders; text: string }> {
   return new Promise((resolve, reject) => {
     const req = http.request(url, { method: "POST", headers, agent: false }, (res) => {
       let text = "";
@@ -528,7 +543,10 @@ function rssBytes(pid: number): number {
  * A chunked POST of up to `total` bytes to the webhook on a raw connection, writing the framing
  * itself with backpressure, for as long as the server reads it.
  */
-async function chunkedUpload(port: number, total: number): Promise<{ status: number; sentWhenAnswered: number; sent: number }> {
+async function chunkedUpload(
+  port: number,
+  total: number,
+): Promise<{ status: number; sentWhenAnswered: number; sent: number }> {
   const chunk = Buffer.alloc(64 * 1024, "a");
   const socket = net.connect(port, "127.0.0.1");
   socket.on("error", () => {});
@@ -541,11 +559,14 @@ async function chunkedUpload(port: number, total: number): Promise<{ status: num
     if (sentWhenAnswered < 0) sentWhenAnswered = sent;
     answer += d.toString();
   });
-  socket.write("POST /api/webhooks/stripe HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n");
+  socket.write(
+    "POST /api/webhooks/stripe HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n",
+  );
   const frame = Buffer.concat([Buffer.from(`${chunk.length.toString(16)}\r\n`), chunk, Buffer.from("\r\n")]);
   while (sent < total && !socket.destroyed) {
     sent += chunk.length;
-    if (!socket.write(frame)) await Promise.race([new Promise<void>((resolve) => socket.once("drain", () => resolve())), closed]);
+    if (!socket.write(frame))
+      await Promise.race([new Promise<void>((resolve) => socket.once("drain", () => resolve())), closed]);
   }
   if (!socket.destroyed) socket.end("0\r\n\r\n");
   await closed;
@@ -561,10 +582,16 @@ describe("production without a safe configuration", () => {
     });
     const exit = await proc.exited;
     expect(exit.code, proc.output()).toBe(1);
-    const lines = proc.stderr.trim().split("\n").filter((l) => l.startsWith("  - "));
+    const lines = proc.stderr
+      .trim()
+      .split("\n")
+      .filter((l) => l.startsWith("  - "));
     expect(lines, proc.stderr).toHaveLength(3);
     for (const name of ["STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET", "SESSION_SECRET"]) {
-      expect(lines.filter((l) => l.includes(`${name}:`)), proc.stderr).toHaveLength(1);
+      expect(
+        lines.filter((l) => l.includes(`${name}:`)),
+        proc.stderr,
+      ).toHaveLength(1);
     }
     expect(proc.stderr).not.toMatch(/^\s+at /m);
     expect(fs.existsSync(path.dirname(databasePath))).toBe(false);
@@ -599,7 +626,12 @@ describe("production without a safe configuration", () => {
   it("the CLI refuses the same unsafe production configuration", () => {
     const r = spawnSync("npm", ["run", "--silent", "credits", "--", "help"], {
       cwd: root,
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: "production", DATABASE_PATH: path.join(tempDir(), "cli.db") },
+      env: {
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        NODE_ENV: "production",
+        DATABASE_PATH: path.join(tempDir(), "cli.db"),
+      },
       encoding: "utf8",
       timeout: 60_000,
     });
@@ -649,7 +681,12 @@ describe("the edges of the running production server (DEMO=1)", () => {
 
     // A logged-in visitor sent to /login with such a redirectTo is sent home, not away.
     const cookie = String(res.headers["set-cookie"]).split(";")[0];
-    for (const bad of ["%2F%09%2Fevil.example", "%2F%5Cevil.example", "https%3A%2F%2Fevil.example", "%2F%2Fevil.example"]) {
+    for (const bad of [
+      "%2F%09%2Fevil.example",
+      "%2F%5Cevil.example",
+      "https%3A%2F%2Fevil.example",
+      "%2F%2Fevil.example",
+    ]) {
       const again = await request(`${server.base}/login?redirectTo=${bad}`, { cookie });
       expect(again.status, bad).toBe(302);
       expect(again.headers.location, bad).toBe("/credits");
@@ -661,7 +698,9 @@ describe("the edges of the running production server (DEMO=1)", () => {
       "content-type": "application/json",
     });
     expect(json.status).toBe(415);
-    const garbage = await post(`${server.base}/signup`, "--x\r\nnot multipart", { "content-type": "multipart/form-data; boundary=y" });
+    const garbage = await post(`${server.base}/signup`, "--x\r\nnot multipart", {
+      "content-type": "multipart/form-data; boundary=y",
+    });
     expect(garbage.status).toBe(415);
     const untyped = await post(`${server.base}/login`, "email=a", {});
     expect(untyped.status).toBe(415);
@@ -721,7 +760,9 @@ describe("the edges of the running production server (DEMO=1)", () => {
     expect(res.status).toBe(401);
     const db = new Database(server.databasePath, { readonly: true });
     try {
-      const keys = (db.prepare("select key from login_throttle where key like 'ip:%'").all() as Array<{ key: string }>).map((r) => r.key);
+      const keys = (
+        db.prepare("select key from login_throttle where key like 'ip:%'").all() as Array<{ key: string }>
+      ).map((r) => r.key);
       expect(keys).toEqual(["ip:127.0.0.1"]);
     } finally {
       db.close();
@@ -753,7 +794,11 @@ describe("trusted proxies", () => {
     ["1", "203.0.113.9"],
   ] as const) {
     it(`with TRUST_PROXY=${trust} counts the address that proxy reports`, async () => {
-      const server = await boot({ TRUST_PROXY: trust, EXPIRY_SWEEP_INTERVAL_SECONDS: "0", BALANCE_SYNC_INTERVAL_SECONDS: "0" });
+      const server = await boot({
+        TRUST_PROXY: trust,
+        EXPIRY_SWEEP_INTERVAL_SECONDS: "0",
+        BALANCE_SYNC_INTERVAL_SECONDS: "0",
+      });
       const res = await post(
         `${server.base}/login`,
         new URLSearchParams({ email: "nobody-proxy@example.com", password: "wrong password" }).toString(),
@@ -766,7 +811,9 @@ describe("trusted proxies", () => {
       expect(res.status).toBe(401);
       const db = new Database(server.databasePath, { readonly: true });
       try {
-        expect(db.prepare("select key from login_throttle where key like 'ip:%'").all()).toEqual([{ key: `ip:${expected}` }]);
+        expect(db.prepare("select key from login_throttle where key like 'ip:%'").all()).toEqual([
+          { key: `ip:${expected}` },
+        ]);
       } finally {
         db.close();
       }
@@ -784,7 +831,9 @@ describe("slow clients", () => {
     socket.on("data", (d) => (answer += d.toString()));
     socket.on("error", () => {});
     const closed = new Promise<void>((resolve) => socket.on("close", () => resolve()));
-    socket.write("POST /api/webhooks/stripe HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{");
+    socket.write(
+      "POST /api/webhooks/stripe HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{",
+    );
     const started = Date.now();
     // One byte every 200 ms, for at most 15 s: far slower than the 2 s allowed.
     while (!socket.destroyed && !answer && Date.now() - started < 15_000) {
@@ -797,7 +846,10 @@ describe("slow clients", () => {
   }, 45_000);
 
   it("on SIGTERM closes connections that sent nothing or half a request line, exits 0 within 10 s and closes the database", async () => {
-    const { proc, port, base, databasePath } = await boot({ EXPIRY_SWEEP_INTERVAL_SECONDS: "0", BALANCE_SYNC_INTERVAL_SECONDS: "0" });
+    const { proc, port, base, databasePath } = await boot({
+      EXPIRY_SWEEP_INTERVAL_SECONDS: "0",
+      BALANCE_SYNC_INTERVAL_SECONDS: "0",
+    });
     const silent = net.connect(port, "127.0.0.1");
     const partial = net.connect(port, "127.0.0.1");
     for (const s of [silent, partial]) {

@@ -53,9 +53,9 @@ describe("production configuration", () => {
   });
 
   it("never falls back to a built-in session secret in production", () => {
-    expect(problems({ NODE_ENV: "production", STRIPE_SECRET_KEY: "sk_live_x", STRIPE_WEBHOOK_SECRET: "whsec_x" })).toEqual([
-      expect.stringMatching(/^SESSION_SECRET:/),
-    ]);
+    expect(
+      problems({ NODE_ENV: "production", STRIPE_SECRET_KEY: "sk_live_x", STRIPE_WEBHOOK_SECRET: "whsec_x" }),
+    ).toEqual([expect.stringMatching(/^SESSION_SECRET:/)]);
   });
 
   it("keeps the offline Stripe as the default in development and tests", () => {

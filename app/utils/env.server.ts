@@ -2,7 +2,10 @@ import { z } from "zod";
 
 /** A whole number in a range, with a message a person can act on ("PORT: must be a whole number from 0 to 65535"). */
 const wholeNumber = (min: number, max = Number.MAX_SAFE_INTEGER) => {
-  const message = max === Number.MAX_SAFE_INTEGER ? `must be a whole number ≥ ${min}` : `must be a whole number from ${min} to ${max}`;
+  const message =
+    max === Number.MAX_SAFE_INTEGER
+      ? `must be a whole number ≥ ${min}`
+      : `must be a whole number from ${min} to ${max}`;
   return z.coerce.number({ invalid_type_error: message }).int(message).min(min, message).max(max, message);
 };
 
@@ -84,14 +87,19 @@ export function parseEnv(source: NodeJS.ProcessEnv = process.env): Env {
   const demo = env.DEMO === "1";
   const production = env.NODE_ENV === "production";
   if (demo && env.STRIPE_SECRET_KEY) {
-    problems.push("DEMO: DEMO=1 runs the offline Stripe with no real payments; unset STRIPE_SECRET_KEY, or unset DEMO to use the real key");
+    problems.push(
+      "DEMO: DEMO=1 runs the offline Stripe with no real payments; unset STRIPE_SECRET_KEY, or unset DEMO to use the real key",
+    );
   } else if (production && !demo) {
     // Production fails closed: without these it would take no real payments, seed the published
     // demo logins and sign sessions with a value anyone can read in the source.
     if (!env.STRIPE_SECRET_KEY) {
-      problems.push("STRIPE_SECRET_KEY: required in production (or set DEMO=1 for a demo on the offline Stripe, with no real payments)");
+      problems.push(
+        "STRIPE_SECRET_KEY: required in production (or set DEMO=1 for a demo on the offline Stripe, with no real payments)",
+      );
     }
-    if (!env.STRIPE_WEBHOOK_SECRET) problems.push("STRIPE_WEBHOOK_SECRET: required in production (the whsec_… of the webhook endpoint)");
+    if (!env.STRIPE_WEBHOOK_SECRET)
+      problems.push("STRIPE_WEBHOOK_SECRET: required in production (the whsec_… of the webhook endpoint)");
   } else if (env.STRIPE_SECRET_KEY && !env.STRIPE_WEBHOOK_SECRET) {
     problems.push("STRIPE_WEBHOOK_SECRET: required when STRIPE_SECRET_KEY is set");
   }
