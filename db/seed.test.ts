@@ -22,6 +22,12 @@ describe("demo data", () => {
     expect(rows()).toEqual({ users: 0, subscriptionPlans: 0, topupPlans: 0 });
   });
 
+  it("is not seeded in production without DEMO=1, even with no key (should the configuration check be bypassed)", async () => {
+    ctx = testContext();
+    expect(await seedDemoIfEmpty({ ...ctx, env: { ...ctx.env, NODE_ENV: "production", demo: false } })).toBeNull();
+    expect(rows()).toEqual({ users: 0, subscriptionPlans: 0, topupPlans: 0 });
+  });
+
   it("is not seeded into a database that already has users", async () => {
     ctx = testContext();
     createUser(ctx, { email: "existing@example.com" });

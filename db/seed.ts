@@ -21,10 +21,13 @@ export const DEMO_LOGINS: DemoLogins = {
 
 /**
  * Seeds demo plans, an admin and a customer with credits — only into an empty database and only
- * while no real Stripe key is set. Returns the logins when it seeded, else null.
+ * while no real Stripe key is set (in production only with DEMO=1: the published demo passwords
+ * must never appear on a real deployment). Returns the logins when it seeded, else null.
  */
 export async function seedDemoIfEmpty(ctx: AppContext): Promise<DemoLogins | null> {
   if (!ctx.env.stripeOffline) return null;
+  // parseEnv already refuses production without a key unless DEMO=1; checked again where it matters.
+  if (ctx.env.NODE_ENV === "production" && !ctx.env.demo) return null;
   const [{ n }] = ctx.db.select({ n: count() }).from(users).all();
   if (n > 0) return null;
   // Filled in by the auth, credits and billing modules (see seedDemo steps below).
