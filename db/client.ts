@@ -24,7 +24,30 @@ export function openSqlite(databasePath: string): Database.Database {
   }
   const sqlite = new Database(databasePath);
   applyPragmas(sqlite);
+  commitReturningWritesVisibly(sqlite);
   return sqlite;
+}
+
+/**
+ * better-sqlite3's `.get()` reads the first row and resets the statement without checking what
+ * the reset said; for a write with RETURNING in autocommit mode the COMMIT happens in that reset.
+ * So a commit that failed (SQLITE_FULL on a full disk) returned the row of a write SQLite had
+ * rolled back: sign-up "created" a user that did not exist. On this connection such a `.get()`
+ * outside a transaction runs in its own IMMEDIATE transaction, whose COMMIT reports failure.
+ * (`.run()` and `.all()` step to the end, where the commit's result is reported already.)
+ */
+function commitReturningWritesVisibly(sqlite: Database.Database): void {
+  const prepare = sqlite.prepare.bind(sqlite);
+  const inTransaction = sqlite.transaction((read: () => unknown) => read());
+  sqlite.prepare = ((source: string) => {
+    const statement = prepare(source);
+    if (statement.reader && !statement.readonly && /\breturning\b/i.test(source)) {
+      const get = statement.get.bind(statement);
+      statement.get = (...params: unknown[]) =>
+        sqlite.inTransaction ? get(...params) : inTransaction.immediate(() => get(...params));
+    }
+    return statement;
+  }) as typeof sqlite.prepare;
 }
 
 export function openDatabase(databasePath: string): Db {
