@@ -154,4 +154,30 @@ test.describe("billing", () => {
     await expect(page.getByRole("status")).toContainText("was replayed: processed");
     await expect(page.locator("tr", { hasText: price.id })).toHaveCount(0);
   });
+
+  test("the offline Checkout's Pay button refuses a cross-site post, and works from its own page", async ({ page, customer, playwright }) => {
+    expect(customer.email).toBeTruthy();
+    await page.goto("/billing");
+    await page.getByRole("button", { name: "Buy 500 credits" }).click();
+    await expect(page).toHaveURL(/\/_offline-stripe\/checkout\/cs_/);
+    const payUrl = `${page.url().replace(/\/$/, "")}/pay`;
+
+    // What a page on another site gets when it posts a form there (no cookie needed: the session id is in the URL).
+    const stranger = await playwright.request.newContext();
+    const crossSite = await stranger.post(payUrl, {
+      headers: { Origin: "https://evil.example", "Sec-Fetch-Site": "cross-site", "Content-Type": "application/x-www-form-urlencoded" },
+      data: "",
+      maxRedirects: 0,
+    });
+    expect(crossSite.status()).toBe(403);
+    const nullOrigin = await stranger.post(payUrl, { headers: { Origin: "null" }, data: "", maxRedirects: 0 });
+    expect(nullOrigin.status()).toBe(403);
+    await stranger.dispose();
+
+    expect(await balanceOnBilling(page)).toBe(0);
+    await page.goBack();
+    await payOnCheckoutPage(page);
+    await expect(page.getByTestId("checkout-granted")).toContainText("500 credits", { timeout: 15_000 });
+  });
 });
+

@@ -90,10 +90,12 @@ export async function startServer(env: Env): Promise<RunningServer> {
     app.use(express.static(clientDir, { maxAge: "1h" }));
   }
   app.use(express.static("public", { maxAge: "1h" }));
+  app.use(refuseCrossOriginPosts(env.appUrl));
   if (offlineStripe && offline) {
+    // After the cross-origin check: the offline Checkout's Pay and the portal's buttons are forms
+    // on this site like any other, so another site cannot post them.
     app.use(offlineStripe.OFFLINE_PAGES_PATH, (req, res) => offline.handleHostedPage(req, res, req.baseUrl));
   }
-  app.use(refuseCrossOriginPosts(env.appUrl));
   app.use(pagesTakeFormsOnly());
   // Remix code reads the client IP (login throttling) from X-Forwarded-For: replace the client's
   // chain with the one address we trust (see app/auth/client-ip.server.ts).
