@@ -43,8 +43,7 @@ export function labelActors(db: Db, refs: (string | null)[]): Map<string, string
 function resolveActor(db: Db, actor: string): string {
   if (!actor.includes("@")) return actor;
   const row = db.$client.prepare(`select id from users where lower(email) = lower(?)`).get(actor.trim()) as
-    | { id: number }
-    | undefined;
+    { id: number } | undefined;
   return row ? `user:${row.id}` : actor;
 }
 
@@ -83,7 +82,10 @@ export function listAudit(db: Db, filter: AuditFilter = {}): { rows: AuditRow[];
     created_at: number;
   }[];
   const page = rows.slice(0, limit);
-  const labels = labelActors(db, page.flatMap((r) => [r.actor, r.subject]));
+  const labels = labelActors(
+    db,
+    page.flatMap((r) => [r.actor, r.subject]),
+  );
   return {
     rows: page.map((r) => ({
       id: r.id,
@@ -101,5 +103,8 @@ export function listAudit(db: Db, filter: AuditFilter = {}): { rows: AuditRow[];
 
 /** The distinct actions recorded so far, for the filter's options. */
 export function listAuditActions(db: Db): string[] {
-  return (db.$client.prepare(`select distinct action from audit_log order by action limit 200`).pluck().all() as string[]);
+  return db.$client
+    .prepare(`select distinct action from audit_log order by action limit 200`)
+    .pluck()
+    .all() as string[];
 }

@@ -22,7 +22,8 @@ export function adminVoidGrant(
 ): { removed: number; balance: number; replayed: boolean } {
   const grant = getGrant(ctx, input.grantId);
   // A grant of another customer is "not found" here, so a tampered form cannot reach across users.
-  if (!grant || grant.userId !== input.userId) throw new AppError("not_found", "That grant does not belong to this customer.");
+  if (!grant || grant.userId !== input.userId)
+    throw new AppError("not_found", "That grant does not belong to this customer.");
   return inTransaction(ctx.db, () => {
     const result = voidGrant(ctx, {
       grantId: input.grantId,

@@ -55,9 +55,13 @@ export function parseExpiresInDays(raw: string | undefined | null): number | nul
   if (text === "never") return null;
   const n = Number(text);
   if (!/^\d+$/.test(text) || n < 1 || n > MAX_IMPORT_EXPIRY_DAYS) {
-    throw new AppError("invalid_request", `--expires-in-days must be a whole number of days from 1 to ${MAX_IMPORT_EXPIRY_DAYS}, or "never"; got "${raw}".`, {
-      field: "expiresInDays",
-    });
+    throw new AppError(
+      "invalid_request",
+      `--expires-in-days must be a whole number of days from 1 to ${MAX_IMPORT_EXPIRY_DAYS}, or "never"; got "${raw}".`,
+      {
+        field: "expiresInDays",
+      },
+    );
   }
   return n;
 }
@@ -67,7 +71,10 @@ const MAX_BALANCE = 1_000_000_000_000;
 function parseBalance(raw: unknown, where: string): number {
   const text = typeof raw === "number" ? String(raw) : typeof raw === "string" ? raw.trim() : "";
   if (!/^\d+$/.test(text) || !Number.isSafeInteger(Number(text)) || Number(text) > MAX_BALANCE) {
-    throw new AppError("invalid_request", `${where}: balance must be a whole number of credits ≥ 0, got ${JSON.stringify(raw ?? null)}`);
+    throw new AppError(
+      "invalid_request",
+      `${where}: balance must be a whole number of credits ≥ 0, got ${JSON.stringify(raw ?? null)}`,
+    );
   }
   return Number(text);
 }
@@ -77,7 +84,10 @@ function parseUserRef(userId: unknown, email: unknown, where: string): { userId?
   const mail = typeof email === "string" ? email.trim() : "";
   if (id) {
     if (!/^[1-9]\d*$/.test(id) || !Number.isSafeInteger(Number(id))) {
-      throw new AppError("invalid_request", `${where}: userId must be a positive whole number, got ${JSON.stringify(userId)}`);
+      throw new AppError(
+        "invalid_request",
+        `${where}: userId must be a positive whole number, got ${JSON.stringify(userId)}`,
+      );
     }
     return { userId: Number(id) };
   }
@@ -120,7 +130,8 @@ export function parseLegacyBalances(text: string, format: "csv" | "json"): Legac
     } catch (e) {
       throw new AppError("invalid_request", `The file is not valid JSON (${(e as Error).message}).`);
     }
-    if (!Array.isArray(data)) throw new AppError("invalid_request", "The JSON file must be an array of {email | userId, balance}.");
+    if (!Array.isArray(data))
+      throw new AppError("invalid_request", "The JSON file must be an array of {email | userId, balance}.");
     return data.map((item, i) => {
       const where = `item ${i + 1}`;
       if (!item || typeof item !== "object") throw new AppError("invalid_request", `${where}: must be an object`);
@@ -150,7 +161,11 @@ export function parseLegacyBalances(text: string, format: "csv" | "json"): Legac
 }
 
 /** Checks every row, then imports them all in one transaction (or none, on any problem). */
-export function importLegacyBalances(ctx: { db: Db; clock: Clock }, rows: LegacyBalanceRow[], options: ImportOptions): ImportSummary {
+export function importLegacyBalances(
+  ctx: { db: Db; clock: Clock },
+  rows: LegacyBalanceRow[],
+  options: ImportOptions,
+): ImportSummary {
   const problems: string[] = [];
   const resolved: { userId: number; balance: number }[] = [];
   const seen = new Map<number, LegacyBalanceRow>();
@@ -176,7 +191,10 @@ export function importLegacyBalances(ctx: { db: Db; clock: Clock }, rows: Legacy
   if (problems.length) {
     const shown = problems.slice(0, 20).join("; ");
     const more = problems.length > 20 ? ` (and ${problems.length - 20} more)` : "";
-    throw new AppError(conflicts.length && problems.length === conflicts.length ? "idempotency_conflict" : "invalid_request", `Nothing was imported: ${shown}${more}.`);
+    throw new AppError(
+      conflicts.length && problems.length === conflicts.length ? "idempotency_conflict" : "invalid_request",
+      `Nothing was imported: ${shown}${more}.`,
+    );
   }
   const now = ctx.clock.now();
   const expiresAt = options.expiresInDays === null ? null : addDays(now, options.expiresInDays);
@@ -197,7 +215,8 @@ export function importLegacyBalances(ctx: { db: Db; clock: Clock }, rows: Legacy
       summary.imported++;
       summary.credits += balance;
     }
-    if (options.onProgress && ((i + 1) % every === 0 || i + 1 === resolved.length)) options.onProgress(i + 1, resolved.length);
+    if (options.onProgress && ((i + 1) % every === 0 || i + 1 === resolved.length))
+      options.onProgress(i + 1, resolved.length);
   };
   if (options.dryRun) {
     resolved.forEach(({ userId, balance }, i) => count(previewLegacyImport(ctx, userId, balance), balance, i));
@@ -206,7 +225,12 @@ export function importLegacyBalances(ctx: { db: Db; clock: Clock }, rows: Legacy
   return ctx.db.$client
     .transaction((): ImportSummary => {
       resolved.forEach(({ userId, balance }, i) => {
-        const outcome = importLegacyBalanceExpiring(ctx, { userId, amount: balance, expiresAt, actor: options.actor ?? "migration" });
+        const outcome = importLegacyBalanceExpiring(ctx, {
+          userId,
+          amount: balance,
+          expiresAt,
+          actor: options.actor ?? "migration",
+        });
         count(outcome, balance, i);
       });
       return summary;
@@ -217,6 +241,7 @@ export function importLegacyBalances(ctx: { db: Db; clock: Clock }, rows: Legacy
 /** The format from the file name (or an explicit choice). */
 export function importFormat(name: string, explicit?: string | null): "csv" | "json" {
   const format = explicit || (name.toLowerCase().endsWith(".json") ? "json" : "csv");
-  if (format !== "csv" && format !== "json") throw new AppError("invalid_request", "The format must be csv or json.", { field: "format" });
+  if (format !== "csv" && format !== "json")
+    throw new AppError("invalid_request", "The format must be csv or json.", { field: "format" });
   return format;
 }

@@ -190,37 +190,37 @@ export function listCustomerPayments(db: Db, userId: number, limit = 50): Paymen
     )
     .all(userId, limit) as Record<string, string | number | null>[];
   const out: PaymentView[] = [
-    ...topups.map(
-      (t): PaymentView => ({
-        kind: "topup",
-        stripeId: (t.pi as string | null) ?? (t.sid as string),
-        description: `Top-up: ${t.public_name as string}`,
-        credits: t.credits as number,
-        amountCents: t.amount_paid_cents as number,
-        amountRefundedCents: t.amount_refunded_cents as number,
-        currency: t.currency as string,
-        status: t.status as string,
-        createdAt: new Date(t.created_at as number).toISOString(),
-      }),
-    ),
-    ...invoices.map(
-      (i): PaymentView => ({
-        kind: "subscription",
-        stripeId: i.invoice as string,
-        description: (i.reason as string | null) ?? "Subscription invoice",
-        credits: i.credits as number,
-        amountCents: typeof i.amount_paid === "number" ? i.amount_paid : null,
-        amountRefundedCents: 0,
-        currency: (i.currency as string | null) ?? null,
-        status: "paid",
-        createdAt: new Date(i.created_at as number).toISOString(),
-      }),
-    ),
+    ...topups.map((t): PaymentView => ({
+      kind: "topup",
+      stripeId: (t.pi as string | null) ?? (t.sid as string),
+      description: `Top-up: ${t.public_name as string}`,
+      credits: t.credits as number,
+      amountCents: t.amount_paid_cents as number,
+      amountRefundedCents: t.amount_refunded_cents as number,
+      currency: t.currency as string,
+      status: t.status as string,
+      createdAt: new Date(t.created_at as number).toISOString(),
+    })),
+    ...invoices.map((i): PaymentView => ({
+      kind: "subscription",
+      stripeId: i.invoice as string,
+      description: (i.reason as string | null) ?? "Subscription invoice",
+      credits: i.credits as number,
+      amountCents: typeof i.amount_paid === "number" ? i.amount_paid : null,
+      amountRefundedCents: 0,
+      currency: (i.currency as string | null) ?? null,
+      status: "paid",
+      createdAt: new Date(i.created_at as number).toISOString(),
+    })),
   ];
   return out.sort((a, b) => b.createdAt.localeCompare(a.createdAt));
 }
 
 /** Links into the Stripe dashboard (test mode when the key is a test key). */
-export function stripeDashboardUrl(kind: "customers" | "subscriptions" | "payments" | "invoices", id: string, testMode: boolean): string {
+export function stripeDashboardUrl(
+  kind: "customers" | "subscriptions" | "payments" | "invoices",
+  id: string,
+  testMode: boolean,
+): string {
   return `https://dashboard.stripe.com/${testMode ? "test/" : ""}${kind}/${encodeURIComponent(id)}`;
 }

@@ -68,10 +68,13 @@ export async function importPlansFromStripe(
     const known = findPlanByStripePriceId(ctx.db, price.id);
     if (known) return { priceId: price.id, kind, outcome: "exists", planId: known.plan.id, missing, reason: null };
     const parsed = planFromStripePrice(price);
-    if (!parsed.ok) return { priceId: price.id, kind, outcome: "skipped", planId: null, missing, reason: parsed.reason };
-    if (options.dryRun) return { priceId: price.id, kind, outcome: "would_create", planId: null, missing, reason: null };
+    if (!parsed.ok)
+      return { priceId: price.id, kind, outcome: "skipped", planId: null, missing, reason: parsed.reason };
+    if (options.dryRun)
+      return { priceId: price.id, kind, outcome: "would_create", planId: null, missing, reason: null };
     const resolved = resolvePlanFromStripePrice(ctx, price);
-    if (resolved.kind === "held") return { priceId: price.id, kind, outcome: "skipped", planId: null, missing, reason: resolved.reason };
+    if (resolved.kind === "held")
+      return { priceId: price.id, kind, outcome: "skipped", planId: null, missing, reason: resolved.reason };
     return { priceId: price.id, kind, outcome: "created", planId: resolved.plan.id, missing, reason: null };
   });
   const report: PlansImportReport = {

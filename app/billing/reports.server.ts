@@ -79,7 +79,11 @@ export function moneyReport(ctx: { db: Db; clock: Clock }, days: ReportPeriod): 
     currency,
     otherCurrencies: [...volume.keys()].filter((c) => c !== currency),
     days: rows,
-    totals: { topupsInCents: sum("topupsInCents"), subscriptionsInCents: sum("subscriptionsInCents"), topupsRefundedCents: sum("topupsRefundedCents") },
+    totals: {
+      topupsInCents: sum("topupsInCents"),
+      subscriptionsInCents: sum("subscriptionsInCents"),
+      topupsRefundedCents: sum("topupsRefundedCents"),
+    },
   };
 }
 
@@ -90,7 +94,9 @@ export function subscribersPerPlan(db: Db): (PlanSubscribers & { planId: number 
   const counts = new Map(
     (
       db.$client
-        .prepare(`select plan_id as planId, count(*) as n from user_subscriptions where status in (${live}) group by plan_id`)
+        .prepare(
+          `select plan_id as planId, count(*) as n from user_subscriptions where status in (${live}) group by plan_id`,
+        )
         .all(...LIVE_STATUSES) as { planId: number | null; n: number }[]
     ).map((r) => [r.planId, r.n]),
   );

@@ -14,9 +14,12 @@ export interface StripeEventDetail extends StripeEventView {
 }
 
 function customerRef(payload: Record<string, unknown>): { customerId: string | null; userId: number | null } {
-  const object = ((payload.data as { object?: Record<string, unknown> } | undefined)?.object ?? {}) as Record<string, unknown>;
+  const object = ((payload.data as { object?: Record<string, unknown> } | undefined)?.object ?? {}) as Record<
+    string,
+    unknown
+  >;
   const customer = object.customer;
-  const customerId = typeof customer === "string" ? customer : (customer as { id?: string } | null)?.id ?? null;
+  const customerId = typeof customer === "string" ? customer : ((customer as { id?: string } | null)?.id ?? null);
   const metadata = (object.metadata ?? {}) as Record<string, unknown>;
   const raw = metadata.userId ?? object.client_reference_id;
   const userId = typeof raw === "string" && /^\d{1,15}$/.test(raw) ? Number(raw) : null;
@@ -73,5 +76,8 @@ export function findStripeEvents(
 
 /** The event types seen so far, for the type filter. */
 export function listStripeEventTypes(db: Db): string[] {
-  return db.$client.prepare(`select distinct type from stripe_events order by type limit 200`).pluck().all() as string[];
+  return db.$client
+    .prepare(`select distinct type from stripe_events order by type limit 200`)
+    .pluck()
+    .all() as string[];
 }

@@ -27,9 +27,12 @@ export const balanceImportCommands: Record<string, CliCommand> = {
     },
     run(ctx, values, io) {
       const file = values.file;
-      if (typeof file !== "string" || !file) throw new AppError("invalid_request", "--file is required", { field: "file" });
+      if (typeof file !== "string" || !file)
+        throw new AppError("invalid_request", "--file is required", { field: "file" });
       const format = importFormat(file, typeof values.format === "string" ? values.format : null);
-      const expiresInDays = parseExpiresInDays(typeof values["expires-in-days"] === "string" ? values["expires-in-days"] : undefined);
+      const expiresInDays = parseExpiresInDays(
+        typeof values["expires-in-days"] === "string" ? values["expires-in-days"] : undefined,
+      );
       let text: string;
       try {
         text = fs.readFileSync(file, "utf8");
@@ -43,7 +46,10 @@ export const balanceImportCommands: Record<string, CliCommand> = {
         dryRun,
         actor: "cli",
         progressEvery: Math.max(1000, Math.ceil(rows.length / 20)),
-        onProgress: rows.length >= 1000 ? (done, total) => io.err(`${dryRun ? "checked" : "imported"} ${done}/${total} rows\n`) : undefined,
+        onProgress:
+          rows.length >= 1000
+            ? (done, total) => io.err(`${dryRun ? "checked" : "imported"} ${done}/${total} rows\n`)
+            : undefined,
       });
       io.out(`${JSON.stringify(summary)}\n`);
     },

@@ -14,10 +14,14 @@ export const planImportCommands: Record<string, CliCommand> = {
       "Create plans and top-up packs from the Stripe prices' metadata (credits, planFamily, version, internalId, publicName); --dry-run changes nothing; safe to re-run",
     options: { "dry-run": { type: "boolean" } },
     async run(ctx, values, io) {
-      const report = await importPlansFromStripe(ctx, getStripe(ctx), { dryRun: values["dry-run"] === true, actor: "cli" });
+      const report = await importPlansFromStripe(ctx, getStripe(ctx), {
+        dryRun: values["dry-run"] === true,
+        actor: "cli",
+      });
       for (const line of report.lines) {
         if (line.outcome === "skipped") io.err(`${line.priceId}: not imported — ${line.reason}\n`);
-        else if (line.missing.length) io.err(`${line.priceId}: lacks metadata ${line.missing.join(", ")} (defaults used)\n`);
+        else if (line.missing.length)
+          io.err(`${line.priceId}: lacks metadata ${line.missing.join(", ")} (defaults used)\n`);
       }
       io.out(`${JSON.stringify(report)}\n`);
     },

@@ -54,7 +54,15 @@ export function LineChart({
       </div>
       <svg viewBox={`0 0 ${WIDTH} ${HEIGHT}`} className="h-auto w-full" aria-hidden="true" focusable="false">
         {[0, 0.5, 1].map((f) => (
-          <line key={f} x1={PAD.left} x2={WIDTH - PAD.right} y1={y(max * f)} y2={y(max * f)} className="stroke-slate-200" strokeWidth={1} />
+          <line
+            key={f}
+            x1={PAD.left}
+            x2={WIDTH - PAD.right}
+            y1={y(max * f)}
+            y2={y(max * f)}
+            className="stroke-slate-200"
+            strokeWidth={1}
+          />
         ))}
         {series.map((s) => (
           <polyline

@@ -31,9 +31,7 @@ export function listGrantsPage(
 ): IdPage<GrantView & { createdAt: string }> {
   const limit = opts.limit ?? ADMIN_PAGE_SIZE;
   const rows = ctx.db.$client
-    .prepare(
-      `select ${GRANT_COLUMNS} from credit_grants where user_id = ? and id < ? order by id desc limit ?`,
-    )
+    .prepare(`select ${GRANT_COLUMNS} from credit_grants where user_id = ? and id < ? order by id desc limit ?`)
     .all(userId, opts.before ?? Number.MAX_SAFE_INTEGER, limit + 1) as (GrantRow & { created_at: number })[];
   const now = ctx.clock.now().getTime();
   const page = rows.slice(0, limit);
@@ -137,7 +135,16 @@ export function listLedgerPage(
   };
 }
 
-export const LEDGER_CSV_HEADER = ["id", "createdAt", "type", "amount", "balanceAfter", "reason", "actor", "allocations"];
+export const LEDGER_CSV_HEADER = [
+  "id",
+  "createdAt",
+  "type",
+  "amount",
+  "balanceAfter",
+  "reason",
+  "actor",
+  "allocations",
+];
 
 /** RFC 4180 quoting, and a leading ' on text a spreadsheet would run as a formula. */
 export function csvField(value: string | number | null): string {

@@ -59,7 +59,16 @@ interface DayCache {
 const caches = new WeakMap<object, DayCache>();
 
 function emptyTotals(): DayTotals {
-  return { grantedSubscription: 0, grantedTopup: 0, grantedPromotional: 0, spent: 0, expired: 0, voided: 0, refunded: 0, net: 0 };
+  return {
+    grantedSubscription: 0,
+    grantedTopup: 0,
+    grantedPromotional: 0,
+    spent: 0,
+    expired: 0,
+    voided: 0,
+    refunded: 0,
+    net: 0,
+  };
 }
 
 /** Sums days [fromDay, toDay) plus the rows up to `untilMs`, keyed by day index. */
@@ -107,13 +116,16 @@ function sumDays(ctx: CreditsCtx, fromMs: number, untilMs: number): Map<number, 
 function invalidateLateRows(ctx: CreditsCtx, cache: DayCache): void {
   if (cache.days.size === 0) {
     // Nothing cached to be wrong about: just note where the tables end.
-    const maxId = (table: string) => Number(ctx.db.$client.prepare(`select coalesce(max(id), 0) from ${table}`).pluck().get());
+    const maxId = (table: string) =>
+      Number(ctx.db.$client.prepare(`select coalesce(max(id), 0) from ${table}`).pluck().get());
     cache.ledgerMaxId = maxId("credit_ledger");
     cache.grantMaxId = maxId("credit_grants");
     return;
   }
   const late = (table: "credit_ledger" | "credit_grants", afterId: number) =>
-    ctx.db.$client.prepare(`select min(created_at) as minAt, max(id) as maxId from ${table} where id > ?`).get(afterId) as {
+    ctx.db.$client
+      .prepare(`select min(created_at) as minAt, max(id) as maxId from ${table} where id > ?`)
+      .get(afterId) as {
       minAt: number | null;
       maxId: number | null;
     };

@@ -19,7 +19,11 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const customer = /^\d{1,15}$/.test(customerParam) ? Number(customerParam) : null;
   const before = parseBefore(url.searchParams.get("before"));
   const page = listAudit(context.db, { actor, action, userId: customer, before });
-  return { filters: { actor, action, customer: customer ? String(customer) : "" }, actions: listAuditActions(context.db), ...page };
+  return {
+    filters: { actor, action, customer: customer ? String(customer) : "" },
+    actions: listAuditActions(context.db),
+    ...page,
+  };
 }
 
 export default function AuditPage() {
@@ -34,13 +38,24 @@ export default function AuditPage() {
             <label htmlFor="audit-actor" className="block text-sm font-medium text-slate-800">
               Actor
             </label>
-            <input id="audit-actor" name="actor" defaultValue={filters.actor} placeholder="email, user:12, cli, stripe" className="mt-1 block w-full rounded-md border border-slate-300 bg-white px-3 py-2" />
+            <input
+              id="audit-actor"
+              name="actor"
+              defaultValue={filters.actor}
+              placeholder="email, user:12, cli, stripe"
+              className="mt-1 block w-full rounded-md border border-slate-300 bg-white px-3 py-2"
+            />
           </div>
           <div>
             <label htmlFor="audit-action" className="block text-sm font-medium text-slate-800">
               Action
             </label>
-            <select id="audit-action" name="action" defaultValue={filters.action} className="mt-1 block w-full rounded-md border border-slate-300 bg-white px-3 py-2">
+            <select
+              id="audit-action"
+              name="action"
+              defaultValue={filters.action}
+              className="mt-1 block w-full rounded-md border border-slate-300 bg-white px-3 py-2"
+            >
               <option value="">Any</option>
               {actions.map((a) => (
                 <option key={a} value={a}>
@@ -53,7 +68,13 @@ export default function AuditPage() {
             <label htmlFor="audit-customer" className="block text-sm font-medium text-slate-800">
               Customer id
             </label>
-            <input id="audit-customer" name="customer" inputMode="numeric" defaultValue={filters.customer} className="mt-1 block w-full rounded-md border border-slate-300 bg-white px-3 py-2" />
+            <input
+              id="audit-customer"
+              name="customer"
+              inputMode="numeric"
+              defaultValue={filters.customer}
+              className="mt-1 block w-full rounded-md border border-slate-300 bg-white px-3 py-2"
+            />
           </div>
           <div className="flex gap-3">
             <button type="submit" className={buttonStyles.primary}>
@@ -74,7 +95,14 @@ export default function AuditPage() {
           empty="Nothing matches these filters."
           columns={[
             { header: "When", cell: (a) => <Time value={a.createdAt} /> },
-            { header: "Who", cell: (a) => <span className="break-all" title={a.actor}>{a.actorLabel}</span> },
+            {
+              header: "Who",
+              cell: (a) => (
+                <span className="break-all" title={a.actor}>
+                  {a.actorLabel}
+                </span>
+              ),
+            },
             { header: "What", cell: (a) => <code className="text-xs">{a.action}</code> },
             {
               header: "Subject",
@@ -87,7 +115,10 @@ export default function AuditPage() {
                   <span className="break-all">{a.subjectLabel ?? "—"}</span>
                 ),
             },
-            { header: "Details", cell: (a) => <code className="break-all text-xs">{a.details ? JSON.stringify(a.details) : "—"}</code> },
+            {
+              header: "Details",
+              cell: (a) => <code className="break-all text-xs">{a.details ? JSON.stringify(a.details) : "—"}</code>,
+            },
           ]}
         />
         {nextBefore ? (

@@ -151,10 +151,17 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
 
   if (intent === "confirm-adjust" || intent === "adjust") {
     const submission = parseWithZod(form, { schema: adjustSchema });
-    if (submission.status !== "success") return data({ form: "adjust" as const, result: submission.reply() }, { status: 400 });
+    if (submission.status !== "success")
+      return data({ form: "adjust" as const, result: submission.reply() }, { status: 400 });
     const v = submission.value;
     if (v.intent === "confirm-adjust") {
-      const confirm: Confirm = { kind: "adjust", amount: v.amount, reason: v.reason, key: crypto.randomUUID(), balance: getBalance(ctx, userId).balance };
+      const confirm: Confirm = {
+        kind: "adjust",
+        amount: v.amount,
+        reason: v.reason,
+        key: crypto.randomUUID(),
+        balance: getBalance(ctx, userId).balance,
+      };
       return { form: "adjust" as const, result: submission.reply(), confirm };
     }
     try {
@@ -169,11 +176,18 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
 
   if (intent === "confirm-void" || intent === "void") {
     const submission = parseWithZod(form, { schema: voidSchema });
-    if (submission.status !== "success") return data({ form: "void" as const, result: submission.reply() }, { status: 400 });
+    if (submission.status !== "success")
+      return data({ form: "void" as const, result: submission.reply() }, { status: 400 });
     const v = submission.value;
     const grant = getGrant(ctx, v.grantId);
     if (!grant || grant.userId !== userId) {
-      return data({ form: "void" as const, result: submission.reply({ formErrors: ["That grant does not belong to this customer."] }) }, { status: 404 });
+      return data(
+        {
+          form: "void" as const,
+          result: submission.reply({ formErrors: ["That grant does not belong to this customer."] }),
+        },
+        { status: 404 },
+      );
     }
     if (v.intent === "confirm-void") {
       const confirm: Confirm = {
@@ -187,8 +201,19 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
       return { form: "void" as const, result: submission.reply(), confirm };
     }
     try {
-      const r = adminVoidGrant(ctx, { adminId: admin.id, userId, grantId: v.grantId, reason: v.reason || "Voided by an admin", key: v.key! });
-      return done(request, context, userId, `Voided grant #${v.grantId}: ${formatCredits(r.removed)} credits removed. The balance is now ${formatCredits(r.balance)}.`);
+      const r = adminVoidGrant(ctx, {
+        adminId: admin.id,
+        userId,
+        grantId: v.grantId,
+        reason: v.reason || "Voided by an admin",
+        key: v.key!,
+      });
+      return done(
+        request,
+        context,
+        userId,
+        `Voided grant #${v.grantId}: ${formatCredits(r.removed)} credits removed. The balance is now ${formatCredits(r.balance)}.`,
+      );
     } catch (e) {
       if (!isAppError(e)) throw e;
       return data({ form: "void" as const, result: submission.reply({ formErrors: [e.message] }) }, { status: 409 });
@@ -197,23 +222,45 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
 
   if (intent === "confirm-grant" || intent === "grant") {
     const submission = parseWithZod(form, { schema: grantSchema });
-    if (submission.status !== "success") return data({ form: "grant" as const, result: submission.reply() }, { status: 400 });
+    if (submission.status !== "success")
+      return data({ form: "grant" as const, result: submission.reply() }, { status: 400 });
     const v = submission.value;
     // Spendable through the chosen day (UTC): the grant expires when the next day starts.
     const expiresAt = v.expiresOn ? new Date(Date.parse(`${v.expiresOn}T00:00:00Z`) + 86_400_000) : null;
     if (expiresAt && expiresAt <= context.clock.now()) {
       return data(
-        { form: "grant" as const, result: submission.reply({ fieldErrors: { expiresOn: ["Choose a day that has not ended yet."] } }) },
+        {
+          form: "grant" as const,
+          result: submission.reply({ fieldErrors: { expiresOn: ["Choose a day that has not ended yet."] } }),
+        },
         { status: 400 },
       );
     }
     if (v.intent === "confirm-grant") {
-      const confirm: Confirm = { kind: "grant", amount: v.amount, reason: v.reason, expiresOn: v.expiresOn ?? "", key: crypto.randomUUID() };
+      const confirm: Confirm = {
+        kind: "grant",
+        amount: v.amount,
+        reason: v.reason,
+        expiresOn: v.expiresOn ?? "",
+        key: crypto.randomUUID(),
+      };
       return { form: "grant" as const, result: submission.reply(), confirm };
     }
     try {
-      const r = adminGrant(ctx, { adminId: admin.id, userId, amount: v.amount, reason: v.reason, expiresAt, key: v.key! });
-      return done(request, context, userId, `Granted ${formatCredits(v.amount)} promotional credits. The balance is now ${formatCredits(r.balance)}.`);
+      const r = adminGrant(ctx, {
+        adminId: admin.id,
+        userId,
+        amount: v.amount,
+        reason: v.reason,
+        expiresAt,
+        key: v.key!,
+      });
+      return done(
+        request,
+        context,
+        userId,
+        `Granted ${formatCredits(v.amount)} promotional credits. The balance is now ${formatCredits(r.balance)}.`,
+      );
     } catch (e) {
       if (!isAppError(e)) throw e;
       return data({ form: "grant" as const, result: submission.reply({ formErrors: [e.message] }) }, { status: 409 });
@@ -222,10 +269,14 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
 
   if (intent === "set-role") {
     const submission = parseWithZod(form, { schema: roleSchema });
-    if (submission.status !== "success") return data({ form: "role" as const, result: submission.reply() }, { status: 400 });
+    if (submission.status !== "success")
+      return data({ form: "role" as const, result: submission.reply() }, { status: 400 });
     if (userId === admin.id && submission.value.role !== "admin") {
       return data(
-        { form: "role" as const, result: submission.reply({ formErrors: ["You cannot remove your own admin role; ask another admin."] }) },
+        {
+          form: "role" as const,
+          result: submission.reply({ formErrors: ["You cannot remove your own admin role; ask another admin."] }),
+        },
         { status: 400 },
       );
     }
@@ -235,7 +286,12 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
       if (!isAppError(e)) throw e;
       return data({ form: "role" as const, result: submission.reply({ formErrors: [e.message] }) }, { status: 400 });
     }
-    return done(request, context, userId, `${user.email} is now ${submission.value.role === "admin" ? "an admin" : "a customer"}.`);
+    return done(
+      request,
+      context,
+      userId,
+      `${user.email} is now ${submission.value.role === "admin" ? "an admin" : "a customer"}.`,
+    );
   }
 
   return data({ form: "none" as const, result: undefined }, { status: 400 });
@@ -264,7 +320,8 @@ export default function CustomerPage() {
   const actionData = useActionData<typeof action>();
   const location = useLocation();
   const confirm = actionData && "confirm" in actionData ? (actionData.confirm as Confirm) : null;
-  const lastResult = (name: string) => (actionData && actionData.form === name && !confirm ? actionData.result : undefined);
+  const lastResult = (name: string) =>
+    actionData && actionData.form === name && !confirm ? actionData.result : undefined;
 
   const [adjustForm, adjustFields] = useForm({
     id: "adjust",
@@ -295,7 +352,8 @@ export default function CustomerPage() {
         </Link>
       </p>
       <PageHeader title={c.name || c.email}>
-        <span className="break-all">{c.email}</span> · customer #{c.id} · {c.role} · joined <Time value={c.createdAt} format="date" />
+        <span className="break-all">{c.email}</span> · customer #{c.id} · {c.role} · joined{" "}
+        <Time value={c.createdAt} format="date" />
         {d.customerUrl ? (
           <>
             {" "}
@@ -308,7 +366,11 @@ export default function CustomerPage() {
       </PageHeader>
 
       {d.toast ? (
-        <div role="status" className={`rounded-md border px-4 py-3 text-sm ${d.toast.tone === "success" ? "border-emerald-300 bg-emerald-50 text-emerald-800" : "border-red-300 bg-red-50 text-red-800"}`} data-testid="toast">
+        <div
+          role="status"
+          className={`rounded-md border px-4 py-3 text-sm ${d.toast.tone === "success" ? "border-emerald-300 bg-emerald-50 text-emerald-800" : "border-red-300 bg-red-50 text-red-800"}`}
+          data-testid="toast"
+        >
           {d.toast.message}
         </div>
       ) : null}
@@ -323,7 +385,12 @@ export default function CustomerPage() {
         <Card title="Adjust the balance">
           <Form method="post" {...getFormProps(adjustForm)} className="space-y-4">
             <FormErrors id={adjustForm.errorId} errors={adjustForm.errors} />
-            <ConformField field={adjustFields.amount} label="Credits" inputMode="text" hint="Positive adds credits, negative takes them away (e.g. -50)." />
+            <ConformField
+              field={adjustFields.amount}
+              label="Credits"
+              inputMode="text"
+              hint="Positive adds credits, negative takes them away (e.g. -50)."
+            />
             <ConformField field={adjustFields.reason} label="Reason" hint="Shown to the customer in their history." />
             <SubmitButton name="intent" value="confirm-adjust" pendingText="Checking…">
               Review adjustment
@@ -335,7 +402,13 @@ export default function CustomerPage() {
             <FormErrors id={grantForm.errorId} errors={grantForm.errors} />
             <ConformField field={grantFields.amount} label="Credits" inputMode="numeric" />
             <ConformField field={grantFields.reason} label="Reason" hint="Shown to the customer next to the credits." />
-            <ConformField field={grantFields.expiresOn} label="Expires after" type="date" optional hint="Usable through this day (UTC). Empty: never expires." />
+            <ConformField
+              field={grantFields.expiresOn}
+              label="Expires after"
+              type="date"
+              optional
+              hint="Usable through this day (UTC). Empty: never expires."
+            />
             <SubmitButton name="intent" value="confirm-grant" pendingText="Checking…">
               Review grant
             </SubmitButton>
@@ -367,7 +440,13 @@ export default function CustomerPage() {
                 (g.status === "active" || g.status === "pending") && g.remaining > 0 ? (
                   <Form method="post" action={`${location.pathname}${location.search}`}>
                     <input type="hidden" name="grantId" value={g.id} />
-                    <button type="submit" name="intent" value="confirm-void" className={buttonStyles.link} aria-label={`Void grant #${g.id}`}>
+                    <button
+                      type="submit"
+                      name="intent"
+                      value="confirm-void"
+                      className={buttonStyles.link}
+                      aria-label={`Void grant #${g.id}`}
+                    >
                       Void…
                     </button>
                   </Form>
@@ -389,7 +468,11 @@ export default function CustomerPage() {
           <Form method="get" className="flex flex-wrap items-end gap-2">
             <label className="text-sm font-medium text-slate-800">
               Type
-              <select name="type" defaultValue={d.type ?? ""} className="ml-2 rounded-md border border-slate-300 px-2 py-1.5">
+              <select
+                name="type"
+                defaultValue={d.type ?? ""}
+                className="ml-2 rounded-md border border-slate-300 px-2 py-1.5"
+              >
                 <option value="">All</option>
                 {LEDGER_ENTRY_TYPES.map((t) => (
                   <option key={t} value={t}>
@@ -458,12 +541,17 @@ export default function CustomerPage() {
             <div>
               <dt className="text-slate-600">Current period</dt>
               <dd>
-                <Time value={live.currentPeriodStart} format="date" /> – <Time value={live.currentPeriodEnd} format="date" />
+                <Time value={live.currentPeriodStart} format="date" /> –{" "}
+                <Time value={live.currentPeriodEnd} format="date" />
               </dd>
             </div>
             <div>
               <dt className="text-slate-600">Pending change</dt>
-              <dd>{live.pendingPlanName ? `${live.pendingPlanName} (version ${live.pendingPlanVersion}) at renewal` : "None"}</dd>
+              <dd>
+                {live.pendingPlanName
+                  ? `${live.pendingPlanName} (version ${live.pendingPlanVersion}) at renewal`
+                  : "None"}
+              </dd>
             </div>
             <div className="sm:col-span-2">
               <a href={live.subscriptionUrl} className={linkClass} target="_blank" rel="noreferrer">
@@ -486,8 +574,16 @@ export default function CustomerPage() {
             { header: "When", cell: (p) => <Time value={p.createdAt} /> },
             { header: "What", cell: (p) => p.description },
             { header: "Credits", align: "right", cell: (p) => formatCredits(p.credits) },
-            { header: "Paid", align: "right", cell: (p) => (p.amountCents === null ? "—" : formatMoney(p.amountCents, p.currency ?? "usd")) },
-            { header: "Refunded", align: "right", cell: (p) => (p.amountRefundedCents ? formatMoney(p.amountRefundedCents, p.currency ?? "usd") : "—") },
+            {
+              header: "Paid",
+              align: "right",
+              cell: (p) => (p.amountCents === null ? "—" : formatMoney(p.amountCents, p.currency ?? "usd")),
+            },
+            {
+              header: "Refunded",
+              align: "right",
+              cell: (p) => (p.amountRefundedCents ? formatMoney(p.amountRefundedCents, p.currency ?? "usd") : "—"),
+            },
             { header: "Status", cell: (p) => p.status },
             { header: "Stripe", cell: (p) => <code className="break-all text-xs">{p.stripeId}</code> },
           ]}
@@ -504,7 +600,10 @@ export default function CustomerPage() {
             { header: "When", cell: (a) => <Time value={a.createdAt} /> },
             { header: "Who", cell: (a) => <span className="break-all">{a.actorLabel}</span> },
             { header: "What", cell: (a) => <code className="text-xs">{a.action}</code> },
-            { header: "Details", cell: (a) => <code className="break-all text-xs">{a.details ? JSON.stringify(a.details) : "—"}</code> },
+            {
+              header: "Details",
+              cell: (a) => <code className="break-all text-xs">{a.details ? JSON.stringify(a.details) : "—"}</code>,
+            },
           ]}
         />
         <p className="mt-3 text-sm">
@@ -555,7 +654,11 @@ function ConfirmPanel({ confirm, search, pathname }: { confirm: Confirm; search:
         ? `Void grant #${confirm.grantId}?`
         : `Grant ${formatCredits(confirm.amount)} promotional credits?`;
   return (
-    <section aria-labelledby="confirm-title" className="rounded-lg border-2 border-amber-400 bg-amber-50 p-5" data-testid="confirm">
+    <section
+      aria-labelledby="confirm-title"
+      className="rounded-lg border-2 border-amber-400 bg-amber-50 p-5"
+      data-testid="confirm"
+    >
       <h2 id="confirm-title" className="text-lg font-semibold text-slate-900">
         {title}
       </h2>
@@ -571,7 +674,8 @@ function ConfirmPanel({ confirm, search, pathname }: { confirm: Confirm; search:
           </p>
         ) : (
           <p>
-            Reason: “{confirm.reason}”. {confirm.expiresOn ? `Usable through ${confirm.expiresOn} (UTC).` : "They never expire."}
+            Reason: “{confirm.reason}”.{" "}
+            {confirm.expiresOn ? `Usable through ${confirm.expiresOn} (UTC).` : "They never expire."}
           </p>
         )}
       </div>
@@ -584,7 +688,13 @@ function ConfirmPanel({ confirm, search, pathname }: { confirm: Confirm; search:
               <label htmlFor="void-reason" className="block text-sm font-medium text-slate-800">
                 Reason <span className="font-normal text-slate-600">(optional)</span>
               </label>
-              <input id="void-reason" name="reason" defaultValue={confirm.reason} maxLength={200} className="mt-1 block w-full rounded-md border border-slate-300 bg-white px-3 py-2" />
+              <input
+                id="void-reason"
+                name="reason"
+                defaultValue={confirm.reason}
+                maxLength={200}
+                className="mt-1 block w-full rounded-md border border-slate-300 bg-white px-3 py-2"
+              />
             </div>
           </>
         ) : (
@@ -595,7 +705,14 @@ function ConfirmPanel({ confirm, search, pathname }: { confirm: Confirm; search:
           </>
         )}
         <div className="flex flex-wrap items-center gap-4">
-          <SubmitButton name="intent" value={confirm.kind} variant={confirm.kind === "grant" || (confirm.kind === "adjust" && confirm.amount > 0) ? "primary" : "danger"} pendingText="Working…">
+          <SubmitButton
+            name="intent"
+            value={confirm.kind}
+            variant={
+              confirm.kind === "grant" || (confirm.kind === "adjust" && confirm.amount > 0) ? "primary" : "danger"
+            }
+            pendingText="Working…"
+          >
             {confirm.kind === "void" ? "Yes, void it" : confirm.kind === "grant" ? "Yes, grant them" : "Yes, adjust"}
           </SubmitButton>
           <Link to={`${pathname}${search}`} className={buttonStyles.link}>

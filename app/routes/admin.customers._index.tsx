@@ -37,7 +37,9 @@ export default function Customers() {
   const arrow = (by: CustomerSort) => (sort === by ? (dir === "desc" ? " ↓" : " ↑") : "");
   return (
     <div className="space-y-6">
-      <PageHeader title="Customers">Find a customer by part of their email, their name or their Stripe customer id.</PageHeader>
+      <PageHeader title="Customers">
+        Find a customer by part of their email, their name or their Stripe customer id.
+      </PageHeader>
       <Card>
         <Form method="get" role="search" className="flex flex-wrap items-end gap-3">
           <div className="min-w-0 flex-1">

@@ -6,7 +6,9 @@ import { Card, PageHeader } from "~/components/AppShell";
 import { SubmitButton } from "~/components/forms";
 import { Badge, Time, linkClass } from "~/components/ui";
 
-export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.event.id ?? "Event"} — Stripe events — Admin — Credits` }];
+export const meta: MetaFunction<typeof loader> = ({ data }) => [
+  { title: `${data?.event.id ?? "Event"} — Stripe events — Admin — Credits` },
+];
 
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
   await requireAdmin(request, context);
@@ -33,7 +35,17 @@ export default function StripeEventPage() {
           <div>
             <dt className="text-slate-600">Status</dt>
             <dd data-testid="event-status">
-              <Badge tone={event.status === "processed" ? "green" : event.status === "failed" ? "red" : event.status === "held" ? "amber" : "slate"}>
+              <Badge
+                tone={
+                  event.status === "processed"
+                    ? "green"
+                    : event.status === "failed"
+                      ? "red"
+                      : event.status === "held"
+                        ? "amber"
+                        : "slate"
+                }
+              >
                 {event.status}
               </Badge>
             </dd>
@@ -79,15 +91,26 @@ export default function StripeEventPage() {
         </dl>
         <Form method="post" action="/admin/events" className="mt-4">
           <input type="hidden" name="intent" value="replay" />
-          <SubmitButton name="eventId" value={event.id} variant="secondary" formAction="/admin/events" pendingText="Replaying…">
+          <SubmitButton
+            name="eventId"
+            value={event.id}
+            variant="secondary"
+            formAction="/admin/events"
+            pendingText="Replaying…"
+          >
             Replay this event
           </SubmitButton>
         </Form>
       </Card>
       <Card title="Payload">
-        {/* A scrolling box must be reachable by keyboard (axe: scrollable-region-focusable). */}
-        {/* eslint-disable-next-line jsx-a11y/no-noninteractive-tabindex */}
-        <pre tabIndex={0} aria-label="Event payload" className="max-h-[32rem] overflow-auto rounded-md bg-slate-900 p-4 text-xs text-slate-100" data-testid="event-payload">
+        <pre
+          // A scrolling box must be reachable by keyboard (axe: scrollable-region-focusable).
+          // eslint-disable-next-line jsx-a11y/no-noninteractive-tabindex
+          tabIndex={0}
+          aria-label="Event payload"
+          className="max-h-[32rem] overflow-auto rounded-md bg-slate-900 p-4 text-xs text-slate-100"
+          data-testid="event-payload"
+        >
           {event.payloadText}
         </pre>
       </Card>

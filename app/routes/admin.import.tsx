@@ -5,7 +5,12 @@ import { Form, useActionData } from "@remix-run/react";
 import { z } from "zod";
 import { recordAudit, userActor } from "~/auth/audit.server";
 import { requireAdmin } from "~/auth/session.server";
-import { importLegacyBalances, parseExpiresInDays, parseLegacyBalances, type ImportSummary } from "~/billing/balance-import.server";
+import {
+  importLegacyBalances,
+  parseExpiresInDays,
+  parseLegacyBalances,
+  type ImportSummary,
+} from "~/billing/balance-import.server";
 import { importPlansFromStripe, type PlansImportReport } from "~/billing/plans-import.server";
 import { getStripe } from "~/billing/stripe.server";
 import { Card, PageHeader } from "~/components/AppShell";
@@ -41,7 +46,12 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 }
 
 type Result =
-  | { form: "balances"; result: SubmissionResult<string[]>; summary?: ImportSummary; confirm?: { content: string; format: string; expiresInDays: string } }
+  | {
+      form: "balances";
+      result: SubmissionResult<string[]>;
+      summary?: ImportSummary;
+      confirm?: { content: string; format: string; expiresInDays: string };
+    }
   | { form: "plans"; result: SubmissionResult<string[]>; report?: PlansImportReport };
 
 export async function action({ request, context }: ActionFunctionArgs) {
@@ -51,7 +61,8 @@ export async function action({ request, context }: ActionFunctionArgs) {
 
   if (intent.endsWith("-balances")) {
     const submission = parseWithZod(form, { schema: balancesSchema });
-    if (submission.status !== "success") return data<Result>({ form: "balances", result: submission.reply() }, { status: 400 });
+    if (submission.status !== "success")
+      return data<Result>({ form: "balances", result: submission.reply() }, { status: 400 });
     const v = submission.value;
     const dryRun = v.intent === "preview-balances";
     try {
@@ -76,18 +87,25 @@ export async function action({ request, context }: ActionFunctionArgs) {
         form: "balances",
         result: submission.reply({ resetForm: !dryRun }),
         summary,
-        confirm: dryRun && summary.imported > 0 ? { content: v.content, format: v.format, expiresInDays: v.expiresInDays ?? "30" } : undefined,
+        confirm:
+          dryRun && summary.imported > 0
+            ? { content: v.content, format: v.format, expiresInDays: v.expiresInDays ?? "30" }
+            : undefined,
       });
     } catch (e) {
       if (!isAppError(e)) throw e;
       const field = e.field === "expiresInDays" ? "expiresInDays" : "content";
-      return data<Result>({ form: "balances", result: submission.reply({ fieldErrors: { [field]: [e.message] } }) }, { status: 400 });
+      return data<Result>(
+        { form: "balances", result: submission.reply({ fieldErrors: { [field]: [e.message] } }) },
+        { status: 400 },
+      );
     }
   }
 
   if (intent.endsWith("-plans")) {
     const submission = parseWithZod(form, { schema: plansSchema });
-    if (submission.status !== "success") return data<Result>({ form: "plans", result: submission.reply() }, { status: 400 });
+    if (submission.status !== "success")
+      return data<Result>({ form: "plans", result: submission.reply() }, { status: 400 });
     try {
       const report = await importPlansFromStripe(context, getStripe(context), {
         dryRun: submission.value.intent === "preview-plans",
@@ -129,8 +147,8 @@ export default function ImportPage() {
       <Card title="Old balances → grants">
         <p className="mb-4 text-sm text-slate-700">
           Each balance becomes one top-up grant. CSV needs a header with <code>balance</code> and <code>email</code> or{" "}
-          <code>userId</code>; JSON is an array of <code>{"{email | userId, balance}"}</code>. Importing the same customer
-          twice adds nothing. Check first, then confirm.
+          <code>userId</code>; JSON is an array of <code>{"{email | userId, balance}"}</code>. Importing the same
+          customer twice adds nothing. Check first, then confirm.
         </p>
         <Form method="post" {...getFormProps(bForm)} className="space-y-4">
           <FormErrors id={bForm.errorId} errors={bForm.errors} />
@@ -151,24 +169,38 @@ export default function ImportPage() {
               <label htmlFor={bFields.format.id} className="block text-sm font-medium text-slate-800">
                 Format
               </label>
-              <select {...getSelectProps(bFields.format)} key={bFields.format.key} className="mt-1 block w-full rounded-md border border-slate-300 bg-white px-3 py-2">
+              <select
+                {...getSelectProps(bFields.format)}
+                key={bFields.format.key}
+                className="mt-1 block w-full rounded-md border border-slate-300 bg-white px-3 py-2"
+              >
                 <option value="csv">CSV</option>
                 <option value="json">JSON</option>
               </select>
               <FieldError id={bFields.format.errorId} errors={bFields.format.errors} />
             </div>
-            <ConformField field={bFields.expiresInDays} label="Credits expire after (days)" hint='A number of days, or "never". Default 30.' />
+            <ConformField
+              field={bFields.expiresInDays}
+              label="Credits expire after (days)"
+              hint='A number of days, or "never". Default 30.'
+            />
           </div>
           <SubmitButton name="intent" value="preview-balances" pendingText="Checking…">
             Check (changes nothing)
           </SubmitButton>
         </Form>
         {summary ? (
-          <div className="mt-4 space-y-3 rounded-md bg-slate-50 p-4 text-sm ring-1 ring-inset ring-slate-200" data-testid="balances-summary" role="status">
+          <div
+            className="mt-4 space-y-3 rounded-md bg-slate-50 p-4 text-sm ring-1 ring-inset ring-slate-200"
+            data-testid="balances-summary"
+            role="status"
+          >
             <p>
-              {summary.dryRun ? "Would import" : "Imported"} {formatCredits(summary.imported)} balances ({formatCredits(summary.credits)} credits),{" "}
-              {summary.expiresAt ? `expiring ${summary.expiresAt.slice(0, 10)}` : "never expiring"}; {formatCredits(summary.alreadyImported)} already
-              imported, {formatCredits(summary.skippedZero)} zero balances skipped.
+              {summary.dryRun ? "Would import" : "Imported"} {formatCredits(summary.imported)} balances (
+              {formatCredits(summary.credits)} credits),{" "}
+              {summary.expiresAt ? `expiring ${summary.expiresAt.slice(0, 10)}` : "never expiring"};{" "}
+              {formatCredits(summary.alreadyImported)} already imported, {formatCredits(summary.skippedZero)} zero
+              balances skipped.
             </p>
             {balances?.confirm ? (
               <Form method="post">
@@ -186,8 +218,9 @@ export default function ImportPage() {
 
       <Card title="Plans from Stripe">
         <p className="mb-4 text-sm text-slate-700">
-          Reads every active price in Stripe and creates the subscription plans and top-up packs its metadata describes (
-          <code>credits</code>, <code>planFamily</code>, <code>version</code>, <code>internalId</code>, <code>publicName</code>).
+          Reads every active price in Stripe and creates the subscription plans and top-up packs its metadata describes
+          (<code>credits</code>, <code>planFamily</code>, <code>version</code>, <code>internalId</code>,{" "}
+          <code>publicName</code>).
         </p>
         <Form method="post" {...getFormProps(pForm)} className="flex flex-wrap gap-3">
           <FormErrors id={pForm.errorId} errors={pForm.errors} />
@@ -203,8 +236,8 @@ export default function ImportPage() {
         {report ? (
           <div className="mt-4 space-y-3" data-testid="plans-report">
             <p className="text-sm" role="status">
-              {report.prices} prices: {report.created} {report.dryRun ? "would be created" : "created"}, {report.existing} already plans, {report.skipped} cannot be
-              imported.
+              {report.prices} prices: {report.created} {report.dryRun ? "would be created" : "created"},{" "}
+              {report.existing} already plans, {report.skipped} cannot be imported.
             </p>
             <DataTable
               caption="Stripe prices and what the import does with each"

@@ -57,34 +57,87 @@ export default function Reports() {
       </div>
       <dl className="grid gap-4 sm:grid-cols-3">
         <Stat label="Credits outstanding now" value={formatCredits(t.outstandingNow)} testId="report-outstanding" />
-        <Stat label={`Credits granted (${r.days} days)`} value={formatCredits(t.grantedSubscription + t.grantedTopup + t.grantedPromotional)} />
-        <Stat label={`Money in (${r.days} days)`} value={money(r.money.totals.topupsInCents + r.money.totals.subscriptionsInCents)}>
+        <Stat
+          label={`Credits granted (${r.days} days)`}
+          value={formatCredits(t.grantedSubscription + t.grantedTopup + t.grantedPromotional)}
+        />
+        <Stat
+          label={`Money in (${r.days} days)`}
+          value={money(r.money.totals.topupsInCents + r.money.totals.subscriptionsInCents)}
+        >
           {money(r.money.totals.topupsRefundedCents)} refunded
         </Stat>
       </dl>
       <Card>
-        <LineChart title="Credits granted per day, by kind" labels={labels} series={granted} format={formatCredits} testId="chart-granted" />
-        <SeriesTable caption="Credits granted per day, by kind" labels={labels} series={granted} format={formatCredits} totals={[t.grantedSubscription, t.grantedTopup, t.grantedPromotional]} />
+        <LineChart
+          title="Credits granted per day, by kind"
+          labels={labels}
+          series={granted}
+          format={formatCredits}
+          testId="chart-granted"
+        />
+        <SeriesTable
+          caption="Credits granted per day, by kind"
+          labels={labels}
+          series={granted}
+          format={formatCredits}
+          totals={[t.grantedSubscription, t.grantedTopup, t.grantedPromotional]}
+        />
       </Card>
       <Card>
-        <LineChart title="Credits spent, expired, voided and refunded per day" labels={labels} series={removed} format={formatCredits} testId="chart-removed" />
-        <SeriesTable caption="Credits spent, expired, voided and refunded per day" labels={labels} series={removed} format={formatCredits} totals={[t.spent, t.expired, t.voided, t.refunded]} />
+        <LineChart
+          title="Credits spent, expired, voided and refunded per day"
+          labels={labels}
+          series={removed}
+          format={formatCredits}
+          testId="chart-removed"
+        />
+        <SeriesTable
+          caption="Credits spent, expired, voided and refunded per day"
+          labels={labels}
+          series={removed}
+          format={formatCredits}
+          totals={[t.spent, t.expired, t.voided, t.refunded]}
+        />
       </Card>
       <Card>
-        <LineChart title="Outstanding balance at the end of each day" labels={labels} series={outstanding} format={formatCredits} testId="chart-outstanding" />
-        <SeriesTable caption="Outstanding balance at the end of each day" labels={labels} series={outstanding} format={formatCredits} />
+        <LineChart
+          title="Outstanding balance at the end of each day"
+          labels={labels}
+          series={outstanding}
+          format={formatCredits}
+          testId="chart-outstanding"
+        />
+        <SeriesTable
+          caption="Outstanding balance at the end of each day"
+          labels={labels}
+          series={outstanding}
+          format={formatCredits}
+        />
       </Card>
       <Card>
-        <LineChart title={`Money in and refunded per day (${r.money.currency.toUpperCase()})`} labels={labels} series={moneySeries} format={money} testId="chart-money" />
+        <LineChart
+          title={`Money in and refunded per day (${r.money.currency.toUpperCase()})`}
+          labels={labels}
+          series={moneySeries}
+          format={money}
+          testId="chart-money"
+        />
         <SeriesTable
           caption="Money in and refunded per day"
           labels={labels}
           series={moneySeries}
           format={money}
-          totals={[r.money.totals.topupsInCents, r.money.totals.subscriptionsInCents, r.money.totals.topupsRefundedCents]}
+          totals={[
+            r.money.totals.topupsInCents,
+            r.money.totals.subscriptionsInCents,
+            r.money.totals.topupsRefundedCents,
+          ]}
         />
         {r.money.otherCurrencies.length ? (
-          <p className="mt-2 text-sm text-slate-600">Payments in {r.money.otherCurrencies.join(", ").toUpperCase()} are not included above.</p>
+          <p className="mt-2 text-sm text-slate-600">
+            Payments in {r.money.otherCurrencies.join(", ").toUpperCase()} are not included above.
+          </p>
         ) : null}
       </Card>
       <Card title="Active subscribers per plan">

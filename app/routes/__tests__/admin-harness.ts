@@ -44,11 +44,23 @@ export async function call(
     out = thrown;
   }
   if (out instanceof Response) {
-    return { status: out.status, location: out.headers.get("location"), data: null, headers: out.headers, response: out };
+    return {
+      status: out.status,
+      location: out.headers.get("location"),
+      data: null,
+      headers: out.headers,
+      response: out,
+    };
   }
   if (out && typeof out === "object" && (out as { type?: string }).type === "DataWithResponseInit") {
     const d = out as { data: unknown; init: ResponseInit | null };
-    return { status: d.init?.status ?? 200, location: null, data: d.data, headers: new Headers(d.init?.headers), response: null };
+    return {
+      status: d.init?.status ?? 200,
+      location: null,
+      data: d.data,
+      headers: new Headers(d.init?.headers),
+      response: null,
+    };
   }
   return { status: 200, location: null, data: out, headers: null, response: null };
 }

@@ -49,9 +49,16 @@ describe("admin console pages refuse everyone but admins", () => {
       expect(anonymous.location).toMatch(/^\/login\?redirectTo=/);
       expect((await call(ctx, fn, path, { params, cookie: customerCookie })).status, path).toBe(403);
     }
-    const form = { intent: "import-balances", content: "email,balance\njane.doe@example.com,10\n", format: "csv", expiresInDays: "30" };
+    const form = {
+      intent: "import-balances",
+      content: "email,balance\njane.doe@example.com,10\n",
+      format: "csv",
+      expiresInDays: "30",
+    };
     expect((await call(ctx, importPage.action as Handler, "/admin/import", { form })).status).toBe(302);
-    expect((await call(ctx, importPage.action as Handler, "/admin/import", { form, cookie: customerCookie })).status).toBe(403);
+    expect(
+      (await call(ctx, importPage.action as Handler, "/admin/import", { form, cookie: customerCookie })).status,
+    ).toBe(403);
     expect(ctx.db.$client.prepare("select count(*) as n from credit_grants").get()).toEqual({ n: 0 });
   });
 });
@@ -60,18 +67,35 @@ describe("the audit page", () => {
   it("filters by actor (email or id), action prefix and customer, and pages", async () => {
     const { ctx, admin, customer, adminCookie } = await setup();
     for (let i = 0; i < 60; i++) {
-      recordAudit(ctx.db, ctx.clock, { actor: `user:${admin.id}`, action: "credits.adjust", subject: `user:${customer.id}`, details: { i } });
+      recordAudit(ctx.db, ctx.clock, {
+        actor: `user:${admin.id}`,
+        action: "credits.adjust",
+        subject: `user:${customer.id}`,
+        details: { i },
+      });
     }
     recordAudit(ctx.db, ctx.clock, { actor: "cli", action: "plan.update", subject: "plan:1" });
-    const byEmail = await call(ctx, auditPage.loader, "/admin/audit?actor=admin%40example.com", { cookie: adminCookie });
+    const byEmail = await call(ctx, auditPage.loader, "/admin/audit?actor=admin%40example.com", {
+      cookie: adminCookie,
+    });
     expect(byEmail.data.rows).toHaveLength(50);
-    expect(byEmail.data.rows[0]).toMatchObject({ actorLabel: "admin@example.com", subjectLabel: "jane.doe@example.com" });
-    const next = await call(ctx, auditPage.loader, `/admin/audit?actor=admin%40example.com&before=${byEmail.data.nextBefore}`, { cookie: adminCookie });
+    expect(byEmail.data.rows[0]).toMatchObject({
+      actorLabel: "admin@example.com",
+      subjectLabel: "jane.doe@example.com",
+    });
+    const next = await call(
+      ctx,
+      auditPage.loader,
+      `/admin/audit?actor=admin%40example.com&before=${byEmail.data.nextBefore}`,
+      { cookie: adminCookie },
+    );
     expect(next.data.rows).toHaveLength(10);
     expect(next.data.nextBefore).toBeNull();
     const plans = await call(ctx, auditPage.loader, "/admin/audit?action=plan.", { cookie: adminCookie });
     expect(plans.data.rows.map((r: { actor: string }) => r.actor)).toEqual(["cli"]);
-    const ofCustomer = await call(ctx, auditPage.loader, `/admin/audit?customer=${customer.id}&action=credits.adjust`, { cookie: adminCookie });
+    const ofCustomer = await call(ctx, auditPage.loader, `/admin/audit?customer=${customer.id}&action=credits.adjust`, {
+      cookie: adminCookie,
+    });
     expect(ofCustomer.data.rows).toHaveLength(50);
     expect(ofCustomer.data.actions).toEqual(["credits.adjust", "plan.update"]);
   });
@@ -81,7 +105,13 @@ describe("the reports page", () => {
   it("counts credits per day by kind and walks the outstanding balance back from today", async () => {
     const { ctx, customer, adminCookie } = await setup();
     ctx.clock.set("2026-01-10T10:00:00Z");
-    const sub = grantCredits(ctx, { userId: customer.id, type: "subscription", amount: 1000, source: "admin", expiresAt: new Date("2026-01-12T00:00:00Z") });
+    const sub = grantCredits(ctx, {
+      userId: customer.id,
+      type: "subscription",
+      amount: 1000,
+      source: "admin",
+      expiresAt: new Date("2026-01-12T00:00:00Z"),
+    });
     grantCredits(ctx, { userId: customer.id, type: "topup", amount: 300, source: "admin" });
     ctx.clock.set("2026-01-11T10:00:00Z");
     deductCredits(ctx, { userId: customer.id, amount: 200 });
@@ -108,7 +138,9 @@ describe("the reports page", () => {
     deductCredits(ctx, { userId: customer.id, amount: 5 });
     ctx.clock.set("2026-01-12T10:00:00Z");
     const again = await call(ctx, reportsPage.loader, "/admin/reports", { cookie: adminCookie });
-    const day10 = (again.data.credits.days as { day: string; spent: number; outstanding: number }[]).find((d) => d.day === "2026-01-10");
+    const day10 = (again.data.credits.days as { day: string; spent: number; outstanding: number }[]).find(
+      (d) => d.day === "2026-01-10",
+    );
     expect(day10).toMatchObject({ spent: 5, outstanding: 1295 });
     expect(again.data.credits.totals.outstandingNow).toBe(320);
     ctx.clock.set("2026-01-10T12:00:00Z");
@@ -117,11 +149,15 @@ describe("the reports page", () => {
 
     const ninety = await call(ctx, reportsPage.loader, "/admin/reports?days=90", { cookie: adminCookie });
     expect(ninety.data.credits.days).toHaveLength(90);
-    expect(ninety.data.credits.days[0].day).toBe(new Date(Date.parse("2026-01-12") - 89 * MS_PER_DAY).toISOString().slice(0, 10));
+    expect(ninety.data.credits.days[0].day).toBe(
+      new Date(Date.parse("2026-01-12") - 89 * MS_PER_DAY).toISOString().slice(0, 10),
+    );
 
     const csv = await call(ctx, reportsCsv.loader, "/admin/reports.csv", { cookie: adminCookie });
     const lines = (await csv.response!.text()).trim().split("\r\n");
-    expect(lines[0]).toMatch(/^day,grantedSubscription,grantedTopup,grantedPromotional,spent,expired,voided,refunded,outstanding,/);
+    expect(lines[0]).toMatch(
+      /^day,grantedSubscription,grantedTopup,grantedPromotional,spent,expired,voided,refunded,outstanding,/,
+    );
     expect(lines).toHaveLength(31);
     expect(lines.find((l) => l.startsWith("2026-01-11"))).toMatch(/^2026-01-11,0,0,65,250,0,40,0,1075,usd,0,0,0$/);
   });
@@ -132,7 +168,10 @@ describe("the Stripe event page", () => {
     const { ctx, customer, adminCookie } = await setup();
     ctx.db.$client.prepare("update users set stripe_customer_id = 'cus_jane' where id = ?").run(customer.id);
     storeEvent(ctx, "evt_1", "cus_jane");
-    const res = await call(ctx, eventPage.loader, "/admin/events/evt_1", { params: { eventId: "evt_1" }, cookie: adminCookie });
+    const res = await call(ctx, eventPage.loader, "/admin/events/evt_1", {
+      params: { eventId: "evt_1" },
+      cookie: adminCookie,
+    });
     expect(res.data.event).toMatchObject({
       id: "evt_1",
       type: "invoice.paid",
@@ -142,11 +181,16 @@ describe("the Stripe event page", () => {
       customer: { id: customer.id, email: "jane.doe@example.com" },
     });
     expect(res.data.event.payloadText).toContain('\n  "type": "invoice.paid"');
-    const filtered = await call(ctx, eventsPage.loader, "/admin/events?show=all&type=invoice.paid&status=held", { cookie: adminCookie });
+    const filtered = await call(ctx, eventsPage.loader, "/admin/events?show=all&type=invoice.paid&status=held", {
+      cookie: adminCookie,
+    });
     expect(filtered.data.events.map((e: { id: string }) => e.id)).toEqual(["evt_1"]);
     const none = await call(ctx, eventsPage.loader, "/admin/events?show=all&status=processed", { cookie: adminCookie });
     expect(none.data.events).toEqual([]);
-    const missing = await call(ctx, eventPage.loader, "/admin/events/evt_nope", { params: { eventId: "evt_nope" }, cookie: adminCookie });
+    const missing = await call(ctx, eventPage.loader, "/admin/events/evt_nope", {
+      params: { eventId: "evt_nope" },
+      cookie: adminCookie,
+    });
     expect(missing.status).toBe(404);
   });
 });
@@ -154,22 +198,35 @@ describe("the Stripe event page", () => {
 describe("the import page", () => {
   it("checks pasted balances first (nothing written), then imports them on confirmation, audited", async () => {
     const { ctx, customer, adminCookie } = await setup();
-    const post = (form: Record<string, string>) => call(ctx, importPage.action as Handler, "/admin/import", { form, cookie: adminCookie });
+    const post = (form: Record<string, string>) =>
+      call(ctx, importPage.action as Handler, "/admin/import", { form, cookie: adminCookie });
     const content = "email,balance\njane.doe@example.com,120\nbob@example.org,0\n";
     const preview = await post({ intent: "preview-balances", content, format: "csv", expiresInDays: "never" });
-    expect(preview.data.summary).toMatchObject({ dryRun: true, imported: 1, skippedZero: 1, credits: 120, expiresAt: null });
+    expect(preview.data.summary).toMatchObject({
+      dryRun: true,
+      imported: 1,
+      skippedZero: 1,
+      credits: 120,
+      expiresAt: null,
+    });
     expect(preview.data.confirm).toEqual({ content, format: "csv", expiresInDays: "never" });
     expect(ctx.db.$client.prepare("select count(*) as n from credit_grants").get()).toEqual({ n: 0 });
 
     const done = await post({ intent: "import-balances", ...preview.data.confirm });
     expect(done.data.summary).toMatchObject({ dryRun: false, imported: 1 });
-    expect(ctx.db.$client.prepare("select user_id as u, amount, expires_at as e from credit_grants").all()).toEqual([{ u: customer.id, amount: 120, e: null }]);
+    expect(ctx.db.$client.prepare("select user_id as u, amount, expires_at as e from credit_grants").all()).toEqual([
+      { u: customer.id, amount: 120, e: null },
+    ]);
     expect(ctx.db.$client.prepare("select action from audit_log").pluck().all()).toEqual(["balances.import"]);
 
     const bad = await post({ intent: "preview-balances", content: "", format: "xml", expiresInDays: "soon" });
     expect(bad.status).toBe(400);
     expect(Object.keys(bad.data.result.error).sort()).toEqual(["content", "expiresInDays", "format"]);
-    const unknown = await post({ intent: "preview-balances", content: "email,balance\nnobody@example.com,5\n", format: "csv" });
+    const unknown = await post({
+      intent: "preview-balances",
+      content: "email,balance\nnobody@example.com,5\n",
+      format: "csv",
+    });
     expect(unknown.data.result.error.content[0]).toMatch(/no user nobody@example.com/);
   });
 });

@@ -32,7 +32,9 @@ describe("the customer pages refuse everyone but admins", () => {
     const form = { intent: "adjust", amount: "500", reason: "x", key: "abcdefgh-1234" };
     const path = `/admin/customers/${customer.id}`;
     expect((await call(ctx, customerPage.action as Handler, path, { params, form })).status).toBe(302);
-    expect((await call(ctx, customerPage.action as Handler, path, { params, form, cookie: customerCookie })).status).toBe(403);
+    expect(
+      (await call(ctx, customerPage.action as Handler, path, { params, form, cookie: customerCookie })).status,
+    ).toBe(403);
     expect(ctx.db.select().from(creditLedger).all()).toHaveLength(0);
     expect(ctx.db.select().from(auditLog).all()).toHaveLength(0);
   });
@@ -69,7 +71,8 @@ describe("money-changing actions on a customer", () => {
     grantCredits(ctx, { userId: customer.id, type: "promotional", amount: 100, source: "admin" });
     const params = { userId: String(customer.id) };
     const path = `/admin/customers/${customer.id}`;
-    const post = (form: Record<string, string>) => call(ctx, customerPage.action as Handler, path, { params, form, cookie: adminCookie });
+    const post = (form: Record<string, string>) =>
+      call(ctx, customerPage.action as Handler, path, { params, form, cookie: adminCookie });
 
     const review = await post({ intent: "confirm-adjust", amount: "-50", reason: "Double charge" });
     expect(review.data.confirm).toMatchObject({ kind: "adjust", amount: -50, reason: "Double charge", balance: 100 });
@@ -85,7 +88,9 @@ describe("money-changing actions on a customer", () => {
     expect(getBalance(ctx, customer.id).balance).toBe(50);
 
     const audit = ctx.db.select().from(auditLog).where(eq(auditLog.action, "credits.adjust")).all();
-    expect(audit).toMatchObject([{ actor: `user:${admin.id}`, subject: `user:${customer.id}`, details: { amount: -50 } }]);
+    expect(audit).toMatchObject([
+      { actor: `user:${admin.id}`, subject: `user:${customer.id}`, details: { amount: -50 } },
+    ]);
   });
 
   it("reports every field error at once, in plain words, and writes nothing", async () => {
@@ -123,12 +128,21 @@ describe("money-changing actions on a customer", () => {
     const theirs = grantCredits(ctx, { userId: other.id, type: "promotional", amount: 90, source: "admin" });
     const params = { userId: String(customer.id) };
     const post = (form: Record<string, string>) =>
-      call(ctx, customerPage.action as Handler, `/admin/customers/${customer.id}`, { params, form, cookie: adminCookie });
+      call(ctx, customerPage.action as Handler, `/admin/customers/${customer.id}`, {
+        params,
+        form,
+        cookie: adminCookie,
+      });
 
     const review = await post({ intent: "confirm-void", grantId: String(mine.grant.id) });
     expect(review.data.confirm).toMatchObject({ kind: "void", grantId: mine.grant.id, remaining: 80 });
     expect(getBalance(ctx, customer.id).balance).toBe(80);
-    await post({ intent: "void", grantId: String(mine.grant.id), key: review.data.confirm.key, reason: "Granted by mistake" });
+    await post({
+      intent: "void",
+      grantId: String(mine.grant.id),
+      key: review.data.confirm.key,
+      reason: "Granted by mistake",
+    });
     expect(getBalance(ctx, customer.id).balance).toBe(0);
     expect(ctx.db.select().from(auditLog).where(eq(auditLog.action, "credits.void")).all()).toHaveLength(1);
 
@@ -141,7 +155,11 @@ describe("money-changing actions on a customer", () => {
     const { ctx, customer, adminCookie } = await setup();
     const params = { userId: String(customer.id) };
     const post = (form: Record<string, string>) =>
-      call(ctx, customerPage.action as Handler, `/admin/customers/${customer.id}`, { params, form, cookie: adminCookie });
+      call(ctx, customerPage.action as Handler, `/admin/customers/${customer.id}`, {
+        params,
+        form,
+        cookie: adminCookie,
+      });
     const review = await post({ intent: "confirm-grant", amount: "200", reason: "Welcome back", expiresOn: "" });
     await post({ intent: "grant", amount: "200", reason: "Welcome back", expiresOn: "", key: review.data.confirm.key });
     expect(getBalance(ctx, customer.id).balance).toBe(200);
@@ -169,7 +187,14 @@ describe("the customer page and its export", () => {
 
   it("streams the ledger as CSV with one row per entry", async () => {
     const { ctx, customer, adminCookie } = await setup();
-    for (let i = 0; i < 3; i++) grantCredits(ctx, { userId: customer.id, type: "promotional", amount: 10 + i, source: "admin", reason: `r,${i}` });
+    for (let i = 0; i < 3; i++)
+      grantCredits(ctx, {
+        userId: customer.id,
+        type: "promotional",
+        amount: 10 + i,
+        source: "admin",
+        reason: `r,${i}`,
+      });
     const res = await call(ctx, ledgerCsv.loader, `/admin/customers/${customer.id}/ledger.csv`, {
       params: { userId: String(customer.id) },
       cookie: adminCookie,

@@ -16,7 +16,16 @@ async function setup() {
   const plan = (version: number) =>
     s.ctx.db
       .insert(subscriptionPlans)
-      .values({ internalId: `starter-v${version}`, planFamily: "starter", version, publicName: `Starter ${version}`, credits: 100, priceCents: 1000, createdAt: now, updatedAt: now })
+      .values({
+        internalId: `starter-v${version}`,
+        planFamily: "starter",
+        version,
+        publicName: `Starter ${version}`,
+        credits: 100,
+        priceCents: 1000,
+        createdAt: now,
+        updatedAt: now,
+      })
       .returning()
       .get();
   const v1 = plan(1);
@@ -24,7 +33,14 @@ async function setup() {
   plan(3);
   s.ctx.db
     .insert(userSubscriptions)
-    .values({ userId: s.customer.id, planId: v1.id, stripeSubscriptionId: "sub_1", status: "active", createdAt: now, updatedAt: now })
+    .values({
+      userId: s.customer.id,
+      planId: v1.id,
+      stripeSubscriptionId: "sub_1",
+      status: "active",
+      createdAt: now,
+      updatedAt: now,
+    })
     .run();
   return { ...s, v1, v2 };
 }
@@ -42,7 +58,10 @@ describe("plan pages", () => {
   it("shows live subscribers per plan and version", async () => {
     const { ctx, adminCookie } = await setup();
     const res = await call(ctx, listPage.loader, "/admin/plans", { cookie: adminCookie });
-    const rows = res.data.subscriptionPlans.map((p: { version: number; subscribers: number }) => [p.version, p.subscribers]);
+    const rows = res.data.subscriptionPlans.map((p: { version: number; subscribers: number }) => [
+      p.version,
+      p.subscribers,
+    ]);
     expect(rows.sort()).toEqual([
       [1, 1],
       [2, 0],
@@ -56,7 +75,12 @@ describe("plan pages", () => {
       cookie: adminCookie,
       form: { intent: "confirm-legacy", kind: "subscription", id: String(v2.id), isLegacy: "true" },
     });
-    expect(legacy.data.confirmLegacy).toEqual({ kind: "subscription", id: v2.id, isLegacy: true, publicName: "Starter 2" });
+    expect(legacy.data.confirmLegacy).toEqual({
+      kind: "subscription",
+      id: v2.id,
+      isLegacy: true,
+      publicName: "Starter 2",
+    });
     const del = await call(ctx, editPage.action as Handler, `/admin/plans/subscription/${v1.id}`, {
       params: { kind: "subscription", id: String(v1.id) },
       cookie: adminCookie,
