@@ -40,19 +40,38 @@ export function securityHeaders(opts: { production: boolean; https: boolean }) {
 /** Every route but /api/v1 (which keeps its own limit): 1 MiB, counted while the body streams. */
 export const MAX_REQUEST_BODY_BYTES = 1024 * 1024;
 
+/** After a 413, how long and how much more of the body is read (and dropped) before closing. */
+const LINGER_MS = 2_000;
+const LINGER_BYTES = 4 * 1024 * 1024;
+
 /**
- * 413 with the API's error shape, then the connection is closed: the rest of the body is never
- * read (reading and dropping it would still allocate a buffer per chunk, and a client could keep
- * that up for the whole request timeout).
+ * 413 with the API's error shape, then a short lingering close: up to 2 s or 4 MiB more of the body
+ * is read and dropped, then the connection is closed. Closing at once could reach a client that
+ * is still sending as a reset before it read the 413; reading everything would let it keep the
+ * connection (and a buffer per chunk) for the whole request timeout.
  */
-export function answerTooLarge(res: ServerResponse, maxBytes: number): void {
+export function answerTooLarge(req: IncomingMessage, res: ServerResponse, maxBytes: number): void {
   if (res.headersSent) return;
-  res.writeHead(413, { "Content-Type": "application/json; charset=utf-8", Connection: "close" });
+  res.writeHead(413, { "Content-Type": "application/json; charset=utf-8" });
   res.end(
     JSON.stringify({
       error: { code: "payload_too_large", message: `The request body is larger than ${maxBytes / 1024 / 1024} MiB.` },
     }),
   );
+  if (req.complete) return;
+  let dropped = 0;
+  const close = () => {
+    clearTimeout(timer);
+    req.socket.destroy();
+  };
+  const timer = setTimeout(close, LINGER_MS);
+  req.on("data", (chunk: Buffer) => {
+    dropped += chunk.length;
+    if (dropped > LINGER_BYTES) close();
+  });
+  // The body ended within the linger: the connection is fine for another request.
+  req.once("end", () => clearTimeout(timer));
+  req.resume();
 }
 
 /** A body declared larger than the limit is refused before any of it is read. */
@@ -60,7 +79,7 @@ export function refuseDeclaredLargeBodies(maxBytes: number) {
   return (req: IncomingMessage, res: ServerResponse, next: () => void) => {
     const declared = req.headers["content-length"];
     if (declared !== undefined && Number(declared) > maxBytes) {
-      answerTooLarge(res, maxBytes);
+      answerTooLarge(req, res, maxBytes);
       return;
     }
     next();

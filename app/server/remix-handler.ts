@@ -4,7 +4,7 @@
  * hands Remix the raw request stream: a route that reads its body (the Stripe webhook's
  * `request.text()`) would buffer a chunked upload of any size. Here the body passes a counter; past
  * the limit the client gets 413 at once, the route's read fails (its answer is dropped) and the
- * connection is closed without reading the rest, so memory stays flat.
+ * connection is closed after a short linger, without reading the rest, so memory stays flat.
  */
 import {
   createReadableStreamFromReadable,
@@ -30,7 +30,7 @@ function countedBody(req: ExpressRequest, maxBytes: number, onTooLarge: () => vo
   });
   counter.once("error", (e) => {
     if (!(e instanceof BodyTooLargeError)) return;
-    // pipe() has unpiped on the error; the rest is never read (the 413 closes the connection).
+    // pipe() has unpiped on the error; the 413 reads a little more, then closes the connection.
     req.unpipe(counter);
     onTooLarge();
   });
@@ -86,7 +86,7 @@ export function remixHandler(opts: {
       const body = hasBody
         ? countedBody(req, opts.maxBodyBytes, () => {
             controller.abort();
-            answerTooLarge(res, opts.maxBodyBytes);
+            answerTooLarge(req, res, opts.maxBodyBytes);
           })
         : undefined;
       const response = await handle(remixRequest(req, body, controller.signal), opts.loadContext(req, res));
