@@ -16,30 +16,11 @@ RUN npm ci --no-audit --no-fund
 COPY . .
 RUN npm run build
 RUN npm prune --omit=dev
-
-# ---- litestream: the pinned release, checked against its known SHA-256 --------------------------
-# litestream.yml is written for the v0.3 configuration syntax; change both together.
-FROM ${NODE_IMAGE} AS litestream
-ARG LITESTREAM_VERSION=0.3.13
-ARG LITESTREAM_SHA256_AMD64=eb75a3de5cab03875cdae9f5f539e6aedadd66607003d9b1e7a9077948818ba0
-ARG LITESTREAM_SHA256_ARM64=9585f5a508516bd66af2b2376bab4de256a5ef8e2b73ec760559e679628f2d59
-RUN apt-get update \
- && apt-get install -y --no-install-recommends ca-certificates curl \
- && rm -rf /var/lib/apt/lists/*
-RUN set -eux; \
-    arch="$(dpkg --print-architecture)"; \
-    case "$arch" in \
-      amd64) sha256="$LITESTREAM_SHA256_AMD64" ;; \
-      arm64) sha256="$LITESTREAM_SHA256_ARM64" ;; \
-      *) echo "no pinned Litestream checksum for $arch" >&2; exit 1 ;; \
-    esac; \
-    curl -fsSL -o /tmp/litestream.tar.gz \
-      "https://github.com/benbjohnson/litestream/releases/download/v${LITESTREAM_VERSION}/litestream-v${LITESTREAM_VERSION}-linux-${arch}.tar.gz"; \
-    echo "${sha256}  /tmp/litestream.tar.gz" | sha256sum -c -; \
-    mkdir /tmp/litestream; \
-    tar -xzf /tmp/litestream.tar.gz -C /tmp/litestream; \
-    install -m 0755 /tmp/litestream/litestream /usr/local/bin/litestream; \
-    litestream version
+# Litestream comes from the lockfile like every other dependency: `npm ci` installed
+# @flydotio/litestream (a production dependency, so the prune keeps it) with the v0.3.13 binary for
+# this platform, integrity-checked against package-lock.json. One version, in one place;
+# scripts/start.sh runs that binary. litestream.yml is written for the v0.3 syntax: change both together.
+RUN node_modules/@flydotio/litestream-linux-$(node -p process.arch)/litestream version
 
 # ---- runtime -------------------------------------------------------------------------------------
 FROM ${NODE_IMAGE} AS runtime
@@ -53,7 +34,6 @@ ENV NODE_ENV=production \
     HOST=0.0.0.0 \
     PORT=8080 \
     DATABASE_PATH=/data/app.db
-COPY --from=litestream /usr/local/bin/litestream /usr/local/bin/litestream
 # package.json says "type": "module", which the ESM bundles in build/node need.
 COPY --from=build /app/package.json ./package.json
 COPY --from=build /app/node_modules ./node_modules

@@ -48,20 +48,37 @@ if [[ ! -f "$LITESTREAM_CONFIG" ]]; then
   log "Litestream config not found: $LITESTREAM_CONFIG"
   exit 1
 fi
-if ! command -v litestream >/dev/null 2>&1; then
+# The binary: `litestream` on PATH (an operator's own install), else the one the lockfile pins
+# (@flydotio/litestream, installed by `npm ci`). That package's `.bin/litestream` is a Node wrapper
+# that neither forwards signals nor passes on the exit code, so it is never run: the platform
+# package's binary beside it is. Bash's own $OSTYPE/$HOSTTYPE name the platform (no extra tools).
+case "${OSTYPE:-}" in linux*) platform=linux ;; darwin*) platform=darwin ;; *) platform=unknown ;; esac
+case "${HOSTTYPE:-}" in x86_64 | amd64) platform+="-x64" ;; aarch64 | arm64) platform+="-arm64" ;; *) platform+="-unknown" ;; esac
+LITESTREAM="$(command -v litestream 2>/dev/null || true)"
+if [[ -z "$LITESTREAM" && -e "$PWD/node_modules/.bin/litestream" ]]; then
+  LITESTREAM="$PWD/node_modules/.bin/litestream"
+fi
+if [[ "$LITESTREAM" == */node_modules/.bin/litestream ]]; then
+  LITESTREAM="$(dirname "$LITESTREAM")/../@flydotio/litestream-$platform/litestream"
+fi
+if [[ -z "$LITESTREAM" || ! -x "$LITESTREAM" ]]; then
   # Refuse rather than run without the backups the configuration asks for.
-  log "a replica is configured but the litestream binary is not on PATH"
+  log "a replica is configured but the litestream binary is not on PATH nor in node_modules (npm ci installs @flydotio/litestream)"
   exit 1
 fi
 
 mkdir -p "$(dirname "$DATABASE_PATH")"
 if [[ ! -e "$DATABASE_PATH" ]]; then
   log "no database at $DATABASE_PATH: restoring it from the replica, if the replica has one"
-  if ! litestream restore -if-db-not-exists -if-replica-exists -config "$LITESTREAM_CONFIG" "$DATABASE_PATH"; then
+  if ! "$LITESTREAM" restore -if-db-not-exists -if-replica-exists -config "$LITESTREAM_CONFIG" "$DATABASE_PATH"; then
     log "restoring $DATABASE_PATH from the replica failed: not starting (fix access to the replica, or restore by hand)"
     exit 1
   fi
 fi
 
 log "starting the server under Litestream replication"
-exec litestream replicate -config "$LITESTREAM_CONFIG" -exec "${SERVER[*]}"
+# Tells the server it runs under Litestream: on stop it waits for a WAL small enough that
+# Litestream's last sync needs no checkpoint, which v0.3.13 would fail with exit 1
+# (app/backup/litestream-exit.server.ts).
+export LITESTREAM_REPLICATING=1
+exec "$LITESTREAM" replicate -config "$LITESTREAM_CONFIG" -exec "${SERVER[*]}"

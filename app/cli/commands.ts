@@ -1,5 +1,6 @@
 import type { AppContext } from "../utils/context.server";
 import { apiKeyCommands } from "./api-keys";
+import { backupCommands } from "./backup";
 import { balanceImportCommands } from "./balances-import";
 import { creditCommands } from "./credits";
 import { planImportCommands } from "./plans-import";
@@ -23,6 +24,7 @@ export interface CliCommand {
  */
 export const commands: Record<string, CliCommand> = {
   ...apiKeyCommands,
+  ...backupCommands,
   ...creditCommands,
   ...balanceImportCommands,
   ...planImportCommands,

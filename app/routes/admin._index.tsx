@@ -13,6 +13,7 @@ import {
   normalizeEmail,
   totalCreditsOutstanding,
 } from "~/auth/users.server";
+import { backupHealth } from "~/backup/schedule.server";
 import { countStripeEventsNeedingAttention } from "~/billing/webhook.server";
 import { grantCredits } from "~/credits/index.server";
 import type { Db } from "../../db/client";
@@ -30,6 +31,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   return {
     counts: { ...people, creditsOutstanding: totalCreditsOutstanding(db) },
     eventsNeedingAttention: countStripeEventsNeedingAttention(db),
+    backup: backupHealth(context.env),
     audit: listRecentAudit(db, 15).map((a) => ({
       ...a,
       createdAt: a.createdAt.toISOString(),
@@ -139,7 +141,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
 }
 
 export default function AdminHome() {
-  const { counts, eventsNeedingAttention, audit, grantKey } = useLoaderData<typeof loader>();
+  const { counts, eventsNeedingAttention, audit, grantKey, backup } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const failed = result && !result.ok ? result : undefined;
   const { formRef, field, formError, errors } = useFormFeedback(failed, GRANT_FIELDS);
@@ -172,6 +174,12 @@ export default function AdminHome() {
           ) : (
             "All webhooks processed"
           )}
+        </Stat>
+        <Stat
+          label="Last backup check"
+          value={!backup.configured ? "No replica" : !backup.last ? "Not run yet" : backup.last.ok ? "OK" : "Failed"}
+        >
+          {backup.last ? backup.last.verdict : "npm run credits -- backup verify"}
         </Stat>
       </dl>
 

@@ -28,6 +28,8 @@ import {
 } from "./http";
 import { remixHandler } from "./remix-handler";
 import { apiV1Handler } from "./api-v1";
+import { settleLitestreamBeforeExit, underLitestream } from "../backup/litestream-exit.server";
+import { startBackupVerifySchedule } from "../backup/schedule.server";
 import { containStorageErrors, healthzHandler, startStorageMonitor } from "./storage";
 
 export interface RunningServer {
@@ -60,6 +62,8 @@ export async function startServer(env: Env): Promise<RunningServer> {
       : { sweepSeconds: env.EXPIRY_SWEEP_INTERVAL_SECONDS, syncSeconds: env.BALANCE_SYNC_INTERVAL_SECONDS },
   );
 
+  const stopBackupVerify = startBackupVerifySchedule(env, systemClock);
+
   const production = env.NODE_ENV === "production";
   const vite = production
     ? undefined
@@ -80,7 +84,7 @@ export async function startServer(env: Env): Promise<RunningServer> {
 
   // 503 while the database cannot be read or a (cached) write probe fails; see ./storage.ts.
   const storage = startStorageMonitor(db);
-  app.get("/healthz", healthzHandler(db, storage));
+  app.get("/healthz", healthzHandler(db, storage, env));
 
   if (vite) {
     app.use(vite.middlewares);
@@ -188,6 +192,7 @@ export async function startServer(env: Env): Promise<RunningServer> {
   const close = () =>
     (closing ??= (async () => {
       stopCreditJobs();
+      stopBackupVerify();
       storage.stop();
       // Stop accepting, let in-flight requests finish, then close idle keep-alive sockets.
       const unstarted = setTimeout(() => {
@@ -231,13 +236,17 @@ async function main(): Promise<void> {
       process.exit(1);
     }, 25_000);
     force.unref();
-    running.close().then(
-      () => process.exit(0),
-      (e) => {
-        log.error("shutdown failed", { error: String(e) });
-        process.exit(1);
-      },
-    );
+    running
+      .close()
+      // Under Litestream, let its last sync be a clean one (app/backup/litestream-exit.server.ts).
+      .then(() => (underLitestream() ? settleLitestreamBeforeExit(env.DATABASE_PATH) : undefined))
+      .then(
+        () => process.exit(0),
+        (e) => {
+          log.error("shutdown failed", { error: String(e) });
+          process.exit(1);
+        },
+      );
   };
   process.on("SIGTERM", () => shutdown("SIGTERM"));
   process.on("SIGINT", () => shutdown("SIGINT"));

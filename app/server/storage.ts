@@ -12,6 +12,8 @@
 import type { ServerBuild } from "@remix-run/node";
 import type { Request as ExpressRequest, Response as ExpressResponse } from "express";
 import { probeWrite, type Db } from "../../db/client";
+import { backupHealth } from "../backup/schedule.server";
+import type { Env } from "../utils/env.server";
 import { log } from "../utils/log.server";
 import {
   isStorageError,
@@ -116,7 +118,7 @@ export function startStorageMonitor(
 }
 
 /** GET /healthz: 200 when the database reads and the (cached) write probe passes, else 503. */
-export function healthzHandler(db: Db, monitor: StorageMonitor) {
+export function healthzHandler(db: Db, monitor: StorageMonitor, env?: Env) {
   return (_req: ExpressRequest, res: ExpressResponse) => {
     res.set("Cache-Control", "no-store");
     try {
@@ -127,7 +129,9 @@ export function healthzHandler(db: Db, monitor: StorageMonitor) {
     }
     const health = monitor.check();
     if (health.ok) {
-      res.status(200).json({ ok: true });
+      // The last backup check is detail only: a failed check is for an operator, not a reason
+      // for the platform to restart a healthy server (app/backup/schedule.server.ts).
+      res.status(200).json(env ? { ok: true, backup: backupHealth(env) } : { ok: true });
       return;
     }
     res

@@ -51,6 +51,8 @@ const schema = z.object({
   /** Schedules for the in-process jobs, in seconds; 0 turns a job off. */
   EXPIRY_SWEEP_INTERVAL_SECONDS: wholeNumber(0).default(60),
   BALANCE_SYNC_INTERVAL_SECONDS: wholeNumber(0).default(3600),
+  /** `backup verify` from the server; unset = daily (off under NODE_ENV=test); 0 = off. */
+  BACKUP_VERIFY_INTERVAL_SECONDS: wholeNumber(0).optional(),
 });
 
 export type TrustProxy = { kind: "none" } | { kind: "fly" } | { kind: "hops"; hops: number };

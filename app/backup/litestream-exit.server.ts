@@ -1,0 +1,69 @@
+/**
+ * A clean stop under Litestream 0.3.13.
+ *
+ * On SIGTERM `litestream replicate -exec` forwards the signal, waits for the server, then closes:
+ * it cancels its context and makes a final sync. If that sync decides to checkpoint (the WAL holds
+ * ≥ min-checkpoint-page-count frames, or checkpoint-interval has passed since the database file
+ * changed), the checkpoint itself succeeds but re-taking Litestream's read lock runs under the
+ * cancelled context and fails, so Litestream logs `checkpoint: mode=PASSIVE err=release read lock:
+ * context canceled` and exits 1 — after the final sync to the replica, so nothing is lost, but a
+ * deploy looks like a crash. (db.go, execCheckpoint → acquireReadLock(db.ctx) in v0.3.13.)
+ *
+ * The way around it: litestream.yml turns off the time-based checkpoint (checkpoint-interval: 0s),
+ * and the server, once it has stopped writing and closed its database, waits (up to a deadline)
+ * until the WAL holds fewer frames than the checkpoint threshold. Litestream's monitor, still
+ * running while it waits for us, checkpoints a larger WAL within a second and restarts it; the
+ * final sync then only copies frames, and Litestream exits 0.
+ */
+import fs from "node:fs";
+
+/** Litestream's default min-checkpoint-page-count (litestream.yml keeps the default). */
+export const LITESTREAM_MIN_CHECKPOINT_PAGES = 1000;
+
+/**
+ * Frames in the WAL, from the wal-index header in the -shm file (mxFrame, native byte order, at
+ * offset 16 of both header copies). Reading it takes no lock and changes nothing; the two copies
+ * agree unless a writer is midway, in which case the caller polls again. null: no WAL index.
+ */
+export function walFrameCount(databasePath: string): number | null {
+  let buf: Buffer;
+  try {
+    const fd = fs.openSync(`${databasePath}-shm`, "r");
+    try {
+      buf = Buffer.alloc(96);
+      if (fs.readSync(fd, buf, 0, 96, 0) < 96) return null;
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch {
+    return null;
+  }
+  if (!buf.subarray(0, 48).equals(buf.subarray(48, 96))) return Number.NaN;
+  return buf.readUInt32LE(16);
+}
+
+/** True when this process runs under `litestream replicate -exec` started by scripts/start.sh. */
+export function underLitestream(source: NodeJS.ProcessEnv = process.env): boolean {
+  return source.LITESTREAM_REPLICATING === "1";
+}
+
+/**
+ * After the server has closed its database: wait until Litestream's final sync will not need a
+ * checkpoint (see above). Polls; gives up at the deadline (Litestream may then exit 1, with the
+ * data still synced). Returns the frames left and whether it got there.
+ */
+export async function settleLitestreamBeforeExit(
+  databasePath: string,
+  opts: { timeoutMs?: number; pollMs?: number; now?: () => number } = {},
+): Promise<{ settled: boolean; frames: number | null }> {
+  const now = opts.now ?? (() => performance.now());
+  const deadline = now() + (opts.timeoutMs ?? 5_000);
+  for (;;) {
+    const frames = walFrameCount(databasePath);
+    if (frames === null || (Number.isFinite(frames) && frames < LITESTREAM_MIN_CHECKPOINT_PAGES)) {
+      return { settled: true, frames };
+    }
+    if (now() >= deadline) return { settled: false, frames };
+    await new Promise((resolve) => setTimeout(resolve, opts.pollMs ?? 100));
+  }
+}
