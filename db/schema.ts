@@ -387,7 +387,12 @@ export const auditLog = sqliteTable(
     details: text("details", { mode: "json" }).$type<Record<string, unknown>>(),
     createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
   },
-  (t) => [index("audit_log_created_at_idx").on(t.createdAt)],
+  (t) => [
+    index("audit_log_created_at_idx").on(t.createdAt),
+    // The admin console's filters: a customer's trail and one actor's actions, newest first.
+    index("audit_log_subject_idx").on(t.subject, t.id),
+    index("audit_log_actor_idx").on(t.actor, t.id),
+  ],
 );
 
 /** Idempotency records for the HTTP API: only 2xx answers are stored and replayed. */
