@@ -54,7 +54,8 @@ export function listCustomers(
   query: CustomerListQuery = {},
 ): { rows: CustomerRow[]; nextCursor: string | null } {
   const limit = query.limit ?? CUSTOMERS_PAGE_SIZE;
-  const sortColumn = query.sort === "balance" ? "u.credit_balance" : "u.created_at";
+  // "Created" is insertion order: ids only grow, so the primary key serves it without a sort.
+  const sortColumn = query.sort === "balance" ? "u.credit_balance" : "u.id";
   const desc = query.dir !== "asc";
   const cmp = desc ? "<" : ">";
   const order = desc ? "desc" : "asc";
@@ -62,11 +63,10 @@ export function listCustomers(
   const params: (string | number)[] = [];
   const q = (query.q ?? "").trim().toLowerCase().slice(0, 200);
   if (q) {
-    // LIKE with the pattern characters escaped, so "50%" finds "50%" and not everything.
+    // LIKE (case-insensitive for ASCII) with the pattern characters escaped, so "50%" finds
+    // "50%" and not everything.
     const pattern = `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-    where.push(
-      `(lower(u.email) like ? escape '\\' or lower(u.name) like ? escape '\\' or lower(coalesce(u.stripe_customer_id, '')) like ? escape '\\')`,
-    );
+    where.push(`(u.email like ? escape '\\' or u.name like ? escape '\\' or u.stripe_customer_id like ? escape '\\')`);
     params.push(pattern, pattern, pattern);
   }
   const after = decodeCursor(query.cursor);
@@ -74,18 +74,23 @@ export function listCustomers(
     where.push(`(${sortColumn} ${cmp} ? or (${sortColumn} = ? and u.id ${cmp} ?))`);
     params.push(after.value, after.value, after.id);
   }
+  // The page of users first (the sort and filter touch users only), then their plans: the plan
+  // lookups run for the 50 rows shown, not for every user.
   const sql = `
-    select u.id, u.email, u.name, u.role, u.credit_balance as balance, u.created_at as createdAt,
-      u.stripe_customer_id as stripeCustomerId, s.status as subscriptionStatus,
-      p.public_name as planName, p.version as planVersion, ${sortColumn} as sortValue
-    from users u
+    with page as (
+      select u.id, u.email, u.name, u.role, u.credit_balance as balance, u.created_at as createdAt,
+        u.stripe_customer_id as stripeCustomerId, ${sortColumn} as sortValue
+      from users u
+      ${where.length ? `where ${where.join(" and ")}` : ""}
+      order by ${sortColumn} ${order}, u.id ${order}
+      limit ?)
+    select page.*, s.status as subscriptionStatus, p.public_name as planName, p.version as planVersion
+    from page
     left join user_subscriptions s on s.id = (
-      select id from user_subscriptions where user_id = u.id
+      select id from user_subscriptions where user_id = page.id
       order by case when status in (${LIVE_LIST}) then 1 else 0 end desc, id desc limit 1)
     left join subscription_plans p on p.id = s.plan_id
-    ${where.length ? `where ${where.join(" and ")}` : ""}
-    order by ${sortColumn} ${order}, u.id ${order}
-    limit ?`;
+    order by page.sortValue ${order}, page.id ${order}`;
   const rows = db.$client.prepare(sql).all(...params, limit + 1) as (Omit<CustomerRow, "createdAt"> & {
     createdAt: number;
     sortValue: number;
