@@ -61,3 +61,21 @@ describe("npm run credits -- grants expire / balances sync", () => {
     expect(unknownUser.stderr).toMatch(/not_found/);
   });
 });
+
+describe("npm run credits -- help", () => {
+  it.each([["help"], ["--help"], ["-h"]])("prints the usage on stdout and exits 0 for %s", async (arg) => {
+    ctx = testContext();
+    const r = await cli(arg);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toMatch(/grants expire/);
+    expect(r.stdout).not.toMatch(/Unknown command/);
+  });
+
+  it("refuses an unknown command with the usage and exit 2", async () => {
+    ctx = testContext();
+    const r = await cli("nonsense");
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^Unknown command: nonsense/);
+  });
+});

@@ -23,11 +23,15 @@ export async function runCli(
   io: { out: (s: string) => void; err: (s: string) => void },
   makeContext: () => AppContext,
 ): Promise<number> {
+  if (argv.length > 0 && ["help", "--help", "-h"].includes(argv[0])) {
+    io.out(usage());
+    return 0;
+  }
   const name = [argv[0], argv[1]].filter(Boolean).join(" ");
   const command: CliCommand | undefined = commands[name];
   if (!command) {
     io.err(argv.length ? `Unknown command: ${name}\n\n${usage()}` : usage());
-    return argv.length && !["help", "--help", "-h"].includes(argv[0]) ? 2 : 0;
+    return argv.length ? 2 : 0;
   }
   let values: Record<string, string | boolean | undefined>;
   try {
