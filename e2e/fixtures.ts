@@ -16,7 +16,7 @@ export interface Account {
   name: string;
 }
 
-/** The seeded logins (db/seed.ts DEMO_LOGINS); the e2e server seeds them into its fresh database. */
+/** The seeded logins (app/server/demo-seed.server.ts DEMO_LOGINS); the e2e server seeds them into its fresh database. */
 export const DEMO_ADMIN: Account = { email: "admin@example.com", password: "admin-demo-password", name: "Demo Admin" };
 export const DEMO_CUSTOMER: Account = {
   email: "customer@example.com",

@@ -7,7 +7,7 @@ import type Stripe from "stripe";
 import { describe, expect, it } from "vitest";
 import { auditLog, subscriptionPlans, topupPlans } from "../../db/schema";
 import { useTestContexts, type TestContext } from "../../test/contexts";
-import { seedDemoPlans } from "../../db/seed";
+import { seedDemoPlans } from "../server/demo-seed.server";
 import { createPlan } from "./plan-sync.server";
 import { listOfferedPlans, parseCreatePlanInput } from "../plans/index.server";
 import { startTestStripe } from "./offline/testing";

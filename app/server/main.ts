@@ -7,7 +7,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { closeDatabase, openDatabase } from "../../db/client";
 import { DatabaseRefused, migrateDatabase } from "../../db/migrate";
-import { DEMO_LOGINS, seedDemoIfEmpty } from "../../db/seed";
+import { DEMO_LOGINS, seedDemoIfEmpty } from "./demo-seed.server";
 import { getUserByEmail } from "../auth/users.server";
 import { startCreditJobs } from "../credits/index.server";
 import { resolveClientIp } from "../auth/client-ip.server";

@@ -15,7 +15,7 @@ import Stripe from "stripe";
 import { ensureBuild, freePort, repoRoot as root } from "../../test/server-process";
 import { newWebhookSecret } from "../billing/offline/store";
 import { DEMO_BANNER_TEXT } from "../components/DemoBanner";
-import { DEMO_LOGINS } from "../../db/seed";
+import { DEMO_LOGINS } from "./demo-seed.server";
 
 const serverEntry = path.join(root, "build/node/server.js");
 

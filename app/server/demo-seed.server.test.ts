@@ -1,10 +1,10 @@
 import { count } from "drizzle-orm";
 import { afterEach, describe, expect, it } from "vitest";
-import { testContext } from "../test/db";
-import { createUser } from "../app/auth/users.server";
-import { closeDatabase } from "./client";
-import { subscriptionPlans, topupPlans, users } from "./schema";
-import { seedDemoIfEmpty } from "./seed";
+import { testContext } from "../../test/db";
+import { createUser } from "../auth/users.server";
+import { closeDatabase } from "../../db/client";
+import { subscriptionPlans, topupPlans, users } from "../../db/schema";
+import { seedDemoIfEmpty } from "./demo-seed.server";
 
 let ctx: ReturnType<typeof testContext>;
 afterEach(() => closeDatabase(ctx.db));

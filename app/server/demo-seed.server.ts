@@ -1,13 +1,13 @@
 import { count } from "drizzle-orm";
-import { recordAudit } from "../app/auth/audit.server";
-import { hashPassword } from "../app/auth/password.server";
-import { createUser, type User } from "../app/auth/users.server";
-import { createPlan } from "../app/billing/plan-sync.server";
-import { getStripe } from "../app/billing/stripe.server";
-import { grantDemoCredits } from "../app/credits/index.server";
-import { findPlanByInternalId, parseCreatePlanInput, type PlanKind } from "../app/plans/index.server";
-import type { AppContext } from "../app/utils/context.server";
-import { users } from "./schema";
+import { recordAudit } from "../auth/audit.server";
+import { hashPassword } from "../auth/password.server";
+import { createUser, type User } from "../auth/users.server";
+import { createPlan } from "../billing/plan-sync.server";
+import { getStripe } from "../billing/stripe.server";
+import { grantDemoCredits } from "../credits/index.server";
+import { findPlanByInternalId, parseCreatePlanInput, type PlanKind } from "../plans/index.server";
+import type { AppContext } from "../utils/context.server";
+import { users } from "../../db/schema";
 
 export interface DemoLogins {
   admin: { email: string; password: string };
