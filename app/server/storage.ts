@@ -3,14 +3,16 @@
  * failure is recognised and logged):
  * - /healthz answers 503 while a small write probe fails. The probe's result is cached for
  *   PROBE_INTERVAL_MS, so health checks never cost a write each.
- * - After a storage failure, a timer retries `PRAGMA wal_checkpoint(TRUNCATE)` and the probe every
- *   RECOVERY_INTERVAL_MS until the probe succeeds. The checkpoint copies the WAL into the database
- *   and truncates it, which gives back the space a long WAL took; without it, a WAL grown on a
- *   nearly full disk kept writes failing after some space was freed.
+ * - After a storage failure, a timer probes every RECOVERY_INTERVAL_MS until writes work, and
+ *   retries `PRAGMA wal_checkpoint(TRUNCATE)` until one completes: it copies the WAL into the
+ *   database and truncates it, giving back the space a WAL grown on a nearly full disk took
+ *   (SQLite's own checkpoints failed there for want of space, so the WAL only grew).
  * - A page whose loader or action fails on storage shows a 503 with a plain message, not a 500.
  */
 import type { ServerBuild } from "@remix-run/node";
 import type { Request as ExpressRequest, Response as ExpressResponse } from "express";
+import fs from "node:fs";
+import path from "node:path";
 import { probeWrite, type Db } from "../../db/client";
 import { backupHealth } from "../backup/schedule.server";
 import type { Env } from "../utils/env.server";
@@ -75,28 +77,61 @@ export function startStorageMonitor(
     }
   };
 
+  // After a failure the WAL may hold much that could not be checkpointed (the checkpoint copies
+  // pages into the database file, which must grow). TRUNCATE gives that space back, but only when it
+  // can finish: a checkpoint that runs out of space half-way has grown the database file for
+  // nothing and eaten the space just freed. So it runs only when the free space exceeds the WAL.
+  let checkpointPending = false;
+  const startRecovery = () => {
+    if (recovery) return;
+    recovery = setInterval(recover, recoveryIntervalMs);
+    recovery.unref();
+  };
+
   const record = (result: StorageHealth) => {
     const wasOk = health.ok;
     health = result;
     checkedAt = now();
-    if (!result.ok && !recovery) {
-      recovery = setInterval(recover, recoveryIntervalMs);
-      recovery.unref();
+    if (!result.ok) {
+      checkpointPending = true;
+      startRecovery();
     }
     if (result.ok && !wasOk) {
-      clearInterval(recovery);
-      recovery = undefined;
       log.info("storage recovered: database writes work again", { failuresSinceLastLog: storageRecovered() });
     }
   };
 
-  const recover = () => {
+  const checkpointIfRoom = () => {
+    const sqlite = db.$client;
+    const file = sqlite.name;
+    let walBytes = 0;
+    let freeBytes = Infinity;
     try {
-      db.$client.pragma("wal_checkpoint(TRUNCATE)");
+      walBytes = fs.statSync(`${file}-wal`).size;
+      const s = fs.statfsSync(path.dirname(path.resolve(file)));
+      freeBytes = Number(s.bavail) * Number(s.bsize);
     } catch {
-      // Still full or failing; the probe below says so.
+      // No WAL file (nothing to checkpoint) or no statfs: try anyway.
     }
+    if (freeBytes <= walBytes) return;
+    try {
+      const [result] = sqlite.pragma("wal_checkpoint(TRUNCATE)") as Array<{ busy: number }>;
+      if (result && result.busy === 0) {
+        checkpointPending = false;
+        log.info("storage recovered: WAL checkpointed and truncated", { walBytesBefore: walBytes });
+      }
+    } catch {
+      // Still failing; tried again on the next tick.
+    }
+  };
+
+  const recover = () => {
     record(probe());
+    if (checkpointPending) checkpointIfRoom();
+    if (health.ok && !checkpointPending) {
+      clearInterval(recovery);
+      recovery = undefined;
+    }
   };
 
   const unsubscribe = onStorageFailure((e) => {
