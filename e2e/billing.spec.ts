@@ -32,8 +32,7 @@ async function payOnCheckoutPage(page: Page) {
 }
 
 test.describe("billing", () => {
-  test("a customer buys a top-up pack through Checkout and sees the balance rise", async ({ page, customer }) => {
-    expect(customer.email).toBeTruthy();
+  test("a customer buys a top-up pack through Checkout and sees the balance rise", async ({ page, customer: _customer }) => {
     expect(await balanceOnBilling(page)).toBe(0);
 
     await page.getByRole("button", { name: "Buy 500 credits" }).click();
@@ -101,8 +100,7 @@ test.describe("billing", () => {
     await expect(page.getByTestId("pending-plan")).toHaveCount(0);
   });
 
-  test("the customer portal opens from the billing page", async ({ page, customer }) => {
-    expect(customer.email).toBeTruthy();
+  test("the customer portal opens from the billing page", async ({ page, customer: _customer }) => {
     await page.goto("/billing");
     await page.getByRole("button", { name: "Open the customer portal" }).click();
     await expect(page).toHaveURL(/\/_offline-stripe\/portal\//);
@@ -155,8 +153,7 @@ test.describe("billing", () => {
     await expect(page.locator("tr", { hasText: price.id })).toHaveCount(0);
   });
 
-  test("the offline Checkout's Pay button refuses a cross-site post, and works from its own page", async ({ page, customer, playwright }) => {
-    expect(customer.email).toBeTruthy();
+  test("the offline Checkout's Pay button refuses a cross-site post, and works from its own page", async ({ page, customer: _customer, playwright }) => {
     await page.goto("/billing");
     await page.getByRole("button", { name: "Buy 500 credits" }).click();
     await expect(page).toHaveURL(/\/_offline-stripe\/checkout\/cs_/);

@@ -1,8 +1,7 @@
 import { expect, newAccount, signUp, test } from "./fixtures";
 
 test.describe("the credits page", () => {
-  test("pages through a long history, 20 entries at a time, without JavaScript", async ({ page, admin, browser }) => {
-    expect(admin.email).toBeTruthy();
+  test("pages through a long history, 20 entries at a time, without JavaScript", async ({ page, admin: _admin, browser }) => {
     const account = newAccount("history");
     const customerContext = await browser.newContext({ javaScriptEnabled: false });
     await signUp(customerContext.request, account);
@@ -32,8 +31,7 @@ test.describe("the credits page", () => {
     await customerContext.close();
   });
 
-  test("shows the balance by kind and points a customer without a plan to the plans", async ({ page, customer }) => {
-    expect(customer.email).toBeTruthy();
+  test("shows the balance by kind and points a customer without a plan to the plans", async ({ page, customer: _customer }) => {
     await page.goto("/credits");
     await expect(page.locator("dt")).toHaveText(["Subscription", "Promotional", "Top-up"]);
     await expect(page.getByText("You have no subscription.")).toBeVisible();
