@@ -4,6 +4,7 @@ import { auditLog, creditLedger } from "../../../db/schema";
 import { useTestContexts } from "../../../test/contexts";
 import { createUser } from "../../auth/users.server";
 import { getBalance, grantCredits } from "../../credits/index.server";
+import { ledgerCsvChunks } from "../../credits/customer-view.server";
 import * as customerPage from "../admin.customers.$userId";
 import * as ledgerCsv from "../admin.customers.$userId_.ledger[.]csv";
 import * as listPage from "../admin.customers._index";
@@ -205,5 +206,20 @@ describe("the customer page and its export", () => {
     expect(lines[0]).toBe("id,createdAt,type,amount,balanceAfter,reason,actor,allocations");
     expect(lines).toHaveLength(4);
     expect(lines[1]).toMatch(/^\d+,2026-01-01T00:00:00.000Z,grant,10,10,"r,0",,\d+:10$/);
+  });
+
+  it("reads the ledger one page per chunk, only as the download asks for more", async () => {
+    const { ctx, customer } = await setup();
+    for (let i = 0; i < 5; i++)
+      grantCredits(ctx, { userId: customer.id, type: "promotional", amount: 1 + i, source: "admin" });
+    const chunks = ledgerCsvChunks(ctx, customer.id, 2);
+    expect(chunks.next().value).toMatch(/^id,createdAt,/);
+    // Entries written after the download started but before their page is read are included:
+    // nothing beyond the current page was read yet.
+    expect(chunks.next().value!.split("\r\n").filter(Boolean)).toHaveLength(2);
+    grantCredits(ctx, { userId: customer.id, type: "promotional", amount: 99, source: "admin" });
+    const rest = [...chunks];
+    expect(rest).toHaveLength(2);
+    expect(rest.join("").split("\r\n").filter(Boolean)).toHaveLength(4);
   });
 });
