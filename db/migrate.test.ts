@@ -59,9 +59,13 @@ describe("boot checks of the database given", () => {
     const file = path.join(dir(), "damaged.db");
     migrateDatabase(file);
     const db = new Database(file);
-    const insert = db.prepare("insert into users (email, name, role, credit_balance, created_at, updated_at) values (?, ?, 'customer', 0, 0, 0)");
+    const insert = db.prepare(
+      "insert into users (email, name, role, credit_balance, created_at, updated_at) values (?, ?, 'customer', 0, 0, 0)",
+    );
     for (let i = 0; i < 200; i++) insert.run(`user${i}@example.com`, "x".repeat(200));
-    const { rootpage } = db.prepare("select rootpage from sqlite_master where name = 'users'").get() as { rootpage: number };
+    const { rootpage } = db.prepare("select rootpage from sqlite_master where name = 'users'").get() as {
+      rootpage: number;
+    };
     const pageSize = Number(db.pragma("page_size", { simple: true }));
     db.pragma("wal_checkpoint(TRUNCATE)");
     db.close();
@@ -84,7 +88,10 @@ describe("boot checks of the database given", () => {
     const last = journal.entries.at(-1);
     journal.entries.push({ ...last, idx: last.idx + 1, when: last.when + 86_400_000, tag: "9999_newer_build" });
     fs.writeFileSync(journalPath, JSON.stringify(journal));
-    fs.writeFileSync(path.join(newer, "9999_newer_build.sql"), "ALTER TABLE `users` RENAME COLUMN `name` TO `display_name`;");
+    fs.writeFileSync(
+      path.join(newer, "9999_newer_build.sql"),
+      "ALTER TABLE `users` RENAME COLUMN `name` TO `display_name`;",
+    );
     const file = path.join(dir(), "newer.db");
     migrateDatabase(file, newer);
     const before = fs.readFileSync(file);
@@ -100,7 +107,10 @@ describe("boot checks of the database given", () => {
   it("refuses a database whose applied migration differs from this build's file, naming both hashes", () => {
     const other = copyOfMigrations();
     const first = readMigrations(other)[0];
-    fs.appendFileSync(path.join(other, `${first.tag}.sql`), "\n--> statement-breakpoint\nCREATE TABLE `other_build` (`id` integer);");
+    fs.appendFileSync(
+      path.join(other, `${first.tag}.sql`),
+      "\n--> statement-breakpoint\nCREATE TABLE `other_build` (`id` integer);",
+    );
     const file = path.join(dir(), "other.db");
     migrateDatabase(file, other);
     const theirs = readMigrations(other)[0].hash;

@@ -106,7 +106,9 @@ function checkIntegrity(sqlite: Database.Database, databasePath: string): void {
 const when = (ms: number) => new Date(ms).toISOString();
 
 function checkMigrationHistory(sqlite: Database.Database, databasePath: string, migrations: BuildMigration[]): void {
-  const table = sqlite.prepare("select 1 from sqlite_master where type = 'table' and name = '__drizzle_migrations'").get();
+  const table = sqlite
+    .prepare("select 1 from sqlite_master where type = 'table' and name = '__drizzle_migrations'")
+    .get();
   if (!table) return;
   const applied = sqlite
     .prepare("select hash, created_at as createdAt from __drizzle_migrations order by created_at, id")

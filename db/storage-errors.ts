@@ -5,7 +5,14 @@
  */
 
 // SQLite's primary result codes (extended codes such as SQLITE_IOERR_WRITE start with them).
-const STORAGE_CODES = ["SQLITE_FULL", "SQLITE_IOERR", "SQLITE_READONLY", "SQLITE_CANTOPEN", "SQLITE_CORRUPT", "SQLITE_NOTADB"];
+const STORAGE_CODES = [
+  "SQLITE_FULL",
+  "SQLITE_IOERR",
+  "SQLITE_READONLY",
+  "SQLITE_CANTOPEN",
+  "SQLITE_CORRUPT",
+  "SQLITE_NOTADB",
+];
 
 /** The SQLite error code of `e` (better-sqlite3's SqliteError.code), or undefined. */
 export function sqliteCode(e: unknown): string | undefined {
@@ -27,4 +34,3 @@ export function storageProblemOf(code: string | undefined): StorageProblem {
   if (code.startsWith("SQLITE_CORRUPT") || code.startsWith("SQLITE_NOTADB")) return "damaged";
   return "io";
 }
-

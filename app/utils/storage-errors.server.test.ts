@@ -23,7 +23,16 @@ afterEach(() => vi.restoreAllMocks());
 describe("storage errors", () => {
   it("classifies full, I/O, read-only and damaged-file errors as storage trouble, and busy or constraint errors not", () => {
     const withCode = (code: string) => Object.assign(new Error(code), { code });
-    for (const code of ["SQLITE_FULL", "SQLITE_IOERR", "SQLITE_IOERR_WRITE", "SQLITE_IOERR_FSYNC", "SQLITE_READONLY", "SQLITE_READONLY_DBMOVED", "SQLITE_CANTOPEN", "SQLITE_CORRUPT"]) {
+    for (const code of [
+      "SQLITE_FULL",
+      "SQLITE_IOERR",
+      "SQLITE_IOERR_WRITE",
+      "SQLITE_IOERR_FSYNC",
+      "SQLITE_READONLY",
+      "SQLITE_READONLY_DBMOVED",
+      "SQLITE_CANTOPEN",
+      "SQLITE_CORRUPT",
+    ]) {
       expect(isStorageError(withCode(code)), code).toBe(true);
     }
     for (const code of ["SQLITE_BUSY", "SQLITE_CONSTRAINT_UNIQUE", "SQLITE_ERROR", "ENOENT"]) {
