@@ -1,10 +1,12 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { closeDatabase } from "../../db/client";
+import { DatabaseRefused } from "../../db/migrate";
 import { runCliForTest } from "../../test/cli";
 import { testContext } from "../../test/db";
 import { createUser } from "../auth/users.server";
 import { checkInvariants, getGrant, grantCredits } from "../credits/index.server";
 import { addDays } from "../utils/clock";
+import { runCli } from "./main";
 
 let ctx: ReturnType<typeof testContext>;
 afterEach(() => {
@@ -77,5 +79,20 @@ describe("npm run credits -- help", () => {
     const r = await cli("nonsense");
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/^Unknown command: nonsense/);
+  });
+});
+
+describe("npm run credits on a database the boot checks refuse", () => {
+  it("prints the refusal as one line and exits 1, without a stack", async () => {
+    ctx = testContext();
+    const out: string[] = [];
+    const err: string[] = [];
+    const refused = new DatabaseRefused("Refusing /data/app.db: the disk is full.");
+    const code = await runCli(["grants", "expire"], { out: (s) => out.push(s), err: (s) => err.push(s) }, () => {
+      throw refused;
+    });
+    expect(code).toBe(1);
+    expect(out).toEqual([]);
+    expect(err.join("")).toBe("Refusing /data/app.db: the disk is full.\n");
   });
 });

@@ -2,7 +2,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { closeDatabase, openDatabase } from "../../db/client";
-import { migrateDatabase } from "../../db/migrate";
+import { DatabaseRefused, migrateDatabase } from "../../db/migrate";
 import { systemClock } from "../utils/clock";
 import type { AppContext } from "../utils/context.server";
 import { isAppError } from "../utils/errors";
@@ -43,7 +43,17 @@ export async function runCli(
     io.err(`${(e as Error).message}\n`);
     return 2;
   }
-  const ctx = makeContext();
+  let ctx: AppContext;
+  try {
+    ctx = makeContext();
+  } catch (e) {
+    // The database was refused at open (full or read-only disk, damaged file, newer build): its one sentence, no stack.
+    if (e instanceof DatabaseRefused) {
+      io.err(`${e.message}\n`);
+      return 1;
+    }
+    throw e;
+  }
   try {
     await command.run(ctx, values, io);
     return 0;
