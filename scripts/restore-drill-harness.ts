@@ -58,7 +58,10 @@ interface ListResult {
   commonPrefixes: string[];
   isTruncated: boolean;
 }
-type ListObjects = (bucket: string, options: { delimiter?: string; prefix?: string; maxKeys?: number }) => Promise<ListResult>;
+type ListObjects = (
+  bucket: string,
+  options: { delimiter?: string; prefix?: string; maxKeys?: number },
+) => Promise<ListResult>;
 
 /**
  * s3rver 3.7.1 lists with a delimiter wrongly: it skips every directory below a common prefix before
@@ -81,7 +84,11 @@ function fixDelimiterListing(server: S3rver): void {
       if (at === -1) objects.push(o);
       else commonPrefixes.add(o.key.slice(0, prefix.length + at + delimiter.length));
     }
-    return { objects: objects.slice(0, maxKeys), commonPrefixes: [...commonPrefixes].sort(), isTruncated: objects.length > maxKeys };
+    return {
+      objects: objects.slice(0, maxKeys),
+      commonPrefixes: [...commonPrefixes].sort(),
+      isTruncated: objects.length > maxKeys,
+    };
   };
 }
 
@@ -265,7 +272,10 @@ export async function makeCustomers(port: number, key: string, count: number): P
     const user = await api(port, key, "POST", "/api/v1/users", { email: `drill${i}-${Date.now()}@example.com` });
     if (user.status !== 201) throw new Error(`POST /users: ${user.status} ${JSON.stringify(user.body)}`);
     const id = (user.body as { id: number }).id;
-    const grant = await api(port, key, "POST", `/api/v1/users/${id}/grants`, { amount: 100_000_000, type: "promotional" });
+    const grant = await api(port, key, "POST", `/api/v1/users/${id}/grants`, {
+      amount: 100_000_000,
+      type: "promotional",
+    });
     if (grant.status !== 201) throw new Error(`POST grants: ${grant.status} ${JSON.stringify(grant.body)}`);
     ids.push(id);
   }
@@ -289,9 +299,16 @@ export function startLoad(port: number, key: string, userIds: number[], concurre
   const loop = async (worker: number) => {
     while (!stopped) {
       const userId = userIds[(worker + n++) % userIds.length];
-      const r = await api(port, key, "POST", `/api/v1/users/${userId}/deductions`, { amount: 1 }, {
-        "idempotency-key": `drill-${worker}-${n}-${Math.random()}`,
-      });
+      const r = await api(
+        port,
+        key,
+        "POST",
+        `/api/v1/users/${userId}/deductions`,
+        { amount: 1 },
+        {
+          "idempotency-key": `drill-${worker}-${n}-${Math.random()}`,
+        },
+      );
       if (r.status === 201) acks.push({ id: (r.body as { id: number }).id, userId, ackAt: Date.now() });
       else {
         failures++;
@@ -329,9 +346,9 @@ export function inspectRestored(file: string) {
     const integrity = (db.pragma("integrity_check") as { integrity_check: string }[]).map((r) => r.integrity_check);
     const violations = findInvariantViolations(db, systemClock);
     const ids = new Set((db.prepare("select id from credit_ledger").all() as { id: number }[]).map((r) => r.id));
-    const reasons = (db.prepare("select reason from credit_ledger where reason is not null").all() as { reason: string }[]).map(
-      (r) => r.reason,
-    );
+    const reasons = (
+      db.prepare("select reason from credit_ledger where reason is not null").all() as { reason: string }[]
+    ).map((r) => r.reason);
     return { integrity, violations, ids, reasons };
   } finally {
     db.close();
@@ -352,7 +369,11 @@ export async function newestWalSegmentAt(config: LitestreamConfig): Promise<Date
 }
 
 /** Polls `check` until it returns a value (not undefined) or the deadline passes. */
-export async function pollFor<T>(what: string, check: () => Promise<T | undefined> | T | undefined, timeoutMs = 20_000): Promise<T> {
+export async function pollFor<T>(
+  what: string,
+  check: () => Promise<T | undefined> | T | undefined,
+  timeoutMs = 20_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();

@@ -63,112 +63,114 @@ async function newDeployment(name: string) {
 }
 
 describe("restore drill over S3 with the real Litestream", () => {
-  it(
-    "a deploy under load exits 0 with every acknowledged write in the replica; the WAL stays bounded; a point-in-time restore lands between two writes",
-    async () => {
-      const d = await newDeployment("deploy");
-      const key = seedDatabase(d.databasePath);
-      const app = await startApp(d);
-      const users = await makeCustomers(d.port, key, 4);
+  it("a deploy under load exits 0 with every acknowledged write in the replica; the WAL stays bounded; a point-in-time restore lands between two writes", async () => {
+    const d = await newDeployment("deploy");
+    const key = seedDatabase(d.databasePath);
+    const app = await startApp(d);
+    const users = await makeCustomers(d.port, key, 4);
 
-      // Two known writes with a moment between them that the replica can tell apart.
-      const before = await api(d.port, key, "POST", `/api/v1/users/${users[0]}/deductions`, { amount: 1, reason: "pitr: before" });
-      expect(before.status).toBe(201);
-      // Wait until the replica holds that write (a restore shows it), then mark the moment.
-      const probe = path.join(d.dir, "probe.db");
-      await pollFor("the first write in the replica", async () => {
-        fs.rmSync(probe, { force: true });
-        await restoreReplica(d.litestream, probe);
-        return inspectRestored(probe).reasons.includes("pitr: before") ? true : undefined;
-      });
-      const between = new Date(Date.now());
-      // S3 object times can be whole seconds: the second write goes out clearly later.
-      await pollFor("a second past the marked moment", () => (Date.now() > between.getTime() + 1_100 ? true : undefined));
-      const after = await api(d.port, key, "POST", `/api/v1/users/${users[0]}/deductions`, { amount: 1, reason: "pitr: after" });
-      expect(after.status).toBe(201);
+    // Two known writes with a moment between them that the replica can tell apart.
+    const before = await api(d.port, key, "POST", `/api/v1/users/${users[0]}/deductions`, {
+      amount: 1,
+      reason: "pitr: before",
+    });
+    expect(before.status).toBe(201);
+    // Wait until the replica holds that write (a restore shows it), then mark the moment.
+    const probe = path.join(d.dir, "probe.db");
+    await pollFor("the first write in the replica", async () => {
+      fs.rmSync(probe, { force: true });
+      await restoreReplica(d.litestream, probe);
+      return inspectRestored(probe).reasons.includes("pitr: before") ? true : undefined;
+    });
+    const between = new Date(Date.now());
+    // S3 object times can be whole seconds: the second write goes out clearly later.
+    await pollFor("a second past the marked moment", () => (Date.now() > between.getTime() + 1_100 ? true : undefined));
+    const after = await api(d.port, key, "POST", `/api/v1/users/${users[0]}/deductions`, {
+      amount: 1,
+      reason: "pitr: after",
+    });
+    expect(after.status).toBe(201);
 
-      // Sustained writes while replicating; the WAL's size is sampled throughout.
-      const load = startLoad(d.port, key, users);
-      let maxFrames = 0;
-      let maxBytes = 0;
-      const started = Date.now();
-      while (Date.now() - started < SUSTAINED_LOAD_MS) {
-        maxFrames = Math.max(maxFrames, walFrameCount(d.databasePath) || 0);
-        maxBytes = Math.max(maxBytes, fs.statSync(`${d.databasePath}-wal`).size);
-        await new Promise((r) => setTimeout(r, 250));
-      }
-      const loadMs = Date.now() - started;
+    // Sustained writes while replicating; the WAL's size is sampled throughout.
+    const load = startLoad(d.port, key, users);
+    let maxFrames = 0;
+    let maxBytes = 0;
+    const started = Date.now();
+    while (Date.now() - started < SUSTAINED_LOAD_MS) {
+      maxFrames = Math.max(maxFrames, walFrameCount(d.databasePath) || 0);
+      maxBytes = Math.max(maxBytes, fs.statSync(`${d.databasePath}-wal`).size);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    const loadMs = Date.now() - started;
 
-      // The deploy: SIGTERM while the load still runs.
-      const stopped = app.stop();
-      const exit = await stopped;
-      await load.stop();
-      console.log(
-        `restore drill (deploy): ${load.acks.length} deductions acknowledged in ${(loadMs / 1000).toFixed(1)} s ` +
-          `(${Math.round(load.acks.length / (loadMs / 1000))}/s); WAL peak ${maxFrames} frames, file ${(maxBytes / 1048576).toFixed(1)} MiB`,
-      );
-      expect(exit, app.output()).toEqual({ code: 0, signal: null });
-      expect(app.output()).not.toMatch(/"level":"ERROR","msg":"(failed to run|error closing db)"/);
-      expect(load.acks.length).toBeGreaterThan(100);
-      expect(maxFrames).toBeLessThan(MAX_WAL_FRAMES);
+    // The deploy: SIGTERM while the load still runs.
+    const stopped = app.stop();
+    const exit = await stopped;
+    await load.stop();
+    console.log(
+      `restore drill (deploy): ${load.acks.length} deductions acknowledged in ${(loadMs / 1000).toFixed(1)} s ` +
+        `(${Math.round(load.acks.length / (loadMs / 1000))}/s); WAL peak ${maxFrames} frames, file ${(maxBytes / 1048576).toFixed(1)} MiB`,
+    );
+    expect(exit, app.output()).toEqual({ code: 0, signal: null });
+    expect(app.output()).not.toMatch(/"level":"ERROR","msg":"(failed to run|error closing db)"/);
+    expect(load.acks.length).toBeGreaterThan(100);
+    expect(maxFrames).toBeLessThan(MAX_WAL_FRAMES);
 
-      // The volume is gone: restore the latest state on a fresh one.
-      fs.rmSync(path.dirname(d.databasePath), { recursive: true, force: true });
-      const latest = path.join(d.dir, "fresh", "latest.db");
-      await restoreReplica(d.litestream, latest);
-      const restored = inspectRestored(latest);
-      expect(restored.integrity).toEqual(["ok"]);
-      expect(restored.violations).toEqual([]);
-      const lost = load.acks.filter((a) => !restored.ids.has(a.id));
-      expect(lost, "acknowledged deductions missing from the replica after a deploy").toEqual([]);
-      expect(restored.reasons).toEqual(expect.arrayContaining(["pitr: before", "pitr: after"]));
+    // The volume is gone: restore the latest state on a fresh one.
+    fs.rmSync(path.dirname(d.databasePath), { recursive: true, force: true });
+    const latest = path.join(d.dir, "fresh", "latest.db");
+    await restoreReplica(d.litestream, latest);
+    const restored = inspectRestored(latest);
+    expect(restored.integrity).toEqual(["ok"]);
+    expect(restored.violations).toEqual([]);
+    const lost = load.acks.filter((a) => !restored.ids.has(a.id));
+    expect(lost, "acknowledged deductions missing from the replica after a deploy").toEqual([]);
+    expect(restored.reasons).toEqual(expect.arrayContaining(["pitr: before", "pitr: after"]));
 
-      // Point in time: the first write is there, the second is not.
-      const asOf = path.join(d.dir, "fresh", "as-of.db");
-      await restoreReplica(d.litestream, asOf, between);
-      const pitr = inspectRestored(asOf);
-      expect(pitr.integrity).toEqual(["ok"]);
-      expect(pitr.violations).toEqual([]);
-      expect(pitr.reasons).toContain("pitr: before");
-      expect(pitr.reasons).not.toContain("pitr: after");
-    },
-    120_000,
-  );
+    // Point in time: the first write is there, the second is not.
+    const asOf = path.join(d.dir, "fresh", "as-of.db");
+    await restoreReplica(d.litestream, asOf, between);
+    const pitr = inspectRestored(asOf);
+    expect(pitr.integrity).toEqual(["ok"]);
+    expect(pitr.violations).toEqual([]);
+    expect(pitr.reasons).toContain("pitr: before");
+    expect(pitr.reasons).not.toContain("pitr: after");
+  }, 120_000);
 
-  it(
-    "a machine lost mid-load (SIGKILL of the process group) restores to a sound ledger missing only the last moments of writes",
-    async () => {
-      const d = await newDeployment("crash");
-      const key = seedDatabase(d.databasePath);
-      const app = await startApp(d);
-      const users = await makeCustomers(d.port, key, 4);
-      const load = startLoad(d.port, key, users);
-      // Long enough for several syncs, so the replica holds some of the load and misses the rest.
-      const loadStarted = Date.now();
-      await pollFor("3 s of load", () => (load.acks.length >= 100 && Date.now() - loadStarted > 3_000 ? true : undefined), 60_000);
-      const killedAt = Date.now();
-      await app.kill();
-      await load.stop();
+  it("a machine lost mid-load (SIGKILL of the process group) restores to a sound ledger missing only the last moments of writes", async () => {
+    const d = await newDeployment("crash");
+    const key = seedDatabase(d.databasePath);
+    const app = await startApp(d);
+    const users = await makeCustomers(d.port, key, 4);
+    const load = startLoad(d.port, key, users);
+    // Long enough for several syncs, so the replica holds some of the load and misses the rest.
+    const loadStarted = Date.now();
+    await pollFor(
+      "3 s of load",
+      () => (load.acks.length >= 100 && Date.now() - loadStarted > 3_000 ? true : undefined),
+      60_000,
+    );
+    const killedAt = Date.now();
+    await app.kill();
+    await load.stop();
 
-      fs.rmSync(path.dirname(d.databasePath), { recursive: true, force: true });
-      const file = path.join(d.dir, "fresh", "app.db");
-      await restoreReplica(d.litestream, file);
-      const restored = inspectRestored(file);
-      expect(restored.integrity).toEqual(["ok"]);
-      expect(restored.violations).toEqual([]);
+    fs.rmSync(path.dirname(d.databasePath), { recursive: true, force: true });
+    const file = path.join(d.dir, "fresh", "app.db");
+    await restoreReplica(d.litestream, file);
+    const restored = inspectRestored(file);
+    expect(restored.integrity).toEqual(["ok"]);
+    expect(restored.violations).toEqual([]);
 
-      // The replica is a prefix of the history: ids are given in commit order by the one writer.
-      const newestRestored = Math.max(...restored.ids);
-      const lost = load.acks.filter((a) => !restored.ids.has(a.id));
-      expect(lost.every((a) => a.id > newestRestored)).toBe(true);
-      expect(lost.length).toBeLessThan(load.acks.length);
-      const windowMs = lost.length ? killedAt - Math.min(...lost.map((a) => a.ackAt)) : 0;
-      console.log(
-        `restore drill (machine lost): ${load.acks.length} acknowledged, ${lost.length} lost; ` +
-          `loss window (RPO) ${windowMs} ms before the kill (sync-interval 1 s)`,
-      );
-      expect(windowMs).toBeLessThanOrEqual(MAX_LOSS_WINDOW_MS);
-    },
-    120_000,
-  );
+    // The replica is a prefix of the history: ids are given in commit order by the one writer.
+    const newestRestored = Math.max(...restored.ids);
+    const lost = load.acks.filter((a) => !restored.ids.has(a.id));
+    expect(lost.every((a) => a.id > newestRestored)).toBe(true);
+    expect(lost.length).toBeLessThan(load.acks.length);
+    const windowMs = lost.length ? killedAt - Math.min(...lost.map((a) => a.ackAt)) : 0;
+    console.log(
+      `restore drill (machine lost): ${load.acks.length} acknowledged, ${lost.length} lost; ` +
+        `loss window (RPO) ${windowMs} ms before the kill (sync-interval 1 s)`,
+    );
+    expect(windowMs).toBeLessThanOrEqual(MAX_LOSS_WINDOW_MS);
+  }, 120_000);
 });

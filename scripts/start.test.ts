@@ -289,6 +289,23 @@ describe("scripts/start.sh", () => {
     expect(run.server).toBeNull();
   });
 
+  it("runs the lockfile's platform binary from node_modules, never the package's Node wrapper", async () => {
+    const box = sandbox();
+    const platform = `${process.platform}-${process.arch}`;
+    const pkg = path.join(box.app, "node_modules/@flydotio");
+    fs.mkdirSync(path.join(pkg, `litestream-${platform}`), { recursive: true });
+    fs.mkdirSync(path.join(pkg, "litestream"), { recursive: true });
+    fs.mkdirSync(path.join(box.app, "node_modules/.bin"), { recursive: true });
+    fs.writeFileSync(path.join(pkg, `litestream-${platform}`, "litestream"), FAKE_LITESTREAM, { mode: 0o755 });
+    // The wrapper drops signals and exit codes: running it would fail this test.
+    fs.writeFileSync(path.join(pkg, "litestream/index.js"), "#!/usr/bin/env bash\necho wrapper >&2; exit 99\n", { mode: 0o755 });
+    fs.symlinkSync("../@flydotio/litestream/index.js", path.join(box.app, "node_modules/.bin/litestream"));
+    const run = await runStart(box, box.env({ LITESTREAM_REPLICA_URL: "s3://bucket/app.db" }, "without-litestream"));
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.calls.map((c) => c[0])).toEqual(["restore", "replicate"]);
+    expect(run.stderr).not.toContain("wrapper");
+  });
+
   it("refuses to run without backups when a replica is configured but litestream is not installed", async () => {
     const box = sandbox();
     const run = await runStart(box, box.env({ LITESTREAM_REPLICA_URL: "s3://bucket/app.db" }, "without-litestream"));
@@ -299,10 +316,6 @@ describe("scripts/start.sh", () => {
 });
 
 // ---- The real Litestream --------------------------------------------------------------------------
-
-const litestreamOnPath = spawnSync("bash", ["-c", "command -v litestream"]).status === 0;
-const skipReason =
-  "the litestream binary is not on PATH (the Dockerfile installs it in the image; install it locally to run this)";
 
 function healthz(port: number): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -340,8 +353,9 @@ async function startReal(env: NodeJS.ProcessEnv) {
   };
 }
 
-describe(`scripts/start.sh with the real Litestream${litestreamOnPath ? "" : ` (skipped: ${skipReason})`}`, () => {
-  it.skipIf(!litestreamOnPath)(
+// The binary comes from the lockfile (@flydotio/litestream), so this runs wherever `npm ci` did.
+describe("scripts/start.sh with the real Litestream", () => {
+  it(
     "replicates to a file replica and restores from it on the next boot",
     async () => {
       ensureBuild();

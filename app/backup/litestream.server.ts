@@ -34,10 +34,15 @@ function appRoot(): string {
 export function findLitestreamBinary(source: NodeJS.ProcessEnv = process.env, root = appRoot()): string | null {
   const platformBinary = (bin: string) =>
     path.resolve(path.dirname(bin), "..", "@flydotio", `litestream-${process.platform}-${process.arch}`, "litestream");
-  const candidates = (source.PATH ?? "").split(path.delimiter).filter(Boolean).map((dir) => path.join(dir, "litestream"));
+  const candidates = (source.PATH ?? "")
+    .split(path.delimiter)
+    .filter(Boolean)
+    .map((dir) => path.join(dir, "litestream"));
   candidates.push(path.join(root, "node_modules/.bin/litestream"));
   for (const candidate of candidates) {
-    const bin = candidate.endsWith(path.join("node_modules", ".bin", "litestream")) ? platformBinary(candidate) : candidate;
+    const bin = candidate.endsWith(path.join("node_modules", ".bin", "litestream"))
+      ? platformBinary(candidate)
+      : candidate;
     try {
       fs.accessSync(bin, fs.constants.X_OK);
       if (fs.statSync(bin).isFile()) return bin;
@@ -55,7 +60,8 @@ export function litestreamSetup(databasePath: string, source: NodeJS.ProcessEnv 
   if (!url && !bucket) {
     return { configured: false, reason: "no replica configured (LITESTREAM_REPLICA_URL / LITESTREAM_S3_BUCKET unset)" };
   }
-  if (url && bucket) return { configured: false, reason: "set either LITESTREAM_REPLICA_URL or LITESTREAM_S3_BUCKET, not both" };
+  if (url && bucket)
+    return { configured: false, reason: "set either LITESTREAM_REPLICA_URL or LITESTREAM_S3_BUCKET, not both" };
   const root = appRoot();
   const absolute = path.resolve(root, databasePath);
   const env: NodeJS.ProcessEnv = { ...source, DATABASE_PATH: absolute };
@@ -64,7 +70,10 @@ export function litestreamSetup(databasePath: string, source: NodeJS.ProcessEnv 
   const configPath = path.resolve(root, source.LITESTREAM_CONFIG || "litestream.yml");
   if (!fs.existsSync(configPath)) return { configured: false, reason: `Litestream config not found: ${configPath}` };
   const replica = url ? url.replace(/\/\/[^@/]*@/, "//") : `s3://${bucket}/${env.LITESTREAM_S3_PATH}`;
-  return { configured: true, config: { databasePath: absolute, configPath, binary: findLitestreamBinary(source, root), env, replica } };
+  return {
+    configured: true,
+    config: { databasePath: absolute, configPath, binary: findLitestreamBinary(source, root), env, replica },
+  };
 }
 
 export interface RunResult {

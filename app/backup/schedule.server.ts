@@ -29,7 +29,9 @@ export interface BackupHealth {
   last: Pick<BackupVerifyResult, "ok" | "checkedAt" | "verdict"> | null;
 }
 
-export function backupHealth(env: Pick<Env, "NODE_ENV" | "BACKUP_VERIFY_INTERVAL_SECONDS" | "DATABASE_PATH">): BackupHealth {
+export function backupHealth(
+  env: Pick<Env, "NODE_ENV" | "BACKUP_VERIFY_INTERVAL_SECONDS" | "DATABASE_PATH">,
+): BackupHealth {
   const last = readLastVerifyResult(env.DATABASE_PATH);
   return {
     configured: litestreamSetup(env.DATABASE_PATH).configured,

@@ -42,7 +42,8 @@ interface LedgerRow {
   created_at: number;
 }
 
-const NEWEST_ENTRY = "select id, user_id, type, amount, balance_after, created_at from credit_ledger order by id desc limit 1";
+const NEWEST_ENTRY =
+  "select id, user_id, type, amount, balance_after, created_at from credit_ledger order by id desc limit 1";
 
 export async function verifyBackup(
   ctx: { db: Db; clock: Clock },
@@ -58,24 +59,39 @@ export async function verifyBackup(
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "credits-backup-verify-"));
   const file = path.join(dir, "restored.db");
   try {
-    const restore = await runLitestream(config, ["restore", "-config", config.configPath, "-o", file, config.databasePath]);
+    const restore = await runLitestream(config, [
+      "restore",
+      "-config",
+      config.configPath,
+      "-o",
+      file,
+      config.databasePath,
+    ]);
     if (restore.code !== 0 || !fs.existsSync(file)) {
       const why = litestreamError(restore);
       problems.push(
-        /no matching backups/.test(why) ? `the replica holds no backup to restore (${why})` : `restoring the replica failed: ${why}`,
+        /no matching backups/.test(why)
+          ? `the replica holds no backup to restore (${why})`
+          : `restoring the replica failed: ${why}`,
       );
     } else {
       let restored: Database.Database | undefined;
       try {
         restored = new Database(file, { readonly: true, fileMustExist: true });
-        const integrity = (restored.pragma("integrity_check") as { integrity_check: string }[]).map((r) => r.integrity_check);
-        if (integrity.join() !== "ok") problems.push(`integrity_check on the restored copy: ${integrity.slice(0, 3).join("; ")}`);
+        const integrity = (restored.pragma("integrity_check") as { integrity_check: string }[]).map(
+          (r) => r.integrity_check,
+        );
+        if (integrity.join() !== "ok")
+          problems.push(`integrity_check on the restored copy: ${integrity.slice(0, 3).join("; ")}`);
         else {
           const violations = findInvariantViolations(restored, ctx.clock);
           if (violations.length) {
-            problems.push(`ledger invariants broken in the restored copy (${violations.length}): ${violations.slice(0, 3).join("; ")}`);
+            problems.push(
+              `ledger invariants broken in the restored copy (${violations.length}): ${violations.slice(0, 3).join("; ")}`,
+            );
           }
-          restoredLedgerEntries = (restored.prepare("select count(*) as n from credit_ledger").get() as { n: number }).n;
+          restoredLedgerEntries = (restored.prepare("select count(*) as n from credit_ledger").get() as { n: number })
+            .n;
           const newest = restored.prepare(NEWEST_ENTRY).get() as LedgerRow | undefined;
           newestReplicaEntryId = newest?.id ?? null;
           const live = ctx.db.$client;
@@ -173,7 +189,13 @@ export async function backupStatus(config: LitestreamConfig): Promise<BackupStat
     if (!generations.length) problems.push("the replica has no generation yet (nothing replicated)");
   }
   const snaps = await runLitestream(config, ["snapshots", "-config", config.configPath, config.databasePath]);
-  const snapshots = snaps.code === 0 ? snaps.stdout.split("\n").slice(1).filter((l) => l.trim()).length : 0;
+  const snapshots =
+    snaps.code === 0
+      ? snaps.stdout
+          .split("\n")
+          .slice(1)
+          .filter((l) => l.trim()).length
+      : 0;
   if (snaps.code !== 0) problems.push(`litestream snapshots failed: ${litestreamError(snaps)}`);
   return { ok: problems.length === 0, replica: config.replica, generations, snapshots, problems };
 }

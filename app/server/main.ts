@@ -30,6 +30,7 @@ import { remixHandler } from "./remix-handler";
 import { apiV1Handler } from "./api-v1";
 import { settleLitestreamBeforeExit, underLitestream } from "../backup/litestream-exit.server";
 import { startBackupVerifySchedule } from "../backup/schedule.server";
+import { withLiteFs } from "./litefs";
 import { containStorageErrors, healthzHandler, startStorageMonitor } from "./storage";
 
 export interface RunningServer {
@@ -45,7 +46,7 @@ export async function startServer(env: Env): Promise<RunningServer> {
   const db = openDatabase(env.DATABASE_PATH);
   // No real Stripe key: the offline Stripe runs in-process and the app talks to it through the
   // SDK exactly as to Stripe. Imported dynamically, so with a real key it is never loaded.
-  const offlineStripe = env.stripeOffline ? await import("../billing/offline/server") : undefined;
+  const offlineStripe = env.stripeOffline ? await import("./offline-stripe") : undefined;
   const offline = await offlineStripe?.startOfflineStripeForApp(env, systemClock);
   if (offline && env.NODE_ENV === "production") {
     // Only reachable with DEMO=1: parseEnv refuses production without a key otherwise.
@@ -139,7 +140,7 @@ export async function startServer(env: Env): Promise<RunningServer> {
     headersTimeout: headersTimeoutMs,
     connectionsCheckingInterval: 1000,
   };
-  const server = createServer(timeouts, (req, res) => {
+  const handle = (req: IncomingMessage, res: ServerResponse) => {
     if (isApiV1Path(req.url)) {
       headers(req, res, noop);
       logRequest(req, res, noop);
@@ -147,7 +148,9 @@ export async function startServer(env: Env): Promise<RunningServer> {
     } else {
       app(req, res);
     }
-  });
+  };
+  // LiteFS mode (LITEFS_DIR set): a read replica replays writes to the primary (./litefs.ts).
+  const server = createServer(timeouts, withLiteFs(handle, { https: env.appUrl.startsWith("https://") }));
   await new Promise<void>((resolve) => server.listen(env.PORT, env.HOST, () => resolve()));
   server.keepAliveTimeout = 65_000;
   const address = server.address();
