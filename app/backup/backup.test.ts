@@ -10,7 +10,8 @@ import { runCliForTest } from "../../test/cli";
 import { testContext } from "../../test/db";
 import { S3_BUCKET, pollFor, startLocalS3, type LocalS3 } from "../../scripts/restore-drill-harness";
 import { litestreamSetup, runLitestream } from "./litestream.server";
-import { backupStatus } from "./verify.server";
+import { backupHealth, backupVerifyIntervalSeconds, DEFAULT_BACKUP_VERIFY_INTERVAL_SECONDS } from "./schedule.server";
+import { backupStatus, verifyResultPath } from "./verify.server";
 
 let s3: LocalS3;
 const saved: Record<string, string | undefined> = {};
@@ -88,6 +89,24 @@ describe("backup verify / backup status", () => {
     );
     const kept = JSON.parse(fs.readFileSync(path.join(path.dirname(ctx.path), "backup-verify.json"), "utf8"));
     expect(kept).toMatchObject({ ok: true, verdict: lines[0] });
+  }, 60_000);
+
+  it("schedules daily by default, off under NODE_ENV=test unless set, and shows the last verdict as health detail", async () => {
+    expect(backupVerifyIntervalSeconds({ NODE_ENV: "production", BACKUP_VERIFY_INTERVAL_SECONDS: undefined })).toBe(
+      DEFAULT_BACKUP_VERIFY_INTERVAL_SECONDS,
+    );
+    expect(backupVerifyIntervalSeconds({ NODE_ENV: "test", BACKUP_VERIFY_INTERVAL_SECONDS: undefined })).toBe(0);
+    expect(backupVerifyIntervalSeconds({ NODE_ENV: "test", BACKUP_VERIFY_INTERVAL_SECONDS: 60 })).toBe(60);
+    expect(backupVerifyIntervalSeconds({ NODE_ENV: "production", BACKUP_VERIFY_INTERVAL_SECONDS: 0 })).toBe(0);
+    const { ctx } = await replicatedLedger();
+    // Test databases share a folder, and so the result file: start from none.
+    fs.rmSync(verifyResultPath(ctx.path), { force: true });
+    expect(backupHealth(ctx.env)).toMatchObject({ configured: true, intervalSeconds: 0, last: null });
+    await runCliForTest(ctx, ["backup", "verify"]);
+    expect(backupHealth(ctx.env).last).toMatchObject({
+      ok: true,
+      verdict: expect.stringMatching(/^backup verify: OK/),
+    });
   }, 60_000);
 
   it("shows the generations with their lag, and the snapshots", async () => {
