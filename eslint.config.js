@@ -16,11 +16,17 @@ const boundary = (from, forbidden, why) => ({
   files: [`${from}/**/*.{ts,tsx}`],
   ignores: ["**/*.test.{ts,tsx}", "**/test-support.ts", "**/__tests__/**", "**/__fixtures__/**"],
   rules: {
-    "no-restricted-imports": ["error", { patterns: [{ group: into(...forbidden), message: why }] }],
+    "no-restricted-imports": ["error", { patterns: [{ group: into(...forbidden), message: why }, offlineStripeEntryOnly] }],
   },
 });
 
 const web = ["routes", "components", "server", "cli", "api"];
+
+/** The offline Stripe is a package with one public entry (packages/offline-stripe/src/index.ts). */
+const offlineStripeEntryOnly = {
+  group: ["@credit-billing/offline-stripe/*", "**/packages/offline-stripe/*", "**/packages/offline-stripe/src/**"],
+  message: 'Use the offline Stripe only through its entry: import from "@credit-billing/offline-stripe".',
+};
 
 export default tseslint.config(
   { ignores: ["build/**", "node_modules/**", "public/**", "test-results/**", "playwright-report/**", ".cache/**", "data/**", ".tmp/**"] },
@@ -47,6 +53,10 @@ export default tseslint.config(
       "react-hooks/exhaustive-deps": "warn",
       ...jsxA11y.flatConfigs.recommended.rules,
     },
+  },
+  {
+    files: ["app/**/*.{ts,tsx}", "e2e/**/*.ts", "test/**/*.ts", "scripts/**/*.{ts,mjs}"],
+    rules: { "no-restricted-imports": ["error", { patterns: [offlineStripeEntryOnly] }] },
   },
   boundary("app/credits", ["billing", "plans", "auth", ...web], "credits/ knows nothing of Stripe, plans or the web layer (STYLE.md)."),
   boundary("app/plans", ["billing", "credits", "auth", ...web], "plans/ is the price book: no Stripe, no credits, no web layer (STYLE.md)."),

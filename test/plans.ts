@@ -5,7 +5,7 @@ import { closeDatabase } from "../db/client";
 import { topupPurchases, userSubscriptions } from "../db/schema";
 import { commitSessionCookie, createSession } from "../app/auth/session.server";
 import { createUser } from "../app/auth/users.server";
-import { startTestStripe, type TestStripe } from "../app/billing/offline/testing";
+import { startTestStripe, type TestStripe } from "../app/billing/testing/test-stripe";
 import type { Clock } from "../app/utils/clock";
 import { testContext } from "./db";
 import type { TestContext } from "./contexts";

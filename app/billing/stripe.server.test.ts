@@ -8,7 +8,7 @@ import {
   OFFLINE_STRIPE_SECRET_KEY,
   offlineEnv,
 } from "./stripe.server";
-import { newWebhookSecret } from "./offline/store";
+import { newWebhookSecret } from "@credit-billing/offline-stripe";
 
 describe("createStripeClient", () => {
   it("builds one client per key and base URL", () => {

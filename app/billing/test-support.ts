@@ -13,8 +13,8 @@ import { checkInvariants, getBalance } from "../credits/index.server";
 import type { CreatePlanInput, KindedPlan, SubscriptionPlan, TopupPlan } from "../plans/index.server";
 import type { AppContext } from "../utils/context.server";
 import { startTopupCheckout, type CheckoutCtx } from "./checkout.server";
-import { startTestStripe, type TestStripe } from "./offline/testing";
-import type { DeliveryOptions } from "./offline/server";
+import type { DeliveryOptions } from "@credit-billing/offline-stripe";
+import { startTestStripe, type TestStripe } from "./testing/test-stripe";
 import { createPlan } from "./plan-sync.server";
 import { receiveStripeWebhook, type ProcessOptions, type WebhookAnswer } from "./webhook.server";
 

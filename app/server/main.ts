@@ -46,7 +46,7 @@ export async function startServer(env: Env): Promise<RunningServer> {
   const db = openDatabase(env.DATABASE_PATH);
   // No real Stripe key: the offline Stripe runs in-process and the app talks to it through the
   // SDK exactly as to Stripe. Imported dynamically, so with a real key it is never loaded.
-  const offlineStripe = env.stripeOffline ? await import("../billing/offline/server") : undefined;
+  const offlineStripe = env.stripeOffline ? await import("./offline-stripe") : undefined;
   const offline = await offlineStripe?.startOfflineStripeForApp(env, systemClock);
   if (offline && env.NODE_ENV === "production") {
     // Only reachable with DEMO=1: parseEnv refuses production without a key otherwise.

@@ -13,7 +13,7 @@ import zlib from "node:zlib";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import Stripe from "stripe";
 import { ensureBuild, freePort, repoRoot as root } from "../../test/server-process";
-import { newWebhookSecret } from "../billing/offline/store";
+import { newWebhookSecret } from "@credit-billing/offline-stripe";
 import { DEMO_BANNER_TEXT } from "../components/DemoBanner";
 import { DEMO_LOGINS } from "./demo-seed.server";
 

@@ -1,8 +1,8 @@
-import Stripe from "stripe";
+import type Stripe from "stripe";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testContext } from "../../../test/db";
 import { getStripe, getWebhookSecret } from "../stripe.server";
-import { startTestStripe, type TestStripe } from "./testing";
+import { startTestStripe, type TestStripe } from "./test-stripe";
 
 type Ctx = ReturnType<typeof testContext>;
 

@@ -1,7 +1,8 @@
 import type Stripe from "stripe";
 import type { AppContext } from "../../utils/context.server";
 import { createStripeClient, offlineEnv } from "../stripe.server";
-import { startOfflineStripe, type OfflineStripe, type OfflineStripeOptions } from "./server";
+import { startOfflineStripe, type OfflineStripe, type OfflineStripeOptions } from "@credit-billing/offline-stripe";
+import { log } from "../../utils/log.server";
 
 export type TestStripe<C extends AppContext> = OfflineStripe & {
   /** `ctx` with the env pointing at this server (key, webhook secret, STRIPE_API_BASE). */
@@ -28,6 +29,7 @@ export async function startTestStripe<C extends AppContext>(
     host: "127.0.0.1",
     port: 0,
     clock: ctx.clock,
+    logger: log,
     ...options,
     delivery: { retryDelayMs: 10, ...options.delivery },
   });

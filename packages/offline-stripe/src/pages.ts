@@ -1,9 +1,15 @@
-import { formatMoney } from "../../utils/format";
 import type Stripe from "stripe";
 
 /** The offline Stripe's hosted pages: plain HTML forms that work without JavaScript. */
 
-export { formatMoney };
+/** Amounts on the hosted pages, as Stripe's Checkout shows them ("$12.00"). */
+export function formatMoney(cents: number, currency: string): string {
+  try {
+    return new Intl.NumberFormat("en-US", { style: "currency", currency: currency.toUpperCase() }).format(cents / 100);
+  } catch {
+    return `${(cents / 100).toFixed(2)} ${currency.toUpperCase()}`;
+  }
+}
 
 export function escapeHtml(s: unknown): string {
   return String(s ?? "")

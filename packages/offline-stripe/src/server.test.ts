@@ -4,10 +4,8 @@ import os from "node:os";
 import path from "node:path";
 import Stripe from "stripe";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { ManualClock } from "../../utils/clock";
-import { parseEnv } from "../../utils/env.server";
-import { createStripeClient, OFFLINE_STRIPE_SECRET_KEY, offlineEnv } from "../stripe.server";
-import { startOfflineStripe, startOfflineStripeForApp, type OfflineStripe, type OfflineStripeOptions } from "./server";
+import { ManualClock, sdkFor, silent } from "../test/support";
+import { OFFLINE_STRIPE_SECRET_KEY, startOfflineStripe, type OfflineStripe, type OfflineStripeOptions } from "./index";
 import { newWebhookSecret } from "./store";
 
 /** This suite's signing secret (the app's is random per database; see the test below). */
@@ -52,7 +50,6 @@ async function startReceiver(): Promise<Receiver> {
   return receiver;
 }
 
-const env = parseEnv({ NODE_ENV: "test", LOG_LEVEL: "silent" });
 const T0 = "2026-01-31T12:00:00.000Z";
 const t0 = Date.parse(T0) / 1000;
 
@@ -67,9 +64,10 @@ async function start(options: OfflineStripeOptions = {}): Promise<void> {
     webhookSecret: WEBHOOK_SECRET,
     clock,
     delivery: { retryDelayMs: 5 },
+    logger: silent,
     ...options,
   });
-  stripe = createStripeClient(offlineEnv(env, offline));
+  stripe = sdkFor(offline);
 }
 
 beforeAll(async () => {
@@ -535,7 +533,7 @@ describe("the offline Stripe through the real SDK", () => {
   });
 
   it("answers a wrong API key with 401", async () => {
-    const wrong = createStripeClient({ STRIPE_SECRET_KEY: "sk_test_wrong_key_123456", STRIPE_API_BASE: offline.url });
+    const wrong = sdkFor({ url: offline.url, secretKey: "sk_test_wrong_key_123456" });
     await expect(wrong.customers.list()).rejects.toMatchObject({ type: "StripeAuthenticationError", statusCode: 401 });
     const bare = await fetch(`${offline.url}/v1/customers`);
     expect(bare.status).toBe(401);
@@ -707,11 +705,10 @@ describe("the offline Stripe through the real SDK", () => {
     }
   });
 
-  it("gives each database its own random webhook secret, made once and kept across restarts", async () => {
+  it("gives each state file its own random webhook secret, made once and kept across restarts", async () => {
     const dirs = [fs.mkdtempSync(path.join(os.tmpdir(), "offline-secret-")), fs.mkdtempSync(path.join(os.tmpdir(), "offline-secret-"))];
-    const appEnv = (dir: string) => parseEnv({ NODE_ENV: "test", LOG_LEVEL: "silent", DATABASE_PATH: path.join(dir, "app.db") });
     const secretOf = async (dir: string) => {
-      const running = await startOfflineStripeForApp(appEnv(dir), clock);
+      const running = await startOfflineStripe({ port: 0, statePath: path.join(dir, "offline-stripe.json"), clock, logger: silent });
       await running.close();
       return running.webhookSecret;
     };
@@ -723,7 +720,7 @@ describe("the offline Stripe through the real SDK", () => {
       expect(other).toMatch(/^whsec_/);
       expect(other).not.toBe(first);
       // And in-memory instances (tests, :memory: databases) each get a fresh one.
-      expect((await startOfflineStripe({ port: 0 }).then(async (o) => (await o.close(), o.webhookSecret)))).not.toBe(first);
+      expect((await startOfflineStripe({ port: 0, logger: silent }).then(async (o) => (await o.close(), o.webhookSecret)))).not.toBe(first);
     } finally {
       for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
     }

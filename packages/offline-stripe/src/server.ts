@@ -1,8 +1,8 @@
 /**
  * The offline Stripe: a local, Stripe-compatible server for the part of the Stripe REST API the
  * app uses, so the demo and the tests run the real Stripe SDK and the real webhook route
- * without a Stripe account. app/server/main.ts starts it in-process when STRIPE_SECRET_KEY is
- * unset; with a real key this module is never loaded.
+ * without a Stripe account. The app's server starts it in-process when STRIPE_SECRET_KEY is
+ * unset (app/server/offline-stripe.ts); with a real key it is never started.
  *
  *   /v1/…                 the REST API (Bearer OFFLINE_STRIPE_SECRET_KEY, form-encoded bodies)
  *   /checkout/:id         hosted Checkout page (Pay / Cancel)
@@ -15,12 +15,14 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import type Stripe from "stripe";
-import path from "node:path";
-import { systemClock, type Clock } from "../../utils/clock";
-import type { Env } from "../../utils/env.server";
-import { log } from "../../utils/log.server";
-import { OFFLINE_STRIPE_SECRET_KEY } from "../stripe.server";
-import { OfflineEngine, type RequestInfo } from "./engine";
+import { systemClock, type Clock } from "./clock";
+import { Engine, type RequestInfo } from "./engine";
+import { payCheckoutSession, listCheckoutLineItems } from "./resources/checkout-sessions";
+import { createRefund } from "./resources/payments";
+import { portalSetCancelAtPeriodEnd } from "./resources/portal";
+import { renderSubscription } from "./resources/subscriptions";
+import { failNextPayment, renew, retryPayment } from "./resources/test-clock";
+import { findRoute } from "./routes";
 import { parseStripeForm, type FormObject } from "./form";
 import { newId } from "./objects";
 import { checkoutPage, escapeHtml, formatMoney, messagePage, portalPage, successUrl } from "./pages";
@@ -48,7 +50,22 @@ export interface OfflineStripeOptions {
   /** Time for `created`, periods and prorations; tests pass their ManualClock. */
   clock?: Clock;
   delivery?: DeliveryOptions;
+  /** Where failed deliveries and internal errors are reported; the console when absent. */
+  logger?: Logger;
 }
+
+export interface Logger {
+  warn(message: string, fields?: Record<string, unknown>): void;
+  error(message: string, fields?: Record<string, unknown>): void;
+}
+
+/** The API key the offline Stripe accepts unless told otherwise. Real Stripe rejects it like any made-up key. */
+export const OFFLINE_STRIPE_SECRET_KEY = "sk_test_offline_0000000000000000000000000000";
+
+const consoleLogger: Logger = {
+  warn: (message, fields) => console.warn(message, fields ?? ""),
+  error: (message, fields) => console.error(message, fields ?? ""),
+};
 
 export interface RefundTrigger {
   charge?: string;
@@ -87,11 +104,12 @@ const MAX_BODY_BYTES = 1_000_000;
 export async function startOfflineStripe(options: OfflineStripeOptions = {}): Promise<OfflineStripe> {
   const secretKey = options.secretKey ?? OFFLINE_STRIPE_SECRET_KEY;
   const clock = options.clock ?? systemClock;
+  const log = options.logger ?? consoleLogger;
   const store = new Store(options.statePath);
   const webhookSecret = options.webhookSecret ?? store.state.webhookSecret;
   const queue = new WebhookQueue(store, webhookSecret, options.delivery ?? {}, (msg, fields) => log.warn(msg, fields));
   let publicUrl = "";
-  const engine = new OfflineEngine(
+  const engine = new Engine(
     store,
     clock,
     () => publicUrl,
@@ -171,7 +189,7 @@ export async function startOfflineStripe(options: OfflineStripeOptions = {}): Pr
     const params = new Params(form);
     const request: RequestInfo = { id: requestId, idempotencyKey: idempotencyKey ?? null };
     try {
-      const result = method === "GET" ? route.run(route.match, params) : engine.run(request, () => route.run(route.match, params));
+      const result = method === "GET" ? route.run(engine, route.match, params) : engine.run(request, () => route.run(engine, route.match, params));
       const text = JSON.stringify(result, null, 2);
       if (idempotencyKey) {
         store.prune(engine.now());
@@ -182,51 +200,6 @@ export async function startOfflineStripe(options: OfflineStripeOptions = {}): Pr
     } catch (e) {
       fail(res, e);
     }
-  }
-
-  type Handler = (m: string[], p: Params) => unknown;
-  const routes: Array<[string, RegExp, Handler]> = [
-    ["POST", /^\/v1\/customers$/, (_m, p) => engine.present(engine.createCustomer(p), p.expand())],
-    ["GET", /^\/v1\/customers$/, (_m, p) => engine.presentList(engine.listCustomers(p), p.expand())],
-    ["GET", /^\/v1\/customers\/([^/]+)$/, (m, p) => engine.present(store.get("customers", m[1]), p.expand())],
-    ["POST", /^\/v1\/customers\/([^/]+)$/, (m, p) => engine.present(engine.updateCustomer(m[1], p), p.expand())],
-    ["POST", /^\/v1\/products$/, (_m, p) => engine.present(engine.createProduct(p), p.expand())],
-    ["GET", /^\/v1\/products$/, (_m, p) => engine.presentList(engine.listProducts(p), p.expand())],
-    ["GET", /^\/v1\/products\/([^/]+)$/, (m, p) => engine.present(store.get("products", m[1]), p.expand())],
-    ["POST", /^\/v1\/products\/([^/]+)$/, (m, p) => engine.present(engine.updateProduct(m[1], p), p.expand())],
-    ["POST", /^\/v1\/prices$/, (_m, p) => engine.present(engine.createPrice(p), p.expand())],
-    ["GET", /^\/v1\/prices$/, (_m, p) => engine.presentList(engine.listPrices(p), p.expand())],
-    ["GET", /^\/v1\/prices\/([^/]+)$/, (m, p) => engine.present(store.get("prices", m[1]), p.expand())],
-    ["POST", /^\/v1\/prices\/([^/]+)$/, (m, p) => engine.present(engine.updatePrice(m[1], p), p.expand())],
-    ["POST", /^\/v1\/checkout\/sessions$/, (_m, p) => engine.present(engine.createCheckoutSession(p), p.expand())],
-    ["GET", /^\/v1\/checkout\/sessions$/, (_m, p) => engine.presentList(engine.listCheckoutSessions(p), p.expand())],
-    ["GET", /^\/v1\/checkout\/sessions\/([^/]+)$/, (m, p) => engine.present(store.get("checkoutSessions", m[1], "session"), p.expand())],
-    ["GET", /^\/v1\/checkout\/sessions\/([^/]+)\/line_items$/, (m, p) => engine.presentList(engine.listCheckoutLineItems(m[1], p), p.expand())],
-    ["POST", /^\/v1\/checkout\/sessions\/([^/]+)\/expire$/, (m, p) => engine.present(engine.expireCheckoutSession(m[1]), p.expand())],
-    ["GET", /^\/v1\/subscriptions$/, (_m, p) => engine.presentList(engine.listSubscriptions(p), p.expand())],
-    ["GET", /^\/v1\/subscriptions\/([^/]+)$/, (m, p) => engine.present(store.get("subscriptions", m[1]), p.expand())],
-    ["POST", /^\/v1\/subscriptions\/([^/]+)$/, (m, p) => engine.present(engine.updateSubscription(m[1], p), p.expand())],
-    ["DELETE", /^\/v1\/subscriptions\/([^/]+)$/, (m, p) => engine.present(engine.cancelSubscription(m[1], p), p.expand())],
-    ["GET", /^\/v1\/invoices$/, (_m, p) => engine.presentList(engine.listInvoices(p), p.expand())],
-    ["GET", /^\/v1\/invoices\/([^/]+)$/, (m, p) => engine.present(store.get("invoices", m[1], "invoice"), p.expand())],
-    ["GET", /^\/v1\/payment_intents\/([^/]+)$/, (m, p) => engine.present(store.get("paymentIntents", m[1], "intent"), p.expand())],
-    ["GET", /^\/v1\/charges$/, (_m, p) => engine.presentList(engine.listCharges(p), p.expand())],
-    ["GET", /^\/v1\/charges\/([^/]+)$/, (m, p) => engine.present(store.get("charges", m[1], "charge"), p.expand())],
-    ["POST", /^\/v1\/refunds$/, (_m, p) => engine.present(engine.createRefund(p), p.expand())],
-    ["GET", /^\/v1\/refunds$/, (_m, p) => engine.presentList(engine.listRefunds(p), p.expand())],
-    ["GET", /^\/v1\/refunds\/([^/]+)$/, (m, p) => engine.present(store.get("refunds", m[1], "refund"), p.expand())],
-    ["POST", /^\/v1\/billing_portal\/sessions$/, (_m, p) => engine.present(engine.createPortalSession(p), p.expand())],
-    ["GET", /^\/v1\/events$/, (_m, p) => engine.presentList(engine.listEvents(p), p.expand())],
-    ["GET", /^\/v1\/events\/([^/]+)$/, (m, p) => engine.present(store.get("events", m[1]), p.expand())],
-  ];
-
-  function findRoute(method: string, path: string): { match: string[]; run: Handler } | undefined {
-    for (const [m, pattern, run] of routes) {
-      if (m !== method) continue;
-      const match = pattern.exec(path);
-      if (match) return { match: match.map((x) => (x === undefined ? x : decodeURIComponent(x))), run };
-    }
-    return undefined;
   }
 
   // ------------------------------------------------------------------ hosted pages
@@ -244,7 +217,7 @@ export async function startOfflineStripe(options: OfflineStripeOptions = {}): Pr
           const session = store.get("checkoutSessions", id, "session");
           return redirect(res, session.cancel_url ?? `${basePath}/checkout/${encodeURIComponent(id)}`);
         }
-        const session = engine.run(null, () => engine.payCheckoutSession(id));
+        const session = engine.run(null, () => payCheckoutSession(engine, id));
         return redirect(res, session.success_url ? successUrl(session) : `${basePath}/checkout/${encodeURIComponent(id)}`);
       }
       if ((m = /^\/portal\/([^/]+)$/.exec(path)) && method === "GET") {
@@ -253,13 +226,13 @@ export async function startOfflineStripe(options: OfflineStripeOptions = {}): Pr
         const subscriptions = Object.values(store.state.subscriptions)
           .filter((s) => s.customer === customer.id)
           .reverse()
-          .map((s) => engine.renderSubscription(s));
+          .map((s) => renderSubscription(engine, s));
         const productName = (price: Stripe.Price) => store.state.products[price.product as string]?.name ?? String(price.product);
         return sendHtml(res, 200, portalPage({ session, customer, subscriptions, productName, basePath }));
       }
       if ((m = /^\/portal\/([^/]+)\/subscriptions\/([^/]+)\/(cancel|resume)$/.exec(path)) && method === "POST") {
         const sessionId = decodeURIComponent(m[1]);
-        engine.run(null, () => engine.portalSetCancelAtPeriodEnd(sessionId, decodeURIComponent(m![2]), m![3] === "cancel"));
+        engine.run(null, () => portalSetCancelAtPeriodEnd(engine, sessionId, decodeURIComponent(m![2]), m![3] === "cancel"));
         return redirect(res, `${basePath}/portal/${encodeURIComponent(sessionId)}`);
       }
       sendHtml(res, 404, messagePage("Not found", "There is no such page."));
@@ -270,7 +243,7 @@ export async function startOfflineStripe(options: OfflineStripeOptions = {}): Pr
   }
 
   function lineItems(sessionId: string): Stripe.LineItem[] {
-    const list = engine.listCheckoutLineItems(sessionId, new Params({ limit: "100" })) as Stripe.ApiList<Stripe.LineItem>;
+    const list = listCheckoutLineItems(engine, sessionId, new Params({ limit: "100" })) as Stripe.ApiList<Stripe.LineItem>;
     return list.data;
   }
 
@@ -278,20 +251,20 @@ export async function startOfflineStripe(options: OfflineStripeOptions = {}): Pr
 
   const trigger: OfflineStripe["trigger"] = {
     async payCheckout(sessionId) {
-      const s = engine.run(null, () => engine.payCheckoutSession(sessionId));
+      const s = engine.run(null, () => payCheckoutSession(engine, sessionId));
       await queue.flush();
       return s;
     },
     async renew(subscriptionId, opts = {}) {
-      const r = engine.run(null, () => engine.renew(subscriptionId, opts));
+      const r = engine.run(null, () => renew(engine, subscriptionId, opts));
       await queue.flush();
       return r;
     },
     async failNextPayment(subscriptionId) {
-      return engine.run(null, () => engine.failNextPayment(subscriptionId));
+      return engine.run(null, () => failNextPayment(engine, subscriptionId));
     },
     async retryPayment(subscriptionId) {
-      const r = engine.run(null, () => engine.retryPayment(subscriptionId));
+      const r = engine.run(null, () => retryPayment(engine, subscriptionId));
       await queue.flush();
       return r;
     },
@@ -300,7 +273,7 @@ export async function startOfflineStripe(options: OfflineStripeOptions = {}): Pr
       if (params.charge) form.charge = params.charge;
       if (params.payment_intent) form.payment_intent = params.payment_intent;
       if (params.amount !== undefined) form.amount = String(params.amount);
-      const r = engine.run(null, () => engine.createRefund(new Params(form)));
+      const r = engine.run(null, () => createRefund(engine, new Params(form)));
       await queue.flush();
       return r;
     },
@@ -414,43 +387,6 @@ ${c.refunded ? "" : `<form class="actions" method="post" action="/_offline/refun
     },
     trigger,
   };
-}
-
-/** Where the app mounts the hosted pages, so browsers reach them on the app's own origin. */
-export const OFFLINE_PAGES_PATH = "/_offline-stripe";
-
-/**
- * The offline Stripe as the app server runs it: on 127.0.0.1 (STRIPE_OFFLINE_PORT, default a
- * free port), state next to the database so the demo survives restarts (and its random webhook
- * secret stays the same for that database), hosted pages under the app's URL. The webhook endpoint is set once the app listens (setWebhookEndpoint).
- */
-export async function startOfflineStripeForApp(env: Env, clock: Clock): Promise<OfflineStripe> {
-  if (env.STRIPE_API_BASE) {
-    log.warn("STRIPE_API_BASE is ignored without STRIPE_SECRET_KEY; using the offline Stripe", { STRIPE_API_BASE: env.STRIPE_API_BASE });
-  }
-  const offline = await startOfflineStripe({
-    host: "127.0.0.1",
-    port: env.STRIPE_OFFLINE_PORT ?? 0,
-    statePath:
-      env.DATABASE_PATH === ":memory:"
-        ? undefined
-        : path.join(path.dirname(path.resolve(env.DATABASE_PATH)), "offline-stripe.json"),
-    publicUrl: `${env.appUrl}${OFFLINE_PAGES_PATH}`,
-    clock,
-  });
-  log.info("offline stripe started", { api: offline.url, pages: offline.publicUrl, triggers: `${offline.url}/_offline` });
-  return offline;
-}
-
-/** The app's webhook route as seen from this process, whatever address the app listens on. */
-export function loopbackWebhookUrl(address: AddressInfo): string {
-  const host =
-    address.address === "0.0.0.0" || address.address === "::"
-      ? "127.0.0.1"
-      : address.family === "IPv6"
-        ? `[${address.address}]`
-        : address.address;
-  return `http://${host}:${address.port}/api/webhooks/stripe`;
 }
 
 function parseTriggerBody(req: http.IncomingMessage, body: string): FormObject {

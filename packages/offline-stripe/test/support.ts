@@ -1,0 +1,32 @@
+/** Helpers for the package's own tests: a clock to move, the real SDK pointed at a running offline Stripe. */
+import Stripe from "stripe";
+import type { Clock, Logger } from "../src/index";
+
+export class ManualClock implements Clock {
+  private ms: number;
+  constructor(start: Date | number | string) {
+    this.ms = new Date(start).getTime();
+  }
+  now(): Date {
+    return new Date(this.ms);
+  }
+  set(to: Date | number | string): void {
+    this.ms = new Date(to).getTime();
+  }
+  advance(ms: number): void {
+    this.ms += ms;
+  }
+}
+
+export const silent: Logger = { warn: () => {}, error: () => {} };
+
+/** The real Stripe SDK, talking to `server.url` instead of api.stripe.com. */
+export function sdkFor(server: { url: string; secretKey: string }): Stripe {
+  const url = new URL(server.url);
+  return new Stripe(server.secretKey, {
+    host: url.hostname,
+    port: Number(url.port),
+    protocol: "http",
+    maxNetworkRetries: 2,
+  });
+}
