@@ -21,6 +21,7 @@ import type { Clock } from "../utils/clock";
 import { AppError } from "../utils/errors";
 import { log } from "../utils/log.server";
 import { recordAudit } from "./audit.server";
+import type { DomainCtx } from "../utils/context.server";
 
 export { API_KEY_SCOPES, type ApiKeyScope };
 
@@ -37,7 +38,6 @@ export interface ApiKeyRecord {
   createdAt: Date;
 }
 
-type Ctx = { db: Db; clock: Clock };
 
 const KEY_PREFIX: Record<ApiKeyScope, string> = { admin: "cb_admin_", usage: "cb_usage_" };
 const KEY_RANDOM_BYTES = 32;
@@ -109,7 +109,7 @@ export function apiKeyActor(record: Pick<ApiKeyRecord, "id">): string {
  * recoverable afterwards: only its hash is kept.
  */
 export function createApiKey(
-  ctx: Ctx,
+  ctx: DomainCtx,
   input: { name: string; scope: ApiKeyScope; createdBy?: string | null },
 ): { key: string; record: ApiKeyRecord } {
   const name = typeof input.name === "string" ? input.name.trim() : "";
@@ -170,7 +170,7 @@ export function getApiKey(db: Db, id: number): ApiKeyRecord | undefined {
 }
 
 /** Revokes a key for good; revoking a revoked key changes nothing and keeps the first date. */
-export function revokeApiKey(ctx: Ctx, input: { id: number; actor?: string | null }): ApiKeyRecord {
+export function revokeApiKey(ctx: DomainCtx, input: { id: number; actor?: string | null }): ApiKeyRecord {
   const s = statements(ctx.db.$client);
   const now = ctx.clock.now().getTime();
   const row = ctx.db.$client
@@ -194,7 +194,7 @@ export function revokeApiKey(ctx: Ctx, input: { id: number; actor?: string | nul
  */
 export function requireApiKey(
   request: Request,
-  context: { db: Db; clock: Clock },
+  context: DomainCtx,
   scope: ApiKeyScope,
 ): ApiKeyRecord {
   const header = request.headers.get("authorization");
@@ -209,9 +209,4 @@ export function requireApiKey(
     throw new AppError("forbidden", "This endpoint needs an admin API key; this one has the usage scope.");
   }
   return record;
-}
-
-/** True when the request carries a Bearer credential (an API caller rather than a browser session). */
-export function hasBearerCredential(request: Request): boolean {
-  return /^Bearer\s/i.test(request.headers.get("authorization") ?? "");
 }

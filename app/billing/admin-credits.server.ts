@@ -6,18 +6,17 @@
  */
 import { recordAudit, userActor } from "../auth/audit.server";
 import { adjustCredits, getGrant, grantCredits, voidGrant } from "../credits/index.server";
-import type { Clock } from "../utils/clock";
 import { AppError } from "../utils/errors";
 import type { Db } from "../../db/client";
+import type { DomainCtx } from "../utils/context.server";
 
-type Ctx = { db: Db; clock: Clock };
 
 function inTransaction<T>(db: Db, fn: () => T): T {
   return db.transaction(fn, { behavior: "immediate" });
 }
 
 export function adminVoidGrant(
-  ctx: Ctx,
+  ctx: DomainCtx,
   input: { adminId: number; userId: number; grantId: number; reason: string | null; key: string },
 ): { removed: number; balance: number; replayed: boolean } {
   const grant = getGrant(ctx, input.grantId);
@@ -44,7 +43,7 @@ export function adminVoidGrant(
 }
 
 export function adminAdjust(
-  ctx: Ctx,
+  ctx: DomainCtx,
   input: { adminId: number; userId: number; amount: number; reason: string; key: string },
 ): { balance: number; replayed: boolean; entryId: number } {
   return inTransaction(ctx.db, () => {
@@ -69,7 +68,7 @@ export function adminAdjust(
 }
 
 export function adminGrant(
-  ctx: Ctx,
+  ctx: DomainCtx,
   input: { adminId: number; userId: number; amount: number; reason: string; expiresAt: Date | null; key: string },
 ): { balance: number; replayed: boolean; grantId: number } {
   return inTransaction(ctx.db, () => {

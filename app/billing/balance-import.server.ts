@@ -11,9 +11,8 @@
 import { getUserByEmail, getUserById } from "../auth/users.server";
 import { importLegacyBalanceExpiring, previewLegacyImport } from "../credits/legacy-import.server";
 import { addDays } from "../utils/clock";
-import type { Clock } from "../utils/clock";
 import { AppError } from "../utils/errors";
-import type { Db } from "../../db/client";
+import type { DomainCtx } from "../utils/context.server";
 
 export const DEFAULT_IMPORT_EXPIRY_DAYS = 30;
 export const MAX_IMPORT_EXPIRY_DAYS = 36_500;
@@ -162,7 +161,7 @@ export function parseLegacyBalances(text: string, format: "csv" | "json"): Legac
 
 /** Checks every row, then imports them all in one transaction (or none, on any problem). */
 export function importLegacyBalances(
-  ctx: { db: Db; clock: Clock },
+  ctx: DomainCtx,
   rows: LegacyBalanceRow[],
   options: ImportOptions,
 ): ImportSummary {

@@ -4,7 +4,7 @@ import type { Db } from "../../db/client";
 import { creditGrants, topupPurchases, userSubscriptions, users } from "../../db/schema";
 import { grantCredits, refundGrantCredits } from "../credits/index.server";
 import type { SubscriptionPlan } from "../plans/index.server";
-import { addDays, type Clock } from "../utils/clock";
+import { addDays } from "../utils/clock";
 import { resolvePlanFromStripePrice, type ResolvedPlan } from "./plan-sync.server";
 import {
   getSubscriptionByStripeId,
@@ -14,6 +14,7 @@ import {
   syncSubscriptionRow,
   type UserSubscription,
 } from "./subscription-state.server";
+import type { DomainCtx } from "../utils/context.server";
 
 /*
  * One handler per Stripe event type. `prepare` does every network call (it may throw; nothing has
@@ -27,22 +28,12 @@ import {
  * checks them first and the unique indexes back the checks up.
  */
 
-export interface ApplyCtx {
-  db: Db;
-  clock: Clock;
-  event: Stripe.Event;
-}
+export type ApplyCtx = DomainCtx & { event: Stripe.Event };
 
 export type Outcome = { status: "processed" | "ignored" | "held"; reason: string | null };
 
-/** What `prepare` may read (never write): the database and the clock. */
-export interface PrepareCtx {
-  db: Db;
-  clock: Clock;
-}
-
 export interface EventHandler<P> {
-  prepare(stripe: Stripe, event: Stripe.Event, ctx: PrepareCtx): Promise<P>;
+  prepare(stripe: Stripe, event: Stripe.Event, ctx: DomainCtx): Promise<P>;
   apply(ctx: ApplyCtx, prepared: P): Outcome;
 }
 
@@ -233,7 +224,7 @@ const isLive = (status: string) => (LIVE_STATUSES as readonly string[]).includes
  * the undoing is held so it shows under "Needs attention". `apply` re-checks (otherLiveGuard) for
  * the race where both were prepared before either was recorded.
  */
-async function settleSecondSubscription(ctx: PrepareCtx, stripe: Stripe, subscription: Stripe.Subscription): Promise<DuplicateCheck> {
+async function settleSecondSubscription(ctx: DomainCtx, stripe: Stripe, subscription: Stripe.Subscription): Promise<DuplicateCheck> {
   const comment = subscription.cancellation_details?.comment ?? "";
   let keptId: string | null = comment.startsWith(DUPLICATE_COMMENT) ? comment.slice(DUPLICATE_COMMENT.length) : null;
   let canceledNow = false;

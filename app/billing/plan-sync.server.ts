@@ -13,7 +13,6 @@
  */
 import { createHash } from "node:crypto";
 import type Stripe from "stripe";
-import type { Db } from "../../db/client";
 import type { PlanInterval } from "../../db/schema";
 import { recordAudit } from "../auth/audit.server";
 import {
@@ -46,12 +45,11 @@ import {
   type PlanKind,
   type PlanPatch,
 } from "../plans/index.server";
-import type { Clock } from "../utils/clock";
 import { AppError } from "../utils/errors";
 import { log } from "../utils/log.server";
+import type { DomainCtx } from "../utils/context.server";
 
-export type PlanSyncCtx = { db: Db; clock: Clock };
-export type PlanAdminCtx = PlanSyncCtx & { stripe: Stripe };
+export type PlanAdminCtx = DomainCtx & { stripe: Stripe };
 
 /** Marks Stripe products and prices this app created (and so may deactivate). */
 export const MANAGED_BY = "credit-billing";
@@ -188,7 +186,7 @@ export function planFromStripePrice(price: Stripe.Price): PlanFromPrice {
  * Safe inside the caller's IMMEDIATE transaction (it nests as a savepoint) and concurrently:
  * the insert re-reads by price id inside its own write lock, and a unique conflict re-reads.
  */
-export function resolvePlanFromStripePrice(ctx: PlanSyncCtx, price: Stripe.Price): ResolvedPlan {
+export function resolvePlanFromStripePrice(ctx: DomainCtx, price: Stripe.Price): ResolvedPlan {
   const known = findPlanByStripePriceId(ctx.db, price.id);
   if (known) return known;
   const deleted = findDeletedPlanPrice(ctx.db, price.id);

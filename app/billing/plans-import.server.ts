@@ -8,11 +8,10 @@
  * Re-runs create nothing twice (a known price id is its plan).
  */
 import type Stripe from "stripe";
-import type { Db } from "../../db/client";
 import { recordAudit } from "../auth/audit.server";
 import { findPlanByStripePriceId } from "../plans/index.server";
-import type { Clock } from "../utils/clock";
 import { planFromStripePrice, resolvePlanFromStripePrice } from "./plan-sync.server";
+import type { DomainCtx } from "../utils/context.server";
 
 export const PLAN_METADATA_KEYS = ["credits", "planFamily", "version", "internalId", "publicName"] as const;
 
@@ -57,7 +56,7 @@ export async function listActivePrices(stripe: Stripe): Promise<Stripe.Price[]> 
 }
 
 export async function importPlansFromStripe(
-  ctx: { db: Db; clock: Clock },
+  ctx: DomainCtx,
   stripe: Stripe,
   options: { dryRun?: boolean; actor: string },
 ): Promise<PlansImportReport> {

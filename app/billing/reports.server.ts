@@ -5,8 +5,9 @@
  */
 import type { Db } from "../../db/client";
 import { creditReport, reportDays, reportStart, type ReportPeriod } from "../credits/reports.server";
-import { MS_PER_DAY, type Clock } from "../utils/clock";
+import { MS_PER_DAY } from "../utils/clock";
 import { LIVE_STATUSES } from "./subscription-state.server";
+import type { DomainCtx } from "../utils/context.server";
 
 export interface MoneyDay {
   day: string;
@@ -34,7 +35,7 @@ export interface PlanSubscribers {
  * was recorded), and subscription invoices by the day their credits were granted, their amount
  * read from the stored invoice.paid event (display only).
  */
-export function moneyReport(ctx: { db: Db; clock: Clock }, days: ReportPeriod): MoneyReport {
+export function moneyReport(ctx: DomainCtx, days: ReportPeriod): MoneyReport {
   const now = ctx.clock.now().getTime();
   const start = reportStart(now, days);
   const topups = ctx.db.$client
@@ -109,7 +110,7 @@ export function subscribersPerPlan(db: Db): (PlanSubscribers & { planId: number 
 }
 
 /** Everything /admin/reports shows, for one period. */
-export function adminReport(ctx: { db: Db; clock: Clock }, days: ReportPeriod) {
+export function adminReport(ctx: DomainCtx, days: ReportPeriod) {
   return {
     days,
     credits: creditReport(ctx, days),

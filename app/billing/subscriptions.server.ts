@@ -10,9 +10,9 @@ import {
   type SubscriptionPlan,
   type TopupPlan,
 } from "../plans/index.server";
-import type { Clock } from "../utils/clock";
 import { AppError } from "../utils/errors";
 import { getCurrentSubscription, LIVE_STATUSES, syncSubscriptionRow, type UserSubscription } from "./subscription-state.server";
+import type { DomainCtx } from "../utils/context.server";
 
 /*
  * Managing a subscription from the billing page. Each action calls Stripe first and then copies
@@ -30,7 +30,6 @@ import { getCurrentSubscription, LIVE_STATUSES, syncSubscriptionRow, type UserSu
  * Plans can only change within the same billing interval (month ↔ month, year ↔ year).
  */
 
-export type SubscriptionsCtx = { db: Db; clock: Clock };
 
 /** Statuses in which the plan can be changed or the subscription canceled. */
 const MANAGEABLE: readonly string[] = ["active", "trialing", "past_due"];
@@ -45,7 +44,7 @@ function manageableSubscription(db: Db, userId: number): { row: UserSubscription
   return { row, plan };
 }
 
-function applyReturned(ctx: SubscriptionsCtx, userId: number, sub: Stripe.Subscription, plan: SubscriptionPlan) {
+function applyReturned(ctx: DomainCtx, userId: number, sub: Stripe.Subscription, plan: SubscriptionPlan) {
   return ctx.db.transaction(
     () => syncSubscriptionRow(ctx.db, ctx.clock, { userId, subscription: sub, plan, version: null }),
     { behavior: "immediate" },
@@ -55,7 +54,7 @@ function applyReturned(ctx: SubscriptionsCtx, userId: number, sub: Stripe.Subscr
 export type PlanChange = "upgraded" | "downgrade_scheduled" | "downgrade_canceled";
 
 export async function changeSubscriptionPlan(
-  ctx: SubscriptionsCtx,
+  ctx: DomainCtx,
   stripe: Stripe,
   input: { userId: number; planId: number },
 ): Promise<{ change: PlanChange; subscription: UserSubscription }> {
@@ -121,7 +120,7 @@ export async function changeSubscriptionPlan(
 }
 
 export async function setCancelAtPeriodEnd(
-  ctx: SubscriptionsCtx,
+  ctx: DomainCtx,
   stripe: Stripe,
   input: { userId: number; cancel: boolean },
 ): Promise<UserSubscription> {
@@ -180,7 +179,7 @@ export interface BillingOverview {
   purchases: PurchaseView[];
 }
 
-export function getBillingOverview(ctx: SubscriptionsCtx, userId: number): BillingOverview {
+export function getBillingOverview(ctx: DomainCtx, userId: number): BillingOverview {
   const row = getCurrentSubscription(ctx.db, userId);
   const offered = listOfferedPlans(ctx.db);
   const purchases = ctx.db

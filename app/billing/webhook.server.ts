@@ -2,11 +2,11 @@ import { count, desc, eq, inArray } from "drizzle-orm";
 import Stripe from "stripe";
 import type { Db } from "../../db/client";
 import { stripeEvents, type StripeEventStatus } from "../../db/schema";
-import type { Clock } from "../utils/clock";
 import { AppError } from "../utils/errors";
 import { log } from "../utils/log.server";
 import { isStorageError } from "../utils/storage-errors.server";
 import { EVENT_HANDLERS, ignoredEvent, NotReadyYet, type Outcome } from "./event-handlers.server";
+import type { DomainCtx } from "../utils/context.server";
 
 /*
  * Stripe webhooks: verify, store by event id, apply — exactly once per effect.
@@ -25,7 +25,6 @@ import { EVENT_HANDLERS, ignoredEvent, NotReadyYet, type Outcome } from "./event
  * which is what a bug fix needs too: once deployed, the next retry succeeds.
  */
 
-export type BillingCtx = { db: Db; clock: Clock };
 export type StoredStripeEvent = typeof stripeEvents.$inferSelect;
 
 export const SIGNATURE_TOLERANCE_SECONDS = 300;
@@ -153,7 +152,7 @@ function writeEventRow(
 }
 
 /** Records a failed attempt in its own transaction; best effort (the database may be the problem). */
-function recordAttempt(ctx: BillingCtx, event: Stripe.Event, status: "received" | "failed" | "held", error: string): void {
+function recordAttempt(ctx: DomainCtx, event: Stripe.Event, status: "received" | "failed" | "held", error: string): void {
   try {
     ctx.db.transaction(
       () => {
@@ -173,7 +172,7 @@ function recordAttempt(ctx: BillingCtx, event: Stripe.Event, status: "received" 
  * and in any order with other events.
  */
 export async function processStripeEvent(
-  ctx: BillingCtx,
+  ctx: DomainCtx,
   stripe: Stripe,
   event: Stripe.Event,
   opts: ProcessOptions = {},
@@ -268,7 +267,7 @@ function answerFor(eventId: string, result: ProcessResult): WebhookAnswer {
 
 /** The whole webhook endpoint, minus HTTP: raw body + signature header in, status + JSON out. */
 export async function receiveStripeWebhook(
-  ctx: BillingCtx,
+  ctx: DomainCtx,
   stripe: Stripe,
   input: { body: string; signature: string | null; secret: string | undefined },
   opts: ProcessOptions = {},
@@ -355,7 +354,7 @@ export interface ReplayResult {
  * A processed event is not applied again; a held one is applied if its plan now exists.
  * Throws AppError not_found for an unknown event, service_unavailable for transient trouble.
  */
-export async function replayStripeEvent(ctx: BillingCtx, stripe: Stripe, eventId: string): Promise<ReplayResult> {
+export async function replayStripeEvent(ctx: DomainCtx, stripe: Stripe, eventId: string): Promise<ReplayResult> {
   const row = getStripeEvent(ctx.db, eventId);
   if (!row) throw new AppError("not_found", `No Stripe event ${eventId}.`);
   const result = await processStripeEvent(ctx, stripe, row.payload as unknown as Stripe.Event);

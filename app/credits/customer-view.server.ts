@@ -5,8 +5,9 @@
  * on the first page and the ten-thousandth.
  */
 import { LEDGER_ENTRY_TYPES, type LedgerEntryType } from "../../db/schema";
-import type { CreditsCtx, GrantView } from "./index.server";
+import type { GrantView } from "./index.server";
 import { GRANT_COLUMNS, iso, toGrantView, type GrantRow } from "./store.server";
+import type { DomainCtx } from "../utils/context.server";
 
 export const ADMIN_PAGE_SIZE = 25;
 
@@ -25,7 +26,7 @@ export function parseBefore(value: string | null): number | null {
 
 /** Every grant of a user whatever its status, newest first. */
 export function listGrantsPage(
-  ctx: CreditsCtx,
+  ctx: DomainCtx,
   userId: number,
   opts: { before?: number | null; limit?: number } = {},
 ): IdPage<GrantView & { createdAt: string }> {
@@ -71,7 +72,7 @@ interface LedgerRow {
 
 const LEDGER_COLUMNS = "id, type, amount, balance_after, reason, actor, grant_id, created_at";
 
-function allocationsFor(ctx: CreditsCtx, ids: number[]): Map<number, { grantId: number; amount: number }[]> {
+function allocationsFor(ctx: DomainCtx, ids: number[]): Map<number, { grantId: number; amount: number }[]> {
   const out = new Map<number, { grantId: number; amount: number }[]>();
   if (ids.length === 0) return out;
   const rows = ctx.db.$client
@@ -107,7 +108,7 @@ function toEntry(r: LedgerRow, allocations: { grantId: number; amount: number }[
  * (user_id, id); a type filter scans that user's entries only.
  */
 export function listLedgerPage(
-  ctx: CreditsCtx,
+  ctx: DomainCtx,
   userId: number,
   opts: { type?: LedgerEntryType | null; before?: number | null; limit?: number } = {},
 ): IdPage<AdminLedgerEntry> {
@@ -169,7 +170,7 @@ export function allocationsText(entry: Pick<AdminLedgerEntry, "allocations" | "g
  * page is one short read, so memory stays constant however long the ledger is and no read
  * transaction is held open between pages (writers are never blocked by a slow download).
  */
-export function* ledgerCsvChunks(ctx: CreditsCtx, userId: number, pageSize = 1000): Generator<string> {
+export function* ledgerCsvChunks(ctx: DomainCtx, userId: number, pageSize = 1000): Generator<string> {
   yield csvLine(LEDGER_CSV_HEADER);
   const page = ctx.db.$client.prepare(
     `select ${LEDGER_COLUMNS} from credit_ledger where user_id = ? and id > ? order by id limit ?`,

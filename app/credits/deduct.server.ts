@@ -3,7 +3,7 @@
  * better-sqlite3 statements inside one IMMEDIATE transaction; see BURN_DOWN_SQL for the order.
  */
 import { AppError } from "../utils/errors";
-import type { CreditsCtx, DeductInput, DeductResult } from "./index.server";
+import type { DeductInput, DeductResult } from "./index.server";
 import {
   MAX_CREDITS,
   checkActor,
@@ -24,6 +24,7 @@ import {
   type Statements,
 } from "./store.server";
 import { addGrant } from "./grants.server";
+import type { DomainCtx } from "../utils/context.server";
 
 export interface Allocation {
   grantId: number;
@@ -116,7 +117,7 @@ function replayedSpend(s: Statements, replay: EntryRow) {
  * = the spendable balance left) and one allocation row per grant touched. Not enough credits →
  * `insufficient_credits` with extra {balance, requested}, nothing written.
  */
-export function deductCredits(ctx: CreditsCtx, input: DeductInput): DeductResult {
+export function deductCredits(ctx: DomainCtx, input: DeductInput): DeductResult {
   const userId = checkId(input.userId, "userId");
   const amount = checkCredits(input.amount);
   const reason = checkReason(input.reason);
@@ -173,7 +174,7 @@ const ADJUSTMENT_GRANT_PRIORITY = 20;
  * - Negative: takes the credits in burn-down order exactly like a deduction (allocation rows;
  *   insufficient_credits when the spendable balance is smaller, nothing written).
  */
-export function adjustCredits(ctx: CreditsCtx, input: AdjustInput): AdjustResult {
+export function adjustCredits(ctx: DomainCtx, input: AdjustInput): AdjustResult {
   const userId = checkId(input.userId, "userId");
   const amount = input.amount;
   if (typeof amount !== "number" || !Number.isSafeInteger(amount) || amount === 0 || Math.abs(amount) > MAX_CREDITS) {

@@ -5,7 +5,7 @@
 import { GRANT_SOURCES, GRANT_TYPES, type GrantSource, type GrantType } from "../../db/schema";
 import { addDays } from "../utils/clock";
 import { AppError } from "../utils/errors";
-import type { CreditsCtx, GrantCreditsInput, GrantResult, GrantView, VoidInput, VoidResult } from "./index.server";
+import type { GrantCreditsInput, GrantResult, GrantView, VoidInput, VoidResult } from "./index.server";
 import {
   checkActor,
   checkCredits,
@@ -30,6 +30,7 @@ import {
   type GrantRow,
   type Statements,
 } from "./store.server";
+import type { DomainCtx } from "../utils/context.server";
 
 export const DEFAULT_PRIORITY: Record<GrantType, number> = { subscription: 10, promotional: 20, topup: 30 };
 
@@ -42,7 +43,7 @@ export const DEFAULT_PRIORITY: Record<GrantType, number> = { subscription: 10, p
  * Bad input → invalid_request with `field`; unknown user → not_found; a Stripe invoice or top-up
  * purchase that already has a grant → conflict (extra.grantId = the existing grant).
  */
-export function grantCredits(ctx: CreditsCtx, input: GrantCreditsInput): GrantResult {
+export function grantCredits(ctx: DomainCtx, input: GrantCreditsInput): GrantResult {
   const userId = checkId(input.userId, "userId");
   if (!GRANT_TYPES.includes(input.type)) throw invalid("type", `\`type\` must be one of ${GRANT_TYPES.join(", ")}.`);
   const type = input.type;
@@ -230,7 +231,7 @@ function removeFromGrant(
  * A grant past its expiresAt that the sweep has not reached gets its `expiration` entry instead
  * (removed 0). The idempotency key is scoped to the grant.
  */
-export function voidGrant(ctx: CreditsCtx, input: VoidInput): VoidResult {
+export function voidGrant(ctx: DomainCtx, input: VoidInput): VoidResult {
   const grantId = checkId(input.grantId, "grantId");
   const reason = checkReason(input.reason);
   const actor = checkActor(input.actor);
@@ -271,7 +272,7 @@ export interface RefundInput {
  * `depleted`. The idempotency key is scoped to the grant.
  */
 export function refundGrantCredits(
-  ctx: CreditsCtx,
+  ctx: DomainCtx,
   input: RefundInput,
 ): { removed: number; balance: number; replayed: boolean } {
   const grantId = checkId(input.grantId, "grantId");
@@ -298,7 +299,7 @@ export function refundGrantCredits(
 }
 
 /** undefined for an unknown (or malformed) id; the mutations throw not_found instead. */
-export function getGrant(ctx: CreditsCtx, grantId: number): GrantView | undefined {
+export function getGrant(ctx: DomainCtx, grantId: number): GrantView | undefined {
   if (!Number.isSafeInteger(grantId) || grantId < 1) return undefined;
   const row = statementsFor(ctx.db).grantById.get(grantId) as GrantRow | undefined;
   return row && toGrantView(row, ctx.clock.now().getTime());
@@ -313,7 +314,7 @@ const LEGACY_IMPORT_KEY = "migration:legacy-balance";
  * (returns null).
  */
 export function importLegacyBalance(
-  ctx: CreditsCtx,
+  ctx: DomainCtx,
   input: { userId: number; amount: number; reason?: string | null; actor?: string | null },
 ): GrantResult | null {
   if (input.amount === 0) return null;
@@ -334,7 +335,7 @@ const DEMO_KEYS = { welcome: "seed:welcome-credits", topup: "seed:demo-topup" };
  * Demo credits for the seed: 500 never-expiring "Welcome credits" (promotional) and a 1,000-credit
  * top-up expiring in a year. Once per user: a second call grants nothing.
  */
-export function grantDemoCredits(ctx: CreditsCtx, userId: number): { balance: number } {
+export function grantDemoCredits(ctx: DomainCtx, userId: number): { balance: number } {
   const s = statementsFor(ctx.db);
   return immediate(ctx.db, () => {
     if (s.entryByKey.get(userId, DEMO_KEYS.welcome)) {

@@ -10,11 +10,8 @@
  * caller's transaction (better-sqlite3 turns the inner one into a savepoint), so a webhook can
  * write its event row and the credits it grants atomically.
  */
-import type { Db } from "../../db/client";
 import type { GrantSource, GrantStatus, GrantType, LedgerEntryType } from "../../db/schema";
-import type { Clock } from "../utils/clock";
 
-export type CreditsCtx = { db: Db; clock: Clock };
 
 /**
  * A grant as the API and pages show it. `pending` = active but effectiveAt in the future;

@@ -6,8 +6,8 @@ import type Database from "better-sqlite3";
 import { startBackgroundCheckpoints } from "../../db/checkpoint";
 import { AppError } from "../utils/errors";
 import { log } from "../utils/log.server";
-import type { CreditsCtx } from "./index.server";
 import { checkId, expireGrantRow, GRANT_COLUMNS, immediate, spendableOf, statementsFor, type GrantRow } from "./store.server";
+import type { DomainCtx } from "../utils/context.server";
 
 export interface ExpireResult {
   /** Grants recorded as expired by this run. */
@@ -52,7 +52,7 @@ const sweepStatements = new WeakMap<Database.Database, ReturnType<typeof prepare
  * IMMEDIATE transaction so writers are not held up; a batch takes whole users, earliest expiry
  * first (see above), and splits a user only when one user has more than fits.
  */
-export function expireGrants(ctx: CreditsCtx, opts: { batchSize?: number } = {}): ExpireResult {
+export function expireGrants(ctx: DomainCtx, opts: { batchSize?: number } = {}): ExpireResult {
   const batchSize = opts.batchSize ?? 1000;
   if (!Number.isInteger(batchSize) || batchSize < 1)
     throw new AppError("invalid_request", "batchSize must be a positive integer.", { field: "batchSize" });
@@ -102,7 +102,7 @@ const SYNC_BATCH = 500;
  * one, and fixes any drift. Nothing in the engine lets it drift; this is the safety net for manual
  * edits and bugs, and the drift list says which users to look at.
  */
-export function syncBalances(ctx: CreditsCtx, opts: { userId?: number } = {}): SyncResult {
+export function syncBalances(ctx: DomainCtx, opts: { userId?: number } = {}): SyncResult {
   const s = statementsFor(ctx.db);
   const result: SyncResult = { checked: 0, drifted: [] };
   const fix = (userId: number, cached: number) => {
@@ -148,7 +148,7 @@ const MAX_INTERVAL_SECONDS = Math.floor(2_147_483_647 / 1000);
  * one inside its COMMIT. Returns stop().
  */
 export function startCreditJobs(
-  ctx: CreditsCtx,
+  ctx: DomainCtx,
   opts: { sweepSeconds: number; syncSeconds: number; walCheckpoints?: boolean },
 ): () => void {
   const timers: NodeJS.Timeout[] = [];

@@ -3,8 +3,9 @@
  * invariants that tie the ledger to the grants, are stated in ./invariants.server.ts.
  */
 import { AppError } from "../utils/errors";
-import type { BalanceView, CreditsCtx, LedgerEntryView } from "./index.server";
+import type { BalanceView, LedgerEntryView } from "./index.server";
 import { checkId, invalid, iso, requireUser, statementsFor, toGrantView, type GrantRow, type Statements } from "./store.server";
+import type { DomainCtx } from "../utils/context.server";
 
 /**
  * The spendable balance now: grants in effect (effectiveAt <= now < expiresAt, whatever the
@@ -17,7 +18,7 @@ import { checkId, invalid, iso, requireUser, statementsFor, toGrantView, type Gr
  * objects. A user with many grants still costs a pass over all of them, so that user's view is
  * kept (see BalanceCache) until their next ledger entry or the next moment a grant starts or ends.
  */
-export function getBalance(ctx: CreditsCtx, userId: number, opts: { grantLimit?: number } = {}): BalanceView {
+export function getBalance(ctx: DomainCtx, userId: number, opts: { grantLimit?: number } = {}): BalanceView {
   checkId(userId, "userId");
   const limit = opts.grantLimit ?? -1;
   if (!Number.isSafeInteger(limit) || limit < -1) throw invalid("grantLimit", "`grantLimit` must be a whole number.");
@@ -137,7 +138,7 @@ interface LedgerRow {
  * (deductions, negative adjustments) carry their allocations.
  */
 export function listLedger(
-  ctx: CreditsCtx,
+  ctx: DomainCtx,
   userId: number,
   opts: { limit?: number; cursor?: string | null } = {},
 ): { entries: LedgerEntryView[]; nextCursor: string | null } {

@@ -14,7 +14,7 @@
  * today's total minus every ledger amount after d.
  */
 import { MS_PER_DAY } from "../utils/clock";
-import type { CreditsCtx } from "./index.server";
+import type { DomainCtx } from "../utils/context.server";
 
 export const REPORT_PERIODS = [30, 90] as const;
 export type ReportPeriod = (typeof REPORT_PERIODS)[number];
@@ -72,7 +72,7 @@ function emptyTotals(): DayTotals {
 }
 
 /** Sums days [fromDay, toDay) plus the rows up to `untilMs`, keyed by day index. */
-function sumDays(ctx: CreditsCtx, fromMs: number, untilMs: number): Map<number, DayTotals> {
+function sumDays(ctx: DomainCtx, fromMs: number, untilMs: number): Map<number, DayTotals> {
   const out = new Map<number, DayTotals>();
   const at = (d: number) => {
     let t = out.get(d);
@@ -113,7 +113,7 @@ function sumDays(ctx: CreditsCtx, fromMs: number, untilMs: number): Map<number, 
 }
 
 /** Drops cached days that rows written since the last look belong to (normally none). */
-function invalidateLateRows(ctx: CreditsCtx, cache: DayCache): void {
+function invalidateLateRows(ctx: DomainCtx, cache: DayCache): void {
   if (cache.days.size === 0) {
     // Nothing cached to be wrong about: just note where the tables end.
     const maxId = (table: string) =>
@@ -140,12 +140,12 @@ function invalidateLateRows(ctx: CreditsCtx, cache: DayCache): void {
   cache.grantMaxId = g.maxId ?? cache.grantMaxId;
 }
 
-export function creditReport(ctx: CreditsCtx, days: ReportPeriod): CreditReport {
+export function creditReport(ctx: DomainCtx, days: ReportPeriod): CreditReport {
   // One read snapshot: the watermarks, the sums and the total all describe the same moment.
   return ctx.db.$client.transaction(() => creditReportIn(ctx, days))();
 }
 
-function creditReportIn(ctx: CreditsCtx, days: ReportPeriod): CreditReport {
+function creditReportIn(ctx: DomainCtx, days: ReportPeriod): CreditReport {
   const now = ctx.clock.now().getTime();
   const today = Math.floor(now / MS_PER_DAY);
   const first = today - days + 1;

@@ -1,7 +1,6 @@
 import { and, asc, desc, eq, isNotNull, isNull, max, or } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { deletedPlanPrices, subscriptionPlans, topupPlans, topupPurchases, userSubscriptions, type PlanInterval } from "../../db/schema";
-import type { Clock } from "../utils/clock";
 import { AppError } from "../utils/errors";
 import { kindLabel } from "./format";
 import {
@@ -10,6 +9,7 @@ import {
   type PlanKind,
   type PlanPatch,
 } from "./validation";
+import type { DomainCtx } from "../utils/context.server";
 
 /*
  * The price book: subscription plans (a family of versions) and top-up packs. It knows nothing
@@ -23,7 +23,6 @@ import {
  *   (isActive false + archivedAt), so history and renewals keep resolving to it.
  */
 
-export type PlansCtx = { db: Db; clock: Clock };
 
 export type SubscriptionPlan = typeof subscriptionPlans.$inferSelect;
 export type TopupPlan = typeof topupPlans.$inferSelect;
@@ -71,10 +70,6 @@ export function listSubscriptionPlans(db: Db): SubscriptionPlan[] {
 
 export function listTopupPlans(db: Db): TopupPlan[] {
   return db.select().from(topupPlans).orderBy(asc(topupPlans.credits), asc(topupPlans.id)).all();
-}
-
-export function listPlans(db: Db, kind: PlanKind): SubscriptionPlan[] | TopupPlan[] {
-  return kind === "subscription" ? listSubscriptionPlans(db) : listTopupPlans(db);
 }
 
 export function getSubscriptionPlan(db: Db, id: number): SubscriptionPlan | undefined {
@@ -265,7 +260,7 @@ export function assertPlanIsNew(
  * Inserts a plan in its own IMMEDIATE transaction (a savepoint inside a caller's); `archived`
  * inserts it archived (inactive, not on sale).
  */
-export function insertPlan(ctx: PlansCtx, plan: NewPlan, opts: { archived?: boolean } = {}): KindedPlan {
+export function insertPlan(ctx: DomainCtx, plan: NewPlan, opts: { archived?: boolean } = {}): KindedPlan {
   const now = ctx.clock.now();
   return ctx.db.transaction(
     (tx) => {
@@ -351,7 +346,7 @@ export function planUpdateFromPatch(current: KindedPlan, patch: PlanPatch): Part
 
 /** Applies a patch; returns the plan before and after. `not_found` for an unknown id. */
 export function updatePlan(
-  ctx: PlansCtx,
+  ctx: DomainCtx,
   kind: PlanKind,
   id: number,
   patch: PlanPatch,
@@ -378,7 +373,7 @@ export type RemovePlanResult = { deleted: true; plan: KindedPlan } | { archived:
  * Deletes a plan nothing refers to; archives (isActive false, archivedAt now) one that a
  * subscription or purchase points at. Archiving twice keeps the first archivedAt.
  */
-export function removePlan(ctx: PlansCtx, kind: PlanKind, id: number): RemovePlanResult {
+export function removePlan(ctx: DomainCtx, kind: PlanKind, id: number): RemovePlanResult {
   return ctx.db.transaction(
     (tx) => {
       const current = getPlan(ctx.db, kind, id);
@@ -421,7 +416,7 @@ export function findDeletedPlanPrice(db: Db, stripePriceId: string): DeletedPlan
  * taken since the delete are left alone: the archived row gets `<internalId>@<price id>` and the
  * family's next version instead. Runs in its own IMMEDIATE transaction (a savepoint in a caller's).
  */
-export function insertArchivedFromDeleted(ctx: PlansCtx, deleted: DeletedPlanPrice): KindedPlan {
+export function insertArchivedFromDeleted(ctx: DomainCtx, deleted: DeletedPlanPrice): KindedPlan {
   const was = deleted.plan as unknown as SubscriptionPlanJson;
   return ctx.db.transaction(
     (tx) => {

@@ -18,8 +18,6 @@ import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import type Database from "better-sqlite3";
 import { createHash } from "node:crypto";
 import { z } from "zod";
-import type { Db } from "../../db/client";
-import type { Clock } from "./clock";
 import { AppError, errorBody, httpStatusFor, isAppError } from "./errors";
 import { log } from "./log.server";
 import {
@@ -29,6 +27,7 @@ import {
   storageUnavailableError,
 } from "./storage-errors.server";
 import { MAX_JSON_DEPTH, nestsDeeperThan } from "./json";
+import type { DomainCtx } from "./context.server";
 export { MAX_JSON_DEPTH };
 
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -126,7 +125,6 @@ export function methodNotAllowed(allowed: string[]): Response {
   return toResponse(methodNotAllowedAnswer(allowed));
 }
 
-type AppContextLike = { db: Db; clock: Clock };
 type Handler<A> = (args: A) => Response | Promise<Response>;
 type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 
@@ -412,7 +410,7 @@ function statements(sqlite: Database.Database): ReturnType<typeof prepare> {
  * gets a namespaced key ("api:<scope>:<key>") to record on its ledger entry.
  */
 export function respondIdempotently(
-  context: AppContextLike,
+  context: DomainCtx,
   idempotencyKeyHeader: string | null | undefined,
   opts: { scope: string; body: unknown },
   run: (domainKey: string | null) => ApiResult,
