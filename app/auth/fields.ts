@@ -1,4 +1,40 @@
-/** Form field names and rules that the pages (client code) and the server checks share. */
-export const LOGIN_FIELDS = ["email", "password"];
-export const SIGNUP_FIELDS = ["email", "name", "password"];
+import { z } from "zod";
+
+/*
+ * The login and signup forms' schemas: the pages validate with them in the browser and the server
+ * checks the same ones, so this module must stay free of server code.
+ */
+
 export const MIN_PASSWORD_LENGTH = 12;
+
+export function normalizeEmail(email: string): string {
+  return email.trim().toLowerCase();
+}
+
+const EMAIL_RE = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+export function isValidEmail(email: string): boolean {
+  return email.length <= 254 && EMAIL_RE.test(email);
+}
+
+export const loginSchema = z.object({
+  email: z
+    .string({ required_error: "Enter your email address." })
+    .trim()
+    .min(1, "Enter your email address.")
+    .max(254, "That email address is too long."),
+  password: z.string({ required_error: "Enter your password." }).min(1, "Enter your password.").max(1024, "That password is too long."),
+});
+
+export const signupSchema = z.object({
+  email: z
+    .string({ required_error: "Enter your email address." })
+    .trim()
+    .min(1, "Enter your email address.")
+    .transform(normalizeEmail)
+    .refine(isValidEmail, "Enter a valid email address, like name@example.com."),
+  name: z.string({ required_error: "Enter your name." }).trim().min(1, "Enter your name.").max(100, "Use at most 100 characters."),
+  password: z
+    .string({ required_error: `Use at least ${MIN_PASSWORD_LENGTH} characters.` })
+    .min(MIN_PASSWORD_LENGTH, `Use at least ${MIN_PASSWORD_LENGTH} characters.`)
+    .max(1024, "Use at most 1024 characters."),
+});

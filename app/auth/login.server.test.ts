@@ -26,7 +26,7 @@ function formPost(path: string, fields: Record<string, string>, headers: Record<
   return new Request(`http://localhost${path}`, { method: "POST", body: new URLSearchParams(fields), headers });
 }
 
-type DataResult = { data: { fieldErrors: Record<string, string>; formError: string | null }; init: ResponseInit | null };
+type DataResult = { data: { result: { error?: Record<string, string[]>; initialValue?: Record<string, unknown> } }; init: ResponseInit | null };
 function asData(result: unknown): DataResult {
   expect(result).not.toBeInstanceOf(Response);
   return result as DataResult;
@@ -81,7 +81,9 @@ describe("logging in", () => {
     const unknown = await login(ctx, { email: "nobody@example.com", password: PASSWORD });
     for (const result of [wrong, unknown]) {
       expect(statusOf(result)).toBe(401);
-      expect(asData(result).data).toMatchObject({ formError: WRONG_LOGIN_MESSAGE, fieldErrors: {} });
+      expect(asData(result).data.result.error).toEqual({ "": [WRONG_LOGIN_MESSAGE] });
+      // The email comes back to refill the form; the password never does.
+      expect(asData(result).data.result.initialValue).not.toHaveProperty("password");
     }
   });
 
@@ -89,7 +91,7 @@ describe("logging in", () => {
     const { ctx } = await setup();
     const result = await login(ctx, { email: "", password: "" });
     expect(statusOf(result)).toBe(400);
-    expect(asData(result).data.fieldErrors).toEqual({ email: "Enter your email address.", password: "Enter your password." });
+    expect(asData(result).data.result.error).toEqual({ email: ["Enter your email address."], password: ["Enter your password."] });
   });
 
   it("locks the account after 5 failures with a 429, a Retry-After header and an audit row", async () => {
@@ -102,7 +104,7 @@ describe("logging in", () => {
     }
     expect(statuses).toEqual([401, 401, 401, 401, 429]);
     expect(new Headers(asData(last).init?.headers).get("Retry-After")).toBe("900");
-    expect(asData(last).data.formError).toMatch(/Too many failed login attempts\. Try again in 15 minutes\./);
+    expect(asData(last).data.result.error?.[""]?.[0]).toMatch(/Too many failed login attempts\. Try again in 15 minutes\./);
     expect(audits(ctx, "user.login_locked")).toMatchObject([{ actor: "system", subject: `user:${user.id}` }]);
 
     // Even the right password is refused while locked, until the lock has passed.
@@ -150,7 +152,7 @@ describe("signing up", () => {
     const { ctx } = await setup();
     const res = await signup(ctx, { email: "ADA@example.com", name: "Another Ada", password: "long enough password" });
     expect(statusOf(res)).toBe(409);
-    expect(asData(res).data.fieldErrors.email).toMatch(/already exists/);
+    expect(asData(res).data.result.error?.email?.[0]).toMatch(/already exists/);
     expect(ctx.db.select().from(users).all()).toHaveLength(1);
   });
 
@@ -158,8 +160,11 @@ describe("signing up", () => {
     const { ctx } = await setup();
     const res = await signup(ctx, { email: "not-an-email", name: "  ", password: "elevenchars" });
     expect(statusOf(res)).toBe(400);
-    expect(Object.keys(asData(res).data.fieldErrors).sort()).toEqual(["email", "name", "password"]);
-    expect(asData(res).data.fieldErrors.password).toBe("Use at least 12 characters.");
+    expect(asData(res).data.result.error).toEqual({
+      email: ["Enter a valid email address, like name@example.com."],
+      name: ["Enter your name."],
+      password: ["Use at least 12 characters."],
+    });
   });
 });
 

@@ -1,20 +1,14 @@
 import { Authenticator } from "remix-auth";
 import { FormStrategy } from "remix-auth-form";
-import { z } from "zod";
+import { parseWithZod } from "@conform-to/zod";
 import { AppError } from "../utils/errors";
 import type { AppContext } from "../utils/context.server";
 import { recordAudit } from "./audit.server";
 import { clientIpFromRequest } from "./client-ip.server";
-import { LOGIN_FIELDS } from "./fields";
-import { parseForm } from "./forms.server";
+import { loginSchema } from "./fields";
 import { hashPassword, needsRehash, verifyPassword } from "./password.server";
 import { loginSucceeded, startLoginAttempt } from "./throttle.server";
 import { getUserByEmail, normalizeEmail, setPasswordHash, type User } from "./users.server";
-
-export const loginSchema = z.object({
-  email: z.string().trim().min(1, "Enter your email address.").max(254, "That email address is too long."),
-  password: z.string().min(1, "Enter your password.").max(1024, "That password is too long."),
-});
 
 /** One message for both "no such account" and "wrong password", so the form reveals neither. */
 export const WRONG_LOGIN_MESSAGE = "Email or password is wrong.";
@@ -31,21 +25,20 @@ export function tooManyAttempts(retryAfterSeconds: number): AppError {
 /**
  * Checks an email + password form: throttling first (a locked account or IP is refused before any
  * password is checked), then the password at full cost whether or not the account exists.
- * Throws AppError: invalid_request (with fieldErrors in `extra`), unauthenticated, too_many_requests.
+ * Throws AppError: invalid_request, unauthenticated, too_many_requests. (The login page checks the
+ * fields first and shows each one's error; this check is for any other caller.)
  */
 export async function verifyLogin(context: AppContext, form: FormData, request: Request): Promise<User> {
-  const parsed = parseForm(loginSchema, form, LOGIN_FIELDS);
-  if (!parsed.ok) {
-    throw new AppError("invalid_request", "Check the highlighted fields.", { extra: { fieldErrors: parsed.fieldErrors } });
-  }
+  const parsed = parseWithZod(form, { schema: loginSchema });
+  if (parsed.status !== "success") throw new AppError("invalid_request", "Enter your email address and password.");
   const { db, clock } = context;
-  const email = normalizeEmail(parsed.data.email);
+  const email = normalizeEmail(parsed.value.email);
   const ip = clientIpFromRequest(request);
   const gate = startLoginAttempt(db, clock, { email, ip });
   if (!gate.allowed) throw tooManyAttempts(gate.retryAfterSeconds);
 
   const user = getUserByEmail(db, email);
-  const ok = await verifyPassword(parsed.data.password, user?.passwordHash);
+  const ok = await verifyPassword(parsed.value.password, user?.passwordHash);
   if (!ok || !user) {
     if (gate.locksOnFailure.length > 0) {
       db.transaction(
@@ -69,7 +62,7 @@ export async function verifyLogin(context: AppContext, form: FormData, request: 
 
   loginSucceeded(db, clock, { email, ip });
   if (user.passwordHash && needsRehash(user.passwordHash)) {
-    setPasswordHash(context, user.id, await hashPassword(parsed.data.password));
+    setPasswordHash(context, user.id, await hashPassword(parsed.value.password));
   }
   return user;
 }

@@ -245,3 +245,11 @@ export async function endSession(context: AppContext, request: Request): Promise
   }
   return clearSessionCookie(context.env);
 }
+
+/** The login and signup pages' loader: someone already logged in goes straight to `redirectTo`. */
+export async function redirectLoggedInVisitor({ request, context }: { request: Request; context: AppContext }) {
+  if (await getOptionalUser(request, context)) {
+    throw redirect(safeRedirect(new URL(request.url).searchParams.get("redirectTo"), context.env.appUrl));
+  }
+  return null;
+}

@@ -1,43 +1,24 @@
-import { z } from "zod";
+import { parseWithZod } from "@conform-to/zod";
 import type { AppContext } from "../utils/context.server";
 import { AppError } from "../utils/errors";
-import { MIN_PASSWORD_LENGTH, SIGNUP_FIELDS } from "./fields";
-import { parseForm } from "./forms.server";
+import { signupSchema } from "./fields";
 import { clientIpFromRequest } from "./client-ip.server";
 import { hashPassword, type HashOptions } from "./password.server";
 import { startSignupAttempt } from "./throttle.server";
-import { createUser, getUserByEmail, isValidEmail, normalizeEmail, type User } from "./users.server";
-
-export const signupSchema = z.object({
-  email: z
-    .string()
-    .trim()
-    .min(1, "Enter your email address.")
-    .transform(normalizeEmail)
-    .refine(isValidEmail, "Enter a valid email address, like name@example.com."),
-  name: z.string().trim().min(1, "Enter your name.").max(100, "Use at most 100 characters."),
-  password: z
-    .string()
-    .min(MIN_PASSWORD_LENGTH, `Use at least ${MIN_PASSWORD_LENGTH} characters.`)
-    .max(1024, "Use at most 1024 characters."),
-});
+import { createUser, getUserByEmail, type User } from "./users.server";
 
 export const EMAIL_TAKEN_MESSAGE = "An account with this email already exists. Log in instead?";
 
 /**
- * Creates a customer account from the signup form. Throws AppError invalid_request with
- * `extra.fieldErrors` for bad input, too_many_requests (with `extra.retryAfterSeconds`) past the
+ * Creates a customer account from the signup form. Throws AppError invalid_request for bad input
+ * (the signup page checks the fields first and shows each one's error), too_many_requests (with `extra.retryAfterSeconds`) past the
  * per-IP limit (SIGNUP_THROTTLE), conflict (field "email") when the email is taken.
  * The slow hash runs before the insert, outside any transaction.
  */
 export async function signUp(context: AppContext, form: FormData, request: Request, hash?: HashOptions): Promise<User> {
-  const parsed = parseForm(signupSchema, form, SIGNUP_FIELDS);
-  if (!parsed.ok) {
-    throw new AppError("invalid_request", "Check the highlighted fields.", {
-      extra: { fieldErrors: parsed.fieldErrors },
-    });
-  }
-  const { email, name, password } = parsed.data;
+  const parsed = parseWithZod(form, { schema: signupSchema });
+  if (parsed.status !== "success") throw new AppError("invalid_request", "Check the highlighted fields.");
+  const { email, name, password } = parsed.value;
   const gate = startSignupAttempt(context.db, context.clock, clientIpFromRequest(request));
   if (!gate.allowed) {
     const minutes = Math.ceil(gate.retryAfterSeconds / 60);

@@ -4,19 +4,14 @@ import { USER_ROLES, users, type UserRole } from "../../db/schema";
 import { recordAudit } from "./audit.server";
 import type { Clock } from "../utils/clock";
 import { AppError } from "../utils/errors";
+import { isValidEmail, normalizeEmail } from "./fields";
 
 export type User = typeof users.$inferSelect;
 /** What pages and the API may show of a user (never the password hash). */
 export type PublicUser = Pick<User, "id" | "email" | "name" | "role" | "creditBalance">;
 
-export function normalizeEmail(email: string): string {
-  return email.trim().toLowerCase();
-}
-
-const EMAIL_RE = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
-export function isValidEmail(email: string): boolean {
-  return email.length <= 254 && EMAIL_RE.test(email);
-}
+// Shared with the pages' form schemas (./fields is client-safe).
+export { isValidEmail, normalizeEmail };
 
 export function getUserById(db: Db, id: number): User | undefined {
   return db.select().from(users).where(eq(users.id, id)).get();

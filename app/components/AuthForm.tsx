@@ -1,14 +1,13 @@
+import { getFormProps, type FormMetadata } from "@conform-to/react";
 import { Form, useSearchParams } from "@remix-run/react";
 import type { ReactNode } from "react";
-import { LOGIN_FIELDS, SIGNUP_FIELDS } from "~/auth/fields";
 import { PageHeader } from "./AppShell";
-import { Alert, SubmitButton, useFormFeedback, type FormFeedback } from "./forms";
+import { FormErrors, SubmitButton, useFocusFirstError } from "./forms";
 import { TextLink } from "./ui";
 
-/** The words and fields of each page; everything else about the two forms is the same. */
+/** The words of each page; everything else about the two forms is the same. */
 const MODES = {
   login: {
-    fields: LOGIN_FIELDS,
     title: "Log in",
     switchPrompt: "New here?",
     switchLabel: "Create an account",
@@ -17,7 +16,6 @@ const MODES = {
     pendingText: "Logging in…",
   },
   signup: {
-    fields: SIGNUP_FIELDS,
     title: "Create your account",
     switchPrompt: "Already have one?",
     switchLabel: "Log in",
@@ -27,24 +25,23 @@ const MODES = {
   },
 } as const;
 
-type FieldProps = ReturnType<typeof useFormFeedback>["field"];
-
 /**
  * The login and signup pages: heading with a link to the other one (keeping `redirectTo`), the
- * form-level error, the hidden `redirectTo` and the submit button. The page gives its inputs,
- * spreading `field(name)` into each. A plain POST form, so it works without JavaScript.
+ * form-level error, the hidden `redirectTo` and the submit button around the page's fields. The
+ * page owns its Conform form (`useForm`); this is a plain POST form, so it works without JavaScript.
  */
 export function AuthForm({
   mode,
-  result,
+  form,
   children,
 }: {
   mode: keyof typeof MODES;
-  result: FormFeedback | undefined;
-  children: (field: FieldProps) => ReactNode;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  form: FormMetadata<any, string[]>;
+  children: ReactNode;
 }) {
   const text = MODES[mode];
-  const { formRef, field, formError } = useFormFeedback(result, text.fields);
+  const formRef = useFocusFirstError<HTMLFormElement>(form.errors);
   const [params] = useSearchParams();
   const redirectTo = params.get("redirectTo") ?? "";
   const switchHref = redirectTo ? `${text.switchTo}?${new URLSearchParams({ redirectTo })}` : text.switchTo;
@@ -53,10 +50,15 @@ export function AuthForm({
       <PageHeader title={text.title}>
         {text.switchPrompt} <TextLink to={switchHref}>{text.switchLabel}</TextLink>
       </PageHeader>
-      <Form method="post" ref={formRef} noValidate className="space-y-5 rounded-lg border border-slate-200 bg-white p-6 shadow-sm">
-        {formError ? <Alert>{formError}</Alert> : null}
+      <Form
+        method="post"
+        {...getFormProps(form)}
+        ref={formRef}
+        className="space-y-5 rounded-lg border border-slate-200 bg-white p-6 shadow-sm"
+      >
+        <FormErrors id={form.errorId} errors={form.errors} />
         <input type="hidden" name="redirectTo" value={redirectTo} />
-        {children(field)}
+        {children}
         <SubmitButton className="w-full" pendingText={text.pendingText}>
           {text.submitLabel}
         </SubmitButton>

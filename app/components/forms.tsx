@@ -1,111 +1,112 @@
+import { getInputProps, getSelectProps, type FieldMetadata } from "@conform-to/react";
 import { Link, useLocation, useNavigation } from "@remix-run/react";
-import { useEffect, useRef, type InputHTMLAttributes, type ReactNode, type SelectHTMLAttributes } from "react";
+import { useEffect, useRef, type ReactNode } from "react";
 
-export type FieldErrors = Partial<Record<string, string>>;
+/*
+ * The one way to build a page form (docs/decisions/007-forms.md): Conform's `useForm` with one zod
+ * schema per form, parsed on the server with `parseWithZod` and answered with `submission.reply()`,
+ * and validated on the client with the same schema when JavaScript runs. Conform gives each field
+ * its id, error id and aria wiring; the pieces below add the label, hint and error text.
+ */
+
+/** Any field of any Conform form (the schema's type does not matter to how it is drawn). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyField = FieldMetadata<any, any, string[]>;
 
 const inputBase =
   "mt-1 block w-full rounded-md border bg-white px-3 py-2 text-slate-900 shadow-sm placeholder:text-slate-400 " +
   "focus:outline-none focus:ring-2 focus:ring-indigo-500 focus:ring-offset-1 disabled:bg-slate-100";
 
-/** Ids that tie a control to its hint and error (aria-describedby), shared by every field kind. */
-function fieldIds(idPrefix: string, name: string, hint: unknown, error: string | undefined) {
-  const id = `${idPrefix}-${name}`;
-  const hintId = hint ? `${id}-hint` : undefined;
-  const errorId = error ? `${id}-error` : undefined;
-  return { id, hintId, errorId, describedBy: [hintId, errorId].filter(Boolean).join(" ") || undefined };
+const inputClass = (field: AnyField) => `${inputBase} ${field.errors?.length ? "border-red-500" : "border-slate-300"}`;
+
+/** Errors of a field, as Conform reports them: shown all at once, in the person's words. */
+export function FieldError({ id, errors }: { id: string; errors: string[] | undefined }) {
+  if (!errors?.length) return null;
+  return (
+    <div id={id} className="mt-1 text-sm font-medium text-red-700">
+      {errors.map((e) => (
+        <p key={e}>{e}</p>
+      ))}
+    </div>
+  );
 }
 
-/** The attributes every control shares: id, name, invalid state and what describes it. */
-function controlProps(ids: ReturnType<typeof fieldIds>, name: string, error: string | undefined) {
-  return {
-    id: ids.id,
-    name,
-    "aria-invalid": error ? true : undefined,
-    "aria-describedby": ids.describedBy,
-    className: `${inputBase} ${error ? "border-red-500" : "border-slate-300"}`,
-  };
-}
-
-/** Label above, hint and error below: the frame of every labelled control. */
+/** Label above, hint and errors below: the frame of every labelled control. */
 function FieldFrame({
-  id,
+  field,
   label,
-  required,
   hint,
-  hintId,
-  error,
-  errorId,
+  optional,
   className,
   children,
 }: {
-  id: string;
+  field: AnyField;
   label: string;
-  required?: boolean;
   hint?: ReactNode;
-  hintId?: string;
-  error?: string;
-  errorId?: string;
+  optional?: boolean;
   className?: string;
   children: ReactNode;
 }) {
   return (
     <div className={className}>
-      <label htmlFor={id} className="block text-sm font-medium text-slate-800">
+      <label htmlFor={field.id} className="block text-sm font-medium text-slate-800">
         {label}
-        {required ? null : <span className="font-normal text-slate-500"> (optional)</span>}
+        {optional ? <span className="font-normal text-slate-500"> (optional)</span> : null}
       </label>
       {children}
       {hint ? (
-        <p id={hintId} className="mt-1 text-sm text-slate-600">
+        <p id={field.descriptionId} className="mt-1 text-sm text-slate-600">
           {hint}
         </p>
       ) : null}
-      {error ? (
-        <p id={errorId} className="mt-1 text-sm font-medium text-red-700">
-          {error}
-        </p>
-      ) : null}
+      <FieldError id={field.errorId} errors={field.errors} />
     </div>
   );
 }
 
-interface FieldProps extends Omit<InputHTMLAttributes<HTMLInputElement>, "id" | "name"> {
+interface FieldProps {
+  field: AnyField;
   label: string;
-  name: string;
-  error?: string;
+  type?: "text" | "date" | "email" | "password" | "search";
   hint?: ReactNode;
-  /** Needed only when two forms on one page have a field with the same name. */
-  idPrefix?: string;
+  optional?: boolean;
+  className?: string;
+  inputMode?: "numeric" | "decimal" | "text";
+  placeholder?: string;
+  autoComplete?: string;
 }
 
 /**
- * A labelled input whose hint and error are wired to it (aria-describedby), marked aria-invalid
- * when its error is shown, so screen readers announce both.
+ * A labelled input whose hint and errors are wired to it (aria-describedby), marked aria-invalid
+ * when an error is shown, so screen readers announce both.
  */
-export function Field({ label, name, error, hint, idPrefix = "f", className, ...input }: FieldProps) {
-  const ids = fieldIds(idPrefix, name, hint, error);
+export function Field({ field, label, type = "text", hint, optional, className, ...input }: FieldProps) {
+  const props = getInputProps(field, { type, ariaDescribedBy: hint ? field.descriptionId : undefined });
   return (
-    <FieldFrame {...ids} label={label} required={input.required} hint={hint} error={error} className={className}>
-      <input {...controlProps(ids, name, error)} {...input} />
+    <FieldFrame field={field} label={label} hint={hint} optional={optional} className={className}>
+      <input {...props} key={props.key} {...input} className={inputClass(field)} />
     </FieldFrame>
   );
 }
 
-interface SelectFieldProps extends Omit<SelectHTMLAttributes<HTMLSelectElement>, "id" | "name"> {
-  label: string;
-  name: string;
-  options: { value: string; label: string }[];
-  error?: string;
-  hint?: ReactNode;
-  idPrefix?: string;
-}
-
 /** A labelled <select>, wired like Field. */
-export function SelectField({ label, name, options, error, hint, idPrefix = "f", className, ...select }: SelectFieldProps) {
-  const ids = fieldIds(idPrefix, name, hint, error);
+export function SelectField({
+  field,
+  label,
+  options,
+  hint,
+  className,
+}: {
+  field: AnyField;
+  label: string;
+  options: { value: string; label: string }[];
+  hint?: ReactNode;
+  className?: string;
+}) {
+  const props = getSelectProps(field, { ariaDescribedBy: hint ? field.descriptionId : undefined });
   return (
-    <FieldFrame {...ids} label={label} required hint={hint} error={error} className={className}>
-      <select {...controlProps(ids, name, error)} {...select}>
+    <FieldFrame field={field} label={label} hint={hint} className={className}>
+      <select {...props} key={props.key} className={inputClass(field)}>
         {options.map((o) => (
           <option key={o.value} value={o.value}>
             {o.label}
@@ -116,14 +117,14 @@ export function SelectField({ label, name, options, error, hint, idPrefix = "f",
   );
 }
 
-/** A checkbox with its label beside it (checked sends "on"). */
-export function CheckboxField({ name, defaultChecked, children }: { name: string; defaultChecked?: boolean; children: ReactNode }) {
+/** A checkbox with its label beside it (checked sends "on"; the schema reads it as a boolean). */
+export function CheckboxField({ field, children }: { field: AnyField; children: ReactNode }) {
+  const props = getInputProps(field, { type: "checkbox" });
   return (
     <label className="flex items-start gap-2 text-sm text-slate-800">
       <input
-        type="checkbox"
-        name={name}
-        defaultChecked={defaultChecked}
+        {...props}
+        key={props.key}
         className="mt-0.5 h-4 w-4 shrink-0 rounded border-slate-300 text-indigo-600 focus-visible:outline focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600"
       />
       <span>{children}</span>
@@ -131,14 +132,27 @@ export function CheckboxField({ name, defaultChecked, children }: { name: string
   );
 }
 
-/** The name of the first field (in form order) that has an error, for autoFocus without JS. */
-export function firstErrorField(fields: string[], errors: FieldErrors | undefined): string | undefined {
-  return errors ? fields.find((f) => errors[f]) : undefined;
+/** The form-level errors (not about one field), e.g. "not enough credits". */
+export function FormErrors({ id, errors }: { id: string; errors: string[] | undefined }) {
+  if (!errors?.length) return null;
+  return (
+    <div
+      id={id}
+      role="alert"
+      tabIndex={-1}
+      data-form-alert=""
+      className="rounded-md border border-red-300 bg-red-50 px-4 py-3 text-sm text-red-800"
+    >
+      {errors.map((e) => (
+        <p key={e}>{e}</p>
+      ))}
+    </div>
+  );
 }
 
 /**
- * Moves focus to the first invalid field after a failed submission (or to the form's alert when
- * the error is not about one field), so keyboard and screen-reader users land on the problem.
+ * Moves focus to the form's alert after a failed submission that is not about one field (Conform
+ * focuses an invalid field itself), so keyboard and screen-reader users land on the problem.
  * `trigger` changes with every answer (pass the action data).
  */
 export function useFocusFirstError<T extends HTMLElement>(trigger: unknown) {
@@ -149,32 +163,6 @@ export function useFocusFirstError<T extends HTMLElement>(trigger: unknown) {
     target?.focus();
   }, [trigger]);
   return ref;
-}
-
-/** What an action answers when a form fails: errors per field, a form-level message, the values to refill. */
-export interface FormFeedback {
-  fieldErrors?: FieldErrors;
-  formError?: string | null;
-  values?: Record<string, string> | null;
-}
-
-/**
- * Everything a form page needs to show a failed submission: `field(name)` gives a Field its
- * name, error, refilled value (else `defaults`) and autofocus (the first invalid field, which
- * also works without JavaScript); `formRef` moves focus there after a client-side submission.
- */
-export function useFormFeedback(result: FormFeedback | undefined, fields: readonly string[], defaults: Record<string, string> = {}) {
-  const errors = result?.fieldErrors;
-  const first = firstErrorField([...fields], errors);
-  const formRef = useFocusFirstError<HTMLFormElement>(result);
-  const values = result?.values ?? {};
-  const field = (name: string) => ({
-    name,
-    error: errors?.[name],
-    autoFocus: first === name,
-    defaultValue: values[name] ?? defaults[name],
-  });
-  return { formRef, field, formError: result?.formError ?? null, errors };
 }
 
 export function Alert({ tone = "error", children }: { tone?: "error" | "success" | "info"; children: ReactNode }) {

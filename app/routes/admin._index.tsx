@@ -1,9 +1,9 @@
+import { getFormProps, useForm } from "@conform-to/react";
+import { getZodConstraint, parseWithZod } from "@conform-to/zod";
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs } from "@remix-run/node";
 import { Form, useActionData, useLoaderData } from "@remix-run/react";
-import { useEffect, useRef } from "react";
 import { z } from "zod";
 import { listRecentAudit, recordAudit, userActor } from "~/auth/audit.server";
-import { formFailureFrom, formValues, parseForm } from "~/auth/forms.server";
 import { requireAdmin } from "~/auth/session.server";
 import {
   countUsersByRole,
@@ -19,10 +19,11 @@ import { grantCredits } from "~/credits/index.server";
 import type { Db } from "../../db/client";
 import { Card, PageHeader } from "~/components/AppShell";
 import { DataTable } from "~/components/DataTable";
-import { Alert, Field, SubmitButton, useFormFeedback } from "~/components/forms";
+import { Alert, Field, FieldError, FormErrors, SubmitButton } from "~/components/forms";
 import { formatCredits, plural } from "~/components/format";
 import { Stat, TextLink, Time } from "~/components/ui";
-import { AppError, httpStatusFor, isAppError } from "~/utils/errors";
+import { AppError, isAppError } from "~/utils/errors";
+import { formErrorResponse } from "~/utils/forms.server";
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   await requireAdmin(request, context);
@@ -51,43 +52,41 @@ function personLabel(db: Db, ref: string): string {
   return (m && getUserById(db, Number(m[1]))?.email) || ref;
 }
 
-const GRANT_FIELDS = ["email", "amount", "reason", "expiresOn", "key"];
+const GRANT_FIELDS = ["email", "amount", "reason", "expiresOn"];
 
+const AMOUNT = "Enter a whole number of credits.";
+// Conform reads an empty input as "not given", hence the required_error on each field.
 const grantSchema = z.object({
   email: z
-    .string()
+    .string({ required_error: "Enter the customer's email address." })
     .trim()
-    .min(1, "Enter the customer's email address.")
     .transform(normalizeEmail)
     .refine(isValidEmail, "Enter a valid email address."),
   amount: z
-    .string()
-    .trim()
-    .regex(/^\d+$/, "Enter a whole number of credits.")
-    .transform(Number)
-    .refine((n) => n >= 1 && n <= 1_000_000, "Grant between 1 and 1,000,000 credits."),
-  reason: z.string().trim().min(1, "Say why (customers see this).").max(200, "Use at most 200 characters."),
+    .number({ required_error: AMOUNT, invalid_type_error: AMOUNT })
+    .int(AMOUNT)
+    .min(1, "Grant between 1 and 1,000,000 credits.")
+    .max(1_000_000, "Grant between 1 and 1,000,000 credits."),
+  reason: z.string({ required_error: "Say why (customers see this)." }).trim().min(1, "Say why (customers see this).").max(200, "Use at most 200 characters."),
   expiresOn: z
     .string()
     .trim()
-    .refine((s) => s === "" || (/^\d{4}-\d{2}-\d{2}$/.test(s) && !Number.isNaN(Date.parse(`${s}T00:00:00Z`))), {
+    .refine((s) => /^\d{4}-\d{2}-\d{2}$/.test(s) && !Number.isNaN(Date.parse(`${s}T00:00:00Z`)), {
       message: "Use a date like 2026-12-31.",
-    }),
-  key: z.string().regex(/^[A-Za-z0-9-]{8,100}$/, "The form expired; reload the page and try again."),
+    })
+    .optional(),
+  key: z
+    .string({ required_error: "The form expired; reload the page and try again." })
+    .regex(/^[A-Za-z0-9-]{8,100}$/, "The form expired; reload the page and try again."),
 });
 
 /** Grants promotional credits to a customer, with its audit row, in one transaction. */
 export async function action({ request, context }: ActionFunctionArgs) {
   const admin = await requireAdmin(request, context);
-  const form = await request.formData();
-  const values = formValues(form, ["email", "amount", "reason", "expiresOn"]);
-  const fail = (e: AppError) => data({ ok: false as const, ...formFailureFrom(e), values }, { status: httpStatusFor(e.code) });
-
-  const parsed = parseForm(grantSchema, form, GRANT_FIELDS);
-  if (!parsed.ok) {
-    return fail(new AppError("invalid_request", "Check the highlighted fields.", { extra: { fieldErrors: parsed.fieldErrors } }));
-  }
-  const input = parsed.data;
+  const submission = parseWithZod(await request.formData(), { schema: grantSchema });
+  if (submission.status !== "success") return data({ result: submission.reply() }, { status: 400 });
+  const fail = (e: AppError) => formErrorResponse(submission, e, { fields: GRANT_FIELDS });
+  const input = submission.value;
   const { db, clock } = context;
   const target = getUserByEmail(db, input.email);
   if (!target) return fail(new AppError("not_found", "No account has this email address.", { field: "email" }));
@@ -130,6 +129,8 @@ export async function action({ request, context }: ActionFunctionArgs) {
     );
     return data({
       ok: true as const,
+      // The next grant starts from an empty form (and the loader's fresh key).
+      result: submission.reply({ resetForm: true }),
       message: `Granted ${formatCredits(input.amount)} credits to ${target.email}. Their balance is now ${formatCredits(result.balance)}.`,
       grantId: result.grant.id,
       replayed: result.replayed,
@@ -143,17 +144,15 @@ export async function action({ request, context }: ActionFunctionArgs) {
 export default function AdminHome() {
   const { counts, eventsNeedingAttention, audit, grantKey, backup } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
-  const failed = result && !result.ok ? result : undefined;
-  const { formRef, field, formError, errors } = useFormFeedback(failed, GRANT_FIELDS);
-  const succeeded = result?.ok ? result : undefined;
-  const lastSuccess = useRef<number | null>(null);
-  useEffect(() => {
-    // Clear the form after a grant so the next one starts empty (the key is already a new one).
-    if (succeeded && lastSuccess.current !== succeeded.grantId) {
-      lastSuccess.current = succeeded.grantId;
-      formRef.current?.reset();
-    }
-  }, [succeeded, formRef]);
+  const succeeded = result && "message" in result ? (result as { message: string }) : undefined;
+  const [form, fields] = useForm({
+    id: "grant",
+    lastResult: result?.result,
+    constraint: getZodConstraint(grantSchema),
+    onValidate: ({ formData }) => parseWithZod(formData, { schema: grantSchema }),
+    shouldValidate: "onBlur",
+    shouldRevalidate: "onInput",
+  });
 
   return (
     <div className="space-y-6">
@@ -184,25 +183,26 @@ export default function AdminHome() {
       </dl>
 
       <Card title="Grant promotional credits">
-        <Form method="post" ref={formRef} noValidate className="grid gap-4 sm:grid-cols-2">
-          {formError || succeeded ? (
+        <Form method="post" {...getFormProps(form)} className="grid gap-4 sm:grid-cols-2">
+          {form.errors?.length || succeeded ? (
             <div className="sm:col-span-2">
-              {formError ? <Alert>{formError}</Alert> : null}
+              <FormErrors id={form.errorId} errors={form.errors} />
               {succeeded ? <Alert tone="success">{succeeded.message}</Alert> : null}
             </div>
           ) : null}
           <input type="hidden" name="key" value={grantKey} />
-          <Field label="Customer email" type="email" required autoComplete="off" {...field("email")} />
-          <Field label="Credits" inputMode="numeric" pattern="[0-9]*" required {...field("amount")} />
-          <Field label="Reason" required maxLength={200} hint="Shown to the customer next to the credits." {...field("reason")} />
+          <Field field={fields.email} label="Customer email" type="email" autoComplete="off" />
+          <Field field={fields.amount} label="Credits" inputMode="numeric" />
+          <Field field={fields.reason} label="Reason" hint="Shown to the customer next to the credits." />
           <Field
+            field={fields.expiresOn}
             label="Expires after"
             type="date"
+            optional
             hint="Usable through this day (UTC). Leave empty for credits that never expire."
-            {...field("expiresOn")}
-            error={errors?.expiresOn ?? errors?.key}
           />
           <div className="sm:col-span-2">
+            <FieldError id={fields.key.errorId} errors={fields.key.errors} />
             <SubmitButton pendingText="Granting…">Grant credits</SubmitButton>
           </div>
         </Form>

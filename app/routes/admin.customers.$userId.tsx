@@ -10,9 +10,8 @@ import { adminAdjust, adminGrant, adminVoidGrant } from "~/billing/admin-credits
 import { listCustomerPayments, listCustomerSubscriptions, stripeDashboardUrl } from "~/billing/customers.server";
 import { Card, PageHeader } from "~/components/AppShell";
 import { BalanceSummary, KIND_LABELS } from "~/components/BalanceSummary";
-import { ConformField, FormErrors } from "~/components/conform";
+import { buttonStyles, Field, FormErrors, SubmitButton } from "~/components/forms";
 import { DataTable } from "~/components/DataTable";
-import { buttonStyles, SubmitButton } from "~/components/forms";
 import { formatCredits, formatMoney, formatSignedCredits } from "~/components/format";
 import { Badge, Time, linkClass, type Tone } from "~/components/ui";
 import { getBalance, getGrant } from "~/credits/index.server";
@@ -385,13 +384,13 @@ export default function CustomerPage() {
         <Card title="Adjust the balance">
           <Form method="post" {...getFormProps(adjustForm)} className="space-y-4">
             <FormErrors id={adjustForm.errorId} errors={adjustForm.errors} />
-            <ConformField
+            <Field
               field={adjustFields.amount}
               label="Credits"
               inputMode="text"
               hint="Positive adds credits, negative takes them away (e.g. -50)."
             />
-            <ConformField field={adjustFields.reason} label="Reason" hint="Shown to the customer in their history." />
+            <Field field={adjustFields.reason} label="Reason" hint="Shown to the customer in their history." />
             <SubmitButton name="intent" value="confirm-adjust" pendingText="Checking…">
               Review adjustment
             </SubmitButton>
@@ -400,9 +399,9 @@ export default function CustomerPage() {
         <Card title="Grant promotional credits">
           <Form method="post" {...getFormProps(grantForm)} className="space-y-4">
             <FormErrors id={grantForm.errorId} errors={grantForm.errors} />
-            <ConformField field={grantFields.amount} label="Credits" inputMode="numeric" />
-            <ConformField field={grantFields.reason} label="Reason" hint="Shown to the customer next to the credits." />
-            <ConformField
+            <Field field={grantFields.amount} label="Credits" inputMode="numeric" />
+            <Field field={grantFields.reason} label="Reason" hint="Shown to the customer next to the credits." />
+            <Field
               field={grantFields.expiresOn}
               label="Expires after"
               type="date"

@@ -14,9 +14,8 @@ import {
 import { importPlansFromStripe, type PlansImportReport } from "~/billing/plans-import.server";
 import { getStripe } from "~/billing/stripe.server";
 import { Card, PageHeader } from "~/components/AppShell";
-import { ConformField, FieldError, FormErrors } from "~/components/conform";
+import { Field, FieldError, FormErrors, SubmitButton } from "~/components/forms";
 import { DataTable } from "~/components/DataTable";
-import { SubmitButton } from "~/components/forms";
 import { formatCredits } from "~/components/format";
 import { isAppError } from "~/utils/errors";
 
@@ -179,7 +178,7 @@ export default function ImportPage() {
               </select>
               <FieldError id={bFields.format.errorId} errors={bFields.format.errors} />
             </div>
-            <ConformField
+            <Field
               field={bFields.expiresInDays}
               label="Credits expire after (days)"
               hint='A number of days, or "never". Default 30.'

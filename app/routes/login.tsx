@@ -1,3 +1,5 @@
+import { useForm } from "@conform-to/react";
+import { getZodConstraint, parseWithZod } from "@conform-to/zod";
 import {
   data,
   redirect,
@@ -7,21 +9,27 @@ import {
   type MetaFunction,
 } from "@remix-run/node";
 import { useActionData } from "@remix-run/react";
-import { formFailureFrom } from "~/auth/forms.server";
+import { loginSchema } from "~/auth/fields";
 import { loginAuthenticator } from "~/auth/login.server";
-import { beginSession, safeRedirect } from "~/auth/session.server";
+import { beginSession, redirectLoggedInVisitor, safeRedirect } from "~/auth/session.server";
 import { AuthForm } from "~/components/AuthForm";
-import { redirectLoggedInVisitor } from "~/components/AuthForm.server";
 import { Field } from "~/components/forms";
-import { httpStatusFor, isAppError } from "~/utils/errors";
+import { isAppError } from "~/utils/errors";
+import { formErrorResponse } from "~/utils/forms.server";
 
 export const meta: MetaFunction = () => [{ title: "Log in — Credits" }];
 
 export const loader = (args: LoaderFunctionArgs) => redirectLoggedInVisitor(args);
 
+const NEVER_SENT_BACK = ["password"];
+
 export async function action({ request, context }: ActionFunctionArgs) {
-  // The strategy reads the body itself; a clone keeps redirectTo and the email for us.
+  // The strategy reads the body itself; a clone keeps the form for us.
   const form = await request.clone().formData();
+  const submission = parseWithZod(form, { schema: loginSchema });
+  if (submission.status !== "success") {
+    return data({ result: submission.reply({ hideFields: NEVER_SENT_BACK }) }, { status: 400 });
+  }
   const redirectTo = safeRedirect(form.get("redirectTo"), context.env.appUrl);
   try {
     const user = await loginAuthenticator(context).authenticate("form", request);
@@ -29,15 +37,8 @@ export async function action({ request, context }: ActionFunctionArgs) {
     return redirect(redirectTo, { headers: { "Set-Cookie": cookie } });
   } catch (e) {
     if (!isAppError(e)) throw e;
-    const retryAfter = e.extra?.retryAfterSeconds;
-    const email = form.get("email");
-    return data(
-      { ...formFailureFrom(e), values: { email: typeof email === "string" ? email : "" } },
-      {
-        status: httpStatusFor(e.code),
-        headers: typeof retryAfter === "number" ? { "Retry-After": String(retryAfter) } : undefined,
-      },
-    );
+    // "Wrong email or password" is about both fields, so it is shown above the form.
+    return formErrorResponse(submission, e, { fields: [], hideFields: NEVER_SENT_BACK });
   }
 }
 
@@ -48,14 +49,18 @@ export const headers: HeadersFunction = ({ actionHeaders }) => {
 };
 
 export default function Login() {
+  const [form, fields] = useForm({
+    id: "f",
+    lastResult: useActionData<typeof action>()?.result,
+    constraint: getZodConstraint(loginSchema),
+    onValidate: ({ formData }) => parseWithZod(formData, { schema: loginSchema }),
+    shouldValidate: "onBlur",
+    shouldRevalidate: "onInput",
+  });
   return (
-    <AuthForm mode="login" result={useActionData<typeof action>()}>
-      {(field) => (
-        <>
-          <Field label="Email" type="email" autoComplete="email" required {...field("email")} />
-          <Field label="Password" type="password" autoComplete="current-password" required {...field("password")} />
-        </>
-      )}
+    <AuthForm mode="login" form={form}>
+      <Field field={fields.email} label="Email" type="email" autoComplete="email" />
+      <Field field={fields.password} label="Password" type="password" autoComplete="current-password" />
     </AuthForm>
   );
 }

@@ -1,3 +1,5 @@
+import { useForm } from "@conform-to/react";
+import { getZodConstraint, parseWithZod } from "@conform-to/zod";
 import {
   data,
   redirect,
@@ -7,21 +9,26 @@ import {
   type MetaFunction,
 } from "@remix-run/node";
 import { useActionData } from "@remix-run/react";
-import { formFailureFrom, formValues } from "~/auth/forms.server";
-import { beginSession, safeRedirect } from "~/auth/session.server";
-import { MIN_PASSWORD_LENGTH } from "~/auth/fields";
+import { MIN_PASSWORD_LENGTH, signupSchema } from "~/auth/fields";
+import { beginSession, redirectLoggedInVisitor, safeRedirect } from "~/auth/session.server";
 import { signUp } from "~/auth/signup.server";
 import { AuthForm } from "~/components/AuthForm";
-import { redirectLoggedInVisitor } from "~/components/AuthForm.server";
 import { Field } from "~/components/forms";
-import { httpStatusFor, isAppError } from "~/utils/errors";
+import { isAppError } from "~/utils/errors";
+import { formErrorResponse } from "~/utils/forms.server";
 
 export const meta: MetaFunction = () => [{ title: "Sign up — Credits" }];
 
 export const loader = (args: LoaderFunctionArgs) => redirectLoggedInVisitor(args);
 
+const NEVER_SENT_BACK = ["password"];
+
 export async function action({ request, context }: ActionFunctionArgs) {
   const form = await request.formData();
+  const submission = parseWithZod(form, { schema: signupSchema });
+  if (submission.status !== "success") {
+    return data({ result: submission.reply({ hideFields: NEVER_SENT_BACK }) }, { status: 400 });
+  }
   try {
     const user = await signUp(context, form, request);
     const cookie = await beginSession(context, request, user, {
@@ -31,14 +38,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
     return redirect(safeRedirect(form.get("redirectTo"), context.env.appUrl), { headers: { "Set-Cookie": cookie } });
   } catch (e) {
     if (!isAppError(e)) throw e;
-    const retryAfter = e.extra?.retryAfterSeconds;
-    return data(
-      { ...formFailureFrom(e), values: formValues(form, ["email", "name"]) },
-      {
-        status: httpStatusFor(e.code),
-        headers: typeof retryAfter === "number" ? { "Retry-After": String(retryAfter) } : undefined,
-      },
-    );
+    return formErrorResponse(submission, e, { fields: ["email", "name", "password"], hideFields: NEVER_SENT_BACK });
   }
 }
 
@@ -49,23 +49,25 @@ export const headers: HeadersFunction = ({ actionHeaders }) => {
 };
 
 export default function Signup() {
+  const [form, fields] = useForm({
+    id: "f",
+    lastResult: useActionData<typeof action>()?.result,
+    constraint: getZodConstraint(signupSchema),
+    onValidate: ({ formData }) => parseWithZod(formData, { schema: signupSchema }),
+    shouldValidate: "onBlur",
+    shouldRevalidate: "onInput",
+  });
   return (
-    <AuthForm mode="signup" result={useActionData<typeof action>()}>
-      {(field) => (
-        <>
-          <Field label="Email" type="email" autoComplete="email" required {...field("email")} />
-          <Field label="Name" autoComplete="name" required {...field("name")} />
-          <Field
-            label="Password"
-            type="password"
-            autoComplete="new-password"
-            required
-            minLength={MIN_PASSWORD_LENGTH}
-            hint={`At least ${MIN_PASSWORD_LENGTH} characters.`}
-            {...field("password")}
-          />
-        </>
-      )}
+    <AuthForm mode="signup" form={form}>
+      <Field field={fields.email} label="Email" type="email" autoComplete="email" />
+      <Field field={fields.name} label="Name" autoComplete="name" />
+      <Field
+        field={fields.password}
+        label="Password"
+        type="password"
+        autoComplete="new-password"
+        hint={`At least ${MIN_PASSWORD_LENGTH} characters.`}
+      />
     </AuthForm>
   );
 }

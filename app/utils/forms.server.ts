@@ -1,0 +1,44 @@
+import type { Submission, SubmissionResult } from "@conform-to/react";
+import { data } from "@remix-run/node";
+import { httpStatusFor, type AppError } from "./errors";
+
+/*
+ * The server half of the page forms (docs/decisions/007-forms.md). A page's action parses its form
+ * with Conform's `parseWithZod(form, { schema })` and answers a failed parse with
+ * `submission.reply()` (every field's errors at once). When the input is valid but the domain
+ * refuses it, `replyWithError` puts the domain's message where the person will look for it.
+ */
+
+export interface ReplyOptions {
+  /** The form's field names; an error about another field is shown above the form. */
+  fields?: readonly string[];
+  /** The form's name for a domain field (e.g. the API's `priceCents` is the form's `price`). */
+  fieldFor?: (domainField: string) => string;
+  /** Never sent back to refill the form (passwords). */
+  hideFields?: string[];
+}
+
+/** A domain error as the form's answer: next to its field when the form has one, else for the form. */
+export function replyWithError(
+  submission: Submission<unknown>,
+  e: AppError,
+  { fields, fieldFor = (f) => f, hideFields }: ReplyOptions = {},
+): SubmissionResult<string[]> {
+  const field = e.field ? fieldFor(e.field) : undefined;
+  if (field && (!fields || fields.includes(field))) {
+    return submission.reply({ fieldErrors: { [field]: [e.message] }, hideFields });
+  }
+  return submission.reply({ formErrors: [e.message], hideFields });
+}
+
+/** The HTTP answer for a form the domain refused: its status, and Retry-After on a 429. */
+export function formErrorResponse(submission: Submission<unknown>, e: AppError, options?: ReplyOptions) {
+  const retryAfter = e.extra?.retryAfterSeconds;
+  return data(
+    { result: replyWithError(submission, e, options) },
+    {
+      status: httpStatusFor(e.code),
+      headers: typeof retryAfter === "number" ? { "Retry-After": String(retryAfter) } : undefined,
+    },
+  );
+}
