@@ -58,6 +58,15 @@ export default tseslint.config(
     files: ["app/**/*.{ts,tsx}", "e2e/**/*.ts", "test/**/*.ts", "scripts/**/*.{ts,mjs}"],
     rules: { "no-restricted-imports": ["error", { patterns: [offlineStripeEntryOnly] }] },
   },
+  {
+    files: ["packages/**/*.ts"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        { patterns: [{ group: ["~/*", "**/app/*", "**/app/**", "**/db/*", "**/test/db"], message: "A package stands alone: the app passes in what it needs." }] },
+      ],
+    },
+  },
   boundary("app/credits", ["billing", "plans", "auth", ...web], "credits/ knows nothing of Stripe, plans or the web layer (STYLE.md)."),
   boundary("app/plans", ["billing", "credits", "auth", ...web], "plans/ is the price book: no Stripe, no credits, no web layer (STYLE.md)."),
   boundary("app/auth", ["billing", "credits", "plans", ...web], "auth/ sits below billing and the web layer (STYLE.md)."),

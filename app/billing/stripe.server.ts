@@ -3,10 +3,10 @@ import { AppError } from "../utils/errors";
 import type { Env } from "../utils/env.server";
 
 /**
- * The API key of the offline Stripe (app/billing/offline/). It only ever reaches a server on
+ * The API key the app gives the offline Stripe (packages/offline-stripe). It only ever reaches a server on
  * 127.0.0.1 that this process started; real Stripe rejects it like any other made-up key. The
  * offline Stripe's webhook signing secret is not here: it is random, generated once per database
- * and kept in the offline Stripe's state (offline/store.ts), so nobody can sign events from the source.
+ * and kept in the offline Stripe's state file, so nobody can sign events from the source.
  */
 export const OFFLINE_STRIPE_SECRET_KEY = "sk_test_offline_0000000000000000000000000000";
 
