@@ -1,33 +1,24 @@
-import type { PlanKind } from "./validation";
+import { z } from "zod";
+import {
+  MAX_CREDIT_EXPIRY_DAYS,
+  MAX_PLAN_CREDITS,
+  MAX_PRICE_CENTS,
+  SLUG_PATTERN,
+  type CreatePlanInput,
+  type PlanPatch,
+} from "./validation";
 
-/**
- * The admin plan forms send text; the API schemas want numbers and booleans. These helpers turn
- * a submitted form into the same object a JSON client would send, so forms and API share one
- * validation. Text that is not a number stays text, and the schema names the field.
+/*
+ * The admin plan forms' schemas: one per form, with errors in the words of the form's labels. They
+ * accept what a person types ("1,000" credits, "$10.50") and produce the same input the JSON API's
+ * schemas (./validation.ts) produce, with the same limits, so the domain sees one shape. The pages
+ * also run them in the browser, so this module must stay free of server code.
  *
- * The form asks for the price in major units ("10.00"), like a person would type it; it becomes
- * `priceCents` here. Errors about `priceCents` are shown next to the `price` input.
+ * Conform reads an empty input as "not given": a required field says what to enter in
+ * `required_error`.
  */
 
-/** Form input name for an API field name. */
-export function formFieldFor(apiField: string | undefined): string {
-  return apiField === "priceCents" ? "price" : (apiField ?? "form");
-}
-
-function text(form: FormData, name: string): string | undefined {
-  const v = form.get(name);
-  if (typeof v !== "string") return undefined;
-  const t = v.trim();
-  return t === "" ? undefined : t;
-}
-
-function integer(form: FormData, name: string): number | string | undefined {
-  const t = text(form, name)?.replace(/[,_\s]/g, "");
-  if (t === undefined) return undefined;
-  return /^-?[0-9]+$/.test(t) ? Number(t) : t;
-}
-
-/** "10", "10.5", "10.50", "$1,000.00" → cents; other text is returned as is (the schema refuses it). */
+/** "10", "10.5", "10.50", "$1,000.00" → cents; other text is returned as is (not a price). */
 export function priceToCents(value: string | undefined): number | string | undefined {
   if (value === undefined) return undefined;
   const t = value.replace(/^[$€£]/, "").replace(/[,_\s]/g, "");
@@ -41,57 +32,140 @@ export function centsToPrice(cents: number): string {
   return `${Math.floor(cents / 100)}.${String(cents % 100).padStart(2, "0")}`;
 }
 
-function dropUndefined(o: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
+/** The form's name for a domain field: errors about `priceCents` belong next to the `price` input. */
+export function formFieldFor(apiField: string): string {
+  return apiField === "priceCents" ? "price" : apiField;
 }
 
-export const CREATE_FORM_FIELDS: Record<PlanKind, string[]> = {
-  subscription: [
-    "planFamily",
-    "version",
-    "internalId",
-    "publicName",
-    "credits",
-    "price",
-    "currency",
-    "interval",
-    "creditExpiryDays",
-    "stripePriceId",
-  ],
-  topup: ["internalId", "publicName", "credits", "price", "currency", "creditExpiryDays", "stripePriceId"],
+const fmt = (n: number) => n.toLocaleString("en-US");
+
+/** A whole number as people type it ("1,000"), between min and max. */
+function wholeNumber(label: string, min: number, max: number) {
+  const message = `Enter a whole number ${label}.`;
+  return z.string({ required_error: message }).transform((text, ctx) => {
+    const t = text.replace(/[,_\s]/g, "");
+    if (!/^[0-9]+$/.test(t)) {
+      ctx.addIssue({ code: "custom", message });
+      return z.NEVER;
+    }
+    const n = Number(t);
+    if (n < min || n > max) {
+      ctx.addIssue({ code: "custom", message: `Enter between ${fmt(min)} and ${fmt(max)} ${label.replace(/^of /, "")}.` });
+      return z.NEVER;
+    }
+    return n;
+  });
+}
+
+function id(label: string, example: string) {
+  return z
+    .string({ required_error: `Enter the ${label}, e.g. ${example}.` })
+    .trim()
+    .max(100, `Use at most 100 characters for the ${label}.`)
+    .regex(SLUG_PATTERN, `Start the ${label} with a letter or digit and use only letters, digits, “.”, “_” and “-”.`);
+}
+
+const publicName = z
+  .string({ required_error: "Enter the name customers see." })
+  .trim()
+  .min(1, "Enter the name customers see.")
+  .max(200, "Use at most 200 characters for the public name.");
+
+const creditExpiryDays = wholeNumber("of days", 1, MAX_CREDIT_EXPIRY_DAYS);
+
+const price = z.string().transform((text, ctx) => {
+  const cents = priceToCents(text.trim());
+  if (typeof cents !== "number") {
+    ctx.addIssue({ code: "custom", message: "Enter a price like 10.00." });
+    return z.NEVER;
+  }
+  if (cents > MAX_PRICE_CENTS) {
+    ctx.addIssue({ code: "custom", message: `Enter a price of at most ${centsToPrice(MAX_PRICE_CENTS)}.` });
+    return z.NEVER;
+  }
+  return cents;
+});
+
+const common = {
+  publicName,
+  credits: wholeNumber("of credits", 1, MAX_PLAN_CREDITS),
+  price: price.optional(),
+  currency: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z]{3}$/, "Enter a three-letter currency code, e.g. usd.")
+    .transform((c) => c.toLowerCase())
+    .optional(),
+  creditExpiryDays: creditExpiryDays.optional(),
+  stripePriceId: z
+    .string()
+    .trim()
+    .max(255, "That Stripe price id is too long.")
+    .regex(/^\S+$/, "A Stripe price id has no spaces, e.g. price_123.")
+    .optional(),
+  isActive: z.boolean().optional(),
+  /** Only on "new version of": the plan it starts from, and whether to mark that one legacy. */
+  from: z.number().int().positive().optional(),
+  markPreviousLegacy: z.boolean().optional(),
 };
 
-/** A create form as the body of POST /api/admin/{subscription,topup}-plans. */
-export function createInputFromForm(kind: PlanKind, form: FormData): Record<string, unknown> {
-  const common = {
-    internalId: text(form, "internalId"),
-    publicName: text(form, "publicName") ?? "",
-    credits: integer(form, "credits"),
-    priceCents: priceToCents(text(form, "price")),
-    currency: text(form, "currency"),
-    creditExpiryDays: integer(form, "creditExpiryDays"),
-    stripePriceId: text(form, "stripePriceId"),
-    isActive: form.get("isActive") === "on",
-  };
-  if (kind === "topup") return dropUndefined(common);
-  return dropUndefined({
+/** Without an existing Stripe price the plan needs a price of its own. */
+function requirePrice(v: { price?: number; stripePriceId?: string }, ctx: z.RefinementCtx) {
+  if (v.price === undefined && v.stripePriceId === undefined) {
+    ctx.addIssue({ code: "custom", path: ["price"], message: "Enter a price like 10.00, or an existing Stripe price id." });
+  }
+}
+
+export const newSubscriptionPlanForm = z
+  .object({
+    kind: z.literal("subscription"),
+    planFamily: id("plan family", "starter"),
+    version: wholeNumber("for the version", 1, 1_000_000).optional(),
+    internalId: id("internal id", "starter-v1").optional(),
+    interval: z.enum(["month", "year"], { errorMap: () => ({ message: "Choose monthly or yearly." }) }).optional(),
     ...common,
-    planFamily: text(form, "planFamily") ?? "",
-    version: integer(form, "version"),
-    interval: text(form, "interval"),
-  });
+  })
+  .superRefine(requirePrice);
+
+export const newTopupPlanForm = z
+  .object({ kind: z.literal("topup"), internalId: id("internal id", "pack-500"), ...common })
+  .superRefine(requirePrice);
+
+export type NewPlanForm = z.infer<typeof newSubscriptionPlanForm> | z.infer<typeof newTopupPlanForm>;
+
+/** A valid create form as the domain's input (the same shape the JSON API's schema gives). */
+export function createInputFrom(form: NewPlanForm): CreatePlanInput {
+  const input = {
+    internalId: form.internalId,
+    publicName: form.publicName,
+    credits: form.credits,
+    priceCents: form.price,
+    currency: form.currency,
+    creditExpiryDays: form.creditExpiryDays,
+    stripePriceId: form.stripePriceId,
+    isActive: form.isActive ?? false,
+  };
+  if (form.kind === "topup") return { kind: "topup", input: { ...input, internalId: form.internalId } };
+  return {
+    kind: "subscription",
+    input: { ...input, planFamily: form.planFamily, version: form.version, interval: form.interval },
+  };
 }
 
-/** The edit form as a PATCH body; an unchecked checkbox sends nothing, which means false. */
-export function patchFromForm(form: FormData): Record<string, unknown> {
-  return dropUndefined({
-    publicName: text(form, "publicName") ?? "",
-    creditExpiryDays: integer(form, "creditExpiryDays") ?? "",
-    isLegacy: form.get("isLegacy") === "on",
-    isActive: form.get("isActive") === "on",
-  });
-}
+/** The edit form saves the editable fields; an unchecked checkbox sends nothing, which means false. */
+export const editPlanForm = z.object({
+  intent: z.literal("update"),
+  publicName,
+  creditExpiryDays,
+  isLegacy: z.boolean().optional(),
+  isActive: z.boolean().optional(),
+});
 
-export function formValues(form: FormData, fields: string[]): Record<string, string> {
-  return Object.fromEntries(fields.map((f) => [f, typeof form.get(f) === "string" ? String(form.get(f)) : ""]));
+export function patchFrom(form: z.infer<typeof editPlanForm>): PlanPatch {
+  return {
+    publicName: form.publicName,
+    creditExpiryDays: form.creditExpiryDays,
+    isLegacy: form.isLegacy ?? false,
+    isActive: form.isActive ?? false,
+  };
 }

@@ -3,7 +3,8 @@ import { describe, expect, it } from "vitest";
 import { subscriptionPlans, topupPlans } from "../../db/schema";
 import { useTestContexts } from "../../test/contexts";
 import { recordNewUserPurchase, subscribeNewUser } from "../../test/plans";
-import { centsToPrice, createInputFromForm, patchFromForm, priceToCents } from "./form-input";
+import { parseWithZod } from "@conform-to/zod";
+import { centsToPrice, createInputFrom, editPlanForm, newSubscriptionPlanForm, patchFrom, priceToCents } from "./form-input";
 import {
   draftPlan,
   getPlan,
@@ -257,12 +258,15 @@ describe("admin form input", () => {
     expect(centsToPrice(5)).toBe("0.05");
   });
 
-  it("turns a create form into the API's body, so both share one validation", () => {
+  it("turns a create form into the same input the API's schema gives, with every error in the form's words", () => {
     const form = new FormData();
-    for (const [k, v] of Object.entries({ planFamily: "team", version: "", publicName: "Team", credits: "1,000", price: "12.00", currency: "usd", interval: "year", creditExpiryDays: "30", isActive: "on" })) {
+    for (const [k, v] of Object.entries({ kind: "subscription", planFamily: "team", version: "", publicName: "Team", credits: "1,000", price: "12.00", currency: "USD", interval: "year", creditExpiryDays: "30", isActive: "on" })) {
       form.set(k, v);
     }
-    expect(createInputFromForm("subscription", form)).toEqual({
+    const ok = parseWithZod(form, { schema: newSubscriptionPlanForm });
+    expect(ok.status).toBe("success");
+    const input = createInputFrom(ok.status === "success" ? ok.value : (undefined as never));
+    expect(input).toEqual(parseCreatePlanInput("subscription", {
       planFamily: "team",
       publicName: "Team",
       credits: 1000,
@@ -271,17 +275,26 @@ describe("admin form input", () => {
       interval: "year",
       creditExpiryDays: 30,
       isActive: true,
+    }));
+
+    for (const [k, v] of Object.entries({ planFamily: "my plan", publicName: "", credits: "lots", price: "ten", currency: "dollars" })) form.set(k, v);
+    const bad = parseWithZod(form, { schema: newSubscriptionPlanForm });
+    expect(bad.status).toBe("error");
+    expect(bad.error).toEqual({
+      planFamily: ["Start the plan family with a letter or digit and use only letters, digits, “.”, “_” and “-”."],
+      publicName: ["Enter the name customers see."],
+      credits: ["Enter a whole number of credits."],
+      price: ["Enter a price like 10.00."],
+      currency: ["Enter a three-letter currency code, e.g. usd."],
     });
-    form.set("credits", "lots");
-    expect(() => parseCreatePlanInput("subscription", createInputFromForm("subscription", form))).toThrow(
-      expect.objectContaining({ field: "credits" }),
-    );
   });
 
   it("reads unchecked boxes on the edit form as false", () => {
     const form = new FormData();
     form.set("publicName", "Pro");
     form.set("creditExpiryDays", "30");
-    expect(patchFromForm(form)).toEqual({ publicName: "Pro", creditExpiryDays: 30, isLegacy: false, isActive: false });
+    form.set("intent", "update");
+    const parsed = parseWithZod(form, { schema: editPlanForm });
+    expect(parsed.status === "success" && patchFrom(parsed.value)).toEqual({ publicName: "Pro", creditExpiryDays: 30, isLegacy: false, isActive: false });
   });
 });

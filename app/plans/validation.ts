@@ -3,8 +3,9 @@ import { PLAN_INTERVALS } from "../../db/schema";
 import { AppError } from "../utils/errors";
 
 /**
- * Input schemas for the price book. The admin JSON API and the admin forms share them, so a
- * field is valid or invalid the same way everywhere. Unknown fields are ignored (stripped).
+ * Input schemas for the price book's JSON API (errors name the API's fields). The admin pages'
+ * forms have their own schemas in ./form-input.ts, in the words of their labels, with the same
+ * limits and output. Unknown fields are ignored (stripped).
  */
 
 export const PLAN_KINDS = ["subscription", "topup"] as const;
@@ -20,13 +21,16 @@ export const MAX_PLAN_CREDITS = 1_000_000_000;
 export const MAX_CREDIT_EXPIRY_DAYS = 3650;
 export const DEFAULT_CREDIT_EXPIRY_DAYS: Record<PlanKind, number> = { subscription: 30, topup: 365 };
 
+/** internalId and planFamily: shared with the admin forms (./form-input.ts). */
+export const SLUG_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+
 const slug = (what: string) =>
   z
     .string({ invalid_type_error: `${what} must be a string.` })
     .trim()
     .min(1, `${what} is required.`)
     .max(100, `${what} must be at most 100 characters.`)
-    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, `${what} may contain only letters, digits, ".", "_" and "-".`);
+    .regex(SLUG_PATTERN, `${what} may contain only letters, digits, ".", "_" and "-".`);
 
 const int = (what: string, min: number, max: number) =>
   z

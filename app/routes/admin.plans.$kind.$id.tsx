@@ -1,30 +1,40 @@
+import { getFormProps, useForm } from "@conform-to/react";
+import { getZodConstraint, parseWithZod } from "@conform-to/zod";
 import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, useActionData, useLoaderData } from "@remix-run/react";
+import { z } from "zod";
 import { userActor } from "~/auth/audit.server";
 import { requireAdmin } from "~/auth/session.server";
 import { deleteOrArchivePlan, editPlan } from "~/billing/plan-sync.server";
 import { getStripe } from "~/billing/stripe.server";
 import { Card } from "~/components/AppShell";
 import { formatCredits, formatMoney } from "~/components/format";
-import { CheckboxField, Field, FormActions, SubmitButton, useFormFeedback } from "~/components/forms";
+import { CheckboxField, Field, FormActions, FormErrors, SubmitButton } from "~/components/forms";
 import { ResultAlert, TextLink, Time } from "~/components/ui";
-import { formValues, patchFromForm } from "~/plans/form-input";
+import { editPlanForm, patchFrom } from "~/plans/form-input";
 import { subscribersPerPlan } from "~/billing/reports.server";
 import {
   getPlan,
   isPlanKind,
   isPlanReferenced,
   nextPlanVersion,
-  parsePlanPatch,
   planJson,
   type PlanKind,
 } from "~/plans/index.server";
 import { kindLabel } from "~/plans/format";
-import { httpStatusFor, isAppError } from "~/utils/errors";
+import { isAppError } from "~/utils/errors";
+import { formErrorResponse } from "~/utils/forms.server";
 
 export const meta: MetaFunction = () => [{ title: "Edit plan — Admin — Credits" }];
 
 const EDIT_FIELDS = ["publicName", "creditExpiryDays"];
+
+/** Deleting or archiving is its own form: a button that asks, then one that confirms. */
+const actionSchema = z.discriminatedUnion("intent", [
+  editPlanForm,
+  z.object({ intent: z.literal("confirm-delete") }),
+  z.object({ intent: z.literal("delete") }),
+]);
 
 function planFromParams(params: { kind?: string; id?: string }): { kind: PlanKind; id: number } {
   const id = Number(params.id);
@@ -52,32 +62,23 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
 export async function action({ request, context, params }: ActionFunctionArgs) {
   const admin = await requireAdmin(request, context);
   const { kind, id } = planFromParams(params);
-  const form = await request.formData();
+  const submission = parseWithZod(await request.formData(), { schema: actionSchema });
+  if (submission.status !== "success") return data({ result: submission.reply() }, { status: 400 });
+  const value = submission.value;
   // Deleting or archiving asks first: this answer renders the confirmation, which posts "delete".
-  if (form.get("intent") === "confirm-delete") {
-    return { ok: true as const, message: null, confirmDelete: true, fieldErrors: {} as Record<string, string>, values: null };
-  }
+  if (value.intent === "confirm-delete") return { result: submission.reply(), confirmDelete: true };
   const ctx = { ...context, stripe: getStripe(context) };
   const actor = userActor(admin.id);
   try {
-    if (form.get("intent") === "delete") {
+    if (value.intent === "delete") {
       const result = await deleteOrArchivePlan(ctx, kind, id, actor);
       return redirect(`/admin/plans?done=${"deleted" in result ? "deleted" : "archived"}`);
     }
-    await editPlan(ctx, kind, id, parsePlanPatch(patchFromForm(form)), actor);
-    return { ok: true as const, message: "Saved.", fieldErrors: {} as Record<string, string>, values: null };
+    await editPlan(ctx, kind, id, patchFrom(value), actor);
+    return { ok: true as const, message: "Saved.", result: submission.reply() };
   } catch (e) {
     if (!isAppError(e)) throw e;
-    const onForm = e.field && EDIT_FIELDS.includes(e.field);
-    return data(
-      {
-        ok: false as const,
-        message: onForm ? null : e.message,
-        fieldErrors: (onForm ? { [e.field!]: e.message } : {}) as Record<string, string>,
-        values: formValues(form, EDIT_FIELDS),
-      },
-      { status: httpStatusFor(e.code) },
-    );
+    return formErrorResponse(submission, e, { fields: EDIT_FIELDS });
   }
 }
 
@@ -93,9 +94,19 @@ function Fact({ label, children }: { label: string; children: React.ReactNode })
 export default function EditPlan() {
   const { kind, plan, referenced, nextVersion, subscribers } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
-  const { formRef, field } = useFormFeedback(result, EDIT_FIELDS, {
-    publicName: plan.publicName,
-    creditExpiryDays: String(plan.creditExpiryDays),
+  const [form, fields] = useForm({
+    id: `edit-${kind}-${plan.id}`,
+    lastResult: result?.result,
+    defaultValue: {
+      publicName: plan.publicName,
+      creditExpiryDays: String(plan.creditExpiryDays),
+      isActive: plan.isActive ? "on" : undefined,
+      isLegacy: plan.isLegacy ? "on" : undefined,
+    },
+    constraint: getZodConstraint(editPlanForm),
+    onValidate: ({ formData }) => parseWithZod(formData, { schema: editPlanForm }),
+    shouldValidate: "onBlur",
+    shouldRevalidate: "onInput",
   });
   const subscription = "planFamily" in plan ? plan : null;
   const archived = plan.archivedAt !== null;
@@ -103,7 +114,7 @@ export default function EditPlan() {
   return (
     <Card title={subscription ? `${subscription.planFamily} v${subscription.version} — ${plan.publicName}` : plan.publicName}>
       <div className="space-y-6">
-        <ResultAlert result={result} />
+        {result && "message" in result ? <ResultAlert result={result as { ok: true; message: string }} /> : null}
 
         <dl className="grid gap-4 sm:grid-cols-3">
           <Fact label="Internal id">
@@ -145,24 +156,24 @@ export default function EditPlan() {
           </p>
         ) : null}
 
-        <Form method="post" ref={formRef} noValidate className="space-y-5" key={plan.id}>
+        <Form method="post" {...getFormProps(form)} className="space-y-5" key={plan.id}>
+          <FormErrors id={form.errorId} errors={form.errors} />
           <input type="hidden" name="intent" value="update" />
           <div className="grid gap-5 sm:grid-cols-2">
-            <Field label="Public name" required {...field("publicName")} />
+            <Field field={fields.publicName} label="Public name" />
             <Field
+              field={fields.creditExpiryDays}
               label="Credits expire after (days)"
               inputMode="numeric"
-              required
               hint="Applies to credits granted from now on; credits already granted keep their expiry."
-              {...field("creditExpiryDays")}
             />
           </div>
           <fieldset className="space-y-2">
             <legend className="sr-only">Availability</legend>
-            <CheckboxField name="isActive" defaultChecked={plan.isActive}>
+            <CheckboxField field={fields.isActive}>
               Active{archived ? " (restores the archived plan and its Stripe price)" : ""}
             </CheckboxField>
-            <CheckboxField name="isLegacy" defaultChecked={plan.isLegacy}>
+            <CheckboxField field={fields.isLegacy}>
               Legacy (existing subscribers keep renewing on it; new customers no longer see it)
             </CheckboxField>
           </fieldset>

@@ -1,3 +1,5 @@
+import { getFormProps, useForm } from "@conform-to/react";
+import { getZodConstraint, parseWithZod } from "@conform-to/zod";
 import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, useActionData, useLoaderData } from "@remix-run/react";
 import { userActor } from "~/auth/audit.server";
@@ -5,18 +7,26 @@ import { requireAdmin } from "~/auth/session.server";
 import { createPlan, editPlan } from "~/billing/plan-sync.server";
 import { getStripe } from "~/billing/stripe.server";
 import { Card } from "~/components/AppShell";
-import { Alert, CheckboxField, Field, FormActions, SelectField, SubmitButton, useFormFeedback } from "~/components/forms";
-import { CREATE_FORM_FIELDS, centsToPrice, createInputFromForm, formFieldFor, formValues } from "~/plans/form-input";
+import { CheckboxField, Field, FormActions, FormErrors, SelectField, SubmitButton } from "~/components/forms";
+import {
+  centsToPrice,
+  createInputFrom,
+  formFieldFor,
+  newSubscriptionPlanForm,
+  newTopupPlanForm,
+} from "~/plans/form-input";
 import {
   DEFAULT_CREDIT_EXPIRY_DAYS,
   PLAN_KINDS,
   getPlan,
   isPlanKind,
   nextPlanVersion,
-  parseCreatePlanInput,
   type PlanKind,
 } from "~/plans/index.server";
-import { httpStatusFor, isAppError } from "~/utils/errors";
+import { isAppError } from "~/utils/errors";
+import { formErrorResponse } from "~/utils/forms.server";
+
+const SCHEMAS = { subscription: newSubscriptionPlanForm, topup: newTopupPlanForm } as const;
 
 export const meta: MetaFunction = () => [{ title: "New plan — Admin — Credits" }];
 
@@ -64,40 +74,43 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const form = await request.formData();
   const kind = form.get("kind");
   if (!isPlanKind(kind)) {
+    const submission = parseWithZod(form, { schema: newSubscriptionPlanForm });
     return data(
-      { fieldErrors: {} as Record<string, string>, formError: `Choose a kind of plan: ${PLAN_KINDS.join(" or ")}.`, values: {} as Record<string, string> },
+      { result: submission.reply({ formErrors: [`Choose a kind of plan: ${PLAN_KINDS.join(" or ")}.`] }) },
       { status: 400 },
     );
   }
+  const submission = parseWithZod(form, { schema: SCHEMAS[kind] });
+  if (submission.status !== "success") return data({ result: submission.reply() }, { status: 400 });
   const actor = userActor(admin.id);
   const ctx = { ...context, stripe: getStripe(context) };
   try {
-    const created = await createPlan(ctx, parseCreatePlanInput(kind, createInputFromForm(kind, form)), actor);
-    const fromId = Number(form.get("from"));
-    if (form.get("markPreviousLegacy") === "on" && Number.isSafeInteger(fromId) && fromId > 0 && fromId !== created.plan.id) {
+    const created = await createPlan(ctx, createInputFrom(submission.value), actor);
+    const fromId = submission.value.from;
+    if (submission.value.markPreviousLegacy && fromId !== undefined && fromId !== created.plan.id) {
       await editPlan(ctx, kind, fromId, { isLegacy: true }, actor);
     }
     return redirect("/admin/plans?done=created");
   } catch (e) {
     if (!isAppError(e)) throw e;
-    const values = formValues(form, CREATE_FORM_FIELDS[kind]);
-    const field = e.field ? formFieldFor(e.field) : null;
-    const onForm = field && CREATE_FORM_FIELDS[kind].includes(field);
-    return data(
-      {
-        fieldErrors: (onForm ? { [field]: e.message } : {}) as Record<string, string>,
-        formError: onForm ? null : e.message,
-        values,
-      },
-      { status: httpStatusFor(e.code) },
-    );
+    const fields = Object.keys(SCHEMAS[kind].innerType().shape);
+    return formErrorResponse(submission, e, { fields, fieldFor: formFieldFor });
   }
 }
 
 export default function NewPlan() {
   const { kind, from, defaults } = useLoaderData<typeof loader>();
-  const result = useActionData<typeof action>();
-  const { formRef, field, formError } = useFormFeedback(result, CREATE_FORM_FIELDS[kind], defaults);
+  const schema = SCHEMAS[kind];
+  const [form, fields] = useForm({
+    id: `new-${kind}-${from?.id ?? ""}`,
+    lastResult: useActionData<typeof action>()?.result,
+    // Checked unless the person unchecks them.
+    defaultValue: { ...defaults, isActive: "on", markPreviousLegacy: "on" },
+    constraint: getZodConstraint(schema),
+    onValidate: ({ formData }) => parseWithZod(formData, { schema }),
+    shouldValidate: "onBlur",
+    shouldRevalidate: "onInput",
+  });
   const subscription = kind === "subscription";
   const title = subscription
     ? from
@@ -109,59 +122,59 @@ export default function NewPlan() {
 
   return (
     <Card title={title}>
-      <Form method="post" ref={formRef} noValidate className="space-y-5" key={`${kind}-${from?.id ?? ""}`}>
-        {formError ? <Alert>{formError}</Alert> : null}
+      <Form method="post" {...getFormProps(form)} className="space-y-5" key={form.id}>
+        <FormErrors id={form.errorId} errors={form.errors} />
         <input type="hidden" name="kind" value={kind} />
         {from ? <input type="hidden" name="from" value={from.id} /> : null}
 
         <div className="grid gap-5 sm:grid-cols-2">
           {subscription ? (
             <>
-              <Field label="Plan family" required hint="Versions of one plan share a family, e.g. starter." {...field("planFamily")} />
-              <Field label="Version" inputMode="numeric" hint="Leave empty for the family's next version." {...field("version")} />
+              <Field field={fields.planFamily} label="Plan family" hint="Versions of one plan share a family, e.g. starter." />
+              <Field field={fields.version} label="Version" optional inputMode="numeric" hint="Leave empty for the family's next version." />
             </>
           ) : null}
           <Field
+            field={fields.internalId}
             label="Internal id"
-            required={!subscription}
+            optional={subscription}
             hint={subscription ? "Defaults to <family>-v<version>." : "A stable id such as pack-500."}
-            {...field("internalId")}
           />
-          <Field label="Public name" required hint="What customers see." {...field("publicName")} />
-          <Field label={subscription ? "Credits per billing period" : "Credits"} inputMode="numeric" required {...field("credits")} />
-          <Field label="Price" inputMode="decimal" required hint="In the currency's main unit, e.g. 10.00." {...field("price")} />
-          <Field label="Currency" required hint="Three letters, e.g. usd." {...field("currency")} />
+          <Field field={fields.publicName} label="Public name" hint="What customers see." />
+          <Field field={fields.credits} label={subscription ? "Credits per billing period" : "Credits"} inputMode="numeric" />
+          <Field field={fields.price} label="Price" inputMode="decimal" hint="In the currency's main unit, e.g. 10.00." />
+          <Field field={fields.currency} label="Currency" hint="Three letters, e.g. usd." />
           {subscription ? (
             <SelectField
+              field={fields.interval}
               label="Billing interval"
               options={[
                 { value: "month", label: "Monthly" },
                 { value: "year", label: "Yearly" },
               ]}
-              {...field("interval")}
             />
           ) : null}
           <Field
+            field={fields.creditExpiryDays}
             label="Credits expire after (days)"
             inputMode="numeric"
-            required
             hint={subscription ? "Used only when a billing period is unknown; period credits expire at period end." : undefined}
-            {...field("creditExpiryDays")}
           />
           <Field
+            field={fields.stripePriceId}
             label="Existing Stripe price id"
+            optional
             hint="Leave empty to create the Stripe product and price now. Give one to adopt a price made in Stripe (its amount must match)."
-            {...field("stripePriceId")}
           />
         </div>
 
         <fieldset className="space-y-2">
           <legend className="sr-only">Options</legend>
-          <CheckboxField name="isActive" defaultChecked>
+          <CheckboxField field={fields.isActive}>
             Active (offered to customers right away)
           </CheckboxField>
           {from && !from.isLegacy ? (
-            <CheckboxField name="markPreviousLegacy" defaultChecked>
+            <CheckboxField field={fields.markPreviousLegacy}>
               Mark “{from.publicName}” legacy (its subscribers keep renewing on it; new customers see only this one)
             </CheckboxField>
           ) : null}

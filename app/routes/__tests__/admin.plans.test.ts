@@ -128,13 +128,13 @@ describe("admin plan pages: the price book", () => {
       form: { ...starterForm, planFamily: "team", credits: "lots" },
     });
     expect(res.status).toBe(400);
-    expect(res.data.fieldErrors).toEqual({ credits: expect.stringContaining("whole number") });
-    expect(res.data.values).toMatchObject({ planFamily: "team", credits: "lots", price: "10.00" });
+    expect(res.data.result.error).toEqual({ credits: ["Enter a whole number of credits."] });
+    expect(res.data.result.initialValue).toMatchObject({ planFamily: "team", credits: "lots", price: "10.00" });
     const badPrice = await run(newPage as Mod, "action", "/admin/plans/new", { form: { ...starterForm, planFamily: "team", price: "ten" } });
-    expect(badPrice.data.fieldErrors).toEqual({ price: expect.any(String) });
+    expect(badPrice.data.result.error).toEqual({ price: ["Enter a price like 10.00."] });
     const taken = await run(newPage as Mod, "action", "/admin/plans/new", { form: { ...starterForm, version: "1" } });
     expect(taken.status).toBe(409);
-    expect(taken.data.fieldErrors).toEqual({ version: expect.stringContaining("already exists") });
+    expect(taken.data.result.error).toEqual({ version: [expect.stringContaining("already exists")] });
     expect(counts()).toEqual(before);
   });
 
@@ -187,7 +187,11 @@ describe("admin plan pages: the price book", () => {
       form: { intent: "update", publicName: "", creditExpiryDays: "0" },
     });
     expect(bad.status).toBe(400);
-    expect(Object.keys(bad.data.fieldErrors)).toEqual([expect.stringMatching(/publicName|creditExpiryDays/)]);
+    // Both problems at once, each in the words of its label.
+    expect(bad.data.result.error).toEqual({
+      publicName: ["Enter the name customers see."],
+      creditExpiryDays: ["Enter between 1 and 3,650 days."],
+    });
   });
 
   it("archives a plan in use and deletes one that is not", async () => {
