@@ -67,7 +67,7 @@ function FieldFrame({
 interface FieldProps {
   field: AnyField;
   label: string;
-  type?: "text" | "date" | "email" | "password" | "search";
+  type?: "text" | "number" | "date" | "email" | "password" | "search";
   hint?: ReactNode;
   optional?: boolean;
   className?: string;

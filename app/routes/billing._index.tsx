@@ -1,3 +1,5 @@
+import { getFormProps, useForm, type SubmissionResult } from "@conform-to/react";
+import { getZodConstraint, parseWithZod } from "@conform-to/zod";
 import { data, redirectDocument, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
 import type { ReactNode } from "react";
@@ -22,13 +24,22 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   return getBillingOverview(context, user.id);
 }
 
-const planId = z.coerce.number().int().positive();
+const planId = z.number().int().positive();
+const QUANTITY = `Choose between 1 and ${MAX_TOPUP_QUANTITY} packs.`;
+/** A pack's form: how many packs (an empty box means one). */
+const topupSchema = z.object({
+  intent: z.literal("topup"),
+  planId,
+  quantity: z
+    .number({ invalid_type_error: QUANTITY })
+    .int(QUANTITY)
+    .min(1, QUANTITY)
+    .max(MAX_TOPUP_QUANTITY, QUANTITY)
+    .default(1),
+});
+/** Every form on the page; the others are a button (and a plan). */
 const actionSchema = z.discriminatedUnion("intent", [
-  z.object({
-    intent: z.literal("topup"),
-    planId,
-    quantity: z.coerce.number().int().min(1).max(MAX_TOPUP_QUANTITY).default(1),
-  }),
+  topupSchema,
   z.object({ intent: z.literal("subscribe"), planId }),
   z.object({ intent: z.literal("change-plan"), planId }),
   z.object({ intent: z.literal("cancel") }),
@@ -38,25 +49,25 @@ const actionSchema = z.discriminatedUnion("intent", [
 
 export async function action({ request, context }: ActionFunctionArgs) {
   const user = await requireUser(request, context);
-  const form = Object.fromEntries(await request.formData());
-  if (form.quantity === "") delete form.quantity;
-  const parsed = actionSchema.safeParse(form);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const field = issue?.path[0] === "quantity" ? "quantity" : undefined;
-    const message =
-      field === "quantity" ? `Choose between 1 and ${MAX_TOPUP_QUANTITY} packs.` : "That action is not available.";
-    // Which pack's quantity was wrong, so the page can show the error next to that input.
-    const planId = typeof form.planId === "string" ? form.planId : undefined;
-    const quantity = typeof form.quantity === "string" ? form.quantity : undefined;
-    return data({ ok: false as const, message, field, planId, quantity }, { status: 400 });
+  const submission = parseWithZod(await request.formData(), { schema: actionSchema });
+  if (submission.status !== "success") {
+    const quantity = submission.error?.quantity;
+    if (quantity) {
+      // Which pack's form was wrong, so the page shows the error next to that input.
+      const planId = typeof submission.payload.planId === "string" ? submission.payload.planId : undefined;
+      return data(
+        { ok: false as const, message: quantity[0], field: "quantity", planId, result: submission.reply() },
+        { status: 400 },
+      );
+    }
+    return data({ ok: false as const, message: "That action is not available.", field: undefined }, { status: 400 });
   }
   try {
     const result = await performBillingAction(
       { db: context.db, clock: context.clock, appUrl: context.env.appUrl },
       getStripe(context),
       user.id,
-      parsed.data as BillingAction,
+      submission.value as BillingAction,
     );
     // A full page load: the checkout and portal pages are not routes of this app.
     if ("redirectTo" in result) return redirectDocument(result.redirectTo);
@@ -71,16 +82,53 @@ type Overview = ReturnType<typeof useLoaderData<typeof loader>>;
 type Offered = Overview["offeredSubscriptionPlans"][number] | Overview["offeredTopupPlans"][number];
 
 /** One plan or pack on sale: name, terms, and a form that buys it (the caller's fields and button). */
-function OfferCard({ plan, terms, children }: { plan: Offered; terms: string; children: ReactNode }) {
+function OfferCard({
+  plan,
+  terms,
+  formProps,
+  children,
+}: {
+  plan: Offered;
+  terms: string;
+  formProps?: ReturnType<typeof getFormProps>;
+  children: ReactNode;
+}) {
   return (
     <li className="flex flex-col rounded-md border border-slate-200 p-4" data-plan={plan.internalId}>
       <p className="font-semibold text-slate-900">{plan.publicName}</p>
       <p className="text-sm text-slate-700">{terms}</p>
-      <Form method="post" className="mt-auto flex flex-wrap items-end gap-2 pt-3">
+      <Form method="post" {...formProps} className="mt-auto flex flex-wrap items-end gap-2 pt-3">
         <input type="hidden" name="planId" value={plan.id} />
         {children}
       </Form>
     </li>
+  );
+}
+
+type ActionResult = { ok: boolean; message: string; field?: string; planId?: string; result?: SubmissionResult<string[]> };
+
+/** A pack on sale with its own Conform form: the quantity is checked in the browser and on the server. */
+function TopupOffer({ plan, lastResult }: { plan: Overview["offeredTopupPlans"][number]; lastResult?: SubmissionResult<string[]> }) {
+  const [form, fields] = useForm({
+    id: `pack-${plan.id}`,
+    lastResult,
+    defaultValue: { quantity: "1" },
+    constraint: getZodConstraint(topupSchema),
+    onValidate: ({ formData }) => parseWithZod(formData, { schema: topupSchema }),
+    shouldValidate: "onBlur",
+    shouldRevalidate: "onInput",
+  });
+  return (
+    <OfferCard
+      plan={plan}
+      formProps={getFormProps(form)}
+      terms={`${formatCredits(plan.credits)} credits · ${formatMoney(plan.priceCents, plan.currency)} · valid ${plural(plan.creditExpiryDays, "day")}`}
+    >
+      <Field field={fields.quantity} label="Packs" type="number" inputMode="numeric" className="w-24" />
+      <SubmitButton name="intent" value="topup" pendingText="Opening checkout…">
+        {`Buy ${plan.publicName}`}
+      </SubmitButton>
+    </OfferCard>
   );
 }
 
@@ -89,15 +137,14 @@ const NEEDS_PAYMENT = ["past_due", "unpaid", "incomplete"];
 
 export default function Billing() {
   const { subscription, offeredSubscriptionPlans, offeredTopupPlans, balance, purchases } = useLoaderData<typeof loader>();
-  const result = useActionData<typeof action>();
+  const result = useActionData<typeof action>() as ActionResult | undefined;
   const [params] = useSearchParams();
   const pageRef = useFocusFirstError<HTMLDivElement>(result && !result.ok ? result : undefined);
   const live = subscription?.live ? subscription : null;
   const currentPlan = live?.plan ?? null;
   const changeable = live && ["active", "trialing", "past_due"].includes(live.status);
   const sameInterval = offeredSubscriptionPlans.filter((p) => !currentPlan || p.interval === currentPlan.interval);
-  const quantityError =
-    result && !result.ok && result.field === "quantity" ? (result as { message: string; planId?: string; quantity?: string }) : undefined;
+  const quantityError = result && !result.ok && result.field === "quantity" ? result : undefined;
 
   return (
     <div className="space-y-6" ref={pageRef}>
@@ -241,34 +288,13 @@ export default function Billing() {
           </div>
         ) : (
           <ul className="mt-3 grid gap-3 sm:grid-cols-2">
-            {offeredTopupPlans.map((p) => {
-              const error = quantityError?.planId === String(p.id) ? quantityError : undefined;
-              return (
-                <OfferCard
-                  key={p.id}
-                  plan={p}
-                  terms={`${formatCredits(p.credits)} credits · ${formatMoney(p.priceCents, p.currency)} · valid ${plural(p.creditExpiryDays, "day")}`}
-                >
-                  <Field
-                    label="Packs"
-                    name="quantity"
-                    idPrefix={`pack-${p.id}`}
-                    type="number"
-                    inputMode="numeric"
-                    min={1}
-                    max={MAX_TOPUP_QUANTITY}
-                    required
-                    defaultValue={error?.quantity ?? "1"}
-                    error={error?.message}
-                    autoFocus={Boolean(error)}
-                    className="w-24"
-                  />
-                  <SubmitButton name="intent" value="topup" pendingText="Opening checkout…">
-                    {`Buy ${p.publicName}`}
-                  </SubmitButton>
-                </OfferCard>
-              );
-            })}
+            {offeredTopupPlans.map((p) => (
+              <TopupOffer
+                key={p.id}
+                plan={p}
+                lastResult={quantityError?.planId === String(p.id) ? quantityError.result : undefined}
+              />
+            ))}
           </ul>
         )}
       </Card>
