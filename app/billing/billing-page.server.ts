@@ -1,10 +1,9 @@
 import { formatDateTime } from "../utils/format";
-import Stripe from "stripe";
-import type { Db } from "../../db/client";
-import type { Clock } from "../utils/clock";
-import { AppError } from "../utils/errors";
+import type Stripe from "stripe";
+import type { DomainCtx } from "../utils/context.server";
 import { createPortalSession, startSubscriptionCheckout, startTopupCheckout } from "./checkout.server";
 import { changeSubscriptionPlan, setCancelAtPeriodEnd } from "./subscriptions.server";
+import { stripeErrorToAppError } from "./stripe-errors.server";
 
 /** What a customer can do on the billing page (one form per intent). */
 export type BillingAction =
@@ -22,7 +21,7 @@ export type BillingActionResult = { redirectTo: string } | { message: string };
  * (nothing was written locally), so the page can ask the customer to try again.
  */
 export async function performBillingAction(
-  ctx: { db: Db; clock: Clock; appUrl: string },
+  ctx: DomainCtx & { appUrl: string },
   stripe: Stripe,
   userId: number,
   action: BillingAction,
@@ -55,12 +54,6 @@ export async function performBillingAction(
         return { message: "Your subscription continues; it renews as usual." };
     }
   } catch (e) {
-    if (e instanceof Stripe.errors.StripeError) {
-      if (e instanceof Stripe.errors.StripeInvalidRequestError) {
-        throw new AppError("invalid_request", `Stripe refused the request: ${e.message}`);
-      }
-      throw new AppError("service_unavailable", "Stripe could not be reached. Nothing was changed; please try again.");
-    }
-    throw e;
+    throw stripeErrorToAppError(e);
   }
 }

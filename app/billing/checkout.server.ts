@@ -1,5 +1,6 @@
 import { and, asc, eq, isNull } from "drizzle-orm";
-import Stripe from "stripe";
+import type Stripe from "stripe";
+import { isInvalidRequest } from "./stripe-errors.server";
 import type { Db } from "../../db/client";
 import { creditGrants, topupPurchases, users } from "../../db/schema";
 import { getSubscriptionPlan, getTopupPlan, isPlanOffered } from "../plans/index.server";
@@ -89,7 +90,7 @@ export async function startSubscriptionCheckout(
     try {
       await stripe.checkout.sessions.expire(other.id);
     } catch (e) {
-      if (!(e instanceof Stripe.errors.StripeInvalidRequestError)) throw e; // completed or expired meanwhile
+      if (!isInvalidRequest(e)) throw e; // completed or expired meanwhile
     }
   }
   return checkout;

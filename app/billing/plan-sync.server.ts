@@ -48,6 +48,7 @@ import {
 import { AppError } from "../utils/errors";
 import { log } from "../utils/log.server";
 import type { DomainCtx } from "../utils/context.server";
+import { isInvalidRequest, stripeErrorToAppError } from "./stripe-errors.server";
 
 export type PlanAdminCtx = DomainCtx & { stripe: Stripe };
 
@@ -300,19 +301,6 @@ function idempotencyKey(plan: NewPlan, seq: number, what: "product" | "price", p
   return `plan-${plan.kind}-${plan.values.internalId}-${seq}-${what}-${hash}`;
 }
 
-/** Stripe failures as AppErrors: a bad request is the caller's (400), the rest is Stripe's (503). */
-export function stripeFailure(e: unknown, field?: string): AppError {
-  if (e instanceof AppError) return e;
-  const err = e as { type?: string; message?: string; code?: string; statusCode?: number };
-  if (err?.type === "StripeInvalidRequestError" || err?.type === "StripeCardError") {
-    return new AppError("invalid_request", `Stripe refused the request: ${err.message ?? "invalid request"}`, {
-      field,
-    });
-  }
-  log.error("stripe call failed", { error: String(err?.message ?? e), type: err?.type });
-  return new AppError("service_unavailable", "Stripe could not be reached; try again in a moment.");
-}
-
 /** Creates the Stripe product and price for a plan that has none. */
 async function createStripePrice(
   stripe: Stripe,
@@ -348,7 +336,7 @@ async function completeFromStripePrice(stripe: Stripe, draft: PlanDraft, priceId
     if ((e as { code?: string }).code === "resource_missing") {
       throw new AppError("invalid_request", `Stripe has no price ${priceId}.`, { field: "stripePriceId" });
     }
-    throw stripeFailure(e, "stripePriceId");
+    throw stripeErrorToAppError(e, "stripePriceId");
   }
   const bad = (message: string, field = "stripePriceId") => new AppError("invalid_request", message, { field });
   if (price.unit_amount === null) throw bad(`Stripe price ${priceId} has no fixed amount.`);
@@ -416,7 +404,7 @@ export async function createPlan(ctx: PlanAdminCtx, create: CreatePlanInput, act
     try {
       ids = await createStripePrice(ctx.stripe, plan, lastPlanId(ctx.db, plan.kind));
     } catch (e) {
-      throw stripeFailure(e);
+      throw stripeErrorToAppError(e);
     }
     plan.values.stripeProductId = ids.productId;
     plan.values.stripePriceId = ids.priceId;
@@ -448,13 +436,13 @@ async function setManagedPriceActive(stripe: Stripe, priceId: string, active: bo
     price = await stripe.prices.retrieve(priceId);
   } catch (e) {
     if ((e as { code?: string }).code === "resource_missing") return;
-    throw stripeFailure(e);
+    throw stripeErrorToAppError(e);
   }
   if (price.metadata?.managedBy !== MANAGED_BY || price.active === active) return;
   try {
     await stripe.prices.update(priceId, { active });
   } catch (e) {
-    throw stripeFailure(e);
+    throw stripeErrorToAppError(e);
   }
 }
 
@@ -476,11 +464,11 @@ export async function expireOpenCheckouts(stripe: Stripe, kind: PlanKind, plan: 
         await stripe.checkout.sessions.expire(session.id);
         expired++;
       } catch (e) {
-        if ((e as { type?: string }).type !== "StripeInvalidRequestError") throw e; // paid or expired meanwhile
+        if (!isInvalidRequest(e)) throw e; // paid or expired meanwhile
       }
     }
   } catch (e) {
-    throw stripeFailure(e);
+    throw stripeErrorToAppError(e);
   }
   return expired;
 }

@@ -1,11 +1,12 @@
 import { count, desc, eq, inArray } from "drizzle-orm";
-import Stripe from "stripe";
+import type Stripe from "stripe";
 import type { Db } from "../../db/client";
 import { stripeEvents, type StripeEventStatus } from "../../db/schema";
-import { AppError } from "../utils/errors";
+import { AppError, errorBody, httpStatusFor } from "../utils/errors";
 import { log } from "../utils/log.server";
 import { isStorageError } from "../utils/storage-errors.server";
-import { EVENT_HANDLERS, ignoredEvent, NotReadyYet, type Outcome } from "./event-handlers.server";
+import { EVENT_HANDLERS, ignoredEvent, type Outcome } from "./events/index.server";
+import { isSignatureError, isTransientError, missingStripeObject } from "./stripe-errors.server";
 import type { DomainCtx } from "../utils/context.server";
 
 /*
@@ -45,10 +46,17 @@ export interface ProcessOptions {
   afterEffects?: (event: Stripe.Event) => void;
 }
 
+/**
+ * What the webhook answers. A refusal carries its AppError, which the route throws so the API's
+ * one error response (utils/http.server.ts) writes it; `body` is that same JSON, for tests.
+ */
 export interface WebhookAnswer {
   status: number;
   body: Record<string, unknown>;
+  error?: AppError;
 }
+
+const refusal = (error: AppError): WebhookAnswer => ({ status: httpStatusFor(error.code), body: errorBody(error), error });
 
 // ---------------------------------------------------------------------------------------------
 // Verification
@@ -77,7 +85,7 @@ export function verifyStripeWebhook(
       input.now.getTime(),
     );
   } catch (e) {
-    if (e instanceof Stripe.errors.StripeSignatureVerificationError) {
+    if (isSignatureError(e)) {
       throw new WebhookRejected(`Invalid Stripe signature: ${e.message}`);
     }
     throw new WebhookRejected("The event body is not valid JSON.");
@@ -98,24 +106,6 @@ export function verifyStripeWebhook(
 
 // ---------------------------------------------------------------------------------------------
 // Processing
-
-/** Errors that go away on their own: Stripe unreachable, rate limited or failing; SQLite busy. */
-export function isTransientError(e: unknown): boolean {
-  if (e instanceof NotReadyYet) return true;
-  if (e instanceof Stripe.errors.StripeConnectionError) return true;
-  if (e instanceof Stripe.errors.StripeRateLimitError) return true;
-  if (e instanceof Stripe.errors.StripeAPIError) return true;
-  if (e instanceof Stripe.errors.StripeError) return (e.statusCode ?? 0) >= 500 || e.statusCode === 429;
-  const code = (e as { code?: unknown } | null)?.code;
-  return code === "SQLITE_BUSY" || code === "SQLITE_LOCKED" || code === "SQLITE_BUSY_SNAPSHOT";
-}
-
-/** What Stripe answered 404 resource_missing for (e.g. "such checkout.session: 'cs_…'"), else null. */
-export function missingStripeObject(e: unknown): string | null {
-  if (!(e instanceof Stripe.errors.StripeInvalidRequestError) || e.statusCode !== 404) return null;
-  const said = /^No such (.+)$/i.exec(e.message.trim());
-  return said ? said[1] : (e.message || "such object");
-}
 
 const errorText = (e: unknown): string => (e instanceof Error ? `${e.name}: ${e.message}` : String(e)).slice(0, 2000);
 
@@ -253,15 +243,9 @@ function answerFor(eventId: string, result: ProcessResult): WebhookAnswer {
         body: { received: true, id: eventId, status: result.duplicate ? "duplicate" : result.status },
       };
     case "transient":
-      return {
-        status: 503,
-        body: { error: { code: "service_unavailable", message: "Temporary failure; retry later." } },
-      };
+      return refusal(new AppError("service_unavailable", "Temporary failure; retry later."));
     case "failed":
-      return {
-        status: 500,
-        body: { error: { code: "internal_error", message: "The event could not be processed; it was recorded as failed." } },
-      };
+      return refusal(new AppError("internal_error", "The event could not be processed; it was recorded as failed."));
   }
 }
 
@@ -274,14 +258,14 @@ export async function receiveStripeWebhook(
 ): Promise<WebhookAnswer> {
   if (!input.secret) {
     log.error("stripe webhook: STRIPE_WEBHOOK_SECRET is not configured");
-    return { status: 500, body: { error: { code: "internal_error", message: "Webhook secret not configured." } } };
+    return refusal(new AppError("internal_error", "Webhook secret not configured."));
   }
   let event: Stripe.Event;
   try {
     event = verifyStripeWebhook(stripe, { ...input, secret: input.secret, now: ctx.clock.now() });
   } catch (e) {
     if (e instanceof WebhookRejected) {
-      return { status: 400, body: { error: { code: "invalid_request", message: e.message } } };
+      return refusal(new AppError("invalid_request", e.message));
     }
     throw e;
   }

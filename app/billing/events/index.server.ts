@@ -1,0 +1,32 @@
+import { checkoutCompleted } from "./checkout.server";
+import { invoicePaid } from "./invoices.server";
+import { chargeRefunded } from "./refunds.server";
+import { ignored, type EventHandler } from "./shared.server";
+import { subscriptionChanged } from "./subscriptions.server";
+
+export { NotReadyYet, type Outcome } from "./shared.server";
+
+/*
+ * One handler per Stripe event type, one module per event family: checkout, subscriptions,
+ * invoices, refunds (./shared.server.ts says how a handler works; ./one-subscription.server.ts
+ * undoes a customer's second subscription for all of them).
+ */
+
+export const EVENT_HANDLERS: Record<string, EventHandler<unknown>> = {
+  "checkout.session.completed": checkoutCompleted as EventHandler<unknown>,
+  "checkout.session.async_payment_succeeded": checkoutCompleted as EventHandler<unknown>,
+  "customer.subscription.created": subscriptionChanged as EventHandler<unknown>,
+  "customer.subscription.updated": subscriptionChanged as EventHandler<unknown>,
+  "customer.subscription.deleted": subscriptionChanged as EventHandler<unknown>,
+  "invoice.paid": invoicePaid as EventHandler<unknown>,
+  "charge.refunded": chargeRefunded as EventHandler<unknown>,
+};
+
+export const ignoredEvent: EventHandler<null> = {
+  async prepare() {
+    return null;
+  },
+  apply(ctx) {
+    return ignored(`${ctx.event.type} is not used by this app`);
+  },
+};
