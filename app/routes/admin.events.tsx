@@ -1,5 +1,7 @@
+import { parseWithZod } from "@conform-to/zod";
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
+import { z } from "zod";
 import { recordAudit, userActor } from "~/auth/audit.server";
 import { requireAdmin } from "~/auth/session.server";
 import { getStripe } from "~/billing/stripe.server";
@@ -33,14 +35,18 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   return { show, type, status, types, events: findStripeEvents(context.db, { type: type || null, statuses, limit: 200 }) };
 }
 
+/** The replay button's form (on this page and on an event's page). */
+const replaySchema = z.object({ intent: z.literal("replay"), eventId: z.string().trim().min(1).max(255) });
+
 /** Replays one stored event (the same domain call as POST /api/admin/stripe-events/:id/replay). */
 export async function action({ request, context }: ActionFunctionArgs) {
   const admin = await requireAdmin(request, context);
-  const form = await request.formData();
-  const eventId = String(form.get("eventId") ?? "");
-  if (form.get("intent") !== "replay" || !eventId) {
+  const submission = parseWithZod(await request.formData(), { schema: replaySchema });
+  // A button with hidden inputs: a bad one is a stale or forged page, not something the person typed.
+  if (submission.status !== "success") {
     return data({ ok: false as const, message: "That action is not available." }, { status: 400 });
   }
+  const { eventId } = submission.value;
   try {
     const result = await replayStripeEvent(context, getStripe(context), eventId);
     context.db.transaction(
@@ -84,9 +90,9 @@ export default function AdminEvents() {
     <div className="space-y-6">
       <PageHeader title="Stripe events">
         Webhook events that need attention: <strong>held</strong> (e.g. a price without credits metadata — create the
-        plan for it, then replay; an event whose body Stripe contradicts; a customer's second subscription, which was
+        plan for it, then replay; an event whose body Stripe contradicts; a customer’s second subscription, which was
         canceled and refunded), <strong>failed</strong> (a processing error; Stripe retries too) and{" "}
-        <strong>received</strong> (a transient failure waiting for Stripe's retry). Replaying a processed event never
+        <strong>received</strong> (a transient failure waiting for Stripe’s retry). Replaying a processed event never
         grants twice.
       </PageHeader>
       <ResultAlert result={result} />

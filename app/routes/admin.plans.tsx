@@ -1,5 +1,7 @@
+import { parseWithZod } from "@conform-to/zod";
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, Outlet, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
+import { z } from "zod";
 import { requireAdmin } from "~/auth/session.server";
 import { userActor } from "~/auth/audit.server";
 import { editPlan } from "~/billing/plan-sync.server";
@@ -11,8 +13,8 @@ import { formatCredits, formatMoney, plural } from "~/components/format";
 import { Alert, SubmitButton, buttonStyles } from "~/components/forms";
 import { Badge, ButtonLink, ResultAlert } from "~/components/ui";
 import {
+  PLAN_KINDS,
   getPlan,
-  isPlanKind,
   listSubscriptionPlans,
   listTopupPlans,
   subscriptionPlanJson,
@@ -46,20 +48,26 @@ function withSubscribers(db: Parameters<typeof subscribersPerPlan>[0], plans: Su
   return plans.map((p) => ({ ...p, subscribers: counts.get(p.id) ?? 0 }));
 }
 
+/** The legacy toggle's form: which plan, and whether it becomes legacy (a button per row). */
+const legacySchema = z.object({
+  intent: z.enum(["confirm-legacy", "legacy"]),
+  kind: z.enum(PLAN_KINDS),
+  id: z.number().int().positive(),
+  isLegacy: z.enum(["true", "false"]).transform((v) => v === "true"),
+});
+
 /**
  * The list's quick action: mark a plan legacy (or not), after a confirmation step
  * ("confirm-legacy" renders it, "legacy" does it). Edits and deletes live on the plan's page.
  */
 export async function action({ request, context }: ActionFunctionArgs) {
   const admin = await requireAdmin(request, context);
-  const form = await request.formData();
-  const kind = form.get("kind");
-  const id = Number(form.get("id"));
-  const intent = form.get("intent");
-  if ((intent !== "legacy" && intent !== "confirm-legacy") || !isPlanKind(kind) || !Number.isSafeInteger(id)) {
+  const submission = parseWithZod(await request.formData(), { schema: legacySchema });
+  // Hidden inputs only: a bad one is a stale or forged page, not something the person typed.
+  if (submission.status !== "success") {
     return data({ ok: false as const, message: "That action is not available." }, { status: 400 });
   }
-  const isLegacy = form.get("isLegacy") === "true";
+  const { intent, kind, id, isLegacy } = submission.value;
   if (intent === "confirm-legacy") {
     const plan = getPlan(context.db, kind, id);
     if (!plan) return data({ ok: false as const, message: "There is no such plan." }, { status: 404 });
