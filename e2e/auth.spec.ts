@@ -51,6 +51,18 @@ test.describe("signing up and logging in", () => {
     await expect(email).toBeFocused();
   });
 
+  test("the signup form shows every field's error at once, in words, before anything is sent", async ({ page }) => {
+    await page.goto("/signup");
+    await page.getByLabel("Email").fill("not-an-email");
+    await page.getByLabel("Password").fill("short");
+    await page.getByRole("button", { name: "Create account" }).click();
+    await expect(page.locator("#f-email-error")).toHaveText("Enter a valid email address, like name@example.com.");
+    await expect(page.locator("#f-name-error")).toHaveText("Enter your name.");
+    await expect(page.locator("#f-password-error")).toHaveText("Use at least 12 characters.");
+    await expect(page.getByLabel("Email")).toBeFocused();
+    await expect(page).toHaveURL(/\/signup$/);
+  });
+
   test("a failed login shows one generic error and keeps the visitor logged out", async ({ page }) => {
     await page.goto("/login");
     await page.getByLabel("Email").fill(DEMO_CUSTOMER.email);
@@ -66,6 +78,51 @@ test.describe("signing up and logging in", () => {
 
 test.describe("without JavaScript", () => {
   test.use({ javaScriptEnabled: false });
+
+  test("the login form answers every field's error at once from the server, then logs in", async ({ page }) => {
+    await page.goto("/login");
+    await page.getByRole("button", { name: "Log in" }).click();
+    await expect(page).toHaveURL(/\/login/);
+    await expect(page.locator("#f-email-error")).toHaveText("Enter your email address.");
+    await expect(page.locator("#f-password-error")).toHaveText("Enter your password.");
+    await expect(page.getByLabel("Email")).toHaveAttribute("aria-invalid", "true");
+    await expect(page.getByLabel("Password")).toHaveAttribute("aria-invalid", "true");
+
+    await page.getByLabel("Email").fill(DEMO_CUSTOMER.email);
+    await page.getByLabel("Password").fill("definitely not the password");
+    await page.getByRole("button", { name: "Log in" }).click();
+    await expect(page.getByRole("alert")).toHaveText("Email or password is wrong.", AFTER_HASH);
+    // The email is kept; the password never comes back in the page.
+    await expect(page.getByLabel("Email")).toHaveValue(DEMO_CUSTOMER.email);
+    await expect(page.getByLabel("Password")).toHaveValue("");
+
+    await page.getByLabel("Password").fill(DEMO_CUSTOMER.password);
+    await page.getByRole("button", { name: "Log in" }).click();
+    await expect(page).toHaveURL(/\/credits$/, AFTER_HASH);
+  });
+
+  test("an admin plan form shows every field's error at once, then creates the pack", async ({ page, admin: _admin }) => {
+    await page.goto("/admin/plans/new?kind=topup");
+    const stamp = Date.now();
+    await page.getByLabel("Public name").fill("");
+    await page.getByLabel("Credits", { exact: true }).fill("lots");
+    await page.getByLabel("Price", { exact: true }).fill("ten");
+    await page.getByRole("button", { name: "Create pack" }).click();
+    await expect(page.getByText("Enter the internal id, e.g. pack-500.")).toBeVisible();
+    await expect(page.getByText("Enter the name customers see.")).toBeVisible();
+    await expect(page.getByText("Enter a whole number of credits.")).toBeVisible();
+    await expect(page.getByText("Enter a price like 10.00.")).toBeVisible();
+    // What was typed is kept.
+    await expect(page.getByLabel("Credits", { exact: true })).toHaveValue("lots");
+
+    await page.getByLabel("Internal id").fill(`pack-nojs-${stamp}`);
+    await page.getByLabel("Public name").fill(`No-JS pack ${stamp}`);
+    await page.getByLabel("Credits", { exact: true }).fill("1,500");
+    await page.getByLabel("Price", { exact: true }).fill("15");
+    await page.getByRole("button", { name: "Create pack" }).click();
+    await expect(page).toHaveURL(/\/admin\/plans\?done=created$/);
+    await expect(page.getByRole("cell", { name: `No-JS pack ${stamp}` })).toBeVisible();
+  });
 
   test("the login form still works as a plain HTML form", async ({ page }) => {
     await page.goto("/login");

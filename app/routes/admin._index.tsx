@@ -5,14 +5,8 @@ import { Form, useActionData, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
 import { listRecentAudit, recordAudit, userActor } from "~/auth/audit.server";
 import { requireAdmin } from "~/auth/session.server";
-import {
-  countUsersByRole,
-  getUserByEmail,
-  getUserById,
-  isValidEmail,
-  normalizeEmail,
-  totalCreditsOutstanding,
-} from "~/auth/users.server";
+import { isValidEmail, normalizeEmail } from "~/auth/fields";
+import { countUsersByRole, getUserByEmail, getUserById, totalCreditsOutstanding } from "~/auth/users.server";
 import { backupHealth } from "~/backup/schedule.server";
 import { countStripeEventsNeedingAttention } from "~/billing/webhook.server";
 import { grantCredits } from "~/credits/index.server";
@@ -150,7 +144,7 @@ export default function AdminHome() {
     lastResult: result?.result,
     constraint: getZodConstraint(grantSchema),
     onValidate: ({ formData }) => parseWithZod(formData, { schema: grantSchema }),
-    shouldValidate: "onBlur",
+    shouldValidate: "onSubmit",
     shouldRevalidate: "onInput",
   });
 

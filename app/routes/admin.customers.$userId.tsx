@@ -327,7 +327,7 @@ export default function CustomerPage() {
     lastResult: lastResult("adjust"),
     constraint: getZodConstraint(adjustSchema),
     onValidate: ({ formData }) => parseWithZod(formData, { schema: adjustSchema }),
-    shouldValidate: "onBlur",
+    shouldValidate: "onSubmit",
     shouldRevalidate: "onInput",
   });
   const [grantForm, grantFields] = useForm({
@@ -335,7 +335,7 @@ export default function CustomerPage() {
     lastResult: lastResult("grant"),
     constraint: getZodConstraint(grantSchema),
     onValidate: ({ formData }) => parseWithZod(formData, { schema: grantSchema }),
-    shouldValidate: "onBlur",
+    shouldValidate: "onSubmit",
     shouldRevalidate: "onInput",
   });
   const [voidForm] = useForm({ id: "void", lastResult: lastResult("void") });

@@ -128,7 +128,7 @@ export default function ImportPage() {
     lastResult: balances?.result,
     constraint: getZodConstraint(balancesSchema),
     onValidate: ({ formData }) => parseWithZod(formData, { schema: balancesSchema }),
-    shouldValidate: "onBlur",
+    shouldValidate: "onSubmit",
     shouldRevalidate: "onInput",
     defaultValue: { format: "csv", expiresInDays: "30" },
   });

@@ -105,7 +105,7 @@ export default function EditPlan() {
     },
     constraint: getZodConstraint(editPlanForm),
     onValidate: ({ formData }) => parseWithZod(formData, { schema: editPlanForm }),
-    shouldValidate: "onBlur",
+    shouldValidate: "onSubmit",
     shouldRevalidate: "onInput",
   });
   const subscription = "planFamily" in plan ? plan : null;

@@ -108,7 +108,7 @@ export default function NewPlan() {
     defaultValue: { ...defaults, isActive: "on", markPreviousLegacy: "on" },
     constraint: getZodConstraint(schema),
     onValidate: ({ formData }) => parseWithZod(formData, { schema }),
-    shouldValidate: "onBlur",
+    shouldValidate: "onSubmit",
     shouldRevalidate: "onInput",
   });
   const subscription = kind === "subscription";

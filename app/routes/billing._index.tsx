@@ -115,7 +115,7 @@ function TopupOffer({ plan, lastResult }: { plan: Overview["offeredTopupPlans"][
     defaultValue: { quantity: "1" },
     constraint: getZodConstraint(topupSchema),
     onValidate: ({ formData }) => parseWithZod(formData, { schema: topupSchema }),
-    shouldValidate: "onBlur",
+    shouldValidate: "onSubmit",
     shouldRevalidate: "onInput",
   });
   return (

@@ -1,5 +1,5 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
-import { useLoaderData } from "@remix-run/react";
+import { useLoaderData, useLocation } from "@remix-run/react";
 import { requireUser } from "~/auth/session.server";
 import { getCheckoutStatus } from "~/billing/checkout.server";
 import { getStripe } from "~/billing/stripe.server";
@@ -36,6 +36,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   return { status, balance: getBalance(context, user.id).balance };
 }
 
+  const location = useLocation();
 export default function BillingSuccess() {
   const { status, balance } = useLoaderData<typeof loader>();
   const what = status.kind === "subscription" ? "subscription" : "top-up";
@@ -54,7 +55,7 @@ export default function BillingSuccess() {
             <p className="text-lg">Payment received — your credits are on their way.</p>
             <p className="mt-1 text-sm text-slate-600">
               This page updates by itself in a few seconds.{" "}
-              <a href="" className={linkClass}>
+              <a href={`${location.pathname}${location.search}`} className={linkClass}>
                 Refresh now
               </a>
             </p>

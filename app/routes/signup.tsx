@@ -54,7 +54,7 @@ export default function Signup() {
     lastResult: useActionData<typeof action>()?.result,
     constraint: getZodConstraint(signupSchema),
     onValidate: ({ formData }) => parseWithZod(formData, { schema: signupSchema }),
-    shouldValidate: "onBlur",
+    shouldValidate: "onSubmit",
     shouldRevalidate: "onInput",
   });
   return (
