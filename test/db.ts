@@ -4,6 +4,7 @@ import { openDatabase, type Db } from "../db/client";
 import { ManualClock } from "../app/utils/clock";
 import { parseEnv } from "../app/utils/env.server";
 import type { AppContext } from "../app/utils/context.server";
+import { billingContext, type BillingContext } from "../app/billing/context.server";
 
 let counter = 0;
 
@@ -23,8 +24,12 @@ export function freshDb(): { db: Db; path: string } {
 }
 
 /** A whole app context on a fresh database with a clock the test moves. */
-export function testContext(envOverrides: Record<string, string> = {}): AppContext & { clock: ManualClock; path: string } {
+export function testContext(
+  envOverrides: Record<string, string> = {},
+): AppContext & { clock: ManualClock; path: string; billing: BillingContext } {
   const { db, path: file } = freshDb();
   const env = parseEnv({ NODE_ENV: "test", LOG_LEVEL: "silent", DATABASE_PATH: file, ...envOverrides });
-  return { db, clock: new ManualClock("2026-01-01T00:00:00.000Z"), env, path: file };
+  const ctx = { db, clock: new ManualClock("2026-01-01T00:00:00.000Z"), env, path: file };
+  // As the server's load context: billing's context (its Stripe client is made on first use).
+  return { ...ctx, billing: billingContext(ctx) };
 }

@@ -1,13 +1,10 @@
 /**
- * Plans ↔ Stripe prices.
- *
- * - Plans into Stripe: creating a plan without a `stripePriceId` first creates a Stripe product
- *   and price carrying the plan in their metadata, then inserts the plan. The Stripe calls use
- *   idempotency keys derived from the plan's internalId and content, so a retried request (after
- *   a crash, a timeout, a lost answer) reuses the same product and price instead of making new
- *   ones.
- * - Stripe prices into plans: resolvePlanFromStripePrice() finds the plan of a price a webhook
- *   mentions, or creates it from the price's metadata — never guessing credits.
+ * Plans into Stripe, for admins: creating a plan without a `stripePriceId` first creates a Stripe
+ * product and price carrying the plan in their metadata, then inserts the plan. The Stripe calls
+ * use idempotency keys derived from the plan's internalId and content, so a retried request (after
+ * a crash, a timeout, a lost answer) reuses the same product and price instead of making new ones.
+ * Editing, archiving and deleting a plan keep its Stripe price in step. The other direction
+ * (Stripe prices into plans, for webhooks) is ./price-to-plan.server.ts.
  *
  * Network calls always happen before the database transaction, never inside it.
  */
@@ -16,27 +13,17 @@ import type Stripe from "stripe";
 import type { PlanInterval } from "../../db/schema";
 import { recordAudit } from "../auth/audit.server";
 import {
-  DEFAULT_CREDIT_EXPIRY_DAYS,
-  MAX_CREDIT_EXPIRY_DAYS,
-  MAX_PLAN_CREDITS,
   assertPlanIsNew,
   draftPlan,
-  findDeletedPlanPrice,
-  findPlanByInternalId,
-  findPlanByStripePriceId,
-  findSubscriptionPlanByFamilyVersion,
   getPlan,
-  insertArchivedFromDeleted,
   insertPlan,
   isPlanOffered,
   lastPlanId,
-  nextPlanVersion,
   planJson,
   planNotFound,
   planSubject,
   planUpdateFromPatch,
   removePlan,
-  uniqueViolationField,
   updatePlan,
   type CreatePlanInput,
   type KindedPlan,
@@ -46,228 +33,15 @@ import {
   type PlanPatch,
 } from "../plans/index.server";
 import { AppError } from "../utils/errors";
-import { log } from "../utils/log.server";
-import type { DomainCtx } from "../utils/context.server";
+import type { BillingContext } from "./context.server";
 import { isInvalidRequest, stripeErrorToAppError } from "./stripe-errors.server";
+import { productOf } from "./price-to-plan.server";
 
-export type PlanAdminCtx = DomainCtx & { stripe: Stripe };
+/** What the admin direction needs: billing's context without the app URL. */
+type PlanAdminCtx = Omit<BillingContext, "appUrl">;
 
 /** Marks Stripe products and prices this app created (and so may deactivate). */
 export const MANAGED_BY = "credit-billing";
-
-// ---------------------------------------------------------------------------------------------
-// Stripe price → plan
-
-export type ResolvedPlan = KindedPlan | { kind: "held"; reason: string };
-
-/** What a price's metadata says about the plan it sells, or why it says too little. */
-export type PlanFromPrice =
-  | {
-      ok: true;
-      kind: "subscription";
-      values: Omit<Extract<NewPlan, { kind: "subscription" }>["values"], "version"> & { version: number | null };
-    }
-  | { ok: true; kind: "topup"; values: Extract<NewPlan, { kind: "topup" }>["values"] }
-  | { ok: false; reason: string };
-
-const POSITIVE_INTEGER = /^[1-9][0-9]*$/;
-
-function positiveIntegerMetadata(
-  price: Stripe.Price,
-  key: string,
-  max: number,
-): { value: number | undefined } | { error: string } {
-  const raw = price.metadata?.[key];
-  if (raw === undefined || raw === null || raw.trim() === "") return { value: undefined };
-  const text = raw.trim();
-  const n = Number(text);
-  if (!POSITIVE_INTEGER.test(text) || !Number.isSafeInteger(n) || n > max) {
-    return { error: `its metadata ${key}="${raw}" is not a whole number between 1 and ${max.toLocaleString("en-US")}` };
-  }
-  return { value: n };
-}
-
-function productOf(price: Stripe.Price): { id: string; name: string | null } {
-  const p = price.product;
-  if (typeof p === "string") return { id: p, name: null };
-  return { id: p.id, name: "name" in p && typeof p.name === "string" ? p.name : null };
-}
-
-function metadataText(price: Stripe.Price, key: string): string | undefined {
-  const v = price.metadata?.[key]?.trim();
-  return v ? v : undefined;
-}
-
-/**
- * Reads a plan from a Stripe price (pure: no database, no network).
- *
- * Required: metadata `credits`, a positive whole number — without it the price is not sold as
- * credits by this app and the event is held. Optional metadata and their defaults:
- * - `internalId` → `stripe-<price id>`
- * - `planFamily` → the product id (subscriptions)
- * - `version` → the family's next version (subscriptions; filled in by the caller)
- * - `publicName` → the price's nickname, else the product's name, else the family / internalId
- * - `creditExpiryDays` → 30 for subscriptions, 365 for top-ups
- * Recurring prices make subscription plans, one-time prices top-up packs. Prices that this app
- * cannot bill as a plan (no fixed unit_amount, metered, intervals other than 1 month / 1 year)
- * are held too.
- */
-export function planFromStripePrice(price: Stripe.Price): PlanFromPrice {
-  const held = (why: string): PlanFromPrice => ({ ok: false, reason: `Stripe price ${price.id}: ${why}.` });
-  const credits = positiveIntegerMetadata(price, "credits", MAX_PLAN_CREDITS);
-  if ("error" in credits) return held(`${credits.error}; fix the price's credits metadata or create a plan for this price, then replay the event`);
-  if (credits.value === undefined) {
-    return held(
-      "it has no credits metadata, so the app does not know how many credits it buys; create a plan for this price in the admin (or add credits metadata), then replay the event",
-    );
-  }
-  const expiry = positiveIntegerMetadata(price, "creditExpiryDays", MAX_CREDIT_EXPIRY_DAYS);
-  if ("error" in expiry) return held(expiry.error);
-  if (price.unit_amount === null || price.unit_amount === undefined) {
-    return held("it has no fixed unit_amount (tiered or customer-chosen prices cannot be plans)");
-  }
-  const internalId = metadataText(price, "internalId") ?? `stripe-${price.id}`;
-  const product = productOf(price);
-  const common = {
-    internalId,
-    stripeProductId: product.id,
-    stripePriceId: price.id,
-    credits: credits.value,
-    priceCents: price.unit_amount,
-    currency: price.currency.toLowerCase(),
-    isLegacy: false,
-    isActive: true,
-  };
-  const recurring = price.recurring;
-  if (!recurring) {
-    return {
-      ok: true,
-      kind: "topup",
-      values: {
-        ...common,
-        publicName: metadataText(price, "publicName") ?? price.nickname ?? product.name ?? internalId,
-        creditExpiryDays: expiry.value ?? DEFAULT_CREDIT_EXPIRY_DAYS.topup,
-      },
-    };
-  }
-  if (recurring.usage_type === "metered") return held("metered prices cannot be credit plans");
-  if ((recurring.interval !== "month" && recurring.interval !== "year") || (recurring.interval_count ?? 1) !== 1) {
-    return held(`it bills every ${recurring.interval_count} ${recurring.interval}(s); plans bill monthly or yearly`);
-  }
-  const version = positiveIntegerMetadata(price, "version", 1_000_000);
-  if ("error" in version) return held(version.error);
-  const planFamily = metadataText(price, "planFamily") ?? product.id;
-  return {
-    ok: true,
-    kind: "subscription",
-    values: {
-      ...common,
-      planFamily,
-      version: version.value ?? null,
-      interval: recurring.interval as PlanInterval,
-      publicName: metadataText(price, "publicName") ?? price.nickname ?? product.name ?? planFamily,
-      creditExpiryDays: expiry.value ?? DEFAULT_CREDIT_EXPIRY_DAYS.subscription,
-    },
-  };
-}
-
-/**
- * The plan a Stripe price sells. PURE-DB: no network — retrieve the price (with
- * `expand: ["product"]`) before the transaction you call this in.
- *
- * - A known stripePriceId → that plan, even when legacy, inactive or archived (existing
- *   subscribers keep renewing on it).
- * - The price of a plan an admin deleted → that plan, back as an archived row (never on sale),
- *   with the credits it had — not re-created from the metadata.
- * - An unknown price with valid metadata → the plan is inserted and returned (audited as
- *   actor "stripe"); archived when Stripe has the price inactive.
- * - Missing or invalid credits metadata, or metadata clashing with another plan → held, with
- *   a reason for the admin; nothing is written.
- *
- * Safe inside the caller's IMMEDIATE transaction (it nests as a savepoint) and concurrently:
- * the insert re-reads by price id inside its own write lock, and a unique conflict re-reads.
- */
-export function resolvePlanFromStripePrice(ctx: DomainCtx, price: Stripe.Price): ResolvedPlan {
-  const known = findPlanByStripePriceId(ctx.db, price.id);
-  if (known) return known;
-  const deleted = findDeletedPlanPrice(ctx.db, price.id);
-  if (deleted) {
-    // An admin deleted this plan; a payment for it that was under way is honoured with the
-    // credits it promised, on an archived row — the metadata is not read, nothing goes on sale.
-    return ctx.db.transaction(
-      (): ResolvedPlan => {
-        const raced = findPlanByStripePriceId(ctx.db, price.id);
-        if (raced) return raced;
-        const restored = insertArchivedFromDeleted(ctx, deleted);
-        recordAudit(ctx.db, ctx.clock, {
-          actor: "stripe",
-          action: "plan.recorded_archived_from_deleted",
-          subject: planSubject(restored.kind, restored.plan.id),
-          details: { plan: planJson(restored), deletedAt: deleted.deletedAt.toISOString() },
-        });
-        return restored;
-      },
-      { behavior: "immediate" },
-    );
-  }
-  const parsed = planFromStripePrice(price);
-  if (!parsed.ok) return { kind: "held", reason: parsed.reason };
-
-  return ctx.db.transaction(
-    (): ResolvedPlan => {
-      const raced = findPlanByStripePriceId(ctx.db, price.id);
-      if (raced) return raced;
-      const clash = (what: string, other: KindedPlan) => ({
-        kind: "held" as const,
-        reason:
-          `Stripe price ${price.id}: its ${what} already belongs to ${other.kind === "subscription" ? "subscription" : "top-up"} plan #${other.plan.id}` +
-          `${other.plan.stripePriceId ? ` (price ${other.plan.stripePriceId})` : ""}; fix the price's metadata or create a plan for this price, then replay the event.`,
-      });
-      const byInternalId = findPlanByInternalId(ctx.db, parsed.kind, parsed.values.internalId);
-      if (byInternalId) return clash(`internalId "${parsed.values.internalId}"`, byInternalId);
-
-      let plan: NewPlan;
-      if (parsed.kind === "subscription") {
-        const v = parsed.values;
-        const version = v.version ?? nextPlanVersion(ctx.db, v.planFamily);
-        const sameVersion = findSubscriptionPlanByFamilyVersion(ctx.db, v.planFamily, version);
-        if (sameVersion) return clash(`version ${version} of plan family "${v.planFamily}"`, { kind: "subscription", plan: sameVersion });
-        plan = { kind: "subscription", values: { ...v, version } };
-      } else {
-        plan = { kind: "topup", values: parsed.values };
-      }
-
-      try {
-        return ctx.db.transaction(
-          () => {
-            // A price deactivated in Stripe (e.g. its plan was deleted before prices were
-            // remembered) is honoured but its plan is not put on sale.
-            const inserted = insertPlan(ctx, plan, { archived: price.active === false });
-            recordAudit(ctx.db, ctx.clock, {
-              actor: "stripe",
-              action: "plan.created_from_stripe",
-              subject: planSubject(inserted.kind, inserted.plan.id),
-              details: { plan: planJson(inserted) },
-            });
-            return inserted;
-          },
-          { behavior: "immediate" },
-        );
-      } catch (e) {
-        // Another writer got there first: its plan is the answer if it is for this price.
-        const field = e instanceof AppError && e.code === "conflict" ? e.field : uniqueViolationField(e);
-        if (!field) throw e;
-        const winner = findPlanByStripePriceId(ctx.db, price.id);
-        if (winner) return winner;
-        return {
-          kind: "held",
-          reason: `Stripe price ${price.id}: its metadata clashes with an existing plan (${field}); fix the price's metadata or create a plan for this price, then replay the event.`,
-        };
-      }
-    },
-    { behavior: "immediate" },
-  );
-}
 
 // ---------------------------------------------------------------------------------------------
 // Plan → Stripe price (the admin API, the admin pages and the demo seed share these)
@@ -320,7 +94,9 @@ async function createStripePrice(
     metadata,
     ...(plan.kind === "subscription" ? { recurring: { interval: plan.values.interval } } : {}),
   };
-  const price = await stripe.prices.create(priceParams, { idempotencyKey: idempotencyKey(plan, seq, "price", priceParams) });
+  const price = await stripe.prices.create(priceParams, {
+    idempotencyKey: idempotencyKey(plan, seq, "price", priceParams),
+  });
   return { productId: product.id, priceId: price.id };
 }
 
@@ -353,12 +129,22 @@ async function completeFromStripePrice(stripe: Stripe, draft: PlanDraft, priceId
     if (price.recurring) throw bad(`Stripe price ${priceId} is recurring; a top-up plan needs a one-time price.`);
     return {
       kind: "topup",
-      values: { ...draft.values, priceCents: price.unit_amount, currency, stripeProductId: productId, stripePriceId: priceId },
+      values: {
+        ...draft.values,
+        priceCents: price.unit_amount,
+        currency,
+        stripeProductId: productId,
+        stripePriceId: priceId,
+      },
     };
   }
   const r = price.recurring;
   if (!r) throw bad(`Stripe price ${priceId} is one-time; a subscription plan needs a recurring price.`);
-  if ((r.interval !== "month" && r.interval !== "year") || (r.interval_count ?? 1) !== 1 || r.usage_type === "metered") {
+  if (
+    (r.interval !== "month" && r.interval !== "year") ||
+    (r.interval_count ?? 1) !== 1 ||
+    r.usage_type === "metered"
+  ) {
     throw bad(`Stripe price ${priceId} must bill a fixed amount every month or every year.`);
   }
   if (draft.values.interval !== undefined && draft.values.interval !== r.interval) {
@@ -397,7 +183,13 @@ export async function createPlan(ctx: PlanAdminCtx, create: CreatePlanInput, act
       draft.kind === "subscription"
         ? {
             kind: "subscription",
-            values: { ...draft.values, priceCents, currency, interval: draft.values.interval ?? "month", stripeProductId: null },
+            values: {
+              ...draft.values,
+              priceCents,
+              currency,
+              interval: draft.values.interval ?? "month",
+              stripeProductId: null,
+            },
           }
         : { kind: "topup", values: { ...draft.values, priceCents, currency, stripeProductId: null } };
     let ids: { productId: string; priceId: string };
@@ -451,11 +243,19 @@ async function setManagedPriceActive(stripe: Stripe, priceId: string, active: bo
  * price among the line items), so a plan taken off sale cannot be bought through a page opened
  * before. A session paid or expired in the meantime is left as it is.
  */
-export async function expireOpenCheckouts(stripe: Stripe, kind: PlanKind, plan: { id: number; stripePriceId: string | null }): Promise<number> {
+export async function expireOpenCheckouts(
+  stripe: Stripe,
+  kind: PlanKind,
+  plan: { id: number; stripePriceId: string | null },
+): Promise<number> {
   const metadataKey = kind === "subscription" ? "subscriptionPlanId" : "topupPlanId";
   let expired = 0;
   try {
-    for await (const session of stripe.checkout.sessions.list({ status: "open", limit: 100, expand: ["data.line_items"] })) {
+    for await (const session of stripe.checkout.sessions.list({
+      status: "open",
+      limit: 100,
+      expand: ["data.line_items"],
+    })) {
       const forPlan =
         session.metadata?.[metadataKey] === String(plan.id) ||
         (!!plan.stripePriceId && (session.line_items?.data ?? []).some((l) => l.price?.id === plan.stripePriceId));

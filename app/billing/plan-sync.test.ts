@@ -11,7 +11,7 @@ import { seedDemoPlans } from "../server/demo-seed.server";
 import { createPlan } from "./plan-sync.server";
 import { listOfferedPlans, parseCreatePlanInput } from "../plans/index.server";
 import { startTestStripe } from "./testing/test-stripe";
-import { planFromStripePrice, resolvePlanFromStripePrice } from "./plan-sync.server";
+import { planFromStripePrice, resolvePlanFromStripePrice } from "./price-to-plan.server";
 
 const ctx = useTestContexts();
 
@@ -288,7 +288,7 @@ describe("resolvePlanFromStripePrice", () => {
     const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
     const script = `
       const { openDatabase } = await import(${JSON.stringify(path.join(root, "db/client.ts"))});
-      const { resolvePlanFromStripePrice } = await import(${JSON.stringify(path.join(root, "app/billing/plan-sync.server.ts"))});
+      const { resolvePlanFromStripePrice } = await import(${JSON.stringify(path.join(root, "app/billing/price-to-plan.server.ts"))});
       const db = openDatabase(process.env.PLAN_RACE_DB);
       const price = JSON.parse(process.env.PLAN_RACE_PRICE);
       const clock = { now: () => new Date("2026-01-01T00:00:00Z") };

@@ -10,7 +10,7 @@
 import type Stripe from "stripe";
 import { recordAudit } from "../auth/audit.server";
 import { findPlanByStripePriceId } from "../plans/index.server";
-import { planFromStripePrice, resolvePlanFromStripePrice } from "./plan-sync.server";
+import { planFromStripePrice, resolvePlanFromStripePrice } from "./price-to-plan.server";
 import type { DomainCtx } from "../utils/context.server";
 
 export const PLAN_METADATA_KEYS = ["credits", "planFamily", "version", "internalId", "publicName"] as const;

@@ -41,18 +41,6 @@ export function createStripeClient(env: StripeEnv): Stripe {
   return client;
 }
 
-/** The client for loaders, actions and domain functions: `getStripe(context)`. */
-export function getStripe(context: { env: StripeEnv }): Stripe {
-  return createStripeClient(context.env);
-}
-
-/** The signing secret webhook verification uses; the offline secret when the app runs offline. */
-export function getWebhookSecret(context: { env: Pick<Env, "STRIPE_WEBHOOK_SECRET"> }): string {
-  const secret = context.env.STRIPE_WEBHOOK_SECRET;
-  if (!secret) throw new AppError("service_unavailable", "Stripe is not configured: STRIPE_WEBHOOK_SECRET is not set.");
-  return secret;
-}
-
 /** `http://127.0.0.1:12111` → the SDK's host/port/protocol options; nothing for real Stripe. */
 export function apiBaseOptions(base: string | undefined): { host?: string; port?: number; protocol?: "http" | "https" } {
   if (!base) return {};

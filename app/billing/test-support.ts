@@ -3,7 +3,7 @@
  * ManualClock (real Stripe SDK over HTTP), demo-like plans created through the same code path as
  * the admin API, and a way to deliver signed events to the webhook by hand.
  */
-import Stripe from "stripe";
+import type Stripe from "stripe";
 import { afterEach } from "vitest";
 import { closeDatabase } from "../../db/client";
 import { creditGrants, stripeEvents, topupPurchases, userSubscriptions } from "../../db/schema";
@@ -53,13 +53,12 @@ export async function startBillingHarness(opts: BillingHarnessOptions = {}): Pro
   const ctx = testContext();
   if (opts.start) ctx.clock.set(opts.start);
   let context: BillingTestCtx = ctx;
-  let stripeClient: Stripe | undefined;
   const offline = await startTestStripe(
     ctx,
     opts.deliver === "auto"
       ? {
           transport: async (request) => {
-            const answer = await receiveStripeWebhook(context, stripeClient!, {
+            const answer = await receiveStripeWebhook(context, context.billing.stripe, {
               body: await request.text(),
               signature: request.headers.get("stripe-signature"),
               secret: context.env.STRIPE_WEBHOOK_SECRET,
@@ -71,7 +70,6 @@ export async function startBillingHarness(opts: BillingHarnessOptions = {}): Pro
       : {},
   );
   context = offline.context;
-  stripeClient = offline.stripe;
   const stripe = offline.stripe;
   const adminCreatePlan = (create: CreatePlanInput) => createPlan({ ...context, stripe }, create, "test");
   const sign: BillingHarness["sign"] = (payload, o = {}) =>

@@ -1,5 +1,5 @@
 import { importPlansFromStripe } from "../billing/plans-import.server";
-import { getStripe } from "../billing/stripe.server";
+import { billingContext } from "../billing/context.server";
 import type { CliCommand } from "./commands";
 
 /*
@@ -14,7 +14,7 @@ export const planImportCommands: Record<string, CliCommand> = {
       "Create plans and top-up packs from the Stripe prices' metadata (credits, planFamily, version, internalId, publicName); --dry-run changes nothing; safe to re-run",
     options: { "dry-run": { type: "boolean" } },
     async run(ctx, values, io) {
-      const report = await importPlansFromStripe(ctx, getStripe(ctx), {
+      const report = await importPlansFromStripe(ctx, billingContext(ctx).stripe, {
         dryRun: values["dry-run"] === true,
         actor: "cli",
       });

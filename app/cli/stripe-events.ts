@@ -1,4 +1,4 @@
-import { getStripe } from "../billing/stripe.server";
+import { billingContext } from "../billing/context.server";
 import { listStripeEvents, replayStripeEvent } from "../billing/webhook.server";
 import { STRIPE_EVENT_STATUSES } from "../../db/schema";
 import { AppError } from "../utils/errors";
@@ -23,7 +23,7 @@ export const stripeEventCommands: Record<string, CliCommand> = {
     options: { id: { type: "string" } },
     async run(ctx, values, io) {
       if (typeof values.id !== "string" || !values.id) throw new AppError("invalid_request", "--id evt_… is required", { field: "id" });
-      const result = await replayStripeEvent(ctx, getStripe(ctx), values.id);
+      const result = await replayStripeEvent(ctx, billingContext(ctx).stripe, values.id);
       io.out(`${JSON.stringify(result)}\n`);
     },
   },

@@ -14,7 +14,7 @@ import type { DomainCtx } from "../utils/context.server";
 /*
  * The price book: subscription plans (a family of versions) and top-up packs. It knows nothing
  * of Stripe beyond the ids it stores; app/billing/plan-sync.server.ts turns plans into Stripe
- * prices and back.
+ * prices and app/billing/price-to-plan.server.ts prices back into plans.
  *
  * Invariants kept here:
  * - credits, price, currency and interval of a plan that has a Stripe price never change (the

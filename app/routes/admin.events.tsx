@@ -4,7 +4,6 @@ import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
 import { recordAudit, userActor } from "~/auth/audit.server";
 import { requireAdmin } from "~/auth/session.server";
-import { getStripe } from "~/billing/stripe.server";
 import { findStripeEvents, isStripeEventStatus, listStripeEventTypes } from "~/billing/stripe-events-view.server";
 import { replayStripeEvent } from "~/billing/webhook.server";
 import { Card, NavList, PageHeader } from "~/components/AppShell";
@@ -48,7 +47,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   }
   const { eventId } = submission.value;
   try {
-    const result = await replayStripeEvent(context, getStripe(context), eventId);
+    const result = await replayStripeEvent(context.billing, context.billing.stripe, eventId);
     context.db.transaction(
       () =>
         recordAudit(context.db, context.clock, {

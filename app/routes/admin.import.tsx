@@ -12,7 +12,6 @@ import {
   type ImportSummary,
 } from "~/billing/balance-import.server";
 import { importPlansFromStripe, type PlansImportReport } from "~/billing/plans-import.server";
-import { getStripe } from "~/billing/stripe.server";
 import { Card, PageHeader } from "~/components/AppShell";
 import { Field, FieldError, FormErrors, SubmitButton } from "~/components/forms";
 import { DataTable } from "~/components/DataTable";
@@ -106,7 +105,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
     if (submission.status !== "success")
       return data<Result>({ form: "plans", result: submission.reply() }, { status: 400 });
     try {
-      const report = await importPlansFromStripe(context, getStripe(context), {
+      const report = await importPlansFromStripe(context.billing, context.billing.stripe, {
         dryRun: submission.value.intent === "preview-plans",
         actor: userActor(admin.id),
       });

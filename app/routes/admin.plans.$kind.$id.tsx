@@ -6,7 +6,6 @@ import { z } from "zod";
 import { userActor } from "~/auth/audit.server";
 import { requireAdmin } from "~/auth/session.server";
 import { deleteOrArchivePlan, editPlan } from "~/billing/plan-sync.server";
-import { getStripe } from "~/billing/stripe.server";
 import { Card } from "~/components/AppShell";
 import { formatCredits, formatMoney } from "~/components/format";
 import { CheckboxField, Field, FormActions, FormErrors, SubmitButton } from "~/components/forms";
@@ -67,7 +66,7 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
   const value = submission.value;
   // Deleting or archiving asks first: this answer renders the confirmation, which posts "delete".
   if (value.intent === "confirm-delete") return { result: submission.reply(), confirmDelete: true };
-  const ctx = { ...context, stripe: getStripe(context) };
+  const ctx = context.billing;
   const actor = userActor(admin.id);
   try {
     if (value.intent === "delete") {

@@ -5,7 +5,6 @@ import { Form, useActionData, useLoaderData } from "@remix-run/react";
 import { userActor } from "~/auth/audit.server";
 import { requireAdmin } from "~/auth/session.server";
 import { createPlan, editPlan } from "~/billing/plan-sync.server";
-import { getStripe } from "~/billing/stripe.server";
 import { Card } from "~/components/AppShell";
 import { CheckboxField, Field, FormActions, FormErrors, SelectField, SubmitButton } from "~/components/forms";
 import {
@@ -83,7 +82,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const submission = parseWithZod(form, { schema: SCHEMAS[kind] });
   if (submission.status !== "success") return data({ result: submission.reply() }, { status: 400 });
   const actor = userActor(admin.id);
-  const ctx = { ...context, stripe: getStripe(context) };
+  const ctx = context.billing;
   try {
     const created = await createPlan(ctx, createInputFrom(submission.value), actor);
     const fromId = submission.value.from;

@@ -6,7 +6,6 @@ import { requireAdmin } from "~/auth/session.server";
 import { userActor } from "~/auth/audit.server";
 import { editPlan } from "~/billing/plan-sync.server";
 import { subscribersPerPlan } from "~/billing/reports.server";
-import { getStripe } from "~/billing/stripe.server";
 import { Card, PageHeader } from "~/components/AppShell";
 import { DataTable, type Column } from "~/components/DataTable";
 import { formatCredits, formatMoney, plural } from "~/components/format";
@@ -74,7 +73,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
     return { ok: true as const, message: null, confirmLegacy: { kind, id, isLegacy, publicName: plan.plan.publicName } };
   }
   try {
-    const plan = await editPlan({ ...context, stripe: getStripe(context) }, kind, id, { isLegacy }, userActor(admin.id));
+    const plan = await editPlan(context.billing, kind, id, { isLegacy }, userActor(admin.id));
     return {
       ok: true as const,
       message: isLegacy

@@ -1,6 +1,5 @@
 import { requireAdminCaller } from "../auth/admin-caller.server";
 import { recordAudit } from "../auth/audit.server";
-import { getStripe } from "../billing/stripe.server";
 import { replayStripeEvent } from "../billing/webhook.server";
 import { apiResource, jsonResponse } from "../utils/api.server";
 
@@ -10,7 +9,7 @@ import { apiResource, jsonResponse } from "../utils/api.server";
 const route = apiResource({
   POST: async ({ request, context, params }) => {
     const caller = await requireAdminCaller(request, context);
-    const result = await replayStripeEvent(context, getStripe(context), params.eventId ?? "");
+    const result = await replayStripeEvent(context.billing, context.billing.stripe, params.eventId ?? "");
     context.db.transaction(
       () =>
         recordAudit(context.db, context.clock, {

@@ -1,6 +1,5 @@
 import type { ActionFunctionArgs } from "@remix-run/node";
 import { receiveStripeWebhook } from "../billing/webhook.server";
-import { getStripe } from "../billing/stripe.server";
 import { apiRoute, jsonResponse, MAX_BODY_BYTES, methodNotAllowed } from "../utils/api.server";
 import { AppError } from "../utils/errors";
 
@@ -14,11 +13,13 @@ export const action = apiRoute(async ({ request, context }: ActionFunctionArgs) 
   if (Number(request.headers.get("content-length") ?? 0) > MAX_BODY_BYTES) throw tooLarge();
   const body = await request.text();
   if (Buffer.byteLength(body) > MAX_BODY_BYTES) throw tooLarge();
-  const answer = await receiveStripeWebhook(context, getStripe(context), {
+  const answer = await receiveStripeWebhook(context.billing, context.billing.stripe, {
     body,
     signature: request.headers.get("stripe-signature"),
     secret: context.env.STRIPE_WEBHOOK_SECRET,
   });
+  // A refusal is written by the API's one error response (apiRoute), like every other endpoint's.
+  if (answer.error) throw answer.error;
   return jsonResponse(answer.body, answer.status);
 });
 

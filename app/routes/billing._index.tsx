@@ -7,7 +7,6 @@ import { z } from "zod";
 import { requireUser } from "~/auth/session.server";
 import { performBillingAction, type BillingAction } from "~/billing/billing-page.server";
 import { MAX_TOPUP_QUANTITY } from "~/billing/display";
-import { getStripe } from "~/billing/stripe.server";
 import { getBillingOverview } from "~/billing/subscriptions.server";
 import { Card, PageHeader } from "~/components/AppShell";
 import { BalanceSummary } from "~/components/BalanceSummary";
@@ -64,8 +63,8 @@ export async function action({ request, context }: ActionFunctionArgs) {
   }
   try {
     const result = await performBillingAction(
-      { db: context.db, clock: context.clock, appUrl: context.env.appUrl },
-      getStripe(context),
+      context.billing,
+      context.billing.stripe,
       user.id,
       submission.value as BillingAction,
     );

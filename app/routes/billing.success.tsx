@@ -2,7 +2,6 @@ import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { useLoaderData, useLocation } from "@remix-run/react";
 import { requireUser } from "~/auth/session.server";
 import { getCheckoutStatus } from "~/billing/checkout.server";
-import { getStripe } from "~/billing/stripe.server";
 import { Card, PageHeader } from "~/components/AppShell";
 import { formatCredits } from "~/components/format";
 import { ButtonLink, linkClass } from "~/components/ui";
@@ -25,8 +24,8 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   let status;
   try {
     status = await getCheckoutStatus(
-      { db: context.db, clock: context.clock, appUrl: context.env.appUrl },
-      getStripe(context),
+      context.billing,
+      context.billing.stripe,
       { userId: user.id, sessionId },
     );
   } catch (e) {
@@ -36,8 +35,8 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   return { status, balance: getBalance(context, user.id).balance };
 }
 
-  const location = useLocation();
 export default function BillingSuccess() {
+  const location = useLocation();
   const { status, balance } = useLoaderData<typeof loader>();
   const what = status.kind === "subscription" ? "subscription" : "top-up";
   return (

@@ -3,7 +3,7 @@ import { recordAudit } from "../auth/audit.server";
 import { hashPassword } from "../auth/password.server";
 import { createUser, type User } from "../auth/users.server";
 import { createPlan } from "../billing/plan-sync.server";
-import { getStripe } from "../billing/stripe.server";
+import { billingContext } from "../billing/context.server";
 import { grantDemoCredits } from "../credits/index.server";
 import { findPlanByInternalId, parseCreatePlanInput, type PlanKind } from "../plans/index.server";
 import type { AppContext } from "../utils/context.server";
@@ -89,7 +89,7 @@ export const DEMO_PLANS: { kind: PlanKind; input: Record<string, unknown> }[] = 
  * which makes a retry after a failed start safe.
  */
 export async function seedDemoPlans(ctx: AppContext): Promise<void> {
-  const stripe = getStripe(ctx);
+  const stripe = billingContext(ctx).stripe;
   for (const demo of DEMO_PLANS) {
     const create = parseCreatePlanInput(demo.kind, demo.input);
     const internalId = create.kind === "subscription" ? `${create.input.planFamily}-v${create.input.version}` : create.input.internalId;

@@ -12,6 +12,7 @@ import { getUserByEmail } from "../auth/users.server";
 import { startCreditJobs } from "../credits/index.server";
 import { resolveClientIp } from "../auth/client-ip.server";
 import { offlineEnv } from "../billing/stripe.server";
+import { billingContext } from "../billing/context.server";
 import { systemClock } from "../utils/clock";
 import type { AppContext } from "../utils/context.server";
 import { parseEnvOrExit, type Env } from "../utils/env.server";
@@ -53,6 +54,8 @@ export async function startServer(env: Env): Promise<RunningServer> {
     log.warn("DEMO=1: payments go to the offline Stripe (no real money) and an empty database gets the demo logins.");
   }
   const context: AppContext = { db, clock: systemClock, env: offline ? offlineEnv(env, offline) : env };
+  // The one Stripe client (with db, clock and the app URL) every route gets as context.billing.
+  const billing = billingContext(context);
   const demo = await seedDemoIfEmpty(context);
   // Expiry sweep and balance sync on a schedule (0 = off). Off under NODE_ENV=test: tests call
   // the jobs directly, or start them with startCreditJobs themselves.
@@ -120,8 +123,8 @@ export async function startServer(env: Env): Promise<RunningServer> {
       build: containStorageErrors(build),
       mode: env.NODE_ENV,
       maxBodyBytes: MAX_REQUEST_BODY_BYTES,
-      // The shared context plus this answer's CSP nonce (app/entry.server.tsx puts it on scripts).
-      loadContext: (_req, res) => ({ ...context, cspNonce: cspNonceOf(res) }),
+      // The shared contexts plus this answer's CSP nonce (app/entry.server.tsx puts it on scripts).
+      loadContext: (_req, res) => ({ ...context, billing, cspNonce: cspNonceOf(res) }),
     }),
   );
 

@@ -3,7 +3,7 @@ import type Stripe from "stripe";
 import type { Db } from "../../../db/client";
 import { users } from "../../../db/schema";
 import type { SubscriptionPlan } from "../../plans/index.server";
-import { resolvePlanFromStripePrice, type ResolvedPlan } from "../plan-sync.server";
+import { resolvePlanFromStripePrice, type ResolvedPlan } from "../price-to-plan.server";
 import { getSubscriptionByStripeId, stripeId } from "../subscription-state.server";
 import type { DomainCtx } from "../../utils/context.server";
 import { isStripeNotFound } from "../stripe-errors.server";

@@ -1,7 +1,6 @@
 import type Stripe from "stripe";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testContext } from "../../../test/db";
-import { getStripe, getWebhookSecret } from "../stripe.server";
 import { startTestStripe, type TestStripe } from "./test-stripe";
 
 type Ctx = ReturnType<typeof testContext>;
@@ -17,10 +16,10 @@ describe("startTestStripe", () => {
     server = await startTestStripe(ctx, {
       transport: async (request) => {
         const context = server.context;
-        const event = getStripe(context).webhooks.constructEvent(
+        const event = context.billing.stripe.webhooks.constructEvent(
           await request.text(),
           request.headers.get("stripe-signature") ?? "",
-          getWebhookSecret(context),
+          context.env.STRIPE_WEBHOOK_SECRET!,
           300,
         );
         received.push(event);
@@ -32,8 +31,8 @@ describe("startTestStripe", () => {
     await server.close();
   });
 
-  it("gives a context whose getStripe() talks to the offline Stripe, timed by the test's clock", async () => {
-    const stripe = getStripe(server.context);
+  it("gives a context whose Stripe client (context.billing.stripe) talks to the offline Stripe, timed by the test's clock", async () => {
+    const stripe = server.context.billing.stripe;
     expect(stripe).toBe(server.stripe);
     expect(server.context.db).toBe(ctx.db);
     expect(server.context.env.STRIPE_API_BASE).toBe(server.url);

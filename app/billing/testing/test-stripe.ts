@@ -1,5 +1,6 @@
 import type Stripe from "stripe";
 import type { AppContext } from "../../utils/context.server";
+import { billingContext } from "../context.server";
 import { createStripeClient, offlineEnv } from "../stripe.server";
 import { startOfflineStripe, type OfflineStripe, type OfflineStripeOptions } from "@credit-billing/offline-stripe";
 import { log } from "../../utils/log.server";
@@ -7,7 +8,7 @@ import { log } from "../../utils/log.server";
 export type TestStripe<C extends AppContext> = OfflineStripe & {
   /** `ctx` with the env pointing at this server (key, webhook secret, STRIPE_API_BASE). */
   context: C;
-  /** The real SDK client the app would use: `getStripe(context)`. */
+  /** The real SDK client the app uses (the one in `context.billing`). */
   stripe: Stripe;
 };
 
@@ -34,5 +35,7 @@ export async function startTestStripe<C extends AppContext>(
     delivery: { retryDelayMs: 10, ...options.delivery },
   });
   const context = { ...ctx, env: offlineEnv(ctx.env, server) } as C;
+  // What the server puts on the load context too: routes find the Stripe client in context.billing.
+  Object.assign(context, { billing: billingContext(context) });
   return Object.assign(server, { context, stripe: createStripeClient(context.env) });
 }
