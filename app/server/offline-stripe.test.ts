@@ -8,8 +8,12 @@ import { startOfflineStripeForApp } from "./offline-stripe";
 
 describe("the offline Stripe as the app server runs it", () => {
   it("keeps its state next to the database: one random webhook secret per database, kept across restarts", async () => {
-    const dirs = [fs.mkdtempSync(path.join(os.tmpdir(), "offline-app-")), fs.mkdtempSync(path.join(os.tmpdir(), "offline-app-"))];
-    const env = (dir: string) => parseEnv({ NODE_ENV: "test", LOG_LEVEL: "silent", DATABASE_PATH: path.join(dir, "app.db") });
+    const dirs = [
+      fs.mkdtempSync(path.join(os.tmpdir(), "offline-app-")),
+      fs.mkdtempSync(path.join(os.tmpdir(), "offline-app-")),
+    ];
+    const env = (dir: string) =>
+      parseEnv({ NODE_ENV: "test", LOG_LEVEL: "silent", DATABASE_PATH: path.join(dir, "app.db") });
     const secretOf = async (dir: string) => {
       const running = await startOfflineStripeForApp(env(dir), new ManualClock());
       await running.close();

@@ -20,7 +20,9 @@ export const OFFLINE_PAGES_PATH = "/_offline-stripe";
  */
 export async function startOfflineStripeForApp(env: Env, clock: Clock): Promise<OfflineStripe> {
   if (env.STRIPE_API_BASE) {
-    log.warn("STRIPE_API_BASE is ignored without STRIPE_SECRET_KEY; using the offline Stripe", { STRIPE_API_BASE: env.STRIPE_API_BASE });
+    log.warn("STRIPE_API_BASE is ignored without STRIPE_SECRET_KEY; using the offline Stripe", {
+      STRIPE_API_BASE: env.STRIPE_API_BASE,
+    });
   }
   const offline = await startOfflineStripe({
     host: "127.0.0.1",
@@ -34,7 +36,11 @@ export async function startOfflineStripeForApp(env: Env, clock: Clock): Promise<
     secretKey: OFFLINE_STRIPE_SECRET_KEY,
     logger: log,
   });
-  log.info("offline stripe started", { api: offline.url, pages: offline.publicUrl, triggers: `${offline.url}/_offline` });
+  log.info("offline stripe started", {
+    api: offline.url,
+    pages: offline.publicUrl,
+    triggers: `${offline.url}/_offline`,
+  });
   return offline;
 }
 

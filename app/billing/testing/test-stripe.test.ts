@@ -43,7 +43,10 @@ describe("startTestStripe", () => {
   it("delivers signed events through the transport", async () => {
     const stripe = server.stripe;
     const price = await stripe.prices.create({ currency: "usd", unit_amount: 500, product_data: { name: "Pack" } });
-    const session = await stripe.checkout.sessions.create({ mode: "payment", line_items: [{ price: price.id, quantity: 1 }] });
+    const session = await stripe.checkout.sessions.create({
+      mode: "payment",
+      line_items: [{ price: price.id, quantity: 1 }],
+    });
     ctx.clock.advance(60_000);
     await server.trigger.payCheckout(session.id);
     const completed = received.find((e) => e.type === "checkout.session.completed");

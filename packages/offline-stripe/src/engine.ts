@@ -65,7 +65,9 @@ export class Engine {
       created: this.now(),
       data: {
         object: JSON.parse(JSON.stringify(object)),
-        ...(previous && Object.keys(previous).length ? { previous_attributes: JSON.parse(JSON.stringify(previous)) } : {}),
+        ...(previous && Object.keys(previous).length
+          ? { previous_attributes: JSON.parse(JSON.stringify(previous)) }
+          : {}),
       },
       livemode: false,
       pending_webhooks: this.hasEndpoint() ? 1 : 0,

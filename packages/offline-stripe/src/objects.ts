@@ -143,9 +143,7 @@ export function price(p: {
     metadata: p.metadata,
     nickname: p.nickname,
     product: p.product,
-    recurring: p.recurring
-      ? { ...p.recurring, meter: null, trial_period_days: null, usage_type: "licensed" }
-      : null,
+    recurring: p.recurring ? { ...p.recurring, meter: null, trial_period_days: null, usage_type: "licensed" } : null,
     tax_behavior: p.taxBehavior ?? "unspecified",
     tiers_mode: null,
     transform_quantity: null,
@@ -245,8 +243,7 @@ export function checkoutSession(p: {
     expires_at: p.now + 24 * 3600,
     integration_identifier: null,
     invoice: null,
-    invoice_creation:
-      p.mode === "payment" ? { enabled: false, invoice_data: emptyInvoiceData() } : null,
+    invoice_creation: p.mode === "payment" ? { enabled: false, invoice_data: emptyInvoiceData() } : null,
     livemode: false,
     locale: null,
     managed_payments: null,
@@ -354,7 +351,13 @@ export function subscription(p: {
     description: null,
     discounts: [],
     ended_at: null,
-    invoice_settings: { account_tax_ids: null, custom_fields: null, description: null, footer: null, issuer: { type: "self" } },
+    invoice_settings: {
+      account_tax_ids: null,
+      custom_fields: null,
+      description: null,
+      footer: null,
+      issuer: { type: "self" },
+    },
     items: emptyList(`/v1/subscription_items?subscription=${p.id}`, p.items),
     latest_invoice: null,
     livemode: false,
@@ -720,7 +723,10 @@ export function refund(p: {
     currency: p.charge.currency,
     customer: p.charge.customer,
     customer_account: null,
-    destination_details: { type: "card", card: { reference_status: "pending", reference_type: "acquirer_reference_number", type: "refund" } } as Stripe.Refund.DestinationDetails,
+    destination_details: {
+      type: "card",
+      card: { reference_status: "pending", reference_type: "acquirer_reference_number", type: "refund" },
+    } as Stripe.Refund.DestinationDetails,
     metadata: p.metadata,
     payment_intent: p.charge.payment_intent,
     payment_method: p.charge.payment_method,

@@ -20,7 +20,6 @@ export function escapeHtml(s: unknown): string {
     .replace(/'/g, "&#39;");
 }
 
-
 function formatDate(unixSeconds: number): string {
   return new Date(unixSeconds * 1000).toISOString().slice(0, 10);
 }
@@ -92,7 +91,9 @@ export function checkoutPage(p: {
 </div>`;
   } else if (session.status === "complete") {
     body = `<h1>Payment complete</h1><p>Thanks! This Checkout Session has been paid.</p>${
-      session.success_url ? `<p><a class="button primary" href="${escapeHtml(successUrl(session))}">Continue</a></p>` : ""
+      session.success_url
+        ? `<p><a class="button primary" href="${escapeHtml(successUrl(session))}">Continue</a></p>`
+        : ""
     }`;
   } else {
     body = `<h1>Session expired</h1><p>This Checkout Session is no longer available.</p>`;

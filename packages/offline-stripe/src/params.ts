@@ -18,7 +18,9 @@ export class StripeApiError extends Error {
       error: {
         type: this.type,
         message: this.message,
-        ...(this.code ? { code: this.code, doc_url: `https://stripe.com/docs/error-codes/${this.code.replace(/_/g, "-")}` } : {}),
+        ...(this.code
+          ? { code: this.code, doc_url: `https://stripe.com/docs/error-codes/${this.code.replace(/_/g, "-")}` }
+          : {}),
         ...(this.param ? { param: this.param } : {}),
       },
     };
@@ -55,7 +57,8 @@ export class Params {
   string(key: string): string | undefined {
     const v = this.raw[key];
     if (v === undefined) return undefined;
-    if (typeof v !== "string") throw invalid(`Invalid string: ${JSON.stringify(v)}`, this.name(key), "parameter_invalid_string");
+    if (typeof v !== "string")
+      throw invalid(`Invalid string: ${JSON.stringify(v)}`, this.name(key), "parameter_invalid_string");
     return v;
   }
 
@@ -77,7 +80,11 @@ export class Params {
     if (!/^-?\d+$/.test(v)) throw invalid(`Invalid integer: ${v}`, this.name(key), "parameter_invalid_integer");
     const n = Number(v);
     if (opts.min !== undefined && n < opts.min) {
-      throw invalid(`This value must be greater than or equal to ${opts.min}.`, this.name(key), "parameter_invalid_integer");
+      throw invalid(
+        `This value must be greater than or equal to ${opts.min}.`,
+        this.name(key),
+        "parameter_invalid_integer",
+      );
     }
     return n;
   }

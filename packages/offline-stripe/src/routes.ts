@@ -88,7 +88,16 @@ const events: Route[] = [
   ["GET", path("events/:id"), retrieve("events")],
 ];
 
-const routes: Route[] = [...customers, ...catalog, ...checkoutSessions, ...subscriptions, ...invoices, ...payments, ...portal, ...events];
+const routes: Route[] = [
+  ...customers,
+  ...catalog,
+  ...checkoutSessions,
+  ...subscriptions,
+  ...invoices,
+  ...payments,
+  ...portal,
+  ...events,
+];
 
 export function findRoute(method: string, path: string): { match: string[]; run: Handler } | undefined {
   for (const [m, pattern, run] of routes) {

@@ -193,7 +193,11 @@ describe("the offline Stripe through the real SDK", () => {
   });
 
   it("completes a one-time checkout on its page and sends a signed checkout.session.completed", async () => {
-    const price = await stripe.prices.create({ currency: "usd", unit_amount: 500, product_data: { name: "500 credits" } });
+    const price = await stripe.prices.create({
+      currency: "usd",
+      unit_amount: 500,
+      product_data: { name: "500 credits" },
+    });
     const customer = await stripe.customers.create({ email: "buyer@example.com" });
     const session = await stripe.checkout.sessions.create({
       mode: "payment",
@@ -235,7 +239,11 @@ describe("the offline Stripe through the real SDK", () => {
         },
       },
     });
-    expect(receiver.events.map((e) => e.type)).toEqual(["charge.succeeded", "payment_intent.succeeded", "checkout.session.completed"]);
+    expect(receiver.events.map((e) => e.type)).toEqual([
+      "charge.succeeded",
+      "payment_intent.succeeded",
+      "checkout.session.completed",
+    ]);
 
     const retrieved = await stripe.checkout.sessions.retrieve(session.id, {
       expand: ["line_items", "line_items.data.price.product"],
@@ -247,9 +255,21 @@ describe("the offline Stripe through the real SDK", () => {
     expect(lineItems.data.map((l) => l.quantity)).toEqual([2]);
 
     const pi = await stripe.paymentIntents.retrieve(retrieved.payment_intent as string);
-    expect(pi).toMatchObject({ status: "succeeded", amount: 1000, amount_received: 1000, metadata: { userId: "42" }, customer: customer.id });
+    expect(pi).toMatchObject({
+      status: "succeeded",
+      amount: 1000,
+      amount_received: 1000,
+      metadata: { userId: "42" },
+      customer: customer.id,
+    });
     const charge = await stripe.charges.retrieve(pi.latest_charge as string);
-    expect(charge).toMatchObject({ status: "succeeded", paid: true, amount: 1000, amount_refunded: 0, payment_intent: pi.id });
+    expect(charge).toMatchObject({
+      status: "succeeded",
+      paid: true,
+      amount: 1000,
+      amount_refunded: 0,
+      payment_intent: pi.id,
+    });
 
     // Once complete, Stripe hides the URL; paying again changes nothing and sends nothing new.
     expect(retrieved.url).toBeNull();
@@ -279,7 +299,12 @@ describe("the offline Stripe through the real SDK", () => {
     expect(session).toMatchObject({ status: "complete", payment_status: "paid", customer: customer.id });
 
     const item = subscription.items.data[0];
-    expect(subscription).toMatchObject({ status: "active", customer: customer.id, metadata: { userId: "7" }, cancel_at_period_end: false });
+    expect(subscription).toMatchObject({
+      status: "active",
+      customer: customer.id,
+      metadata: { userId: "7" },
+      cancel_at_period_end: false,
+    });
     expect(item.price.id).toBe(price.id);
     expect(item.current_period_start).toBe(t0);
     // Jan 31 + 1 month = Feb 28 (the month's last day), as Stripe bills.
@@ -297,12 +322,19 @@ describe("the offline Stripe through the real SDK", () => {
       amount_paid: 1000,
       amount_due: 1000,
       customer: customer.id,
-      parent: { type: "subscription_details", subscription_details: { subscription: subscription.id, metadata: { userId: "7" } } },
+      parent: {
+        type: "subscription_details",
+        subscription_details: { subscription: subscription.id, metadata: { userId: "7" } },
+      },
     });
     const line = invoice.lines.data[0];
     expect(line.period).toEqual({ start: item.current_period_start, end: item.current_period_end });
     expect(line.pricing?.price_details?.price).toBe(price.id);
-    expect(line.parent?.subscription_item_details).toMatchObject({ subscription: subscription.id, subscription_item: item.id, proration: false });
+    expect(line.parent?.subscription_item_details).toMatchObject({
+      subscription: subscription.id,
+      subscription_item: item.id,
+      proration: false,
+    });
     expect(line.amount).toBe(1000);
     expect(session.invoice).toBe(invoice.id);
 
@@ -342,8 +374,16 @@ describe("the offline Stripe through the real SDK", () => {
     expect(item.current_period_end).toBe(Date.parse("2026-03-31T12:00:00.000Z") / 1000);
 
     const [paid] = eventsOfType("invoice.paid");
-    expect(paid.data.object).toMatchObject({ id: invoice!.id, billing_reason: "subscription_cycle", amount_paid: 1000, status: "paid" });
-    expect(paid.data.object.lines.data[0].period).toEqual({ start: item.current_period_start, end: item.current_period_end });
+    expect(paid.data.object).toMatchObject({
+      id: invoice!.id,
+      billing_reason: "subscription_cycle",
+      amount_paid: 1000,
+      status: "paid",
+    });
+    expect(paid.data.object.lines.data[0].period).toEqual({
+      start: item.current_period_start,
+      end: item.current_period_end,
+    });
     const [updated] = eventsOfType("customer.subscription.updated");
     expect(updated.data.object.items.data[0].current_period_end).toBe(item.current_period_end);
     expect(updated.data.previous_attributes).toHaveProperty("items");
@@ -374,13 +414,19 @@ describe("the offline Stripe through the real SDK", () => {
     expect(updated.latest_invoice).toBe(invoice.id);
     expect(invoice.total).toBe(Math.round(4000 / 4) - Math.round(1000 / 4));
     expect(invoice.amount_paid).toBe(750);
-    expect(invoice.parent?.subscription_details?.metadata).toMatchObject({ userId: "7", upgradedFromPriceId: starter.id });
+    expect(invoice.parent?.subscription_details?.metadata).toMatchObject({
+      userId: "7",
+      upgradedFromPriceId: starter.id,
+    });
     const lines = invoice.lines.data;
-    expect(lines.map((l) => [l.amount, l.pricing?.price_details?.price, l.parent?.subscription_item_details?.proration])).toEqual([
+    expect(
+      lines.map((l) => [l.amount, l.pricing?.price_details?.price, l.parent?.subscription_item_details?.proration]),
+    ).toEqual([
       [-250, starter.id, true],
       [1000, pro.id, true],
     ]);
-    for (const l of lines) expect(l.period).toEqual({ start: clock.now().getTime() / 1000, end: item.current_period_end });
+    for (const l of lines)
+      expect(l.period).toEqual({ start: clock.now().getTime() / 1000, end: item.current_period_end });
     const types = receiver.events.map((e) => e.type);
     expect(types).toContain("customer.subscription.updated");
     expect(types.indexOf("customer.subscription.updated")).toBeLessThan(types.indexOf("invoice.paid"));
@@ -452,7 +498,11 @@ describe("the offline Stripe through the real SDK", () => {
     const { subscription } = await subscribe(await monthlyPrice(1000));
     receiver.events.length = 0;
     const canceling = await stripe.subscriptions.update(subscription.id, { cancel_at_period_end: true });
-    expect(canceling).toMatchObject({ status: "active", cancel_at_period_end: true, cancel_at: subscription.items.data[0].current_period_end });
+    expect(canceling).toMatchObject({
+      status: "active",
+      cancel_at_period_end: true,
+      cancel_at: subscription.items.data[0].current_period_end,
+    });
     const resumed = await stripe.subscriptions.update(subscription.id, { cancel_at_period_end: false });
     expect(resumed).toMatchObject({ cancel_at_period_end: false, cancel_at: null });
     await stripe.subscriptions.update(subscription.id, { cancel_at_period_end: true });
@@ -460,7 +510,11 @@ describe("the offline Stripe through the real SDK", () => {
     const { invoice } = await offline.trigger.renew(subscription.id);
     expect(invoice).toBeNull();
     const [deleted] = eventsOfType("customer.subscription.deleted");
-    expect(deleted.data.object).toMatchObject({ id: subscription.id, status: "canceled", ended_at: subscription.items.data[0].current_period_end });
+    expect(deleted.data.object).toMatchObject({
+      id: subscription.id,
+      status: "canceled",
+      ended_at: subscription.items.data[0].current_period_end,
+    });
     expect(eventsOfType("invoice.paid")).toHaveLength(0);
     expect((await stripe.subscriptions.list({ customer: subscription.customer as string })).data).toHaveLength(0);
     expect((await stripe.subscriptions.list({ status: "canceled" })).data.map((s) => s.id)).toEqual([subscription.id]);
@@ -494,7 +548,11 @@ describe("the offline Stripe through the real SDK", () => {
   });
 
   it("refunds partially then fully, reporting the running amount_refunded", async () => {
-    const price = await stripe.prices.create({ currency: "usd", unit_amount: 1800, product_data: { name: "2000 credits" } });
+    const price = await stripe.prices.create({
+      currency: "usd",
+      unit_amount: 1800,
+      product_data: { name: "2000 credits" },
+    });
     const session = await stripe.checkout.sessions.create({
       mode: "payment",
       line_items: [{ price: price.id, quantity: 1 }],
@@ -510,20 +568,29 @@ describe("the offline Stripe through the real SDK", () => {
     const rest = await offline.trigger.refund({ payment_intent: pi });
     expect(rest.amount).toBe(1200);
 
-    const refunded = eventsOfType("charge.refunded").map((e) => [e.data.object.amount_refunded, e.data.object.refunded]);
+    const refunded = eventsOfType("charge.refunded").map((e) => [
+      e.data.object.amount_refunded,
+      e.data.object.refunded,
+    ]);
     expect(refunded).toEqual([
       [600, false],
       [1800, true],
     ]);
     expect(eventsOfType("refund.created").map((e) => e.data.object.amount)).toEqual([600, 1200]);
-    await expect(stripe.refunds.create({ payment_intent: pi })).rejects.toMatchObject({ code: "charge_already_refunded", statusCode: 400 });
+    await expect(stripe.refunds.create({ payment_intent: pi })).rejects.toMatchObject({
+      code: "charge_already_refunded",
+      statusCode: 400,
+    });
     const charge = await stripe.charges.retrieve(partial.charge as string, { expand: ["refunds"] });
     expect(charge.refunds!.data.map((r) => r.amount).sort()).toEqual([1200, 600]);
   });
 
   it("refuses more than the unrefunded amount", async () => {
     const price = await stripe.prices.create({ currency: "usd", unit_amount: 500, product_data: { name: "Pack" } });
-    const session = await stripe.checkout.sessions.create({ mode: "payment", line_items: [{ price: price.id, quantity: 1 }] });
+    const session = await stripe.checkout.sessions.create({
+      mode: "payment",
+      line_items: [{ price: price.id, quantity: 1 }],
+    });
     await offline.trigger.payCheckout(session.id);
     const pi = (await stripe.checkout.sessions.retrieve(session.id)).payment_intent as string;
     await expect(stripe.refunds.create({ payment_intent: pi, amount: 501 })).rejects.toMatchObject({
@@ -547,7 +614,9 @@ describe("the offline Stripe through the real SDK", () => {
       code: "resource_missing",
       message: "No such customer: 'cus_nope'",
     });
-    await expect(stripe.subscriptions.update("sub_nope", { cancel_at_period_end: true })).rejects.toMatchObject({ statusCode: 404 });
+    await expect(stripe.subscriptions.update("sub_nope", { cancel_at_period_end: true })).rejects.toMatchObject({
+      statusCode: 404,
+    });
     await expect(
       stripe.checkout.sessions.create({ mode: "payment", line_items: [{ price: "price_nope", quantity: 1 }] }),
     ).rejects.toMatchObject({ statusCode: 404, param: "line_items[0][price]" });
@@ -558,7 +627,9 @@ describe("the offline Stripe through the real SDK", () => {
     await expect(
       stripe.checkout.sessions.create({ mode: "payment", line_items: [{ price: monthly.id, quantity: 1 }] }),
     ).rejects.toMatchObject({ statusCode: 400, param: "line_items[0][price]" });
-    await expect(stripe.checkout.sessions.create({ mode: "subscription", line_items: [{ price: monthly.id }] })).rejects.toMatchObject({
+    await expect(
+      stripe.checkout.sessions.create({ mode: "subscription", line_items: [{ price: monthly.id }] }),
+    ).rejects.toMatchObject({
       statusCode: 400,
       code: "parameter_missing",
       param: "line_items[0][quantity]",
@@ -566,8 +637,14 @@ describe("the offline Stripe through the real SDK", () => {
   });
 
   it("replays the first answer for a repeated Idempotency-Key and creates nothing new", async () => {
-    const first = await stripe.customers.create({ email: "once@example.com" }, { idempotencyKey: "customer-for-user-1" });
-    const again = await stripe.customers.create({ email: "once@example.com" }, { idempotencyKey: "customer-for-user-1" });
+    const first = await stripe.customers.create(
+      { email: "once@example.com" },
+      { idempotencyKey: "customer-for-user-1" },
+    );
+    const again = await stripe.customers.create(
+      { email: "once@example.com" },
+      { idempotencyKey: "customer-for-user-1" },
+    );
     expect(again.id).toBe(first.id);
     expect((await stripe.customers.list({ email: "once@example.com" })).data).toHaveLength(1);
     await expect(
@@ -577,20 +654,34 @@ describe("the offline Stripe through the real SDK", () => {
 
   it("retries a webhook the endpoint answered with 500, and flush waits for it", async () => {
     const price = await stripe.prices.create({ currency: "usd", unit_amount: 500, product_data: { name: "Pack" } });
-    const session = await stripe.checkout.sessions.create({ mode: "payment", line_items: [{ price: price.id, quantity: 1 }] });
+    const session = await stripe.checkout.sessions.create({
+      mode: "payment",
+      line_items: [{ price: price.id, quantity: 1 }],
+    });
     receiver.statuses.push(500, 503);
     await offline.trigger.payCheckout(session.id);
-    expect(receiver.events.map((e) => e.type)).toEqual(["charge.succeeded", "payment_intent.succeeded", "checkout.session.completed"]);
+    expect(receiver.events.map((e) => e.type)).toEqual([
+      "charge.succeeded",
+      "payment_intent.succeeded",
+      "checkout.session.completed",
+    ]);
     const attempts = offline.deliveries.filter((d) => d.type === "charge.succeeded").map((d) => d.status);
     expect(attempts).toEqual([500, 503, 200]);
   });
 
   it("retries when the endpoint cannot be reached and gives up after the last attempt", async () => {
     await offline.close();
-    await start({ webhookUrl: "http://127.0.0.1:9/api/webhooks/stripe", delivery: { maxAttempts: 2, retryDelayMs: 1 } });
+    await start({
+      webhookUrl: "http://127.0.0.1:9/api/webhooks/stripe",
+      delivery: { maxAttempts: 2, retryDelayMs: 1 },
+    });
     const customer = await stripe.customers.create({ email: "x@example.com" });
     const price = await stripe.prices.create({ currency: "usd", unit_amount: 500, product_data: { name: "Pack" } });
-    const session = await stripe.checkout.sessions.create({ mode: "payment", customer: customer.id, line_items: [{ price: price.id, quantity: 1 }] });
+    const session = await stripe.checkout.sessions.create({
+      mode: "payment",
+      customer: customer.id,
+      line_items: [{ price: price.id, quantity: 1 }],
+    });
     await offline.trigger.payCheckout(session.id);
     expect(offline.deliveries).toHaveLength(6);
     expect(offline.deliveries.every((d) => d.status === null && d.error)).toBe(true);
@@ -599,27 +690,46 @@ describe("the offline Stripe through the real SDK", () => {
   it("can deliver events shuffled and twice, and every copy verifies", async () => {
     await offline.close();
     let seed = 7;
-    await start({ delivery: { shuffle: true, duplicate: true, random: () => ((seed = (seed * 16807) % 2147483647) / 2147483647), retryDelayMs: 1 } });
+    await start({
+      delivery: {
+        shuffle: true,
+        duplicate: true,
+        random: () => (seed = (seed * 16807) % 2147483647) / 2147483647,
+        retryDelayMs: 1,
+      },
+    });
     const { subscription } = await subscribe(await monthlyPrice(1000));
     expect(receiver.events).toHaveLength(offline.events.length * 2);
     expect(new Set(receiver.events.map((e) => e.id))).toEqual(new Set(offline.events.map((e) => e.id)));
-    expect(eventsOfType("invoice.paid").every((e) => e.data.object.parent?.subscription_details?.subscription === subscription.id)).toBe(true);
+    expect(
+      eventsOfType("invoice.paid").every(
+        (e) => e.data.object.parent?.subscription_details?.subscription === subscription.id,
+      ),
+    ).toBe(true);
   });
 
   it("lets the customer cancel and resume in the portal, and links back", async () => {
     const { customer, subscription } = await subscribe(await monthlyPrice(1000));
-    const portal = await stripe.billingPortal.sessions.create({ customer: customer.id, return_url: "http://app.test/billing" });
+    const portal = await stripe.billingPortal.sessions.create({
+      customer: customer.id,
+      return_url: "http://app.test/billing",
+    });
     expect(portal.url).toBe(`${offline.url}/portal/${portal.id}`);
     const html = await (await fetch(portal.url)).text();
     expect(html).toContain('href="http://app.test/billing"');
     expect(html).toContain("Cancel subscription");
 
     receiver.events.length = 0;
-    const cancel = await fetch(`${portal.url}/subscriptions/${subscription.id}/cancel`, { method: "POST", redirect: "manual" });
+    const cancel = await fetch(`${portal.url}/subscriptions/${subscription.id}/cancel`, {
+      method: "POST",
+      redirect: "manual",
+    });
     expect(cancel.status).toBe(303);
     await offline.flush();
     expect((await stripe.subscriptions.retrieve(subscription.id)).cancel_at_period_end).toBe(true);
-    expect(eventsOfType("customer.subscription.updated")[0].data.previous_attributes).toMatchObject({ cancel_at_period_end: false });
+    expect(eventsOfType("customer.subscription.updated")[0].data.previous_attributes).toMatchObject({
+      cancel_at_period_end: false,
+    });
     expect(await (await fetch(portal.url)).text()).toContain("Resume subscription");
 
     await fetch(`${portal.url}/subscriptions/${subscription.id}/resume`, { method: "POST", redirect: "manual" });
@@ -658,14 +768,22 @@ describe("the offline Stripe through the real SDK", () => {
     });
     expect(res.status).toBe(303);
     expect(res.headers.get("location")).toBe("/_offline");
-    expect(eventsOfType("invoice.paid").map((e) => e.data.object.billing_reason)).toEqual(["subscription_create", "subscription_cycle"]);
+    expect(eventsOfType("invoice.paid").map((e) => e.data.object.billing_reason)).toEqual([
+      "subscription_create",
+      "subscription_cycle",
+    ]);
   });
 
   it("refunds the whole charge from the dashboard when the amount is left empty", async () => {
     const price = await stripe.prices.create({ currency: "usd", unit_amount: 700, product_data: { name: "Pack" } });
-    const session = await stripe.checkout.sessions.create({ mode: "payment", line_items: [{ price: price.id, quantity: 1 }] });
+    const session = await stripe.checkout.sessions.create({
+      mode: "payment",
+      line_items: [{ price: price.id, quantity: 1 }],
+    });
     await offline.trigger.payCheckout(session.id);
-    const pi = await stripe.paymentIntents.retrieve((await stripe.checkout.sessions.retrieve(session.id)).payment_intent as string);
+    const pi = await stripe.paymentIntents.retrieve(
+      (await stripe.checkout.sessions.retrieve(session.id)).payment_intent as string,
+    );
     const chargeId = pi.latest_charge as string;
     expect(await (await fetch(`${offline.url}/_offline`)).text()).toContain("empty = all");
 
@@ -677,7 +795,11 @@ describe("the offline Stripe through the real SDK", () => {
       redirect: "manual",
     });
     expect(res.status).toBe(303);
-    expect(await stripe.charges.retrieve(chargeId)).toMatchObject({ amount: 700, amount_refunded: 700, refunded: true });
+    expect(await stripe.charges.retrieve(chargeId)).toMatchObject({
+      amount: 700,
+      amount_refunded: 700,
+      refunded: true,
+    });
   });
 
   it("keeps its state in the state file across restarts and resumes undelivered events", async () => {
@@ -688,7 +810,10 @@ describe("the offline Stripe through the real SDK", () => {
       await start({ statePath, webhookUrl: undefined });
       const price = await stripe.prices.create({ currency: "usd", unit_amount: 500, product_data: { name: "Pack" } });
       offline.setWebhookEndpoint("http://127.0.0.1:9/unreachable");
-      const session = await stripe.checkout.sessions.create({ mode: "payment", line_items: [{ price: price.id, quantity: 1 }] });
+      const session = await stripe.checkout.sessions.create({
+        mode: "payment",
+        line_items: [{ price: price.id, quantity: 1 }],
+      });
       const payment = offline.trigger.payCheckout(session.id);
       await offline.close();
       await payment;
@@ -706,9 +831,17 @@ describe("the offline Stripe through the real SDK", () => {
   });
 
   it("gives each state file its own random webhook secret, made once and kept across restarts", async () => {
-    const dirs = [fs.mkdtempSync(path.join(os.tmpdir(), "offline-secret-")), fs.mkdtempSync(path.join(os.tmpdir(), "offline-secret-"))];
+    const dirs = [
+      fs.mkdtempSync(path.join(os.tmpdir(), "offline-secret-")),
+      fs.mkdtempSync(path.join(os.tmpdir(), "offline-secret-")),
+    ];
     const secretOf = async (dir: string) => {
-      const running = await startOfflineStripe({ port: 0, statePath: path.join(dir, "offline-stripe.json"), clock, logger: silent });
+      const running = await startOfflineStripe({
+        port: 0,
+        statePath: path.join(dir, "offline-stripe.json"),
+        clock,
+        logger: silent,
+      });
       await running.close();
       return running.webhookSecret;
     };
@@ -720,7 +853,9 @@ describe("the offline Stripe through the real SDK", () => {
       expect(other).toMatch(/^whsec_/);
       expect(other).not.toBe(first);
       // And in-memory instances (tests, :memory: databases) each get a fresh one.
-      expect((await startOfflineStripe({ port: 0, logger: silent }).then(async (o) => (await o.close(), o.webhookSecret)))).not.toBe(first);
+      expect(
+        await startOfflineStripe({ port: 0, logger: silent }).then(async (o) => (await o.close(), o.webhookSecret)),
+      ).not.toBe(first);
     } finally {
       for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
     }
@@ -728,7 +863,11 @@ describe("the offline Stripe through the real SDK", () => {
 
   it("serves only the hosted pages through handleHostedPage, under the mount path", async () => {
     const price = await stripe.prices.create({ currency: "usd", unit_amount: 500, product_data: { name: "Pack" } });
-    const session = await stripe.checkout.sessions.create({ mode: "payment", line_items: [{ price: price.id, quantity: 1 }], success_url: "http://app.test/ok" });
+    const session = await stripe.checkout.sessions.create({
+      mode: "payment",
+      line_items: [{ price: price.id, quantity: 1 }],
+      success_url: "http://app.test/ok",
+    });
     const mount = http.createServer((req, res) => {
       req.url = req.url!.replace(/^\/_offline-stripe/, "") || "/";
       offline.handleHostedPage(req, res, "/_offline-stripe");
@@ -738,7 +877,10 @@ describe("the offline Stripe through the real SDK", () => {
     try {
       const html = await (await fetch(`${base}/checkout/${session.id}`)).text();
       expect(html).toContain(`action="/_offline-stripe/checkout/${session.id}/pay"`);
-      expect((await fetch(`${base}/v1/customers`, { headers: { authorization: `Bearer ${OFFLINE_STRIPE_SECRET_KEY}` } })).status).toBe(404);
+      expect(
+        (await fetch(`${base}/v1/customers`, { headers: { authorization: `Bearer ${OFFLINE_STRIPE_SECRET_KEY}` } }))
+          .status,
+      ).toBe(404);
       expect((await fetch(`${base}/_offline/flush`, { method: "POST" })).status).toBe(404);
     } finally {
       await new Promise<void>((resolve) => {

@@ -92,7 +92,10 @@ export interface OfflineStripe {
   /** Test-clock triggers; each resolves after the webhooks it caused were delivered. */
   trigger: {
     payCheckout(sessionId: string): Promise<Stripe.Checkout.Session>;
-    renew(subscriptionId: string, opts?: { fail?: boolean }): Promise<{ subscription: Stripe.Subscription; invoice: Stripe.Invoice | null }>;
+    renew(
+      subscriptionId: string,
+      opts?: { fail?: boolean },
+    ): Promise<{ subscription: Stripe.Subscription; invoice: Stripe.Invoice | null }>;
     failNextPayment(subscriptionId: string): Promise<Stripe.Subscription>;
     retryPayment(subscriptionId: string): Promise<{ subscription: Stripe.Subscription; invoice: Stripe.Invoice }>;
     refund(params: RefundTrigger): Promise<Stripe.Refund>;
@@ -149,23 +152,45 @@ export async function startOfflineStripe(options: OfflineStripeOptions = {}): Pr
     if (!opts.hostedOnly && (path === "/_offline" || path.startsWith("/_offline/"))) {
       return triggerRoute(req, res, method, path, parsed.search.slice(1), body);
     }
-    sendJson(res, 404, new StripeApiError(404, "invalid_request_error", `Unrecognized request URL (${method}: ${path}).`).body());
+    sendJson(
+      res,
+      404,
+      new StripeApiError(404, "invalid_request_error", `Unrecognized request URL (${method}: ${path}).`).body(),
+    );
   }
 
   // ------------------------------------------------------------------ REST API
 
-  function api(req: http.IncomingMessage, res: http.ServerResponse, method: string, path: string, query: string, body: string): void {
+  function api(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    method: string,
+    path: string,
+    query: string,
+    body: string,
+  ): void {
     const requestId = newId("req", 14);
     res.setHeader("Request-Id", requestId);
     res.setHeader("Stripe-Version", String(req.headers["stripe-version"] ?? "2026-10-28.endive"));
     const auth = String(req.headers.authorization ?? "");
     const key = /^Bearer\s+(.+)$/i.exec(auth)?.[1]?.trim();
     if (!key) {
-      return sendJson(res, 401, new StripeApiError(401, "invalid_request_error",
-        "You did not provide an API key. You need to provide your API key in the Authorization header, using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY').").body());
+      return sendJson(
+        res,
+        401,
+        new StripeApiError(
+          401,
+          "invalid_request_error",
+          "You did not provide an API key. You need to provide your API key in the Authorization header, using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY').",
+        ).body(),
+      );
     }
     if (key !== secretKey) {
-      return sendJson(res, 401, new StripeApiError(401, "invalid_request_error", `Invalid API Key provided: ${redact(key)}`).body());
+      return sendJson(
+        res,
+        401,
+        new StripeApiError(401, "invalid_request_error", `Invalid API Key provided: ${redact(key)}`).body(),
+      );
     }
     const form = parseStripeForm(method === "POST" ? body : query);
     const idempotencyKey = method === "POST" ? headerString(req.headers["idempotency-key"]) : undefined;
@@ -175,8 +200,15 @@ export async function startOfflineStripe(options: OfflineStripeOptions = {}): Pr
       const previous = store.state.idempotency[idempotencyKey];
       if (previous) {
         if (previous.fingerprint !== fingerprint) {
-          return sendJson(res, 400, new StripeApiError(400, "idempotency_error",
-            `Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than '${idempotencyKey}' if you meant to execute a different request.`).body());
+          return sendJson(
+            res,
+            400,
+            new StripeApiError(
+              400,
+              "idempotency_error",
+              `Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than '${idempotencyKey}' if you meant to execute a different request.`,
+            ).body(),
+          );
         }
         res.setHeader("Idempotent-Replayed", "true");
         return sendRaw(res, previous.status, previous.body);
@@ -184,12 +216,23 @@ export async function startOfflineStripe(options: OfflineStripeOptions = {}): Pr
     }
     const route = findRoute(method, path);
     if (!route) {
-      return sendJson(res, 404, new StripeApiError(404, "invalid_request_error", `Unrecognized request URL (${method}: ${path}). Please see https://stripe.com/docs or we can help at https://support.stripe.com/.`).body());
+      return sendJson(
+        res,
+        404,
+        new StripeApiError(
+          404,
+          "invalid_request_error",
+          `Unrecognized request URL (${method}: ${path}). Please see https://stripe.com/docs or we can help at https://support.stripe.com/.`,
+        ).body(),
+      );
     }
     const params = new Params(form);
     const request: RequestInfo = { id: requestId, idempotencyKey: idempotencyKey ?? null };
     try {
-      const result = method === "GET" ? route.run(engine, route.match, params) : engine.run(request, () => route.run(engine, route.match, params));
+      const result =
+        method === "GET"
+          ? route.run(engine, route.match, params)
+          : engine.run(request, () => route.run(engine, route.match, params));
       const text = JSON.stringify(result, null, 2);
       if (idempotencyKey) {
         store.prune(engine.now());
@@ -218,7 +261,10 @@ export async function startOfflineStripe(options: OfflineStripeOptions = {}): Pr
           return redirect(res, session.cancel_url ?? `${basePath}/checkout/${encodeURIComponent(id)}`);
         }
         const session = engine.run(null, () => payCheckoutSession(engine, id));
-        return redirect(res, session.success_url ? successUrl(session) : `${basePath}/checkout/${encodeURIComponent(id)}`);
+        return redirect(
+          res,
+          session.success_url ? successUrl(session) : `${basePath}/checkout/${encodeURIComponent(id)}`,
+        );
       }
       if ((m = /^\/portal\/([^/]+)$/.exec(path)) && method === "GET") {
         const session = store.get("portalSessions", decodeURIComponent(m[1]), "session");
@@ -227,12 +273,15 @@ export async function startOfflineStripe(options: OfflineStripeOptions = {}): Pr
           .filter((s) => s.customer === customer.id)
           .reverse()
           .map((s) => renderSubscription(engine, s));
-        const productName = (price: Stripe.Price) => store.state.products[price.product as string]?.name ?? String(price.product);
+        const productName = (price: Stripe.Price) =>
+          store.state.products[price.product as string]?.name ?? String(price.product);
         return sendHtml(res, 200, portalPage({ session, customer, subscriptions, productName, basePath }));
       }
       if ((m = /^\/portal\/([^/]+)\/subscriptions\/([^/]+)\/(cancel|resume)$/.exec(path)) && method === "POST") {
         const sessionId = decodeURIComponent(m[1]);
-        engine.run(null, () => portalSetCancelAtPeriodEnd(engine, sessionId, decodeURIComponent(m![2]), m![3] === "cancel"));
+        engine.run(null, () =>
+          portalSetCancelAtPeriodEnd(engine, sessionId, decodeURIComponent(m![2]), m![3] === "cancel"),
+        );
         return redirect(res, `${basePath}/portal/${encodeURIComponent(sessionId)}`);
       }
       sendHtml(res, 404, messagePage("Not found", "There is no such page."));
@@ -243,7 +292,11 @@ export async function startOfflineStripe(options: OfflineStripeOptions = {}): Pr
   }
 
   function lineItems(sessionId: string): Stripe.LineItem[] {
-    const list = listCheckoutLineItems(engine, sessionId, new Params({ limit: "100" })) as Stripe.ApiList<Stripe.LineItem>;
+    const list = listCheckoutLineItems(
+      engine,
+      sessionId,
+      new Params({ limit: "100" }),
+    ) as Stripe.ApiList<Stripe.LineItem>;
     return list.data;
   }
 
@@ -288,7 +341,8 @@ export async function startOfflineStripe(options: OfflineStripeOptions = {}): Pr
     body: string,
   ): Promise<void> {
     if (method === "GET" && path === "/_offline") return sendHtml(res, 200, dashboard());
-    if (method !== "POST") return sendJson(res, 405, { error: { type: "invalid_request_error", message: "Use POST." } });
+    if (method !== "POST")
+      return sendJson(res, 405, { error: { type: "invalid_request_error", message: "Use POST." } });
     const form = { ...parseStripeForm(query), ...parseTriggerBody(req, body) };
     const p = new Params(form);
     const returnUrl = p.string("return_url");
@@ -342,7 +396,9 @@ export async function startOfflineStripe(options: OfflineStripeOptions = {}): Pr
       .filter((c) => c.status === "succeeded")
       .reverse()
       .map(
-        (c) => `<section><strong>${escapeHtml(c.id)}</strong> · ${escapeHtml(formatMoney(c.amount, c.currency))} · refunded ${escapeHtml(formatMoney(c.amount_refunded, c.currency))}
+        (
+          c,
+        ) => `<section><strong>${escapeHtml(c.id)}</strong> · ${escapeHtml(formatMoney(c.amount, c.currency))} · refunded ${escapeHtml(formatMoney(c.amount_refunded, c.currency))}
 ${c.refunded ? "" : `<form class="actions" method="post" action="/_offline/refunds">${back}<input type="hidden" name="charge" value="${escapeHtml(c.id)}"><input name="amount" inputmode="numeric" placeholder="amount in cents (empty = all)"><button class="secondary">Refund</button></form>`}</section>`,
       )
       .join("");
@@ -355,7 +411,12 @@ ${c.refunded ? "" : `<form class="actions" method="post" action="/_offline/refun
   function fail(res: http.ServerResponse, e: unknown): void {
     if (e instanceof StripeApiError) return sendJson(res, e.status, e.body());
     log.error("offline stripe: request failed", { error: e instanceof Error ? e.stack : String(e) });
-    if (!res.headersSent) sendJson(res, 500, new StripeApiError(500, "api_error", "An unknown error occurred in the offline Stripe.").body());
+    if (!res.headersSent)
+      sendJson(
+        res,
+        500,
+        new StripeApiError(500, "api_error", "An unknown error occurred in the offline Stripe.").body(),
+      );
     else res.end();
   }
 

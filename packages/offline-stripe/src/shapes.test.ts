@@ -44,9 +44,17 @@ beforeAll(async () => {
   const product: Stripe.Product = keep("product", await stripe.products.create({ name: "Shapes" }));
   const monthly: Stripe.Price = keep(
     "price",
-    await stripe.prices.create({ product: product.id, currency: "usd", unit_amount: 1200, recurring: { interval: "month" } }),
+    await stripe.prices.create({
+      product: product.id,
+      currency: "usd",
+      unit_amount: 1200,
+      recurring: { interval: "month" },
+    }),
   );
-  const once: Stripe.Price = keep("price", await stripe.prices.create({ product: product.id, currency: "usd", unit_amount: 500 }));
+  const once: Stripe.Price = keep(
+    "price",
+    await stripe.prices.create({ product: product.id, currency: "usd", unit_amount: 500 }),
+  );
 
   // A subscription through Checkout: session, line items, subscription and items, invoice and lines.
   const subCheckout = await stripe.checkout.sessions.create({
@@ -57,11 +65,20 @@ beforeAll(async () => {
   });
   keep("checkoutSession", subCheckout);
   await offline.trigger.payCheckout(subCheckout.id);
-  const paidSub: Stripe.Checkout.Session = keep("checkoutSession", await stripe.checkout.sessions.retrieve(subCheckout.id));
+  const paidSub: Stripe.Checkout.Session = keep(
+    "checkoutSession",
+    await stripe.checkout.sessions.retrieve(subCheckout.id),
+  );
   keep("lineItem", ...(await stripe.checkout.sessions.listLineItems(subCheckout.id)).data);
-  const subscription: Stripe.Subscription = keep("subscription", await stripe.subscriptions.retrieve(paidSub.subscription as string));
+  const subscription: Stripe.Subscription = keep(
+    "subscription",
+    await stripe.subscriptions.retrieve(paidSub.subscription as string),
+  );
   keep("subscriptionItem", ...subscription.items.data);
-  const invoice: Stripe.Invoice = keep("invoice", await stripe.invoices.retrieve(subscription.latest_invoice as string));
+  const invoice: Stripe.Invoice = keep(
+    "invoice",
+    await stripe.invoices.retrieve(subscription.latest_invoice as string),
+  );
   keep("invoiceLineItem", ...invoice.lines.data);
 
   // A one-time payment: payment intent, charge, refund.
@@ -73,12 +90,18 @@ beforeAll(async () => {
   });
   await offline.trigger.payCheckout(payCheckout.id);
   const paid = keep("checkoutSession", await stripe.checkout.sessions.retrieve(payCheckout.id));
-  const intent: Stripe.PaymentIntent = keep("paymentIntent", await stripe.paymentIntents.retrieve(paid.payment_intent as string));
+  const intent: Stripe.PaymentIntent = keep(
+    "paymentIntent",
+    await stripe.paymentIntents.retrieve(paid.payment_intent as string),
+  );
   const charge: Stripe.Charge = keep("charge", await stripe.charges.retrieve(intent.latest_charge as string));
   const refund: Stripe.Refund = keep("refund", await stripe.refunds.create({ charge: charge.id, amount: 100 }));
   keep("refund", await stripe.refunds.retrieve(refund.id));
 
-  keep("portalSession", await stripe.billingPortal.sessions.create({ customer: customer.id, return_url: "http://app.test/billing" }));
+  keep(
+    "portalSession",
+    await stripe.billingPortal.sessions.create({ customer: customer.id, return_url: "http://app.test/billing" }),
+  );
   keep("event", ...(await stripe.events.list({ limit: 100 })).data);
 }, 60_000);
 
@@ -98,7 +121,10 @@ describe("the offline Stripe's objects have the shapes of Stripe's published typ
     expect(objects.length, `the test made no ${kind}`).toBeGreaterThan(0);
     for (const object of objects) {
       const missing = required[kind].filter((key) => !(key in object));
-      expect({ id: (object as { id?: string }).id, missing }).toEqual({ id: (object as { id?: string }).id, missing: [] });
+      expect({ id: (object as { id?: string }).id, missing }).toEqual({
+        id: (object as { id?: string }).id,
+        missing: [],
+      });
     }
   });
 });

@@ -149,16 +149,24 @@ export class Store {
 function load(statePath: string): { state: OfflineState; hadSecret: boolean } | undefined {
   if (!fs.existsSync(statePath)) return undefined;
   const parsed = JSON.parse(fs.readFileSync(statePath, "utf8")) as Partial<OfflineState>;
-  if (parsed.version !== 1) throw new Error(`${statePath}: unknown offline Stripe state version ${String(parsed.version)}`);
+  if (parsed.version !== 1)
+    throw new Error(`${statePath}: unknown offline Stripe state version ${String(parsed.version)}`);
   // Fields added later default to empty (a fresh secret for a file from before it had one), so an older file keeps working.
-  const hadSecret = typeof parsed.webhookSecret === "string" && parsed.webhookSecret.startsWith("whsec_") && parsed.webhookSecret.length >= 38;
-  return { state: { ...emptyState(), ...parsed, ...(hadSecret ? {} : { webhookSecret: newWebhookSecret() }) } as OfflineState, hadSecret };
+  const hadSecret =
+    typeof parsed.webhookSecret === "string" &&
+    parsed.webhookSecret.startsWith("whsec_") &&
+    parsed.webhookSecret.length >= 38;
+  return {
+    state: { ...emptyState(), ...parsed, ...(hadSecret ? {} : { webhookSecret: newWebhookSecret() }) } as OfflineState,
+    hadSecret,
+  };
 }
 
 /** Stripe's cursor pagination over objects listed newest first. */
 export function paginate<T extends { id: string }>(items: T[], params: Params, url: string): Stripe.ApiList<T> {
   const limit = params.integer("limit") ?? 10;
-  if (limit < 1 || limit > 100) throw invalid("This value must be between 1 and 100.", "limit", "parameter_invalid_integer");
+  if (limit < 1 || limit > 100)
+    throw invalid("This value must be between 1 and 100.", "limit", "parameter_invalid_integer");
   const after = params.string("starting_after");
   const before = params.string("ending_before");
   let start = 0;

@@ -148,7 +148,13 @@ export class WebhookQueue {
       }
       this.deliveries.push({ eventId: event.id, type: event.type, attempt, status, ...(error ? { error } : {}) });
       if (status !== null && status >= 200 && status < 300) return;
-      this.log("offline stripe: webhook delivery failed", { event: event.id, type: event.type, attempt, status, error });
+      this.log("offline stripe: webhook delivery failed", {
+        event: event.id,
+        type: event.type,
+        attempt,
+        status,
+        error,
+      });
       if (attempt < maxAttempts) await this.wait(baseDelay * 4 ** (attempt - 1));
     }
   }

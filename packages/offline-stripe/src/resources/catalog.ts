@@ -56,7 +56,8 @@ export function createPrice(e: Engine, p: Params): Stripe.Price {
   if (unitAmount === undefined) throw missingParam("unit_amount");
   let productId = p.string("product");
   const productData = p.object("product_data");
-  if (productId && productData) throw invalid("You may only specify one of these parameters: product, product_data.", "product");
+  if (productId && productData)
+    throw invalid("You may only specify one of these parameters: product, product_data.", "product");
   if (productId) {
     e.store.get("products", productId, "product");
   } else if (productData) {

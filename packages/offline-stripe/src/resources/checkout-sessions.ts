@@ -25,7 +25,10 @@ export function createCheckoutSession(e: Engine, p: Params): Stripe.Checkout.Ses
     if (!priceId) throw missingParam(`line_items[${i}][price]`);
     const price = e.store.get("prices", priceId, `line_items[${i}][price]`);
     if (!price.active) {
-      throw invalid(`The price specified is inactive. This field only accepts active prices.`, `line_items[${i}][price]`);
+      throw invalid(
+        `The price specified is inactive. This field only accepts active prices.`,
+        `line_items[${i}][price]`,
+      );
     }
     const quantity = item.integer("quantity", { min: 1 });
     if (quantity === undefined) throw missingParam(`line_items[${i}][quantity]`);

@@ -10,5 +10,9 @@ export function listEvents(e: Engine, p: Params): Stripe.ApiList<Stripe.Event> {
   const matches = (t: string) =>
     (type === undefined || (type.endsWith("*") ? t.startsWith(type.slice(0, -1)) : t === type)) &&
     (!types || types.includes(t));
-  return paginate(newestFirst(e.state.events).filter((e) => matches(e.type)), p, "/v1/events");
+  return paginate(
+    newestFirst(e.state.events).filter((e) => matches(e.type)),
+    p,
+    "/v1/events",
+  );
 }

@@ -73,7 +73,13 @@ export function attemptInvoicePayment(e: Engine, inv: Stripe.Invoice, succeeds: 
   });
   if (!open) {
     payments.push(
-      make.invoicePayment({ now: e.now(), invoice: inv.id, amount: inv.amount_due, currency: inv.currency, paymentIntent: paymentIntent.id }),
+      make.invoicePayment({
+        now: e.now(),
+        invoice: inv.id,
+        amount: inv.amount_due,
+        currency: inv.currency,
+        paymentIntent: paymentIntent.id,
+      }),
     );
   }
   if (succeeds) {

@@ -10,16 +10,19 @@ import { newestFirst, paginate } from "../store";
  * One card payment: a PaymentIntent and its Charge. `succeeds: false` declines the card and
  * leaves the PaymentIntent waiting for a new payment method, as Stripe does.
  */
-export function collectPayment(e: Engine, p: {
-  amount: number;
-  currency: string;
-  customer: string | null;
-  email: string | null;
-  description: string | null;
-  metadata: Record<string, string>;
-  succeeds?: boolean;
-  existing?: Stripe.PaymentIntent;
-}): { paymentIntent: Stripe.PaymentIntent; charge: Stripe.Charge } {
+export function collectPayment(
+  e: Engine,
+  p: {
+    amount: number;
+    currency: string;
+    customer: string | null;
+    email: string | null;
+    description: string | null;
+    metadata: Record<string, string>;
+    succeeds?: boolean;
+    existing?: Stripe.PaymentIntent;
+  },
+): { paymentIntent: Stripe.PaymentIntent; charge: Stripe.Charge } {
   const succeeds = p.succeeds ?? true;
   const pi =
     p.existing ??
@@ -93,7 +96,11 @@ export function createRefund(e: Engine, p: Params): Stripe.Refund {
   ch.amount_refunded += amount;
   ch.refunded = ch.amount_refunded === ch.amount;
   e.emit("refund.created", re);
-  e.emit("charge.refunded", ch, previous.refunded === ch.refunded ? { amount_refunded: previous.amount_refunded } : previous);
+  e.emit(
+    "charge.refunded",
+    ch,
+    previous.refunded === ch.refunded ? { amount_refunded: previous.amount_refunded } : previous,
+  );
   return re;
 }
 

@@ -21,7 +21,12 @@ export function createPortalSession(e: Engine, p: Params): Stripe.BillingPortal.
 }
 
 /** Portal buttons: cancel at period end, or undo it. */
-export function portalSetCancelAtPeriodEnd(e: Engine, portalSessionId: string, subscriptionId: string, cancel: boolean): Stripe.Subscription {
+export function portalSetCancelAtPeriodEnd(
+  e: Engine,
+  portalSessionId: string,
+  subscriptionId: string,
+  cancel: boolean,
+): Stripe.Subscription {
   const session = e.store.get("portalSessions", portalSessionId);
   const sub = e.store.get("subscriptions", subscriptionId);
   if (sub.customer !== session.customer) throw noSuch("subscription", subscriptionId);

@@ -11,16 +11,37 @@ import { renderSubscription } from "./subscriptions";
 export function present(e: Engine, object: { id: string; object: string }, expand: string[]): unknown {
   let out: Record<string, unknown> = clone(object) as unknown as Record<string, unknown>;
   if (object.object === "subscription") out = renderSubscription(e, object as Stripe.Subscription) as never;
-  include(e, out, expand.map((e) => e.split(".")[0]));
-  expandPaths(e.store, out, expand.filter((e) => !INCLUDABLE.has(e)));
+  include(
+    e,
+    out,
+    expand.map((e) => e.split(".")[0]),
+  );
+  expandPaths(
+    e.store,
+    out,
+    expand.filter((e) => !INCLUDABLE.has(e)),
+  );
   return out;
 }
 
-export function presentList(e: Engine, list: Stripe.ApiList<{ id: string; object: string }>, expand: string[]): unknown {
+export function presentList(
+  e: Engine,
+  list: Stripe.ApiList<{ id: string; object: string }>,
+  expand: string[],
+): unknown {
   const out = clone(list) as unknown as Stripe.ApiList<Record<string, unknown>>;
   const itemPaths = expand.filter((e) => e.startsWith("data.")).map((e) => e.slice(5));
-  for (const item of out.data) include(e, item, itemPaths.map((e) => e.split(".")[0]));
-  expandPaths(e.store, out, expand.filter((e) => !INCLUDABLE.has(e.replace(/^data\./, ""))));
+  for (const item of out.data)
+    include(
+      e,
+      item,
+      itemPaths.map((e) => e.split(".")[0]),
+    );
+  expandPaths(
+    e.store,
+    out,
+    expand.filter((e) => !INCLUDABLE.has(e.replace(/^data\./, ""))),
+  );
   return out;
 }
 

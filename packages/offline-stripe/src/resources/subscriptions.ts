@@ -38,7 +38,14 @@ export function startSubscription(
   });
   sub.description = extras.subscriptionDescription;
   e.state.subscriptions[sub.id] = sub;
-  const invoice = createSubscriptionInvoice(e, sub, "subscription_create", now, now, items.map((item) => cycleLine(e, sub, item)));
+  const invoice = createSubscriptionInvoice(
+    e,
+    sub,
+    "subscription_create",
+    now,
+    now,
+    items.map((item) => cycleLine(e, sub, item)),
+  );
   sub.latest_invoice = invoice.id;
   e.emit("customer.subscription.created", renderSubscription(e, sub));
   finalizeAndPay(e, invoice, { succeeds: true });
@@ -174,7 +181,14 @@ function applyItemChanges(e: Engine, sub: Stripe.Subscription, p: Params, now: n
   return changes;
 }
 
-function addItem(e: Engine, sub: Stripe.Subscription, price: Stripe.Price, quantity: number, now: number, changes: ItemChanges): void {
+function addItem(
+  e: Engine,
+  sub: Stripe.Subscription,
+  price: Stripe.Price,
+  quantity: number,
+  now: number,
+  changes: ItemChanges,
+): void {
   const first = sub.items.data[0];
   const item = make.subscriptionItem({
     now,
@@ -305,7 +319,12 @@ export function prorate(
   return lines;
 }
 
-export function setCancelAtPeriodEnd(e: Engine, sub: Stripe.Subscription, cancel: boolean, comment: string | null): void {
+export function setCancelAtPeriodEnd(
+  e: Engine,
+  sub: Stripe.Subscription,
+  cancel: boolean,
+  comment: string | null,
+): void {
   sub.cancel_at_period_end = cancel;
   if (cancel) {
     sub.cancel_at = Math.min(...sub.items.data.map((i) => i.current_period_end));

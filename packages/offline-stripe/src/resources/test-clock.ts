@@ -13,7 +13,11 @@ import { createSubscriptionInvoice, finalizeAndPay, attemptInvoicePayment } from
  * `subscription_cycle` invoice bills the current prices (plus pending prorations) and is paid —
  * or declined, when `fail` is set or failNextPayment() was called.
  */
-export function renew(e: Engine, id: string, opts: { fail?: boolean } = {}): { subscription: Stripe.Subscription; invoice: Stripe.Invoice | null } {
+export function renew(
+  e: Engine,
+  id: string,
+  opts: { fail?: boolean } = {},
+): { subscription: Stripe.Subscription; invoice: Stripe.Invoice | null } {
   const sub = e.store.get("subscriptions", id);
   if (sub.status === "canceled" || sub.status === "incomplete_expired") {
     throw invalid(`Subscription ${id} has ended (status ${sub.status}); there is nothing to renew.`);
@@ -33,7 +37,12 @@ export function renew(e: Engine, id: string, opts: { fail?: boolean } = {}): { s
     const price = e.state.prices[item.price.id] ?? item.price;
     const r = price.recurring!;
     item.current_period_start = item.current_period_end;
-    item.current_period_end = nextPeriodEnd(sub.billing_cycle_anchor, item.current_period_start, r.interval, r.interval_count);
+    item.current_period_end = nextPeriodEnd(
+      sub.billing_cycle_anchor,
+      item.current_period_start,
+      r.interval,
+      r.interval_count,
+    );
   }
   const lines = [...(extras.pendingLines ?? []), ...sub.items.data.map((item) => cycleLine(e, sub, item))];
   extras.pendingLines = [];
