@@ -1,7 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { closeDatabase, openDatabase } from "../../db/client";
 import { testContext } from "../../test/db";
-import { AppError } from "../utils/errors";
 import {
   authenticateApiKey,
   createApiKey,

@@ -190,7 +190,7 @@ export function revokeApiKey(ctx: DomainCtx, input: { id: number; actor?: string
  * The API key behind `Authorization: Bearer <key>`, allowed for `scope`, or an AppError:
  * `unauthenticated` (401) when there is none or it is unknown/revoked, `forbidden` (403) when a
  * usage key calls an admin endpoint. Throws AppError, so wrap the loader/action in `apiRoute()`
- * from app/utils/api.server.ts (or catch it and answer with `errorResponse(e)`).
+ * from app/utils/http.server.ts (or catch it and answer with `errorResponse(e)`).
  */
 export function requireApiKey(
   request: Request,

@@ -13,7 +13,7 @@ import {
   type PlanKind,
 } from "../plans/index.server";
 import type { AppContext } from "../utils/context.server";
-import { apiResource, jsonResponse, parseId, readJsonBody } from "../utils/api.server";
+import { apiResource, jsonResponse, parseId, readJsonBody } from "../utils/http.server";
 import type { BillingContext } from "./context.server";
 import { createPlan, deleteOrArchivePlan, editPlan } from "./plan-sync.server";
 

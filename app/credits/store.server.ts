@@ -4,16 +4,15 @@
  * import from ./index.server instead.
  */
 import type Database from "better-sqlite3";
-import { createHash } from "node:crypto";
 import type { Db } from "../../db/client";
 import type { GrantSource, GrantStatus, GrantType, LedgerEntryType } from "../../db/schema";
 import { AppError } from "../utils/errors";
 import type { GrantView } from "./index.server";
-import { MAX_JSON_DEPTH, nestsDeeperThan } from "../utils/json";
+import { jsonHash, MAX_JSON_DEPTH, nestsDeeperThan } from "../utils/json";
+import { MAX_CREDITS_PER_CALL, MAX_REASON_LENGTH } from "../utils/limits";
 
 /** Largest amount one call may move (the API's documented limit). */
-export const MAX_CREDITS = 1_000_000_000_000;
-export const MAX_REASON_LENGTH = 1000;
+export const MAX_CREDITS = MAX_CREDITS_PER_CALL;
 const MAX_KEY_LENGTH = 1000;
 const MAX_ACTOR_LENGTH = 200;
 const MAX_METADATA_BYTES = 64 * 1024;
@@ -109,7 +108,10 @@ function prepareAll(sqlite: Database.Database) {
     /** (userId, now, now) → [expiresAt, Σ remaining] of the soonest expiry among the grants in effect. */
     soonestExpiry: p(`select expires_at, sum(remaining) from credit_grants
       where user_id = ? and status = 'active' and effective_at <= ? and expires_at > ?
-      group by expires_at order by expires_at limit 1`).raw(true) as Database.Statement<[number, number, number], [number, number]>,
+      group by expires_at order by expires_at limit 1`).raw(true) as Database.Statement<
+      [number, number, number],
+      [number, number]
+    >,
     spendable: p(`select coalesce(sum(remaining), 0) from credit_grants
       where user_id = @userId and status = 'active' and ${IN_EFFECT}`).pluck(),
     activeSum: p(
@@ -292,25 +294,6 @@ export function checkDate(value: unknown, field: string): number {
 
 // ---- idempotency ------------------------------------------------------------------------------
 
-/** JSON with object keys sorted, so equal requests hash equally whatever their key order. */
-function sortedJson(value: unknown): string {
-  if (value === null || typeof value !== "object") return JSON.stringify(value) ?? "null";
-  if (Array.isArray(value)) return `[${value.map(sortedJson).join(",")}]`;
-  const entries = Object.entries(value as Record<string, unknown>)
-    .filter(([, v]) => v !== undefined)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${sortedJson(v)}`).join(",")}}`;
-}
-
-/**
- * Through JSON first, so a request hashes exactly as its metadata is stored (toJSON applied,
- * functions dropped): a Date and its ISO string are the same request, two different Dates are not.
- * For plain JSON data this is the same text as before, so stored hashes keep matching.
- */
-function canonicalJson(value: unknown): string {
-  return sortedJson(JSON.parse(JSON.stringify(value) ?? "null"));
-}
-
 /*
  * WHAT AN IDEMPOTENCY KEY'S REQUEST HASH COVERS (one rule for every write):
  * - the operation (`op`: grant, deduction, void, refund, adjustment), so one key never names two
@@ -325,7 +308,9 @@ function canonicalJson(value: unknown): string {
  */
 /** The hash stored beside an idempotency key (see above). */
 export function requestHash(request: Record<string, unknown>): string {
-  return createHash("sha256").update(canonicalJson(request)).digest("hex");
+  // Through JSON first, so a request hashes exactly as its metadata is stored (toJSON applied,
+  // functions dropped): a Date and its ISO string are the same request, two different Dates are not.
+  return jsonHash(JSON.parse(JSON.stringify(request) ?? "null"));
 }
 
 /**

@@ -1,7 +1,7 @@
 import { requireAdminCaller } from "../auth/admin-caller.server";
 import { recordAudit } from "../auth/audit.server";
 import { replayStripeEvent } from "../billing/webhook.server";
-import { apiResource, jsonResponse } from "../utils/api.server";
+import { apiResource, jsonResponse } from "../utils/http.server";
 
 // POST /api/admin/stripe-events/:eventId/replay (no body; admin session or admin API key)
 // Re-processes a stored Stripe event before answering 200 {event: {id, status}, outcome, reason}.

@@ -1,6 +1,7 @@
 import type { ActionFunctionArgs } from "@remix-run/node";
 import { receiveStripeWebhook } from "../billing/webhook.server";
-import { apiRoute, jsonResponse, MAX_BODY_BYTES, methodNotAllowed } from "../utils/api.server";
+import { apiRoute, jsonResponse, methodNotAllowed } from "../utils/http.server";
+import { MAX_BODY_BYTES } from "../utils/limits";
 import { AppError } from "../utils/errors";
 
 // POST /api/webhooks/stripe — Stripe's (and the offline Stripe's) signed events. The raw body is

@@ -7,7 +7,8 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { startApiV1 } from "../api/v1/router.server";
 import type { ApiContext } from "../api/v1/call.server";
-import { errorAnswer, MAX_BODY_BYTES, type ApiAnswer } from "../utils/api.server";
+import { errorAnswer, type ApiAnswer } from "../utils/http.server";
+import { MAX_BODY_BYTES } from "../utils/limits";
 
 /**
  * Reads the body into one Buffer; `done(null)` as soon as it is known to be over `maxBytes`

@@ -3,22 +3,11 @@ import { afterEach, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { closeDatabase } from "../../db/client";
 import { testContext } from "../../test/db";
-import {
-  apiResource,
-  canonicalJson,
-  errorAnswer,
-  errorResponse,
-  MAX_BODY_BYTES,
-  MAX_JSON_DEPTH,
-  parseId,
-  parseInput,
-  parseJsonBytes,
-  parseLimit,
-  readJsonBody,
-  respondIdempotently,
-  zCredits,
-  zInstant,
-} from "./api.server";
+import { apiResource, errorAnswer, errorResponse, parseId, parseJsonBytes, readJsonBody } from "./http.server";
+import { MAX_BODY_BYTES } from "./limits";
+import { respondIdempotently } from "./idempotency.server";
+import { canonicalJson, MAX_JSON_DEPTH } from "./json";
+import { parseInput, parseLimit, zCredits, zInstant } from "./schemas.server";
 import { AppError } from "./errors";
 import { rejectedAppError, thrownAppError } from "../../test/errors";
 
@@ -136,7 +125,7 @@ describe("parseJsonBytes nesting limit", () => {
   });
 
   it("does not count brackets inside strings, escaped quotes included", () => {
-    const text = `{"a":"${"[{".repeat(5000)}\\\"${"[".repeat(5000)}"}`;
+    const text = `{"a":"${"[{".repeat(5000)}\\"${"[".repeat(5000)}"}`;
     expect(parseJsonBytes(Buffer.from(text), "application/json")).toEqual(JSON.parse(text));
   });
 

@@ -1,7 +1,7 @@
 import Database from "better-sqlite3";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { freshDatabasePath } from "../../test/db";
-import { errorAnswer } from "./api.server";
+import { errorAnswer } from "./http.server";
 import { log } from "./log.server";
 import { isStorageError, StorageFailureLog, STORAGE_LOG_INTERVAL_MS } from "./storage-errors.server";
 

@@ -5,15 +5,9 @@
  */
 import type { z } from "zod";
 import type { ApiKeyRecord, ApiKeyScope } from "../../auth/api-keys.server";
-import {
-  headerOf,
-  parseId,
-  parseJsonBody,
-  respondIdempotently,
-  type ApiAnswer,
-  type ApiHeaders,
-  type ApiResult,
-} from "../../utils/api.server";
+import { headerOf, parseId, type ApiAnswer, type ApiHeaders, type ApiResult } from "../../utils/http.server";
+import { respondIdempotently } from "../../utils/idempotency.server";
+import { parseJsonBody } from "../../utils/schemas.server";
 import type { AppContext } from "../../utils/context.server";
 
 /** The part of the app context the API uses (the concurrency test runs it without an env). */

@@ -7,7 +7,8 @@ import { GRANT_TYPES } from "../../../db/schema";
 import { apiKeyActor } from "../../auth/api-keys.server";
 import { createUser, getUserById } from "../../auth/users.server";
 import { deductCredits, getBalance, grantCredits, listLedger, voidGrant } from "../../credits/index.server";
-import { jsonAnswer, notFound, parseLimit, zCredits, zInstant, zJsonObject, zReason } from "../../utils/api.server";
+import { jsonAnswer, notFound } from "../../utils/http.server";
+import { parseLimit, zCredits, zInstant, zJsonObject, zReason } from "../../utils/schemas.server";
 import { AppError } from "../../utils/errors";
 import { idempotently, idParam, jsonBody, type Endpoint } from "./call.server";
 

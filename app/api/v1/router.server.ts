@@ -5,7 +5,7 @@
  * in the method, URL, headers and (once read) the body bytes, and gets an ApiAnswer back.
  */
 import { requireApiKey } from "../../auth/api-keys.server";
-import { errorAnswer, headerOf, methodNotAllowedAnswer, type ApiAnswer, type ApiHeaders } from "../../utils/api.server";
+import { errorAnswer, headerOf, methodNotAllowedAnswer, type ApiAnswer, type ApiHeaders } from "../../utils/http.server";
 import { AppError } from "../../utils/errors";
 import type { ApiCall, ApiContext, Endpoint } from "./call.server";
 import {

@@ -10,7 +10,7 @@ import { testContext } from "../../../test/db";
 import { handleApiV1 } from "../../api/v1/router.server";
 import { createApiKey } from "../../auth/api-keys.server";
 import { createUser } from "../../auth/users.server";
-import { MAX_BODY_BYTES } from "../../utils/api.server";
+import { MAX_BODY_BYTES } from "../../utils/limits";
 
 export interface ApiAnswer {
   status: number;

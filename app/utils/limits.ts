@@ -1,0 +1,10 @@
+/** Limits on what a caller may send, defined once for the APIs, the forms and the credit engine. */
+
+/** Largest request body the JSON APIs read. */
+export const MAX_BODY_BYTES = 1024 * 1024;
+/** An Idempotency-Key header's longest value. */
+export const IDEMPOTENCY_KEY_MAX_LENGTH = 255;
+/** Largest amount of credits one call may move (the API's documented limit). */
+export const MAX_CREDITS_PER_CALL = 1_000_000_000_000;
+/** Longest `reason` a grant, deduction or correction may carry. */
+export const MAX_REASON_LENGTH = 1000;

@@ -1,0 +1,89 @@
+/**
+ * Validation for the JSON APIs: zod schemas → values, the first problem → a 400 `invalid_request`
+ * naming the field (the one zod → AppError mapping), and the schema pieces endpoints share.
+ *
+ * Decisions (see docs/decisions/003-api-keys-and-v1-api.md):
+ * - Unknown body fields are ignored (zod strips them), so clients can send newer fields to an
+ *   older server; a misspelt required field still fails as "required".
+ * - An optional field sent as null means the same as leaving it out.
+ */
+import { z } from "zod";
+import { AppError } from "./errors";
+import { parseJsonBytes } from "./http.server";
+import { MAX_CREDITS_PER_CALL, MAX_REASON_LENGTH } from "./limits";
+
+export function describeIssue(issue: z.ZodIssue): string {
+  const field = issue.path.join(".");
+  const name = field ? `\`${field}\`` : "The body";
+  if (issue.code === "invalid_type") {
+    if (issue.received === "undefined") return `${name} is required.`;
+    if (issue.expected === "integer") return `${name} must be an integer.`;
+    return `${name} must be ${issue.expected === "object" ? "an object" : `a ${issue.expected}`} (got ${issue.received}).`;
+  }
+  if (issue.code === "invalid_enum_value") {
+    return `${name} must be one of: ${issue.options.map(String).join(", ")}.`;
+  }
+  return `${name} ${issue.message}`;
+}
+
+/** Validates with a zod schema; the first problem becomes a 400 `invalid_request` naming the field. */
+export function parseInput<S extends z.ZodTypeAny>(schema: S, data: unknown): z.output<S> {
+  const result = schema.safeParse(data);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  throw new AppError("invalid_request", describeIssue(issue), {
+    field: issue.path.length ? issue.path.join(".") : undefined,
+  });
+}
+
+/** Parses and validates a JSON body; also returns the raw object (for the idempotency hash). */
+export function parseJsonBody<S extends z.ZodTypeAny>(
+  body: { bytes: Uint8Array | null; contentType: string | undefined },
+  schema: S,
+): { input: z.output<S>; raw: Record<string, unknown> } {
+  const raw = parseJsonBytes(body.bytes, body.contentType);
+  return { input: parseInput(schema, raw), raw };
+}
+
+/** Schema pieces every endpoint shares, with messages that read as sentences after the field name. */
+export const zCredits = z
+  .number()
+  .int()
+  .min(1, "must be at least 1.")
+  .max(MAX_CREDITS_PER_CALL, `must be at most ${MAX_CREDITS_PER_CALL.toLocaleString("en-US")}.`);
+
+export const zReason = z
+  .string()
+  .max(MAX_REASON_LENGTH, `must be at most ${MAX_REASON_LENGTH.toLocaleString("en-US")} characters.`)
+  .nullish();
+
+/**
+ * A JSON object (e.g. `metadata`), passed on exactly as parsed. Not z.record(): zod rebuilds the
+ * object and drops a "__proto__" key (its guard against prototype pollution), silently losing
+ * what the client sent; JSON.parse makes "__proto__" an ordinary own property, safe to keep.
+ */
+export const zJsonObject = z.custom<Record<string, unknown>>(
+  (value) => typeof value === "object" && value !== null && !Array.isArray(value),
+  "must be an object.",
+);
+
+/** An ISO-8601 instant ("2026-05-01T00:00:00Z", with an offset, or a date meaning midnight UTC). */
+const isoDateTime = z.string().datetime({ offset: true });
+const isoDate = z.string().date();
+export const zInstant = z
+  .string()
+  .refine(
+    (s) => isoDateTime.safeParse(s).success || isoDate.safeParse(s).success,
+    "must be an ISO-8601 date-time such as 2026-05-01T00:00:00Z.",
+  )
+  .transform((s) => new Date(s));
+
+/** `?limit=` on list endpoints: an integer 1–100, default 50; empty means the default. */
+export function parseLimit(query: URLSearchParams, { max = 100, fallback = 50 } = {}): number {
+  const value = query.get("limit");
+  if (value === null || value === "") return fallback;
+  if (!/^[0-9]+$/.test(value) || Number(value) < 1 || Number(value) > max) {
+    throw new AppError("invalid_request", `\`limit\` must be an integer from 1 to ${max}.`, { field: "limit" });
+  }
+  return Number(value);
+}
