@@ -223,9 +223,6 @@ export type GrantStatus = (typeof GRANT_STATUSES)[number];
 export const GRANT_SOURCES = ["subscription", "topup", "admin", "api", "migration"] as const;
 export type GrantSource = (typeof GRANT_SOURCES)[number];
 
-/** Sort key for "never expires" so it burns last; 9999-12-31T23:59:59.999Z. */
-export const NEVER_EXPIRES_MS = 253402300799999;
-
 export const creditGrants = sqliteTable(
   "credit_grants",
   {
