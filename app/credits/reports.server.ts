@@ -2,12 +2,14 @@
  * Credit reports per UTC day for the admin console: credits granted by kind, spent, expired,
  * voided and refunded, and the outstanding balance at the end of each day.
  *
- * Cost: a finished day never changes (the ledger is append-only and stamped with the clock), so
- * each finished day is summed once — range reads served by covering indexes
- * (credit_ledger_created_at_idx, credit_grants_created_at_idx) — and kept in memory; a request
- * then reads only today's rows. Rows written since the last request are checked by id (a
- * primary-key range): one stamped with an earlier day (a clock moved back, a restore) drops the
- * cached days from that day on, so the cache is never wrong, only recomputed.
+ * Cost: the ledger and the grants' amounts are append-only, so a day's totals are sums that only
+ * grow by new rows. Each day (today's too) is summed once — range reads served by covering
+ * indexes (credit_ledger_created_at_idx, credit_grants_created_at_idx) — and kept in memory with
+ * watermarks (the highest ledger and grant ids summed); a request then reads only the rows above
+ * them (a primary-key range) and adds each to the day it is stamped with, an earlier cached day's
+ * for a late row (a clock moved back, a restore), so the totals always equal a from-scratch sum.
+ * A day is its whole UTC day: a row stamped later today than the clock (a clock moved back)
+ * counts today.
  *
  * The outstanding balance is walked back from today's total: the ledger sum always equals the
  * sum of users.credit_balance (invariants.server.ts), so the balance at the end of day d is
@@ -49,10 +51,10 @@ export function reportDays(nowMs: number, days: number): string[] {
 type DayTotals = Omit<CreditDay, "day" | "outstanding"> & { net: number };
 
 interface DayCache {
-  /** Ledger and grant rows up to these ids are reflected in `days`. */
+  /** Ledger and grant rows up to these ids (and no others) are summed into `days`. */
   ledgerMaxId: number;
   grantMaxId: number;
-  /** Finished days (index = days since the epoch, UTC) → their totals. */
+  /** Days (index = days since the epoch, UTC) → their totals, today's included (partial). */
   days: Map<number, DayTotals>;
 }
 
@@ -71,73 +73,79 @@ function emptyTotals(): DayTotals {
   };
 }
 
-/** Sums days [fromDay, toDay) plus the rows up to `untilMs`, keyed by day index. */
-function sumDays(ctx: DomainCtx, fromMs: number, untilMs: number): Map<number, DayTotals> {
+type LedgerSum = { d: number; type: string; total: number; negative: number };
+type GrantSum = { d: number; type: "subscription" | "topup" | "promotional"; total: number };
+
+const LEDGER_SUMS = `select cast(created_at / ${MS_PER_DAY} as integer) as d, type, sum(amount) as total,
+    sum(case when amount < 0 then amount else 0 end) as negative`;
+const GRANT_SUMS = `select cast(created_at / ${MS_PER_DAY} as integer) as d, type, sum(amount) as total`;
+
+function addLedger(row: DayTotals, r: LedgerSum): void {
+  row.net += r.total;
+  if (r.type === "deduction") row.spent += -r.total;
+  else if (r.type === "adjustment") row.spent += -r.negative;
+  else if (r.type === "expiration") row.expired += -r.total;
+  else if (r.type === "void") row.voided += -r.total;
+  else if (r.type === "refund") row.refunded += -r.total;
+}
+
+function addGrant(row: DayTotals, g: GrantSum): void {
+  if (g.type === "subscription") row.grantedSubscription += g.total;
+  else if (g.type === "topup") row.grantedTopup += g.total;
+  else row.grantedPromotional += g.total;
+}
+
+/** Sums the whole days [fromDay, toDay), keyed by day index (covering created_at indexes). */
+function sumDays(ctx: DomainCtx, fromDay: number, toDay: number): Map<number, DayTotals> {
   const out = new Map<number, DayTotals>();
   const at = (d: number) => {
     let t = out.get(d);
     if (!t) out.set(d, (t = emptyTotals()));
     return t;
   };
+  const range = [fromDay * MS_PER_DAY, toDay * MS_PER_DAY];
   const ledger = ctx.db.$client
-    .prepare(
-      `select cast(created_at / ${MS_PER_DAY} as integer) as d, type, sum(amount) as total,
-         sum(case when amount < 0 then amount else 0 end) as negative
-       from credit_ledger where created_at >= ? and created_at < ?
-       group by d, type`,
-    )
-    .all(fromMs, untilMs) as { d: number; type: string; total: number; negative: number }[];
-  for (const r of ledger) {
-    const row = at(r.d);
-    row.net += r.total;
-    if (r.type === "deduction") row.spent += -r.total;
-    else if (r.type === "adjustment") row.spent += -r.negative;
-    else if (r.type === "expiration") row.expired += -r.total;
-    else if (r.type === "void") row.voided += -r.total;
-    else if (r.type === "refund") row.refunded += -r.total;
-  }
+    .prepare(`${LEDGER_SUMS} from credit_ledger where created_at >= ? and created_at < ? group by d, type`)
+    .all(...range) as LedgerSum[];
+  for (const r of ledger) addLedger(at(r.d), r);
   const granted = ctx.db.$client
-    .prepare(
-      `select cast(created_at / ${MS_PER_DAY} as integer) as d, type, sum(amount) as total
-       from credit_grants where created_at >= ? and created_at < ?
-       group by d, type`,
-    )
-    .all(fromMs, untilMs) as { d: number; type: "subscription" | "topup" | "promotional"; total: number }[];
-  for (const g of granted) {
-    const row = at(g.d);
-    if (g.type === "subscription") row.grantedSubscription += g.total;
-    else if (g.type === "topup") row.grantedTopup += g.total;
-    else row.grantedPromotional += g.total;
-  }
+    .prepare(`${GRANT_SUMS} from credit_grants where created_at >= ? and created_at < ? group by d, type`)
+    .all(...range) as GrantSum[];
+  for (const g of granted) addGrant(at(g.d), g);
   return out;
 }
 
-/** Drops cached days that rows written since the last look belong to (normally none). */
-function invalidateLateRows(ctx: DomainCtx, cache: DayCache): void {
+/**
+ * Adds the rows written since the last look (ids above the watermarks: a primary-key range) to
+ * the cached days they are stamped with — today's, or an earlier day's for a late row (a clock
+ * moved back, a restore) — and moves the watermarks. Rows of days not cached are left for the
+ * range sum that will cache that day.
+ */
+function addNewRows(ctx: DomainCtx, cache: DayCache): void {
+  const maxId = (table: string) =>
+    Number(ctx.db.$client.prepare(`select coalesce(max(id), 0) from ${table}`).pluck().get());
   if (cache.days.size === 0) {
-    // Nothing cached to be wrong about: just note where the tables end.
-    const maxId = (table: string) =>
-      Number(ctx.db.$client.prepare(`select coalesce(max(id), 0) from ${table}`).pluck().get());
+    // Nothing cached to add to: just note where the tables end.
     cache.ledgerMaxId = maxId("credit_ledger");
     cache.grantMaxId = maxId("credit_grants");
     return;
   }
-  const late = (table: "credit_ledger" | "credit_grants", afterId: number) =>
-    ctx.db.$client
-      .prepare(`select min(created_at) as minAt, max(id) as maxId from ${table} where id > ?`)
-      .get(afterId) as {
-      minAt: number | null;
-      maxId: number | null;
-    };
-  const l = late("credit_ledger", cache.ledgerMaxId);
-  const g = late("credit_grants", cache.grantMaxId);
-  const earliest = Math.min(l.minAt ?? Infinity, g.minAt ?? Infinity);
-  if (earliest !== Infinity) {
-    const fromDay = Math.floor(earliest / MS_PER_DAY);
-    for (const d of [...cache.days.keys()]) if (d >= fromDay) cache.days.delete(d);
+  const ledger = ctx.db.$client
+    .prepare(`${LEDGER_SUMS}, max(id) as maxId from credit_ledger where id > ? group by d, type`)
+    .all(cache.ledgerMaxId) as (LedgerSum & { maxId: number })[];
+  for (const r of ledger) {
+    const row = cache.days.get(r.d);
+    if (row) addLedger(row, r);
+    cache.ledgerMaxId = Math.max(cache.ledgerMaxId, r.maxId);
   }
-  cache.ledgerMaxId = l.maxId ?? cache.ledgerMaxId;
-  cache.grantMaxId = g.maxId ?? cache.grantMaxId;
+  const granted = ctx.db.$client
+    .prepare(`${GRANT_SUMS}, max(id) as maxId from credit_grants where id > ? group by d, type`)
+    .all(cache.grantMaxId) as (GrantSum & { maxId: number })[];
+  for (const g of granted) {
+    const row = cache.days.get(g.d);
+    if (row) addGrant(row, g);
+    cache.grantMaxId = Math.max(cache.grantMaxId, g.maxId);
+  }
 }
 
 export function creditReport(ctx: DomainCtx, days: ReportPeriod): CreditReport {
@@ -151,25 +159,27 @@ function creditReportIn(ctx: DomainCtx, days: ReportPeriod): CreditReport {
   const first = today - days + 1;
   let cache = caches.get(ctx.db.$client);
   if (!cache) caches.set(ctx.db.$client, (cache = { ledgerMaxId: 0, grantMaxId: 0, days: new Map() }));
-  invalidateLateRows(ctx, cache);
+  addNewRows(ctx, cache);
+  // Only the longest window is ever asked for again.
+  const oldest = today - Math.max(...REPORT_PERIODS) + 1;
+  for (const d of cache.days.keys()) if (d < oldest) cache.days.delete(d);
 
-  // Finished days not cached yet, summed in one range per run of consecutive days.
+  // Days not cached yet (today included, whole), summed in one range per run of consecutive days.
   let d = first;
-  while (d < today) {
+  while (d <= today) {
     if (cache.days.has(d)) {
       d++;
       continue;
     }
     let end = d;
-    while (end < today && !cache.days.has(end)) end++;
-    const sums = sumDays(ctx, d * MS_PER_DAY, end * MS_PER_DAY);
+    while (end <= today && !cache.days.has(end)) end++;
+    const sums = sumDays(ctx, d, end);
     for (let i = d; i < end; i++) cache.days.set(i, sums.get(i) ?? emptyTotals());
     d = end;
   }
-  const todays = sumDays(ctx, today * MS_PER_DAY, now + 1).get(today) ?? emptyTotals();
 
   const labels = reportDays(now, days);
-  const totalsOf = (i: number) => (first + i === today ? todays : (cache.days.get(first + i) ?? emptyTotals()));
+  const totalsOf = (i: number) => cache.days.get(first + i) ?? emptyTotals();
   const rows: CreditDay[] = labels.map((day, i) => {
     const { net: _net, ...t } = totalsOf(i);
     return { day, ...t, outstanding: 0 };
