@@ -212,6 +212,12 @@ export const topupPurchases = sqliteTable(
     uniqueIndex("topup_purchases_checkout_session_unique").on(t.stripeCheckoutSessionId),
     uniqueIndex("topup_purchases_payment_intent_unique").on(t.stripePaymentIntentId),
     index("topup_purchases_user_id_idx").on(t.userId),
+    // Serve the admin money report (paid per purchase day, refunded per refund day) from the
+    // index alone, over the report window only.
+    index("topup_purchases_created_at_idx").on(t.createdAt, t.currency, t.amountPaidCents),
+    index("topup_purchases_refunded_idx")
+      .on(t.updatedAt, t.currency, t.amountRefundedCents)
+      .where(sql`${t.amountRefundedCents} > 0`),
   ],
 );
 

@@ -56,7 +56,9 @@ export function moneyReport(ctx: DomainCtx, days: ReportPeriod): MoneyReport {
          coalesce(json_extract(e.payload, '$.data.object.currency'), 'usd') as currency,
          sum(coalesce(json_extract(e.payload, '$.data.object.amount_paid'), 0)) as paid
        from credit_grants g
-       join credit_ledger l on l.grant_id = g.id and l.type = 'grant'
+       -- cross join: grants first, by their created_at index over the window; otherwise SQLite
+       -- walks every grant-linked ledger entry ever written.
+       cross join credit_ledger l on l.grant_id = g.id and l.type = 'grant'
        left join stripe_events e on e.id = json_extract(l.metadata, '$.stripeEventId')
        where g.created_at >= ? and g.type = 'subscription' and g.stripe_invoice_id is not null
        group by d, currency`,

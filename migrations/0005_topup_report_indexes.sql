@@ -1,0 +1,2 @@
+CREATE INDEX `topup_purchases_created_at_idx` ON `topup_purchases` (`created_at`,`currency`,`amount_paid_cents`);--> statement-breakpoint
+CREATE INDEX `topup_purchases_refunded_idx` ON `topup_purchases` (`updated_at`,`currency`,`amount_refunded_cents`) WHERE "topup_purchases"."amount_refunded_cents" > 0;
