@@ -2,7 +2,8 @@
  * Adding and removing grants: grantCredits, voidGrant, refundGrantCredits, importLegacyBalance,
  * and the demo seed's grants. Cold paths: clarity over speed, but the same cached statements.
  */
-import { GRANT_SOURCES, GRANT_TYPES, type GrantSource, type GrantType } from "../../db/schema";
+import { eq } from "drizzle-orm";
+import { creditGrants, GRANT_SOURCES, GRANT_TYPES, type GrantSource, type GrantStatus, type GrantType } from "../../db/schema";
 import { addDays } from "../utils/clock";
 import { AppError } from "../utils/errors";
 import type { GrantCreditsInput, GrantResult, GrantView, VoidInput, VoidResult } from "./index.server";
@@ -303,6 +304,26 @@ export function getGrant(ctx: DomainCtx, grantId: number): GrantView | undefined
   if (!Number.isSafeInteger(grantId) || grantId < 1) return undefined;
   const row = statementsFor(ctx.db).grantById.get(grantId) as GrantRow | undefined;
   return row && toGrantView(row, ctx.clock.now().getTime());
+}
+
+/**
+ * The grant a top-up purchase or a paid invoice produced, if any, as stored (status not adjusted
+ * for the clock): billing asks here rather than reading credit_grants itself. Each is unique: one
+ * grant per purchase, one per invoice.
+ */
+export function findGrantBySource(
+  ctx: DomainCtx,
+  source: { topupPurchaseId: number } | { stripeInvoiceId: string },
+): { id: number; status: GrantStatus; remaining: number } | undefined {
+  return ctx.db
+    .select({ id: creditGrants.id, status: creditGrants.status, remaining: creditGrants.remaining })
+    .from(creditGrants)
+    .where(
+      "topupPurchaseId" in source
+        ? eq(creditGrants.topupPurchaseId, source.topupPurchaseId)
+        : eq(creditGrants.stripeInvoiceId, source.stripeInvoiceId),
+    )
+    .get();
 }
 
 const LEGACY_IMPORT_KEY = "migration:legacy-balance";

@@ -115,6 +115,7 @@ export {
   voidGrant,
   refundGrantCredits,
   getGrant,
+  findGrantBySource,
   importLegacyBalance,
   grantDemoCredits,
   DEFAULT_PRIORITY,

@@ -1,8 +1,8 @@
 import { eq } from "drizzle-orm";
 import type Stripe from "stripe";
 import type { Db } from "../../../db/client";
-import { creditGrants, userSubscriptions } from "../../../db/schema";
-import { grantCredits } from "../../credits/index.server";
+import { userSubscriptions } from "../../../db/schema";
+import { findGrantBySource, grantCredits } from "../../credits/index.server";
 import type { SubscriptionPlan } from "../../plans/index.server";
 import { addDays } from "../../utils/clock";
 import { linkStripeCustomer, stripeId, syncSubscriptionRow, type UserSubscription } from "../subscription-state.server";
@@ -112,11 +112,7 @@ export const invoicePaid: EventHandler<InvoicePrepared> = {
     });
     linkStripeCustomer(ctx.db, ctx.clock, userId, customerId);
 
-    const already = ctx.db
-      .select({ id: creditGrants.id })
-      .from(creditGrants)
-      .where(eq(creditGrants.stripeInvoiceId, invoice.id))
-      .get();
+    const already = findGrantBySource(ctx, { stripeInvoiceId: invoice.id });
     if (already) return processed("already granted for this invoice");
     if (grant.kind === "none") return processed(grant.note);
     const now = ctx.clock.now();

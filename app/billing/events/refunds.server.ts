@@ -1,7 +1,7 @@
 import { eq } from "drizzle-orm";
 import type Stripe from "stripe";
-import { creditGrants, topupPurchases } from "../../../db/schema";
-import { refundGrantCredits } from "../../credits/index.server";
+import { topupPurchases } from "../../../db/schema";
+import { findGrantBySource, refundGrantCredits } from "../../credits/index.server";
 import { stripeId } from "../subscription-state.server";
 import {
   type ApplyCtx,
@@ -42,7 +42,7 @@ export function applyTopupRefund(
   const toRemove = Math.max(0, target - purchase.creditsRefunded);
   let removed = 0;
   if (toRemove > 0) {
-    const grant = ctx.db.select().from(creditGrants).where(eq(creditGrants.topupPurchaseId, purchase.id)).get();
+    const grant = findGrantBySource(ctx, { topupPurchaseId: purchase.id });
     if (grant && grant.status === "active" && grant.remaining > 0) {
       removed = refundGrantCredits(
         { db: ctx.db, clock: ctx.clock },
