@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `npm test`: every test, in the order a failure is cheapest to find —
-// typecheck, unit/integration (Vitest), then a production build and the e2e suite (Playwright).
+// typecheck, lint (ESLint, with the import boundaries), unit/integration (Vitest), then a production build and the e2e suite (Playwright).
 // Ends with one summary line over both runners: "tests: N passed, N failed, N skipped".
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
@@ -50,6 +50,7 @@ function summary() {
 
 if (!fs.existsSync("node_modules/.package-lock.json")) run("install dependencies", "npm", ["ci"]);
 run("typecheck", "npx", ["tsc", "--noEmit"]);
+run("lint", "npx", ["eslint", "."]);
 run("unit and integration tests", "npx", [
   "vitest",
   "run",
