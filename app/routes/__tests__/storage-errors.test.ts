@@ -62,7 +62,9 @@ describe("a database that refuses writes", () => {
       headers: { "content-type": "application/json", "stripe-signature": b.sign(payload) },
       body: payload,
     });
-    const context = { ...b.context, db: readOnlyDb(b) };
+    const db = readOnlyDb(b);
+    // The route's Stripe work runs on context.billing: it gets the refusing database too.
+    const context = { ...b.context, db, billing: { ...b.context.billing, db } };
     const res = await webhookRoute.action({ request, context, params: {} } as unknown as ActionFunctionArgs);
     await expectStorageUnavailable(res);
     expect(b.balance(user)).toBe(0);
@@ -88,7 +90,9 @@ describe("a database that refuses writes", () => {
       headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
       body: JSON.stringify({ internalId: "pack-storage", publicName: "Pack", credits: 100, priceCents: 100 }),
     });
-    const context = { ...b.context, db: readOnlyDb(b) };
+    const db = readOnlyDb(b);
+    // The route's Stripe work runs on context.billing: it gets the refusing database too.
+    const context = { ...b.context, db, billing: { ...b.context.billing, db } };
     const res = await topupPlansRoute.action({ request, context, params: {} } as unknown as ActionFunctionArgs);
     await expectStorageUnavailable(res);
     expect(b.counts()).toEqual(before);
