@@ -217,7 +217,11 @@ describe("the running production server", () => {
   it("answers GET /healthz with 200 after reading the database", async () => {
     const res = await request(`${server.base}/healthz`);
     expect(res.status).toBe(200);
-    expect(JSON.parse(res.body.toString())).toEqual({ ok: true });
+    // No replica is configured here, so the backup detail says so (app/backup).
+    expect(JSON.parse(res.body.toString())).toEqual({
+      ok: true,
+      backup: { configured: false, intervalSeconds: expect.any(Number), last: null },
+    });
   });
 
   it("sends the security headers on pages, health checks and errors alike", async () => {
@@ -413,13 +417,13 @@ describe("graceful shutdown", () => {
     const answer = await first.finish();
     expect(answer).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
     expect(answer.toLowerCase()).toContain("connection: close");
-    expect(answer).toContain('{"ok":true}');
+    expect(answer).toContain('{"ok":true,');
 
     // The second request still holds the process open, yet no new connection gets in.
     expect(await connectOutcome(port)).toBe("ECONNREFUSED");
     expect(proc.exit).toBeNull();
 
-    expect(await second.finish()).toContain('{"ok":true}');
+    expect(await second.finish()).toContain('{"ok":true,');
     expect(await proc.exited).toEqual({ code: 0, signal: null });
   }, 45_000);
 
