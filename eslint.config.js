@@ -9,14 +9,21 @@ import tseslint from "typescript-eslint";
 
 /** Import patterns (relative from app/<folder>/ up to two levels deeper, or `~/`) that reach into the given app folders. */
 const into = (...folders) =>
-  folders.flatMap((f) => [`~/${f}/*`, `~/${f}`, ...["../", "../../", "../../../"].flatMap((up) => [`${up}${f}/*`, `${up}${f}`])]);
+  folders.flatMap((f) => [
+    `~/${f}/*`,
+    `~/${f}`,
+    ...["../", "../../", "../../../"].flatMap((up) => [`${up}${f}/*`, `${up}${f}`]),
+  ]);
 
 /** One boundary: files under `from` may not import the listed folders. */
 const boundary = (from, forbidden, why) => ({
   files: [`${from}/**/*.{ts,tsx}`],
   ignores: ["**/*.test.{ts,tsx}", "**/test-support.ts", "**/__tests__/**", "**/__fixtures__/**"],
   rules: {
-    "no-restricted-imports": ["error", { patterns: [{ group: into(...forbidden), message: why }, offlineStripeEntryOnly] }],
+    "no-restricted-imports": [
+      "error",
+      { patterns: [{ group: into(...forbidden), message: why }, offlineStripeEntryOnly] },
+    ],
   },
 });
 
@@ -29,14 +36,28 @@ const offlineStripeEntryOnly = {
 };
 
 export default tseslint.config(
-  { ignores: ["build/**", "node_modules/**", "public/**", "test-results/**", "playwright-report/**", ".cache/**", "data/**", ".tmp/**"] },
+  {
+    ignores: [
+      "build/**",
+      "node_modules/**",
+      "public/**",
+      "test-results/**",
+      "playwright-report/**",
+      ".cache/**",
+      "data/**",
+      ".tmp/**",
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
     files: ["**/*.{ts,tsx,js,mjs,cjs}"],
     languageOptions: { globals: { ...globals.node, ...globals.browser } },
     rules: {
-      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_", caughtErrors: "none" }],
+      "@typescript-eslint/no-unused-vars": [
+        "error",
+        { argsIgnorePattern: "^_", varsIgnorePattern: "^_", caughtErrors: "none" },
+      ],
       "@typescript-eslint/consistent-type-imports": ["error", { fixStyle: "inline-type-imports" }],
       "no-empty": ["error", { allowEmptyCatch: true }],
     },
@@ -63,22 +84,52 @@ export default tseslint.config(
     rules: {
       "no-restricted-imports": [
         "error",
-        { patterns: [{ group: ["~/*", "**/app/*", "**/app/**", "**/db/*", "**/test/db"], message: "A package stands alone: the app passes in what it needs." }] },
+        {
+          patterns: [
+            {
+              group: ["~/*", "**/app/*", "**/app/**", "**/db/*", "**/test/db"],
+              message: "A package stands alone: the app passes in what it needs.",
+            },
+          ],
+        },
       ],
     },
   },
-  boundary("app/credits", ["billing", "plans", "auth", ...web], "credits/ knows nothing of Stripe, plans or the web layer (STYLE.md)."),
-  boundary("app/plans", ["billing", "credits", "auth", ...web], "plans/ is the price book: no Stripe, no credits, no web layer (STYLE.md)."),
-  boundary("app/auth", ["billing", "credits", "plans", ...web], "auth/ sits below billing and the web layer (STYLE.md)."),
+  boundary(
+    "app/credits",
+    ["billing", "plans", "auth", ...web],
+    "credits/ knows nothing of Stripe, plans or the web layer (STYLE.md).",
+  ),
+  boundary(
+    "app/plans",
+    ["billing", "credits", "auth", ...web],
+    "plans/ is the price book: no Stripe, no credits, no web layer (STYLE.md).",
+  ),
+  boundary(
+    "app/auth",
+    ["billing", "credits", "plans", ...web],
+    "auth/ sits below billing and the web layer (STYLE.md).",
+  ),
   boundary("app/billing", web, "billing/ is domain code: the web layer calls it, not the other way (STYLE.md)."),
-  boundary("app/utils", ["billing", "credits", "plans", "auth", ...web], "utils/ is small and boring: no domain imports (STYLE.md)."),
+  boundary(
+    "app/utils",
+    ["billing", "credits", "plans", "auth", ...web],
+    "utils/ is small and boring: no domain imports (STYLE.md).",
+  ),
   {
     files: ["db/**/*.ts"],
     ignores: ["**/*.test.ts"],
     rules: {
       "no-restricted-imports": [
         "error",
-        { patterns: [{ group: ["../app/*", "~/*"], message: "db/ is below every domain: it may not import app code (STYLE.md)." }] },
+        {
+          patterns: [
+            {
+              group: ["../app/*", "~/*"],
+              message: "db/ is below every domain: it may not import app code (STYLE.md).",
+            },
+          ],
+        },
       ],
     },
   },

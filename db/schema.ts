@@ -1,13 +1,5 @@
 import { sql } from "drizzle-orm";
-import {
-  check,
-  index,
-  integer,
-  primaryKey,
-  sqliteTable,
-  text,
-  uniqueIndex,
-} from "drizzle-orm/sqlite-core";
+import { check, index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 /*
  * Conventions
@@ -272,14 +264,7 @@ export const creditGrants = sqliteTable(
   ],
 );
 
-export const LEDGER_ENTRY_TYPES = [
-  "grant",
-  "deduction",
-  "expiration",
-  "void",
-  "refund",
-  "adjustment",
-] as const;
+export const LEDGER_ENTRY_TYPES = ["grant", "deduction", "expiration", "void", "refund", "adjustment"] as const;
 export type LedgerEntryType = (typeof LEDGER_ENTRY_TYPES)[number];
 
 /** Append-only: rows are inserted, never updated or deleted. */
@@ -313,7 +298,9 @@ export const creditLedger = sqliteTable(
       .on(t.userId, t.idempotencyKey)
       .where(sql`${t.idempotencyKey} is not null`),
     index("credit_ledger_user_id_idx").on(t.userId, t.id),
-    index("credit_ledger_grant_id_idx").on(t.grantId).where(sql`${t.grantId} is not null`),
+    index("credit_ledger_grant_id_idx")
+      .on(t.grantId)
+      .where(sql`${t.grantId} is not null`),
     // Serves the admin reports: a date range read from the index alone (no table rows).
     index("credit_ledger_created_at_idx").on(t.createdAt, t.type, t.amount),
   ],

@@ -101,7 +101,10 @@ test.describe("without JavaScript", () => {
     await expect(page).toHaveURL(/\/credits$/, AFTER_HASH);
   });
 
-  test("an admin plan form shows every field's error at once, then creates the pack", async ({ page, admin: _admin }) => {
+  test("an admin plan form shows every field's error at once, then creates the pack", async ({
+    page,
+    admin: _admin,
+  }) => {
     await page.goto("/admin/plans/new?kind=topup");
     const stamp = Date.now();
     await page.getByLabel("Public name").fill("");
@@ -154,7 +157,13 @@ test.describe("admin pages", () => {
     await page.goto("/admin");
     await expect(page).toHaveURL(/\/login\?redirectTo=%2Fadmin$/);
     const post = await page.request.post("/admin?index", {
-      form: { email: DEMO_CUSTOMER.email, amount: "1000", reason: "Free credits", expiresOn: "", key: "e2e-forged-key-2" },
+      form: {
+        email: DEMO_CUSTOMER.email,
+        amount: "1000",
+        reason: "Free credits",
+        expiresOn: "",
+        key: "e2e-forged-key-2",
+      },
       maxRedirects: 0,
     });
     expect(post.status()).toBe(302);
@@ -194,7 +203,11 @@ test.describe("admin pages", () => {
 });
 
 test.describe("sessions", () => {
-  test("logging out revokes the session, so a saved copy of the cookie no longer works", async ({ page, customer, browser }) => {
+  test("logging out revokes the session, so a saved copy of the cookie no longer works", async ({
+    page,
+    customer,
+    browser,
+  }) => {
     await page.goto("/credits");
     await expect(page.getByText(customer.name)).toBeVisible();
     const saved = await sessionCookies(page);
@@ -216,7 +229,10 @@ test.describe("sessions", () => {
 
   test("logging in again issues a new session id", async ({ page, customer }) => {
     const [before] = await sessionCookies(page);
-    const res = await page.request.post("/login", { form: { email: customer.email, password: customer.password }, maxRedirects: 0 });
+    const res = await page.request.post("/login", {
+      form: { email: customer.email, password: customer.password },
+      maxRedirects: 0,
+    });
     expect(res.status()).toBe(302);
     const [after] = await sessionCookies(page);
     expect(after.value).not.toBe(before.value);

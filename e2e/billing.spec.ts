@@ -19,9 +19,13 @@ async function balanceOnBilling(page: Page): Promise<number> {
 /** The Stripe subscription of a customer, as the offline Stripe's API reports it. */
 async function subscriptionIdOf(request: APIRequestContext, email: string): Promise<string> {
   const auth = { Authorization: `Bearer ${STRIPE_KEY}` };
-  const customers = await (await request.get(`${STRIPE_URL}/v1/customers`, { params: { email }, headers: auth })).json();
+  const customers = await (
+    await request.get(`${STRIPE_URL}/v1/customers`, { params: { email }, headers: auth })
+  ).json();
   const customer = customers.data[0].id as string;
-  const subs = await (await request.get(`${STRIPE_URL}/v1/subscriptions`, { params: { customer }, headers: auth })).json();
+  const subs = await (
+    await request.get(`${STRIPE_URL}/v1/subscriptions`, { params: { customer }, headers: auth })
+  ).json();
   return subs.data[0].id as string;
 }
 
@@ -32,7 +36,10 @@ async function payOnCheckoutPage(page: Page) {
 }
 
 test.describe("billing", () => {
-  test("a customer buys a top-up pack through Checkout and sees the balance rise", async ({ page, customer: _customer }) => {
+  test("a customer buys a top-up pack through Checkout and sees the balance rise", async ({
+    page,
+    customer: _customer,
+  }) => {
     expect(await balanceOnBilling(page)).toBe(0);
 
     await page.getByRole("button", { name: "Buy 500 credits" }).click();
@@ -108,13 +115,19 @@ test.describe("billing", () => {
     await expect(page).toHaveURL(/\/billing$/);
   });
 
-  test("an admin sees an event held for a price without credits, creates the plan and replays it", async ({ page, customer, request }) => {
+  test("an admin sees an event held for a price without credits, creates the plan and replays it", async ({
+    page,
+    customer,
+    request,
+  }) => {
     const auth = { Authorization: `Bearer ${STRIPE_KEY}` };
     // The customer's Stripe customer exists once they opened the portal.
     await page.goto("/billing");
     await page.getByRole("button", { name: "Open the customer portal" }).click();
     await expect(page).toHaveURL(/\/_offline-stripe\/portal\//);
-    const customers = await (await request.get(`${STRIPE_URL}/v1/customers`, { params: { email: customer.email }, headers: auth })).json();
+    const customers = await (
+      await request.get(`${STRIPE_URL}/v1/customers`, { params: { email: customer.email }, headers: auth })
+    ).json();
     const customerId = customers.data[0].id as string;
 
     // A price made in the Stripe Dashboard without credits metadata, sold to this customer.
@@ -145,7 +158,12 @@ test.describe("billing", () => {
     await expect(row).toContainText("credits metadata");
 
     const created = await page.request.post("/api/admin/topup-plans", {
-      data: { internalId: `dashboard-${Date.now()}`, publicName: "Dashboard pack", credits: 900, stripePriceId: price.id },
+      data: {
+        internalId: `dashboard-${Date.now()}`,
+        publicName: "Dashboard pack",
+        credits: 900,
+        stripePriceId: price.id,
+      },
     });
     expect(created.status()).toBe(201);
     await row.getByRole("button", { name: "Replay" }).click();
@@ -153,7 +171,11 @@ test.describe("billing", () => {
     await expect(page.locator("tr", { hasText: price.id })).toHaveCount(0);
   });
 
-  test("the offline Checkout's Pay button refuses a cross-site post, and works from its own page", async ({ page, customer: _customer, playwright }) => {
+  test("the offline Checkout's Pay button refuses a cross-site post, and works from its own page", async ({
+    page,
+    customer: _customer,
+    playwright,
+  }) => {
     await page.goto("/billing");
     await page.getByRole("button", { name: "Buy 500 credits" }).click();
     await expect(page).toHaveURL(/\/_offline-stripe\/checkout\/cs_/);
@@ -162,7 +184,11 @@ test.describe("billing", () => {
     // What a page on another site gets when it posts a form there (no cookie needed: the session id is in the URL).
     const stranger = await playwright.request.newContext();
     const crossSite = await stranger.post(payUrl, {
-      headers: { Origin: "https://evil.example", "Sec-Fetch-Site": "cross-site", "Content-Type": "application/x-www-form-urlencoded" },
+      headers: {
+        Origin: "https://evil.example",
+        "Sec-Fetch-Site": "cross-site",
+        "Content-Type": "application/x-www-form-urlencoded",
+      },
       data: "",
       maxRedirects: 0,
     });
@@ -177,4 +203,3 @@ test.describe("billing", () => {
     await expect(page.getByTestId("checkout-granted")).toContainText("500 credits", { timeout: 15_000 });
   });
 });
-

@@ -58,7 +58,12 @@ function dockerignore(): RegExp[] {
       const body = p
         .replace(/^\/+|\/+$/g, "")
         .split("**")
-        .map((part) => part.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, "[^/]*").replace(/\?/g, "[^/]"))
+        .map((part) =>
+          part
+            .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+            .replace(/\*/g, "[^/]*")
+            .replace(/\?/g, "[^/]"),
+        )
         .join(".*");
       return new RegExp(`^${body.replace(/^\.\*\//, "(.*/)?")}(/.*)?$`);
     });
@@ -102,9 +107,13 @@ describe("Dockerfile", () => {
       expect(lock[`node_modules/${name}`]?.integrity, name).toMatch(/^sha512-/);
     }
     expect(read("Dockerfile")).not.toMatch(/curl|releases\/download|LITESTREAM_VERSION/);
-    const runs = inStage("build").filter((i) => i.keyword === "RUN").map((i) => i.args);
+    const runs = inStage("build")
+      .filter((i) => i.keyword === "RUN")
+      .map((i) => i.args);
     const prune = runs.findIndex((r) => /npm prune --omit=dev/.test(r));
-    const check = runs.findIndex((r) => r.includes("node_modules/@flydotio/litestream-linux-") && r.endsWith("litestream version"));
+    const check = runs.findIndex(
+      (r) => r.includes("node_modules/@flydotio/litestream-linux-") && r.endsWith("litestream version"),
+    );
     expect(check, "the build checks the binary survived the prune").toBeGreaterThan(prune);
     // start.sh runs the platform binary, never the package's Node wrapper (it drops signals and exit codes).
     expect(read("scripts/start.sh")).toContain("@flydotio/litestream-$platform/litestream");
@@ -165,7 +174,15 @@ describe("Dockerfile", () => {
     }
     // What the server needs at run time: ESM package.json, bundles, migrations, static files.
     const sources = copies.flatMap((c) => parseCopy(c.args).sources);
-    for (const needed of ["/app/package.json", "/app/node_modules", "/app/build", "/app/migrations", "/app/public", "/app/litestream.yml", "/app/scripts/start.sh"]) {
+    for (const needed of [
+      "/app/package.json",
+      "/app/node_modules",
+      "/app/build",
+      "/app/migrations",
+      "/app/public",
+      "/app/litestream.yml",
+      "/app/scripts/start.sh",
+    ]) {
       expect(sources, needed).toContain(needed);
     }
     expect(JSON.parse(read("package.json")).type).toBe("module");
@@ -280,7 +297,7 @@ describe("litestream.yml", () => {
 
   it("is indented with spaces only, as YAML requires", () => {
     expect(yml).not.toMatch(/\t/);
-    for (const line of content.split("\n")) expect((line.match(/^ */)![0].length) % 2, line).toBe(0);
+    for (const line of content.split("\n")) expect(line.match(/^ */)![0].length % 2, line).toBe(0);
   });
 
   it("uses the v0.3 syntax of the pinned release: dbs with a list of replicas", () => {

@@ -276,7 +276,10 @@ describe("scripts/start.sh", () => {
     expect(run.calls.map((c) => c[0])).toEqual(["restore", "replicate"]);
     expect(run.server!.s3Path).toBe("app.db");
 
-    const explicit = await runStart(box, box.env({ LITESTREAM_S3_BUCKET: "backups", LITESTREAM_S3_PATH: "prod/credits.db" }));
+    const explicit = await runStart(
+      box,
+      box.env({ LITESTREAM_S3_BUCKET: "backups", LITESTREAM_S3_PATH: "prod/credits.db" }),
+    );
     expect(explicit.server!.s3Path).toBe("prod/credits.db");
   });
 
@@ -298,7 +301,9 @@ describe("scripts/start.sh", () => {
     fs.mkdirSync(path.join(box.app, "node_modules/.bin"), { recursive: true });
     fs.writeFileSync(path.join(pkg, `litestream-${platform}`, "litestream"), FAKE_LITESTREAM, { mode: 0o755 });
     // The wrapper drops signals and exit codes: running it would fail this test.
-    fs.writeFileSync(path.join(pkg, "litestream/index.js"), "#!/usr/bin/env bash\necho wrapper >&2; exit 99\n", { mode: 0o755 });
+    fs.writeFileSync(path.join(pkg, "litestream/index.js"), "#!/usr/bin/env bash\necho wrapper >&2; exit 99\n", {
+      mode: 0o755,
+    });
     fs.symlinkSync("../@flydotio/litestream/index.js", path.join(box.app, "node_modules/.bin/litestream"));
     const run = await runStart(box, box.env({ LITESTREAM_REPLICA_URL: "s3://bucket/app.db" }, "without-litestream"));
     expect(run.code, run.stderr).toBe(0);
@@ -355,47 +360,43 @@ async function startReal(env: NodeJS.ProcessEnv) {
 
 // The binary comes from the lockfile (@flydotio/litestream), so this runs wherever `npm ci` did.
 describe("scripts/start.sh with the real Litestream", () => {
-  it(
-    "replicates to a file replica and restores from it on the next boot",
-    async () => {
-      ensureBuild();
-      const dir = fs.mkdtempSync(path.join(os.tmpdir(), "credits-litestream-"));
-      tempDirs.push(dir);
-      const data = path.join(dir, "data");
-      const databasePath = path.join(data, "app.db");
-      const env: NodeJS.ProcessEnv = {
-        PATH: process.env.PATH,
-        HOME: dir,
-        NODE_ENV: "production",
-        DEMO: "1",
-        SESSION_SECRET: "start-test-session-secret-0123456789abcdef",
-        HOST: "127.0.0.1",
-        PORT: String(await freePort()),
-        DATABASE_PATH: databasePath,
-        LITESTREAM_REPLICA_URL: `file://${dir}/replica`,
-        LOG_LEVEL: "info",
-      };
+  it("replicates to a file replica and restores from it on the next boot", async () => {
+    ensureBuild();
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "credits-litestream-"));
+    tempDirs.push(dir);
+    const data = path.join(dir, "data");
+    const databasePath = path.join(data, "app.db");
+    const env: NodeJS.ProcessEnv = {
+      PATH: process.env.PATH,
+      HOME: dir,
+      NODE_ENV: "production",
+      DEMO: "1",
+      SESSION_SECRET: "start-test-session-secret-0123456789abcdef",
+      HOST: "127.0.0.1",
+      PORT: String(await freePort()),
+      DATABASE_PATH: databasePath,
+      LITESTREAM_REPLICA_URL: `file://${dir}/replica`,
+      LOG_LEVEL: "info",
+    };
 
-      // First boot: empty replica, new database; then a write that only the replica will remember.
-      const first = await startReal(env);
-      expect(await healthz(Number(env.PORT))).toBe(200);
-      const db = new Database(databasePath);
-      db.pragma("busy_timeout = 5000");
-      db.exec("create table restore_check (note text); insert into restore_check values ('kept by the replica');");
-      db.close();
-      // Litestream forwards SIGTERM to the server, waits for it, makes a last sync and exits 0.
-      expect(await first.stop(), first.output()).toBe(0);
+    // First boot: empty replica, new database; then a write that only the replica will remember.
+    const first = await startReal(env);
+    expect(await healthz(Number(env.PORT))).toBe(200);
+    const db = new Database(databasePath);
+    db.pragma("busy_timeout = 5000");
+    db.exec("create table restore_check (note text); insert into restore_check values ('kept by the replica');");
+    db.close();
+    // Litestream forwards SIGTERM to the server, waits for it, makes a last sync and exits 0.
+    expect(await first.stop(), first.output()).toBe(0);
 
-      // The machine (and its volume) is gone.
-      fs.rmSync(data, { recursive: true, force: true });
+    // The machine (and its volume) is gone.
+    fs.rmSync(data, { recursive: true, force: true });
 
-      const second = await startReal(env);
-      expect(await healthz(Number(env.PORT))).toBe(200);
-      const restored = new Database(databasePath, { readonly: true });
-      expect(restored.prepare("select note from restore_check").all()).toEqual([{ note: "kept by the replica" }]);
-      restored.close();
-      expect(await second.stop(), second.output()).toBe(0);
-    },
-    120_000,
-  );
+    const second = await startReal(env);
+    expect(await healthz(Number(env.PORT))).toBe(200);
+    const restored = new Database(databasePath, { readonly: true });
+    expect(restored.prepare("select note from restore_check").all()).toEqual([{ note: "kept by the replica" }]);
+    restored.close();
+    expect(await second.stop(), second.output()).toBe(0);
+  }, 120_000);
 });

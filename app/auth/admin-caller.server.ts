@@ -6,8 +6,7 @@ import { getOptionalUser } from "./session.server";
 
 /** Who is calling an admin JSON endpoint, and the actor string the audit log records for them. */
 export type AdminCaller =
-  | { via: "session"; userId: number; actor: string }
-  | { via: "api_key"; apiKeyId: number; actor: string };
+  { via: "session"; userId: number; actor: string } | { via: "api_key"; apiKeyId: number; actor: string };
 
 /**
  * An admin JSON endpoint's caller: an admin API key (`Authorization: Bearer <key>`) or a

@@ -41,7 +41,13 @@ function post(fields: Record<string, string>, cookie?: string) {
   });
 }
 
-const GRANT = { email: "customer@example.com", amount: "250", reason: "Sorry for the outage", expiresOn: "", key: "test-key-0001" };
+const GRANT = {
+  email: "customer@example.com",
+  amount: "250",
+  reason: "Sorry for the outage",
+  expiresOn: "",
+  key: "test-key-0001",
+};
 
 async function thrown(p: Promise<unknown>): Promise<Response> {
   const result = await p.then(
@@ -77,7 +83,11 @@ describe("the admin home's loader", () => {
 
   it("shows an admin the counts and the recent audit log", async () => {
     const { ctx, adminCookie } = await setup();
-    recordAudit(ctx.db, ctx.clock, { actor: "admin@example.com", action: "credits.grant", subject: "customer@example.com" });
+    recordAudit(ctx.db, ctx.clock, {
+      actor: "admin@example.com",
+      action: "credits.grant",
+      subject: "customer@example.com",
+    });
     const data = await adminHomeLoader({ request: get(adminCookie), context: ctx, params: {} });
     expect(data.counts).toEqual({ total: 2, customers: 1, admins: 1, creditsOutstanding: 0 });
     expect(data.audit).toEqual([
@@ -106,24 +116,43 @@ describe("the admin home's grant action", () => {
   it("lets an admin grant promotional credits, audited, and a resubmitted form grants once", async () => {
     const { ctx, admin, customer, adminCookie } = await setup();
     const fields = { ...GRANT, expiresOn: "2026-03-31" };
-    const first = (await adminHomeAction({ request: post(fields, adminCookie), context: ctx, params: {} })) as unknown as ActionResult;
+    const first = (await adminHomeAction({
+      request: post(fields, adminCookie),
+      context: ctx,
+      params: {},
+    })) as unknown as ActionResult;
     expect(first.data).toMatchObject({ ok: true, replayed: false });
-    const again = (await adminHomeAction({ request: post(fields, adminCookie), context: ctx, params: {} })) as unknown as ActionResult;
+    const again = (await adminHomeAction({
+      request: post(fields, adminCookie),
+      context: ctx,
+      params: {},
+    })) as unknown as ActionResult;
     expect(again.data).toMatchObject({ ok: true, replayed: true, grantId: first.data.grantId });
 
     const balance = getBalance(ctx, customer.id);
     expect(balance.balance).toBe(250);
     expect(balance.grants).toMatchObject([
-      { type: "promotional", amount: 250, source: "admin", reason: "Sorry for the outage", expiresAt: "2026-04-01T00:00:00.000Z" },
+      {
+        type: "promotional",
+        amount: 250,
+        source: "admin",
+        reason: "Sorry for the outage",
+        expiresAt: "2026-04-01T00:00:00.000Z",
+      },
     ]);
     const audit = ctx.db.select().from(auditLog).where(eq(auditLog.action, "credits.grant")).all();
-    expect(audit).toMatchObject([{ actor: `user:${admin.id}`, subject: `user:${customer.id}`, details: { amount: 250 } }]);
+    expect(audit).toMatchObject([
+      { actor: `user:${admin.id}`, subject: `user:${customer.id}`, details: { amount: 250 } },
+    ]);
   });
 
   it("answers an admin's bad input with every field's error at once, in words, and writes nothing", async () => {
     const { ctx, adminCookie } = await setup();
     const res = (await adminHomeAction({
-      request: post({ email: "nobody@example", amount: "1.5", reason: " ", expiresOn: "31/12/2026", key: "test-key-0002" }, adminCookie),
+      request: post(
+        { email: "nobody@example", amount: "1.5", reason: " ", expiresOn: "31/12/2026", key: "test-key-0002" },
+        adminCookie,
+      ),
       context: ctx,
       params: {},
     })) as unknown as ActionResult;

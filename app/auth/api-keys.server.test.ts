@@ -28,13 +28,18 @@ function bearer(key: string | null, raw?: string): Request {
   return new Request("http://localhost/api/v1/anything", { headers });
 }
 
-
 describe("createApiKey", () => {
   it("returns a recognisable key with 32 random bytes and stores only its hash and a short prefix", () => {
     setup();
     const { key, record } = createApiKey(ctx, { name: "worker", scope: "usage" });
     expect(key).toMatch(/^cb_usage_[A-Za-z0-9_-]{43}$/);
-    expect(record).toMatchObject({ name: "worker", scope: "usage", createdBy: null, lastUsedAt: null, revokedAt: null });
+    expect(record).toMatchObject({
+      name: "worker",
+      scope: "usage",
+      createdBy: null,
+      lastUsedAt: null,
+      revokedAt: null,
+    });
     expect(key.startsWith(record.prefix)).toBe(true);
     expect(record.prefix.length).toBeLessThan(16);
     const [row] = storedRows();

@@ -38,7 +38,6 @@ export interface ApiKeyRecord {
   createdAt: Date;
 }
 
-
 const KEY_PREFIX: Record<ApiKeyScope, string> = { admin: "cb_admin_", usage: "cb_usage_" };
 const KEY_RANDOM_BYTES = 32;
 /** Prefix plus 4 random characters: enough to tell keys apart, useless to an attacker. */
@@ -118,7 +117,9 @@ export function createApiKey(
     throw new AppError("invalid_request", `The name must be at most ${MAX_NAME_LENGTH} characters.`, { field: "name" });
   }
   if (!API_KEY_SCOPES.includes(input.scope)) {
-    throw new AppError("invalid_request", `The scope must be one of: ${API_KEY_SCOPES.join(", ")}.`, { field: "scope" });
+    throw new AppError("invalid_request", `The scope must be one of: ${API_KEY_SCOPES.join(", ")}.`, {
+      field: "scope",
+    });
   }
   const key = KEY_PREFIX[input.scope] + randomBytes(KEY_RANDOM_BYTES).toString("base64url");
   const now = ctx.clock.now().getTime();
@@ -126,7 +127,14 @@ export function createApiKey(
   const s = statements(ctx.db.$client);
   const row = ctx.db.$client
     .transaction(() => {
-      const inserted = s.insert.get(name, input.scope, hashApiKey(key), key.slice(0, DISPLAY_PREFIX_LENGTH), createdBy, now)!;
+      const inserted = s.insert.get(
+        name,
+        input.scope,
+        hashApiKey(key),
+        key.slice(0, DISPLAY_PREFIX_LENGTH),
+        createdBy,
+        now,
+      )!;
       recordAudit(ctx.db, ctx.clock, {
         actor: createdBy ?? "system",
         action: "api_key.create",
@@ -177,7 +185,11 @@ export function revokeApiKey(ctx: DomainCtx, input: { id: number; actor?: string
     .transaction(() => {
       const changed = s.revoke.run(now, input.id).changes;
       if (changed) {
-        recordAudit(ctx.db, ctx.clock, { actor: input.actor ?? "system", action: "api_key.revoke", subject: `api_key:${input.id}` });
+        recordAudit(ctx.db, ctx.clock, {
+          actor: input.actor ?? "system",
+          action: "api_key.revoke",
+          subject: `api_key:${input.id}`,
+        });
       }
       return s.byId.get(input.id);
     })
@@ -192,11 +204,7 @@ export function revokeApiKey(ctx: DomainCtx, input: { id: number; actor?: string
  * usage key calls an admin endpoint. Throws AppError, so wrap the loader/action in `apiRoute()`
  * from app/utils/http.server.ts (or catch it and answer with `errorResponse(e)`).
  */
-export function requireApiKey(
-  request: Request,
-  context: DomainCtx,
-  scope: ApiKeyScope,
-): ApiKeyRecord {
+export function requireApiKey(request: Request, context: DomainCtx, scope: ApiKeyScope): ApiKeyRecord {
   const header = request.headers.get("authorization");
   if (!header) {
     throw new AppError("unauthenticated", "Missing API key: send the header Authorization: Bearer <key>.");

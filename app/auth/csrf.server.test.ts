@@ -40,11 +40,17 @@ describe("cross-origin form posts", () => {
 
   it("exempts the Stripe webhook, which carries no cookie", () => {
     expect(isExemptFromOriginCheck("/api/webhooks/stripe", new Headers())).toBe(true);
-    expect(post({ "sec-fetch-site": "cross-site", origin: "https://stripe.example" }, "/api/webhooks/stripe")).toBe(false);
+    expect(post({ "sec-fetch-site": "cross-site", origin: "https://stripe.example" }, "/api/webhooks/stripe")).toBe(
+      false,
+    );
   });
 
   it("exempts requests authenticated by a Bearer API key", () => {
-    const headers = { authorization: "Bearer cb_admin_abc", "sec-fetch-site": "cross-site", origin: "https://evil.example" };
+    const headers = {
+      authorization: "Bearer cb_admin_abc",
+      "sec-fetch-site": "cross-site",
+      origin: "https://evil.example",
+    };
     expect(post(headers, "/api/v1/users")).toBe(false);
     expect(post({ ...headers, authorization: "Basic abc" }, "/api/v1/users")).toBe(true);
   });

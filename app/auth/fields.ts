@@ -22,7 +22,10 @@ export const loginSchema = z.object({
     .trim()
     .min(1, "Enter your email address.")
     .max(254, "That email address is too long."),
-  password: z.string({ required_error: "Enter your password." }).min(1, "Enter your password.").max(1024, "That password is too long."),
+  password: z
+    .string({ required_error: "Enter your password." })
+    .min(1, "Enter your password.")
+    .max(1024, "That password is too long."),
 });
 
 export const signupSchema = z.object({
@@ -32,7 +35,11 @@ export const signupSchema = z.object({
     .min(1, "Enter your email address.")
     .transform(normalizeEmail)
     .refine(isValidEmail, "Enter a valid email address, like name@example.com."),
-  name: z.string({ required_error: "Enter your name." }).trim().min(1, "Enter your name.").max(100, "Use at most 100 characters."),
+  name: z
+    .string({ required_error: "Enter your name." })
+    .trim()
+    .min(1, "Enter your name.")
+    .max(100, "Use at most 100 characters."),
   password: z
     .string({ required_error: `Use at least ${MIN_PASSWORD_LENGTH} characters.` })
     .min(MIN_PASSWORD_LENGTH, `Use at least ${MIN_PASSWORD_LENGTH} characters.`)

@@ -18,7 +18,11 @@ const PASSWORD = "a perfectly good password";
 async function setup() {
   const ctx = testContext({ SESSION_SECRET: "unit-test-session-secret" });
   // A cheap hash keeps these tests fast; the login upgrades it (tested below).
-  const user = createUser(ctx, { email: "ada@example.com", name: "Ada", passwordHash: await hashPassword(PASSWORD, { log2N: 10 }) });
+  const user = createUser(ctx, {
+    email: "ada@example.com",
+    name: "Ada",
+    passwordHash: await hashPassword(PASSWORD, { log2N: 10 }),
+  });
   return { ctx, user };
 }
 
@@ -26,7 +30,10 @@ function formPost(path: string, fields: Record<string, string>, headers: Record<
   return new Request(`http://localhost${path}`, { method: "POST", body: new URLSearchParams(fields), headers });
 }
 
-type DataResult = { data: { result: { error?: Record<string, string[]>; initialValue?: Record<string, unknown> } }; init: ResponseInit | null };
+type DataResult = {
+  data: { result: { error?: Record<string, string[]>; initialValue?: Record<string, unknown> } };
+  init: ResponseInit | null;
+};
 function asData(result: unknown): DataResult {
   expect(result).not.toBeInstanceOf(Response);
   return result as DataResult;
@@ -71,7 +78,11 @@ describe("logging in", () => {
 
   it("never redirects off the site after login", async () => {
     const { ctx } = await setup();
-    const res = (await login(ctx, { email: "ada@example.com", password: PASSWORD, redirectTo: "//evil.example/x" })) as Response;
+    const res = (await login(ctx, {
+      email: "ada@example.com",
+      password: PASSWORD,
+      redirectTo: "//evil.example/x",
+    })) as Response;
     expect(res.headers.get("Location")).toBe("/credits");
   });
 
@@ -91,7 +102,10 @@ describe("logging in", () => {
     const { ctx } = await setup();
     const result = await login(ctx, { email: "", password: "" });
     expect(statusOf(result)).toBe(400);
-    expect(asData(result).data.result.error).toEqual({ email: ["Enter your email address."], password: ["Enter your password."] });
+    expect(asData(result).data.result.error).toEqual({
+      email: ["Enter your email address."],
+      password: ["Enter your password."],
+    });
   });
 
   it("locks the account after 5 failures with a 429, a Retry-After header and an audit row", async () => {
@@ -104,7 +118,9 @@ describe("logging in", () => {
     }
     expect(statuses).toEqual([401, 401, 401, 401, 429]);
     expect(new Headers(asData(last).init?.headers).get("Retry-After")).toBe("900");
-    expect(asData(last).data.result.error?.[""]?.[0]).toMatch(/Too many failed login attempts\. Try again in 15 minutes\./);
+    expect(asData(last).data.result.error?.[""]?.[0]).toMatch(
+      /Too many failed login attempts\. Try again in 15 minutes\./,
+    );
     expect(audits(ctx, "user.login_locked")).toMatchObject([{ actor: "system", subject: `user:${user.id}` }]);
 
     // Even the right password is refused while locked, until the lock has passed.
@@ -118,10 +134,19 @@ describe("logging in", () => {
 
   it("throttles by the client IP the server put in X-Forwarded-For", async () => {
     const { ctx } = await setup();
-    for (let i = 0; i < 20; i++) startLoginAttempt(ctx.db, ctx.clock, { email: `guess${i}@example.com`, ip: "203.0.113.9" });
-    const blocked = await login(ctx, { email: "ada@example.com", password: PASSWORD }, { "X-Forwarded-For": "203.0.113.9" });
+    for (let i = 0; i < 20; i++)
+      startLoginAttempt(ctx.db, ctx.clock, { email: `guess${i}@example.com`, ip: "203.0.113.9" });
+    const blocked = await login(
+      ctx,
+      { email: "ada@example.com", password: PASSWORD },
+      { "X-Forwarded-For": "203.0.113.9" },
+    );
     expect(statusOf(blocked)).toBe(429);
-    const elsewhere = await login(ctx, { email: "ada@example.com", password: PASSWORD }, { "X-Forwarded-For": "203.0.113.10" });
+    const elsewhere = await login(
+      ctx,
+      { email: "ada@example.com", password: PASSWORD },
+      { "X-Forwarded-For": "203.0.113.10" },
+    );
     expect(statusOf(elsewhere)).toBe(302);
   });
 
@@ -144,7 +169,11 @@ describe("signing up", () => {
     expect(created.passwordHash!.startsWith("scrypt$17$8$1$")).toBe(true);
     expect((await userOfCookie(ctx, sessionCookieOf(res)))?.id).toBe(created.id);
     expect(
-      ctx.db.select().from(auditLog).where(and(eq(auditLog.action, "user.signup"), eq(auditLog.subject, `user:${created.id}`))).all(),
+      ctx.db
+        .select()
+        .from(auditLog)
+        .where(and(eq(auditLog.action, "user.signup"), eq(auditLog.subject, `user:${created.id}`)))
+        .all(),
     ).toHaveLength(1);
   });
 

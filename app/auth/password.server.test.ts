@@ -30,7 +30,10 @@ describe("password hashing", () => {
   });
 
   it("salts every hash, so the same password never hashes the same twice", async () => {
-    const [a, b] = await Promise.all([hashPassword("same password here", CHEAP), hashPassword("same password here", CHEAP)]);
+    const [a, b] = await Promise.all([
+      hashPassword("same password here", CHEAP),
+      hashPassword("same password here", CHEAP),
+    ]);
     expect(a).not.toBe(b);
     expect(a.split("$")[4]).not.toBe(b.split("$")[4]);
   });

@@ -86,7 +86,12 @@ function dummyHash(): ParsedHash {
 export async function verifyPassword(password: string, encoded: string | null | undefined): Promise<boolean> {
   const parsed = encoded ? parseHash(encoded) : null;
   const target = parsed ?? dummyHash();
-  const key = await scryptAsync(password, target.salt, target.key.length, scryptOptions(target.log2N, target.r, target.p));
+  const key = await scryptAsync(
+    password,
+    target.salt,
+    target.key.length,
+    scryptOptions(target.log2N, target.r, target.p),
+  );
   const same = timingSafeEqual(key, target.key);
   return parsed !== null && same;
 }

@@ -50,7 +50,11 @@ describe("session records", () => {
     const b = createSession(ctx.db, ctx.clock, { userId: user.id });
     expect(Buffer.from(a.token, "base64url")).toHaveLength(32);
     expect(a.token).not.toBe(b.token);
-    const ids = ctx.db.select({ id: sessions.id }).from(sessions).all().map((r) => r.id);
+    const ids = ctx.db
+      .select({ id: sessions.id })
+      .from(sessions)
+      .all()
+      .map((r) => r.id);
     expect(ids).toHaveLength(2);
     expect(ids).not.toContain(a.token);
     expect(findSessionUser(ctx.db, ctx.clock, a.token)?.id).toBe(user.id);
@@ -92,7 +96,12 @@ describe("session records", () => {
 
 describe("the session cookie", () => {
   it("is HttpOnly, SameSite=Lax, signed, and not Secure over plain http", async () => {
-    const { ctx, user } = setup({ NODE_ENV: "production", DEMO: "1", SESSION_SECRET: "s".repeat(32), APP_URL: "http://localhost:3210" });
+    const { ctx, user } = setup({
+      NODE_ENV: "production",
+      DEMO: "1",
+      SESSION_SECRET: "s".repeat(32),
+      APP_URL: "http://localhost:3210",
+    });
     const setCookie = await commitSessionCookie(ctx.env, createSession(ctx.db, ctx.clock, { userId: user.id }));
     expect(setCookie).toMatch(/^session=/);
     expect(setCookie).toMatch(/HttpOnly/i);
@@ -106,7 +115,12 @@ describe("the session cookie", () => {
     expect(secureCookiesFor({ NODE_ENV: "production", appUrl: "https://credits.example.com" })).toBe(true);
     expect(secureCookiesFor({ NODE_ENV: "production", appUrl: "http://localhost:3210" })).toBe(false);
     expect(secureCookiesFor({ NODE_ENV: "development", appUrl: "https://credits.example.com" })).toBe(false);
-    const { ctx, user } = setup({ NODE_ENV: "production", DEMO: "1", SESSION_SECRET: "s".repeat(32), APP_URL: "https://credits.example.com" });
+    const { ctx, user } = setup({
+      NODE_ENV: "production",
+      DEMO: "1",
+      SESSION_SECRET: "s".repeat(32),
+      APP_URL: "https://credits.example.com",
+    });
     const setCookie = await commitSessionCookie(ctx.env, createSession(ctx.db, ctx.clock, { userId: user.id }));
     expect(setCookie).toMatch(/^__Host-session=/);
     expect(setCookie).toMatch(/; Secure/i);
@@ -121,7 +135,9 @@ describe("the session cookie", () => {
     contexts.push(other);
     const signedElsewhere = cookieHeader(await sessionCookie(other.env).serialize(s.token));
     expect(await readSessionToken(requestWith(signedElsewhere), ctx.env)).toBeNull();
-    expect(await readSessionToken(requestWith(cookieHeader(await commitSessionCookie(ctx.env, s))), ctx.env)).toBe(s.token);
+    expect(await readSessionToken(requestWith(cookieHeader(await commitSessionCookie(ctx.env, s))), ctx.env)).toBe(
+      s.token,
+    );
   });
 
   it("is cleared with an expiry in the past", async () => {
@@ -133,7 +149,9 @@ describe("the session cookie", () => {
 describe("requireUser and getOptionalUser", () => {
   it("returns the public user for a live session and never the password hash", async () => {
     const { ctx, user } = setup();
-    const cookie = cookieHeader(await commitSessionCookie(ctx.env, createSession(ctx.db, ctx.clock, { userId: user.id })));
+    const cookie = cookieHeader(
+      await commitSessionCookie(ctx.env, createSession(ctx.db, ctx.clock, { userId: user.id })),
+    );
     const got = await requireUser(requestWith(cookie), ctx);
     expect(got).toEqual({ id: user.id, email: "ada@example.com", name: "Ada", role: "customer", creditBalance: 0 });
     expect(got).not.toHaveProperty("passwordHash");
@@ -150,7 +168,9 @@ describe("requireUser and getOptionalUser", () => {
 
   it("treats an expired session like no session and clears its cookie", async () => {
     const { ctx, user } = setup();
-    const cookie = cookieHeader(await commitSessionCookie(ctx.env, createSession(ctx.db, ctx.clock, { userId: user.id })));
+    const cookie = cookieHeader(
+      await commitSessionCookie(ctx.env, createSession(ctx.db, ctx.clock, { userId: user.id })),
+    );
     ctx.clock.advance(31 * MS_PER_DAY);
     const thrown = await requireUser(requestWith(cookie), ctx).catch((e) => e);
     expect(thrown.status).toBe(302);

@@ -37,7 +37,8 @@ describe("login throttling per account", () => {
 
   it("locks per email whatever the IP, and case-insensitively", () => {
     const ctx = setup();
-    for (let i = 0; i < 5; i++) startLoginAttempt(ctx.db, ctx.clock, { email: "Ada@Example.com", ip: `198.51.100.${i}` });
+    for (let i = 0; i < 5; i++)
+      startLoginAttempt(ctx.db, ctx.clock, { email: "Ada@Example.com", ip: `198.51.100.${i}` });
     expect(startLoginAttempt(ctx.db, ctx.clock, { email: "ada@example.com", ip: "192.0.2.9" }).allowed).toBe(false);
     expect(startLoginAttempt(ctx.db, ctx.clock, { email: "grace@example.com", ip: "192.0.2.9" }).allowed).toBe(true);
   });
@@ -62,7 +63,10 @@ describe("login throttling per account", () => {
     const next = fail(ctx, 4, who);
     expect(next.every((g) => g.allowed && g.locksOnFailure.length === 0)).toBe(true);
     // Failures inside one window still add up: the 5th in this new window locks.
-    expect(startLoginAttempt(ctx.db, ctx.clock, who)).toMatchObject({ allowed: true, locksOnFailure: [{ scope: "account" }] });
+    expect(startLoginAttempt(ctx.db, ctx.clock, who)).toMatchObject({
+      allowed: true,
+      locksOnFailure: [{ scope: "account" }],
+    });
     expect(startLoginAttempt(ctx.db, ctx.clock, who).allowed).toBe(false);
   });
 
@@ -114,7 +118,11 @@ describe("login throttling per IP", () => {
     const parallel = startLoginAttempt(ctx.db, ctx.clock, { email: "guess@example.com", ip });
     expect(mine.allowed && parallel.allowed).toBe(true);
     loginSucceeded(ctx.db, ctx.clock, { email: "me@example.com", ip });
-    const row = ctx.db.select().from(loginThrottle).all().find((r) => r.key === `ip:${ip}`);
+    const row = ctx.db
+      .select()
+      .from(loginThrottle)
+      .all()
+      .find((r) => r.key === `ip:${ip}`);
     expect(row).toMatchObject({ failures: 19, lockedUntil: null });
     // One more failure reaches 20 and locks.
     startLoginAttempt(ctx.db, ctx.clock, { email: "guess2@example.com", ip });

@@ -72,7 +72,10 @@ export function countUsersByRole(db: Db): { total: number; customers: number; ad
 
 /** Credits held by all users, from the cached balances (expired-but-unswept grants included). */
 export function totalCreditsOutstanding(db: Db): number {
-  const [row] = db.select({ total: sum(users.creditBalance) }).from(users).all();
+  const [row] = db
+    .select({ total: sum(users.creditBalance) })
+    .from(users)
+    .all();
   return Number(row?.total ?? 0);
 }
 
@@ -92,9 +95,15 @@ export function setUserRole(
   return ctx.db.transaction(
     () => {
       const user = getUserByEmail(ctx.db, input.email);
-      if (!user) throw new AppError("not_found", `No user with the email ${normalizeEmail(input.email)}.`, { field: "email" });
+      if (!user)
+        throw new AppError("not_found", `No user with the email ${normalizeEmail(input.email)}.`, { field: "email" });
       const now = ctx.clock.now();
-      const updated = ctx.db.update(users).set({ role: input.role, updatedAt: now }).where(eq(users.id, user.id)).returning().get();
+      const updated = ctx.db
+        .update(users)
+        .set({ role: input.role, updatedAt: now })
+        .where(eq(users.id, user.id))
+        .returning()
+        .get();
       recordAudit(ctx.db, ctx.clock, {
         actor: input.actor,
         action: "user.role_changed",

@@ -10,7 +10,6 @@ import { AppError } from "../utils/errors";
 import type { Db } from "../../db/client";
 import type { DomainCtx } from "../utils/context.server";
 
-
 function inTransaction<T>(db: Db, fn: () => T): T {
   return db.transaction(fn, { behavior: "immediate" });
 }

@@ -160,11 +160,7 @@ export function parseLegacyBalances(text: string, format: "csv" | "json"): Legac
 }
 
 /** Checks every row, then imports them all in one transaction (or none, on any problem). */
-export function importLegacyBalances(
-  ctx: DomainCtx,
-  rows: LegacyBalanceRow[],
-  options: ImportOptions,
-): ImportSummary {
+export function importLegacyBalances(ctx: DomainCtx, rows: LegacyBalanceRow[], options: ImportOptions): ImportSummary {
   const problems: string[] = [];
   const resolved: { userId: number; balance: number }[] = [];
   const seen = new Map<number, LegacyBalanceRow>();

@@ -29,14 +29,20 @@ export async function performBillingAction(
   try {
     switch (action.intent) {
       case "topup":
-        return { redirectTo: (await startTopupCheckout(ctx, stripe, { userId, planId: action.planId, quantity: action.quantity })).url };
+        return {
+          redirectTo: (
+            await startTopupCheckout(ctx, stripe, { userId, planId: action.planId, quantity: action.quantity })
+          ).url,
+        };
       case "subscribe":
         return { redirectTo: (await startSubscriptionCheckout(ctx, stripe, { userId, planId: action.planId })).url };
       case "portal":
         return { redirectTo: (await createPortalSession(ctx, stripe, userId)).url };
       case "change-plan": {
         const { change, subscription } = await changeSubscriptionPlan(ctx, stripe, { userId, planId: action.planId });
-        const when = subscription.currentPeriodEnd ? ` on ${formatDateTime(subscription.currentPeriodEnd)}` : " at renewal";
+        const when = subscription.currentPeriodEnd
+          ? ` on ${formatDateTime(subscription.currentPeriodEnd)}`
+          : " at renewal";
         return {
           message:
             change === "upgraded"
@@ -48,7 +54,9 @@ export async function performBillingAction(
       }
       case "cancel":
         await setCancelAtPeriodEnd(ctx, stripe, { userId, cancel: true });
-        return { message: "Your subscription ends at the end of the current period. Your credits stay until they expire." };
+        return {
+          message: "Your subscription ends at the end of the current period. Your credits stay until they expire.",
+        };
       case "resume":
         await setCancelAtPeriodEnd(ctx, stripe, { userId, cancel: false });
         return { message: "Your subscription continues; it renews as usual." };

@@ -106,7 +106,10 @@ async function createCheckoutSession(
   ctx: CheckoutCtx,
   stripe: Stripe,
   userId: number,
-  { mode, ...params }: Omit<CheckoutSessionParams, "customer" | "client_reference_id" | "success_url" | "cancel_url"> & {
+  {
+    mode,
+    ...params
+  }: Omit<CheckoutSessionParams, "customer" | "client_reference_id" | "success_url" | "cancel_url"> & {
     mode: Stripe.Checkout.SessionCreateParams.Mode;
   },
 ): Promise<{ url: string; sessionId: string }> {

@@ -19,7 +19,10 @@ describe("the Stripe customer", () => {
   it("is created once per user, even for two requests at the same time, and then reused", async () => {
     const b = await harness();
     const user = b.newUser();
-    const [a, c] = await Promise.all([ensureStripeCustomer(checkoutCtx(b), b.stripe, user), ensureStripeCustomer(checkoutCtx(b), b.stripe, user)]);
+    const [a, c] = await Promise.all([
+      ensureStripeCustomer(checkoutCtx(b), b.stripe, user),
+      ensureStripeCustomer(checkoutCtx(b), b.stripe, user),
+    ]);
     expect(a).toBe(c);
     expect(await ensureStripeCustomer(checkoutCtx(b), b.stripe, user)).toBe(a);
     expect(b.context.db.select().from(users).where(eq(users.id, user)).get()!.stripeCustomerId).toBe(a);
@@ -34,7 +37,11 @@ describe("Checkout Sessions the app creates", () => {
   it("carry the user id as client_reference_id and metadata.userId; subscriptions carry it in subscription_data.metadata", async () => {
     const b = await harness();
     const user = b.newUser();
-    const topup = await startTopupCheckout(checkoutCtx(b), b.stripe, { userId: user, planId: b.plans.pack.id, quantity: 3 });
+    const topup = await startTopupCheckout(checkoutCtx(b), b.stripe, {
+      userId: user,
+      planId: b.plans.pack.id,
+      quantity: 3,
+    });
     const topupSession = await b.stripe.checkout.sessions.retrieve(topup.sessionId, { expand: ["line_items"] });
     expect(topupSession).toMatchObject({
       mode: "payment",
@@ -47,7 +54,11 @@ describe("Checkout Sessions the app creates", () => {
     const sub = await startSubscriptionCheckout(checkoutCtx(b), b.stripe, { userId: user, planId: b.plans.starter.id });
     await b.offline.trigger.payCheckout(sub.sessionId);
     const subSession = await b.stripe.checkout.sessions.retrieve(sub.sessionId);
-    expect(subSession).toMatchObject({ mode: "subscription", client_reference_id: String(user), metadata: { userId: String(user) } });
+    expect(subSession).toMatchObject({
+      mode: "subscription",
+      client_reference_id: String(user),
+      metadata: { userId: String(user) },
+    });
     const subscription = await b.stripe.subscriptions.retrieve(subSession.subscription as string);
     expect(subscription.metadata).toMatchObject({ userId: String(user) });
     expect(subSession.customer).toBe(topupSession.customer);
@@ -98,7 +109,10 @@ describe("the success page's status", () => {
   it("shows a subscription's first credits once its invoice was processed", async () => {
     const b = await harness({ deliver: "manual" });
     const user = b.newUser();
-    const checkout = await startSubscriptionCheckout(checkoutCtx(b), b.stripe, { userId: user, planId: b.plans.starter.id });
+    const checkout = await startSubscriptionCheckout(checkoutCtx(b), b.stripe, {
+      userId: user,
+      planId: b.plans.starter.id,
+    });
     const from = b.mark();
     await b.offline.trigger.payCheckout(checkout.sessionId);
     await b.deliver(b.eventsSince(from, ["checkout.session.completed"])[0]);

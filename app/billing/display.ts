@@ -2,4 +2,3 @@
 
 /** Top-up packs a customer may buy in one Checkout Session. */
 export const MAX_TOPUP_QUANTITY = 10;
-

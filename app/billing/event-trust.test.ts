@@ -44,7 +44,11 @@ describe("checkout.session.completed", () => {
   it("grants nothing for a signed event saying paid when Stripe has the session unpaid, and holds it with the reason", async () => {
     const b = await harness({ deliver: "manual" });
     const user = b.newUser();
-    const checkout = await startTopupCheckout(checkoutCtx(b), b.stripe, { userId: user, planId: b.plans.pack.id, quantity: 3 });
+    const checkout = await startTopupCheckout(checkoutCtx(b), b.stripe, {
+      userId: user,
+      planId: b.plans.pack.id,
+      quantity: 3,
+    });
     const session = await b.stripe.checkout.sessions.retrieve(checkout.sessionId);
     expect(session.payment_status).toBe("unpaid");
     const event = forge(b, "checkout.session.completed", { ...session, status: "complete", payment_status: "paid" });
@@ -85,7 +89,11 @@ describe("checkout.session.completed", () => {
     });
     expect((await b.deliver(inflated)).body.status).toBe("processed");
     expect(b.balance(user)).toBe(1000);
-    const purchase = b.context.db.select().from(topupPurchases).where(eq(topupPurchases.stripeCheckoutSessionId, sessionId)).get()!;
+    const purchase = b.context.db
+      .select()
+      .from(topupPurchases)
+      .where(eq(topupPurchases.stripeCheckoutSessionId, sessionId))
+      .get()!;
     expect(purchase).toMatchObject({ quantity: 1, credits: 1000, amountPaidCents: 700 });
   });
 });
@@ -99,14 +107,23 @@ describe("invoice.paid", () => {
     const { invoice } = await b.offline.trigger.renew(subscriptionId, { fail: true });
     const open = await b.stripe.invoices.retrieve(invoice!.id);
     expect(open.status).toBe("open");
-    const event = forge(b, "invoice.paid", { ...open, status: "paid", amount_paid: open.amount_due, amount_remaining: 0 });
+    const event = forge(b, "invoice.paid", {
+      ...open,
+      status: "paid",
+      amount_paid: open.amount_due,
+      amount_remaining: 0,
+    });
 
     const answer = await b.deliver(event);
 
     expect(answer.body.status).toBe("held");
     expect(b.balance(user)).toBe(1000);
     expect(
-      b.context.db.select().from(creditGrants).where(and(eq(creditGrants.userId, user), eq(creditGrants.stripeInvoiceId, open.id))).all(),
+      b.context.db
+        .select()
+        .from(creditGrants)
+        .where(and(eq(creditGrants.userId, user), eq(creditGrants.stripeInvoiceId, open.id)))
+        .all(),
     ).toHaveLength(0);
     expect(getStripeEvent(b.context.db, event.id)!.error).toMatch(/Stripe has invoice .* as open/);
   });
@@ -115,7 +132,10 @@ describe("invoice.paid", () => {
     const b = await harness({ deliver: "manual" });
     const user = b.newUser();
     const from = b.mark();
-    const checkout = await startSubscriptionCheckout(checkoutCtx(b), b.stripe, { userId: user, planId: b.plans.starter.id });
+    const checkout = await startSubscriptionCheckout(checkoutCtx(b), b.stripe, {
+      userId: user,
+      planId: b.plans.starter.id,
+    });
     await b.offline.trigger.payCheckout(checkout.sessionId);
     for (const e of b.eventsSince(from).filter((e) => e.type !== "invoice.paid")) await b.deliver(e);
     const [invoicePaid] = b.eventsSince(from, ["invoice.paid"]);

@@ -53,7 +53,10 @@ describe("starting a subscription checkout", () => {
   it("expires the customer's other open subscription checkouts, and leaves top-up checkouts open", async () => {
     const b = await harness({ deliver: "auto" });
     const user = b.newUser();
-    const starter = await startSubscriptionCheckout(checkoutCtx(b), b.stripe, { userId: user, planId: b.plans.starter.id });
+    const starter = await startSubscriptionCheckout(checkoutCtx(b), b.stripe, {
+      userId: user,
+      planId: b.plans.starter.id,
+    });
     const topup = await startTopupCheckout(checkoutCtx(b), b.stripe, { userId: user, planId: b.plans.pack.id });
     const pro = await startSubscriptionCheckout(checkoutCtx(b), b.stripe, { userId: user, planId: b.plans.pro.id });
 
@@ -69,9 +72,15 @@ describe("starting a subscription checkout", () => {
   it("is refused with a clear message while the customer has a live subscription", async () => {
     const b = await harness({ deliver: "auto" });
     const user = b.newUser();
-    const first = await startSubscriptionCheckout(checkoutCtx(b), b.stripe, { userId: user, planId: b.plans.starter.id });
+    const first = await startSubscriptionCheckout(checkoutCtx(b), b.stripe, {
+      userId: user,
+      planId: b.plans.starter.id,
+    });
     await b.offline.trigger.payCheckout(first.sessionId);
-    const refused = await startSubscriptionCheckout(checkoutCtx(b), b.stripe, { userId: user, planId: b.plans.pro.id }).catch((e) => e);
+    const refused = await startSubscriptionCheckout(checkoutCtx(b), b.stripe, {
+      userId: user,
+      planId: b.plans.pro.id,
+    }).catch((e) => e);
     expect(refused).toBeInstanceOf(AppError);
     expect(refused).toMatchObject({ code: "conflict", message: expect.stringMatching(/change its plan/) });
   });
@@ -81,7 +90,10 @@ describe("a second live subscription (two tabs, a race)", () => {
   it("is canceled in Stripe with its payment refunded, grants nothing, and shows under Needs attention with the reason", async () => {
     const b = await harness({ deliver: "auto" });
     const user = b.newUser();
-    const first = await startSubscriptionCheckout(checkoutCtx(b), b.stripe, { userId: user, planId: b.plans.starter.id });
+    const first = await startSubscriptionCheckout(checkoutCtx(b), b.stripe, {
+      userId: user,
+      planId: b.plans.starter.id,
+    });
     const second = await racingCheckout(b, user, b.plans.pro);
     await b.offline.trigger.payCheckout(first.sessionId);
     const paidSecond = await b.offline.trigger.payCheckout(second.id);
@@ -96,7 +108,10 @@ describe("a second live subscription (two tabs, a race)", () => {
 
     expect(subscriptionGrants(b, user)).toHaveLength(1);
     expect(b.balance(user)).toBe(1000);
-    expect(getCurrentSubscription(b.context.db, user)).toMatchObject({ stripeSubscriptionId: live[0].id, planId: b.plans.starter.id });
+    expect(getCurrentSubscription(b.context.db, user)).toMatchObject({
+      stripeSubscriptionId: live[0].id,
+      planId: b.plans.starter.id,
+    });
     const attention = listStripeEvents(b.context.db);
     expect(attention.length).toBeGreaterThanOrEqual(1);
     expect(attention.every((e) => e.status === "held")).toBe(true);
@@ -105,32 +120,41 @@ describe("a second live subscription (two tabs, a race)", () => {
     );
   });
 
-  it.each([false, true])("leaves exactly one live, granted subscription whichever one's events arrive first (second first: %s)", async (secondFirst) => {
-    {
-      const b = await harness({ deliver: "manual" });
-      const user = b.newUser();
-      const first = await startSubscriptionCheckout(checkoutCtx(b), b.stripe, { userId: user, planId: b.plans.starter.id });
-      const second = await racingCheckout(b, user, b.plans.pro);
-      const m1 = b.mark();
-      await b.offline.trigger.payCheckout(first.sessionId);
-      const m2 = b.mark();
-      const paid = await b.offline.trigger.payCheckout(second.id);
-      const a = b.eventsSince(m1).slice(0, b.eventsSince(m1).length - b.eventsSince(m2).length);
-      const c = b.eventsSince(m2);
-      for (const e of secondFirst ? [...c, ...a] : [...a, ...c]) expect((await b.deliver(e)).status).toBe(200);
-      // What the cancellation and refund made happen reaches the webhook too.
-      for (const e of b.eventsSince(m2 + c.length)) expect((await b.deliver(e)).status).toBe(200);
+  it.each([false, true])(
+    "leaves exactly one live, granted subscription whichever one's events arrive first (second first: %s)",
+    async (secondFirst) => {
+      {
+        const b = await harness({ deliver: "manual" });
+        const user = b.newUser();
+        const first = await startSubscriptionCheckout(checkoutCtx(b), b.stripe, {
+          userId: user,
+          planId: b.plans.starter.id,
+        });
+        const second = await racingCheckout(b, user, b.plans.pro);
+        const m1 = b.mark();
+        await b.offline.trigger.payCheckout(first.sessionId);
+        const m2 = b.mark();
+        const paid = await b.offline.trigger.payCheckout(second.id);
+        const a = b.eventsSince(m1).slice(0, b.eventsSince(m1).length - b.eventsSince(m2).length);
+        const c = b.eventsSince(m2);
+        for (const e of secondFirst ? [...c, ...a] : [...a, ...c]) expect((await b.deliver(e)).status).toBe(200);
+        // What the cancellation and refund made happen reaches the webhook too.
+        for (const e of b.eventsSince(m2 + c.length)) expect((await b.deliver(e)).status).toBe(200);
 
-      expect(await liveInStripe(b, paid.customer as string), `second first: ${secondFirst}`).toHaveLength(1);
-      expect(subscriptionGrants(b, user)).toHaveLength(1);
-      expect(b.balance(user)).toBe(secondFirst ? 5000 : 1000);
-    }
-  });
+        expect(await liveInStripe(b, paid.customer as string), `second first: ${secondFirst}`).toHaveLength(1);
+        expect(subscriptionGrants(b, user)).toHaveLength(1);
+        expect(b.balance(user)).toBe(secondFirst ? 5000 : 1000);
+      }
+    },
+  );
 
   it("answers 503 when both were prepared at once, and the retry undoes the second", async () => {
     const b = await harness({ deliver: "manual" });
     const user = b.newUser();
-    const first = await startSubscriptionCheckout(checkoutCtx(b), b.stripe, { userId: user, planId: b.plans.starter.id });
+    const first = await startSubscriptionCheckout(checkoutCtx(b), b.stripe, {
+      userId: user,
+      planId: b.plans.starter.id,
+    });
     const second = await racingCheckout(b, user, b.plans.pro);
     const m1 = b.mark();
     await b.offline.trigger.payCheckout(first.sessionId);

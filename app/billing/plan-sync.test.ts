@@ -36,7 +36,14 @@ function stripePrice(
     recurring:
       recurring === null
         ? null
-        : ({ interval: "month", interval_count: 1, meter: null, trial_period_days: null, usage_type: "licensed", ...recurring } as Stripe.Price.Recurring),
+        : ({
+            interval: "month",
+            interval_count: 1,
+            meter: null,
+            trial_period_days: null,
+            usage_type: "licensed",
+            ...recurring,
+          } as Stripe.Price.Recurring),
     tax_behavior: "unspecified",
     tiers_mode: null,
     transform_quantity: null,
@@ -99,7 +106,9 @@ describe("planFromStripePrice", () => {
         creditExpiryDays: 30,
       },
     });
-    const topup = planFromStripePrice(stripePrice({ recurring: null, nickname: "Big pack", metadata: { credits: "10" } }));
+    const topup = planFromStripePrice(
+      stripePrice({ recurring: null, nickname: "Big pack", metadata: { credits: "10" } }),
+    );
     expect(topup).toMatchObject({ ok: true, kind: "topup", values: { publicName: "Big pack", creditExpiryDays: 365 } });
   });
 
@@ -164,7 +173,13 @@ describe("resolvePlanFromStripePrice", () => {
         currency: "EUR",
         unit_amount: 4900,
         recurring: { interval: "year" },
-        metadata: { credits: "60000", planFamily: "pro", version: "2", internalId: "pro-yearly-v2", publicName: "Pro yearly" },
+        metadata: {
+          credits: "60000",
+          planFamily: "pro",
+          version: "2",
+          internalId: "pro-yearly-v2",
+          publicName: "Pro yearly",
+        },
       }),
     );
     expect(resolved.kind).toBe("subscription");
@@ -187,25 +202,43 @@ describe("resolvePlanFromStripePrice", () => {
     });
     const audit = c.db.select().from(auditLog).all();
     expect(audit).toHaveLength(1);
-    expect(audit[0]).toMatchObject({ actor: "stripe", action: "plan.created_from_stripe", subject: `subscription_plan:${resolved.plan.id}` });
+    expect(audit[0]).toMatchObject({
+      actor: "stripe",
+      action: "plan.created_from_stripe",
+      subject: `subscription_plan:${resolved.plan.id}`,
+    });
   });
 
   it("creates a top-up plan from a new one-time price's metadata", () => {
     const c = ctx();
     const resolved = resolvePlanFromStripePrice(
       c,
-      stripePrice({ id: "price_pack", recurring: null, unit_amount: 700, metadata: { credits: "750", internalId: "pack-750" } }),
+      stripePrice({
+        id: "price_pack",
+        recurring: null,
+        unit_amount: 700,
+        metadata: { credits: "750", internalId: "pack-750" },
+      }),
     );
     expect(resolved).toMatchObject({
       kind: "topup",
-      plan: { internalId: "pack-750", credits: 750, priceCents: 700, creditExpiryDays: 365, stripePriceId: "price_pack" },
+      plan: {
+        internalId: "pack-750",
+        credits: 750,
+        priceCents: 700,
+        creditExpiryDays: 365,
+        stripePriceId: "price_pack",
+      },
     });
     expect(planCounts(c)).toEqual({ subs: 0, topups: 1 });
   });
 
   it("creates the plan of a price Stripe has inactive as archived, so it is honoured but not put on sale", () => {
     const c = ctx();
-    const resolved = resolvePlanFromStripePrice(c, stripePrice({ id: "price_old", active: false, metadata: { credits: "500", planFamily: "old" } }));
+    const resolved = resolvePlanFromStripePrice(
+      c,
+      stripePrice({ id: "price_old", active: false, metadata: { credits: "500", planFamily: "old" } }),
+    );
     expect(resolved).toMatchObject({ kind: "subscription", plan: { credits: 500, isActive: false } });
     expect(resolved.kind === "subscription" && resolved.plan.archivedAt).toBeInstanceOf(Date);
     expect(listOfferedPlans(c.db).subscriptionPlans).toHaveLength(0);
@@ -213,8 +246,14 @@ describe("resolvePlanFromStripePrice", () => {
 
   it("gives a family without a version metadata its next version", () => {
     const c = ctx();
-    const first = resolvePlanFromStripePrice(c, stripePrice({ id: "price_a", metadata: { credits: "10", planFamily: "solo" } }));
-    const second = resolvePlanFromStripePrice(c, stripePrice({ id: "price_b", metadata: { credits: "20", planFamily: "solo" } }));
+    const first = resolvePlanFromStripePrice(
+      c,
+      stripePrice({ id: "price_a", metadata: { credits: "10", planFamily: "solo" } }),
+    );
+    const second = resolvePlanFromStripePrice(
+      c,
+      stripePrice({ id: "price_b", metadata: { credits: "20", planFamily: "solo" } }),
+    );
     expect(first).toMatchObject({ kind: "subscription", plan: { version: 1 } });
     expect(second).toMatchObject({ kind: "subscription", plan: { version: 2 } });
   });
@@ -238,13 +277,19 @@ describe("resolvePlanFromStripePrice", () => {
   it("holds a price whose metadata names a plan that belongs to another price", () => {
     const c = ctx();
     resolvePlanFromStripePrice(c, stripePrice({ id: "price_a", metadata: { credits: "10", internalId: "team-v1" } }));
-    const clash = resolvePlanFromStripePrice(c, stripePrice({ id: "price_b", metadata: { credits: "10", internalId: "team-v1" } }));
+    const clash = resolvePlanFromStripePrice(
+      c,
+      stripePrice({ id: "price_b", metadata: { credits: "10", internalId: "team-v1" } }),
+    );
     expect(clash).toEqual({ kind: "held", reason: expect.stringMatching(/price_b.*internalId "team-v1".*price_a/) });
     const versionClash = resolvePlanFromStripePrice(
       c,
       stripePrice({ id: "price_c", metadata: { credits: "10", planFamily: "prod_test_1", version: "1" } }),
     );
-    expect(versionClash).toEqual({ kind: "held", reason: expect.stringContaining('version 1 of plan family "prod_test_1"') });
+    expect(versionClash).toEqual({
+      kind: "held",
+      reason: expect.stringContaining('version 1 of plan family "prod_test_1"'),
+    });
     expect(planCounts(c)).toEqual({ subs: 1, topups: 0 });
   });
 
@@ -279,7 +324,9 @@ describe("resolvePlanFromStripePrice", () => {
       },
       { behavior: "immediate" },
     );
-    expect(c.db.select().from(subscriptionPlans).where(eq(subscriptionPlans.stripePriceId, "price_test_1")).get()?.id).toBe(id);
+    expect(
+      c.db.select().from(subscriptionPlans).where(eq(subscriptionPlans.stripePriceId, "price_test_1")).get()?.id,
+    ).toBe(id);
   });
 
   it("creates one plan when several processes resolve the same new price at once", async () => {
@@ -338,9 +385,21 @@ describe("plan creation input", () => {
     const now = c.clock.now();
     c.db
       .insert(subscriptionPlans)
-      .values({ internalId: "other", planFamily: "dup", version: 1, publicName: "D", credits: 1, priceCents: 1, createdAt: now, updatedAt: now })
+      .values({
+        internalId: "other",
+        planFamily: "dup",
+        version: 1,
+        publicName: "D",
+        credits: 1,
+        priceCents: 1,
+        createdAt: now,
+        updatedAt: now,
+      })
       .run();
-    await expect(createPlan({ ...c, stripe }, create, "test")).rejects.toMatchObject({ code: "conflict", field: "version" });
+    await expect(createPlan({ ...c, stripe }, create, "test")).rejects.toMatchObject({
+      code: "conflict",
+      field: "version",
+    });
   });
 });
 
@@ -370,7 +429,13 @@ describe("the demo price book", () => {
         expect(price.metadata).toMatchObject({ credits: String(plan.credits), internalId: plan.internalId });
         expect(resolvePlanFromStripePrice(c, price)).toMatchObject({ plan: { id: plan.id } });
       }
-      expect(c.db.select().from(auditLog).all().every((a) => a.actor === "system" && a.action === "plan.created")).toBe(true);
+      expect(
+        c.db
+          .select()
+          .from(auditLog)
+          .all()
+          .every((a) => a.actor === "system" && a.action === "plan.created"),
+      ).toBe(true);
     } finally {
       await offline.close();
     }

@@ -29,17 +29,31 @@ describe("a plan deleted while a Checkout for it was open", () => {
     const from = b.mark();
     await b.offline.trigger.payCheckout(checkout.sessionId); // paid, its events not delivered yet
     expect(await deleteOrArchivePlan(admin(b), "topup", pack.id, "test")).toEqual({ deleted: true });
-    expect(b.context.db.select().from(deletedPlanPrices).where(eq(deletedPlanPrices.stripePriceId, pack.stripePriceId!)).get()).toMatchObject({
+    expect(
+      b.context.db
+        .select()
+        .from(deletedPlanPrices)
+        .where(eq(deletedPlanPrices.stripePriceId, pack.stripePriceId!))
+        .get(),
+    ).toMatchObject({
       kind: "topup",
     });
 
     for (const e of b.eventsSince(from)) expect((await b.deliver(e)).status).toBe(200);
 
     expect(b.balance(user)).toBe(600);
-    const purchase = b.context.db.select().from(topupPurchases).where(eq(topupPurchases.stripeCheckoutSessionId, checkout.sessionId)).get()!;
+    const purchase = b.context.db
+      .select()
+      .from(topupPurchases)
+      .where(eq(topupPurchases.stripeCheckoutSessionId, checkout.sessionId))
+      .get()!;
     expect(purchase.credits).toBe(600);
     expect(offeredTopupIds(b)).not.toContain(purchase.planId);
-    const actions = b.context.db.select().from(auditLog).all().map((a) => a.action);
+    const actions = b.context.db
+      .select()
+      .from(auditLog)
+      .all()
+      .map((a) => a.action);
     expect(actions).not.toContain("plan.created_from_stripe");
     expect(actions).toContain("plan.recorded_archived_from_deleted");
   });

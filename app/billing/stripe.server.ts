@@ -42,7 +42,11 @@ export function createStripeClient(env: StripeEnv): Stripe {
 }
 
 /** `http://127.0.0.1:12111` → the SDK's host/port/protocol options; nothing for real Stripe. */
-export function apiBaseOptions(base: string | undefined): { host?: string; port?: number; protocol?: "http" | "https" } {
+export function apiBaseOptions(base: string | undefined): {
+  host?: string;
+  port?: number;
+  protocol?: "http" | "https";
+} {
   if (!base) return {};
   const url = new URL(base);
   if (url.protocol !== "http:" && url.protocol !== "https:") {
@@ -61,7 +65,10 @@ export function apiBaseOptions(base: string | undefined): { host?: string; port?
 }
 
 /** The env the app runs with when it talks to the offline Stripe at `server.url`. */
-export function offlineEnv<E extends Env>(env: E, server: { url: string; secretKey?: string; webhookSecret: string }): E {
+export function offlineEnv<E extends Env>(
+  env: E,
+  server: { url: string; secretKey?: string; webhookSecret: string },
+): E {
   return {
     ...env,
     STRIPE_SECRET_KEY: server.secretKey ?? OFFLINE_STRIPE_SECRET_KEY,

@@ -23,7 +23,14 @@ import type { Clock } from "../utils/clock";
 export type UserSubscription = typeof userSubscriptions.$inferSelect;
 
 /** Statuses in which a subscription still bills or can be brought back; anything else is over. */
-export const LIVE_STATUSES: readonly SubscriptionStatus[] = ["active", "trialing", "past_due", "unpaid", "incomplete", "paused"];
+export const LIVE_STATUSES: readonly SubscriptionStatus[] = [
+  "active",
+  "trialing",
+  "past_due",
+  "unpaid",
+  "incomplete",
+  "paused",
+];
 const ENDED_STATUSES: readonly SubscriptionStatus[] = ["canceled", "incomplete_expired"];
 
 export function toSubscriptionStatus(status: string): SubscriptionStatus {
@@ -35,7 +42,8 @@ export function stripeId(ref: string | { id: string } | null | undefined): strin
   return typeof ref === "string" ? ref : ref.id;
 }
 
-const secondsToDate = (s: number | null | undefined): Date | null => (typeof s === "number" ? new Date(s * 1000) : null);
+const secondsToDate = (s: number | null | undefined): Date | null =>
+  typeof s === "number" ? new Date(s * 1000) : null;
 
 export function getSubscriptionByStripeId(db: Db, stripeSubscriptionId: string): UserSubscription | undefined {
   return db
@@ -161,7 +169,8 @@ function planInEffect(
 ): { planId: number; pendingPlanId: number | null } {
   if (row.planId === null || row.planId === pricePlan.id) return { planId: pricePlan.id, pendingPlanId: null };
   const newPeriod =
-    periodStart !== null && (row.currentPeriodStart === null || periodStart.getTime() > row.currentPeriodStart.getTime());
+    periodStart !== null &&
+    (row.currentPeriodStart === null || periodStart.getTime() > row.currentPeriodStart.getTime());
   if (newPeriod) return { planId: pricePlan.id, pendingPlanId: null };
   const current = getSubscriptionPlan(db, row.planId);
   if (!current || pricePlan.credits > current.credits) return { planId: pricePlan.id, pendingPlanId: null };

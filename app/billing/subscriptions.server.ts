@@ -11,7 +11,12 @@ import {
   type TopupPlan,
 } from "../plans/index.server";
 import { AppError } from "../utils/errors";
-import { getCurrentSubscription, LIVE_STATUSES, syncSubscriptionRow, type UserSubscription } from "./subscription-state.server";
+import {
+  getCurrentSubscription,
+  LIVE_STATUSES,
+  syncSubscriptionRow,
+  type UserSubscription,
+} from "./subscription-state.server";
 import type { DomainCtx } from "../utils/context.server";
 
 /*
@@ -29,7 +34,6 @@ import type { DomainCtx } from "../utils/context.server";
  * - Cancel = cancel at period end; resume undoes that.
  * Plans can only change within the same billing interval (month ↔ month, year ↔ year).
  */
-
 
 /** Statuses in which the plan can be changed or the subscription canceled. */
 const MANAGEABLE: readonly string[] = ["active", "trialing", "past_due"];
@@ -63,7 +67,8 @@ export async function changeSubscriptionPlan(
   if (!target) throw new AppError("invalid_request", "Choose a plan.", { field: "planId" });
 
   if (target.id === current.id) {
-    if (row.pendingPlanId === null) throw new AppError("conflict", "You are already on this plan.", { field: "planId" });
+    if (row.pendingPlanId === null)
+      throw new AppError("conflict", "You are already on this plan.", { field: "planId" });
     const sub = await stripe.subscriptions.retrieve(row.stripeSubscriptionId);
     const updated = await stripe.subscriptions.update(sub.id, {
       items: [{ id: sub.items.data[0].id, price: current.stripePriceId! }],
@@ -189,26 +194,24 @@ export function getBillingOverview(ctx: DomainCtx, userId: number): BillingOverv
     .orderBy(desc(topupPurchases.id))
     .limit(10)
     .all()
-    .map(
-      (p): PurchaseView => ({
-        id: p.id,
-        planName: getTopupPlan(ctx.db, p.planId)?.publicName ?? "Top-up",
-        credits: p.credits,
-        amountPaidCents: p.amountPaidCents,
-        amountRefundedCents: p.amountRefundedCents,
-        currency: p.currency,
-        status: p.status,
-        createdAt: p.createdAt.toISOString(),
-      }),
-    );
+    .map((p): PurchaseView => ({
+      id: p.id,
+      planName: getTopupPlan(ctx.db, p.planId)?.publicName ?? "Top-up",
+      credits: p.credits,
+      amountPaidCents: p.amountPaidCents,
+      amountRefundedCents: p.amountRefundedCents,
+      currency: p.currency,
+      status: p.status,
+      createdAt: p.createdAt.toISOString(),
+    }));
   return {
     subscription: row
       ? {
           id: row.id,
           status: row.status,
           live: LIVE_STATUSES.includes(row.status),
-          plan: row.planId ? getSubscriptionPlan(ctx.db, row.planId) ?? null : null,
-          pendingPlan: row.pendingPlanId ? getSubscriptionPlan(ctx.db, row.pendingPlanId) ?? null : null,
+          plan: row.planId ? (getSubscriptionPlan(ctx.db, row.planId) ?? null) : null,
+          pendingPlan: row.pendingPlanId ? (getSubscriptionPlan(ctx.db, row.pendingPlanId) ?? null) : null,
           currentPeriodStart: row.currentPeriodStart?.toISOString() ?? null,
           currentPeriodEnd: row.currentPeriodEnd?.toISOString() ?? null,
           cancelAtPeriodEnd: row.cancelAtPeriodEnd,

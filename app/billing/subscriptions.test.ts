@@ -42,7 +42,9 @@ function rowOf(b: BillingHarness, userId: number) {
 
 function permutations<T>(items: T[]): T[][] {
   if (items.length <= 1) return [items];
-  return items.flatMap((x, i) => permutations([...items.slice(0, i), ...items.slice(i + 1)]).map((rest) => [x, ...rest]));
+  return items.flatMap((x, i) =>
+    permutations([...items.slice(0, i), ...items.slice(i + 1)]).map((rest) => [x, ...rest]),
+  );
 }
 
 describe("a new subscription's events", () => {
@@ -82,7 +84,13 @@ describe("a new subscription's events", () => {
     expect(states).toHaveLength(6);
     for (const state of states) expect(state).toEqual(states[0]);
     expect(states[0]).toMatchObject({
-      row: { planId: b.plans.starter.id, status: "active", pendingPlanId: null, customerLinked: true, stripeSubscriptionId: true },
+      row: {
+        planId: b.plans.starter.id,
+        status: "active",
+        pendingPlanId: null,
+        customerLinked: true,
+        stripeSubscriptionId: true,
+      },
       grant: { amount: 1000, subscriptionId: true, expiresAtPeriodEnd: true, stripeInvoiceId: true },
       balance: 1000,
     });
@@ -144,7 +152,10 @@ describe("the subscription lifecycle", () => {
     // The renewal then bills and grants the new plan in full.
     b.context.clock.set("2026-02-01T00:00:00.000Z");
     await b.offline.trigger.renew(rowOf(b, user).stripeSubscriptionId);
-    expect(subscriptionGrants(b, user).at(-1)).toMatchObject({ amount: 5000, expiresAt: new Date("2026-03-01T00:00:00.000Z") });
+    expect(subscriptionGrants(b, user).at(-1)).toMatchObject({
+      amount: 5000,
+      expiresAt: new Date("2026-03-01T00:00:00.000Z"),
+    });
   });
 
   it("makes one upgrade, one invoice and one grant when the customer submits the upgrade twice at once", async () => {
@@ -218,7 +229,10 @@ describe("the subscription lifecycle", () => {
     expect(rowOf(b, user)).toMatchObject({ planId: b.plans.pro.id, pendingPlanId: b.plans.starter.id });
     expect(subscriptionGrants(b, user)).toHaveLength(1); // nothing billed, nothing granted now
     const overview = getBillingOverview(b.context, user);
-    expect(overview.subscription).toMatchObject({ plan: { id: b.plans.pro.id }, pendingPlan: { id: b.plans.starter.id } });
+    expect(overview.subscription).toMatchObject({
+      plan: { id: b.plans.pro.id },
+      pendingPlan: { id: b.plans.starter.id },
+    });
     expect(overview.offeredSubscriptionPlans.map((p) => p.id)).toEqual([b.plans.starter.id, b.plans.pro.id]);
 
     b.context.clock.set("2026-02-01T00:00:00.000Z");
@@ -320,7 +334,10 @@ describe("syncSubscriptionRow", () => {
     await b.stripe.subscriptions.cancel(subscriptionId);
     await b.offline.flush();
     expect(rowOf(b, user).status).toBe("canceled");
-    const stale = { ...(await b.stripe.subscriptions.retrieve(subscriptionId)), status: "active" } as Stripe.Subscription;
+    const stale = {
+      ...(await b.stripe.subscriptions.retrieve(subscriptionId)),
+      status: "active",
+    } as Stripe.Subscription;
     const after = syncSubscriptionRow(b.context.db, b.context.clock, {
       userId: user,
       subscription: stale,

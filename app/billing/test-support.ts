@@ -109,7 +109,12 @@ export async function startBillingHarness(opts: BillingHarnessOptions = {}): Pro
     deliver(event, o = {}) {
       const payload = JSON.stringify(event, null, 2);
       const signature = sign(payload, o);
-      return receiveStripeWebhook(context, stripe, { body: payload, signature, secret: context.env.STRIPE_WEBHOOK_SECRET }, o);
+      return receiveStripeWebhook(
+        context,
+        stripe,
+        { body: payload, signature, secret: context.env.STRIPE_WEBHOOK_SECRET },
+        o,
+      );
     },
     mark: () => (mark = offline.events.length),
     eventsSince(from, types) {
@@ -132,7 +137,9 @@ export async function startBillingHarness(opts: BillingHarnessOptions = {}): Pro
  * For a test file whose tests each start one harness: returns the function that starts it (with
  * the file's defaults) and closes it after the test, checking the credit invariants.
  */
-export function useBillingHarness(defaults: BillingHarnessOptions = {}): (opts?: BillingHarnessOptions) => Promise<BillingHarness> {
+export function useBillingHarness(
+  defaults: BillingHarnessOptions = {},
+): (opts?: BillingHarnessOptions) => Promise<BillingHarness> {
   let current: BillingHarness | undefined;
   afterEach(async () => {
     await current?.close();

@@ -57,7 +57,10 @@ describe("the same event delivered many times", () => {
   it("resolves the user and plan from an invoice.paid that arrives first, 10 times at once, and grants once", async () => {
     const b = await harness();
     const user = b.newUser();
-    const checkout = await startSubscriptionCheckout(checkoutCtx(b), b.stripe, { userId: user, planId: b.plans.pro.id });
+    const checkout = await startSubscriptionCheckout(checkoutCtx(b), b.stripe, {
+      userId: user,
+      planId: b.plans.pro.id,
+    });
     const from = b.mark();
     await b.offline.trigger.payCheckout(checkout.sessionId);
     const invoicePaid = b.eventsSince(from, ["invoice.paid"])[0];
@@ -74,7 +77,11 @@ describe("the same event delivered many times", () => {
     expect(grant.effectiveAt.getTime()).toBe(b.context.clock.now().getTime());
     expect(grant.expiresAt!.getTime()).toBe(invoice.lines.data[0].period.end * 1000);
     const row = b.context.db.select().from(userSubscriptions).where(eq(userSubscriptions.userId, user)).get()!;
-    expect(row).toMatchObject({ planId: b.plans.pro.id, status: "active", stripeSubscriptionId: invoice.parent!.subscription_details!.subscription });
+    expect(row).toMatchObject({
+      planId: b.plans.pro.id,
+      status: "active",
+      stripeSubscriptionId: invoice.parent!.subscription_details!.subscription,
+    });
     expect(b.balance(user)).toBe(5000);
   });
 });
@@ -105,7 +112,9 @@ describe("a subscription on a price the app does not know", () => {
     expect(events).toHaveLength(3);
 
     for (const event of events) expect(await b.deliver(event)).toMatchObject({ status: 200, body: { status: "held" } });
-    const plans = b.context.db.$client.prepare("select count(*) as n from subscription_plans where stripe_price_id = ?");
+    const plans = b.context.db.$client.prepare(
+      "select count(*) as n from subscription_plans where stripe_price_id = ?",
+    );
     expect(plans.get(price.id)).toEqual({ n: 0 });
     expect(b.balance(user)).toBe(0);
     expect(b.context.db.select().from(stripeEvents).where(eq(stripeEvents.status, "held")).all()).toHaveLength(3);
@@ -115,7 +124,10 @@ describe("a subscription on a price the app does not know", () => {
       input: { planFamily: "mystery", publicName: "Mystery", credits: 700, stripePriceId: price.id },
     });
     for (const event of [...events].reverse()) {
-      expect((await replayStripeEvent(b.context, b.stripe, event.id)).event).toEqual({ id: event.id, status: "processed" });
+      expect((await replayStripeEvent(b.context, b.stripe, event.id)).event).toEqual({
+        id: event.id,
+        status: "processed",
+      });
     }
     for (const event of events) {
       expect(await replayStripeEvent(b.context, b.stripe, event.id)).toMatchObject({ outcome: "duplicate" });

@@ -56,7 +56,11 @@ export interface WebhookAnswer {
   error?: AppError;
 }
 
-const refusal = (error: AppError): WebhookAnswer => ({ status: httpStatusFor(error.code), body: errorBody(error), error });
+const refusal = (error: AppError): WebhookAnswer => ({
+  status: httpStatusFor(error.code),
+  body: errorBody(error),
+  error,
+});
 
 // ---------------------------------------------------------------------------------------------
 // Verification
@@ -142,7 +146,12 @@ function writeEventRow(
 }
 
 /** Records a failed attempt in its own transaction; best effort (the database may be the problem). */
-function recordAttempt(ctx: DomainCtx, event: Stripe.Event, status: "received" | "failed" | "held", error: string): void {
+function recordAttempt(
+  ctx: DomainCtx,
+  event: Stripe.Event,
+  status: "received" | "failed" | "held",
+  error: string,
+): void {
   try {
     ctx.db.transaction(
       () => {
@@ -182,7 +191,11 @@ export async function processStripeEvent(
       // Permanent: a retry by Stripe cannot make the object appear (an event from another account
       // or mode, a deleted object). Held, so an admin sees why and can replay it; answered 200.
       const reason = `Stripe has no ${missing}; nothing was applied. Replay the event once the cause is fixed.`;
-      log.warn("stripe event held: it refers to an object Stripe does not have", { eventId: event.id, type: event.type, error: errorText(e) });
+      log.warn("stripe event held: it refers to an object Stripe does not have", {
+        eventId: event.id,
+        type: event.type,
+        error: errorText(e),
+      });
       recordAttempt(ctx, event, "held", reason);
       const after = getStripeEvent(ctx.db, event.id);
       if (after && FINAL_STATUSES.includes(after.status)) {
@@ -221,7 +234,11 @@ export async function processStripeEvent(
       { behavior: "immediate" },
     );
     if (result.kind === "done" && result.status === "held") {
-      log.warn("stripe event held; an admin can replay it once fixed", { eventId: event.id, type: event.type, reason: result.reason });
+      log.warn("stripe event held; an admin can replay it once fixed", {
+        eventId: event.id,
+        type: event.type,
+        reason: result.reason,
+      });
     }
     return result;
   } catch (e) {

@@ -28,11 +28,28 @@ describe("checkout.session.completed for a top-up pack", () => {
     const answer = await b.deliver(completed);
     expect(answer).toEqual({ status: 200, body: { received: true, id: completed.id, status: "processed" } });
 
-    const purchase = b.context.db.select().from(topupPurchases).where(eq(topupPurchases.stripeCheckoutSessionId, sessionId)).get()!;
-    expect(purchase).toMatchObject({ userId: user, planId: b.plans.pack.id, quantity: 2, credits: 2000, amountPaidCents: 1400, status: "paid" });
+    const purchase = b.context.db
+      .select()
+      .from(topupPurchases)
+      .where(eq(topupPurchases.stripeCheckoutSessionId, sessionId))
+      .get()!;
+    expect(purchase).toMatchObject({
+      userId: user,
+      planId: b.plans.pack.id,
+      quantity: 2,
+      credits: 2000,
+      amountPaidCents: 1400,
+      status: "paid",
+    });
     expect(purchase.stripePaymentIntentId).toMatch(/^pi_/);
     const [grant] = grantsOf(b, user);
-    expect(grant).toMatchObject({ type: "topup", source: "topup", amount: 2000, remaining: 2000, topupPurchaseId: purchase.id });
+    expect(grant).toMatchObject({
+      type: "topup",
+      source: "topup",
+      amount: 2000,
+      remaining: 2000,
+      topupPurchaseId: purchase.id,
+    });
     expect(grant.expiresAt!.getTime()).toBe(addDays(b.context.clock.now(), 365).getTime());
     expect(b.balance(user)).toBe(2000);
     expect(getStripeEvent(b.context.db, completed.id)).toMatchObject({ status: "processed", attempts: 1 });
@@ -134,14 +151,21 @@ describe("other event types", () => {
     const { events } = await payTopup(b, user);
     const other = events.find((e) => e.type === "payment_intent.succeeded")!;
     expect(await b.deliver(other)).toMatchObject({ status: 200, body: { status: "ignored" } });
-    expect(getStripeEvent(b.context.db, other.id)).toMatchObject({ status: "ignored", type: "payment_intent.succeeded" });
+    expect(getStripeEvent(b.context.db, other.id)).toMatchObject({
+      status: "ignored",
+      type: "payment_intent.succeeded",
+    });
     expect(grantsOf(b, user)).toHaveLength(0);
   });
 });
 
 describe("charge.refunded", () => {
   function purchaseOf(b: BillingHarness, sessionId: string) {
-    return b.context.db.select().from(topupPurchases).where(eq(topupPurchases.stripeCheckoutSessionId, sessionId)).get()!;
+    return b.context.db
+      .select()
+      .from(topupPurchases)
+      .where(eq(topupPurchases.stripeCheckoutSessionId, sessionId))
+      .get()!;
   }
   function refundedCredits(b: BillingHarness, userId: number) {
     const row = b.context.db.$client
@@ -160,12 +184,20 @@ describe("charge.refunded", () => {
     // floor(1,000 × 250 / 700) = 357
     expect(refundedCredits(b, user)).toBe(357);
     expect(b.balance(user)).toBe(643);
-    expect(purchaseOf(b, sessionId)).toMatchObject({ amountRefundedCents: 250, creditsRefunded: 357, status: "partially_refunded" });
+    expect(purchaseOf(b, sessionId)).toMatchObject({
+      amountRefundedCents: 250,
+      creditsRefunded: 357,
+      status: "partially_refunded",
+    });
 
     await b.offline.trigger.refund({ payment_intent: purchase.stripePaymentIntentId! });
     expect(refundedCredits(b, user)).toBe(1000);
     expect(b.balance(user)).toBe(0);
-    expect(purchaseOf(b, sessionId)).toMatchObject({ amountRefundedCents: 700, creditsRefunded: 1000, status: "refunded" });
+    expect(purchaseOf(b, sessionId)).toMatchObject({
+      amountRefundedCents: 700,
+      creditsRefunded: 1000,
+      status: "refunded",
+    });
   });
 
   it("applies a repeated or out-of-date refund event only once", async () => {
@@ -224,7 +256,10 @@ describe("charge.refunded", () => {
   it("ignores refunds of charges that are not top-up purchases", async () => {
     const b = await harness({ deliver: "auto" });
     const user = b.newUser();
-    const checkout = await startSubscriptionCheckout(checkoutCtx(b), b.stripe, { userId: user, planId: b.plans.starter.id });
+    const checkout = await startSubscriptionCheckout(checkoutCtx(b), b.stripe, {
+      userId: user,
+      planId: b.plans.starter.id,
+    });
     const session = await b.offline.trigger.payCheckout(checkout.sessionId);
     const invoice = await b.stripe.invoices.retrieve(session.invoice as string, { expand: ["payments"] });
     const paymentIntent = invoice.payments!.data[0].payment.payment_intent as string;
@@ -245,7 +280,9 @@ describe("held events", () => {
     const held = getStripeEvent(b.context.db, completed.id)!;
     expect(held.status).toBe("held");
     expect(held.error).toMatch(/credits metadata/);
-    expect(b.context.db.$client.prepare("select count(*) as n from topup_plans where stripe_price_id = ?").get(priceId)).toEqual({ n: 0 });
+    expect(
+      b.context.db.$client.prepare("select count(*) as n from topup_plans where stripe_price_id = ?").get(priceId),
+    ).toEqual({ n: 0 });
     expect(b.balance(user)).toBe(0);
     expect(listStripeEvents(b.context.db).map((e) => e.id)).toContain(completed.id);
 
@@ -287,7 +324,11 @@ describe("failures", () => {
     expect(crashed.status).toBe(500);
     expect(b.counts()).toMatchObject({ ...before, stripeEvents: before.stripeEvents + 1 });
     expect(b.balance(user)).toBe(0);
-    expect(getStripeEvent(b.context.db, completed.id)).toMatchObject({ status: "failed", attempts: 1, processedAt: null });
+    expect(getStripeEvent(b.context.db, completed.id)).toMatchObject({
+      status: "failed",
+      attempts: 1,
+      processedAt: null,
+    });
     expect(getStripeEvent(b.context.db, completed.id)!.error).toMatch(/simulated crash/);
 
     const retried = await b.deliver(completed);
@@ -346,7 +387,11 @@ describe("failures", () => {
     });
     const payload = JSON.stringify(completed);
     const secret = b.context.env.STRIPE_WEBHOOK_SECRET!;
-    const answer = await receiveStripeWebhook(b.context, unreachable, { body: payload, signature: b.sign(payload), secret });
+    const answer = await receiveStripeWebhook(b.context, unreachable, {
+      body: payload,
+      signature: b.sign(payload),
+      secret,
+    });
     expect(answer.status).toBe(503);
     expect(b.balance(user)).toBe(0);
     expect(getStripeEvent(b.context.db, completed.id)).toMatchObject({ status: "received", processedAt: null });

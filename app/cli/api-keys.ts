@@ -23,7 +23,9 @@ export const apiKeyCommands: Record<string, CliCommand> = {
         throw usageError(`api-keys create: --scope must be one of: ${API_KEY_SCOPES.join(", ")}`, "scope");
       }
       const { key, record } = createApiKey(ctx, { name, scope: scope as ApiKeyScope, createdBy: "cli" });
-      io.err(`Created API key #${record.id} "${record.name}" (scope ${record.scope}). It is shown only once; store it now.\n`);
+      io.err(
+        `Created API key #${record.id} "${record.name}" (scope ${record.scope}). It is shown only once; store it now.\n`,
+      );
       io.out(`${key}\n`);
     },
   },
@@ -51,7 +53,13 @@ export const apiKeyCommands: Record<string, CliCommand> = {
       ]);
       const header = ["ID", "NAME", "SCOPE", "PREFIX", "CREATED", "LAST USED", "STATUS"];
       const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-      for (const r of [header, ...rows]) io.out(`${r.map((c, i) => c.padEnd(widths[i])).join("  ").trimEnd()}\n`);
+      for (const r of [header, ...rows])
+        io.out(
+          `${r
+            .map((c, i) => c.padEnd(widths[i]))
+            .join("  ")
+            .trimEnd()}\n`,
+        );
     },
   },
   "api-keys revoke": {
@@ -59,7 +67,8 @@ export const apiKeyCommands: Record<string, CliCommand> = {
     options: { id: { type: "string" } },
     run(ctx, values, io) {
       const raw = typeof values.id === "string" ? values.id.trim() : "";
-      if (!/^[1-9][0-9]*$/.test(raw)) throw usageError("api-keys revoke: --id must be a key id (see api-keys list)", "id");
+      if (!/^[1-9][0-9]*$/.test(raw))
+        throw usageError("api-keys revoke: --id must be a key id (see api-keys list)", "id");
       const record = revokeApiKey(ctx, { id: Number(raw), actor: "cli" });
       io.err(`API key #${record.id} "${record.name}" is revoked.\n`);
       io.out(`${JSON.stringify({ id: record.id, revokedAt: record.revokedAt?.toISOString() ?? null })}\n`);

@@ -40,21 +40,40 @@ describe("npm run credits -- balances import", () => {
     const first = await cli("balances", "import", "--file", csv);
     expect(first).toMatchObject({ code: 0, stderr: "" });
     const in30Days = "2026-01-31T00:00:00.000Z";
-    expect(JSON.parse(first.stdout)).toEqual({ dryRun: false, rows: 2, imported: 2, alreadyImported: 0, skippedZero: 0, credits: 1450, expiresAt: in30Days });
+    expect(JSON.parse(first.stdout)).toEqual({
+      dryRun: false,
+      rows: 2,
+      imported: 2,
+      alreadyImported: 0,
+      skippedZero: 0,
+      credits: 1450,
+      expiresAt: in30Days,
+    });
     expect(getBalance(ctx, ann).balance).toBe(250);
     expect(getBalance(ctx, bob).balance).toBe(1200);
-    const grant = ctx.db.$client.prepare("select type, source, amount, expires_at as expiresAt from credit_grants where user_id = ?").get(ann);
+    const grant = ctx.db.$client
+      .prepare("select type, source, amount, expires_at as expiresAt from credit_grants where user_id = ?")
+      .get(ann);
     expect(grant).toEqual({ type: "topup", source: "migration", amount: 250, expiresAt: Date.parse(in30Days) });
 
     // A re-run days later (a different expiry) still imports nothing twice.
     ctx.clock.advance(3 * 86_400_000);
     const ledger = ledgerRows();
     const again = await cli("balances", "import", "--file", csv);
-    expect(JSON.parse(again.stdout)).toMatchObject({ rows: 2, imported: 0, alreadyImported: 2, skippedZero: 0, credits: 0 });
+    expect(JSON.parse(again.stdout)).toMatchObject({
+      rows: 2,
+      imported: 0,
+      alreadyImported: 2,
+      skippedZero: 0,
+      credits: 0,
+    });
     expect(ledgerRows()).toBe(ledger);
     expect(getBalance(ctx, ann).balance).toBe(250);
 
-    expect(JSON.parse((await cli("balances", "import", "--file", byId)).stdout)).toMatchObject({ skippedZero: 1, imported: 0 });
+    expect(JSON.parse((await cli("balances", "import", "--file", byId)).stdout)).toMatchObject({
+      skippedZero: 1,
+      imported: 0,
+    });
     expect(getBalance(ctx, cy).balance).toBe(0);
   });
 
@@ -62,7 +81,13 @@ describe("npm run credits -- balances import", () => {
     ctx = testContext();
     const dee = createUser(ctx, { email: "dee@example.com" }).id;
     const eve = createUser(ctx, { email: "eve@example.com" }).id;
-    const json = file("legacy.json", JSON.stringify([{ email: "dee@example.com", balance: 40 }, { userId: eve, balance: "7" }]));
+    const json = file(
+      "legacy.json",
+      JSON.stringify([
+        { email: "dee@example.com", balance: 40 },
+        { userId: eve, balance: "7" },
+      ]),
+    );
     const r = await cli("balances", "import", "--file", json);
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ imported: 2, credits: 47 });
@@ -76,7 +101,9 @@ describe("npm run credits -- balances import", () => {
     const r = await cli("balances", "import", "--file", csv);
     expect(r.code).toBe(1);
     expect(r.stdout).toBe("");
-    expect(r.stderr).toMatch(/invalid_request.*Nothing was imported: row 3: no user ghost@example.com; row 4: user #\d+ is already in row 2/);
+    expect(r.stderr).toMatch(
+      /invalid_request.*Nothing was imported: row 3: no user ghost@example.com; row 4: user #\d+ is already in row 2/,
+    );
     expect(getBalance(ctx, fay).balance).toBe(0);
     expect(ledgerRows()).toBe(0);
 
@@ -99,7 +126,12 @@ describe("npm run credits -- balances import", () => {
     const hal = createUser(ctx, { email: "hal@example.com" }).id;
     await cli("balances", "import", "--file", file("one.csv", "email,balance\ngus@example.com,100\n"));
 
-    const r = await cli("balances", "import", "--file", file("two.csv", "email,balance\nhal@example.com,60\ngus@example.com,150\n"));
+    const r = await cli(
+      "balances",
+      "import",
+      "--file",
+      file("two.csv", "email,balance\nhal@example.com,60\ngus@example.com,150\n"),
+    );
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/idempotency_conflict.*user #\d+ already has a different imported balance/);
     expect([getBalance(ctx, gus).balance, getBalance(ctx, hal).balance]).toEqual([100, 0]);
@@ -109,17 +141,40 @@ describe("npm run credits -- balances import", () => {
     ctx = testContext();
     const ivy = createUser(ctx, { email: "ivy@example.com" }).id;
     const jon = createUser(ctx, { email: "jon@example.com" }).id;
-    const never = await cli("balances", "import", "--file", file("a.csv", "email,balance\nivy@example.com,10\n"), "--expires-in-days", "never");
+    const never = await cli(
+      "balances",
+      "import",
+      "--file",
+      file("a.csv", "email,balance\nivy@example.com,10\n"),
+      "--expires-in-days",
+      "never",
+    );
     expect(JSON.parse(never.stdout)).toMatchObject({ imported: 1, expiresAt: null });
-    const seven = await cli("balances", "import", "--file", file("b.csv", "email,balance\njon@example.com,20\n"), "--expires-in-days", "7");
+    const seven = await cli(
+      "balances",
+      "import",
+      "--file",
+      file("b.csv", "email,balance\njon@example.com,20\n"),
+      "--expires-in-days",
+      "7",
+    );
     expect(JSON.parse(seven.stdout)).toMatchObject({ imported: 1, expiresAt: "2026-01-08T00:00:00.000Z" });
-    const expiries = ctx.db.$client.prepare("select user_id as u, expires_at as e from credit_grants order by id").all();
+    const expiries = ctx.db.$client
+      .prepare("select user_id as u, expires_at as e from credit_grants order by id")
+      .all();
     expect(expiries).toEqual([
       { u: ivy, e: null },
       { u: jon, e: Date.parse("2026-01-08T00:00:00.000Z") },
     ]);
     for (const bad of ["0", "1.5", "soon"]) {
-      const r = await cli("balances", "import", "--file", file("c.csv", "email,balance\nivy@example.com,10\n"), "--expires-in-days", bad);
+      const r = await cli(
+        "balances",
+        "import",
+        "--file",
+        file("c.csv", "email,balance\nivy@example.com,10\n"),
+        "--expires-in-days",
+        bad,
+      );
       expect(r.code).toBe(1);
       expect(r.stderr).toMatch(/--expires-in-days must be a whole number of days/);
     }
@@ -144,7 +199,10 @@ describe("npm run credits -- balances import", () => {
     expect(ledgerRows()).toBe(0);
     expect(ctx.db.$client.prepare("select count(*) as n from audit_log").get()).toEqual({ n: 0 });
     await cli("balances", "import", "--file", csv);
-    expect(JSON.parse((await cli("balances", "import", "--file", csv, "--dry-run")).stdout)).toMatchObject({ imported: 0, alreadyImported: 1 });
+    expect(JSON.parse((await cli("balances", "import", "--file", csv, "--dry-run")).stdout)).toMatchObject({
+      imported: 0,
+      alreadyImported: 1,
+    });
   });
 
   it("reports progress on stderr for a large file, keeping stdout for the summary", async () => {

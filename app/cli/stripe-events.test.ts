@@ -31,7 +31,10 @@ describe("stripe-events CLI", () => {
 
   it("fails clearly without --id or for an unknown event", async () => {
     const b = await harness();
-    expect(await cli(b, ["stripe-events", "replay"])).toMatchObject({ code: 1, stderr: expect.stringContaining("--id") });
+    expect(await cli(b, ["stripe-events", "replay"])).toMatchObject({
+      code: 1,
+      stderr: expect.stringContaining("--id"),
+    });
     expect(await cli(b, ["stripe-events", "replay", "--id", "evt_nope"])).toMatchObject({
       code: 1,
       stderr: expect.stringContaining("not_found"),

@@ -13,7 +13,10 @@ export const stripeEventCommands: Record<string, CliCommand> = {
     summary: "Held, failed and unapplied Stripe events, one JSON line each; --all for every recent event",
     options: { all: { type: "boolean" } },
     run(ctx, values, io) {
-      const events = listStripeEvents(ctx.db, { statuses: values.all ? [...STRIPE_EVENT_STATUSES] : undefined, limit: 500 });
+      const events = listStripeEvents(ctx.db, {
+        statuses: values.all ? [...STRIPE_EVENT_STATUSES] : undefined,
+        limit: 500,
+      });
       for (const e of events) io.out(`${JSON.stringify(e)}\n`);
       io.err(`${events.length} event(s)\n`);
     },
@@ -22,7 +25,8 @@ export const stripeEventCommands: Record<string, CliCommand> = {
     summary: "Re-process a stored Stripe event (--id evt_…); a processed one is not applied again",
     options: { id: { type: "string" } },
     async run(ctx, values, io) {
-      if (typeof values.id !== "string" || !values.id) throw new AppError("invalid_request", "--id evt_… is required", { field: "id" });
+      if (typeof values.id !== "string" || !values.id)
+        throw new AppError("invalid_request", "--id evt_… is required", { field: "id" });
       const result = await replayStripeEvent(ctx, billingContext(ctx).stripe, values.id);
       io.out(`${JSON.stringify(result)}\n`);
     },

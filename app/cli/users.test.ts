@@ -20,7 +20,11 @@ describe("npm run credits -- users set-role", () => {
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout)).toEqual({ id: user.id, email: "first-admin@example.com", role: "admin" });
     expect(getUserByEmail(ctx.db, "first-admin@example.com")?.role).toBe("admin");
-    expect(listRecentAudit(ctx.db)[0]).toMatchObject({ actor: "cli", action: "user.role_changed", subject: `user:${user.id}` });
+    expect(listRecentAudit(ctx.db)[0]).toMatchObject({
+      actor: "cli",
+      action: "user.role_changed",
+      subject: `user:${user.id}`,
+    });
   });
 
   it("refuses an unknown email or role with a clear message and changes nothing", async () => {

@@ -13,7 +13,9 @@ export const userCommands: Record<string, CliCommand> = {
       if (!email) throw new AppError("invalid_request", "users set-role: --email is required", { field: "email" });
       const role = values.role;
       if (typeof role !== "string" || !USER_ROLES.includes(role as UserRole)) {
-        throw new AppError("invalid_request", `users set-role: --role must be one of: ${USER_ROLES.join(", ")}`, { field: "role" });
+        throw new AppError("invalid_request", `users set-role: --role must be one of: ${USER_ROLES.join(", ")}`, {
+          field: "role",
+        });
       }
       const user = setUserRole(ctx, { email, role: role as UserRole, actor: "cli" });
       io.out(`${JSON.stringify({ id: user.id, email: user.email, role: user.role })}\n`);

@@ -35,7 +35,15 @@ function nextExpiryByKind(grants: BalanceLike["grants"]) {
  * The balance and what it is made of: one card per kind with its soonest expiry. Shared by the
  * credits and billing pages so both say the same thing the same way.
  */
-export function BalanceSummary({ balance, testId, children }: { balance: BalanceLike; testId: string; children?: ReactNode }) {
+export function BalanceSummary({
+  balance,
+  testId,
+  children,
+}: {
+  balance: BalanceLike;
+  testId: string;
+  children?: ReactNode;
+}) {
   const expiries = nextExpiryByKind(balance.grants);
   return (
     <div>
@@ -50,7 +58,9 @@ export function BalanceSummary({ balance, testId, children }: { balance: Balance
           return (
             <div key={kind} className="rounded-md bg-slate-50 px-4 py-3 ring-1 ring-inset ring-slate-200">
               <dt className="text-sm text-slate-600">{KIND_LABELS[kind]}</dt>
-              <dd className="text-xl font-semibold tabular-nums text-slate-900">{formatCredits(balance.breakdown[kind])}</dd>
+              <dd className="text-xl font-semibold tabular-nums text-slate-900">
+                {formatCredits(balance.breakdown[kind])}
+              </dd>
               <dd className="mt-0.5 text-xs text-slate-600">
                 {next ? (
                   <>

@@ -64,7 +64,9 @@ export function DataTable<T>({
                   } ${c.className ?? ""}`}
                 >
                   {c.hideHeader ? null : <span className="shrink-0 text-slate-500 sm:hidden">{c.header}</span>}
-                  <span className={c.align === "right" ? "text-right" : "min-w-0 text-right sm:text-left"}>{c.cell(row)}</span>
+                  <span className={c.align === "right" ? "text-right" : "min-w-0 text-right sm:text-left"}>
+                    {c.cell(row)}
+                  </span>
                 </td>
               ))}
             </tr>

@@ -66,7 +66,10 @@ export function RenewalNote({ subscription }: { subscription: SubscriptionLike }
         </p>
       ) : null}
       {pendingPlan && !cancelAtPeriodEnd ? (
-        <p className="rounded-md bg-amber-50 px-3 py-2 text-sm text-amber-900 ring-1 ring-inset ring-amber-600/20" data-testid="pending-plan">
+        <p
+          className="rounded-md bg-amber-50 px-3 py-2 text-sm text-amber-900 ring-1 ring-inset ring-amber-600/20"
+          data-testid="pending-plan"
+        >
           Pending change: switches to <strong>{pendingPlan.publicName}</strong> ({planTerms(pendingPlan)}) at renewal
           {currentPeriodEnd ? (
             <>

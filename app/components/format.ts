@@ -16,4 +16,3 @@ export function formatSignedCredits(n: number): string {
 export function plural(n: number, noun: string): string {
   return `${integerFormat.format(n)} ${noun}${n === 1 ? "" : "s"}`;
 }
-

@@ -246,7 +246,15 @@ export function SubmitButton({
 }
 
 /** The submit button(s) of a form, with a quiet way back. */
-export function FormActions({ cancelTo, cancelLabel, children }: { cancelTo: string; cancelLabel: string; children: ReactNode }) {
+export function FormActions({
+  cancelTo,
+  cancelLabel,
+  children,
+}: {
+  cancelTo: string;
+  cancelLabel: string;
+  children: ReactNode;
+}) {
   return (
     <div className="flex flex-wrap items-center gap-4">
       {children}

@@ -29,7 +29,13 @@ export function Badge({ tone, children, testId }: { tone: Tone; children: ReactN
  * A date in a `<time>` element. `date` shows the day only and keeps the exact instant in the
  * tooltip; `datetime` shows the instant to the minute. Both say UTC.
  */
-export function Time({ value, format = "datetime" }: { value: string | null | undefined; format?: "date" | "datetime" }) {
+export function Time({
+  value,
+  format = "datetime",
+}: {
+  value: string | null | undefined;
+  format?: "date" | "datetime";
+}) {
   if (!value) return <>—</>;
   return (
     <time dateTime={value} title={formatDateTime(value)} className="whitespace-nowrap">
@@ -39,7 +45,17 @@ export function Time({ value, format = "datetime" }: { value: string | null | un
 }
 
 /** A big number with a label, for overview rows. `children` go below (a note or a link). */
-export function Stat({ label, value, children, testId }: { label: string; value: string; children?: ReactNode; testId?: string }) {
+export function Stat({
+  label,
+  value,
+  children,
+  testId,
+}: {
+  label: string;
+  value: string;
+  children?: ReactNode;
+  testId?: string;
+}) {
   return (
     <div className="rounded-lg border border-slate-200 bg-white p-5 shadow-sm">
       <dt className="text-sm text-slate-600">{label}</dt>
@@ -52,7 +68,11 @@ export function Stat({ label, value, children, testId }: { label: string; value:
 }
 
 /** A link that looks like a button (navigation, not an action: no form needed). */
-export function ButtonLink({ variant = "primary", className = "", ...props }: LinkProps & { variant?: keyof typeof buttonStyles }) {
+export function ButtonLink({
+  variant = "primary",
+  className = "",
+  ...props
+}: LinkProps & { variant?: keyof typeof buttonStyles }) {
   return <Link prefetch="intent" {...props} className={`${buttonStyles[variant]} ${className}`} />;
 }
 
@@ -74,7 +94,10 @@ export function ResultAlert({ result }: { result: { ok: boolean; message?: strin
 /** What a list shows when it has nothing in it: what that means and, if any, what to do next. */
 export function EmptyState({ children, testId }: { children: ReactNode; testId?: string }) {
   return (
-    <p className="rounded-md border border-dashed border-slate-300 px-4 py-6 text-center text-sm text-slate-600" data-testid={testId}>
+    <p
+      className="rounded-md border border-dashed border-slate-300 px-4 py-6 text-center text-sm text-slate-600"
+      data-testid={testId}
+    >
       {children}
     </p>
   );

@@ -3,7 +3,14 @@
  * and the demo seed's grants. Cold paths: clarity over speed, but the same cached statements.
  */
 import { eq } from "drizzle-orm";
-import { creditGrants, GRANT_SOURCES, GRANT_TYPES, type GrantSource, type GrantStatus, type GrantType } from "../../db/schema";
+import {
+  creditGrants,
+  GRANT_SOURCES,
+  GRANT_TYPES,
+  type GrantSource,
+  type GrantStatus,
+  type GrantType,
+} from "../../db/schema";
 import { addDays } from "../utils/clock";
 import { AppError } from "../utils/errors";
 import type { GrantCreditsInput, GrantResult, GrantView, VoidInput, VoidResult } from "./index.server";

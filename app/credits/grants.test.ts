@@ -220,8 +220,7 @@ describe("grants", () => {
     const topup = grant(ctx(), userId, "topup", 100, { topupPurchaseId: purchaseId });
     const before = writeCounts(ctx());
     const e = expectAppError(
-      () =>
-        grant(ctx(), userId, "subscription", 10, { stripeInvoiceId: "in_1" }),
+      () => grant(ctx(), userId, "subscription", 10, { stripeInvoiceId: "in_1" }),
       "conflict",
       "stripeInvoiceId",
     );

@@ -65,7 +65,10 @@ describe("idempotency keys", () => {
     let deep: Record<string, unknown> = { leaf: true };
     for (let i = 0; i < 2_000; i++) deep = { x: [deep] };
     const before = writeCounts(ctx());
-    expectAppError(() => deductCredits(ctx(), { userId, amount: 1, metadata: deep, idempotencyKey: "deep" }), "invalid_request");
+    expectAppError(
+      () => deductCredits(ctx(), { userId, amount: 1, metadata: deep, idempotencyKey: "deep" }),
+      "invalid_request",
+    );
     expectAppError(() => deductCredits(ctx(), { userId, amount: 1, metadata: deep }), "invalid_request");
     expect(writeCounts(ctx())).toEqual(before);
   });

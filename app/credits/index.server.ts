@@ -12,7 +12,6 @@
  */
 import type { GrantSource, GrantStatus, GrantType, LedgerEntryType } from "../../db/schema";
 
-
 /**
  * A grant as the API and pages show it. `pending` = active but effectiveAt in the future;
  * `expired` also covers an active grant past its expiresAt that the sweep has not recorded yet

@@ -6,7 +6,15 @@ import type Database from "better-sqlite3";
 import { startBackgroundCheckpoints } from "../../db/checkpoint";
 import { AppError } from "../utils/errors";
 import { log } from "../utils/log.server";
-import { checkId, expireGrantRow, GRANT_COLUMNS, immediate, spendableOf, statementsFor, type GrantRow } from "./store.server";
+import {
+  checkId,
+  expireGrantRow,
+  GRANT_COLUMNS,
+  immediate,
+  spendableOf,
+  statementsFor,
+  type GrantRow,
+} from "./store.server";
 import type { DomainCtx } from "../utils/context.server";
 
 export interface ExpireResult {
@@ -161,14 +169,17 @@ export function startCreditJobs(
   // `job` returns a summary and whether it changed anything (worth an info line).
   const every = (seconds: number, name: string, job: () => { summary: Record<string, unknown>; changed: boolean }) => {
     if (!(seconds > 0)) return;
-    const timer = setInterval(() => {
-      try {
-        const { summary, changed } = job();
-        (changed ? log.info : log.debug)(`${name} finished`, summary);
-      } catch (e) {
-        log.error(`${name} failed`, { error: e instanceof Error ? e.message : String(e) });
-      }
-    }, Math.min(seconds, MAX_INTERVAL_SECONDS) * 1000);
+    const timer = setInterval(
+      () => {
+        try {
+          const { summary, changed } = job();
+          (changed ? log.info : log.debug)(`${name} finished`, summary);
+        } catch (e) {
+          log.error(`${name} failed`, { error: e instanceof Error ? e.message : String(e) });
+        }
+      },
+      Math.min(seconds, MAX_INTERVAL_SECONDS) * 1000,
+    );
     timer.unref();
     timers.push(timer);
   };

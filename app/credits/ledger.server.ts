@@ -4,7 +4,16 @@
  */
 import { AppError } from "../utils/errors";
 import type { BalanceView, LedgerEntryView } from "./index.server";
-import { checkId, invalid, iso, requireUser, statementsFor, toGrantView, type GrantRow, type Statements } from "./store.server";
+import {
+  checkId,
+  invalid,
+  iso,
+  requireUser,
+  statementsFor,
+  toGrantView,
+  type GrantRow,
+  type Statements,
+} from "./store.server";
 import type { DomainCtx } from "../utils/context.server";
 
 /**

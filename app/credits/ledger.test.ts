@@ -79,7 +79,9 @@ describe("the balance view", () => {
   it("a kept view of a user with many grants follows every write, from any connection, and the passing of time", () => {
     const userId = newUser(ctx());
     const now = ctx().clock.now();
-    const grants = Array.from({ length: 70 }, (_, i) => grant(ctx(), userId, "subscription", 10, { expiresAt: addDays(now, 1 + i) }));
+    const grants = Array.from({ length: 70 }, (_, i) =>
+      grant(ctx(), userId, "subscription", 10, { expiresAt: addDays(now, 1 + i) }),
+    );
     grant(ctx(), userId, "topup", 500, { effectiveAt: addDays(now, 2) }); // pending until day 2
     const other = openDatabase(ctx().path); // another connection (or process) on the same file
     try {

@@ -38,8 +38,15 @@ describe("the expiry sweep's batches", () => {
     const userId = newUser(ctx());
     const other = newUser(ctx());
     const expiresAt = addDays(ctx().clock.now(), 1);
-    for (let i = 0; i < 5; i++) grantCredits(ctx(), { userId, type: "topup", amount: 1 + i, source: "topup", expiresAt });
-    grantCredits(ctx(), { userId: other, type: "topup", amount: 100, source: "topup", expiresAt: addDays(expiresAt, 1) });
+    for (let i = 0; i < 5; i++)
+      grantCredits(ctx(), { userId, type: "topup", amount: 1 + i, source: "topup", expiresAt });
+    grantCredits(ctx(), {
+      userId: other,
+      type: "topup",
+      amount: 100,
+      source: "topup",
+      expiresAt: addDays(expiresAt, 1),
+    });
     grantCredits(ctx(), { userId: other, type: "promotional", amount: 7, source: "admin" });
     ctx().clock.set(addDays(expiresAt, 2));
     expect(expireGrants(ctx(), { batchSize: 2 })).toEqual({ expired: 6, credits: 115, batches: 4 });
@@ -74,7 +81,11 @@ describe("the expiry sweep's batches", () => {
 
   it("finds due grants through indexes, never by scanning credit_grants", () => {
     const plan = (sql: string, ...args: number[]) =>
-      (ctx().db.$client.prepare(`explain query plan ${sql}`).all(...args) as { detail: string }[]).map((r) => r.detail);
+      (
+        ctx()
+          .db.$client.prepare(`explain query plan ${sql}`)
+          .all(...args) as { detail: string }[]
+      ).map((r) => r.detail);
     expect(plan(NEXT_DUE_USER_SQL, 0)).toEqual([expect.stringContaining("USING INDEX credit_grants_expiry_idx")]);
     expect(plan(DUE_OF_USER_SQL, 1, 0, 10)[0]).toContain("USING INDEX credit_grants_burn_down_idx (user_id=?)");
   });

@@ -71,7 +71,11 @@ export function expectAppError(fn: () => unknown, code: string, field?: string):
 
 export const DAY = 86_400_000;
 
-const USUAL_SOURCE: Record<GrantType, GrantSource> = { subscription: "subscription", topup: "topup", promotional: "admin" };
+const USUAL_SOURCE: Record<GrantType, GrantSource> = {
+  subscription: "subscription",
+  topup: "topup",
+  promotional: "admin",
+};
 
 /** grantCredits with the usual source for the type; `extra` adds or overrides fields. */
 export function grant(

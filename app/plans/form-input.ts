@@ -50,7 +50,10 @@ function wholeNumber(label: string, min: number, max: number) {
     }
     const n = Number(t);
     if (n < min || n > max) {
-      ctx.addIssue({ code: "custom", message: `Enter between ${fmt(min)} and ${fmt(max)} ${label.replace(/^of /, "")}.` });
+      ctx.addIssue({
+        code: "custom",
+        message: `Enter between ${fmt(min)} and ${fmt(max)} ${label.replace(/^of /, "")}.`,
+      });
       return z.NEVER;
     }
     return n;
@@ -112,7 +115,11 @@ const common = {
 /** Without an existing Stripe price the plan needs a price of its own. */
 function requirePrice(v: { price?: number; stripePriceId?: string }, ctx: z.RefinementCtx) {
   if (v.price === undefined && v.stripePriceId === undefined) {
-    ctx.addIssue({ code: "custom", path: ["price"], message: "Enter a price like 10.00, or an existing Stripe price id." });
+    ctx.addIssue({
+      code: "custom",
+      path: ["price"],
+      message: "Enter a price like 10.00, or an existing Stripe price id.",
+    });
   }
 }
 

@@ -1,14 +1,16 @@
 import { and, asc, desc, eq, isNotNull, isNull, max, or } from "drizzle-orm";
 import type { Db } from "../../db/client";
-import { deletedPlanPrices, subscriptionPlans, topupPlans, topupPurchases, userSubscriptions, type PlanInterval } from "../../db/schema";
+import {
+  deletedPlanPrices,
+  subscriptionPlans,
+  topupPlans,
+  topupPurchases,
+  userSubscriptions,
+  type PlanInterval,
+} from "../../db/schema";
 import { AppError } from "../utils/errors";
 import { kindLabel } from "./format";
-import {
-  DEFAULT_CREDIT_EXPIRY_DAYS,
-  type CreatePlanInput,
-  type PlanKind,
-  type PlanPatch,
-} from "./validation";
+import { DEFAULT_CREDIT_EXPIRY_DAYS, type CreatePlanInput, type PlanKind, type PlanPatch } from "./validation";
 import type { DomainCtx } from "../utils/context.server";
 
 /*
@@ -22,7 +24,6 @@ import type { DomainCtx } from "../utils/context.server";
  * - a plan something refers to (a subscription, a purchase) is never deleted, only archived
  *   (isActive false + archivedAt), so history and renewals keep resolving to it.
  */
-
 
 export type SubscriptionPlan = typeof subscriptionPlans.$inferSelect;
 export type TopupPlan = typeof topupPlans.$inferSelect;
@@ -91,8 +92,9 @@ export function getPlan(db: Db, kind: PlanKind, id: number): KindedPlan | undefi
 /** The plan a Stripe price id belongs to, whatever its state (legacy and archived included). */
 export function findPlanByStripePriceId(db: Db, stripePriceId: string): KindedPlan | undefined {
   return (
-    asSubscription(db.select().from(subscriptionPlans).where(eq(subscriptionPlans.stripePriceId, stripePriceId)).get()) ??
-    asTopup(db.select().from(topupPlans).where(eq(topupPlans.stripePriceId, stripePriceId)).get())
+    asSubscription(
+      db.select().from(subscriptionPlans).where(eq(subscriptionPlans.stripePriceId, stripePriceId)).get(),
+    ) ?? asTopup(db.select().from(topupPlans).where(eq(topupPlans.stripePriceId, stripePriceId)).get())
   );
 }
 
@@ -131,7 +133,8 @@ export function nextPlanVersion(db: Db, planFamily: string): number {
  */
 export function lastPlanId(db: Db, kind: PlanKind): number {
   const table = kind === "subscription" ? "subscription_plans" : "topup_plans";
-  const row = db.$client.prepare("select seq from sqlite_sequence where name = ?").get(table) as { seq: number } | undefined;
+  const row = db.$client.prepare("select seq from sqlite_sequence where name = ?").get(table) as
+    { seq: number } | undefined;
   return row?.seq ?? 0;
 }
 
@@ -152,7 +155,12 @@ export function listOfferedPlans(db: Db): OfferedPlans {
       .where(isOffered(subscriptionPlans))
       .orderBy(...cheapestFirst(subscriptionPlans))
       .all(),
-    topupPlans: db.select().from(topupPlans).where(isOffered(topupPlans)).orderBy(...cheapestFirst(topupPlans)).all(),
+    topupPlans: db
+      .select()
+      .from(topupPlans)
+      .where(isOffered(topupPlans))
+      .orderBy(...cheapestFirst(topupPlans))
+      .all(),
   };
 }
 
@@ -231,7 +239,10 @@ function draftedForBothKinds(kind: PlanKind, i: CreatePlanInput["input"]) {
  */
 export function assertPlanIsNew(
   db: Db,
-  plan: { kind: PlanKind; values: { internalId: string; stripePriceId: string | null; planFamily?: string; version?: number } },
+  plan: {
+    kind: PlanKind;
+    values: { internalId: string; stripePriceId: string | null; planFamily?: string; version?: number };
+  },
 ): void {
   const { kind, values } = plan;
   // The family version first: a default internalId is derived from it, so it is the real clash.
@@ -266,13 +277,32 @@ export function insertPlan(ctx: DomainCtx, plan: NewPlan, opts: { archived?: boo
     (tx) => {
       assertPlanIsNew(ctx.db, plan);
       try {
-        const timestamps = { createdAt: now, updatedAt: now, ...(opts.archived ? { isActive: false, archivedAt: now } : {}) };
+        const timestamps = {
+          createdAt: now,
+          updatedAt: now,
+          ...(opts.archived ? { isActive: false, archivedAt: now } : {}),
+        };
         return plan.kind === "subscription"
-          ? { kind: "subscription", plan: tx.insert(subscriptionPlans).values({ ...plan.values, ...timestamps }).returning().get() }
-          : { kind: "topup", plan: tx.insert(topupPlans).values({ ...plan.values, ...timestamps }).returning().get() };
+          ? {
+              kind: "subscription",
+              plan: tx
+                .insert(subscriptionPlans)
+                .values({ ...plan.values, ...timestamps })
+                .returning()
+                .get(),
+            }
+          : {
+              kind: "topup",
+              plan: tx
+                .insert(topupPlans)
+                .values({ ...plan.values, ...timestamps })
+                .returning()
+                .get(),
+            };
       } catch (e) {
         const field = uniqueViolationField(e);
-        if (field) throw new AppError("conflict", `A ${kindLabel(plan.kind)} with this ${field} already exists.`, { field });
+        if (field)
+          throw new AppError("conflict", `A ${kindLabel(plan.kind)} with this ${field} already exists.`, { field });
         throw e;
       }
     },
@@ -304,7 +334,8 @@ const NEVER_EDITABLE = ["internalId", "planFamily", "version", "stripePriceId"] 
  */
 export function planUpdateFromPatch(current: KindedPlan, patch: PlanPatch): Partial<SubscriptionPlan> {
   const plan = current.plan as Partial<SubscriptionPlan> & TopupPlan;
-  const relevant = (field: string) => current.kind === "subscription" || !["planFamily", "version", "interval"].includes(field);
+  const relevant = (field: string) =>
+    current.kind === "subscription" || !["planFamily", "version", "interval"].includes(field);
   for (const field of NEVER_EDITABLE) {
     const value = patch[field];
     if (value !== undefined && relevant(field) && value !== plan[field]) {
@@ -397,7 +428,11 @@ export function removePlan(ctx: DomainCtx, kind: PlanKind, id: number): RemovePl
         return { deleted: true as const, plan: current };
       }
       const now = ctx.clock.now();
-      const plan = updatePlanRow(tx, kind, id, { isActive: false, archivedAt: current.plan.archivedAt ?? now, updatedAt: now });
+      const plan = updatePlanRow(tx, kind, id, {
+        isActive: false,
+        archivedAt: current.plan.archivedAt ?? now,
+        updatedAt: now,
+      });
       return { archived: true as const, plan };
     },
     { behavior: "immediate" },
@@ -421,7 +456,9 @@ export function insertArchivedFromDeleted(ctx: DomainCtx, deleted: DeletedPlanPr
   return ctx.db.transaction(
     (tx) => {
       const now = ctx.clock.now();
-      const internalId = findPlanByInternalId(ctx.db, deleted.kind, was.internalId) ? `${was.internalId}@${deleted.stripePriceId}` : was.internalId;
+      const internalId = findPlanByInternalId(ctx.db, deleted.kind, was.internalId)
+        ? `${was.internalId}@${deleted.stripePriceId}`
+        : was.internalId;
       const common = {
         internalId,
         publicName: was.publicName,
@@ -437,8 +474,11 @@ export function insertArchivedFromDeleted(ctx: DomainCtx, deleted: DeletedPlanPr
         createdAt: now,
         updatedAt: now,
       };
-      if (deleted.kind === "topup") return { kind: "topup", plan: tx.insert(topupPlans).values(common).returning().get() };
-      const version = findSubscriptionPlanByFamilyVersion(ctx.db, was.planFamily, was.version) ? nextPlanVersion(ctx.db, was.planFamily) : was.version;
+      if (deleted.kind === "topup")
+        return { kind: "topup", plan: tx.insert(topupPlans).values(common).returning().get() };
+      const version = findSubscriptionPlanByFamilyVersion(ctx.db, was.planFamily, was.version)
+        ? nextPlanVersion(ctx.db, was.planFamily)
+        : was.version;
       return {
         kind: "subscription",
         plan: tx
@@ -453,7 +493,12 @@ export function insertArchivedFromDeleted(ctx: DomainCtx, deleted: DeletedPlanPr
 }
 
 /** Sets columns of one plan row (inside the caller's transaction) and returns the row after. */
-function updatePlanRow(tx: Pick<Db, "update">, kind: PlanKind, id: number, values: Partial<SubscriptionPlan>): KindedPlan {
+function updatePlanRow(
+  tx: Pick<Db, "update">,
+  kind: PlanKind,
+  id: number,
+  values: Partial<SubscriptionPlan>,
+): KindedPlan {
   return kind === "subscription"
     ? { kind, plan: tx.update(subscriptionPlans).set(values).where(eq(subscriptionPlans.id, id)).returning().get() }
     : { kind, plan: tx.update(topupPlans).set(values).where(eq(topupPlans.id, id)).returning().get() };

@@ -4,7 +4,14 @@ import { subscriptionPlans, topupPlans } from "../../db/schema";
 import { useTestContexts } from "../../test/contexts";
 import { recordNewUserPurchase, subscribeNewUser } from "../../test/plans";
 import { parseWithZod } from "@conform-to/zod";
-import { centsToPrice, createInputFrom, editPlanForm, newSubscriptionPlanForm, patchFrom, priceToCents } from "./form-input";
+import {
+  centsToPrice,
+  createInputFrom,
+  editPlanForm,
+  newSubscriptionPlanForm,
+  patchFrom,
+  priceToCents,
+} from "./form-input";
 import {
   draftPlan,
   getPlan,
@@ -91,17 +98,32 @@ describe("listOfferedPlans", () => {
 describe("creating plans", () => {
   it("defaults a new family to version 1 and the next version after that", () => {
     const c = ctx();
-    const first = draftPlan(c.db, parseCreatePlanInput("subscription", { planFamily: "team", publicName: "Team", credits: 10, priceCents: 100 }));
-    expect(first.values).toMatchObject({ version: 1, internalId: "team-v1", creditExpiryDays: 30, isLegacy: false, isActive: true });
+    const first = draftPlan(
+      c.db,
+      parseCreatePlanInput("subscription", { planFamily: "team", publicName: "Team", credits: 10, priceCents: 100 }),
+    );
+    expect(first.values).toMatchObject({
+      version: 1,
+      internalId: "team-v1",
+      creditExpiryDays: 30,
+      isLegacy: false,
+      isActive: true,
+    });
     sub(c, { planFamily: "team", version: 1 });
     sub(c, { planFamily: "team", version: 4 });
-    const next = draftPlan(c.db, parseCreatePlanInput("subscription", { planFamily: "team", publicName: "Team", credits: 10, priceCents: 100 }));
+    const next = draftPlan(
+      c.db,
+      parseCreatePlanInput("subscription", { planFamily: "team", publicName: "Team", credits: 10, priceCents: 100 }),
+    );
     expect(next.values).toMatchObject({ version: 5, internalId: "team-v5" });
   });
 
   it("defaults top-up credits to expire after 365 days", () => {
     const c = ctx();
-    const draft = draftPlan(c.db, parseCreatePlanInput("topup", { internalId: "p", publicName: "P", credits: 10, priceCents: 100 }));
+    const draft = draftPlan(
+      c.db,
+      parseCreatePlanInput("topup", { internalId: "p", publicName: "P", credits: 10, priceCents: 100 }),
+    );
     expect(draft.values.creditExpiryDays).toBe(365);
   });
 
@@ -111,9 +133,13 @@ describe("creating plans", () => {
     const base = { ...existing, stripePriceId: "price_other", internalId: "other", version: 2 };
     const attempt = (values: Partial<NewSubscriptionPlan>) => () =>
       insertPlan(c, { kind: "subscription", values: { ...base, ...values } as NewSubscriptionPlan });
-    expect(attempt({ internalId: existing.internalId })).toThrow(expect.objectContaining({ code: "conflict", field: "internalId" }));
+    expect(attempt({ internalId: existing.internalId })).toThrow(
+      expect.objectContaining({ code: "conflict", field: "internalId" }),
+    );
     expect(attempt({ version: 1 })).toThrow(expect.objectContaining({ code: "conflict", field: "version" }));
-    expect(attempt({ stripePriceId: existing.stripePriceId })).toThrow(expect.objectContaining({ code: "conflict", field: "stripePriceId" }));
+    expect(attempt({ stripePriceId: existing.stripePriceId })).toThrow(
+      expect.objectContaining({ code: "conflict", field: "stripePriceId" }),
+    );
     expect(c.db.select().from(subscriptionPlans).all()).toHaveLength(1);
   });
 
@@ -133,7 +159,9 @@ describe("creating plans", () => {
     [{ publicName: "X", credits: 1, priceCents: 1 }, "planFamily"],
     [{ planFamily: "x", publicName: "  ", credits: 1, priceCents: 1 }, "publicName"],
   ])("refuses the subscription plan %j (field %s)", (body, field) => {
-    expect(() => parseCreatePlanInput("subscription", body)).toThrow(expect.objectContaining({ code: "invalid_request", field }));
+    expect(() => parseCreatePlanInput("subscription", body)).toThrow(
+      expect.objectContaining({ code: "invalid_request", field }),
+    );
   });
 
   it("needs an internalId for a top-up plan", () => {
@@ -147,8 +175,18 @@ describe("editing plans", () => {
   it("changes publicName, isLegacy, isActive and creditExpiryDays", () => {
     const c = ctx();
     const plan = sub(c);
-    const { after, changed } = updatePlan(c, "subscription", plan.id, parsePlanPatch({ publicName: "Starter (old)", isLegacy: true, creditExpiryDays: 40, isActive: false }));
-    expect(after.plan).toMatchObject({ publicName: "Starter (old)", isLegacy: true, creditExpiryDays: 40, isActive: false });
+    const { after, changed } = updatePlan(
+      c,
+      "subscription",
+      plan.id,
+      parsePlanPatch({ publicName: "Starter (old)", isLegacy: true, creditExpiryDays: 40, isActive: false }),
+    );
+    expect(after.plan).toMatchObject({
+      publicName: "Starter (old)",
+      isLegacy: true,
+      creditExpiryDays: 40,
+      isActive: false,
+    });
     expect(changed.sort()).toEqual(["creditExpiryDays", "isActive", "isLegacy", "publicName"]);
   });
 
@@ -169,14 +207,29 @@ describe("editing plans", () => {
   it("accepts a patch that repeats the fixed values", () => {
     const c = ctx();
     const plan = sub(c);
-    const { changed } = updatePlan(c, "subscription", plan.id, parsePlanPatch({ credits: plan.credits, priceCents: plan.priceCents, interval: plan.interval, internalId: plan.internalId }));
+    const { changed } = updatePlan(
+      c,
+      "subscription",
+      plan.id,
+      parsePlanPatch({
+        credits: plan.credits,
+        priceCents: plan.priceCents,
+        interval: plan.interval,
+        internalId: plan.internalId,
+      }),
+    );
     expect(changed).toEqual([]);
   });
 
   it("never changes identity fields", () => {
     const c = ctx();
     const plan = sub(c);
-    for (const [field, value] of [["internalId", "x"], ["planFamily", "y"], ["version", 9], ["stripePriceId", "price_z"]] as const) {
+    for (const [field, value] of [
+      ["internalId", "x"],
+      ["planFamily", "y"],
+      ["version", 9],
+      ["stripePriceId", "price_z"],
+    ] as const) {
       expect(() => updatePlan(c, "subscription", plan.id, parsePlanPatch({ [field]: value }))).toThrow(
         expect.objectContaining({ code: "invalid_request", field }),
       );
@@ -220,7 +273,12 @@ describe("removing plans", () => {
     const c = ctx();
     const current = sub(c, { planFamily: "pro" });
     const target = sub(c, { planFamily: "starter" });
-    subscribeNewUser(c, { email: "p@example.com", planId: current.id, pendingPlanId: target.id, stripeSubscriptionId: "sub_2" });
+    subscribeNewUser(c, {
+      email: "p@example.com",
+      planId: current.id,
+      pendingPlanId: target.id,
+      stripeSubscriptionId: "sub_2",
+    });
     expect(removePlan(c, "subscription", target.id)).toMatchObject({ archived: true });
   });
 
@@ -260,24 +318,44 @@ describe("admin form input", () => {
 
   it("turns a create form into the same input the API's schema gives, with every error in the form's words", () => {
     const form = new FormData();
-    for (const [k, v] of Object.entries({ kind: "subscription", planFamily: "team", version: "", publicName: "Team", credits: "1,000", price: "12.00", currency: "USD", interval: "year", creditExpiryDays: "30", isActive: "on" })) {
+    for (const [k, v] of Object.entries({
+      kind: "subscription",
+      planFamily: "team",
+      version: "",
+      publicName: "Team",
+      credits: "1,000",
+      price: "12.00",
+      currency: "USD",
+      interval: "year",
+      creditExpiryDays: "30",
+      isActive: "on",
+    })) {
       form.set(k, v);
     }
     const ok = parseWithZod(form, { schema: newSubscriptionPlanForm });
     expect(ok.status).toBe("success");
     const input = createInputFrom(ok.status === "success" ? ok.value : (undefined as never));
-    expect(input).toEqual(parseCreatePlanInput("subscription", {
-      planFamily: "team",
-      publicName: "Team",
-      credits: 1000,
-      priceCents: 1200,
-      currency: "usd",
-      interval: "year",
-      creditExpiryDays: 30,
-      isActive: true,
-    }));
+    expect(input).toEqual(
+      parseCreatePlanInput("subscription", {
+        planFamily: "team",
+        publicName: "Team",
+        credits: 1000,
+        priceCents: 1200,
+        currency: "usd",
+        interval: "year",
+        creditExpiryDays: 30,
+        isActive: true,
+      }),
+    );
 
-    for (const [k, v] of Object.entries({ planFamily: "my plan", publicName: "", credits: "lots", price: "ten", currency: "dollars" })) form.set(k, v);
+    for (const [k, v] of Object.entries({
+      planFamily: "my plan",
+      publicName: "",
+      credits: "lots",
+      price: "ten",
+      currency: "dollars",
+    }))
+      form.set(k, v);
     const bad = parseWithZod(form, { schema: newSubscriptionPlanForm });
     expect(bad.status === "error" && bad.error).toEqual({
       planFamily: ["Start the plan family with a letter or digit and use only letters, digits, “.”, “_” and “-”."],
@@ -294,6 +372,11 @@ describe("admin form input", () => {
     form.set("creditExpiryDays", "30");
     form.set("intent", "update");
     const parsed = parseWithZod(form, { schema: editPlanForm });
-    expect(parsed.status === "success" && patchFrom(parsed.value)).toEqual({ publicName: "Pro", creditExpiryDays: 30, isLegacy: false, isActive: false });
+    expect(parsed.status === "success" && patchFrom(parsed.value)).toEqual({
+      publicName: "Pro",
+      creditExpiryDays: 30,
+      isLegacy: false,
+      isActive: false,
+    });
   });
 });

@@ -117,8 +117,7 @@ export const createTopupPlanSchema = z
 export type CreateSubscriptionPlanInput = z.infer<typeof createSubscriptionPlanSchema>;
 export type CreateTopupPlanInput = z.infer<typeof createTopupPlanSchema>;
 export type CreatePlanInput =
-  | { kind: "subscription"; input: CreateSubscriptionPlanInput }
-  | { kind: "topup"; input: CreateTopupPlanInput };
+  { kind: "subscription"; input: CreateSubscriptionPlanInput } | { kind: "topup"; input: CreateTopupPlanInput };
 
 /**
  * A PATCH may name every field; the ones that are not editable are accepted only when they
@@ -145,9 +144,7 @@ export function zodErrorToAppError(error: z.ZodError): AppError {
   const issue = error.issues[0];
   const field = issue.path.length ? issue.path.join(".") : undefined;
   const message =
-    issue.code === "invalid_type" && issue.received === "undefined" && field
-      ? `${field} is required.`
-      : issue.message;
+    issue.code === "invalid_type" && issue.received === "undefined" && field ? `${field} is required.` : issue.message;
   return new AppError("invalid_request", message, { field });
 }
 

@@ -25,10 +25,12 @@ export default function Index() {
   return (
     <div className="space-y-12">
       <section className="max-w-2xl">
-        <h1 className="text-3xl font-bold tracking-tight text-slate-900 sm:text-4xl">Pay for what you use, in credits</h1>
+        <h1 className="text-3xl font-bold tracking-tight text-slate-900 sm:text-4xl">
+          Pay for what you use, in credits
+        </h1>
         <p className="mt-4 text-lg text-slate-600">
-          Buy credits once or by subscription, and spend them on what you use. Your balance, what it is made of and
-          when it expires are always one click away.
+          Buy credits once or by subscription, and spend them on what you use. Your balance, what it is made of and when
+          it expires are always one click away.
         </p>
         <div className="mt-6 flex flex-wrap gap-3">
           {user ? (

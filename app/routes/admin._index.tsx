@@ -61,7 +61,11 @@ const grantSchema = z.object({
     .int(AMOUNT)
     .min(1, "Grant between 1 and 1,000,000 credits.")
     .max(1_000_000, "Grant between 1 and 1,000,000 credits."),
-  reason: z.string({ required_error: "Say why (customers see this)." }).trim().min(1, "Say why (customers see this).").max(200, "Use at most 200 characters."),
+  reason: z
+    .string({ required_error: "Say why (customers see this)." })
+    .trim()
+    .min(1, "Say why (customers see this).")
+    .max(200, "Use at most 200 characters."),
   expiresOn: z
     .string()
     .trim()
@@ -158,10 +162,7 @@ export default function AdminHome() {
         <Stat label="Credits outstanding" value={formatCredits(counts.creditsOutstanding)}>
           Across all customers
         </Stat>
-        <Stat
-          label="Stripe events needing attention"
-          value={formatCredits(eventsNeedingAttention)}
-        >
+        <Stat label="Stripe events needing attention" value={formatCredits(eventsNeedingAttention)}>
           {eventsNeedingAttention > 0 ? (
             <TextLink to="/admin/events">Review held and failed events</TextLink>
           ) : (
@@ -211,7 +212,14 @@ export default function AdminHome() {
           columns={[
             { header: "When", cell: (a) => <Time value={a.createdAt} /> },
             // break-all: a long email must wrap at 390 px instead of widening the page.
-            { header: "Who", cell: (a) => <span title={a.actor} className="break-all">{a.actorLabel}</span> },
+            {
+              header: "Who",
+              cell: (a) => (
+                <span title={a.actor} className="break-all">
+                  {a.actorLabel}
+                </span>
+              ),
+            },
             { header: "What", cell: (a) => <code className="text-xs text-slate-800">{a.action}</code> },
             {
               header: "Subject",

@@ -31,7 +31,13 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const statusParam = url.searchParams.get("status");
   const status = isStripeEventStatus(statusParam) ? statusParam : "";
   const statuses = status ? [status] : FILTERS[show];
-  return { show, type, status, types, events: findStripeEvents(context.db, { type: type || null, statuses, limit: 200 }) };
+  return {
+    show,
+    type,
+    status,
+    types,
+    events: findStripeEvents(context.db, { type: type || null, statuses, limit: 200 }),
+  };
 }
 
 /** The replay button's form (on this page and on an event's page). */
@@ -109,7 +115,12 @@ export default function AdminEvents() {
           <label htmlFor="event-type" className="block text-sm font-medium text-slate-800">
             Type
           </label>
-          <select id="event-type" name="type" defaultValue={type} className="mt-1 rounded-md border border-slate-300 bg-white px-3 py-2">
+          <select
+            id="event-type"
+            name="type"
+            defaultValue={type}
+            className="mt-1 rounded-md border border-slate-300 bg-white px-3 py-2"
+          >
             <option value="">Any type</option>
             {types.map((t) => (
               <option key={t} value={t}>
@@ -122,7 +133,12 @@ export default function AdminEvents() {
           <label htmlFor="event-status" className="block text-sm font-medium text-slate-800">
             Status
           </label>
-          <select id="event-status" name="status" defaultValue={status} className="mt-1 rounded-md border border-slate-300 bg-white px-3 py-2">
+          <select
+            id="event-status"
+            name="status"
+            defaultValue={status}
+            className="mt-1 rounded-md border border-slate-300 bg-white px-3 py-2"
+          >
             <option value="">Any status</option>
             {STRIPE_EVENT_STATUSES.map((s) => (
               <option key={s} value={s}>
@@ -157,7 +173,11 @@ export default function AdminEvents() {
               ),
             },
             { header: "Status", cell: (e) => <Badge tone={STATUS_TONES[e.status]}>{e.status}</Badge> },
-            { header: "Reason", className: "sm:max-w-md", cell: (e) => <span className="break-words text-slate-700">{e.error ?? "—"}</span> },
+            {
+              header: "Reason",
+              className: "sm:max-w-md",
+              cell: (e) => <span className="break-words text-slate-700">{e.error ?? "—"}</span>,
+            },
             { header: "Attempts", align: "right", cell: (e) => e.attempts },
             { header: "Last attempt", cell: (e) => <Time value={e.updatedAt} /> },
             {

@@ -12,14 +12,7 @@ import { CheckboxField, Field, FormActions, FormErrors, SubmitButton } from "~/c
 import { ResultAlert, TextLink, Time } from "~/components/ui";
 import { editPlanForm, patchFrom } from "~/plans/form-input";
 import { subscribersPerPlan } from "~/billing/reports.server";
-import {
-  getPlan,
-  isPlanKind,
-  isPlanReferenced,
-  nextPlanVersion,
-  planJson,
-  type PlanKind,
-} from "~/plans/index.server";
+import { getPlan, isPlanKind, isPlanReferenced, nextPlanVersion, planJson, type PlanKind } from "~/plans/index.server";
 import { kindLabel } from "~/plans/format";
 import { isAppError } from "~/utils/errors";
 import { formErrorResponse } from "~/utils/forms.server";
@@ -54,7 +47,8 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
     referenced: isPlanReferenced(context.db, kind, id),
     // The version a new one gets is the family's next, not this plan's + 1 (later ones may exist).
     nextVersion: plan.kind === "subscription" ? nextPlanVersion(context.db, plan.plan.planFamily) : null,
-    subscribers: kind === "subscription" ? (subscribersPerPlan(context.db).find((p) => p.planId === id)?.subscribers ?? 0) : null,
+    subscribers:
+      kind === "subscription" ? (subscribersPerPlan(context.db).find((p) => p.planId === id)?.subscribers ?? 0) : null,
   };
 }
 
@@ -111,7 +105,11 @@ export default function EditPlan() {
   const archived = plan.archivedAt !== null;
 
   return (
-    <Card title={subscription ? `${subscription.planFamily} v${subscription.version} — ${plan.publicName}` : plan.publicName}>
+    <Card
+      title={
+        subscription ? `${subscription.planFamily} v${subscription.version} — ${plan.publicName}` : plan.publicName
+      }
+    >
       <div className="space-y-6">
         {result && "message" in result ? <ResultAlert result={result as { ok: true; message: string }} /> : null}
 
@@ -185,7 +183,9 @@ export default function EditPlan() {
 
         {!archived || !referenced ? (
           <Form method="post" className="rounded-md border border-red-200 bg-red-50 p-4">
-            <h3 className="text-sm font-semibold text-red-900">{referenced ? "Archive this plan" : "Delete this plan"}</h3>
+            <h3 className="text-sm font-semibold text-red-900">
+              {referenced ? "Archive this plan" : "Delete this plan"}
+            </h3>
             <p className="mt-1 text-sm text-red-900">
               {referenced
                 ? "Subscriptions or purchases refer to this plan, so it will be archived, not deleted: nobody can buy it any more, existing subscribers keep renewing on it."
@@ -205,7 +205,13 @@ export default function EditPlan() {
                 </div>
               </div>
             ) : (
-              <SubmitButton name="intent" value="confirm-delete" variant="danger" className="mt-3" pendingText="Working…">
+              <SubmitButton
+                name="intent"
+                value="confirm-delete"
+                variant="danger"
+                className="mt-3"
+                pendingText="Working…"
+              >
                 {referenced ? "Archive plan…" : "Delete plan…"}
               </SubmitButton>
             )}

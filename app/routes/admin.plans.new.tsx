@@ -63,7 +63,14 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   }
   return {
     kind,
-    from: from ? { id: from.plan.id, publicName: from.plan.publicName, isLegacy: from.plan.isLegacy, family: "planFamily" in from.plan ? from.plan.planFamily : null } : null,
+    from: from
+      ? {
+          id: from.plan.id,
+          publicName: from.plan.publicName,
+          isLegacy: from.plan.isLegacy,
+          family: "planFamily" in from.plan ? from.plan.planFamily : null,
+        }
+      : null,
     defaults,
   };
 }
@@ -129,8 +136,18 @@ export default function NewPlan() {
         <div className="grid gap-5 sm:grid-cols-2">
           {subscription ? (
             <>
-              <Field field={fields.planFamily} label="Plan family" hint="Versions of one plan share a family, e.g. starter." />
-              <Field field={fields.version} label="Version" optional inputMode="numeric" hint="Leave empty for the family's next version." />
+              <Field
+                field={fields.planFamily}
+                label="Plan family"
+                hint="Versions of one plan share a family, e.g. starter."
+              />
+              <Field
+                field={fields.version}
+                label="Version"
+                optional
+                inputMode="numeric"
+                hint="Leave empty for the family's next version."
+              />
             </>
           ) : null}
           <Field
@@ -140,8 +157,17 @@ export default function NewPlan() {
             hint={subscription ? "Defaults to <family>-v<version>." : "A stable id such as pack-500."}
           />
           <Field field={fields.publicName} label="Public name" hint="What customers see." />
-          <Field field={fields.credits} label={subscription ? "Credits per billing period" : "Credits"} inputMode="numeric" />
-          <Field field={fields.price} label="Price" inputMode="decimal" hint="In the currency's main unit, e.g. 10.00." />
+          <Field
+            field={fields.credits}
+            label={subscription ? "Credits per billing period" : "Credits"}
+            inputMode="numeric"
+          />
+          <Field
+            field={fields.price}
+            label="Price"
+            inputMode="decimal"
+            hint="In the currency's main unit, e.g. 10.00."
+          />
           <Field field={fields.currency} label="Currency" hint="Three letters, e.g. usd." />
           {subscription ? (
             <SelectField
@@ -157,7 +183,11 @@ export default function NewPlan() {
             field={fields.creditExpiryDays}
             label="Credits expire after (days)"
             inputMode="numeric"
-            hint={subscription ? "Used only when a billing period is unknown; period credits expire at period end." : undefined}
+            hint={
+              subscription
+                ? "Used only when a billing period is unknown; period credits expire at period end."
+                : undefined
+            }
           />
           <Field
             field={fields.stripePriceId}
@@ -169,9 +199,7 @@ export default function NewPlan() {
 
         <fieldset className="space-y-2">
           <legend className="sr-only">Options</legend>
-          <CheckboxField field={fields.isActive}>
-            Active (offered to customers right away)
-          </CheckboxField>
+          <CheckboxField field={fields.isActive}>Active (offered to customers right away)</CheckboxField>
           {from && !from.isLegacy ? (
             <CheckboxField field={fields.markPreviousLegacy}>
               Mark “{from.publicName}” legacy (its subscribers keep renewing on it; new customers see only this one)

@@ -30,7 +30,8 @@ export const meta: MetaFunction = () => [{ title: "Plans — Admin — Credits" 
 const DONE_MESSAGES: Record<string, string> = {
   created: "The plan was created, with its Stripe product and price.",
   deleted: "The plan was deleted.",
-  archived: "The plan is in use, so it was archived instead of deleted: nobody can buy it any more, existing subscribers keep renewing.",
+  archived:
+    "The plan is in use, so it was archived instead of deleted: nobody can buy it any more, existing subscribers keep renewing.",
 };
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
@@ -70,7 +71,11 @@ export async function action({ request, context }: ActionFunctionArgs) {
   if (intent === "confirm-legacy") {
     const plan = getPlan(context.db, kind, id);
     if (!plan) return data({ ok: false as const, message: "There is no such plan." }, { status: 404 });
-    return { ok: true as const, message: null, confirmLegacy: { kind, id, isLegacy, publicName: plan.plan.publicName } };
+    return {
+      ok: true as const,
+      message: null,
+      confirmLegacy: { kind, id, isLegacy, publicName: plan.plan.publicName },
+    };
   }
   try {
     const plan = await editPlan(context.billing, kind, id, { isLegacy }, userActor(admin.id));
@@ -121,7 +126,13 @@ function PlanActions({ kind, plan }: { kind: PlanKind; plan: AnyPlan }) {
           <input type="hidden" name="kind" value={kind} />
           <input type="hidden" name="isLegacy" value={plan.isLegacy ? "false" : "true"} />
           {/* The button carries the id, so a pending state shows on the clicked row only. */}
-          <SubmitButton variant="link" formAction="/admin/plans" name="id" value={String(plan.id)} pendingText="Saving…">
+          <SubmitButton
+            variant="link"
+            formAction="/admin/plans"
+            name="id"
+            value={String(plan.id)}
+            pendingText="Saving…"
+          >
             {plan.isLegacy ? "Offer again" : "Mark legacy"}
           </SubmitButton>
         </Form>
@@ -134,7 +145,11 @@ function PlanActions({ kind, plan }: { kind: PlanKind; plan: AnyPlan }) {
 function sharedColumns<P extends AnyPlan>(kind: PlanKind, price: (p: P) => string): Column<P>[] {
   return [
     { header: "Name", cell: (p) => p.publicName },
-    { header: kind === "subscription" ? "Credits / period" : "Credits", align: "right", cell: (p) => formatCredits(p.credits) },
+    {
+      header: kind === "subscription" ? "Credits / period" : "Credits",
+      align: "right",
+      cell: (p) => formatCredits(p.credits),
+    },
     { header: "Price", align: "right", cell: (p) => <span className="whitespace-nowrap">{price(p)}</span> },
     { header: "Expiry", align: "right", cell: (p) => plural(p.creditExpiryDays, "day") },
     { header: "Status", cell: (p) => <PlanBadges plan={p} /> },
@@ -150,7 +165,10 @@ const subscriptionColumns: Column<SubscriptionPlanJson>[] = [
     align: "right",
     cell: (p) => formatCredits((p as SubscriptionPlanJson & { subscribers?: number }).subscribers ?? 0),
   },
-  ...sharedColumns<SubscriptionPlanJson>("subscription", (p) => `${formatMoney(p.priceCents, p.currency)} / ${p.interval}`),
+  ...sharedColumns<SubscriptionPlanJson>(
+    "subscription",
+    (p) => `${formatMoney(p.priceCents, p.currency)} / ${p.interval}`,
+  ),
 ];
 
 const topupColumns: Column<TopupPlanJson>[] = [
@@ -158,7 +176,13 @@ const topupColumns: Column<TopupPlanJson>[] = [
   ...sharedColumns<TopupPlanJson>("topup", (p) => formatMoney(p.priceCents, p.currency)),
 ];
 
-function PlanTable<P extends AnyPlan>(props: { title: string; testId: string; plans: P[]; columns: Column<P>[]; empty: string }) {
+function PlanTable<P extends AnyPlan>(props: {
+  title: string;
+  testId: string;
+  plans: P[];
+  columns: Column<P>[];
+  empty: string;
+}) {
   return (
     <Card title={props.title}>
       <DataTable
@@ -188,7 +212,12 @@ export default function AdminPlans() {
       {done ? <Alert tone="success">{done}</Alert> : null}
       <ResultAlert result={result} />
       {result && "confirmLegacy" in result && result.confirmLegacy ? (
-        <Form method="post" action="/admin/plans" className="rounded-md border-2 border-amber-400 bg-amber-50 p-4" data-testid="confirm-legacy">
+        <Form
+          method="post"
+          action="/admin/plans"
+          className="rounded-md border-2 border-amber-400 bg-amber-50 p-4"
+          data-testid="confirm-legacy"
+        >
           <p className="text-sm font-semibold text-slate-900">
             {result.confirmLegacy.isLegacy
               ? `Mark “${result.confirmLegacy.publicName}” legacy? Existing customers keep it; new customers no longer see it.`
@@ -198,7 +227,12 @@ export default function AdminPlans() {
           <input type="hidden" name="kind" value={result.confirmLegacy.kind} />
           <input type="hidden" name="isLegacy" value={String(result.confirmLegacy.isLegacy)} />
           <div className="mt-3 flex flex-wrap items-center gap-4">
-            <SubmitButton formAction="/admin/plans" name="id" value={String(result.confirmLegacy.id)} pendingText="Saving…">
+            <SubmitButton
+              formAction="/admin/plans"
+              name="id"
+              value={String(result.confirmLegacy.id)}
+              pendingText="Saving…"
+            >
               {result.confirmLegacy.isLegacy ? "Yes, mark it legacy" : "Yes, offer it again"}
             </SubmitButton>
             <Link className={buttonStyles.link} to="/admin/plans">

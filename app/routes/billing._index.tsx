@@ -1,6 +1,12 @@
 import { getFormProps, useForm, type SubmissionResult } from "@conform-to/react";
 import { getZodConstraint, parseWithZod } from "@conform-to/zod";
-import { data, redirectDocument, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import {
+  data,
+  redirectDocument,
+  type ActionFunctionArgs,
+  type LoaderFunctionArgs,
+  type MetaFunction,
+} from "@remix-run/node";
 import { Form, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
 import type { ReactNode } from "react";
 import { z } from "zod";
@@ -104,10 +110,22 @@ function OfferCard({
   );
 }
 
-type ActionResult = { ok: boolean; message: string; field?: string; planId?: string; result?: SubmissionResult<string[]> };
+type ActionResult = {
+  ok: boolean;
+  message: string;
+  field?: string;
+  planId?: string;
+  result?: SubmissionResult<string[]>;
+};
 
 /** A pack on sale with its own Conform form: the quantity is checked in the browser and on the server. */
-function TopupOffer({ plan, lastResult }: { plan: Overview["offeredTopupPlans"][number]; lastResult?: SubmissionResult<string[]> }) {
+function TopupOffer({
+  plan,
+  lastResult,
+}: {
+  plan: Overview["offeredTopupPlans"][number];
+  lastResult?: SubmissionResult<string[]>;
+}) {
   const [form, fields] = useForm({
     id: `pack-${plan.id}`,
     lastResult,
@@ -135,7 +153,8 @@ function TopupOffer({ plan, lastResult }: { plan: Overview["offeredTopupPlans"][
 const NEEDS_PAYMENT = ["past_due", "unpaid", "incomplete"];
 
 export default function Billing() {
-  const { subscription, offeredSubscriptionPlans, offeredTopupPlans, balance, purchases } = useLoaderData<typeof loader>();
+  const { subscription, offeredSubscriptionPlans, offeredTopupPlans, balance, purchases } =
+    useLoaderData<typeof loader>();
   const result = useActionData<typeof action>() as ActionResult | undefined;
   const [params] = useSearchParams();
   const pageRef = useFocusFirstError<HTMLDivElement>(result && !result.ok ? result : undefined);
@@ -308,8 +327,9 @@ export default function Billing() {
                 </span>
                 <span className="text-slate-600">
                   {formatMoney(p.amountPaidCents, p.currency)}
-                  {p.amountRefundedCents > 0 ? ` (${formatMoney(p.amountRefundedCents, p.currency)} refunded)` : ""} ·{" "}
-                  <Time value={p.createdAt} format="date" />
+                  {p.amountRefundedCents > 0
+                    ? ` (${formatMoney(p.amountRefundedCents, p.currency)} refunded)`
+                    : ""} · <Time value={p.createdAt} format="date" />
                 </span>
               </li>
             ))}

@@ -23,13 +23,10 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const sessionId = new URL(request.url).searchParams.get("session_id") ?? "";
   let status;
   try {
-    status = await getCheckoutStatus(
-      context.billing,
-      context.billing.stripe,
-      { userId: user.id, sessionId },
-    );
+    status = await getCheckoutStatus(context.billing, context.billing.stripe, { userId: user.id, sessionId });
   } catch (e) {
-    if (isAppError(e) && e.code === "not_found") throw new Response("No such checkout.", { status: 404, statusText: "Not Found" });
+    if (isAppError(e) && e.code === "not_found")
+      throw new Response("No such checkout.", { status: 404, statusText: "Not Found" });
     throw e;
   }
   return { status, balance: getBalance(context, user.id).balance };

@@ -86,8 +86,7 @@ export default function Credits() {
           </div>
         ) : (
           <p className="text-sm text-slate-700">
-            You have no subscription. A plan adds credits every month.{" "}
-            <TextLink to="/billing">See the plans</TextLink>
+            You have no subscription. A plan adds credits every month. <TextLink to="/billing">See the plans</TextLink>
           </p>
         )}
       </Card>
@@ -101,7 +100,11 @@ export default function Credits() {
           columns={[
             { header: "Kind", cell: (g) => KIND_LABELS[g.type] },
             { header: "Left", align: "right", cell: (g) => formatCredits(g.remaining) },
-            { header: "Of", align: "right", cell: (g) => <span className="text-slate-500">{formatCredits(g.amount)}</span> },
+            {
+              header: "Of",
+              align: "right",
+              cell: (g) => <span className="text-slate-500">{formatCredits(g.amount)}</span>,
+            },
             { header: "Expires", cell: (g) => (g.expiresAt ? <Time value={g.expiresAt} /> : "Never") },
             { header: "Reason", cell: (g) => <span className="text-slate-600">{g.reason ?? "—"}</span> },
           ]}
@@ -113,7 +116,11 @@ export default function Credits() {
           caption="Every change to your balance, newest first"
           rows={history}
           rowKey={(e) => e.id}
-          empty={isFirstPage ? "Nothing has happened yet. Credits you get and use will show up here." : "No earlier activity."}
+          empty={
+            isFirstPage
+              ? "Nothing has happened yet. Credits you get and use will show up here."
+              : "No earlier activity."
+          }
           columns={[
             { header: "When", cell: (e) => <Time value={e.createdAt} /> },
             { header: "What", cell: (e) => ENTRY_LABELS[e.type] ?? e.type },
@@ -121,7 +128,9 @@ export default function Credits() {
               header: "Credits",
               align: "right",
               cell: (e) => (
-                <span className={e.amount < 0 ? "text-red-700" : "text-emerald-700"}>{formatSignedCredits(e.amount)}</span>
+                <span className={e.amount < 0 ? "text-red-700" : "text-emerald-700"}>
+                  {formatSignedCredits(e.amount)}
+                </span>
               ),
             },
             { header: "Balance after", align: "right", cell: (e) => formatCredits(e.balanceAfter) },
@@ -136,7 +145,11 @@ export default function Credits() {
               </ButtonLink>
             ) : null}
             {olderCursor ? (
-              <ButtonLink to={`/credits?${new URLSearchParams({ ...Object.fromEntries(params), before: olderCursor })}`} variant="secondary" preventScrollReset>
+              <ButtonLink
+                to={`/credits?${new URLSearchParams({ ...Object.fromEntries(params), before: olderCursor })}`}
+                variant="secondary"
+                preventScrollReset
+              >
                 Older entries
               </ButtonLink>
             ) : null}

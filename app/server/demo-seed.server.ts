@@ -54,7 +54,12 @@ async function hashDemoPasswords(): Promise<{ admin: string; customer: string }>
 
 /** Step: the admin and the customer the start banner prints. */
 function seedDemoUsers(ctx: AppContext, hashes: { admin: string; customer: string }): { admin: User; customer: User } {
-  const admin = createUser(ctx, { email: DEMO_LOGINS.admin.email, name: "Demo Admin", passwordHash: hashes.admin, role: "admin" });
+  const admin = createUser(ctx, {
+    email: DEMO_LOGINS.admin.email,
+    name: "Demo Admin",
+    passwordHash: hashes.admin,
+    role: "admin",
+  });
   const customer = createUser(ctx, {
     email: DEMO_LOGINS.customer.email,
     name: "Demo Customer",
@@ -62,7 +67,12 @@ function seedDemoUsers(ctx: AppContext, hashes: { admin: string; customer: strin
     role: "customer",
   });
   for (const user of [admin, customer]) {
-    recordAudit(ctx.db, ctx.clock, { actor: "system", action: "user.seed", subject: `user:${user.id}`, details: { role: user.role } });
+    recordAudit(ctx.db, ctx.clock, {
+      actor: "system",
+      action: "user.seed",
+      subject: `user:${user.id}`,
+      details: { role: user.role },
+    });
   }
   return { admin, customer };
 }
@@ -74,10 +84,34 @@ function seedDemoCredits(ctx: AppContext, customer: User): void {
 
 /** The demo's price book: two offered plans, a legacy one, and two top-up packs. */
 export const DEMO_PLANS: { kind: PlanKind; input: Record<string, unknown> }[] = [
-  { kind: "subscription", input: { planFamily: "starter", version: 1, publicName: "Starter", credits: 1000, priceCents: 1000, interval: "month" } },
-  { kind: "subscription", input: { planFamily: "pro", version: 1, publicName: "Pro", credits: 5000, priceCents: 4000, interval: "month" } },
+  {
+    kind: "subscription",
+    input: {
+      planFamily: "starter",
+      version: 1,
+      publicName: "Starter",
+      credits: 1000,
+      priceCents: 1000,
+      interval: "month",
+    },
+  },
+  {
+    kind: "subscription",
+    input: { planFamily: "pro", version: 1, publicName: "Pro", credits: 5000, priceCents: 4000, interval: "month" },
+  },
   // An older plan nobody can buy any more; existing subscribers would keep renewing on it.
-  { kind: "subscription", input: { planFamily: "basic", version: 1, publicName: "Basic", credits: 400, priceCents: 500, interval: "month", isLegacy: true } },
+  {
+    kind: "subscription",
+    input: {
+      planFamily: "basic",
+      version: 1,
+      publicName: "Basic",
+      credits: 400,
+      priceCents: 500,
+      interval: "month",
+      isLegacy: true,
+    },
+  },
   { kind: "topup", input: { internalId: "pack-500", publicName: "500 credits", credits: 500, priceCents: 500 } },
   { kind: "topup", input: { internalId: "pack-2000", publicName: "2,000 credits", credits: 2000, priceCents: 1800 } },
 ];
@@ -92,7 +126,8 @@ export async function seedDemoPlans(ctx: AppContext): Promise<void> {
   const stripe = billingContext(ctx).stripe;
   for (const demo of DEMO_PLANS) {
     const create = parseCreatePlanInput(demo.kind, demo.input);
-    const internalId = create.kind === "subscription" ? `${create.input.planFamily}-v${create.input.version}` : create.input.internalId;
+    const internalId =
+      create.kind === "subscription" ? `${create.input.planFamily}-v${create.input.version}` : create.input.internalId;
     if (findPlanByInternalId(ctx.db, demo.kind, internalId)) continue;
     await createPlan({ ...ctx, stripe }, create, "system");
   }

@@ -11,11 +11,12 @@ import { parseInput, parseLimit, zCredits, zInstant } from "./schemas.server";
 import { AppError } from "./errors";
 import { rejectedAppError, thrownAppError } from "../../test/errors";
 
-function post(body: BodyInit | null, headers: Record<string, string> = { "content-type": "application/json" }): Request {
+function post(
+  body: BodyInit | null,
+  headers: Record<string, string> = { "content-type": "application/json" },
+): Request {
   return new Request("http://localhost/api/v1/x", { method: "POST", body, headers });
 }
-
-
 
 /** A body that arrives in chunks without a Content-Length, like a chunked upload. */
 function streamOf(totalBytes: number, chunk = 64 * 1024): ReadableStream<Uint8Array> {
@@ -33,7 +34,9 @@ function streamOf(totalBytes: number, chunk = 64 * 1024): ReadableStream<Uint8Ar
 describe("readJsonBody", () => {
   it("parses a JSON object, also with a charset or a +json media type", async () => {
     expect(await readJsonBody(post('{"a":1}'))).toEqual({ a: 1 });
-    expect(await readJsonBody(post('{"a":1}', { "content-type": "application/json; charset=utf-8" }))).toEqual({ a: 1 });
+    expect(await readJsonBody(post('{"a":1}', { "content-type": "application/json; charset=utf-8" }))).toEqual({
+      a: 1,
+    });
     expect(await readJsonBody(post('{"a":1}', { "content-type": "application/merge-patch+json" }))).toEqual({ a: 1 });
   });
 
@@ -43,9 +46,9 @@ describe("readJsonBody", () => {
   });
 
   it("refuses a non-JSON content type, and a body sent without any content type, with 415", async () => {
-    expect((await rejectedAppError(readJsonBody(post("a=1", { "content-type": "application/x-www-form-urlencoded" })))).code).toBe(
-      "unsupported_media_type",
-    );
+    expect(
+      (await rejectedAppError(readJsonBody(post("a=1", { "content-type": "application/x-www-form-urlencoded" })))).code,
+    ).toBe("unsupported_media_type");
     expect((await rejectedAppError(readJsonBody(post('{"a":1}', { "content-type": "text/plain" })))).code).toBe(
       "unsupported_media_type",
     );
@@ -58,7 +61,9 @@ describe("readJsonBody", () => {
     for (const body of ['{"a":', "[1,2]", "null", "12", '"text"']) {
       expect((await rejectedAppError(readJsonBody(post(body)))).code).toBe("invalid_request");
     }
-    expect((await rejectedAppError(readJsonBody(post(new Uint8Array([0x7b, 0xff, 0x7d]))))).code).toBe("invalid_request");
+    expect((await rejectedAppError(readJsonBody(post(new Uint8Array([0x7b, 0xff, 0x7d]))))).code).toBe(
+      "invalid_request",
+    );
   });
 
   it("refuses a body over 1 MiB by its Content-Length before reading it", async () => {
@@ -79,7 +84,10 @@ describe("readJsonBody", () => {
   });
 
   it("still refuses a body over 1 MiB that declared a small Content-Length", async () => {
-    const lying = post("{" + " ".repeat(MAX_BODY_BYTES) + "}", { "content-type": "application/json", "content-length": "2" });
+    const lying = post("{" + " ".repeat(MAX_BODY_BYTES) + "}", {
+      "content-type": "application/json",
+      "content-length": "2",
+    });
     expect((await rejectedAppError(readJsonBody(lying))).code).toBe("payload_too_large");
   });
 });
@@ -136,7 +144,11 @@ describe("parseJsonBytes nesting limit", () => {
 });
 
 describe("parseInput", () => {
-  const schema = z.object({ amount: zCredits, when: zInstant.optional(), nested: z.object({ n: z.number() }).optional() });
+  const schema = z.object({
+    amount: zCredits,
+    when: zInstant.optional(),
+    nested: z.object({ n: z.number() }).optional(),
+  });
 
   it("names the first bad field and says what is wrong with it", () => {
     expect(thrownAppError(() => parseInput(schema, {}))).toMatchObject({
@@ -144,7 +156,9 @@ describe("parseInput", () => {
       field: "amount",
       message: "`amount` is required.",
     });
-    expect(thrownAppError(() => parseInput(schema, { amount: "5" })).message).toBe("`amount` must be a number (got string).");
+    expect(thrownAppError(() => parseInput(schema, { amount: "5" })).message).toBe(
+      "`amount` must be a number (got string).",
+    );
     expect(thrownAppError(() => parseInput(schema, { amount: 1.5 })).message).toBe("`amount` must be an integer.");
     expect(thrownAppError(() => parseInput(schema, { amount: 0 })).message).toBe("`amount` must be at least 1.");
     expect(thrownAppError(() => parseInput(schema, { amount: 1e12 + 1 })).message).toBe(
@@ -235,7 +249,11 @@ describe("errorResponse and apiResource", () => {
   it("answers 405 with an Allow header for a method the endpoint does not have", async () => {
     const route = apiResource({ POST: () => new Response("ok") });
     const args = (method: string) =>
-      ({ request: new Request("http://localhost/x", { method }), params: {}, context: {} }) as unknown as LoaderFunctionArgs;
+      ({
+        request: new Request("http://localhost/x", { method }),
+        params: {},
+        context: {},
+      }) as unknown as LoaderFunctionArgs;
     const res = await route.loader(args("GET"));
     expect(res.status).toBe(405);
     expect(res.headers.get("allow")).toBe("POST");

@@ -38,7 +38,10 @@ export function idParam(call: ApiCall, name: string, what: string): number {
 }
 
 /** The JSON body validated by `schema`, and the raw object (what the idempotency hash covers). */
-export function jsonBody<S extends z.ZodTypeAny>(call: ApiCall, schema: S): { input: z.output<S>; raw: Record<string, unknown> } {
+export function jsonBody<S extends z.ZodTypeAny>(
+  call: ApiCall,
+  schema: S,
+): { input: z.output<S>; raw: Record<string, unknown> } {
   return parseJsonBody({ bytes: call.body, contentType: headerOf(call.headers, "content-type") }, schema);
 }
 

@@ -125,7 +125,8 @@ export const getLedgerEndpoint: Endpoint = {
     const userId = idParam(call, "userId", "user");
     const limit = parseLimit(call.query);
     const cursor = call.query.get("cursor") || null;
-    if (cursor && cursor.length > 200) throw new AppError("invalid_request", "`cursor` is not valid.", { field: "cursor" });
+    if (cursor && cursor.length > 200)
+      throw new AppError("invalid_request", "`cursor` is not valid.", { field: "cursor" });
     return jsonAnswer(listLedger(call.context, userId, { limit, cursor }));
   },
 };

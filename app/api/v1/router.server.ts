@@ -5,7 +5,13 @@
  * in the method, URL, headers and (once read) the body bytes, and gets an ApiAnswer back.
  */
 import { requireApiKey } from "../../auth/api-keys.server";
-import { errorAnswer, headerOf, methodNotAllowedAnswer, type ApiAnswer, type ApiHeaders } from "../../utils/http.server";
+import {
+  errorAnswer,
+  headerOf,
+  methodNotAllowedAnswer,
+  type ApiAnswer,
+  type ApiHeaders,
+} from "../../utils/http.server";
 import { AppError } from "../../utils/errors";
 import type { ApiCall, ApiContext, Endpoint } from "./call.server";
 import {
@@ -96,9 +102,7 @@ export interface ApiV1Request {
  * wrong method, bad or missing key), or the endpoint to finish once the body is there.
  * `readsBody` is false for GET/HEAD, whose body is never read.
  */
-export type ApiV1Step =
-  | { answer: ApiAnswer }
-  | { readsBody: boolean; finish(body: Uint8Array | null): ApiAnswer };
+export type ApiV1Step = { answer: ApiAnswer } | { readsBody: boolean; finish(body: Uint8Array | null): ApiAnswer };
 
 const NO_BODY = new Uint8Array(0);
 

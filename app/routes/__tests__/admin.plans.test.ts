@@ -41,7 +41,11 @@ async function run(
     body = new FormData();
     for (const [k, v] of Object.entries(opts.form)) body.set(k, v);
   }
-  const request = new Request(new URL(path, "http://localhost"), { method: which === "action" ? "POST" : "GET", headers, body });
+  const request = new Request(new URL(path, "http://localhost"), {
+    method: which === "action" ? "POST" : "GET",
+    headers,
+    body,
+  });
   const args = { request, params: opts.params ?? {}, context: ctx } as unknown as LoaderFunctionArgs;
   let out: unknown;
   try {
@@ -87,26 +91,36 @@ describe("admin plan pages: access", () => {
     ["the edit page", editPage as Mod, "/admin/plans/subscription/1", { kind: "subscription", id: "1" }],
   ];
 
-  it.each(pages)("%s sends anonymous visitors to the login page, in its loader and its action", async (_name, mod, path, params) => {
-    for (const which of ["loader", "action"] as const) {
-      const res = await run(mod, which, path, { cookie: null, params, form: which === "action" ? starterForm : undefined });
-      expect(res.status).toBe(302);
-      expect(res.location).toMatch(/^\/login/);
-    }
-  });
+  it.each(pages)(
+    "%s sends anonymous visitors to the login page, in its loader and its action",
+    async (_name, mod, path, params) => {
+      for (const which of ["loader", "action"] as const) {
+        const res = await run(mod, which, path, {
+          cookie: null,
+          params,
+          form: which === "action" ? starterForm : undefined,
+        });
+        expect(res.status).toBe(302);
+        expect(res.location).toMatch(/^\/login/);
+      }
+    },
+  );
 
-  it.each(pages)("%s answers 403 to a customer, in its loader and its action, and writes nothing", async (_name, mod, path, params) => {
-    const before = counts();
-    for (const which of ["loader", "action"] as const) {
-      const res = await run(mod, which, path, {
-        cookie: customerCookie,
-        params,
-        form: which === "action" ? { ...starterForm, intent: "delete", id: "1", isLegacy: "true" } : undefined,
-      });
-      expect(res.status).toBe(403);
-    }
-    expect(counts()).toEqual(before);
-  });
+  it.each(pages)(
+    "%s answers 403 to a customer, in its loader and its action, and writes nothing",
+    async (_name, mod, path, params) => {
+      const before = counts();
+      for (const which of ["loader", "action"] as const) {
+        const res = await run(mod, which, path, {
+          cookie: customerCookie,
+          params,
+          form: which === "action" ? { ...starterForm, intent: "delete", id: "1", isLegacy: "true" } : undefined,
+        });
+        expect(res.status).toBe(403);
+      }
+      expect(counts()).toEqual(before);
+    },
+  );
 });
 
 describe("admin plan pages: the price book", () => {
@@ -114,13 +128,28 @@ describe("admin plan pages: the price book", () => {
     const res = await run(newPage as Mod, "action", "/admin/plans/new?kind=subscription", { form: starterForm });
     expect(res).toMatchObject({ status: 302, location: "/admin/plans?done=created" });
     const plan = ctx.db.select().from(subscriptionPlans).where(eq(subscriptionPlans.internalId, "starter-v1")).get()!;
-    expect(plan).toMatchObject({ credits: 1000, priceCents: 1000, interval: "month", version: 1, isActive: true, isLegacy: false });
+    expect(plan).toMatchObject({
+      credits: 1000,
+      priceCents: 1000,
+      interval: "month",
+      version: 1,
+      isActive: true,
+      isLegacy: false,
+    });
     const price = await stripe.prices.retrieve(plan.stripePriceId!);
     expect(price.metadata).toMatchObject({ credits: "1000", planFamily: "starter", version: "1" });
-    expect(ctx.db.select().from(auditLog).where(eq(auditLog.subject, `subscription_plan:${plan.id}`)).get()?.actor).toBe(`user:${adminId}`);
+    expect(
+      ctx.db
+        .select()
+        .from(auditLog)
+        .where(eq(auditLog.subject, `subscription_plan:${plan.id}`))
+        .get()?.actor,
+    ).toBe(`user:${adminId}`);
 
     const list = await run(listPage as Mod, "loader", "/admin/plans");
-    expect(list.data.subscriptionPlans).toEqual([expect.objectContaining({ id: plan.id, planFamily: "starter", version: 1 })]);
+    expect(list.data.subscriptionPlans).toEqual([
+      expect.objectContaining({ id: plan.id, planFamily: "starter", version: 1 }),
+    ]);
   });
 
   it("shows field errors, keeps what was typed and writes nothing for bad input", async () => {
@@ -131,7 +160,9 @@ describe("admin plan pages: the price book", () => {
     expect(res.status).toBe(400);
     expect(res.data.result.error).toEqual({ credits: ["Enter a whole number of credits."] });
     expect(res.data.result.initialValue).toMatchObject({ planFamily: "team", credits: "lots", price: "10.00" });
-    const badPrice = await run(newPage as Mod, "action", "/admin/plans/new", { form: { ...starterForm, planFamily: "team", price: "ten" } });
+    const badPrice = await run(newPage as Mod, "action", "/admin/plans/new", {
+      form: { ...starterForm, planFamily: "team", price: "ten" },
+    });
     expect(badPrice.data.result.error).toEqual({ price: ["Enter a price like 10.00."] });
     const taken = await run(newPage as Mod, "action", "/admin/plans/new", { form: { ...starterForm, version: "1" } });
     expect(taken.status).toBe(409);
@@ -145,7 +176,15 @@ describe("admin plan pages: the price book", () => {
     expect(page.data.defaults).toMatchObject({ planFamily: "starter", version: "2", credits: "1000", price: "10.00" });
 
     const res = await run(newPage as Mod, "action", "/admin/plans/new", {
-      form: { ...page.data.defaults, kind: "subscription", from: String(v1.id), publicName: "Starter", credits: "1200", isActive: "on", markPreviousLegacy: "on" },
+      form: {
+        ...page.data.defaults,
+        kind: "subscription",
+        from: String(v1.id),
+        publicName: "Starter",
+        credits: "1200",
+        isActive: "on",
+        markPreviousLegacy: "on",
+      },
     });
     expect(res).toMatchObject({ status: 302, location: "/admin/plans?done=created" });
     const v2 = ctx.db.select().from(subscriptionPlans).where(eq(subscriptionPlans.internalId, "starter-v2")).get()!;
@@ -155,18 +194,34 @@ describe("admin plan pages: the price book", () => {
 
   it("creates a top-up pack", async () => {
     const res = await run(newPage as Mod, "action", "/admin/plans/new", {
-      form: { kind: "topup", internalId: "pack-500", publicName: "500 credits", credits: "500", price: "5", currency: "usd", creditExpiryDays: "365", isActive: "on" },
+      form: {
+        kind: "topup",
+        internalId: "pack-500",
+        publicName: "500 credits",
+        credits: "500",
+        price: "5",
+        currency: "usd",
+        creditExpiryDays: "365",
+        isActive: "on",
+      },
     });
     expect(res.status).toBe(302);
-    expect(ctx.db.select().from(topupPlans).where(eq(topupPlans.internalId, "pack-500")).get()).toMatchObject({ credits: 500, priceCents: 500 });
+    expect(ctx.db.select().from(topupPlans).where(eq(topupPlans.internalId, "pack-500")).get()).toMatchObject({
+      credits: 500,
+      priceCents: 500,
+    });
   });
 
   it("marks a plan legacy from the list and offers it again", async () => {
     const pack = ctx.db.select().from(topupPlans).where(eq(topupPlans.internalId, "pack-500")).get()!;
-    const res = await run(listPage as Mod, "action", "/admin/plans", { form: { intent: "legacy", kind: "topup", id: String(pack.id), isLegacy: "true" } });
+    const res = await run(listPage as Mod, "action", "/admin/plans", {
+      form: { intent: "legacy", kind: "topup", id: String(pack.id), isLegacy: "true" },
+    });
     expect(res.data).toMatchObject({ ok: true });
     expect(getPlan(ctx.db, "topup", pack.id)?.plan.isLegacy).toBe(true);
-    await run(listPage as Mod, "action", "/admin/plans", { form: { intent: "legacy", kind: "topup", id: String(pack.id), isLegacy: "false" } });
+    await run(listPage as Mod, "action", "/admin/plans", {
+      form: { intent: "legacy", kind: "topup", id: String(pack.id), isLegacy: "false" },
+    });
     expect(getPlan(ctx.db, "topup", pack.id)?.plan.isLegacy).toBe(false);
   });
 
@@ -174,14 +229,23 @@ describe("admin plan pages: the price book", () => {
     const pack = ctx.db.select().from(topupPlans).where(eq(topupPlans.internalId, "pack-500")).get()!;
     const params = { kind: "topup", id: String(pack.id) };
     const page = await run(editPage as Mod, "loader", `/admin/plans/topup/${pack.id}`, { params });
-    expect(page.data).toMatchObject({ kind: "topup", plan: { id: pack.id, publicName: "500 credits" }, referenced: false });
+    expect(page.data).toMatchObject({
+      kind: "topup",
+      plan: { id: pack.id, publicName: "500 credits" },
+      referenced: false,
+    });
 
     const saved = await run(editPage as Mod, "action", `/admin/plans/topup/${pack.id}`, {
       params,
       form: { intent: "update", publicName: "Small pack", creditExpiryDays: "180", isLegacy: "on" },
     });
     expect(saved.data).toMatchObject({ ok: true });
-    expect(getPlan(ctx.db, "topup", pack.id)?.plan).toMatchObject({ publicName: "Small pack", creditExpiryDays: 180, isLegacy: true, isActive: false });
+    expect(getPlan(ctx.db, "topup", pack.id)?.plan).toMatchObject({
+      publicName: "Small pack",
+      creditExpiryDays: 180,
+      isLegacy: true,
+      isActive: false,
+    });
 
     const bad = await run(editPage as Mod, "action", `/admin/plans/topup/${pack.id}`, {
       params,
@@ -216,7 +280,15 @@ describe("admin plan pages: the price book", () => {
   });
 
   it("answers 404 for an unknown plan or kind", async () => {
-    expect((await run(editPage as Mod, "loader", "/admin/plans/subscription/99999", { params: { kind: "subscription", id: "99999" } })).status).toBe(404);
-    expect((await run(editPage as Mod, "loader", "/admin/plans/gift/1", { params: { kind: "gift", id: "1" } })).status).toBe(404);
+    expect(
+      (
+        await run(editPage as Mod, "loader", "/admin/plans/subscription/99999", {
+          params: { kind: "subscription", id: "99999" },
+        })
+      ).status,
+    ).toBe(404);
+    expect(
+      (await run(editPage as Mod, "loader", "/admin/plans/gift/1", { params: { kind: "gift", id: "1" } })).status,
+    ).toBe(404);
   });
 });

@@ -63,7 +63,8 @@ export function createHarness() {
   }
 
   function counts() {
-    const n = (table: string) => (ctx.db.$client.prepare(`select count(*) as n from ${table}`).get() as { n: number }).n;
+    const n = (table: string) =>
+      (ctx.db.$client.prepare(`select count(*) as n from ${table}`).get() as { n: number }).n;
     return {
       users: n("users"),
       grants: n("credit_grants"),

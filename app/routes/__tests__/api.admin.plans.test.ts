@@ -134,18 +134,32 @@ describe("POST /api/admin/subscription-plans", () => {
     // The price a webhook would mention resolves back to this very plan.
     expect(resolvePlanFromStripePrice(ctx, price)).toMatchObject({ kind: "subscription", plan: { id: res.body.id } });
 
-    const audit = ctx.db.select().from(auditLog).where(eq(auditLog.subject, `subscription_plan:${res.body.id}`)).all();
+    const audit = ctx.db
+      .select()
+      .from(auditLog)
+      .where(eq(auditLog.subject, `subscription_plan:${res.body.id}`))
+      .all();
     expect(audit).toEqual([expect.objectContaining({ actor: `api_key:${adminKeyId}`, action: "plan.created" })]);
   });
 
   it("adopts an existing Stripe price, reading the amount and interval from it", async () => {
     const product = await stripe.products.create({ name: "Made in the Dashboard" });
-    const price = await stripe.prices.create({ product: product.id, unit_amount: 2500, currency: "usd", recurring: { interval: "year" } });
+    const price = await stripe.prices.create({
+      product: product.id,
+      unit_amount: 2500,
+      currency: "usd",
+      recurring: { interval: "year" },
+    });
     const res = await call("POST", "/api/admin/subscription-plans", {
       body: { planFamily: family(), publicName: "Yearly", credits: 12000, stripePriceId: price.id },
     });
     expect(res.status).toBe(201);
-    expect(res.body).toMatchObject({ stripePriceId: price.id, stripeProductId: product.id, priceCents: 2500, interval: "year" });
+    expect(res.body).toMatchObject({
+      stripePriceId: price.id,
+      stripeProductId: product.id,
+      priceCents: 2500,
+      interval: "year",
+    });
   });
 
   it.each([
@@ -153,7 +167,12 @@ describe("POST /api/admin/subscription-plans", () => {
     ["an interval that differs from the Stripe price", { interval: "month" }, "interval"],
   ])("refuses %s", async (_what, extra, field) => {
     const product = await stripe.products.create({ name: "Dashboard product" });
-    const price = await stripe.prices.create({ product: product.id, unit_amount: 2500, currency: "usd", recurring: { interval: "year" } });
+    const price = await stripe.prices.create({
+      product: product.id,
+      unit_amount: 2500,
+      currency: "usd",
+      recurring: { interval: "year" },
+    });
     const before = rows();
     const res = await call("POST", "/api/admin/subscription-plans", {
       body: { planFamily: family(), publicName: "Yearly", credits: 12000, stripePriceId: price.id, ...extra },
@@ -187,11 +206,23 @@ describe("POST /api/admin/subscription-plans", () => {
     ["fractional credits", { planFamily: "x", publicName: "X", credits: 1.5, priceCents: 100 }, "credits"],
     ["no price", { planFamily: "x", publicName: "X", credits: 10 }, "priceCents"],
     ["a negative price", { planFamily: "x", publicName: "X", credits: 10, priceCents: -1 }, "priceCents"],
-    ["a weekly interval", { planFamily: "x", publicName: "X", credits: 10, priceCents: 100, interval: "week" }, "interval"],
+    [
+      "a weekly interval",
+      { planFamily: "x", publicName: "X", credits: 10, priceCents: 100, interval: "week" },
+      "interval",
+    ],
     ["no plan family", { publicName: "X", credits: 10, priceCents: 100 }, "planFamily"],
     ["no public name", { planFamily: "x", credits: 10, priceCents: 100 }, "publicName"],
-    ["a non-boolean isLegacy", { planFamily: "x", publicName: "X", credits: 10, priceCents: 100, isLegacy: "yes" }, "isLegacy"],
-    ["zero expiry days", { planFamily: "x", publicName: "X", credits: 10, priceCents: 100, creditExpiryDays: 0 }, "creditExpiryDays"],
+    [
+      "a non-boolean isLegacy",
+      { planFamily: "x", publicName: "X", credits: 10, priceCents: 100, isLegacy: "yes" },
+      "isLegacy",
+    ],
+    [
+      "zero expiry days",
+      { planFamily: "x", publicName: "X", credits: 10, priceCents: 100, creditExpiryDays: 0 },
+      "creditExpiryDays",
+    ],
   ];
   it.each(invalid)("answers 400 invalid_request for %s and writes nothing", async (_what, body, field) => {
     const before = rows();
@@ -205,7 +236,9 @@ describe("POST /api/admin/subscription-plans", () => {
 
   it("answers 409 conflict for a family version that exists", async () => {
     const planFamily = family();
-    await call("POST", "/api/admin/subscription-plans", { body: { planFamily, publicName: "A", credits: 1, priceCents: 1 } });
+    await call("POST", "/api/admin/subscription-plans", {
+      body: { planFamily, publicName: "A", credits: 1, priceCents: 1 },
+    });
     const before = rows();
     const res = await call("POST", "/api/admin/subscription-plans", {
       body: { planFamily, version: 1, publicName: "A", credits: 1, priceCents: 1 },
@@ -238,17 +271,32 @@ describe("POST /api/admin/topup-plans", () => {
     });
     const price = await stripe.prices.retrieve(res.body.stripePriceId);
     expect(price.recurring).toBeNull();
-    expect(price.metadata).toMatchObject({ credits: "500", internalId: res.body.internalId, publicName: "500 credits", creditExpiryDays: "365" });
+    expect(price.metadata).toMatchObject({
+      credits: "500",
+      internalId: res.body.internalId,
+      publicName: "500 credits",
+      creditExpiryDays: "365",
+    });
     expect(resolvePlanFromStripePrice(ctx, price)).toMatchObject({ kind: "topup", plan: { id: res.body.id } });
   });
 
   it("answers 400 without an internalId and 409 for a taken one", async () => {
-    const missing = await call("POST", "/api/admin/topup-plans", { body: { publicName: "P", credits: 5, priceCents: 5 } });
+    const missing = await call("POST", "/api/admin/topup-plans", {
+      body: { publicName: "P", credits: 5, priceCents: 5 },
+    });
     expect(missing.status).toBe(400);
     expect(missing.body.error).toMatchObject({ code: "invalid_request", field: "internalId" });
     const internalId = `pack-${family()}`;
-    expect((await call("POST", "/api/admin/topup-plans", { body: { internalId, publicName: "P", credits: 5, priceCents: 5 } })).status).toBe(201);
-    const taken = await call("POST", "/api/admin/topup-plans", { body: { internalId, publicName: "P", credits: 5, priceCents: 5 } });
+    expect(
+      (
+        await call("POST", "/api/admin/topup-plans", {
+          body: { internalId, publicName: "P", credits: 5, priceCents: 5 },
+        })
+      ).status,
+    ).toBe(201);
+    const taken = await call("POST", "/api/admin/topup-plans", {
+      body: { internalId, publicName: "P", credits: 5, priceCents: 5 },
+    });
     expect(taken.status).toBe(409);
     expect(taken.body.error).toMatchObject({ code: "conflict", field: "internalId" });
   });
@@ -256,7 +304,9 @@ describe("POST /api/admin/topup-plans", () => {
 
 describe("GET /api/admin/…-plans", () => {
   it("lists every plan of the kind under data", async () => {
-    await call("POST", "/api/admin/topup-plans", { body: { internalId: `pack-${family()}`, publicName: "P", credits: 5, priceCents: 5 } });
+    await call("POST", "/api/admin/topup-plans", {
+      body: { internalId: `pack-${family()}`, publicName: "P", credits: 5, priceCents: 5 },
+    });
     const subs = await call("GET", "/api/admin/subscription-plans");
     const topups = await call("GET", "/api/admin/topup-plans");
     expect(subs.status).toBe(200);
@@ -264,7 +314,20 @@ describe("GET /api/admin/…-plans", () => {
     expect(subs.body.data).toHaveLength(rows().subs);
     expect(topups.body.data).toHaveLength(rows().topups);
     expect(Object.keys(topups.body.data[0]).sort()).toEqual(
-      ["archivedAt", "creditExpiryDays", "credits", "currency", "id", "internalId", "isActive", "isLegacy", "priceCents", "publicName", "stripePriceId", "stripeProductId"].sort(),
+      [
+        "archivedAt",
+        "creditExpiryDays",
+        "credits",
+        "currency",
+        "id",
+        "internalId",
+        "isActive",
+        "isLegacy",
+        "priceCents",
+        "publicName",
+        "stripePriceId",
+        "stripeProductId",
+      ].sort(),
     );
   });
 });
@@ -317,7 +380,11 @@ describe("who may call the admin plan API", () => {
       body: { publicName: "Renamed" },
     });
     expect(patched.status).toBe(200);
-    const actors = ctx.db.select().from(auditLog).where(eq(auditLog.subject, `subscription_plan:${created.body.id}`)).all();
+    const actors = ctx.db
+      .select()
+      .from(auditLog)
+      .where(eq(auditLog.subject, `subscription_plan:${created.body.id}`))
+      .all();
     expect(actors.map((a) => [a.actor, a.action])).toEqual([
       [`user:${adminUserId}`, "plan.created"],
       [`user:${adminUserId}`, "plan.updated"],
@@ -340,11 +407,25 @@ describe("PATCH /api/admin/…-plans/:id", () => {
       body: { publicName: "Plan (2025)", creditExpiryDays: 45, isActive: false, isLegacy: true },
     });
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ ...plan, publicName: "Plan (2025)", creditExpiryDays: 45, isActive: false, isLegacy: true });
-    const audit = ctx.db.select().from(auditLog).where(eq(auditLog.subject, `subscription_plan:${plan.id}`)).all().at(-1);
+    expect(res.body).toEqual({
+      ...plan,
+      publicName: "Plan (2025)",
+      creditExpiryDays: 45,
+      isActive: false,
+      isLegacy: true,
+    });
+    const audit = ctx.db
+      .select()
+      .from(auditLog)
+      .where(eq(auditLog.subject, `subscription_plan:${plan.id}`))
+      .all()
+      .at(-1);
     expect(audit).toMatchObject({
       action: "plan.updated",
-      details: { before: { publicName: "Plan", isLegacy: false }, after: { publicName: "Plan (2025)", isLegacy: true } },
+      details: {
+        before: { publicName: "Plan", isLegacy: false },
+        after: { publicName: "Plan (2025)", isLegacy: true },
+      },
     });
   });
 
@@ -356,7 +437,9 @@ describe("PATCH /api/admin/…-plans/:id", () => {
   ])("refuses to change %s of a plan with a Stripe price (400, create a new version)", async (field, value) => {
     const plan = await newPlan();
     const before = rows();
-    const res = await call("PATCH", `/api/admin/subscription-plans/${plan.id}`, { body: { [field]: value, publicName: "Changed" } });
+    const res = await call("PATCH", `/api/admin/subscription-plans/${plan.id}`, {
+      body: { [field]: value, publicName: "Changed" },
+    });
     expect(res.status).toBe(400);
     expect(res.body.error).toMatchObject({ code: "invalid_request", field });
     expect(res.body.error.message).toMatch(/new version of the plan family/);
@@ -400,11 +483,18 @@ describe("PATCH /api/admin/…-plans/:id", () => {
     // Existing subscribers keep renewing: the old price still resolves to the old plan.
     const oldPrice = await stripe.prices.retrieve(v1.stripePriceId);
     expect(oldPrice.active).toBe(true);
-    expect(resolvePlanFromStripePrice(ctx, oldPrice)).toMatchObject({ kind: "subscription", plan: { id: v1.id, credits: 1000 } });
+    expect(resolvePlanFromStripePrice(ctx, oldPrice)).toMatchObject({
+      kind: "subscription",
+      plan: { id: v1.id, credits: 1000 },
+    });
   });
 
   it("answers 404 for an unknown or malformed id", async () => {
-    for (const path of ["/api/admin/subscription-plans/999999", "/api/admin/subscription-plans/abc", "/api/admin/topup-plans/999999"]) {
+    for (const path of [
+      "/api/admin/subscription-plans/999999",
+      "/api/admin/subscription-plans/abc",
+      "/api/admin/topup-plans/999999",
+    ]) {
       const patch = await call("PATCH", path, { body: { publicName: "X" } });
       expect(patch.status).toBe(404);
       expect(patch.body.error.code).toBe("not_found");
@@ -423,7 +513,12 @@ describe("DELETE /api/admin/…-plans/:id", () => {
     expect(res).toEqual({ status: 200, body: { deleted: true } });
     expect((await call("GET", `/api/admin/subscription-plans/${created.body.id}`)).status).toBe(404);
     expect((await stripe.prices.retrieve(created.body.stripePriceId)).active).toBe(false);
-    const audit = ctx.db.select().from(auditLog).where(eq(auditLog.subject, `subscription_plan:${created.body.id}`)).all().at(-1);
+    const audit = ctx.db
+      .select()
+      .from(auditLog)
+      .where(eq(auditLog.subject, `subscription_plan:${created.body.id}`))
+      .all()
+      .at(-1);
     expect(audit?.action).toBe("plan.deleted");
   });
 
@@ -432,7 +527,11 @@ describe("DELETE /api/admin/…-plans/:id", () => {
       body: { planFamily: family(), publicName: "In use", credits: 10, priceCents: 100 },
     });
     const now = ctx.clock.now();
-    subscribeNewUser(ctx, { email: `sub-${familySeq}@example.com`, planId: created.body.id, stripeSubscriptionId: `sub_${familySeq}` });
+    subscribeNewUser(ctx, {
+      email: `sub-${familySeq}@example.com`,
+      planId: created.body.id,
+      stripeSubscriptionId: `sub_${familySeq}`,
+    });
     const res = await call("DELETE", `/api/admin/subscription-plans/${created.body.id}`);
     expect(res.status).toBe(200);
     expect(res.body).toEqual({
@@ -491,7 +590,9 @@ describe("retrying a create", () => {
     ctx.db.$client.pragma("busy_timeout = 0");
     blocker.$client.prepare("begin immediate").run();
     try {
-      await expect(createPlan({ ...ctx, stripe }, parseCreatePlanInput("topup", body), "test")).rejects.toThrow(/locked|busy/i);
+      await expect(createPlan({ ...ctx, stripe }, parseCreatePlanInput("topup", body), "test")).rejects.toThrow(
+        /locked|busy/i,
+      );
     } finally {
       blocker.$client.prepare("rollback").run();
       closeDatabase(blocker);
@@ -502,6 +603,8 @@ describe("retrying a create", () => {
     const res = await call("POST", "/api/admin/topup-plans", { body });
     expect(res.status).toBe(201);
     const prices = (await stripe.prices.list({ limit: 100 })).data;
-    expect(prices.filter((p) => p.metadata?.internalId === body.internalId).map((p) => p.id)).toEqual([res.body.stripePriceId]);
+    expect(prices.filter((p) => p.metadata?.internalId === body.internalId).map((p) => p.id)).toEqual([
+      res.body.stripePriceId,
+    ]);
   });
 });

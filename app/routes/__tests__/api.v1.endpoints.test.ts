@@ -131,7 +131,12 @@ describe("POST /api/v1/users/:userId/grants", () => {
       reason: null,
     });
     expect(res.status, res.text).toBe(201);
-    expect(res.body.grant).toMatchObject({ effectiveAt: "2026-01-01T00:00:00.000Z", expiresAt: null, priority: 20, reason: null });
+    expect(res.body.grant).toMatchObject({
+      effectiveAt: "2026-01-01T00:00:00.000Z",
+      expiresAt: null,
+      priority: 20,
+      reason: null,
+    });
   });
 
   it("applies the default priority of the type and shows a future-dated grant as pending", async () => {
@@ -147,13 +152,21 @@ describe("POST /api/v1/users/:userId/grants", () => {
     const body = { amount: 10, type: "promotional" };
     const first = await api.post(`/api/v1/users/${userId}/grants`, body, { idempotencyKey: "g-1" });
     const before = api.counts();
-    const replay = await api.post(`/api/v1/users/${userId}/grants`, { type: "promotional", amount: 10 }, { idempotencyKey: "g-1" });
+    const replay = await api.post(
+      `/api/v1/users/${userId}/grants`,
+      { type: "promotional", amount: 10 },
+      { idempotencyKey: "g-1" },
+    );
     expect(replay.status).toBe(201);
     expect(replay.text).toBe(first.text);
     expect(replay.headers.get("idempotent-replayed")).toBe("true");
     expect(api.counts()).toEqual(before);
 
-    const conflict = await api.post(`/api/v1/users/${userId}/grants`, { amount: 11, type: "promotional" }, { idempotencyKey: "g-1" });
+    const conflict = await api.post(
+      `/api/v1/users/${userId}/grants`,
+      { amount: 11, type: "promotional" },
+      { idempotencyKey: "g-1" },
+    );
     expect(conflict.status).toBe(409);
     expect(conflict.body.error.code).toBe("idempotency_conflict");
     expect(api.counts()).toEqual(before);
@@ -187,7 +200,13 @@ describe("POST /api/v1/users/:userId/deductions", () => {
     const entry = api.ctx.db.$client
       .prepare("select type, amount, balance_after, reason, actor from credit_ledger where id = ?")
       .get(res.body.id);
-    expect(entry).toEqual({ type: "deduction", amount: -50, balance_after: 80, reason: "image render", actor: "api_key:2" });
+    expect(entry).toEqual({
+      type: "deduction",
+      amount: -50,
+      balance_after: 80,
+      reason: "image render",
+      actor: "api_key:2",
+    });
   });
 
   it("replays a deduction with the same key: same status and body, Idempotent-Replayed, no new rows", async () => {
@@ -243,7 +262,9 @@ describe("POST /api/v1/users/:userId/deductions", () => {
     ]);
     expect([a.status, b.status]).toEqual([201, 201]);
     expect(a.text).toBe(b.text);
-    expect([a.headers.get("idempotent-replayed"), b.headers.get("idempotent-replayed")].sort()).toEqual([null, "true"].sort());
+    expect([a.headers.get("idempotent-replayed"), b.headers.get("idempotent-replayed")].sort()).toEqual(
+      [null, "true"].sort(),
+    );
     expect(api.counts().ledger).toBe(before.ledger + 1);
     expect((await api.get(`/api/v1/users/${userId}`)).body.balance).toBe(95);
   });
@@ -254,7 +275,10 @@ describe("POST /api/v1/users/:userId/deductions", () => {
     const metadata = '{"__proto__":{"admin":true},"job":"r-1"}';
     const res = await api.post(`/api/v1/users/${userId}/deductions`, `{"amount":1,"metadata":${metadata}}`);
     expect(res.status, res.text).toBe(201);
-    const stored = api.ctx.db.$client.prepare("select metadata from credit_ledger where id = ?").pluck().get(res.body.id);
+    const stored = api.ctx.db.$client
+      .prepare("select metadata from credit_ledger where id = ?")
+      .pluck()
+      .get(res.body.id);
     expect(stored).toBe(metadata);
   });
 

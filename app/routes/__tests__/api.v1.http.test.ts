@@ -133,11 +133,15 @@ describe("the v1 API over HTTP", () => {
 
   it("answers a body sent in pieces without a Content-Length", async () => {
     const res = await new Promise<{ status: number; body: string }>((resolve, reject) => {
-      const req = http.request(`${base}/api/v1/users/${userId}/deductions`, { method: "POST", headers: auth() }, (r) => {
-        let body = "";
-        r.on("data", (c) => (body += c));
-        r.on("end", () => resolve({ status: r.statusCode ?? 0, body }));
-      });
+      const req = http.request(
+        `${base}/api/v1/users/${userId}/deductions`,
+        { method: "POST", headers: auth() },
+        (r) => {
+          let body = "";
+          r.on("data", (c) => (body += c));
+          r.on("end", () => resolve({ status: r.statusCode ?? 0, body }));
+        },
+      );
       req.on("error", reject);
       req.write('{"amount"');
       setImmediate(() => req.end(":2}"));
@@ -161,12 +165,16 @@ describe("the v1 API over HTTP", () => {
   it("sends the app's security headers, an exact Content-Length and no compression", async () => {
     const res = await new Promise<http.IncomingMessage & { text: string }>((resolve, reject) => {
       http
-        .get(`${base}/api/v1/users/${userId}/balance`, { headers: { ...auth(), "accept-encoding": "gzip, br" } }, (r) => {
-          let text = "";
-          r.setEncoding("utf8");
-          r.on("data", (c) => (text += c));
-          r.on("end", () => resolve(Object.assign(r, { text })));
-        })
+        .get(
+          `${base}/api/v1/users/${userId}/balance`,
+          { headers: { ...auth(), "accept-encoding": "gzip, br" } },
+          (r) => {
+            let text = "";
+            r.setEncoding("utf8");
+            r.on("data", (c) => (text += c));
+            r.on("end", () => resolve(Object.assign(r, { text })));
+          },
+        )
         .on("error", reject);
     });
     expect(res.statusCode).toBe(200);
@@ -200,7 +208,11 @@ describe("the v1 API over HTTP", () => {
       await send("/api/v1/users/987654", { headers: auth() }, 404);
       await send("/api/v1/no-such-endpoint", { headers: auth() }, 404);
       await send(`/api/v1/users/${userId}/deductions`, { method: "POST", body: "{}" }, 401);
-      await send(`/api/v1/users/${userId}/deductions`, { method: "POST", headers: { ...auth(), "content-type": "text/plain" }, body: "{}" }, 415);
+      await send(
+        `/api/v1/users/${userId}/deductions`,
+        { method: "POST", headers: { ...auth(), "content-type": "text/plain" }, body: "{}" },
+        415,
+      );
       await send(`/api/v1/users/${userId}/deductions`, { method: "PUT", headers: auth() }, 405);
       // The line is written when the answer is handed to the socket, which may be just after the client has it.
       const records = () =>
@@ -227,7 +239,11 @@ describe("the v1 API over HTTP", () => {
 
   it("refuses a cross-origin browser POST without a key before reading it, but not one with a Bearer key", async () => {
     const before = ledgerRows();
-    const crossSite = { "content-type": "application/json", "sec-fetch-site": "cross-site", origin: "https://evil.example" };
+    const crossSite = {
+      "content-type": "application/json",
+      "sec-fetch-site": "cross-site",
+      origin: "https://evil.example",
+    };
     const refused = await fetch(`${base}/api/v1/users/${userId}/deductions`, {
       method: "POST",
       headers: crossSite,

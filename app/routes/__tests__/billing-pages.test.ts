@@ -81,13 +81,24 @@ describe("/billing", () => {
     const b = (h = await startBillingHarness());
     const cookie = await cookieFor(b, b.newUser());
     const bad = await billing.action(
-      args(b, "/billing?index", { method: "POST", cookie, body: form({ intent: "topup", planId: String(b.plans.pack.id), quantity: "99" }) }),
+      args(b, "/billing?index", {
+        method: "POST",
+        cookie,
+        body: form({ intent: "topup", planId: String(b.plans.pack.id), quantity: "99" }),
+      }),
     );
     expect(bad).toMatchObject({ init: { status: 400 }, data: { ok: false, field: "quantity" } });
-    const unknown = await billing.action(args(b, "/billing?index", { method: "POST", cookie, body: form({ intent: "steal" }) }));
+    const unknown = await billing.action(
+      args(b, "/billing?index", { method: "POST", cookie, body: form({ intent: "steal" }) }),
+    );
     expect(unknown).toMatchObject({ init: { status: 400 }, data: { ok: false } });
-    const noSubscription = await billing.action(args(b, "/billing?index", { method: "POST", cookie, body: form({ intent: "cancel" }) }));
-    expect(noSubscription).toMatchObject({ init: { status: 409 }, data: { ok: false, message: "You have no active subscription." } });
+    const noSubscription = await billing.action(
+      args(b, "/billing?index", { method: "POST", cookie, body: form({ intent: "cancel" }) }),
+    );
+    expect(noSubscription).toMatchObject({
+      init: { status: 409 },
+      data: { ok: false, message: "You have no active subscription." },
+    });
   });
 });
 
@@ -102,7 +113,9 @@ describe("/billing/success", () => {
       { userId: user, planId: b.plans.pack.id },
     );
     await b.offline.trigger.payCheckout(checkout.sessionId);
-    const data = await success.loader(args(b, `/billing/success?session_id=${checkout.sessionId}`, { cookie: await cookieFor(b, user) }));
+    const data = await success.loader(
+      args(b, `/billing/success?session_id=${checkout.sessionId}`, { cookie: await cookieFor(b, user) }),
+    );
     expect(data.status).toEqual({ state: "pending", kind: "topup" });
     const meta = success.meta({ data } as Parameters<typeof success.meta>[0]);
     expect(meta).toContainEqual({ httpEquiv: "refresh", content: "2" });
@@ -117,7 +130,11 @@ describe("/billing/success", () => {
 describe("/admin/events", () => {
   async function heldEvent(b: BillingHarness) {
     const user = b.newUser();
-    const price = await b.stripe.prices.create({ currency: "usd", unit_amount: 300, product_data: { name: "Mystery" } });
+    const price = await b.stripe.prices.create({
+      currency: "usd",
+      unit_amount: 300,
+      product_data: { name: "Mystery" },
+    });
     const session = await b.stripe.checkout.sessions.create({
       mode: "payment",
       client_reference_id: String(user),
@@ -137,7 +154,9 @@ describe("/admin/events", () => {
     const loaded = (await run(() => adminEvents.loader(args(b, "/admin/events", { cookie })))) as Response;
     expect(loaded.status).toBe(403);
     const acted = (await run(() =>
-      adminEvents.action(args(b, "/admin/events", { method: "POST", cookie, body: form({ intent: "replay", eventId: "evt_x" }) })),
+      adminEvents.action(
+        args(b, "/admin/events", { method: "POST", cookie, body: form({ intent: "replay", eventId: "evt_x" }) }),
+      ),
     )) as Response;
     expect(acted.status).toBe(403);
   });

@@ -56,8 +56,15 @@ async function postWebhook(b: BillingHarness, request: Request) {
 }
 
 async function replay(b: BillingHarness, eventId: string, headers: Record<string, string> = {}) {
-  const request = new Request(`http://localhost/api/admin/stripe-events/${eventId}/replay`, { method: "POST", headers });
-  const res = await replayRoute.action({ request, context: b.context, params: { eventId } } as unknown as ActionFunctionArgs);
+  const request = new Request(`http://localhost/api/admin/stripe-events/${eventId}/replay`, {
+    method: "POST",
+    headers,
+  });
+  const res = await replayRoute.action({
+    request,
+    context: b.context,
+    params: { eventId },
+  } as unknown as ActionFunctionArgs);
   return { status: res.status, body: await res.json() };
 }
 
@@ -115,7 +122,9 @@ describe("POST /api/admin/stripe-events/:eventId/replay", () => {
     expect(first.body.event).toEqual({ id: completed.id, status: "processed" });
     expect(first.body.outcome).toBe("duplicate");
     expect(b.balance(user)).toBe(1000);
-    const audit = b.context.db.$client.prepare("select action, subject from audit_log where action = 'stripe_event.replay'").all();
+    const audit = b.context.db.$client
+      .prepare("select action, subject from audit_log where action = 'stripe_event.replay'")
+      .all();
     expect(audit).toEqual([{ action: "stripe_event.replay", subject: `stripe_event:${completed.id}` }]);
   });
 
