@@ -291,13 +291,26 @@ export interface Ack {
 }
 
 /** Deductions of 1 credit from `concurrency` loops until stop(); every 201 is recorded. */
-export function startLoad(port: number, key: string, userIds: number[], concurrency = 4) {
+/**
+ * Deductions from `concurrency` loops until stop(). `perSecond` paces the whole load to a steady rate
+ * (a production-like stream rather than as fast as this machine allows, so what the test measures
+ * does not depend on how fast the machine is).
+ */
+export function startLoad(port: number, key: string, userIds: number[], concurrency = 4, perSecond?: number) {
   const acks: Ack[] = [];
   let stopped = false;
   let failures = 0;
   let n = 0;
+  const started = Date.now();
   const loop = async (worker: number) => {
+    let sent = 0;
     while (!stopped) {
+      if (perSecond) {
+        const due = started + ((sent * concurrency + worker) * 1000) / perSecond;
+        if (due > Date.now()) await new Promise((res) => setTimeout(res, due - Date.now()));
+        if (stopped) break;
+        sent++;
+      }
       const userId = userIds[(worker + n++) % userIds.length];
       const r = await api(
         port,

@@ -63,7 +63,13 @@ export async function startServer(env: Env): Promise<RunningServer> {
     context,
     env.NODE_ENV === "test"
       ? { sweepSeconds: 0, syncSeconds: 0 }
-      : { sweepSeconds: env.EXPIRY_SWEEP_INTERVAL_SECONDS, syncSeconds: env.BALANCE_SYNC_INTERVAL_SECONDS },
+      : {
+          sweepSeconds: env.EXPIRY_SWEEP_INTERVAL_SECONDS,
+          syncSeconds: env.BALANCE_SYNC_INTERVAL_SECONDS,
+          // Under Litestream, Litestream owns checkpoints (decision 001): a second checkpointer beside it
+          // let the WAL grow without bound in the restore drill. SQLite's own autocheckpoint stays on.
+          walCheckpoints: underLitestream() ? false : undefined,
+        },
   );
 
   const stopBackupVerify = startBackupVerifySchedule(env, systemClock);
