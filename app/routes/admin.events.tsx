@@ -111,42 +111,14 @@ export default function AdminEvents() {
       />
       <Form method="get" className="flex flex-wrap items-end gap-3">
         {show === "all" ? <input type="hidden" name="show" value="all" /> : null}
-        <div>
-          <label htmlFor="event-type" className="block text-sm font-medium text-slate-800">
-            Type
-          </label>
-          <select
-            id="event-type"
-            name="type"
-            defaultValue={type}
-            className="mt-1 rounded-md border border-slate-300 bg-white px-3 py-2"
-          >
-            <option value="">Any type</option>
-            {types.map((t) => (
-              <option key={t} value={t}>
-                {t}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div>
-          <label htmlFor="event-status" className="block text-sm font-medium text-slate-800">
-            Status
-          </label>
-          <select
-            id="event-status"
-            name="status"
-            defaultValue={status}
-            className="mt-1 rounded-md border border-slate-300 bg-white px-3 py-2"
-          >
-            <option value="">Any status</option>
-            {STRIPE_EVENT_STATUSES.map((s) => (
-              <option key={s} value={s}>
-                {s}
-              </option>
-            ))}
-          </select>
-        </div>
+        <FilterSelect name="type" label="Type" anyLabel="Any type" value={type} options={types} />
+        <FilterSelect
+          name="status"
+          label="Status"
+          anyLabel="Any status"
+          value={status}
+          options={STRIPE_EVENT_STATUSES}
+        />
         <button type="submit" className={buttonStyles.secondary}>
           Filter
         </button>
@@ -195,6 +167,37 @@ export default function AdminEvents() {
           ]}
         />
       </Card>
+    </div>
+  );
+}
+
+/** One filter of the events list: a labelled <select> whose empty value means "any". */
+function FilterSelect(props: {
+  name: string;
+  label: string;
+  anyLabel: string;
+  value: string;
+  options: readonly string[];
+}) {
+  const id = `event-${props.name}`;
+  return (
+    <div>
+      <label htmlFor={id} className="block text-sm font-medium text-slate-800">
+        {props.label}
+      </label>
+      <select
+        id={id}
+        name={props.name}
+        defaultValue={props.value}
+        className="mt-1 rounded-md border border-slate-300 bg-white px-3 py-2"
+      >
+        <option value="">{props.anyLabel}</option>
+        {props.options.map((o) => (
+          <option key={o} value={o}>
+            {o}
+          </option>
+        ))}
+      </select>
     </div>
   );
 }
