@@ -30,11 +30,18 @@ export const users = sqliteTable(
     stripeCustomerId: text("stripe_customer_id"),
     /** Cache of the sum of `remaining` over the user's active grants. */
     creditBalance: integer("credit_balance").notNull().default(0),
+    /** The integrator's own id for this user (API `externalId`, `ext:` in paths); unique, case-sensitive. */
+    externalId: text("external_id"),
+    /** Credits below which `balance.low` fires; null = env LOW_BALANCE_THRESHOLD; 0 = off. */
+    lowBalanceThreshold: integer("low_balance_threshold"),
+    /** Balance below which auto top-up is needed; null = auto top-up off. */
+    autoTopupThreshold: integer("auto_topup_threshold"),
     ...timestamps,
   },
   (t) => [
     uniqueIndex("users_email_unique").on(sql`lower(${t.email})`),
     uniqueIndex("users_stripe_customer_id_unique").on(t.stripeCustomerId),
+    uniqueIndex("users_external_id_unique").on(t.externalId),
     check("users_credit_balance_non_negative", sql`${t.creditBalance} >= 0`),
   ],
 );
