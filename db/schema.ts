@@ -405,3 +405,73 @@ export const apiIdempotency = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.scope, t.key] })],
 );
+
+/**
+ * The event outbox (app/events/): domain events written in the same transaction as the change
+ * that causes them, fanned out to consumers after commit. Rows are kept after dispatch (webhook
+ * deliveries send their payload). No foreign key on user_id: the insert sits on the deduction path,
+ * and an event outlives nothing it names.
+ */
+export const eventOutbox = sqliteTable(
+  "event_outbox",
+  {
+    /** Dispatch order (rowid; a later commit always gets a larger one: one writer at a time). */
+    id: integer("id").primaryKey(),
+    /** "evt_…", random: the public id (webhook-id), unique across restores of the database. */
+    eventId: text("event_id").notNull(),
+    type: text("type").notNull(),
+    userId: integer("user_id"),
+    data: text("data").notNull(),
+    createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+    dispatchedAt: integer("dispatched_at", { mode: "timestamp_ms" }),
+  },
+  (t) => [
+    // The dispatcher's queue: only undispatched events are in it.
+    index("event_outbox_undispatched_idx")
+      .on(t.id)
+      .where(sql`${t.dispatchedAt} is null`),
+  ],
+);
+
+/** Outbound webhook endpoints (Standard Webhooks); app/webhooks/. */
+export const webhookEndpoints = sqliteTable("webhook_endpoints", {
+  id: integer("id").primaryKey({ autoIncrement: true }),
+  url: text("url").notNull(),
+  /** JSON array of the event types sent here. */
+  events: text("events", { mode: "json" }).$type<string[]>().notNull(),
+  description: text("description"),
+  /** "whsec_" + base64 of 32 random bytes; shown once, kept to sign. */
+  secret: text("secret").notNull(),
+  createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+});
+
+export const WEBHOOK_DELIVERY_STATUSES = ["pending", "delivered", "failed"] as const;
+export type WebhookDeliveryStatus = (typeof WEBHOOK_DELIVERY_STATUSES)[number];
+
+/** One event to one endpoint: its attempts and where it stands. */
+export const webhookDeliveries = sqliteTable(
+  "webhook_deliveries",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    endpointId: integer("endpoint_id")
+      .notNull()
+      .references(() => webhookEndpoints.id, { onDelete: "cascade" }),
+    eventRowId: integer("event_row_id")
+      .notNull()
+      .references(() => eventOutbox.id),
+    status: text("status", { enum: WEBHOOK_DELIVERY_STATUSES }).notNull().default("pending"),
+    attempts: integer("attempts").notNull().default(0),
+    lastStatusCode: integer("last_status_code"),
+    lastError: text("last_error"),
+    /** When the next attempt is due (pending), or null once delivered or failed. */
+    nextAttemptAt: integer("next_attempt_at", { mode: "timestamp_ms" }),
+    ...timestamps,
+  },
+  (t) => [
+    uniqueIndex("webhook_deliveries_endpoint_event_unique").on(t.endpointId, t.eventRowId),
+    // The sender's queue: pending deliveries by when they are due.
+    index("webhook_deliveries_due_idx")
+      .on(t.nextAttemptAt)
+      .where(sql`${t.status} = 'pending'`),
+  ],
+);
