@@ -205,6 +205,8 @@ export const topupPurchases = sqliteTable(
     creditsRefunded: integer("credits_refunded").notNull().default(0),
     currency: text("currency").notNull(),
     status: text("status", { enum: TOPUP_PURCHASE_STATUSES }).notNull().default("paid"),
+    /** Stripe's receipt page for the charge (payment history), when Stripe gave one. */
+    receiptUrl: text("receipt_url"),
     ...timestamps,
   },
   (t) => [
@@ -473,5 +475,83 @@ export const webhookDeliveries = sqliteTable(
     index("webhook_deliveries_due_idx")
       .on(t.nextAttemptAt)
       .where(sql`${t.status} = 'pending'`),
+  ],
+);
+
+/**
+ * What happened to a customer's subscription, in their words (the billing page's history). Written
+ * by billing where it applies Stripe's state (syncSubscriptionRow compares before and after) and by
+ * the invoice handlers (renewed, payment failed): one row per change; `stripeInvoiceId` keeps an
+ * invoice's row unique per kind, so a replayed event adds nothing.
+ */
+export const SUBSCRIPTION_CHANGE_KINDS = [
+  "started",
+  "upgraded",
+  "downgraded",
+  "downgrade_canceled",
+  "renewed",
+  "payment_failed",
+  "canceled",
+  "resumed",
+  "ended",
+] as const;
+export type SubscriptionChangeKind = (typeof SUBSCRIPTION_CHANGE_KINDS)[number];
+
+export const subscriptionHistory = sqliteTable(
+  "subscription_history",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    userId: integer("user_id")
+      .notNull()
+      .references(() => users.id),
+    subscriptionId: integer("subscription_id")
+      .notNull()
+      .references(() => userSubscriptions.id),
+    kind: text("kind", { enum: SUBSCRIPTION_CHANGE_KINDS }).notNull(),
+    /** The plan after the change (for a downgrade: the plan from renewal). */
+    planId: integer("plan_id").references(() => subscriptionPlans.id),
+    /** The plan before it (upgrades and downgrades). */
+    fromPlanId: integer("from_plan_id").references(() => subscriptionPlans.id),
+    stripeInvoiceId: text("stripe_invoice_id"),
+    occurredAt: integer("occurred_at", { mode: "timestamp_ms" }).notNull(),
+  },
+  (t) => [
+    index("subscription_history_user_id_idx").on(t.userId, t.id),
+    uniqueIndex("subscription_history_invoice_unique").on(t.kind, t.stripeInvoiceId),
+  ],
+);
+
+export const SUBSCRIPTION_INVOICE_STATUSES = ["paid", "failed", "partially_refunded", "refunded"] as const;
+
+/**
+ * Every subscription invoice the webhook saw paid or failing, as Stripe had it (payment history):
+ * amounts, Stripe's hosted invoice page and PDF. One row per Stripe invoice.
+ */
+export const subscriptionInvoices = sqliteTable(
+  "subscription_invoices",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    userId: integer("user_id")
+      .notNull()
+      .references(() => users.id),
+    subscriptionId: integer("subscription_id").references(() => userSubscriptions.id),
+    planId: integer("plan_id").references(() => subscriptionPlans.id),
+    stripeInvoiceId: text("stripe_invoice_id").notNull(),
+    stripePaymentIntentId: text("stripe_payment_intent_id"),
+    number: text("number"),
+    billingReason: text("billing_reason"),
+    status: text("status", { enum: SUBSCRIPTION_INVOICE_STATUSES }).notNull(),
+    amountDueCents: integer("amount_due_cents").notNull(),
+    amountPaidCents: integer("amount_paid_cents").notNull().default(0),
+    amountRefundedCents: integer("amount_refunded_cents").notNull().default(0),
+    currency: text("currency").notNull(),
+    hostedInvoiceUrl: text("hosted_invoice_url"),
+    invoicePdfUrl: text("invoice_pdf_url"),
+    ...timestamps,
+  },
+  (t) => [
+    uniqueIndex("subscription_invoices_stripe_invoice_id_unique").on(t.stripeInvoiceId),
+    index("subscription_invoices_user_id_idx").on(t.userId, t.id),
+    index("subscription_invoices_payment_intent_idx").on(t.stripePaymentIntentId),
   ],
 );
