@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { PLAN_INTERVALS } from "../../db/schema";
 import { AppError } from "../utils/errors";
+import { parseInput } from "../utils/schemas.server";
 
 /**
  * Input schemas for the price book's JSON API (errors name the API's fields). The admin pages'
@@ -24,56 +25,52 @@ export const DEFAULT_CREDIT_EXPIRY_DAYS: Record<PlanKind, number> = { subscripti
 /** internalId and planFamily: shared with the admin forms (./form-input.ts). */
 export const SLUG_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
-const slug = (what: string) =>
+// Messages are fragments after the field's name: parseInput (app/utils/schemas.server.ts) writes
+// "`planFamily` may contain only …", the one wording every JSON API uses.
+const slug = () =>
   z
-    .string({ invalid_type_error: `${what} must be a string.` })
+    .string()
     .trim()
-    .min(1, `${what} is required.`)
-    .max(100, `${what} must be at most 100 characters.`)
-    .regex(SLUG_PATTERN, `${what} may contain only letters, digits, ".", "_" and "-".`);
+    .min(1, "is required.")
+    .max(100, "must be at most 100 characters.")
+    .regex(SLUG_PATTERN, 'may contain only letters, digits, ".", "_" and "-".');
 
-const int = (what: string, min: number, max: number) =>
+const int = (min: number, max: number) =>
   z
-    .number({ invalid_type_error: `${what} must be a whole number.`, required_error: `${what} is required.` })
-    .int(`${what} must be a whole number.`)
-    .min(min, `${what} must be at least ${min.toLocaleString("en-US")}.`)
-    .max(max, `${what} must be at most ${max.toLocaleString("en-US")}.`);
+    .number()
+    .int("must be a whole number.")
+    .min(min, `must be at least ${min.toLocaleString("en-US")}.`)
+    .max(max, `must be at most ${max.toLocaleString("en-US")}.`);
 
-const bool = (what: string) => z.boolean({ invalid_type_error: `${what} must be true or false.` });
+const bool = () => z.boolean();
 
 const fields = {
-  internalId: slug("internalId"),
-  planFamily: slug("planFamily"),
-  version: int("version", 1, 1_000_000),
-  publicName: z
-    .string({ invalid_type_error: "publicName must be a string.", required_error: "publicName is required." })
-    .trim()
-    .min(1, "publicName is required.")
-    .max(200, "publicName must be at most 200 characters."),
+  internalId: slug(),
+  planFamily: slug(),
+  version: int(1, 1_000_000),
+  publicName: z.string().trim().min(1, "is required.").max(200, "must be at most 200 characters."),
   stripePriceId: z
-    .string({ invalid_type_error: "stripePriceId must be a string." })
+    .string()
     .trim()
-    .min(1, "stripePriceId must not be empty.")
-    .max(255, "stripePriceId is too long.")
-    .regex(/^\S+$/, "stripePriceId must not contain spaces."),
-  credits: int("credits", 1, MAX_PLAN_CREDITS),
-  interval: z.enum(PLAN_INTERVALS, {
-    errorMap: () => ({ message: `interval must be one of: ${PLAN_INTERVALS.join(", ")}.` }),
-  }),
-  priceCents: int("priceCents", 0, MAX_PRICE_CENTS),
+    .min(1, "must not be empty.")
+    .max(255, "must be at most 255 characters.")
+    .regex(/^\S+$/, "must not contain spaces."),
+  credits: int(1, MAX_PLAN_CREDITS),
+  interval: z.enum(PLAN_INTERVALS),
+  priceCents: int(0, MAX_PRICE_CENTS),
   currency: z
-    .string({ invalid_type_error: "currency must be a string." })
+    .string()
     .trim()
     .toLowerCase()
-    .regex(/^[a-z]{3}$/, "currency must be a three-letter ISO code such as usd."),
-  creditExpiryDays: int("creditExpiryDays", 1, MAX_CREDIT_EXPIRY_DAYS),
-  isLegacy: bool("isLegacy"),
-  isActive: bool("isActive"),
+    .regex(/^[a-z]{3}$/, "must be a three-letter ISO code such as usd."),
+  creditExpiryDays: int(1, MAX_CREDIT_EXPIRY_DAYS),
+  isLegacy: bool(),
+  isActive: bool(),
 };
 
 const requirePriceWithoutStripePrice = (v: { stripePriceId?: string; priceCents?: number }, ctx: z.RefinementCtx) => {
   if (v.stripePriceId === undefined && v.priceCents === undefined) {
-    ctx.addIssue({ code: "custom", path: ["priceCents"], message: "priceCents is required." });
+    ctx.addIssue({ code: "custom", path: ["priceCents"], message: "is required when there is no `stripePriceId`." });
   }
 };
 
@@ -139,22 +136,11 @@ export const planPatchSchema = z.object({
 });
 export type PlanPatch = z.infer<typeof planPatchSchema>;
 
-/** The first problem as an `invalid_request` AppError naming its field. */
-export function zodErrorToAppError(error: z.ZodError): AppError {
-  const issue = error.issues[0];
-  const field = issue.path.length ? issue.path.join(".") : undefined;
-  const message =
-    issue.code === "invalid_type" && issue.received === "undefined" && field ? `${field} is required.` : issue.message;
-  return new AppError("invalid_request", message, { field });
-}
-
 function parseWith<T>(schema: z.ZodType<T, z.ZodTypeDef, unknown>, raw: unknown): T {
   if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
     throw new AppError("invalid_request", "The request body must be a JSON object.");
   }
-  const result = schema.safeParse(raw);
-  if (!result.success) throw zodErrorToAppError(result.error);
-  return result.data;
+  return parseInput(schema, raw);
 }
 
 export function parseCreatePlanInput(kind: PlanKind, raw: unknown): CreatePlanInput {

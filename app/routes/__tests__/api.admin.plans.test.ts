@@ -234,6 +234,26 @@ describe("POST /api/admin/subscription-plans", () => {
     expect(rows()).toEqual(before);
   });
 
+  // One wording for every JSON API (the v1 API's, from parseInput): the field in backticks, then what is wrong.
+  it.each([
+    [{ planFamily: "x", credits: 10, priceCents: 100 }, "`publicName` is required."],
+    [{ planFamily: "x", publicName: "X", credits: "100", priceCents: 100 }, "`credits` must be a number (got string)."],
+    [{ planFamily: "x", publicName: "X", credits: 0, priceCents: 100 }, "`credits` must be at least 1."],
+    [
+      { planFamily: "x y", publicName: "X", credits: 1, priceCents: 100 },
+      '`planFamily` may contain only letters, digits, ".", "_" and "-".',
+    ],
+    [
+      { planFamily: "x", publicName: "X", credits: 10, priceCents: 100, interval: "week" },
+      "`interval` must be one of: month, year.",
+    ],
+    [{ planFamily: "x", publicName: "X", credits: 10 }, "`priceCents` is required when there is no `stripePriceId`."],
+  ])("words a refusal the way the v1 API does (%j)", async (body, message) => {
+    const res = await call("POST", "/api/admin/subscription-plans", { body });
+    expect(res.status).toBe(400);
+    expect(res.body.error.message).toBe(message);
+  });
+
   it("answers 409 conflict for a family version that exists", async () => {
     const planFamily = family();
     await call("POST", "/api/admin/subscription-plans", {
