@@ -90,6 +90,10 @@ export const subscriptionPlans = sqliteTable(
     priceCents: integer("price_cents").notNull(),
     currency: text("currency").notNull().default("usd"),
     creditExpiryDays: integer("credit_expiry_days").notNull().default(30),
+    /** Share (0–100) of a period's unused plan credits carried into the next period at renewal. */
+    rolloverPercent: integer("rollover_percent").notNull().default(0),
+    /** At most this many credits roll over per renewal; null = no cap beyond the percentage. */
+    rolloverMaxCredits: integer("rollover_max_credits"),
     isLegacy: integer("is_legacy", { mode: "boolean" }).notNull().default(false),
     isActive: integer("is_active", { mode: "boolean" }).notNull().default(true),
     archivedAt: integer("archived_at", { mode: "timestamp_ms" }),
@@ -553,5 +557,100 @@ export const subscriptionInvoices = sqliteTable(
     uniqueIndex("subscription_invoices_stripe_invoice_id_unique").on(t.stripeInvoiceId),
     index("subscription_invoices_user_id_idx").on(t.userId, t.id),
     index("subscription_invoices_payment_intent_idx").on(t.stripePaymentIntentId),
+  ],
+);
+
+/**
+ * One row per subscription renewal that carried credits over (app/credits/rollover.server.ts):
+ * the ending period's unused subscription credits, what rolled (≤ percent, ≤ max) and the new
+ * grant. A rollover grant (grant_id) is never itself a source of a later rollover.
+ */
+export const creditRollovers = sqliteTable(
+  "credit_rollovers",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    userId: integer("user_id")
+      .notNull()
+      .references(() => users.id),
+    subscriptionId: integer("subscription_id")
+      .notNull()
+      .references(() => userSubscriptions.id),
+    /** The caller's key for the renewal (billing: the renewal invoice id); one rollover per renewal. */
+    renewalKey: text("renewal_key").notNull(),
+    /** End of the period that ended (where its subscription grants expire). */
+    periodEnd: integer("period_end", { mode: "timestamp_ms" }).notNull(),
+    unusedCredits: integer("unused_credits").notNull(),
+    percent: integer("percent").notNull(),
+    maxCredits: integer("max_credits"),
+    rolledCredits: integer("rolled_credits").notNull(),
+    /** The rollover grant; null when nothing rolled. */
+    grantId: integer("grant_id").references(() => creditGrants.id),
+    createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+  },
+  (t) => [
+    uniqueIndex("credit_rollovers_renewal_unique").on(t.renewalKey),
+    uniqueIndex("credit_rollovers_period_unique").on(t.subscriptionId, t.periodEnd),
+    uniqueIndex("credit_rollovers_grant_unique").on(t.grantId),
+  ],
+);
+
+/**
+ * A customer's auto top-up setting (app/billing/auto-topup.server.ts). The threshold that arms it
+ * lives in users.auto_topup_threshold (null = off), which the credit engine reads; the threshold
+ * here is the customer's choice, kept while auto top-up is off.
+ */
+export const autoTopupSettings = sqliteTable("auto_topup_settings", {
+  userId: integer("user_id")
+    .primaryKey()
+    .references(() => users.id),
+  enabled: integer("enabled", { mode: "boolean" }).notNull(),
+  topupPlanId: integer("topup_plan_id")
+    .notNull()
+    .references(() => topupPlans.id),
+  thresholdCredits: integer("threshold_credits").notNull(),
+  /** Packs bought automatically per calendar month (UTC), at most. */
+  monthlyCapPacks: integer("monthly_cap_packs").notNull(),
+  /** Why auto top-up turned itself off (a declined card…); shown to the customer until they change the setting. */
+  disabledReason: text("disabled_reason"),
+  disabledAt: integer("disabled_at", { mode: "timestamp_ms" }),
+  ...timestamps,
+});
+
+export const AUTO_TOPUP_ATTEMPT_STATUSES = ["pending", "processing", "succeeded", "failed"] as const;
+export type AutoTopupAttemptStatus = (typeof AUTO_TOPUP_ATTEMPT_STATUSES)[number];
+
+/** Every automatic purchase attempt: pending (recorded) → processing (PaymentIntent made) → succeeded | failed. */
+export const autoTopupAttempts = sqliteTable(
+  "auto_topup_attempts",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    userId: integer("user_id")
+      .notNull()
+      .references(() => users.id),
+    topupPlanId: integer("topup_plan_id")
+      .notNull()
+      .references(() => topupPlans.id),
+    credits: integer("credits").notNull(),
+    amountCents: integer("amount_cents").notNull(),
+    currency: text("currency").notNull(),
+    /** Calendar month (UTC, "2026-01") the attempt counts against the cap in. */
+    month: text("month").notNull(),
+    status: text("status", { enum: AUTO_TOPUP_ATTEMPT_STATUSES }).notNull().default("pending"),
+    /** The outbox event that asked for it (auto_topup.needed); one attempt per event. */
+    triggerEventId: text("trigger_event_id"),
+    stripePaymentIntentId: text("stripe_payment_intent_id"),
+    failureCode: text("failure_code"),
+    failureMessage: text("failure_message"),
+    topupPurchaseId: integer("topup_purchase_id").references(() => topupPurchases.id),
+    ...timestamps,
+  },
+  (t) => [
+    // Never two at once for one customer: at most one open attempt per user.
+    uniqueIndex("auto_topup_attempts_one_open")
+      .on(t.userId)
+      .where(sql`${t.status} in ('pending', 'processing')`),
+    index("auto_topup_attempts_user_month_idx").on(t.userId, t.month),
+    uniqueIndex("auto_topup_attempts_trigger_unique").on(t.triggerEventId),
+    uniqueIndex("auto_topup_attempts_payment_intent_unique").on(t.stripePaymentIntentId),
   ],
 );
