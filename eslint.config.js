@@ -110,6 +110,16 @@ export default tseslint.config(
     ["billing", "credits", "plans", ...web],
     "auth/ sits below billing and the web layer (STYLE.md).",
   ),
+  boundary(
+    "app/events",
+    ["billing", "credits", "plans", "auth", "webhooks", ...web],
+    "events/ is the outbox under credits, billing and auth: it may import db/ and utils/ only.",
+  ),
+  boundary(
+    "app/webhooks",
+    ["billing", "credits", "plans", "auth", ...web],
+    "webhooks/ consumes events/: it may import events/, db/ and utils/ only.",
+  ),
   boundary("app/billing", web, "billing/ is domain code: the web layer calls it, not the other way (STYLE.md)."),
   boundary(
     "app/utils",
