@@ -255,6 +255,8 @@ export const creditGrants = sqliteTable(
     stripeInvoiceId: text("stripe_invoice_id"),
     /** One top-up grant per purchase (and so per Checkout Session). */
     topupPurchaseId: integer("topup_purchase_id").references(() => topupPurchases.id),
+    /** When `credits.expiring_soon` was sent for this grant (once per grant); null = not yet. */
+    expiringSoonSentAt: integer("expiring_soon_sent_at", { mode: "timestamp_ms" }),
     ...timestamps,
   },
   (t) => [
@@ -267,6 +269,10 @@ export const creditGrants = sqliteTable(
     index("credit_grants_expiry_idx")
       .on(t.expiresAt)
       .where(sql`${t.status} = 'active' and ${t.expiresAt} is not null`),
+    // Serves the expiring-soon scan: grants that can still expire and were not announced yet.
+    index("credit_grants_expiring_soon_idx")
+      .on(t.expiresAt)
+      .where(sql`${t.status} = 'active' and ${t.expiresAt} is not null and ${t.expiringSoonSentAt} is null`),
     // Serves the admin reports (credits granted per day and kind) from the index alone.
     index("credit_grants_created_at_idx").on(t.createdAt, t.type, t.amount),
     uniqueIndex("credit_grants_stripe_invoice_unique").on(t.stripeInvoiceId),
@@ -274,6 +280,79 @@ export const creditGrants = sqliteTable(
     check("credit_grants_amount_positive", sql`${t.amount} > 0`),
     check("credit_grants_remaining_range", sql`${t.remaining} >= 0 and ${t.remaining} <= ${t.amount}`),
     check("credit_grants_priority_range", sql`${t.priority} between 0 and 100`),
+  ],
+);
+
+export const HOLD_STATUSES = ["held", "captured", "released", "expired"] as const;
+/** Stored status; a `held` hold past its expiresAt is shown `expired` before the sweep records it. */
+export type HoldStatus = (typeof HOLD_STATUSES)[number];
+
+/**
+ * Credits reserved for later capture (docs/decisions/010-holds.md). Holding takes the credits off
+ * their grants (hold_allocations say from where) without a ledger entry; capturing writes ONE
+ * `deduction` entry (deduction_id); releasing or expiring gives them back.
+ */
+export const creditHolds = sqliteTable(
+  "credit_holds",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    userId: integer("user_id")
+      .notNull()
+      .references(() => users.id),
+    amount: integer("amount").notNull(),
+    capturedAmount: integer("captured_amount").notNull().default(0),
+    status: text("status", { enum: HOLD_STATUSES }).notNull().default("held"),
+    expiresAt: integer("expires_at", { mode: "timestamp_ms" }).notNull(),
+    reason: text("reason"),
+    metadata: text("metadata", { mode: "json" }).$type<Record<string, unknown>>(),
+    idempotencyKey: text("idempotency_key"),
+    requestHash: text("request_hash"),
+    actor: text("actor"),
+    /** The capture's `deduction` ledger entry. */
+    deductionId: integer("deduction_id").references(() => creditLedger.id),
+    /**
+     * Where the hold sits among ledger entries (the newest ledger id when it was made, and when it
+     * was released or expired), so the invariant checker can replay holds and entries in order.
+     */
+    openedAfterEntryId: integer("opened_after_entry_id").notNull(),
+    closedAfterEntryId: integer("closed_after_entry_id"),
+    /** The newest hold id when it was released or expired (orders it among holds made meanwhile). */
+    closedAfterHoldId: integer("closed_after_hold_id"),
+    ...timestamps,
+  },
+  (t) => [
+    // A user's open holds (what is held; lapsed ones to settle) — one probe on every deduction.
+    index("credit_holds_open_idx")
+      .on(t.userId, t.expiresAt)
+      .where(sql`${t.status} = 'held'`),
+    // The sweep's lapsed holds, earliest first.
+    index("credit_holds_expiry_idx")
+      .on(t.expiresAt)
+      .where(sql`${t.status} = 'held'`),
+    uniqueIndex("credit_holds_user_idempotency_unique")
+      .on(t.userId, t.idempotencyKey)
+      .where(sql`${t.idempotencyKey} is not null`),
+    check("credit_holds_amount_positive", sql`${t.amount} > 0`),
+    check("credit_holds_captured_range", sql`${t.capturedAmount} >= 0 and ${t.capturedAmount} <= ${t.amount}`),
+  ],
+);
+
+/** Which grants a hold took its credits from, in burn-down order (a capture takes them in this order). */
+export const holdAllocations = sqliteTable(
+  "hold_allocations",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    holdId: integer("hold_id")
+      .notNull()
+      .references(() => creditHolds.id),
+    grantId: integer("grant_id")
+      .notNull()
+      .references(() => creditGrants.id),
+    amount: integer("amount").notNull(),
+  },
+  (t) => [
+    index("hold_allocations_hold_id_idx").on(t.holdId),
+    check("hold_allocations_amount_positive", sql`${t.amount} > 0`),
   ],
 );
 
