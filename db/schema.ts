@@ -733,3 +733,75 @@ export const autoTopupAttempts = sqliteTable(
     uniqueIndex("auto_topup_attempts_payment_intent_unique").on(t.stripePaymentIntentId),
   ],
 );
+
+/** Single-use password reset tokens (app/auth/password-reset.server.ts): only the SHA-256 is kept. */
+export const passwordResetTokens = sqliteTable(
+  "password_reset_tokens",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    userId: integer("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    tokenHash: text("token_hash").notNull(),
+    expiresAt: integer("expires_at", { mode: "timestamp_ms" }).notNull(),
+    usedAt: integer("used_at", { mode: "timestamp_ms" }),
+    createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+  },
+  (t) => [
+    uniqueIndex("password_reset_tokens_hash_unique").on(t.tokenHash),
+    index("password_reset_tokens_user_idx").on(t.userId),
+  ],
+);
+
+export const MAIL_STATUSES = ["pending", "sent", "failed", "expired"] as const;
+export type MailStatus = (typeof MAIL_STATUSES)[number];
+
+/**
+ * Outgoing mail (app/mail/): enqueued in the transaction of the change that causes it, sent after
+ * commit by the mail worker, retried with backoff. No foreign key on user_id: a message outlives
+ * nothing it names, and security mail may go to an address that is not (or no longer) a user's.
+ */
+export const mailOutbox = sqliteTable(
+  "mail_outbox",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    kind: text("kind").notNull(),
+    userId: integer("user_id"),
+    toAddress: text("to_address").notNull(),
+    subject: text("subject").notNull(),
+    text: text("text").notNull(),
+    html: text("html").notNull(),
+    status: text("status", { enum: MAIL_STATUSES }).notNull().default("pending"),
+    attempts: integer("attempts").notNull().default(0),
+    nextAttemptAt: integer("next_attempt_at", { mode: "timestamp_ms" }).notNull(),
+    /** A message still unsent by then is dropped (a reset link that no longer works). */
+    expiresAt: integer("expires_at", { mode: "timestamp_ms" }),
+    lastError: text("last_error"),
+    /** "smtp" or "log" (no SMTP_URL: printed and shown on /admin/outbox). */
+    transport: text("transport"),
+    /** One message per cause (e.g. the event id): a redelivered event does not mail twice. */
+    dedupeKey: text("dedupe_key"),
+    createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+    sentAt: integer("sent_at", { mode: "timestamp_ms" }),
+  },
+  (t) => [
+    uniqueIndex("mail_outbox_dedupe_unique").on(t.dedupeKey),
+    // The worker's queue: only pending rows are in it.
+    index("mail_outbox_pending_idx")
+      .on(t.nextAttemptAt, t.id)
+      .where(sql`${t.status} = 'pending'`),
+  ],
+);
+
+/** Per-customer opt-outs from a kind of mail (security mail has none). */
+export const mailOptOuts = sqliteTable(
+  "mail_opt_outs",
+  {
+    userId: integer("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    kind: text("kind").notNull(),
+    createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.kind] })],
+);
