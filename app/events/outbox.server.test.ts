@@ -7,7 +7,9 @@ const cleanups: (() => void)[] = [];
 afterEach(() => cleanups.splice(0).forEach((f) => f()));
 
 function rows(db: ReturnType<typeof freshDb>["db"]) {
-  return db.$client.prepare("select event_id, type, user_id, data, created_at, dispatched_at from event_outbox order by id").all();
+  return db.$client
+    .prepare("select event_id, type, user_id, data, created_at, dispatched_at from event_outbox order by id")
+    .all();
 }
 
 describe("appendEvent", () => {

@@ -116,7 +116,10 @@ export function notifyEvents(): void {
   poke?.();
 }
 
-/** The dispatcher installs its wake-up here (one per process). */
-export function setEventNotifier(fn: (() => void) | undefined): void {
+/** The dispatcher installs its wake-up here (one per process); returns its removal. */
+export function setEventNotifier(fn: () => void): () => void {
   poke = fn;
+  return () => {
+    if (poke === fn) poke = undefined;
+  };
 }

@@ -1,0 +1,171 @@
+/**
+ * The dispatcher: after commit, hands each outbox event to the consumers that list its type, in one
+ * IMMEDIATE transaction per batch that also marks the batch dispatched. So a consumer's rows and the
+ * "dispatched" mark commit together: a crash (or a second process dispatching the same file) never
+ * hands an event over twice or loses one; a restart resumes with what is left undispatched.
+ *
+ * It runs when poked (notifyEvents, after a producer's commit; a few milliseconds later so a burst
+ * is one batch) and polls on its own, which finds events other processes (the CLI, a second
+ * server) wrote.
+ */
+import type Database from "better-sqlite3";
+import type { Db } from "../../db/client";
+import type { Clock } from "../utils/clock";
+import { log } from "../utils/log.server";
+import {
+  eventConsumers,
+  setEventNotifier,
+  type EventConsumer,
+  type EventType,
+  type StoredEvent,
+} from "./outbox.server";
+
+export interface EventDispatcher {
+  /** Dispatches one batch now; returns how many events it marked dispatched. */
+  runOnce(): number;
+  stop(): void;
+}
+
+export interface DispatcherOptions {
+  /** How often to look for events without a poke (other processes' events). Default 1000 ms. */
+  pollMs?: number;
+  /** Delay after a poke, so a burst of commits is one batch. Default 5 ms. */
+  coalesceMs?: number;
+  batchSize?: number;
+}
+
+interface OutboxRow {
+  id: number;
+  event_id: string;
+  type: string;
+  user_id: number | null;
+  data: string;
+  created_at: number;
+}
+
+export function toStoredEvent(row: OutboxRow): StoredEvent {
+  return {
+    id: row.event_id,
+    type: row.type as EventType,
+    userId: row.user_id,
+    data: JSON.parse(row.data) as Record<string, unknown>,
+    createdAt: new Date(row.created_at),
+  };
+}
+
+/** Dispatches one batch of undispatched events (oldest first) in one IMMEDIATE transaction. */
+export function dispatchBatch(db: Db, clock: Clock, batchSize = 200): { count: number; touched: EventConsumer[] } {
+  const sqlite = db.$client;
+  const s = statements(sqlite);
+  const touched = new Set<EventConsumer>();
+  const count = sqlite
+    .transaction(() => {
+      const rows = s.batch.all(batchSize) as OutboxRow[];
+      if (rows.length === 0) return 0;
+      const consumers = eventConsumers();
+      for (const row of rows) {
+        const wanting = consumers.filter((c) => c.types.includes(row.type as EventType));
+        if (wanting.length === 0) continue;
+        const event = toStoredEvent(row);
+        for (const c of wanting) {
+          try {
+            // A savepoint per consumer: one that throws loses its own writes for this event only.
+            sqlite.transaction(() => c.handle(db, event))();
+            touched.add(c);
+          } catch (e) {
+            log.error("event consumer failed; event skipped for it", {
+              consumer: c.name,
+              eventId: event.id,
+              type: event.type,
+              error: e instanceof Error ? e.message : String(e),
+            });
+          }
+        }
+      }
+      s.mark.run(clock.now().getTime(), rows[0].id, rows[rows.length - 1].id);
+      return rows.length;
+    })
+    .immediate();
+  return { count, touched: [...touched] };
+}
+
+/** Starts dispatching in this process; stop() before closing the database. */
+export function startEventDispatcher(db: Db, clock: Clock, opts: DispatcherOptions = {}): EventDispatcher {
+  const pollMs = opts.pollMs ?? 1000;
+  const coalesceMs = opts.coalesceMs ?? 5;
+  const batchSize = opts.batchSize ?? 200;
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  let dueAt = Infinity;
+
+  const runOnce = (): number => {
+    const { count, touched } = dispatchBatch(db, clock, batchSize);
+    for (const c of touched) {
+      try {
+        c.afterCommit?.();
+      } catch (e) {
+        log.error("event consumer afterCommit failed", { consumer: c.name, error: String(e) });
+      }
+    }
+    return count;
+  };
+
+  const schedule = (ms: number) => {
+    if (stopped) return;
+    const at = Date.now() + ms;
+    if (timer && at >= dueAt) return;
+    if (timer) clearTimeout(timer);
+    dueAt = at;
+    timer = setTimeout(tick, ms);
+    timer.unref();
+  };
+
+  const tick = () => {
+    timer = undefined;
+    dueAt = Infinity;
+    if (stopped) return;
+    let more = false;
+    try {
+      more = runOnce() === batchSize;
+    } catch (e) {
+      // A busy or failing database: the events stay undispatched; try again on the next poll.
+      log.warn("event dispatch failed; will retry", { error: e instanceof Error ? e.message : String(e) });
+    }
+    schedule(more ? 0 : pollMs);
+  };
+
+  const unnotify = setEventNotifier(() => schedule(coalesceMs));
+  schedule(0);
+  return {
+    runOnce,
+    stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      timer = undefined;
+      unnotify();
+    },
+  };
+}
+
+interface Statements {
+  batch: Database.Statement;
+  mark: Database.Statement;
+}
+const cache = new WeakMap<Database.Database, Statements>();
+function statements(sqlite: Database.Database): Statements {
+  let s = cache.get(sqlite);
+  if (!s) {
+    s = {
+      // Served by event_outbox_undispatched_idx.
+      batch: sqlite.prepare(
+        `select id, event_id, type, user_id, data, created_at from event_outbox
+         where dispatched_at is null order by id limit ?`,
+      ),
+      mark: sqlite.prepare(
+        `update event_outbox set dispatched_at = ? where dispatched_at is null and id between ? and ?`,
+      ),
+    };
+    cache.set(sqlite, s);
+  }
+  return s;
+}
