@@ -1,5 +1,14 @@
 import { sql } from "drizzle-orm";
-import { check, index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import {
+  check,
+  index,
+  integer,
+  primaryKey,
+  sqliteTable,
+  text,
+  uniqueIndex,
+  type AnySQLiteColumn,
+} from "drizzle-orm/sqlite-core";
 
 /*
  * Conventions
@@ -374,6 +383,8 @@ export const creditLedger = sqliteTable(
     reason: text("reason"),
     /** The grant a grant/expiration/void/refund entry is about. */
     grantId: integer("grant_id").references(() => creditGrants.id),
+    /** The hold a `deduction` entry captured (null for every other entry). */
+    holdId: integer("hold_id").references((): AnySQLiteColumn => creditHolds.id),
     /** Caller-supplied, namespaced by the caller (e.g. "deduction:<key>"); kept for good. */
     idempotencyKey: text("idempotency_key"),
     /** Hash of the request that used the key, to tell a replay from a conflict. */

@@ -1,0 +1,1 @@
+ALTER TABLE `credit_ledger` ADD `hold_id` integer REFERENCES credit_holds(id);
