@@ -442,7 +442,7 @@ export function subscriptionLine(p: {
 export function invoice(p: {
   now: number;
   id: string;
-  number: string;
+  number: string | null;
   customer: Stripe.Customer;
   subscription: Stripe.Subscription;
   billingReason: Stripe.Invoice.BillingReason;

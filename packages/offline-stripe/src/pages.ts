@@ -145,3 +145,33 @@ ${p.session.return_url ? `<p class="actions"><a class="button secondary" href="$
 export function messagePage(title: string, message: string): string {
   return layout(title, `<h1>${escapeHtml(title)}</h1><p>${escapeHtml(message)}</p>`);
 }
+
+/** Stripe's hosted invoice page (`hosted_invoice_url`): the lines, the total and whether it was paid. */
+export function invoicePage(invoice: Stripe.Invoice): string {
+  const rows = (invoice.lines?.data ?? [])
+    .map(
+      (l) =>
+        `<tr><td>${escapeHtml(l.description)}</td><td class="num">${escapeHtml(formatMoney(l.amount, l.currency))}</td></tr>`,
+    )
+    .join("");
+  return layout(
+    `Invoice ${invoice.number ?? invoice.id}`,
+    `<h1>Invoice ${escapeHtml(invoice.number ?? invoice.id)}</h1>
+<p class="muted">${escapeHtml(formatDate(invoice.created))} · ${escapeHtml(invoice.status ?? "")}</p>
+<table><thead><tr><th>Description</th><th class="num">Amount</th></tr></thead><tbody>${rows}</tbody></table>
+<p>Amount due: <strong>${escapeHtml(formatMoney(invoice.amount_due, invoice.currency))}</strong> · paid: <strong>${escapeHtml(
+      formatMoney(invoice.amount_paid, invoice.currency),
+    )}</strong></p>`,
+  );
+}
+
+/** Stripe's receipt page for a charge (`receipt_url`). */
+export function receiptPage(charge: Stripe.Charge): string {
+  return layout(
+    `Receipt for ${charge.id}`,
+    `<h1>Receipt</h1>
+<p class="muted">${escapeHtml(formatDate(charge.created))} · ${escapeHtml(charge.description ?? "")}</p>
+<p>Amount paid: <strong>${escapeHtml(formatMoney(charge.amount, charge.currency))}</strong></p>
+${charge.amount_refunded > 0 ? `<p>Refunded: <strong>${escapeHtml(formatMoney(charge.amount_refunded, charge.currency))}</strong></p>` : ""}`,
+  );
+}

@@ -13,6 +13,7 @@ import {
 } from "./resources/checkout-sessions";
 import { createCustomer, listCustomers, updateCustomer } from "./resources/customers";
 import { listEvents } from "./resources/events";
+import { createInvoicePreview } from "./resources/invoice-preview";
 import { listInvoices } from "./resources/invoices";
 import { createRefund, listCharges, listRefunds } from "./resources/payments";
 import { createPortalSession } from "./resources/portal";
@@ -72,6 +73,7 @@ const subscriptions: Route[] = [
 ];
 const invoices: Route[] = [
   ["GET", path("invoices"), list((e, _m, p) => listInvoices(e, p))],
+  ["POST", path("invoices/create_preview"), one((e, _m, p) => createInvoicePreview(e, p))],
   ["GET", path("invoices/:id"), retrieve("invoices", "invoice")],
 ];
 const payments: Route[] = [

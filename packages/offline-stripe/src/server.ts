@@ -25,7 +25,16 @@ import { failNextPayment, renew, retryPayment } from "./resources/test-clock";
 import { findRoute } from "./routes";
 import { parseStripeForm, type FormObject } from "./form";
 import { newId } from "./objects";
-import { checkoutPage, escapeHtml, formatMoney, messagePage, portalPage, successUrl } from "./pages";
+import {
+  checkoutPage,
+  escapeHtml,
+  formatMoney,
+  invoicePage,
+  messagePage,
+  portalPage,
+  receiptPage,
+  successUrl,
+} from "./pages";
 import { invalid, Params, StripeApiError } from "./params";
 import { Store } from "./store";
 import { WebhookQueue, type DeliveryOptions, type DeliveryRecord, type WebhookTransport } from "./webhooks";
@@ -148,7 +157,9 @@ export async function startOfflineStripe(options: OfflineStripeOptions = {}): Pr
     const path = parsed.pathname.replace(/\/+$/, "") || "/";
     const body = await readBody(req);
     if (!opts.hostedOnly && path.startsWith("/v1/")) return api(req, res, method, path, parsed.search.slice(1), body);
-    if (path.startsWith("/checkout/") || path.startsWith("/portal/")) return page(res, method, path, opts.basePath);
+    if (["/checkout/", "/portal/", "/invoices/", "/receipts/"].some((prefix) => path.startsWith(prefix))) {
+      return page(res, method, path, opts.basePath);
+    }
     if (!opts.hostedOnly && (path === "/_offline" || path.startsWith("/_offline/"))) {
       return triggerRoute(req, res, method, path, parsed.search.slice(1), body);
     }
@@ -283,6 +294,12 @@ export async function startOfflineStripe(options: OfflineStripeOptions = {}): Pr
           portalSetCancelAtPeriodEnd(engine, sessionId, decodeURIComponent(m![2]), m![3] === "cancel"),
         );
         return redirect(res, `${basePath}/portal/${encodeURIComponent(sessionId)}`);
+      }
+      if ((m = /^\/invoices\/([^/]+)$/.exec(path)) && method === "GET") {
+        return sendHtml(res, 200, invoicePage(store.get("invoices", decodeURIComponent(m[1]), "invoice")));
+      }
+      if ((m = /^\/receipts\/([^/]+)$/.exec(path)) && method === "GET") {
+        return sendHtml(res, 200, receiptPage(store.get("charges", decodeURIComponent(m[1]), "charge")));
       }
       sendHtml(res, 404, messagePage("Not found", "There is no such page."));
     } catch (e) {

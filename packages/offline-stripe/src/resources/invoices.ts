@@ -30,6 +30,7 @@ export function createSubscriptionInvoice(
     periodStart,
     periodEnd,
   });
+  inv.hosted_invoice_url = `${e.publicUrl()}/invoices/${id}`;
   // A credit on the customer's balance (negative) pays for invoices first; a negative total adds to it.
   const starting = customer.balance;
   const applied = inv.total + starting;

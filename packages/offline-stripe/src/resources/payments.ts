@@ -38,6 +38,7 @@ export function collectPayment(
     });
   e.state.paymentIntents[pi.id] = pi;
   const ch = make.charge({ now: e.now(), paymentIntent: pi, email: p.email, succeeded: succeeds });
+  ch.receipt_url = `${e.publicUrl()}/receipts/${ch.id}`;
   e.state.charges[ch.id] = ch;
   pi.latest_charge = ch.id;
   if (succeeds) {

@@ -104,7 +104,7 @@ export function listSubscriptions(e: Engine, p: Params): Stripe.ApiList<Stripe.S
   return paginate(all, p, "/v1/subscriptions");
 }
 
-type ProrationBehavior = "always_invoice" | "create_prorations" | "none";
+export type ProrationBehavior = "always_invoice" | "create_prorations" | "none";
 
 /** What changing the items produced: proration lines, and full-period lines for items whose interval changed. */
 interface ItemChanges {
@@ -124,7 +124,7 @@ export function updateSubscription(e: Engine, id: string, p: Params): Stripe.Sub
   const now = e.now();
   const behavior: ProrationBehavior =
     p.oneOf("proration_behavior", ["always_invoice", "create_prorations", "none"] as const) ?? "create_prorations";
-  const changes = applyItemChanges(e, sub, p, now);
+  const changes = applyItemChanges(e, sub, p, prorationDate(sub, p, now));
   applyFieldChanges(e, sub, p);
   const extras = (e.state.subscriptionExtras[sub.id] ??= {});
   const invoice = billChanges(e, sub, extras, behavior, changes, now);
@@ -139,6 +139,20 @@ export function updateSubscription(e: Engine, id: string, p: Params): Stripe.Sub
   return renderSubscription(e, sub);
 }
 
+/**
+ * `proration_date`: prorate as though the change happened then (what a preview was computed
+ * for), so the amount charged equals the amount previewed. It must lie in the current period.
+ */
+export function prorationDate(sub: Stripe.Subscription, p: Params, now: number): number {
+  const date = p.integer("proration_date", { min: 0 });
+  if (date === undefined) return now;
+  const item = sub.items.data[0];
+  if (item && (date < item.current_period_start || date >= item.current_period_end)) {
+    throw invalid("proration_date must be within the subscription's current period.", "proration_date");
+  }
+  return date;
+}
+
 function refuseUpdateOfEnded(sub: Stripe.Subscription, p: Params): void {
   if (sub.status !== "canceled" && sub.status !== "incomplete_expired") return;
   const onlyAllowed = Object.keys(p.raw).every((k) => ["metadata", "cancellation_details", "expand"].includes(k));
@@ -148,7 +162,7 @@ function refuseUpdateOfEnded(sub: Stripe.Subscription, p: Params): void {
 }
 
 /** `items[n]`: without an id adds an item, with `deleted` removes it, else changes its price and/or quantity. */
-function applyItemChanges(e: Engine, sub: Stripe.Subscription, p: Params, now: number): ItemChanges {
+export function applyItemChanges(e: Engine, sub: Stripe.Subscription, p: Params, now: number): ItemChanges {
   const changes: ItemChanges = { prorations: [], restarted: [] };
   for (const [i, itemParams] of (p.array("items") ?? []).entries()) {
     const param = `items[${i}]`;
