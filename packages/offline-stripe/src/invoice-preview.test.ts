@@ -1,4 +1,4 @@
-import Stripe from "stripe";
+import type Stripe from "stripe";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ManualClock, sdkFor, silent } from "../test/support";
 import { startOfflineStripe, type OfflineStripe } from "./index";
