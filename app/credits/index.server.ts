@@ -127,3 +127,4 @@ export { expireGrants, syncBalances, startCreditJobs } from "./jobs.server";
 export type { ExpireResult, SyncResult } from "./jobs.server";
 export { checkInvariants, findInvariantViolations } from "./invariants.server";
 export { BURN_DOWN_SQL, MAX_CREDITS } from "./store.server";
+export { listGrants, GRANT_LIST_STATUSES, type GrantListStatus, type GrantPosition } from "./grants-list.server";

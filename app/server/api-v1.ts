@@ -1,14 +1,13 @@
 /**
  * Serves /api/v1/* straight from Node's req/res, ahead of compression and Remix: the body is read
- * as a Buffer (1 MiB limit), the transport-neutral router (app/api/v1/router.server.ts) answers,
- * and the answer goes out in one writeHead + end. Remix's per-request machinery (route ranking,
+ * as a Buffer (up to the endpoint's limit, 1 MiB unless it says more), the transport-neutral router
+ * (app/api/v1/router.server.ts) answers, and the answer goes out in one writeHead + end. Remix's per-request machinery (route ranking,
  * web Request/Response, streams, AbortSignals) cost ~80 % of an API request; see docs/benchmarks.md.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { startApiV1 } from "../api/v1/router.server";
 import type { ApiContext } from "../api/v1/call.server";
 import { errorAnswer, type ApiAnswer } from "../utils/http.server";
-import { MAX_BODY_BYTES } from "../utils/limits";
 
 /**
  * Reads the body into one Buffer; `done(null)` as soon as it is known to be over `maxBytes`
@@ -61,7 +60,7 @@ export function apiV1Handler(context: ApiContext) {
       if ("answer" in step) send(req, res, step.answer);
       else if (!step.readsBody) send(req, res, step.finish(null));
       else {
-        readBody(req, MAX_BODY_BYTES, (body) => {
+        readBody(req, step.maxBodyBytes, (body) => {
           try {
             send(req, res, step.finish(body));
           } catch (e) {

@@ -40,8 +40,9 @@ export function parseInput<S extends z.ZodTypeAny>(schema: S, data: unknown): z.
 export function parseJsonBody<S extends z.ZodTypeAny>(
   body: { bytes: Uint8Array | null; contentType: string | undefined },
   schema: S,
+  maxBytes?: number,
 ): { input: z.output<S>; raw: Record<string, unknown> } {
-  const raw = parseJsonBytes(body.bytes, body.contentType);
+  const raw = parseJsonBytes(body.bytes, body.contentType, maxBytes);
   return { input: parseInput(schema, raw), raw };
 }
 

@@ -29,6 +29,8 @@ export interface ApiCall {
 export interface Endpoint {
   /** The key scope the endpoint needs; an admin key satisfies `usage`. */
   scope: ApiKeyScope;
+  /** The largest body this endpoint reads (default MAX_BODY_BYTES, 1 MiB); over it → 413. */
+  maxBodyBytes?: number;
   run(call: ApiCall): ApiAnswer;
 }
 
@@ -37,12 +39,20 @@ export function idParam(call: ApiCall, name: string, what: string): number {
   return parseId(call.params[name], what);
 }
 
+/** The query as an object for a zod schema: an empty value (`?status=`) counts as absent. */
+export function queryObject(call: Pick<ApiCall, "query">): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of call.query) if (value !== "" && !(name in out)) out[name] = value;
+  return out;
+}
+
 /** The JSON body validated by `schema`, and the raw object (what the idempotency hash covers). */
 export function jsonBody<S extends z.ZodTypeAny>(
   call: ApiCall,
   schema: S,
+  maxBytes?: number,
 ): { input: z.output<S>; raw: Record<string, unknown> } {
-  return parseJsonBody({ bytes: call.body, contentType: headerOf(call.headers, "content-type") }, schema);
+  return parseJsonBody({ bytes: call.body, contentType: headerOf(call.headers, "content-type") }, schema, maxBytes);
 }
 
 /**

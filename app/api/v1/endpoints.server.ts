@@ -6,16 +6,29 @@ import { z } from "zod";
 import { GRANT_TYPES } from "../../../db/schema";
 import { apiKeyActor } from "../../auth/api-keys.server";
 import { createUser, getUserById } from "../../auth/users.server";
-import { deductCredits, getBalance, grantCredits, listLedger, voidGrant } from "../../credits/index.server";
-import { jsonAnswer, notFound } from "../../utils/http.server";
-import { parseLimit, zCredits, zInstant, zJsonObject, zReason } from "../../utils/schemas.server";
+import {
+  adjustCredits,
+  deductCredits,
+  getBalance,
+  grantCredits,
+  GRANT_LIST_STATUSES,
+  listGrants,
+  listLedger,
+  voidGrant,
+} from "../../credits/index.server";
+import { jsonAnswer, notFound, type ApiResult } from "../../utils/http.server";
+import { parseInput, parseLimit, zCredits, zInstant, zJsonObject, zReason } from "../../utils/schemas.server";
 import { AppError } from "../../utils/errors";
-import { idempotently, idParam, jsonBody, type Endpoint } from "./call.server";
+import { MAX_CREDITS_PER_CALL, MAX_REASON_LENGTH } from "../../utils/limits";
+import { idempotently, idParam, jsonBody, queryObject, type ApiCall, type Endpoint } from "./call.server";
+import { decodeCursor, encodeCursor } from "./cursor.server";
+import { userObject, userObjectNow, zExternalId } from "./users.server";
 
 // POST /api/v1/users — creates a user who has credits but no password (cannot log in).
-const createUserBody = z.object({
+export const createUserBody = z.object({
   email: z.string().max(254, "must be at most 254 characters."),
   name: z.string().max(200, "must be at most 200 characters.").nullish(),
+  externalId: zExternalId.nullish(),
 });
 
 export const createUserEndpoint: Endpoint = {
@@ -23,9 +36,13 @@ export const createUserEndpoint: Endpoint = {
   run(call) {
     const { input, raw } = jsonBody(call, createUserBody);
     return idempotently(call, "users", raw, () => {
-      const user = createUser(call.context, { email: input.email, name: input.name ?? "" });
+      const user = createUser(call.context, {
+        email: input.email,
+        name: input.name ?? "",
+        externalId: input.externalId ?? null,
+      });
       // A user who was just created has no grants, so nothing to spend yet.
-      return { status: 201, body: { id: user.id, email: user.email, name: user.name, balance: 0 } };
+      return { status: 201, body: userObject(user, 0) };
     });
   },
 };
@@ -37,8 +54,7 @@ export const getUserEndpoint: Endpoint = {
     const userId = idParam(call, "userId", "user");
     const user = getUserById(call.context.db, userId);
     if (!user) throw notFound("user", userId);
-    const { balance } = getBalance(call.context, userId, { grantLimit: 0 });
-    return jsonAnswer({ id: user.id, email: user.email, name: user.name, balance });
+    return jsonAnswer(userObjectNow(call.context, user));
   },
 };
 
@@ -57,7 +73,7 @@ export const getBalanceEndpoint: Endpoint = {
 // POST /api/v1/users/:userId/grants (admin) — adds credits; `expiresAt: null` or absent = never expires.
 // The engine checks that expiresAt lies in the future and after effectiveAt (400, field expiresAt).
 // effectiveAt and priority null = absent (now, the type's default), like every optional field.
-const grantBody = z.object({
+export const grantBody = z.object({
   amount: zCredits,
   type: z.enum(GRANT_TYPES),
   expiresAt: zInstant.nullish(),
@@ -90,31 +106,103 @@ export const createGrantEndpoint: Endpoint = {
 };
 
 // POST /api/v1/users/:userId/deductions — spends credits in burn-down order; 402 when short.
-const deductionBody = z.object({
+export const deductionBody = z.object({
   amount: zCredits,
   reason: zReason,
   metadata: zJsonObject.nullish(),
 });
+
+/** The idempotency scope of a user's deductions (single and batch items share it). */
+export const deductionScope = (userId: number) => `users/${userId}/deductions`;
+
+/** One deduction and its answer: the single endpoint's and each batch item's. */
+export function deduct(
+  call: Pick<ApiCall, "context" | "apiKey">,
+  userId: number,
+  input: z.output<typeof deductionBody>,
+  idempotencyKey: string | null,
+): ApiResult {
+  const result = deductCredits(call.context, {
+    userId,
+    amount: input.amount,
+    reason: input.reason ?? null,
+    metadata: input.metadata ?? null,
+    idempotencyKey,
+    actor: apiKeyActor(call.apiKey),
+  });
+  return {
+    status: 201,
+    body: { id: result.id, amount: result.amount, balance: result.balance, allocations: result.allocations },
+  };
+}
 
 export const createDeductionEndpoint: Endpoint = {
   scope: "usage",
   run(call) {
     const userId = idParam(call, "userId", "user");
     const { input, raw } = jsonBody(call, deductionBody);
-    return idempotently(call, `users/${userId}/deductions`, raw, (idempotencyKey) => {
-      const result = deductCredits(call.context, {
+    return idempotently(call, deductionScope(userId), raw, (idempotencyKey) =>
+      deduct(call, userId, input, idempotencyKey),
+    );
+  },
+};
+
+// POST /api/v1/users/:userId/adjustments (admin) — a signed correction with a required reason:
+// positive adds a never-expiring promotional grant (grantId), negative spends in burn-down order
+// (allocations; 402 when short).
+export const adjustmentBody = z.object({
+  amount: z
+    .number()
+    .int()
+    .min(-MAX_CREDITS_PER_CALL, `must be from -${MAX_CREDITS_PER_CALL.toLocaleString("en-US")}.`)
+    .max(MAX_CREDITS_PER_CALL, `must be at most ${MAX_CREDITS_PER_CALL.toLocaleString("en-US")}.`)
+    .refine((n) => n !== 0, "must not be 0."),
+  reason: z
+    .string()
+    .max(MAX_REASON_LENGTH, `must be at most ${MAX_REASON_LENGTH.toLocaleString("en-US")} characters.`)
+    .refine((s) => s.trim() !== "", "must not be empty: an adjustment needs a reason."),
+});
+
+export const createAdjustmentEndpoint: Endpoint = {
+  scope: "admin",
+  run(call) {
+    const userId = idParam(call, "userId", "user");
+    const { input, raw } = jsonBody(call, adjustmentBody);
+    return idempotently(call, `users/${userId}/adjustments`, raw, (idempotencyKey) => {
+      const result = adjustCredits(call.context, {
         userId,
         amount: input.amount,
-        reason: input.reason ?? null,
-        metadata: input.metadata ?? null,
+        reason: input.reason,
+        source: "api",
         idempotencyKey,
         actor: apiKeyActor(call.apiKey),
       });
-      return {
-        status: 201,
-        body: { id: result.id, amount: result.amount, balance: result.balance, allocations: result.allocations },
-      };
+      const { id, amount, balance, grantId, allocations } = result;
+      return { status: 201, body: { id, amount, balance, grantId, allocations } };
     });
+  },
+};
+
+// GET /api/v1/users/:userId/grants?status=&limit=&cursor= — every grant, a page at a time:
+// `active` (default) in burn-down order, `pending` by effectiveAt, the others and `all` newest
+// first (app/credits/grants-list.server.ts). `nextCursor` null on the last page.
+export const listGrantsQuery = z.object({
+  status: z.enum(GRANT_LIST_STATUSES).optional(),
+  limit: z.string().optional(),
+  cursor: z.string().optional(),
+});
+
+export const listGrantsEndpoint: Endpoint = {
+  scope: "usage",
+  run(call) {
+    const userId = idParam(call, "userId", "user");
+    const query = parseInput(listGrantsQuery, queryObject(call));
+    const status = query.status ?? "active";
+    const limit = parseLimit(call.query);
+    const kind = `grants:${status}`;
+    const after = query.cursor ? (decodeCursor(query.cursor, kind) as number[]) : null;
+    const page = listGrants(call.context, userId, { status, limit, after });
+    return jsonAnswer({ data: page.grants, nextCursor: page.next === null ? null : encodeCursor(kind, page.next) });
   },
 };
 
@@ -132,7 +220,7 @@ export const getLedgerEndpoint: Endpoint = {
 };
 
 // POST /api/v1/grants/:grantId/void (admin) — removes what is left of a grant; voiding twice changes nothing.
-const voidBody = z.object({ reason: zReason });
+export const voidBody = z.object({ reason: zReason });
 
 export const voidGrantEndpoint: Endpoint = {
   scope: "admin",

@@ -1,8 +1,9 @@
 /**
- * Routing for /api/v1/*: a hand-written matcher over the seven endpoints (a JSON 404 for any other
+ * Routing for /api/v1/*: a hand-written matcher over the endpoints (a JSON 404 for any other
  * path under /api/v1, a JSON 405 with `Allow` for a method an endpoint does not have), then the
- * API-key check for the endpoint's scope, then the endpoint. Transport-neutral: the caller hands
- * in the method, URL, headers and (once read) the body bytes, and gets an ApiAnswer back.
+ * API-key check for the endpoint's scope, then `ext:` user ids resolved to numeric ids (once, here,
+ * for every `:userId` route), then the endpoint. Transport-neutral: the caller hands in the method,
+ * URL, headers and (once read) the body bytes, and gets an ApiAnswer back.
  */
 import { requireApiKey } from "../../auth/api-keys.server";
 import {
@@ -13,16 +14,22 @@ import {
   type ApiHeaders,
 } from "../../utils/http.server";
 import { AppError } from "../../utils/errors";
+import { MAX_BODY_BYTES } from "../../utils/limits";
+import { isOpenApiPath, openApiAnswer } from "../openapi/document.server";
 import type { ApiCall, ApiContext, Endpoint } from "./call.server";
+import { batchDeductionsEndpoint } from "./batch.server";
 import {
+  createAdjustmentEndpoint,
   createDeductionEndpoint,
   createGrantEndpoint,
   createUserEndpoint,
   getBalanceEndpoint,
   getLedgerEndpoint,
   getUserEndpoint,
+  listGrantsEndpoint,
   voidGrantEndpoint,
 } from "./endpoints.server";
+import { resolveUserRef, searchUsersEndpoint, updateUserEndpoint } from "./users.server";
 
 export const API_V1_PREFIX = "/api/v1";
 
@@ -31,7 +38,7 @@ export function isApiV1Path(url: string | undefined): boolean {
   return url !== undefined && /^\/api\/v1(?:[/?#]|$)/i.test(url);
 }
 
-type Method = "GET" | "POST";
+type Method = "GET" | "POST" | "PATCH" | "PUT" | "DELETE";
 interface Resource {
   /** Path segments after /api/v1/; ":name" is a param. */
   segments: string[];
@@ -43,14 +50,20 @@ function resource(path: string, methods: Partial<Record<Method, Endpoint>>): Res
   return { segments: path.split("/"), methods, allowed: Object.keys(methods) };
 }
 
-const RESOURCES: Resource[] = [
-  resource("users", { POST: createUserEndpoint }),
-  resource("users/:userId", { GET: getUserEndpoint }),
+/**
+ * Every `:userId` may also be `ext:<URL-encoded external id>` (resolved in startApiV1).
+ * Exported for the OpenAPI coverage test (app/api/openapi/openapi.test.ts).
+ */
+export const RESOURCES: Resource[] = [
+  resource("users", { GET: searchUsersEndpoint, POST: createUserEndpoint }),
+  resource("users/:userId", { GET: getUserEndpoint, PATCH: updateUserEndpoint }),
   resource("users/:userId/balance", { GET: getBalanceEndpoint }),
-  resource("users/:userId/grants", { POST: createGrantEndpoint }),
+  resource("users/:userId/grants", { GET: listGrantsEndpoint, POST: createGrantEndpoint }),
   resource("users/:userId/deductions", { POST: createDeductionEndpoint }),
+  resource("users/:userId/adjustments", { POST: createAdjustmentEndpoint }),
   resource("users/:userId/ledger", { GET: getLedgerEndpoint }),
   resource("grants/:grantId/void", { POST: voidGrantEndpoint }),
+  resource("deductions/batch", { POST: batchDeductionsEndpoint }),
 ];
 
 /** The resource and its params for a path under /api/v1 (matched case-insensitively, one trailing slash allowed). */
@@ -102,7 +115,8 @@ export interface ApiV1Request {
  * wrong method, bad or missing key), or the endpoint to finish once the body is there.
  * `readsBody` is false for GET/HEAD, whose body is never read.
  */
-export type ApiV1Step = { answer: ApiAnswer } | { readsBody: boolean; finish(body: Uint8Array | null): ApiAnswer };
+export type ApiV1Step =
+  { answer: ApiAnswer } | { readsBody: boolean; maxBodyBytes: number; finish(body: Uint8Array | null): ApiAnswer };
 
 const NO_BODY = new Uint8Array(0);
 
@@ -112,6 +126,7 @@ export function startApiV1(context: ApiContext, request: ApiV1Request): ApiV1Ste
   const method = request.method.toUpperCase();
   const found = match(pathname);
   if (!found) {
+    if (isOpenApiPath(pathname)) return { answer: openApiAnswer(method) }; // public: no key
     return { answer: errorAnswer(new AppError("not_found", `There is no endpoint ${method} ${pathname}.`)) };
   }
   // HEAD is GET without the body (the transport leaves it out).
@@ -121,12 +136,15 @@ export function startApiV1(context: ApiContext, request: ApiV1Request): ApiV1Ste
   try {
     // Authentication comes first: the body of a request without a valid key is never read.
     apiKey = authorize(context, request.headers, endpoint.scope);
+    // `ext:<external id>` → the numeric id, so endpoints (and their idempotency scopes) see one id.
+    if (found.params.userId !== undefined) found.params.userId = resolveUserRef(context.db, found.params.userId);
   } catch (e) {
     return { answer: errorAnswer(e) };
   }
   const readsBody = method !== "GET" && method !== "HEAD";
   return {
     readsBody,
+    maxBodyBytes: endpoint.maxBodyBytes ?? MAX_BODY_BYTES,
     finish(body) {
       const call: ApiCall = {
         context,

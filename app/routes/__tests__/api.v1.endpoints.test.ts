@@ -25,10 +25,17 @@ async function grant(userId: number, body: Record<string, unknown>) {
 }
 
 describe("POST /api/v1/users", () => {
-  it("creates a user and answers 201 {id, email, name, balance}", async () => {
+  it("creates a user and answers 201 {id, email, name, externalId, lowBalanceThreshold, balance}", async () => {
     const res = await api.post("/api/v1/users", { email: "  Ada@Example.com ", name: "Ada", plan: "ignored" });
     expect(res.status).toBe(201);
-    expect(res.body).toEqual({ id: expect.any(Number), email: "ada@example.com", name: "Ada", balance: 0 });
+    expect(res.body).toEqual({
+      id: expect.any(Number),
+      email: "ada@example.com",
+      name: "Ada",
+      externalId: null,
+      lowBalanceThreshold: null,
+      balance: 0,
+    });
     expect(res.headers.get("content-type")).toBe("application/json; charset=utf-8");
     expect(api.counts().users).toBe(1);
   });
@@ -55,7 +62,14 @@ describe("GET /api/v1/users/:userId and /balance", () => {
     await grant(userId, { amount: 50, type: "promotional", effectiveAt: "2026-02-01T00:00:00Z" });
     const res = await api.get(`/api/v1/users/${userId}`);
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ id: userId, email: "ada@example.com", name: "Ada", balance: 100 });
+    expect(res.body).toEqual({
+      id: userId,
+      email: "ada@example.com",
+      name: "Ada",
+      externalId: null,
+      lowBalanceThreshold: null,
+      balance: 100,
+    });
   });
 
   it("breaks the balance down by type, shows the next expiry and lists grants in burn-down order", async () => {

@@ -528,7 +528,7 @@ const cases: Case[] = [
     code: "not_found",
   },
   // Wrong methods
-  { name: "GET on POST /users", method: "GET", path: () => users, status: 405, code: "method_not_allowed" },
+  { name: "PUT on /users", method: "PUT", path: () => users, status: 405, code: "method_not_allowed" },
   {
     name: "DELETE on a user",
     method: "DELETE",
