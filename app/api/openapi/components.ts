@@ -1,0 +1,239 @@
+/**
+ * Response schemas (the server answers with plain objects; these describe them) and the pieces
+ * every operation shares: the error body, path and header parameters. Request schemas are NOT
+ * here: routes register the zod schemas their endpoints validate with (./v1.ts, ./admin.ts).
+ */
+import {
+  GRANT_SOURCES,
+  GRANT_STATUSES,
+  GRANT_TYPES,
+  LEDGER_ENTRY_TYPES,
+  PLAN_INTERVALS,
+  STRIPE_EVENT_STATUSES,
+} from "../../../db/schema";
+import { ERROR_STATUS } from "../../utils/errors";
+import { z } from "./zod";
+
+export const dateTime = (description?: string) =>
+  z.string().openapi({ format: "date-time", example: "2026-05-01T12:00:00.000Z", description });
+
+const credits = (description: string) => z.number().int().openapi({ description });
+
+// ---------------------------------------------------------------------------------------------
+// Errors
+
+export const ERROR_CODES = Object.keys(ERROR_STATUS) as [keyof typeof ERROR_STATUS, ...(keyof typeof ERROR_STATUS)[]];
+
+export const ErrorBody = z
+  .object({
+    error: z.object({
+      code: z.enum(ERROR_CODES).openapi({ description: "Stable; map it, not the message." }),
+      message: z.string().openapi({ description: "For people; may change." }),
+      field: z.string().optional().openapi({ description: "The request field at fault, when there is one." }),
+    }),
+  })
+  .passthrough()
+  .openapi("Error", {
+    description: 'Every error: `{"error": {"code", "message", "field"?}}`. A refused request writes nothing.',
+    example: { error: { code: "invalid_request", message: "`amount` must be at least 1.", field: "amount" } },
+  });
+
+export const InsufficientCreditsBody = z
+  .object({
+    error: z.object({ code: z.literal("insufficient_credits"), message: z.string() }),
+    balance: credits("What can be spent now."),
+    requested: credits("The amount asked for."),
+  })
+  .openapi("InsufficientCredits", {
+    example: {
+      error: { code: "insufficient_credits", message: "The user has 20 credits; 25 were requested." },
+      balance: 20,
+      requested: 25,
+    },
+  });
+
+// ---------------------------------------------------------------------------------------------
+// Credits
+
+export const Allocation = z
+  .object({ grantId: z.number().int(), amount: credits("Credits taken from (or returned to) this grant.") })
+  .openapi("Allocation");
+
+export const Grant = z
+  .object({
+    id: z.number().int(),
+    userId: z.number().int(),
+    type: z.enum(GRANT_TYPES),
+    amount: credits("Credits granted."),
+    remaining: credits("Credits left."),
+    priority: z.number().int().min(0).max(100).openapi({ description: "Lower is spent first." }),
+    effectiveAt: dateTime("Counts from this instant."),
+    expiresAt: dateTime("Counts until this instant (exclusive); null = never expires.").nullable(),
+    status: z.enum([...GRANT_STATUSES, "pending"]).openapi({
+      description: "`pending` = effective later; `expired` also covers a grant past expiresAt not yet swept.",
+    }),
+    source: z.enum(GRANT_SOURCES),
+    reason: z.string().nullable(),
+  })
+  .openapi("Grant", {
+    example: {
+      id: 7,
+      userId: 42,
+      type: "topup",
+      amount: 500,
+      remaining: 475,
+      priority: 30,
+      effectiveAt: "2026-05-01T12:00:00.000Z",
+      expiresAt: "2027-05-01T12:00:00.000Z",
+      status: "active",
+      source: "api",
+      reason: "welcome pack",
+    },
+  });
+
+export const GrantWithBalance = z
+  .object({ grant: Grant, balance: credits("The user's spendable balance after the change.") })
+  .openapi("GrantWithBalance");
+
+export const Deduction = z
+  .object({
+    id: z.number().int().openapi({ description: "The ledger entry's id." }),
+    amount: credits("Credits spent."),
+    balance: credits("Spendable balance after the deduction."),
+    allocations: z.array(Allocation).openapi({ description: "Which grants paid, in burn-down order." }),
+  })
+  .openapi("Deduction", { example: { id: 311, amount: 25, balance: 450, allocations: [{ grantId: 7, amount: 25 }] } });
+
+export const LedgerEntry = z
+  .object({
+    id: z.number().int(),
+    type: z.enum(LEDGER_ENTRY_TYPES),
+    amount: z.number().int().openapi({ description: "Signed: positive adds credits, negative removes them." }),
+    balanceAfter: credits("Spendable balance right after this entry."),
+    reason: z.string().nullable(),
+    createdAt: dateTime(),
+    allocations: z.array(Allocation).optional(),
+  })
+  .openapi("LedgerEntry");
+
+export const LedgerPage = z
+  .object({
+    entries: z.array(LedgerEntry).openapi({ description: "Newest first." }),
+    nextCursor: z.string().nullable().openapi({ description: "Pass as `cursor` for the next page; null on the last." }),
+  })
+  .openapi("LedgerPage");
+
+export const Balance = z
+  .object({
+    userId: z.number().int(),
+    balance: credits("What can be spent or held now."),
+    breakdown: z.object({ subscription: z.number().int(), topup: z.number().int(), promotional: z.number().int() }),
+    nextExpiry: z
+      .object({ amount: z.number().int(), expiresAt: dateTime() })
+      .nullable()
+      .openapi({ description: "The soonest-expiring grant in effect, or null." }),
+    grantCount: z.number().int().openapi({ description: "How many grants are in effect now (all of them)." }),
+    grants: z.array(Grant).openapi({ description: "At most the first 100 grants in effect, in burn-down order." }),
+  })
+  .openapi("Balance");
+
+// ---------------------------------------------------------------------------------------------
+// Users
+
+export const User = z
+  .object({
+    id: z.number().int(),
+    email: z.string(),
+    name: z.string().openapi({ description: "Empty when not given." }),
+    balance: credits("Spendable balance now."),
+  })
+  .openapi("User", { example: { id: 42, email: "ada@example.com", name: "Ada", balance: 450 } });
+
+// ---------------------------------------------------------------------------------------------
+// Plans (admin API)
+
+const planFields = {
+  id: z.number().int(),
+  internalId: z.string(),
+  publicName: z.string(),
+  stripePriceId: z.string().nullable(),
+  stripeProductId: z.string().nullable(),
+  credits: z.number().int(),
+  priceCents: z.number().int(),
+  currency: z.string(),
+  creditExpiryDays: z.number().int(),
+  isLegacy: z.boolean(),
+  isActive: z.boolean(),
+  archivedAt: dateTime().nullable(),
+};
+
+export const TopupPlan = z.object(planFields).openapi("TopupPlan");
+export const SubscriptionPlan = z
+  .object({ ...planFields, planFamily: z.string(), version: z.number().int(), interval: z.enum(PLAN_INTERVALS) })
+  .openapi("SubscriptionPlan");
+
+export const StripeEventReplay = z
+  .object({
+    event: z.object({ id: z.string(), status: z.enum(STRIPE_EVENT_STATUSES) }),
+    outcome: z.enum(["processed", "ignored", "held", "failed", "duplicate"]),
+    reason: z.string().nullable(),
+  })
+  .openapi("StripeEventReplay");
+
+export const Deleted = z.object({ deleted: z.literal(true) }).openapi("Deleted");
+
+// ---------------------------------------------------------------------------------------------
+// Parameters
+
+/** `:userId` — a numeric id, or `ext:` and the URL-encoded external id. */
+export const userIdParam = z.string().openapi({
+  param: { name: "userId", in: "path" },
+  description: "The user's numeric id, or `ext:` followed by the URL-encoded external id.",
+  example: "42",
+});
+export const idParam = (name: string, what: string) =>
+  z.string().openapi({ param: { name, in: "path" }, description: `The ${what}'s id.`, example: "7" });
+
+export const limitQuery = (max = 100, fallback = 50) =>
+  z
+    .number()
+    .int()
+    .min(1)
+    .max(max)
+    .optional()
+    .openapi({ param: { name: "limit", in: "query" }, description: `Page size, 1–${max} (default ${fallback}).` });
+export const cursorQuery = z
+  .string()
+  .max(200)
+  .optional()
+  .openapi({ param: { name: "cursor", in: "query" }, description: "`nextCursor` of the previous page." });
+
+export const idempotencyKeyHeader = z
+  .string()
+  .min(1)
+  .max(255)
+  .optional()
+  .openapi({
+    param: { name: "Idempotency-Key", in: "header" },
+    description:
+      "Replaying the same key with the same body answers the original result (with `Idempotent-Replayed: true`) and writes nothing; the same key with another body is 409 `idempotency_conflict`.",
+    example: "job-42",
+  });
+
+// ---------------------------------------------------------------------------------------------
+// Holds
+
+export const HOLD_STATUSES = ["held", "captured", "released", "expired"] as const;
+
+export const Hold = z
+  .object({
+    id: z.number().int(),
+    userId: z.number().int(),
+    amount: z.number().int().openapi({ description: "Credits reserved." }),
+    capturedAmount: z.number().int().openapi({ description: "Credits spent by the capture (0 until captured)." }),
+    status: z.enum(HOLD_STATUSES),
+    expiresAt: dateTime("Until when the hold reserves its credits."),
+    reason: z.string().nullable(),
+    createdAt: dateTime(),
+  })
+  .openapi("Hold");
