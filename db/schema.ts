@@ -284,6 +284,10 @@ export const creditGrants = sqliteTable(
       .where(sql`${t.status} = 'active' and ${t.expiresAt} is not null and ${t.expiringSoonSentAt} is null`),
     // Serves the admin reports (credits granted per day and kind) from the index alone.
     index("credit_grants_created_at_idx").on(t.createdAt, t.type, t.amount),
+    // Serves rollover at renewal: a subscription's grants ending with a period, whatever their status.
+    index("credit_grants_subscription_idx")
+      .on(t.subscriptionId, t.expiresAt)
+      .where(sql`${t.subscriptionId} is not null`),
     uniqueIndex("credit_grants_stripe_invoice_unique").on(t.stripeInvoiceId),
     uniqueIndex("credit_grants_topup_purchase_unique").on(t.topupPurchaseId),
     check("credit_grants_amount_positive", sql`${t.amount} > 0`),

@@ -1,0 +1,1 @@
+CREATE INDEX `credit_grants_subscription_idx` ON `credit_grants` (`subscription_id`,`expires_at`) WHERE "credit_grants"."subscription_id" is not null;
