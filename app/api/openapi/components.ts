@@ -123,6 +123,68 @@ export const LedgerPage = z
   })
   .openapi("LedgerPage");
 
+export const GrantPage = z
+  .object({
+    data: z.array(Grant),
+    nextCursor: z.string().nullable().openapi({ description: "Pass as `cursor` for the next page; null on the last." }),
+  })
+  .openapi("GrantPage");
+
+export const Adjustment = z
+  .object({
+    id: z.number().int().openapi({ description: "The ledger entry's id." }),
+    amount: z.number().int().openapi({ description: "Signed, as sent." }),
+    balance: credits("Spendable balance after the adjustment."),
+    grantId: z
+      .number()
+      .int()
+      .nullable()
+      .openapi({ description: "The grant a positive adjustment created; null for a negative one." }),
+    allocations: z
+      .array(Allocation)
+      .openapi({ description: "Where a negative adjustment took its credits from; empty for a positive one." }),
+  })
+  .openapi("Adjustment", {
+    example: { id: 312, amount: -40, balance: 410, grantId: null, allocations: [{ grantId: 7, amount: 40 }] },
+  });
+
+export const BatchResult = z
+  .union([
+    z.object({
+      status: z.literal(201),
+      body: Deduction,
+      replayed: z
+        .literal(true)
+        .optional()
+        .openapi({ description: "Present when `idempotencyKey` replayed an earlier result." }),
+    }),
+    z
+      .object({
+        status: z.number().int().min(400).max(499),
+        error: ErrorBody.shape.error,
+        balance: z.number().int().optional().openapi({ description: "On 402: what can be spent now." }),
+        requested: z.number().int().optional().openapi({ description: "On 402: the amount asked for." }),
+      })
+      .openapi({ description: "This item failed and wrote nothing; the other items are unaffected." }),
+  ])
+  .openapi("BatchResult");
+
+export const BatchAnswer = z
+  .object({ results: z.array(BatchResult).openapi({ description: "One result per item, in order." }) })
+  .openapi("BatchAnswer", {
+    example: {
+      results: [
+        { status: 201, body: { id: 313, amount: 5, balance: 405, allocations: [{ grantId: 7, amount: 5 }] } },
+        {
+          status: 402,
+          error: { code: "insufficient_credits", message: "The user has 0 credits; 5 were requested." },
+          balance: 0,
+          requested: 5,
+        },
+      ],
+    },
+  });
+
 export const Balance = z
   .object({
     userId: z.number().int(),
@@ -145,9 +207,29 @@ export const User = z
     id: z.number().int(),
     email: z.string(),
     name: z.string().openapi({ description: "Empty when not given." }),
+    externalId: z.string().nullable().openapi({ description: "Your id for this user (unique), or null." }),
+    lowBalanceThreshold: z.number().int().nullable().openapi({
+      description: "`balance.low` fires when the balance falls below it; null = the deployment's default; 0 = off.",
+    }),
     balance: credits("Spendable balance now."),
   })
-  .openapi("User", { example: { id: 42, email: "ada@example.com", name: "Ada", balance: 450 } });
+  .openapi("User", {
+    example: {
+      id: 42,
+      email: "ada@example.com",
+      name: "Ada",
+      externalId: "acct_42",
+      lowBalanceThreshold: null,
+      balance: 450,
+    },
+  });
+
+export const UserPage = z
+  .object({
+    data: z.array(User),
+    nextCursor: z.string().nullable().openapi({ description: "Pass as `cursor` for the next page; null on the last." }),
+  })
+  .openapi("UserPage");
 
 // ---------------------------------------------------------------------------------------------
 // Plans (admin API)

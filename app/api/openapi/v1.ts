@@ -2,9 +2,15 @@
  * The /api/v1 operations. Each entry sits beside the import of the zod schema its endpoint
  * validates with; response shapes are in ./components.ts.
  */
+import * as batch from "../v1/batch.server";
 import * as endpoints from "../v1/endpoints.server";
+import * as users from "../v1/users.server";
 import {
+  Adjustment,
   Balance,
+  BatchAnswer,
+  GrantPage,
+  UserPage,
   cursorQuery,
   Deduction,
   GrantWithBalance,
@@ -54,10 +60,32 @@ export function registerV1(api: ApiRegistry): void {
     summary: "Create a user",
     description: "A user who has credits but no password (cannot log in).",
     auth: "admin",
-    body: { schema: endpoints.createUserBody, example: { email: "ada@example.com", name: "Ada" } },
+    body: {
+      schema: endpoints.createUserBody,
+      example: { email: "ada@example.com", name: "Ada", externalId: "acct_42" },
+    },
     idempotent: true,
     responses: { 201: { description: "Created.", schema: User } },
-    errors: { 409: "`conflict`: the email is taken." },
+    errors: { 409: "`conflict`: the email or the external id is taken." },
+  });
+
+  api.operation({
+    method: "get",
+    path: "/api/v1/users",
+    operationId: "searchUsers",
+    tag: "Users",
+    summary: "Search users",
+    description: "Matches part of the email, the name or the external id; newest first, a page at a time.",
+    auth: "admin",
+    query: {
+      q: users.searchUsersQuery.shape.q.openapi({
+        description: "Part of the email, name or external id; empty = everyone.",
+      }),
+      limit: limitQuery(),
+      cursor: cursorQuery,
+    },
+    responses: { 200: { description: "A page of users.", schema: UserPage } },
+    errors: { 400: "`q`, `limit` or `cursor` is not valid." },
   });
 
   api.operation({
@@ -70,6 +98,23 @@ export function registerV1(api: ApiRegistry): void {
     params: userParams,
     responses: { 200: { description: "The user.", schema: User } },
     errors: { 404: "No such user." },
+  });
+
+  api.operation({
+    method: "patch",
+    path: userPath(),
+    operationId: "updateUser",
+    tag: "Users",
+    summary: "Update a user",
+    description: "Sets `name`, `externalId` and `lowBalanceThreshold`; absent fields stay, null resets one.",
+    auth: "admin",
+    params: userParams,
+    body: {
+      schema: users.updateUserBody,
+      example: { name: "Ada Lovelace", externalId: "acct_42", lowBalanceThreshold: 50 },
+    },
+    responses: { 200: { description: "The user as updated.", schema: User } },
+    errors: { 404: "No such user.", 409: "`conflict`: another user has this external id." },
   });
 
   api.operation({
@@ -104,6 +149,28 @@ export function registerV1(api: ApiRegistry): void {
   });
 
   api.operation({
+    method: "get",
+    path: userPath("/grants"),
+    operationId: "listGrants",
+    tag: "Grants",
+    summary: "List grants",
+    description:
+      "Every grant, a page at a time: `active` (the default) in burn-down order, `pending` by effectiveAt, the others and `all` newest first.",
+    auth: "usage",
+    params: userParams,
+    query: {
+      status: endpoints.listGrantsQuery.shape.status.openapi({ description: "Which grants (default `active`)." }),
+      limit: limitQuery(),
+      cursor: cursorQuery,
+    },
+    responses: { 200: { description: "A page of grants.", schema: GrantPage } },
+    errors: {
+      400: "`status`, `limit` or `cursor` is not valid (a cursor belongs to one status).",
+      404: "No such user.",
+    },
+  });
+
+  api.operation({
     method: "post",
     path: userPath("/deductions"),
     operationId: "createDeduction",
@@ -119,6 +186,50 @@ export function registerV1(api: ApiRegistry): void {
     idempotent: true,
     responses: { 201: { description: "Spent.", schema: Deduction } },
     errors: { 402: "`insufficient_credits`: not enough spendable credits; nothing was spent.", 404: "No such user." },
+  });
+
+  api.operation({
+    method: "post",
+    path: "/api/v1/deductions/batch",
+    operationId: "createDeductionBatch",
+    tag: "Deductions",
+    summary: "Spend credits in a batch",
+    description:
+      "1–1,000 deductions in one request. Each item stands alone, in order: a failing item writes nothing and does not stop the others. An item's `idempotencyKey` is the `Idempotency-Key` of a single deduction for that user (a replay answers the original result). `userId` is a numeric id or `ext:` + the external id (not URL-encoded).",
+    auth: "usage",
+    body: {
+      schema: batch.batchDeductionsBody,
+      example: {
+        items: [
+          { userId: 42, amount: 5, reason: "tokens", idempotencyKey: "meter-2026-05-01-42" },
+          { userId: "ext:acct_7", amount: 5, reason: "tokens" },
+        ],
+      },
+    },
+    responses: { 200: { description: "One result per item, in order.", schema: BatchAnswer } },
+    errors: {
+      400: "The batch itself is malformed (`items` not an array, empty or over 1,000): nothing was written.",
+      413: "The body is over 4 MiB.",
+    },
+  });
+
+  api.operation({
+    method: "post",
+    path: userPath("/adjustments"),
+    operationId: "createAdjustment",
+    tag: "Adjustments",
+    summary: "Adjust a balance",
+    description:
+      "A signed correction with a required reason: a positive amount adds a never-expiring promotional grant, a negative one spends in burn-down order.",
+    auth: "admin",
+    params: userParams,
+    body: { schema: endpoints.adjustmentBody, example: { amount: -40, reason: "refund of a failed job was doubled" } },
+    idempotent: true,
+    responses: { 201: { description: "Adjusted.", schema: Adjustment } },
+    errors: {
+      402: "`insufficient_credits`: a negative amount larger than the balance; nothing was taken.",
+      404: "No such user.",
+    },
   });
 
   api.operation({

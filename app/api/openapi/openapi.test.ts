@@ -1,0 +1,315 @@
+import { validate } from "@readme/openapi-parser";
+import type { LoaderFunctionArgs } from "@remix-run/node";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { z } from "zod";
+import { closeDatabase } from "../../../db/client";
+import { testContext } from "../../../test/db";
+import { createHarness, type ApiHarness } from "../../routes/__tests__/api-harness";
+import { grantCredits } from "../../credits/index.server";
+import { handleApiV1, RESOURCES } from "../v1/router.server";
+import { buildRegistry, generateOpenApiDocument, openApiDocument, type OpenAPIObject } from "./document.server";
+import type { Operation } from "./registry";
+import { WEBHOOK_EVENTS } from "./webhooks";
+
+// The OpenAPI document is generated from the schemas the server validates with: it must be a valid
+// OpenAPI 3.1 document, list every route the code serves (read from the v1 router's table and the
+// app/routes/api.admin.* files, not from a hand list), and what it calls invalid the server refuses.
+
+type RouteModule = {
+  loader?: (args: LoaderFunctionArgs) => Promise<Response>;
+  action?: (args: LoaderFunctionArgs) => Promise<Response>;
+};
+const adminRouteFiles = import.meta.glob<RouteModule>("../../routes/api.admin.*.{ts,tsx}", { eager: true });
+// Every module whose exported zod schemas a route validates with.
+const serverModules = import.meta.glob<Record<string, unknown>>(
+  ["../v1/*.server.ts", "../../plans/*.ts", "../../webhooks/*.ts", "../../routes/api.admin.*.ts", "!**/*.test.ts"],
+  { eager: true },
+);
+
+const METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"] as const;
+const api = buildRegistry();
+const doc: OpenAPIObject = generateOpenApiDocument(api);
+
+/** "METHOD /path/{param}" for every operation in the document. */
+function documented(): string[] {
+  return Object.entries(doc.paths ?? {}).flatMap(([path, item]) =>
+    METHODS.filter((m) => m.toLowerCase() in (item as object)).map((m) => `${m} ${path}`),
+  );
+}
+
+/** The URL path a Remix flat-route file serves: dots are slashes, `$name` a param, `[.]` a dot. */
+function routePath(file: string): string {
+  const name = file.replace(/^.*\/routes\//, "").replace(/\.tsx?$/, "");
+  const segments = name.split(/(?<!\[)\.(?!\])/);
+  return (
+    "/" +
+    segments
+      .map((s) => s.replace(/\[\.\]/g, ".").replace(/_$/, ""))
+      .map((s) => (s.startsWith("$") ? `{${s.slice(1)}}` : s))
+      .join("/")
+  );
+}
+
+/** A concrete URL for an OpenAPI path, with the params filled in. */
+function fill(path: string, params: Record<string, string | number>): string {
+  return path.replace(/\{(\w+)\}/g, (_m, name: string) => {
+    if (!(name in params)) throw new Error(`no test value for {${name}} in ${path}`);
+    return encodeURIComponent(String(params[name]));
+  });
+}
+
+let ctx: ReturnType<typeof testContext>;
+beforeAll(() => {
+  ctx = testContext();
+});
+afterAll(() => closeDatabase(ctx.db));
+
+/** Calls an admin route module the way Remix does; `key` null = no credentials. */
+async function callAdmin(
+  path: string,
+  method: string,
+  opts: { key?: string; body?: unknown; params?: Record<string, string> } = {},
+): Promise<Response> {
+  const file = Object.keys(adminRouteFiles).find((f) => {
+    const pattern = new RegExp(`^${routePath(f).replace(/\{\w+\}/g, "[^/]+")}$`);
+    return pattern.test(path);
+  });
+  if (!file) throw new Error(`no admin route file serves ${path}`);
+  const mod = adminRouteFiles[file];
+  const handler = method === "GET" || method === "HEAD" ? mod.loader : mod.action;
+  if (!handler) return new Response(null, { status: 405 });
+  const headers = new Headers();
+  if (opts.key) headers.set("authorization", `Bearer ${opts.key}`);
+  let body: string | undefined;
+  if (opts.body !== undefined) {
+    body = JSON.stringify(opts.body);
+    headers.set("content-type", "application/json");
+  }
+  const request = new Request(new URL(path, "http://localhost"), { method, headers, body });
+  return handler({ request, params: opts.params ?? {}, context: ctx } as unknown as LoaderFunctionArgs);
+}
+
+describe("the OpenAPI document", () => {
+  it("is a valid OpenAPI 3.1 document", async () => {
+    expect(doc.openapi).toBe("3.1.0");
+    const result = await validate(structuredClone(doc) as never);
+    expect(result.valid ? [] : result.errors).toEqual([]);
+    expect(result.valid).toBe(true);
+  });
+
+  it("lists every /api/v1 route in the router's table, with its methods", () => {
+    const inCode = [
+      "GET /api/v1/openapi.json",
+      ...RESOURCES.flatMap((r) =>
+        r.allowed.map(
+          (m) => `${m} /api/v1/${r.segments.map((s) => (s.startsWith(":") ? `{${s.slice(1)}}` : s)).join("/")}`,
+        ),
+      ),
+    ];
+    expect(inCode.length).toBeGreaterThan(7);
+    const inDoc = documented().filter((op) => op.includes(" /api/v1/"));
+    expect(inDoc.sort()).toEqual([...new Set(inCode)].sort());
+  });
+
+  it("lists every /api/admin route file, with each method it answers", async () => {
+    const files = Object.keys(adminRouteFiles);
+    expect(files.length).toBeGreaterThanOrEqual(5);
+    const inCode: string[] = [];
+    for (const file of files) {
+      const path = routePath(file);
+      // A method the route does not have is 405 before any check; any other answer means it serves it.
+      for (const method of METHODS) {
+        const url = path.replace(/\{(\w+)\}/g, "1");
+        const res = await callAdmin(url, method);
+        if (res.status !== 405) inCode.push(`${method} ${path}`);
+      }
+    }
+    const inDoc = documented().filter((op) => op.includes(" /api/admin/"));
+    expect(inDoc.sort()).toEqual(inCode.sort());
+  });
+
+  it("reads a route's methods from its 405 (so a new route file without a document entry fails above)", async () => {
+    expect(routePath("../../routes/api.admin.topup-plans.$id.ts")).toBe("/api/admin/topup-plans/{id}");
+    expect(routePath("../../routes/api.admin.stripe-events.$eventId.replay.ts")).toBe(
+      "/api/admin/stripe-events/{eventId}/replay",
+    );
+    expect((await callAdmin("/api/admin/topup-plans", "DELETE")).status).toBe(405);
+    expect((await callAdmin("/api/admin/topup-plans", "GET")).status).toBe(401);
+  });
+
+  it("describes every webhook event type under `webhooks`, each with its signed headers", () => {
+    const types = Object.keys(WEBHOOK_EVENTS).sort();
+    expect(types).toEqual(
+      [
+        "credits.granted",
+        "credits.deducted",
+        "credits.expired",
+        "credits.voided",
+        "credits.expiring_soon",
+        "balance.low",
+        "balance.depleted",
+        "hold.expired",
+      ].sort(),
+    );
+    expect(Object.keys(doc.webhooks ?? {}).sort()).toEqual(types);
+    for (const type of types) {
+      const post = (doc.webhooks![type] as { post: { parameters: { name: string }[] } }).post;
+      expect(post.parameters.map((p) => p.name).sort()).toEqual([
+        "webhook-id",
+        "webhook-signature",
+        "webhook-timestamp",
+      ]);
+    }
+  });
+
+  it("is served as one cached document (the answer of GET /api/v1/openapi.json)", () => {
+    expect(openApiDocument()).toBe(openApiDocument());
+    expect(openApiDocument()).toEqual(doc);
+    const answer = handleApiV1(ctx, { method: "GET", url: "/api/v1/openapi.json", headers: {}, body: null });
+    expect(answer.status).toBe(200);
+    expect(JSON.parse(answer.body)).toEqual(doc);
+    expect(handleApiV1(ctx, { method: "POST", url: "/api/v1/openapi.json", headers: {}, body: null }).status).toBe(405);
+  });
+});
+
+describe("the document's request schemas are the server's", () => {
+  const exported = new Set<unknown>(
+    Object.values(serverModules).flatMap((mod) => Object.values(mod).filter((v) => v instanceof z.ZodType)),
+  );
+
+  it("registers, for every request body, a zod schema object the server's modules export", () => {
+    const bodies = api.operations.filter((op) => op.body);
+    expect(bodies.length).toBeGreaterThan(5);
+    for (const op of bodies) expect(exported.has(op.body!.schema), op.operationId).toBe(true);
+  });
+
+  it("has request examples that the server's schemas accept", () => {
+    for (const op of api.operations) {
+      if (!op.body?.example) continue;
+      const parsed = op.body.schema.safeParse(op.body.example);
+      expect(parsed.success ? null : parsed.error.issues, op.operationId).toBeNull();
+    }
+  });
+});
+
+// -------------------------------------------------------------------------------------------------
+// What the document calls invalid, the server refuses: for each operation with a body, each
+// required field left out of its example and each field broken against its documented type and
+// bounds is a 400 `invalid_request` naming that field.
+
+type JsonSchema = {
+  $ref?: string;
+  type?: string | string[];
+  properties?: Record<string, JsonSchema>;
+  required?: string[];
+  minimum?: number;
+  maximum?: number;
+  maxLength?: number;
+  minItems?: number;
+  maxItems?: number;
+  enum?: unknown[];
+  format?: string;
+  anyOf?: JsonSchema[];
+};
+
+function resolve(schema: JsonSchema): JsonSchema {
+  if (!schema.$ref) return schema;
+  const name = schema.$ref.replace("#/components/schemas/", "");
+  return resolve((doc.components!.schemas as Record<string, JsonSchema>)[name]);
+}
+
+/** Values the documented schema of one property says are wrong. */
+function wrongValues(prop: JsonSchema): unknown[] {
+  const p = resolve(prop);
+  const types = new Set([p.type ?? []].flat());
+  const out: unknown[] = [];
+  if (types.has("integer")) {
+    out.push(1.5, "1");
+    if (p.maximum !== undefined && p.maximum < Number.MAX_SAFE_INTEGER) out.push(p.maximum + 1);
+    if (p.minimum !== undefined) out.push(p.minimum - 1);
+  } else if (types.has("string")) {
+    out.push(12345);
+    if (p.maxLength !== undefined) out.push("x".repeat(p.maxLength + 1));
+    if (p.enum) out.push("no-such-value");
+    if (p.format === "date-time") out.push("not a date");
+  } else if (types.has("boolean")) {
+    out.push("yes");
+  } else if (types.has("object")) {
+    out.push("not an object");
+  } else if (types.has("array")) {
+    out.push("not an array");
+    if (p.minItems) out.push([]);
+  }
+  return out;
+}
+
+function bodySchema(op: Operation): JsonSchema {
+  const item = (
+    doc.paths as Record<string, Record<string, { requestBody: { content: Record<string, { schema: JsonSchema }> } }>>
+  )[op.path][op.method];
+  return resolve(item.requestBody.content["application/json"].schema);
+}
+
+function invalidBodies(op: Operation): { what: string; field: string; body: Record<string, unknown> }[] {
+  const schema = bodySchema(op);
+  const example = op.body!.example as Record<string, unknown>;
+  const cases: { what: string; field: string; body: Record<string, unknown> }[] = [];
+  for (const field of schema.required ?? []) {
+    const { [field]: _left, ...rest } = example;
+    cases.push({ what: `without ${field}`, field, body: rest });
+  }
+  for (const [field, prop] of Object.entries(schema.properties ?? {})) {
+    for (const value of wrongValues(prop)) {
+      cases.push({
+        what: `${field}: ${JSON.stringify(value).slice(0, 20)}`,
+        field,
+        body: { ...example, [field]: value },
+      });
+    }
+  }
+  return cases;
+}
+
+describe("what the document calls invalid, the server refuses", () => {
+  let harness: ApiHarness;
+  let params: Record<string, string | number>;
+  beforeAll(() => {
+    harness = createHarness();
+    const user = harness.makeUser();
+    const { grant } = grantCredits(harness.ctx, { userId: user.id, type: "topup", amount: 1000, source: "admin" });
+    params = { userId: user.id, grantId: grant.id };
+  });
+  afterAll(() => harness.close());
+
+  const v1 = api.operations.filter((op) => op.body && op.path.startsWith("/api/v1/"));
+  it.each(v1.map((op) => [op.operationId, op] as const))("%s", async (_id, op) => {
+    const url = fill(op.path, params);
+    const before = harness.counts();
+    const cases = invalidBodies(op);
+    expect(cases.length).toBeGreaterThan(0);
+    for (const c of cases) {
+      const res = await harness.call(op.method.toUpperCase(), url, { body: c.body, key: harness.keys.admin });
+      expect([res.status, res.body?.error?.code, res.body?.error?.field], `${op.operationId} ${c.what}`).toEqual([
+        400,
+        "invalid_request",
+        c.field,
+      ]);
+    }
+    expect(harness.counts()).toEqual(before);
+  });
+
+  const admin = api.operations.filter((op) => op.body && op.path.startsWith("/api/admin/"));
+  it.each(admin.map((op) => [op.operationId, op] as const))("%s", async (_id, op) => {
+    const key = (await import("../../auth/api-keys.server")).createApiKey(ctx, { name: "doc", scope: "admin" }).key;
+    const url = fill(op.path, { id: 1, eventId: "evt_1" });
+    for (const c of invalidBodies(op)) {
+      const res = await callAdmin(url, op.method.toUpperCase(), { key, body: c.body, params: { id: "1" } });
+      const body = (await res.json()) as { error?: { code: string; field?: string } };
+      expect([res.status, body.error?.code, body.error?.field], `${op.operationId} ${c.what}`).toEqual([
+        400,
+        "invalid_request",
+        c.field,
+      ]);
+    }
+  });
+});
