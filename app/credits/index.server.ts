@@ -128,3 +128,4 @@ export type { ExpireResult, SyncResult } from "./jobs.server";
 export { checkInvariants, findInvariantViolations } from "./invariants.server";
 export { BURN_DOWN_SQL, MAX_CREDITS } from "./store.server";
 export { listGrants, GRANT_LIST_STATUSES, type GrantListStatus, type GrantPosition } from "./grants-list.server";
+export { rollOverCredits, rolledAmount, ROLLOVER_PRIORITY, type RolloverInput, type RolloverResult } from "./rollover.server";

@@ -3,6 +3,7 @@ import {
   MAX_CREDIT_EXPIRY_DAYS,
   MAX_PLAN_CREDITS,
   MAX_PRICE_CENTS,
+  MAX_ROLLOVER_PERCENT,
   SLUG_PATTERN,
   type CreatePlanInput,
   type PlanPatch,
@@ -130,6 +131,8 @@ export const newSubscriptionPlanForm = z
     version: wholeNumber("for the version", 1, 1_000_000).optional(),
     internalId: id("internal id", "starter-v1").optional(),
     interval: z.enum(["month", "year"], { errorMap: () => ({ message: "Choose monthly or yearly." }) }).optional(),
+    rolloverPercent: wholeNumber("for the percentage", 0, MAX_ROLLOVER_PERCENT).optional(),
+    rolloverMaxCredits: wholeNumber("of credits", 1, MAX_PLAN_CREDITS).optional(),
     ...common,
   })
   .superRefine(requirePrice);
@@ -155,7 +158,14 @@ export function createInputFrom(form: NewPlanForm): CreatePlanInput {
   if (form.kind === "topup") return { kind: "topup", input: { ...input, internalId: form.internalId } };
   return {
     kind: "subscription",
-    input: { ...input, planFamily: form.planFamily, version: form.version, interval: form.interval },
+    input: {
+      ...input,
+      planFamily: form.planFamily,
+      version: form.version,
+      interval: form.interval,
+      rolloverPercent: form.rolloverPercent,
+      rolloverMaxCredits: form.rolloverMaxCredits,
+    },
   };
 }
 

@@ -33,7 +33,10 @@ export type KindedPlan = { kind: "subscription"; plan: SubscriptionPlan } | { ki
 type PlanRowManaged = "id" | "archivedAt" | "createdAt" | "updatedAt";
 
 /** A plan ready to insert: every default applied, Stripe ids known (or null). */
-export type NewSubscriptionPlan = Omit<SubscriptionPlan, PlanRowManaged>;
+/** Rollover fields may be left out (0 % and no cap: nothing rolls over). */
+export type NewSubscriptionPlan = Omit<SubscriptionPlan, PlanRowManaged | RolloverFields> &
+  Partial<Pick<SubscriptionPlan, RolloverFields>>;
+type RolloverFields = "rolloverPercent" | "rolloverMaxCredits";
 export type NewTopupPlan = Omit<TopupPlan, PlanRowManaged>;
 export type NewPlan = { kind: "subscription"; values: NewSubscriptionPlan } | { kind: "topup"; values: NewTopupPlan };
 
@@ -210,6 +213,8 @@ export function draftPlan(db: Db, create: CreatePlanInput): PlanDraft {
         planFamily: i.planFamily,
         version,
         interval: i.interval,
+        rolloverPercent: i.rolloverPercent ?? 0,
+        rolloverMaxCredits: i.rolloverMaxCredits ?? null,
         ...draftedForBothKinds("subscription", i),
       },
     };
@@ -323,7 +328,16 @@ export function uniqueViolationField(e: unknown): string | null {
 // ---------------------------------------------------------------------------------------------
 // Editing
 
-const FIXED_WITH_STRIPE_PRICE = ["credits", "priceCents", "currency", "interval"] as const;
+// Rollover terms are part of what a subscriber bought, like the credits: a change is a new version.
+const FIXED_WITH_STRIPE_PRICE = [
+  "credits",
+  "priceCents",
+  "currency",
+  "interval",
+  "rolloverPercent",
+  "rolloverMaxCredits",
+] as const;
+const SUBSCRIPTION_ONLY = ["planFamily", "version", "interval", "rolloverPercent", "rolloverMaxCredits"];
 const NEVER_EDITABLE = ["internalId", "planFamily", "version", "stripePriceId"] as const;
 
 /**
@@ -334,8 +348,7 @@ const NEVER_EDITABLE = ["internalId", "planFamily", "version", "stripePriceId"] 
  */
 export function planUpdateFromPatch(current: KindedPlan, patch: PlanPatch): Partial<SubscriptionPlan> {
   const plan = current.plan as Partial<SubscriptionPlan> & TopupPlan;
-  const relevant = (field: string) =>
-    current.kind === "subscription" || !["planFamily", "version", "interval"].includes(field);
+  const relevant = (field: string) => current.kind === "subscription" || !SUBSCRIPTION_ONLY.includes(field);
   for (const field of NEVER_EDITABLE) {
     const value = patch[field];
     if (value !== undefined && relevant(field) && value !== plan[field]) {
@@ -352,7 +365,7 @@ export function planUpdateFromPatch(current: KindedPlan, patch: PlanPatch): Part
           : "create a new top-up plan";
       throw new AppError(
         "invalid_request",
-        `Credits, price, currency and interval of a plan with a Stripe price are fixed; to change ${field}, ${how}, then mark this one legacy.`,
+        `Credits, price, currency, interval and rollover of a plan with a Stripe price are fixed; to change ${field}, ${how}, then mark this one legacy.`,
         { field },
       );
     }
@@ -483,7 +496,14 @@ export function insertArchivedFromDeleted(ctx: DomainCtx, deleted: DeletedPlanPr
         kind: "subscription",
         plan: tx
           .insert(subscriptionPlans)
-          .values({ ...common, planFamily: was.planFamily, version, interval: was.interval })
+          .values({
+            ...common,
+            planFamily: was.planFamily,
+            version,
+            interval: was.interval,
+            rolloverPercent: was.rolloverPercent ?? 0,
+            rolloverMaxCredits: was.rolloverMaxCredits ?? null,
+          })
           .returning()
           .get(),
       };
@@ -511,7 +531,10 @@ function updatePlanRow(
 export type SubscriptionPlanJson = Omit<SubscriptionPlan, "archivedAt" | "createdAt" | "updatedAt"> & {
   archivedAt: string | null;
 };
-export type TopupPlanJson = Omit<SubscriptionPlanJson, "planFamily" | "version" | "interval">;
+export type TopupPlanJson = Omit<
+  SubscriptionPlanJson,
+  "planFamily" | "version" | "interval" | "rolloverPercent" | "rolloverMaxCredits"
+>;
 
 export function topupPlanJson(p: TopupPlan): TopupPlanJson {
   return {
@@ -543,6 +566,8 @@ export function subscriptionPlanJson(p: SubscriptionPlan): SubscriptionPlanJson 
     stripeProductId,
     credits,
     interval: p.interval,
+    rolloverPercent: p.rolloverPercent,
+    rolloverMaxCredits: p.rolloverMaxCredits,
     ...rest,
   };
 }

@@ -243,6 +243,57 @@ describe("editing plans", () => {
     expect(after.plan).toMatchObject({ credits: 42, priceCents: 99 });
   });
 
+  it("treats a rollover change like a credits change: a new version once the plan has a Stripe price", () => {
+    const c = ctx();
+    const plan = sub(c);
+    for (const [field, value] of [
+      ["rolloverPercent", 50],
+      ["rolloverMaxCredits", 100],
+    ] as const) {
+      expect(() => updatePlan(c, "subscription", plan.id, parsePlanPatch({ [field]: value }))).toThrow(
+        expect.objectContaining({ code: "invalid_request", field, message: expect.stringContaining("new version") }),
+      );
+    }
+    expect(getPlan(c.db, "subscription", plan.id)?.plan).toEqual(plan);
+    const draft = sub(c, { stripePriceId: null });
+    const { after } = updatePlan(c, "subscription", draft.id, parsePlanPatch({ rolloverPercent: 25 }));
+    expect(after.plan).toMatchObject({ rolloverPercent: 25, rolloverMaxCredits: null });
+  });
+
+  it("reads rollover terms on create: 0–100 %, an optional positive cap, default none", () => {
+    const c = ctx();
+    const input = { planFamily: "roll", publicName: "Roll", credits: 100, priceCents: 100 };
+    expect(draftPlan(c.db, parseCreatePlanInput("subscription", input)).values).toMatchObject({
+      rolloverPercent: 0,
+      rolloverMaxCredits: null,
+    });
+    expect(
+      draftPlan(c.db, parseCreatePlanInput("subscription", { ...input, rolloverPercent: 40, rolloverMaxCredits: 500 }))
+        .values,
+    ).toMatchObject({ rolloverPercent: 40, rolloverMaxCredits: 500 });
+    for (const bad of [{ rolloverPercent: 101 }, { rolloverPercent: -1 }, { rolloverMaxCredits: 0 }]) {
+      expect(() => parseCreatePlanInput("subscription", { ...input, ...bad })).toThrow(
+        expect.objectContaining({ code: "invalid_request", field: Object.keys(bad)[0] }),
+      );
+    }
+    const form = parseWithZod(
+      toFormData({
+        kind: "subscription",
+        planFamily: "roll",
+        publicName: "Roll",
+        credits: "100",
+        price: "1.00",
+        rolloverPercent: "30",
+        rolloverMaxCredits: "1,000",
+      }),
+      { schema: newSubscriptionPlanForm },
+    );
+    expect(form.status).toBe("success");
+    if (form.status === "success") {
+      expect(createInputFrom(form.value).input).toMatchObject({ rolloverPercent: 30, rolloverMaxCredits: 1000 });
+    }
+  });
+
   it("answers not_found for an unknown plan", () => {
     const c = ctx();
     expect(() => updatePlan(c, "topup", 999, {})).toThrow(expect.objectContaining({ code: "not_found" }));
@@ -380,3 +431,9 @@ describe("admin form input", () => {
     });
   });
 });
+
+function toFormData(values: Record<string, string>): FormData {
+  const f = new FormData();
+  for (const [k, v] of Object.entries(values)) f.set(k, v);
+  return f;
+}

@@ -20,6 +20,8 @@ export function isPlanKind(value: unknown): value is PlanKind {
 export const MAX_PRICE_CENTS = 99_999_999;
 export const MAX_PLAN_CREDITS = 1_000_000_000;
 export const MAX_CREDIT_EXPIRY_DAYS = 3650;
+/** Rollover: share of a period's unused plan credits carried into the next (0 = none, the default). */
+export const MAX_ROLLOVER_PERCENT = 100;
 export const DEFAULT_CREDIT_EXPIRY_DAYS: Record<PlanKind, number> = { subscription: 30, topup: 365 };
 
 /** internalId and planFamily: shared with the admin forms (./form-input.ts). */
@@ -64,6 +66,8 @@ const fields = {
     .toLowerCase()
     .regex(/^[a-z]{3}$/, "must be a three-letter ISO code such as usd."),
   creditExpiryDays: int(1, MAX_CREDIT_EXPIRY_DAYS),
+  rolloverPercent: int(0, MAX_ROLLOVER_PERCENT),
+  rolloverMaxCredits: int(1, MAX_PLAN_CREDITS),
   isLegacy: bool(),
   isActive: bool(),
 };
@@ -97,6 +101,8 @@ export const createSubscriptionPlanSchema = z
     stripePriceId: fields.stripePriceId.optional(),
     credits: fields.credits,
     interval: fields.interval.optional(),
+    rolloverPercent: fields.rolloverPercent.optional(),
+    rolloverMaxCredits: fields.rolloverMaxCredits.nullable().optional(),
     ...optionalPriceAndFlags,
   })
   .superRefine(requirePriceWithoutStripePrice);
@@ -133,6 +139,8 @@ export const planPatchSchema = z.object({
   interval: fields.interval.optional(),
   priceCents: fields.priceCents.optional(),
   currency: fields.currency.optional(),
+  rolloverPercent: fields.rolloverPercent.optional(),
+  rolloverMaxCredits: fields.rolloverMaxCredits.nullable().optional(),
 });
 export type PlanPatch = z.infer<typeof planPatchSchema>;
 

@@ -137,11 +137,22 @@ export default function EditPlan() {
             )}
             {plan.isLegacy ? " · Legacy" : ""}
           </Fact>
+          {subscription ? (
+            <Fact label="Rollover">
+              {subscription.rolloverPercent > 0
+                ? `${subscription.rolloverPercent}% of unused credits${
+                    subscription.rolloverMaxCredits !== null
+                      ? `, at most ${formatCredits(subscription.rolloverMaxCredits)}`
+                      : ""
+                  }`
+                : "None"}
+            </Fact>
+          ) : null}
           {subscribers !== null ? <Fact label="Live subscribers">{formatCredits(subscribers)}</Fact> : null}
         </dl>
         {plan.stripePriceId ? (
           <p className="text-sm text-slate-600">
-            Credits, price and interval are fixed because the plan has a Stripe price. To change them,{" "}
+            Credits, price, interval and rollover are fixed because the plan has a Stripe price. To change them,{" "}
             {subscription ? (
               <TextLink to={`/admin/plans/new?kind=subscription&from=${plan.id}`}>
                 create version {nextVersion} of “{subscription.planFamily}”

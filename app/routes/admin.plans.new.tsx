@@ -58,6 +58,8 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
         planFamily: from.plan.planFamily,
         version: String(nextPlanVersion(context.db, from.plan.planFamily)),
         interval: from.plan.interval,
+        rolloverPercent: String(from.plan.rolloverPercent),
+        rolloverMaxCredits: from.plan.rolloverMaxCredits === null ? "" : String(from.plan.rolloverMaxCredits),
       });
     }
   }
@@ -178,6 +180,24 @@ export default function NewPlan() {
                 { value: "year", label: "Yearly" },
               ]}
             />
+          ) : null}
+          {subscription ? (
+            <>
+              <Field
+                field={fields.rolloverPercent}
+                label="Rollover (%)"
+                optional
+                inputMode="numeric"
+                hint="Share of a period's unused plan credits carried into the next period (0–100; empty = 0, none)."
+              />
+              <Field
+                field={fields.rolloverMaxCredits}
+                label="Rollover cap (credits)"
+                optional
+                inputMode="numeric"
+                hint="At most this many credits roll over per renewal. Empty = no cap beyond the percentage."
+              />
+            </>
           ) : null}
           <Field
             field={fields.creditExpiryDays}

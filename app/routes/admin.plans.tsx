@@ -170,6 +170,15 @@ const subscriptionColumns: Column<SubscriptionPlanJson>[] = [
     (p) => `${formatMoney(p.priceCents, p.currency)} / ${p.interval}`,
   ),
 ];
+// Rollover sits after Expiry (before Status and Actions).
+subscriptionColumns.splice(subscriptionColumns.length - 2, 0, {
+  header: "Rollover",
+  align: "right",
+  cell: (p) =>
+    p.rolloverPercent > 0
+      ? `${p.rolloverPercent}%${p.rolloverMaxCredits !== null ? ` ≤ ${formatCredits(p.rolloverMaxCredits)}` : ""}`
+      : "—",
+});
 
 const topupColumns: Column<TopupPlanJson>[] = [
   { header: "Pack", cell: (p) => <span className="font-mono">{p.internalId}</span> },

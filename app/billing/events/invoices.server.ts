@@ -22,6 +22,7 @@ import {
   mulDivRound,
 } from "./shared.server";
 import { duplicateOutcome, otherLiveGuard, settleSecondSubscription } from "./one-subscription.server";
+import { rollOverAtRenewal } from "./renewal-rollover.server";
 
 // ---------------------------------------------------------------------------------------------
 // invoice.paid
@@ -123,6 +124,15 @@ export const invoicePaid: EventHandler<InvoicePrepared> = {
         `invoice ${invoice.id} was paid for a billing period that ended before it was processed, so its credits would already have expired; nothing was granted — grant credits by hand if the customer is owed them`,
       );
     }
+    if (invoice.billing_reason === "subscription_cycle" && grant.rollover) {
+      rollOverAtRenewal(ctx, {
+        userId,
+        subscriptionId: row.id,
+        invoiceId: invoice.id,
+        ...grant.rollover,
+        periodEnd: grant.expiresAt,
+      });
+    }
     grantCredits(
       { db: ctx.db, clock: ctx.clock },
       {
@@ -146,7 +156,15 @@ export const invoicePaid: EventHandler<InvoicePrepared> = {
 type GrantingInvoice = Extract<InvoicePrepared, { invoice: Stripe.Invoice }>;
 
 type GrantPlan =
-  | { kind: "grant"; amount: number; expiresAt: Date; reason: string; note: string | null }
+  | {
+      kind: "grant";
+      amount: number;
+      expiresAt: Date;
+      reason: string;
+      note: string | null;
+      /** A renewal's plan and period start, for rolling over the ending period's credits. */
+      rollover?: { plan: SubscriptionPlan; periodStart: Date };
+    }
   | { kind: "none"; note: string }
   | { kind: "hold"; outcome: Outcome };
 
@@ -168,6 +186,7 @@ function periodGrant(ctx: ApplyCtx, prepared: GrantingInvoice): GrantPlan {
     expiresAt,
     reason: `${plan.publicName} subscription credits`,
     note: null,
+    rollover: line?.period?.start ? { plan, periodStart: new Date(line.period.start * 1000) } : undefined,
   };
 }
 
