@@ -120,6 +120,11 @@ export default tseslint.config(
     ["billing", "credits", "plans", "auth", ...web],
     "webhooks/ consumes events/: it may import events/, db/ and utils/ only.",
   ),
+  boundary(
+    "app/mail",
+    ["billing", "credits", "plans", "auth", ...web],
+    "mail/ sits below auth and billing: it renders and sends what they enqueue (STYLE.md).",
+  ),
   boundary("app/billing", web, "billing/ is domain code: the web layer calls it, not the other way (STYLE.md)."),
   boundary(
     "app/utils",

@@ -45,3 +45,40 @@ export const signupSchema = z.object({
     .min(MIN_PASSWORD_LENGTH, `Use at least ${MIN_PASSWORD_LENGTH} characters.`)
     .max(1024, "Use at most 1024 characters."),
 });
+
+const newPassword = (emptyMessage: string) =>
+  z
+    .string({ required_error: emptyMessage })
+    .min(MIN_PASSWORD_LENGTH, `Use at least ${MIN_PASSWORD_LENGTH} characters.`)
+    .max(1024, "Use at most 1024 characters.");
+
+/** "Forgot password?": the address to send the link to. */
+export const forgotPasswordSchema = z.object({
+  email: signupSchema.shape.email.pipe(z.string().max(254, "That email address is too long.")),
+});
+
+/** The reset link's form: the token from the link (hidden) and the new password, twice. */
+export const resetPasswordSchema = z
+  .object({
+    token: z
+      .string({ required_error: "This reset link is incomplete. Ask for a new one." })
+      .regex(/^[A-Za-z0-9_-]{43}$/, "This reset link is incomplete. Ask for a new one."),
+    password: newPassword(`Choose a new password of at least ${MIN_PASSWORD_LENGTH} characters.`),
+    confirm: z.string({ required_error: "Type the new password again." }).max(1024, "Use at most 1024 characters."),
+  })
+  .refine((v) => v.password === v.confirm, { path: ["confirm"], message: "The two passwords are not the same." });
+
+/** The account page's password form. */
+export const changePasswordSchema = z
+  .object({
+    currentPassword: z
+      .string({ required_error: "Enter your current password." })
+      .max(1024, "That password is too long."),
+    newPassword: newPassword(`Choose a new password of at least ${MIN_PASSWORD_LENGTH} characters.`),
+    confirm: z.string({ required_error: "Type the new password again." }).max(1024, "Use at most 1024 characters."),
+  })
+  .refine((v) => v.newPassword === v.confirm, { path: ["confirm"], message: "The two passwords are not the same." })
+  .refine((v) => v.newPassword !== v.currentPassword, {
+    path: ["newPassword"],
+    message: "Choose a password different from your current one.",
+  });

@@ -1,5 +1,5 @@
 import { createCookie, redirect, type Cookie } from "@remix-run/node";
-import { and, eq, gt, isNull } from "drizzle-orm";
+import { and, eq, gt, isNull, ne } from "drizzle-orm";
 import { createHash, randomBytes } from "node:crypto";
 import type { Db } from "../../db/client";
 import { sessions, users } from "../../db/schema";
@@ -103,6 +103,21 @@ export function revokeUserSessions(db: Db, clock: Clock, userId: number): number
     .update(sessions)
     .set({ revokedAt: clock.now() })
     .where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt)))
+    .run().changes;
+}
+
+/** Revokes every session of a user except `keepToken`'s (a password change keeps the device that made it). */
+export function revokeOtherSessions(db: Db, clock: Clock, userId: number, keepToken: string | null): number {
+  return db
+    .update(sessions)
+    .set({ revokedAt: clock.now() })
+    .where(
+      and(
+        eq(sessions.userId, userId),
+        isNull(sessions.revokedAt),
+        keepToken ? ne(sessions.id, tokenHash(keepToken)) : undefined,
+      ),
+    )
     .run().changes;
 }
 

@@ -182,3 +182,56 @@ export function startSignupAttempt(db: Db, clock: Clock, ip: string | null): Sig
     { behavior: "immediate" },
   );
 }
+
+/**
+ * "Forgot password" requests, per address and per client IP, in the same table (keys
+ * `reset-email:<normalized>` and `reset-ip:<ip>`). Every request counts, whether or not the address
+ * has an account, so the limit reveals nothing; past either limit within the window the request
+ * is refused (429) until the window ends. Three mails an hour are plenty for one person and keep
+ * the form from being used to flood someone's inbox.
+ */
+export const RESET_THROTTLE = {
+  windowMs: 60 * 60_000,
+  maxPerEmail: 3,
+  maxPerIp: 20,
+} as const;
+
+export type ResetGate = { allowed: true } | { allowed: false; retryAfterSeconds: number };
+
+export function startPasswordResetRequest(
+  db: Db,
+  clock: Clock,
+  input: { email: string; ip?: string | null },
+): ResetGate {
+  const keys: { key: string; max: number }[] = [
+    { key: `reset-email:${normalizeEmail(input.email)}`, max: RESET_THROTTLE.maxPerEmail },
+  ];
+  if (input.ip) keys.push({ key: `reset-ip:${input.ip}`, max: RESET_THROTTLE.maxPerIp });
+  return db.transaction(
+    (tx) => {
+      const now = clock.now().getTime();
+      const rows = keys.map((k) => {
+        const row = tx.select().from(loginThrottle).where(eq(loginThrottle.key, k.key)).get();
+        return { ...k, row: row && now - row.windowStartedAt.getTime() < RESET_THROTTLE.windowMs ? row : undefined };
+      });
+      const full = rows.filter((r) => r.row && r.row.failures >= r.max);
+      if (full.length > 0) {
+        const endsAt = Math.max(...full.map((r) => r.row!.windowStartedAt.getTime() + RESET_THROTTLE.windowMs));
+        return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((endsAt - now) / 1000)) };
+      }
+      for (const r of rows) {
+        const values = {
+          failures: (r.row?.failures ?? 0) + 1,
+          windowStartedAt: r.row ? r.row.windowStartedAt : new Date(now),
+          lockedUntil: null,
+        };
+        tx.insert(loginThrottle)
+          .values({ key: r.key, ...values })
+          .onConflictDoUpdate({ target: loginThrottle.key, set: values })
+          .run();
+      }
+      return { allowed: true };
+    },
+    { behavior: "immediate" },
+  );
+}

@@ -92,6 +92,7 @@ describe("npm run credits -- api-keys", () => {
             STRIPE_SECRET_KEY: "sk_test_cli_test_unused",
             STRIPE_WEBHOOK_SECRET: "whsec_cli_test_unused",
             SESSION_SECRET: "cli-test-session-secret-0123456789abcdef",
+            SMTP_URL: "smtp://127.0.0.1:9",
             DEMO: "",
           },
           encoding: "utf8",

@@ -10,6 +10,9 @@ import { DatabaseRefused, migrateDatabase } from "../../db/migrate";
 import { DEMO_LOGINS, seedDemoIfEmpty } from "./demo-seed.server";
 import { getUserByEmail } from "../auth/users.server";
 import { startCreditJobs } from "../credits/index.server";
+import { startEventDispatcher } from "../events/dispatcher.server";
+import { registerEventConsumer } from "../events/outbox.server";
+import { startWebhookSender, webhooksConsumer } from "../webhooks/index.server";
 import { resolveClientIp } from "../auth/client-ip.server";
 import { offlineEnv } from "../billing/stripe.server";
 import { billingContext } from "../billing/context.server";
@@ -31,6 +34,7 @@ import { remixHandler } from "./remix-handler";
 import { apiV1Handler } from "./api-v1";
 import { settleLitestreamBeforeExit, underLitestream } from "../backup/litestream-exit.server";
 import { startBackupVerifySchedule } from "../backup/schedule.server";
+import { mailFromOf, registerMailConsumer, senderFor, startMailWorker } from "../mail/index.server";
 import { withLiteFs } from "./litefs";
 import { containStorageErrors, healthzHandler, startStorageMonitor } from "./storage";
 
@@ -73,6 +77,15 @@ export async function startServer(env: Env): Promise<RunningServer> {
   );
 
   const stopBackupVerify = startBackupVerifySchedule(env, systemClock);
+
+  // The event outbox (app/events/): consumers registered here, one line each, then the dispatcher
+  // hands them every committed event; the webhook sender posts deliveries off the request path.
+  const webhookSender = startWebhookSender(db, systemClock);
+  registerEventConsumer(webhooksConsumer(() => webhookSender.wake()));
+  const eventDispatcher = startEventDispatcher(db, systemClock);
+  // Mail: notices from the event bus become mail_outbox rows; the worker sends them (app/mail/).
+  const unregisterMail = registerMailConsumer(context.env.appUrl);
+  const mailWorker = startMailWorker(context, senderFor(env), { from: mailFromOf(context.env) });
 
   const production = env.NODE_ENV === "production";
   const vite = production
@@ -205,6 +218,7 @@ export async function startServer(env: Env): Promise<RunningServer> {
     (closing ??= (async () => {
       stopCreditJobs();
       stopBackupVerify();
+      eventDispatcher.stop();
       storage.stop();
       // Stop accepting, let in-flight requests finish, then close idle keep-alive sockets.
       const unstarted = setTimeout(() => {
@@ -215,6 +229,11 @@ export async function startServer(env: Env): Promise<RunningServer> {
         server.closeIdleConnections();
       });
       clearTimeout(unstarted);
+      // Sends in flight finish (at most 10 s) and are recorded; pending deliveries go out on the next start.
+      await webhookSender.stop();
+      // Unsent mail stays pending in mail_outbox and goes out after the next start.
+      await mailWorker.stop();
+      unregisterMail();
       // Undelivered events stay in the offline Stripe's state file and go out on the next start.
       await offline?.close();
       await vite?.close();

@@ -481,6 +481,8 @@ describe("with a real Stripe key", () => {
       STRIPE_SECRET_KEY: "sk_test_not_a_real_key",
       STRIPE_WEBHOOK_SECRET: "whsec_real_endpoint_secret",
       SESSION_SECRET: "a-real-deployment-session-secret-0123456789",
+      // Required in production without DEMO=1; nothing is mailed here.
+      SMTP_URL: "smtp://127.0.0.1:9",
     });
     suiteServers.add(server.proc);
     try {

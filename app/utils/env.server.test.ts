@@ -4,7 +4,12 @@ import { EnvError, parseEnv as parseProcessEnv } from "./env.server";
 const parseEnv = (source: Record<string, string>) => parseProcessEnv(source as NodeJS.ProcessEnv);
 
 const SECRET = "s".repeat(32);
-const REAL = { STRIPE_SECRET_KEY: "sk_live_abc", STRIPE_WEBHOOK_SECRET: "whsec_abc", SESSION_SECRET: SECRET };
+const REAL = {
+  STRIPE_SECRET_KEY: "sk_live_abc",
+  STRIPE_WEBHOOK_SECRET: "whsec_abc",
+  SESSION_SECRET: SECRET,
+  SMTP_URL: "smtps://user:pass@smtp.example.com:465",
+};
 
 function problems(source: Record<string, string>): string[] {
   try {
@@ -17,9 +22,10 @@ function problems(source: Record<string, string>): string[] {
 }
 
 describe("production configuration", () => {
-  it("refuses production without Stripe keys and a session secret, with one message per problem", () => {
+  it("refuses production without Stripe keys, a session secret and SMTP, with one message per problem", () => {
     const found = problems({ NODE_ENV: "production" });
-    expect(found).toHaveLength(3);
+    expect(found).toHaveLength(4);
+    expect(found.filter((p) => p.startsWith("SMTP_URL:"))).toHaveLength(1);
     expect(found.filter((p) => p.startsWith("STRIPE_SECRET_KEY:"))).toHaveLength(1);
     expect(found.filter((p) => p.startsWith("STRIPE_WEBHOOK_SECRET:"))).toHaveLength(1);
     expect(found.filter((p) => p.startsWith("SESSION_SECRET:"))).toHaveLength(1);
@@ -53,9 +59,9 @@ describe("production configuration", () => {
   });
 
   it("never falls back to a built-in session secret in production", () => {
-    expect(
-      problems({ NODE_ENV: "production", STRIPE_SECRET_KEY: "sk_live_x", STRIPE_WEBHOOK_SECRET: "whsec_x" }),
-    ).toEqual([expect.stringMatching(/^SESSION_SECRET:/)]);
+    expect(problems({ NODE_ENV: "production", ...REAL, SESSION_SECRET: "" })).toEqual([
+      expect.stringMatching(/^SESSION_SECRET:/),
+    ]);
   });
 
   it("keeps the offline Stripe as the default in development and tests", () => {
@@ -64,6 +70,20 @@ describe("production configuration", () => {
       expect(env.stripeOffline).toBe(true);
       expect(env.sessionSecret.length).toBeGreaterThanOrEqual(32);
     }
+  });
+
+  it("needs SMTP_URL in production unless DEMO=1 (mail then stays on /admin/outbox), and checks its form", () => {
+    expect(problems({ NODE_ENV: "production", ...REAL, SMTP_URL: "" })).toEqual([
+      expect.stringMatching(/^SMTP_URL: required/),
+    ]);
+    expect(problems({ NODE_ENV: "production", DEMO: "1", SESSION_SECRET: SECRET })).toEqual([]);
+    expect(problems({ SMTP_URL: "http://smtp.example.com" })).toEqual([
+      expect.stringMatching(/^SMTP_URL: must be an smtp/),
+    ]);
+    expect(problems({ MAIL_FROM: "nobody" })).toEqual([expect.stringMatching(/^MAIL_FROM: /)]);
+    expect(parseEnv({ SMTP_URL: "smtp://127.0.0.1:2525", MAIL_FROM: "Billing <billing@example.com>" }).SMTP_URL).toBe(
+      "smtp://127.0.0.1:2525",
+    );
   });
 
   it("accepts only 1 or 0 for DEMO", () => {

@@ -48,9 +48,23 @@ const schema = z.object({
   /** Port of the offline Stripe (only started without STRIPE_SECRET_KEY); unset = any free port. */
   STRIPE_OFFLINE_PORT: wholeNumber(0, 65535).optional(),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
+  /**
+   * Outgoing mail (app/mail/): smtp[s]://user:pass@host:port[?requireTLS=true]. Required in production
+   * unless DEMO=1; without it mail is printed to the log and kept on /admin/outbox, never sent.
+   */
+  SMTP_URL: z
+    .string()
+    .regex(/^smtps?:\/\/[^\s]+$/, "must be an smtp:// or smtps:// URL such as smtp://user:pass@smtp.example.com:587")
+    .optional(),
+  /** The From of every message; default "Credits <no-reply@APP_URL's host>". */
+  MAIL_FROM: z.string().max(320).regex(/@/, "must be an address such as Credits <billing@example.com>").optional(),
   /** Schedules for the in-process jobs, in seconds; 0 turns a job off. */
   EXPIRY_SWEEP_INTERVAL_SECONDS: wholeNumber(0).default(60),
   BALANCE_SYNC_INTERVAL_SECONDS: wholeNumber(0).default(3600),
+  /** `credits.expiring_soon` fires once per grant with credits left this many days before it expires. */
+  EXPIRING_SOON_DAYS: wholeNumber(1, 365).default(7),
+  /** `balance.low` below this many credits, for users without their own threshold; 0 = off. */
+  LOW_BALANCE_THRESHOLD: wholeNumber(0).default(100),
   /** `backup verify` from the server; unset = daily (off under NODE_ENV=test); 0 = off. */
   BACKUP_VERIFY_INTERVAL_SECONDS: wholeNumber(0).optional(),
 });
@@ -104,6 +118,12 @@ export function parseEnv(source: NodeJS.ProcessEnv = process.env): Env {
       problems.push("STRIPE_WEBHOOK_SECRET: required in production (the whsec_… of the webhook endpoint)");
   } else if (env.STRIPE_SECRET_KEY && !env.STRIPE_WEBHOOK_SECRET) {
     problems.push("STRIPE_WEBHOOK_SECRET: required when STRIPE_SECRET_KEY is set");
+  }
+  if (production && !demo && !env.SMTP_URL) {
+    // Fail closed: "we sent you a link" must not be a lie. DEMO=1 keeps mail on /admin/outbox.
+    problems.push(
+      "SMTP_URL: required in production (password resets and notices are sent by email), e.g. smtps://user:pass@smtp.example.com:465",
+    );
   }
   if (production && (env.SESSION_SECRET ?? "").length < MIN_PRODUCTION_SESSION_SECRET) {
     problems.push(
