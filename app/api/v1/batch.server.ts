@@ -33,7 +33,9 @@ export const MAX_BATCH_BODY_BYTES = 4 * MAX_BODY_BYTES;
 
 /** One item: a deduction body plus whose it is and, optionally, its Idempotency-Key. */
 export const batchDeductionItem = deductionBody.extend({
-  userId: z.union([z.number().int(), z.string().max(300, "must be at most 300 characters.")]),
+  userId: z.union([z.number().int(), z.string().max(300)], {
+    errorMap: () => ({ message: 'must be a user id or "ext:" and an external id.' }),
+  }),
   idempotencyKey: z
     .string()
     .min(1, `must be 1–${IDEMPOTENCY_KEY_MAX_LENGTH} characters.`)

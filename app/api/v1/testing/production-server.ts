@@ -1,0 +1,131 @@
+/**
+ * The production bundle (build/node/server.js) as a child process for v1 API tests, on a fresh
+ * database, with a second connection to the same file for setup and row counts, an admin and a
+ * usage key, and a small JSON client. Run `npm run build` first when the code changed (ensureBuild
+ * only builds a missing bundle).
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import path from "node:path";
+import readline from "node:readline";
+import { closeDatabase, openDatabase, type Db } from "../../../../db/client";
+import { freshDatabasePath } from "../../../../test/db";
+import { ensureBuild, freePort, repoRoot } from "../../../../test/server-process";
+import { createApiKey } from "../../../auth/api-keys.server";
+import { systemClock } from "../../../utils/clock";
+
+export interface Answer {
+  status: number;
+  headers: Headers;
+  text: string;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  body: any;
+}
+
+export interface RequestOptions {
+  /** Default: the admin key; null sends none. */
+  key?: string | null;
+  /** An object is sent as JSON; a string or Buffer as is. */
+  body?: unknown;
+  idempotencyKey?: string;
+  headers?: Record<string, string>;
+}
+
+export type ProductionServer = Awaited<ReturnType<typeof startProductionServer>>;
+
+/** Boots the bundle (DEMO=1: production without Stripe keys; its demo seed adds two users). */
+export async function startProductionServer(env: Record<string, string> = {}) {
+  ensureBuild();
+  const databasePath = freshDatabasePath();
+  const port = await freePort();
+  const child: ChildProcess = spawn(process.execPath, [path.join(repoRoot, "build/node/server.js")], {
+    cwd: repoRoot,
+    stdio: ["ignore", "pipe", "pipe"],
+    env: {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      NODE_ENV: "production",
+      DEMO: "1",
+      HOST: "127.0.0.1",
+      PORT: String(port),
+      DATABASE_PATH: databasePath,
+      LOG_LEVEL: "info",
+      SESSION_SECRET: "v1-api-test-session-secret-0123456789abcdef",
+      EXPIRY_SWEEP_INTERVAL_SECONDS: "0",
+      ...env,
+    },
+  });
+  let output = "";
+  child.stderr!.on("data", (d: Buffer) => (output += d.toString()));
+  await new Promise<void>((resolve, reject) => {
+    readline.createInterface({ input: child.stdout! }).on("line", (line) => {
+      if (output.length < 20_000) output += `${line}\n`;
+      if (line.includes('"server listening"')) resolve();
+    });
+    child.once("exit", (code) => reject(new Error(`the server exited (${code}) before listening:\n${output}`)));
+  });
+  const db: Db = openDatabase(databasePath);
+  const ctx = { db, clock: systemClock };
+  const keys = {
+    admin: createApiKey(ctx, { name: "test admin", scope: "admin" }).key,
+    usage: createApiKey(ctx, { name: "test usage", scope: "usage" }).key,
+  };
+  const base = `http://127.0.0.1:${port}`;
+
+  async function call(method: string, pathname: string, opts: RequestOptions = {}): Promise<Answer> {
+    const headers: Record<string, string> = { ...opts.headers };
+    const key = opts.key === undefined ? keys.admin : opts.key;
+    if (key !== null) headers.authorization = `Bearer ${key}`;
+    if (opts.idempotencyKey !== undefined) headers["idempotency-key"] = opts.idempotencyKey;
+    let body: string | Buffer | undefined;
+    if (opts.body !== undefined) {
+      body =
+        typeof opts.body === "string" || Buffer.isBuffer(opts.body)
+          ? (opts.body as string | Buffer)
+          : JSON.stringify(opts.body);
+      headers["content-type"] ??= "application/json";
+    }
+    const res = await fetch(`${base}${pathname}`, { method, headers, body });
+    const text = await res.text();
+    let parsed: unknown;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      parsed = undefined;
+    }
+    return { status: res.status, headers: res.headers, text, body: parsed };
+  }
+
+  /** Row counts of everything an API write can touch. */
+  function counts() {
+    const n = (table: string) => (db.$client.prepare(`select count(*) as n from ${table}`).get() as { n: number }).n;
+    return {
+      users: n("users"),
+      grants: n("credit_grants"),
+      ledger: n("credit_ledger"),
+      allocations: n("ledger_allocations"),
+      idempotency: n("api_idempotency"),
+      audit: n("audit_log"),
+    };
+  }
+
+  return {
+    base,
+    db,
+    ctx,
+    keys,
+    call,
+    get: (p: string, opts?: RequestOptions) => call("GET", p, opts),
+    post: (p: string, body?: unknown, opts?: RequestOptions) => call("POST", p, { ...opts, body }),
+    patch: (p: string, body?: unknown, opts?: RequestOptions) => call("PATCH", p, { ...opts, body }),
+    counts,
+    output: () => output,
+    async close() {
+      if (child.exitCode === null) {
+        const exited = new Promise((resolve) => child.once("exit", resolve));
+        child.kill("SIGTERM");
+        await exited;
+      }
+      closeDatabase(db);
+    },
+  };
+}
