@@ -50,6 +50,7 @@ export function toStoredEvent(row: OutboxRow): StoredEvent {
     userId: row.user_id,
     data: JSON.parse(row.data) as Record<string, unknown>,
     createdAt: new Date(row.created_at),
+    seq: row.id,
   };
 }
 

@@ -39,6 +39,8 @@ export interface StoredEvent {
   userId: number | null;
   data: Record<string, unknown>;
   createdAt: Date;
+  /** The outbox row id (dispatch order), set by the dispatcher. */
+  seq?: number;
 }
 
 export interface EventConsumer {
@@ -49,6 +51,11 @@ export interface EventConsumer {
   handle(db: Db, event: StoredEvent): void;
   /** Optional: called after a dispatch transaction in which this consumer handled events committed. */
   afterCommit?(): void;
+  /**
+   * The outbound webhooks consumer: it wants credits.deducted only while a webhook endpoint lists
+   * it, which appendEvent checks in the database itself (so any process — the CLI too — decides alike).
+   */
+  onlyForWebhookEndpoints?: boolean;
 }
 
 const consumers = new Map<string, EventConsumer>();
@@ -80,7 +87,7 @@ function stmts(sqlite: Database.Database): Statements {
       ),
       // A handful of rows at most; the JSON array holds the quoted type.
       endpointWantsDeducted: sqlite
-        .prepare(`select 1 from webhook_endpoints where events like '%"credits.deducted"%' limit 1`)
+        .prepare(`select 1 from webhook_endpoints where instr(events, '"credits.deducted"') > 0 limit 1`)
         .pluck(),
     };
     statements.set(sqlite, s);
@@ -89,7 +96,9 @@ function stmts(sqlite: Database.Database): Statements {
 }
 
 function wantsDeducted(sqlite: Database.Database): boolean {
-  for (const c of consumers.values()) if (c.types.includes("credits.deducted")) return true;
+  for (const c of consumers.values()) {
+    if (!c.onlyForWebhookEndpoints && c.types.includes("credits.deducted")) return true;
+  }
   return stmts(sqlite).endpointWantsDeducted.get() !== undefined;
 }
 

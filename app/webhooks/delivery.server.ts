@@ -1,0 +1,365 @@
+/**
+ * Outbound webhook delivery (Standard Webhooks, standardwebhooks.com).
+ *
+ * - The consumer (runs in the event dispatcher's transaction) writes one pending delivery per
+ *   endpoint that lists the event's type. Internal event types never reach it.
+ * - The sender, after commit and off the request path, claims due deliveries (a lease on
+ *   next_attempt_at, so a second process or a crash mid-send never loses one), POSTs them with
+ *   bounded concurrency and records the outcome. 2xx = delivered; anything else, no answer within
+ *   10 s or a network error = retried on RETRY_DELAYS_MS (growing; > 24 h in all), then failed.
+ *   Every attempt carries the same webhook-id (the event id): receivers deduplicate on it.
+ * - Pending deliveries live in the database, so a restart sends them (a claimed one whose result
+ *   was never recorded is due again when its lease runs out).
+ */
+import type Database from "better-sqlite3";
+import { createHmac } from "node:crypto";
+import http from "node:http";
+import https from "node:https";
+import { performance } from "node:perf_hooks";
+import type { Db } from "../../db/client";
+import { PUBLIC_EVENT_TYPES, type EventConsumer } from "../events/outbox.server";
+import type { Clock } from "../utils/clock";
+import { log } from "../utils/log.server";
+
+/** Delay before attempt n+1 after attempt n failed (n = 1…7); attempt 8 failing makes it failed. 27.6 h in all. */
+export const RETRY_DELAYS_MS = [5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000];
+export const MAX_ATTEMPTS = RETRY_DELAYS_MS.length + 1;
+export const DELIVERY_TIMEOUT_MS = 10_000;
+/** A claimed delivery is not claimed again before this (longer than a send can take). */
+const CLAIM_LEASE_MS = DELIVERY_TIMEOUT_MS + 20_000;
+/** At most this much of a response body is read (then the connection is dropped). */
+const MAX_RESPONSE_BYTES = 16 * 1024;
+const PUBLIC = new Set<string>(PUBLIC_EVENT_TYPES);
+
+// ---------------------------------------------------------------------------------------------
+// Consumer
+
+/** The outbox consumer that turns public events into deliveries. `wake` pokes the sender after commit. */
+export function webhooksConsumer(wake: () => void = () => {}): EventConsumer {
+  return {
+    name: "webhooks",
+    types: [...PUBLIC_EVENT_TYPES],
+    onlyForWebhookEndpoints: true,
+    handle(db, event) {
+      if (!PUBLIC.has(event.type) || event.seq === undefined) return;
+      const now = event.createdAt.getTime();
+      statements(db.$client).enqueue.run({ type: `"${event.type}"`, seq: event.seq, now });
+    },
+    afterCommit: wake,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Signing
+
+/** `v1,<base64 HMAC-SHA256 of "id.timestamp.body">` with the base64-decoded part of the secret after `whsec_`. */
+export function signWebhook(secret: string, id: string, timestampSeconds: number, body: string): string {
+  const key = Buffer.from(secret.startsWith("whsec_") ? secret.slice(6) : secret, "base64");
+  return `v1,${createHmac("sha256", key).update(`${id}.${timestampSeconds}.${body}`).digest("base64")}`;
+}
+
+/** The body every attempt sends: {id, type, createdAt, data}, `data` as stored (no re-encoding). */
+export function webhookBody(e: { eventId: string; type: string; createdAt: number; data: string }): string {
+  return `{"id":${JSON.stringify(e.eventId)},"type":${JSON.stringify(e.type)},"createdAt":"${new Date(e.createdAt).toISOString()}","data":${e.data}}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sender
+
+interface DueRow {
+  id: number;
+  attempts: number;
+  url: string;
+  secret: string;
+  event_id: string;
+  type: string;
+  data: string;
+  created_at: number;
+}
+
+interface Outcome {
+  id: number;
+  ok: boolean;
+  statusCode: number | null;
+  error: string | null;
+  attempts: number;
+}
+
+export interface WebhookSender {
+  /** Look for due deliveries now (after a dispatch committed some). */
+  wake(): void;
+  /** Sends everything due now and waits for the results (tests; the loop does the same on its own). */
+  drain(): Promise<number>;
+  /** Stops claiming, waits for the sends in flight (at most the delivery timeout), records them. */
+  stop(): Promise<void>;
+}
+
+export interface SenderOptions {
+  concurrency?: number;
+  pollMs?: number;
+  timeoutMs?: number;
+  /** While the event loop is this busy (0–1), send at most `busyPerPoll` a poll (requests come first). */
+  busyUtilization?: number;
+  busyPerPoll?: number;
+}
+
+export function startWebhookSender(db: Db, clock: Clock, opts: SenderOptions = {}): WebhookSender {
+  const concurrency = opts.concurrency ?? 8;
+  const pollMs = opts.pollMs ?? 1000;
+  const timeoutMs = opts.timeoutMs ?? DELIVERY_TIMEOUT_MS;
+  const busyUtilization = opts.busyUtilization ?? 0.8;
+  const busyPerPoll = opts.busyPerPoll ?? 50;
+  const agents = {
+    http: new http.Agent({ keepAlive: true, maxSockets: concurrency }),
+    https: new https.Agent({ keepAlive: true, maxSockets: concurrency }),
+  };
+  const s = statements(db.$client);
+  const inFlight = new Set<Promise<void>>();
+  const outcomes: Outcome[] = [];
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  let pumpQueued = false;
+  let flushQueued = false;
+  let elu = performance.eventLoopUtilization();
+  let busy = false;
+  let budget = Infinity;
+
+  const flush = () => {
+    flushQueued = false;
+    if (outcomes.length === 0) return;
+    const batch = outcomes.splice(0);
+    try {
+      record(s, db.$client, clock, batch);
+    } catch (e) {
+      // The lease makes them due again; the receiver sees the same webhook-id once more.
+      log.warn("webhook results not recorded; they will be retried", { error: String(e), count: batch.length });
+    }
+    pump();
+  };
+
+  const send = async (row: DueRow) => {
+    const attempts = row.attempts + 1;
+    let outcome: Outcome;
+    try {
+      const statusCode = await post(row, clock, timeoutMs, agents);
+      const ok = statusCode >= 200 && statusCode < 300;
+      outcome = { id: row.id, ok, statusCode, error: ok ? null : `HTTP ${statusCode}`, attempts };
+    } catch (e) {
+      outcome = { id: row.id, ok: false, statusCode: null, error: describe(e), attempts };
+    }
+    outcomes.push(outcome);
+    if (!flushQueued) {
+      flushQueued = true;
+      setImmediate(flush);
+    }
+  };
+
+  const pump = () => {
+    if (stopped) return;
+    let free = concurrency - inFlight.size;
+    if (busy) free = Math.min(free, budget);
+    if (free <= 0) return;
+    let rows: DueRow[];
+    try {
+      rows = claim(s, db.$client, clock, free);
+    } catch (e) {
+      log.warn("webhook claim failed; will retry", { error: String(e) });
+      return;
+    }
+    if (busy) budget -= rows.length;
+    for (const row of rows) {
+      const p = send(row).finally(() => inFlight.delete(p));
+      inFlight.add(p);
+    }
+  };
+
+  const schedulePump = () => {
+    if (pumpQueued || stopped) return;
+    pumpQueued = true;
+    setImmediate(() => {
+      pumpQueued = false;
+      pump();
+    });
+  };
+
+  const poll = () => {
+    // Requests first: while the event loop is nearly saturated (a deduction burst with an endpoint
+    // listing credits.deducted), send a small batch per poll and let the backlog wait.
+    const now = performance.eventLoopUtilization();
+    busy = performance.eventLoopUtilization(now, elu).utilization > busyUtilization;
+    elu = now;
+    budget = busy ? busyPerPoll : Infinity;
+    pump();
+    timer = setTimeout(poll, pollMs);
+    timer.unref();
+  };
+  timer = setTimeout(poll, 0);
+  timer.unref();
+
+  return {
+    wake: () => {
+      if (!busy) schedulePump();
+    },
+    async drain() {
+      let sent = 0;
+      for (;;) {
+        const rows = claim(s, db.$client, clock, concurrency);
+        if (rows.length === 0 && inFlight.size === 0) break;
+        sent += rows.length;
+        await Promise.all([...rows.map((r) => send(r)), ...inFlight]);
+        flush();
+      }
+      return sent;
+    },
+    async stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      await Promise.allSettled([...inFlight]);
+      flush();
+      agents.http.destroy();
+      agents.https.destroy();
+    },
+  };
+}
+
+function describe(e: unknown): string {
+  if (e instanceof Error) return ((e as NodeJS.ErrnoException).code ?? e.message).slice(0, 200);
+  return String(e).slice(0, 200);
+}
+
+/** Claims up to `limit` due deliveries: their lease moves next_attempt_at ahead so nobody else sends them. */
+function claim(s: Statements, sqlite: Database.Database, clock: Clock, limit: number): DueRow[] {
+  const now = clock.now().getTime();
+  return sqlite
+    .transaction(() => {
+      const rows = s.due.all(now, limit) as DueRow[];
+      for (const r of rows) s.lease.run(now + CLAIM_LEASE_MS, now, r.id);
+      return rows;
+    })
+    .immediate();
+}
+
+/** Records a batch of attempts in one transaction. */
+function record(s: Statements, sqlite: Database.Database, clock: Clock, batch: Outcome[]): void {
+  const now = clock.now().getTime();
+  sqlite
+    .transaction(() => {
+      for (const o of batch) {
+        if (o.ok) s.delivered.run(o.attempts, o.statusCode, now, o.id);
+        else {
+          const delay = RETRY_DELAYS_MS[o.attempts - 1];
+          // Only a pending row changes: one deleted with its endpoint, or retried meanwhile, is left alone.
+          s.failedAttempt.run({
+            id: o.id,
+            attempts: o.attempts,
+            statusCode: o.statusCode,
+            error: o.error,
+            now,
+            status: delay === undefined ? "failed" : "pending",
+            next: delay === undefined ? null : now + delay,
+          });
+        }
+      }
+    })
+    .immediate();
+}
+
+/** One POST; resolves with the status code once the (bounded) response body is read. */
+function post(
+  row: DueRow,
+  clock: Clock,
+  timeoutMs: number,
+  agents: { http: http.Agent; https: https.Agent },
+): Promise<number> {
+  const body = webhookBody({ eventId: row.event_id, type: row.type, createdAt: row.created_at, data: row.data });
+  const timestamp = Math.floor(clock.now().getTime() / 1000);
+  const url = new URL(row.url);
+  const secure = url.protocol === "https:";
+  return new Promise<number>((resolve, reject) => {
+    const req = (secure ? https : http).request(
+      url,
+      {
+        method: "POST",
+        agent: secure ? agents.https : agents.http,
+        headers: {
+          "content-type": "application/json",
+          "content-length": Buffer.byteLength(body),
+          "user-agent": "credit-billing-webhooks/1",
+          "webhook-id": row.event_id,
+          "webhook-timestamp": String(timestamp),
+          "webhook-signature": signWebhook(row.secret, row.event_id, timestamp, body),
+        },
+      },
+      (res) => {
+        const status = res.statusCode ?? 0;
+        let read = 0;
+        res.on("data", (chunk: Buffer) => {
+          read += chunk.length;
+          if (read > MAX_RESPONSE_BYTES) {
+            // Enough: the status is what counts. Dropping the connection stops the rest.
+            clearTimeout(timer);
+            res.destroy();
+            resolve(status);
+          }
+        });
+        res.on("end", () => {
+          clearTimeout(timer);
+          resolve(status);
+        });
+        res.on("error", (e) => {
+          clearTimeout(timer);
+          reject(e);
+        });
+      },
+    );
+    const timer = setTimeout(() => req.destroy(new Error(`no answer within ${timeoutMs / 1000} s`)), timeoutMs);
+    req.on("error", (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    req.end(body);
+  });
+}
+
+interface Statements {
+  enqueue: Database.Statement;
+  due: Database.Statement;
+  lease: Database.Statement;
+  delivered: Database.Statement;
+  failedAttempt: Database.Statement;
+}
+const cache = new WeakMap<Database.Database, Statements>();
+function statements(sqlite: Database.Database): Statements {
+  let s = cache.get(sqlite);
+  if (!s) {
+    s = {
+      // One pending delivery per endpoint listing the type; the unique (endpoint, event) index
+      // makes a second dispatch of the same event (never expected) a no-op.
+      enqueue: sqlite.prepare(
+        `insert or ignore into webhook_deliveries
+           (endpoint_id, event_row_id, status, attempts, next_attempt_at, created_at, updated_at)
+         select id, @seq, 'pending', 0, @now, @now, @now from webhook_endpoints where instr(events, @type) > 0`,
+      ),
+      // Served by webhook_deliveries_due_idx.
+      due: sqlite.prepare(
+        `select d.id, d.attempts, w.url, w.secret, e.event_id, e.type, e.data, e.created_at
+         from webhook_deliveries d
+         join webhook_endpoints w on w.id = d.endpoint_id
+         join event_outbox e on e.id = d.event_row_id
+         where d.status = 'pending' and d.next_attempt_at <= ?
+         order by d.next_attempt_at limit ?`,
+      ),
+      lease: sqlite.prepare(`update webhook_deliveries set next_attempt_at = ?, updated_at = ? where id = ?`),
+      delivered: sqlite.prepare(
+        `update webhook_deliveries set status = 'delivered', attempts = ?, last_status_code = ?, last_error = null,
+           next_attempt_at = null, updated_at = ? where id = ?`,
+      ),
+      failedAttempt: sqlite.prepare(
+        `update webhook_deliveries set status = @status, attempts = @attempts, last_status_code = @statusCode,
+           last_error = @error, next_attempt_at = @next, updated_at = @now where id = @id and status = 'pending'`,
+      ),
+    };
+    cache.set(sqlite, s);
+  }
+  return s;
+}

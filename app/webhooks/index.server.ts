@@ -1,0 +1,31 @@
+/** Outbound webhooks (Standard Webhooks): endpoints, deliveries, the outbox consumer and the sender. */
+export {
+  checkWebhookUrl,
+  createWebhookEndpoint,
+  createWebhookEndpointSchema,
+  createdWebhookEndpointSchema,
+  DEFAULT_WEBHOOK_EVENTS,
+  deleteWebhookEndpoint,
+  listWebhookDeliveries,
+  listWebhookDeliveriesQuerySchema,
+  listWebhookEndpoints,
+  MAX_WEBHOOK_ENDPOINTS,
+  retryWebhookDelivery,
+  webhookDeliverySchema,
+  webhookEndpointSchema,
+  webhookEventTypeSchema,
+  type CreateWebhookEndpointInput,
+  type WebhookDeliveryJson,
+  type WebhookEndpointJson,
+} from "./endpoints.server";
+export {
+  DELIVERY_TIMEOUT_MS,
+  MAX_ATTEMPTS,
+  RETRY_DELAYS_MS,
+  signWebhook,
+  startWebhookSender,
+  webhookBody,
+  webhooksConsumer,
+  type SenderOptions,
+  type WebhookSender,
+} from "./delivery.server";

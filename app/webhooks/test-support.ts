@@ -1,0 +1,87 @@
+// A real webhook receiver for tests: node:http on 127.0.0.1, verifying every request's signature
+// with the `standardwebhooks` package (the reference implementation receivers use).
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { Webhook } from "standardwebhooks";
+
+export interface Received {
+  id: string;
+  timestamp: string;
+  contentType: string | undefined;
+  /** What standardwebhooks verified and parsed; null when verification failed. */
+  payload: { id: string; type: string; createdAt: string; data: Record<string, unknown> } | null;
+  verifyError: string | null;
+  body: string;
+}
+
+export interface Receiver {
+  url: string;
+  port: number;
+  received: Received[];
+  /** Answers each request with the next status (the last one repeats); "hang" never answers. */
+  answers: (number | "hang" | "endless")[];
+  setSecret(secret: string): void;
+  close(): Promise<void>;
+}
+
+export async function startReceiver(opts: { port?: number; answers?: Receiver["answers"] } = {}): Promise<Receiver> {
+  let secret: string | null = null;
+  const received: Received[] = [];
+  const answers = opts.answers ?? [204];
+  let n = 0;
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      const body = Buffer.concat(chunks).toString("utf8");
+      const headers = {
+        "webhook-id": String(req.headers["webhook-id"] ?? ""),
+        "webhook-timestamp": String(req.headers["webhook-timestamp"] ?? ""),
+        "webhook-signature": String(req.headers["webhook-signature"] ?? ""),
+      };
+      let payload: Received["payload"] = null;
+      let verifyError: string | null = null;
+      try {
+        if (!secret) throw new Error("receiver has no secret");
+        payload = new Webhook(secret).verify(body, headers) as Received["payload"];
+      } catch (e) {
+        verifyError = e instanceof Error ? e.message : String(e);
+      }
+      received.push({
+        id: headers["webhook-id"],
+        timestamp: headers["webhook-timestamp"],
+        contentType: req.headers["content-type"],
+        payload,
+        verifyError,
+        body,
+      });
+      const answer = answers[Math.min(n++, answers.length - 1)];
+      if (answer === "hang") return;
+      if (answer === "endless") {
+        res.writeHead(200, { "content-type": "text/plain" });
+        const chunk = Buffer.alloc(64 * 1024, "x");
+        const pump = () => {
+          while (!res.destroyed && res.write(chunk));
+          if (!res.destroyed) res.once("drain", pump);
+        };
+        pump();
+        return;
+      }
+      res.writeHead(answer, { "content-type": "text/plain" }).end(answer >= 300 ? "nope" : "");
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(opts.port ?? 0, "127.0.0.1", resolve));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${port}/hook`,
+    port,
+    received,
+    answers,
+    setSecret: (s) => void (secret = s),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
