@@ -251,7 +251,21 @@ const planFields = {
 
 export const TopupPlan = z.object(planFields).openapi("TopupPlan");
 export const SubscriptionPlan = z
-  .object({ ...planFields, planFamily: z.string(), version: z.number().int(), interval: z.enum(PLAN_INTERVALS) })
+  .object({
+    ...planFields,
+    planFamily: z.string(),
+    version: z.number().int(),
+    interval: z.enum(PLAN_INTERVALS),
+    rolloverPercent: z
+      .number()
+      .int()
+      .openapi({ description: "Share of unused credits rolled over at renewal, 0–100." }),
+    rolloverMaxCredits: z
+      .number()
+      .int()
+      .nullable()
+      .openapi({ description: "Cap on rolled-over credits; null = none." }),
+  })
   .openapi("SubscriptionPlan");
 
 export const StripeEventReplay = z
