@@ -12,15 +12,8 @@
  */
 import type Database from "better-sqlite3";
 import type { GrantView } from "./index.server";
-import {
-  BURN_DOWN_ORDER,
-  GRANT_COLUMNS,
-  checkId,
-  invalid,
-  requireUser,
-  statementsFor,
-  toGrantView,
-} from "./store.server";
+import { getBalance } from "./ledger.server";
+import { BURN_DOWN_ORDER, GRANT_COLUMNS, checkId, invalid, toGrantView } from "./store.server";
 import type { GrantRow } from "./store.server";
 import type { DomainCtx } from "../utils/context.server";
 
@@ -104,8 +97,9 @@ export function listGrants(
   const limit = opts.limit ?? 50;
   if (!Number.isInteger(limit) || limit < 1 || limit > 100)
     throw invalid("limit", "`limit` must be an integer from 1 to 100.");
-  const s = statementsFor(ctx.db);
-  requireUser(s, userId);
+  // As the balance answer: not_found for an unknown user, and holds past their expiresAt that no
+  // write has recorded yet are recorded first, so their credits show back on their grants.
+  getBalance(ctx, userId, { grantLimit: 0 });
   const now = ctx.clock.now().getTime();
   const rows = prepared(ctx.db.$client)[status].all({
     userId,

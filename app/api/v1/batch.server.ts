@@ -15,6 +15,7 @@
  */
 import type Database from "better-sqlite3";
 import { z } from "zod";
+import { notifyEvents } from "../../events/outbox.server";
 import { AppError, errorBody, httpStatusFor, isAppError } from "../../utils/errors";
 import { jsonTextAnswer, parseId } from "../../utils/http.server";
 import { respondIdempotently } from "../../utils/idempotency.server";
@@ -100,6 +101,8 @@ export const batchDeductionsEndpoint: Endpoint = {
   run(call) {
     const { input } = jsonBody(call, batchEnvelope, MAX_BATCH_BODY_BYTES);
     const results = immediately(call.context.db.$client, () => input.items.map((item) => runItem(call, item)));
+    // The engine wakes the event dispatcher after its own transactions, not savepoints: after ours.
+    notifyEvents();
     return jsonTextAnswer(`{"results":[${results.join(",")}]}`, 200);
   },
 };

@@ -24,7 +24,7 @@ export interface Answer {
 export interface RequestOptions {
   /** Default: the admin key; null sends none. */
   key?: string | null;
-  /** An object is sent as JSON; a string or Buffer as is. */
+  /** An object is sent as JSON; a string as is. */
   body?: unknown;
   idempotencyKey?: string;
   headers?: Record<string, string>;
@@ -76,12 +76,9 @@ export async function startProductionServer(env: Record<string, string> = {}) {
     const key = opts.key === undefined ? keys.admin : opts.key;
     if (key !== null) headers.authorization = `Bearer ${key}`;
     if (opts.idempotencyKey !== undefined) headers["idempotency-key"] = opts.idempotencyKey;
-    let body: string | Buffer | undefined;
+    let body: string | undefined;
     if (opts.body !== undefined) {
-      body =
-        typeof opts.body === "string" || Buffer.isBuffer(opts.body)
-          ? (opts.body as string | Buffer)
-          : JSON.stringify(opts.body);
+      body = typeof opts.body === "string" ? opts.body : JSON.stringify(opts.body);
       headers["content-type"] ??= "application/json";
     }
     const res = await fetch(`${base}${pathname}`, { method, headers, body });
