@@ -56,7 +56,8 @@ export async function startTopupCheckout(
   return createCheckoutSession(ctx, stripe, input.userId, {
     mode: "payment",
     metadata: { userId, topupPlanId: String(plan.id) },
-    payment_intent_data: { metadata: { userId, topupPlanId: String(plan.id) } },
+    // The card is kept for off-session payments (auto top-up, app/billing/auto-topup.server.ts).
+    payment_intent_data: { metadata: { userId, topupPlanId: String(plan.id) }, setup_future_usage: "off_session" },
     line_items: [{ price: plan.stripePriceId, quantity }],
   });
 }

@@ -16,6 +16,7 @@ import { startWebhookSender, webhooksConsumer } from "../webhooks/index.server";
 import { resolveClientIp } from "../auth/client-ip.server";
 import { offlineEnv } from "../billing/stripe.server";
 import { billingContext } from "../billing/context.server";
+import { startAutoTopup } from "../billing/auto-topup.server";
 import { systemClock } from "../utils/clock";
 import type { AppContext } from "../utils/context.server";
 import { parseEnvOrExit, type Env } from "../utils/env.server";
@@ -86,6 +87,8 @@ export async function startServer(env: Env): Promise<RunningServer> {
   // Mail: notices from the event bus become mail_outbox rows; the worker sends them (app/mail/).
   const unregisterMail = registerMailConsumer(context.env.appUrl);
   const mailWorker = startMailWorker(context, senderFor(env), { from: mailFromOf(context.env) });
+  // Auto top-up: its consumer records attempts, its worker charges them after commit (app/billing/auto-topup.server.ts).
+  const autoTopup = startAutoTopup(billing);
 
   const production = env.NODE_ENV === "production";
   const vite = production
@@ -219,6 +222,7 @@ export async function startServer(env: Env): Promise<RunningServer> {
       stopCreditJobs();
       stopBackupVerify();
       eventDispatcher.stop();
+      autoTopup.stop();
       storage.stop();
       // Stop accepting, let in-flight requests finish, then close idle keep-alive sockets.
       const unstarted = setTimeout(() => {

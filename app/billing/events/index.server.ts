@@ -1,5 +1,6 @@
 import { checkoutCompleted } from "./checkout.server";
 import { invoicePaid } from "./invoices.server";
+import { paymentIntentFailed, paymentIntentSucceeded } from "./payment-intents.server";
 import { chargeRefunded } from "./refunds.server";
 import { ignored, type EventHandler } from "./shared.server";
 import { subscriptionChanged } from "./subscriptions.server";
@@ -19,6 +20,8 @@ export const EVENT_HANDLERS: Record<string, EventHandler<unknown>> = {
   "customer.subscription.updated": subscriptionChanged as EventHandler<unknown>,
   "customer.subscription.deleted": subscriptionChanged as EventHandler<unknown>,
   "invoice.paid": invoicePaid as EventHandler<unknown>,
+  "payment_intent.succeeded": paymentIntentSucceeded as EventHandler<unknown>,
+  "payment_intent.payment_failed": paymentIntentFailed as EventHandler<unknown>,
   "charge.refunded": chargeRefunded as EventHandler<unknown>,
 };
 

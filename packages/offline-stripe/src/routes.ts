@@ -16,6 +16,8 @@ import { listEvents } from "./resources/events";
 import { createInvoicePreview } from "./resources/invoice-preview";
 import { listInvoices } from "./resources/invoices";
 import { createRefund, listCharges, listRefunds } from "./resources/payments";
+import { createPaymentIntent } from "./resources/payment-intents";
+import { listPaymentMethods, setDefaultPaymentMethod } from "./resources/payment-methods";
 import { createPortalSession } from "./resources/portal";
 import { present, presentList } from "./resources/present";
 import { cancelSubscription, listSubscriptions, updateSubscription } from "./resources/subscriptions";
@@ -46,7 +48,11 @@ const customers: Route[] = [
   ["POST", path("customers"), one((e, _m, p) => createCustomer(e, p))],
   ["GET", path("customers"), list((e, _m, p) => listCustomers(e, p))],
   ["GET", path("customers/:id"), retrieve("customers")],
-  ["POST", path("customers/:id"), one((e, m, p) => updateCustomer(e, m[1], p))],
+  [
+    "POST",
+    path("customers/:id"),
+    one((e, m, p) => (setDefaultPaymentMethod(e, m[1], p), updateCustomer(e, m[1], p))),
+  ],
 ];
 const catalog: Route[] = [
   ["POST", path("products"), one((e, _m, p) => createProduct(e, p))],
@@ -78,6 +84,9 @@ const invoices: Route[] = [
 ];
 const payments: Route[] = [
   ["GET", path("payment_intents/:id"), retrieve("paymentIntents", "intent")],
+  ["POST", path("payment_intents"), one((e, _m, p) => createPaymentIntent(e, p))],
+  ["GET", path("payment_methods"), list((e, _m, p) => listPaymentMethods(e, p))],
+  ["GET", path("payment_methods/:id"), retrieve("paymentMethods", "payment_method")],
   ["GET", path("charges"), list((e, _m, p) => listCharges(e, p))],
   ["GET", path("charges/:id"), retrieve("charges", "charge")],
   ["POST", path("refunds"), one((e, _m, p) => createRefund(e, p))],

@@ -22,6 +22,7 @@ import { createRefund } from "./resources/payments";
 import { portalSetCancelAtPeriodEnd } from "./resources/portal";
 import { renderSubscription } from "./resources/subscriptions";
 import { failNextPayment, renew, retryPayment } from "./resources/test-clock";
+import { declineNextOffSessionPayment } from "./resources/payment-intents";
 import { findRoute } from "./routes";
 import { parseStripeForm, type FormObject } from "./form";
 import { newId } from "./objects";
@@ -380,6 +381,8 @@ export async function startOfflineStripe(options: OfflineStripeOptions = {}): Pr
           // The dashboard's form sends an empty amount for "refund all".
           amount: p.string("amount")?.trim() ? p.integer("amount") : undefined,
         });
+      } else if (path === "/_offline/payment_intents/decline_next") {
+        result = declineNextOffSessionPayment(engine, p.string("code"));
       } else if ((m = /^\/_offline\/checkout\/sessions\/([^/]+)\/pay$/.exec(path))) {
         result = await trigger.payCheckout(decodeURIComponent(m[1]));
       } else if (path === "/_offline/flush") {
@@ -421,7 +424,7 @@ ${c.refunded ? "" : `<form class="actions" method="post" action="/_offline/refun
       .join("");
     return messagePage("Offline Stripe", "Test-clock triggers for the demo.").replace(
       "</main>",
-      `<h2>Subscriptions</h2>${subs || "<p>None yet.</p>"}<h2>Charges</h2>${charges || "<p>None yet.</p>"}</main>`,
+      `<h2>Off-session payments</h2><form method="post" action="/_offline/payment_intents/decline_next">${back}<button class="secondary">Decline the next off-session payment</button></form><h2>Subscriptions</h2>${subs || "<p>None yet.</p>"}<h2>Charges</h2>${charges || "<p>None yet.</p>"}</main>`,
     );
   }
 

@@ -25,6 +25,8 @@ export interface CheckoutExtras {
   subscriptionDescription: string | null;
   paymentIntentMetadata: Record<string, string>;
   paymentIntentDescription: string | null;
+  /** payment_intent_data[setup_future_usage]: keep the card for later (resources/payment-methods.ts). */
+  setupFutureUsage?: string | null;
 }
 
 export interface OfflineState {
@@ -42,6 +44,8 @@ export interface OfflineState {
   invoices: Record<string, Stripe.Invoice>;
   invoicePayments: Record<string, Stripe.InvoicePayment[]>;
   paymentIntents: Record<string, Stripe.PaymentIntent>;
+  /** Cards saved for off-session use (resources/payment-methods.ts). */
+  paymentMethods: Record<string, Stripe.PaymentMethod>;
   charges: Record<string, Stripe.Charge>;
   refunds: Record<string, Stripe.Refund>;
   portalSessions: Record<string, Stripe.BillingPortal.Session>;
@@ -71,6 +75,7 @@ export function emptyState(): OfflineState {
     invoices: {},
     invoicePayments: {},
     paymentIntents: {},
+    paymentMethods: {},
     charges: {},
     refunds: {},
     portalSessions: {},
@@ -89,6 +94,7 @@ const KINDS = {
   sub: { key: "subscriptions", name: "subscription" },
   in: { key: "invoices", name: "invoice" },
   pi: { key: "paymentIntents", name: "payment_intent" },
+  pm: { key: "paymentMethods", name: "payment_method" },
   ch: { key: "charges", name: "charge" },
   re: { key: "refunds", name: "refund" },
   evt: { key: "events", name: "event" },

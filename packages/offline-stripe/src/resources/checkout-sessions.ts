@@ -5,6 +5,7 @@ import * as make from "../objects";
 import { invalid, missingParam, type Params } from "../params";
 import { newestFirst, paginate } from "../store";
 import { collectPayment } from "./payments";
+import { saveCheckoutPaymentMethod } from "./payment-methods";
 import { startSubscription } from "./subscriptions";
 
 export function createCheckoutSession(e: Engine, p: Params): Stripe.Checkout.Session {
@@ -72,6 +73,7 @@ export function createCheckoutSession(e: Engine, p: Params): Stripe.Checkout.Ses
     subscriptionDescription: p.object("subscription_data")?.string("description") ?? null,
     paymentIntentMetadata: p.object("payment_intent_data")?.metadata() ?? {},
     paymentIntentDescription: p.object("payment_intent_data")?.string("description") ?? null,
+    setupFutureUsage: p.object("payment_intent_data")?.string("setup_future_usage") ?? null,
   };
   return session;
 }
@@ -146,6 +148,8 @@ export function payCheckoutSession(e: Engine, id: string): Stripe.Checkout.Sessi
     session.subscription = sub.id;
     session.invoice = sub.latest_invoice as string;
   }
+  const pi = session.payment_intent ? e.state.paymentIntents[session.payment_intent as string] : null;
+  saveCheckoutPaymentMethod(e, session, customer?.id ?? null, pi ?? null, extras.setupFutureUsage);
   session.status = "complete";
   session.payment_status = "paid";
   session.url = null;

@@ -1,0 +1,196 @@
+/**
+ * Auto top-up in-process, with the real pieces: the credit engine's auto_topup.needed, the event
+ * outbox's dispatcher, the consumer and worker, the offline Stripe (saved card, off-session
+ * PaymentIntent, signed webhooks) and the webhook route's handlers. The test clock moves months.
+ * (The same flows against the production server: auto-topup.server.test.ts.)
+ */
+import { afterEach, describe, expect, it } from "vitest";
+import { autoTopupAttempts, topupPurchases } from "../../db/schema";
+import { deductCredits } from "../credits/index.server";
+import { startEventDispatcher, type EventDispatcher } from "../events/dispatcher.server";
+import {
+  capMonth,
+  getAutoTopup,
+  recordAttempt,
+  setAutoTopup,
+  startAutoTopup,
+  type AutoTopupWorker,
+} from "./auto-topup.server";
+import { payTopup, useBillingHarness, type BillingHarness } from "./test-support";
+
+const harness = useBillingHarness({ deliver: "auto", start: "2026-01-31T23:00:00.000Z" });
+
+let stops: (() => void)[] = [];
+afterEach(() => {
+  for (const stop of stops) stop();
+  stops = [];
+});
+
+interface Running {
+  b: BillingHarness;
+  dispatcher: EventDispatcher;
+  worker: AutoTopupWorker;
+  /** Dispatch, charge, deliver the webhooks: until nothing moves. */
+  settle(): Promise<void>;
+}
+
+async function start(): Promise<Running> {
+  const b = await harness();
+  const dispatcher = startEventDispatcher(b.context.db, b.context.clock, { pollMs: 3_600_000 });
+  const worker = startAutoTopup(b.context.billing, { pollMs: 3_600_000 });
+  stops.push(
+    () => dispatcher.stop(),
+    () => worker.stop(),
+  );
+  const settle = async () => {
+    for (let i = 0; i < 10; i++) {
+      const moved = dispatcher.runOnce();
+      await worker.run();
+      await b.offline.flush();
+      if (moved === 0 && pendingAttempts(b) === 0) return;
+    }
+  };
+  return { b, dispatcher, worker, settle };
+}
+
+function pendingAttempts(b: BillingHarness): number {
+  return b.context.db.$client
+    .prepare(`select count(*) from auto_topup_attempts where status = 'pending'`)
+    .pluck()
+    .get() as number;
+}
+
+/** A customer with a card saved by a paid pack (1,000 credits) and auto top-up on. */
+async function customer(r: Running, opts: { threshold?: number; cap?: number } = {}) {
+  const user = r.b.newUser();
+  await payTopup(r.b, user);
+  setAutoTopup(
+    r.b.context,
+    user,
+    { enabled: true, topupPlanId: r.b.plans.pack.id, threshold: opts.threshold ?? 500, monthlyCapPacks: opts.cap ?? 3 },
+    "test",
+  );
+  return user;
+}
+
+function attempts(b: BillingHarness, userId: number) {
+  return b.context.db
+    .select()
+    .from(autoTopupAttempts)
+    .all()
+    .filter((a) => a.userId === userId);
+}
+
+describe("auto top-up", () => {
+  it("buys one pack when a deduction takes the balance below the threshold", async () => {
+    const r = await start();
+    const user = await customer(r);
+    expect(r.b.balance(user)).toBe(1000);
+    deductCredits(r.b.context, { userId: user, amount: 400 }); // 600: still above
+    await r.settle();
+    expect(attempts(r.b, user)).toHaveLength(0);
+    deductCredits(r.b.context, { userId: user, amount: 200 }); // 400: crosses 500
+    await r.settle();
+    expect(r.b.balance(user)).toBe(1400);
+    const [attempt] = attempts(r.b, user);
+    expect(attempt).toMatchObject({ status: "succeeded", credits: 1000, amountCents: 700 });
+    const purchase = r.b.context.db
+      .select()
+      .from(topupPurchases)
+      .all()
+      .find((p) => p.id === attempt.topupPurchaseId);
+    expect(purchase).toMatchObject({ stripePaymentIntentId: attempt.stripePaymentIntentId, credits: 1000 });
+    expect(getAutoTopup(r.b.context, user).attempts[0]).toMatchObject({
+      status: "succeeded",
+      packName: "1,000 credits",
+    });
+  });
+
+  it("keeps the monthly cap across many crossings, and a new month starts again", async () => {
+    const r = await start();
+    const user = await customer(r, { cap: 1 });
+    deductCredits(r.b.context, { userId: user, amount: 600 }); // 400: buys (January)
+    await r.settle();
+    expect(r.b.balance(user)).toBe(1400);
+    deductCredits(r.b.context, { userId: user, amount: 1000 }); // 400 again: cap reached
+    await r.settle();
+    expect(r.b.balance(user)).toBe(400);
+    expect(attempts(r.b, user)).toHaveLength(1);
+    // The clock crosses into February: the cap counts the new month.
+    r.b.context.clock.set("2026-02-01T00:00:01.000Z");
+    deductCredits(r.b.context, { userId: user, amount: 100 }); // still below; no crossing, no purchase
+    await r.settle();
+    expect(attempts(r.b, user)).toHaveLength(1);
+    // A top-up by hand lifts it above; the next crossing in February buys.
+    await payTopup(r.b, user);
+    deductCredits(r.b.context, { userId: user, amount: 1000 }); // 1,300 → 300
+    await r.settle();
+    const all = attempts(r.b, user);
+    expect(all.map((a) => [a.month, a.status])).toEqual([
+      ["2026-01", "succeeded"],
+      ["2026-02", "succeeded"],
+    ]);
+    expect(r.b.balance(user)).toBe(1300);
+  });
+
+  it("records one attempt per customer at a time and never beyond the cap, whatever the events", async () => {
+    const r = await start();
+    const user = await customer(r, { cap: 2 });
+    deductCredits(r.b.context, { userId: user, amount: 900 });
+    const at = r.b.context.clock.now();
+    // Fifty needs at once (replays, other processes): one open attempt.
+    const ids = Array.from({ length: 50 }, (_, i) =>
+      recordAttempt(r.b.context.db, r.b.context.clock, { id: `evt_many_${i}`, userId: user, createdAt: at }),
+    );
+    expect(ids.filter((id) => id !== null)).toHaveLength(1);
+    expect(capMonth(at)).toBe("2026-01");
+  });
+
+  it("turns itself off with a notice when the off-session payment is declined, and charges nothing", async () => {
+    const r = await start();
+    const user = await customer(r);
+    const declined = await fetch(`${r.b.offline.url}/_offline/payment_intents/decline_next`, { method: "POST" });
+    expect(declined.ok).toBe(true);
+    deductCredits(r.b.context, { userId: user, amount: 600 });
+    await r.settle();
+    expect(r.b.balance(user)).toBe(400);
+    const view = getAutoTopup(r.b.context, user);
+    expect(view.enabled).toBe(false);
+    expect(view.notice).toContain("your card was declined");
+    expect(view.attempts[0]).toMatchObject({ status: "failed" });
+    const threshold = r.b.context.db.$client
+      .prepare(`select auto_topup_threshold from users where id = ?`)
+      .pluck()
+      .get(user);
+    expect(threshold).toBeNull();
+    const failed = r.b.context.db.$client
+      .prepare(`select data from event_outbox where type = 'auto_topup.failed' and user_id = ?`)
+      .pluck()
+      .all(user) as string[];
+    expect(failed).toHaveLength(1);
+    expect(JSON.parse(failed[0])).toMatchObject({ code: "card_declined", payUrl: expect.stringContaining("/billing") });
+    // Nothing is retried: more spending buys nothing.
+    deductCredits(r.b.context, { userId: user, amount: 300 });
+    await r.settle();
+    expect(attempts(r.b, user)).toHaveLength(1);
+  });
+
+  it("claws back a refunded auto top-up and grants a replayed payment_intent.succeeded once", async () => {
+    const r = await start();
+    const user = await customer(r);
+    const from = r.b.mark();
+    deductCredits(r.b.context, { userId: user, amount: 600 });
+    await r.settle();
+    expect(r.b.balance(user)).toBe(1400);
+    const succeeded = r.b.eventsSince(from, ["payment_intent.succeeded"]);
+    expect(succeeded).toHaveLength(1);
+    // The same event again (a retry), and a copy under a new event id: one grant.
+    expect(await r.b.deliver(succeeded[0])).toMatchObject({ status: 200 });
+    expect(await r.b.deliver({ ...succeeded[0], id: `${succeeded[0].id}_copy` })).toMatchObject({ status: 200 });
+    expect(r.b.balance(user)).toBe(1400);
+    const [attempt] = attempts(r.b, user);
+    await r.b.offline.trigger.refund({ payment_intent: attempt.stripePaymentIntentId! });
+    expect(r.b.balance(user)).toBe(400);
+    expect(getAutoTopup(r.b.context, user).attempts[0]).toMatchObject({ amountRefundedCents: 700 });
+  });
+});
