@@ -24,7 +24,9 @@ import {
   type Statements,
 } from "./store.server";
 import { addGrant } from "./grants.server";
-import type { DomainCtx } from "../utils/context.server";
+import { balanceLowered, creditsConfig, emit, type CreditsCtx } from "./events.server";
+import { settleLapsedHolds } from "./hold-returns.server";
+import type { UserEventRow } from "./store.server";
 
 export interface Allocation {
   grantId: number;
@@ -32,16 +34,18 @@ export interface Allocation {
 }
 
 /**
- * Takes `amount` from the user's grants in burn-down order (inside the caller's transaction).
- * Returns the spendable balance before and the allocations; throws insufficient_credits (having
- * written nothing) when the grants in effect hold less than `amount`.
+ * Takes `amount` from the user's grants in burn-down order (inside the caller's transaction), for a
+ * deduction or a hold. Lapsed holds are recorded first (their credits are spendable again). Returns
+ * the spendable balance before, the allocations and the user's event settings; throws
+ * insufficient_credits (having written nothing but lapsed holds) when the grants in effect hold less.
  */
 export function burnDown(
   s: Statements,
   userId: number,
   amount: number,
   nowMs: number,
-): { before: number; allocations: Allocation[] } {
+): { before: number; allocations: Allocation[]; user: UserEventRow } {
+  settleLapsedHolds(s, userId, nowMs);
   const grants = s.burnDown.all(userId, nowMs, nowMs);
   let before = 0;
   for (const g of grants) before += g[1];
@@ -60,8 +64,8 @@ export function burnDown(
     left -= take;
     if (left === 0) break;
   }
-  s.addToBalance.run(-amount, userId);
-  return { before, allocations };
+  const user = s.takeFromBalance.get(amount, userId)!;
+  return { before, allocations, user };
 }
 
 /** What a spending entry (deduction or negative adjustment) records beside its allocations. */
@@ -80,12 +84,13 @@ interface SpendingEntry {
  */
 function spend(
   s: Statements,
+  ctx: CreditsCtx,
   userId: number,
   amount: number,
   entry: SpendingEntry,
   now: number,
 ): { id: number; balance: number; allocations: Allocation[] } {
-  const { before, allocations } = burnDown(s, userId, amount, now);
+  const { before, allocations, user } = burnDown(s, userId, amount, now);
   const balance = before - amount;
   // Fields spelled out rather than spread: this is the deduction hot path.
   const { type, reason, key, hash, metadata, actor } = entry;
@@ -103,6 +108,11 @@ function spend(
     now,
   });
   for (const a of allocations) s.insertAllocation.run(id, a.grantId, a.amount);
+  if (type === "deduction") {
+    const deduction = { id, amount, balance, allocations, reason, holdId: null };
+    emit(s, "credits.deducted", userId, { userId, externalId: user[0], deduction, balance }, now);
+  }
+  balanceLowered(s, creditsConfig(ctx), userId, user, before, balance, now);
   return { id, balance, allocations };
 }
 
@@ -117,7 +127,7 @@ function replayedSpend(s: Statements, replay: EntryRow) {
  * = the spendable balance left) and one allocation row per grant touched. Not enough credits →
  * `insufficient_credits` with extra {balance, requested}, nothing written.
  */
-export function deductCredits(ctx: DomainCtx, input: DeductInput): DeductResult {
+export function deductCredits(ctx: CreditsCtx, input: DeductInput): DeductResult {
   const userId = checkId(input.userId, "userId");
   const amount = checkCredits(input.amount);
   const reason = checkReason(input.reason);
@@ -132,7 +142,7 @@ export function deductCredits(ctx: DomainCtx, input: DeductInput): DeductResult 
     // Read inside the transaction: after any wait for the write lock, not before it.
     const now = ctx.clock.now().getTime();
     const entry = { type: "deduction" as const, reason, key, hash, metadata, actor };
-    const { id, balance, allocations } = spend(s, userId, amount, entry, now);
+    const { id, balance, allocations } = spend(s, ctx, userId, amount, entry, now);
     return { id, amount, balance, allocations, replayed: false };
   });
 }
@@ -174,7 +184,7 @@ const ADJUSTMENT_GRANT_PRIORITY = 20;
  * - Negative: takes the credits in burn-down order exactly like a deduction (allocation rows;
  *   insufficient_credits when the spendable balance is smaller, nothing written).
  */
-export function adjustCredits(ctx: DomainCtx, input: AdjustInput): AdjustResult {
+export function adjustCredits(ctx: CreditsCtx, input: AdjustInput): AdjustResult {
   const userId = checkId(input.userId, "userId");
   const amount = input.amount;
   if (typeof amount !== "number" || !Number.isSafeInteger(amount) || amount === 0 || Math.abs(amount) > MAX_CREDITS) {
@@ -202,7 +212,7 @@ export function adjustCredits(ctx: DomainCtx, input: AdjustInput): AdjustResult 
       const { entryId: id, balance, grantId } = added;
       return { id, amount, balance, grantId, allocations: [], replayed: false };
     }
-    const spent = spend(s, userId, -amount, entry, now);
+    const spent = spend(s, ctx, userId, -amount, entry, now);
     return { ...spent, amount, grantId: null, replayed: false };
   });
 }

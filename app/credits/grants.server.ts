@@ -39,6 +39,8 @@ import {
   type Statements,
 } from "./store.server";
 import type { DomainCtx } from "../utils/context.server";
+import { balanceLowered, creditsConfig, emit, externalIdOf, type CreditsCtx } from "./events.server";
+import { settleLapsedHolds } from "./hold-returns.server";
 
 export const DEFAULT_PRIORITY: Record<GrantType, number> = { subscription: 10, promotional: 20, topup: 30 };
 
@@ -155,6 +157,7 @@ export function addGrant(
 ): { grantId: number; entryId: number; balance: number } {
   if (cached + grant.amount > Number.MAX_SAFE_INTEGER)
     throw invalid("amount", "This grant would overflow the user's balance.");
+  settleLapsedHolds(s, userId, now);
   const grantId = Number(
     s.insertGrant.run({
       subscriptionId: null,
@@ -169,6 +172,8 @@ export function addGrant(
   s.addToBalance.run(grant.amount, userId);
   const balance = spendableOf(s, userId, now);
   const entryId = insertEntry(s, { ...entry, userId, amount: grant.amount, balanceAfter: balance, grantId, now });
+  const view = toGrantView(requireGrant(s, grantId), now);
+  emit(s, "credits.granted", userId, { userId, externalId: externalIdOf(s, userId), grant: view, balance }, now);
   return { grantId, entryId, balance };
 }
 
@@ -220,16 +225,25 @@ function settleExpiry(s: Statements, row: GrantRow, now: number): GrantRow {
  */
 function removeFromGrant(
   s: Statements,
+  ctx: CreditsCtx,
   row: GrantRow,
   removed: number,
   entry: Omit<CreditingEntry, "type"> & { type: "void" | "refund" },
   now: number,
 ): number {
+  const userId = row.user_id;
+  const before = spendableOf(s, userId, now);
   if (entry.type === "void") s.closeGrant.run("voided", now, row.id);
   else takeFromGrant(s, row.id, removed, row.remaining, now);
-  s.addToBalance.run(-removed, row.user_id);
-  const balance = spendableOf(s, row.user_id, now);
-  insertEntry(s, { ...entry, userId: row.user_id, amount: -removed, balanceAfter: balance, grantId: row.id, now });
+  s.addToBalance.run(-removed, userId);
+  const balance = spendableOf(s, userId, now);
+  insertEntry(s, { ...entry, userId, amount: -removed, balanceAfter: balance, grantId: row.id, now });
+  const user = s.userEventRow.get(userId)!;
+  if (entry.type === "void") {
+    const grant = toGrantView(requireGrant(s, row.id), now);
+    emit(s, "credits.voided", userId, { userId, externalId: user[0], grant, balance }, now);
+  }
+  balanceLowered(s, creditsConfig(ctx), userId, user, before, balance, now);
   return balance;
 }
 
@@ -239,7 +253,7 @@ function removeFromGrant(
  * A grant past its expiresAt that the sweep has not reached gets its `expiration` entry instead
  * (removed 0). The idempotency key is scoped to the grant.
  */
-export function voidGrant(ctx: DomainCtx, input: VoidInput): VoidResult {
+export function voidGrant(ctx: CreditsCtx, input: VoidInput): VoidResult {
   const grantId = checkId(input.grantId, "grantId");
   const reason = checkReason(input.reason);
   const actor = checkActor(input.actor);
@@ -255,12 +269,14 @@ export function voidGrant(ctx: DomainCtx, input: VoidInput): VoidResult {
       // A voided grant never changes again, so its current view is the one first returned.
       return { grant: toGrantView(row, now), balance: replay.balance_after, removed: -replay.amount, replayed: true };
     }
-    row = settleExpiry(s, row, now);
+    settleLapsedHolds(s, row.user_id, now);
+    row = settleExpiry(s, requireGrant(s, grantId), now);
     if (row.status !== "active") {
       return { grant: toGrantView(row, now), balance: spendableOf(s, row.user_id, now), removed: 0, replayed: false };
     }
     const removed = row.remaining;
-    const balance = removeFromGrant(s, row, removed, { type: "void", reason, key, hash, metadata: null, actor }, now);
+    const voidEntry = { type: "void" as const, reason, key, hash, metadata: null, actor };
+    const balance = removeFromGrant(s, ctx, row, removed, voidEntry, now);
     return { grant: toGrantView(requireGrant(s, grantId), now), balance, removed, replayed: false };
   });
 }
@@ -280,7 +296,7 @@ export interface RefundInput {
  * `depleted`. The idempotency key is scoped to the grant.
  */
 export function refundGrantCredits(
-  ctx: DomainCtx,
+  ctx: CreditsCtx,
   input: RefundInput,
 ): { removed: number; balance: number; replayed: boolean } {
   const grantId = checkId(input.grantId, "grantId");
@@ -298,10 +314,11 @@ export function refundGrantCredits(
     let row = requireGrant(s, grantId);
     const replay = findReplay(s, row.user_id, key, hash);
     if (replay) return { removed: -replay.amount, balance: replay.balance_after, replayed: true };
-    row = settleExpiry(s, row, now);
+    settleLapsedHolds(s, row.user_id, now);
+    row = settleExpiry(s, requireGrant(s, grantId), now);
     const removed = row.status === "active" ? Math.min(amount, row.remaining) : 0;
     if (removed === 0) return { removed: 0, balance: spendableOf(s, row.user_id, now), replayed: false };
-    const balance = removeFromGrant(s, row, removed, { type: "refund", reason, key, hash, metadata, actor }, now);
+    const balance = removeFromGrant(s, ctx, row, removed, { type: "refund", reason, key, hash, metadata, actor }, now);
     return { removed, balance, replayed: false };
   });
 }

@@ -110,7 +110,7 @@ describe("grants", () => {
     } finally {
       closeDatabase(big.db);
     }
-  });
+  }, 120_000); // 9,000 grants, each with its credits.granted event, on a machine the tests share
 
   it("rejects bad fields with the field's name and writes nothing", () => {
     const userId = newUser(ctx());

@@ -10,7 +10,7 @@
  * caller's transaction (better-sqlite3 turns the inner one into a savepoint), so a webhook can
  * write its event row and the credits it grants atomically.
  */
-import type { GrantSource, GrantStatus, GrantType, LedgerEntryType } from "../../db/schema";
+import type { GrantSource, GrantStatus, GrantType, HoldStatus, LedgerEntryType } from "../../db/schema";
 
 /**
  * A grant as the API and pages show it. `pending` = active but effectiveAt in the future;
@@ -88,13 +88,31 @@ export interface VoidResult {
 
 export interface BalanceView {
   userId: number;
+  /** Spendable now; credits reserved by holds are not in it (nor in breakdown or grants). */
   balance: number;
+  /** What the user's holds reserve now (./holds.server.ts). */
+  held: number;
   breakdown: { subscription: number; topup: number; promotional: number };
   nextExpiry: { amount: number; expiresAt: string } | null;
   /** How many grants are in effect now (all of them, however many `grants` lists). */
   grantCount: number;
   /** In effect now, with credits left, in burn-down order (the first `grantLimit` when asked). */
   grants: GrantView[];
+}
+
+/**
+ * A hold as the API shows it. `expired` also covers a `held` hold past its expiresAt that no write
+ * has recorded yet: it stopped reserving at expiresAt either way.
+ */
+export interface HoldView {
+  id: number;
+  userId: number;
+  amount: number;
+  capturedAmount: number;
+  status: HoldStatus;
+  expiresAt: string; // ISO-8601
+  reason: string | null;
+  createdAt: string;
 }
 
 export interface LedgerEntryView {
@@ -105,6 +123,8 @@ export interface LedgerEntryView {
   reason: string | null;
   createdAt: string;
   allocations?: { grantId: number; amount: number }[];
+  /** On a deduction that captured a hold. */
+  holdId?: number;
 }
 
 export type { LedgerEntryType };
@@ -123,9 +143,19 @@ export type { RefundInput } from "./grants.server";
 export { deductCredits, adjustCredits } from "./deduct.server";
 export type { AdjustInput, AdjustResult, Allocation } from "./deduct.server";
 export { getBalance, listLedger } from "./ledger.server";
-export { expireGrants, syncBalances, startCreditJobs } from "./jobs.server";
+export { expireGrants, syncBalances, startCreditJobs, announceExpiringSoon } from "./jobs.server";
 export type { ExpireResult, SyncResult } from "./jobs.server";
 export { checkInvariants, findInvariantViolations } from "./invariants.server";
+export { holdCredits, captureHold, releaseHold, getHold, getHeld, expireHolds, HOLD_SECONDS } from "./holds.server";
+export type { HoldInput, HoldResult, CaptureInput, CaptureResult, ReleaseResult } from "./holds.server";
+export { creditsConfig, DEFAULT_CREDITS_CONFIG } from "./events.server";
+export type { CreditsConfig, CreditsCtx } from "./events.server";
 export { BURN_DOWN_SQL, MAX_CREDITS } from "./store.server";
 export { listGrants, GRANT_LIST_STATUSES, type GrantListStatus, type GrantPosition } from "./grants-list.server";
-export { rollOverCredits, rolledAmount, ROLLOVER_PRIORITY, type RolloverInput, type RolloverResult } from "./rollover.server";
+export {
+  rollOverCredits,
+  rolledAmount,
+  ROLLOVER_PRIORITY,
+  type RolloverInput,
+  type RolloverResult,
+} from "./rollover.server";

@@ -10,7 +10,8 @@
  *   deduction may take.
  * - CACHED balance = users.credit_balance = Σ remaining over the user's grants with status
  *   'active' — including future-dated grants and expired grants the sweep has not recorded yet.
- *   It equals the ledger sum at all times (I6), which is what makes it cheap to audit.
+ *   It equals the ledger sum minus what open holds reserve at all times (I6, I9), which is what
+ *   makes it cheap to audit.
  * - Every ledger entry's balanceAfter = the user's SPENDABLE balance right after the entry was
  *   written (so it equals the `balance` the call that wrote it returned, and a replay returns it).
  *   A future-dated grant's entry therefore adds to the ledger sum but not to its balanceAfter;
@@ -19,20 +20,35 @@
  * Invariants:
  *  I1  cached balance >= 0 and every grant has 0 <= remaining <= amount (also DB CHECKs).
  *  I2  cached balance = Σ remaining over the user's active grants.
- *  I3  status 'active' ⇔ remaining > 0; an emptied grant is depleted (spent or refunded), voided
- *      or expired, and never changes again.
+ *  I3  status 'active' ⇔ remaining > 0; an emptied grant is depleted (spent, refunded or all
+ *      held), voided or expired, and never changes again — except that a depleted grant is
+ *      active again when held credits come back to it (I11).
  *  I4  each grant is credited by exactly one entry (`grant`, or a positive `adjustment`) of
  *      +amount, and remaining = amount − Σ allocations − voided − expired − refunded.
  *  I5  each deduction / negative adjustment has allocations summing to −amount, each > 0, taken
  *      only from grants in effect at the entry's time; no other entry has allocations.
- *  I6  ledger sum per user = cached balance. Once expiries are swept (no active grant past its
- *      expiresAt) and no grant is future-dated, the ledger sum = the spendable balance.
+ *  I6  ledger sum per user = cached balance (+ open holds: I9). Once expiries are swept (no
+ *      active grant past its expiresAt) and no grant is future-dated, the ledger sum = the
+ *      spendable balance (+ held).
  *  I7  burn-down order held: each deduction took from grants exactly as the greedy walk over the
  *      grants in effect, in burn-down order (see BURN_DOWN_SQL), would — no allocation took from a
  *      grant while an earlier-ordered eligible grant still had credits.
  *  I8  balanceAfter of every entry = the spendable balance replayed to just after that entry; an
  *      expiration only happens at or after expiresAt and records exactly what was left; a void
  *      removes exactly what was left; a refund at most that.
+ *
+ * Holds (./holds.server.ts, decision 010) move credits off grants and back without ledger entries;
+ * each hold records where it sits among the entries (opened/closed after entry N, closed after
+ * hold M), so the replay applies them in order:
+ *  I9  (I6 with holds) ledger sum per user = cached balance + Σ amount of the user's stored open
+ *      holds; once expiries (of grants and holds) are swept, ledger sum = spendable + held.
+ *  I10 a hold took exactly its amount, from grants in effect when it was made, in burn-down order
+ *      (as a deduction would have); while open its credits are on no grant (never spent by others).
+ *  I11 a capture is ONE deduction entry (hold_id) before the hold's expiresAt, for captured_amount
+ *      (1 … amount), allocated to the hold's grants in the order the hold took them; the rest, and
+ *      all of a released or expired hold, went back to its grants — or, for a grant voided or
+ *      expired meanwhile, ended with one `void`/`expiration` entry for exactly that part. A hold is
+ *      released only before its expiresAt, expired only at or after it, and closed at most once.
  *
  * checkInvariants replays the whole ledger (O(entries × grants per user)): for tests and audits,
  * not for the request path.
@@ -49,7 +65,31 @@ interface Entry {
   amount: number;
   balance_after: number;
   grant_id: number | null;
+  hold_id: number | null;
   created_at: number;
+}
+
+interface Hold {
+  id: number;
+  user_id: number;
+  amount: number;
+  captured_amount: number;
+  status: string;
+  expires_at: number;
+  deduction_id: number | null;
+  opened_after_entry_id: number;
+  closed_after_entry_id: number | null;
+  closed_after_hold_id: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+/** A hold opening or closing, placed among ledger entries: after entry `after`, then by `order`. */
+interface HoldEvent {
+  hold: Hold;
+  kind: "open" | "close";
+  after: number;
+  order: number;
 }
 
 function burnDownCompare(a: GrantRow, b: GrantRow): number {
@@ -73,8 +113,21 @@ export function findInvariantViolations(db: Db | Database.Database, clock: Clock
   }[];
   const grants = sqlite.prepare(`select * from credit_grants order by id`).all() as GrantRow[];
   const entries = sqlite
-    .prepare(`select id, user_id, type, amount, balance_after, grant_id, created_at from credit_ledger order by id`)
+    .prepare(
+      `select id, user_id, type, amount, balance_after, grant_id, hold_id, created_at from credit_ledger order by id`,
+    )
     .all() as Entry[];
+  const holds = sqlite.prepare(`select * from credit_holds order by id`).all() as Hold[];
+  const holdParts = new Map<number, { grant_id: number; amount: number }[]>();
+  for (const a of sqlite.prepare(`select hold_id, grant_id, amount from hold_allocations order by id`).all() as {
+    hold_id: number;
+    grant_id: number;
+    amount: number;
+  }[]) {
+    if (!holdParts.has(a.hold_id)) holdParts.set(a.hold_id, []);
+    holdParts.get(a.hold_id)!.push({ grant_id: a.grant_id, amount: a.amount });
+  }
+  const holdsById = new Map(holds.map((h) => [h.id, h]));
   const allocationRows = sqlite
     .prepare(`select entry_id, grant_id, amount from ledger_allocations order by id`)
     .all() as {
@@ -116,17 +169,120 @@ export function findInvariantViolations(db: Db | Database.Database, clock: Clock
     if (user.credit_balance !== activeSum)
       problems.push(`I2 ${where}: cached balance ${user.credit_balance} ≠ Σ active remaining ${activeSum}`);
 
+    // ---- holds of this user, in ledger order (I9–I11) ----
+    const ownHolds = holds.filter((h) => h.user_id === user.id);
+    const events: HoldEvent[] = [];
+    for (const h of ownHolds) {
+      events.push({ hold: h, kind: "open", after: h.opened_after_entry_id, order: h.id });
+      if (h.status === "released" || h.status === "expired") {
+        if (h.closed_after_entry_id === null || h.closed_after_hold_id === null) {
+          problems.push(`I11 hold ${h.id}: ${h.status} without its place among entries`);
+        } else {
+          events.push({ hold: h, kind: "close", after: h.closed_after_entry_id, order: h.closed_after_hold_id + 0.5 });
+        }
+      }
+    }
+    events.sort((a, b) => a.after - b.after || a.order - b.order);
+    let nextEvent = 0;
+    const openHolds = new Set<number>();
+    const closedHolds = new Set<number>();
+    /** Credits of closed holds owed to a grant voided/expired meanwhile: each ends with one entry. */
+    const owed = new Map<number, number>();
+    const giveBack = (h: Hold, parts: { grant_id: number; amount: number }[]) => {
+      for (const p of parts) {
+        if (p.amount <= 0) continue;
+        if (closedBy.has(p.grant_id)) owed.set(p.grant_id, (owed.get(p.grant_id) ?? 0) + p.amount);
+        else left.set(p.grant_id, (left.get(p.grant_id) ?? 0) + p.amount);
+      }
+      openHolds.delete(h.id);
+      closedHolds.add(h.id);
+    };
+    const applyHoldEvents = (beforeEntry: number) => {
+      while (nextEvent < events.length && events[nextEvent].after < beforeEntry) {
+        const { hold: h, kind } = events[nextEvent++];
+        const parts = holdParts.get(h.id) ?? [];
+        const at = `${where} hold ${h.id}`;
+        if (kind === "close") {
+          if (!openHolds.has(h.id)) problems.push(`I11 ${at}: closed while not open`);
+          if (h.status === "released" && h.updated_at >= h.expires_at)
+            problems.push(`I11 ${at}: released at or after its expiresAt`);
+          if (h.status === "expired" && h.updated_at < h.expires_at)
+            problems.push(`I11 ${at}: expired before its expiresAt`);
+          giveBack(h, parts);
+          continue;
+        }
+        const total = parts.reduce((sum, p) => sum + p.amount, 0);
+        if (total !== h.amount) problems.push(`I10 ${at}: allocations sum to ${total}, not ${h.amount}`);
+        const eligible = [...left]
+          .filter(([id, remaining]) => remaining > 0 && !closedBy.has(id) && grantsById.get(id)!.user_id === user.id)
+          .map(([id]) => grantsById.get(id)!)
+          .filter((grant) => isInEffect(grant, h.created_at))
+          .sort(burnDownCompare);
+        const expected: { grant_id: number; amount: number }[] = [];
+        let need = h.amount;
+        for (const grant of eligible) {
+          if (need === 0) break;
+          const take = Math.min(need, left.get(grant.id)!);
+          expected.push({ grant_id: grant.id, amount: take });
+          need -= take;
+        }
+        if (JSON.stringify(parts) !== JSON.stringify(expected))
+          problems.push(`I10 ${at}: took ${JSON.stringify(parts)}, burn-down order gives ${JSON.stringify(expected)}`);
+        for (const p of parts) {
+          const remaining = left.get(p.grant_id);
+          if (remaining === undefined || closedBy.has(p.grant_id) || p.amount <= 0 || p.amount > remaining) {
+            problems.push(`I10 ${at}: took ${p.amount} from grant ${p.grant_id} holding ${remaining}`);
+            continue;
+          }
+          left.set(p.grant_id, remaining - p.amount);
+        }
+        openHolds.add(h.id);
+      }
+    };
+
     let ledgerSum = 0;
     for (const e of entriesByUser.get(user.id) ?? []) {
+      applyHoldEvents(e.id);
       const at = `${where} entry ${e.id} (${e.type} ${e.amount})`;
       ledgerSum += e.amount;
+      const capturedHold = e.hold_id === null ? undefined : holdsById.get(e.hold_id);
       const allocations = allocationsByEntry.get(e.id) ?? [];
       const g = e.grant_id === null ? undefined : grantsById.get(e.grant_id);
       if (g && g.user_id !== user.id) problems.push(`${at}: grant ${g.id} belongs to user ${g.user_id}`);
       const spends = e.type === "deduction" || (e.type === "adjustment" && e.amount < 0);
       const credits = e.type === "grant" || (e.type === "adjustment" && e.amount > 0);
 
-      if (spends) {
+      if (e.hold_id !== null) {
+        // I11: a capture takes the hold's own credits (already off their grants), not the burn-down walk.
+        const h = capturedHold;
+        const parts = h ? (holdParts.get(h.id) ?? []) : [];
+        if (!h || h.user_id !== user.id || e.type !== "deduction") {
+          problems.push(`I11 ${at}: names hold ${e.hold_id}, which is not this user's or not a deduction`);
+        } else if (!openHolds.has(h.id)) {
+          problems.push(`I11 ${at}: captures hold ${h.id}, which is not open`);
+        } else {
+          const c = -e.amount;
+          if (h.status !== "captured" || h.deduction_id !== e.id || h.captured_amount !== c)
+            problems.push(`I11 ${at}: hold ${h.id} says ${h.status} ${h.captured_amount} by entry ${h.deduction_id}`);
+          if (c < 1 || c > h.amount) problems.push(`I11 ${at}: captures ${c} of a ${h.amount}-credit hold`);
+          if (e.created_at >= h.expires_at) problems.push(`I11 ${at}: captured at or after the hold's expiresAt`);
+          const expected: { grant_id: number; amount: number }[] = [];
+          const rest: { grant_id: number; amount: number }[] = [];
+          let need = c;
+          for (const p of parts) {
+            const take = Math.min(need, p.amount);
+            if (take > 0) expected.push({ grant_id: p.grant_id, amount: take });
+            rest.push({ grant_id: p.grant_id, amount: p.amount - take });
+            need -= take;
+          }
+          const actual = allocations.map((a) => ({ grant_id: a.grant_id, amount: a.amount }));
+          if (JSON.stringify(actual) !== JSON.stringify(expected))
+            problems.push(
+              `I11 ${at}: allocations ${JSON.stringify(actual)}, the hold's order gives ${JSON.stringify(expected)}`,
+            );
+          giveBack(h, rest);
+        }
+      } else if (spends) {
         if (e.amount >= 0) problems.push(`I5 ${at}: a deduction must be negative`);
         const total = allocations.reduce((sum, a) => sum + a.amount, 0);
         if (total !== -e.amount) problems.push(`I5 ${at}: allocations sum to ${total}, not ${-e.amount}`);
@@ -175,7 +331,16 @@ export function findInvariantViolations(db: Db | Database.Database, clock: Clock
         }
       }
 
-      if (e.type === "void" || e.type === "expiration" || e.type === "refund") {
+      const owedHere = g ? (owed.get(g.id) ?? 0) : 0;
+      if ((e.type === "void" || e.type === "expiration") && g && closedBy.has(g.id) && owedHere > 0) {
+        // I11: held credits that came back to a grant voided or expired meanwhile end here.
+        const expectedType = closedBy.get(g.id) === "voided" ? "void" : "expiration";
+        if (e.type !== expectedType || e.amount >= 0 || -e.amount > owedHere)
+          problems.push(
+            `I11 ${at}: ends ${-e.amount} held credits of ${closedBy.get(g.id)} grant ${g.id} (${owedHere} owed)`,
+          );
+        owed.set(g.id, owedHere + e.amount);
+      } else if (e.type === "void" || e.type === "expiration" || e.type === "refund") {
         const remaining = g ? left.get(g.id) : undefined;
         if (!g || remaining === undefined || closedBy.has(g.id)) {
           problems.push(`I8 ${at}: grant ${e.grant_id} was not open`);
@@ -199,16 +364,32 @@ export function findInvariantViolations(db: Db | Database.Database, clock: Clock
         problems.push(`I8 ${at}: balanceAfter ${e.balance_after}, replayed spendable ${spendable}`);
     }
 
-    if (ledgerSum !== user.credit_balance)
-      problems.push(`I6 ${where}: ledger sum ${ledgerSum} ≠ cached balance ${user.credit_balance}`);
-    const unsettled = own.some(
-      (g) => g.status === "active" && (g.effective_at > now || (g.expires_at !== null && g.expires_at <= now)),
-    );
+    applyHoldEvents(Infinity);
+    for (const [grantId, credits] of owed) {
+      if (credits !== 0) problems.push(`I11 ${where}: ${credits} held credits of grant ${grantId} never ended`);
+    }
+    const storedOpen = ownHolds.filter((h) => h.status === "held");
+    for (const h of ownHolds) {
+      const open = openHolds.has(h.id);
+      if ((h.status === "held") !== open)
+        problems.push(`I11 ${where} hold ${h.id}: ${h.status}, replay says open=${open}`);
+      if (h.status === "captured" && !closedHolds.has(h.id))
+        problems.push(`I11 ${where} hold ${h.id}: captured, but no entry captured it`);
+    }
+    const heldStored = storedOpen.reduce((sum, h) => sum + h.amount, 0);
+    if (ledgerSum !== user.credit_balance + heldStored)
+      problems.push(
+        `I6 ${where}: ledger sum ${ledgerSum} ≠ cached balance ${user.credit_balance} + open holds ${heldStored}`,
+      );
+    const unsettled =
+      own.some(
+        (g) => g.status === "active" && (g.effective_at > now || (g.expires_at !== null && g.expires_at <= now)),
+      ) || storedOpen.some((h) => h.expires_at <= now);
     const spendableNow = own
       .filter((g) => g.status === "active" && isInEffect(g, now))
       .reduce((sum, g) => sum + g.remaining, 0);
-    if (!unsettled && ledgerSum !== spendableNow)
-      problems.push(`I6 ${where}: swept, yet ledger sum ${ledgerSum} ≠ spendable ${spendableNow}`);
+    if (!unsettled && ledgerSum !== spendableNow + heldStored)
+      problems.push(`I6 ${where}: swept, yet ledger sum ${ledgerSum} ≠ spendable ${spendableNow} + held ${heldStored}`);
   }
 
   for (const g of grants) {

@@ -16,6 +16,10 @@ import {
   type GrantRow,
 } from "./store.server";
 import type { DomainCtx } from "../utils/context.server";
+import { MS_PER_DAY } from "../utils/clock";
+import { creditsConfig, emit, externalIdOf, type CreditsCtx } from "./events.server";
+import { settleLapsedHolds } from "./hold-returns.server";
+import { expireHolds } from "./holds.server";
 
 export interface ExpireResult {
   /** Grants recorded as expired by this run. */
@@ -43,11 +47,27 @@ export const DUE_OF_USER_SQL = `select ${GRANT_COLUMNS} from credit_grants
   where user_id = ? and status = 'active' and expires_at is not null and expires_at <= ?
   order by expires_at, id limit ?`;
 
+/** (now, until, limit) → grants with credits left expiring in (now, until] not announced yet (credit_grants_expiring_soon_idx). */
+export const EXPIRING_SOON_SQL = `select id, user_id, remaining, expires_at from credit_grants
+  where status = 'active' and expires_at is not null and expiring_soon_sent_at is null and expires_at > ? and expires_at <= ?
+  order by expires_at limit ?`;
+
 function prepareSweep(sqlite: Database.Database) {
   return {
     nextDueUser: sqlite.prepare(NEXT_DUE_USER_SQL).pluck() as Database.Statement<[number], number>,
     dueOfUser: sqlite.prepare(DUE_OF_USER_SQL) as Database.Statement<[number, number, number], GrantRow>,
+    expiringSoon: sqlite.prepare(EXPIRING_SOON_SQL) as Database.Statement<
+      [number, number, number],
+      { id: number; user_id: number; remaining: number; expires_at: number }
+    >,
+    markExpiringSoonSent: sqlite.prepare(`update credit_grants set expiring_soon_sent_at = ? where id = ?`),
   };
+}
+function sweepStatementsFor(ctx: DomainCtx) {
+  const sqlite = ctx.db.$client;
+  let q = sweepStatements.get(sqlite);
+  if (!q) sweepStatements.set(sqlite, (q = prepareSweep(sqlite)));
+  return q;
 }
 const sweepStatements = new WeakMap<Database.Database, ReturnType<typeof prepareSweep>>();
 
@@ -65,10 +85,7 @@ export function expireGrants(ctx: DomainCtx, opts: { batchSize?: number } = {}):
   if (!Number.isInteger(batchSize) || batchSize < 1)
     throw new AppError("invalid_request", "batchSize must be a positive integer.", { field: "batchSize" });
   const s = statementsFor(ctx.db);
-  const sqlite = ctx.db.$client;
-  let q = sweepStatements.get(sqlite);
-  if (!q) sweepStatements.set(sqlite, (q = prepareSweep(sqlite)));
-  const sweep = q;
+  const sweep = sweepStatementsFor(ctx);
   const result: ExpireResult = { expired: 0, credits: 0, batches: 0 };
   for (;;) {
     const full = immediate(ctx.db, () => {
@@ -79,6 +96,8 @@ export function expireGrants(ctx: DomainCtx, opts: { batchSize?: number } = {}):
       while (taken < batchSize) {
         const userId = sweep.nextDueUser.get(now);
         if (userId === undefined) return false;
+        // A lapsed hold's credits go back to their grants first (those past expiresAt expire here too).
+        settleLapsedHolds(s, userId, now);
         const rows = sweep.dueOfUser.all(userId, now, batchSize - taken);
         if (rows.length === 0) throw new Error(`credits: user ${userId} has a due grant the sweep cannot see`);
         // Expiring a grant does not change the user's spendable balance (it was out of effect
@@ -95,6 +114,41 @@ export function expireGrants(ctx: DomainCtx, opts: { batchSize?: number } = {}):
     });
     result.batches += 1;
     if (!full) return result;
+  }
+}
+
+const EXPIRING_SOON_BATCH = 500;
+
+/**
+ * `credits.expiring_soon` {userId, externalId, grantId, amount, expiresAt} once per grant that has
+ * credits left and expires within EXPIRING_SOON_DAYS: grants are remembered as announced
+ * (expiring_soon_sent_at), so each is sent once, and the scan reads only grants not announced yet.
+ * Returns how many it announced.
+ */
+export function announceExpiringSoon(ctx: CreditsCtx): number {
+  const s = statementsFor(ctx.db);
+  const sweep = sweepStatementsFor(ctx);
+  const days = creditsConfig(ctx).expiringSoonDays;
+  let announced = 0;
+  for (;;) {
+    const n = immediate(ctx.db, () => {
+      const now = ctx.clock.now().getTime();
+      const rows = sweep.expiringSoon.all(now, now + days * MS_PER_DAY, EXPIRING_SOON_BATCH);
+      for (const g of rows) {
+        sweep.markExpiringSoonSent.run(now, g.id);
+        const data = {
+          userId: g.user_id,
+          externalId: externalIdOf(s, g.user_id),
+          grantId: g.id,
+          amount: g.remaining,
+          expiresAt: new Date(g.expires_at).toISOString(),
+        };
+        emit(s, "credits.expiring_soon", g.user_id, data, now);
+      }
+      return rows.length;
+    });
+    announced += n;
+    if (n < EXPIRING_SOON_BATCH) return announced;
   }
 }
 
@@ -156,7 +210,7 @@ const MAX_INTERVAL_SECONDS = Math.floor(2_147_483_647 / 1000);
  * one inside its COMMIT. Returns stop().
  */
 export function startCreditJobs(
-  ctx: DomainCtx,
+  ctx: CreditsCtx,
   opts: { sweepSeconds: number; syncSeconds: number; walCheckpoints?: boolean },
 ): () => void {
   const timers: NodeJS.Timeout[] = [];
@@ -184,8 +238,10 @@ export function startCreditJobs(
     timers.push(timer);
   };
   every(opts.sweepSeconds, "credit expiry sweep", () => {
+    const holds = expireHolds(ctx);
     const r = expireGrants(ctx);
-    return { summary: { ...r }, changed: r.expired > 0 };
+    const expiringSoon = announceExpiringSoon(ctx);
+    return { summary: { ...r, holds, expiringSoon }, changed: r.expired > 0 || holds > 0 || expiringSoon > 0 };
   });
   every(opts.syncSeconds, "credit balance sync", () => {
     const r = syncBalances(ctx);

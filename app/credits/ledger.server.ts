@@ -4,8 +4,10 @@
  */
 import { AppError } from "../utils/errors";
 import type { BalanceView, LedgerEntryView } from "./index.server";
+import { settleLapsedHolds } from "./hold-returns.server";
 import {
   checkId,
+  immediate,
   invalid,
   iso,
   requireUser,
@@ -26,6 +28,10 @@ import type { DomainCtx } from "../utils/context.server";
  * Sums, counts and the soonest expiry are aggregated by SQLite, and only the listed grants become
  * objects. A user with many grants still costs a pass over all of them, so that user's view is
  * kept (see BalanceCache) until their next ledger entry or the next moment a grant starts or ends.
+ *
+ * `held` is what the user's holds reserve now; their credits are not in `balance`. A hold past its
+ * expiresAt that no write has recorded yet is recorded first (a short IMMEDIATE transaction, only
+ * then), so the answer counts its credits as they are: back on their grants.
  */
 export function getBalance(ctx: DomainCtx, userId: number, opts: { grantLimit?: number } = {}): BalanceView {
   checkId(userId, "userId");
@@ -33,12 +39,20 @@ export function getBalance(ctx: DomainCtx, userId: number, opts: { grantLimit?: 
   if (!Number.isSafeInteger(limit) || limit < -1) throw invalid("grantLimit", "`grantLimit` must be a whole number.");
   const s = statementsFor(ctx.db);
   requireUser(s, userId);
-  const now = ctx.clock.now().getTime();
+  let now = ctx.clock.now().getTime();
+  if (s.lapsedHoldOf.get(userId, now) !== undefined) {
+    now = immediate(ctx.db, () => {
+      const at = ctx.clock.now().getTime();
+      settleLapsedHolds(s, userId, at);
+      return at;
+    });
+  }
   const cache = cacheFor(ctx.db.$client);
   const key = `${userId}:${limit}`;
-  const lastEntryId = (s.lastEntryOf.get(userId) as number | null) ?? 0;
+  const [openHolds, newestOpenHold, nextHoldEnd] = s.openHoldsState.get(userId)!;
+  const version = `${(s.lastEntryOf.get(userId) as number | null) ?? 0}:${openHolds}:${newestOpenHold}`;
   const hit = cache.get(key);
-  if (hit && hit.lastEntryId === lastEntryId && hit.from <= now && now < hit.until) {
+  if (hit && hit.version === version && hit.from <= now && now < hit.until) {
     cache.delete(key); // most recently used last
     cache.set(key, hit);
     return hit.view;
@@ -46,10 +60,11 @@ export function getBalance(ctx: DomainCtx, userId: number, opts: { grantLimit?: 
   cache.delete(key);
   const view = computeBalance(s, userId, limit, now);
   if (view.grantCount >= CACHE_FROM_GRANTS) {
-    // Valid until the first instant something in effect expires or something pending starts.
+    // Valid until the first instant something in effect expires, something pending starts or a hold lapses.
     const nextStart = s.nextStart.get(userId, now) as number | null;
     const nextEnd = view.nextExpiry ? Date.parse(view.nextExpiry.expiresAt) : Infinity;
-    cache.set(key, { lastEntryId, from: now, until: Math.min(nextStart ?? Infinity, nextEnd), view: deepFreeze(view) });
+    const until = Math.min(nextStart ?? Infinity, nextEnd, nextHoldEnd ?? Infinity);
+    cache.set(key, { version, from: now, until, view: deepFreeze(view) });
     if (cache.size > CACHE_MAX_USERS) cache.delete(cache.keys().next().value as string);
   }
   return view;
@@ -70,6 +85,7 @@ export function computeBalance(s: Statements, userId: number, limit: number, now
   return {
     userId,
     balance,
+    held: s.heldOf.get(userId, now)!,
     breakdown,
     nextExpiry: soonest ? { amount: soonest[1], expiresAt: iso(soonest[0]) } : null,
     grantCount,
@@ -82,9 +98,11 @@ export function computeBalance(s: Statements, userId: number, limit: number, now
  * (store.server.ts holds every statement that writes credit_grants), and every such change writes
  * a ledger entry for that user in the same transaction (grant, deduction, expiration, void, refund,
  * adjustment — invariants I4 and I6 in invariants.server.ts: no credits move without an entry,
- * and a status only changes with the credits it leaves). Ledger ids only
- * grow (AUTOINCREMENT), so "the user's newest entry id is unchanged" means "their grants are
- * unchanged" — in any process, since it is read from the database each time. Without writes, the
+ * and a status only changes with the credits it leaves) — except holds, which move credits off and
+ * back onto grants without one: opening a hold adds an open hold with a new, larger id, and closing
+ * one removes it. Ledger and hold ids only grow (AUTOINCREMENT), so "the user's newest entry id,
+ * open-hold count and newest open-hold id are unchanged" means "their grants are unchanged" — in
+ * any process, since it is read from the database each time. Without writes, the
  * view changes only when time passes a grant's expiresAt (in effect → expired) or a pending grant's
  * effectiveAt; the view is kept for [from, until) between such instants. Only users with at least
  * CACHE_FROM_GRANTS grants are kept (for others, computing is as cheap as checking), at most
@@ -94,7 +112,7 @@ export function computeBalance(s: Statements, userId: number, limit: number, now
 const CACHE_FROM_GRANTS = 64;
 const CACHE_MAX_USERS = 256;
 interface CachedBalance {
-  lastEntryId: number;
+  version: string;
   from: number;
   until: number;
   view: BalanceView;
@@ -133,6 +151,7 @@ function decodeCursor(cursor: string): number {
 }
 
 interface LedgerRow {
+  hold_id: number | null;
   id: number;
   type: LedgerEntryView["type"];
   amount: number;
@@ -186,6 +205,7 @@ export function listLedger(
       createdAt: iso(r.created_at),
     };
     if (allocations.has(r.id) || r.type === "deduction") entry.allocations = allocations.get(r.id) ?? [];
+    if (r.hold_id !== null) entry.holdId = r.hold_id;
     return entry;
   });
   return { entries, nextCursor: rows.length > limit ? encodeCursor(page[page.length - 1].id) : null };

@@ -64,6 +64,7 @@ describe("the balance view", () => {
     expect(getBalance(ctx(), userId)).toEqual({
       userId,
       balance: 0,
+      held: 0,
       breakdown: { subscription: 0, topup: 0, promotional: 0 },
       nextExpiry: null,
       grantCount: 0,

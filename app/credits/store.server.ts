@@ -5,11 +5,13 @@
  */
 import type Database from "better-sqlite3";
 import type { Db } from "../../db/client";
-import type { GrantSource, GrantStatus, GrantType, LedgerEntryType } from "../../db/schema";
+import type { GrantSource, GrantStatus, GrantType, HoldStatus, LedgerEntryType } from "../../db/schema";
 import { AppError } from "../utils/errors";
-import type { GrantView } from "./index.server";
+import type { GrantView, HoldView } from "./index.server";
 import { jsonHash, MAX_JSON_DEPTH, nestsDeeperThan } from "../utils/json";
 import { MAX_CREDITS_PER_CALL, MAX_REASON_LENGTH } from "../utils/limits";
+import { notifyEvents } from "../events/outbox.server";
+import { emit, externalIdOf } from "./events.server";
 
 /** Largest amount one call may move (the API's documented limit). */
 export const MAX_CREDITS = MAX_CREDITS_PER_CALL;
@@ -43,11 +45,33 @@ export interface EntryRow {
   balance_after: number;
   reason: string | null;
   grant_id: number | null;
+  hold_id: number | null;
   idempotency_key: string | null;
   request_hash: string | null;
   actor: string | null;
   created_at: number;
 }
+
+export interface HoldRow {
+  id: number;
+  user_id: number;
+  amount: number;
+  captured_amount: number;
+  status: HoldStatus;
+  expires_at: number;
+  reason: string | null;
+  idempotency_key: string | null;
+  request_hash: string | null;
+  deduction_id: number | null;
+  created_at: number;
+}
+
+/** The columns every hold query reads (HoldRow). */
+export const HOLD_COLUMNS = `id, user_id, amount, captured_amount, status, expires_at, reason, idempotency_key,
+  request_hash, deduction_id, created_at`;
+
+/** [externalId, lowBalanceThreshold, autoTopupThreshold] of a user: what balance events need. */
+export type UserEventRow = [string | null, number | null, number | null];
 
 /** The columns every grant query reads (GrantRow). */
 export const GRANT_COLUMNS = `id, user_id, type, amount, remaining, priority, effective_at, expires_at, status, reason,
@@ -78,7 +102,7 @@ export const BURN_DOWN_SQL = `select id, remaining from credit_grants
   order by ${BURN_DOWN_ORDER}`;
 
 /** Served by credit_ledger_user_id_idx (user_id, id). */
-export const LEDGER_PAGE_SQL = `select id, type, amount, balance_after, reason, created_at from credit_ledger
+export const LEDGER_PAGE_SQL = `select id, type, amount, balance_after, reason, created_at, hold_id from credit_ledger
   where user_id = @userId and id < @before order by id desc limit @limit`;
 
 function prepareAll(sqlite: Database.Database) {
@@ -142,23 +166,95 @@ function prepareAll(sqlite: Database.Database) {
     userBalance: p(`select credit_balance from users where id = ?`).pluck(),
     /** (delta, userId) */
     addToBalance: p(`update users set credit_balance = credit_balance + ? where id = ?`),
+    /**
+     * (taken, userId) → UserEventRow: the spending path lowers the cached balance and reads what the
+     * balance events need in the same statement (no extra lookup per deduction).
+     */
+    takeFromBalance: p(`update users set credit_balance = credit_balance - ? where id = ?
+      returning external_id, low_balance_threshold, auto_topup_threshold`).raw(true) as Database.Statement<
+      [number, number],
+      UserEventRow
+    >,
+    userEventRow: p(`select external_id, low_balance_threshold, auto_topup_threshold from users where id = ?`).raw(
+      true,
+    ) as Database.Statement<[number], UserEventRow>,
     insertEntry: p(`insert into credit_ledger (user_id, type, amount, balance_after, reason, grant_id,
-      idempotency_key, request_hash, metadata, actor, created_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      idempotency_key, request_hash, metadata, actor, created_at, hold_id) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
     insertAllocation: p(`insert into ledger_allocations (entry_id, grant_id, amount) values (?, ?, ?)`),
-    entryByKey: p(`select id, user_id, type, amount, balance_after, reason, grant_id, idempotency_key, request_hash,
-      actor, created_at from credit_ledger where user_id = ? and idempotency_key = ?`),
+    entryByKey: p(`select id, user_id, type, amount, balance_after, reason, grant_id, hold_id, idempotency_key,
+      request_hash, actor, created_at from credit_ledger where user_id = ? and idempotency_key = ?`),
     allocationsOf: p(`select grant_id as grantId, amount from ledger_allocations where entry_id = ? order by id`),
     allocationsOfMany: p(`select entry_id as entryId, grant_id as grantId, amount from ledger_allocations
       where entry_id in (select value from json_each(?)) order by id`),
     ledgerPage: p(LEDGER_PAGE_SQL),
     usersPage: p(`select id, credit_balance from users where id > ? order by id limit ?`),
     setBalance: p(`update users set credit_balance = ? where id = ?`),
+
+    // ---- holds (./holds.server.ts; decision 010) ----
+    /** (userId, now) → 1 when the user has a hold past its expiresAt not recorded yet (credit_holds_open_idx). */
+    lapsedHoldOf: p(
+      `select 1 from credit_holds where user_id = ? and status = 'held' and expires_at <= ? limit 1`,
+    ).pluck() as Database.Statement<[number, number], 1>,
+    lapsedHoldsOf: p(`select ${HOLD_COLUMNS} from credit_holds
+      where user_id = ? and status = 'held' and expires_at <= ? order by expires_at, id`) as Database.Statement<
+      [number, number],
+      HoldRow
+    >,
+    /** (userId, now) → Σ amount of the holds reserving credits now. */
+    heldOf: p(`select coalesce(sum(amount), 0) from credit_holds
+      where user_id = ? and status = 'held' and expires_at > ?`).pluck() as Database.Statement<
+      [number, number],
+      number
+    >,
+    /** (userId) → [count, max id, min expiresAt] of the user's stored open holds: the balance cache's check. */
+    openHoldsState: p(`select count(*), coalesce(max(id), 0), min(expires_at) from credit_holds
+      where user_id = ? and status = 'held'`).raw(true) as Database.Statement<
+      [number],
+      [number, number, number | null]
+    >,
+    holdById: p(`select ${HOLD_COLUMNS} from credit_holds where id = ?`) as Database.Statement<[number], HoldRow>,
+    holdByKey: p(
+      `select ${HOLD_COLUMNS} from credit_holds where user_id = ? and idempotency_key = ?`,
+    ) as Database.Statement<[number, string], HoldRow>,
+    insertHold: p(`insert into credit_holds (user_id, amount, expires_at, reason, metadata, idempotency_key,
+      request_hash, actor, opened_after_entry_id, created_at, updated_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+    insertHoldAllocation: p(`insert into hold_allocations (hold_id, grant_id, amount) values (?, ?, ?)`),
+    /** (holdId) → [grantId, amount][] in the order the hold took them (burn-down order). */
+    holdAllocationsOf: p(`select grant_id, amount from hold_allocations where hold_id = ? order by id`).raw(
+      true,
+    ) as Database.Statement<[number], [number, number]>,
+    /** (capturedAmount, deductionId, now, holdId) */
+    markCaptured: p(`update credit_holds set status = 'captured', captured_amount = ?, deduction_id = ?, updated_at = ?
+      where id = ? and status = 'held'`),
+    /** (status, closedAfterEntryId, closedAfterHoldId, now, holdId): released or expired. */
+    markClosed: p(`update credit_holds set status = ?, closed_after_entry_id = ?, closed_after_hold_id = ?,
+      updated_at = ? where id = ? and status = 'held'`),
+    lastEntryId: p(`select coalesce(max(id), 0) from credit_ledger`).pluck() as Database.Statement<[], number>,
+    lastHoldId: p(`select coalesce(max(id), 0) from credit_holds`).pluck() as Database.Statement<[], number>,
+    /**
+     * (credits, now, grantId): gives held credits back to their grant unless it was voided or expired
+     * meanwhile; a grant a hold had emptied becomes active again.
+     */
+    returnToGrant: p(`update credit_grants set remaining = remaining + ?, status = 'active', updated_at = ?
+      where id = ? and status in ('active', 'depleted')`),
+    grantStatus: p(`select status from credit_grants where id = ?`).pluck() as Database.Statement<
+      [number],
+      GrantStatus
+    >,
+    /** (now) → the owner of the earliest lapsed hold not recorded yet (credit_holds_expiry_idx). */
+    nextLapsedHoldUser: p(`select user_id from credit_holds where status = 'held' and expires_at <= ?
+      order by expires_at, id limit 1`).pluck() as Database.Statement<[number], number>,
     /** One reusable transaction wrapper: building one per call costs more than some statements. */
     immediateTx: sqlite.transaction((fn: () => unknown) => fn()).immediate,
   };
 }
 
-export type Statements = ReturnType<typeof prepareAll>;
+export type Statements = ReturnType<typeof prepareAll> & {
+  /** The connection's handle (appendEvent takes one). */
+  db: Db;
+  /** Set when an event was appended: the dispatcher is poked once the write commits. */
+  eventsAppended: boolean;
+};
 const cache = new WeakMap<Database.Database, Statements>();
 
 /** Prepared once per connection: the hot path never re-parses SQL or builds queries. */
@@ -166,7 +262,7 @@ export function statementsFor(db: Db): Statements {
   const sqlite = db.$client;
   let s = cache.get(sqlite);
   if (!s) {
-    s = prepareAll(sqlite);
+    s = { ...prepareAll(sqlite), db, eventsAppended: false };
     cache.set(sqlite, s);
   }
   return s;
@@ -175,10 +271,23 @@ export function statementsFor(db: Db): Statements {
 /**
  * Runs `fn` in an IMMEDIATE transaction (the write lock is taken at BEGIN, so concurrent writers
  * queue on busy_timeout instead of failing on a lock upgrade). Inside a caller's transaction it
- * becomes a savepoint, so the caller's write and ours commit or roll back together.
+ * becomes a savepoint, so the caller's write and ours commit or roll back together. Events the
+ * write appended (./events.server.ts) wake the dispatcher afterwards.
  */
 export function immediate<R>(db: Db, fn: () => R): R {
-  return statementsFor(db).immediateTx(fn) as R;
+  const s = statementsFor(db);
+  let result: R;
+  try {
+    result = s.immediateTx(fn) as R;
+  } catch (e) {
+    if (!db.$client.inTransaction) s.eventsAppended = false;
+    throw e;
+  }
+  if (s.eventsAppended && !db.$client.inTransaction) {
+    s.eventsAppended = false;
+    notifyEvents();
+  }
+  return result;
 }
 
 // ---- rows → views ----------------------------------------------------------------------------
@@ -215,6 +324,20 @@ export function toGrantView(row: GrantRow, nowMs: number): GrantView {
     status: viewStatus(row, nowMs),
     source: row.source,
     reason: row.reason,
+  };
+}
+
+/** A hold as the API shows it: `held` past its expiresAt is `expired` (time decides, not the sweep). */
+export function toHoldView(row: HoldRow, nowMs: number): HoldView {
+  return {
+    id: row.id,
+    userId: row.user_id,
+    amount: row.amount,
+    capturedAmount: row.captured_amount,
+    status: row.status === "held" && row.expires_at <= nowMs ? "expired" : row.status,
+    expiresAt: iso(row.expires_at),
+    reason: row.reason,
+    createdAt: iso(row.created_at),
   };
 }
 
@@ -350,6 +473,8 @@ export interface EntryInsert {
   metadata: string | null;
   actor: string | null;
   now: number;
+  /** The hold a capture's deduction came from. */
+  holdId?: number | null;
 }
 
 export function insertEntry(s: Statements, e: EntryInsert): number {
@@ -365,6 +490,7 @@ export function insertEntry(s: Statements, e: EntryInsert): number {
     e.metadata,
     e.actor,
     e.now,
+    e.holdId ?? null,
   );
   return Number(lastInsertRowid);
 }
@@ -403,6 +529,15 @@ export function requireGrant(s: Statements, grantId: number): GrantRow {
 export function expireGrantRow(s: Statements, row: GrantRow, nowMs: number, spendable: number): number {
   s.closeGrant.run("expired", nowMs, row.id);
   s.addToBalance.run(-row.remaining, row.user_id);
+  const userId = row.user_id;
+  const data = {
+    userId,
+    externalId: externalIdOf(s, userId),
+    grantId: row.id,
+    amount: row.remaining,
+    balance: spendable,
+  };
+  emit(s, "credits.expired", userId, data, nowMs);
   return insertEntry(s, {
     userId: row.user_id,
     type: "expiration",

@@ -30,6 +30,8 @@ import {
   voidGrantEndpoint,
 } from "./endpoints.server";
 import { resolveUserRef, searchUsersEndpoint, updateUserEndpoint } from "./users.server";
+import { updateAutoTopupEndpoint } from "./auto-topup.server";
+import { captureHoldEndpoint, createHoldEndpoint, getHoldEndpoint, releaseHoldEndpoint } from "./holds.server";
 
 export const API_V1_PREFIX = "/api/v1";
 
@@ -64,6 +66,11 @@ export const RESOURCES: Resource[] = [
   resource("users/:userId/ledger", { GET: getLedgerEndpoint }),
   resource("grants/:grantId/void", { POST: voidGrantEndpoint }),
   resource("deductions/batch", { POST: batchDeductionsEndpoint }),
+  resource("users/:userId/auto-topup", { PATCH: updateAutoTopupEndpoint }),
+  resource("users/:userId/holds", { POST: createHoldEndpoint }),
+  resource("holds/:holdId", { GET: getHoldEndpoint }),
+  resource("holds/:holdId/capture", { POST: captureHoldEndpoint }),
+  resource("holds/:holdId/release", { POST: releaseHoldEndpoint }),
 ];
 
 /** The resource and its params for a path under /api/v1 (matched case-insensitively, one trailing slash allowed). */

@@ -1,0 +1,104 @@
+/**
+ * Giving held credits back (a release, the uncaptured part of a capture, a lapsed hold), and
+ * recording lapsed holds. Every write path of the engine calls settleLapsedHolds for its user first,
+ * so a hold stops reserving at its expiresAt without any job having run (decision 010).
+ */
+import { emit, externalIdOf } from "./events.server";
+import {
+  insertEntry,
+  requireGrant,
+  spendableOf,
+  toGrantView,
+  toHoldView,
+  type HoldRow,
+  type Statements,
+} from "./store.server";
+
+/** [grantId, credits] pieces of a hold, in the order it took them. */
+export type HoldPart = [number, number];
+
+/** Credits that went back to a grant voided or expired meanwhile: they end with a ledger entry. */
+interface ClosedReturn {
+  grantId: number;
+  credits: number;
+  status: "expired" | "voided";
+}
+
+/**
+ * Puts `parts` back on their grants (a grant the hold had emptied becomes active again, and the
+ * cached balance grows by what went back). Parts whose grant was voided or expired meanwhile cannot
+ * go back: they are returned for endReturns to record once the spendable balance is known.
+ */
+export function returnParts(s: Statements, userId: number, parts: HoldPart[], now: number): ClosedReturn[] {
+  const closed: ClosedReturn[] = [];
+  let back = 0;
+  for (const [grantId, credits] of parts) {
+    if (credits <= 0) continue;
+    if (s.returnToGrant.run(credits, now, grantId).changes === 1) back += credits;
+    else closed.push({ grantId, credits, status: s.grantStatus.get(grantId) === "voided" ? "voided" : "expired" });
+  }
+  if (back > 0) s.addToBalance.run(back, userId);
+  return closed;
+}
+
+/**
+ * One `expiration` (or `void`) entry per part whose grant expired (or was voided) while it was held:
+ * those credits end where the rest of their grant ended. `spendable` is the balance after the return.
+ */
+export function endReturns(s: Statements, userId: number, closed: ClosedReturn[], spendable: number, now: number) {
+  if (closed.length === 0) return;
+  const externalId = externalIdOf(s, userId);
+  for (const c of closed) {
+    const voided = c.status === "voided";
+    insertEntry(s, {
+      userId,
+      type: voided ? "void" : "expiration",
+      amount: -c.credits,
+      balanceAfter: spendable,
+      reason: voided ? "Held credits of a voided grant" : "Held credits of an expired grant",
+      grantId: c.grantId,
+      key: null,
+      hash: null,
+      metadata: null,
+      actor: "system",
+      now,
+    });
+    if (voided) {
+      const grant = toGrantView(requireGrant(s, c.grantId), now);
+      emit(s, "credits.voided", userId, { userId, externalId, grant, balance: spendable }, now);
+    } else {
+      const data = { userId, externalId, grantId: c.grantId, amount: c.credits, balance: spendable };
+      emit(s, "credits.expired", userId, data, now);
+    }
+  }
+}
+
+/**
+ * Closes an open hold as `released` or `expired` and gives all its credits back (inside the
+ * caller's transaction). Records where it sits among ledger entries and holds (the invariant
+ * checker replays in that order). Returns the spendable balance after.
+ */
+export function closeHold(s: Statements, row: HoldRow, status: "released" | "expired", now: number): number {
+  const changed = s.markClosed.run(status, s.lastEntryId.get(), s.lastHoldId.get(), now, row.id).changes;
+  if (changed !== 1) throw new Error(`credits: hold ${row.id} changed under a write transaction`);
+  const closed = returnParts(s, row.user_id, s.holdAllocationsOf.all(row.id), now);
+  const balance = spendableOf(s, row.user_id, now);
+  endReturns(s, row.user_id, closed, balance, now);
+  return balance;
+}
+
+/**
+ * Records the user's holds whose expiresAt has passed (status → expired, credits back, one
+ * hold.expired event each). Cheap when there are none: one probe of credit_holds_open_idx, which is
+ * all a deduction pays for holds. Returns how many it recorded.
+ */
+export function settleLapsedHolds(s: Statements, userId: number, now: number): number {
+  if (s.lapsedHoldOf.get(userId, now) === undefined) return 0;
+  const rows = s.lapsedHoldsOf.all(userId, now);
+  const externalId = externalIdOf(s, userId);
+  for (const row of rows) {
+    closeHold(s, row, "expired", now);
+    emit(s, "hold.expired", userId, { userId, externalId, hold: toHoldView({ ...row, status: "expired" }, now) }, now);
+  }
+  return rows.length;
+}

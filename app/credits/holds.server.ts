@@ -1,0 +1,286 @@
+/**
+ * Holds: reserve credits now, capture (part of) them later or release them (decision 010).
+ *
+ * - Holding takes the credits off the user's grants in burn-down order, exactly as a deduction
+ *   would, but writes NO ledger entry: hold_allocations record where they came from. The spendable
+ *   balance drops by the amount; `held` grows by it. Deductions and other holds cannot take them.
+ * - Capturing writes ONE `deduction` entry (hold_id set) for the captured amount, allocated to the
+ *   hold's grants in the order the hold took them (whether or not those grants expired meanwhile:
+ *   a hold guarantees its capture until its expiresAt); the rest goes back at once.
+ * - Releasing, or the hold reaching its expiresAt, gives every credit back to its grant (a grant
+ *   voided or expired meanwhile gets a `void`/`expiration` entry for it instead). A lapsed hold stops
+ *   reserving at expiresAt with no job: every write path and the balance read record lapsed holds
+ *   of their user first (settleLapsedHolds); the sweep records the rest.
+ * So Σ ledger amounts = cached balance + Σ amount of stored open holds (invariant I9).
+ */
+import { AppError } from "../utils/errors";
+import type { HoldView } from "./index.server";
+import { burnDown } from "./deduct.server";
+import { balanceLowered, creditsConfig, emit, externalIdOf, type CreditsCtx } from "./events.server";
+import { closeHold, endReturns, returnParts, settleLapsedHolds, type HoldPart } from "./hold-returns.server";
+import {
+  checkActor,
+  checkCredits,
+  checkId,
+  checkKey,
+  checkMetadata,
+  checkReason,
+  findReplay,
+  immediate,
+  insertEntry,
+  invalid,
+  requestHash,
+  requireUser,
+  spendableOf,
+  statementsFor,
+  toHoldView,
+  type HoldRow,
+  type Statements,
+} from "./store.server";
+import type { Allocation } from "./deduct.server";
+
+export const HOLD_SECONDS = { min: 60, max: 86_400, default: 900 } as const;
+
+export interface HoldInput {
+  userId: number;
+  amount: number;
+  /** 60–86,400; default 900. */
+  expiresInSeconds?: number | null;
+  reason?: string | null;
+  metadata?: Record<string, unknown> | null;
+  /** Caller-namespaced; a replay returns the hold it made (idempotency_conflict for another request). */
+  idempotencyKey?: string | null;
+  actor?: string | null;
+}
+
+export interface HoldResult {
+  hold: HoldView;
+  /** Spendable now (held credits excluded). */
+  balance: number;
+  /** What the user's holds reserve now. */
+  held: number;
+  replayed: boolean;
+}
+
+export interface CaptureInput {
+  holdId: number;
+  /** 1 … the hold's amount; default all of it. */
+  amount?: number | null;
+  idempotencyKey?: string | null;
+  actor?: string | null;
+}
+
+export interface CaptureResult {
+  hold: HoldView;
+  deduction: { id: number; amount: number; balance: number; allocations: Allocation[] };
+  held: number;
+  replayed: boolean;
+}
+
+export interface ReleaseResult {
+  hold: HoldView;
+  balance: number;
+  held: number;
+}
+
+function requireHold(s: Statements, holdId: number): HoldRow {
+  const row = s.holdById.get(holdId);
+  if (!row) throw new AppError("not_found", `No hold with id ${holdId}.`);
+  return row;
+}
+
+/** A hold can be captured or released only while it is `held` and before its expiresAt. */
+function requireOpen(row: HoldRow, now: number, action: "capture" | "release"): void {
+  const status = toHoldView(row, now).status;
+  if (status !== "held") {
+    throw new AppError("conflict", `Hold ${row.id} is ${status}; only a held hold can be ${action}d.`, {
+      extra: { status },
+    });
+  }
+}
+
+/**
+ * Reserves `amount` of the user's spendable credits until now + expiresInSeconds. Not enough →
+ * insufficient_credits with extra {balance, requested}, nothing written.
+ */
+export function holdCredits(ctx: CreditsCtx, input: HoldInput): HoldResult {
+  const userId = checkId(input.userId, "userId");
+  const amount = checkCredits(input.amount);
+  const seconds = input.expiresInSeconds ?? HOLD_SECONDS.default;
+  if (!Number.isSafeInteger(seconds) || seconds < HOLD_SECONDS.min || seconds > HOLD_SECONDS.max) {
+    throw invalid(
+      "expiresInSeconds",
+      `\`expiresInSeconds\` must be an integer from ${HOLD_SECONDS.min} to ${HOLD_SECONDS.max}.`,
+    );
+  }
+  const reason = checkReason(input.reason);
+  const metadata = checkMetadata(input.metadata);
+  const actor = checkActor(input.actor);
+  const key = checkKey(input.idempotencyKey);
+  const hash =
+    key === null
+      ? null
+      : requestHash({
+          op: "hold",
+          amount,
+          expiresInSeconds: input.expiresInSeconds ?? null,
+          reason,
+          metadata: input.metadata ?? null,
+        });
+  const s = statementsFor(ctx.db);
+  return immediate(ctx.db, (): HoldResult => {
+    const now = ctx.clock.now().getTime();
+    if (key !== null) {
+      const replay = s.holdByKey.get(userId, key);
+      if (replay) {
+        if (replay.request_hash !== hash) {
+          throw new AppError("idempotency_conflict", "This idempotency key was already used for a different request.", {
+            field: "idempotencyKey",
+          });
+        }
+        const original = toHoldView({ ...replay, status: "held", captured_amount: 0 }, replay.created_at);
+        return {
+          hold: original,
+          balance: spendableOf(s, userId, now),
+          held: s.heldOf.get(userId, now)!,
+          replayed: true,
+        };
+      }
+    }
+    const { before, allocations, user } = burnDown(s, userId, amount, now);
+    const expiresAt = now + seconds * 1000;
+    const openedAfter = s.lastEntryId.get()!;
+    const holdId = Number(
+      s.insertHold.run(userId, amount, expiresAt, reason, metadata, key, hash, actor, openedAfter, now, now)
+        .lastInsertRowid,
+    );
+    for (const a of allocations) s.insertHoldAllocation.run(holdId, a.grantId, a.amount);
+    const balance = before - amount;
+    balanceLowered(s, creditsConfig(ctx), userId, user, before, balance, now);
+    const hold = toHoldView(s.holdById.get(holdId)!, now);
+    return { hold, balance, held: s.heldOf.get(userId, now)!, replayed: false };
+  });
+}
+
+/** Keys for a hold's capture are scoped to it, like a grant's void. */
+function holdScopedKey(key: string | null, holdId: number): string | null {
+  return key === null ? null : `${key}#hold:${holdId}`;
+}
+
+/**
+ * Captures `amount` (default all) of a held hold: ONE `deduction` entry with holdId, allocated to
+ * the hold's grants in the order it took them; the rest goes back at once. Not held (or past
+ * expiresAt) → conflict; more than the hold → invalid_request (field amount). A replayed key
+ * answers the original capture.
+ */
+export function captureHold(ctx: CreditsCtx, input: CaptureInput): CaptureResult {
+  const holdId = checkId(input.holdId, "holdId");
+  const requested = input.amount === undefined || input.amount === null ? null : checkCredits(input.amount);
+  const actor = checkActor(input.actor);
+  const key = holdScopedKey(checkKey(input.idempotencyKey), holdId);
+  const hash = key === null ? null : requestHash({ op: "capture", holdId, amount: requested });
+  const s = statementsFor(ctx.db);
+  return immediate(ctx.db, (): CaptureResult => {
+    const now = ctx.clock.now().getTime();
+    const row = requireHold(s, holdId);
+    const userId = row.user_id;
+    const replay = findReplay(s, userId, key, hash);
+    if (replay) {
+      const allocations = s.allocationsOf.all(replay.id) as Allocation[];
+      const deduction = { id: replay.id, amount: -replay.amount, balance: replay.balance_after, allocations };
+      return { hold: toHoldView(row, now), deduction, held: s.heldOf.get(userId, now)!, replayed: true };
+    }
+    requireOpen(row, now, "capture");
+    const amount = requested ?? row.amount;
+    if (amount > row.amount) {
+      throw invalid("amount", `\`amount\` must be at most the hold's ${row.amount} credits.`);
+    }
+    settleLapsedHolds(s, userId, now);
+    // The captured part, in the order the hold took its credits; the rest goes back.
+    const captured: Allocation[] = [];
+    const rest: HoldPart[] = [];
+    let left = amount;
+    for (const [grantId, credits] of s.holdAllocationsOf.all(holdId)) {
+      const take = Math.min(left, credits);
+      if (take > 0) captured.push({ grantId, amount: take });
+      if (credits > take) rest.push([grantId, credits - take]);
+      left -= take;
+    }
+    const closed = returnParts(s, userId, rest, now);
+    const balance = spendableOf(s, userId, now);
+    const id = insertEntry(s, {
+      userId,
+      type: "deduction",
+      amount: -amount,
+      balanceAfter: balance,
+      reason: row.reason,
+      grantId: null,
+      key,
+      hash,
+      metadata: null,
+      actor,
+      now,
+      holdId,
+    });
+    for (const a of captured) s.insertAllocation.run(id, a.grantId, a.amount);
+    if (s.markCaptured.run(amount, id, now, holdId).changes !== 1) {
+      throw new Error(`credits: hold ${holdId} changed under a write transaction`);
+    }
+    endReturns(s, userId, closed, balance, now);
+    const deduction = { id, amount, balance, allocations: captured };
+    const eventDeduction = { ...deduction, reason: row.reason, holdId };
+    const externalId = externalIdOf(s, userId);
+    emit(s, "credits.deducted", userId, { userId, externalId, deduction: eventDeduction, balance }, now);
+    const hold = toHoldView(s.holdById.get(holdId)!, now);
+    return { hold, deduction, held: s.heldOf.get(userId, now)!, replayed: false };
+  });
+}
+
+/** Gives all of a held hold's credits back. Not held (or past expiresAt) → conflict. */
+export function releaseHold(ctx: CreditsCtx, input: { holdId: number; actor?: string | null }): ReleaseResult {
+  const holdId = checkId(input.holdId, "holdId");
+  checkActor(input.actor);
+  const s = statementsFor(ctx.db);
+  return immediate(ctx.db, (): ReleaseResult => {
+    const now = ctx.clock.now().getTime();
+    const row = requireHold(s, holdId);
+    requireOpen(row, now, "release");
+    settleLapsedHolds(s, row.user_id, now);
+    const balance = closeHold(s, row, "released", now);
+    const hold = toHoldView(s.holdById.get(holdId)!, now);
+    return { hold, balance, held: s.heldOf.get(row.user_id, now)! };
+  });
+}
+
+/** undefined for an unknown (or malformed) id. */
+export function getHold(ctx: CreditsCtx, holdId: number): HoldView | undefined {
+  if (!Number.isSafeInteger(holdId) || holdId < 1) return undefined;
+  const row = statementsFor(ctx.db).holdById.get(holdId);
+  return row && toHoldView(row, ctx.clock.now().getTime());
+}
+
+/** What the user's holds reserve now (lapsed holds excluded, recorded or not). Unknown user → not_found. */
+export function getHeld(ctx: CreditsCtx, userId: number): number {
+  checkId(userId, "userId");
+  const s = statementsFor(ctx.db);
+  requireUser(s, userId);
+  return s.heldOf.get(userId, ctx.clock.now().getTime())!;
+}
+
+/**
+ * Records every lapsed hold of every user (status → expired, credits back, hold.expired): the
+ * sweep's part for holds. Each user is one IMMEDIATE transaction. Returns how many were recorded.
+ */
+export function expireHolds(ctx: CreditsCtx): number {
+  const s = statementsFor(ctx.db);
+  let recorded = 0;
+  for (;;) {
+    const n = immediate(ctx.db, () => {
+      const now = ctx.clock.now().getTime();
+      const userId = s.nextLapsedHoldUser.get(now);
+      return userId === undefined ? -1 : settleLapsedHolds(s, userId, now);
+    });
+    if (n < 0) return recorded;
+    recorded += n;
+  }
+}
