@@ -14,6 +14,7 @@ import { loginAuthenticator } from "~/auth/login.server";
 import { beginSession, redirectLoggedInVisitor, safeRedirect } from "~/auth/session.server";
 import { AuthForm } from "~/components/AuthForm";
 import { Field } from "~/components/forms";
+import { TextLink } from "~/components/ui";
 import { isAppError } from "~/utils/errors";
 import { formErrorResponse } from "~/utils/forms.server";
 
@@ -61,6 +62,9 @@ export default function Login() {
     <AuthForm mode="login" form={form}>
       <Field field={fields.email} label="Email" type="email" autoComplete="email" />
       <Field field={fields.password} label="Password" type="password" autoComplete="current-password" />
+      <p className="text-sm">
+        <TextLink to="/forgot-password">Forgot password?</TextLink>
+      </p>
     </AuthForm>
   );
 }

@@ -1,0 +1,109 @@
+import { getFormProps, useForm } from "@conform-to/react";
+import { getZodConstraint, parseWithZod } from "@conform-to/zod";
+import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { Form, useActionData, useLoaderData } from "@remix-run/react";
+import { clientIpFromRequest } from "~/auth/client-ip.server";
+import { MIN_PASSWORD_LENGTH, resetPasswordSchema } from "~/auth/fields";
+import { findResetTokenUser, RESET_LINK_INVALID_MESSAGE, resetPassword } from "~/auth/password-reset.server";
+import { PageHeader } from "~/components/AppShell";
+import { Alert, Field, FormErrors, SubmitButton, useFocusFirstError } from "~/components/forms";
+import { ButtonLink, TextLink } from "~/components/ui";
+import { isAppError } from "~/utils/errors";
+import { formErrorResponse } from "~/utils/forms.server";
+
+export const meta: MetaFunction = () => [
+  { title: "Choose a new password — Credits" },
+  // The address carries the reset token: it must not leave in a Referer header.
+  { name: "referrer", content: "no-referrer" },
+];
+
+const TOKEN_RE = /^[A-Za-z0-9_-]{43}$/;
+const NEVER_SENT_BACK = ["password", "confirm"];
+
+/** The reset link's page: a form when the token is live, else a way to ask for a new one. */
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  const token = new URL(request.url).searchParams.get("token") ?? "";
+  const live = TOKEN_RE.test(token) && findResetTokenUser(context, token) !== null;
+  return { token: live ? token : null };
+}
+
+export async function action({ request, context }: ActionFunctionArgs) {
+  const submission = parseWithZod(await request.formData(), { schema: resetPasswordSchema });
+  if (submission.status !== "success") {
+    return data({ result: submission.reply({ hideFields: NEVER_SENT_BACK }), done: false }, { status: 400 });
+  }
+  try {
+    await resetPassword(context, {
+      token: submission.value.token,
+      password: submission.value.password,
+      ip: clientIpFromRequest(request),
+    });
+  } catch (e) {
+    if (!isAppError(e)) throw e;
+    return formErrorResponse(submission, e, { fields: [], hideFields: NEVER_SENT_BACK });
+  }
+  return { result: submission.reply({ resetForm: true }), done: true };
+}
+
+export default function ResetPassword() {
+  const { token } = useLoaderData<typeof loader>();
+  const answer = useActionData<typeof action>();
+  const [form, fields] = useForm({
+    id: "reset",
+    lastResult: answer?.result,
+    constraint: getZodConstraint(resetPasswordSchema),
+    onValidate: ({ formData }) => parseWithZod(formData, { schema: resetPasswordSchema }),
+    shouldValidate: "onSubmit",
+    shouldRevalidate: "onInput",
+  });
+  const formRef = useFocusFirstError<HTMLFormElement>(form.errors);
+
+  if (answer && "done" in answer && answer.done) {
+    return (
+      <div className="mx-auto max-w-md space-y-5">
+        <PageHeader title="Your password is changed" />
+        <Alert tone="success">
+          Your new password is set. Every device that was logged in to your account has been logged out.
+        </Alert>
+        <ButtonLink to="/login">Log in with your new password</ButtonLink>
+      </div>
+    );
+  }
+  if (!token) {
+    return (
+      <div className="mx-auto max-w-md space-y-5">
+        <PageHeader title="This link no longer works" />
+        <Alert tone="error">{RESET_LINK_INVALID_MESSAGE}</Alert>
+        <p className="text-slate-700">
+          <TextLink to="/forgot-password">Ask for a new reset link</TextLink>
+        </p>
+      </div>
+    );
+  }
+  return (
+    <div className="mx-auto max-w-md">
+      <PageHeader title="Choose a new password">Logs out every device that is logged in to your account.</PageHeader>
+      <Form
+        method="post"
+        {...getFormProps(form)}
+        ref={formRef}
+        className="space-y-5 rounded-lg border border-slate-200 bg-white p-6 shadow-sm"
+      >
+        <FormErrors id={form.errorId} errors={form.errors} />
+        <input type="hidden" name={fields.token.name} value={token} />
+        {fields.token.errors?.length ? <Alert tone="error">{fields.token.errors[0]}</Alert> : null}
+        <Field
+          field={fields.password}
+          label="New password"
+          type="password"
+          autoComplete="new-password"
+          hint={`At least ${MIN_PASSWORD_LENGTH} characters.`}
+        />
+        <Field field={fields.confirm} label="New password again" type="password" autoComplete="new-password" />
+        <SubmitButton className="w-full" pendingText="Saving…">
+          Set new password
+        </SubmitButton>
+      </Form>
+    </div>
+  );
+}
