@@ -1,0 +1,179 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { registerEventConsumer } from "../events/outbox.server";
+import { createUser } from "../auth/users.server";
+import {
+  adjustCredits,
+  announceExpiringSoon,
+  captureHold,
+  deductCredits,
+  expireGrants,
+  holdCredits,
+  refundGrantCredits,
+  voidGrant,
+} from "./index.server";
+import { DAY, grant, useCreditsDb, type TestCtx } from "./test-support";
+
+const ctx = useCreditsDb();
+
+interface Row {
+  type: string;
+  user_id: number | null;
+  data: Record<string, unknown>;
+}
+
+function events(c: TestCtx, type?: string): Row[] {
+  const rows = c.db.$client
+    .prepare(`select type, user_id, data from event_outbox ${type ? "where type = ?" : ""} order by id`)
+    .all(...(type ? [type] : [])) as { type: string; user_id: number | null; data: string }[];
+  return rows.map((r) => ({ ...r, data: JSON.parse(r.data) as Record<string, unknown> }));
+}
+
+function customer(
+  c: TestCtx,
+  extra: { lowBalanceThreshold?: number | null; autoTopupThreshold?: number | null; externalId?: string } = {},
+) {
+  const externalId = extra.externalId ?? "acct_42";
+  const user = createUser(c, { email: `e${Math.random().toString(36).slice(2)}@example.com`, externalId });
+  c.db.$client
+    .prepare("update users set low_balance_threshold = ?, auto_topup_threshold = ? where id = ?")
+    .run(extra.lowBalanceThreshold ?? null, extra.autoTopupThreshold ?? null, user.id);
+  return user.id;
+}
+
+let unregister: (() => void) | undefined;
+afterEach(() => unregister?.());
+
+describe("credit events in the outbox", () => {
+  it("credits.granted carries the grant and the balance, in the grant's transaction", () => {
+    const userId = customer(ctx());
+    const r = grant(ctx(), userId, "topup", 500);
+    expect(events(ctx())).toEqual([
+      {
+        type: "credits.granted",
+        user_id: userId,
+        data: { userId, externalId: "acct_42", grant: r.grant, balance: 500 },
+      },
+    ]);
+  });
+
+  it("balance.low once when a deduction crosses the default threshold (100), balance.depleted at 0", () => {
+    const userId = customer(ctx());
+    grant(ctx(), userId, "topup", 150);
+    deductCredits(ctx(), { userId, amount: 50 }); // 100: not below
+    expect(events(ctx(), "balance.low")).toEqual([]);
+    deductCredits(ctx(), { userId, amount: 1 }); // 99: crossed
+    deductCredits(ctx(), { userId, amount: 1 }); // still below: no second event
+    expect(events(ctx(), "balance.low").map((e) => e.data)).toEqual([
+      { userId, externalId: "acct_42", balance: 99, threshold: 100 },
+    ]);
+    deductCredits(ctx(), { userId, amount: 98 });
+    expect(events(ctx(), "balance.depleted").map((e) => e.data)).toEqual([
+      { userId, externalId: "acct_42", balance: 0 },
+    ]);
+  });
+
+  it("uses the user's own threshold (0 = off) and the configured default, and holds count as spending", () => {
+    const own = customer(ctx(), { lowBalanceThreshold: 10 });
+    grant(ctx(), own, "topup", 20);
+    holdCredits(ctx(), { userId: own, amount: 15 });
+    const off = customer(ctx(), { lowBalanceThreshold: 0, externalId: "off" });
+    grant(ctx(), off, "topup", 20);
+    deductCredits(ctx(), { userId: off, amount: 15 });
+    const configured = customer(ctx(), { externalId: "configured" });
+    grant(ctx(), configured, "topup", 20);
+    deductCredits({ ...ctx(), env: { ...ctx().env, LOW_BALANCE_THRESHOLD: 18 } }, { userId: configured, amount: 3 });
+    expect(events(ctx(), "balance.low").map((e) => [e.user_id, e.data.threshold, e.data.balance])).toEqual([
+      [own, 10, 5],
+      [configured, 18, 17],
+    ]);
+  });
+
+  it("auto_topup.needed when the balance crosses the user's auto top-up threshold (internal event)", () => {
+    const userId = customer(ctx(), { autoTopupThreshold: 50, lowBalanceThreshold: 0 });
+    grant(ctx(), userId, "topup", 60);
+    deductCredits(ctx(), { userId, amount: 5 });
+    adjustCredits(ctx(), { userId, amount: -10, reason: "correction" });
+    expect(events(ctx(), "auto_topup.needed").map((e) => e.data)).toEqual([{ userId, balance: 45, threshold: 50 }]);
+  });
+
+  it("balance events for voids and refunds too; credits.voided carries the voided grant", () => {
+    const userId = customer(ctx());
+    const a = grant(ctx(), userId, "topup", 100).grant.id;
+    const b = grant(ctx(), userId, "topup", 30).grant.id;
+    const voided = voidGrant(ctx(), { grantId: a });
+    expect(events(ctx(), "credits.voided").map((e) => e.data)).toEqual([
+      { userId, externalId: "acct_42", grant: voided.grant, balance: 30 },
+    ]);
+    expect(events(ctx(), "balance.low").map((e) => e.data.balance)).toEqual([30]);
+    refundGrantCredits(ctx(), { grantId: b, amount: 30 });
+    expect(events(ctx(), "balance.depleted")).toHaveLength(1);
+  });
+
+  it("credits.deducted only when someone consumes it, with the deduction and, for a capture, its holdId", () => {
+    const userId = customer(ctx());
+    const g = grant(ctx(), userId, "topup", 1000).grant.id;
+    deductCredits(ctx(), { userId, amount: 5 });
+    expect(events(ctx(), "credits.deducted")).toEqual([]);
+    unregister = registerEventConsumer({ name: "test", types: ["credits.deducted"], handle() {} });
+    const d = deductCredits(ctx(), { userId, amount: 7, reason: "job 1" });
+    const { hold } = holdCredits(ctx(), { userId, amount: 9 });
+    const c = captureHold(ctx(), { holdId: hold.id, amount: 4 });
+    expect(events(ctx(), "credits.deducted").map((e) => e.data)).toEqual([
+      {
+        userId,
+        externalId: "acct_42",
+        deduction: {
+          id: d.id,
+          amount: 7,
+          balance: 988,
+          allocations: [{ grantId: g, amount: 7 }],
+          reason: "job 1",
+          holdId: null,
+        },
+        balance: 988,
+      },
+      {
+        userId,
+        externalId: "acct_42",
+        deduction: { ...c.deduction, reason: null, holdId: hold.id },
+        balance: 984,
+      },
+    ]);
+  });
+
+  it("credits.expired when the sweep records an expiry", () => {
+    const userId = customer(ctx());
+    const g = grant(ctx(), userId, "subscription", 40, { expiresAt: new Date(ctx().clock.now().getTime() + DAY) });
+    grant(ctx(), userId, "topup", 500);
+    ctx().clock.advance(DAY);
+    expireGrants(ctx());
+    expect(events(ctx(), "credits.expired").map((e) => e.data)).toEqual([
+      { userId, externalId: "acct_42", grantId: g.grant.id, amount: 40, balance: 500 },
+    ]);
+  });
+
+  it("credits.expiring_soon once per grant with credits left within EXPIRING_SOON_DAYS", () => {
+    const userId = customer(ctx());
+    const now = ctx().clock.now().getTime();
+    const soon = grant(ctx(), userId, "subscription", 40, { expiresAt: new Date(now + 7 * DAY) }).grant.id;
+    const later = grant(ctx(), userId, "subscription", 30, { expiresAt: new Date(now + 8 * DAY) }).grant.id;
+    const spent = grant(ctx(), userId, "subscription", 5, { expiresAt: new Date(now + 2 * DAY) }).grant.id;
+    grant(ctx(), userId, "topup", 100);
+    deductCredits(ctx(), { userId, amount: 5 + 40 + 10 }); // empties `spent` and `soon`, 10 of `later`
+    expect(spent).toBeGreaterThan(0);
+    expect(announceExpiringSoon(ctx())).toBe(0);
+    const added = grant(ctx(), userId, "promotional", 3, { expiresAt: new Date(now + 3 * DAY) }).grant.id;
+    expect(announceExpiringSoon(ctx())).toBe(1);
+    ctx().clock.advance(DAY);
+    expect(announceExpiringSoon(ctx())).toBe(1); // `later` is now within 7 days
+    expect(announceExpiringSoon(ctx())).toBe(0); // remembered: never twice
+    expect(
+      events(ctx(), "credits.expiring_soon").map((e) => [e.data.grantId, e.data.amount, e.data.expiresAt]),
+    ).toEqual([
+      [added, 3, new Date(now + 3 * DAY).toISOString()],
+      [later, 20, new Date(now + 8 * DAY).toISOString()],
+    ]);
+    expect(soon).toBeLessThan(later);
+    expect(announceExpiringSoon({ ...ctx(), env: { ...ctx().env, EXPIRING_SOON_DAYS: 30 } })).toBe(0);
+  });
+});
