@@ -166,7 +166,7 @@ describe("admin outbox page", () => {
   });
 
   it("shows each message's text without SMTP (a demo), and only its envelope with SMTP", async () => {
-    for (const env of [{}, { SMTP_URL: "smtp://127.0.0.1:9" }]) {
+    for (const env of [{}, { SMTP_URL: "smtp://127.0.0.1:9" }] as Record<string, string>[]) {
       const { ctx, adminCookie } = await setup(env);
       await call(ctx, forgotPage.action, "/forgot-password", { form: { email: "jane@example.com" } });
       const page = await call(ctx, outboxPage.loader, "/admin/outbox?status=pending", { cookie: adminCookie });
