@@ -512,26 +512,20 @@ export const apiIdempotency = sqliteTable(
  * deliveries send their payload). No foreign key on user_id: the insert sits on the deduction path,
  * and an event outlives nothing it names.
  */
-export const eventOutbox = sqliteTable(
-  "event_outbox",
-  {
-    /** Dispatch order (rowid; a later commit always gets a larger one: one writer at a time). */
-    id: integer("id").primaryKey(),
-    /** "evt_…", random: the public id (webhook-id), unique across restores of the database. */
-    eventId: text("event_id").notNull(),
-    type: text("type").notNull(),
-    userId: integer("user_id"),
-    data: text("data").notNull(),
-    createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
-    dispatchedAt: integer("dispatched_at", { mode: "timestamp_ms" }),
-  },
-  (t) => [
-    // The dispatcher's queue: only undispatched events are in it.
-    index("event_outbox_undispatched_idx")
-      .on(t.id)
-      .where(sql`${t.dispatchedAt} is null`),
-  ],
-);
+// No index beyond the rowid: each index is one more page every deduction's COMMIT writes (with an
+// endpoint listing credits.deducted). Dispatched events are a prefix of the ids (one writer at a
+// time: ids grow in commit order), so the dispatcher reads from just past the last dispatched id.
+export const eventOutbox = sqliteTable("event_outbox", {
+  /** Dispatch order (rowid; a later commit always gets a larger one: one writer at a time). */
+  id: integer("id").primaryKey(),
+  /** "evt_…", random: the public id (webhook-id), unique across restores of the database. */
+  eventId: text("event_id").notNull(),
+  type: text("type").notNull(),
+  userId: integer("user_id"),
+  data: text("data").notNull(),
+  createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+  dispatchedAt: integer("dispatched_at", { mode: "timestamp_ms" }),
+});
 
 /** Outbound webhook endpoints (Standard Webhooks); app/webhooks/. */
 export const webhookEndpoints = sqliteTable("webhook_endpoints", {
