@@ -188,7 +188,8 @@ export const BatchAnswer = z
 export const Balance = z
   .object({
     userId: z.number().int(),
-    balance: credits("What can be spent or held now."),
+    balance: credits("What can be spent or held now (held credits excluded)."),
+    held: credits("What the user's active holds reserve."),
     breakdown: z.object({ subscription: z.number().int(), topup: z.number().int(), promotional: z.number().int() }),
     nextExpiry: z
       .object({ amount: z.number().int(), expiresAt: dateTime() })
@@ -333,3 +334,32 @@ export const Hold = z
     createdAt: dateTime(),
   })
   .openapi("Hold");
+
+const held = credits("What the user's active holds reserve now.");
+
+export const HoldAnswer = z
+  .object({ hold: Hold, balance: credits("Spendable now (held credits excluded)."), held })
+  .openapi("HoldAnswer", {
+    example: {
+      hold: {
+        id: 91,
+        userId: 42,
+        amount: 100,
+        capturedAmount: 0,
+        status: "held",
+        expiresAt: "2026-05-01T12:15:00.000Z",
+        reason: "video render r-81",
+        createdAt: "2026-05-01T12:00:00.000Z",
+      },
+      balance: 350,
+      held: 100,
+    },
+  });
+
+export const HoldCapture = z
+  .object({
+    hold: Hold,
+    deduction: Deduction.openapi({ description: "The one `deduction` ledger entry the capture wrote." }),
+    held,
+  })
+  .openapi("HoldCapture");

@@ -4,12 +4,16 @@
  */
 import * as batch from "../v1/batch.server";
 import * as endpoints from "../v1/endpoints.server";
+import * as holds from "../v1/holds.server";
 import * as users from "../v1/users.server";
 import {
   Adjustment,
   Balance,
   BatchAnswer,
   GrantPage,
+  Hold,
+  HoldAnswer,
+  HoldCapture,
   UserPage,
   cursorQuery,
   Deduction,
@@ -21,7 +25,7 @@ import {
   userIdParam,
 } from "./components";
 import type { ApiRegistry } from "./registry";
-import { documentInPlace } from "./zod";
+import { documentInPlace, z } from "./zod";
 import { zInstant, zJsonObject } from "../../utils/schemas.server";
 
 // The shared pieces zod alone cannot describe (a refined string, a custom check), documented in place.
@@ -259,5 +263,71 @@ export function registerV1(api: ApiRegistry): void {
     idempotent: true,
     responses: { 200: { description: "Voided.", schema: GrantWithBalance } },
     errors: { 404: "No such grant." },
+  });
+
+  registerHolds(api);
+}
+
+function registerHolds(api: ApiRegistry): void {
+  const tag = "Holds";
+  const holdParams = { holdId: idParam("holdId", "hold") };
+  const notHeld = "`conflict`: the hold is no longer `held` (captured, released or past `expiresAt`).";
+  api.operation({
+    method: "post",
+    path: userPath("/holds"),
+    operationId: "createHold",
+    tag,
+    summary: "Hold credits",
+    description:
+      "Reserves credits for long-running work: deductions and other holds cannot take them, and the capture is guaranteed until `expiresAt` even if the grants they came from expire meanwhile. An uncaptured hold stops reserving at `expiresAt` and its credits return. Holding writes no ledger entry.",
+    auth: "usage",
+    params: userParams,
+    body: {
+      schema: holds.createHoldBody,
+      example: { amount: 100, expiresInSeconds: 900, reason: "video render r-81", metadata: { job: "r-81" } },
+    },
+    idempotent: true,
+    responses: { 201: { description: "Held.", schema: HoldAnswer } },
+    errors: { 402: "`insufficient_credits`: not enough spendable credits; nothing was held.", 404: "No such user." },
+  });
+  api.operation({
+    method: "get",
+    path: "/api/v1/holds/{holdId}",
+    operationId: "getHold",
+    tag,
+    summary: "Get a hold",
+    auth: "usage",
+    params: holdParams,
+    responses: { 200: { description: "The hold.", schema: z.object({ hold: Hold }) } },
+    errors: { 404: "No such hold." },
+  });
+  api.operation({
+    method: "post",
+    path: "/api/v1/holds/{holdId}/capture",
+    operationId: "captureHold",
+    tag,
+    summary: "Capture a hold",
+    description:
+      "Spends `amount` (1 … the hold's amount; default all of it) as ONE `deduction` ledger entry with the hold's id; what is not captured goes back at once.",
+    auth: "usage",
+    params: holdParams,
+    body: { schema: holds.captureHoldBody, example: { amount: 80 }, optional: true },
+    idempotent: true,
+    responses: { 200: { description: "Captured.", schema: HoldCapture } },
+    errors: { 400: "`amount` is not valid, or more than the hold.", 404: "No such hold.", 409: notHeld },
+  });
+  api.operation({
+    method: "post",
+    path: "/api/v1/holds/{holdId}/release",
+    operationId: "releaseHold",
+    tag,
+    summary: "Release a hold",
+    description: "Gives all of the hold back; writes no ledger entry. No body.",
+    auth: "usage",
+    params: holdParams,
+    body: { schema: holds.releaseHoldBody, example: {}, optional: true },
+    idempotent: true,
+    responses: { 200: { description: "Released.", schema: HoldAnswer } },
+    errors: { 404: "No such hold.", 409: notHeld },
   });
 }

@@ -2,6 +2,7 @@
  * The outbound webhooks (Standard Webhooks): one entry under `webhooks` per event type, with its
  * `data` shape, the three signature headers and what the receiver should answer.
  */
+import type { PublicEventType } from "../../events/outbox.server";
 import { dateTime, Deduction, Grant, Hold } from "./components";
 import type { ApiRegistry } from "./registry";
 import { z } from "./zod";
@@ -21,7 +22,15 @@ export const WEBHOOK_EVENTS = {
     summary: "Credits were spent",
     description:
       "A deduction (or a hold's capture). Sent only to endpoints that list this type in `events` (not in the default set).",
-    data: z.object({ userId, externalId, deduction: Deduction, balance }),
+    data: z.object({
+      userId,
+      externalId,
+      deduction: Deduction.extend({
+        reason: z.string().nullable(),
+        holdId: z.number().int().nullable().openapi({ description: "The hold this capture spent, or null." }),
+      }),
+      balance,
+    }),
   },
   "credits.expired": {
     summary: "Credits expired",
@@ -60,7 +69,7 @@ export const WEBHOOK_EVENTS = {
     description: "A hold reached `expiresAt` without being captured or released; its credits went back.",
     data: z.object({ userId, externalId, hold: Hold }),
   },
-} as const;
+} satisfies Record<PublicEventType, { summary: string; description: string; data: z.ZodTypeAny }>;
 
 export type WebhookEventType = keyof typeof WEBHOOK_EVENTS;
 
