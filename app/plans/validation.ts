@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { PLAN_INTERVALS } from "../../db/schema";
 import { AppError } from "../utils/errors";
-import { parseInput } from "../utils/schemas.server";
+import { parseInput } from "../utils/zod-input";
 
 /**
  * Input schemas for the price book's JSON API (errors name the API's fields). The admin pages'
@@ -27,7 +27,7 @@ export const DEFAULT_CREDIT_EXPIRY_DAYS: Record<PlanKind, number> = { subscripti
 /** internalId and planFamily: shared with the admin forms (./form-input.ts). */
 export const SLUG_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
-// Messages are fragments after the field's name: parseInput (app/utils/schemas.server.ts) writes
+// Messages are fragments after the field's name: parseInput (app/utils/zod-input.ts) writes
 // "`planFamily` may contain only …", the one wording every JSON API uses.
 const slug = () =>
   z
