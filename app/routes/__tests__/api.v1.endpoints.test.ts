@@ -83,6 +83,7 @@ describe("GET /api/v1/users/:userId and /balance", () => {
     expect(res.body).toEqual({
       userId,
       balance: 420,
+      held: 0,
       breakdown: { subscription: 100, topup: 300, promotional: 20 },
       nextExpiry: { amount: 100, expiresAt: "2026-02-01T00:00:00.000Z" },
       grantCount: 3,
@@ -96,6 +97,7 @@ describe("GET /api/v1/users/:userId and /balance", () => {
     expect(res.body).toEqual({
       userId,
       balance: 0,
+      held: 0,
       breakdown: { subscription: 0, topup: 0, promotional: 0 },
       nextExpiry: null,
       grantCount: 0,
