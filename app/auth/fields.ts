@@ -82,3 +82,9 @@ export const changePasswordSchema = z
     path: ["newPassword"],
     message: "Choose a password different from your current one.",
   });
+
+/** The one answer to "send me a link", account or not. */
+export const RESET_REQUESTED_MESSAGE =
+  "If an account uses that address, we have sent it a link to choose a new password. The link works for 30 minutes; check your spam folder if it does not arrive.";
+export const RESET_LINK_INVALID_MESSAGE =
+  "This reset link has expired or has already been used. Ask for a new one below.";

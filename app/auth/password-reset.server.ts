@@ -10,6 +10,10 @@ import { revokeOtherSessions, revokeUserSessions } from "./session.server";
 import { loginSucceeded, startLoginAttempt, startPasswordResetRequest } from "./throttle.server";
 import { getUserByEmail, getUserById, normalizeEmail, setPasswordHash, type User } from "./users.server";
 import { tooManyAttempts } from "./login.server";
+import { RESET_LINK_INVALID_MESSAGE } from "./fields";
+
+// The pages show these too, so they live in the client-safe ./fields.
+export { RESET_LINK_INVALID_MESSAGE, RESET_REQUESTED_MESSAGE } from "./fields";
 
 /*
  * Forgot password, reset by link, change password (docs/decisions/012-email.md).
@@ -21,11 +25,6 @@ import { tooManyAttempts } from "./login.server";
  */
 export const RESET_TOKEN_MINUTES = 30;
 
-/** The one answer to "send me a link", account or not. */
-export const RESET_REQUESTED_MESSAGE =
-  "If an account uses that address, we have sent it a link to choose a new password. The link works for 30 minutes; check your spam folder if it does not arrive.";
-export const RESET_LINK_INVALID_MESSAGE =
-  "This reset link has expired or has already been used. Ask for a new one below.";
 export const WRONG_CURRENT_PASSWORD_MESSAGE = "That is not your current password.";
 
 function tokenHash(token: string): string {

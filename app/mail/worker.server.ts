@@ -64,7 +64,8 @@ async function deliverOne(ctx: DomainCtx, sender: MailSender, from: string, row:
       status: giveUp ? "failed" : "pending",
       nextAttemptAt: giveUp ? row.nextAttemptAt : new Date(at.getTime() + retryDelayMs(attempts)),
     });
-    log.warn(giveUp ? "mail failed; giving up" : "mail failed; will retry", {
+    // A retry is routine (the SMTP server was busy or down); giving up is what someone must look at.
+    (giveUp ? log.warn : log.info)(giveUp ? "mail failed; giving up" : "mail failed; will retry", {
       outboxId: row.id,
       kind: row.kind,
       attempts,
