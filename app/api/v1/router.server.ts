@@ -170,8 +170,13 @@ export function startApiV1(context: ApiContext, request: ApiV1Request): ApiV1Ste
   };
 }
 
-/** A whole request whose body is already in hand (null = over the size limit). */
+/**
+ * A whole request whose body is already in hand (null = over the size limit); a body over the
+ * endpoint's limit counts as null, as the Node handler would have stopped reading it.
+ */
 export function handleApiV1(context: ApiContext, request: ApiV1Request & { body: Uint8Array | null }): ApiAnswer {
   const step = startApiV1(context, request);
-  return "answer" in step ? step.answer : step.finish(request.body);
+  if ("answer" in step) return step.answer;
+  const body = request.body && request.body.byteLength > step.maxBodyBytes ? null : request.body;
+  return step.finish(body);
 }

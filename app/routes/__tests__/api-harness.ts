@@ -1,7 +1,7 @@
 /**
  * Calls the v1 API's transport-neutral handler (app/api/v1/router.server.ts) — the one the
  * Express mount serves — with a method, URL, headers and body bytes, on a real SQLite file.
- * The body limit is applied as the Node handler applies it (over 1 MiB → no bytes, 413);
+ * The body limit is applied as the Node handler applies it (over the endpoint's limit → 413);
  * api.v1.http.test.ts covers the real server. (Tests live in this folder, not beside the code:
  * every module directly in app/routes/ would become a route.)
  */
@@ -10,7 +10,6 @@ import { testContext } from "../../../test/db";
 import { handleApiV1 } from "../../api/v1/router.server";
 import { createApiKey } from "../../auth/api-keys.server";
 import { createUser } from "../../auth/users.server";
-import { MAX_BODY_BYTES } from "../../utils/limits";
 
 export interface ApiAnswer {
   status: number;
@@ -51,7 +50,7 @@ export function createHarness() {
       method,
       url: path,
       headers,
-      body: body.byteLength > MAX_BODY_BYTES ? null : body,
+      body,
     });
     let parsed: unknown = undefined;
     try {
