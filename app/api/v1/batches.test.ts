@@ -97,6 +97,22 @@ describe("POST /api/v1/deductions/batch", () => {
     expect(await balanceOf(poor)).toBe(0);
   });
 
+  it("takes a user id as a number, as digits, or as ext: with the external id as it is (not URL-encoded)", async () => {
+    const user = await newUser(10, "raw/ext id%20");
+    const res = await batch({
+      items: [
+        { userId: user, amount: 1 },
+        { userId: String(user), amount: 1 },
+        { userId: "ext:raw/ext id%20", amount: 1 },
+        { userId: `ext:${encodeURIComponent("raw/ext id%20")}`, amount: 1 },
+        { userId: "EXT:raw/ext id%20", amount: 1 },
+        { userId: 0, amount: 1 },
+      ],
+    });
+    expect(res.body.results.map((r: { status: number }) => r.status)).toEqual([201, 201, 201, 404, 404, 404]);
+    expect(await balanceOf(user)).toBe(7);
+  });
+
   it("spends in item order, so a later item sees what an earlier one took", async () => {
     const user = await newUser(10);
     const res = await batch({
