@@ -267,6 +267,26 @@ describe("holds", () => {
     expect(holdCounts(ctx()).holds).toBe(1);
   });
 
+  it("the invariant checker catches held credits that were also left on their grant, or a hold taken out of order", () => {
+    const { userId, sub, topup } = userWith150();
+    const { hold } = holdCredits(ctx(), { userId, amount: 120 });
+    const sqlite = ctx().db.$client;
+    sqlite.prepare("update credit_grants set remaining = remaining + 20 where id = ?").run(topup);
+    sqlite.prepare("update users set credit_balance = credit_balance + 20 where id = ?").run(userId);
+    expect(findInvariantViolations(ctx().db, ctx().clock).join("\n")).toMatch(/I6 user .*I4 grant/s);
+    sqlite.prepare("update credit_grants set remaining = remaining - 20 where id = ?").run(topup);
+    sqlite.prepare("update users set credit_balance = credit_balance - 20 where id = ?").run(userId);
+    expect(findInvariantViolations(ctx().db, ctx().clock)).toEqual([]);
+    sqlite
+      .prepare("update hold_allocations set grant_id = ? where hold_id = ? and grant_id = ?")
+      .run(sub, hold.id, topup);
+    expect(findInvariantViolations(ctx().db, ctx().clock).join("\n")).toMatch(/I10 user .* hold/);
+    sqlite.prepare("update hold_allocations set grant_id = ? where hold_id = ? and amount = 20").run(topup, hold.id);
+    sqlite.prepare("update credit_holds set status = 'released' where id = ?").run(hold.id);
+    expect(findInvariantViolations(ctx().db, ctx().clock).join("\n")).toMatch(/I11 hold .* without its place/);
+    sqlite.prepare("update credit_holds set status = 'held' where id = ?").run(hold.id);
+  });
+
   it("keeps deductions on their indexed path: a user's lapsed holds are found through credit_holds_open_idx", () => {
     const plan = ctx()
       .db.$client.prepare(

@@ -1,8 +1,11 @@
 /**
  * Random sequences of grants (every type; some future-dated, some expiring), deductions (some too
- * large, some replayed under an idempotency key), voids, refunds, adjustments, clock moves, sweeps
+ * large, some replayed under an idempotency key), voids, refunds, adjustments, holds, captures
+ * (all or part, some too large), releases, clock moves (to grant and hold expiries too), sweeps
  * and syncs, run against the engine on a real SQLite file and against a tiny in-memory model.
- * After every step: checkInvariants(), and every balance equals the model's.
+ * After every step: checkInvariants() (holds included: I9–I11), and every balance and `held`
+ * equals the model's — so no overdraft, and held credits are never spent by anything but their
+ * capture.
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
@@ -13,9 +16,13 @@ import { AppError } from "../utils/errors";
 import {
   DEFAULT_PRIORITY,
   adjustCredits,
+  captureHold,
   checkInvariants,
   deductCredits,
   expireGrants,
+  expireHolds,
+  holdCredits,
+  releaseHold,
   getBalance,
   grantCredits,
   refundGrantCredits,
@@ -44,7 +51,10 @@ type Op =
   | { kind: "advance"; ms: number }
   | { kind: "toBoundary"; offset: -1 | 0 }
   | { kind: "sweep" }
-  | { kind: "sync" };
+  | { kind: "sync" }
+  | { kind: "hold"; user: number; amount: number; seconds: number }
+  | { kind: "capture"; pick: number; amount: number | null }
+  | { kind: "release"; pick: number };
 
 const user = fc.integer({ min: 0, max: 1 });
 const opArb: fc.Arbitrary<Op> = fc.oneof(
@@ -115,7 +125,96 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   },
   { weight: 1, arbitrary: fc.constant({ kind: "sweep" as const }) },
   { weight: 1, arbitrary: fc.constant({ kind: "sync" as const }) },
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      kind: fc.constant("hold" as const),
+      user,
+      amount: fc.oneof(fc.integer({ min: 1, max: 60 }), fc.integer({ min: 1, max: 400 })),
+      seconds: fc.constantFrom(60, 600, 3600, 86_400),
+    }),
+  },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      kind: fc.constant("capture" as const),
+      pick: fc.nat(),
+      amount: fc.option(fc.integer({ min: 1, max: 80 }), { nil: null }),
+    }),
+  },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant("release" as const), pick: fc.nat() }) },
 );
+
+/** Holds in the thick of it: many holds, captures and releases between grants, deductions and short clock moves. */
+const holdHeavyOpArb: fc.Arbitrary<Op> = fc.oneof(
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      kind: fc.constant("grant" as const),
+      user,
+      type: fc.constantFrom(...GRANT_TYPES),
+      amount: fc.integer({ min: 20, max: 200 }),
+      startsIn: fc.constant(0),
+      lastsFor: fc.option(
+        fc.integer({ min: 1, max: 120 }).map((m) => m * 60_000),
+        { nil: null },
+      ),
+      priority: fc.constant(null),
+    }),
+  },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      kind: fc.constant("deduct" as const),
+      user,
+      amount: fc.integer({ min: 1, max: 80 }),
+      key: fc.constant(null),
+    }),
+  },
+  {
+    weight: 6,
+    arbitrary: fc.record({
+      kind: fc.constant("hold" as const),
+      user,
+      amount: fc.integer({ min: 1, max: 80 }),
+      seconds: fc.constantFrom(60, 300, 1800, 86_400),
+    }),
+  },
+  {
+    weight: 5,
+    arbitrary: fc.record({
+      kind: fc.constant("capture" as const),
+      pick: fc.nat(),
+      amount: fc.option(fc.integer({ min: 1, max: 40 }), { nil: null }),
+    }),
+  },
+  { weight: 3, arbitrary: fc.record({ kind: fc.constant("release" as const), pick: fc.nat() }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant("advance" as const),
+      ms: fc.integer({ min: 1, max: 40 }).map((n) => n * 30_000),
+    }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant("toBoundary" as const),
+      offset: fc.constantFrom(-1 as const, 0 as const),
+    }),
+  },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant("void" as const), pick: fc.nat() }) },
+  { weight: 1, arbitrary: fc.constant({ kind: "sweep" as const }) },
+);
+
+interface ModelHold {
+  id: number;
+  userId: number;
+  amount: number;
+  parts: { grant: ModelGrant; amount: number }[];
+  expiresAt: number;
+  status: "held" | "captured" | "released" | "expired";
+}
 
 interface ModelGrant {
   id: number;
@@ -130,7 +229,31 @@ interface ModelGrant {
 
 class Model {
   grants: ModelGrant[] = [];
+  holds: ModelHold[] = [];
   keys = new Map<string, { amount: number; result: DeductResult }>();
+
+  held(userId: number, now: number): number {
+    return this.holds
+      .filter((h) => h.userId === userId && h.status === "held" && h.expiresAt > now)
+      .reduce((sum, h) => sum + h.amount, 0);
+  }
+  /** Held credits go back to their grant, unless it was voided or expired meanwhile (then they end). */
+  giveBack(parts: { grant: ModelGrant; amount: number }[]): void {
+    for (const p of parts) {
+      if (p.amount === 0 || (p.grant.status !== "active" && p.grant.status !== "depleted")) continue;
+      p.grant.remaining += p.amount;
+      p.grant.status = "active";
+    }
+  }
+  /** Holds past expiresAt stop reserving: what every engine write and read records first. */
+  settleHolds(now: number): void {
+    for (const h of this.holds) {
+      if (h.status === "held" && h.expiresAt <= now) {
+        h.status = "expired";
+        this.giveBack(h.parts);
+      }
+    }
+  }
 
   inEffect(g: ModelGrant, now: number): boolean {
     return g.status === "active" && g.effectiveAt <= now && (g.expiresAt === null || g.expiresAt > now);
@@ -157,6 +280,9 @@ class Model {
   }
   /** Greedy burn-down; null when short. */
   take(userId: number, amount: number, now: number): { grantId: number; amount: number }[] | null {
+    return this.takeParts(userId, amount, now)?.map((p) => ({ grantId: p.grant.id, amount: p.amount })) ?? null;
+  }
+  takeParts(userId: number, amount: number, now: number): { grant: ModelGrant; amount: number }[] | null {
     if (this.spendable(userId, now) < amount) return null;
     const allocations = [];
     let left = amount;
@@ -165,7 +291,7 @@ class Model {
       const take = Math.min(left, g.remaining);
       g.remaining -= take;
       if (g.remaining === 0) g.status = "depleted";
-      allocations.push({ grantId: g.id, amount: take });
+      allocations.push({ grant: g, amount: take });
       left -= take;
     }
     return allocations;
@@ -321,6 +447,7 @@ function run(ops: Op[]): void {
           const next = model.grants
             .filter((g) => g.status === "active")
             .flatMap((g) => [g.effectiveAt, g.expiresAt ?? Infinity])
+            .concat(model.holds.filter((h) => h.status === "held").map((h) => h.expiresAt))
             .filter((t) => t + op.offset > now)
             .sort((a, b) => a - b)[0];
           if (next !== undefined && next !== Infinity) ctx.clock.set(next + op.offset);
@@ -330,13 +457,88 @@ function run(ops: Op[]): void {
           const due = model.grants.filter((g) => g.status === "active" && g.expiresAt !== null && g.expiresAt <= now);
           const credits = due.reduce((sum, g) => sum + g.remaining, 0);
           for (const g of due) model.settleExpiry(g, now);
+          expect(expireHolds(ctx)).toBe(0); // the last step's balance reads recorded every lapsed hold
           expect(expireGrants(ctx, { batchSize: 3 })).toMatchObject({ expired: due.length, credits });
           break;
         }
         case "sync":
           expect(syncBalances(ctx)).toEqual({ checked: 2, drifted: [] });
           break;
+        case "hold": {
+          const userId = users[op.user];
+          const before = model.spendable(userId, now);
+          const parts = model.takeParts(userId, op.amount, now);
+          const input = { userId, amount: op.amount, expiresInSeconds: op.seconds };
+          if (parts === null) {
+            const e = expectError(() => holdCredits(ctx, input), "insufficient_credits");
+            expect(e.extra).toEqual({ balance: before, requested: op.amount });
+            break;
+          }
+          const r = holdCredits(ctx, input);
+          const expiresAt = now + op.seconds * 1000;
+          model.holds.push({ id: r.hold.id, userId, amount: op.amount, parts, expiresAt, status: "held" });
+          expect(r).toMatchObject({ balance: before - op.amount, held: model.held(userId, now) });
+          expect(r.hold).toMatchObject({
+            status: "held",
+            amount: op.amount,
+            expiresAt: new Date(expiresAt).toISOString(),
+          });
+          break;
+        }
+        case "capture": {
+          if (model.holds.length === 0) break;
+          const h = model.holds[op.pick % model.holds.length];
+          const input = { holdId: h.id, amount: op.amount };
+          if (h.status !== "held" || h.expiresAt <= now) {
+            expectError(() => captureHold(ctx, input), "conflict");
+            break;
+          }
+          const amount = op.amount ?? h.amount;
+          if (amount > h.amount) {
+            expectError(() => captureHold(ctx, input), "invalid_request");
+            break;
+          }
+          const captured: { grantId: number; amount: number }[] = [];
+          const rest: { grant: ModelGrant; amount: number }[] = [];
+          let left = amount;
+          for (const p of h.parts) {
+            const take = Math.min(left, p.amount);
+            if (take > 0) captured.push({ grantId: p.grant.id, amount: take });
+            rest.push({ grant: p.grant, amount: p.amount - take });
+            left -= take;
+          }
+          h.status = "captured";
+          model.giveBack(rest);
+          const r = captureHold(ctx, input);
+          expect(r.deduction).toEqual({
+            id: r.deduction.id,
+            amount,
+            balance: model.spendable(h.userId, now),
+            allocations: captured,
+          });
+          expect(r.hold).toMatchObject({ status: "captured", capturedAmount: amount });
+          expect(r.held).toBe(model.held(h.userId, now));
+          break;
+        }
+        case "release": {
+          if (model.holds.length === 0) break;
+          const h = model.holds[op.pick % model.holds.length];
+          if (h.status !== "held" || h.expiresAt <= now) {
+            expectError(() => releaseHold(ctx, { holdId: h.id }), "conflict");
+            break;
+          }
+          h.status = "released";
+          model.giveBack(h.parts);
+          expect(releaseHold(ctx, { holdId: h.id })).toMatchObject({
+            hold: { status: "released" },
+            balance: model.spendable(h.userId, now),
+            held: model.held(h.userId, now),
+          });
+          break;
+        }
       }
+      // Every engine write and balance read records lapsed holds first; the model does it here.
+      model.settleHolds(ctx.clock.now().getTime());
 
       checkInvariants(ctx.db, ctx.clock);
       const at = ctx.clock.now().getTime();
@@ -344,6 +546,7 @@ function run(ops: Op[]): void {
         const view = getBalance(ctx, userId);
         const order = model.burnDownOrder(userId, at);
         expect(view.balance).toBe(model.spendable(userId, at));
+        expect(view.held).toBe(model.held(userId, at));
         expect(view.grants.map((g) => [g.id, g.remaining])).toEqual(order.map((g) => [g.id, g.remaining]));
         const breakdown = { subscription: 0, topup: 0, promotional: 0 };
         for (const g of order) breakdown[g.type] += g.remaining;
@@ -362,6 +565,13 @@ describe("the credit engine against a model", () => {
     fc.assert(
       fc.property(fc.array(opArb, { minLength: 1, maxLength: 50 }), (ops) => run(ops)),
       { numRuns: 150 },
+    );
+  });
+
+  it("holds, captures, releases and expiries never overdraw and never let others spend held credits", () => {
+    fc.assert(
+      fc.property(fc.array(holdHeavyOpArb, { minLength: 20, maxLength: 60 }), (ops) => run(ops)),
+      { numRuns: 60 },
     );
   });
 });
