@@ -49,3 +49,35 @@ export const autoTopupPatchSchema = z
   .strict();
 
 export type AutoTopupPatch = z.infer<typeof autoTopupPatchSchema>;
+
+/** A customer's auto top-up as pages and the API show it. */
+export interface AutoTopupView {
+  enabled: boolean;
+  topupPlanId: number | null;
+  threshold: number | null;
+  monthlyCapPacks: number | null;
+  /** Why auto top-up turned itself off, until the customer changes the setting. */
+  notice: string | null;
+  /** Packs bought (or being bought) automatically this calendar month (UTC). */
+  usedThisMonth: number;
+  attempts: AttemptView[];
+}
+
+export interface AttemptView {
+  id: number;
+  status: "pending" | "processing" | "succeeded" | "failed";
+  packName: string;
+  credits: number;
+  amountCents: number;
+  currency: string;
+  stripePaymentIntentId: string | null;
+  failureMessage: string | null;
+  amountRefundedCents: number;
+  createdAt: string;
+}
+
+/** What the billing page's auto top-up section shows (app/components/AutoTopup.tsx). */
+export interface AutoTopupSection {
+  setting: AutoTopupView;
+  packs: { id: number; publicName: string; credits: number; priceCents: number; currency: string }[];
+}

@@ -41,7 +41,9 @@ import { addDays, type Clock } from "../utils/clock";
 import type { DomainCtx } from "../utils/context.server";
 import { AppError } from "../utils/errors";
 import { log } from "../utils/log.server";
-import type { AutoTopupPatch } from "./auto-topup-form";
+import type { AttemptView, AutoTopupPatch, AutoTopupView } from "./auto-topup-form";
+
+export type { AttemptView, AutoTopupView };
 import type { BillingContext } from "./context.server";
 import { applyTopupRefund } from "./events/refunds.server";
 import type { ApplyCtx, Outcome } from "./events/shared.server";
@@ -61,31 +63,6 @@ export function capMonth(at: Date): string {
 
 // ---------------------------------------------------------------------------------------------
 // Settings
-
-export interface AutoTopupView {
-  enabled: boolean;
-  topupPlanId: number | null;
-  threshold: number | null;
-  monthlyCapPacks: number | null;
-  /** Why auto top-up turned itself off, until the customer changes the setting. */
-  notice: string | null;
-  /** Packs bought (or being bought) automatically this calendar month (UTC). */
-  usedThisMonth: number;
-  attempts: AttemptView[];
-}
-
-export interface AttemptView {
-  id: number;
-  status: AutoTopupAttempt["status"];
-  packName: string;
-  credits: number;
-  amountCents: number;
-  currency: string;
-  stripePaymentIntentId: string | null;
-  failureMessage: string | null;
-  amountRefundedCents: number;
-  createdAt: string;
-}
 
 export function getSettings(db: Db, userId: number): AutoTopupSettings | undefined {
   return db.select().from(autoTopupSettings).where(eq(autoTopupSettings.userId, userId)).get();
@@ -627,4 +604,24 @@ export function attemptsByStatus(db: Db, userId: number): Record<string, number>
     .groupBy(autoTopupAttempts.status)
     .all();
   return Object.fromEntries(rows.map((r) => [r.status, r.n]));
+}
+
+/**
+ * Attempts that did not pay (failed, or still being charged), as rows of the admin customer page's
+ * payments (app/billing/customers.server.ts); a paid one is listed there as its top-up purchase.
+ */
+export function unpaidAutoTopupPayments(db: Db, userId: number, limit: number) {
+  return listAttempts(db, userId, limit)
+    .filter((a) => a.status !== "succeeded")
+    .map((a) => ({
+      kind: "topup" as const,
+      stripeId: a.stripePaymentIntentId ?? `auto top-up attempt ${a.id}`,
+      description: `Auto top-up: ${a.packName}${a.failureMessage ? ` — ${a.failureMessage}` : ""}`,
+      credits: a.credits,
+      amountCents: a.amountCents,
+      amountRefundedCents: 0,
+      currency: a.currency,
+      status: a.status === "failed" ? "failed" : "charging",
+      createdAt: a.createdAt,
+    }));
 }

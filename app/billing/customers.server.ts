@@ -4,6 +4,7 @@
  */
 import type { Db } from "../../db/client";
 import { LIVE_STATUSES } from "./subscription-state.server";
+import { unpaidAutoTopupPayments } from "./auto-topup.server";
 
 export const CUSTOMERS_PAGE_SIZE = 50;
 export const CUSTOMER_SORTS = ["created", "balance"] as const;
@@ -176,7 +177,8 @@ export function listCustomerPayments(db: Db, userId: number, limit = 50): Paymen
   const topups = db.$client
     .prepare(
       `select t.stripe_checkout_session_id as sid, t.stripe_payment_intent_id as pi, t.credits, t.amount_paid_cents,
-         t.amount_refunded_cents, t.currency, t.status, t.created_at, p.public_name
+         t.amount_refunded_cents, t.currency, t.status, t.created_at, p.public_name,
+         exists (select 1 from auto_topup_attempts a where a.topup_purchase_id = t.id) as auto
        from topup_purchases t join topup_plans p on p.id = t.plan_id
        where t.user_id = ? order by t.id desc limit ?`,
     )
@@ -198,7 +200,7 @@ export function listCustomerPayments(db: Db, userId: number, limit = 50): Paymen
     ...topups.map((t): PaymentView => ({
       kind: "topup",
       stripeId: (t.pi as string | null) ?? (t.sid as string),
-      description: `Top-up: ${t.public_name as string}`,
+      description: `${t.auto ? "Auto top-up" : "Top-up"}: ${t.public_name as string}`,
       credits: t.credits as number,
       amountCents: t.amount_paid_cents as number,
       amountRefundedCents: t.amount_refunded_cents as number,
@@ -217,6 +219,8 @@ export function listCustomerPayments(db: Db, userId: number, limit = 50): Paymen
       status: "paid",
       createdAt: new Date(i.created_at as number).toISOString(),
     })),
+    // Auto top-up attempts that did not pay (failed, or still being charged): every attempt shows.
+    ...unpaidAutoTopupPayments(db, userId, limit),
   ];
   return out.sort((a, b) => b.createdAt.localeCompare(a.createdAt));
 }

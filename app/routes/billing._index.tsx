@@ -14,6 +14,8 @@ import { requireUser } from "~/auth/session.server";
 import { performBillingAction, type BillingAction } from "~/billing/billing-page.server";
 import { MAX_TOPUP_QUANTITY } from "~/billing/display";
 import { getBillingOverview } from "~/billing/subscriptions.server";
+import { autoTopupSection, submitAutoTopupForm } from "~/billing/auto-topup-page.server";
+import { AutoTopupCard } from "~/components/AutoTopup";
 import { Card, PageHeader } from "~/components/AppShell";
 import { BalanceSummary } from "~/components/BalanceSummary";
 import { formatCredits, formatMoney, plural } from "~/components/format";
@@ -26,7 +28,7 @@ export const meta: MetaFunction = () => [{ title: "Billing — Credits" }];
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const user = await requireUser(request, context);
-  return getBillingOverview(context, user.id);
+  return { ...getBillingOverview(context, user.id), autoTopup: autoTopupSection(context, user.id) };
 }
 
 const planId = z.number().int().positive();
@@ -54,7 +56,12 @@ const actionSchema = z.discriminatedUnion("intent", [
 
 export async function action({ request, context }: ActionFunctionArgs) {
   const user = await requireUser(request, context);
-  const submission = parseWithZod(await request.formData(), { schema: actionSchema });
+  const formData = await request.formData();
+  if (formData.get("intent") === "auto-topup") {
+    const answer = submitAutoTopupForm(context, user.id, formData);
+    return data(answer, { status: answer.ok ? 200 : 400 });
+  }
+  const submission = parseWithZod(formData, { schema: actionSchema });
   if (submission.status !== "success") {
     const quantity = submission.error?.quantity;
     if (quantity) {
@@ -153,7 +160,7 @@ function TopupOffer({
 const NEEDS_PAYMENT = ["past_due", "unpaid", "incomplete"];
 
 export default function Billing() {
-  const { subscription, offeredSubscriptionPlans, offeredTopupPlans, balance, purchases } =
+  const { subscription, offeredSubscriptionPlans, offeredTopupPlans, balance, purchases, autoTopup } =
     useLoaderData<typeof loader>();
   const result = useActionData<typeof action>() as ActionResult | undefined;
   const [params] = useSearchParams();
@@ -316,6 +323,11 @@ export default function Billing() {
           </ul>
         )}
       </Card>
+
+      <AutoTopupCard
+        section={autoTopup}
+        lastResult={result && "form" in result && result.form === "auto-topup" ? (result.result as never) : undefined}
+      />
 
       {purchases.length > 0 ? (
         <Card title="Recent top-ups">

@@ -31,6 +31,7 @@ import {
 } from "./endpoints.server";
 import { resolveUserRef, searchUsersEndpoint, updateUserEndpoint } from "./users.server";
 import { updateAutoTopupEndpoint } from "./auto-topup.server";
+import { updateAutoTopupEndpoint } from "./auto-topup.server";
 import { captureHoldEndpoint, createHoldEndpoint, getHoldEndpoint, releaseHoldEndpoint } from "./holds.server";
 
 export const API_V1_PREFIX = "/api/v1";
@@ -66,6 +67,7 @@ export const RESOURCES: Resource[] = [
   resource("users/:userId/ledger", { GET: getLedgerEndpoint }),
   resource("grants/:grantId/void", { POST: voidGrantEndpoint }),
   resource("deductions/batch", { POST: batchDeductionsEndpoint }),
+  resource("users/:userId/auto-topup", { PATCH: updateAutoTopupEndpoint }),
   resource("users/:userId/auto-topup", { PATCH: updateAutoTopupEndpoint }),
   resource("users/:userId/holds", { POST: createHoldEndpoint }),
   resource("holds/:holdId", { GET: getHoldEndpoint }),

@@ -1,0 +1,49 @@
+import { parseWithZod } from "@conform-to/zod";
+import type { SubmissionResult } from "@conform-to/react";
+import type { DomainCtx } from "../utils/context.server";
+import { isAppError } from "../utils/errors";
+import { replyWithError } from "../utils/forms.server";
+import { autoTopupFormSchema, type AutoTopupSection } from "./auto-topup-form";
+
+export type { AutoTopupSection };
+import { autoTopupPacks, getAutoTopup, setAutoTopup } from "./auto-topup.server";
+
+export function autoTopupSection(ctx: DomainCtx, userId: number): AutoTopupSection {
+  return {
+    setting: getAutoTopup(ctx, userId),
+    packs: autoTopupPacks(ctx.db).map((p) => ({
+      id: p.id,
+      publicName: p.publicName,
+      credits: p.credits,
+      priceCents: p.priceCents,
+      currency: p.currency,
+    })),
+  };
+}
+
+export interface AutoTopupFormAnswer {
+  ok: boolean;
+  form: "auto-topup";
+  message?: string;
+  result: SubmissionResult<string[]>;
+}
+
+/** The billing page's `intent=auto-topup` form: every field's error at once, nothing written on any. */
+export function submitAutoTopupForm(ctx: DomainCtx, userId: number, formData: FormData): AutoTopupFormAnswer {
+  const submission = parseWithZod(formData, { schema: autoTopupFormSchema });
+  if (submission.status !== "success") return { ok: false, form: "auto-topup", result: submission.reply() };
+  const { enabled, topupPlanId, threshold, monthlyCapPacks } = submission.value;
+  try {
+    setAutoTopup(ctx, userId, { enabled, topupPlanId, threshold, monthlyCapPacks }, `user:${userId}`);
+  } catch (e) {
+    if (!isAppError(e)) throw e;
+    const fields = ["enabled", "topupPlanId", "threshold", "monthlyCapPacks"];
+    return { ok: false, form: "auto-topup", result: replyWithError(submission, e, { fields }) };
+  }
+  return {
+    ok: true,
+    form: "auto-topup",
+    message: enabled ? "Auto top-up is on." : "Auto top-up is off.",
+    result: submission.reply(),
+  };
+}
