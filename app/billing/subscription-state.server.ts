@@ -4,6 +4,7 @@ import type { Db } from "../../db/client";
 import { userSubscriptions, users, type SubscriptionStatus, SUBSCRIPTION_STATUSES } from "../../db/schema";
 import { getSubscriptionPlan, type SubscriptionPlan } from "../plans/index.server";
 import type { Clock } from "../utils/clock";
+import { recordRowChanges } from "./history.server";
 
 /*
  * The local copy of a Stripe subscription (user_subscriptions). Stripe is the source of truth for
@@ -104,7 +105,8 @@ export interface SyncSubscriptionInput {
 
 /**
  * Makes the local row follow a Stripe subscription (creating it when missing). Synchronous and
- * DB-only: call it inside the caller's transaction. Returns the row as stored afterwards.
+ * DB-only: call it inside the caller's transaction. Returns the row as stored afterwards. What
+ * changed is recorded in the subscription history (history.server.ts).
  */
 export function syncSubscriptionRow(db: Db, clock: Clock, input: SyncSubscriptionInput): UserSubscription {
   const { subscription: sub, plan, version } = input;
@@ -126,7 +128,7 @@ export function syncSubscriptionRow(db: Db, clock: Clock, input: SyncSubscriptio
   };
 
   if (!row) {
-    return db
+    const created = db
       .insert(userSubscriptions)
       .values({
         userId: input.userId,
@@ -140,6 +142,8 @@ export function syncSubscriptionRow(db: Db, clock: Clock, input: SyncSubscriptio
       })
       .returning()
       .get();
+    recordRowChanges(db, clock, undefined, created);
+    return created;
   }
 
   if (version !== null && row.stripeUpdatedAt !== null && version < row.stripeUpdatedAt) return row;
@@ -147,7 +151,7 @@ export function syncSubscriptionRow(db: Db, clock: Clock, input: SyncSubscriptio
   if (ENDED_STATUSES.includes(row.status) && !ENDED_STATUSES.includes(status)) return row;
 
   const { planId, pendingPlanId } = planInEffect(db, row, plan, periodStart);
-  return db
+  const updated = db
     .update(userSubscriptions)
     .set({
       ...state,
@@ -159,6 +163,8 @@ export function syncSubscriptionRow(db: Db, clock: Clock, input: SyncSubscriptio
     .where(eq(userSubscriptions.id, row.id))
     .returning()
     .get();
+  recordRowChanges(db, clock, row, updated);
+  return updated;
 }
 
 function planInEffect(

@@ -14,9 +14,18 @@ import { AppError } from "../utils/errors";
 import {
   getCurrentSubscription,
   LIVE_STATUSES,
+  stripeId,
   syncSubscriptionRow,
   type UserSubscription,
 } from "./subscription-state.server";
+import { mulDivRound } from "./events/shared.server";
+import { getCustomerWarnings, type CustomerWarnings } from "./customer-pages.server";
+import {
+  listPayments,
+  listSubscriptionHistory,
+  type PaymentView,
+  type SubscriptionHistoryEntry,
+} from "./history.server";
 import type { DomainCtx } from "../utils/context.server";
 
 /*
@@ -57,26 +66,24 @@ function applyReturned(ctx: DomainCtx, userId: number, sub: Stripe.Subscription,
 
 export type PlanChange = "upgraded" | "downgrade_scheduled" | "downgrade_canceled";
 
-export async function changeSubscriptionPlan(
-  ctx: DomainCtx,
-  stripe: Stripe,
+/** The change choosing `planId` would make, or an AppError saying why it cannot be chosen. */
+function checkPlanChange(
+  db: Db,
   input: { userId: number; planId: number },
-): Promise<{ change: PlanChange; subscription: UserSubscription }> {
-  const { row, plan: current } = manageableSubscription(ctx.db, input.userId);
-  const target = getSubscriptionPlan(ctx.db, input.planId);
+): {
+  row: UserSubscription;
+  current: SubscriptionPlan;
+  target: SubscriptionPlan;
+  kind: "upgrade" | "downgrade" | "keep";
+} {
+  const { row, plan: current } = manageableSubscription(db, input.userId);
+  const target = getSubscriptionPlan(db, input.planId);
   if (!target) throw new AppError("invalid_request", "Choose a plan.", { field: "planId" });
-
   if (target.id === current.id) {
     if (row.pendingPlanId === null)
       throw new AppError("conflict", "You are already on this plan.", { field: "planId" });
-    const sub = await stripe.subscriptions.retrieve(row.stripeSubscriptionId);
-    const updated = await stripe.subscriptions.update(sub.id, {
-      items: [{ id: sub.items.data[0].id, price: current.stripePriceId! }],
-      proration_behavior: "none",
-    });
-    return { change: "downgrade_canceled", subscription: applyReturned(ctx, input.userId, updated, current) };
+    return { row, current, target, kind: "keep" };
   }
-
   if (!target.isActive || target.isLegacy || target.archivedAt || !target.stripePriceId) {
     throw new AppError("invalid_request", "This plan is not on sale.", { field: "planId" });
   }
@@ -87,13 +94,127 @@ export async function changeSubscriptionPlan(
       { field: "planId" },
     );
   }
+  if (row.cancelAtPeriodEnd) {
+    throw new AppError("conflict", "Your subscription ends at the period end; resume it to change plans.");
+  }
+  return { row, current, target, kind: target.credits > current.credits ? "upgrade" : "downgrade" };
+}
+
+/** How old a preview may be when its change is confirmed (its prices are prorated to that moment). */
+export const PREVIEW_MAX_AGE_SECONDS = 30 * 60;
+
+export interface PlanChangePreview {
+  kind: "upgrade" | "downgrade" | "keep";
+  current: SubscriptionPlan;
+  target: SubscriptionPlan;
+  /** Charged when the change is confirmed (an upgrade's prorated difference; 0 otherwise). */
+  amountNowCents: number;
+  /** Charged at the next renewal, with the change made. */
+  amountAtRenewalCents: number;
+  currency: string;
+  /** The credits the change brings now (an upgrade's share of the difference), and each period from renewal. */
+  creditsNow: number;
+  creditsPerPeriod: number;
+  renewsAt: string | null;
+  /** Unix seconds the amounts are prorated to; the confirmation sends it back (Stripe's proration_date). */
+  prorationDate: number;
+}
+
+const isProration = (l: Stripe.InvoiceLineItem) => Boolean(l.parent?.subscription_item_details?.proration);
+
+/**
+ * What a plan change will cost, from Stripe's invoice preview: an upgrade's proration lines are
+ * charged at once (minus any credit on the customer's balance), the rest of the preview is the
+ * renewal at the new price. Confirming with the same `prorationDate` makes Stripe charge exactly
+ * the previewed amount.
+ */
+export async function previewPlanChange(
+  ctx: DomainCtx,
+  stripe: Stripe,
+  input: { userId: number; planId: number },
+): Promise<PlanChangePreview> {
+  const { row, current, target, kind } = checkPlanChange(ctx.db, input);
+  const sub = await stripe.subscriptions.retrieve(row.stripeSubscriptionId);
+  const item = sub.items.data[0];
+  const prorationDate = Math.floor(ctx.clock.now().getTime() / 1000);
+  const priceId = (kind === "keep" ? current.stripePriceId : target.stripePriceId) ?? "";
+  const preview = await stripe.invoices.createPreview({
+    customer: typeof sub.customer === "string" ? sub.customer : sub.customer.id,
+    subscription: sub.id,
+    subscription_details:
+      kind === "upgrade"
+        ? {
+            items: [{ id: item.id, price: priceId }],
+            proration_behavior: "create_prorations",
+            proration_date: prorationDate,
+          }
+        : { items: [{ id: item.id, price: priceId }], proration_behavior: "none" },
+  });
+  const lines = preview.lines?.data ?? [];
+  const prorated = lines.filter(isProration).reduce((sum, l) => sum + l.amount, 0);
+  const renewal = lines.filter((l) => !isProration(l)).reduce((sum, l) => sum + l.amount, 0);
+  const balance = Math.min(0, preview.starting_balance ?? 0);
+  let creditsNow = 0;
+  if (kind === "upgrade") {
+    const start = item.current_period_start;
+    const end = item.current_period_end;
+    creditsNow = mulDivRound(
+      target.credits - current.credits,
+      Math.max(0, end - prorationDate),
+      Math.max(1, end - start),
+    );
+  }
+  return {
+    kind,
+    current,
+    target,
+    amountNowCents: kind === "upgrade" ? Math.max(0, prorated + balance) : 0,
+    amountAtRenewalCents: renewal,
+    currency: preview.currency,
+    creditsNow,
+    creditsPerPeriod: kind === "keep" ? current.credits : target.credits,
+    renewsAt: item.current_period_end ? new Date(item.current_period_end * 1000).toISOString() : null,
+    prorationDate,
+  };
+}
+
+export async function changeSubscriptionPlan(
+  ctx: DomainCtx,
+  stripe: Stripe,
+  input: { userId: number; planId: number; prorationDate?: number },
+): Promise<{ change: PlanChange; subscription: UserSubscription; invoiceId: string | null }> {
+  const { row, current, target, kind } = checkPlanChange(ctx.db, input);
+
+  if (kind === "keep") {
+    const sub = await stripe.subscriptions.retrieve(row.stripeSubscriptionId);
+    const updated = await stripe.subscriptions.update(sub.id, {
+      items: [{ id: sub.items.data[0].id, price: current.stripePriceId! }],
+      proration_behavior: "none",
+    });
+    return {
+      change: "downgrade_canceled",
+      subscription: applyReturned(ctx, input.userId, updated, current),
+      invoiceId: null,
+    };
+  }
+  const nowSeconds = Math.floor(ctx.clock.now().getTime() / 1000);
+  if (
+    input.prorationDate !== undefined &&
+    (input.prorationDate > nowSeconds + 60 || input.prorationDate < nowSeconds - PREVIEW_MAX_AGE_SECONDS)
+  ) {
+    throw new AppError("conflict", "That price preview is out of date; review the change again.");
+  }
 
   let sub = await stripe.subscriptions.retrieve(row.stripeSubscriptionId);
   const itemId = sub.items.data[0].id;
   if (target.credits > current.credits) {
     // Another request (a double click, a second tab) already moved Stripe to this plan: done.
     if (sub.items.data[0].price.id === target.stripePriceId) {
-      return { change: "upgraded", subscription: applyReturned(ctx, input.userId, sub, target) };
+      return {
+        change: "upgraded",
+        subscription: applyReturned(ctx, input.userId, sub, target),
+        invoiceId: stripeId(sub.latest_invoice),
+      };
     }
     // Only a pending downgrade switched Stripe's price away from the plan paid for; switch it back
     // first so the upgrade is prorated against that plan.
@@ -105,23 +226,41 @@ export async function changeSubscriptionPlan(
     }
     // The key names this change from this state of the subscription: two requests racing from the
     // same state make one prorated invoice (Stripe answers the second with the first's result).
+    // The preview's proration date, when the change was previewed, so the charge is what was shown.
+    const prorationDate =
+      input.prorationDate !== undefined &&
+      input.prorationDate >= sub.items.data[0].current_period_start &&
+      input.prorationDate < sub.items.data[0].current_period_end
+        ? input.prorationDate
+        : undefined;
     const updated = await stripe.subscriptions.update(
       sub.id,
       {
-        items: [{ id: itemId, price: target.stripePriceId }],
+        items: [{ id: itemId, price: target.stripePriceId! }],
         proration_behavior: "always_invoice",
+        ...(prorationDate !== undefined ? { proration_date: prorationDate } : {}),
         metadata: { ...sub.metadata, userId: String(input.userId), upgradedFromPriceId: current.stripePriceId ?? "" },
       },
-      { idempotencyKey: `upgrade:${sub.id}:${current.id}-${target.id}:${row.updatedAt.getTime()}` },
+      {
+        idempotencyKey: `upgrade:${sub.id}:${current.id}-${target.id}:${row.updatedAt.getTime()}:${prorationDate ?? ""}`,
+      },
     );
-    return { change: "upgraded", subscription: applyReturned(ctx, input.userId, updated, target) };
+    return {
+      change: "upgraded",
+      subscription: applyReturned(ctx, input.userId, updated, target),
+      invoiceId: stripeId(updated.latest_invoice),
+    };
   }
 
   const updated = await stripe.subscriptions.update(sub.id, {
-    items: [{ id: itemId, price: target.stripePriceId }],
+    items: [{ id: itemId, price: target.stripePriceId! }],
     proration_behavior: "none",
   });
-  return { change: "downgrade_scheduled", subscription: applyReturned(ctx, input.userId, updated, target) };
+  return {
+    change: "downgrade_scheduled",
+    subscription: applyReturned(ctx, input.userId, updated, target),
+    invoiceId: null,
+  };
 }
 
 export async function setCancelAtPeriodEnd(
@@ -182,9 +321,13 @@ export interface BillingOverview {
   offeredTopupPlans: TopupPlan[];
   balance: BalanceView;
   purchases: PurchaseView[];
+  payments: PaymentView[];
+  subscriptionHistory: SubscriptionHistoryEntry[];
+  warnings: CustomerWarnings;
 }
 
-export function getBillingOverview(ctx: DomainCtx, userId: number): BillingOverview {
+export function getBillingOverview(ctx: DomainCtx & { env?: unknown }, userId: number): BillingOverview {
+  const balance = getBalance({ db: ctx.db, clock: ctx.clock }, userId);
   const row = getCurrentSubscription(ctx.db, userId);
   const offered = listOfferedPlans(ctx.db);
   const purchases = ctx.db
@@ -220,7 +363,10 @@ export function getBillingOverview(ctx: DomainCtx, userId: number): BillingOverv
       : null,
     offeredSubscriptionPlans: offered.subscriptionPlans,
     offeredTopupPlans: offered.topupPlans,
-    balance: getBalance({ db: ctx.db, clock: ctx.clock }, userId),
+    balance,
     purchases,
+    payments: listPayments(ctx, userId),
+    subscriptionHistory: listSubscriptionHistory(ctx, userId),
+    warnings: getCustomerWarnings(ctx, userId, balance),
   };
 }

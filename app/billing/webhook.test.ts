@@ -6,6 +6,7 @@ import { freePort } from "../../test/server-process";
 import { addDays } from "../utils/clock";
 import { startSubscriptionCheckout, startTopupCheckout } from "./checkout.server";
 import { checkoutCtx, payTopup, payUnknownPrice, useBillingHarness, type BillingHarness } from "./test-support";
+import { listPayments } from "./history.server";
 import { getStripeEvent, listStripeEvents, receiveStripeWebhook, replayStripeEvent } from "./webhook.server";
 
 const harness = useBillingHarness();
@@ -253,7 +254,7 @@ describe("charge.refunded", () => {
     expect(refundedCredits(b, user)).toBe(500);
   });
 
-  it("ignores refunds of charges that are not top-up purchases", async () => {
+  it("removes no credits for a refunded subscription invoice and records the refund in payment history", async () => {
     const b = await harness({ deliver: "auto" });
     const user = b.newUser();
     const checkout = await startSubscriptionCheckout(checkoutCtx(b), b.stripe, {
@@ -266,8 +267,15 @@ describe("charge.refunded", () => {
     const from = b.mark();
     await b.offline.trigger.refund({ payment_intent: paymentIntent, amount: 100 });
     const [refunded] = b.eventsSince(from, ["charge.refunded"]);
-    expect(getStripeEvent(b.context.db, refunded.id)).toMatchObject({ status: "ignored" });
+    expect(getStripeEvent(b.context.db, refunded.id)).toMatchObject({ status: "processed" });
     expect(b.balance(user)).toBe(1000);
+    const [payment] = listPayments(b.context, user);
+    expect(payment).toMatchObject({
+      kind: "subscription",
+      amountCents: 1000,
+      amountRefundedCents: 100,
+      status: "partially_refunded",
+    });
   });
 });
 

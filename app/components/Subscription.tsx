@@ -9,6 +9,22 @@ export interface PlanLike {
   priceCents: number;
   currency: string;
   interval: string;
+  /** A plan no longer sold (legacy, off sale or archived) is named as such. */
+  isLegacy?: boolean;
+  isActive?: boolean;
+  archivedAt?: string | Date | null;
+  createdAt?: string | Date;
+}
+
+export function isNoLongerSold(plan: PlanLike): boolean {
+  return Boolean(plan.isLegacy || plan.isActive === false || plan.archivedAt);
+}
+
+/** "Starter", or "Starter (2025 plan, no longer sold)" for a plan that is not on sale any more. */
+export function planDisplayName(plan: PlanLike): string {
+  if (!isNoLongerSold(plan)) return plan.publicName;
+  const year = plan.createdAt ? new Date(plan.createdAt).getUTCFullYear() : null;
+  return `${plan.publicName} (${year ? `${year} plan, ` : ""}no longer sold)`;
 }
 
 export interface SubscriptionLike {
@@ -70,7 +86,8 @@ export function RenewalNote({ subscription }: { subscription: SubscriptionLike }
           className="rounded-md bg-amber-50 px-3 py-2 text-sm text-amber-900 ring-1 ring-inset ring-amber-600/20"
           data-testid="pending-plan"
         >
-          Pending change: switches to <strong>{pendingPlan.publicName}</strong> ({planTerms(pendingPlan)}) at renewal
+          Pending change: switches to <strong>{planDisplayName(pendingPlan)}</strong> ({planTerms(pendingPlan)}) at
+          renewal
           {currentPeriodEnd ? (
             <>
               {" "}

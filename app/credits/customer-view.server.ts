@@ -193,3 +193,111 @@ export function* ledgerCsvChunks(ctx: DomainCtx, userId: number, pageSize = 1000
     if (rows.length < pageSize) return;
   }
 }
+
+// ---------------------------------------------------------------------------------------------
+// The customer's own views: usage over time with a forecast, and their ledger as CSV.
+
+const DAY_MS = 86_400_000;
+
+export interface UsageOverTime {
+  /** UTC days, oldest first ("2026-03-01"), the last one today. */
+  days: string[];
+  /** The balance at the end of each day (today: now). */
+  balance: number[];
+  /** Credits spent (deductions) each day. */
+  spent: number[];
+  /** Average credits spent per day at the current rate (last 7 days, else the whole window); 0 = none. */
+  dailyRate: number;
+  /** When the balance runs out at that rate (null when nothing is being spent or nothing is left). */
+  runsOutAt: string | null;
+  /** Whole days until then. */
+  daysLeft: number | null;
+}
+
+/**
+ * Balance and spending per UTC day over the last `days` days, from the ledger (each entry's
+ * balance_after is the balance after it, so a day's closing balance is its last entry's), and a
+ * forecast: the balance divided by the average daily spending of the last 7 days (or of the whole
+ * window when the last 7 days spent nothing). Credits that expire first are not counted out of it.
+ */
+export function usageOverTime(ctx: DomainCtx, userId: number, balanceNow: number, days = 30): UsageOverTime {
+  const now = ctx.clock.now().getTime();
+  const todayStart = Math.floor(now / DAY_MS) * DAY_MS;
+  const start = todayStart - (days - 1) * DAY_MS;
+  const opening = ctx.db.$client
+    .prepare(
+      `select balance_after as b from credit_ledger where user_id = ? and created_at < ? order by created_at desc, id desc limit 1`,
+    )
+    .get(userId, start) as { b: number } | undefined;
+  const rows = ctx.db.$client
+    .prepare(
+      `select cast((created_at - ?) / ${DAY_MS} as integer) as day,
+              sum(case when type = 'deduction' then -amount else 0 end) as spent,
+              max(id) as lastId
+         from credit_ledger where user_id = ? and created_at >= ? and created_at <= ? group by day`,
+    )
+    .all(start, userId, start, now) as { day: number; spent: number; lastId: number }[];
+  const closing = new Map<number, number>();
+  const lastIds = rows.map((r) => r.lastId);
+  if (lastIds.length) {
+    const balances = ctx.db.$client
+      .prepare(`select id, balance_after as b from credit_ledger where id in (select value from json_each(?))`)
+      .all(JSON.stringify(lastIds)) as { id: number; b: number }[];
+    const byId = new Map(balances.map((r) => [r.id, r.b]));
+    for (const r of rows) closing.set(r.day, byId.get(r.lastId) ?? 0);
+  }
+  const spentByDay = new Map(rows.map((r) => [r.day, r.spent]));
+  const out: UsageOverTime = { days: [], balance: [], spent: [], dailyRate: 0, runsOutAt: null, daysLeft: null };
+  let running = opening?.b ?? 0;
+  for (let d = 0; d < days; d++) {
+    running = closing.get(d) ?? running;
+    out.days.push(new Date(start + d * DAY_MS).toISOString().slice(0, 10));
+    out.balance.push(d === days - 1 ? balanceNow : running);
+    out.spent.push(spentByDay.get(d) ?? 0);
+  }
+  out.dailyRate = forecastRate(out.spent);
+  if (out.dailyRate > 0 && balanceNow > 0) {
+    out.daysLeft = Math.floor(balanceNow / out.dailyRate);
+    out.runsOutAt = new Date(now + Math.floor((balanceNow / out.dailyRate) * DAY_MS)).toISOString();
+  }
+  return out;
+}
+
+/** Credits per day at the current rate: the last 7 days' average, else the whole window's; rounded up. */
+export function forecastRate(spentPerDay: number[]): number {
+  const average = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);
+  const recent = average(spentPerDay.slice(-7));
+  const rate = recent > 0 ? recent : average(spentPerDay);
+  return rate > 0 ? Math.ceil(rate) : 0;
+}
+
+export const CUSTOMER_CSV_HEADER = ["id", "createdAt", "type", "amount", "balanceAfter", "reason"];
+
+/**
+ * A customer's own ledger as CSV, oldest first, paged like ledgerCsvChunks (constant memory); the
+ * same entries and numbers as the history on the credits page, without the admin-only columns
+ * (actor, allocations). `type` filters to one entry type.
+ */
+export function* customerLedgerCsvChunks(
+  ctx: DomainCtx,
+  userId: number,
+  opts: { type?: LedgerEntryType | null; pageSize?: number } = {},
+): Generator<string> {
+  const pageSize = opts.pageSize ?? 1000;
+  yield csvLine(CUSTOMER_CSV_HEADER);
+  const page = ctx.db.$client.prepare(
+    `select ${LEDGER_COLUMNS} from credit_ledger where user_id = ? and id > ?${opts.type ? " and type = ?" : ""} order by id limit ?`,
+  );
+  let after = 0;
+  for (;;) {
+    const rows = (
+      opts.type ? page.all(userId, after, opts.type, pageSize) : page.all(userId, after, pageSize)
+    ) as LedgerRow[];
+    if (rows.length === 0) return;
+    let chunk = "";
+    for (const r of rows) chunk += csvLine([r.id, iso(r.created_at), r.type, r.amount, r.balance_after, r.reason]);
+    yield chunk;
+    after = rows[rows.length - 1].id;
+    if (rows.length < pageSize) return;
+  }
+}

@@ -1,4 +1,5 @@
 import { checkoutCompleted } from "./checkout.server";
+import { invoicePaymentFailed, withInvoiceHistory, withInvoiceRefunds, withTopupHistory } from "./history.server";
 import { invoicePaid } from "./invoices.server";
 import { paymentIntentFailed, paymentIntentSucceeded } from "./payment-intents.server";
 import { chargeRefunded } from "./refunds.server";
@@ -14,15 +15,16 @@ export { NotReadyYet, type Outcome } from "./shared.server";
  */
 
 export const EVENT_HANDLERS: Record<string, EventHandler<unknown>> = {
-  "checkout.session.completed": checkoutCompleted as EventHandler<unknown>,
-  "checkout.session.async_payment_succeeded": checkoutCompleted as EventHandler<unknown>,
+  "checkout.session.completed": withTopupHistory(checkoutCompleted) as EventHandler<unknown>,
+  "checkout.session.async_payment_succeeded": withTopupHistory(checkoutCompleted) as EventHandler<unknown>,
   "customer.subscription.created": subscriptionChanged as EventHandler<unknown>,
   "customer.subscription.updated": subscriptionChanged as EventHandler<unknown>,
   "customer.subscription.deleted": subscriptionChanged as EventHandler<unknown>,
-  "invoice.paid": invoicePaid as EventHandler<unknown>,
+  "invoice.paid": withInvoiceHistory(invoicePaid) as EventHandler<unknown>,
+  "invoice.payment_failed": invoicePaymentFailed as EventHandler<unknown>,
   "payment_intent.succeeded": paymentIntentSucceeded as EventHandler<unknown>,
   "payment_intent.payment_failed": paymentIntentFailed as EventHandler<unknown>,
-  "charge.refunded": chargeRefunded as EventHandler<unknown>,
+  "charge.refunded": withInvoiceRefunds(chargeRefunded) as EventHandler<unknown>,
 };
 
 export const ignoredEvent: EventHandler<null> = {

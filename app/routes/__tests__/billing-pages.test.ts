@@ -55,7 +55,7 @@ describe("/billing", () => {
     const { editPlan } = await import("../../billing/plan-sync.server");
     await editPlan({ ...b.context, stripe: b.stripe }, "subscription", b.plans.pro.id, { isLegacy: true }, "test");
     const user = b.newUser();
-    const data = await billing.loader(args(b, "/billing", { cookie: await cookieFor(b, user) }));
+    const { data } = await billing.loader(args(b, "/billing", { cookie: await cookieFor(b, user) }));
     expect(data.balance.balance).toBe(0);
     expect(data.subscription).toBeNull();
     expect(data.offeredSubscriptionPlans.map((p) => p.publicName)).toEqual(["Starter"]);

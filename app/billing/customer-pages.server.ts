@@ -1,0 +1,83 @@
+import { getUserById } from "../auth/users.server";
+import type { BalanceView } from "../credits/index.server";
+import type { DomainCtx } from "../utils/context.server";
+import { latestFailedPayment } from "./history.server";
+import { getCurrentSubscription, LIVE_STATUSES } from "./subscription-state.server";
+
+/*
+ * The warnings the credits and billing pages show a customer before something is lost: credits
+ * that expire within EXPIRING_SOON_DAYS, a balance below their low-balance threshold, and a
+ * subscription payment that failed.
+ */
+
+export const EXPIRING_SOON_DAYS = 7;
+/** LOW_BALANCE_THRESHOLD's default (the env's own default; 0 turns the notice off). */
+export const DEFAULT_LOW_BALANCE_THRESHOLD = 100;
+
+const DAY_MS = 86_400_000;
+
+export interface ExpiringCredits {
+  amount: number;
+  type: "subscription" | "topup" | "promotional";
+  expiresAt: string;
+  /** Whole days from now, rounded ("in 3 days"); 0 = within a day. */
+  inDays: number;
+}
+
+export interface CustomerWarnings {
+  expiringSoon: ExpiringCredits[];
+  lowBalance: { balance: number; threshold: number } | null;
+  failedPayment: {
+    amountCents: number;
+    currency: string;
+    description: string;
+    url: string | null;
+    createdAt: string;
+  } | null;
+  /** The subscription waits for a new card (past_due, unpaid): the portal fixes it. */
+  subscriptionNeedsPayment: boolean;
+}
+
+/** The user's low-balance threshold: their own, else LOW_BALANCE_THRESHOLD (default 100); 0 = off. */
+export function lowBalanceThreshold(ctx: DomainCtx & { env?: unknown }, userId: number): number {
+  const own = getUserById(ctx.db, userId)?.lowBalanceThreshold;
+  if (own !== null && own !== undefined) return own;
+  const fromEnv = (ctx.env as { LOW_BALANCE_THRESHOLD?: number } | undefined)?.LOW_BALANCE_THRESHOLD;
+  return typeof fromEnv === "number" ? fromEnv : DEFAULT_LOW_BALANCE_THRESHOLD;
+}
+
+export function getCustomerWarnings(
+  ctx: DomainCtx & { env?: unknown },
+  userId: number,
+  balance: Pick<BalanceView, "balance" | "grants">,
+): CustomerWarnings {
+  const now = ctx.clock.now().getTime();
+  const horizon = now + EXPIRING_SOON_DAYS * DAY_MS;
+  const expiringSoon = balance.grants
+    .filter((g) => g.remaining > 0 && g.expiresAt !== null && Date.parse(g.expiresAt) <= horizon)
+    .map((g) => ({
+      amount: g.remaining,
+      type: g.type,
+      expiresAt: g.expiresAt!,
+      inDays: Math.round((Date.parse(g.expiresAt!) - now) / DAY_MS),
+    }))
+    .sort((a, b) => a.expiresAt.localeCompare(b.expiresAt));
+  const threshold = lowBalanceThreshold(ctx, userId);
+  const subscription = getCurrentSubscription(ctx.db, userId);
+  const live = subscription && LIVE_STATUSES.includes(subscription.status);
+  const failed = live ? latestFailedPayment(ctx, userId) : null;
+  return {
+    expiringSoon,
+    lowBalance: threshold > 0 && balance.balance < threshold ? { balance: balance.balance, threshold } : null,
+    failedPayment: failed
+      ? {
+          amountCents: failed.amountCents,
+          currency: failed.currency,
+          description: failed.description,
+          url: failed.url,
+          createdAt: failed.createdAt,
+        }
+      : null,
+    subscriptionNeedsPayment: Boolean(live && ["past_due", "unpaid"].includes(subscription!.status)),
+  };
+}
