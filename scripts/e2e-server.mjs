@@ -26,6 +26,9 @@ const child = spawn(process.execPath, ["build/node/server.js"], {
     STRIPE_WEBHOOK_SECRET: "",
     STRIPE_API_BASE: "",
     STRIPE_OFFLINE_PORT: process.env.E2E_STRIPE_PORT ?? String(Number(port) + 1),
+    // Mail goes to an SMTP server the mail spec (e2e/account.spec.ts) runs on this port while it needs it;
+    // the app retries whatever it could not hand over.
+    SMTP_URL: `smtp://127.0.0.1:${process.env.E2E_SMTP_PORT ?? String(Number(port) + 1000)}`,
     LOG_LEVEL: process.env.LOG_LEVEL ?? "warn",
     E2E: "1",
   },

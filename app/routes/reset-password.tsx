@@ -11,11 +11,10 @@ import { ButtonLink, TextLink } from "~/components/ui";
 import { isAppError } from "~/utils/errors";
 import { formErrorResponse } from "~/utils/forms.server";
 
-export const meta: MetaFunction = () => [
-  { title: "Choose a new password — Credits" },
-  // The address carries the reset token: it must not leave in a Referer header.
-  { name: "referrer", content: "no-referrer" },
-];
+// The address carries the token; the server's Referrer-Policy (strict-origin-when-cross-origin) keeps
+// it out of Referer headers to other sites. (A no-referrer meta would also drop Origin from this
+// page's own POST, which the cross-origin check then refuses.)
+export const meta: MetaFunction = () => [{ title: "Choose a new password — Credits" }];
 
 const TOKEN_RE = /^[A-Za-z0-9_-]{43}$/;
 const NEVER_SENT_BACK = ["password", "confirm"];
