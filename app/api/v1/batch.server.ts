@@ -99,7 +99,7 @@ export const batchDeductionsEndpoint: Endpoint = {
   scope: "usage",
   maxBodyBytes: MAX_BATCH_BODY_BYTES,
   run(call) {
-    const { input } = jsonBody(call, batchEnvelope, MAX_BATCH_BODY_BYTES);
+    const { input } = jsonBody(call, batchEnvelope);
     const results = immediately(call.context.db.$client, () => input.items.map((item) => runItem(call, item)));
     // The engine wakes the event dispatcher after its own transactions, not savepoints: after ours.
     notifyEvents();

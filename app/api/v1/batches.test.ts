@@ -235,7 +235,10 @@ describe("POST /api/v1/deductions/batch", () => {
     expect(body.length).toBeGreaterThan(4 * 1024 * 1024);
     const res = await batch(body);
     expect(res.status).toBe(413);
-    expect(res.body.error.code).toBe("payload_too_large");
+    expect(res.body.error).toEqual({
+      code: "payload_too_large",
+      message: "The request body must be at most 4194304 bytes.",
+    });
     expect(api.counts()).toEqual(before);
   });
 

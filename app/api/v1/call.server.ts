@@ -22,8 +22,10 @@ export interface ApiCall {
   query: URLSearchParams;
   /** Lower-case names, as Node gives them. */
   headers: ApiHeaders;
-  /** The raw body; null when it was over MAX_BODY_BYTES (answered 413 once the body is parsed). */
+  /** The raw body; null when it was over the endpoint's limit (answered 413 once the body is parsed). */
   body: Uint8Array | null;
+  /** The endpoint's body limit (its `maxBodyBytes`, else MAX_BODY_BYTES), for the 413's message. */
+  maxBodyBytes: number;
 }
 
 export interface Endpoint {
@@ -50,9 +52,9 @@ export function queryObject(call: Pick<ApiCall, "query">): Record<string, string
 export function jsonBody<S extends z.ZodTypeAny>(
   call: ApiCall,
   schema: S,
-  maxBytes?: number,
 ): { input: z.output<S>; raw: Record<string, unknown> } {
-  return parseJsonBody({ bytes: call.body, contentType: headerOf(call.headers, "content-type") }, schema, maxBytes);
+  const body = { bytes: call.body, contentType: headerOf(call.headers, "content-type") };
+  return parseJsonBody(body, schema, call.maxBodyBytes);
 }
 
 /**

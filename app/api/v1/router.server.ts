@@ -31,7 +31,6 @@ import {
 } from "./endpoints.server";
 import { resolveUserRef, searchUsersEndpoint, updateUserEndpoint } from "./users.server";
 import { updateAutoTopupEndpoint } from "./auto-topup.server";
-import { updateAutoTopupEndpoint } from "./auto-topup.server";
 import { captureHoldEndpoint, createHoldEndpoint, getHoldEndpoint, releaseHoldEndpoint } from "./holds.server";
 
 export const API_V1_PREFIX = "/api/v1";
@@ -67,7 +66,6 @@ export const RESOURCES: Resource[] = [
   resource("users/:userId/ledger", { GET: getLedgerEndpoint }),
   resource("grants/:grantId/void", { POST: voidGrantEndpoint }),
   resource("deductions/batch", { POST: batchDeductionsEndpoint }),
-  resource("users/:userId/auto-topup", { PATCH: updateAutoTopupEndpoint }),
   resource("users/:userId/auto-topup", { PATCH: updateAutoTopupEndpoint }),
   resource("users/:userId/holds", { POST: createHoldEndpoint }),
   resource("holds/:holdId", { GET: getHoldEndpoint }),
@@ -151,9 +149,10 @@ export function startApiV1(context: ApiContext, request: ApiV1Request): ApiV1Ste
     return { answer: errorAnswer(e) };
   }
   const readsBody = method !== "GET" && method !== "HEAD";
+  const maxBodyBytes = endpoint.maxBodyBytes ?? MAX_BODY_BYTES;
   return {
     readsBody,
-    maxBodyBytes: endpoint.maxBodyBytes ?? MAX_BODY_BYTES,
+    maxBodyBytes,
     finish(body) {
       const call: ApiCall = {
         context,
@@ -162,6 +161,7 @@ export function startApiV1(context: ApiContext, request: ApiV1Request): ApiV1Ste
         query: new URLSearchParams(q === -1 ? "" : request.url.slice(q + 1)),
         headers: request.headers,
         body: readsBody ? body : NO_BODY,
+        maxBodyBytes,
       };
       try {
         return endpoint.run(call);
