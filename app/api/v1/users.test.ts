@@ -110,6 +110,10 @@ describe("ext:<external id> in place of :userId", () => {
     expect(ledger.body.entries.map((e: { amount: number }) => e.amount)).toEqual([-20, -30, 50, 1000]);
     const patched = await api.patch(p, { name: "Via ext" });
     expect(patched.body).toMatchObject({ id: user.id, name: "Via ext" });
+    // Routes added by others get the same resolution (it is the router's, not each endpoint's).
+    const hold = await api.post(`${p}/holds`, { amount: 100 }, usage);
+    expect(hold.status, hold.text).toBe(201);
+    expect(hold.body).toMatchObject({ hold: { userId: user.id, amount: 100 }, balance: 900, held: 100 });
   });
 
   it("shares the Idempotency-Key scope with the numeric id: a replay through the other path answers the original", async () => {
@@ -138,6 +142,7 @@ describe("ext:<external id> in place of :userId", () => {
       ["POST", "/deductions", { amount: 1 }],
       ["POST", "/grants", { amount: 1, type: "topup" }],
       ["POST", "/adjustments", { amount: 1, reason: "x" }],
+      ["POST", "/holds", { amount: 1 }],
       ["PATCH", "", { name: "x" }],
     ] as const) {
       const res = await api.call(method, `/api/v1/users/${ref}${suffix}`, { body });
