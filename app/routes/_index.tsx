@@ -16,8 +16,14 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 const FEATURES = [
   { title: "Subscribe", text: "A monthly plan tops your balance up every billing period." },
   { title: "Top up", text: "Buy a credit pack whenever you need more, no subscription required." },
-  { title: "Spend in a fair order", text: "Credits that expire soonest are used first, so nothing goes to waste." },
-  { title: "See what expires when", text: "Your balance, broken down by kind, with every expiry date in view." },
+  {
+    title: "One published spending order",
+    text: "Subscription credits are used first, then promotional credits, then top-ups; within each kind, the ones that expire soonest go first.",
+  },
+  {
+    title: "Warned before anything expires",
+    text: "Your balance by kind with every expiry date, a warning a week before credits expire, and a forecast of when you run out.",
+  },
 ];
 
 export default function Index() {

@@ -1,39 +1,53 @@
-import { redirect, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
-import { useLoaderData, useSearchParams } from "@remix-run/react";
+import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { Form, useLoaderData, useSearchParams } from "@remix-run/react";
 import { requireUser } from "~/auth/session.server";
 import { getBillingOverview } from "~/billing/subscriptions.server";
-import { listLedger } from "~/credits/index.server";
+import { isLedgerType, listLedgerPage, parseBefore, usageOverTime } from "~/credits/customer-view.server";
 import { Card, PageHeader } from "~/components/AppShell";
 import { BalanceSummary, KIND_LABELS } from "~/components/BalanceSummary";
+import { LineChart, SeriesTable } from "~/components/charts";
+import { CustomerWarnings, inDaysText } from "~/components/CustomerWarnings";
 import { DataTable } from "~/components/DataTable";
-import { formatCredits, formatSignedCredits } from "~/components/format";
-import { RenewalNote, SubscriptionStatusBadge, planTerms } from "~/components/Subscription";
+import { formatCredits, formatSignedCredits, plural } from "~/components/format";
+import { RenewalNote, SubscriptionStatusBadge, planDisplayName, planTerms } from "~/components/Subscription";
 import { ButtonLink, TextLink, Time } from "~/components/ui";
-import { isAppError } from "~/utils/errors";
+import { buttonStyles } from "~/components/forms";
 
 export const meta: MetaFunction = () => [{ title: "Your credits — Credits" }];
 
 const HISTORY_PAGE_SIZE = 20;
 
-/** `?before=<cursor>` pages back through the history (the ledger's own opaque cursor). */
+/**
+ * `?type=` filters the history to one kind of entry and `?before=<id>` pages back through it
+ * (keyset on the ledger id); bad values mean "all" and "the newest".
+ */
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const user = await requireUser(request, context);
-  const before = new URL(request.url).searchParams.get("before");
-  let history;
-  try {
-    history = listLedger(context, user.id, { limit: HISTORY_PAGE_SIZE, cursor: before });
-  } catch (e) {
-    // An old or hand-edited link: start again from the newest entries.
-    if (isAppError(e) && before) throw redirect("/credits");
-    throw e;
-  }
-  const { balance, subscription } = getBillingOverview(context, user.id);
+  const params = new URL(request.url).searchParams;
+  const type = params.get("type");
+  const before = parseBefore(params.get("before"));
+  const history = listLedgerPage(context, user.id, {
+    type: isLedgerType(type) ? type : null,
+    before,
+    limit: HISTORY_PAGE_SIZE,
+  });
+  const { balance, subscription, warnings } = getBillingOverview(context, user.id);
   return {
     balance,
+    warnings,
+    usage: usageOverTime(context, user.id, balance.balance),
     subscription: subscription?.live ? subscription : null,
-    history: history.entries,
-    olderCursor: history.nextCursor,
-    isFirstPage: !before,
+    history: history.rows.map(({ id, type, amount, balanceAfter, reason, createdAt }) => ({
+      id,
+      type,
+      amount,
+      balanceAfter,
+      reason,
+      createdAt,
+    })),
+    olderBefore: history.nextBefore,
+    isFirstPage: before === null,
+    type: isLedgerType(type) ? type : null,
   };
 }
 
@@ -46,12 +60,19 @@ const ENTRY_LABELS: Record<string, string> = {
   adjustment: "Adjustment",
 };
 
+const USAGE_TABLE = "Balance and credits used per day, last 30 days (UTC)";
+
 export default function Credits() {
-  const { balance, subscription, history, olderCursor, isFirstPage } = useLoaderData<typeof loader>();
+  const { balance, warnings, usage, subscription, history, olderBefore, isFirstPage, type } =
+    useLoaderData<typeof loader>();
   const [params] = useSearchParams();
+  const csvHref = `/credits/history.csv${type ? `?type=${type}` : ""}`;
+  const labels = usage.days.map((d) => d.slice(5));
   return (
     <div className="space-y-6">
       <PageHeader title="Your credits">What you have, what it is made of, and when it expires.</PageHeader>
+
+      <CustomerWarnings warnings={warnings} />
 
       <Card>
         <BalanceSummary balance={balance} testId="credit-balance">
@@ -71,11 +92,51 @@ export default function Credits() {
         </div>
       </Card>
 
+      <Card title="Usage over time">
+        <p className="text-sm text-slate-700" data-testid="forecast">
+          {usage.dailyRate > 0 && usage.runsOutAt !== null && usage.daysLeft !== null ? (
+            <>
+              At your current rate of about <strong>{plural(usage.dailyRate, "credit")} a day</strong>, your balance
+              runs out around <Time value={usage.runsOutAt} format="date" /> ({inDaysText(usage.daysLeft)}), not
+              counting credits that expire before they are used or credits you add.
+            </>
+          ) : usage.dailyRate > 0 ? (
+            "You have no credits left at your current rate of use."
+          ) : (
+            "You have not used any credits in the last 30 days, so there is nothing to forecast."
+          )}
+        </p>
+        <div className="mt-4 grid gap-6 lg:grid-cols-2" data-testid="usage-chart">
+          <LineChart
+            title="Balance at the end of each day"
+            labels={labels}
+            series={[{ label: "Balance", values: usage.balance, colorClass: "text-indigo-600" }]}
+            format={formatCredits}
+          />
+          <LineChart
+            title="Credits used each day"
+            labels={labels}
+            series={[{ label: "Used", values: usage.spent, colorClass: "text-rose-600" }]}
+            format={formatCredits}
+          />
+        </div>
+        <SeriesTable
+          caption={USAGE_TABLE}
+          labels={usage.days}
+          series={[
+            { label: "Balance", values: usage.balance },
+            { label: "Used", values: usage.spent },
+          ]}
+          format={formatCredits}
+          totals={[null, usage.spent.reduce((a, b) => a + b, 0)]}
+        />
+      </Card>
+
       <Card title="Your plan">
         {subscription?.plan ? (
           <div className="space-y-2">
             <p className="flex flex-wrap items-center gap-3">
-              <span className="font-semibold text-slate-900">{subscription.plan.publicName}</span>
+              <span className="font-semibold text-slate-900">{planDisplayName(subscription.plan)}</span>
               <SubscriptionStatusBadge subscription={subscription} />
             </p>
             <p className="text-sm text-slate-700">{planTerms(subscription.plan)}</p>
@@ -112,13 +173,43 @@ export default function Credits() {
       </Card>
 
       <Card title={isFirstPage ? "Recent activity" : "Earlier activity"}>
+        <div className="mb-4 flex flex-wrap items-end justify-between gap-3">
+          <Form method="get" className="flex flex-wrap items-end gap-2">
+            <div>
+              <label htmlFor="history-type" className="block text-sm font-medium text-slate-700">
+                Show
+              </label>
+              <select
+                id="history-type"
+                name="type"
+                defaultValue={type ?? ""}
+                className="mt-1 rounded-md border border-slate-300 px-3 py-2 text-sm"
+              >
+                <option value="">Everything</option>
+                {Object.entries(ENTRY_LABELS).map(([value, label]) => (
+                  <option key={value} value={value}>
+                    {label}
+                  </option>
+                ))}
+              </select>
+            </div>
+            <button type="submit" className={buttonStyles.secondary}>
+              Filter
+            </button>
+          </Form>
+          <a href={csvHref} download className={buttonStyles.secondary} data-testid="history-csv">
+            Download CSV
+          </a>
+        </div>
         <DataTable
-          caption="Every change to your balance, newest first"
+          caption={type ? `${ENTRY_LABELS[type]} entries, newest first` : "Every change to your balance, newest first"}
           rows={history}
           rowKey={(e) => e.id}
           empty={
             isFirstPage
-              ? "Nothing has happened yet. Credits you get and use will show up here."
+              ? type
+                ? "No entries of this kind."
+                : "Nothing has happened yet. Credits you get and use will show up here."
               : "No earlier activity."
           }
           columns={[
@@ -137,16 +228,16 @@ export default function Credits() {
             { header: "Reason", cell: (e) => <span className="text-slate-600">{e.reason ?? "—"}</span> },
           ]}
         />
-        {olderCursor || !isFirstPage ? (
+        {olderBefore || !isFirstPage ? (
           <nav aria-label="History pages" className="mt-4 flex flex-wrap gap-3">
             {!isFirstPage ? (
-              <ButtonLink to="/credits" variant="secondary" preventScrollReset>
+              <ButtonLink to={type ? `/credits?type=${type}` : "/credits"} variant="secondary" preventScrollReset>
                 Newest entries
               </ButtonLink>
             ) : null}
-            {olderCursor ? (
+            {olderBefore ? (
               <ButtonLink
-                to={`/credits?${new URLSearchParams({ ...Object.fromEntries(params), before: olderCursor })}`}
+                to={`/credits?${new URLSearchParams({ ...Object.fromEntries(params), before: String(olderBefore) })}`}
                 variant="secondary"
                 preventScrollReset
               >
