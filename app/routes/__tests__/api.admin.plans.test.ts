@@ -105,6 +105,8 @@ describe("POST /api/admin/subscription-plans", () => {
       stripeProductId: expect.stringMatching(/^prod_/),
       credits: 1000,
       interval: "month",
+      rolloverPercent: 0,
+      rolloverMaxCredits: null,
       priceCents: 1000,
       currency: "usd",
       creditExpiryDays: 30,
