@@ -17,7 +17,9 @@ export interface NavItem {
 export const mainNav: NavItem[] = [
   { to: "/credits", label: "Credits" },
   { to: "/billing", label: "Billing" },
+  { to: "/account", label: "Account" },
   { to: "/admin", label: "Admin", adminOnly: true },
+  { to: "/docs/api", label: "API", adminOnly: true },
 ];
 
 /** The admin section's own tabs (app/routes/admin.tsx). */
@@ -29,6 +31,7 @@ export const adminNav: NavItem[] = [
   { to: "/admin/events", label: "Stripe events" },
   { to: "/admin/audit", label: "Audit" },
   { to: "/admin/import", label: "Import" },
+  { to: "/admin/outbox", label: "Outbox" },
 ];
 
 export function visibleNav(items: NavItem[], role: string | null | undefined): NavItem[] {
