@@ -2,7 +2,8 @@
 // order, each item standing alone, Idempotency-Keys shared with single deductions, whole-request
 // refusals that write nothing, and a body of 1,000 full items.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { grantCredits } from "../../credits/index.server";
+import { checkInvariants, grantCredits } from "../../credits/index.server";
+import { systemClock } from "../../utils/clock";
 import { startProductionServer, type ProductionServer } from "./testing/production-server";
 
 let api: ProductionServer;
@@ -272,6 +273,19 @@ describe("POST /api/v1/deductions/batch", () => {
     const res = await api.post("/api/v1/deductions/batch", { items: [{ userId: user, amount: 1 }] }, { key: null });
     expect(res.status).toBe(401);
     expect(api.counts()).toEqual(before);
+  });
+
+  it("never overdraws when batches for one user arrive at once, and the ledger invariants hold", async () => {
+    const user = await newUser(500);
+    const other = await newUser(1000);
+    const items = Array.from({ length: 100 }, (_, i) => ({ userId: i % 2 ? user : other, amount: 1 }));
+    const answers = await Promise.all(Array.from({ length: 12 }, () => batch({ items })));
+    const statuses = answers.flatMap((a) => a.body.results.map((r: { status: number }) => r.status));
+    expect(statuses.filter((s) => s === 201)).toHaveLength(500 + 600);
+    expect(statuses.filter((s) => s === 402)).toHaveLength(100);
+    expect(await balanceOf(user)).toBe(0);
+    expect(await balanceOf(other)).toBe(400);
+    checkInvariants(api.db, systemClock);
   });
 
   it("answers 405 with Allow: POST for other methods", async () => {
