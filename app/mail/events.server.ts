@@ -3,6 +3,7 @@ import { registerEventConsumer, type EventConsumer, type StoredEvent } from "../
 import type { MailKind } from "./kinds";
 import { enqueueMail, hasOptedOut, recipientOf } from "./outbox.server";
 import {
+  autoTopupFailedMail,
   creditsExpiringMail,
   lowBalanceMail,
   paymentFailedMail,
@@ -17,7 +18,14 @@ import { notifyMail } from "./worker.server";
  * committed, inside its own transaction per batch: the mail row is written there, keyed by the
  * event id (a redelivered event mails once), and the worker is poked once that commits.
  */
-export const MAIL_EVENT_TYPES = ["credits.expiring_soon", "balance.low", "payment.failed", "topup.paid"] as const;
+export const MAIL_EVENT_TYPES = [
+  "credits.expiring_soon",
+  "balance.low",
+  "payment.failed",
+  "topup.paid",
+  // A failed automatic top-up is a failed payment to the customer (same opt-out).
+  "auto_topup.failed",
+] as const;
 
 type Data = Record<string, unknown>;
 const num = (v: unknown): number | null => (typeof v === "number" && Number.isFinite(v) ? v : null);
@@ -74,6 +82,22 @@ function contentFor(event: StoredEvent, name: string): { kind: MailKind; content
           amountCents,
           currency: currencyOf(d),
           paidAt: event.createdAt,
+          automatic: d.automatic === true,
+        }),
+      };
+    }
+    case "auto_topup.failed": {
+      const amountCents = num(d.amountCents);
+      const reason = str(d.reason);
+      if (amountCents === null || !reason) return null;
+      return {
+        kind: "payment_failed",
+        content: autoTopupFailedMail({
+          name,
+          reason,
+          packName: str(d.packName) ?? "a credit pack",
+          amountCents,
+          currency: currencyOf(d),
         }),
       };
     }

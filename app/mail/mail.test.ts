@@ -284,6 +284,57 @@ describe("notices from the event bus", () => {
     }
   });
 
+  it("mails a failed automatic top-up as a failed payment, and an automatic top-up's receipt as such", async () => {
+    const u = customer();
+    const base = { userId: u.id, createdAt: at() };
+    mailForEvent(
+      ctx.db,
+      {
+        ...base,
+        id: "evt_auto_failed",
+        type: "auto_topup.failed",
+        data: {
+          userId: u.id,
+          reason: "Auto top-up turned itself off: your card was declined. Nothing was charged.",
+          code: "card_declined",
+          packName: "Small pack",
+          amountCents: 1000,
+          currency: "eur",
+          payUrl: "https://elsewhere.example/billing",
+        },
+      },
+      APP_URL,
+    );
+    mailForEvent(
+      ctx.db,
+      {
+        ...base,
+        id: "evt_auto_paid",
+        type: "topup.paid",
+        data: { userId: u.id, packName: "Small pack", credits: 500, amountCents: 1000, automatic: true },
+      },
+      APP_URL,
+    );
+    expect(mailOf(ctx.db, u.id).map((r) => r.kind)).toEqual(["payment_failed", "topup_receipt"]);
+    await deliverDueMail(ctx, sender, FROM);
+    const failed = await smtp.waitFor((m) => /Auto top-up is off/.test(m.parsed.subject ?? ""));
+    expect(failed.parsed.text).toContain("We tried to buy Small pack for €10.00");
+    expect(failed.parsed.text).toContain("your card was declined");
+    // The one link is ours, never the producer's URL.
+    expect(linkIn(failed).toString()).toBe(`${APP_URL}/billing`);
+    const receipt = await smtp.waitFor((m) => /^Receipt: auto top-up/.test(m.parsed.subject ?? ""));
+    expect(receipt.parsed.text).toContain("auto top-up bought Small pack for $10.00");
+
+    // Opting out of failed-payment mail covers the automatic ones too.
+    setOptOuts(ctx, u.id, ["payment_failed"]);
+    const again = mailForEvent(
+      ctx.db,
+      { ...base, id: "evt_auto_failed_2", type: "auto_topup.failed", data: { reason: "Off.", amountCents: 1000 } },
+      APP_URL,
+    );
+    expect(again).toBeNull();
+  });
+
   it("honours the customer's opt-outs and mails an event once however often it is handed over", () => {
     const u = customer();
     const event = (id: string, type: "balance.low" | "topup.paid") => ({

@@ -110,6 +110,25 @@ export function paymentFailedMail(input: {
   };
 }
 
+export function autoTopupFailedMail(input: {
+  name: string;
+  reason: string;
+  packName: string;
+  amountCents: number;
+  currency: string;
+}): MailContent {
+  return {
+    subject: "Auto top-up is off: the payment did not go through",
+    greeting: greet(input.name),
+    lines: [
+      `We tried to buy ${input.packName} for ${formatMoney(input.amountCents, input.currency)} because your balance ran low, and the payment did not go through.`,
+      input.reason,
+    ],
+    link: { label: "Fix your payment", path: "/billing" },
+    footer: [OPT_OUT],
+  };
+}
+
 export function topupReceiptMail(input: {
   name: string;
   packName: string;
@@ -117,12 +136,15 @@ export function topupReceiptMail(input: {
   amountCents: number;
   currency: string;
   paidAt: Date;
+  automatic?: boolean;
 }): MailContent {
   return {
-    subject: `Receipt: ${input.packName}, ${credits(input.credits)}`,
+    subject: `Receipt: ${input.automatic ? "auto top-up, " : ""}${input.packName}, ${credits(input.credits)}`,
     greeting: greet(input.name),
     lines: [
-      `Thank you for your purchase. Paid ${formatMoney(input.amountCents, input.currency)} for ${input.packName} on ${formatDateTime(input.paidAt)}.`,
+      input.automatic
+        ? `Your balance ran low, so auto top-up bought ${input.packName} for ${formatMoney(input.amountCents, input.currency)} on ${formatDateTime(input.paidAt)}.`
+        : `Thank you for your purchase. Paid ${formatMoney(input.amountCents, input.currency)} for ${input.packName} on ${formatDateTime(input.paidAt)}.`,
       `${credits(input.credits)} were added to your balance.`,
       "The billing page lists every payment with Stripe's receipt.",
     ],
