@@ -113,6 +113,7 @@ export const LedgerEntry = z
     reason: z.string().nullable(),
     createdAt: dateTime(),
     allocations: z.array(Allocation).optional(),
+    holdId: z.number().int().optional().openapi({ description: "On a deduction that captured a hold." }),
   })
   .openapi("LedgerEntry");
 
@@ -363,3 +364,46 @@ export const HoldCapture = z
     held,
   })
   .openapi("HoldCapture");
+
+// ---------------------------------------------------------------------------------------------
+// Auto top-up
+
+export const AutoTopup = z
+  .object({
+    userId: z.number().int(),
+    enabled: z.boolean(),
+    topupPlanId: z.number().int().nullable().openapi({ description: "The top-up pack bought automatically." }),
+    threshold: z
+      .number()
+      .int()
+      .nullable()
+      .openapi({ description: "A pack is bought when a change takes the balance below this." }),
+    monthlyCapPacks: z
+      .number()
+      .int()
+      .nullable()
+      .openapi({ description: "At most this many packs per calendar month (UTC)." }),
+    notice: z
+      .string()
+      .nullable()
+      .openapi({ description: "Why auto top-up turned itself off (a declined card), until the setting changes." }),
+    usedThisMonth: z
+      .number()
+      .int()
+      .openapi({ description: "Packs bought (or being bought) automatically this month." }),
+    attempts: z.array(
+      z.object({
+        id: z.number().int(),
+        status: z.enum(["pending", "processing", "succeeded", "failed"]),
+        packName: z.string(),
+        credits: z.number().int(),
+        amountCents: z.number().int(),
+        currency: z.string(),
+        stripePaymentIntentId: z.string().nullable(),
+        failureMessage: z.string().nullable(),
+        amountRefundedCents: z.number().int(),
+        createdAt: dateTime(),
+      }),
+    ),
+  })
+  .openapi("AutoTopup");

@@ -2,12 +2,14 @@
  * The /api/v1 operations. Each entry sits beside the import of the zod schema its endpoint
  * validates with; response shapes are in ./components.ts.
  */
+import * as autoTopup from "../v1/auto-topup.server";
 import * as batch from "../v1/batch.server";
 import * as endpoints from "../v1/endpoints.server";
 import * as holds from "../v1/holds.server";
 import * as users from "../v1/users.server";
 import {
   Adjustment,
+  AutoTopup,
   Balance,
   BatchAnswer,
   GrantPage,
@@ -266,6 +268,28 @@ export function registerV1(api: ApiRegistry): void {
   });
 
   registerHolds(api);
+
+  api.operation({
+    method: "patch",
+    path: userPath("/auto-topup"),
+    operationId: "updateAutoTopup",
+    tag: "Auto top-up",
+    summary: "Set a customer's auto top-up",
+    description:
+      "When a change takes the balance below `threshold`, one `topupPlanId` pack is bought off-session with the customer's saved card, at most `monthlyCapPacks` a month. Fields left out keep their values (turning it on the first time needs all three numbers); unknown fields are refused. A declined card turns it off and sets `notice`.",
+    auth: "admin",
+    params: userParams,
+    body: {
+      schema: autoTopup.autoTopupBody,
+      example: { enabled: true, topupPlanId: 2, threshold: 100, monthlyCapPacks: 3 },
+    },
+    responses: { 200: { description: "The setting as saved.", schema: AutoTopup } },
+    errors: {
+      404: "No such user (or pack).",
+      409: "`conflict`: the pack is not on sale, or the customer has no saved card to charge.",
+      413: "The body is over 4 KiB.",
+    },
+  });
 }
 
 function registerHolds(api: ApiRegistry): void {
