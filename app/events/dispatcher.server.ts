@@ -9,6 +9,7 @@
  * server) wrote.
  */
 import type Database from "better-sqlite3";
+import { performance } from "node:perf_hooks";
 import type { Db } from "../../db/client";
 import type { Clock } from "../utils/clock";
 import { log } from "../utils/log.server";
@@ -32,6 +33,10 @@ export interface DispatcherOptions {
   /** Delay after a poke, so a burst of commits is one batch. Default 5 ms. */
   coalesceMs?: number;
   batchSize?: number;
+  /** Event-loop utilization (0–1) above which dispatching slows to one batch per busyPollMs. */
+  busyUtilization?: number;
+  busyPollMs?: number;
+  busyBatchSize?: number;
 }
 
 interface OutboxRow {
@@ -44,14 +49,37 @@ interface OutboxRow {
 }
 
 export function toStoredEvent(row: OutboxRow): StoredEvent {
+  let data: Record<string, unknown> | undefined;
   return {
     id: row.event_id,
     type: row.type as EventType,
     userId: row.user_id,
-    data: JSON.parse(row.data) as Record<string, unknown>,
+    // Parsed on first use: the webhooks consumer never reads it (the sender sends the stored text).
+    get data() {
+      return (data ??= JSON.parse(row.data) as Record<string, unknown>);
+    },
     createdAt: new Date(row.created_at),
     seq: row.id,
   };
+}
+
+/*
+ * Where to start reading. event_outbox has no index but its rowid (each index would be one more
+ * page per deduction's COMMIT): the dispatched events are always a prefix of the ids — one writer
+ * at a time, so ids grow in commit order, and every batch takes the lowest undispatched ids — so
+ * the read starts just past the last dispatched id, remembered per connection. The query still
+ * checks dispatched_at, so a stale position (another process dispatched meanwhile) only costs a
+ * short scan, never a double dispatch.
+ */
+const position = new WeakMap<Database.Database, number>();
+function startAfter(sqlite: Database.Database, s: Statements): number {
+  let after = position.get(sqlite);
+  if (after === undefined) {
+    // From the newest row backwards to the last dispatched one: only the undispatched tail is read.
+    after = (s.lastDispatched.get() as number | undefined) ?? 0;
+    position.set(sqlite, after);
+  }
+  return after;
 }
 
 /** Dispatches one batch of undispatched events (oldest first) in one IMMEDIATE transaction. */
@@ -59,9 +87,10 @@ export function dispatchBatch(db: Db, clock: Clock, batchSize = 200): { count: n
   const sqlite = db.$client;
   const s = statements(sqlite);
   const touched = new Set<EventConsumer>();
+  let last: number | undefined;
   const count = sqlite
     .transaction(() => {
-      const rows = s.batch.all(batchSize) as OutboxRow[];
+      const rows = s.batch.all(startAfter(sqlite, s), batchSize) as OutboxRow[];
       if (rows.length === 0) return 0;
       const consumers = eventConsumers();
       for (const row of rows) {
@@ -71,7 +100,7 @@ export function dispatchBatch(db: Db, clock: Clock, batchSize = 200): { count: n
         for (const c of wanting) {
           try {
             // A savepoint per consumer: one that throws loses its own writes for this event only.
-            sqlite.transaction(() => c.handle(db, event))();
+            s.guarded(c, db, event);
             touched.add(c);
           } catch (e) {
             log.error("event consumer failed; event skipped for it", {
@@ -84,9 +113,12 @@ export function dispatchBatch(db: Db, clock: Clock, batchSize = 200): { count: n
         }
       }
       s.mark.run(clock.now().getTime(), rows[0].id, rows[rows.length - 1].id);
+      last = rows[rows.length - 1].id;
       return rows.length;
     })
     .immediate();
+  // Only once committed: a failed COMMIT leaves the events undispatched, and the position with them.
+  if (last !== undefined) position.set(sqlite, last);
   return { count, touched: [...touched] };
 }
 
@@ -95,12 +127,15 @@ export function startEventDispatcher(db: Db, clock: Clock, opts: DispatcherOptio
   const pollMs = opts.pollMs ?? 1000;
   const coalesceMs = opts.coalesceMs ?? 5;
   const batchSize = opts.batchSize ?? 200;
+  const busyUtilization = opts.busyUtilization ?? 0.9;
+  const busyPollMs = opts.busyPollMs ?? 1000;
+  const busyBatchSize = opts.busyBatchSize ?? 50;
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
   let dueAt = Infinity;
 
-  const runOnce = (): number => {
-    const { count, touched } = dispatchBatch(db, clock, batchSize);
+  const runOnce = (size = batchSize): number => {
+    const { count, touched } = dispatchBatch(db, clock, size);
     for (const c of touched) {
       try {
         c.afterCommit?.();
@@ -121,21 +156,40 @@ export function startEventDispatcher(db: Db, clock: Clock, opts: DispatcherOptio
     timer.unref();
   };
 
+  // Requests come first: while the event loop is saturated (a burst of deductions with an endpoint
+  // listing credits.deducted), pokes are ignored and one small batch goes per busyPollMs; the backlog is
+  // dispatched at full speed once the burst is over.
+  let elu = performance.eventLoopUtilization();
+  let eluAt = Date.now();
+  let busy = false;
+  const measureBusy = () => {
+    if (Date.now() - eluAt < 250) return;
+    const now = performance.eventLoopUtilization();
+    busy = performance.eventLoopUtilization(now, elu).utilization > busyUtilization;
+    elu = now;
+    eluAt = Date.now();
+  };
+
   const tick = () => {
     timer = undefined;
     dueAt = Infinity;
     if (stopped) return;
+    measureBusy();
     let more = false;
     try {
-      more = runOnce() === batchSize;
+      const size = busy ? busyBatchSize : batchSize;
+      more = runOnce(size) === size;
     } catch (e) {
       // A busy or failing database: the events stay undispatched; try again on the next poll.
       log.warn("event dispatch failed; will retry", { error: e instanceof Error ? e.message : String(e) });
     }
-    schedule(more ? 0 : pollMs);
+    schedule(busy ? busyPollMs : more ? 0 : pollMs);
   };
 
-  const unnotify = setEventNotifier(() => schedule(coalesceMs));
+  const unnotify = setEventNotifier(() => {
+    measureBusy();
+    schedule(busy ? busyPollMs : coalesceMs);
+  });
   schedule(0);
   return {
     runOnce,
@@ -149,19 +203,26 @@ export function startEventDispatcher(db: Db, clock: Clock, opts: DispatcherOptio
 }
 
 interface Statements {
+  /** A consumer's handle() inside a savepoint (made once: making one per call costs more than the work). */
+  guarded: (c: EventConsumer, db: Db, event: StoredEvent) => void;
   batch: Database.Statement;
   mark: Database.Statement;
+  lastDispatched: Database.Statement;
 }
 const cache = new WeakMap<Database.Database, Statements>();
 function statements(sqlite: Database.Database): Statements {
   let s = cache.get(sqlite);
   if (!s) {
     s = {
-      // Served by event_outbox_undispatched_idx.
+      guarded: sqlite.transaction((c: EventConsumer, db: Db, event: StoredEvent) => c.handle(db, event)),
+      // A rowid range from the position on.
       batch: sqlite.prepare(
         `select id, event_id, type, user_id, data, created_at from event_outbox
-         where dispatched_at is null order by id limit ?`,
+         where id > ? and dispatched_at is null order by id limit ?`,
       ),
+      lastDispatched: sqlite
+        .prepare(`select id from event_outbox where dispatched_at is not null order by id desc limit 1`)
+        .pluck(),
       mark: sqlite.prepare(
         `update event_outbox set dispatched_at = ? where dispatched_at is null and id between ? and ?`,
       ),

@@ -108,7 +108,7 @@ export function startWebhookSender(db: Db, clock: Clock, opts: SenderOptions = {
   const pollMs = opts.pollMs ?? 1000;
   const timeoutMs = opts.timeoutMs ?? DELIVERY_TIMEOUT_MS;
   const busyUtilization = opts.busyUtilization ?? 0.8;
-  const busyPerPoll = opts.busyPerPoll ?? 50;
+  const busyPerPoll = opts.busyPerPoll ?? 20;
   const agents = {
     http: new http.Agent({ keepAlive: true, maxSockets: concurrency }),
     https: new https.Agent({ keepAlive: true, maxSockets: concurrency }),
