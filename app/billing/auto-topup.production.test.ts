@@ -222,6 +222,32 @@ describe("auto top-up on the production server", () => {
     await waitFor("the claw-back", async () => ((await balance(userId)) === 200 ? true : undefined));
   });
 
+  it("the customer turns it on with the billing page's form; a bad field is refused beside it and nothing is saved", async () => {
+    const { userId, packId, cookie } = await customer();
+    const post = (fields: Record<string, string>) =>
+      fetch(`${app}/billing?index`, {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded", origin: app, cookie },
+        body: new URLSearchParams({ intent: "auto-topup", topupPlanId: String(packId), ...fields }),
+      });
+    const bad = await post({ enabled: "on", threshold: "0", monthlyCapPacks: "500" });
+    expect(bad.status).toBe(400);
+    expect(query(`select * from auto_topup_settings where user_id = ?`, userId)).toEqual([]);
+    const ok = await post({ enabled: "on", threshold: "250", monthlyCapPacks: "2" });
+    expect(ok.status).toBe(200);
+    expect(query(`select auto_topup_threshold as t from users where id = ?`, userId)).toEqual([{ t: 250 }]);
+    const page = await (await fetch(`${app}/billing`, { headers: { cookie } })).text();
+    expect(page.replaceAll("<!-- -->", "")).toContain("This month: 0 of 2 packs.");
+    const off = await post({ threshold: "250", monthlyCapPacks: "2" }); // the box unchecked
+    expect(off.status).toBe(200);
+    expect(
+      query(
+        `select auto_topup_threshold as t, s.enabled from users u join auto_topup_settings s on s.user_id = u.id where u.id = ?`,
+        userId,
+      ),
+    ).toEqual([{ t: null, enabled: 0 }]);
+  });
+
   it("buys one pack when 50 concurrent deductions cross the threshold", async () => {
     const { userId, packId } = await customer();
     await turnOn(userId, packId);

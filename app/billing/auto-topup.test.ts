@@ -16,6 +16,7 @@ import {
   startAutoTopup,
   type AutoTopupWorker,
 } from "./auto-topup.server";
+import { listCustomerPayments } from "./customers.server";
 import { payTopup, useBillingHarness, type BillingHarness } from "./test-support";
 
 const harness = useBillingHarness({ deliver: "auto", start: "2026-01-31T23:00:00.000Z" });
@@ -169,6 +170,10 @@ describe("auto top-up", () => {
       .all(user) as string[];
     expect(failed).toHaveLength(1);
     expect(JSON.parse(failed[0])).toMatchObject({ code: "card_declined", payUrl: expect.stringContaining("/billing") });
+    // The admin customer page lists the failed attempt with the payments.
+    expect(listCustomerPayments(r.b.context.db, user)).toContainEqual(
+      expect.objectContaining({ description: expect.stringContaining("Auto top-up: 1,000 credits"), status: "failed" }),
+    );
     // Nothing is retried: more spending buys nothing.
     deductCredits(r.b.context, { userId: user, amount: 300 });
     await r.settle();
