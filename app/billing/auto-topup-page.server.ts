@@ -37,7 +37,8 @@ export function submitAutoTopupForm(ctx: DomainCtx, userId: number, formData: Fo
     setAutoTopup(ctx, userId, { enabled, topupPlanId, threshold, monthlyCapPacks }, `user:${userId}`);
   } catch (e) {
     if (!isAppError(e)) throw e;
-    const fields = ["enabled", "topupPlanId", "threshold", "monthlyCapPacks"];
+    // "enabled" is a checkbox without an error slot: a refusal about it (no saved card) goes above the form.
+    const fields = ["topupPlanId", "threshold", "monthlyCapPacks"];
     return { ok: false, form: "auto-topup", result: replyWithError(submission, e, { fields }) };
   }
   return {

@@ -16,6 +16,7 @@ import {
   startAutoTopup,
   type AutoTopupWorker,
 } from "./auto-topup.server";
+import { submitAutoTopupForm } from "./auto-topup-page.server";
 import { listCustomerPayments } from "./customers.server";
 import { payTopup, useBillingHarness, type BillingHarness } from "./test-support";
 
@@ -105,6 +106,24 @@ describe("auto top-up", () => {
       status: "succeeded",
       packName: "1,000 credits",
     });
+  });
+
+  it("cannot be turned on before a card was saved: the form says so above its fields, nothing is saved", async () => {
+    const r = await start();
+    const user = r.b.newUser();
+    const form = new FormData();
+    for (const [k, v] of Object.entries({
+      intent: "auto-topup",
+      enabled: "on",
+      topupPlanId: String(r.b.plans.pack.id),
+      threshold: "100",
+      monthlyCapPacks: "1",
+    }))
+      form.set(k, v);
+    const answer = submitAutoTopupForm(r.b.context, user, form);
+    expect(answer.ok).toBe(false);
+    expect(answer.result.error?.[""]).toEqual([expect.stringContaining("buy a pack once first")]);
+    expect(getAutoTopup(r.b.context, user)).toMatchObject({ enabled: false, threshold: null });
   });
 
   it("keeps the monthly cap across many crossings, and a new month starts again", async () => {
