@@ -335,6 +335,20 @@ async function chargeAttempt(ctx: BillingContext, attempt: AutoTopupAttempt): Pr
   const plan = getTopupPlan(ctx.db, attempt.topupPlanId);
   const packName = plan?.publicName ?? "top-up pack";
   const fail = (code: string, message: string) => failAttempt(ctx, attempt.id, { code, message });
+  // Turned off since the attempt was recorded: no charge (and no notice: the customer chose it).
+  if (!getSettings(ctx.db, attempt.userId)?.enabled) {
+    ctx.db
+      .update(autoTopupAttempts)
+      .set({
+        status: "failed",
+        failureCode: "turned_off",
+        failureMessage: "Auto top-up was turned off before the payment was made; nothing was charged.",
+        updatedAt: ctx.clock.now(),
+      })
+      .where(and(eq(autoTopupAttempts.id, attempt.id), eq(autoTopupAttempts.status, "pending")))
+      .run();
+    return true;
+  }
   try {
     if (!user?.stripeCustomerId) return (fail("no_payment_method", "There is no saved card to charge."), true);
     const customer = await stripe.customers.retrieve(user.stripeCustomerId);

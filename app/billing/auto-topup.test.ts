@@ -126,6 +126,23 @@ describe("auto top-up", () => {
     expect(getAutoTopup(r.b.context, user)).toMatchObject({ enabled: false, threshold: null });
   });
 
+  it("charges nothing for an attempt recorded before the customer turned auto top-up off", async () => {
+    const r = await start();
+    const user = await customer(r);
+    deductCredits(r.b.context, { userId: user, amount: 600 });
+    const id = recordAttempt(r.b.context.db, r.b.context.clock, {
+      id: "evt_before_off",
+      userId: user,
+      createdAt: r.b.context.clock.now(),
+    });
+    expect(id).not.toBeNull();
+    setAutoTopup(r.b.context, user, { enabled: false }, "test");
+    await r.settle();
+    expect(attempts(r.b, user)).toEqual([expect.objectContaining({ id, status: "failed", failureCode: "turned_off" })]);
+    expect(r.b.balance(user)).toBe(400);
+    expect(getAutoTopup(r.b.context, user).notice).toBeNull();
+  });
+
   it("keeps the monthly cap across many crossings, and a new month starts again", async () => {
     const r = await start();
     const user = await customer(r, { cap: 1 });
