@@ -67,9 +67,7 @@ function runItem(call: ApiCall, rawItem: unknown): string {
     const item = parseInput(batchDeductionItem, rawItem);
     const userId = itemUserId(call, item.userId);
     // What a single deduction's body would be: the idempotency hash covers exactly that.
-    const { userId: _u, idempotencyKey: _k, ...raw } = rawItem as Record<string, unknown>;
-    void _u;
-    void _k;
+    const { userId: _userId, idempotencyKey: _key, ...raw } = rawItem as Record<string, unknown>;
     const answer = respondIdempotently(
       call.context,
       item.idempotencyKey ?? undefined,

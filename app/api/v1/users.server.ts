@@ -5,7 +5,6 @@
 import { z } from "zod";
 import { apiKeyActor } from "../../auth/api-keys.server";
 import {
-  EXTERNAL_ID_MAX_LENGTH,
   externalIdProblem,
   getUserIdByExternalId,
   MAX_LOW_BALANCE_THRESHOLD,
@@ -125,5 +124,3 @@ function cursorId(values: unknown[]): number {
   }
   return id;
 }
-
-export { EXTERNAL_ID_MAX_LENGTH };
