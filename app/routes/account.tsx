@@ -9,6 +9,7 @@ import { changePassword } from "~/auth/password-reset.server";
 import { readSessionToken, requireUser } from "~/auth/session.server";
 import { Card, PageHeader } from "~/components/AppShell";
 import { Alert, CheckboxField, Field, FormErrors, SubmitButton, useFocusFirstError } from "~/components/forms";
+import { TextLink } from "~/components/ui";
 import { OPTIONAL_KINDS } from "~/mail/kinds";
 import { optedOutKinds, setOptOuts } from "~/mail/index.server";
 import { httpStatusFor, isAppError } from "~/utils/errors";
@@ -130,6 +131,11 @@ export default function Account() {
               label="Current password"
               type="password"
               autoComplete="current-password"
+              hint={
+                <>
+                  Forgot it? <TextLink to="/forgot-password">Reset it by email</TextLink> instead.
+                </>
+              }
             />
             <Field
               field={pw.newPassword}
