@@ -64,7 +64,9 @@ export function burnDown(
     left -= take;
     if (left === 0) break;
   }
-  const user = s.takeFromBalance.get(amount, userId)!;
+  s.addToBalance.run(-amount, userId);
+  // What the balance events need (a primary-key read: cheaper than UPDATE … RETURNING in SQLite).
+  const user = s.userEventRow.get(userId)!;
   return { before, allocations, user };
 }
 

@@ -166,15 +166,6 @@ function prepareAll(sqlite: Database.Database) {
     userBalance: p(`select credit_balance from users where id = ?`).pluck(),
     /** (delta, userId) */
     addToBalance: p(`update users set credit_balance = credit_balance + ? where id = ?`),
-    /**
-     * (taken, userId) → UserEventRow: the spending path lowers the cached balance and reads what the
-     * balance events need in the same statement (no extra lookup per deduction).
-     */
-    takeFromBalance: p(`update users set credit_balance = credit_balance - ? where id = ?
-      returning external_id, low_balance_threshold, auto_topup_threshold`).raw(true) as Database.Statement<
-      [number, number],
-      UserEventRow
-    >,
     userEventRow: p(`select external_id, low_balance_threshold, auto_topup_threshold from users where id = ?`).raw(
       true,
     ) as Database.Statement<[number], UserEventRow>,
