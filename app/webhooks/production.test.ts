@@ -255,6 +255,44 @@ describe("webhook delivery (production server)", () => {
     expect(r.received[1]).toMatchObject({ id, verifyError: null });
   });
 
+  it("an endpoint listing only credits.deducted gets each API deduction, signed, and nothing else (the benchmark's setup)", async () => {
+    const t = await boot();
+    cleanups.push(() => stopServer(t.server));
+    const r = await receiver();
+    const ep = await t.call("POST", "/api/admin/webhook-endpoints", { url: r.url, events: ["credits.deducted"] });
+    expect(ep).toMatchObject({ status: 201, body: { events: ["credits.deducted"] } });
+    r.setSecret(ep.body.secret);
+    const user = await t.call("POST", "/api/v1/users", { email: "hooked@example.com", externalId: "acct_7" });
+    expect(user.status).toBe(201);
+    expect(
+      (await t.call("POST", `/api/v1/users/${user.body.id}/grants`, { amount: 1000, type: "promotional" })).status,
+    ).toBe(201);
+    const deductions = [];
+    for (let i = 1; i <= 3; i++) {
+      const d = await t.call("POST", `/api/v1/users/ext:acct_7/deductions`, { amount: i }, t.usage);
+      expect(d.status).toBe(201);
+      deductions.push(d.body);
+    }
+    await expect.poll(() => r.received.length, { timeout: 10_000, interval: 50 }).toBe(3);
+    expect(r.received.map((x) => x.verifyError)).toEqual([null, null, null]);
+    // Only the type it lists: the grant and balance events are not sent here.
+    expect(r.received.map((x) => x.payload?.type)).toEqual([
+      "credits.deducted",
+      "credits.deducted",
+      "credits.deducted",
+    ]);
+    expect(r.received.map((x) => x.payload?.data)).toEqual(
+      deductions.map((d) =>
+        expect.objectContaining({
+          userId: user.body.id,
+          externalId: "acct_7",
+          deduction: expect.objectContaining({ id: d.id, amount: d.amount }),
+          balance: d.balance,
+        }),
+      ),
+    );
+  });
+
   it("sends pending deliveries after a restart", async () => {
     const t = await boot();
     // A receiver that is down: the first attempt fails and the delivery waits for its retry.
