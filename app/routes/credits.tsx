@@ -205,6 +205,7 @@ export default function Credits() {
           caption={type ? `${ENTRY_LABELS[type]} entries, newest first` : "Every change to your balance, newest first"}
           rows={history}
           rowKey={(e) => e.id}
+          testId="history"
           empty={
             isFirstPage
               ? type
