@@ -147,6 +147,27 @@ test("notification settings: a customer turns low-balance mail off and it stays 
   await expect(page.getByRole("checkbox", { name: /Top-up receipts/ })).toBeChecked();
 });
 
+test("a customer who buys a credit pack gets the receipt by email, with one link back to billing", async ({
+  page,
+  customer,
+}) => {
+  await page.goto("/billing");
+  await page.getByRole("button", { name: "Buy 500 credits" }).click();
+  await expect(page).toHaveURL(/\/_offline-stripe\/checkout\/cs_/);
+  await page.getByRole("button", { name: /^Pay/ }).click();
+  await expect(page.getByTestId("checkout-granted")).toContainText("500 credits", { timeout: 15_000 });
+
+  // Sent after the webhook's change committed: the event bus, the mail consumer, the worker.
+  const mail = await smtp.waitFor(
+    (m) => m.to.includes(customer.email) && /^Receipt:/.test(m.parsed.subject ?? ""),
+    15_000,
+  );
+  expect(mail.parsed.text).toContain("500 credits were added to your balance.");
+  expect(mail.parsed.html).toContain("500 credits were added to your balance.");
+  const link = linkIn(mail);
+  expect(link.pathname).toBe("/billing");
+});
+
 test("the account, password and outbox pages have no serious or critical axe violations at 1280 and 390 px", async ({
   page,
   browser,
