@@ -5,8 +5,18 @@ import { z } from "zod";
 import { closeDatabase } from "../../../db/client";
 import { testContext } from "../../../test/db";
 import { createHarness, type ApiHarness } from "../../routes/__tests__/api-harness";
-import { grantCredits } from "../../credits/index.server";
-import { PUBLIC_EVENT_TYPES } from "../../events/outbox.server";
+import { createUser } from "../../auth/users.server";
+import {
+  announceExpiringSoon,
+  captureHold,
+  deductCredits,
+  expireGrants,
+  getBalance,
+  grantCredits,
+  holdCredits,
+  voidGrant,
+} from "../../credits/index.server";
+import { PUBLIC_EVENT_TYPES, registerEventConsumer } from "../../events/outbox.server";
 import { handleApiV1, RESOURCES } from "../v1/router.server";
 import { buildRegistry, generateOpenApiDocument, openApiDocument, type OpenAPIObject } from "./document.server";
 import { InsufficientCreditsBody } from "./components";
@@ -415,5 +425,59 @@ describe("what the server answers, the document describes", () => {
     await admin("deleteWebhookEndpoint", { id: String(created.id) });
     await admin("listSubscriptionPlans", {});
     await admin("listTopupPlans", {});
+  });
+});
+
+describe("what webhooks send, the document describes", () => {
+  it("every public event's data, as the engine writes it to the outbox, matches its documented schema", () => {
+    const c = testContext();
+    // credits.deducted is only written when something consumes it.
+    const unregister = registerEventConsumer({ name: "openapi-test", types: ["credits.deducted"], handle() {} });
+    try {
+      const DAY = 86_400_000;
+      const now = () => c.clock.now().getTime();
+      const userId = createUser(c, { email: "hooks@example.com", externalId: "acct_hooks" }).id;
+      grantCredits(c, { userId, type: "topup", amount: 150, source: "admin" });
+      const soon = grantCredits(c, {
+        userId,
+        type: "subscription",
+        amount: 40,
+        source: "admin",
+        expiresAt: new Date(now() + 2 * DAY),
+      });
+      const doomed = grantCredits(c, { userId, type: "promotional", amount: 10, source: "admin" });
+      announceExpiringSoon(c);
+      deductCredits(c, { userId, amount: 5, reason: "render" });
+      const { hold } = holdCredits(c, { userId, amount: 20, expiresInSeconds: 60 });
+      captureHold(c, { holdId: hold.id, amount: 5 });
+      holdCredits(c, { userId, amount: 20, expiresInSeconds: 60 });
+      c.clock.advance(61_000);
+      voidGrant(c, { grantId: doomed.grant.id, reason: "mistake" });
+      c.clock.advance(3 * DAY);
+      expireGrants(c);
+      expect(soon.grant.id).toBeGreaterThan(0);
+      const { balance } = getBalance(c, userId, { grantLimit: 0 });
+      deductCredits(c, { userId, amount: balance - 50 }); // below 100: balance.low
+      deductCredits(c, { userId, amount: 50 }); // 0: balance.depleted
+
+      const rows = c.db.$client.prepare("select type, data from event_outbox order by id").all() as {
+        type: string;
+        data: string;
+      }[];
+      const seen = new Set<string>();
+      for (const row of rows) {
+        if (!(row.type in WEBHOOK_EVENTS)) continue; // internal events are never sent
+        const schema = WEBHOOK_EVENTS[row.type as keyof typeof WEBHOOK_EVENTS].data;
+        const data = JSON.parse(row.data);
+        const parsed = schema.safeParse(data);
+        expect(parsed.success ? null : parsed.error.issues, row.type).toBeNull();
+        expect(parsed.data, `${row.type}: undocumented fields`).toEqual(data);
+        seen.add(row.type);
+      }
+      expect([...seen].sort()).toEqual([...PUBLIC_EVENT_TYPES].sort());
+    } finally {
+      unregister();
+      closeDatabase(c.db);
+    }
   });
 });
