@@ -10,6 +10,7 @@ import {
   getBalance,
   getGrant,
   grantCredits,
+  holdCredits,
   listLedger,
   startCreditJobs,
   syncBalances,
@@ -141,6 +142,30 @@ describe("the in-process schedule", () => {
     expect(cachedBalance(ctx(), userId)).toBe(0); // the sync fixed it
     stop();
     expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it("the sweep also records lapsed holds and announces grants expiring soon, once", () => {
+    vi.useFakeTimers({ toFake: ["setInterval", "clearInterval"] });
+    const userId = newUser(ctx());
+    const soon = grant(ctx(), userId, "topup", 50, { expiresAt: addDays(ctx().clock.now(), 3) });
+    const hold = holdCredits(ctx(), { userId, amount: 20, expiresInSeconds: 60 }).hold;
+    ctx().clock.advance(60_000);
+    const holdStatus = () =>
+      ctx().db.$client.prepare("select status from credit_holds where id = ?").pluck().get(hold.id);
+    const outbox = (type: string) =>
+      ctx().db.$client.prepare("select count(*) from event_outbox where type = ?").pluck().get(type);
+    expect(holdStatus()).toBe("held");
+
+    const stop = startCreditJobs(ctx(), { sweepSeconds: 60, syncSeconds: 0 });
+    vi.advanceTimersByTime(60_000);
+    expect(holdStatus()).toBe("expired");
+    expect(outbox("hold.expired")).toBe(1);
+    expect(outbox("credits.expiring_soon")).toBe(1);
+    vi.advanceTimersByTime(60_000);
+    expect(outbox("hold.expired")).toBe(1);
+    expect(outbox("credits.expiring_soon")).toBe(1);
+    expect(getGrant(ctx(), soon.grant.id)!.remaining).toBe(50);
+    stop();
   });
 
   it("starts nothing for 0 seconds", () => {
