@@ -1,4 +1,4 @@
-import type { HeadersFunction, MetaFunction } from "@remix-run/node";
+import type { MetaFunction } from "@remix-run/node";
 import { useLoaderData } from "@remix-run/react";
 import { Fragment, type ReactNode } from "react";
 import { openApiDocument } from "~/api/openapi/document.server";
@@ -16,8 +16,6 @@ export const meta: MetaFunction = () => [
   { title: "API reference — Credits" },
   { name: "description", content: "Every endpoint of the Credits API and its webhooks, with schemas and examples." },
 ];
-
-export const headers: HeadersFunction = () => ({ "Cache-Control": "public, max-age=300" });
 
 /** Where the JSON is served (app/api/openapi/document.server.ts, OPENAPI_PATH; a server module). */
 const OPENAPI_PATH = "/api/v1/openapi.json";
