@@ -152,6 +152,27 @@ describe("credit events in the outbox", () => {
     ]);
   });
 
+  it("balance.low and balance.depleted when expiring credits took the balance down, judged when the sweep records them", () => {
+    const userId = customer(ctx());
+    const now = ctx().clock.now().getTime();
+    grant(ctx(), userId, "subscription", 150, { expiresAt: new Date(now + DAY) });
+    grant(ctx(), userId, "topup", 40);
+    deductCredits(ctx(), { userId, amount: 10 });
+    expect(events(ctx(), "balance.low")).toEqual([]);
+    ctx().clock.advance(DAY);
+    expireGrants(ctx());
+    expect(events(ctx(), "balance.low").map((e) => e.data)).toEqual([
+      { userId, externalId: "acct_42", balance: 40, threshold: 100 },
+    ]);
+    const only = customer(ctx(), { externalId: "only" });
+    grant(ctx(), only, "promotional", 30, { expiresAt: new Date(ctx().clock.now().getTime() + DAY) });
+    ctx().clock.advance(DAY);
+    expireGrants(ctx());
+    expect(events(ctx(), "balance.depleted").map((e) => e.data)).toEqual([
+      { userId: only, externalId: "only", balance: 0 },
+    ]);
+  });
+
   it("credits.expiring_soon once per grant with credits left within EXPIRING_SOON_DAYS", () => {
     const userId = customer(ctx());
     const now = ctx().clock.now().getTime();

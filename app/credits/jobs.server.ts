@@ -17,7 +17,7 @@ import {
 } from "./store.server";
 import type { DomainCtx } from "../utils/context.server";
 import { MS_PER_DAY } from "../utils/clock";
-import { creditsConfig, emit, externalIdOf, type CreditsCtx } from "./events.server";
+import { balanceLowered, creditsConfig, emit, externalIdOf, type CreditsCtx } from "./events.server";
 import { settleLapsedHolds } from "./hold-returns.server";
 import { expireHolds } from "./holds.server";
 
@@ -80,12 +80,13 @@ const sweepStatements = new WeakMap<Database.Database, ReturnType<typeof prepare
  * IMMEDIATE transaction so writers are not held up; a batch takes whole users, earliest expiry
  * first (see above), and splits a user only when one user has more than fits.
  */
-export function expireGrants(ctx: DomainCtx, opts: { batchSize?: number } = {}): ExpireResult {
+export function expireGrants(ctx: CreditsCtx, opts: { batchSize?: number } = {}): ExpireResult {
   const batchSize = opts.batchSize ?? 1000;
   if (!Number.isInteger(batchSize) || batchSize < 1)
     throw new AppError("invalid_request", "batchSize must be a positive integer.", { field: "batchSize" });
   const s = statementsFor(ctx.db);
   const sweep = sweepStatementsFor(ctx);
+  const config = creditsConfig(ctx);
   const result: ExpireResult = { expired: 0, credits: 0, batches: 0 };
   for (;;) {
     const full = immediate(ctx.db, () => {
@@ -103,11 +104,16 @@ export function expireGrants(ctx: DomainCtx, opts: { batchSize?: number } = {}):
         // Expiring a grant does not change the user's spendable balance (it was out of effect
         // already), so one lookup serves all of the user's grants in this transaction.
         const spendable = spendableOf(s, userId, now);
+        let expired = 0;
         for (const row of rows) {
           expireGrantRow(s, row, now, spendable);
+          expired += row.remaining;
           result.expired += 1;
           result.credits += row.remaining;
         }
+        // The balance fell when these grants expired, with no write then: the balance events are
+        // judged here, from what was spendable with their credits to what is spendable now.
+        balanceLowered(s, config, userId, s.userEventRow.get(userId)!, spendable + expired, spendable, now);
         taken += rows.length;
       }
       return true;
