@@ -2,7 +2,8 @@
  * The credit engine's public surface. Everything else (routes, billing, the CLI, tests) imports
  * from here only. Plain TypeScript over a database handle and a clock; no Remix, no Stripe.
  *
- * `balance` in every result is the user's SPENDABLE balance now (grants in effect); ledger entries'
+ * `balance` in every result is the user's SPENDABLE balance now (grants in effect; credits that
+ * holds reserve are not in it — `held` counts them, ./holds.server.ts); ledger entries'
  * balanceAfter is the same number right after the entry. Definitions and invariants:
  * ./invariants.server.ts; burn-down order: BURN_DOWN_SQL in ./store.server.ts.
  *
