@@ -88,6 +88,8 @@ export function dispatchBatch(db: Db, clock: Clock, batchSize = 200): { count: n
   const s = statements(sqlite);
   const touched = new Set<EventConsumer>();
   let last: number | undefined;
+  // A read first: most polls find nothing, and then take no write lock.
+  if (s.anyUndispatched.get(startAfter(sqlite, s)) === undefined) return { count: 0, touched: [] };
   const count = sqlite
     .transaction(() => {
       const rows = s.batch.all(startAfter(sqlite, s), batchSize) as OutboxRow[];
@@ -208,6 +210,7 @@ interface Statements {
   batch: Database.Statement;
   mark: Database.Statement;
   lastDispatched: Database.Statement;
+  anyUndispatched: Database.Statement;
 }
 const cache = new WeakMap<Database.Database, Statements>();
 function statements(sqlite: Database.Database): Statements {
@@ -220,6 +223,9 @@ function statements(sqlite: Database.Database): Statements {
         `select id, event_id, type, user_id, data, created_at from event_outbox
          where id > ? and dispatched_at is null order by id limit ?`,
       ),
+      anyUndispatched: sqlite
+        .prepare(`select 1 from event_outbox where id > ? and dispatched_at is null limit 1`)
+        .pluck(),
       lastDispatched: sqlite
         .prepare(`select id from event_outbox where dispatched_at is not null order by id desc limit 1`)
         .pluck(),
