@@ -49,8 +49,8 @@ test.describe("billing", () => {
     await expect(page.getByTestId("success-balance")).toHaveText("500 credits");
 
     expect(await balanceOnBilling(page)).toBe(500);
-    await expect(page.getByText("500 credits — 500 credits")).toBeVisible();
-    await page.getByRole("link", { name: "See every grant and your history" }).click();
+    await expect(page.getByTestId("payments").getByText("500 credits — 500 credits", { exact: true })).toBeVisible();
+    await page.getByRole("link", { name: "See every grant, your usage and your history" }).click();
     await expect(page.getByTestId("credit-balance")).toHaveText(/^500\s+credits$/);
   });
 
@@ -75,14 +75,16 @@ test.describe("billing", () => {
     await expect.poll(() => balanceOnBilling(page), { timeout: 10_000 }).toBe(2000);
 
     // Upgrade: takes effect now; the paid subscription_update invoice grants Pro − Starter credits.
-    await page.getByRole("button", { name: "Upgrade to Pro" }).click();
+    await page.getByRole("button", { name: "Switch to Pro…" }).click();
+    await page.getByRole("button", { name: "Yes, switch to Pro" }).click();
     await expect(page.getByRole("status").filter({ hasText: "Upgraded" })).toBeVisible();
     await expect(page.getByTestId("current-plan")).toHaveText("Pro");
     await expect.poll(() => balanceOnBilling(page), { timeout: 10_000 }).toBe(2000 + 4000);
 
     // Cancel at period end: shown as ending, credits stay.
     const before = await balanceOnBilling(page);
-    await page.getByRole("button", { name: "Cancel at period end" }).click();
+    await page.getByRole("button", { name: "Cancel at period end…" }).click();
+    await page.getByRole("button", { name: "Yes, cancel at period end" }).click();
     await expect(page.getByTestId("subscription-status")).toHaveText("Ends at period end");
     await expect(page.getByTestId("renewal")).toContainText("Ends on");
     await expect(page.getByRole("button", { name: "Resume subscription" })).toBeVisible();
@@ -96,7 +98,8 @@ test.describe("billing", () => {
     await expect(page.getByTestId("checkout-granted")).toContainText("5,000 credits", { timeout: 15_000 });
 
     await page.goto("/billing");
-    await page.getByRole("button", { name: "Downgrade to Starter" }).click();
+    await page.getByRole("button", { name: "Switch to Starter…" }).click();
+    await page.getByRole("button", { name: "Yes, switch to Starter" }).click();
     await expect(page.getByTestId("pending-plan")).toContainText("Starter");
     await expect(page.getByTestId("current-plan")).toHaveText("Pro");
 

@@ -137,6 +137,9 @@ export async function previewPlanChange(
   const sub = await stripe.subscriptions.retrieve(row.stripeSubscriptionId);
   const item = sub.items.data[0];
   const prorationDate = Math.floor(ctx.clock.now().getTime() / 1000);
+  // Stripe accepts a proration date only inside the current period (a test clock can put the
+  // period ahead of the wall clock); outside it, Stripe prorates from now as the update will.
+  const inPeriod = prorationDate >= item.current_period_start && prorationDate < item.current_period_end;
   const priceId = (kind === "keep" ? current.stripePriceId : target.stripePriceId) ?? "";
   const preview = await stripe.invoices.createPreview({
     customer: typeof sub.customer === "string" ? sub.customer : sub.customer.id,
@@ -146,7 +149,7 @@ export async function previewPlanChange(
         ? {
             items: [{ id: item.id, price: priceId }],
             proration_behavior: "create_prorations",
-            proration_date: prorationDate,
+            ...(inPeriod ? { proration_date: prorationDate } : {}),
           }
         : { items: [{ id: item.id, price: priceId }], proration_behavior: "none" },
   });
@@ -158,11 +161,10 @@ export async function previewPlanChange(
   if (kind === "upgrade") {
     const start = item.current_period_start;
     const end = item.current_period_end;
-    creditsNow = mulDivRound(
-      target.credits - current.credits,
-      Math.max(0, end - prorationDate),
-      Math.max(1, end - start),
-    );
+    // As the upgrade invoice grants them (upgradeGrant in events/invoices.server.ts).
+    const length = Math.max(1, end - start);
+    const left = Math.min(length, Math.max(0, end - Math.max(prorationDate, start)));
+    creditsNow = mulDivRound(target.credits - current.credits, left, length);
   }
   return {
     kind,
