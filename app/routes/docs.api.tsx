@@ -249,8 +249,9 @@ function Fields({ schema, caption, depth = 0 }: { schema: Schema; caption: strin
 }
 
 /** A body or answer schema: a named schema's link, or an inline object's fields. */
-function SchemaBlock({ schema, caption }: { schema: Schema; caption: string }) {
-  const inline = inlineObject(schema);
+function SchemaBlock({ schema, caption, expand }: { schema: Schema; caption: string; expand?: Schema }) {
+  // `expand`: the named schema behind a $ref, shown in place (a webhook's body).
+  const inline = inlineObject(expand ?? schema);
   return (
     <>
       <p className="text-sm text-slate-700">
@@ -375,7 +376,11 @@ function OperationView({ item, schemas, webhook = false }: { item: Listed; schem
               {webhook ? "Body" : "Request body"}
               {op.requestBody?.required ? null : <span className="font-normal text-slate-600"> (optional)</span>}
             </h4>
-            <SchemaBlock schema={body.schema} caption={`Request body of ${title}`} />
+            <SchemaBlock
+              schema={body.schema}
+              caption={`Request body of ${title}`}
+              expand={webhook && body.schema.$ref ? schemas[refName(body.schema.$ref)] : undefined}
+            />
             <Example value={body.example ?? exampleOf(body.schema, schemas)} label="Example body" />
           </>
         ) : null}
