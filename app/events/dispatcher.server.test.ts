@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { openDatabase } from "../../db/client";
 import { freshDb } from "../../test/db";
 import { ManualClock } from "../utils/clock";
@@ -105,5 +105,35 @@ describe("event dispatcher", () => {
     appendEvent(writer, { type: "balance.low", userId: 3, data: {}, at: clock.now() });
     writer.$client.close();
     await expect.poll(() => seen.length, { timeout: 2000, interval: 10 }).toBe(1);
+  });
+});
+
+describe("event dispatcher under load", () => {
+  afterEach(() => vi.useRealTimers());
+
+  it("while the event loop is saturated, ignores pokes and sends one small batch per busy poll; catches up after", () => {
+    vi.useFakeTimers();
+    const { db } = freshDb();
+    const seen = collect("a");
+    let busy = true;
+    const dispatcher = startEventDispatcher(db, clock, {
+      isBusy: () => busy,
+      busyBatchSize: 2,
+      busyPollMs: 1000,
+      pollMs: 60_000,
+    });
+    cleanups.push(() => dispatcher.stop());
+    for (let i = 0; i < 5; i++) appendEvent(db, { type: "credits.granted", userId: i, data: {}, at: clock.now() });
+    vi.advanceTimersByTime(0);
+    expect(seen).toHaveLength(2);
+    notifyEvents();
+    vi.advanceTimersByTime(50); // a poke would have run after 5 ms
+    expect(seen).toHaveLength(2);
+    vi.advanceTimersByTime(1000);
+    expect(seen).toHaveLength(4);
+    busy = false;
+    notifyEvents();
+    vi.advanceTimersByTime(5);
+    expect(seen.map((e) => e.userId)).toEqual([0, 1, 2, 3, 4]);
   });
 });

@@ -37,6 +37,8 @@ export interface DispatcherOptions {
   busyUtilization?: number;
   busyPollMs?: number;
   busyBatchSize?: number;
+  /** Replaces the event-loop meter (tests). */
+  isBusy?: () => boolean;
 }
 
 interface OutboxRow {
@@ -165,6 +167,7 @@ export function startEventDispatcher(db: Db, clock: Clock, opts: DispatcherOptio
   let eluAt = Date.now();
   let busy = false;
   const measureBusy = () => {
+    if (opts.isBusy) return void (busy = opts.isBusy());
     if (Date.now() - eluAt < 250) return;
     const now = performance.eventLoopUtilization();
     busy = performance.eventLoopUtilization(now, elu).utilization > busyUtilization;
