@@ -301,7 +301,7 @@ export const HOLD_STATUSES = ["held", "captured", "released", "expired"] as cons
 export type HoldStatus = (typeof HOLD_STATUSES)[number];
 
 /**
- * Credits reserved for later capture (docs/decisions/010-holds.md). Holding takes the credits off
+ * Credits reserved for later capture (docs/decisions/015-holds.md). Holding takes the credits off
  * their grants (hold_allocations say from where) without a ledger entry; capturing writes ONE
  * `deduction` entry (deduction_id); releasing or expiring gives them back.
  */
