@@ -285,8 +285,9 @@ export function registerV1(api: ApiRegistry): void {
     },
     responses: { 200: { description: "The setting as saved.", schema: AutoTopup } },
     errors: {
-      404: "No such user (or pack).",
-      409: "`conflict`: the pack is not on sale, or the customer has no saved card to charge.",
+      400: "A field is not valid, a first setting lacks one of the three numbers, or the pack is not on sale (`field` names it).",
+      404: "No such user.",
+      409: "`conflict`: turning it on needs a card saved at a checkout (buy a pack once first).",
       413: "The body is over 4 KiB.",
     },
   });
