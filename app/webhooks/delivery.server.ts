@@ -154,8 +154,14 @@ export function startWebhookSender(db: Db, clock: Clock, opts: SenderOptions = {
     }
   };
 
+  let draining = false;
+  const start = (row: DueRow) => {
+    const p = send(row).finally(() => inFlight.delete(p));
+    inFlight.add(p);
+  };
+
   const pump = () => {
-    if (stopped) return;
+    if (stopped || draining) return;
     let free = concurrency - inFlight.size;
     if (busy) free = Math.min(free, budget);
     if (free <= 0) return;
@@ -167,10 +173,7 @@ export function startWebhookSender(db: Db, clock: Clock, opts: SenderOptions = {
       return;
     }
     if (busy) budget -= rows.length;
-    for (const row of rows) {
-      const p = send(row).finally(() => inFlight.delete(p));
-      inFlight.add(p);
-    }
+    for (const row of rows) start(row);
   };
 
   const schedulePump = () => {
@@ -201,13 +204,21 @@ export function startWebhookSender(db: Db, clock: Clock, opts: SenderOptions = {
       if (!busy) schedulePump();
     },
     async drain() {
+      // The only claimer meanwhile; the same concurrency bound as the loop.
+      draining = true;
       let sent = 0;
-      for (;;) {
-        const rows = claim(s, db.$client, clock, concurrency);
-        if (rows.length === 0 && inFlight.size === 0) break;
-        sent += rows.length;
-        await Promise.all([...rows.map((r) => send(r)), ...inFlight]);
-        flush();
+      try {
+        for (;;) {
+          const free = concurrency - inFlight.size;
+          const rows = free > 0 ? claim(s, db.$client, clock, free) : [];
+          rows.forEach(start);
+          sent += rows.length;
+          if (inFlight.size === 0) break;
+          await Promise.race([...inFlight]);
+          flush();
+        }
+      } finally {
+        draining = false;
       }
       return sent;
     },

@@ -203,6 +203,19 @@ describe("outbound webhooks", () => {
     expect(listWebhookDeliveries(t.db, ep.id, 1)[0]).toMatchObject({ status: "delivered", attempts: 2 });
   });
 
+  it("sends at most 8 at a time", async () => {
+    const t = await setup({ timeoutMs: 300 });
+    const r = await receiver(["hang"]);
+    const ep = await t.endpoint(r, ["balance.low"]);
+    for (let i = 0; i < 20; i++) t.emit("balance.low");
+    await t.deliver();
+    expect(r.received).toHaveLength(20);
+    expect(r.maxConcurrent()).toBe(8);
+    expect(listWebhookDeliveries(t.db, ep.id, 100).map((d) => [d.status, d.attempts])).toEqual(
+      Array.from({ length: 20 }, () => ["pending", 1]),
+    );
+  });
+
   it("an unreachable endpoint is a failed attempt; an endless response body is not read to its end", async () => {
     const t = await setup();
     const gone = await receiver();

@@ -20,6 +20,8 @@ export interface Receiver {
   received: Received[];
   /** Answers each request with the next status (the last one repeats); "hang" never answers. */
   answers: (number | "hang" | "endless")[];
+  /** The most requests it had open at once. */
+  maxConcurrent(): number;
   setSecret(secret: string): void;
   close(): Promise<void>;
 }
@@ -29,7 +31,11 @@ export async function startReceiver(opts: { port?: number; answers?: Receiver["a
   const received: Received[] = [];
   const answers = opts.answers ?? [204];
   let n = 0;
+  let open = 0;
+  let maxOpen = 0;
   const server = http.createServer((req, res) => {
+    maxOpen = Math.max(maxOpen, ++open);
+    res.once("close", () => open--);
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
@@ -77,6 +83,7 @@ export async function startReceiver(opts: { port?: number; answers?: Receiver["a
     port,
     received,
     answers,
+    maxConcurrent: () => maxOpen,
     setSecret: (s) => void (secret = s),
     close: () =>
       new Promise<void>((resolve) => {
