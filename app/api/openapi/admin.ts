@@ -133,6 +133,10 @@ function registerWebhookEndpoints(api: ApiRegistry): void {
       },
     },
     responses: { 201: { description: "Registered.", schema: CreatedWebhookEndpoint } },
+    errors: {
+      400: "A field is not valid: `url` must be http(s) without credentials (https in production unless it points at this machine), `events` known types.",
+      409: "`conflict`: there are already 50 endpoints; delete one first.",
+    },
   });
   api.operation({
     method: "get",
