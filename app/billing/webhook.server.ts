@@ -5,6 +5,7 @@ import { stripeEvents, type StripeEventStatus } from "../../db/schema";
 import { AppError, errorBody, httpStatusFor } from "../utils/errors";
 import { log } from "../utils/log.server";
 import { isStorageError } from "../utils/storage-errors.server";
+import { notifyEvents } from "../events/outbox.server";
 import { EVENT_HANDLERS, ignoredEvent, type Outcome } from "./events/index.server";
 import { isSignatureError, isTransientError, missingStripeObject } from "./stripe-errors.server";
 import type { DomainCtx } from "../utils/context.server";
@@ -233,6 +234,8 @@ export async function processStripeEvent(
       },
       { behavior: "immediate" },
     );
+    // Events the handlers appended (payment.failed, topup.paid, credits.*) go out now, not at the next poll.
+    if (result.kind === "done" && !result.duplicate) notifyEvents();
     if (result.kind === "done" && result.status === "held") {
       log.warn("stripe event held; an admin can replay it once fixed", {
         eventId: event.id,
