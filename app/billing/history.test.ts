@@ -77,11 +77,15 @@ describe("plan change previews", () => {
     expect(preview).toMatchObject({ kind: "downgrade", amountNowCents: 0, amountAtRenewalCents: 1000, creditsNow: 0 });
   });
 
-  it("refuses a confirmation whose preview is older than half an hour", async () => {
+  it("refuses a confirmation whose preview is older than half an hour or dated in the future", async () => {
     const b = await harness();
     const user = b.newUser();
     await subscribe(b, user);
     const preview = await previewPlanChange(b.context, b.stripe, { userId: user, planId: b.plans.pro.id });
+    // A date from the future (a hand-edited form) would prorate less than the preview showed.
+    await expect(
+      action(b, user, { intent: "change-plan", planId: b.plans.pro.id, prorationDate: preview.prorationDate + 3600 }),
+    ).rejects.toMatchObject({ code: "conflict" });
     b.context.clock.advance(31 * 60_000);
     await expect(
       action(b, user, { intent: "change-plan", planId: b.plans.pro.id, prorationDate: preview.prorationDate }),

@@ -202,7 +202,7 @@ export async function changeSubscriptionPlan(
   const nowSeconds = Math.floor(ctx.clock.now().getTime() / 1000);
   if (
     input.prorationDate !== undefined &&
-    (input.prorationDate > nowSeconds + 60 || input.prorationDate < nowSeconds - PREVIEW_MAX_AGE_SECONDS)
+    (input.prorationDate > nowSeconds || input.prorationDate < nowSeconds - PREVIEW_MAX_AGE_SECONDS)
   ) {
     throw new AppError("conflict", "That price preview is out of date; review the change again.");
   }
