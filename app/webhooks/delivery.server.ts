@@ -101,6 +101,8 @@ export interface SenderOptions {
   /** While the event loop is this busy (0–1), send at most `busyPerPoll` a poll (requests come first). */
   busyUtilization?: number;
   busyPerPoll?: number;
+  /** Replaces the event-loop meter (tests). */
+  isBusy?: () => boolean;
 }
 
 export function startWebhookSender(db: Db, clock: Clock, opts: SenderOptions = {}): WebhookSender {
@@ -121,8 +123,8 @@ export function startWebhookSender(db: Db, clock: Clock, opts: SenderOptions = {
   let pumpQueued = false;
   let flushQueued = false;
   let elu = performance.eventLoopUtilization();
-  let busy = false;
-  let budget = Infinity;
+  let busy = opts.isBusy?.() ?? false;
+  let budget = busy ? busyPerPoll : Infinity;
 
   const flush = () => {
     flushQueued = false;
@@ -189,7 +191,7 @@ export function startWebhookSender(db: Db, clock: Clock, opts: SenderOptions = {
     // Requests first: while the event loop is nearly saturated (a deduction burst with an endpoint
     // listing credits.deducted), send a small batch per poll and let the backlog wait.
     const now = performance.eventLoopUtilization();
-    busy = performance.eventLoopUtilization(now, elu).utilization > busyUtilization;
+    busy = opts.isBusy ? opts.isBusy() : performance.eventLoopUtilization(now, elu).utilization > busyUtilization;
     elu = now;
     budget = busy ? busyPerPoll : Infinity;
     pump();

@@ -216,6 +216,25 @@ describe("outbound webhooks", () => {
     );
   });
 
+  it("while the event loop is saturated, sends only a small batch per poll and ignores wake-ups", async () => {
+    const t = await setup();
+    await t.sender.stop(); // only the busy one below sends
+    const r = await receiver();
+    const ep = await t.endpoint(r, ["balance.low"]);
+    for (let i = 0; i < 5; i++) t.emit("balance.low");
+    while (dispatchBatch(t.db, t.clock).count > 0);
+    // A sender that finds the event loop busy: its first poll (now) sends its budget of 2; the next
+    // poll is an hour away, and wake-ups add nothing meanwhile.
+    const busySender = startWebhookSender(t.db, t.clock, { pollMs: 3_600_000, isBusy: () => true, busyPerPoll: 2 });
+    cleanups.push(() => busySender.stop());
+    busySender.wake();
+    const delivered = () => listWebhookDeliveries(t.db, ep.id, 10).filter((d) => d.status === "delivered").length;
+    await expect.poll(delivered, { timeout: 5000, interval: 20 }).toBe(2);
+    busySender.wake();
+    expect(r.received).toHaveLength(2);
+    expect(listWebhookDeliveries(t.db, ep.id, 10).filter((d) => d.attempts === 0)).toHaveLength(3);
+  });
+
   it("an unreachable endpoint is a failed attempt; an endless response body is not read to its end", async () => {
     const t = await setup();
     const gone = await receiver();
