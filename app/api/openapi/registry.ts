@@ -49,6 +49,13 @@ const SCOPE_TEXT: Record<Auth, string> = {
   "admin-or-session": "Key: admin (or an administrator's browser session).",
 };
 
+const REPLAYED_HEADER = {
+  "Idempotent-Replayed": {
+    description: "`true` when this is the stored answer to an earlier request with the same Idempotency-Key.",
+    schema: { type: "string" as const, enum: ["true"] },
+  },
+};
+
 function errorResponse(status: number, description: string): ResponseConfig {
   const schema = status === 402 ? InsufficientCreditsBody : ErrorBody;
   return { description, content: { "application/json": { schema } } };
@@ -80,6 +87,7 @@ export class ApiRegistry {
     for (const [status, r] of Object.entries(op.responses)) {
       responses[status] = {
         description: r.description,
+        headers: op.idempotent ? REPLAYED_HEADER : undefined,
         content: r.schema ? { "application/json": { schema: r.schema, example: r.example } } : undefined,
       };
     }
