@@ -580,7 +580,7 @@ async function chunkedUpload(
 }
 
 describe("production without a safe configuration", () => {
-  it("refuses to start without Stripe keys and a session secret, one message per problem, and writes nothing", async () => {
+  it("refuses to start without Stripe keys, SMTP and a session secret, one message per problem, and writes nothing", async () => {
     const databasePath = path.join(tempDir(), "sub", "app.db");
     const proc = new Proc(process.execPath, [serverEntry], {
       cwd: root,
@@ -592,8 +592,8 @@ describe("production without a safe configuration", () => {
       .trim()
       .split("\n")
       .filter((l) => l.startsWith("  - "));
-    expect(lines, proc.stderr).toHaveLength(3);
-    for (const name of ["STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET", "SESSION_SECRET"]) {
+    expect(lines, proc.stderr).toHaveLength(4);
+    for (const name of ["STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET", "SMTP_URL", "SESSION_SECRET"]) {
       expect(
         lines.filter((l) => l.includes(`${name}:`)),
         proc.stderr,

@@ -136,6 +136,8 @@ function serverEnv(port: number, databasePath: string): NodeJS.ProcessEnv {
     // A real deployment's settings (never called here), so neither the offline Stripe nor demo data run.
     STRIPE_SECRET_KEY: "sk_test_storage_test_not_a_real_key",
     STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET,
+    // Nothing listens there and nothing is mailed in these tests; production refuses to start without SMTP.
+    SMTP_URL: "smtp://127.0.0.1:9",
     SESSION_SECRET: "storage-test-session-secret-0123456789abcdef",
   };
 }
