@@ -48,11 +48,7 @@ const customers: Route[] = [
   ["POST", path("customers"), one((e, _m, p) => createCustomer(e, p))],
   ["GET", path("customers"), list((e, _m, p) => listCustomers(e, p))],
   ["GET", path("customers/:id"), retrieve("customers")],
-  [
-    "POST",
-    path("customers/:id"),
-    one((e, m, p) => (setDefaultPaymentMethod(e, m[1], p), updateCustomer(e, m[1], p))),
-  ],
+  ["POST", path("customers/:id"), one((e, m, p) => (setDefaultPaymentMethod(e, m[1], p), updateCustomer(e, m[1], p)))],
 ];
 const catalog: Route[] = [
   ["POST", path("products"), one((e, _m, p) => createProduct(e, p))],
