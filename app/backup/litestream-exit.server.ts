@@ -14,10 +14,21 @@
  * until the WAL holds fewer frames than the checkpoint threshold. Litestream's monitor, still
  * running while it waits for us, checkpoints a larger WAL within a second and restarts it; the
  * final sync then only copies frames, and Litestream exits 0.
+ *
+ * A second race: Litestream cancels its context as soon as the server exits, and a WAL segment
+ * upload its monitor has in flight then fails (`client write: RequestCanceled`), after which the
+ * final sync cannot read the replica's position (`error closing db … EOF`) and Litestream exits 1.
+ * Under load an upload takes tens of milliseconds of every 1 s sync interval, so a deploy hit it now
+ * and then. So the server also stays for two sync intervals after its last write: the monitor's
+ * next tick uploads the rest, the one after finds nothing to send, and the exit finds it idle.
  */
 import fs from "node:fs";
 
 /** Litestream's default min-checkpoint-page-count (litestream.yml keeps the default). */
+export const LITESTREAM_SYNC_INTERVAL_MS = 1_000; // litestream.yml: sync-interval: 1s
+/** How long the server stays after its last write so Litestream's monitor is idle when it exits. */
+export const LITESTREAM_QUIET_MS = 2 * LITESTREAM_SYNC_INTERVAL_MS + 200;
+
 export const LITESTREAM_MIN_CHECKPOINT_PAGES = 1000;
 
 /**
@@ -49,18 +60,22 @@ export function underLitestream(source: NodeJS.ProcessEnv = process.env): boolea
 
 /**
  * After the server has closed its database: wait until Litestream's final sync will not need a
- * checkpoint (see above). Polls; gives up at the deadline (Litestream may then exit 1, with the
- * data still synced). Returns the frames left and whether it got there.
+ * checkpoint and its monitor has gone idle (see above). Polls; gives up at the deadline (Litestream
+ * may then exit 1, with the data still synced). Returns the frames left and whether it got there.
  */
 export async function settleLitestreamBeforeExit(
   databasePath: string,
-  opts: { timeoutMs?: number; pollMs?: number; now?: () => number } = {},
+  opts: { timeoutMs?: number; pollMs?: number; quietMs?: number; now?: () => number } = {},
 ): Promise<{ settled: boolean; frames: number | null }> {
   const now = opts.now ?? (() => performance.now());
-  const deadline = now() + (opts.timeoutMs ?? 5_000);
+  const closedAt = now();
+  const deadline = closedAt + (opts.timeoutMs ?? 5_000);
+  const quietUntil = closedAt + (opts.quietMs ?? LITESTREAM_QUIET_MS);
   for (;;) {
     const frames = walFrameCount(databasePath);
     if (frames === null || (Number.isFinite(frames) && frames < LITESTREAM_MIN_CHECKPOINT_PAGES)) {
+      const wait = quietUntil - now();
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
       return { settled: true, frames };
     }
     if (now() >= deadline) return { settled: false, frames };
