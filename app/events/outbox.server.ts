@@ -2,7 +2,7 @@
  * The event outbox: domain events written in the SAME transaction as the change that causes them
  * (event_outbox), and fanned out after commit to the consumers registered at start-up (outbound
  * webhooks, email, auto top-up) by the dispatcher (./dispatcher.server.ts). Contract:
- * /tmp/coord/events-contract.md, docs/decisions/011-outbox-webhooks.md.
+ * docs/decisions/011-outbox-webhooks.md.
  *
  * Invariants:
  * - an event exists iff the transaction that appended it committed (one INSERT inside it);
