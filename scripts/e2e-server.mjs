@@ -20,6 +20,8 @@ const child = spawn(process.execPath, ["build/node/server.js"], {
     // Production refuses to run on the offline Stripe unless asked to: DEMO=1 is that request.
     DEMO: "1",
     TRUST_PROXY: "",
+    // Every spec signs up its own customers, all from 127.0.0.1: more than a real address makes in an hour.
+    SIGNUP_LIMIT_PER_IP_PER_HOUR: "100000",
     // Always the offline Stripe, never a key from the developer's shell; on a fixed port so specs can
     // call its test-clock triggers (http://127.0.0.1:<E2E_STRIPE_PORT>/_offline/…).
     STRIPE_SECRET_KEY: "",

@@ -56,6 +56,15 @@ describe("signup throttling per IP", () => {
     await signUp(ctx, form("next-window@example.com"), from("203.0.113.1"));
   }, 60_000);
 
+  it("takes its limit from SIGNUP_LIMIT_PER_IP_PER_HOUR", async () => {
+    const ctx = testContext({ SIGNUP_LIMIT_PER_IP_PER_HOUR: "2" });
+    contexts.push(ctx);
+    await signUp(ctx, form("a@example.com"), from("203.0.113.9"), CHEAP);
+    await signUp(ctx, form("b@example.com"), from("203.0.113.9"), CHEAP);
+    await expectAppError(signUp(ctx, form("c@example.com"), from("203.0.113.9"), CHEAP), "too_many_requests");
+    expect(getUserByEmail(ctx.db, "c@example.com")).toBeUndefined();
+  });
+
   it("does not count a form with field errors", async () => {
     const ctx = setup();
     const bad = new FormData();

@@ -19,7 +19,12 @@ export async function signUp(context: AppContext, form: FormData, request: Reque
   const parsed = parseWithZod(form, { schema: signupSchema });
   if (parsed.status !== "success") throw new AppError("invalid_request", "Check the highlighted fields.");
   const { email, name, password } = parsed.value;
-  const gate = startSignupAttempt(context.db, context.clock, clientIpFromRequest(request));
+  const gate = startSignupAttempt(
+    context.db,
+    context.clock,
+    clientIpFromRequest(request),
+    context.env.SIGNUP_LIMIT_PER_IP_PER_HOUR,
+  );
   if (!gate.allowed) {
     const minutes = Math.ceil(gate.retryAfterSeconds / 60);
     throw new AppError(

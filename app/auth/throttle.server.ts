@@ -148,6 +148,7 @@ export function loginSucceeded(db: Db, clock: Clock, input: { email: string; ip?
  * limit within the window is refused until the window ends. Generous enough for a shared office
  * address; an address creating accounts in bulk is stopped.
  */
+/** The default limit; SIGNUP_LIMIT_PER_IP_PER_HOUR sets another. */
 export const SIGNUP_THROTTLE = {
   windowMs: 60 * 60_000,
   maxPerIp: 30,
@@ -155,7 +156,12 @@ export const SIGNUP_THROTTLE = {
 
 export type SignupGate = { allowed: true } | { allowed: false; retryAfterSeconds: number };
 
-export function startSignupAttempt(db: Db, clock: Clock, ip: string | null): SignupGate {
+export function startSignupAttempt(
+  db: Db,
+  clock: Clock,
+  ip: string | null,
+  maxPerIp: number = SIGNUP_THROTTLE.maxPerIp,
+): SignupGate {
   // Without an address (no socket address: never on a real server) there is nothing to count by.
   if (!ip) return { allowed: true };
   const key = `signup-ip:${ip}`;
@@ -164,7 +170,7 @@ export function startSignupAttempt(db: Db, clock: Clock, ip: string | null): Sig
       const now = clock.now().getTime();
       const row = tx.select().from(loginThrottle).where(eq(loginThrottle.key, key)).get();
       const inWindow = row && now - row.windowStartedAt.getTime() < SIGNUP_THROTTLE.windowMs ? row : undefined;
-      if (inWindow && inWindow.failures >= SIGNUP_THROTTLE.maxPerIp) {
+      if (inWindow && inWindow.failures >= maxPerIp) {
         const endsAt = inWindow.windowStartedAt.getTime() + SIGNUP_THROTTLE.windowMs;
         return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((endsAt - now) / 1000)) };
       }

@@ -33,6 +33,11 @@ const schema = z.object({
    * Lowered only by tests; the server never waits longer than 30 s.
    */
   HTTP_REQUEST_TIMEOUT_SECONDS: wholeNumber(1, 30).default(30),
+  /**
+   * Sign-ups one client address may make in an hour (app/auth/throttle.server.ts). Raise it where
+   * many people share one address (an office behind NAT); the e2e suite raises it for its many accounts.
+   */
+  SIGNUP_LIMIT_PER_IP_PER_HOUR: wholeNumber(1, 1_000_000).default(30),
   APP_URL: z.string().url("must be a URL such as http://localhost:3000").optional(),
   STRIPE_SECRET_KEY: z
     .string()
