@@ -212,7 +212,12 @@ export interface UsageOverTime {
   runsOutAt: string | null;
   /** Whole days until then. */
   daysLeft: number | null;
+  /** The balance outlasts FORECAST_HORIZON_DAYS at that rate (then no date is given). */
+  lastsBeyondHorizon: boolean;
 }
+
+/** How far ahead a run-out date is worth naming (and far inside what a Date can hold). */
+export const FORECAST_HORIZON_DAYS = 3650;
 
 /**
  * Balance and spending per UTC day over the last `days` days, from the ledger (each entry's
@@ -247,7 +252,15 @@ export function usageOverTime(ctx: DomainCtx, userId: number, balanceNow: number
     for (const r of rows) closing.set(r.day, byId.get(r.lastId) ?? 0);
   }
   const spentByDay = new Map(rows.map((r) => [r.day, r.spent]));
-  const out: UsageOverTime = { days: [], balance: [], spent: [], dailyRate: 0, runsOutAt: null, daysLeft: null };
+  const out: UsageOverTime = {
+    days: [],
+    balance: [],
+    spent: [],
+    dailyRate: 0,
+    runsOutAt: null,
+    daysLeft: null,
+    lastsBeyondHorizon: false,
+  };
   let running = opening?.b ?? 0;
   for (let d = 0; d < days; d++) {
     running = closing.get(d) ?? running;
@@ -256,7 +269,9 @@ export function usageOverTime(ctx: DomainCtx, userId: number, balanceNow: number
     out.spent.push(spentByDay.get(d) ?? 0);
   }
   out.dailyRate = forecastRate(out.spent);
-  if (out.dailyRate > 0 && balanceNow > 0) {
+  if (out.dailyRate > 0 && balanceNow / out.dailyRate > FORECAST_HORIZON_DAYS) {
+    out.lastsBeyondHorizon = true;
+  } else if (out.dailyRate > 0 && balanceNow > 0) {
     out.daysLeft = Math.floor(balanceNow / out.dailyRate);
     out.runsOutAt = new Date(now + Math.floor((balanceNow / out.dailyRate) * DAY_MS)).toISOString();
   }

@@ -48,6 +48,16 @@ describe("usage over time", () => {
     expect(forecastRate([...Array(20).fill(0), 9, ...Array(9).fill(0)])).toBe(1);
     expect(forecastRate([...Array(23).fill(0), 10, 0, 0, 0, 0, 0, 5])).toBe(3);
   });
+
+  it("gives no run-out date past ten years (a huge balance once made the date invalid and the page a 500)", () => {
+    const ctx = getCtx();
+    const user = newUser(ctx);
+    promo(ctx, user, 1e12);
+    deductCredits(ctx, { userId: user, amount: 10_000 });
+    const usage = usageOverTime(ctx, user, 1e12 - 10_000);
+    expect(usage.dailyRate).toBeGreaterThan(0);
+    expect(usage).toMatchObject({ runsOutAt: null, daysLeft: null, lastsBeyondHorizon: true });
+  });
 });
 
 describe("the customer's history CSV", () => {

@@ -100,6 +100,11 @@ export default function Credits() {
               runs out around <Time value={usage.runsOutAt} format="date" /> ({inDaysText(usage.daysLeft)}), not
               counting credits that expire before they are used or credits you add.
             </>
+          ) : usage.lastsBeyondHorizon ? (
+            <>
+              At your current rate of about <strong>{plural(usage.dailyRate, "credit")} a day</strong>, your balance
+              lasts more than ten years.
+            </>
           ) : usage.dailyRate > 0 ? (
             "You have no credits left at your current rate of use."
           ) : (
