@@ -8,8 +8,9 @@
 //   2   POST /api/v1/users/:id/deductions, 32 connections: the production server (plain, and under
 //       `litestream replicate` with a file replica, via scripts/start.sh) vs a bare node:http +
 //       raw-SQL server, rounds alternating                                    (≥ 50 %, p99 < 10 ms)
-//   3   batch deductions vs the bare server's single deductions        (≥ 2×; endpoint not built)
-//   4   holds + captures vs the bare server                           (≥ 40 %; endpoint not built)
+//   2e  the same deductions with one webhook endpoint subscribed to credits.deducted vs none (≥ 90 %)
+//   3   batch deductions (100 a request) vs the bare server's single deductions                  (≥ 2×)
+//   4   holds + captures (a hold of 1 credit, then its capture) vs the bare server             (≥ 40 %)
 //   5   GET /balance: a user with 5,000 active grants vs a user with one                  (≤ 2×)
 //   6   a mixed soak under Litestream (default 5 min; --soak <seconds>): last window vs first
 //       (p99 ≤ 1.5×, throughput ≥ 0.8×), RSS flat after warm-up, WAL bounded
@@ -44,7 +45,7 @@ import {
 import { rawDeducter } from "./bench/raw-sql.mjs";
 import { summariseProfile } from "./bench/profile.mjs";
 import { writeReport } from "./bench/report.mjs";
-import { ensureWrk, FIXED_SCRIPT, MIXED_SCRIPT, pinned, pinning, runWrk } from "./bench/wrk.mjs";
+import { ensureWrk, FIXED_SCRIPT, HOLDS_SCRIPT, MIXED_SCRIPT, pinned, pinning, runWrk } from "./bench/wrk.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const { values: opts } = parseArgs({
@@ -70,6 +71,7 @@ const MANY_GRANTS = 5_000;
 const PAGE_LEDGER = QUICK ? 10_000 : 100_000;
 const REPORTS_LEDGER = QUICK ? 100_000 : 1_000_000;
 const TTFB_SAMPLES = QUICK ? 10 : 40;
+const BATCH_ITEMS = 100;
 const YEAR_MS = 365 * 86_400_000;
 const MIGRATIONS = path.join(root, "migrations");
 const SESSION_SECRET = "bench-session-secret-0123456789-0123456789";
@@ -467,6 +469,115 @@ const deductionWrk = (target, key) => ({
   args: ["POST", '{"amount":1}', ...(key ? [`Authorization: Bearer ${key}`] : [])],
 });
 
+/**
+ * The v1.1 endpoints, each on the production server against the bare server in alternating rounds:
+ * batch deductions (BATCH_ITEMS a request), holds + captures (holds.lua), and single deductions on a
+ * second production server with one webhook endpoint subscribed to credits.deducted (its receiver
+ * answers 204 in this process). An endpoint that answers 404 is reported "not built".
+ */
+async function benchApiV11(production, bare, app) {
+  const usage = { "content-type": "application/json", authorization: `Bearer ${app.usageKey}` };
+  const base = `http://127.0.0.1:${production.port}`;
+  const batchBody = JSON.stringify({
+    items: Array.from({ length: BATCH_ITEMS }, () => ({ userId: app.userId, amount: 1 })),
+  });
+  const built = async (url, init, expected) => {
+    const res = await fetch(url, init);
+    await res.arrayBuffer();
+    if (res.status === 404) return false;
+    if (res.status !== expected) throw new Error(`${init.method} ${url} answered ${res.status}`);
+    return true;
+  };
+  const contenders = { bare: { target: bare, wrk: deductionWrk(bare, null) } };
+  const result = { batch: null, holds: null, webhook: null };
+  if (await built(`${base}/api/v1/deductions/batch`, { method: "POST", headers: usage, body: batchBody }, 200)) {
+    contenders.batch = {
+      target: production,
+      wrk: {
+        url: `${base}/api/v1/deductions/batch`,
+        connections: CONNECTIONS,
+        script: FIXED_SCRIPT,
+        args: ["POST", batchBody, `Authorization: Bearer ${app.usageKey}`],
+      },
+    };
+  }
+  const holdsUrl = `${base}/api/v1/users/${app.userId}/holds`;
+  if (await built(holdsUrl, { method: "POST", headers: usage, body: '{"amount":1}' }, 201)) {
+    contenders.holds = {
+      target: production,
+      wrk: { url: base, connections: CONNECTIONS, script: HOLDS_SCRIPT, args: [app.usageKey, String(app.userId)] },
+    };
+  }
+  // The webhook contender: its own database and server, and a receiver that counts deliveries.
+  let delivered = 0;
+  const receiver = http.createServer((req, res) => {
+    req.resume();
+    req.on("end", () => {
+      delivered++;
+      res.writeHead(204).end();
+    });
+  });
+  await new Promise((r) => receiver.listen(0, "127.0.0.1", r));
+  const hooked = prepareDeductionDb("http-webhook");
+  App.closeDatabase(hooked.db);
+  const hookedServer = await startProduction("webhook", hooked.file);
+  hookedServer.userId = hooked.userId;
+  try {
+    const endpointsUrl = `http://127.0.0.1:${hookedServer.port}/api/admin/webhook-endpoints`;
+    const body = JSON.stringify({
+      url: `http://127.0.0.1:${receiver.address().port}/hook`,
+      events: ["credits.deducted"],
+    });
+    const headers = { "content-type": "application/json", authorization: `Bearer ${hooked.adminKey}` };
+    if (await built(endpointsUrl, { method: "POST", headers, body }, 201)) {
+      contenders.plain = { target: production, wrk: deductionWrk(production, app.usageKey) };
+      contenders.webhook = { target: hookedServer, wrk: deductionWrk(hookedServer, hooked.usageKey) };
+    }
+    if (Object.keys(contenders).length === 1) return result;
+    log(
+      `2e/3/4 ${Object.keys(contenders)
+        .filter((n) => n !== "bare")
+        .join(", ")} vs bare, alternating`,
+    );
+    const r = await alternate(contenders);
+    const c = r.combined;
+    if (c.batch) {
+      const perRound = (i) => ratio(r.all.batch[i].rps * BATCH_ITEMS, r.all.bare[i].rps);
+      result.batch = {
+        ...c.batch,
+        deductionsPerSecond: c.batch.rps * BATCH_ITEMS,
+        bare: c.bare.rps,
+        ratio: median(r.all.batch.map((_, i) => perRound(i))),
+      };
+      log(
+        `  batch: ${Math.round(c.batch.rps)} batches/s = ${Math.round(result.batch.deductionsPerSecond)} deductions/s`,
+      );
+    }
+    if (c.holds) {
+      const ops = (x) => x.opsPerSecond ?? 0;
+      result.holds = {
+        ...c.holds,
+        capturesPerSecond: median(r.all.holds.map(ops)),
+        bare: c.bare.rps,
+        ratio: median(r.all.holds.map((x, i) => ratio(ops(x), r.all.bare[i].rps))),
+      };
+      log(
+        `  holds: ${Math.round(result.holds.capturesPerSecond)} holds captured/s (${Math.round(c.holds.rps)} requests/s)`,
+      );
+    }
+    if (c.webhook) {
+      result.webhook = { ...c.webhook, plain: c.plain, ratio: pairRatio(r.all, "webhook", "plain"), delivered };
+      log(
+        `  webhook subscribed: ${Math.round(c.webhook.rps)}/s vs ${Math.round(c.plain.rps)}/s, ${delivered} delivered`,
+      );
+    }
+    return result;
+  } finally {
+    await stopChild(hookedServer.child);
+    receiver.close();
+  }
+}
+
 async function benchServers(profile) {
   log(`2 deductions over HTTP, ${CONNECTIONS} connections, ${ROUNDS} × ${ROUND_SECONDS} s each, alternating`);
   const app = prepareDeductionDb("http-app");
@@ -513,6 +624,7 @@ async function benchServers(profile) {
         `  ${n}: ${Math.round(c.rps)}/s p50 ${c.p50} ms p99 ${c.p99} ms, ${Math.round(c.cpuUsPerRequest ?? 0)} µs CPU/request, non-2xx ${c.non2xx}, errors ${c.errors}`,
       );
     }
+    result.v11 = await benchApiV11(production, bare, app);
   } finally {
     await stopChild(underLitestream.child);
     await stopChild(bare.child);
@@ -762,6 +874,7 @@ async function main() {
         REPORTS_LEDGER,
         TTFB_SAMPLES,
         SOAK_SECONDS,
+        BATCH_ITEMS,
       },
       inProcess,
       servers,

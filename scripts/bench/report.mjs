@@ -9,6 +9,7 @@ export const TARGETS = {
   httpP99Ms: 10,
   batchRatio: 2,
   holdsRatio: 0.4,
+  webhookRatio: 0.9,
   balanceSlowdown: 2,
   soakP99Growth: 1.5,
   soakThroughput: 0.8,
@@ -34,6 +35,7 @@ export function writeReport(r) {
   const d = servers.deductions;
   const [prod, lite, bare] = [d.production, d.litestream, d.bare];
   const bal = servers.balance;
+  const v11 = servers.v11 ?? { batch: null, holds: null, webhook: null };
   const pages = servers.pages;
   const w = soak.windows;
   const first = w[0];
@@ -97,22 +99,31 @@ export function writeReport(r) {
       met(lite.p99 < TARGETS.httpP99Ms),
     ],
     [
+      "2e",
+      "API deductions/s with one webhook endpoint subscribed to `credits.deducted` vs none",
+      v11.webhook ? `${int(v11.webhook.rps)}/s` : "endpoint not built",
+      v11.webhook ? `${int(v11.webhook.plain.rps)}/s` : "—",
+      v11.webhook ? pct(v11.webhook.ratio) : "—",
+      `≥ ${pct(TARGETS.webhookRatio)}`,
+      v11.webhook ? met(v11.webhook.ratio >= TARGETS.webhookRatio) : "endpoint not built",
+    ],
+    [
       "3",
-      "Batch deductions/s vs the bare server's single deductions/s",
-      "endpoint not built",
-      `${int(bare.rps)}/s`,
-      "—",
+      `Batch deductions/s (${s.BATCH_ITEMS} a request) vs the bare server's single deductions/s`,
+      v11.batch ? `${int(v11.batch.deductionsPerSecond)}/s` : "endpoint not built",
+      `${int(v11.batch ? v11.batch.bare : bare.rps)}/s`,
+      v11.batch ? times(v11.batch.ratio) : "—",
       `≥ ${TARGETS.batchRatio}×`,
-      "endpoint not built",
+      v11.batch ? met(v11.batch.ratio >= TARGETS.batchRatio) : "endpoint not built",
     ],
     [
       "4",
-      "Holds + captures/s vs the bare server's deductions/s",
-      "endpoint not built",
-      `${int(bare.rps)}/s`,
-      "—",
+      "Holds + captures/s (hold 1 credit, capture it) vs the bare server's deductions/s",
+      v11.holds ? `${int(v11.holds.capturesPerSecond)}/s` : "endpoint not built",
+      `${int(v11.holds ? v11.holds.bare : bare.rps)}/s`,
+      v11.holds ? pct(v11.holds.ratio) : "—",
       `≥ ${pct(TARGETS.holdsRatio)}`,
-      "endpoint not built",
+      v11.holds ? met(v11.holds.ratio >= TARGETS.holdsRatio) : "endpoint not built",
     ],
     [
       "5",

@@ -8,6 +8,7 @@ import { fileURLToPath } from "node:url";
 const LUA = path.join(path.dirname(fileURLToPath(import.meta.url)), "lua");
 export const FIXED_SCRIPT = path.join(LUA, "fixed.lua");
 export const MIXED_SCRIPT = path.join(LUA, "mixed.lua");
+export const HOLDS_SCRIPT = path.join(LUA, "holds.lua");
 
 const has = (cmd) => spawnSync("sh", ["-c", `command -v ${cmd}`], { stdio: "ignore" }).status === 0;
 
@@ -87,6 +88,8 @@ export function runWrk({ url, seconds, connections, script = FIXED_SCRIPT, args 
         p99: ms(j.p99_us),
         p999: ms(j.p999_us),
         max: ms(j.max_us),
+        // Operations a script counted itself (holds.lua: captures), per second; null when it counts none.
+        opsPerSecond: j.ops >= 0 ? j.ops / (j.duration_us / 1e6) : null,
       });
     });
   });
