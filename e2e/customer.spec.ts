@@ -223,16 +223,29 @@ test("every customer page has no serious or critical axe violations at 1280 and 
       },
     ],
   ];
+  // The pages a customer sees before signing in, in a context without the session.
+  const signedOutContext = await browser.newContext();
+  const signedOut = await signedOutContext.newPage();
+  const outStates: [string, (p: Page) => Promise<void>][] = [
+    ["/login", async (p) => void (await p.goto("/login"))],
+    ["/signup", async (p) => void (await p.goto("/signup"))],
+  ];
   for (const width of [1280, 390]) {
-    await page.setViewportSize({ width, height: 900 });
-    for (const [name, open] of states) {
-      await open(page);
-      const results = await new AxeBuilder({ page }).analyze();
-      const bad = results.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
-      expect(
-        bad.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`),
-        `${name} at ${width}px`,
-      ).toEqual([]);
+    for (const [p, list] of [
+      [page, states],
+      [signedOut, outStates],
+    ] as const) {
+      await p.setViewportSize({ width, height: 900 });
+      for (const [name, open] of list) {
+        await open(p);
+        const results = await new AxeBuilder({ page: p }).analyze();
+        const bad = results.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
+        expect(
+          bad.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`),
+          `${name} at ${width}px`,
+        ).toEqual([]);
+      }
     }
   }
+  await signedOutContext.close();
 });
