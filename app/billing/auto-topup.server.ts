@@ -28,7 +28,7 @@ import Stripe from "stripe";
 import type { Db } from "../../db/client";
 import { autoTopupAttempts, autoTopupSettings, topupPlans, topupPurchases, users } from "../../db/schema";
 import { recordAudit } from "../auth/audit.server";
-import { getBalance, grantCredits } from "../credits/index.server";
+import { getBalance } from "../credits/index.server";
 import {
   appendEvent,
   notifyEvents,
@@ -37,7 +37,7 @@ import {
   type StoredEvent,
 } from "../events/outbox.server";
 import { getTopupPlan, isPlanOffered, listOfferedPlans, type TopupPlan } from "../plans/index.server";
-import { addDays, type Clock } from "../utils/clock";
+import type { Clock } from "../utils/clock";
 import type { DomainCtx } from "../utils/context.server";
 import { AppError } from "../utils/errors";
 import { log } from "../utils/log.server";
@@ -45,6 +45,7 @@ import type { AttemptView, AutoTopupPatch, AutoTopupView } from "./auto-topup-fo
 
 export type { AttemptView, AutoTopupView };
 import type { BillingContext } from "./context.server";
+import { recordTopupPurchase } from "./events/checkout.server";
 import { applyTopupRefund } from "./events/refunds.server";
 import type { ApplyCtx, Outcome } from "./events/shared.server";
 import { isTransientError } from "./stripe-errors.server";
@@ -539,39 +540,19 @@ export function applyAutoTopupPayment(ctx: ApplyCtx, pi: Stripe.PaymentIntent, c
   const plan = ctx.db.select().from(topupPlans).where(eq(topupPlans.id, attempt.topupPlanId)).get();
   if (!plan) return { status: "held", reason: `top-up pack ${attempt.topupPlanId} is gone` };
   const now = ctx.clock.now();
-  const purchase = ctx.db
-    .insert(topupPurchases)
-    .values({
-      userId: attempt.userId,
-      planId: plan.id,
-      // No Checkout Session: the PaymentIntent id keeps "one purchase per payment" unique.
-      stripeCheckoutSessionId: pi.id,
-      stripePaymentIntentId: pi.id,
-      quantity: 1,
-      credits: attempt.credits,
-      amountPaidCents: pi.amount_received || pi.amount,
-      currency: pi.currency,
-      status: "paid",
-      createdAt: now,
-      updatedAt: now,
-    })
-    .returning()
-    .get();
-  grantCredits(
-    { db: ctx.db, clock: ctx.clock },
-    {
-      userId: attempt.userId,
-      type: "topup",
-      source: "topup",
-      amount: attempt.credits,
-      effectiveAt: now,
-      expiresAt: addDays(now, plan.creditExpiryDays),
-      topupPurchaseId: purchase.id,
-      reason: `Auto top-up: ${plan.publicName}`,
-      actor: "stripe",
-      metadata: { stripePaymentIntentId: pi.id, stripeEventId: ctx.event.id, autoTopupAttemptId: attempt.id },
-    },
-  );
+  const purchase = recordTopupPurchase(ctx, {
+    userId: attempt.userId,
+    plan,
+    quantity: 1,
+    credits: attempt.credits,
+    // No Checkout Session: the PaymentIntent id keeps "one purchase per payment" unique.
+    stripeCheckoutSessionId: pi.id,
+    stripePaymentIntentId: pi.id,
+    amountPaidCents: pi.amount_received || pi.amount,
+    currency: pi.currency,
+    reason: `Auto top-up: ${plan.publicName}`,
+    metadata: { stripePaymentIntentId: pi.id, stripeEventId: ctx.event.id, autoTopupAttemptId: attempt.id },
+  });
   ctx.db
     .update(autoTopupAttempts)
     .set({ status: "succeeded", stripePaymentIntentId: pi.id, topupPurchaseId: purchase.id, updatedAt: now })

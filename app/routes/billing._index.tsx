@@ -14,7 +14,7 @@ import { z } from "zod";
 import { requireUser } from "~/auth/session.server";
 import { performBillingAction, type BillingAction } from "~/billing/billing-page.server";
 import { MAX_TOPUP_QUANTITY } from "~/billing/display";
-import { getBillingOverview } from "~/billing/subscriptions.server";
+import { getBillingOverview, type PlanChangePreview } from "~/billing/subscriptions.server";
 import { autoTopupSection, submitAutoTopupForm } from "~/billing/auto-topup-page.server";
 import { AutoTopupCard } from "~/components/AutoTopup";
 import { Card, PageHeader } from "~/components/AppShell";
@@ -142,18 +142,11 @@ function OfferCard({
   );
 }
 
-interface Review {
-  kind: "upgrade" | "downgrade" | "keep";
+/** Billing's PlanChangePreview as the page gets it: the plans in their offered (serialized) shape. */
+type Review = Omit<PlanChangePreview, "current" | "target"> & {
   current: Overview["offeredSubscriptionPlans"][number];
   target: Overview["offeredSubscriptionPlans"][number];
-  amountNowCents: number;
-  amountAtRenewalCents: number;
-  currency: string;
-  creditsNow: number;
-  creditsPerPeriod: number;
-  renewsAt: string | null;
-  prorationDate: number;
-}
+};
 
 type ActionResult = {
   ok: boolean;

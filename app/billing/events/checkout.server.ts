@@ -2,6 +2,7 @@ import { eq } from "drizzle-orm";
 import type Stripe from "stripe";
 import { topupPurchases } from "../../../db/schema";
 import { grantCredits } from "../../credits/index.server";
+import type { TopupPlan } from "../../plans/index.server";
 import { addDays } from "../../utils/clock";
 import { linkStripeCustomer, stripeId, syncSubscriptionRow } from "../subscription-state.server";
 import {
@@ -144,18 +145,57 @@ function applyTopupCheckout(
   const quantity = Math.max(1, item.quantity ?? 1);
   const credits = plan.credits * quantity;
   if (!Number.isSafeInteger(credits)) return held(`credits overflow for ${quantity} × ${plan.credits}`);
+  const purchase = recordTopupPurchase(ctx, {
+    userId,
+    plan,
+    quantity,
+    credits,
+    stripeCheckoutSessionId: session.id,
+    stripePaymentIntentId: stripeId(session.payment_intent),
+    amountPaidCents: session.amount_total ?? item.amount_total ?? 0,
+    currency: session.currency ?? item.currency ?? plan.currency,
+    reason: quantity > 1 ? `Top-up: ${plan.publicName} × ${quantity}` : `Top-up: ${plan.publicName}`,
+    metadata: { stripeCheckoutSessionId: session.id, stripeEventId: ctx.event.id },
+  });
+  linkStripeCustomer(ctx.db, ctx.clock, userId, customerId);
+  if (charge && charge.amount_refunded > 0) {
+    applyTopupRefund(ctx, purchase, { amount: charge.amount, amountRefunded: charge.amount_refunded });
+  }
+  return processed();
+}
+
+/**
+ * One paid top-up: its purchase row and its grant (the pack's expiry), in the caller's transaction.
+ * Checkout and automatic top-ups both come through here; `stripeCheckoutSessionId` keeps one
+ * purchase per payment (an automatic top-up, which has no session, passes its PaymentIntent id).
+ */
+export function recordTopupPurchase(
+  ctx: ApplyCtx,
+  p: {
+    userId: number;
+    plan: TopupPlan;
+    quantity: number;
+    credits: number;
+    stripeCheckoutSessionId: string;
+    stripePaymentIntentId: string | null;
+    amountPaidCents: number;
+    currency: string;
+    reason: string;
+    metadata: Record<string, unknown>;
+  },
+): typeof topupPurchases.$inferSelect {
   const now = ctx.clock.now();
   const purchase = ctx.db
     .insert(topupPurchases)
     .values({
-      userId,
-      planId: plan.id,
-      stripeCheckoutSessionId: session.id,
-      stripePaymentIntentId: stripeId(session.payment_intent),
-      quantity,
-      credits,
-      amountPaidCents: session.amount_total ?? item.amount_total ?? 0,
-      currency: session.currency ?? item.currency ?? plan.currency,
+      userId: p.userId,
+      planId: p.plan.id,
+      stripeCheckoutSessionId: p.stripeCheckoutSessionId,
+      stripePaymentIntentId: p.stripePaymentIntentId,
+      quantity: p.quantity,
+      credits: p.credits,
+      amountPaidCents: p.amountPaidCents,
+      currency: p.currency,
       status: "paid",
       createdAt: now,
       updatedAt: now,
@@ -165,21 +205,17 @@ function applyTopupCheckout(
   grantCredits(
     { db: ctx.db, clock: ctx.clock },
     {
-      userId,
+      userId: p.userId,
       type: "topup",
       source: "topup",
-      amount: credits,
+      amount: p.credits,
       effectiveAt: now,
-      expiresAt: addDays(now, plan.creditExpiryDays),
+      expiresAt: addDays(now, p.plan.creditExpiryDays),
       topupPurchaseId: purchase.id,
-      reason: quantity > 1 ? `Top-up: ${plan.publicName} × ${quantity}` : `Top-up: ${plan.publicName}`,
+      reason: p.reason,
       actor: STRIPE_ACTOR,
-      metadata: { stripeCheckoutSessionId: session.id, stripeEventId: ctx.event.id },
+      metadata: p.metadata,
     },
   );
-  linkStripeCustomer(ctx.db, ctx.clock, userId, customerId);
-  if (charge && charge.amount_refunded > 0) {
-    applyTopupRefund(ctx, purchase, { amount: charge.amount, amountRefunded: charge.amount_refunded });
-  }
-  return processed();
+  return purchase;
 }
