@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { MS_PER_DAY } from "../utils/clock";
 import { customerLedgerCsvChunks, forecastRate, listLedgerPage, usageOverTime } from "./customer-view.server";
@@ -57,6 +58,60 @@ describe("usage over time", () => {
     const usage = usageOverTime(ctx, user, 1e12 - 10_000);
     expect(usage.dailyRate).toBeGreaterThan(0);
     expect(usage).toMatchObject({ runsOutAt: null, daysLeft: null, lastsBeyondHorizon: true });
+  });
+});
+
+/** The usage chart computed straight from the ledger rows, with no cache: what every view must equal. */
+function usageFromLedger(ctx: ReturnType<typeof getCtx>, userId: number, days = 30) {
+  const rows = ctx.db.$client
+    .prepare(`select id, type, amount, balance_after as b, created_at as at from credit_ledger where user_id = ? order by id`)
+    .all(userId) as { id: number; type: string; amount: number; b: number; at: number }[];
+  const today = Math.floor(ctx.clock.now().getTime() / MS_PER_DAY);
+  const startDay = today - (days - 1);
+  let running = 0;
+  const balance: number[] = [];
+  const spent: number[] = [];
+  for (const r of rows) if (Math.floor(r.at / MS_PER_DAY) < startDay) running = r.b;
+  for (let d = startDay; d <= today; d++) {
+    const on = rows.filter((r) => Math.floor(r.at / MS_PER_DAY) === d);
+    if (on.length) running = on.at(-1)!.b;
+    balance.push(running);
+    spent.push(on.filter((r) => r.type === "deduction").reduce((sum, r) => sum - r.amount, 0));
+  }
+  return { balance: balance.slice(0, -1), spent };
+}
+
+describe("usage over time, viewed again and again while credits move", () => {
+  it("always equals the chart computed from the whole ledger (views after the first read only new entries)", () => {
+    const ctx = getCtx();
+    const user = newUser(ctx);
+    const other = newUser(ctx);
+    promo(ctx, user, 1_000_000);
+    promo(ctx, other, 1_000_000);
+    const step = fc.oneof(
+      fc.record({ kind: fc.constant("deduct" as const), amount: fc.integer({ min: 1, max: 500 }), who: fc.boolean() }),
+      fc.record({ kind: fc.constant("grant" as const), amount: fc.integer({ min: 1, max: 500 }) }),
+      fc.record({ kind: fc.constant("wait" as const), ms: fc.integer({ min: 1, max: 5 * MS_PER_DAY }) }),
+      fc.record({ kind: fc.constant("view" as const) }),
+    );
+    fc.assert(
+      fc.property(fc.array(step, { minLength: 1, maxLength: 40 }), (steps) => {
+        for (const s of steps) {
+          if (s.kind === "deduct") deductCredits(ctx, { userId: s.who ? user : other, amount: s.amount, reason: "work" });
+          else if (s.kind === "grant") promo(ctx, user, s.amount);
+          else if (s.kind === "wait") ctx.clock.advance(s.ms);
+          else {
+            const balance = getBalance(ctx, user).balance;
+            const usage = usageOverTime(ctx, user, balance);
+            const expected = usageFromLedger(ctx, user);
+            expect(usage.spent).toEqual(expected.spent);
+            expect(usage.balance.slice(0, -1)).toEqual(expected.balance);
+            expect(usage.balance.at(-1)).toBe(balance);
+          }
+        }
+      }),
+      { numRuns: 40 },
+    );
   });
 });
 
