@@ -38,17 +38,21 @@ export class Engine {
     return Math.floor(this.clock.now().getTime() / 1000);
   }
 
-  /** Runs one operation atomically: on error nothing it changed is kept and no event is sent. */
-  run<T>(request: RequestInfo | null, fn: () => T): T {
+  /**
+   * Runs one operation atomically: on error nothing it changed is kept and no event is sent.
+   * `deliver: false` records the events (listed, retrievable) but sends no webhook: a lost delivery.
+   */
+  run<T>(request: RequestInfo | null, fn: () => T, opts: { deliver?: boolean } = {}): T {
     const before = JSON.stringify(this.store.state);
     this.batch = [];
     this.request = request ?? { id: null, idempotencyKey: null };
     try {
       const result = fn();
-      this.store.save();
       const events = this.batch;
+      if (opts.deliver === false) for (const event of events) event.pending_webhooks = 0;
+      this.store.save();
       this.batch = [];
-      if (events.length) this.onEvents(events);
+      if (events.length && opts.deliver !== false) this.onEvents(events);
       return result;
     } catch (e) {
       this.store.state = JSON.parse(before);

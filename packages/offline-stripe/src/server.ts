@@ -7,7 +7,8 @@
  *   /v1/…                 the REST API (Bearer OFFLINE_STRIPE_SECRET_KEY, form-encoded bodies)
  *   /checkout/:id         hosted Checkout page (Pay / Cancel)
  *   /portal/:id           hosted customer portal (cancel at period end / resume / return)
- *   /_offline             test-clock triggers: renew, fail the next payment, retry, refund
+ *   /_offline             test-clock triggers: renew, fail the next payment, retry, refund,
+ *                         decline / hold the next off-session payment, settle a processing one
  *
  * Events are delivered, signed like Stripe's, to the webhook endpoint after the request that
  * caused them has been answered, one at a time in order, with retries.
@@ -22,7 +23,12 @@ import { createRefund } from "./resources/payments";
 import { portalSetCancelAtPeriodEnd } from "./resources/portal";
 import { renderSubscription } from "./resources/subscriptions";
 import { failNextPayment, renew, retryPayment } from "./resources/test-clock";
-import { declineNextOffSessionPayment } from "./resources/payment-intents";
+import {
+  declineNextOffSessionPayment,
+  processNextOffSessionPayment,
+  settlePaymentIntent,
+  type SettleOutcome,
+} from "./resources/payment-intents";
 import { findRoute } from "./routes";
 import { parseStripeForm, type FormObject } from "./form";
 import { newId } from "./objects";
@@ -109,6 +115,13 @@ export interface OfflineStripe {
     failNextPayment(subscriptionId: string): Promise<Stripe.Subscription>;
     retryPayment(subscriptionId: string): Promise<{ subscription: Stripe.Subscription; invoice: Stripe.Invoice }>;
     refund(params: RefundTrigger): Promise<Stripe.Refund>;
+    /** The next off-session PaymentIntent stays `processing` until `settlePaymentIntent`. */
+    processNextOffSessionPayment(): Promise<void>;
+    /** Decides a processing PaymentIntent; `deliver: false` records its events but sends no webhook (a lost one). */
+    settlePaymentIntent(
+      id: string,
+      opts: { outcome: SettleOutcome; deliver?: boolean },
+    ): Promise<Stripe.PaymentIntent>;
   };
 }
 
@@ -348,6 +361,14 @@ export async function startOfflineStripe(options: OfflineStripeOptions = {}): Pr
       await queue.flush();
       return r;
     },
+    async processNextOffSessionPayment() {
+      processNextOffSessionPayment(engine);
+    },
+    async settlePaymentIntent(id, opts) {
+      const r = engine.run(null, () => settlePaymentIntent(engine, id, opts.outcome), { deliver: opts.deliver });
+      await queue.flush();
+      return r;
+    },
   };
 
   async function triggerRoute(
@@ -383,6 +404,13 @@ export async function startOfflineStripe(options: OfflineStripeOptions = {}): Pr
         });
       } else if (path === "/_offline/payment_intents/decline_next") {
         result = declineNextOffSessionPayment(engine, p.string("code"));
+      } else if (path === "/_offline/payment_intents/process_next") {
+        result = processNextOffSessionPayment(engine);
+      } else if ((m = /^\/_offline\/payment_intents\/([^/]+)\/settle$/.exec(path))) {
+        result = await trigger.settlePaymentIntent(decodeURIComponent(m[1]), {
+          outcome: p.string("outcome") as SettleOutcome,
+          deliver: p.boolean("deliver") ?? undefined,
+        });
       } else if ((m = /^\/_offline\/checkout\/sessions\/([^/]+)\/pay$/.exec(path))) {
         result = await trigger.payCheckout(decodeURIComponent(m[1]));
       } else if (path === "/_offline/flush") {

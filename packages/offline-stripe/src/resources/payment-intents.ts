@@ -4,6 +4,9 @@
  * `declineNextOffSessionPayment` makes the next such charge fail as a real card might: declined, or
  * needing authentication the customer cannot give off-session. Like any failed request here, a
  * failed charge leaves nothing behind (Stripe would keep a PaymentIntent in requires_payment_method).
+ * The trigger `processNextOffSessionPayment` makes the next one stay `processing`, as a bank debit
+ * does, until `settlePaymentIntent` decides it (succeeded, failed or canceled) — optionally without
+ * delivering its webhooks, to test an app that must notice a payment whose event never came.
  */
 import type Stripe from "stripe";
 import type { Engine } from "../engine";
@@ -15,6 +18,7 @@ export type OffSessionFailure = "card_declined" | "authentication_required";
 
 /** Per offline Stripe, in memory (a demo trigger, not state that survives a restart). */
 const declineNext = new WeakMap<Engine, OffSessionFailure>();
+const processNext = new WeakSet<Engine>();
 
 const FAILURES: Record<OffSessionFailure, string> = {
   card_declined: "Your card was declined.",
@@ -59,6 +63,13 @@ export function createPaymentIntent(e: Engine, p: Params): Stripe.PaymentIntent 
     receiptEmail: customer.email ?? null,
     paymentMethod: pm.id,
   });
+  if (processNext.has(e)) {
+    processNext.delete(e);
+    pi.status = "processing";
+    e.state.paymentIntents[pi.id] = pi;
+    e.emit("payment_intent.processing", pi);
+    return pi;
+  }
   collectPayment(e, {
     amount,
     currency,
@@ -79,4 +90,42 @@ export function declineNextOffSessionPayment(e: Engine, code: string | undefined
   }
   declineNext.set(e, failure);
   return { declineNext: failure };
+}
+
+/** The next off-session charge stays `processing` until `settlePaymentIntent` decides it. */
+export function processNextOffSessionPayment(e: Engine): { processNext: true } {
+  processNext.add(e);
+  return { processNext: true };
+}
+
+export type SettleOutcome = "succeeded" | "failed" | "canceled";
+
+/**
+ * Decides a `processing` PaymentIntent: `succeeded` (a charge, paid), `failed` (a declined charge,
+ * back to `requires_payment_method`) or `canceled`; each with the events Stripe sends.
+ */
+export function settlePaymentIntent(e: Engine, id: string, outcome: string | undefined): Stripe.PaymentIntent {
+  const pi = e.store.get("paymentIntents", id, "intent");
+  if (pi.status !== "processing") {
+    throw invalid(`This PaymentIntent's status is ${pi.status}; only a processing one can be settled.`);
+  }
+  const common = {
+    amount: pi.amount,
+    currency: pi.currency,
+    customer: typeof pi.customer === "string" ? pi.customer : (pi.customer?.id ?? null),
+    email: pi.receipt_email,
+    description: pi.description,
+    metadata: pi.metadata as Record<string, string>,
+    existing: pi,
+  };
+  if (outcome === "succeeded") return collectPayment(e, common).paymentIntent;
+  if (outcome === "failed") return collectPayment(e, { ...common, succeeds: false }).paymentIntent;
+  if (outcome === "canceled") {
+    pi.status = "canceled";
+    pi.canceled_at = e.now();
+    pi.cancellation_reason = "automatic";
+    e.emit("payment_intent.canceled", pi);
+    return pi;
+  }
+  throw invalid("outcome must be one of succeeded, failed, canceled.", "outcome");
 }
