@@ -527,6 +527,18 @@ export const eventOutbox = sqliteTable("event_outbox", {
   dispatchedAt: integer("dispatched_at", { mode: "timestamp_ms" }),
 });
 
+/**
+ * Where the dispatcher stands in each event source that is not the outbox: events read from a
+ * domain's own append-only table after commit (credits.deducted from credit_ledger, so a deduction
+ * writes no outbox row), copied into event_outbox in the dispatcher's transaction. app/events/.
+ */
+export const eventSources = sqliteTable("event_sources", {
+  /** The event type the source produces ("credits.deducted"). */
+  name: text("name").primaryKey(),
+  /** The source's last id copied into the outbox. */
+  lastId: integer("last_id").notNull(),
+});
+
 /** Outbound webhook endpoints (Standard Webhooks); app/webhooks/. */
 export const webhookEndpoints = sqliteTable("webhook_endpoints", {
   id: integer("id").primaryKey({ autoIncrement: true }),
