@@ -21,7 +21,9 @@
  * 3. GRANT (webhook `payment_intent.succeeded`, app/billing/events/payment-intents.server.ts): a
  *    top-up purchase (the PaymentIntent id stands in for the Checkout Session id) and its grant,
  *    exactly like a Checkout top-up — one grant per PaymentIntent, the pack's expiry (365 days by
- *    default), refunds claw back through charge.refunded.
+ *    default), refunds claw back through charge.refunded. An attempt whose webhook has not come
+ *    after a few minutes is settled from the PaymentIntent Stripe has, through the same functions
+ *    (./auto-topup-reconcile.server.ts), so a lost event cannot block auto top-up for ever.
  */
 import { and, eq, inArray, sql } from "drizzle-orm";
 import Stripe from "stripe";
@@ -44,6 +46,7 @@ import { log } from "../utils/log.server";
 import type { AttemptView, AutoTopupPatch, AutoTopupView } from "./auto-topup-form";
 
 export type { AttemptView, AutoTopupView };
+import { reconcileOpenAttempts } from "./auto-topup-reconcile.server";
 import type { BillingContext } from "./context.server";
 import { recordTopupPurchase } from "./events/checkout.server";
 import { applyTopupRefund } from "./events/refunds.server";
@@ -275,12 +278,25 @@ export interface AutoTopupWorker {
 
 /**
  * Registers the consumer and starts the worker: woken after each dispatch that recorded
- * something, and every `pollMs` for attempts left pending (a crash, Stripe unreachable).
+ * something, and every `pollMs` for attempts left pending (a crash, Stripe unreachable). At most
+ * every `reconcileEveryMs` (default `pollMs`, and at start) it also asks Stripe about attempts whose
+ * webhook has not come after `reconcileAfterMs` (./auto-topup-reconcile.server.ts).
  */
-export function startAutoTopup(ctx: BillingContext, opts: { pollMs?: number } = {}): AutoTopupWorker {
+export function startAutoTopup(
+  ctx: BillingContext,
+  opts: { pollMs?: number; reconcileEveryMs?: number; reconcileAfterMs?: number } = {},
+): AutoTopupWorker {
   let running: Promise<void> | null = null;
   let again = false;
   let stopped = false;
+  const reconcileEveryMs = opts.reconcileEveryMs ?? opts.pollMs ?? 30_000;
+  let lastReconcile = -Infinity;
+  const reconcileIfDue = async () => {
+    const now = ctx.clock.now().getTime();
+    if (now - lastReconcile < reconcileEveryMs) return;
+    lastReconcile = now;
+    await reconcileOpenAttempts(ctx, { olderThanMs: opts.reconcileAfterMs });
+  };
   const run = (): Promise<void> => {
     if (running) {
       again = true;
@@ -289,9 +305,9 @@ export function startAutoTopup(ctx: BillingContext, opts: { pollMs?: number } = 
     running = (async () => {
       do {
         again = false;
-        await chargePendingAttempts(ctx).catch((e) =>
-          log.error("auto top-up worker failed", { error: e instanceof Error ? e.message : String(e) }),
-        );
+        await chargePendingAttempts(ctx)
+          .then(reconcileIfDue)
+          .catch((e) => log.error("auto top-up worker failed", { error: e instanceof Error ? e.message : String(e) }));
       } while (again && !stopped);
     })().finally(() => {
       running = null;
@@ -413,6 +429,7 @@ const CUSTOMER_WORDS: Record<string, string> = {
   card_declined: "your card was declined",
   authentication_required: "your bank asked you to confirm the payment, which cannot be done automatically",
   no_payment_method: "there is no saved card to charge",
+  payment_canceled: "the payment was canceled",
   expired_card: "your card has expired",
   insufficient_funds: "your card was declined for insufficient funds",
 };
@@ -577,13 +594,16 @@ export function applyAutoTopupPayment(ctx: ApplyCtx, pi: Stripe.PaymentIntent, c
   return { status: "processed", reason: null };
 }
 
-/** payment_intent.payment_failed for an auto top-up: the attempt fails and auto top-up turns off. */
+/**
+ * payment_intent.payment_failed for an auto top-up (or a reconciliation that found the PaymentIntent
+ * failed or canceled): the attempt fails and auto top-up turns off.
+ */
 export function applyAutoTopupFailure(ctx: ApplyCtx, pi: Stripe.PaymentIntent): Outcome {
   const attemptId = Number(pi.metadata?.autoTopupAttemptId);
   if (!Number.isSafeInteger(attemptId)) return { status: "ignored", reason: "not an auto top-up" };
   const error = pi.last_payment_error;
   const changed = failAttempt(ctx, attemptId, {
-    code: error?.code ?? "card_declined",
+    code: error?.code ?? (pi.status === "canceled" ? "payment_canceled" : "card_declined"),
     message: error?.message ?? "The payment failed.",
     paymentIntentId: pi.id,
   });

@@ -118,10 +118,7 @@ export interface OfflineStripe {
     /** The next off-session PaymentIntent stays `processing` until `settlePaymentIntent`. */
     processNextOffSessionPayment(): Promise<void>;
     /** Decides a processing PaymentIntent; `deliver: false` records its events but sends no webhook (a lost one). */
-    settlePaymentIntent(
-      id: string,
-      opts: { outcome: SettleOutcome; deliver?: boolean },
-    ): Promise<Stripe.PaymentIntent>;
+    settlePaymentIntent(id: string, opts: { outcome: SettleOutcome; deliver?: boolean }): Promise<Stripe.PaymentIntent>;
   };
 }
 

@@ -1,0 +1,207 @@
+/**
+ * Reconciliation of auto top-ups whose webhook never came, in-process with the real pieces: the
+ * credit engine, the event dispatcher, the auto top-up consumer and worker, the offline Stripe
+ * (an off-session payment held `processing`, then settled without delivering its webhooks) and
+ * the webhook route's handlers for the replays. The test clock moves past the waiting time.
+ */
+import Stripe from "stripe";
+import { afterEach, describe, expect, it } from "vitest";
+import { autoTopupAttempts } from "../../db/schema";
+import { deductCredits } from "../credits/index.server";
+import { startEventDispatcher } from "../events/dispatcher.server";
+import { RECONCILE_AFTER_MS, reconcileOpenAttempts } from "./auto-topup-reconcile.server";
+import { getAutoTopup, setAutoTopup, startAutoTopup, type AutoTopupWorker } from "./auto-topup.server";
+import { payTopup, useBillingHarness, type BillingHarness } from "./test-support";
+
+const harness = useBillingHarness({ deliver: "auto", start: "2026-03-10T12:00:00.000Z" });
+
+let stops: (() => void)[] = [];
+afterEach(() => {
+  for (const stop of stops) stop();
+  stops = [];
+});
+
+const MINUTE = 60_000;
+
+async function start() {
+  const b = await harness();
+  const dispatcher = startEventDispatcher(b.context.db, b.context.clock, { pollMs: 3_600_000 });
+  // Reconciles on every run once an attempt has waited RECONCILE_AFTER_MS (the server: every poll).
+  const worker: AutoTopupWorker = startAutoTopup(b.context.billing, { pollMs: 3_600_000, reconcileEveryMs: 0 });
+  stops.push(
+    () => dispatcher.stop(),
+    () => worker.stop(),
+  );
+  const settle = async () => {
+    for (let i = 0; i < 10; i++) {
+      const moved = dispatcher.runOnce();
+      await worker.run();
+      await b.offline.flush();
+      if (moved === 0) return;
+    }
+  };
+  return { b, worker, settle };
+}
+type Running = Awaited<ReturnType<typeof start>>;
+
+/** A customer with 1,000 credits from a paid pack (card saved), auto top-up on below 500. */
+async function customer(r: Running) {
+  const user = r.b.newUser();
+  await payTopup(r.b, user);
+  setAutoTopup(
+    r.b.context,
+    user,
+    { enabled: true, topupPlanId: r.b.plans.pack.id, threshold: 500, monthlyCapPacks: 3 },
+    "test",
+  );
+  return user;
+}
+
+function attempts(b: BillingHarness, userId: number) {
+  return b.context.db
+    .select()
+    .from(autoTopupAttempts)
+    .all()
+    .filter((a) => a.userId === userId);
+}
+
+function count(b: BillingHarness, sql: string, ...args: unknown[]): number {
+  return b.context.db.$client
+    .prepare(sql)
+    .pluck()
+    .get(...args) as number;
+}
+
+/** A crossing deduction whose off-session payment Stripe holds `processing`: the attempt waits for its webhook. */
+async function processingAttempt(r: Running, user: number) {
+  await r.b.offline.trigger.processNextOffSessionPayment();
+  deductCredits(r.b.context, { userId: user, amount: 600 }); // 1,000 → 400, below 500
+  await r.settle();
+  const [attempt] = attempts(r.b, user);
+  expect(attempt).toMatchObject({ status: "processing", stripePaymentIntentId: expect.stringMatching(/^pi_/) });
+  return attempt.stripePaymentIntentId!;
+}
+
+function eventOf(b: BillingHarness, type: string, paymentIntentId: string): Stripe.Event {
+  const event = b.offline.events.find(
+    (e) => e.type === type && (e.data.object as Stripe.PaymentIntent).id === paymentIntentId,
+  );
+  expect(event, `${type} of ${paymentIntentId}`).toBeDefined();
+  return event!;
+}
+
+describe("auto top-up reconciliation", () => {
+  it("grants a payment whose webhook was lost once it has waited, through the worker; a replayed webhook grants nothing more", async () => {
+    const r = await start();
+    const user = await customer(r);
+    const pi = await processingAttempt(r, user);
+    await r.b.offline.trigger.settlePaymentIntent(pi, { outcome: "succeeded", deliver: false });
+    expect(r.b.balance(user)).toBe(400);
+
+    // Not yet: a webhook may still be on its way.
+    r.b.context.clock.advance(RECONCILE_AFTER_MS - MINUTE);
+    await r.worker.run();
+    expect(attempts(r.b, user)[0].status).toBe("processing");
+    expect(r.b.balance(user)).toBe(400);
+
+    r.b.context.clock.advance(MINUTE);
+    await r.worker.run();
+    const [attempt] = attempts(r.b, user);
+    expect(attempt).toMatchObject({ status: "succeeded", stripePaymentIntentId: pi });
+    expect(r.b.balance(user)).toBe(1400);
+    expect(count(r.b, `select count(*) from topup_purchases where stripe_payment_intent_id = ?`, pi)).toBe(1);
+    expect(count(r.b, `select count(*) from event_outbox where type = 'topup.paid' and user_id = ?`, user)).toBe(2);
+
+    // The lost event turns up after all (Stripe's retry, or a replay): one grant per PaymentIntent.
+    const late = eventOf(r.b, "payment_intent.succeeded", pi);
+    expect(await r.b.deliver(late)).toMatchObject({ status: 200 });
+    expect(await r.b.deliver({ ...late, id: `${late.id}_copy` })).toMatchObject({ status: 200 });
+    expect(r.b.balance(user)).toBe(1400);
+    expect(count(r.b, `select count(*) from topup_purchases where stripe_payment_intent_id = ?`, pi)).toBe(1);
+
+    // No longer blocked: the next crossing buys again.
+    deductCredits(r.b.context, { userId: user, amount: 1000 }); // 1,400 → 400
+    await r.settle();
+    expect(attempts(r.b, user).map((a) => a.status)).toEqual(["succeeded", "succeeded"]);
+    expect(r.b.balance(user)).toBe(1400);
+  });
+
+  it("leaves a payment Stripe still has as processing open, and settles it once Stripe has decided", async () => {
+    const r = await start();
+    const user = await customer(r);
+    const pi = await processingAttempt(r, user);
+    r.b.context.clock.advance(RECONCILE_AFTER_MS * 3);
+    expect(await reconcileOpenAttempts(r.b.context.billing)).toEqual([
+      expect.objectContaining({ paymentIntentId: pi, action: "waiting", stripeStatus: "processing" }),
+    ]);
+    expect(attempts(r.b, user)[0].status).toBe("processing");
+    expect(getAutoTopup(r.b.context, user).enabled).toBe(true);
+    expect(r.b.balance(user)).toBe(400);
+
+    await r.b.offline.trigger.settlePaymentIntent(pi, { outcome: "succeeded", deliver: false });
+    expect(await reconcileOpenAttempts(r.b.context.billing)).toEqual([
+      expect.objectContaining({ action: "granted", stripeStatus: "succeeded" }),
+    ]);
+    expect(r.b.balance(user)).toBe(1400);
+    // Nothing open is left to ask about.
+    expect(await reconcileOpenAttempts(r.b.context.billing)).toEqual([]);
+  });
+
+  it("closes the attempt of a payment that failed without its webhook and turns auto top-up off with the notice", async () => {
+    const r = await start();
+    const user = await customer(r);
+    const pi = await processingAttempt(r, user);
+    await r.b.offline.trigger.settlePaymentIntent(pi, { outcome: "failed", deliver: false });
+    r.b.context.clock.advance(RECONCILE_AFTER_MS);
+    expect(await reconcileOpenAttempts(r.b.context.billing)).toEqual([
+      expect.objectContaining({ action: "failed", stripeStatus: "requires_payment_method" }),
+    ]);
+    expect(attempts(r.b, user)[0]).toMatchObject({ status: "failed", failureCode: "card_declined" });
+    const view = getAutoTopup(r.b.context, user);
+    expect(view).toMatchObject({ enabled: false, threshold: 500 });
+    expect(view.notice).toContain("your card was declined");
+    expect(count(r.b, `select auto_topup_threshold from users where id = ?`, user)).toBeNull();
+    expect(count(r.b, `select count(*) from event_outbox where type = 'auto_topup.failed' and user_id = ?`, user)).toBe(
+      1,
+    );
+    expect(r.b.balance(user)).toBe(400);
+    // The failure's own event, late: nothing more (one notice, one email).
+    expect(await r.b.deliver(eventOf(r.b, "payment_intent.payment_failed", pi))).toMatchObject({ status: 200 });
+    expect(count(r.b, `select count(*) from event_outbox where type = 'auto_topup.failed' and user_id = ?`, user)).toBe(
+      1,
+    );
+  });
+
+  it("closes the attempt of a canceled payment the same way, charging nothing", async () => {
+    const r = await start();
+    const user = await customer(r);
+    const pi = await processingAttempt(r, user);
+    await r.b.offline.trigger.settlePaymentIntent(pi, { outcome: "canceled", deliver: false });
+    r.b.context.clock.advance(RECONCILE_AFTER_MS);
+    expect(await reconcileOpenAttempts(r.b.context.billing)).toEqual([
+      expect.objectContaining({ action: "failed", stripeStatus: "canceled" }),
+    ]);
+    expect(attempts(r.b, user)[0]).toMatchObject({ status: "failed", failureCode: "payment_canceled" });
+    expect(getAutoTopup(r.b.context, user).notice).toContain("the payment was canceled");
+    expect(count(r.b, `select count(*) from topup_purchases where user_id = ?`, user)).toBe(1); // the Checkout pack only
+    expect(r.b.balance(user)).toBe(400);
+  });
+
+  it("leaves an attempt open while Stripe cannot be reached, and settles it on a later pass", async () => {
+    const r = await start();
+    const user = await customer(r);
+    const pi = await processingAttempt(r, user);
+    await r.b.offline.trigger.settlePaymentIntent(pi, { outcome: "succeeded", deliver: false });
+    r.b.context.clock.advance(RECONCILE_AFTER_MS);
+    const unreachable = { ...r.b.context.billing, stripe: brokenStripe() };
+    expect(await reconcileOpenAttempts(unreachable)).toEqual([expect.objectContaining({ action: "error" })]);
+    expect(attempts(r.b, user)[0].status).toBe("processing");
+    expect(await reconcileOpenAttempts(r.b.context.billing)).toEqual([expect.objectContaining({ action: "granted" })]);
+    expect(r.b.balance(user)).toBe(1400);
+  });
+});
+
+/** A Stripe client pointed at a port nothing listens on. */
+function brokenStripe(): Stripe {
+  return new Stripe("sk_test_unreachable", { host: "127.0.0.1", port: 9, protocol: "http", maxNetworkRetries: 0 });
+}
