@@ -3,7 +3,7 @@
  * starts for itself, real signed webhooks, the real event dispatcher and worker). Customers sign
  * up and buy a pack through the billing page and the offline Checkout (which saves their card);
  * an admin key sets auto top-up through the v1 API; deductions go through the v1 API.
- * (The cap across a month boundary needs a clock the test moves: auto-topup.test.ts.)
+ * (The cap across a month boundary and a lost webhook, over a history written with a moved clock: auto-topup-history.production.test.ts.)
  */
 import Database from "better-sqlite3";
 import { spawn, type ChildProcess } from "node:child_process";

@@ -2,7 +2,7 @@
  * Auto top-up in-process, with the real pieces: the credit engine's auto_topup.needed, the event
  * outbox's dispatcher, the consumer and worker, the offline Stripe (saved card, off-session
  * PaymentIntent, signed webhooks) and the webhook route's handlers. The test clock moves months.
- * (The same flows against the production server: auto-topup.server.test.ts.)
+ * (The same flows against the production server: auto-topup.production.test.ts.)
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { autoTopupAttempts, topupPurchases } from "../../db/schema";

@@ -178,11 +178,40 @@ export const editPlanForm = z.object({
   isActive: z.boolean().optional(),
 });
 
-export function patchFrom(form: z.infer<typeof editPlanForm>): PlanPatch {
-  return {
+/**
+ * The edit form of a subscription plan without a Stripe price (a draft) also sets its rollover
+ * terms, as the create form does (empty percentage = 0, empty cap = no cap). Once the plan has a
+ * Stripe price they are fixed (a change is a new version) and the form no longer shows them.
+ */
+export const editDraftSubscriptionPlanForm = editPlanForm.extend({
+  rolloverPercent: wholeNumber("for the percentage", 0, MAX_ROLLOVER_PERCENT).optional(),
+  rolloverMaxCredits: wholeNumber("of credits", 1, MAX_PLAN_CREDITS).optional(),
+});
+
+export type EditPlanForm = z.infer<typeof editPlanForm> | z.infer<typeof editDraftSubscriptionPlanForm>;
+
+/** Whether a plan's edit form carries the rollover fields: a subscription plan with no Stripe price yet. */
+export function editsRollover(plan: { kind: string; stripePriceId: string | null }): boolean {
+  return plan.kind === "subscription" && !plan.stripePriceId;
+}
+
+/** The one schema of a plan's edit form. */
+export function editPlanFormFor(plan: { kind: string; stripePriceId: string | null }) {
+  return editsRollover(plan) ? editDraftSubscriptionPlanForm : editPlanForm;
+}
+
+/** `rollover`: the form was the draft subscription plan's, so its (possibly empty) rollover fields apply. */
+export function patchFrom(form: EditPlanForm, opts: { rollover?: boolean } = {}): PlanPatch {
+  const patch: PlanPatch = {
     publicName: form.publicName,
     creditExpiryDays: form.creditExpiryDays,
     isLegacy: form.isLegacy ?? false,
     isActive: form.isActive ?? false,
   };
+  if (opts.rollover) {
+    const draft = form as Partial<z.infer<typeof editDraftSubscriptionPlanForm>>;
+    patch.rolloverPercent = draft.rolloverPercent ?? 0;
+    patch.rolloverMaxCredits = draft.rolloverMaxCredits ?? null;
+  }
+  return patch;
 }

@@ -10,7 +10,7 @@ import { Card } from "~/components/AppShell";
 import { formatCredits, formatMoney } from "~/components/format";
 import { CheckboxField, Field, FormActions, FormErrors, SubmitButton } from "~/components/forms";
 import { ResultAlert, TextLink, Time } from "~/components/ui";
-import { editPlanForm, patchFrom } from "~/plans/form-input";
+import { type editDraftSubscriptionPlanForm, editPlanFormFor, editsRollover, patchFrom } from "~/plans/form-input";
 import { subscribersPerPlan } from "~/billing/reports.server";
 import { getPlan, isPlanKind, isPlanReferenced, nextPlanVersion, planJson, type PlanKind } from "~/plans/index.server";
 import { kindLabel } from "~/plans/format";
@@ -19,14 +19,19 @@ import { formErrorResponse } from "~/utils/forms.server";
 
 export const meta: MetaFunction = () => [{ title: "Edit plan — Admin — Credits" }];
 
-const EDIT_FIELDS = ["publicName", "creditExpiryDays"];
+const EDIT_FIELDS = ["publicName", "creditExpiryDays", "rolloverPercent", "rolloverMaxCredits"];
 
-/** Deleting or archiving is its own form: a button that asks, then one that confirms. */
-const actionSchema = z.discriminatedUnion("intent", [
-  editPlanForm,
-  z.object({ intent: z.literal("confirm-delete") }),
-  z.object({ intent: z.literal("delete") }),
-]);
+/**
+ * The edit form's schema for this plan (a draft subscription plan also edits its rollover terms);
+ * deleting or archiving is its own form: a button that asks, then one that confirms.
+ */
+function actionSchemaFor(plan: { kind: PlanKind; stripePriceId: string | null }) {
+  return z.discriminatedUnion("intent", [
+    editPlanFormFor(plan),
+    z.object({ intent: z.literal("confirm-delete") }),
+    z.object({ intent: z.literal("delete") }),
+  ]);
+}
 
 function planFromParams(params: { kind?: string; id?: string }): { kind: PlanKind; id: number } {
   const id = Number(params.id);
@@ -55,7 +60,10 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
 export async function action({ request, context, params }: ActionFunctionArgs) {
   const admin = await requireAdmin(request, context);
   const { kind, id } = planFromParams(params);
-  const submission = parseWithZod(await request.formData(), { schema: actionSchema });
+  const current = getPlan(context.db, kind, id);
+  if (!current) throw new Response(`No ${kindLabel(kind)} with id ${id}.`, { status: 404, statusText: "Not Found" });
+  const plan = { kind, stripePriceId: current.plan.stripePriceId };
+  const submission = parseWithZod(await request.formData(), { schema: actionSchemaFor(plan) });
   if (submission.status !== "success") return data({ result: submission.reply() }, { status: 400 });
   const value = submission.value;
   // Deleting or archiving asks first: this answer renders the confirmation, which posts "delete".
@@ -67,7 +75,7 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
       const result = await deleteOrArchivePlan(ctx, kind, id, actor);
       return redirect(`/admin/plans?done=${"deleted" in result ? "deleted" : "archived"}`);
     }
-    await editPlan(ctx, kind, id, patchFrom(value), actor);
+    await editPlan(ctx, kind, id, patchFrom(value, { rollover: editsRollover(plan) }), actor);
     return { ok: true as const, message: "Saved.", result: submission.reply() };
   } catch (e) {
     if (!isAppError(e)) throw e;
@@ -87,6 +95,10 @@ function Fact({ label, children }: { label: string; children: React.ReactNode })
 export default function EditPlan() {
   const { kind, plan, referenced, nextVersion, subscribers } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
+  const rollover = editsRollover({ kind, stripePriceId: plan.stripePriceId });
+  // Typed as the fuller schema: a plan whose form has no rollover fields simply does not render them.
+  const schema = editPlanFormFor({ kind, stripePriceId: plan.stripePriceId }) as typeof editDraftSubscriptionPlanForm;
+  const subscriptionTerms = "planFamily" in plan ? plan : null;
   const [form, fields] = useForm({
     id: `edit-${kind}-${plan.id}`,
     lastResult: result?.result,
@@ -95,9 +107,13 @@ export default function EditPlan() {
       creditExpiryDays: String(plan.creditExpiryDays),
       isActive: plan.isActive ? "on" : undefined,
       isLegacy: plan.isLegacy ? "on" : undefined,
+      rolloverPercent: subscriptionTerms ? String(subscriptionTerms.rolloverPercent) : undefined,
+      rolloverMaxCredits: subscriptionTerms?.rolloverMaxCredits
+        ? String(subscriptionTerms.rolloverMaxCredits)
+        : undefined,
     },
-    constraint: getZodConstraint(editPlanForm),
-    onValidate: ({ formData }) => parseWithZod(formData, { schema: editPlanForm }),
+    constraint: getZodConstraint(schema),
+    onValidate: ({ formData }) => parseWithZod(formData, { schema }),
     shouldValidate: "onSubmit",
     shouldRevalidate: "onInput",
   });
@@ -175,6 +191,24 @@ export default function EditPlan() {
               inputMode="numeric"
               hint="Applies to credits granted from now on; credits already granted keep their expiry."
             />
+            {rollover ? (
+              <>
+                <Field
+                  field={fields.rolloverPercent}
+                  label="Rollover (%)"
+                  optional
+                  inputMode="numeric"
+                  hint="Share of a period's unused plan credits carried into the next period (0–100; empty = 0, none)."
+                />
+                <Field
+                  field={fields.rolloverMaxCredits}
+                  label="Rollover cap (credits)"
+                  optional
+                  inputMode="numeric"
+                  hint="At most this many credits roll over per renewal. Empty = no cap beyond the percentage."
+                />
+              </>
+            ) : null}
           </div>
           <fieldset className="space-y-2">
             <legend className="sr-only">Availability</legend>
