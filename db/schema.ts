@@ -259,11 +259,14 @@ export const creditGrants = sqliteTable(
     status: text("status", { enum: GRANT_STATUSES }).notNull().default("active"),
     reason: text("reason"),
     source: text("source", { enum: GRANT_SOURCES }).notNull(),
-    subscriptionId: integer("subscription_id").references(() => userSubscriptions.id),
-    /** One subscription grant per Stripe invoice. */
-    stripeInvoiceId: text("stripe_invoice_id"),
-    /** One top-up grant per purchase (and so per Checkout Session). */
-    topupPurchaseId: integer("topup_purchase_id").references(() => topupPurchases.id),
+    /**
+     * What produced the grant, in the caller's words (billing: "stripe_invoice:in_…",
+     * "topup_purchase:42"). Opaque to the credit engine; at most one grant per ref, which is what
+     * makes a replayed webhook grant once (docs/decisions/016-grant-source-refs.md).
+     */
+    sourceRef: text("source_ref"),
+    /** Grants that belong together, in the caller's words (billing: "subscription:7"); opaque, not unique. */
+    groupRef: text("group_ref"),
     /** When `credits.expiring_soon` was sent for this grant (once per grant); null = not yet. */
     expiringSoonSentAt: integer("expiring_soon_sent_at", { mode: "timestamp_ms" }),
     ...timestamps,
@@ -284,12 +287,11 @@ export const creditGrants = sqliteTable(
       .where(sql`${t.status} = 'active' and ${t.expiresAt} is not null and ${t.expiringSoonSentAt} is null`),
     // Serves the admin reports (credits granted per day and kind) from the index alone.
     index("credit_grants_created_at_idx").on(t.createdAt, t.type, t.amount),
-    // Serves rollover at renewal: a subscription's grants ending with a period, whatever their status.
-    index("credit_grants_subscription_idx")
-      .on(t.subscriptionId, t.expiresAt)
-      .where(sql`${t.subscriptionId} is not null`),
-    uniqueIndex("credit_grants_stripe_invoice_unique").on(t.stripeInvoiceId),
-    uniqueIndex("credit_grants_topup_purchase_unique").on(t.topupPurchaseId),
+    // Serves rollover at renewal: a group's grants ending with a period, whatever their status.
+    index("credit_grants_group_idx")
+      .on(t.groupRef, t.expiresAt)
+      .where(sql`${t.groupRef} is not null`),
+    uniqueIndex("credit_grants_source_ref_unique").on(t.sourceRef),
     check("credit_grants_amount_positive", sql`${t.amount} > 0`),
     check("credit_grants_remaining_range", sql`${t.remaining} >= 0 and ${t.remaining} <= ${t.amount}`),
     check("credit_grants_priority_range", sql`${t.priority} between 0 and 100`),
@@ -672,9 +674,8 @@ export const creditRollovers = sqliteTable(
     userId: integer("user_id")
       .notNull()
       .references(() => users.id),
-    subscriptionId: integer("subscription_id")
-      .notNull()
-      .references(() => userSubscriptions.id),
+    /** The grants' group (credit_grants.group_ref) that rolled over; billing: "subscription:<id>". */
+    groupRef: text("group_ref").notNull(),
     /** The caller's key for the renewal (billing: the renewal invoice id); one rollover per renewal. */
     renewalKey: text("renewal_key").notNull(),
     /** End of the period that ended (where its subscription grants expire). */
@@ -689,7 +690,7 @@ export const creditRollovers = sqliteTable(
   },
   (t) => [
     uniqueIndex("credit_rollovers_renewal_unique").on(t.renewalKey),
-    uniqueIndex("credit_rollovers_period_unique").on(t.subscriptionId, t.periodEnd),
+    uniqueIndex("credit_rollovers_period_unique").on(t.groupRef, t.periodEnd),
     uniqueIndex("credit_rollovers_grant_unique").on(t.grantId),
   ],
 );

@@ -3,6 +3,7 @@ import type Stripe from "stripe";
 import type { DomainCtx } from "../utils/context.server";
 import { createPortalSession, startSubscriptionCheckout, startTopupCheckout } from "./checkout.server";
 import { findGrantBySource } from "../credits/index.server";
+import { grantRefs } from "./grant-refs";
 import { getSubscriptionPlan } from "../plans/index.server";
 import { AppError } from "../utils/errors";
 import { getCurrentSubscription } from "./subscription-state.server";
@@ -118,7 +119,7 @@ export async function waitForInvoiceGrant(
 ): Promise<{ grantId: number } | null> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const grant = findGrantBySource(ctx, { stripeInvoiceId: invoiceId });
+    const grant = findGrantBySource(ctx, grantRefs.invoice(invoiceId));
     if (grant) return { grantId: grant.id };
     if (Date.now() >= deadline) return null;
     await new Promise((resolve) => setTimeout(resolve, 50));

@@ -1,12 +1,14 @@
-import { and, asc, eq, isNull } from "drizzle-orm";
+import { and, eq, isNull } from "drizzle-orm";
 import type Stripe from "stripe";
 import { isInvalidRequest } from "./stripe-errors.server";
 import type { Db } from "../../db/client";
-import { creditGrants, topupPurchases, users } from "../../db/schema";
+import { topupPurchases, users } from "../../db/schema";
+import { listGrantsByGroup } from "../credits/index.server";
 import { getSubscriptionPlan, getTopupPlan, isPlanOffered } from "../plans/index.server";
 import type { Clock } from "../utils/clock";
 import { AppError } from "../utils/errors";
 import { MAX_TOPUP_QUANTITY } from "./display";
+import { grantRefs } from "./grant-refs";
 import { getSubscriptionByStripeId, hasLiveSubscription, stripeId } from "./subscription-state.server";
 
 /*
@@ -174,13 +176,7 @@ export async function getCheckoutStatus(
   const subscriptionId = stripeId(session.subscription);
   const row = subscriptionId ? getSubscriptionByStripeId(ctx.db, subscriptionId) : undefined;
   if (!row) return { state: "pending", kind };
-  const grant = ctx.db
-    .select()
-    .from(creditGrants)
-    .where(eq(creditGrants.subscriptionId, row.id))
-    .orderBy(asc(creditGrants.id))
-    .limit(1)
-    .get();
+  const [grant] = listGrantsByGroup(ctx, grantRefs.subscription(row.id), { limit: 1 });
   if (!grant) return { state: "pending", kind };
   const plan = row.planId ? getSubscriptionPlan(ctx.db, row.planId) : undefined;
   return { state: "granted", kind, credits: grant.amount, planName: plan?.publicName ?? "Subscription" };

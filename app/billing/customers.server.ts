@@ -5,6 +5,7 @@
 import type { Db } from "../../db/client";
 import { LIVE_STATUSES } from "./subscription-state.server";
 import { unpaidAutoTopupPayments } from "./auto-topup.server";
+import { listInvoiceGrants } from "./invoice-grants.server";
 
 export const CUSTOMERS_PAGE_SIZE = 50;
 export const CUSTOMER_SORTS = ["created", "balance"] as const;
@@ -183,19 +184,7 @@ export function listCustomerPayments(db: Db, userId: number, limit = 50): Paymen
        where t.user_id = ? order by t.id desc limit ?`,
     )
     .all(userId, limit) as Record<string, string | number | null>[];
-  const invoices = db.$client
-    .prepare(
-      `select g.stripe_invoice_id as invoice, g.amount as credits, g.created_at, g.reason,
-         (select json_extract(e.payload, '$.data.object.amount_paid') from stripe_events e
-           where e.id = json_extract(l.metadata, '$.stripeEventId')) as amount_paid,
-         (select json_extract(e.payload, '$.data.object.currency') from stripe_events e
-           where e.id = json_extract(l.metadata, '$.stripeEventId')) as currency
-       from credit_grants g
-       left join credit_ledger l on l.grant_id = g.id and l.type = 'grant'
-       where g.user_id = ? and g.stripe_invoice_id is not null
-       order by g.id desc limit ?`,
-    )
-    .all(userId, limit) as Record<string, string | number | null>[];
+  const invoices = listInvoiceGrants(db, { userId, limit });
   const out: PaymentView[] = [
     ...topups.map((t): PaymentView => ({
       kind: "topup",
@@ -210,14 +199,14 @@ export function listCustomerPayments(db: Db, userId: number, limit = 50): Paymen
     })),
     ...invoices.map((i): PaymentView => ({
       kind: "subscription",
-      stripeId: i.invoice as string,
-      description: (i.reason as string | null) ?? "Subscription invoice",
-      credits: i.credits as number,
-      amountCents: typeof i.amount_paid === "number" ? i.amount_paid : null,
+      stripeId: i.stripeInvoiceId,
+      description: i.reason ?? "Subscription invoice",
+      credits: i.credits,
+      amountCents: i.amountPaidCents,
       amountRefundedCents: 0,
-      currency: (i.currency as string | null) ?? null,
+      currency: i.currency,
       status: "paid",
-      createdAt: new Date(i.created_at as number).toISOString(),
+      createdAt: i.grantedAt.toISOString(),
     })),
     // Auto top-up attempts that did not pay (failed, or still being charged): every attempt shows.
     ...unpaidAutoTopupPayments(db, userId, limit),

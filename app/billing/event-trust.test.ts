@@ -7,6 +7,7 @@ import type Stripe from "stripe";
 import { describe, expect, it } from "vitest";
 import { creditGrants, topupPurchases } from "../../db/schema";
 import { startSubscriptionCheckout, startTopupCheckout } from "./checkout.server";
+import { grantRefs } from "./grant-refs";
 import { checkoutCtx, payTopup, useBillingHarness, type BillingHarness } from "./test-support";
 import { getStripeEvent, listStripeEvents } from "./webhook.server";
 
@@ -122,7 +123,7 @@ describe("invoice.paid", () => {
       b.context.db
         .select()
         .from(creditGrants)
-        .where(and(eq(creditGrants.userId, user), eq(creditGrants.stripeInvoiceId, open.id)))
+        .where(and(eq(creditGrants.userId, user), eq(creditGrants.sourceRef, grantRefs.invoice(open.id))))
         .all(),
     ).toHaveLength(0);
     expect(getStripeEvent(b.context.db, event.id)!.error).toMatch(/Stripe has invoice .* as open/);

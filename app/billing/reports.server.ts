@@ -7,6 +7,7 @@ import type { Db } from "../../db/client";
 import { creditReport, reportDays, reportStart, type ReportPeriod } from "../credits/reports.server";
 import { MS_PER_DAY } from "../utils/clock";
 import { LIVE_STATUSES } from "./subscription-state.server";
+import { listInvoiceGrants, type InvoiceGrant } from "./invoice-grants.server";
 import type { DomainCtx } from "../utils/context.server";
 
 export interface MoneyDay {
@@ -50,20 +51,7 @@ export function moneyReport(ctx: DomainCtx, days: ReportPeriod): MoneyReport {
        from topup_purchases where updated_at >= ? and amount_refunded_cents > 0 group by d, currency`,
     )
     .all(start, start) as { d: number; currency: string; refunded: number }[];
-  const invoices = ctx.db.$client
-    .prepare(
-      `select cast((g.created_at - ?) / ${MS_PER_DAY} as integer) as d,
-         coalesce(json_extract(e.payload, '$.data.object.currency'), 'usd') as currency,
-         sum(coalesce(json_extract(e.payload, '$.data.object.amount_paid'), 0)) as paid
-       from credit_grants g
-       -- cross join: grants first, by their created_at index over the window; otherwise SQLite
-       -- walks every grant-linked ledger entry ever written.
-       cross join credit_ledger l on l.grant_id = g.id and l.type = 'grant'
-       left join stripe_events e on e.id = json_extract(l.metadata, '$.stripeEventId')
-       where g.created_at >= ? and g.type = 'subscription' and g.stripe_invoice_id is not null
-       group by d, currency`,
-    )
-    .all(start, start) as { d: number; currency: string; paid: number }[];
+  const invoices = perDayAndCurrency(start, listInvoiceGrants(ctx.db, { createdFrom: new Date(start) }));
 
   const volume = new Map<string, number>();
   for (const r of [...topups, ...invoices]) volume.set(r.currency, (volume.get(r.currency) ?? 0) + r.paid);
@@ -88,6 +76,20 @@ export function moneyReport(ctx: DomainCtx, days: ReportPeriod): MoneyReport {
       topupsRefundedCents: sum("topupsRefundedCents"),
     },
   };
+}
+
+/** Invoice money per report day (since `start`) and currency; an event without a currency counts as usd. */
+function perDayAndCurrency(start: number, invoices: InvoiceGrant[]): { d: number; currency: string; paid: number }[] {
+  const sums = new Map<string, { d: number; currency: string; paid: number }>();
+  for (const i of invoices) {
+    const d = Math.floor((i.grantedAt.getTime() - start) / MS_PER_DAY);
+    const currency = i.currency ?? "usd";
+    const key = `${d} ${currency}`;
+    const row = sums.get(key) ?? { d, currency, paid: 0 };
+    row.paid += i.amountPaidCents ?? 0;
+    sums.set(key, row);
+  }
+  return [...sums.values()];
 }
 
 /** Live subscriptions now, per plan and version (every plan listed, with 0 when it has none). */

@@ -51,10 +51,10 @@ describe("moneyReport", () => {
       const grantId = Number(
         sqlite
           .prepare(
-            `insert into credit_grants (user_id, type, amount, remaining, priority, effective_at, source, stripe_invoice_id,
+            `insert into credit_grants (user_id, type, amount, remaining, priority, effective_at, source, source_ref,
                created_at, updated_at) values (?, 'subscription', 1000, 1000, 100, ?, 'subscription', ?, ?, ?)`,
           )
-          .run(userId, at, `in_${eventId}`, at, at).lastInsertRowid,
+          .run(userId, at, `stripe_invoice:in_${eventId}`, at, at).lastInsertRowid,
       );
       sqlite
         .prepare(

@@ -7,6 +7,7 @@ import { MS_PER_DAY } from "../utils/clock";
 import { startSubscriptionCheckout } from "./checkout.server";
 import { getCurrentSubscription, syncSubscriptionRow } from "./subscription-state.server";
 import { changeSubscriptionPlan, getBillingOverview, setCancelAtPeriodEnd } from "./subscriptions.server";
+import { grantRefs } from "./grant-refs";
 import { checkoutCtx, useBillingHarness, type BillingHarness } from "./test-support";
 import { getStripeEvent } from "./webhook.server";
 
@@ -73,9 +74,9 @@ describe("a new subscription's events", () => {
         },
         grant: {
           amount: grants[0].amount,
-          subscriptionId: grants[0].subscriptionId === row.id,
+          groupRef: grants[0].groupRef === grantRefs.subscription(row.id),
           expiresAtPeriodEnd: grants[0].expiresAt!.getTime() === row.currentPeriodEnd!.getTime(),
-          stripeInvoiceId: grants[0].stripeInvoiceId === (sub.invoicePaid.data.object as Stripe.Invoice).id,
+          sourceRef: grants[0].sourceRef === grantRefs.invoice((sub.invoicePaid.data.object as Stripe.Invoice).id),
           effectiveAt: grants[0].effectiveAt.toISOString(),
         },
         balance: b.balance(user),
@@ -91,7 +92,7 @@ describe("a new subscription's events", () => {
         customerLinked: true,
         stripeSubscriptionId: true,
       },
-      grant: { amount: 1000, subscriptionId: true, expiresAtPeriodEnd: true, stripeInvoiceId: true },
+      grant: { amount: 1000, groupRef: true, expiresAtPeriodEnd: true, sourceRef: true },
       balance: 1000,
     });
   });

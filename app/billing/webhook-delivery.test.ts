@@ -6,6 +6,7 @@ import type Stripe from "stripe";
 import { describe, expect, it } from "vitest";
 import { creditGrants, stripeEvents, userSubscriptions } from "../../db/schema";
 import { startSubscriptionCheckout } from "./checkout.server";
+import { grantRefs } from "./grant-refs";
 import { checkoutCtx, payTopup, useBillingHarness, type BillingHarness } from "./test-support";
 import { getStripeEvent, replayStripeEvent } from "./webhook.server";
 
@@ -73,7 +74,7 @@ describe("the same event delivered many times", () => {
 
     const [grant] = grantsOf(b, user, "subscription");
     expect(grantsOf(b, user, "subscription")).toHaveLength(1);
-    expect(grant).toMatchObject({ amount: 5000, remaining: 5000, stripeInvoiceId: invoice.id });
+    expect(grant).toMatchObject({ amount: 5000, remaining: 5000, sourceRef: grantRefs.invoice(invoice.id) });
     expect(grant.effectiveAt.getTime()).toBe(b.context.clock.now().getTime());
     expect(grant.expiresAt!.getTime()).toBe(invoice.lines.data[0].period.end * 1000);
     const row = b.context.db.select().from(userSubscriptions).where(eq(userSubscriptions.userId, user)).get()!;

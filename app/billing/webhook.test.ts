@@ -6,6 +6,7 @@ import { freePort } from "../../test/server-process";
 import { addDays } from "../utils/clock";
 import { startSubscriptionCheckout, startTopupCheckout } from "./checkout.server";
 import { checkoutCtx, payTopup, payUnknownPrice, useBillingHarness, type BillingHarness } from "./test-support";
+import { grantRefs } from "./grant-refs";
 import { listPayments } from "./history.server";
 import { getStripeEvent, listStripeEvents, receiveStripeWebhook, replayStripeEvent } from "./webhook.server";
 
@@ -49,7 +50,7 @@ describe("checkout.session.completed for a top-up pack", () => {
       source: "topup",
       amount: 2000,
       remaining: 2000,
-      topupPurchaseId: purchase.id,
+      sourceRef: grantRefs.topupPurchase(purchase.id),
     });
     expect(grant.expiresAt!.getTime()).toBe(addDays(b.context.clock.now(), 365).getTime());
     expect(b.balance(user)).toBe(2000);

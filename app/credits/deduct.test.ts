@@ -195,7 +195,7 @@ describe("deductions", () => {
         const failed = [
           () => deductCredits(ctx(), { userId, amount: 31 }),
           () => deductCredits(ctx(), { userId: 424242, amount: 1 }),
-          () => grantCredits(ctx(), { userId, type: "topup", amount: 5, source: "topup", subscriptionId: 999 }),
+          () => grantCredits(ctx(), { userId, type: "topup", amount: 5, source: "topup", sourceRef: "" }),
         ].map((fn) => {
           try {
             fn();

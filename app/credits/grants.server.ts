@@ -2,15 +2,7 @@
  * Adding and removing grants: grantCredits, voidGrant, refundGrantCredits, importLegacyBalance,
  * and the demo seed's grants. Cold paths: clarity over speed, but the same cached statements.
  */
-import { eq } from "drizzle-orm";
-import {
-  creditGrants,
-  GRANT_SOURCES,
-  GRANT_TYPES,
-  type GrantSource,
-  type GrantStatus,
-  type GrantType,
-} from "../../db/schema";
+import { GRANT_SOURCES, GRANT_TYPES, type GrantSource, type GrantType } from "../../db/schema";
 import { addDays } from "../utils/clock";
 import { AppError } from "../utils/errors";
 import type { GrantCreditsInput, GrantResult, GrantView, VoidInput, VoidResult } from "./index.server";
@@ -22,6 +14,7 @@ import {
   checkKey,
   checkMetadata,
   checkReason,
+  checkRef,
   expireGrantRow,
   findReplay,
   grantScopedKey,
@@ -50,8 +43,9 @@ export const DEFAULT_PRIORITY: Record<GrantType, number> = { subscription: 10, p
  * matching users.credit_balance (which counts future-dated grants); its balanceAfter is the
  * spendable balance, which does not include the grant until effectiveAt.
  *
- * Bad input → invalid_request with `field`; unknown user → not_found; a Stripe invoice or top-up
- * purchase that already has a grant → conflict (extra.grantId = the existing grant).
+ * Bad input → invalid_request with `field`; unknown user → not_found; a sourceRef that already has
+ * a grant → conflict (extra.grantId = the existing grant). sourceRef and groupRef are the caller's
+ * opaque strings (docs/decisions/016-grant-source-refs.md): compared, never parsed or looked up.
  */
 export function grantCredits(ctx: DomainCtx, input: GrantCreditsInput): GrantResult {
   const userId = checkId(input.userId, "userId");
@@ -68,12 +62,8 @@ export function grantCredits(ctx: DomainCtx, input: GrantCreditsInput): GrantRes
   const expiresAt =
     input.expiresAt === undefined || input.expiresAt === null ? null : checkDate(input.expiresAt, "expiresAt");
   const reason = checkReason(input.reason);
-  const subscriptionId = input.subscriptionId == null ? null : checkId(input.subscriptionId, "subscriptionId");
-  const topupPurchaseId = input.topupPurchaseId == null ? null : checkId(input.topupPurchaseId, "topupPurchaseId");
-  const stripeInvoiceId = input.stripeInvoiceId == null ? null : input.stripeInvoiceId;
-  if (stripeInvoiceId !== null && (typeof stripeInvoiceId !== "string" || stripeInvoiceId === "")) {
-    throw invalid("stripeInvoiceId", "`stripeInvoiceId` must be a non-empty string.");
-  }
+  const sourceRef = checkRef(input.sourceRef, "sourceRef");
+  const groupRef = checkRef(input.groupRef, "groupRef");
   const metadata = checkMetadata(input.metadata);
   const actor = checkActor(input.actor);
   const key = checkKey(input.idempotencyKey);
@@ -90,9 +80,12 @@ export function grantCredits(ctx: DomainCtx, input: GrantCreditsInput): GrantRes
           priority: input.priority ?? null,
           reason,
           source: input.source,
-          subscriptionId,
-          stripeInvoiceId,
-          topupPurchaseId,
+          // Requests stored before source refs hashed these three as null: keep those replays replays.
+          subscriptionId: null,
+          stripeInvoiceId: null,
+          topupPurchaseId: null,
+          sourceRef: sourceRef ?? undefined,
+          groupRef: groupRef ?? undefined,
           metadata: input.metadata ?? null,
         });
   const s = statementsFor(ctx.db);
@@ -111,11 +104,10 @@ export function grantCredits(ctx: DomainCtx, input: GrantCreditsInput): GrantRes
     if (expiresAt !== null && expiresAt <= effectiveAt)
       throw invalid("expiresAt", "`expiresAt` must be after `effectiveAt`.");
     if (expiresAt !== null && expiresAt <= now) throw invalid("expiresAt", "`expiresAt` must lie in the future.");
-    checkLinks(s, { subscriptionId, stripeInvoiceId, topupPurchaseId });
-    const grant = { type, amount, priority, effectiveAt, expiresAt, source: input.source };
-    const links = { subscriptionId, stripeInvoiceId, topupPurchaseId };
+    refuseSecondGrant(s, sourceRef);
+    const grant = { type, amount, priority, effectiveAt, expiresAt, source: input.source, sourceRef, groupRef };
     const entry = { type: "grant" as const, reason, key, hash, metadata, actor };
-    const { grantId, entryId, balance } = addGrant(s, userId, cached, { ...grant, ...links }, entry, now);
+    const { grantId, entryId, balance } = addGrant(s, userId, cached, grant, entry, now);
     return { grant: toGrantView(requireGrant(s, grantId), now), balance, entryId, replayed: false };
   });
 }
@@ -127,9 +119,8 @@ export interface NewGrant {
   effectiveAt: number;
   expiresAt: number | null;
   source: GrantSource;
-  subscriptionId?: number | null;
-  stripeInvoiceId?: string | null;
-  topupPurchaseId?: number | null;
+  sourceRef?: string | null;
+  groupRef?: string | null;
 }
 
 /** The ledger entry that credits a new grant: a `grant`, or a positive `adjustment`. */
@@ -160,9 +151,8 @@ export function addGrant(
   settleLapsedHolds(s, userId, now);
   const grantId = Number(
     s.insertGrant.run({
-      subscriptionId: null,
-      stripeInvoiceId: null,
-      topupPurchaseId: null,
+      sourceRef: null,
+      groupRef: null,
       ...grant,
       userId,
       reason: entry.reason,
@@ -177,33 +167,15 @@ export function addGrant(
   return { grantId, entryId, balance };
 }
 
-function checkLinks(
-  s: Statements,
-  links: { subscriptionId: number | null; stripeInvoiceId: string | null; topupPurchaseId: number | null },
-): void {
-  if (links.subscriptionId !== null && !s.subscriptionExists.get(links.subscriptionId)) {
-    throw invalid("subscriptionId", `No subscription with id ${links.subscriptionId}.`);
-  }
-  if (links.topupPurchaseId !== null && !s.topupPurchaseExists.get(links.topupPurchaseId)) {
-    throw invalid("topupPurchaseId", `No top-up purchase with id ${links.topupPurchaseId}.`);
-  }
-  if (links.stripeInvoiceId !== null) {
-    const existing = s.grantByInvoice.get(links.stripeInvoiceId) as number | undefined;
-    if (existing !== undefined) {
-      throw new AppError("conflict", `Invoice ${links.stripeInvoiceId} already has grant ${existing}.`, {
-        field: "stripeInvoiceId",
-        extra: { grantId: existing },
-      });
-    }
-  }
-  if (links.topupPurchaseId !== null) {
-    const existing = s.grantByTopup.get(links.topupPurchaseId) as number | undefined;
-    if (existing !== undefined) {
-      throw new AppError("conflict", `Top-up purchase ${links.topupPurchaseId} already has grant ${existing}.`, {
-        field: "topupPurchaseId",
-        extra: { grantId: existing },
-      });
-    }
+/** One grant per sourceRef: a second one (a replayed webhook, a double submit) is a conflict. */
+function refuseSecondGrant(s: Statements, sourceRef: string | null): void {
+  if (sourceRef === null) return;
+  const existing = s.grantBySourceRef.get(sourceRef);
+  if (existing !== undefined) {
+    throw new AppError("conflict", `Source ${sourceRef} already has grant ${existing}.`, {
+      field: "sourceRef",
+      extra: { grantId: existing },
+    });
   }
 }
 
@@ -328,26 +300,6 @@ export function getGrant(ctx: DomainCtx, grantId: number): GrantView | undefined
   if (!Number.isSafeInteger(grantId) || grantId < 1) return undefined;
   const row = statementsFor(ctx.db).grantById.get(grantId) as GrantRow | undefined;
   return row && toGrantView(row, ctx.clock.now().getTime());
-}
-
-/**
- * The grant a top-up purchase or a paid invoice produced, if any, as stored (status not adjusted
- * for the clock): billing asks here rather than reading credit_grants itself. Each is unique: one
- * grant per purchase, one per invoice.
- */
-export function findGrantBySource(
-  ctx: DomainCtx,
-  source: { topupPurchaseId: number } | { stripeInvoiceId: string },
-): { id: number; status: GrantStatus; remaining: number } | undefined {
-  return ctx.db
-    .select({ id: creditGrants.id, status: creditGrants.status, remaining: creditGrants.remaining })
-    .from(creditGrants)
-    .where(
-      "topupPurchaseId" in source
-        ? eq(creditGrants.topupPurchaseId, source.topupPurchaseId)
-        : eq(creditGrants.stripeInvoiceId, source.stripeInvoiceId),
-    )
-    .get();
 }
 
 const LEGACY_IMPORT_KEY = "migration:legacy-balance";

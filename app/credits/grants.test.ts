@@ -13,6 +13,9 @@ import {
   importLegacyBalance,
   listLedger,
   syncBalances,
+  findGrantBySource,
+  listGrantsByGroup,
+  listGrantsBySourcePrefix,
 } from "./index.server";
 import { DAY, cachedBalance, expectAppError, newUser, useCreditsDb, writeCounts, grant } from "./test-support";
 
@@ -145,8 +148,13 @@ describe("grants", () => {
     );
     expectAppError(() => grantCredits(ctx(), { ...base, reason: "x".repeat(1001) }), "invalid_request", "reason");
     expectAppError(() => grantCredits(ctx(), { ...base, userId: 0 }), "invalid_request", "userId");
-    expectAppError(() => grantCredits(ctx(), { ...base, subscriptionId: 999 }), "invalid_request", "subscriptionId");
-    expectAppError(() => grantCredits(ctx(), { ...base, topupPurchaseId: 999 }), "invalid_request", "topupPurchaseId");
+    expectAppError(() => grantCredits(ctx(), { ...base, sourceRef: "" }), "invalid_request", "sourceRef");
+    expectAppError(() => grantCredits(ctx(), { ...base, sourceRef: "x".repeat(256) }), "invalid_request", "sourceRef");
+    expectAppError(
+      () => grantCredits(ctx(), { ...base, groupRef: 7 as unknown as string }),
+      "invalid_request",
+      "groupRef",
+    );
     expect(writeCounts(ctx())).toEqual(before);
   });
 
@@ -199,39 +207,83 @@ describe("grants", () => {
     expect(cachedBalance(ctx(), userId)).toBe(99);
   });
 
-  it("refuses a second grant for the same Stripe invoice or top-up purchase", () => {
+  it("refuses a second grant with the same sourceRef, whoever asks, and writes nothing", () => {
     const userId = newUser(ctx());
-    const sqlite = ctx().db.$client;
-    const now = ctx().clock.now().getTime();
-    sqlite
-      .prepare(
-        `insert into topup_plans (internal_id, public_name, credits, price_cents, created_at, updated_at) values ('pack', 'Pack', 100, 500, ?, ?)`,
-      )
-      .run(now, now);
-    const purchaseId = Number(
-      sqlite
-        .prepare(
-          `insert into topup_purchases (user_id, plan_id, stripe_checkout_session_id, credits, amount_paid_cents, currency, created_at, updated_at)
-           values (?, 1, 'cs_1', 100, 500, 'usd', ?, ?)`,
-        )
-        .run(userId, now, now).lastInsertRowid,
-    );
-    const first = grant(ctx(), userId, "subscription", 10, { stripeInvoiceId: "in_1" });
-    const topup = grant(ctx(), userId, "topup", 100, { topupPurchaseId: purchaseId });
+    const other = newUser(ctx());
+    // Opaque strings: nothing is looked up (no invoice or purchase rows exist anywhere).
+    const first = grant(ctx(), userId, "subscription", 10, { sourceRef: "stripe_invoice:in_1", groupRef: "g:1" });
+    const topup = grant(ctx(), userId, "topup", 100, { sourceRef: "topup_purchase:42" });
     const before = writeCounts(ctx());
     const e = expectAppError(
-      () => grant(ctx(), userId, "subscription", 10, { stripeInvoiceId: "in_1" }),
+      () => grant(ctx(), userId, "subscription", 10, { sourceRef: "stripe_invoice:in_1" }),
       "conflict",
-      "stripeInvoiceId",
+      "sourceRef",
     );
+    expect(e.message).toBe(`Source stripe_invoice:in_1 already has grant ${first.grant.id}.`);
     expect(e.extra).toEqual({ grantId: first.grant.id });
-    expectAppError(
-      () => grantCredits(ctx(), { userId, type: "topup", amount: 100, source: "topup", topupPurchaseId: purchaseId }),
+    const again = expectAppError(
+      () =>
+        grantCredits(ctx(), {
+          userId: other,
+          type: "topup",
+          amount: 5,
+          source: "topup",
+          sourceRef: "topup_purchase:42",
+        }),
       "conflict",
-      "topupPurchaseId",
+      "sourceRef",
     );
+    expect(again.extra).toEqual({ grantId: topup.grant.id });
     expect(writeCounts(ctx())).toEqual(before);
-    expect(topup.grant.amount).toBe(100);
+    // A group is not unique: many grants share one.
+    grant(ctx(), userId, "subscription", 5, { sourceRef: "stripe_invoice:in_2", groupRef: "g:1" });
+  });
+
+  it("finds grants by sourceRef, by groupRef and by a sourceRef prefix, with their grant entry's metadata", () => {
+    const userId = newUser(ctx());
+    const other = newUser(ctx());
+    const a = grant(ctx(), userId, "subscription", 10, {
+      sourceRef: "inv:a",
+      groupRef: "sub:1",
+      metadata: { stripeEventId: "evt_a" },
+    });
+    ctx().clock.advance(DAY);
+    const b = grant(ctx(), userId, "subscription", 20, { sourceRef: "inv:b", groupRef: "sub:1" });
+    const rolled = grant(ctx(), userId, "subscription", 3, { groupRef: "sub:1" });
+    grant(ctx(), other, "subscription", 30, { sourceRef: "inv:c", groupRef: "sub:2" });
+    grant(ctx(), userId, "topup", 40, { sourceRef: "invx:d" });
+    grant(ctx(), userId, "topup", 50, { sourceRef: "in" });
+    deductCredits(ctx(), { userId, amount: 10 });
+
+    expect(findGrantBySource(ctx(), "inv:a")).toEqual({ id: a.grant.id, status: "depleted", remaining: 0 });
+    expect(findGrantBySource(ctx(), "inv:zz")).toBeUndefined();
+    expect(findGrantBySource(ctx(), "")).toBeUndefined();
+
+    const group = listGrantsByGroup(ctx(), "sub:1");
+    expect(group.map((g) => g.id)).toEqual([a.grant.id, b.grant.id, rolled.grant.id]);
+    expect(group[0]).toMatchObject({
+      userId,
+      type: "subscription",
+      amount: 10,
+      remaining: 0,
+      status: "depleted",
+      sourceRef: "inv:a",
+      groupRef: "sub:1",
+      metadata: { stripeEventId: "evt_a" },
+    });
+    expect(group[2]).toMatchObject({ sourceRef: null, metadata: null });
+    expect(listGrantsByGroup(ctx(), "sub:1", { limit: 1 }).map((g) => g.id)).toEqual([a.grant.id]);
+    expect(listGrantsByGroup(ctx(), "sub:9")).toEqual([]);
+
+    // "inv:" matches inv:a, inv:b, inv:c — not "invx:d" nor "in"; newest first.
+    const all = listGrantsBySourcePrefix(ctx(), { prefix: "inv:" });
+    expect(all.map((g) => g.sourceRef)).toEqual(["inv:c", "inv:b", "inv:a"]);
+    const mine = listGrantsBySourcePrefix(ctx(), { prefix: "inv:", userId, limit: 1 });
+    expect(mine.map((g) => g.sourceRef)).toEqual(["inv:b"]);
+    const since = listGrantsBySourcePrefix(ctx(), { prefix: "inv:", createdFrom: ctx().clock.now() });
+    expect(since.map((g) => g.sourceRef)).toEqual(["inv:c", "inv:b"]);
+    expectAppError(() => listGrantsBySourcePrefix(ctx(), { prefix: "" }), "invalid_request", "prefix");
+    expectAppError(() => listGrantsByGroup(ctx(), "sub:1", { limit: 0 }), "invalid_request", "limit");
   });
 
   it("imports a legacy balance once as a never-expiring top-up", () => {

@@ -42,9 +42,13 @@ export interface GrantCreditsInput {
   priority?: number;
   reason?: string | null;
   source: GrantSource;
-  subscriptionId?: number | null;
-  stripeInvoiceId?: string | null;
-  topupPurchaseId?: number | null;
+  /**
+   * What produced the grant, the caller's opaque string (billing: "stripe_invoice:in_…"); a
+   * second grant with the same sourceRef is a conflict (docs/decisions/016-grant-source-refs.md).
+   */
+  sourceRef?: string | null;
+  /** Grants that belong together, the caller's opaque string (billing: "subscription:7"). */
+  groupRef?: string | null;
   /** Caller-namespaced (e.g. "api:grants:<key>"); replays return the original result. */
   idempotencyKey?: string | null;
   actor?: string | null;
@@ -135,7 +139,6 @@ export {
   voidGrant,
   refundGrantCredits,
   getGrant,
-  findGrantBySource,
   importLegacyBalance,
   grantDemoCredits,
   DEFAULT_PRIORITY,
@@ -152,6 +155,7 @@ export type { HoldInput, HoldResult, CaptureInput, CaptureResult, ReleaseResult 
 export { creditsConfig, DEFAULT_CREDITS_CONFIG } from "./events.server";
 export type { CreditsConfig, CreditsCtx } from "./events.server";
 export { BURN_DOWN_SQL, MAX_CREDITS } from "./store.server";
+export { findGrantBySource, listGrantsByGroup, listGrantsBySourcePrefix, type SourcedGrant } from "./grant-refs.server";
 export { listGrants, GRANT_LIST_STATUSES, type GrantListStatus, type GrantPosition } from "./grants-list.server";
 export {
   rollOverCredits,

@@ -4,8 +4,9 @@
  * period's credits. Knows nothing of Stripe or plans: the caller passes the plan's terms.
  *
  * What happens, all in the caller's transaction:
- * 1. SOURCES: the subscription's grants of type `subscription` that end with the period that ends
- *    (expiresAt = periodEnd), that are not themselves rollover grants (credit_rollovers.grant_id).
+ * 1. SOURCES: the group's grants (groupRef; billing passes "subscription:<id>") of type
+ *    `subscription` that end with the period that ends (expiresAt = periodEnd), that are not
+ *    themselves rollover grants (credit_rollovers.grant_id).
  * 2. Their unused credits end now with an `expiration` entry each. A source still in effect (the
  *    renewal came before the clock reached the period end — Stripe's test clock, the offline
  *    Stripe's "Renew now") first has its expiresAt brought forward to now: Stripe says the period
@@ -18,7 +19,7 @@
  * Invariants kept here (checked by the property test in rollover.test.ts, with checkInvariants):
  * - R1 rolled ≤ floor(unused × percent ÷ 100) and rolled ≤ maxCredits (when set);
  * - R2 a rollover grant is never a source: rolled-over credits roll over at most once;
- * - R3 one rollover per renewal (renewal_key unique) and per ended period (subscription, periodEnd);
+ * - R3 one rollover per renewal (renewal_key unique) and per ended period (group, periodEnd);
  *   a replay changes nothing and returns the first result;
  * - the ledger explains every credit: each source's `expiration` entry, then the rollover `grant`.
  */
@@ -28,6 +29,7 @@ import type { DomainCtx } from "../utils/context.server";
 import { grantCredits } from "./grants.server";
 import {
   checkId,
+  checkRef,
   expireGrantRow,
   GRANT_COLUMNS,
   immediate,
@@ -46,8 +48,8 @@ export const ROLLOVER_PRIORITY = 9;
 
 export interface RolloverInput {
   userId: number;
-  /** user_subscriptions.id */
-  subscriptionId: number;
+  /** The caller's opaque name for the grants that roll over together (billing: "subscription:<id>"). */
+  groupRef: string;
   /** The caller's key for this renewal (billing: "invoice:<Stripe invoice id>"). */
   renewalKey: string;
   /** End of the period that ends (= start of the new one): where its subscription grants expire. */
@@ -84,7 +86,8 @@ export function rolledAmount(unused: number, percent: number, maxCredits: number
 
 export function rollOverCredits(ctx: DomainCtx, input: RolloverInput): RolloverResult {
   const userId = checkId(input.userId, "userId");
-  const subscriptionId = checkId(input.subscriptionId, "subscriptionId");
+  const groupRef = checkRef(input.groupRef, "groupRef");
+  if (groupRef === null) throw invalid("groupRef", "`groupRef` is required.");
   if (!Number.isInteger(input.percent) || input.percent < 0 || input.percent > 100) {
     throw invalid("percent", "`percent` must be an integer from 0 to 100.");
   }
@@ -103,9 +106,9 @@ export function rollOverCredits(ctx: DomainCtx, input: RolloverInput): RolloverR
     const done = sqlite
       .prepare(
         `select unused_credits, rolled_credits, grant_id from credit_rollovers
-         where renewal_key = ? or (subscription_id = ? and period_end = ?)`,
+         where renewal_key = ? or (group_ref = ? and period_end = ?)`,
       )
-      .get(input.renewalKey, subscriptionId, periodEnd) as RolloverRow | undefined;
+      .get(input.renewalKey, groupRef, periodEnd) as RolloverRow | undefined;
     if (done)
       return { unused: done.unused_credits, rolled: done.rolled_credits, grantId: done.grant_id, replayed: true };
     if (input.percent === 0) return { unused: 0, rolled: 0, grantId: null, replayed: false };
@@ -114,11 +117,11 @@ export function rollOverCredits(ctx: DomainCtx, input: RolloverInput): RolloverR
     const sources = sqlite
       .prepare(
         `select ${GRANT_COLUMNS} from credit_grants
-         where subscription_id = ? and expires_at = ? and user_id = ? and type = 'subscription'
+         where group_ref = ? and expires_at = ? and user_id = ? and type = 'subscription'
            and not exists (select 1 from credit_rollovers r where r.grant_id = credit_grants.id)
          order by id`,
       )
-      .all(subscriptionId, periodEnd, userId) as GrantRow[];
+      .all(groupRef, periodEnd, userId) as GrantRow[];
     let unused = 0;
     const sourceIds: number[] = [];
     for (const row of sources) {
@@ -139,7 +142,7 @@ export function rollOverCredits(ctx: DomainCtx, input: RolloverInput): RolloverR
         priority: ROLLOVER_PRIORITY,
         effectiveAt: new Date(now),
         expiresAt: new Date(newPeriodEnd),
-        subscriptionId,
+        groupRef,
         reason: `Rolled over from ${input.fromLabel}`,
         actor: input.actor ?? "system",
         idempotencyKey: `rollover:${input.renewalKey}`,
@@ -150,12 +153,12 @@ export function rollOverCredits(ctx: DomainCtx, input: RolloverInput): RolloverR
     }
     sqlite
       .prepare(
-        `insert into credit_rollovers (user_id, subscription_id, renewal_key, period_end, unused_credits, percent,
+        `insert into credit_rollovers (user_id, group_ref, renewal_key, period_end, unused_credits, percent,
            max_credits, rolled_credits, grant_id, created_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(
         userId,
-        subscriptionId,
+        groupRef,
         input.renewalKey,
         periodEnd,
         unused,
@@ -189,7 +192,7 @@ function endGrant(db: Db, row: GrantRow, now: number): number | null {
   if (row.expires_at !== null && row.expires_at > now) {
     // A grant of the same priority that expires between now and this one's end sorted before it
     // and would sort after it: harmless only if it never had credits while this one did. Checked
-    // over the user's active grants (burn-down index) and the subscription's other grants.
+    // over the user's active grants (burn-down index) and the group's other grants.
     const between =
       sqlite
         .prepare(
@@ -199,10 +202,10 @@ function endGrant(db: Db, row: GrantRow, now: number): number | null {
         .get(row.user_id, row.priority, row.id, now, row.expires_at) ??
       sqlite
         .prepare(
-          `select 1 from credit_grants where subscription_id = ? and expires_at > ? and expires_at < ?
+          `select 1 from credit_grants where group_ref = ? and expires_at > ? and expires_at < ?
              and priority = ? and id != ? and not (status != 'active' and updated_at < ?) limit 1`,
         )
-        .get(row.subscription_id, now, row.expires_at, row.priority, row.id, row.effective_at);
+        .get(row.group_ref, now, row.expires_at, row.priority, row.id, row.effective_at);
     // An entry written at this very millisecond counted the grant as spendable; ending it at `now`
     // would contradict that entry's balanceAfter. Then too, the grant runs to its own end.
     const lastEntryAt = sqlite

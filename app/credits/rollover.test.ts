@@ -23,37 +23,30 @@ import { DAY, newUser, useCreditsDb, writeCounts, type TestCtx } from "./test-su
 
 const PERIOD = 30 * DAY;
 
-function newSubscription(ctx: TestCtx, userId: number): number {
-  const now = ctx.clock.now().getTime();
-  return Number(
-    ctx.db.$client
-      .prepare(
-        `insert into user_subscriptions (user_id, stripe_subscription_id, status, created_at, updated_at)
-         values (?, ?, 'active', ?, ?)`,
-      )
-      .run(userId, `sub_test_${userId}_${now}`, now, now).lastInsertRowid,
-  );
+/** A group of grants as billing would name a subscription's: an opaque ref to the engine. */
+function newSubscription(ctx: TestCtx, userId: number): string {
+  return `subscription:test-${userId}-${ctx.clock.now().getTime()}`;
 }
 
-function planGrant(ctx: TestCtx, userId: number, subscriptionId: number, credits: number, periodEnd: number) {
+function planGrant(ctx: TestCtx, userId: number, groupRef: string, credits: number, periodEnd: number) {
   return grantCredits(ctx, {
     userId,
     type: "subscription",
     source: "subscription",
     amount: credits,
     expiresAt: new Date(periodEnd),
-    subscriptionId,
+    groupRef,
     reason: "Plan credits",
   }).grant.id;
 }
 
 function rollover(
   ctx: TestCtx,
-  p: { userId: number; subscriptionId: number; periodEnd: number; percent: number; max: number | null; key: string },
+  p: { userId: number; groupRef: string; periodEnd: number; percent: number; max: number | null; key: string },
 ) {
   return rollOverCredits(ctx, {
     userId: p.userId,
-    subscriptionId: p.subscriptionId,
+    groupRef: p.groupRef,
     renewalKey: p.key,
     periodEnd: new Date(p.periodEnd),
     newPeriodEnd: new Date(p.periodEnd + PERIOD),
@@ -74,7 +67,7 @@ describe("rollover", () => {
     planGrant(ctx, userId, sub, 1000, end);
     deductCredits(ctx, { userId, amount: 400 });
     ctx.clock.set(end); // the period ended
-    const r = rollover(ctx, { userId, subscriptionId: sub, periodEnd: end, percent: 50, max: null, key: "r1" });
+    const r = rollover(ctx, { userId, groupRef: sub, periodEnd: end, percent: 50, max: null, key: "r1" });
     expect(r).toMatchObject({ unused: 600, rolled: 300, replayed: false });
     const balance = getBalance(ctx, userId);
     expect(balance.balance).toBe(300);
@@ -102,7 +95,7 @@ describe("rollover", () => {
     const end = ctx.clock.now().getTime() + PERIOD;
     planGrant(ctx, userId, sub, 1000, end);
     ctx.clock.advance(DAY);
-    const r = rollover(ctx, { userId, subscriptionId: sub, periodEnd: end, percent: 80, max: 250, key: "r1" });
+    const r = rollover(ctx, { userId, groupRef: sub, periodEnd: end, percent: 80, max: 250, key: "r1" });
     expect(r).toMatchObject({ unused: 1000, rolled: 250 });
     expect(getBalance(ctx, userId).balance).toBe(250);
   });
@@ -114,16 +107,16 @@ describe("rollover", () => {
     const end = ctx.clock.now().getTime() + PERIOD;
     planGrant(ctx, userId, sub, 1000, end);
     ctx.clock.advance(DAY);
-    expect(rollover(ctx, { userId, subscriptionId: sub, periodEnd: end, percent: 0, max: null, key: "zero" })).toEqual({
+    expect(rollover(ctx, { userId, groupRef: sub, periodEnd: end, percent: 0, max: null, key: "zero" })).toEqual({
       unused: 0,
       rolled: 0,
       grantId: null,
       replayed: false,
     });
     expect(getBalance(ctx, userId).balance).toBe(1000); // untouched: expires as before
-    const first = rollover(ctx, { userId, subscriptionId: sub, periodEnd: end, percent: 10, max: null, key: "r" });
+    const first = rollover(ctx, { userId, groupRef: sub, periodEnd: end, percent: 10, max: null, key: "r" });
     const before = writeCounts(ctx);
-    const again = rollover(ctx, { userId, subscriptionId: sub, periodEnd: end, percent: 10, max: null, key: "r" });
+    const again = rollover(ctx, { userId, groupRef: sub, periodEnd: end, percent: 10, max: null, key: "r" });
     expect(again).toEqual({ ...first, replayed: true });
     expect(writeCounts(ctx)).toEqual(before);
   });
@@ -141,7 +134,7 @@ describe("rollover", () => {
       [1.5, null],
       [50, 0],
     ] as const) {
-      expect(() => rollover(ctx, { userId, subscriptionId: sub, periodEnd: end, percent, max, key: "bad" })).toThrow(
+      expect(() => rollover(ctx, { userId, groupRef: sub, periodEnd: end, percent, max, key: "bad" })).toThrow(
         AppError,
       );
     }
@@ -198,7 +191,7 @@ describe("rollover property", () => {
               if (p.renewal === "early") ctx.clock.set(Math.min(ctx.clock.now().getTime() + 3_600_000, end - 1));
               else ctx.clock.set(Math.max(ctx.clock.now().getTime(), end));
               if (p.renewal === "after-sweep") expireGrants(ctx);
-              const r = rollover(ctx, { userId, subscriptionId: sub, periodEnd: end, percent, max, key: `inv_${i}` });
+              const r = rollover(ctx, { userId, groupRef: sub, periodEnd: end, percent, max, key: `inv_${i}` });
               // Only the plan grant's credits count as unused: a rollover grant of the period never does.
               expect(r.unused).toBe(percent === 0 ? 0 : planLeft);
               expect(r.rolled).toBe(rolledAmount(planLeft, percent, max));
@@ -209,7 +202,7 @@ describe("rollover property", () => {
               // A replay of this renewal changes nothing.
               const before = writeCounts(ctx);
               expect(
-                rollover(ctx, { userId, subscriptionId: sub, periodEnd: end, percent, max, key: `inv_${i}` }),
+                rollover(ctx, { userId, groupRef: sub, periodEnd: end, percent, max, key: `inv_${i}` }),
               ).toMatchObject({ rolled: r.rolled, replayed: percent > 0 });
               expect(writeCounts(ctx)).toEqual(before);
               checkInvariants(ctx.db, ctx.clock);

@@ -31,9 +31,8 @@ export interface GrantRow {
   status: GrantStatus;
   reason: string | null;
   source: GrantSource;
-  subscription_id: number | null;
-  stripe_invoice_id: string | null;
-  topup_purchase_id: number | null;
+  source_ref: string | null;
+  group_ref: string | null;
   created_at: number;
 }
 
@@ -75,7 +74,7 @@ export type UserEventRow = [string | null, number | null, number | null];
 
 /** The columns every grant query reads (GrantRow). */
 export const GRANT_COLUMNS = `id, user_id, type, amount, remaining, priority, effective_at, expires_at, status, reason,
-  source, subscription_id, stripe_invoice_id, topup_purchase_id, created_at`;
+  source, source_ref, group_ref, created_at`;
 
 /** A grant is in effect (spendable) from effectiveAt until expiresAt, exclusive. */
 const IN_EFFECT = `effective_at <= @now and (expires_at is null or expires_at > @now)`;
@@ -142,14 +141,15 @@ function prepareAll(sqlite: Database.Database) {
       `select coalesce(sum(remaining), 0) from credit_grants where user_id = ? and status = 'active'`,
     ).pluck(),
     grantById: p(`select ${GRANT_COLUMNS} from credit_grants where id = ?`),
-    grantByInvoice: p(`select id from credit_grants where stripe_invoice_id = ?`).pluck(),
-    grantByTopup: p(`select id from credit_grants where topup_purchase_id = ?`).pluck(),
-    subscriptionExists: p(`select 1 from user_subscriptions where id = ?`).pluck(),
-    topupPurchaseExists: p(`select 1 from topup_purchases where id = ?`).pluck(),
+    /** (sourceRef) → the grant's id (credit_grants_source_ref_unique). */
+    grantBySourceRef: p(`select id from credit_grants where source_ref = ?`).pluck() as Database.Statement<
+      [string],
+      number
+    >,
     insertGrant: p(`insert into credit_grants (user_id, type, amount, remaining, priority, effective_at, expires_at,
-      status, reason, source, subscription_id, stripe_invoice_id, topup_purchase_id, created_at, updated_at)
+      status, reason, source, source_ref, group_ref, created_at, updated_at)
       values (@userId, @type, @amount, @amount, @priority, @effectiveAt, @expiresAt, 'active', @reason, @source,
-      @subscriptionId, @stripeInvoiceId, @topupPurchaseId, @now, @now)`),
+      @sourceRef, @groupRef, @now, @now)`),
     /**
      * (take, now, id, take): takes part of a grant. Leaves `status` alone on purpose: writing that
      * column (even unchanged) makes SQLite maintain both partial indexes on every deduction.
@@ -368,6 +368,18 @@ export function checkKey(value: unknown): string | null {
   if (value === undefined || value === null) return null;
   if (typeof value !== "string" || value.length === 0 || value.length > MAX_KEY_LENGTH) {
     throw invalid("idempotencyKey", `\`idempotencyKey\` must be a string of 1 to ${MAX_KEY_LENGTH} characters.`);
+  }
+  return value;
+}
+
+/** Longest source or group reference a grant takes (docs/decisions/016-grant-source-refs.md). */
+export const MAX_REF_LENGTH = 255;
+
+/** A grant's sourceRef / groupRef: an opaque string of 1 to MAX_REF_LENGTH characters, or null. */
+export function checkRef(value: unknown, field: "sourceRef" | "groupRef"): string | null {
+  if (value === undefined || value === null) return null;
+  if (typeof value !== "string" || value.length === 0 || value.length > MAX_REF_LENGTH) {
+    throw invalid(field, `\`${field}\` must be a string of 1 to ${MAX_REF_LENGTH} characters.`);
   }
   return value;
 }

@@ -4,6 +4,7 @@ import { topupPurchases } from "../../../db/schema";
 import { grantCredits } from "../../credits/index.server";
 import type { TopupPlan } from "../../plans/index.server";
 import { addDays } from "../../utils/clock";
+import { grantRefs } from "../grant-refs";
 import { linkStripeCustomer, stripeId, syncSubscriptionRow } from "../subscription-state.server";
 import {
   type ApplyCtx,
@@ -211,7 +212,7 @@ export function recordTopupPurchase(
       amount: p.credits,
       effectiveAt: now,
       expiresAt: addDays(now, p.plan.creditExpiryDays),
-      topupPurchaseId: purchase.id,
+      sourceRef: grantRefs.topupPurchase(purchase.id),
       reason: p.reason,
       actor: STRIPE_ACTOR,
       metadata: p.metadata,

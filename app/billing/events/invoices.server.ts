@@ -5,6 +5,7 @@ import { userSubscriptions } from "../../../db/schema";
 import { findGrantBySource, grantCredits } from "../../credits/index.server";
 import type { SubscriptionPlan } from "../../plans/index.server";
 import { addDays } from "../../utils/clock";
+import { grantRefs } from "../grant-refs";
 import { linkStripeCustomer, stripeId, syncSubscriptionRow, type UserSubscription } from "../subscription-state.server";
 import {
   type ApplyCtx,
@@ -113,7 +114,7 @@ export const invoicePaid: EventHandler<InvoicePrepared> = {
     });
     linkStripeCustomer(ctx.db, ctx.clock, userId, customerId);
 
-    const already = findGrantBySource(ctx, { stripeInvoiceId: invoice.id });
+    const already = findGrantBySource(ctx, grantRefs.invoice(invoice.id));
     if (already) return processed("already granted for this invoice");
     if (grant.kind === "none") return processed(grant.note);
     const now = ctx.clock.now();
@@ -142,8 +143,8 @@ export const invoicePaid: EventHandler<InvoicePrepared> = {
         amount: grant.amount,
         effectiveAt: now,
         expiresAt: grant.expiresAt,
-        subscriptionId: row.id,
-        stripeInvoiceId: invoice.id,
+        sourceRef: grantRefs.invoice(invoice.id),
+        groupRef: grantRefs.subscription(row.id),
         reason: grant.reason,
         actor: STRIPE_ACTOR,
         metadata: { stripeInvoiceId: invoice.id, stripeEventId: ctx.event.id, billingReason: invoice.billing_reason },

@@ -2,6 +2,7 @@ import { eq } from "drizzle-orm";
 import type Stripe from "stripe";
 import { topupPurchases } from "../../../db/schema";
 import { findGrantBySource, refundGrantCredits } from "../../credits/index.server";
+import { grantRefs } from "../grant-refs";
 import { stripeId } from "../subscription-state.server";
 import {
   type ApplyCtx,
@@ -42,7 +43,7 @@ export function applyTopupRefund(
   const toRemove = Math.max(0, target - purchase.creditsRefunded);
   let removed = 0;
   if (toRemove > 0) {
-    const grant = findGrantBySource(ctx, { topupPurchaseId: purchase.id });
+    const grant = findGrantBySource(ctx, grantRefs.topupPurchase(purchase.id));
     if (grant && grant.status === "active" && grant.remaining > 0) {
       removed = refundGrantCredits(
         { db: ctx.db, clock: ctx.clock },

@@ -1,5 +1,6 @@
 import { rollOverCredits } from "../../credits/index.server";
 import type { SubscriptionPlan } from "../../plans/index.server";
+import { grantRefs } from "../grant-refs";
 import { type ApplyCtx, STRIPE_ACTOR } from "./shared.server";
 
 /**
@@ -27,7 +28,7 @@ export function rollOverAtRenewal(
     { db: ctx.db, clock: ctx.clock },
     {
       userId: p.userId,
-      subscriptionId: p.subscriptionId,
+      groupRef: grantRefs.subscription(p.subscriptionId),
       renewalKey: `invoice:${p.invoiceId}`,
       periodEnd: p.periodStart,
       newPeriodEnd: p.periodEnd,

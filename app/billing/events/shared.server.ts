@@ -16,8 +16,8 @@ import { isStripeNotFound } from "../stripe-errors.server";
  *
  * Business keys make every effect happen once whatever the event id: one top-up purchase per
  * Checkout Session (topup_purchases.stripe_checkout_session_id unique), one top-up grant per
- * purchase, one subscription grant per invoice (credit_grants.stripe_invoice_id unique). `apply`
- * checks them first and the unique indexes back the checks up.
+ * purchase, one subscription grant per invoice (the credit engine keeps one grant per sourceRef,
+ * ../grant-refs.ts). `apply` checks them first and the unique indexes back the checks up.
  */
 
 export type ApplyCtx = DomainCtx & { event: Stripe.Event };
