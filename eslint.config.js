@@ -15,19 +15,34 @@ const into = (...folders) =>
     ...["../", "../../", "../../../"].flatMap((up) => [`${up}${f}/*`, `${up}${f}`]),
   ]);
 
-/** One boundary: files under `from` may not import the listed folders. */
-const boundary = (from, forbidden, why) => ({
+/** One boundary: files under `from` may not import the listed folders (nor what `more` patterns name). */
+const boundary = (from, forbidden, why, more = []) => ({
   files: [`${from}/**/*.{ts,tsx}`],
   ignores: ["**/*.test.{ts,tsx}", "**/test-support.ts", "**/__tests__/**", "**/__fixtures__/**"],
   rules: {
     "no-restricted-imports": [
       "error",
-      { patterns: [{ group: into(...forbidden), message: why }, offlineStripeEntryOnly] },
+      { patterns: [{ group: into(...forbidden), message: why }, offlineStripeEntryOnly, ...more] },
     ],
   },
 });
 
 const web = ["routes", "components", "server", "cli", "api"];
+
+/** The credit engine's tables: other domains call app/credits/index.server.ts instead (decisions 006, 016). */
+const creditTablesOwnedByCredits = {
+  group: ["**/db/schema", "../../db/schema", "../../../db/schema"],
+  importNames: [
+    "creditGrants",
+    "creditLedger",
+    "ledgerAllocations",
+    "creditHolds",
+    "holdAllocations",
+    "creditRollovers",
+  ],
+  message:
+    "The credit engine owns its tables: ask app/credits/index.server.ts (docs/decisions/016-grant-source-refs.md).",
+};
 
 /** The offline Stripe is a package with one public entry (packages/offline-stripe/src/index.ts). */
 const offlineStripeEntryOnly = {
@@ -125,7 +140,9 @@ export default tseslint.config(
     ["billing", "credits", "plans", "auth", ...web],
     "mail/ sits below auth and billing: it renders and sends what they enqueue (STYLE.md).",
   ),
-  boundary("app/billing", web, "billing/ is domain code: the web layer calls it, not the other way (STYLE.md)."),
+  boundary("app/billing", web, "billing/ is domain code: the web layer calls it, not the other way (STYLE.md).", [
+    creditTablesOwnedByCredits,
+  ]),
   boundary(
     "app/utils",
     ["billing", "credits", "plans", "auth", ...web],

@@ -19,6 +19,8 @@ describe("import boundaries (npm run lint)", () => {
     ["app/billing/x.server.ts", 'import { loader } from "../routes/credits";\n'],
     ["app/utils/x.ts", 'import { deduct } from "../credits/deduct.server";\n'],
     ["db/x.ts", 'import { hashPassword } from "../app/auth/password.server";\n'],
+    ["app/billing/x.server.ts", 'import { creditGrants } from "../../db/schema";\n'],
+    ["app/billing/events/x.server.ts", 'import { creditLedger, users } from "../../../db/schema";\n'],
   ])("refuses a wrong-way import in %s", async (file, source) => {
     expect(await importErrors(file, source)).toHaveLength(1);
   });
@@ -27,6 +29,7 @@ describe("import boundaries (npm run lint)", () => {
     ["app/billing/x.server.ts", 'import { grantCredits } from "../credits/index.server";\n'],
     ["app/routes/x.tsx", 'import { handleStripeEvent } from "~/billing/webhook.server";\n'],
     ["app/credits/x.server.ts", 'import { systemClock } from "../utils/clock";\n'],
+    ["app/billing/x.server.ts", 'import { topupPurchases, type GrantType } from "../../db/schema";\n'],
   ])("allows a right-way import in %s", async (file, source) => {
     expect(await importErrors(file, source)).toEqual([]);
   });
