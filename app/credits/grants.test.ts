@@ -17,6 +17,7 @@ import {
   listGrantsByGroup,
   listGrantsBySourcePrefix,
 } from "./index.server";
+import { requestHash } from "./store.server";
 import { DAY, cachedBalance, expectAppError, newUser, useCreditsDb, writeCounts, grant } from "./test-support";
 
 const ctx = useCreditsDb();
@@ -284,6 +285,38 @@ describe("grants", () => {
     expect(since.map((g) => g.sourceRef)).toEqual(["inv:c", "inv:b"]);
     expectAppError(() => listGrantsBySourcePrefix(ctx(), { prefix: "" }), "invalid_request", "prefix");
     expectAppError(() => listGrantsByGroup(ctx(), "sub:1", { limit: 0 }), "invalid_request", "limit");
+  });
+
+  it("hashes a keyed grant without refs exactly as before source refs, so keys stored then still replay", () => {
+    const userId = newUser(ctx());
+    const g = grantCredits(ctx(), {
+      userId,
+      type: "promotional",
+      amount: 7,
+      reason: "Hi",
+      source: "api",
+      idempotencyKey: "api:grants:k1",
+    });
+    const stored = ctx()
+      .db.$client.prepare("select request_hash from credit_ledger where id = ?")
+      .pluck()
+      .get(g.entryId);
+    // The request as grantCredits hashed it when grants took subscriptionId / stripeInvoiceId / topupPurchaseId.
+    const before = requestHash({
+      op: "grant",
+      type: "promotional",
+      amount: 7,
+      effectiveAt: null,
+      expiresAt: null,
+      priority: null,
+      reason: "Hi",
+      source: "api",
+      subscriptionId: null,
+      stripeInvoiceId: null,
+      topupPurchaseId: null,
+      metadata: null,
+    });
+    expect(stored).toBe(before);
   });
 
   it("imports a legacy balance once as a never-expiring top-up", () => {
