@@ -24,7 +24,7 @@ import {
   type Statements,
 } from "./store.server";
 import { addGrant } from "./grants.server";
-import { balanceLowered, creditsConfig, emit, type CreditsCtx } from "./events.server";
+import { balanceLowered, creditsConfig, type CreditsCtx } from "./events.server";
 import { settleLapsedHolds } from "./hold-returns.server";
 import type { UserEventRow } from "./store.server";
 
@@ -110,10 +110,7 @@ function spend(
     now,
   });
   for (const a of allocations) s.insertAllocation.run(id, a.grantId, a.amount);
-  if (type === "deduction") {
-    const deduction = { id, amount, balance, allocations, reason, holdId: null };
-    emit(s, "credits.deducted", userId, { userId, externalId: user[0], deduction, balance }, now);
-  }
+  // credits.deducted is this entry itself (read after commit by the dispatcher: credits/events.server.ts).
   balanceLowered(s, creditsConfig(ctx), userId, user, before, balance, now);
   return { id, balance, allocations };
 }

@@ -1,6 +1,8 @@
 /**
  * The credit engine's events (issue 10's webhook contract), appended to the outbox INSIDE the write
  * transaction that causes them (app/events/outbox.server.ts): they exist iff the change committed.
+ * credits.deducted is the exception: its record is the `deduction` ledger entry itself, which the
+ * dispatcher reads after commit (deductionEvents below), so a deduction writes no outbox row.
  *
  * `data` shapes (public; the OpenAPI document describes them):
  *   credits.granted        {userId, externalId, grant: GrantView, balance}
@@ -14,7 +16,9 @@
  * Internal (never sent to webhook endpoints; consumed by auto top-up):
  *   auto_topup.needed      {userId, balance, threshold}
  */
-import { appendEvent, type EventType } from "../events/outbox.server";
+import type Database from "better-sqlite3";
+import type { Db } from "../../db/client";
+import { appendEvent, registerEventSource, type EventSource, type EventType } from "../events/outbox.server";
 import type { DomainCtx } from "../utils/context.server";
 import type { Statements, UserEventRow } from "./store.server";
 
@@ -43,8 +47,99 @@ export function creditsConfig(ctx: CreditsCtx): CreditsConfig {
 
 /** Appends one event in the current transaction; the dispatcher is poked after it commits. */
 export function emit(s: Statements, type: EventType, userId: number, data: Record<string, unknown>, now: number): void {
-  if (appendEvent(s.db, { type, userId, data, at: new Date(now) }) !== null) s.eventsAppended = true;
+  appendEvent(s.db, { type, userId, data, at: new Date(now) });
+  s.eventsAppended = true;
 }
+
+interface DeductionRow {
+  id: number;
+  user_id: number;
+  amount: number;
+  balance_after: number;
+  reason: string | null;
+  hold_id: number | null;
+  created_at: number;
+  external_id: string | null;
+}
+
+const sourceStatements = new WeakMap<Database.Database, Record<"read" | "allocations" | "before" | "after", Database.Statement>>();
+function sourceStmts(sqlite: Database.Database) {
+  let s = sourceStatements.get(sqlite);
+  if (!s) {
+    s = {
+      // The rowid range from the position on; other entry types are skipped.
+      read: sqlite.prepare(
+        `select l.id, l.user_id, l.amount, l.balance_after, l.reason, l.hold_id, l.created_at, u.external_id
+           from credit_ledger l join users u on u.id = l.user_id
+          where l.id > ? and l.type = 'deduction' order by l.id limit ?`,
+      ),
+      allocations: sqlite.prepare(
+        `select entry_id, grant_id, amount from ledger_allocations
+          where entry_id in (select value from json_each(?)) order by id`,
+      ),
+      // Two index lookups on credit_ledger_created_at_idx: the last moment before, then its last entry.
+      before: sqlite
+        .prepare(
+          `select max(id) from credit_ledger
+            where created_at = (select max(created_at) from credit_ledger where created_at < ?)`,
+        )
+        .pluck(),
+      after: sqlite.prepare(`select 1 from credit_ledger where id > ? and type = 'deduction' limit 1`).pluck(),
+    };
+    sourceStatements.set(sqlite, s);
+  }
+  return s;
+}
+
+/**
+ * credits.deducted {userId, externalId, deduction: {id, amount, balance, allocations, reason, holdId},
+ * balance}, read from the `deduction` entries (a capture's carries its holdId) and their allocations
+ * in burn-down order. externalId is the user's when the event is copied (normally within a second).
+ */
+export const deductionEvents: EventSource = {
+  type: "credits.deducted",
+  read(db: Db, afterId: number, limit: number) {
+    const s = sourceStmts(db.$client);
+    const rows = s.read.all(afterId, limit) as DeductionRow[];
+    if (rows.length === 0) return [];
+    const allocations = new Map<number, { grantId: number; amount: number }[]>();
+    const allocationRows = s.allocations.all(JSON.stringify(rows.map((r) => r.id))) as {
+      entry_id: number;
+      grant_id: number;
+      amount: number;
+    }[];
+    for (const a of allocationRows) {
+      let list = allocations.get(a.entry_id);
+      if (!list) allocations.set(a.entry_id, (list = []));
+      list.push({ grantId: a.grant_id, amount: a.amount });
+    }
+    return rows.map((r) => ({
+      sourceId: r.id,
+      userId: r.user_id,
+      at: r.created_at,
+      data: {
+        userId: r.user_id,
+        externalId: r.external_id,
+        deduction: {
+          id: r.id,
+          amount: -r.amount,
+          balance: r.balance_after,
+          allocations: allocations.get(r.id) ?? [],
+          reason: r.reason,
+          holdId: r.hold_id,
+        },
+        balance: r.balance_after,
+      },
+    }));
+  },
+  lastIdBefore(db: Db, ms: number) {
+    return (sourceStmts(db.$client).before.get(ms) as number | null) ?? 0;
+  },
+  hasAfter(db: Db, afterId: number) {
+    return sourceStmts(db.$client).after.get(afterId) !== undefined;
+  },
+};
+registerEventSource(deductionEvents);
 
 export function externalIdOf(s: Statements, userId: number): string | null {
   return s.userEventRow.get(userId)?.[0] ?? null;

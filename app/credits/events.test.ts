@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
+import { dispatchBatch } from "../events/dispatcher.server";
 import { registerEventConsumer } from "../events/outbox.server";
 import { createUser } from "../auth/users.server";
 import {
@@ -109,15 +110,23 @@ describe("credit events in the outbox", () => {
     expect(events(ctx(), "balance.depleted")).toHaveLength(1);
   });
 
-  it("credits.deducted only when someone consumes it, with the deduction and, for a capture, its holdId", () => {
+  it("credits.deducted (read from the ledger by the dispatcher) only when someone consumes it, with the deduction and, for a capture, its holdId", () => {
     const userId = customer(ctx());
     const g = grant(ctx(), userId, "topup", 1000).grant.id;
     deductCredits(ctx(), { userId, amount: 5 });
+    dispatchBatch(ctx().db, ctx().clock);
     expect(events(ctx(), "credits.deducted")).toEqual([]);
+    ctx().clock.advance(1000);
     unregister = registerEventConsumer({ name: "test", types: ["credits.deducted"], handle() {} });
+    dispatchBatch(ctx().db, ctx().clock); // wanted from now on: the deduction of 5 never becomes an event
+    const outboxRows = ctx().db.$client.prepare("select count(*) from event_outbox").pluck();
+    const before = outboxRows.get();
     const d = deductCredits(ctx(), { userId, amount: 7, reason: "job 1" });
     const { hold } = holdCredits(ctx(), { userId, amount: 9 });
     const c = captureHold(ctx(), { holdId: hold.id, amount: 4 });
+    // The deductions themselves wrote no outbox row: the ledger entry is the event's record.
+    expect(outboxRows.get()).toBe(before);
+    dispatchBatch(ctx().db, ctx().clock);
     expect(events(ctx(), "credits.deducted").map((e) => e.data)).toEqual([
       {
         userId,

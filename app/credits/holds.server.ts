@@ -16,7 +16,7 @@
 import { AppError } from "../utils/errors";
 import type { HoldView } from "./index.server";
 import { burnDown } from "./deduct.server";
-import { balanceLowered, creditsConfig, emit, externalIdOf, type CreditsCtx } from "./events.server";
+import { balanceLowered, creditsConfig, type CreditsCtx } from "./events.server";
 import { closeHold, endReturns, returnParts, settleLapsedHolds, type HoldPart } from "./hold-returns.server";
 import {
   checkActor,
@@ -227,10 +227,8 @@ export function captureHold(ctx: CreditsCtx, input: CaptureInput): CaptureResult
       throw new Error(`credits: hold ${holdId} changed under a write transaction`);
     }
     endReturns(s, userId, closed, balance, now);
+    // credits.deducted is the entry itself, holdId included (credits/events.server.ts).
     const deduction = { id, amount, balance, allocations: captured };
-    const eventDeduction = { ...deduction, reason: row.reason, holdId };
-    const externalId = externalIdOf(s, userId);
-    emit(s, "credits.deducted", userId, { userId, externalId, deduction: eventDeduction, balance }, now);
     const hold = toHoldView(s.holdById.get(holdId)!, now);
     return { hold, deduction, held: s.heldOf.get(userId, now)!, replayed: false };
   });

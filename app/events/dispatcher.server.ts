@@ -6,7 +6,8 @@
  *
  * It runs when poked (notifyEvents, after a producer's commit; a few milliseconds later so a burst
  * is one batch) and polls on its own, which finds events other processes (the CLI, a second
- * server) wrote.
+ * server) wrote, and the events of sources (credits.deducted: ledger entries), which it first
+ * copies into the outbox in the same transaction (outbox.server.ts, copySourcedEvents).
  */
 import type Database from "better-sqlite3";
 import { performance } from "node:perf_hooks";
@@ -14,7 +15,9 @@ import type { Db } from "../../db/client";
 import type { Clock } from "../utils/clock";
 import { log } from "../utils/log.server";
 import {
+  copySourcedEvents,
   eventConsumers,
+  sourcedEventsPending,
   setEventNotifier,
   type EventConsumer,
   type EventType,
@@ -91,9 +94,14 @@ export function dispatchBatch(db: Db, clock: Clock, batchSize = 200): { count: n
   const touched = new Set<EventConsumer>();
   let last: number | undefined;
   // A read first: most polls find nothing, and then take no write lock.
-  if (s.anyUndispatched.get(startAfter(sqlite, s)) === undefined) return { count: 0, touched: [] };
+  const now = clock.now().getTime();
+  if (s.anyUndispatched.get(startAfter(sqlite, s)) === undefined && !sourcedEventsPending(db, now)) {
+    return { count: 0, touched: [] };
+  }
   const count = sqlite
     .transaction(() => {
+      // Events read from their domains' tables (credits.deducted) join the outbox first.
+      copySourcedEvents(db, now, batchSize);
       const rows = s.batch.all(startAfter(sqlite, s), batchSize) as OutboxRow[];
       if (rows.length === 0) return 0;
       const consumers = eventConsumers();
@@ -116,7 +124,7 @@ export function dispatchBatch(db: Db, clock: Clock, batchSize = 200): { count: n
           }
         }
       }
-      s.mark.run(clock.now().getTime(), rows[0].id, rows[rows.length - 1].id);
+      s.mark.run(now, rows[0].id, rows[rows.length - 1].id);
       last = rows[rows.length - 1].id;
       return rows.length;
     })

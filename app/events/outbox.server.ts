@@ -8,8 +8,12 @@
  * - an event exists iff the transaction that appended it committed (one INSERT inside it);
  * - every event is handed to every consumer that lists its type exactly once, in id order, in the
  *   dispatcher's transaction that also marks it dispatched (a crash rolls both back);
- * - `credits.deducted` is written only when someone wants it (a webhook endpoint lists it, or a
- *   consumer in this process does): deductions stay as fast as before otherwise.
+ * - a type with an event source (credits.deducted: the ledger's deduction entries) is never
+ *   appended by its producer: the entry in the domain's own append-only table, written in the
+ *   change's transaction, is the record, and the dispatcher copies those written since someone
+ *   wanted the type (a webhook endpoint listing it since its creation, or a consumer in this process
+ *   since the dispatcher first saw it) into the outbox in its own transaction, with a position in
+ *   event_sources. A deduction's COMMIT writes no outbox page, endpoint or not.
  */
 import type Database from "better-sqlite3";
 import { randomUUID } from "node:crypto";
@@ -58,8 +62,8 @@ export interface EventConsumer {
   /** Optional: called after a dispatch transaction in which this consumer handled events committed. */
   afterCommit?(): void;
   /**
-   * The outbound webhooks consumer: it wants credits.deducted only while a webhook endpoint lists
-   * it, which appendEvent checks in the database itself (so any process — the CLI too — decides alike).
+   * The outbound webhooks consumer: it wants a sourced type (credits.deducted) only while a webhook
+   * endpoint lists it, which the dispatcher checks in the database (any process decides alike).
    */
   onlyForWebhookEndpoints?: boolean;
 }
@@ -79,9 +83,46 @@ export function eventConsumers(): EventConsumer[] {
   return [...consumers.values()];
 }
 
+/**
+ * An event type read from a domain's own append-only table after commit instead of being appended
+ * by the write (the domain registers it; the dispatcher copies its events into the outbox).
+ */
+export interface EventSource {
+  type: PublicEventType;
+  /** Up to `limit` events with source ids after `afterId`, in id order. */
+  read(db: Db, afterId: number, limit: number): SourcedEvent[];
+  /** The id of the source's last event written before `ms` (0 when none): where interest from `ms` on starts. */
+  lastIdBefore(db: Db, ms: number): number;
+  /** Is there an event after `afterId`? */
+  hasAfter(db: Db, afterId: number): boolean;
+}
+
+export interface SourcedEvent {
+  sourceId: number;
+  userId: number | null;
+  data: Record<string, unknown>;
+  at: number;
+}
+
+const sources = new Map<EventType, EventSource>();
+
+/** Registers the source of an event type (the domain that owns the table, at import). Returns its removal. */
+export function registerEventSource(source: EventSource): () => void {
+  sources.set(source.type, source);
+  return () => {
+    if (sources.get(source.type) === source) sources.delete(source.type);
+  };
+}
+
+export function eventSources(): EventSource[] {
+  return [...sources.values()];
+}
+
 interface Statements {
   insert: Database.Statement;
-  endpointWantsDeducted: Database.Statement;
+  endpointsSince: Database.Statement;
+  position: Database.Statement;
+  setPosition: Database.Statement;
 }
 const statements = new WeakMap<Database.Database, Statements>();
 function stmts(sqlite: Database.Database): Statements {
@@ -92,36 +133,90 @@ function stmts(sqlite: Database.Database): Statements {
         `insert into event_outbox (event_id, type, user_id, data, created_at) values (?, ?, ?, ?, ?)`,
       ),
       // A handful of rows at most; the JSON array holds the quoted type.
-      endpointWantsDeducted: sqlite
-        .prepare(`select 1 from webhook_endpoints where instr(events, '"credits.deducted"') > 0 limit 1`)
+      endpointsSince: sqlite
+        .prepare(`select min(created_at) from webhook_endpoints where instr(events, ?) > 0`)
         .pluck(),
+      position: sqlite.prepare(`select last_id from event_sources where name = ?`).pluck(),
+      setPosition: sqlite.prepare(
+        `insert into event_sources (name, last_id) values (?, ?) on conflict (name) do update set last_id = excluded.last_id`,
+      ),
     };
     statements.set(sqlite, s);
   }
   return s;
 }
 
-function wantsDeducted(sqlite: Database.Database): boolean {
+/** When each consumer listing a sourced type was first seen by a dispatcher (its interest starts then). */
+const consumerSeen = new WeakMap<EventConsumer, number>();
+
+/**
+ * Since when someone wants `type` (ms), or null: the oldest webhook endpoint listing it (from its
+ * creation), or a consumer in this process listing it (from when this was first asked with it there).
+ */
+export function wantedSince(db: Db, type: EventType, nowMs: number): number | null {
+  let since: number | null = null;
   for (const c of consumers.values()) {
-    if (!c.onlyForWebhookEndpoints && c.types.includes("credits.deducted")) return true;
+    if (c.onlyForWebhookEndpoints || !c.types.includes(type)) continue;
+    let seen = consumerSeen.get(c);
+    if (seen === undefined) consumerSeen.set(c, (seen = nowMs));
+    since = since === null ? seen : Math.min(since, seen);
   }
-  return stmts(sqlite).endpointWantsDeducted.get() !== undefined;
+  const endpoints = stmts(db.$client).endpointsSince.get(`"${type}"`) as number | null;
+  if (endpoints !== null) since = since === null ? endpoints : Math.min(since, endpoints);
+  return since;
+}
+
+function insertEvent(db: Db, e: { type: EventType; userId: number | null; data: Record<string, unknown>; at: Date }): string {
+  const id = `evt_${randomUUID().replaceAll("-", "")}`;
+  stmts(db.$client).insert.run(id, e.type, e.userId, JSON.stringify(e.data), e.at.getTime());
+  return id;
 }
 
 /**
  * Synchronous; call INSIDE the caller's write transaction (one INSERT). Returns the event id
- * ("evt_…"), or null when the event was dropped because nobody consumes it (credits.deducted with
- * no endpoint or consumer listing it).
+ * ("evt_…"). A type with an event source is refused: its table is its record.
  */
 export function appendEvent(
   db: Db,
   e: { type: EventType; userId: number | null; data: Record<string, unknown>; at: Date },
-): string | null {
-  const sqlite = db.$client;
-  if (e.type === "credits.deducted" && !wantsDeducted(sqlite)) return null;
-  const id = `evt_${randomUUID().replaceAll("-", "")}`;
-  stmts(sqlite).insert.run(id, e.type, e.userId, JSON.stringify(e.data), e.at.getTime());
-  return id;
+): string {
+  if (sources.has(e.type)) throw new Error(`events: ${e.type} comes from its event source, not appendEvent`);
+  return insertEvent(db, e);
+}
+
+/**
+ * The dispatcher, inside its write transaction: copies up to `limit` events of each wanted source
+ * written since it became wanted into the outbox, and moves the source's position past them.
+ */
+export function copySourcedEvents(db: Db, nowMs: number, limit: number): number {
+  let copied = 0;
+  for (const source of sources.values()) {
+    const from = sourceStart(db, source, nowMs);
+    if (from === null) continue;
+    const events = source.read(db, from, limit);
+    if (events.length === 0) continue;
+    for (const e of events) insertEvent(db, { type: source.type, userId: e.userId, data: e.data, at: new Date(e.at) });
+    stmts(db.$client).setPosition.run(source.type, events[events.length - 1].sourceId);
+    copied += events.length;
+  }
+  return copied;
+}
+
+/** A read: is there a sourced event to copy? (The dispatcher asks before taking the write lock.) */
+export function sourcedEventsPending(db: Db, nowMs: number): boolean {
+  for (const source of sources.values()) {
+    const from = sourceStart(db, source, nowMs);
+    if (from !== null && source.hasAfter(db, from)) return true;
+  }
+  return false;
+}
+
+/** Where to read a source from: past its position and past what was written before anyone wanted it. */
+function sourceStart(db: Db, source: EventSource, nowMs: number): number | null {
+  const since = wantedSince(db, source.type, nowMs);
+  if (since === null) return null;
+  const position = (stmts(db.$client).position.get(source.type) as number | undefined) ?? 0;
+  return Math.max(position, source.lastIdBefore(db, since));
 }
 
 let poke: (() => void) | undefined;

@@ -16,6 +16,7 @@ import {
   holdCredits,
   voidGrant,
 } from "../../credits/index.server";
+import { dispatchBatch } from "../../events/dispatcher.server";
 import { PUBLIC_EVENT_TYPES, registerEventConsumer } from "../../events/outbox.server";
 import { handleApiV1, RESOURCES } from "../v1/router.server";
 import { buildRegistry, generateOpenApiDocument, openApiDocument, type OpenAPIObject } from "./document.server";
@@ -431,9 +432,11 @@ describe("what the server answers, the document describes", () => {
 describe("what webhooks send, the document describes", () => {
   it("every public event's data, as the engine writes it to the outbox, matches its documented schema", () => {
     const c = testContext();
-    // credits.deducted is only written when something consumes it.
+    // credits.deducted becomes an outbox row only when something consumes it, copied by the dispatcher.
     const unregister = registerEventConsumer({ name: "openapi-test", types: ["credits.deducted"], handle() {} });
     try {
+      dispatchBatch(c.db, c.clock); // wanted from now on
+      c.clock.advance(1);
       const DAY = 86_400_000;
       const now = () => c.clock.now().getTime();
       const userId = createUser(c, { email: "hooks@example.com", externalId: "acct_hooks" }).id;
@@ -459,6 +462,7 @@ describe("what webhooks send, the document describes", () => {
       const { balance } = getBalance(c, userId, { grantLimit: 0 });
       deductCredits(c, { userId, amount: balance - 50 }); // below 100: balance.low
       deductCredits(c, { userId, amount: 50 }); // 0: balance.depleted
+      while (dispatchBatch(c.db, c.clock).count > 0);
 
       const rows = c.db.$client.prepare("select type, data from event_outbox order by id").all() as {
         type: string;
