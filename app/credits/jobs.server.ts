@@ -8,7 +8,7 @@ import { AppError } from "../utils/errors";
 import { log } from "../utils/log.server";
 import {
   checkId,
-  expireGrantRow,
+  expireGrantRows,
   GRANT_COLUMNS,
   immediate,
   spendableOf,
@@ -104,13 +104,11 @@ export function expireGrants(ctx: CreditsCtx, opts: { batchSize?: number } = {})
         // Expiring a grant does not change the user's spendable balance (it was out of effect
         // already), so one lookup serves all of the user's grants in this transaction.
         const spendable = spendableOf(s, userId, now);
+        expireGrantRows(s, userId, rows, now, spendable);
         let expired = 0;
-        for (const row of rows) {
-          expireGrantRow(s, row, now, spendable);
-          expired += row.remaining;
-          result.expired += 1;
-          result.credits += row.remaining;
-        }
+        for (const row of rows) expired += row.remaining;
+        result.expired += rows.length;
+        result.credits += expired;
         // The balance fell when these grants expired, with no write then: the balance events are
         // judged here, from what was spendable with their credits to what is spendable now.
         balanceLowered(s, config, userId, s.userEventRow.get(userId)!, spendable + expired, spendable, now);

@@ -525,33 +525,50 @@ export function requireGrant(s: Statements, grantId: number): GrantRow {
 
 /**
  * Records the expiry of one active grant whose expiresAt has passed: an `expiration` entry for
- * exactly what was left, status → expired. Used by the sweep, and by void/refund so they never
- * act on credits that are already gone. `spendable` is the user's spendable balance, which the
- * expiry does not change (an expired grant was not spendable anyway).
+ * exactly what was left, status → expired. Used by void/refund so they never act on credits that
+ * are already gone, and by rollover. `spendable` is the user's spendable balance, which the expiry
+ * does not change (an expired grant was not spendable anyway).
  */
 export function expireGrantRow(s: Statements, row: GrantRow, nowMs: number, spendable: number): number {
-  s.closeGrant.run("expired", nowMs, row.id);
-  s.addToBalance.run(-row.remaining, row.user_id);
-  const userId = row.user_id;
-  const data = {
-    userId,
-    externalId: externalIdOf(s, userId),
-    grantId: row.id,
-    amount: row.remaining,
-    balance: spendable,
-  };
-  emit(s, "credits.expired", userId, data, nowMs);
-  return insertEntry(s, {
-    userId: row.user_id,
-    type: "expiration",
-    amount: -row.remaining,
-    balanceAfter: spendable,
-    reason: "Expired",
-    grantId: row.id,
-    key: null,
-    hash: null,
-    metadata: null,
-    actor: "system",
-    now: nowMs,
-  });
+  return expireGrantRows(s, row.user_id, [row], nowMs, spendable)[0];
+}
+
+/**
+ * The sweep's form of expireGrantRow: several expired grants of ONE user, with one lookup of the
+ * user's external id and one update of their cached balance. Returns the entries' ids in order.
+ */
+export function expireGrantRows(
+  s: Statements,
+  userId: number,
+  rows: GrantRow[],
+  nowMs: number,
+  spendable: number,
+): number[] {
+  const externalId = externalIdOf(s, userId);
+  let total = 0;
+  const ids: number[] = [];
+  for (const row of rows) {
+    if (row.user_id !== userId) throw new Error(`credits: grant ${row.id} is not user ${userId}'s`);
+    s.closeGrant.run("expired", nowMs, row.id);
+    total += row.remaining;
+    const data = { userId, externalId, grantId: row.id, amount: row.remaining, balance: spendable };
+    emit(s, "credits.expired", userId, data, nowMs);
+    ids.push(
+      insertEntry(s, {
+        userId,
+        type: "expiration",
+        amount: -row.remaining,
+        balanceAfter: spendable,
+        reason: "Expired",
+        grantId: row.id,
+        key: null,
+        hash: null,
+        metadata: null,
+        actor: "system",
+        now: nowMs,
+      }),
+    );
+  }
+  if (total !== 0) s.addToBalance.run(-total, userId);
+  return ids;
 }
