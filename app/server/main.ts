@@ -72,10 +72,14 @@ export async function startServer(env: Env): Promise<RunningServer> {
           sweepSeconds: env.EXPIRY_SWEEP_INTERVAL_SECONDS,
           syncSeconds: env.BALANCE_SYNC_INTERVAL_SECONDS,
           // Under Litestream, Litestream owns checkpoints (decision 001): a second checkpointer beside it
-          // let the WAL grow without bound in the restore drill. SQLite's own autocheckpoint stays on.
+          // let the WAL grow without bound in the restore drill.
           walCheckpoints: underLitestream() ? false : undefined,
         },
   );
+  // Nor does SQLite's own autocheckpoint run under Litestream (its advice for busy writers): past
+  // 1,000 frames it ran a PASSIVE checkpoint inside every COMMIT, since Litestream's read lock
+  // keeps the WAL from restarting until Litestream's own checkpoint does.
+  if (underLitestream()) db.$client.pragma("wal_autocheckpoint = 0");
 
   const stopBackupVerify = startBackupVerifySchedule(env, systemClock);
 
