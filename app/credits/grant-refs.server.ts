@@ -107,7 +107,8 @@ const PREFIX = /^[\x20-\x7e]{1,100}$/;
 /**
  * Grants whose sourceRef starts with `prefix` — a caller's own namespace of refs, compared as
  * strings — newest first: optionally one user's, optionally created at or after `createdFrom`,
- * at most `limit` (all when omitted).
+ * at most `limit` (all when omitted). Read by the ref range (credit_grants_source_ref_unique), or
+ * by credit_grants_created_at_idx over a window (ordering by created_at keeps SQLite on it).
  */
 export function listGrantsBySourcePrefix(
   ctx: Pick<DomainCtx, "db">,
@@ -133,7 +134,7 @@ export function listGrantsBySourcePrefix(
     params.from = options.createdFrom.getTime();
   }
   const rows = ctx.db.$client
-    .prepare(`${SOURCED_SELECT} where ${where.join(" and ")} order by g.id desc limit @limit`)
+    .prepare(`${SOURCED_SELECT} where ${where.join(" and ")} order by g.created_at desc, g.id desc limit @limit`)
     .all(params) as SourcedRow[];
   return rows.map(toSourced);
 }
