@@ -7,6 +7,7 @@ import { userActor } from "~/auth/audit.server";
 import { requireAdmin } from "~/auth/session.server";
 import { deleteOrArchivePlan, editPlan } from "~/billing/plan-sync.server";
 import { Card } from "~/components/AppShell";
+import { RolloverFields } from "~/components/PlanFields";
 import { formatCredits, formatMoney } from "~/components/format";
 import { CheckboxField, Field, FormActions, FormErrors, SubmitButton } from "~/components/forms";
 import { ResultAlert, TextLink, Time } from "~/components/ui";
@@ -191,24 +192,7 @@ export default function EditPlan() {
               inputMode="numeric"
               hint="Applies to credits granted from now on; credits already granted keep their expiry."
             />
-            {rollover ? (
-              <>
-                <Field
-                  field={fields.rolloverPercent}
-                  label="Rollover (%)"
-                  optional
-                  inputMode="numeric"
-                  hint="Share of a period's unused plan credits carried into the next period (0–100; empty = 0, none)."
-                />
-                <Field
-                  field={fields.rolloverMaxCredits}
-                  label="Rollover cap (credits)"
-                  optional
-                  inputMode="numeric"
-                  hint="At most this many credits roll over per renewal. Empty = no cap beyond the percentage."
-                />
-              </>
-            ) : null}
+            {rollover ? <RolloverFields percent={fields.rolloverPercent} cap={fields.rolloverMaxCredits} /> : null}
           </div>
           <fieldset className="space-y-2">
             <legend className="sr-only">Availability</legend>

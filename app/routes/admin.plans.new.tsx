@@ -6,6 +6,7 @@ import { userActor } from "~/auth/audit.server";
 import { requireAdmin } from "~/auth/session.server";
 import { createPlan, editPlan } from "~/billing/plan-sync.server";
 import { Card } from "~/components/AppShell";
+import { RolloverFields } from "~/components/PlanFields";
 import { CheckboxField, Field, FormActions, FormErrors, SelectField, SubmitButton } from "~/components/forms";
 import {
   centsToPrice,
@@ -181,24 +182,7 @@ export default function NewPlan() {
               ]}
             />
           ) : null}
-          {subscription ? (
-            <>
-              <Field
-                field={fields.rolloverPercent}
-                label="Rollover (%)"
-                optional
-                inputMode="numeric"
-                hint="Share of a period's unused plan credits carried into the next period (0–100; empty = 0, none)."
-              />
-              <Field
-                field={fields.rolloverMaxCredits}
-                label="Rollover cap (credits)"
-                optional
-                inputMode="numeric"
-                hint="At most this many credits roll over per renewal. Empty = no cap beyond the percentage."
-              />
-            </>
-          ) : null}
+          {subscription ? <RolloverFields percent={fields.rolloverPercent} cap={fields.rolloverMaxCredits} /> : null}
           <Field
             field={fields.creditExpiryDays}
             label="Credits expire after (days)"
