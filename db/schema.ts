@@ -337,12 +337,10 @@ export const creditHolds = sqliteTable(
   },
   (t) => [
     // A user's open holds (what is held; lapsed ones to settle) — one probe on every deduction.
+    // Only held holds are in it (they last minutes), so the sweep scans it whole for lapsed ones;
+    // a second index by expiry cost every hold and capture one more page at COMMIT.
     index("credit_holds_open_idx")
       .on(t.userId, t.expiresAt)
-      .where(sql`${t.status} = 'held'`),
-    // The sweep's lapsed holds, earliest first.
-    index("credit_holds_expiry_idx")
-      .on(t.expiresAt)
       .where(sql`${t.status} = 'held'`),
     uniqueIndex("credit_holds_user_idempotency_unique")
       .on(t.userId, t.idempotencyKey)

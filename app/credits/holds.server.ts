@@ -273,12 +273,10 @@ export function expireHolds(ctx: CreditsCtx): number {
   const s = statementsFor(ctx.db);
   let recorded = 0;
   for (;;) {
-    const n = immediate(ctx.db, () => {
-      const now = ctx.clock.now().getTime();
-      const userId = s.nextLapsedHoldUser.get(now);
-      return userId === undefined ? -1 : settleLapsedHolds(s, userId, now);
-    });
-    if (n < 0) return recorded;
-    recorded += n;
+    const users = s.lapsedHoldUsers.all(ctx.clock.now().getTime(), 500);
+    if (users.length === 0) return recorded;
+    for (const userId of users) {
+      recorded += immediate(ctx.db, () => settleLapsedHolds(s, userId, ctx.clock.now().getTime()));
+    }
   }
 }

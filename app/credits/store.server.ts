@@ -232,9 +232,9 @@ function prepareAll(sqlite: Database.Database) {
       [number],
       GrantStatus
     >,
-    /** (now) → the owner of the earliest lapsed hold not recorded yet (credit_holds_expiry_idx). */
-    nextLapsedHoldUser: p(`select user_id from credit_holds where status = 'held' and expires_at <= ?
-      order by expires_at, id limit 1`).pluck() as Database.Statement<[number], number>,
+    /** (now, limit) → owners of lapsed holds not recorded yet (one scan of credit_holds_open_idx: only held holds). */
+    lapsedHoldUsers: p(`select distinct user_id from credit_holds where status = 'held' and expires_at <= ?
+      limit ?`).pluck() as Database.Statement<[number, number], number>,
     /** One reusable transaction wrapper: building one per call costs more than some statements. */
     immediateTx: sqlite.transaction((fn: () => unknown) => fn()).immediate,
   };

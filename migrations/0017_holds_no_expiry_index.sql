@@ -1,0 +1,1 @@
+DROP INDEX `credit_holds_expiry_idx`;
