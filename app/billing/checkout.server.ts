@@ -1,11 +1,10 @@
 import { and, eq, isNull } from "drizzle-orm";
 import type Stripe from "stripe";
 import { isInvalidRequest } from "./stripe-errors.server";
-import type { Db } from "../../db/client";
 import { topupPurchases, users } from "../../db/schema";
 import { listGrantsByGroup } from "../credits/index.server";
 import { getSubscriptionPlan, getTopupPlan, isPlanOffered } from "../plans/index.server";
-import type { Clock } from "../utils/clock";
+import type { DomainCtx } from "../utils/context.server";
 import { AppError } from "../utils/errors";
 import { MAX_TOPUP_QUANTITY } from "./display";
 import { grantRefs } from "./grant-refs";
@@ -16,7 +15,7 @@ import { getSubscriptionByStripeId, hasLiveSubscription, stripeId } from "./subs
  * small row) afterwards; credits are granted only by the webhook (webhook.server.ts), never here.
  */
 
-export type CheckoutCtx = { db: Db; clock: Clock; appUrl: string };
+export type CheckoutCtx = DomainCtx & { appUrl: string };
 
 export { MAX_TOPUP_QUANTITY };
 

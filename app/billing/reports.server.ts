@@ -4,7 +4,7 @@
  * currency most payments use (others are listed in `otherCurrencies`, never summed across).
  */
 import type { Db } from "../../db/client";
-import { creditReport, reportDays, reportStart, type ReportPeriod } from "../credits/reports.server";
+import { creditReport, reportDays, reportStart, type ReportPeriod } from "../credits/index.server";
 import { MS_PER_DAY } from "../utils/clock";
 import { LIVE_STATUSES } from "./subscription-state.server";
 import { listInvoiceGrants, type InvoiceGrant } from "./invoice-grants.server";

@@ -157,6 +157,7 @@ export type { CreditsConfig, CreditsCtx } from "./events.server";
 export { BURN_DOWN_SQL, MAX_CREDITS } from "./store.server";
 export { findGrantBySource, listGrantsByGroup, listGrantsBySourcePrefix, type SourcedGrant } from "./grant-refs.server";
 export { listGrants, GRANT_LIST_STATUSES, type GrantListStatus, type GrantPosition } from "./grants-list.server";
+export { creditReport, reportDays, reportStart, type ReportPeriod } from "./reports.server";
 export {
   rollOverCredits,
   rolledAmount,

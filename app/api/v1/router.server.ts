@@ -5,6 +5,7 @@
  * for every `:userId` route), then the endpoint. Transport-neutral: the caller hands in the method,
  * URL, headers and (once read) the body bytes, and gets an ApiAnswer back.
  */
+import type { DomainCtx } from "../../utils/context.server";
 import { requireApiKey } from "../../auth/api-keys.server";
 import {
   errorAnswer,
@@ -16,7 +17,7 @@ import {
 import { AppError } from "../../utils/errors";
 import { MAX_BODY_BYTES } from "../../utils/limits";
 import { isOpenApiPath, openApiAnswer } from "../openapi/document.server";
-import type { ApiCall, ApiContext, Endpoint } from "./call.server";
+import type { ApiCall, Endpoint } from "./call.server";
 import { batchDeductionsEndpoint } from "./batch.server";
 import {
   createAdjustmentEndpoint,
@@ -104,7 +105,7 @@ function match(pathname: string): { resource: Resource; params: Record<string, s
  * The caller's API key for `scope` (401 without a valid key, 403 for a usage key on an admin
  * endpoint). requireApiKey is the one check; it reads only the Authorization header.
  */
-function authorize(context: ApiContext, headers: ApiHeaders, scope: Endpoint["scope"]) {
+function authorize(context: DomainCtx, headers: ApiHeaders, scope: Endpoint["scope"]) {
   const authorization = headerOf(headers, "authorization");
   const request = { headers: new Headers(authorization === undefined ? undefined : { authorization }) };
   return requireApiKey(request as Request, context, scope);
@@ -127,7 +128,7 @@ export type ApiV1Step =
 
 const NO_BODY = new Uint8Array(0);
 
-export function startApiV1(context: ApiContext, request: ApiV1Request): ApiV1Step {
+export function startApiV1(context: DomainCtx, request: ApiV1Request): ApiV1Step {
   const q = request.url.indexOf("?");
   const pathname = q === -1 ? request.url : request.url.slice(0, q);
   const method = request.method.toUpperCase();
@@ -176,7 +177,7 @@ export function startApiV1(context: ApiContext, request: ApiV1Request): ApiV1Ste
  * A whole request whose body is already in hand (null = over the size limit); a body over the
  * endpoint's limit counts as null, as the Node handler would have stopped reading it.
  */
-export function handleApiV1(context: ApiContext, request: ApiV1Request & { body: Uint8Array | null }): ApiAnswer {
+export function handleApiV1(context: DomainCtx, request: ApiV1Request & { body: Uint8Array | null }): ApiAnswer {
   const step = startApiV1(context, request);
   if ("answer" in step) return step.answer;
   const body = request.body && request.body.byteLength > step.maxBodyBytes ? null : request.body;

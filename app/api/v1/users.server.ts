@@ -2,6 +2,7 @@
  * The v1 user endpoints that came with external ids: `ext:` path resolution, PATCH and search.
  * A user object is `{id, email, name, externalId, lowBalanceThreshold, balance}` everywhere.
  */
+import type { DomainCtx } from "../../utils/context.server";
 import { z } from "zod";
 import { apiKeyActor } from "../../auth/api-keys.server";
 import {
@@ -18,7 +19,7 @@ import { getBalance } from "../../credits/index.server";
 import { jsonAnswer } from "../../utils/http.server";
 import { parseInput, parseLimit } from "../../utils/schemas.server";
 import { AppError } from "../../utils/errors";
-import { idParam, jsonBody, queryObject, type ApiContext, type Endpoint } from "./call.server";
+import { idParam, jsonBody, queryObject, type Endpoint } from "./call.server";
 import { decodeCursor, encodeCursor } from "./cursor.server";
 
 /** What every v1 answer shows of a user. */
@@ -44,7 +45,7 @@ export function userObject(user: User, balance: number): UserObject {
 }
 
 /** The user object with the spendable balance now. */
-export function userObjectNow(context: ApiContext, user: User): UserObject {
+export function userObjectNow(context: DomainCtx, user: User): UserObject {
   return userObject(user, getBalance(context, user.id, { grantLimit: 0 }).balance);
 }
 
