@@ -190,7 +190,9 @@ describe("migration grant_source_refs", () => {
         "credit_rollovers_period_unique",
         "credit_rollovers_renewal_unique",
       ]);
-      expect(db.$client.prepare(`select count(*) from sqlite_master where instr(sql, '__new_') > 0`).pluck().get()).toBe(0);
+      expect(
+        db.$client.prepare(`select count(*) from sqlite_master where instr(sql, '__new_') > 0`).pluck().get(),
+      ).toBe(0);
       expect(db.$client.pragma("foreign_key_check")).toEqual([]);
       // The CHECK constraints came along, and foreign keys from the ledger still point at grants.
       expect(() =>

@@ -51,6 +51,7 @@ function summary() {
 if (!fs.existsSync("node_modules/.package-lock.json")) run("install dependencies", "npm", ["ci"]);
 run("typecheck", "npx", ["tsc", "--noEmit"]);
 run("lint", "npx", ["eslint", "."]);
+run("format", "npx", ["prettier", "--check", "."]);
 run("unit and integration tests", "npx", [
   "vitest",
   "run",

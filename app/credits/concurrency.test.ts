@@ -72,7 +72,7 @@ describe("deductions from several processes at once", () => {
         expect(new Set(reports.map((r) => r.keyed[key])).size).toBe(1);
       }
       expect(reports.reduce((sum, r) => sum + r.replayed, 0)).toBe(20 * (PROCESSES - 1));
-      // The processes really overlapped: their entries interleave in the ledger.
+      // The processes all took part (each wrote deductions of its own).
       const writers = sqlite
         .prepare(
           "select reason from credit_ledger where user_id = ? and type = 'deduction' and reason like 'pid %' order by id",

@@ -311,7 +311,8 @@ function dailyFacts(ctx: DomainCtx, userId: number, fromDay: number): { opening:
           .pluck()
           .get(userId, firstId) as number | undefined) ?? 0;
       entry.lastId =
-        (sqlite.prepare(`select max(id) from credit_ledger where user_id = ?`).pluck().get(userId) as number | null) ?? 0;
+        (sqlite.prepare(`select max(id) from credit_ledger where user_id = ?`).pluck().get(userId) as number | null) ??
+        0;
       mergeDays(sqlite, entry, rows);
     } else {
       const rows = sqlite

@@ -64,7 +64,9 @@ describe("usage over time", () => {
 /** The usage chart computed straight from the ledger rows, with no cache: what every view must equal. */
 function usageFromLedger(ctx: ReturnType<typeof getCtx>, userId: number, days = 30) {
   const rows = ctx.db.$client
-    .prepare(`select id, type, amount, balance_after as b, created_at as at from credit_ledger where user_id = ? order by id`)
+    .prepare(
+      `select id, type, amount, balance_after as b, created_at as at from credit_ledger where user_id = ? order by id`,
+    )
     .all(userId) as { id: number; type: string; amount: number; b: number; at: number }[];
   const today = Math.floor(ctx.clock.now().getTime() / MS_PER_DAY);
   const startDay = today - (days - 1);
@@ -97,7 +99,8 @@ describe("usage over time, viewed again and again while credits move", () => {
     fc.assert(
       fc.property(fc.array(step, { minLength: 1, maxLength: 40 }), (steps) => {
         for (const s of steps) {
-          if (s.kind === "deduct") deductCredits(ctx, { userId: s.who ? user : other, amount: s.amount, reason: "work" });
+          if (s.kind === "deduct")
+            deductCredits(ctx, { userId: s.who ? user : other, amount: s.amount, reason: "work" });
           else if (s.kind === "grant") promo(ctx, user, s.amount);
           else if (s.kind === "wait") ctx.clock.advance(s.ms);
           else {

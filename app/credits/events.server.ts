@@ -62,7 +62,10 @@ interface DeductionRow {
   external_id: string | null;
 }
 
-const sourceStatements = new WeakMap<Database.Database, Record<"read" | "allocations" | "before" | "after", Database.Statement>>();
+const sourceStatements = new WeakMap<
+  Database.Database,
+  Record<"read" | "allocations" | "before" | "after", Database.Statement>
+>();
 function sourceStmts(sqlite: Database.Database) {
   let s = sourceStatements.get(sqlite);
   if (!s) {

@@ -9,13 +9,13 @@ import type { GrantSource, GrantStatus, GrantType, HoldStatus, LedgerEntryType }
 import { AppError } from "../utils/errors";
 import type { GrantView, HoldView } from "./index.server";
 import { jsonHash, MAX_JSON_DEPTH, nestsDeeperThan } from "../utils/json";
-import { MAX_CREDITS_PER_CALL, MAX_REASON_LENGTH } from "../utils/limits";
+import { ENGINE_IDEMPOTENCY_KEY_MAX_LENGTH, MAX_CREDITS_PER_CALL, MAX_REASON_LENGTH } from "../utils/limits";
 import { notifyEvents } from "../events/outbox.server";
 import { emit, externalIdOf } from "./events.server";
 
 /** Largest amount one call may move (the API's documented limit). */
 export const MAX_CREDITS = MAX_CREDITS_PER_CALL;
-const MAX_KEY_LENGTH = 1000;
+const MAX_KEY_LENGTH = ENGINE_IDEMPOTENCY_KEY_MAX_LENGTH;
 const MAX_ACTOR_LENGTH = 200;
 const MAX_METADATA_BYTES = 64 * 1024;
 

@@ -73,9 +73,11 @@ describe("event sources (a type read from its domain's own table, e.g. credits.d
     };
   }
   const copied = (db: ReturnType<typeof freshDb>["db"]) =>
-    (db.$client.prepare("select data from event_outbox where type = 'credits.deducted' order by id").all() as {
-      data: string;
-    }[]).map((r) => (JSON.parse(r.data) as { n: number }).n);
+    (
+      db.$client.prepare("select data from event_outbox where type = 'credits.deducted' order by id").all() as {
+        data: string;
+      }[]
+    ).map((r) => (JSON.parse(r.data) as { n: number }).n);
   const endpoint = (db: ReturnType<typeof freshDb>["db"], createdAt: number) =>
     Number(
       db.$client

@@ -166,7 +166,10 @@ export function wantedSince(db: Db, type: EventType, nowMs: number): number | nu
   return since;
 }
 
-function insertEvent(db: Db, e: { type: EventType; userId: number | null; data: Record<string, unknown>; at: Date }): string {
+function insertEvent(
+  db: Db,
+  e: { type: EventType; userId: number | null; data: Record<string, unknown>; at: Date },
+): string {
   const id = `evt_${randomUUID().replaceAll("-", "")}`;
   stmts(db.$client).insert.run(id, e.type, e.userId, JSON.stringify(e.data), e.at.getTime());
   return id;

@@ -84,7 +84,9 @@ describe("credit engine events as webhooks", () => {
     expect(byType.get("credits.granted")!.data).toMatchObject({ grant: { id: a.grant.id, amount: 150 }, balance: 150 });
     // Deliveries run concurrently: the deductions' events arrive in any order.
     expect(r.received.filter((x) => x.payload!.type === "credits.deducted").map((x) => x.payload!.data)).toEqual(
-      expect.arrayContaining([expect.objectContaining({ deduction: expect.objectContaining({ amount: 60 }), balance: 90 })]),
+      expect.arrayContaining([
+        expect.objectContaining({ deduction: expect.objectContaining({ amount: 60 }), balance: 90 }),
+      ]),
     );
     expect(byType.get("balance.low")!.data).toEqual({ userId, externalId: "acct_42", balance: 90, threshold: 100 });
     expect(byType.get("credits.expiring_soon")!.data).toMatchObject({ grantId: a.grant.id, amount: 90 });
