@@ -3,7 +3,7 @@ import { count, eq, sql, sum } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { USER_ROLES, users, type UserRole } from "../../db/schema";
 import { recordAudit } from "./audit.server";
-import type { Clock } from "../utils/clock";
+import type { DomainCtx } from "../utils/context.server";
 import { AppError } from "../utils/errors";
 import { isValidEmail, normalizeEmail } from "./fields";
 
@@ -57,7 +57,7 @@ function uniqueConflict(e: unknown): never {
 
 /** Creates a user; `conflict` if the email (case-insensitively) or the external id is taken. */
 export function createUser(
-  ctx: { db: Db; clock: Clock },
+  ctx: DomainCtx,
   input: { email: string; name?: string; passwordHash?: string | null; role?: UserRole; externalId?: string | null },
 ): User {
   const email = normalizeEmail(input.email);
@@ -119,10 +119,7 @@ export interface UserChanges {
  * one `user.updated` audit row naming the fields that changed, in one IMMEDIATE transaction.
  * Unknown user → not_found; an external id another user has → conflict.
  */
-export function updateUser(
-  ctx: { db: Db; clock: Clock },
-  input: { userId: number; changes: UserChanges; actor: string },
-): User {
+export function updateUser(ctx: DomainCtx, input: { userId: number; changes: UserChanges; actor: string }): User {
   const { changes } = input;
   const set: Partial<Pick<User, "name" | "externalId" | "lowBalanceThreshold">> = {};
   if (changes.name !== undefined) set.name = (changes.name ?? "").trim();
@@ -212,7 +209,7 @@ export function toPublicUser(u: User): PublicUser {
 }
 
 /** Replaces a user's password hash (e.g. a rehash at today's cost after a successful login). */
-export function setPasswordHash(ctx: { db: Db; clock: Clock }, userId: number, passwordHash: string): void {
+export function setPasswordHash(ctx: DomainCtx, userId: number, passwordHash: string): void {
   ctx.db.update(users).set({ passwordHash, updatedAt: ctx.clock.now() }).where(eq(users.id, userId)).run();
 }
 
@@ -237,10 +234,7 @@ export function totalCreditsOutstanding(db: Db): number {
  * way from the CLI, after signing up. Every admin check reads the role from the database on each
  * request, so the change applies at once.
  */
-export function setUserRole(
-  ctx: { db: Db; clock: Clock },
-  input: { email: string; role: UserRole; actor: string },
-): User {
+export function setUserRole(ctx: DomainCtx, input: { email: string; role: UserRole; actor: string }): User {
   if (!USER_ROLES.includes(input.role)) {
     throw new AppError("invalid_request", `role must be one of: ${USER_ROLES.join(", ")}`, { field: "role" });
   }

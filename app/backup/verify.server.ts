@@ -10,9 +10,8 @@ import Database from "better-sqlite3";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import type { Db } from "../../db/client";
 import { findInvariantViolations } from "../credits/invariants.server";
-import type { Clock } from "../utils/clock";
+import type { DomainCtx } from "../utils/context.server";
 import { litestreamError, runLitestream, type LitestreamConfig } from "./litestream.server";
 
 export interface BackupVerifyResult {
@@ -46,7 +45,7 @@ const NEWEST_ENTRY =
   "select id, user_id, type, amount, balance_after, created_at from credit_ledger order by id desc limit 1";
 
 export async function verifyBackup(
-  ctx: { db: Db; clock: Clock },
+  ctx: DomainCtx,
   config: LitestreamConfig,
   opts: { maxLagSeconds?: number; now?: () => number } = {},
 ): Promise<BackupVerifyResult> {

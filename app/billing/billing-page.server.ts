@@ -1,7 +1,12 @@
 import { formatDateTime } from "../utils/format";
 import type Stripe from "stripe";
 import type { DomainCtx } from "../utils/context.server";
-import { createPortalSession, startSubscriptionCheckout, startTopupCheckout } from "./checkout.server";
+import {
+  createPortalSession,
+  startSubscriptionCheckout,
+  startTopupCheckout,
+  type CheckoutCtx,
+} from "./checkout.server";
 import { findGrantBySource } from "../credits/index.server";
 import { grantRefs } from "./grant-refs";
 import { getSubscriptionPlan } from "../plans/index.server";
@@ -40,7 +45,7 @@ const UPGRADE_CREDITS_WAIT_MS = 5000;
  * (nothing was written locally), so the page can ask the customer to try again.
  */
 export async function performBillingAction(
-  ctx: DomainCtx & { appUrl: string },
+  ctx: CheckoutCtx,
   stripe: Stripe,
   userId: number,
   action: BillingAction,

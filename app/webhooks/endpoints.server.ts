@@ -9,7 +9,7 @@ import { z } from "zod";
 import type { Db } from "../../db/client";
 import { auditLog, eventOutbox, webhookDeliveries, webhookEndpoints } from "../../db/schema";
 import { PUBLIC_EVENT_TYPES, type PublicEventType } from "../events/outbox.server";
-import type { Clock } from "../utils/clock";
+import type { DomainCtx } from "../utils/context.server";
 import { AppError } from "../utils/errors";
 
 export const MAX_WEBHOOK_ENDPOINTS = 50;
@@ -123,7 +123,7 @@ export function webhookEndpointJson(row: EndpointRow): WebhookEndpointJson {
 }
 
 export function createWebhookEndpoint(
-  ctx: { db: Db; clock: Clock },
+  ctx: DomainCtx,
   input: CreateWebhookEndpointInput,
   opts: { production: boolean; actor: string },
 ): WebhookEndpointJson & { secret: string } {
@@ -174,7 +174,7 @@ export function webhookEndpointNotFound(id: number | string): AppError {
 }
 
 /** Deletes the endpoint and its deliveries (pending ones are never sent). */
-export function deleteWebhookEndpoint(ctx: { db: Db; clock: Clock }, id: number, actor: string): void {
+export function deleteWebhookEndpoint(ctx: DomainCtx, id: number, actor: string): void {
   ctx.db.transaction(
     (tx) => {
       const gone = tx.delete(webhookEndpoints).where(eq(webhookEndpoints.id, id)).returning().get();
@@ -247,7 +247,7 @@ export function listWebhookDeliveries(db: Db, endpointId: number, limit: number)
  * Sends the delivery again as soon as the sender gets to it (same webhook-id): a failed one becomes
  * pending for one more attempt, a delivered one is sent once more, a pending one is due now.
  */
-export function retryWebhookDelivery(ctx: { db: Db; clock: Clock }, id: number, actor: string): WebhookDeliveryJson {
+export function retryWebhookDelivery(ctx: DomainCtx, id: number, actor: string): WebhookDeliveryJson {
   const now = ctx.clock.now();
   return ctx.db.transaction(
     (tx) => {

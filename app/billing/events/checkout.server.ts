@@ -203,20 +203,17 @@ export function recordTopupPurchase(
     })
     .returning()
     .get();
-  grantCredits(
-    { db: ctx.db, clock: ctx.clock },
-    {
-      userId: p.userId,
-      type: "topup",
-      source: "topup",
-      amount: p.credits,
-      effectiveAt: now,
-      expiresAt: addDays(now, p.plan.creditExpiryDays),
-      sourceRef: grantRefs.topupPurchase(purchase.id),
-      reason: p.reason,
-      actor: STRIPE_ACTOR,
-      metadata: p.metadata,
-    },
-  );
+  grantCredits(ctx, {
+    userId: p.userId,
+    type: "topup",
+    source: "topup",
+    amount: p.credits,
+    effectiveAt: now,
+    expiresAt: addDays(now, p.plan.creditExpiryDays),
+    sourceRef: grantRefs.topupPurchase(purchase.id),
+    reason: p.reason,
+    actor: STRIPE_ACTOR,
+    metadata: p.metadata,
+  });
   return purchase;
 }

@@ -134,22 +134,19 @@ export const invoicePaid: EventHandler<InvoicePrepared> = {
         periodEnd: grant.expiresAt,
       });
     }
-    grantCredits(
-      { db: ctx.db, clock: ctx.clock },
-      {
-        userId,
-        type: "subscription",
-        source: "subscription",
-        amount: grant.amount,
-        effectiveAt: now,
-        expiresAt: grant.expiresAt,
-        sourceRef: grantRefs.invoice(invoice.id),
-        groupRef: grantRefs.subscription(row.id),
-        reason: grant.reason,
-        actor: STRIPE_ACTOR,
-        metadata: { stripeInvoiceId: invoice.id, stripeEventId: ctx.event.id, billingReason: invoice.billing_reason },
-      },
-    );
+    grantCredits(ctx, {
+      userId,
+      type: "subscription",
+      source: "subscription",
+      amount: grant.amount,
+      effectiveAt: now,
+      expiresAt: grant.expiresAt,
+      sourceRef: grantRefs.invoice(invoice.id),
+      groupRef: grantRefs.subscription(row.id),
+      reason: grant.reason,
+      actor: STRIPE_ACTOR,
+      metadata: { stripeInvoiceId: invoice.id, stripeEventId: ctx.event.id, billingReason: invoice.billing_reason },
+    });
     return processed(grant.note);
   },
 };

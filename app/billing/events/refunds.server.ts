@@ -45,16 +45,13 @@ export function applyTopupRefund(
   if (toRemove > 0) {
     const grant = findGrantBySource(ctx, grantRefs.topupPurchase(purchase.id));
     if (grant && grant.status === "active" && grant.remaining > 0) {
-      removed = refundGrantCredits(
-        { db: ctx.db, clock: ctx.clock },
-        {
-          grantId: grant.id,
-          amount: toRemove,
-          reason: `Refund of top-up purchase #${purchase.id}`,
-          actor: STRIPE_ACTOR,
-          metadata: { stripeEventId: ctx.event.id, amountRefundedCents: amountRefunded },
-        },
-      ).removed;
+      removed = refundGrantCredits(ctx, {
+        grantId: grant.id,
+        amount: toRemove,
+        reason: `Refund of top-up purchase #${purchase.id}`,
+        actor: STRIPE_ACTOR,
+        metadata: { stripeEventId: ctx.event.id, amountRefundedCents: amountRefunded },
+      }).removed;
     }
   }
   ctx.db

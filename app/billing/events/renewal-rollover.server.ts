@@ -24,18 +24,15 @@ export function rollOverAtRenewal(
   },
 ): void {
   if (p.plan.rolloverPercent <= 0 || p.periodEnd.getTime() <= p.periodStart.getTime()) return;
-  rollOverCredits(
-    { db: ctx.db, clock: ctx.clock },
-    {
-      userId: p.userId,
-      groupRef: grantRefs.subscription(p.subscriptionId),
-      renewalKey: `invoice:${p.invoiceId}`,
-      periodEnd: p.periodStart,
-      newPeriodEnd: p.periodEnd,
-      percent: p.plan.rolloverPercent,
-      maxCredits: p.plan.rolloverMaxCredits,
-      fromLabel: `${p.plan.publicName} (period ending ${p.periodStart.toISOString().slice(0, 10)})`,
-      actor: STRIPE_ACTOR,
-    },
-  );
+  rollOverCredits(ctx, {
+    userId: p.userId,
+    groupRef: grantRefs.subscription(p.subscriptionId),
+    renewalKey: `invoice:${p.invoiceId}`,
+    periodEnd: p.periodStart,
+    newPeriodEnd: p.periodEnd,
+    percent: p.plan.rolloverPercent,
+    maxCredits: p.plan.rolloverMaxCredits,
+    fromLabel: `${p.plan.publicName} (period ending ${p.periodStart.toISOString().slice(0, 10)})`,
+    actor: STRIPE_ACTOR,
+  });
 }

@@ -82,7 +82,7 @@ export function findUserId(
 }
 
 export function resolvePlan(ctx: ApplyCtx, price: Stripe.Price): ResolvedPlan {
-  return resolvePlanFromStripePrice({ db: ctx.db, clock: ctx.clock }, price);
+  return resolvePlanFromStripePrice(ctx, price);
 }
 
 /** The subscription plan of a price, or the held outcome that explains why there is none. */
