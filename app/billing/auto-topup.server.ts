@@ -26,7 +26,7 @@
  *    (./auto-topup-reconcile.server.ts), so a lost event cannot block auto top-up for ever.
  */
 import { and, eq, inArray, sql } from "drizzle-orm";
-import Stripe from "stripe";
+import type Stripe from "stripe";
 import type { Db } from "../../db/client";
 import { autoTopupAttempts, autoTopupSettings, topupPlans, topupPurchases, users } from "../../db/schema";
 import { recordAudit } from "../auth/audit.server";
@@ -51,7 +51,7 @@ import type { BillingContext } from "./context.server";
 import { recordTopupPurchase } from "./events/checkout.server";
 import { applyTopupRefund } from "./events/refunds.server";
 import type { ApplyCtx, Outcome } from "./events/shared.server";
-import { isTransientError } from "./stripe-errors.server";
+import { isCardError, isTransientError } from "./stripe-errors.server";
 
 export type AutoTopupSettings = typeof autoTopupSettings.$inferSelect;
 export type AutoTopupAttempt = typeof autoTopupAttempts.$inferSelect;
@@ -410,7 +410,7 @@ async function chargeAttempt(ctx: BillingContext, attempt: AutoTopupAttempt): Pr
     );
     return true;
   } catch (e) {
-    if (e instanceof Stripe.errors.StripeCardError) {
+    if (isCardError(e)) {
       fail(e.code ?? "card_declined", e.message);
       return true;
     }

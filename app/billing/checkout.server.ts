@@ -1,6 +1,6 @@
 import { and, eq, isNull } from "drizzle-orm";
 import type Stripe from "stripe";
-import { isInvalidRequest } from "./stripe-errors.server";
+import { isInvalidRequest, isStripeNotFound } from "./stripe-errors.server";
 import { topupPurchases, users } from "../../db/schema";
 import { listGrantsByGroup } from "../credits/index.server";
 import { getSubscriptionPlan, getTopupPlan, isPlanOffered } from "../plans/index.server";
@@ -153,7 +153,7 @@ export async function getCheckoutStatus(
   try {
     session = await stripe.checkout.sessions.retrieve(input.sessionId);
   } catch (e) {
-    if ((e as { statusCode?: number }).statusCode === 404) throw new AppError("not_found", "No such checkout.");
+    if (isStripeNotFound(e)) throw new AppError("not_found", "No such checkout.");
     throw e;
   }
   const owner = session.metadata?.userId ?? session.client_reference_id;

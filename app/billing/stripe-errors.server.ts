@@ -6,7 +6,8 @@ import { NotReadyYet } from "./events/shared.server";
 /*
  * The one reading of the Stripe SDK's errors. Admin and customer actions turn them into AppErrors
  * (`stripeErrorToAppError`); the webhook asks whether one goes away on its own (`isTransientError`)
- * or names an object Stripe does not have (`missingStripeObject`).
+ * or names an object Stripe does not have (`missingStripeObject`); callers ask `isStripeNotFound`,
+ * `isInvalidRequest` and `isCardError` rather than reading an error's type, code or status.
  */
 
 const isStripeError = (e: unknown): e is Stripe.errors.StripeError => e instanceof Stripe.errors.StripeError;
@@ -44,6 +45,11 @@ export function isInvalidRequest(e: unknown): boolean {
 /** True when Stripe answered 404: the object does not exist (or no longer does). */
 export function isStripeNotFound(e: unknown): boolean {
   return isInvalidRequest(e) && (e as Stripe.errors.StripeError).statusCode === 404;
+}
+
+/** Stripe declined the card (a charge's answer, not Stripe's trouble): the error carries the decline code. */
+export function isCardError(e: unknown): e is Stripe.errors.StripeCardError {
+  return e instanceof Stripe.errors.StripeCardError;
 }
 
 /** What Stripe answered 404 resource_missing for (e.g. "such checkout.session: 'cs_…'"), else null. */
