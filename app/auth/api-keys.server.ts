@@ -22,6 +22,7 @@ import { AppError } from "../utils/errors";
 import { log } from "../utils/log.server";
 import { recordAudit } from "./audit.server";
 import type { DomainCtx } from "../utils/context.server";
+import { perConnection } from "../../db/per-connection";
 
 export { API_KEY_SCOPES, type ApiKeyScope };
 
@@ -74,12 +75,7 @@ function prepare(sqlite: Database.Database) {
     revoke: sqlite.prepare<[number, number]>("update api_keys set revoked_at = ? where id = ? and revoked_at is null"),
   };
 }
-const statementCache = new WeakMap<Database.Database, ReturnType<typeof prepare>>();
-function statements(sqlite: Database.Database): ReturnType<typeof prepare> {
-  let s = statementCache.get(sqlite);
-  if (!s) statementCache.set(sqlite, (s = prepare(sqlite)));
-  return s;
-}
+const statements = perConnection(prepare);
 
 function toRecord(row: ApiKeyRow): ApiKeyRecord {
   return {

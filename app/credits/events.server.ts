@@ -21,6 +21,7 @@ import type { Db } from "../../db/client";
 import { appendEvent, registerEventSource, type EventSource, type EventType } from "../events/outbox.server";
 import type { DomainCtx } from "../utils/context.server";
 import type { Statements, UserEventRow } from "./store.server";
+import { perConnection } from "../../db/per-connection";
 
 /** What the engine needs from the configuration (env EXPIRING_SOON_DAYS, LOW_BALANCE_THRESHOLD). */
 export interface CreditsConfig {
@@ -62,37 +63,28 @@ interface DeductionRow {
   external_id: string | null;
 }
 
-const sourceStatements = new WeakMap<
-  Database.Database,
-  Record<"read" | "allocations" | "before" | "after", Database.Statement>
->();
-function sourceStmts(sqlite: Database.Database) {
-  let s = sourceStatements.get(sqlite);
-  if (!s) {
-    s = {
-      // The rowid range from the position on; other entry types are skipped.
-      read: sqlite.prepare(
-        `select l.id, l.user_id, l.amount, l.balance_after, l.reason, l.hold_id, l.created_at, u.external_id
-           from credit_ledger l join users u on u.id = l.user_id
-          where l.id > ? and l.type = 'deduction' order by l.id limit ?`,
-      ),
-      allocations: sqlite.prepare(
-        `select entry_id, grant_id, amount from ledger_allocations
-          where entry_id in (select value from json_each(?)) order by id`,
-      ),
-      // Two index lookups on credit_ledger_created_at_idx: the last moment before, then its last entry.
-      before: sqlite
-        .prepare(
-          `select max(id) from credit_ledger
-            where created_at = (select max(created_at) from credit_ledger where created_at < ?)`,
-        )
-        .pluck(),
-      after: sqlite.prepare(`select 1 from credit_ledger where id > ? and type = 'deduction' limit 1`).pluck(),
-    };
-    sourceStatements.set(sqlite, s);
-  }
-  return s;
-}
+const sourceStmts = perConnection(
+  (sqlite): Record<"read" | "allocations" | "before" | "after", Database.Statement> => ({
+    // The rowid range from the position on; other entry types are skipped.
+    read: sqlite.prepare(
+      `select l.id, l.user_id, l.amount, l.balance_after, l.reason, l.hold_id, l.created_at, u.external_id
+         from credit_ledger l join users u on u.id = l.user_id
+        where l.id > ? and l.type = 'deduction' order by l.id limit ?`,
+    ),
+    allocations: sqlite.prepare(
+      `select entry_id, grant_id, amount from ledger_allocations
+        where entry_id in (select value from json_each(?)) order by id`,
+    ),
+    // Two index lookups on credit_ledger_created_at_idx: the last moment before, then its last entry.
+    before: sqlite
+      .prepare(
+        `select max(id) from credit_ledger
+          where created_at = (select max(created_at) from credit_ledger where created_at < ?)`,
+      )
+      .pluck(),
+    after: sqlite.prepare(`select 1 from credit_ledger where id > ? and type = 'deduction' limit 1`).pluck(),
+  }),
+);
 
 /**
  * credits.deducted {userId, externalId, deduction: {id, amount, balance, allocations, reason, holdId},

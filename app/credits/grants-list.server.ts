@@ -16,6 +16,7 @@ import { getBalance } from "./ledger.server";
 import { BURN_DOWN_ORDER, GRANT_COLUMNS, checkId, invalid, toGrantView } from "./store.server";
 import type { GrantRow } from "./store.server";
 import type { DomainCtx } from "../utils/context.server";
+import { perConnection } from "../../db/per-connection";
 
 export const GRANT_LIST_STATUSES = ["active", "pending", "depleted", "expired", "voided", "all"] as const;
 export type GrantListStatus = (typeof GRANT_LIST_STATUSES)[number];
@@ -43,15 +44,9 @@ const SQL: Record<GrantListStatus, string> = {
 };
 
 type Prepared = Record<GrantListStatus, Database.Statement>;
-const cache = new WeakMap<Database.Database, Prepared>();
-function prepared(sqlite: Database.Database): Prepared {
-  let p = cache.get(sqlite);
-  if (!p) {
-    p = Object.fromEntries(GRANT_LIST_STATUSES.map((s) => [s, sqlite.prepare(SQL[s])])) as Prepared;
-    cache.set(sqlite, p);
-  }
-  return p;
-}
+const prepared = perConnection(
+  (sqlite): Prepared => Object.fromEntries(GRANT_LIST_STATUSES.map((s) => [s, sqlite.prepare(SQL[s])])) as Prepared,
+);
 
 /** Where a page starts: the sort key of the last grant of the page before (numbers only). */
 export type GrantPosition = number[];

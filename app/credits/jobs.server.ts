@@ -20,6 +20,7 @@ import { MS_PER_DAY } from "../utils/clock";
 import { balanceLowered, creditsConfig, emit, externalIdOf, type CreditsCtx } from "./events.server";
 import { settleLapsedHolds } from "./hold-returns.server";
 import { expireHolds } from "./holds.server";
+import { perConnection } from "../../db/per-connection";
 
 export interface ExpireResult {
   /** Grants recorded as expired by this run. */
@@ -63,13 +64,8 @@ function prepareSweep(sqlite: Database.Database) {
     markExpiringSoonSent: sqlite.prepare(`update credit_grants set expiring_soon_sent_at = ? where id = ?`),
   };
 }
-function sweepStatementsFor(ctx: DomainCtx) {
-  const sqlite = ctx.db.$client;
-  let q = sweepStatements.get(sqlite);
-  if (!q) sweepStatements.set(sqlite, (q = prepareSweep(sqlite)));
-  return q;
-}
-const sweepStatements = new WeakMap<Database.Database, ReturnType<typeof prepareSweep>>();
+const sweepStatements = perConnection(prepareSweep);
+const sweepStatementsFor = (ctx: DomainCtx) => sweepStatements(ctx.db.$client);
 
 /**
  * Records every grant whose expiresAt has passed: one `expiration` entry for exactly what was

@@ -23,6 +23,7 @@ import {
   type EventType,
   type StoredEvent,
 } from "./outbox.server";
+import { perConnection } from "../../db/per-connection";
 
 export interface EventDispatcher {
   /** Dispatches one batch now; returns how many events it marked dispatched. */
@@ -223,28 +224,16 @@ interface Statements {
   lastDispatched: Database.Statement;
   anyUndispatched: Database.Statement;
 }
-const cache = new WeakMap<Database.Database, Statements>();
-function statements(sqlite: Database.Database): Statements {
-  let s = cache.get(sqlite);
-  if (!s) {
-    s = {
-      guarded: sqlite.transaction((c: EventConsumer, db: Db, event: StoredEvent) => c.handle(db, event)),
-      // A rowid range from the position on.
-      batch: sqlite.prepare(
-        `select id, event_id, type, user_id, data, created_at from event_outbox
-         where id > ? and dispatched_at is null order by id limit ?`,
-      ),
-      anyUndispatched: sqlite
-        .prepare(`select 1 from event_outbox where id > ? and dispatched_at is null limit 1`)
-        .pluck(),
-      lastDispatched: sqlite
-        .prepare(`select id from event_outbox where dispatched_at is not null order by id desc limit 1`)
-        .pluck(),
-      mark: sqlite.prepare(
-        `update event_outbox set dispatched_at = ? where dispatched_at is null and id between ? and ?`,
-      ),
-    };
-    cache.set(sqlite, s);
-  }
-  return s;
-}
+const statements = perConnection((sqlite): Statements => ({
+  guarded: sqlite.transaction((c: EventConsumer, db: Db, event: StoredEvent) => c.handle(db, event)),
+  // A rowid range from the position on.
+  batch: sqlite.prepare(
+    `select id, event_id, type, user_id, data, created_at from event_outbox
+       where id > ? and dispatched_at is null order by id limit ?`,
+  ),
+  anyUndispatched: sqlite.prepare(`select 1 from event_outbox where id > ? and dispatched_at is null limit 1`).pluck(),
+  lastDispatched: sqlite
+    .prepare(`select id from event_outbox where dispatched_at is not null order by id desc limit 1`)
+    .pluck(),
+  mark: sqlite.prepare(`update event_outbox set dispatched_at = ? where dispatched_at is null and id between ? and ?`),
+}));

@@ -18,6 +18,7 @@
 import type Database from "better-sqlite3";
 import { randomUUID } from "node:crypto";
 import type { Db } from "../../db/client";
+import { perConnection } from "../../db/per-connection";
 
 /** Sent to webhook endpoints (issue 10 contract); `data` shapes are documented there. */
 export const PUBLIC_EVENT_TYPES = [
@@ -124,27 +125,15 @@ interface Statements {
   position: Database.Statement;
   setPosition: Database.Statement;
 }
-const statements = new WeakMap<Database.Database, Statements>();
-function stmts(sqlite: Database.Database): Statements {
-  let s = statements.get(sqlite);
-  if (!s) {
-    s = {
-      insert: sqlite.prepare(
-        `insert into event_outbox (event_id, type, user_id, data, created_at) values (?, ?, ?, ?, ?)`,
-      ),
-      // A handful of rows at most; the JSON array holds the quoted type.
-      endpointsSince: sqlite
-        .prepare(`select min(created_at) from webhook_endpoints where instr(events, ?) > 0`)
-        .pluck(),
-      position: sqlite.prepare(`select last_id from event_sources where name = ?`).pluck(),
-      setPosition: sqlite.prepare(
-        `insert into event_sources (name, last_id) values (?, ?) on conflict (name) do update set last_id = excluded.last_id`,
-      ),
-    };
-    statements.set(sqlite, s);
-  }
-  return s;
-}
+const stmts = perConnection((sqlite): Statements => ({
+  insert: sqlite.prepare(`insert into event_outbox (event_id, type, user_id, data, created_at) values (?, ?, ?, ?, ?)`),
+  // A handful of rows at most; the JSON array holds the quoted type.
+  endpointsSince: sqlite.prepare(`select min(created_at) from webhook_endpoints where instr(events, ?) > 0`).pluck(),
+  position: sqlite.prepare(`select last_id from event_sources where name = ?`).pluck(),
+  setPosition: sqlite.prepare(
+    `insert into event_sources (name, last_id) values (?, ?) on conflict (name) do update set last_id = excluded.last_id`,
+  ),
+}));
 
 /** When each consumer listing a sourced type was first seen by a dispatcher (its interest starts then). */
 const consumerSeen = new WeakMap<EventConsumer, number>();

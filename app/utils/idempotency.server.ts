@@ -9,6 +9,7 @@ import { AppError } from "./errors";
 import { jsonAnswer, jsonTextAnswer, type ApiAnswer, type ApiResult } from "./http.server";
 import { jsonHash } from "./json";
 import { IDEMPOTENCY_KEY_MAX_LENGTH } from "./limits";
+import { perConnection } from "../../db/per-connection";
 
 /** The Idempotency-Key header: absent → null; empty or longer than 255 characters → 400. */
 export function idempotencyKeyOf(header: string | null | undefined): string | null {
@@ -48,12 +49,7 @@ function prepare(sqlite: Database.Database) {
       .immediate,
   };
 }
-const statementCache = new WeakMap<Database.Database, ReturnType<typeof prepare>>();
-function statements(sqlite: Database.Database): ReturnType<typeof prepare> {
-  let s = statementCache.get(sqlite);
-  if (!s) statementCache.set(sqlite, (s = prepare(sqlite)));
-  return s;
-}
+const statements = perConnection(prepare);
 
 /**
  * Runs a POST's domain call under the request's Idempotency-Key.

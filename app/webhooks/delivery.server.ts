@@ -20,6 +20,7 @@ import type { Db } from "../../db/client";
 import { PUBLIC_EVENT_TYPES, type EventConsumer } from "../events/outbox.server";
 import type { Clock } from "../utils/clock";
 import { log } from "../utils/log.server";
+import { perConnection } from "../../db/per-connection";
 
 /** Delay before attempt n+1 after attempt n failed (n = 1…7); attempt 8 failing makes it failed. 27.6 h in all. */
 export const RETRY_DELAYS_MS = [5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000];
@@ -344,41 +345,33 @@ interface Statements {
   delivered: Database.Statement;
   failedAttempt: Database.Statement;
 }
-const cache = new WeakMap<Database.Database, Statements>();
-function statements(sqlite: Database.Database): Statements {
-  let s = cache.get(sqlite);
-  if (!s) {
-    s = {
-      // One pending delivery per endpoint listing the type; the unique (endpoint, event) index
-      // makes a second dispatch of the same event (never expected) a no-op.
-      enqueue: sqlite.prepare(
-        `insert or ignore into webhook_deliveries
-           (endpoint_id, event_row_id, status, attempts, next_attempt_at, created_at, updated_at)
-         select id, @seq, 'pending', 0, @now, @now, @now from webhook_endpoints where instr(events, @type) > 0`,
-      ),
-      anyDue: sqlite
-        .prepare(`select 1 from webhook_deliveries where status = 'pending' and next_attempt_at <= ? limit 1`)
-        .pluck(),
-      // Served by webhook_deliveries_due_idx.
-      due: sqlite.prepare(
-        `select d.id, d.attempts, w.url, w.secret, e.event_id, e.type, e.data, e.created_at
-         from webhook_deliveries d
-         join webhook_endpoints w on w.id = d.endpoint_id
-         join event_outbox e on e.id = d.event_row_id
-         where d.status = 'pending' and d.next_attempt_at <= ?
-         order by d.next_attempt_at limit ?`,
-      ),
-      lease: sqlite.prepare(`update webhook_deliveries set next_attempt_at = ?, updated_at = ? where id = ?`),
-      delivered: sqlite.prepare(
-        `update webhook_deliveries set status = 'delivered', attempts = ?, last_status_code = ?, last_error = null,
-           next_attempt_at = null, updated_at = ? where id = ?`,
-      ),
-      failedAttempt: sqlite.prepare(
-        `update webhook_deliveries set status = @status, attempts = @attempts, last_status_code = @statusCode,
-           last_error = @error, next_attempt_at = @next, updated_at = @now where id = @id and status = 'pending'`,
-      ),
-    };
-    cache.set(sqlite, s);
-  }
-  return s;
-}
+const statements = perConnection((sqlite): Statements => ({
+  // One pending delivery per endpoint listing the type; the unique (endpoint, event) index
+  // makes a second dispatch of the same event (never expected) a no-op.
+  enqueue: sqlite.prepare(
+    `insert or ignore into webhook_deliveries
+         (endpoint_id, event_row_id, status, attempts, next_attempt_at, created_at, updated_at)
+       select id, @seq, 'pending', 0, @now, @now, @now from webhook_endpoints where instr(events, @type) > 0`,
+  ),
+  anyDue: sqlite
+    .prepare(`select 1 from webhook_deliveries where status = 'pending' and next_attempt_at <= ? limit 1`)
+    .pluck(),
+  // Served by webhook_deliveries_due_idx.
+  due: sqlite.prepare(
+    `select d.id, d.attempts, w.url, w.secret, e.event_id, e.type, e.data, e.created_at
+       from webhook_deliveries d
+       join webhook_endpoints w on w.id = d.endpoint_id
+       join event_outbox e on e.id = d.event_row_id
+       where d.status = 'pending' and d.next_attempt_at <= ?
+       order by d.next_attempt_at limit ?`,
+  ),
+  lease: sqlite.prepare(`update webhook_deliveries set next_attempt_at = ?, updated_at = ? where id = ?`),
+  delivered: sqlite.prepare(
+    `update webhook_deliveries set status = 'delivered', attempts = ?, last_status_code = ?, last_error = null,
+         next_attempt_at = null, updated_at = ? where id = ?`,
+  ),
+  failedAttempt: sqlite.prepare(
+    `update webhook_deliveries set status = @status, attempts = @attempts, last_status_code = @statusCode,
+         last_error = @error, next_attempt_at = @next, updated_at = @now where id = @id and status = 'pending'`,
+  ),
+}));

@@ -24,6 +24,7 @@ import { parseInput } from "../../utils/schemas.server";
 import { jsonBody, type ApiCall, type Endpoint } from "./call.server";
 import { deduct, deductionBody, deductionScope } from "./endpoints.server";
 import { resolveUserRef } from "./users.server";
+import { perConnection } from "../../../db/per-connection";
 
 export const BATCH_MAX_ITEMS = 1000;
 /**
@@ -83,14 +84,9 @@ function runItem(call: ApiCall, rawItem: unknown): string {
 }
 
 // One reusable IMMEDIATE transaction function per connection.
-const transactions = new WeakMap<Database.Database, (work: () => string[]) => string[]>();
+const transaction = perConnection((sqlite) => sqlite.transaction((w: () => string[]) => w()).immediate);
 function immediately(sqlite: Database.Database, work: () => string[]): string[] {
-  let run = transactions.get(sqlite);
-  if (!run) {
-    run = sqlite.transaction((w: () => string[]) => w()).immediate;
-    transactions.set(sqlite, run);
-  }
-  return run(work);
+  return transaction(sqlite)(work);
 }
 
 export const batchDeductionsEndpoint: Endpoint = {
