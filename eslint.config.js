@@ -44,6 +44,22 @@ const creditTablesOwnedByCredits = {
     "The credit engine owns its tables: ask app/credits/index.server.ts (docs/decisions/016-grant-source-refs.md).",
 };
 
+/** Billing's tables: the price book does not read them; billing answers (e.g. isPlanInUse) and passes the answer in. */
+const billingTablesOwnedByBilling = {
+  group: ["**/db/schema", "../../db/schema", "../../../db/schema"],
+  importNames: [
+    "userSubscriptions",
+    "topupPurchases",
+    "subscriptionInvoices",
+    "subscriptionHistory",
+    "stripeEvents",
+    "autoTopupAttempts",
+    "autoTopupSettings",
+  ],
+  message:
+    "Billing owns its tables: plans/ asks nothing of them; billing answers (app/billing/subscription-state.server.ts isPlanInUse) and passes the answer in.",
+};
+
 /** The offline Stripe is a package with one public entry (packages/offline-stripe/src/index.ts). */
 const offlineStripeEntryOnly = {
   group: ["@credit-billing/offline-stripe/*", "**/packages/offline-stripe/*", "**/packages/offline-stripe/src/**"],
@@ -119,6 +135,7 @@ export default tseslint.config(
     "app/plans",
     ["billing", "credits", "auth", ...web],
     "plans/ is the price book: no Stripe, no credits, no web layer (STYLE.md).",
+    [billingTablesOwnedByBilling, creditTablesOwnedByCredits],
   ),
   boundary(
     "app/auth",

@@ -21,6 +21,8 @@ describe("import boundaries (npm run lint)", () => {
     ["db/x.ts", 'import { hashPassword } from "../app/auth/password.server";\n'],
     ["app/billing/x.server.ts", 'import { creditGrants } from "../../db/schema";\n'],
     ["app/billing/events/x.server.ts", 'import { creditLedger, users } from "../../../db/schema";\n'],
+    ["app/plans/x.server.ts", 'import { userSubscriptions, subscriptionPlans } from "../../db/schema";\n'],
+    ["app/plans/x.server.ts", 'import { topupPurchases } from "../../db/schema";\n'],
   ])("refuses a wrong-way import in %s", async (file, source) => {
     expect(await importErrors(file, source)).toHaveLength(1);
   });
@@ -30,6 +32,7 @@ describe("import boundaries (npm run lint)", () => {
     ["app/routes/x.tsx", 'import { handleStripeEvent } from "~/billing/webhook.server";\n'],
     ["app/credits/x.server.ts", 'import { systemClock } from "../utils/clock";\n'],
     ["app/billing/x.server.ts", 'import { topupPurchases, type GrantType } from "../../db/schema";\n'],
+    ["app/plans/x.server.ts", 'import { subscriptionPlans, topupPlans, type PlanInterval } from "../../db/schema";\n'],
   ])("allows a right-way import in %s", async (file, source) => {
     expect(await importErrors(file, source)).toEqual([]);
   });

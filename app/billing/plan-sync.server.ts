@@ -34,8 +34,9 @@ import {
 } from "../plans/index.server";
 import { AppError } from "../utils/errors";
 import type { BillingContext } from "./context.server";
-import { isInvalidRequest, stripeErrorToAppError } from "./stripe-errors.server";
+import { isInvalidRequest, isStripeNotFound, stripeErrorToAppError } from "./stripe-errors.server";
 import { productOf } from "./price-to-plan.server";
+import { isPlanInUse } from "./subscription-state.server";
 
 /** What the admin direction needs: billing's context without the app URL. */
 type PlanAdminCtx = Omit<BillingContext, "appUrl">;
@@ -109,7 +110,7 @@ async function completeFromStripePrice(stripe: Stripe, draft: PlanDraft, priceId
   try {
     price = await stripe.prices.retrieve(priceId, { expand: ["product"] });
   } catch (e) {
-    if ((e as { code?: string }).code === "resource_missing") {
+    if (isStripeNotFound(e)) {
       throw new AppError("invalid_request", `Stripe has no price ${priceId}.`, { field: "stripePriceId" });
     }
     throw stripeErrorToAppError(e, "stripePriceId");
@@ -227,7 +228,7 @@ async function setManagedPriceActive(stripe: Stripe, priceId: string, active: bo
   try {
     price = await stripe.prices.retrieve(priceId);
   } catch (e) {
-    if ((e as { code?: string }).code === "resource_missing") return;
+    if (isStripeNotFound(e)) return;
     throw stripeErrorToAppError(e);
   }
   if (price.metadata?.managedBy !== MANAGED_BY || price.active === active) return;
@@ -334,7 +335,7 @@ export async function deleteOrArchivePlan(
   await expireOpenCheckouts(ctx.stripe, kind, current.plan);
   return ctx.db.transaction(
     (): DeletePlanResult => {
-      const result = removePlan(ctx, kind, id);
+      const result = removePlan(ctx, kind, id, isPlanInUse(ctx.db, kind, id));
       recordAudit(ctx.db, ctx.clock, {
         actor,
         action: "deleted" in result ? "plan.deleted" : "plan.archived",

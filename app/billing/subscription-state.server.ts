@@ -1,8 +1,14 @@
-import { and, desc, eq, inArray, isNull, sql } from "drizzle-orm";
+import { and, desc, eq, inArray, isNull, or, sql } from "drizzle-orm";
 import type Stripe from "stripe";
 import type { Db } from "../../db/client";
-import { userSubscriptions, users, type SubscriptionStatus, SUBSCRIPTION_STATUSES } from "../../db/schema";
-import { getSubscriptionPlan, type SubscriptionPlan } from "../plans/index.server";
+import {
+  topupPurchases,
+  userSubscriptions,
+  users,
+  type SubscriptionStatus,
+  SUBSCRIPTION_STATUSES,
+} from "../../db/schema";
+import { getSubscriptionPlan, type PlanKind, type SubscriptionPlan } from "../plans/index.server";
 import type { Clock } from "../utils/clock";
 import { recordRowChanges } from "./history.server";
 
@@ -51,6 +57,27 @@ export function getSubscriptionByStripeId(db: Db, stripeSubscriptionId: string):
     .select()
     .from(userSubscriptions)
     .where(eq(userSubscriptions.stripeSubscriptionId, stripeSubscriptionId))
+    .get();
+}
+
+/**
+ * True when a subscription (its current or pending plan) or a top-up purchase points at the plan:
+ * such a plan is archived, not deleted (removePlan). Billing answers it, as these are its tables.
+ */
+export function isPlanInUse(db: Db, kind: PlanKind, id: number): boolean {
+  if (kind === "subscription") {
+    return !!db
+      .select({ id: userSubscriptions.id })
+      .from(userSubscriptions)
+      .where(or(eq(userSubscriptions.planId, id), eq(userSubscriptions.pendingPlanId, id)))
+      .limit(1)
+      .get();
+  }
+  return !!db
+    .select({ id: topupPurchases.id })
+    .from(topupPurchases)
+    .where(eq(topupPurchases.planId, id))
+    .limit(1)
     .get();
 }
 

@@ -1,13 +1,6 @@
-import { and, asc, desc, eq, isNotNull, isNull, max, or } from "drizzle-orm";
+import { and, asc, desc, eq, isNotNull, isNull, max } from "drizzle-orm";
 import type { Db } from "../../db/client";
-import {
-  deletedPlanPrices,
-  subscriptionPlans,
-  topupPlans,
-  topupPurchases,
-  userSubscriptions,
-  type PlanInterval,
-} from "../../db/schema";
+import { deletedPlanPrices, subscriptionPlans, topupPlans, type PlanInterval } from "../../db/schema";
 import { AppError } from "../utils/errors";
 import { kindLabel } from "./format";
 import { DEFAULT_CREDIT_EXPIRY_DAYS, type CreatePlanInput, type PlanKind, type PlanPatch } from "./validation";
@@ -179,24 +172,6 @@ export function isPlanOffered<P extends SubscriptionPlan | TopupPlan>(plan: P): 
 }
 
 const cheapestFirst = (t: PlanTable) => [asc(t.priceCents), asc(t.credits), asc(t.id)];
-
-/** True when a subscription (current or pending plan) or a top-up purchase points at the plan. */
-export function isPlanReferenced(db: Db, kind: PlanKind, id: number): boolean {
-  if (kind === "subscription") {
-    return !!db
-      .select({ id: userSubscriptions.id })
-      .from(userSubscriptions)
-      .where(or(eq(userSubscriptions.planId, id), eq(userSubscriptions.pendingPlanId, id)))
-      .limit(1)
-      .get();
-  }
-  return !!db
-    .select({ id: topupPurchases.id })
-    .from(topupPurchases)
-    .where(eq(topupPurchases.planId, id))
-    .limit(1)
-    .get();
-}
 
 // ---------------------------------------------------------------------------------------------
 // Creating
@@ -414,15 +389,17 @@ export function updatePlan(
 export type RemovePlanResult = { deleted: true; plan: KindedPlan } | { archived: true; plan: KindedPlan };
 
 /**
- * Deletes a plan nothing refers to; archives (isActive false, archivedAt now) one that a
- * subscription or purchase points at. Archiving twice keeps the first archivedAt.
+ * Deletes a plan nothing refers to; archives (isActive false, archivedAt now) one that is
+ * `inUse`: billing answers that (isPlanInUse, app/billing/subscription-state.server.ts), since the
+ * subscriptions and purchases that point at a plan are its tables; the caller asks in the same
+ * transaction. Archiving twice keeps the first archivedAt.
  */
-export function removePlan(ctx: DomainCtx, kind: PlanKind, id: number): RemovePlanResult {
+export function removePlan(ctx: DomainCtx, kind: PlanKind, id: number, inUse: boolean): RemovePlanResult {
   return ctx.db.transaction(
     (tx) => {
       const current = getPlan(ctx.db, kind, id);
       if (!current) throw planNotFound(kind, id);
-      if (!isPlanReferenced(ctx.db, kind, id)) {
+      if (!inUse) {
         if (kind === "subscription") tx.delete(subscriptionPlans).where(eq(subscriptionPlans.id, id)).run();
         else tx.delete(topupPlans).where(eq(topupPlans.id, id)).run();
         // Its price is remembered: a payment still under way is honoured with these credits and

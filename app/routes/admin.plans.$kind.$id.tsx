@@ -13,7 +13,8 @@ import { CheckboxField, Field, FormActions, FormErrors, SubmitButton } from "~/c
 import { ResultAlert, TextLink, Time } from "~/components/ui";
 import { type editDraftSubscriptionPlanForm, editPlanFormFor, editsRollover, patchFrom } from "~/plans/form-input";
 import { subscribersPerPlan } from "~/billing/reports.server";
-import { getPlan, isPlanKind, isPlanReferenced, nextPlanVersion, planJson, type PlanKind } from "~/plans/index.server";
+import { isPlanInUse } from "~/billing/subscription-state.server";
+import { getPlan, isPlanKind, nextPlanVersion, planJson, type PlanKind } from "~/plans/index.server";
 import { kindLabel } from "~/plans/format";
 import { isAppError } from "~/utils/errors";
 import { formErrorResponse } from "~/utils/forms.server";
@@ -50,7 +51,7 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
   return {
     kind,
     plan: planJson(plan),
-    referenced: isPlanReferenced(context.db, kind, id),
+    referenced: isPlanInUse(context.db, kind, id),
     // The version a new one gets is the family's next, not this plan's + 1 (later ones may exist).
     nextVersion: plan.kind === "subscription" ? nextPlanVersion(context.db, plan.plan.planFamily) : null,
     subscribers:
