@@ -1,6 +1,5 @@
 import { getUserById } from "../auth/users.server";
-import type { BalanceView } from "../credits/index.server";
-import type { DomainCtx } from "../utils/context.server";
+import { creditsConfig, type BalanceView, type CreditsCtx } from "../credits/index.server";
 import { latestFailedPayment } from "./history.server";
 import { getCurrentSubscription, LIVE_STATUSES } from "./subscription-state.server";
 
@@ -11,8 +10,6 @@ import { getCurrentSubscription, LIVE_STATUSES } from "./subscription-state.serv
  */
 
 export const EXPIRING_SOON_DAYS = 7;
-/** LOW_BALANCE_THRESHOLD's default (the env's own default; 0 turns the notice off). */
-export const DEFAULT_LOW_BALANCE_THRESHOLD = 100;
 
 const DAY_MS = 86_400_000;
 
@@ -38,16 +35,13 @@ export interface CustomerWarnings {
   subscriptionNeedsPayment: boolean;
 }
 
-/** The user's low-balance threshold: their own, else LOW_BALANCE_THRESHOLD (default 100); 0 = off. */
-export function lowBalanceThreshold(ctx: DomainCtx & { env?: unknown }, userId: number): number {
-  const own = getUserById(ctx.db, userId)?.lowBalanceThreshold;
-  if (own !== null && own !== undefined) return own;
-  const fromEnv = (ctx.env as { LOW_BALANCE_THRESHOLD?: number } | undefined)?.LOW_BALANCE_THRESHOLD;
-  return typeof fromEnv === "number" ? fromEnv : DEFAULT_LOW_BALANCE_THRESHOLD;
+/** The user's low-balance threshold: their own, else LOW_BALANCE_THRESHOLD (creditsConfig, default 100); 0 = off. */
+export function lowBalanceThreshold(ctx: CreditsCtx, userId: number): number {
+  return getUserById(ctx.db, userId)?.lowBalanceThreshold ?? creditsConfig(ctx).lowBalanceThreshold;
 }
 
 export function getCustomerWarnings(
-  ctx: DomainCtx & { env?: unknown },
+  ctx: CreditsCtx,
   userId: number,
   balance: Pick<BalanceView, "balance" | "grants">,
 ): CustomerWarnings {

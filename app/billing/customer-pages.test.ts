@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { closeDatabase } from "../../db/client";
 import { testContext } from "../../test/db";
 import { createUser, updateUser } from "../auth/users.server";
-import { getBalance, grantCredits } from "../credits/index.server";
+import { getBalance, grantCredits, type CreditsCtx } from "../credits/index.server";
 import { MS_PER_DAY } from "../utils/clock";
 import { getCustomerWarnings } from "./customer-pages.server";
 
@@ -26,7 +26,7 @@ function setup() {
       actor: "test",
       expiresAt: new Date(ctx!.clock.now().getTime() + days * MS_PER_DAY),
     });
-  const warnings = (env?: unknown) => getCustomerWarnings({ ...ctx!, env }, user, getBalance(ctx!, user));
+  const warnings = (env?: CreditsCtx["env"]) => getCustomerWarnings({ ...ctx!, env }, user, getBalance(ctx!, user));
   return { user, grant, warnings };
 }
 

@@ -2,7 +2,7 @@ import { desc, eq } from "drizzle-orm";
 import type Stripe from "stripe";
 import type { Db } from "../../db/client";
 import { topupPurchases } from "../../db/schema";
-import { getBalance, type BalanceView } from "../credits/index.server";
+import { getBalance, type BalanceView, type CreditsCtx } from "../credits/index.server";
 import {
   getSubscriptionPlan,
   getTopupPlan,
@@ -328,8 +328,8 @@ export interface BillingOverview {
   warnings: CustomerWarnings;
 }
 
-export function getBillingOverview(ctx: DomainCtx & { env?: unknown }, userId: number): BillingOverview {
-  const balance = getBalance({ db: ctx.db, clock: ctx.clock }, userId);
+export function getBillingOverview(ctx: CreditsCtx, userId: number): BillingOverview {
+  const balance = getBalance(ctx, userId);
   const row = getCurrentSubscription(ctx.db, userId);
   const offered = listOfferedPlans(ctx.db);
   const purchases = ctx.db
