@@ -1,12 +1,11 @@
 import type Stripe from "stripe";
 import { afterAll, beforeAll } from "vitest";
-import type { Db } from "../db/client";
 import { closeDatabase } from "../db/client";
 import { topupPurchases, userSubscriptions } from "../db/schema";
 import { commitSessionCookie, createSession } from "../app/auth/session.server";
 import { createUser } from "../app/auth/users.server";
 import { startTestStripe, type TestStripe } from "../app/billing/testing/test-stripe";
-import type { Clock } from "../app/utils/clock";
+import type { DomainCtx } from "../app/utils/context.server";
 import { testContext } from "./db";
 import type { TestContext } from "./contexts";
 
@@ -15,11 +14,9 @@ import type { TestContext } from "./contexts";
  * "in use", written straight to the tables the way the webhook leaves them.
  */
 
-type DbCtx = { db: Db; clock: Clock };
-
 /** A new user whose active subscription is on `planId` (and pending a change to `pendingPlanId`). */
 export function subscribeNewUser(
-  c: DbCtx,
+  c: DomainCtx,
   input: { email: string; planId: number; pendingPlanId?: number; stripeSubscriptionId: string },
 ): number {
   const { email, ...subscription } = input;
@@ -34,7 +31,7 @@ export function subscribeNewUser(
 
 /** A new user who bought the top-up plan once. */
 export function recordNewUserPurchase(
-  c: DbCtx,
+  c: DomainCtx,
   input: { email: string; planId: number; stripeCheckoutSessionId: string; credits: number; amountPaidCents: number },
 ): number {
   const { email, ...purchase } = input;
