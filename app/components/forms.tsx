@@ -1,13 +1,38 @@
-import { getInputProps, getSelectProps, type FieldMetadata } from "@conform-to/react";
+import { getInputProps, getSelectProps, useForm, type FieldMetadata, type SubmissionResult } from "@conform-to/react";
+import { getZodConstraint, parseWithZod } from "@conform-to/zod";
 import { Link, useLocation, useNavigation } from "@remix-run/react";
 import { useEffect, useRef, type ReactNode } from "react";
+import type { z } from "zod";
 
 /*
- * The one way to build a page form (docs/decisions/007-forms.md): Conform's `useForm` with one zod
+ * The one way to build a page form (docs/decisions/007-forms.md): `useSchemaForm` (Conform's `useForm`) with one zod
  * schema per form, parsed on the server with `parseWithZod` and answered with `submission.reply()`,
  * and validated on the client with the same schema when JavaScript runs. Conform gives each field
  * its id, error id and aria wiring; the pieces below add the label, hint and error text.
  */
+
+/**
+ * A page form's Conform setup, the same for every form: the schema's constraints on the inputs,
+ * validation in the browser on submit and then as the person types, and the action's
+ * `submission.reply()` (`lastResult`) for what only the server can say.
+ */
+export function useSchemaForm<Schema extends z.ZodTypeAny>(
+  schema: Schema,
+  options: {
+    id: string;
+    lastResult?: SubmissionResult<string[]> | null;
+    defaultValue?: Record<string, unknown>;
+  },
+) {
+  return useForm<z.input<Schema>, z.output<Schema>>({
+    ...options,
+    defaultValue: options.defaultValue as never,
+    constraint: getZodConstraint(schema),
+    onValidate: ({ formData }) => parseWithZod(formData, { schema }),
+    shouldValidate: "onSubmit",
+    shouldRevalidate: "onInput",
+  });
+}
 
 /** Any field of any Conform form (the schema's type does not matter to how it is drawn). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

@@ -1,5 +1,5 @@
 import { getFormProps, useForm } from "@conform-to/react";
-import { getZodConstraint, parseWithZod } from "@conform-to/zod";
+import { parseWithZod } from "@conform-to/zod";
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, useActionData, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
@@ -8,7 +8,15 @@ import { changePasswordSchema, MIN_PASSWORD_LENGTH } from "~/auth/fields";
 import { changePassword } from "~/auth/password-reset.server";
 import { readSessionToken, requireUser } from "~/auth/session.server";
 import { Card, PageHeader } from "~/components/AppShell";
-import { Alert, CheckboxField, Field, FormErrors, SubmitButton, useFocusFirstError } from "~/components/forms";
+import {
+  Alert,
+  CheckboxField,
+  Field,
+  FormErrors,
+  SubmitButton,
+  useFocusFirstError,
+  useSchemaForm,
+} from "~/components/forms";
 import { TextLink } from "~/components/ui";
 import { OPTIONAL_KINDS } from "~/mail/kinds";
 import { optedOutKinds, setOptOuts } from "~/mail/index.server";
@@ -97,13 +105,9 @@ export async function action({ request, context }: ActionFunctionArgs) {
 export default function Account() {
   const { email, name, optedOut } = useLoaderData<typeof loader>();
   const answer = useActionData<typeof action>();
-  const [pwForm, pw] = useForm({
+  const [pwForm, pw] = useSchemaForm(passwordForm, {
     id: "password",
     lastResult: answer?.intent === "password" ? answer.result : undefined,
-    constraint: getZodConstraint(passwordForm),
-    onValidate: ({ formData }) => parseWithZod(formData, { schema: passwordForm }),
-    shouldValidate: "onSubmit",
-    shouldRevalidate: "onInput",
   });
   const [nForm, n] = useForm({
     id: "notifications",

@@ -1,5 +1,5 @@
-import { getFormProps, useForm } from "@conform-to/react";
-import { getZodConstraint, parseWithZod } from "@conform-to/zod";
+import { getFormProps } from "@conform-to/react";
+import { parseWithZod } from "@conform-to/zod";
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs } from "@remix-run/node";
 import { Form, useActionData, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
@@ -13,7 +13,7 @@ import { grantCredits } from "~/credits/index.server";
 import type { Db } from "../../db/client";
 import { Card, PageHeader } from "~/components/AppShell";
 import { DataTable } from "~/components/DataTable";
-import { Alert, Field, FieldError, FormErrors, SubmitButton } from "~/components/forms";
+import { Alert, Field, FieldError, FormErrors, SubmitButton, useSchemaForm } from "~/components/forms";
 import { formatCredits, plural } from "~/components/format";
 import { Stat, TextLink, Time } from "~/components/ui";
 import { AppError, isAppError } from "~/utils/errors";
@@ -143,13 +143,9 @@ export default function AdminHome() {
   const { counts, eventsNeedingAttention, audit, grantKey, backup } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const succeeded = result && "message" in result ? (result as { message: string }) : undefined;
-  const [form, fields] = useForm({
+  const [form, fields] = useSchemaForm(grantSchema, {
     id: "grant",
     lastResult: result?.result,
-    constraint: getZodConstraint(grantSchema),
-    onValidate: ({ formData }) => parseWithZod(formData, { schema: grantSchema }),
-    shouldValidate: "onSubmit",
-    shouldRevalidate: "onInput",
   });
 
   return (

@@ -1,5 +1,5 @@
 import { getFormProps, useForm } from "@conform-to/react";
-import { getZodConstraint, parseWithZod } from "@conform-to/zod";
+import { parseWithZod } from "@conform-to/zod";
 import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useLocation } from "@remix-run/react";
 import { z } from "zod";
@@ -10,7 +10,7 @@ import { adminAdjust, adminGrant, adminVoidGrant } from "~/billing/admin-credits
 import { listCustomerPayments, listCustomerSubscriptions, stripeDashboardUrl } from "~/billing/customers.server";
 import { Card, PageHeader } from "~/components/AppShell";
 import { BalanceSummary, KIND_LABELS } from "~/components/BalanceSummary";
-import { buttonStyles, Field, FormErrors, SubmitButton } from "~/components/forms";
+import { buttonStyles, Field, FormErrors, SubmitButton, useSchemaForm } from "~/components/forms";
 import { DataTable } from "~/components/DataTable";
 import { formatCredits, formatMoney, formatSignedCredits } from "~/components/format";
 import { Badge, Time, linkClass, type Tone } from "~/components/ui";
@@ -322,21 +322,13 @@ export default function CustomerPage() {
   const lastResult = (name: string) =>
     actionData && actionData.form === name && !confirm ? actionData.result : undefined;
 
-  const [adjustForm, adjustFields] = useForm({
+  const [adjustForm, adjustFields] = useSchemaForm(adjustSchema, {
     id: "adjust",
     lastResult: lastResult("adjust"),
-    constraint: getZodConstraint(adjustSchema),
-    onValidate: ({ formData }) => parseWithZod(formData, { schema: adjustSchema }),
-    shouldValidate: "onSubmit",
-    shouldRevalidate: "onInput",
   });
-  const [grantForm, grantFields] = useForm({
+  const [grantForm, grantFields] = useSchemaForm(grantSchema, {
     id: "grant",
     lastResult: lastResult("grant"),
-    constraint: getZodConstraint(grantSchema),
-    onValidate: ({ formData }) => parseWithZod(formData, { schema: grantSchema }),
-    shouldValidate: "onSubmit",
-    shouldRevalidate: "onInput",
   });
   const [voidForm] = useForm({ id: "void", lastResult: lastResult("void") });
   const [roleForm, roleFields] = useForm({ id: "role", lastResult: lastResult("role") });

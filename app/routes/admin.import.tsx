@@ -1,5 +1,5 @@
 import { getFormProps, getSelectProps, getTextareaProps, useForm, type SubmissionResult } from "@conform-to/react";
-import { getZodConstraint, parseWithZod } from "@conform-to/zod";
+import { parseWithZod } from "@conform-to/zod";
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, useActionData } from "@remix-run/react";
 import { z } from "zod";
@@ -13,7 +13,7 @@ import {
 } from "~/billing/balance-import.server";
 import { importPlansFromStripe, type PlansImportReport } from "~/billing/plans-import.server";
 import { Card, PageHeader } from "~/components/AppShell";
-import { Field, FieldError, FormErrors, SubmitButton } from "~/components/forms";
+import { Field, FieldError, FormErrors, SubmitButton, useSchemaForm } from "~/components/forms";
 import { DataTable } from "~/components/DataTable";
 import { formatCredits } from "~/components/format";
 import { isAppError } from "~/utils/errors";
@@ -122,13 +122,9 @@ export default function ImportPage() {
   const actionData = useActionData<typeof action>() as Result | { form: "none" } | undefined;
   const balances = actionData?.form === "balances" ? actionData : undefined;
   const plans = actionData?.form === "plans" ? actionData : undefined;
-  const [bForm, bFields] = useForm({
+  const [bForm, bFields] = useSchemaForm(balancesSchema, {
     id: "balances",
     lastResult: balances?.result,
-    constraint: getZodConstraint(balancesSchema),
-    onValidate: ({ formData }) => parseWithZod(formData, { schema: balancesSchema }),
-    shouldValidate: "onSubmit",
-    shouldRevalidate: "onInput",
     defaultValue: { format: "csv", expiresInDays: "30" },
   });
   const [pForm] = useForm({ id: "plans", lastResult: plans?.result });

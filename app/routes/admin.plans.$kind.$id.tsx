@@ -1,5 +1,5 @@
-import { getFormProps, useForm } from "@conform-to/react";
-import { getZodConstraint, parseWithZod } from "@conform-to/zod";
+import { getFormProps } from "@conform-to/react";
+import { parseWithZod } from "@conform-to/zod";
 import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, useActionData, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
@@ -9,7 +9,7 @@ import { deleteOrArchivePlan, editPlan } from "~/billing/plan-sync.server";
 import { Card } from "~/components/AppShell";
 import { RolloverFields } from "~/components/PlanFields";
 import { formatCredits, formatMoney } from "~/components/format";
-import { CheckboxField, Field, FormActions, FormErrors, SubmitButton } from "~/components/forms";
+import { CheckboxField, Field, FormActions, FormErrors, SubmitButton, useSchemaForm } from "~/components/forms";
 import { ResultAlert, TextLink, Time } from "~/components/ui";
 import { type editDraftSubscriptionPlanForm, editPlanFormFor, editsRollover, patchFrom } from "~/plans/form-input";
 import { subscribersPerPlan } from "~/billing/reports.server";
@@ -101,7 +101,7 @@ export default function EditPlan() {
   // Typed as the fuller schema: a plan whose form has no rollover fields simply does not render them.
   const schema = editPlanFormFor({ kind, stripePriceId: plan.stripePriceId }) as typeof editDraftSubscriptionPlanForm;
   const subscriptionTerms = "planFamily" in plan ? plan : null;
-  const [form, fields] = useForm({
+  const [form, fields] = useSchemaForm(schema, {
     id: `edit-${kind}-${plan.id}`,
     lastResult: result?.result,
     defaultValue: {
@@ -114,10 +114,6 @@ export default function EditPlan() {
         ? String(subscriptionTerms.rolloverMaxCredits)
         : undefined,
     },
-    constraint: getZodConstraint(schema),
-    onValidate: ({ formData }) => parseWithZod(formData, { schema }),
-    shouldValidate: "onSubmit",
-    shouldRevalidate: "onInput",
   });
   const subscription = "planFamily" in plan ? plan : null;
   const archived = plan.archivedAt !== null;

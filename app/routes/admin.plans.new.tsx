@@ -1,5 +1,5 @@
-import { getFormProps, useForm } from "@conform-to/react";
-import { getZodConstraint, parseWithZod } from "@conform-to/zod";
+import { getFormProps } from "@conform-to/react";
+import { parseWithZod } from "@conform-to/zod";
 import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, useActionData, useLoaderData } from "@remix-run/react";
 import { userActor } from "~/auth/audit.server";
@@ -7,7 +7,15 @@ import { requireAdmin } from "~/auth/session.server";
 import { createPlan, editPlan } from "~/billing/plan-sync.server";
 import { Card } from "~/components/AppShell";
 import { RolloverFields } from "~/components/PlanFields";
-import { CheckboxField, Field, FormActions, FormErrors, SelectField, SubmitButton } from "~/components/forms";
+import {
+  CheckboxField,
+  Field,
+  FormActions,
+  FormErrors,
+  SelectField,
+  SubmitButton,
+  useSchemaForm,
+} from "~/components/forms";
 import {
   centsToPrice,
   createInputFrom,
@@ -110,15 +118,11 @@ export async function action({ request, context }: ActionFunctionArgs) {
 export default function NewPlan() {
   const { kind, from, defaults } = useLoaderData<typeof loader>();
   const schema = SCHEMAS[kind];
-  const [form, fields] = useForm({
+  const [form, fields] = useSchemaForm(schema, {
     id: `new-${kind}-${from?.id ?? ""}`,
     lastResult: useActionData<typeof action>()?.result,
     // Checked unless the person unchecks them.
     defaultValue: { ...defaults, isActive: "on", markPreviousLegacy: "on" },
-    constraint: getZodConstraint(schema),
-    onValidate: ({ formData }) => parseWithZod(formData, { schema }),
-    shouldValidate: "onSubmit",
-    shouldRevalidate: "onInput",
   });
   const subscription = kind === "subscription";
   const title = subscription

@@ -1,5 +1,5 @@
-import { getFormProps, useForm, type SubmissionResult } from "@conform-to/react";
-import { getZodConstraint, parseWithZod } from "@conform-to/zod";
+import { getFormProps, type SubmissionResult } from "@conform-to/react";
+import { parseWithZod } from "@conform-to/zod";
 import {
   data,
   redirect,
@@ -22,7 +22,7 @@ import { BalanceSummary } from "~/components/BalanceSummary";
 import { CustomerWarnings } from "~/components/CustomerWarnings";
 import { DataTable } from "~/components/DataTable";
 import { formatCredits, formatMoney, plural } from "~/components/format";
-import { Alert, Field, SubmitButton, useFocusFirstError } from "~/components/forms";
+import { Alert, Field, SubmitButton, useFocusFirstError, useSchemaForm } from "~/components/forms";
 import { RenewalNote, SubscriptionStatusBadge, planDisplayName, planTerms } from "~/components/Subscription";
 import { Badge, ButtonLink, EmptyState, ResultAlert, TextLink, Time } from "~/components/ui";
 import { httpStatusFor, isAppError } from "~/utils/errors";
@@ -166,14 +166,10 @@ function TopupOffer({
   plan: Overview["offeredTopupPlans"][number];
   lastResult?: SubmissionResult<string[]>;
 }) {
-  const [form, fields] = useForm({
+  const [form, fields] = useSchemaForm(topupSchema, {
     id: `pack-${plan.id}`,
     lastResult,
     defaultValue: { quantity: "1" },
-    constraint: getZodConstraint(topupSchema),
-    onValidate: ({ formData }) => parseWithZod(formData, { schema: topupSchema }),
-    shouldValidate: "onSubmit",
-    shouldRevalidate: "onInput",
   });
   return (
     <OfferCard

@@ -1,12 +1,12 @@
-import { getFormProps, useForm } from "@conform-to/react";
-import { getZodConstraint, parseWithZod } from "@conform-to/zod";
+import { getFormProps } from "@conform-to/react";
+import { parseWithZod } from "@conform-to/zod";
 import { data, type ActionFunctionArgs, type HeadersFunction, type MetaFunction } from "@remix-run/node";
 import { Form, useActionData } from "@remix-run/react";
 import { clientIpFromRequest } from "~/auth/client-ip.server";
 import { forgotPasswordSchema, RESET_REQUESTED_MESSAGE } from "~/auth/fields";
 import { requestPasswordReset } from "~/auth/password-reset.server";
 import { PageHeader } from "~/components/AppShell";
-import { Alert, Field, FormErrors, SubmitButton, useFocusFirstError } from "~/components/forms";
+import { Alert, Field, FormErrors, SubmitButton, useFocusFirstError, useSchemaForm } from "~/components/forms";
 import { TextLink } from "~/components/ui";
 import { isAppError } from "~/utils/errors";
 import { formErrorResponse } from "~/utils/forms.server";
@@ -39,13 +39,9 @@ export const headers: HeadersFunction = ({ actionHeaders }) => {
 
 export default function ForgotPassword() {
   const answer = useActionData<typeof action>();
-  const [form, fields] = useForm({
+  const [form, fields] = useSchemaForm(forgotPasswordSchema, {
     id: "forgot",
     lastResult: answer?.result,
-    constraint: getZodConstraint(forgotPasswordSchema),
-    onValidate: ({ formData }) => parseWithZod(formData, { schema: forgotPasswordSchema }),
-    shouldValidate: "onSubmit",
-    shouldRevalidate: "onInput",
   });
   const formRef = useFocusFirstError<HTMLFormElement>(form.errors);
   const sent = answer && "sent" in answer && answer.sent;

@@ -1,5 +1,4 @@
-import { useForm } from "@conform-to/react";
-import { getZodConstraint, parseWithZod } from "@conform-to/zod";
+import { parseWithZod } from "@conform-to/zod";
 import {
   data,
   redirect,
@@ -13,7 +12,7 @@ import { loginSchema } from "~/auth/fields";
 import { loginAuthenticator } from "~/auth/login.server";
 import { beginSession, redirectLoggedInVisitor, safeRedirect } from "~/auth/session.server";
 import { AuthForm } from "~/components/AuthForm";
-import { Field } from "~/components/forms";
+import { Field, useSchemaForm } from "~/components/forms";
 import { TextLink } from "~/components/ui";
 import { isAppError } from "~/utils/errors";
 import { formErrorResponse } from "~/utils/forms.server";
@@ -50,13 +49,9 @@ export const headers: HeadersFunction = ({ actionHeaders }) => {
 };
 
 export default function Login() {
-  const [form, fields] = useForm({
+  const [form, fields] = useSchemaForm(loginSchema, {
     id: "f",
     lastResult: useActionData<typeof action>()?.result,
-    constraint: getZodConstraint(loginSchema),
-    onValidate: ({ formData }) => parseWithZod(formData, { schema: loginSchema }),
-    shouldValidate: "onSubmit",
-    shouldRevalidate: "onInput",
   });
   return (
     <AuthForm mode="login" form={form}>

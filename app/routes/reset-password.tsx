@@ -1,12 +1,12 @@
-import { getFormProps, useForm } from "@conform-to/react";
-import { getZodConstraint, parseWithZod } from "@conform-to/zod";
+import { getFormProps } from "@conform-to/react";
+import { parseWithZod } from "@conform-to/zod";
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, useActionData, useLoaderData } from "@remix-run/react";
 import { clientIpFromRequest } from "~/auth/client-ip.server";
 import { MIN_PASSWORD_LENGTH, RESET_LINK_INVALID_MESSAGE, resetPasswordSchema } from "~/auth/fields";
 import { findResetTokenUser, resetPassword } from "~/auth/password-reset.server";
 import { PageHeader } from "~/components/AppShell";
-import { Alert, Field, FormErrors, SubmitButton, useFocusFirstError } from "~/components/forms";
+import { Alert, Field, FormErrors, SubmitButton, useFocusFirstError, useSchemaForm } from "~/components/forms";
 import { ButtonLink, TextLink } from "~/components/ui";
 import { isAppError } from "~/utils/errors";
 import { formErrorResponse } from "~/utils/forms.server";
@@ -47,13 +47,9 @@ export async function action({ request, context }: ActionFunctionArgs) {
 export default function ResetPassword() {
   const { token } = useLoaderData<typeof loader>();
   const answer = useActionData<typeof action>();
-  const [form, fields] = useForm({
+  const [form, fields] = useSchemaForm(resetPasswordSchema, {
     id: "reset",
     lastResult: answer?.result,
-    constraint: getZodConstraint(resetPasswordSchema),
-    onValidate: ({ formData }) => parseWithZod(formData, { schema: resetPasswordSchema }),
-    shouldValidate: "onSubmit",
-    shouldRevalidate: "onInput",
   });
   const formRef = useFocusFirstError<HTMLFormElement>(form.errors);
 

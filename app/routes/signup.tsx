@@ -1,5 +1,4 @@
-import { useForm } from "@conform-to/react";
-import { getZodConstraint, parseWithZod } from "@conform-to/zod";
+import { parseWithZod } from "@conform-to/zod";
 import {
   data,
   redirect,
@@ -13,7 +12,7 @@ import { MIN_PASSWORD_LENGTH, signupSchema } from "~/auth/fields";
 import { beginSession, redirectLoggedInVisitor, safeRedirect } from "~/auth/session.server";
 import { signUp } from "~/auth/signup.server";
 import { AuthForm } from "~/components/AuthForm";
-import { Field } from "~/components/forms";
+import { Field, useSchemaForm } from "~/components/forms";
 import { isAppError } from "~/utils/errors";
 import { formErrorResponse } from "~/utils/forms.server";
 
@@ -49,13 +48,9 @@ export const headers: HeadersFunction = ({ actionHeaders }) => {
 };
 
 export default function Signup() {
-  const [form, fields] = useForm({
+  const [form, fields] = useSchemaForm(signupSchema, {
     id: "f",
     lastResult: useActionData<typeof action>()?.result,
-    constraint: getZodConstraint(signupSchema),
-    onValidate: ({ formData }) => parseWithZod(formData, { schema: signupSchema }),
-    shouldValidate: "onSubmit",
-    shouldRevalidate: "onInput",
   });
   return (
     <AuthForm mode="signup" form={form}>
