@@ -12,10 +12,11 @@ import { countStripeEventsNeedingAttention } from "~/billing/webhook.server";
 import { grantCredits } from "~/credits/index.server";
 import type { Db } from "../../db/client";
 import { Card, PageHeader } from "~/components/AppShell";
+import { auditColumns } from "~/components/AuditColumns";
 import { DataTable } from "~/components/DataTable";
 import { Alert, Field, FieldError, FormErrors, SubmitButton, useSchemaForm } from "~/components/forms";
 import { formatCredits, plural } from "~/components/format";
-import { Stat, TextLink, Time } from "~/components/ui";
+import { Stat, TextLink } from "~/components/ui";
 import { AppError, isAppError } from "~/utils/errors";
 import { formErrorResponse } from "~/utils/forms.server";
 
@@ -205,27 +206,7 @@ export default function AdminHome() {
           rows={audit}
           rowKey={(a) => a.id}
           empty="Nothing recorded yet."
-          columns={[
-            { header: "When", cell: (a) => <Time value={a.createdAt} /> },
-            // break-all: a long email must wrap at 390 px instead of widening the page.
-            {
-              header: "Who",
-              cell: (a) => (
-                <span title={a.actor} className="break-all">
-                  {a.actorLabel}
-                </span>
-              ),
-            },
-            { header: "What", cell: (a) => <code className="text-xs text-slate-800">{a.action}</code> },
-            {
-              header: "Subject",
-              cell: (a) => (
-                <span title={a.subject ?? undefined} className="break-all">
-                  {a.subjectLabel ?? "—"}
-                </span>
-              ),
-            },
-          ]}
+          columns={auditColumns({ subject: "text" })}
         />
       </Card>
     </div>

@@ -3,9 +3,10 @@ import { Form, Link, useLoaderData } from "@remix-run/react";
 import { listAudit, listAuditActions } from "~/auth/audit-query.server";
 import { requireAdmin } from "~/auth/session.server";
 import { Card, PageHeader } from "~/components/AppShell";
+import { auditColumns } from "~/components/AuditColumns";
 import { DataTable } from "~/components/DataTable";
 import { buttonStyles } from "~/components/forms";
-import { Time, linkClass } from "~/components/ui";
+import { linkClass } from "~/components/ui";
 import { parseBefore } from "~/credits/customer-view.server";
 
 export const meta: MetaFunction = () => [{ title: "Audit log — Admin — Credits" }];
@@ -93,33 +94,7 @@ export default function AuditPage() {
           rows={rows}
           rowKey={(a) => a.id}
           empty="Nothing matches these filters."
-          columns={[
-            { header: "When", cell: (a) => <Time value={a.createdAt} /> },
-            {
-              header: "Who",
-              cell: (a) => (
-                <span className="break-all" title={a.actor}>
-                  {a.actorLabel}
-                </span>
-              ),
-            },
-            { header: "What", cell: (a) => <code className="text-xs">{a.action}</code> },
-            {
-              header: "Subject",
-              cell: (a) =>
-                a.subject && /^user:\d+$/.test(a.subject) ? (
-                  <Link to={`/admin/customers/${a.subject.slice(5)}`} className={`${linkClass} break-all`}>
-                    {a.subjectLabel}
-                  </Link>
-                ) : (
-                  <span className="break-all">{a.subjectLabel ?? "—"}</span>
-                ),
-            },
-            {
-              header: "Details",
-              cell: (a) => <code className="break-all text-xs">{a.details ? JSON.stringify(a.details) : "—"}</code>,
-            },
-          ]}
+          columns={auditColumns({ subject: "link", details: true })}
         />
         {nextBefore ? (
           <p className="mt-4 text-sm">

@@ -11,6 +11,7 @@ import { listCustomerPayments, listCustomerSubscriptions, stripeDashboardUrl } f
 import { Card, PageHeader } from "~/components/AppShell";
 import { BalanceSummary, KIND_LABELS } from "~/components/BalanceSummary";
 import { buttonStyles, Field, FormErrors, SubmitButton, useSchemaForm } from "~/components/forms";
+import { auditColumns } from "~/components/AuditColumns";
 import { DataTable } from "~/components/DataTable";
 import { formatCredits, formatMoney, formatSignedCredits } from "~/components/format";
 import { Badge, Time, linkClass, type Tone } from "~/components/ui";
@@ -587,15 +588,7 @@ export default function CustomerPage() {
           rows={d.audit}
           rowKey={(a) => a.id}
           empty="Nothing recorded about this customer."
-          columns={[
-            { header: "When", cell: (a) => <Time value={a.createdAt} /> },
-            { header: "Who", cell: (a) => <span className="break-all">{a.actorLabel}</span> },
-            { header: "What", cell: (a) => <code className="text-xs">{a.action}</code> },
-            {
-              header: "Details",
-              cell: (a) => <code className="break-all text-xs">{a.details ? JSON.stringify(a.details) : "—"}</code>,
-            },
-          ]}
+          columns={auditColumns({ details: true })}
         />
         <p className="mt-3 text-sm">
           <Link to={`/admin/audit?customer=${c.id}`} className={linkClass}>

@@ -1,6 +1,6 @@
 import { getFormProps } from "@conform-to/react";
 import { parseWithZod } from "@conform-to/zod";
-import { data, type ActionFunctionArgs, type HeadersFunction, type MetaFunction } from "@remix-run/node";
+import { data, type ActionFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, useActionData } from "@remix-run/react";
 import { clientIpFromRequest } from "~/auth/client-ip.server";
 import { forgotPasswordSchema, RESET_REQUESTED_MESSAGE } from "~/auth/fields";
@@ -9,7 +9,7 @@ import { PageHeader } from "~/components/AppShell";
 import { Alert, Field, FormErrors, SubmitButton, useFocusFirstError, useSchemaForm } from "~/components/forms";
 import { TextLink } from "~/components/ui";
 import { isAppError } from "~/utils/errors";
-import { formErrorResponse } from "~/utils/forms.server";
+import { formErrorResponse, retryAfterHeaders } from "~/utils/forms.server";
 
 export const meta: MetaFunction = () => [{ title: "Forgot your password? — Credits" }];
 
@@ -32,10 +32,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
 }
 
 // Document requests only send the headers this function returns; keep Retry-After on a 429.
-export const headers: HeadersFunction = ({ actionHeaders }) => {
-  const retryAfter = actionHeaders.get("Retry-After");
-  return retryAfter ? { "Retry-After": retryAfter } : new Headers();
-};
+export const headers = retryAfterHeaders;
 
 export default function ForgotPassword() {
   const answer = useActionData<typeof action>();

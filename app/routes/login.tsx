@@ -1,12 +1,5 @@
 import { parseWithZod } from "@conform-to/zod";
-import {
-  data,
-  redirect,
-  type ActionFunctionArgs,
-  type HeadersFunction,
-  type LoaderFunctionArgs,
-  type MetaFunction,
-} from "@remix-run/node";
+import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { useActionData } from "@remix-run/react";
 import { loginSchema } from "~/auth/fields";
 import { loginAuthenticator } from "~/auth/login.server";
@@ -15,7 +8,7 @@ import { AuthForm } from "~/components/AuthForm";
 import { Field, useSchemaForm } from "~/components/forms";
 import { TextLink } from "~/components/ui";
 import { isAppError } from "~/utils/errors";
-import { formErrorResponse } from "~/utils/forms.server";
+import { formErrorResponse, retryAfterHeaders } from "~/utils/forms.server";
 
 export const meta: MetaFunction = () => [{ title: "Log in — Credits" }];
 
@@ -43,10 +36,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
 }
 
 // Document requests only send the headers this function returns; keep Retry-After on a 429.
-export const headers: HeadersFunction = ({ actionHeaders }) => {
-  const retryAfter = actionHeaders.get("Retry-After");
-  return retryAfter ? { "Retry-After": retryAfter } : new Headers();
-};
+export const headers = retryAfterHeaders;
 
 export default function Login() {
   const [form, fields] = useSchemaForm(loginSchema, {

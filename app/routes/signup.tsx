@@ -1,12 +1,5 @@
 import { parseWithZod } from "@conform-to/zod";
-import {
-  data,
-  redirect,
-  type ActionFunctionArgs,
-  type HeadersFunction,
-  type LoaderFunctionArgs,
-  type MetaFunction,
-} from "@remix-run/node";
+import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { useActionData } from "@remix-run/react";
 import { MIN_PASSWORD_LENGTH, signupSchema } from "~/auth/fields";
 import { beginSession, redirectLoggedInVisitor, safeRedirect } from "~/auth/session.server";
@@ -14,7 +7,7 @@ import { signUp } from "~/auth/signup.server";
 import { AuthForm } from "~/components/AuthForm";
 import { Field, useSchemaForm } from "~/components/forms";
 import { isAppError } from "~/utils/errors";
-import { formErrorResponse } from "~/utils/forms.server";
+import { formErrorResponse, retryAfterHeaders } from "~/utils/forms.server";
 
 export const meta: MetaFunction = () => [{ title: "Sign up — Credits" }];
 
@@ -42,10 +35,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
 }
 
 // Document requests only send the headers this function returns; keep Retry-After on a 429.
-export const headers: HeadersFunction = ({ actionHeaders }) => {
-  const retryAfter = actionHeaders.get("Retry-After");
-  return retryAfter ? { "Retry-After": retryAfter } : new Headers();
-};
+export const headers = retryAfterHeaders;
 
 export default function Signup() {
   const [form, fields] = useSchemaForm(signupSchema, {

@@ -1,5 +1,5 @@
 import type { Submission, SubmissionResult } from "@conform-to/react";
-import { data } from "@remix-run/node";
+import { data, type HeadersFunction } from "@remix-run/node";
 import { httpStatusFor, type AppError } from "./errors";
 
 /*
@@ -42,3 +42,12 @@ export function formErrorResponse(submission: Submission<unknown>, e: AppError, 
     },
   );
 }
+
+/**
+ * A throttled form's `headers` export: the action's Retry-After (a 429) reaches the browser on the
+ * page's response too. `export const headers = retryAfterHeaders;`
+ */
+export const retryAfterHeaders: HeadersFunction = ({ actionHeaders }) => {
+  const retryAfter = actionHeaders.get("Retry-After");
+  return retryAfter ? { "Retry-After": retryAfter } : new Headers();
+};
