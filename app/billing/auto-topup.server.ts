@@ -440,7 +440,7 @@ const CUSTOMER_WORDS: Record<string, string> = {
  * then payment_intent.payment_failed) changes nothing the second time.
  */
 export function failAttempt(
-  ctx: DomainCtx & { appUrl?: string },
+  ctx: DomainCtx,
   attemptId: number,
   failure: { code: string; message: string; paymentIntentId?: string },
 ): boolean {
@@ -471,7 +471,6 @@ export function failAttempt(
           packName: plan?.publicName ?? "",
           amountCents: attempt.amountCents,
           currency: attempt.currency,
-          payUrl: ctx.appUrl ? `${ctx.appUrl}/billing` : "/billing",
           attemptId,
         },
       );
@@ -488,7 +487,7 @@ export function failAttempt(
  * billing page, and `auto_topup.failed` for email — inside the caller's transaction.
  *
  * `auto_topup.failed` data: {userId, reason (the notice), code, packName, amountCents, currency,
- * payUrl (the billing page, to pay on-session), attemptId?}.
+ * payUrl (the billing page's path, to pay on-session; email makes it absolute with APP_URL), attemptId?}.
  */
 function switchOff(
   db: Db,
@@ -500,7 +499,6 @@ function switchOff(
     packName: string;
     amountCents: number;
     currency: string;
-    payUrl?: string;
     attemptId?: number;
   },
 ): void {
@@ -519,7 +517,7 @@ function switchOff(
   appendEvent(db, {
     type: "auto_topup.failed",
     userId,
-    data: { userId, reason: notice, payUrl: "/billing", ...detail },
+    data: { userId, reason: notice, ...detail, payUrl: "/billing" },
     at: now,
   });
 }

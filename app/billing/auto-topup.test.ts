@@ -205,7 +205,7 @@ describe("auto top-up", () => {
       .pluck()
       .all(user) as string[];
     expect(failed).toHaveLength(1);
-    expect(JSON.parse(failed[0])).toMatchObject({ code: "card_declined", payUrl: expect.stringContaining("/billing") });
+    expect(JSON.parse(failed[0])).toMatchObject({ code: "card_declined", payUrl: "/billing" });
     // The admin customer page lists the failed attempt with the payments.
     expect(listCustomerPayments(r.b.context.db, user)).toContainEqual(
       expect.objectContaining({ description: expect.stringContaining("Auto top-up: 1,000 credits"), status: "failed" }),
