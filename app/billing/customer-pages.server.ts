@@ -5,11 +5,9 @@ import { getCurrentSubscription, LIVE_STATUSES } from "./subscription-state.serv
 
 /*
  * The warnings the credits and billing pages show a customer before something is lost: credits
- * that expire within EXPIRING_SOON_DAYS, a balance below their low-balance threshold, and a
- * subscription payment that failed.
+ * that expire within EXPIRING_SOON_DAYS (the setting credits.expiring_soon uses, through
+ * creditsConfig), a balance below their low-balance threshold, and a subscription payment that failed.
  */
-
-export const EXPIRING_SOON_DAYS = 7;
 
 const DAY_MS = 86_400_000;
 
@@ -46,7 +44,7 @@ export function getCustomerWarnings(
   balance: Pick<BalanceView, "balance" | "grants">,
 ): CustomerWarnings {
   const now = ctx.clock.now().getTime();
-  const horizon = now + EXPIRING_SOON_DAYS * DAY_MS;
+  const horizon = now + creditsConfig(ctx).expiringSoonDays * DAY_MS;
   const expiringSoon = balance.grants
     .filter((g) => g.remaining > 0 && g.expiresAt !== null && Date.parse(g.expiresAt) <= horizon)
     .map((g) => ({

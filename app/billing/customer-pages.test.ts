@@ -40,6 +40,9 @@ describe("customer warnings", () => {
       { amount: 50, type: "promotional", expiresAt: "2026-05-03T12:00:00.000Z", inDays: 3 },
       { amount: 300, type: "promotional", expiresAt: "2026-05-04T00:00:00.000Z", inDays: 3 },
     ]);
+    // The same EXPIRING_SOON_DAYS as the credits.expiring_soon webhook: 30 days takes in the third grant.
+    expect(warnings({ EXPIRING_SOON_DAYS: 30 }).expiringSoon.map((w) => w.amount)).toEqual([50, 300, 700]);
+    expect(warnings({ EXPIRING_SOON_DAYS: 2 }).expiringSoon).toEqual([]);
   });
 
   it("show the low-balance notice below the customer's threshold, else the env default, and never at 0", () => {
