@@ -1,4 +1,3 @@
-import { parseWithZod } from "@conform-to/zod";
 import type { AppContext } from "../utils/context.server";
 import { AppError } from "../utils/errors";
 import { signupSchema } from "./fields";
@@ -10,15 +9,21 @@ import { createUser, getUserByEmail, type User } from "./users.server";
 export const EMAIL_TAKEN_MESSAGE = "An account with this email already exists. Log in instead?";
 
 /**
- * Creates a customer account from the signup form. Throws AppError invalid_request for bad input
+ * Creates a customer account from the sign-up fields (the page has parsed its form with the same
+ * schema; they are checked again here for any other caller). Throws AppError invalid_request for bad input
  * (the signup page checks the fields first and shows each one's error), too_many_requests (with `extra.retryAfterSeconds`) past the
  * per-IP limit (SIGNUP_THROTTLE), conflict (field "email") when the email is taken.
  * The slow hash runs before the insert, outside any transaction.
  */
-export async function signUp(context: AppContext, form: FormData, request: Request, hash?: HashOptions): Promise<User> {
-  const parsed = parseWithZod(form, { schema: signupSchema });
-  if (parsed.status !== "success") throw new AppError("invalid_request", "Check the highlighted fields.");
-  const { email, name, password } = parsed.value;
+export async function signUp(
+  context: AppContext,
+  fields: { email: string; name: string; password: string },
+  request: Request,
+  hash?: HashOptions,
+): Promise<User> {
+  const parsed = signupSchema.safeParse(fields);
+  if (!parsed.success) throw new AppError("invalid_request", "Check the highlighted fields.");
+  const { email, name, password } = parsed.data;
   const gate = startSignupAttempt(
     context.db,
     context.clock,

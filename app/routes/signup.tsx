@@ -22,7 +22,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
     return data({ result: submission.reply({ hideFields: NEVER_SENT_BACK }) }, { status: 400 });
   }
   try {
-    const user = await signUp(context, form, request);
+    const user = await signUp(context, submission.value, request);
     const cookie = await beginSession(context, request, user, {
       action: "user.signup",
       details: { email: user.email },
