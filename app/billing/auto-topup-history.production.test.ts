@@ -15,20 +15,19 @@
  * PaymentIntent Stripe has, once, whatever webhook replays follow.
  */
 import Database from "better-sqlite3";
-import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import Stripe from "stripe";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { closeDatabase, openDatabase } from "../../db/client";
-import { ensureBuild, freePort, repoRoot } from "../../test/server-process";
-import { createApiKey } from "../auth/api-keys.server";
+import { startProductionServer, type ProductionServer } from "../../test/production-server";
+import { freePort } from "../../test/server-process";
 import { createUser } from "../auth/users.server";
 import { deductCredits, getBalance } from "../credits/index.server";
 import { startEventDispatcher } from "../events/dispatcher.server";
 import type { TopupPlan } from "../plans/index.server";
-import { ManualClock, systemClock } from "../utils/clock";
+import { ManualClock } from "../utils/clock";
 import { parseEnv } from "../utils/env.server";
 import { capMonth, setAutoTopup, startAutoTopup } from "./auto-topup.server";
 import { startTopupCheckout } from "./checkout.server";
@@ -46,12 +45,11 @@ const thisMonthStart = (() => {
 const lastMonthEnd = new Date(thisMonthStart - 1); // …-31T23:59:59.999Z (or 30th, 28th, 29th)
 const lastMonth = capMonth(lastMonthEnd);
 
-let child: ChildProcess | undefined;
+let server: ProductionServer | undefined;
 let dir: string;
 let dbPath: string;
 let app: string;
 let adminKey: string;
-let stderr = "";
 const customers = { a: 0, b: 0 };
 let lostEvent: Stripe.Event | undefined;
 
@@ -60,7 +58,7 @@ async function waitFor<T>(what: string, check: () => Promise<T | undefined> | T 
   for (;;) {
     const value = await check();
     if (value !== undefined) return value;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}\n${stderr}`);
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}\n${server?.output() ?? ""}`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }
@@ -156,7 +154,6 @@ async function writeHistory(): Promise<void> {
 }
 
 beforeAll(async () => {
-  ensureBuild();
   dir = fs.mkdtempSync(path.join(os.tmpdir(), "auto-topup-history-"));
   dbPath = path.join(dir, "app.db");
   fs.copyFileSync(process.env.TEST_BASE_DB!, dbPath);
@@ -167,40 +164,13 @@ beforeAll(async () => {
   ]);
   expect(attempts(customers.b).map((a) => a.status)).toEqual(["processing"]);
 
-  const [port, stripePort] = [await freePort(), await freePort()];
-  app = `http://127.0.0.1:${port}`;
-  child = spawn(process.execPath, [path.join(repoRoot, "build/node/server.js")], {
-    cwd: repoRoot,
-    env: {
-      ...process.env,
-      NODE_ENV: "production",
-      PORT: String(port),
-      HOST: "127.0.0.1",
-      APP_URL: app,
-      DATABASE_PATH: dbPath,
-      SESSION_SECRET: "auto-topup-history-session-secret-0123456789",
-      DEMO: "1",
-      TRUST_PROXY: "",
-      STRIPE_SECRET_KEY: "",
-      STRIPE_WEBHOOK_SECRET: "",
-      STRIPE_API_BASE: "",
-      STRIPE_OFFLINE_PORT: String(stripePort),
-      LOG_LEVEL: "warn",
-    },
-    stdio: ["ignore", "ignore", "pipe"],
-  });
-  child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
-  await waitFor("the server", async () => ((await fetch(`${app}/healthz`).catch(() => null))?.ok ? true : undefined));
-  const db = openDatabase(dbPath);
-  adminKey = createApiKey({ db, clock: systemClock }, { name: "auto top-up history test", scope: "admin" }).key;
-  closeDatabase(db);
+  server = await startProductionServer({ STRIPE_OFFLINE_PORT: String(await freePort()) }, { databasePath: dbPath });
+  app = server.base;
+  adminKey = server.keys.admin;
 }, 120_000);
 
 afterAll(async () => {
-  if (child && child.exitCode === null) {
-    child.kill("SIGTERM");
-    await new Promise((r) => child!.once("close", r));
-  }
+  await server?.close();
   fs.rmSync(dir, { recursive: true, force: true });
 });
 

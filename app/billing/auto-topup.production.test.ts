@@ -6,77 +6,46 @@
  * (The cap across a month boundary and a lost webhook, over a history written with a moved clock: auto-topup-history.production.test.ts.)
  */
 import Database from "better-sqlite3";
-import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import Stripe from "stripe";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ensureBuild, freePort, repoRoot } from "../../test/server-process";
-import { openDatabase, closeDatabase } from "../../db/client";
-import { createApiKey } from "../auth/api-keys.server";
-import { systemClock } from "../utils/clock";
+import { startProductionServer, type ProductionServer } from "../../test/production-server";
+import { freePort } from "../../test/server-process";
 
 const STRIPE_KEY = "sk_test_offline_0000000000000000000000000000";
 
-let child: ChildProcess;
+let server: ProductionServer;
 let dir: string;
 let app: string;
 let stripeUrl: string;
 let adminKey: string;
-let stderr = "";
 
 async function waitFor<T>(what: string, check: () => Promise<T | undefined> | T | undefined, ms = 15_000): Promise<T> {
   const until = Date.now() + ms;
   for (;;) {
     const value = await check();
     if (value !== undefined) return value;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}\n${stderr}`);
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}\n${server.output()}`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }
 
 beforeAll(async () => {
-  ensureBuild();
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), "auto-topup-prod-"));
-  const [port, stripePort] = [await freePort(), await freePort()];
-  app = `http://127.0.0.1:${port}`;
+  const stripePort = await freePort();
   stripeUrl = `http://127.0.0.1:${stripePort}`;
-  child = spawn(process.execPath, [path.join(repoRoot, "build/node/server.js")], {
-    cwd: repoRoot,
-    env: {
-      ...process.env,
-      NODE_ENV: "production",
-      PORT: String(port),
-      HOST: "127.0.0.1",
-      APP_URL: app,
-      DATABASE_PATH: path.join(dir, "app.db"),
-      SESSION_SECRET: "auto-topup-test-session-secret-0123456789",
-      DEMO: "1",
-      TRUST_PROXY: "",
-      STRIPE_SECRET_KEY: "",
-      STRIPE_WEBHOOK_SECRET: "",
-      STRIPE_API_BASE: "",
-      STRIPE_OFFLINE_PORT: String(stripePort),
-      LOG_LEVEL: "warn",
-    },
-    stdio: ["ignore", "ignore", "pipe"],
-  });
-  child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
-  await waitFor("the server", async () => ((await fetch(`${app}/healthz`).catch(() => null))?.ok ? true : undefined));
-  const db = openDatabase(path.join(dir, "app.db"));
-  adminKey = createApiKey({ db, clock: systemClock }, { name: "auto top-up test", scope: "admin" }).key;
-  closeDatabase(db);
+  server = await startProductionServer({ STRIPE_OFFLINE_PORT: String(stripePort) });
+  app = server.base;
+  dir = path.dirname(server.databasePath);
+  adminKey = server.keys.admin;
 }, 120_000);
 
 afterAll(async () => {
-  child?.kill("SIGTERM");
-  await new Promise((r) => child?.once("close", r));
-  fs.rmSync(dir, { recursive: true, force: true });
+  await server?.close();
 });
 
 function query<T>(sql: string, ...args: unknown[]): T[] {
-  const db = new Database(path.join(dir, "app.db"), { readonly: true });
+  const db = new Database(server.databasePath, { readonly: true });
   try {
     return db.prepare(sql).all(...args) as T[];
   } finally {

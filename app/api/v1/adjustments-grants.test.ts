@@ -2,7 +2,7 @@
 // bounded list, against the production server process.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { grantCredits, voidGrant } from "../../credits/index.server";
-import { startProductionServer, type ProductionServer } from "./testing/production-server";
+import { startProductionServer, type ProductionServer } from "../../../test/production-server";
 
 let api: ProductionServer;
 beforeAll(async () => {

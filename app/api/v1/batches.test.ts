@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { checkInvariants, grantCredits } from "../../credits/index.server";
 import { systemClock } from "../../utils/clock";
-import { startProductionServer, type ProductionServer } from "./testing/production-server";
+import { startProductionServer, type ProductionServer } from "../../../test/production-server";
 
 let api: ProductionServer;
 beforeAll(async () => {

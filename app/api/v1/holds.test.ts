@@ -2,7 +2,7 @@
 // every contract line, errors included, and that a refused request writes nothing.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { findInvariantViolations, grantCredits } from "../../credits/index.server";
-import { startProductionServer, type ProductionServer } from "./testing/production-server";
+import { startProductionServer, type ProductionServer } from "../../../test/production-server";
 
 let api: ProductionServer;
 beforeAll(async () => {

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createUser } from "../../auth/users.server";
 import { grantCredits } from "../../credits/index.server";
-import { startProductionServer, type ProductionServer } from "./testing/production-server";
+import { startProductionServer, type ProductionServer } from "../../../test/production-server";
 
 let api: ProductionServer;
 beforeAll(async () => {

@@ -1,17 +1,17 @@
 /**
- * The production bundle (build/node/server.js) as a child process for v1 API tests, on a fresh
- * database, with a second connection to the same file for setup and row counts, an admin and a
+ * The production bundle (build/node/server.js) as a child process (v1 API and auto top-up tests),
+ * on a fresh database (or one the test prepared), with a second connection to the same file for setup and row counts, an admin and a
  * usage key, and a small JSON client. Run `npm run build` first when the code changed (ensureBuild
  * only builds a missing bundle).
  */
 import { spawn, type ChildProcess } from "node:child_process";
+import fs from "node:fs";
 import path from "node:path";
 import readline from "node:readline";
-import { closeDatabase, openDatabase, type Db } from "../../../../db/client";
-import { freshDatabasePath } from "../../../../test/db";
-import { ensureBuild, freePort, repoRoot } from "../../../../test/server-process";
-import { createApiKey } from "../../../auth/api-keys.server";
-import { systemClock } from "../../../utils/clock";
+import { closeDatabase, openDatabase, type Db } from "../db/client";
+import { ensureBuild, freePort, repoRoot } from "./server-process";
+import { createApiKey } from "../app/auth/api-keys.server";
+import { systemClock } from "../app/utils/clock";
 
 export interface Answer {
   status: number;
@@ -30,12 +30,26 @@ export interface RequestOptions {
   headers?: Record<string, string>;
 }
 
+/** A fresh database in a folder of its own: the offline Stripe keeps its state file next to it. */
+function freshServerDatabasePath(): string {
+  const dir = process.env.TEST_TMP_DIR;
+  const base = process.env.TEST_BASE_DB;
+  if (!base || !dir) throw new Error("test/global-setup.ts did not run");
+  const file = path.join(fs.mkdtempSync(path.join(dir, "server-")), "app.db");
+  fs.copyFileSync(base, file);
+  return file;
+}
+
 export type ProductionServer = Awaited<ReturnType<typeof startProductionServer>>;
 
-/** Boots the bundle (DEMO=1: production without Stripe keys; its demo seed adds two users). */
-export async function startProductionServer(env: Record<string, string> = {}) {
+/**
+ * Boots the bundle (DEMO=1: production without Stripe keys, the offline Stripe started by the
+ * server itself; its demo seed adds two users). APP_URL is the server's own address, so forms
+ * posted with that Origin pass the cross-origin check.
+ */
+export async function startProductionServer(env: Record<string, string> = {}, opts: { databasePath?: string } = {}) {
   ensureBuild();
-  const databasePath = freshDatabasePath();
+  const databasePath = opts.databasePath ?? freshServerDatabasePath();
   const port = await freePort();
   const child: ChildProcess = spawn(process.execPath, [path.join(repoRoot, "build/node/server.js")], {
     cwd: repoRoot,
@@ -47,6 +61,7 @@ export async function startProductionServer(env: Record<string, string> = {}) {
       DEMO: "1",
       HOST: "127.0.0.1",
       PORT: String(port),
+      APP_URL: `http://127.0.0.1:${port}`,
       DATABASE_PATH: databasePath,
       LOG_LEVEL: "info",
       SESSION_SECRET: "v1-api-test-session-secret-0123456789abcdef",
@@ -107,6 +122,7 @@ export async function startProductionServer(env: Record<string, string> = {}) {
 
   return {
     base,
+    databasePath,
     db,
     ctx,
     keys,
