@@ -39,7 +39,10 @@ export type ReconcileResult = {
 /** PaymentIntent states that still move on their own: leave the attempt open. */
 const STILL_MOVING: readonly string[] = ["processing", "requires_capture", "requires_confirmation"];
 
-/** One pass: every processing attempt last changed at least `olderThanMs` ago, oldest first. */
+/**
+ * One pass: every processing attempt last changed (or asked about) at least `olderThanMs` ago,
+ * oldest first, at most `limit`.
+ */
 export async function reconcileOpenAttempts(
   ctx: BillingContext,
   opts: { olderThanMs?: number; limit?: number } = {},
@@ -55,7 +58,17 @@ export async function reconcileOpenAttempts(
   const results: ReconcileResult[] = [];
   for (const attempt of stuck) {
     if (!attempt.stripePaymentIntentId) continue; // processing always has one; nothing to ask about otherwise
-    results.push(await reconcileAttempt(ctx, attempt.id, attempt.stripePaymentIntentId));
+    const result = await reconcileAttempt(ctx, attempt.id, attempt.stripePaymentIntentId);
+    if (result.action === "waiting" || result.action === "error") {
+      // Asked again only after another olderThanMs, behind those not asked yet: attempts Stripe
+      // keeps processing (or cannot settle) never crowd the others out of a pass.
+      ctx.db
+        .update(autoTopupAttempts)
+        .set({ updatedAt: ctx.clock.now() })
+        .where(and(eq(autoTopupAttempts.id, attempt.id), eq(autoTopupAttempts.status, "processing")))
+        .run();
+    }
+    results.push(result);
   }
   if (results.some((r) => r.action === "granted" || r.action === "failed")) notifyEvents();
   return results;
@@ -90,7 +103,7 @@ async function reconcileAttempt(
     created: Math.floor(ctx.clock.now().getTime() / 1000),
     data: { object: pi },
   } as unknown as Stripe.Event;
-  const applyCtx: ApplyCtx & { appUrl: string } = { db: ctx.db, clock: ctx.clock, appUrl: ctx.appUrl, event: source };
+  const applyCtx: ApplyCtx = { db: ctx.db, clock: ctx.clock, event: source };
   const outcome = ctx.db.transaction(
     () => {
       // Re-read under the write lock: the webhook may have settled it meanwhile.

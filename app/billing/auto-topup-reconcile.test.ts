@@ -139,6 +139,9 @@ describe("auto top-up reconciliation", () => {
     expect(r.b.balance(user)).toBe(400);
 
     await r.b.offline.trigger.settlePaymentIntent(pi, { outcome: "succeeded", deliver: false });
+    // An attempt asked about waits another RECONCILE_AFTER_MS (behind the others) before the next question.
+    expect(await reconcileOpenAttempts(r.b.context.billing)).toEqual([]);
+    r.b.context.clock.advance(RECONCILE_AFTER_MS);
     expect(await reconcileOpenAttempts(r.b.context.billing)).toEqual([
       expect.objectContaining({ action: "granted", stripeStatus: "succeeded" }),
     ]);
@@ -196,6 +199,7 @@ describe("auto top-up reconciliation", () => {
     const unreachable = { ...r.b.context.billing, stripe: brokenStripe() };
     expect(await reconcileOpenAttempts(unreachable)).toEqual([expect.objectContaining({ action: "error" })]);
     expect(attempts(r.b, user)[0].status).toBe("processing");
+    r.b.context.clock.advance(RECONCILE_AFTER_MS);
     expect(await reconcileOpenAttempts(r.b.context.billing)).toEqual([expect.objectContaining({ action: "granted" })]);
     expect(r.b.balance(user)).toBe(1400);
   });
