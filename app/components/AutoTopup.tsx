@@ -1,10 +1,9 @@
-import { getFormProps, useForm, type SubmissionResult } from "@conform-to/react";
-import { getZodConstraint, parseWithZod } from "@conform-to/zod";
+import { getFormProps, type SubmissionResult } from "@conform-to/react";
 import { Form } from "@remix-run/react";
 import { autoTopupFormSchema, type AutoTopupSection } from "~/billing/auto-topup-form";
 import { Card } from "~/components/AppShell";
 import { formatCredits, formatMoney } from "~/components/format";
-import { Alert, CheckboxField, Field, FormErrors, SelectField, SubmitButton } from "~/components/forms";
+import { Alert, CheckboxField, Field, FormErrors, SelectField, SubmitButton, useSchemaForm } from "~/components/forms";
 import { Badge, Time, type Tone } from "~/components/ui";
 
 const STATUS: Record<string, { label: string; tone: Tone }> = {
@@ -26,7 +25,7 @@ export function AutoTopupCard({
   lastResult?: SubmissionResult<string[]>;
 }) {
   const { setting, packs } = section;
-  const [form, fields] = useForm({
+  const [form, fields] = useSchemaForm(autoTopupFormSchema, {
     id: "auto-topup",
     lastResult,
     defaultValue: {
@@ -35,10 +34,6 @@ export function AutoTopupCard({
       threshold: String(setting.threshold ?? 100),
       monthlyCapPacks: String(setting.monthlyCapPacks ?? 2),
     },
-    constraint: getZodConstraint(autoTopupFormSchema),
-    onValidate: ({ formData }) => parseWithZod(formData, { schema: autoTopupFormSchema }),
-    shouldValidate: "onSubmit",
-    shouldRevalidate: "onInput",
   });
   return (
     <Card title="Auto top-up">
