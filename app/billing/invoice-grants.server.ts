@@ -4,6 +4,7 @@
  * `invoice.paid` event that granted them (display only: money decisions always refetch from Stripe).
  */
 import type { Db } from "../../db/client";
+import { perConnection } from "../../db/per-connection";
 import { listGrantsBySourcePrefix } from "../credits/index.server";
 import { INVOICE_PREFIX, invoiceIdOf } from "./grant-refs";
 
@@ -17,6 +18,15 @@ export interface InvoiceGrant {
   currency: string | null;
 }
 
+/** The amount and currency of stored Stripe events, by id (a JSON array of ids). */
+const eventMoney = perConnection((sqlite) =>
+  sqlite.prepare<[string], { id: string; paid: unknown; currency: unknown }>(
+    `select id, json_extract(payload, '$.data.object.amount_paid') as paid,
+       json_extract(payload, '$.data.object.currency') as currency
+     from stripe_events where id in (select value from json_each(?))`,
+  ),
+);
+
 /** Newest first; optionally one user's, created at or after `createdFrom`, at most `limit`. */
 export function listInvoiceGrants(
   db: Db,
@@ -25,15 +35,9 @@ export function listInvoiceGrants(
   const grants = listGrantsBySourcePrefix({ db }, { prefix: INVOICE_PREFIX, ...options });
   const eventIds = grants.map((g) => g.metadata?.stripeEventId).filter((id): id is string => typeof id === "string");
   const money = new Map(
-    (
-      db.$client
-        .prepare(
-          `select id, json_extract(payload, '$.data.object.amount_paid') as paid,
-             json_extract(payload, '$.data.object.currency') as currency
-           from stripe_events where id in (select value from json_each(?))`,
-        )
-        .all(JSON.stringify([...new Set(eventIds)])) as { id: string; paid: unknown; currency: unknown }[]
-    ).map((e) => [e.id, e]),
+    eventMoney(db.$client)
+      .all(JSON.stringify([...new Set(eventIds)]))
+      .map((e) => [e.id, e]),
   );
   return grants.map((g) => {
     const event = typeof g.metadata?.stripeEventId === "string" ? money.get(g.metadata.stripeEventId) : undefined;

@@ -8,6 +8,7 @@ import { LEDGER_ENTRY_TYPES, type LedgerEntryType } from "../../db/schema";
 import type { GrantView } from "./index.server";
 import { GRANT_COLUMNS, iso, toGrantView, type GrantRow } from "./store.server";
 import type { DomainCtx } from "../utils/context.server";
+import { perConnection } from "../../db/per-connection";
 
 export const ADMIN_PAGE_SIZE = 25;
 
@@ -278,7 +279,33 @@ interface UsageCacheEntry {
 
 /** Users whose usage is kept per database handle (least recently viewed dropped first). */
 const USAGE_CACHE_USERS = 1000;
-const usageCache = new WeakMap<object, Map<number, UsageCacheEntry>>();
+const usageCache = perConnection(() => new Map<number, UsageCacheEntry>());
+
+const usageStatements = perConnection((sqlite) => ({
+  window: sqlite.prepare<[number, number], { day: number; spent: number; lastId: number; firstId: number }>(
+    `select cast(created_at / ${DAY_MS} as integer) as day,
+            sum(case when type = 'deduction' then -amount else 0 end) as spent,
+            max(id) as lastId, min(id) as firstId
+       from credit_ledger where user_id = ? and created_at >= ? group by day`,
+  ),
+  since: sqlite.prepare<[number, number], { day: number; spent: number; lastId: number }>(
+    `select cast(created_at / ${DAY_MS} as integer) as day,
+            sum(case when type = 'deduction' then -amount else 0 end) as spent,
+            max(id) as lastId
+       from credit_ledger where user_id = ? and id > ? group by day`,
+  ),
+  balanceBefore: sqlite
+    .prepare<[number, number], number>(
+      `select balance_after from credit_ledger where user_id = ? and id < ? order by id desc limit 1`,
+    )
+    .pluck(),
+  lastId: sqlite.prepare<[number], number | null>(`select max(id) from credit_ledger where user_id = ?`).pluck(),
+  closings: sqlite.prepare<[string], { id: number; b: number }>(
+    `select id, balance_after as b from credit_ledger where id in (select value from json_each(?))`,
+  ),
+  /** One read transaction (one snapshot) around a view's reads. */
+  snapshot: sqlite.transaction((read: () => void) => read()),
+}));
 
 /**
  * A user's spending and closing balance per UTC day from `fromDay` on. The ledger is append-only
@@ -289,42 +316,25 @@ const usageCache = new WeakMap<object, Map<number, UsageCacheEntry>>();
  */
 function dailyFacts(ctx: DomainCtx, userId: number, fromDay: number): { opening: number; days: Map<number, DayFacts> } {
   const sqlite = ctx.db.$client;
-  let perDb = usageCache.get(sqlite);
-  if (!perDb) usageCache.set(sqlite, (perDb = new Map()));
-  return sqlite.transaction(() => {
-    let entry = perDb.get(userId);
-    perDb.delete(userId);
+  const perDb = usageCache(sqlite);
+  const q = usageStatements(sqlite);
+  let entry = perDb.get(userId);
+  perDb.delete(userId);
+  q.snapshot(() => {
     if (!entry || entry.fromDay > fromDay) {
-      entry = { lastId: 0, fromDay, opening: 0, days: new Map() };
-      const rows = sqlite
-        .prepare(
-          `select cast(created_at / ${DAY_MS} as integer) as day,
-                  sum(case when type = 'deduction' then -amount else 0 end) as spent,
-                  max(id) as lastId, min(id) as firstId
-             from credit_ledger where user_id = ? and created_at >= ? group by day`,
-        )
-        .all(userId, fromDay * DAY_MS) as { day: number; spent: number; lastId: number; firstId: number }[];
+      const rows = q.window.all(userId, fromDay * DAY_MS);
       const firstId = rows.length ? Math.min(...rows.map((r) => r.firstId)) : Number.MAX_SAFE_INTEGER;
-      entry.opening =
-        (sqlite
-          .prepare(`select balance_after from credit_ledger where user_id = ? and id < ? order by id desc limit 1`)
-          .pluck()
-          .get(userId, firstId) as number | undefined) ?? 0;
-      entry.lastId =
-        (sqlite.prepare(`select max(id) from credit_ledger where user_id = ?`).pluck().get(userId) as number | null) ??
-        0;
-      mergeDays(sqlite, entry, rows);
+      entry = {
+        lastId: q.lastId.get(userId) ?? 0,
+        fromDay,
+        opening: q.balanceBefore.get(userId, firstId) ?? 0,
+        days: new Map(),
+      };
+      mergeDays(q, entry, rows);
     } else {
-      const rows = sqlite
-        .prepare(
-          `select cast(created_at / ${DAY_MS} as integer) as day,
-                  sum(case when type = 'deduction' then -amount else 0 end) as spent,
-                  max(id) as lastId
-             from credit_ledger where user_id = ? and id > ? group by day`,
-        )
-        .all(userId, entry.lastId) as { day: number; spent: number; lastId: number }[];
+      const rows = q.since.all(userId, entry.lastId);
       for (const r of rows) entry.lastId = Math.max(entry.lastId, r.lastId);
-      mergeDays(sqlite, entry, rows);
+      mergeDays(q, entry, rows);
       // The window moved on: the days before it fold into the opening balance.
       for (const [day, facts] of [...entry.days].sort((x, y) => x[0] - y[0])) {
         if (day >= fromDay) break;
@@ -333,25 +343,19 @@ function dailyFacts(ctx: DomainCtx, userId: number, fromDay: number): { opening:
       }
       entry.fromDay = fromDay;
     }
-    perDb.set(userId, entry);
-    if (perDb.size > USAGE_CACHE_USERS) perDb.delete(perDb.keys().next().value as number);
-    return { opening: entry.opening, days: entry.days };
-  })();
+  });
+  perDb.set(userId, entry!);
+  if (perDb.size > USAGE_CACHE_USERS) perDb.delete(perDb.keys().next().value as number);
+  return { opening: entry!.opening, days: entry!.days };
 }
 
 function mergeDays(
-  sqlite: DomainCtx["db"]["$client"],
+  q: ReturnType<typeof usageStatements>,
   entry: UsageCacheEntry,
   rows: { day: number; spent: number; lastId: number }[],
 ): void {
   if (!rows.length) return;
-  const closings = new Map(
-    (
-      sqlite
-        .prepare(`select id, balance_after as b from credit_ledger where id in (select value from json_each(?))`)
-        .all(JSON.stringify(rows.map((r) => r.lastId))) as { id: number; b: number }[]
-    ).map((r) => [r.id, r.b]),
-  );
+  const closings = new Map(q.closings.all(JSON.stringify(rows.map((r) => r.lastId))).map((r) => [r.id, r.b]));
   for (const r of rows) {
     const day = entry.days.get(r.day);
     const closing = closings.get(r.lastId) ?? 0;

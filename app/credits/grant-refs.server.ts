@@ -8,6 +8,7 @@
 import type { GrantStatus, GrantType } from "../../db/schema";
 import type { DomainCtx } from "../utils/context.server";
 import { invalid } from "./store.server";
+import { perConnection } from "../../db/per-connection";
 
 /** A grant with its references and the metadata its `grant` entry was written with. */
 export interface SourcedGrant {
@@ -73,6 +74,15 @@ function checkLimit(limit: number | undefined): number {
   return limit;
 }
 
+const refStatements = perConnection((sqlite) => ({
+  bySource: sqlite.prepare<[string], { id: number; status: GrantStatus; remaining: number }>(
+    `select id, status, remaining from credit_grants where source_ref = ?`,
+  ),
+  byGroup: sqlite.prepare<[string, number], SourcedRow>(
+    `${SOURCED_SELECT} where g.group_ref = ? order by g.id limit ?`,
+  ),
+}));
+
 /**
  * The grant a source produced, if any (one per sourceRef): billing asks here whether a paid
  * invoice or top-up was already granted, and which grant a refund takes credits from.
@@ -82,9 +92,7 @@ export function findGrantBySource(
   sourceRef: string,
 ): { id: number; status: GrantStatus; remaining: number } | undefined {
   if (typeof sourceRef !== "string" || sourceRef === "") return undefined;
-  return ctx.db.$client
-    .prepare(`select id, status, remaining from credit_grants where source_ref = ?`)
-    .get(sourceRef) as { id: number; status: GrantStatus; remaining: number } | undefined;
+  return refStatements(ctx.db.$client).bySource.get(sourceRef);
 }
 
 /** A group's grants, oldest first (at most `limit`; all when omitted). Served by credit_grants_group_idx. */
@@ -95,9 +103,7 @@ export function listGrantsByGroup(
 ): SourcedGrant[] {
   const limit = checkLimit(options.limit);
   if (typeof groupRef !== "string" || groupRef === "") return [];
-  const rows = ctx.db.$client
-    .prepare(`${SOURCED_SELECT} where g.group_ref = ? order by g.id limit ?`)
-    .all(groupRef, limit) as SourcedRow[];
+  const rows = refStatements(ctx.db.$client).byGroup.all(groupRef, limit);
   return rows.map(toSourced);
 }
 
