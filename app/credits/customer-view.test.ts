@@ -94,7 +94,7 @@ describe("usage over time, viewed again and again while credits move", () => {
       fc.record({ kind: fc.constant("deduct" as const), amount: fc.integer({ min: 1, max: 500 }), who: fc.boolean() }),
       fc.record({ kind: fc.constant("grant" as const), amount: fc.integer({ min: 1, max: 500 }) }),
       fc.record({ kind: fc.constant("wait" as const), ms: fc.integer({ min: 1, max: 5 * MS_PER_DAY }) }),
-      fc.record({ kind: fc.constant("view" as const) }),
+      fc.record({ kind: fc.constant("view" as const), days: fc.constantFrom(7, 30) }),
     );
     fc.assert(
       fc.property(fc.array(step, { minLength: 1, maxLength: 40 }), (steps) => {
@@ -105,8 +105,9 @@ describe("usage over time, viewed again and again while credits move", () => {
           else if (s.kind === "wait") ctx.clock.advance(s.ms);
           else {
             const balance = getBalance(ctx, user).balance;
-            const usage = usageOverTime(ctx, user, balance);
-            const expected = usageFromLedger(ctx, user);
+            // A 7-day view between 30-day ones: the remembered days must widen back correctly.
+            const usage = usageOverTime(ctx, user, balance, s.days);
+            const expected = usageFromLedger(ctx, user, s.days);
             expect(usage.spent).toEqual(expected.spent);
             expect(usage.balance.slice(0, -1)).toEqual(expected.balance);
             expect(usage.balance.at(-1)).toBe(balance);

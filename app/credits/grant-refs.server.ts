@@ -7,7 +7,7 @@
  */
 import type { GrantStatus, GrantType } from "../../db/schema";
 import type { DomainCtx } from "../utils/context.server";
-import { invalid } from "./store.server";
+import { checkLimit, invalid } from "./store.server";
 import { perConnection } from "../../db/per-connection";
 
 /** A grant with its references and the metadata its `grant` entry was written with. */
@@ -66,14 +66,6 @@ function toSourced(r: SourcedRow): SourcedGrant {
 
 const MAX_LIST = 1000;
 
-function checkLimit(limit: number | undefined): number {
-  if (limit === undefined) return -1;
-  if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_LIST) {
-    throw invalid("limit", `\`limit\` must be an integer from 1 to ${MAX_LIST}.`);
-  }
-  return limit;
-}
-
 const refStatements = perConnection((sqlite) => ({
   bySource: sqlite.prepare<[string], { id: number; status: GrantStatus; remaining: number }>(
     `select id, status, remaining from credit_grants where source_ref = ?`,
@@ -101,7 +93,7 @@ export function listGrantsByGroup(
   groupRef: string,
   options: { limit?: number } = {},
 ): SourcedGrant[] {
-  const limit = checkLimit(options.limit);
+  const limit = checkLimit(options.limit, MAX_LIST, -1);
   if (typeof groupRef !== "string" || groupRef === "") return [];
   const rows = refStatements(ctx.db.$client).byGroup.all(groupRef, limit);
   return rows.map(toSourced);
@@ -124,7 +116,7 @@ export function listGrantsBySourcePrefix(
   if (typeof prefix !== "string" || !PREFIX.test(prefix)) {
     throw invalid("prefix", "`prefix` must be 1 to 100 printable ASCII characters.");
   }
-  const limit = checkLimit(options.limit);
+  const limit = checkLimit(options.limit, MAX_LIST, -1);
   // [prefix, prefix with its last character + 1): the refs that start with it, as an index range.
   const upper = prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
   const where = [`g.source_ref >= @lo and g.source_ref < @hi`];

@@ -13,7 +13,7 @@
 import type Database from "better-sqlite3";
 import type { GrantView } from "./index.server";
 import { getBalance } from "./ledger.server";
-import { BURN_DOWN_ORDER, GRANT_COLUMNS, checkId, invalid, toGrantView } from "./store.server";
+import { BURN_DOWN_ORDER, GRANT_COLUMNS, checkId, checkLimit, invalid, toGrantView } from "./store.server";
 import type { GrantRow } from "./store.server";
 import type { DomainCtx } from "../utils/context.server";
 import { perConnection } from "../../db/per-connection";
@@ -89,9 +89,7 @@ export function listGrants(
   if (!GRANT_LIST_STATUSES.includes(status)) {
     throw invalid("status", `\`status\` must be one of: ${GRANT_LIST_STATUSES.join(", ")}.`);
   }
-  const limit = opts.limit ?? 50;
-  if (!Number.isInteger(limit) || limit < 1 || limit > 100)
-    throw invalid("limit", "`limit` must be an integer from 1 to 100.");
+  const limit = checkLimit(opts.limit, 100, 50);
   // As the balance answer: not_found for an unknown user, and holds past their expiresAt that no
   // write has recorded yet are recorded first, so their credits show back on their grants.
   getBalance(ctx, userId, { grantLimit: 0 });

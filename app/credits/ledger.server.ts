@@ -7,6 +7,7 @@ import type { BalanceView, LedgerEntryView } from "./index.server";
 import { settleLapsedHolds } from "./hold-returns.server";
 import {
   checkId,
+  checkLimit,
   immediate,
   invalid,
   iso,
@@ -171,9 +172,7 @@ export function listLedger(
   opts: { limit?: number; cursor?: string | null } = {},
 ): { entries: LedgerEntryView[]; nextCursor: string | null } {
   checkId(userId, "userId");
-  const limit = opts.limit ?? 50;
-  if (!Number.isInteger(limit) || limit < 1 || limit > 100)
-    throw invalid("limit", "`limit` must be an integer from 1 to 100.");
+  const limit = checkLimit(opts.limit, 100, 50);
   const before = opts.cursor ? decodeCursor(opts.cursor) : Number.MAX_SAFE_INTEGER;
   const s = statementsFor(ctx.db);
   if (s.userBalance.get(userId) === undefined) throw new AppError("not_found", `No user with id ${userId}.`);

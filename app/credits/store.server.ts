@@ -349,6 +349,15 @@ export function checkId(value: unknown, field: string): number {
   return value;
 }
 
+/** A page size: `fallback` when not given, else an integer from 1 to `max`. */
+export function checkLimit(value: number | undefined, max: number, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isSafeInteger(value) || value < 1 || value > max) {
+    throw invalid("limit", `\`limit\` must be an integer from 1 to ${max}.`);
+  }
+  return value;
+}
+
 export function checkCredits(value: unknown, field = "amount"): number {
   if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 1 || value > MAX_CREDITS) {
     throw invalid(field, `\`${field}\` must be an integer from 1 to ${MAX_CREDITS}.`);
