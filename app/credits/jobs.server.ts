@@ -100,14 +100,12 @@ export function expireGrants(ctx: CreditsCtx, opts: { batchSize?: number } = {})
         // Expiring a grant does not change the user's spendable balance (it was out of effect
         // already), so one lookup serves all of the user's grants in this transaction.
         const spendable = spendableOf(s, userId, now);
-        expireGrantRows(s, userId, rows, now, spendable);
-        let expired = 0;
-        for (const row of rows) expired += row.remaining;
+        const { credits, user } = expireGrantRows(s, userId, rows, now, spendable);
         result.expired += rows.length;
-        result.credits += expired;
+        result.credits += credits;
         // The balance fell when these grants expired, with no write then: the balance events are
         // judged here, from what was spendable with their credits to what is spendable now.
-        balanceLowered(s, config, userId, s.userEventRow.get(userId)!, spendable + expired, spendable, now);
+        balanceLowered(s, config, userId, user, spendable + credits, spendable, now);
         taken += rows.length;
       }
       return true;

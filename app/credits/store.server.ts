@@ -11,7 +11,7 @@ import type { GrantView, HoldView } from "./index.server";
 import { jsonHash, MAX_JSON_DEPTH, nestsDeeperThan } from "../utils/json";
 import { ENGINE_IDEMPOTENCY_KEY_MAX_LENGTH, MAX_CREDITS_PER_CALL, MAX_REASON_LENGTH } from "../utils/limits";
 import { notifyEvents } from "../events/outbox.server";
-import { emit, externalIdOf } from "./events.server";
+import { emit } from "./events.server";
 
 /** Largest amount one call may move (the API's documented limit). */
 export const MAX_CREDITS = MAX_CREDITS_PER_CALL;
@@ -539,12 +539,13 @@ export function requireGrant(s: Statements, grantId: number): GrantRow {
  * does not change (an expired grant was not spendable anyway).
  */
 export function expireGrantRow(s: Statements, row: GrantRow, nowMs: number, spendable: number): number {
-  return expireGrantRows(s, row.user_id, [row], nowMs, spendable)[0];
+  return expireGrantRows(s, row.user_id, [row], nowMs, spendable).ids[0];
 }
 
 /**
  * The sweep's form of expireGrantRow: several expired grants of ONE user, with one lookup of the
- * user's external id and one update of their cached balance. Returns the entries' ids in order.
+ * user's row and one update of their cached balance. Returns the entries' ids in order, the credits
+ * they took and the user's event row (for the balance events that follow).
  */
 export function expireGrantRows(
   s: Statements,
@@ -552,8 +553,10 @@ export function expireGrantRows(
   rows: GrantRow[],
   nowMs: number,
   spendable: number,
-): number[] {
-  const externalId = externalIdOf(s, userId);
+): { ids: number[]; credits: number; user: UserEventRow } {
+  const user = s.userEventRow.get(userId);
+  if (!user) throw new Error(`credits: no user ${userId}`);
+  const externalId = user[0];
   let total = 0;
   const ids: number[] = [];
   for (const row of rows) {
@@ -579,5 +582,5 @@ export function expireGrantRows(
     );
   }
   if (total !== 0) s.addToBalance.run(-total, userId);
-  return ids;
+  return { ids, credits: total, user };
 }
