@@ -12,7 +12,7 @@ export const EMAIL_TAKEN_MESSAGE = "An account with this email already exists. L
  * Creates a customer account from the sign-up fields (the page has parsed its form with the same
  * schema; they are checked again here for any other caller). Throws AppError invalid_request for bad input
  * (the signup page checks the fields first and shows each one's error), too_many_requests (with `extra.retryAfterSeconds`) past the
- * per-IP limit (SIGNUP_THROTTLE), conflict (field "email") when the email is taken.
+ * per-IP limit (SIGNUP_LIMIT_PER_IP_PER_HOUR in SIGNUP_THROTTLE's window), conflict (field "email") when the email is taken.
  * The slow hash runs before the insert, outside any transaction.
  */
 export async function signUp(

@@ -148,20 +148,14 @@ export function loginSucceeded(db: Db, clock: Clock, input: { email: string; ip?
  * limit within the window is refused until the window ends. Generous enough for a shared office
  * address; an address creating accounts in bulk is stopped.
  */
-/** The default limit; SIGNUP_LIMIT_PER_IP_PER_HOUR sets another. */
+/** The window sign-ups per address are counted in; the limit is SIGNUP_LIMIT_PER_IP_PER_HOUR (env, default 30). */
 export const SIGNUP_THROTTLE = {
   windowMs: 60 * 60_000,
-  maxPerIp: 30,
 } as const;
 
 export type SignupGate = { allowed: true } | { allowed: false; retryAfterSeconds: number };
 
-export function startSignupAttempt(
-  db: Db,
-  clock: Clock,
-  ip: string | null,
-  maxPerIp: number = SIGNUP_THROTTLE.maxPerIp,
-): SignupGate {
+export function startSignupAttempt(db: Db, clock: Clock, ip: string | null, maxPerIp: number): SignupGate {
   // Without an address (no socket address: never on a real server) there is nothing to count by.
   if (!ip) return { allowed: true };
   const key = `signup-ip:${ip}`;
