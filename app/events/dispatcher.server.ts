@@ -77,15 +77,10 @@ export function toStoredEvent(row: OutboxRow): StoredEvent {
  * checks dispatched_at, so a stale position (another process dispatched meanwhile) only costs a
  * short scan, never a double dispatch.
  */
-const position = new WeakMap<Database.Database, number>();
+const position = perConnection((): { after?: number } => ({}));
 function startAfter(sqlite: Database.Database, s: Statements): number {
-  let after = position.get(sqlite);
-  if (after === undefined) {
-    // From the newest row backwards to the last dispatched one: only the undispatched tail is read.
-    after = (s.lastDispatched.get() as number | undefined) ?? 0;
-    position.set(sqlite, after);
-  }
-  return after;
+  // From the newest row backwards to the last dispatched one: only the undispatched tail is read.
+  return (position(sqlite).after ??= (s.lastDispatched.get() as number | undefined) ?? 0);
 }
 
 /** Dispatches one batch of undispatched events (oldest first) in one IMMEDIATE transaction. */
@@ -131,7 +126,7 @@ export function dispatchBatch(db: Db, clock: Clock, batchSize = 200): { count: n
     })
     .immediate();
   // Only once committed: a failed COMMIT leaves the events undispatched, and the position with them.
-  if (last !== undefined) position.set(sqlite, last);
+  if (last !== undefined) position(sqlite).after = last;
   return { count, touched: [...touched] };
 }
 
