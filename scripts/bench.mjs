@@ -707,6 +707,29 @@ function dirBytes(dir) {
 
 // ---- 6. soak ----------------------------------------------------------------------------------
 
+/**
+ * Bytes of WAL in use: the frames SQLite's WAL index (the -shm file) counts as valid (mxFrame), not
+ * the -wal file's size, which is a high-water mark (a restarted WAL is overwritten from the start,
+ * the file never shrinks). A fully checkpointed WAL keeps its count until the next write restarts it,
+ * which under the soak's load is at once. Read from the index header's first copy (native byte
+ * order), without a connection, so sampling neither takes a lock nor checkpoints.
+ */
+function walInUse(file) {
+  let fd;
+  try {
+    fd = fs.openSync(`${file}-shm`, "r");
+    const header = Buffer.alloc(48);
+    if (fs.readSync(fd, header, 0, 48, 0) < 48) return 0;
+    const pageSize = header.readUInt16LE(14) === 1 ? 65536 : header.readUInt16LE(14);
+    const frames = header.readUInt32LE(16);
+    return frames === 0 ? 0 : 32 + frames * (pageSize + 24);
+  } catch {
+    return 0;
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
+  }
+}
+
 async function benchSoak() {
   const windows = 5;
   const windowSeconds = Math.max(2, Math.round(SOAK_SECONDS / windows));
@@ -717,7 +740,8 @@ async function benchSoak() {
   App.closeDatabase(s.db);
   const server = await startUnderLitestream("soak", s.file);
   const wal = `${s.file}-wal`;
-  const walSize = () => (fs.existsSync(wal) ? fs.statSync(wal).size : 0);
+  const walFileSize = () => (fs.existsSync(wal) ? fs.statSync(wal).size : 0);
+  const walSize = () => walInUse(s.file);
   const out = [];
   try {
     let walPeak = 0;
@@ -738,7 +762,13 @@ async function benchSoak() {
             new Date(Date.now() + 30 * 86_400_000).toISOString(),
           ],
         });
-        out.push({ ...r, rss: rssBytes(server.pid), walPeak: Math.max(walPeak, walSize()), walEnd: walSize() });
+        out.push({
+          ...r,
+          rss: rssBytes(server.pid),
+          walPeak: Math.max(walPeak, walSize()),
+          walEnd: walSize(),
+          walFile: walFileSize(),
+        });
         log(
           `  window ${w + 1}: ${Math.round(r.rps)}/s p50 ${r.p50} ms p99 ${r.p99} ms, RSS ${((out.at(-1).rss ?? 0) / 2 ** 20).toFixed(0)} MB, WAL peak ${(out.at(-1).walPeak / 2 ** 20).toFixed(1)} MB`,
         );

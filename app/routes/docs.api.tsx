@@ -200,51 +200,72 @@ function inlineObject(schema: Schema): Schema | null {
   return null;
 }
 
-function Fields({ schema, caption, depth = 0 }: { schema: Schema; caption: string; depth?: number }) {
-  const properties = Object.entries(schema.properties ?? {});
-  if (properties.length === 0) return <p className="text-sm text-slate-600">No fields.</p>;
-  const required = new Set(schema.required ?? []);
+/** A reference table: the name of each row is its header cell (required or optional under it). */
+function DocTable({ caption, columns, children }: { caption: string; columns: string[]; children: ReactNode }) {
   return (
     <div className="overflow-x-auto">
       <table className="mt-1 w-full text-left text-sm">
         <caption className="sr-only">{caption}</caption>
         <thead className="border-b border-slate-200">
           <tr>
-            <th scope="col" className="py-1.5 pr-3 font-semibold text-slate-700">
-              Field
-            </th>
-            <th scope="col" className="py-1.5 pr-3 font-semibold text-slate-700">
-              Type
-            </th>
-            <th scope="col" className="py-1.5 font-semibold text-slate-700">
-              Description
-            </th>
+            {columns.map((column, i) => (
+              <th
+                key={column}
+                scope="col"
+                className={`py-1.5 font-semibold text-slate-700 ${i < columns.length - 1 ? "pr-3" : ""}`}
+              >
+                {column}
+              </th>
+            ))}
           </tr>
         </thead>
-        <tbody className="divide-y divide-slate-100">
-          {properties.map(([name, prop]) => {
-            const nested = depth < 3 ? inlineObject(prop) : null;
-            const limits = constraints(prop);
-            return (
-              <tr key={name} className="align-top">
-                <th scope="row" className="py-1.5 pr-3 font-normal">
-                  <code className="font-semibold text-slate-900">{name}</code>
-                  <span className="block text-xs text-slate-600">{required.has(name) ? "required" : "optional"}</span>
-                </th>
-                <td className="py-1.5 pr-3 text-slate-800">
-                  <TypeLabel schema={prop} />
-                </td>
-                <td className="py-1.5 text-slate-700">
-                  <Text>{prop.description}</Text>
-                  {limits.length ? <span className="block text-xs text-slate-600">{limits.join("; ")}</span> : null}
-                  {nested ? <Fields schema={nested} caption={`Fields of ${name}`} depth={depth + 1} /> : null}
-                </td>
-              </tr>
-            );
-          })}
-        </tbody>
+        <tbody className="divide-y divide-slate-100">{children}</tbody>
       </table>
     </div>
+  );
+}
+
+function NameCell({ name, required }: { name: string; required: boolean }) {
+  return (
+    <th scope="row" className="py-1.5 pr-3 font-normal">
+      <code className="font-semibold text-slate-900">{name}</code>
+      <span className="block text-xs text-slate-600">{required ? "required" : "optional"}</span>
+    </th>
+  );
+}
+
+function DescriptionCell({ text, schema, children }: { text?: string; schema?: Schema; children?: ReactNode }) {
+  const limits = schema ? constraints(schema) : [];
+  return (
+    <td className="py-1.5 text-slate-700">
+      <Text>{text}</Text>
+      {limits.length ? <span className="block text-xs text-slate-600">{limits.join("; ")}</span> : null}
+      {children}
+    </td>
+  );
+}
+
+function Fields({ schema, caption, depth = 0 }: { schema: Schema; caption: string; depth?: number }) {
+  const properties = Object.entries(schema.properties ?? {});
+  if (properties.length === 0) return <p className="text-sm text-slate-600">No fields.</p>;
+  const required = new Set(schema.required ?? []);
+  return (
+    <DocTable caption={caption} columns={["Field", "Type", "Description"]}>
+      {properties.map(([name, prop]) => {
+        const nested = depth < 3 ? inlineObject(prop) : null;
+        return (
+          <tr key={name} className="align-top">
+            <NameCell name={name} required={required.has(name)} />
+            <td className="py-1.5 pr-3 text-slate-800">
+              <TypeLabel schema={prop} />
+            </td>
+            <DescriptionCell text={prop.description} schema={prop}>
+              {nested ? <Fields schema={nested} caption={`Fields of ${name}`} depth={depth + 1} /> : null}
+            </DescriptionCell>
+          </tr>
+        );
+      })}
+    </DocTable>
   );
 }
 
@@ -276,46 +297,16 @@ function Example({ value, label = "Example" }: { value: unknown; label?: string 
 
 function Parameters({ params, caption }: { params: Parameter[]; caption: string }) {
   return (
-    <div className="overflow-x-auto">
-      <table className="mt-1 w-full text-left text-sm">
-        <caption className="sr-only">{caption}</caption>
-        <thead className="border-b border-slate-200">
-          <tr>
-            <th scope="col" className="py-1.5 pr-3 font-semibold text-slate-700">
-              Name
-            </th>
-            <th scope="col" className="py-1.5 pr-3 font-semibold text-slate-700">
-              In
-            </th>
-            <th scope="col" className="py-1.5 pr-3 font-semibold text-slate-700">
-              Type
-            </th>
-            <th scope="col" className="py-1.5 font-semibold text-slate-700">
-              Description
-            </th>
-          </tr>
-        </thead>
-        <tbody className="divide-y divide-slate-100">
-          {params.map((p) => {
-            const limits = p.schema ? constraints(p.schema) : [];
-            return (
-              <tr key={`${p.in}-${p.name}`} className="align-top">
-                <th scope="row" className="py-1.5 pr-3 font-normal">
-                  <code className="font-semibold text-slate-900">{p.name}</code>
-                  <span className="block text-xs text-slate-600">{p.required ? "required" : "optional"}</span>
-                </th>
-                <td className="py-1.5 pr-3 text-slate-700">{p.in}</td>
-                <td className="py-1.5 pr-3 text-slate-800">{p.schema ? <TypeLabel schema={p.schema} /> : null}</td>
-                <td className="py-1.5 text-slate-700">
-                  <Text>{p.description ?? p.schema?.description}</Text>
-                  {limits.length ? <span className="block text-xs text-slate-600">{limits.join("; ")}</span> : null}
-                </td>
-              </tr>
-            );
-          })}
-        </tbody>
-      </table>
-    </div>
+    <DocTable caption={caption} columns={["Name", "In", "Type", "Description"]}>
+      {params.map((p) => (
+        <tr key={`${p.in}-${p.name}`} className="align-top">
+          <NameCell name={p.name} required={Boolean(p.required)} />
+          <td className="py-1.5 pr-3 text-slate-700">{p.in}</td>
+          <td className="py-1.5 pr-3 text-slate-800">{p.schema ? <TypeLabel schema={p.schema} /> : null}</td>
+          <DescriptionCell text={p.description ?? p.schema?.description} schema={p.schema} />
+        </tr>
+      ))}
+    </DocTable>
   );
 }
 

@@ -163,7 +163,7 @@ export function writeReport(r) {
     ],
     [
       "6d",
-      "Mixed soak: WAL file size, peak in the last window vs the warm-up window (peak overall)",
+      "Mixed soak: WAL in use (valid frames), peak in the last window vs the warm-up window (peak overall)",
       mb(last.walPeak),
       `${mb(warm.walPeak)} (overall ${mb(walPeak)})`,
       times(last.walPeak / Math.max(1, warm.walPeak)),
@@ -288,11 +288,13 @@ scripts/bench/lua/mixed.lua for ${soak.windows.length} back-to-back windows of $
 Idempotency-Key (a quarter of them for one hot user), 10 % balance reads, 10 % ledger pages, 2 % grants of
 5 subscription credits expiring in 30 days to the hot user — they burn first and are used up about as fast as
 they arrive (${int(soak.hotGrants)} of the hot user's grants active at the end; ${int(soak.ledgerRows)} ledger rows in all).
-RSS is sampled at the end of each window, the WAL file's size every 250 ms.
+RSS is sampled at the end of each window; the WAL in use every 250 ms: the valid frames SQLite's WAL index
+(the -shm file's header) counts, read without a connection. The -wal file's size is shown too; it is a
+high-water mark (a restarted WAL is overwritten from its start, and the file never shrinks).
 
-| Window | Requests/s | p50 | p99 | max | server CPU per request | RSS | WAL peak | WAL at end |
-|---|---:|---:|---:|---:|---:|---:|---:|---:|
-${w.map((x, i) => `| ${i + 1} | ${int(x.rps)}/s | ${ms(x.p50)} | ${ms(x.p99)} | ${ms(x.max)} | ${us(x.cpuSeconds == null ? null : (x.cpuSeconds / x.requests) * 1e6)} | ${mb(x.rss)} | ${mb(x.walPeak)} | ${mb(x.walEnd)} |`).join("\n")}
+| Window | Requests/s | p50 | p99 | max | server CPU per request | RSS | WAL in use, peak | WAL in use at end | WAL file at end |
+|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|
+${w.map((x, i) => `| ${i + 1} | ${int(x.rps)}/s | ${ms(x.p50)} | ${ms(x.p99)} | ${ms(x.max)} | ${us(x.cpuSeconds == null ? null : (x.cpuSeconds / x.requests) * 1e6)} | ${mb(x.rss)} | ${mb(x.walPeak)} | ${mb(x.walEnd)} | ${mb(x.walFile)} |`).join("\n")}
 
 **7. Pages.** Time to first byte (response headers) of ${s.TTFB_SAMPLES} sequential GETs after 3 warm-ups, logged in by
 session cookie, on the production server whose database holds the user's ${int(s.PAGE_LEDGER)} ledger entries
