@@ -62,6 +62,7 @@ const ROUND_SECONDS = QUICK ? 2 : 5;
 const ROUNDS = QUICK ? 1 : 3;
 const WARMUP_SECONDS = QUICK ? 1 : 2;
 const CONNECTIONS = 32;
+const LATENCY_CONNECTIONS = [1, 4, 8];
 const IN_PROCESS_ROUND_MS = QUICK ? 200 : 500;
 const IN_PROCESS_ROUNDS = QUICK ? 3 : 9;
 const BIG_LEDGER = QUICK ? 100_000 : 1_000_000;
@@ -622,6 +623,19 @@ async function benchServers(profile) {
       const c = d.combined[n];
       log(
         `  ${n}: ${Math.round(c.rps)}/s p50 ${c.p50} ms p99 ${c.p99} ms, ${Math.round(c.cpuUsPerRequest ?? 0)} µs CPU/request, non-2xx ${c.non2xx}, errors ${c.errors}`,
+      );
+    }
+    // Not a row: how p99 depends on the number of connections (the row-2b target is at 32), to
+    // tell queueing (latency ≈ connections ÷ throughput) from slow requests.
+    result.byConnections = [];
+    for (const connections of LATENCY_CONNECTIONS) {
+      const c = await alternate({
+        production: { target: production, wrk: { ...deductionWrk(production, app.usageKey), connections } },
+        bare: { target: bare, wrk: { ...deductionWrk(bare, null), connections } },
+      });
+      result.byConnections.push({ connections, production: c.combined.production, bare: c.combined.bare });
+      log(
+        `  ${connections} connections: production p50 ${c.combined.production.p50} ms p99 ${c.combined.production.p99} ms, bare p50 ${c.combined.bare.p50} ms p99 ${c.combined.bare.p99} ms`,
       );
     }
     result.v11 = await benchApiV11(production, bare, app);

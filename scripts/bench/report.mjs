@@ -30,6 +30,19 @@ const times = (x) => `${x.toFixed(2)}×`;
 const met = (ok) => (ok ? "✅ met" : "❌ not met");
 const us = (v) => (v == null ? "n/a" : `${int(v)} µs`);
 
+/** The deduction latencies at fewer connections (not a row: it separates queueing from slow requests). */
+function byConnections(rows) {
+  if (!rows?.length) return "";
+  const cell = (c) => `${int(c.rps)}/s, p50 ${ms(c.p50)}, p99 ${ms(c.p99)}`;
+  return `
+The same deductions at fewer connections (alternating rounds as above):
+
+| Connections | production server | bare node:http |
+|---:|---|---|
+${rows.map((r) => `| ${r.connections} | ${cell(r.production)} | ${cell(r.bare)} |`).join("\n")}
+`;
+}
+
 export function writeReport(r) {
   const { inProcess, servers, soak, ledger, sweep, settings: s } = r;
   const d = servers.deductions;
@@ -278,7 +291,7 @@ Server CPU per request is the server process's user + system time (/proc/<pid>/s
 measured rounds divided by the requests wrk completed; it depends much less than requests/s on what
 else the machine does. With ${s.CONNECTIONS} connections kept busy, latency ≈ connections ÷ throughput,
 so a p99 under 10 ms needs well over ${int(s.CONNECTIONS * 100)} requests/s and an even service time.
-
+${byConnections(servers.byConnections)}
 **5. Balance.** \`GET /api/v1/users/:id/balance\` for a user with one grant and one with
 ${int(s.MANY_GRANTS)} active grants (mixed types and expiries), ${s.CONNECTIONS} connections, alternating rounds as above:
 p50 ${ms(bal.one.p50)} vs ${ms(bal.many.p50)}, p99 ${ms(bal.one.p99)} vs ${ms(bal.many.p99)}; answers of ${int(bal.bytes.one)} and ${int(bal.bytes.many)} bytes.
