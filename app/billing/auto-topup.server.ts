@@ -11,7 +11,7 @@
  *    refuses a second), or the month's attempts (pending, processing, succeeded; UTC calendar month
  *    of the event) already reach the cap. Check and insert share the transaction, so the cap holds
  *    whatever the concurrency.
- * 2. CHARGE (worker, after commit, never inside a transaction): each pending attempt becomes one
+ * 2. CHARGE (worker, ./auto-topup-worker.server.ts, after commit, never inside a transaction): each pending attempt becomes one
  *    off-session PaymentIntent for the pack's price, with the Stripe idempotency key
  *    `auto-topup-attempt-<id>` — a retry after a network error is the same PaymentIntent, never a
  *    second charge. Success → `processing` (credits come with the webhook). A decline or
@@ -31,13 +31,7 @@ import type { Db } from "../../db/client";
 import { autoTopupAttempts, autoTopupSettings, topupPlans, topupPurchases, users } from "../../db/schema";
 import { recordAudit } from "../auth/audit.server";
 import { getBalance } from "../credits/index.server";
-import {
-  appendEvent,
-  notifyEvents,
-  registerEventConsumer,
-  type EventConsumer,
-  type StoredEvent,
-} from "../events/outbox.server";
+import { appendEvent, notifyEvents, type EventConsumer, type StoredEvent } from "../events/outbox.server";
 import { getTopupPlan, isPlanOffered, listOfferedPlans, type TopupPlan } from "../plans/index.server";
 import type { Clock } from "../utils/clock";
 import type { DomainCtx } from "../utils/context.server";
@@ -46,7 +40,6 @@ import { log } from "../utils/log.server";
 import type { AttemptView, AutoTopupPatch, AutoTopupView } from "./auto-topup-form";
 
 export type { AttemptView, AutoTopupView };
-import { reconcileOpenAttempts } from "./auto-topup-reconcile.server";
 import type { BillingContext } from "./context.server";
 import { recordTopupPurchase } from "./events/checkout.server";
 import { applyTopupRefund } from "./events/refunds.server";
@@ -268,69 +261,6 @@ export function autoTopupConsumer(clock: Clock, wake: () => void): EventConsumer
 
 // ---------------------------------------------------------------------------------------------
 // 2. Charge (after commit)
-
-export interface AutoTopupWorker {
-  /** Charges every pending attempt; resolves when none is left (or only ones Stripe could not take yet). */
-  run(): Promise<void>;
-  wake(): void;
-  stop(): void;
-}
-
-/**
- * Registers the consumer and starts the worker: woken after each dispatch that recorded
- * something, and every `pollMs` for attempts left pending (a crash, Stripe unreachable). At most
- * every `reconcileEveryMs` (default `pollMs`, and at start) it also asks Stripe about attempts whose
- * webhook has not come after `reconcileAfterMs` (./auto-topup-reconcile.server.ts).
- */
-export function startAutoTopup(
-  ctx: BillingContext,
-  opts: { pollMs?: number; reconcileEveryMs?: number; reconcileAfterMs?: number } = {},
-): AutoTopupWorker {
-  let running: Promise<void> | null = null;
-  let again = false;
-  let stopped = false;
-  const reconcileEveryMs = opts.reconcileEveryMs ?? opts.pollMs ?? 30_000;
-  let lastReconcile = -Infinity;
-  const reconcileIfDue = async () => {
-    const now = ctx.clock.now().getTime();
-    if (now - lastReconcile < reconcileEveryMs) return;
-    lastReconcile = now;
-    await reconcileOpenAttempts(ctx, { olderThanMs: opts.reconcileAfterMs });
-  };
-  const run = (): Promise<void> => {
-    if (running) {
-      again = true;
-      return running;
-    }
-    running = (async () => {
-      do {
-        again = false;
-        await chargePendingAttempts(ctx)
-          .then(reconcileIfDue)
-          .catch((e) => log.error("auto top-up worker failed", { error: e instanceof Error ? e.message : String(e) }));
-      } while (again && !stopped);
-    })().finally(() => {
-      running = null;
-    });
-    return running;
-  };
-  const wake = () => {
-    if (!stopped) void run();
-  };
-  const unregister = registerEventConsumer(autoTopupConsumer(ctx.clock, wake));
-  const timer = setInterval(wake, opts.pollMs ?? 30_000);
-  timer.unref();
-  wake();
-  return {
-    run,
-    wake,
-    stop() {
-      stopped = true;
-      clearInterval(timer);
-      unregister();
-    },
-  };
-}
 
 /** One pass over the pending attempts, oldest first. Returns how many it took to Stripe. */
 export async function chargePendingAttempts(ctx: BillingContext): Promise<number> {

@@ -8,14 +8,8 @@ import { afterEach, describe, expect, it } from "vitest";
 import { autoTopupAttempts, topupPurchases } from "../../db/schema";
 import { deductCredits } from "../credits/index.server";
 import { startEventDispatcher, type EventDispatcher } from "../events/dispatcher.server";
-import {
-  capMonth,
-  getAutoTopup,
-  recordAttempt,
-  setAutoTopup,
-  startAutoTopup,
-  type AutoTopupWorker,
-} from "./auto-topup.server";
+import { capMonth, getAutoTopup, recordAttempt, setAutoTopup } from "./auto-topup.server";
+import { startAutoTopup, type AutoTopupWorker } from "./auto-topup-worker.server";
 import { submitAutoTopupForm } from "./auto-topup-page.server";
 import { listCustomerPayments } from "./customers.server";
 import { payTopup, useBillingHarness, type BillingHarness } from "./test-support";

@@ -3,6 +3,7 @@ import { MS_PER_DAY } from "../utils/clock";
 import { performBillingAction } from "./billing-page.server";
 import { startSubscriptionCheckout } from "./checkout.server";
 import { listPayments, listSubscriptionHistory } from "./history.server";
+import { moneyReport } from "./reports.server";
 import { getBillingOverview, previewPlanChange } from "./subscriptions.server";
 import { checkoutCtx, payTopup, useBillingHarness, type BillingHarness } from "./test-support";
 
@@ -178,5 +179,41 @@ describe("top-up payments", () => {
         data: { userId: user, packName: "1,000 credits", credits: 2000, amountCents: 1400, receiptUrl: payment.url },
       },
     ]);
+  });
+});
+
+// The admin money report sums this payment history (app/billing/reports.server.ts).
+describe("the money report over the payment history", () => {
+  it("sums what Stripe took for subscription invoices on their dates, refunded or not, and no failed payment", async () => {
+    const b = await harness();
+    const user = b.newUser();
+    const subscriptionId = await subscribe(b, user);
+    b.context.clock.advance(32 * MS_PER_DAY);
+    await b.offline.trigger.renew(subscriptionId);
+    b.context.clock.advance(32 * MS_PER_DAY);
+    await b.offline.trigger.renew(subscriptionId, { fail: true });
+    await b.offline.flush();
+    const first = b.context.db.$client
+      .prepare("select stripe_payment_intent_id as pi from subscription_invoices order by id limit 1")
+      .get() as { pi: string };
+    await b.offline.trigger.refund({ payment_intent: first.pi });
+    await b.offline.flush();
+    const statuses = b.context.db.$client.prepare("select status from subscription_invoices order by id").pluck().all();
+    expect(statuses).toEqual(["refunded", "paid", "failed"]);
+
+    const invoices = (await b.stripe.invoices.list({ subscription: subscriptionId })).data;
+    expect(invoices.map((i) => i.status).sort()).toEqual(["open", "paid", "paid"]);
+    const expected = new Map<string, number>();
+    for (const i of invoices.filter((i) => i.status === "paid")) {
+      const day = new Date(i.created * 1000).toISOString().slice(0, 10);
+      expected.set(day, (expected.get(day) ?? 0) + i.amount_paid);
+    }
+
+    const report = moneyReport(b.context, 90);
+    expect(report.currency).toBe("usd");
+    expect(
+      new Map(report.days.filter((d) => d.subscriptionsInCents > 0).map((d) => [d.day, d.subscriptionsInCents])),
+    ).toEqual(expected);
+    expect(report.totals.subscriptionsInCents).toBe(2000);
   });
 });

@@ -7,7 +7,6 @@ import type { Db } from "../../db/client";
 import { creditReport, reportDays, reportStart, type ReportPeriod } from "../credits/index.server";
 import { MS_PER_DAY } from "../utils/clock";
 import { LIVE_STATUSES } from "./subscription-state.server";
-import { listInvoiceGrants, type InvoiceGrant } from "./invoice-grants.server";
 import type { DomainCtx } from "../utils/context.server";
 
 export interface MoneyDay {
@@ -33,8 +32,8 @@ export interface PlanSubscribers {
 
 /**
  * Top-up money by purchase day, refunds by the day the purchase last changed (when its refund
- * was recorded), and subscription invoices by the day their credits were granted, their amount
- * read from the stored invoice.paid event (display only).
+ * was recorded), and paid subscription invoices by the invoice's date, from billing's own
+ * payment history (subscription_invoices, as Stripe returned each invoice; refunds not deducted).
  */
 export function moneyReport(ctx: DomainCtx, days: ReportPeriod): MoneyReport {
   const now = ctx.clock.now().getTime();
@@ -51,7 +50,13 @@ export function moneyReport(ctx: DomainCtx, days: ReportPeriod): MoneyReport {
        from topup_purchases where updated_at >= ? and amount_refunded_cents > 0 group by d, currency`,
     )
     .all(start, start) as { d: number; currency: string; refunded: number }[];
-  const invoices = perDayAndCurrency(start, listInvoiceGrants(ctx.db, { createdFrom: new Date(start) }));
+  // Failed invoices took no money; one paid later is `paid` (or refunded) by then.
+  const invoices = ctx.db.$client
+    .prepare(
+      `select cast((created_at - ?) / ${MS_PER_DAY} as integer) as d, currency, sum(amount_paid_cents) as paid
+       from subscription_invoices where created_at >= ? and status <> 'failed' group by d, currency`,
+    )
+    .all(start, start) as { d: number; currency: string; paid: number }[];
 
   const volume = new Map<string, number>();
   for (const r of [...topups, ...invoices]) volume.set(r.currency, (volume.get(r.currency) ?? 0) + r.paid);
@@ -76,20 +81,6 @@ export function moneyReport(ctx: DomainCtx, days: ReportPeriod): MoneyReport {
       topupsRefundedCents: sum("topupsRefundedCents"),
     },
   };
-}
-
-/** Invoice money per report day (since `start`) and currency; an event without a currency counts as usd. */
-function perDayAndCurrency(start: number, invoices: InvoiceGrant[]): { d: number; currency: string; paid: number }[] {
-  const sums = new Map<string, { d: number; currency: string; paid: number }>();
-  for (const i of invoices) {
-    const d = Math.floor((i.grantedAt.getTime() - start) / MS_PER_DAY);
-    const currency = i.currency ?? "usd";
-    const key = `${d} ${currency}`;
-    const row = sums.get(key) ?? { d, currency, paid: 0 };
-    row.paid += i.amountPaidCents ?? 0;
-    sums.set(key, row);
-  }
-  return [...sums.values()];
 }
 
 /** Live subscriptions now, per plan and version (every plan listed, with 0 when it has none). */

@@ -1,6 +1,6 @@
 /**
  * The money report over its indexed queries: top-ups by purchase day, refunds by refund day and
- * subscription invoices by grant day (amount from the stored invoice.paid event), in the main
+ * paid subscription invoices by invoice date (billing's subscription_invoices), in the main
  * currency only; rows outside the window are left out.
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -11,6 +11,32 @@ import { MS_PER_DAY } from "../utils/clock";
 import { moneyReport } from "./reports.server";
 
 let ctx: ReturnType<typeof testContext>;
+
+/** A subscription invoice as the webhook handlers record it (app/billing/history.server.ts). */
+function paidInvoice(
+  userId: number,
+  stripeInvoiceId: string,
+  at: number,
+  amountPaidCents: number,
+  more: { status?: string; refundedCents?: number; currency?: string; updatedAt?: number } = {},
+) {
+  ctx.db.$client
+    .prepare(
+      `insert into subscription_invoices (user_id, stripe_invoice_id, status, amount_due_cents, amount_paid_cents,
+         amount_refunded_cents, currency, created_at, updated_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    )
+    .run(
+      userId,
+      stripeInvoiceId,
+      more.status ?? "paid",
+      amountPaidCents,
+      amountPaidCents,
+      more.refundedCents ?? 0,
+      more.currency ?? "usd",
+      at,
+      more.updatedAt ?? at,
+    );
+}
 beforeEach(() => {
   ctx = testContext();
   ctx.clock.set("2026-03-30T12:00:00.000Z");
@@ -42,27 +68,7 @@ describe("moneyReport", () => {
     purchase(now - 40 * MS_PER_DAY, 900, 0, now - 40 * MS_PER_DAY); // before a 30-day window
     purchase(now, 300, 0, now, "eur");
 
-    const invoice = (at: number, eventId: string, amount: number) => {
-      sqlite
-        .prepare(
-          "insert into stripe_events (id, type, payload, created_at, updated_at) values (?, 'invoice.paid', ?, ?, ?)",
-        )
-        .run(eventId, JSON.stringify({ data: { object: { currency: "usd", amount_paid: amount } } }), at, at);
-      const grantId = Number(
-        sqlite
-          .prepare(
-            `insert into credit_grants (user_id, type, amount, remaining, priority, effective_at, source, source_ref,
-               created_at, updated_at) values (?, 'subscription', 1000, 1000, 100, ?, 'subscription', ?, ?, ?)`,
-          )
-          .run(userId, at, `stripe_invoice:in_${eventId}`, at, at).lastInsertRowid,
-      );
-      sqlite
-        .prepare(
-          `insert into credit_ledger (user_id, type, amount, balance_after, grant_id, metadata, created_at)
-           values (?, 'grant', 1000, 1000, ?, ?, ?)`,
-        )
-        .run(userId, grantId, JSON.stringify({ stripeEventId: eventId }), at);
-    };
+    const invoice = (at: number, eventId: string, amount: number) => paidInvoice(userId, `in_${eventId}`, at, amount);
     invoice(now - 2 * MS_PER_DAY, "evt_1", 2900);
     invoice(now - 60 * MS_PER_DAY, "evt_old", 2900);
 
@@ -74,5 +80,37 @@ describe("moneyReport", () => {
     expect(day(1)).toMatchObject({ topupsInCents: 700, topupsRefundedCents: 0 });
     expect(day(2)).toMatchObject({ subscriptionsInCents: 2900 });
     expect(report.totals).toEqual({ topupsInCents: 1200, subscriptionsInCents: 2900, topupsRefundedCents: 200 });
+  });
+
+  it("counts a subscription invoice's payment on its date, refunded or not, and a failed one not at all", () => {
+    const now = ctx.clock.now().getTime();
+    const userId = createUser(ctx, { email: `invoices-${process.pid}@example.com` }).id;
+    paidInvoice(userId, "in_paid", now - 3 * MS_PER_DAY, 2900);
+    // Refunds of subscription invoices are not deducted, and do not move the payment to their day.
+    paidInvoice(userId, "in_refunded", now - 3 * MS_PER_DAY, 900, {
+      status: "refunded",
+      refundedCents: 900,
+      updatedAt: now,
+    });
+    paidInvoice(userId, "in_partly", now - 2 * MS_PER_DAY, 9900, {
+      status: "partially_refunded",
+      refundedCents: 100,
+      updatedAt: now,
+    });
+    paidInvoice(userId, "in_failed", now - 2 * MS_PER_DAY, 0, { status: "failed" });
+    // Paid two days after its date (a retried payment): counted on its date.
+    paidInvoice(userId, "in_retried", now - 4 * MS_PER_DAY, 2900, { updatedAt: now - 2 * MS_PER_DAY });
+    paidInvoice(userId, "in_eur", now - 1 * MS_PER_DAY, 1500, { currency: "eur" });
+
+    const report = moneyReport(ctx, 30);
+    expect(report.currency).toBe("usd");
+    expect(report.otherCurrencies).toEqual(["eur"]);
+    const day = (offset: number) => report.days[report.days.length - 1 - offset];
+    expect(day(0).subscriptionsInCents).toBe(0);
+    expect(day(1).subscriptionsInCents).toBe(0);
+    expect(day(2).subscriptionsInCents).toBe(9900);
+    expect(day(3).subscriptionsInCents).toBe(3800);
+    expect(day(4).subscriptionsInCents).toBe(2900);
+    expect(report.totals).toEqual({ topupsInCents: 0, subscriptionsInCents: 16600, topupsRefundedCents: 0 });
   });
 });

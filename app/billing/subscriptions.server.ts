@@ -18,7 +18,7 @@ import {
   syncSubscriptionRow,
   type UserSubscription,
 } from "./subscription-state.server";
-import { mulDivRound } from "./events/shared.server";
+import { proratedCredits } from "./proration";
 import { getCustomerWarnings, type CustomerWarnings } from "./customer-pages.server";
 import {
   listPayments,
@@ -159,12 +159,9 @@ export async function previewPlanChange(
   const balance = Math.min(0, preview.starting_balance ?? 0);
   let creditsNow = 0;
   if (kind === "upgrade") {
-    const start = item.current_period_start;
-    const end = item.current_period_end;
     // As the upgrade invoice grants them (upgradeGrant in events/invoices.server.ts).
-    const length = Math.max(1, end - start);
-    const left = Math.min(length, Math.max(0, end - Math.max(prorationDate, start)));
-    creditsNow = mulDivRound(target.credits - current.credits, left, length);
+    const period = { start: item.current_period_start, end: item.current_period_end };
+    creditsNow = proratedCredits(target.credits - current.credits, period, prorationDate);
   }
   return {
     kind,

@@ -16,7 +16,7 @@ import { startWebhookSender, webhooksConsumer } from "../webhooks/index.server";
 import { resolveClientIp } from "../auth/client-ip.server";
 import { offlineEnv } from "../billing/stripe.server";
 import { billingContext } from "../billing/context.server";
-import { startAutoTopup } from "../billing/auto-topup.server";
+import { startAutoTopup } from "../billing/auto-topup-worker.server";
 import { systemClock } from "../utils/clock";
 import type { AppContext } from "../utils/context.server";
 import { parseEnvOrExit, type Env } from "../utils/env.server";

@@ -11,6 +11,7 @@ import { closeDatabase, openDatabase } from "../../db/client";
 import { migrateDatabase } from "../../db/migrate";
 import { adminReport } from "../../app/billing/reports.server";
 import { systemClock } from "../../app/utils/clock";
+import { time } from "./time";
 
 const ROWS = Number(process.argv[2] ?? 1_000_000);
 
@@ -32,21 +33,6 @@ function prefill(sqlite: ReturnType<typeof openDatabase>["$client"], rows: numbe
       for (let i = 0; i < rows; i++) insert.run(others[i % others.length], now - rows + i);
     })
     .immediate();
-}
-
-function time(label: string, fn: () => unknown) {
-  const t0 = performance.now();
-  fn();
-  const first = performance.now() - t0;
-  for (let i = 0; i < 2; i++) fn();
-  const times: number[] = [];
-  for (let i = 0; i < 40; i++) {
-    const t = performance.now();
-    fn();
-    times.push(performance.now() - t);
-  }
-  times.sort((a, b) => a - b);
-  console.log(`${label}: first ${first.toFixed(1)} ms, p50 ${times[20].toFixed(2)} ms, p90 ${times[36].toFixed(2)} ms`);
 }
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "reports-bench-"));

@@ -20,8 +20,8 @@ import {
   resolveSubscriptionPlan,
   PriceFetcher,
   retrieveSubscription,
-  mulDivRound,
 } from "./shared.server";
+import { proratedCredits } from "../proration";
 import { duplicateOutcome, otherLiveGuard, settleSecondSubscription } from "./one-subscription.server";
 import { rollOverAtRenewal } from "./renewal-rollover.server";
 
@@ -230,9 +230,7 @@ function upgradeGrant(ctx: ApplyCtx, prepared: GrantingInvoice): GrantPlan {
 
   const period = debit?.period ?? { start: invoice.created, end: subscription.items.data[0]?.current_period_end ?? 0 };
   const full = fullPeriod(ctx.db, subscription, period.end, newPlan);
-  const length = Math.max(1, period.end - full.start);
-  const left = Math.min(length, Math.max(0, period.end - Math.max(period.start, full.start)));
-  const amount = mulDivRound(difference, left, length);
+  const amount = proratedCredits(difference, { start: full.start, end: period.end }, period.start);
   if (amount <= 0 || period.end * 1000 <= ctx.clock.now().getTime()) {
     return { kind: "none", note: "no time left in the period; no upgrade credits" };
   }

@@ -149,12 +149,6 @@ export function mulDivFloor(a: number, b: number, c: number): number {
   return Number((BigInt(a) * BigInt(b)) / BigInt(c));
 }
 
-/** a × b ÷ c rounded to the nearest integer (halves up), for non-negative a, b and positive c. */
-export function mulDivRound(a: number, b: number, c: number): number {
-  if (c <= 0) throw new Error("mulDivRound: divisor must be positive");
-  return Number((BigInt(a) * BigInt(b) * 2n + BigInt(c)) / (2n * BigInt(c)));
-}
-
 /**
  * Thrown when an event must wait for another one the app has not applied yet: answered 503, so
  * Stripe delivers it again later (the event stays `received`).
