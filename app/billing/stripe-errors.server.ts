@@ -1,7 +1,6 @@
 import Stripe from "stripe";
 import { AppError } from "../utils/errors";
 import { log } from "../utils/log.server";
-import { NotReadyYet } from "./events/shared.server";
 
 /*
  * The one reading of the Stripe SDK's errors. Admin and customer actions turn them into AppErrors
@@ -58,6 +57,17 @@ export function missingStripeObject(e: unknown): string | null {
   const message = (e as Error).message;
   const said = /^No such (.+)$/i.exec(message.trim());
   return said ? said[1] : message || "such object";
+}
+
+/**
+ * Thrown when an event must wait for another one the app has not applied yet: answered 503, so
+ * Stripe delivers it again later (the event stays `received`).
+ */
+export class NotReadyYet extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "NotReadyYet";
+  }
 }
 
 /** Errors that go away on their own: Stripe unreachable, rate limited or failing; SQLite busy. */

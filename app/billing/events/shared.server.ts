@@ -149,13 +149,4 @@ export function mulDivFloor(a: number, b: number, c: number): number {
   return Number((BigInt(a) * BigInt(b)) / BigInt(c));
 }
 
-/**
- * Thrown when an event must wait for another one the app has not applied yet: answered 503, so
- * Stripe delivers it again later (the event stays `received`).
- */
-export class NotReadyYet extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "NotReadyYet";
-  }
-}
+export { NotReadyYet } from "../stripe-errors.server";
