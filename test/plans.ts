@@ -4,7 +4,7 @@ import { closeDatabase } from "../db/client";
 import { topupPurchases, userSubscriptions } from "../db/schema";
 import { commitSessionCookie, createSession } from "../app/auth/session.server";
 import { createUser } from "../app/auth/users.server";
-import { startTestStripe, type TestStripe } from "../app/billing/testing/test-stripe";
+import { startTestStripe, type TestStripe } from "./billing/test-stripe";
 import type { DomainCtx } from "../app/utils/context.server";
 import { testContext } from "./db";
 import type { TestContext } from "./contexts";

@@ -33,7 +33,7 @@ import { capMonth, setAutoTopup, startAutoTopup } from "./auto-topup.server";
 import { startTopupCheckout } from "./checkout.server";
 import { billingContext } from "./context.server";
 import { createPlan } from "./plan-sync.server";
-import { startTestStripe } from "./testing/test-stripe";
+import { startTestStripe } from "../../test/billing/test-stripe";
 import { receiveStripeWebhook } from "./webhook.server";
 
 const CAP = 2;

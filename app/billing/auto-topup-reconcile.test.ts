@@ -11,7 +11,7 @@ import { deductCredits } from "../credits/index.server";
 import { startEventDispatcher } from "../events/dispatcher.server";
 import { RECONCILE_AFTER_MS, reconcileOpenAttempts } from "./auto-topup-reconcile.server";
 import { getAutoTopup, setAutoTopup, startAutoTopup, type AutoTopupWorker } from "./auto-topup.server";
-import { payTopup, useBillingHarness, type BillingHarness } from "./test-support";
+import { payTopup, useBillingHarness, type BillingHarness } from "../../test/billing/harness";
 
 const harness = useBillingHarness({ deliver: "auto", start: "2026-03-10T12:00:00.000Z" });
 

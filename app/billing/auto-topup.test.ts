@@ -18,7 +18,7 @@ import {
 } from "./auto-topup.server";
 import { submitAutoTopupForm } from "./auto-topup-page.server";
 import { listCustomerPayments } from "./customers.server";
-import { payTopup, useBillingHarness, type BillingHarness } from "./test-support";
+import { payTopup, useBillingHarness, type BillingHarness } from "../../test/billing/harness";
 
 const harness = useBillingHarness({ deliver: "auto", start: "2026-01-31T23:00:00.000Z" });
 

@@ -8,7 +8,7 @@ import { startSubscriptionCheckout } from "./checkout.server";
 import { getCurrentSubscription, syncSubscriptionRow } from "./subscription-state.server";
 import { changeSubscriptionPlan, getBillingOverview, setCancelAtPeriodEnd } from "./subscriptions.server";
 import { grantRefs } from "./grant-refs";
-import { checkoutCtx, useBillingHarness, type BillingHarness } from "./test-support";
+import { checkoutCtx, useBillingHarness, type BillingHarness } from "../../test/billing/harness";
 import { getStripeEvent } from "./webhook.server";
 
 const harness = useBillingHarness({ start: "2026-01-01T00:00:00.000Z" });

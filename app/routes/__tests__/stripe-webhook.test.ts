@@ -9,7 +9,7 @@ import { createApiKey } from "../../auth/api-keys.server";
 import { commitSessionCookie, createSession } from "../../auth/session.server";
 import { createUser } from "../../auth/users.server";
 import { startTopupCheckout } from "../../billing/checkout.server";
-import { startBillingHarness, type BillingHarness } from "../../billing/test-support";
+import { startBillingHarness, type BillingHarness } from "../../../test/billing/harness";
 import { getStripeEvent } from "../../billing/webhook.server";
 import * as replayRoute from "../api.admin.stripe-events.$eventId.replay";
 import * as webhookRoute from "../api.webhooks.stripe";
