@@ -46,7 +46,7 @@ export function recordNewUserPurchase(
 
 /** The Cookie header value of a new session for the user. */
 async function sessionCookieFor(c: TestContext, userId: number): Promise<string> {
-  return (await commitSessionCookie(c.env, createSession(c.db, c.clock, { userId }))).split(";")[0];
+  return (await commitSessionCookie(c.env, createSession(c, { userId }))).split(";")[0];
 }
 
 export interface AdminFixture {

@@ -91,7 +91,7 @@ async function writeHistory(): Promise<void> {
     },
   );
   const ctx = offline.context;
-  const dispatcher = startEventDispatcher(db, clock, { pollMs: 3_600_000 });
+  const dispatcher = startEventDispatcher(ctx, { pollMs: 3_600_000 });
   const worker = startAutoTopup(ctx.billing, { pollMs: 3_600_000 });
   const settle = async () => {
     for (let i = 0; i < 10; i++) {

@@ -25,7 +25,7 @@ const MINUTE = 60_000;
 
 async function start() {
   const b = await harness();
-  const dispatcher = startEventDispatcher(b.context.db, b.context.clock, { pollMs: 3_600_000 });
+  const dispatcher = startEventDispatcher(b.context, { pollMs: 3_600_000 });
   // Reconciles on every run once an attempt has waited RECONCILE_AFTER_MS (the server: every poll).
   const worker: AutoTopupWorker = startAutoTopup(b.context.billing, { pollMs: 3_600_000, reconcileEveryMs: 0 });
   stops.push(

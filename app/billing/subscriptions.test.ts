@@ -312,14 +312,14 @@ describe("syncSubscriptionRow", () => {
     const current = await b.stripe.subscriptions.retrieve(subscriptionId);
     const stored = rowOf(b, user);
     const older = { ...current, status: "past_due" } as Stripe.Subscription;
-    const after = syncSubscriptionRow(b.context.db, b.context.clock, {
+    const after = syncSubscriptionRow(b.context, {
       userId: user,
       subscription: older,
       plan: b.plans.starter,
       version: (stored.stripeUpdatedAt ?? 0) - 1,
     });
     expect(after.status).toBe("active");
-    const newer = syncSubscriptionRow(b.context.db, b.context.clock, {
+    const newer = syncSubscriptionRow(b.context, {
       userId: user,
       subscription: older,
       plan: b.plans.starter,
@@ -339,7 +339,7 @@ describe("syncSubscriptionRow", () => {
       ...(await b.stripe.subscriptions.retrieve(subscriptionId)),
       status: "active",
     } as Stripe.Subscription;
-    const after = syncSubscriptionRow(b.context.db, b.context.clock, {
+    const after = syncSubscriptionRow(b.context, {
       userId: user,
       subscription: stale,
       plan: b.plans.starter,

@@ -18,7 +18,7 @@ afterEach(async () => {
 });
 
 async function cookieFor(b: BillingHarness, userId: number): Promise<string> {
-  const session = createSession(b.context.db, b.context.clock, { userId });
+  const session = createSession(b.context, { userId });
   return (await commitSessionCookie(b.context.env, session)).split(";")[0];
 }
 

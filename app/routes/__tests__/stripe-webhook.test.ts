@@ -132,7 +132,7 @@ describe("POST /api/admin/stripe-events/:eventId/replay", () => {
     const { b, completed } = await setup();
     await postWebhook(b, webhookRequest(b, completed));
     const admin = createUser(b.context, { email: "root@example.com", role: "admin" });
-    const session = createSession(b.context.db, b.context.clock, { userId: admin.id });
+    const session = createSession(b.context, { userId: admin.id });
     const cookie = (await commitSessionCookie(b.context.env, session)).split(";")[0];
     const answer = await replay(b, completed.id, { cookie });
     expect(answer).toMatchObject({ status: 200, body: { event: { id: completed.id, status: "processed" } } });
