@@ -125,7 +125,7 @@ export async function startBillingHarness(opts: BillingHarnessOptions = {}): Pro
     async close() {
       await offline.close();
       try {
-        checkInvariants(context.db, context.clock);
+        checkInvariants(context);
       } finally {
         closeDatabase(context.db);
       }
