@@ -202,7 +202,7 @@ describe("migration grant_source_refs", () => {
         db.$client.prepare(`insert into ledger_allocations (entry_id, grant_id, amount) values (1, 9999, 1)`).run(),
       ).toThrow(/FOREIGN KEY constraint failed/);
 
-      checkInvariants(db, clock);
+      checkInvariants({ db, clock });
 
       // A replayed webhook still grants once: the old invoice and purchase are taken.
       for (const [sourceRef, grantId] of [
@@ -238,7 +238,7 @@ describe("migration grant_source_refs", () => {
       ).toEqual({ unused: 30, rolled: 15, grantId: rolled, replayed: true });
       const next = grantCredits(ctx, { userId, type: "promotional", amount: 5, source: "admin" });
       expect(next.grant.id).toBe(501);
-      checkInvariants(db, clock);
+      checkInvariants({ db, clock });
     } finally {
       closeDatabase(db);
     }

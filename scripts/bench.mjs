@@ -400,7 +400,7 @@ async function addServerFixtures(app) {
   );
   const admin = App.createUser(ctx, { email: "admin@bench.example", role: "admin" }).id;
   const cookieFor = (userId) => {
-    const { token } = App.createSession(ctx.db, ctx.clock, { userId });
+    const { token } = App.createSession(ctx, { userId });
     return App.sessionCookieHeader(SESSION_SECRET, token);
   };
   app.db.$client.pragma("wal_checkpoint(TRUNCATE)");

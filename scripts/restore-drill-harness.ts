@@ -357,7 +357,7 @@ export function inspectRestored(file: string) {
   const db = new Database(file, { readonly: true });
   try {
     const integrity = (db.pragma("integrity_check") as { integrity_check: string }[]).map((r) => r.integrity_check);
-    const violations = findInvariantViolations(db, systemClock);
+    const violations = findInvariantViolations({ db, clock: systemClock });
     const ids = new Set((db.prepare("select id from credit_ledger").all() as { id: number }[]).map((r) => r.id));
     const reasons = (
       db.prepare("select reason from credit_ledger where reason is not null").all() as { reason: string }[]

@@ -4,7 +4,7 @@ import { closeDatabase } from "../db/client";
 import { topupPurchases, userSubscriptions } from "../db/schema";
 import { commitSessionCookie, createSession } from "../app/auth/session.server";
 import { createUser } from "../app/auth/users.server";
-import { startTestStripe, type TestStripe } from "../app/billing/testing/test-stripe";
+import { startTestStripe, type TestStripe } from "./billing/test-stripe";
 import type { DomainCtx } from "../app/utils/context.server";
 import { testContext } from "./db";
 import type { TestContext } from "./contexts";
@@ -46,7 +46,7 @@ export function recordNewUserPurchase(
 
 /** The Cookie header value of a new session for the user. */
 async function sessionCookieFor(c: TestContext, userId: number): Promise<string> {
-  return (await commitSessionCookie(c.env, createSession(c.db, c.clock, { userId }))).split(";")[0];
+  return (await commitSessionCookie(c.env, createSession(c, { userId }))).split(";")[0];
 }
 
 export interface AdminFixture {

@@ -25,7 +25,7 @@ async function setup() {
   const admin = createUser(ctx, { email: "admin@example.com", name: "Admin", role: "admin" });
   const customer = createUser(ctx, { email: "customer@example.com", name: "Customer" });
   const cookieFor = async (userId: number) =>
-    (await commitSessionCookie(ctx.env, createSession(ctx.db, ctx.clock, { userId }))).split(";")[0];
+    (await commitSessionCookie(ctx.env, createSession(ctx, { userId }))).split(";")[0];
   return { ctx, admin, customer, adminCookie: await cookieFor(admin.id), customerCookie: await cookieFor(customer.id) };
 }
 
@@ -83,7 +83,7 @@ describe("the admin home's loader", () => {
 
   it("shows an admin the counts and the recent audit log", async () => {
     const { ctx, adminCookie } = await setup();
-    recordAudit(ctx.db, ctx.clock, {
+    recordAudit(ctx, {
       actor: "admin@example.com",
       action: "credits.grant",
       subject: "customer@example.com",

@@ -81,21 +81,21 @@ describe("authenticateApiKey", () => {
   it("finds the key's record for the exact key and nothing for a wrong or malformed one", () => {
     setup();
     const { key, record } = createApiKey(ctx, { name: "worker", scope: "usage" });
-    expect(authenticateApiKey(ctx.db, ctx.clock, key)?.id).toBe(record.id);
+    expect(authenticateApiKey(ctx, key)?.id).toBe(record.id);
     const flipped = key.slice(0, -1) + (key.endsWith("A") ? "B" : "A");
-    expect(authenticateApiKey(ctx.db, ctx.clock, flipped)).toBeNull();
-    expect(authenticateApiKey(ctx.db, ctx.clock, "")).toBeNull();
-    expect(authenticateApiKey(ctx.db, ctx.clock, key + "x")).toBeNull();
+    expect(authenticateApiKey(ctx, flipped)).toBeNull();
+    expect(authenticateApiKey(ctx, "")).toBeNull();
+    expect(authenticateApiKey(ctx, key + "x")).toBeNull();
   });
 
   it("stops accepting a key as soon as it is revoked, even by another connection", () => {
     setup();
     const { key, record } = createApiKey(ctx, { name: "worker", scope: "usage" });
-    expect(authenticateApiKey(ctx.db, ctx.clock, key)).not.toBeNull();
+    expect(authenticateApiKey(ctx, key)).not.toBeNull();
     const other = testContextOn(ctx.path);
     revokeApiKey(other, { id: record.id });
     closeDatabase(other.db);
-    expect(authenticateApiKey(ctx.db, ctx.clock, key)).toBeNull();
+    expect(authenticateApiKey(ctx, key)).toBeNull();
   });
 
   it("records last use at most once a minute per key", () => {
@@ -103,16 +103,16 @@ describe("authenticateApiKey", () => {
     const { key, record } = createApiKey(ctx, { name: "worker", scope: "usage" });
     const lastUsed = () => getApiKey(ctx.db, record.id)!.lastUsedAt?.getTime();
     const t0 = ctx.clock.now().getTime();
-    authenticateApiKey(ctx.db, ctx.clock, key);
+    authenticateApiKey(ctx, key);
     expect(lastUsed()).toBe(t0);
     ctx.clock.advance(LAST_USED_WRITE_INTERVAL_MS - 1);
     const changesBefore = ctx.db.$client.prepare("select total_changes() as n").get() as { n: number };
-    authenticateApiKey(ctx.db, ctx.clock, key);
+    authenticateApiKey(ctx, key);
     const changesAfter = ctx.db.$client.prepare("select total_changes() as n").get() as { n: number };
     expect(changesAfter.n).toBe(changesBefore.n);
     expect(lastUsed()).toBe(t0);
     ctx.clock.advance(1);
-    authenticateApiKey(ctx.db, ctx.clock, key);
+    authenticateApiKey(ctx, key);
     expect(lastUsed()).toBe(t0 + LAST_USED_WRITE_INTERVAL_MS);
   });
 });

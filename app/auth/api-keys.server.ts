@@ -17,7 +17,6 @@ import type Database from "better-sqlite3";
 import { createHash, randomBytes } from "node:crypto";
 import type { Db } from "../../db/client";
 import { API_KEY_SCOPES, type ApiKeyScope } from "../../db/schema";
-import type { Clock } from "../utils/clock";
 import { AppError } from "../utils/errors";
 import { log } from "../utils/log.server";
 import { recordAudit } from "./audit.server";
@@ -131,7 +130,7 @@ export function createApiKey(
         createdBy,
         now,
       )!;
-      recordAudit(ctx.db, ctx.clock, {
+      recordAudit(ctx, {
         actor: createdBy ?? "system",
         action: "api_key.create",
         subject: apiKeyActor(inserted),
@@ -147,7 +146,8 @@ export function createApiKey(
  * The key's record, or null when the key is unknown, malformed or revoked. Records the use at
  * most once a minute per key; a failure to record it never fails the request.
  */
-export function authenticateApiKey(db: Db, clock: Clock, rawKey: string): ApiKeyRecord | null {
+export function authenticateApiKey(ctx: DomainCtx, rawKey: string): ApiKeyRecord | null {
+  const { db, clock } = ctx;
   if (!KEY_PATTERN.test(rawKey)) return null;
   const s = statements(db.$client);
   const row = s.byHash.get(hashApiKey(rawKey));
@@ -181,7 +181,7 @@ export function revokeApiKey(ctx: DomainCtx, input: { id: number; actor?: string
     .transaction(() => {
       const changed = s.revoke.run(now, input.id).changes;
       if (changed) {
-        recordAudit(ctx.db, ctx.clock, {
+        recordAudit(ctx, {
           actor: input.actor ?? "system",
           action: "api_key.revoke",
           subject: `api_key:${input.id}`,
@@ -207,7 +207,7 @@ export function requireApiKey(request: Request, context: DomainCtx, scope: ApiKe
   }
   const match = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(header);
   if (!match) throw new AppError("unauthenticated", "The Authorization header must be: Bearer <key>.");
-  const record = authenticateApiKey(context.db, context.clock, match[1]);
+  const record = authenticateApiKey(context, match[1]);
   if (!record) throw new AppError("unauthenticated", "The API key is invalid or has been revoked.");
   if (scope === "admin" && record.scope !== "admin") {
     throw new AppError("forbidden", "This endpoint needs an admin API key; this one has the usage scope.");

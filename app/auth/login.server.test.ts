@@ -134,8 +134,7 @@ describe("logging in", () => {
 
   it("throttles by the client IP the server put in X-Forwarded-For", async () => {
     const { ctx } = await setup();
-    for (let i = 0; i < 20; i++)
-      startLoginAttempt(ctx.db, ctx.clock, { email: `guess${i}@example.com`, ip: "203.0.113.9" });
+    for (let i = 0; i < 20; i++) startLoginAttempt(ctx, { email: `guess${i}@example.com`, ip: "203.0.113.9" });
     const blocked = await login(
       ctx,
       { email: "ada@example.com", password: PASSWORD },

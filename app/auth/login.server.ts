@@ -34,7 +34,7 @@ export async function verifyLogin(context: AppContext, form: FormData, request: 
   const { db, clock } = context;
   const email = normalizeEmail(parsed.value.email);
   const ip = clientIpFromRequest(request);
-  const gate = startLoginAttempt(db, clock, { email, ip });
+  const gate = startLoginAttempt(context, { email, ip });
   if (!gate.allowed) throw tooManyAttempts(gate.retryAfterSeconds);
 
   const user = getUserByEmail(db, email);
@@ -44,7 +44,7 @@ export async function verifyLogin(context: AppContext, form: FormData, request: 
       db.transaction(
         () => {
           for (const lock of gate.locksOnFailure) {
-            recordAudit(db, clock, {
+            recordAudit(context, {
               actor: "system",
               action: "user.login_locked",
               subject: lock.scope === "account" && user ? `user:${user.id}` : lock.key,
@@ -60,7 +60,7 @@ export async function verifyLogin(context: AppContext, form: FormData, request: 
     throw new AppError("unauthenticated", WRONG_LOGIN_MESSAGE);
   }
 
-  loginSucceeded(db, clock, { email, ip });
+  loginSucceeded(context, { email, ip });
   if (user.passwordHash && needsRehash(user.passwordHash)) {
     setPasswordHash(context, user.id, await hashPassword(parsed.value.password));
   }

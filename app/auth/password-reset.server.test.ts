@@ -99,16 +99,16 @@ describe("forgot password", () => {
 describe("resetting with the link", () => {
   it("sets the new password, revokes every session and works only once", async () => {
     const u = await user();
-    const a = createSession(ctx.db, ctx.clock, { userId: u.id });
-    const b = createSession(ctx.db, ctx.clock, { userId: u.id });
+    const a = createSession(ctx, { userId: u.id });
+    const b = createSession(ctx, { userId: u.id });
     const token = await tokenFromMail(u.email);
 
     await resetPassword(ctx, { token, password: NEW, ip: "203.0.113.5" }, CHEAP);
     const after = getUserById(ctx.db, u.id)!;
     expect(await verifyPassword(NEW, after.passwordHash)).toBe(true);
     expect(await verifyPassword(OLD, after.passwordHash)).toBe(false);
-    expect(findSessionUser(ctx.db, ctx.clock, a.token)).toBeNull();
-    expect(findSessionUser(ctx.db, ctx.clock, b.token)).toBeNull();
+    expect(findSessionUser(ctx, a.token)).toBeNull();
+    expect(findSessionUser(ctx, b.token)).toBeNull();
     expect(ctx.db.select().from(auditLog).where(eq(auditLog.action, "user.password_reset")).all()).toHaveLength(1);
 
     await expect(resetPassword(ctx, { token, password: "yet another password", ip: null }, CHEAP)).rejects.toThrow(
@@ -135,12 +135,12 @@ describe("resetting with the link", () => {
     const u = await user();
     const first = await tokenFromMail(u.email);
     const second = await tokenFromMail(u.email);
-    for (let i = 0; i < 5; i++) startLoginAttempt(ctx.db, ctx.clock, { email: u.email });
-    expect(startLoginAttempt(ctx.db, ctx.clock, { email: u.email }).allowed).toBe(false);
+    for (let i = 0; i < 5; i++) startLoginAttempt(ctx, { email: u.email });
+    expect(startLoginAttempt(ctx, { email: u.email }).allowed).toBe(false);
 
     await resetPassword(ctx, { token: second, password: NEW, ip: null }, CHEAP);
     expect(findResetTokenUser(ctx, first)).toBeNull();
-    expect(startLoginAttempt(ctx.db, ctx.clock, { email: u.email }).allowed).toBe(true);
+    expect(startLoginAttempt(ctx, { email: u.email }).allowed).toBe(true);
   });
 
   it("refuses a token that was never issued", async () => {
@@ -154,8 +154,8 @@ describe("resetting with the link", () => {
 describe("changing the password", () => {
   it("needs the current password, and revokes every other session but keeps this one", async () => {
     const u = await user();
-    const here = createSession(ctx.db, ctx.clock, { userId: u.id });
-    const elsewhere = createSession(ctx.db, ctx.clock, { userId: u.id });
+    const here = createSession(ctx, { userId: u.id });
+    const elsewhere = createSession(ctx, { userId: u.id });
     const input = { userId: u.id, keepSessionToken: here.token, ip: "203.0.113.5" };
 
     await expect(
@@ -165,14 +165,14 @@ describe("changing the password", () => {
       field: "currentPassword",
       message: WRONG_CURRENT_PASSWORD_MESSAGE,
     });
-    expect(findSessionUser(ctx.db, ctx.clock, elsewhere.token)?.id).toBe(u.id);
+    expect(findSessionUser(ctx, elsewhere.token)?.id).toBe(u.id);
 
     expect(await changePassword(ctx, { ...input, currentPassword: OLD, newPassword: NEW }, CHEAP)).toEqual({
       sessionsRevoked: 1,
     });
     expect(await verifyPassword(NEW, getUserById(ctx.db, u.id)!.passwordHash)).toBe(true);
-    expect(findSessionUser(ctx.db, ctx.clock, here.token)?.id).toBe(u.id);
-    expect(findSessionUser(ctx.db, ctx.clock, elsewhere.token)).toBeNull();
+    expect(findSessionUser(ctx, here.token)?.id).toBe(u.id);
+    expect(findSessionUser(ctx, elsewhere.token)).toBeNull();
     expect(
       ctx.db
         .select()

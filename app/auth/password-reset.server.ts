@@ -39,7 +39,7 @@ function tokenHash(token: string): string {
 export function requestPasswordReset(ctx: AppContext, input: { email: string; ip: string | null }): void {
   const { db, clock } = ctx;
   const email = normalizeEmail(input.email);
-  const gate = startPasswordResetRequest(db, clock, { email, ip: input.ip });
+  const gate = startPasswordResetRequest(ctx, { email, ip: input.ip });
   if (!gate.allowed) {
     const minutes = Math.ceil(gate.retryAfterSeconds / 60);
     throw new AppError(
@@ -69,7 +69,7 @@ export function requestPasswordReset(ctx: AppContext, input: { email: string; ip
         expiresAt,
         at: now,
       });
-      recordAudit(db, clock, {
+      recordAudit(ctx, {
         actor: userActor(user.id),
         action: "user.password_reset_requested",
         subject: userActor(user.id),
@@ -135,12 +135,12 @@ export async function resetPassword(
         .where(and(eq(passwordResetTokens.userId, user.id), isNull(passwordResetTokens.usedAt)))
         .run();
       setPasswordHash(ctx, user.id, passwordHash);
-      const revoked = revokeUserSessions(db, clock, user.id);
+      const revoked = revokeUserSessions(ctx, user.id);
       // Whoever locked the account by guessing is beside the point now: its owner proved it by mail.
       db.delete(loginThrottle)
         .where(eq(loginThrottle.key, `email:${normalizeEmail(user.email)}`))
         .run();
-      recordAudit(db, clock, {
+      recordAudit(ctx, {
         actor: userActor(user.id),
         action: "user.password_reset",
         subject: userActor(user.id),
@@ -172,23 +172,23 @@ export async function changePassword(
   const { db, clock } = ctx;
   const user = getUserById(db, input.userId);
   if (!user) throw new AppError("not_found", "There is no such account.");
-  const gate = startLoginAttempt(db, clock, { email: user.email, ip: input.ip });
+  const gate = startLoginAttempt(ctx, { email: user.email, ip: input.ip });
   if (!gate.allowed) throw tooManyAttempts(gate.retryAfterSeconds);
   if (!(await verifyPassword(input.currentPassword, user.passwordHash))) {
     throw new AppError("invalid_request", WRONG_CURRENT_PASSWORD_MESSAGE, { field: "currentPassword" });
   }
-  loginSucceeded(db, clock, { email: user.email, ip: input.ip });
+  loginSucceeded(ctx, { email: user.email, ip: input.ip });
   const passwordHash = await hashPassword(input.newPassword, hash);
   return db.transaction(
     () => {
       setPasswordHash(ctx, user.id, passwordHash);
-      const sessionsRevoked = revokeOtherSessions(db, clock, user.id, input.keepSessionToken);
+      const sessionsRevoked = revokeOtherSessions(ctx, user.id, input.keepSessionToken);
       // Outstanding reset links were asked for under the old password: they stop working.
       db.update(passwordResetTokens)
         .set({ usedAt: clock.now() })
         .where(and(eq(passwordResetTokens.userId, user.id), isNull(passwordResetTokens.usedAt)))
         .run();
-      recordAudit(db, clock, {
+      recordAudit(ctx, {
         actor: userActor(user.id),
         action: "user.password_changed",
         subject: userActor(user.id),

@@ -46,8 +46,8 @@ function requestWith(cookie?: string, url = "http://localhost/credits"): Request
 describe("session records", () => {
   it("creates a random 32-byte token and stores only its hash", () => {
     const { ctx, user } = setup();
-    const a = createSession(ctx.db, ctx.clock, { userId: user.id });
-    const b = createSession(ctx.db, ctx.clock, { userId: user.id });
+    const a = createSession(ctx, { userId: user.id });
+    const b = createSession(ctx, { userId: user.id });
     expect(Buffer.from(a.token, "base64url")).toHaveLength(32);
     expect(a.token).not.toBe(b.token);
     const ids = ctx.db
@@ -57,40 +57,40 @@ describe("session records", () => {
       .map((r) => r.id);
     expect(ids).toHaveLength(2);
     expect(ids).not.toContain(a.token);
-    expect(findSessionUser(ctx.db, ctx.clock, a.token)?.id).toBe(user.id);
+    expect(findSessionUser(ctx, a.token)?.id).toBe(user.id);
   });
 
   it("finds nobody for an unknown token", () => {
     const { ctx } = setup();
-    expect(findSessionUser(ctx.db, ctx.clock, "A".repeat(43))).toBeNull();
+    expect(findSessionUser(ctx, "A".repeat(43))).toBeNull();
   });
 
   it("expires a session 30 days after it was created", () => {
     const { ctx, user } = setup();
-    const s = createSession(ctx.db, ctx.clock, { userId: user.id });
+    const s = createSession(ctx, { userId: user.id });
     expect(s.expiresAt.getTime() - ctx.clock.now().getTime()).toBe(SESSION_TTL_DAYS * MS_PER_DAY);
     ctx.clock.advance(SESSION_TTL_DAYS * MS_PER_DAY - 1);
-    expect(findSessionUser(ctx.db, ctx.clock, s.token)?.id).toBe(user.id);
+    expect(findSessionUser(ctx, s.token)?.id).toBe(user.id);
     ctx.clock.advance(1);
-    expect(findSessionUser(ctx.db, ctx.clock, s.token)).toBeNull();
+    expect(findSessionUser(ctx, s.token)).toBeNull();
   });
 
   it("stops finding a revoked session, and revoking twice reports nothing to revoke", () => {
     const { ctx, user } = setup();
-    const s = createSession(ctx.db, ctx.clock, { userId: user.id });
-    expect(revokeSession(ctx.db, ctx.clock, s.token)).toBe(true);
-    expect(findSessionUser(ctx.db, ctx.clock, s.token)).toBeNull();
-    expect(revokeSession(ctx.db, ctx.clock, s.token)).toBe(false);
+    const s = createSession(ctx, { userId: user.id });
+    expect(revokeSession(ctx, s.token)).toBe(true);
+    expect(findSessionUser(ctx, s.token)).toBeNull();
+    expect(revokeSession(ctx, s.token)).toBe(false);
   });
 
   it("revokes every session of one user and leaves other users' sessions alone", () => {
     const { ctx, user } = setup();
     const other = createUser(ctx, { email: "grace@example.com" });
-    const mine = [1, 2].map(() => createSession(ctx.db, ctx.clock, { userId: user.id }));
-    const theirs = createSession(ctx.db, ctx.clock, { userId: other.id });
-    expect(revokeUserSessions(ctx.db, ctx.clock, user.id)).toBe(2);
-    for (const s of mine) expect(findSessionUser(ctx.db, ctx.clock, s.token)).toBeNull();
-    expect(findSessionUser(ctx.db, ctx.clock, theirs.token)?.id).toBe(other.id);
+    const mine = [1, 2].map(() => createSession(ctx, { userId: user.id }));
+    const theirs = createSession(ctx, { userId: other.id });
+    expect(revokeUserSessions(ctx, user.id)).toBe(2);
+    for (const s of mine) expect(findSessionUser(ctx, s.token)).toBeNull();
+    expect(findSessionUser(ctx, theirs.token)?.id).toBe(other.id);
   });
 });
 
@@ -102,7 +102,7 @@ describe("the session cookie", () => {
       SESSION_SECRET: "s".repeat(32),
       APP_URL: "http://localhost:3210",
     });
-    const setCookie = await commitSessionCookie(ctx.env, createSession(ctx.db, ctx.clock, { userId: user.id }));
+    const setCookie = await commitSessionCookie(ctx.env, createSession(ctx, { userId: user.id }));
     expect(setCookie).toMatch(/^session=/);
     expect(setCookie).toMatch(/HttpOnly/i);
     expect(setCookie).toMatch(/SameSite=Lax/i);
@@ -121,14 +121,14 @@ describe("the session cookie", () => {
       SESSION_SECRET: "s".repeat(32),
       APP_URL: "https://credits.example.com",
     });
-    const setCookie = await commitSessionCookie(ctx.env, createSession(ctx.db, ctx.clock, { userId: user.id }));
+    const setCookie = await commitSessionCookie(ctx.env, createSession(ctx, { userId: user.id }));
     expect(setCookie).toMatch(/^__Host-session=/);
     expect(setCookie).toMatch(/; Secure/i);
   });
 
   it("ignores a cookie whose signature does not match the secret", async () => {
     const { ctx, user } = setup();
-    const s = createSession(ctx.db, ctx.clock, { userId: user.id });
+    const s = createSession(ctx, { userId: user.id });
     const forged = `session=${Buffer.from(JSON.stringify(s.token)).toString("base64")}`;
     expect(await readSessionToken(requestWith(forged), ctx.env)).toBeNull();
     const other = testContext({ SESSION_SECRET: "a-different-session-secret" });
@@ -149,9 +149,7 @@ describe("the session cookie", () => {
 describe("requireUser and getOptionalUser", () => {
   it("returns the public user for a live session and never the password hash", async () => {
     const { ctx, user } = setup();
-    const cookie = cookieHeader(
-      await commitSessionCookie(ctx.env, createSession(ctx.db, ctx.clock, { userId: user.id })),
-    );
+    const cookie = cookieHeader(await commitSessionCookie(ctx.env, createSession(ctx, { userId: user.id })));
     const got = await requireUser(requestWith(cookie), ctx);
     expect(got).toEqual({ id: user.id, email: "ada@example.com", name: "Ada", role: "customer", creditBalance: 0 });
     expect(got).not.toHaveProperty("passwordHash");
@@ -168,9 +166,7 @@ describe("requireUser and getOptionalUser", () => {
 
   it("treats an expired session like no session and clears its cookie", async () => {
     const { ctx, user } = setup();
-    const cookie = cookieHeader(
-      await commitSessionCookie(ctx.env, createSession(ctx.db, ctx.clock, { userId: user.id })),
-    );
+    const cookie = cookieHeader(await commitSessionCookie(ctx.env, createSession(ctx, { userId: user.id })));
     ctx.clock.advance(31 * MS_PER_DAY);
     const thrown = await requireUser(requestWith(cookie), ctx).catch((e) => e);
     expect(thrown.status).toBe(302);
@@ -181,14 +177,14 @@ describe("requireUser and getOptionalUser", () => {
 describe("beginSession and endSession", () => {
   it("issues a new session on login, revokes the one the request carried, and audits it", async () => {
     const { ctx, user } = setup();
-    const old = createSession(ctx.db, ctx.clock, { userId: user.id });
+    const old = createSession(ctx, { userId: user.id });
     const oldCookie = cookieHeader(await commitSessionCookie(ctx.env, old));
     const setCookie = await beginSession(ctx, requestWith(oldCookie), user, { action: "user.login" });
     const token = await readSessionToken(requestWith(cookieHeader(setCookie)), ctx.env);
     expect(token).not.toBeNull();
     expect(token).not.toBe(old.token);
-    expect(findSessionUser(ctx.db, ctx.clock, token!)?.id).toBe(user.id);
-    expect(findSessionUser(ctx.db, ctx.clock, old.token)).toBeNull();
+    expect(findSessionUser(ctx, token!)?.id).toBe(user.id);
+    expect(findSessionUser(ctx, old.token)).toBeNull();
     const audit = ctx.db.select().from(auditLog).where(eq(auditLog.action, "user.login")).all();
     expect(audit).toMatchObject([{ actor: `user:${user.id}`, subject: `user:${user.id}` }]);
   });

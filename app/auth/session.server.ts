@@ -1,10 +1,9 @@
 import { createCookie, redirect, type Cookie } from "@remix-run/node";
 import { and, eq, gt, isNull, ne } from "drizzle-orm";
 import { createHash, randomBytes } from "node:crypto";
-import type { Db } from "../../db/client";
 import { sessions, users } from "../../db/schema";
-import { addDays, type Clock } from "../utils/clock";
-import type { AppContext } from "../utils/context.server";
+import { addDays } from "../utils/clock";
+import type { AppContext, DomainCtx } from "../utils/context.server";
 import type { Env } from "../utils/env.server";
 import { recordAudit, userActor } from "./audit.server";
 import { clientIpFromRequest } from "./client-ip.server";
@@ -56,10 +55,10 @@ export interface NewSession {
 }
 
 export function createSession(
-  db: Db,
-  clock: Clock,
+  ctx: DomainCtx,
   input: { userId: number; ipAddress?: string | null; userAgent?: string | null },
 ): NewSession {
+  const { db, clock } = ctx;
   const token = randomBytes(32).toString("base64url");
   const now = clock.now();
   const expiresAt = addDays(now, SESSION_TTL_DAYS);
@@ -77,7 +76,8 @@ export function createSession(
 }
 
 /** The user behind a live (not revoked, not expired) session token. */
-export function findSessionUser(db: Db, clock: Clock, token: string): User | null {
+export function findSessionUser(ctx: DomainCtx, token: string): User | null {
+  const { db, clock } = ctx;
   const row = db
     .select({ user: users })
     .from(sessions)
@@ -88,7 +88,8 @@ export function findSessionUser(db: Db, clock: Clock, token: string): User | nul
 }
 
 /** Revokes one session; true when it was live. */
-export function revokeSession(db: Db, clock: Clock, token: string): boolean {
+export function revokeSession(ctx: DomainCtx, token: string): boolean {
+  const { db, clock } = ctx;
   const result = db
     .update(sessions)
     .set({ revokedAt: clock.now() })
@@ -98,7 +99,8 @@ export function revokeSession(db: Db, clock: Clock, token: string): boolean {
 }
 
 /** Revokes every session of a user (e.g. after a password change); returns how many. */
-export function revokeUserSessions(db: Db, clock: Clock, userId: number): number {
+export function revokeUserSessions(ctx: DomainCtx, userId: number): number {
+  const { db, clock } = ctx;
   return db
     .update(sessions)
     .set({ revokedAt: clock.now() })
@@ -107,7 +109,8 @@ export function revokeUserSessions(db: Db, clock: Clock, userId: number): number
 }
 
 /** Revokes every session of a user except `keepToken`'s (a password change keeps the device that made it). */
-export function revokeOtherSessions(db: Db, clock: Clock, userId: number, keepToken: string | null): number {
+export function revokeOtherSessions(ctx: DomainCtx, userId: number, keepToken: string | null): number {
+  const { db, clock } = ctx;
   return db
     .update(sessions)
     .set({ revokedAt: clock.now() })
@@ -142,7 +145,7 @@ async function lookUp(
   context: AppContext,
 ): Promise<{ token: string | null; user: PublicUser | null }> {
   const token = await readSessionToken(request, context.env);
-  const user = token ? findSessionUser(context.db, context.clock, token) : null;
+  const user = token ? findSessionUser(context, token) : null;
   return { token, user: user ? toPublicUser(user) : null };
 }
 
@@ -220,13 +223,13 @@ export async function beginSession(
   const ipAddress = clientIpFromRequest(request);
   const session = context.db.transaction(
     () => {
-      if (previous) revokeSession(context.db, context.clock, previous);
-      const created = createSession(context.db, context.clock, {
+      if (previous) revokeSession(context, previous);
+      const created = createSession(context, {
         userId: user.id,
         ipAddress,
         userAgent: request.headers.get("user-agent"),
       });
-      recordAudit(context.db, context.clock, {
+      recordAudit(context, {
         actor: userActor(user.id),
         action: audit.action,
         subject: userActor(user.id),
@@ -245,9 +248,9 @@ export async function endSession(context: AppContext, request: Request): Promise
   if (token) {
     context.db.transaction(
       () => {
-        const user = findSessionUser(context.db, context.clock, token);
-        if (revokeSession(context.db, context.clock, token) && user) {
-          recordAudit(context.db, context.clock, {
+        const user = findSessionUser(context, token);
+        if (revokeSession(context, token) && user) {
+          recordAudit(context, {
             actor: userActor(user.id),
             action: "user.logout",
             subject: userActor(user.id),

@@ -24,12 +24,7 @@ export async function signUp(
   const parsed = signupSchema.safeParse(fields);
   if (!parsed.success) throw new AppError("invalid_request", "Check the highlighted fields.");
   const { email, name, password } = parsed.data;
-  const gate = startSignupAttempt(
-    context.db,
-    context.clock,
-    clientIpFromRequest(request),
-    context.env.SIGNUP_LIMIT_PER_IP_PER_HOUR,
-  );
+  const gate = startSignupAttempt(context, clientIpFromRequest(request), context.env.SIGNUP_LIMIT_PER_IP_PER_HOUR);
   if (!gate.allowed) {
     const minutes = Math.ceil(gate.retryAfterSeconds / 60);
     throw new AppError(

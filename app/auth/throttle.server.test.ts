@@ -18,7 +18,7 @@ const MINUTE = 60_000;
 
 /** `n` attempts that all turn out to have the wrong password (they stay counted). */
 function fail(ctx: ReturnType<typeof setup>, n: number, who: { email: string; ip?: string | null }) {
-  return Array.from({ length: n }, () => startLoginAttempt(ctx.db, ctx.clock, who));
+  return Array.from({ length: n }, () => startLoginAttempt(ctx, who));
 }
 
 describe("login throttling per account", () => {
@@ -31,16 +31,15 @@ describe("login throttling per account", () => {
     expect(gates[4]).toMatchObject({ allowed: true, locksOnFailure: [{ scope: "account" }] });
     expect(gates[3]).toMatchObject({ allowed: true, locksOnFailure: [] });
     ctx.clock.advance(MINUTE);
-    const refused = startLoginAttempt(ctx.db, ctx.clock, who);
+    const refused = startLoginAttempt(ctx, who);
     expect(refused).toMatchObject({ allowed: false, scope: "account", retryAfterSeconds: 14 * 60 });
   });
 
   it("locks per email whatever the IP, and case-insensitively", () => {
     const ctx = setup();
-    for (let i = 0; i < 5; i++)
-      startLoginAttempt(ctx.db, ctx.clock, { email: "Ada@Example.com", ip: `198.51.100.${i}` });
-    expect(startLoginAttempt(ctx.db, ctx.clock, { email: "ada@example.com", ip: "192.0.2.9" }).allowed).toBe(false);
-    expect(startLoginAttempt(ctx.db, ctx.clock, { email: "grace@example.com", ip: "192.0.2.9" }).allowed).toBe(true);
+    for (let i = 0; i < 5; i++) startLoginAttempt(ctx, { email: "Ada@Example.com", ip: `198.51.100.${i}` });
+    expect(startLoginAttempt(ctx, { email: "ada@example.com", ip: "192.0.2.9" }).allowed).toBe(false);
+    expect(startLoginAttempt(ctx, { email: "grace@example.com", ip: "192.0.2.9" }).allowed).toBe(true);
   });
 
   it("lets the account in again once the 15-minute lock has passed, with a fresh count", () => {
@@ -48,7 +47,7 @@ describe("login throttling per account", () => {
     const who = { email: "ada@example.com" };
     fail(ctx, 5, who);
     ctx.clock.advance(LOGIN_THROTTLE.lockMs - 1);
-    expect(startLoginAttempt(ctx.db, ctx.clock, who).allowed).toBe(false);
+    expect(startLoginAttempt(ctx, who).allowed).toBe(false);
     ctx.clock.advance(1);
     const again = fail(ctx, 4, who);
     expect(again.every((g) => g.allowed)).toBe(true);
@@ -63,19 +62,19 @@ describe("login throttling per account", () => {
     const next = fail(ctx, 4, who);
     expect(next.every((g) => g.allowed && g.locksOnFailure.length === 0)).toBe(true);
     // Failures inside one window still add up: the 5th in this new window locks.
-    expect(startLoginAttempt(ctx.db, ctx.clock, who)).toMatchObject({
+    expect(startLoginAttempt(ctx, who)).toMatchObject({
       allowed: true,
       locksOnFailure: [{ scope: "account" }],
     });
-    expect(startLoginAttempt(ctx.db, ctx.clock, who).allowed).toBe(false);
+    expect(startLoginAttempt(ctx, who).allowed).toBe(false);
   });
 
   it("clears the account's count after a successful login", () => {
     const ctx = setup();
     const who = { email: "ada@example.com", ip: "203.0.113.1" };
     fail(ctx, 3, who);
-    startLoginAttempt(ctx.db, ctx.clock, who);
-    loginSucceeded(ctx.db, ctx.clock, who);
+    startLoginAttempt(ctx, who);
+    loginSucceeded(ctx, who);
     const gates = fail(ctx, 4, who);
     expect(gates.every((g) => g.allowed && g.locksOnFailure.length === 0)).toBe(true);
   });
@@ -86,38 +85,38 @@ describe("login throttling per IP", () => {
     const ctx = setup();
     const ip = "203.0.113.7";
     for (let i = 0; i < LOGIN_THROTTLE.maxIpFailures; i++) {
-      const gate = startLoginAttempt(ctx.db, ctx.clock, { email: `user${i}@example.com`, ip });
+      const gate = startLoginAttempt(ctx, { email: `user${i}@example.com`, ip });
       expect(gate.allowed).toBe(true);
     }
-    const refused = startLoginAttempt(ctx.db, ctx.clock, { email: "fresh@example.com", ip });
+    const refused = startLoginAttempt(ctx, { email: "fresh@example.com", ip });
     expect(refused).toMatchObject({ allowed: false, scope: "ip", retryAfterSeconds: 15 * 60 });
-    expect(startLoginAttempt(ctx.db, ctx.clock, { email: "fresh@example.com", ip: "203.0.113.8" }).allowed).toBe(true);
+    expect(startLoginAttempt(ctx, { email: "fresh@example.com", ip: "203.0.113.8" }).allowed).toBe(true);
   });
 
   it("reopens the IP after the lock and forgets failures outside the window", () => {
     const ctx = setup();
     const ip = "203.0.113.7";
-    for (let i = 0; i < 19; i++) startLoginAttempt(ctx.db, ctx.clock, { email: `user${i}@example.com`, ip });
+    for (let i = 0; i < 19; i++) startLoginAttempt(ctx, { email: `user${i}@example.com`, ip });
     ctx.clock.advance(LOGIN_THROTTLE.windowMs);
     // The window has passed: 19 more are allowed before the 20th locks again.
     for (let i = 0; i < 19; i++) {
-      expect(startLoginAttempt(ctx.db, ctx.clock, { email: `other${i}@example.com`, ip }).allowed).toBe(true);
+      expect(startLoginAttempt(ctx, { email: `other${i}@example.com`, ip }).allowed).toBe(true);
     }
-    startLoginAttempt(ctx.db, ctx.clock, { email: "last@example.com", ip });
-    expect(startLoginAttempt(ctx.db, ctx.clock, { email: "x@example.com", ip }).allowed).toBe(false);
+    startLoginAttempt(ctx, { email: "last@example.com", ip });
+    expect(startLoginAttempt(ctx, { email: "x@example.com", ip }).allowed).toBe(false);
     ctx.clock.advance(LOGIN_THROTTLE.lockMs);
-    expect(startLoginAttempt(ctx.db, ctx.clock, { email: "x@example.com", ip }).allowed).toBe(true);
+    expect(startLoginAttempt(ctx, { email: "x@example.com", ip }).allowed).toBe(true);
   });
 
   it("gives back only the successful attempt to the IP, keeping its earlier failures", () => {
     const ctx = setup();
     const ip = "203.0.113.7";
-    for (let i = 0; i < 18; i++) startLoginAttempt(ctx.db, ctx.clock, { email: `user${i}@example.com`, ip });
+    for (let i = 0; i < 18; i++) startLoginAttempt(ctx, { email: `user${i}@example.com`, ip });
     // The 19th and 20th attempts run in parallel; the 20th reserves the lock, then the 19th succeeds.
-    const mine = startLoginAttempt(ctx.db, ctx.clock, { email: "me@example.com", ip });
-    const parallel = startLoginAttempt(ctx.db, ctx.clock, { email: "guess@example.com", ip });
+    const mine = startLoginAttempt(ctx, { email: "me@example.com", ip });
+    const parallel = startLoginAttempt(ctx, { email: "guess@example.com", ip });
     expect(mine.allowed && parallel.allowed).toBe(true);
-    loginSucceeded(ctx.db, ctx.clock, { email: "me@example.com", ip });
+    loginSucceeded(ctx, { email: "me@example.com", ip });
     const row = ctx.db
       .select()
       .from(loginThrottle)
@@ -125,8 +124,8 @@ describe("login throttling per IP", () => {
       .find((r) => r.key === `ip:${ip}`);
     expect(row).toMatchObject({ failures: 19, lockedUntil: null });
     // One more failure reaches 20 and locks.
-    startLoginAttempt(ctx.db, ctx.clock, { email: "guess2@example.com", ip });
-    expect(startLoginAttempt(ctx.db, ctx.clock, { email: "guess3@example.com", ip }).allowed).toBe(false);
+    startLoginAttempt(ctx, { email: "guess2@example.com", ip });
+    expect(startLoginAttempt(ctx, { email: "guess3@example.com", ip }).allowed).toBe(false);
   });
 
   it("counts attempts before the password is checked, so parallel guesses cannot overshoot", () => {

@@ -1,7 +1,6 @@
 import { eq, inArray } from "drizzle-orm";
-import type { Db } from "../../db/client";
 import { loginThrottle } from "../../db/schema";
-import type { Clock } from "../utils/clock";
+import type { DomainCtx } from "../utils/context.server";
 import { normalizeEmail } from "./users.server";
 
 /**
@@ -57,7 +56,8 @@ function current(row: Row | undefined, now: number): Row | undefined {
  * Starts a login attempt: refuses it if the account or the IP is locked, otherwise counts it as a
  * failure up front (see above). Call `loginSucceeded` when the password is right.
  */
-export function startLoginAttempt(db: Db, clock: Clock, input: { email: string; ip?: string | null }): LoginGate {
+export function startLoginAttempt(ctx: DomainCtx, input: { email: string; ip?: string | null }): LoginGate {
+  const { db, clock } = ctx;
   const keys = throttleKeys(input);
   return db.transaction(
     (tx) => {
@@ -120,7 +120,8 @@ export function startLoginAttempt(db: Db, clock: Clock, input: { email: string; 
  * up front (and loses the lock that failure set), but keeps its earlier failures, so a client
  * cannot reset its IP budget by logging into an account of its own between guesses.
  */
-export function loginSucceeded(db: Db, clock: Clock, input: { email: string; ip?: string | null }): void {
+export function loginSucceeded(ctx: DomainCtx, input: { email: string; ip?: string | null }): void {
+  const { db, clock } = ctx;
   const [account, ip] = throttleKeys(input);
   db.transaction(
     (tx) => {
@@ -155,7 +156,8 @@ export const SIGNUP_THROTTLE = {
 
 export type SignupGate = { allowed: true } | { allowed: false; retryAfterSeconds: number };
 
-export function startSignupAttempt(db: Db, clock: Clock, ip: string | null, maxPerIp: number): SignupGate {
+export function startSignupAttempt(ctx: DomainCtx, ip: string | null, maxPerIp: number): SignupGate {
+  const { db, clock } = ctx;
   // Without an address (no socket address: never on a real server) there is nothing to count by.
   if (!ip) return { allowed: true };
   const key = `signup-ip:${ip}`;
@@ -198,11 +200,8 @@ export const RESET_THROTTLE = {
 
 export type ResetGate = { allowed: true } | { allowed: false; retryAfterSeconds: number };
 
-export function startPasswordResetRequest(
-  db: Db,
-  clock: Clock,
-  input: { email: string; ip?: string | null },
-): ResetGate {
+export function startPasswordResetRequest(ctx: DomainCtx, input: { email: string; ip?: string | null }): ResetGate {
+  const { db, clock } = ctx;
   const keys: { key: string; max: number }[] = [
     { key: `reset-email:${normalizeEmail(input.email)}`, max: RESET_THROTTLE.maxPerEmail },
   ];

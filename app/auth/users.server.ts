@@ -153,7 +153,7 @@ export function updateUser(ctx: DomainCtx, input: { userId: number; changes: Use
       } catch (e) {
         uniqueConflict(e);
       }
-      recordAudit(ctx.db, ctx.clock, {
+      recordAudit(ctx, {
         actor: input.actor,
         action: "user.updated",
         subject: `user:${user.id}`,
@@ -251,7 +251,7 @@ export function setUserRole(ctx: DomainCtx, input: { email: string; role: UserRo
         .where(eq(users.id, user.id))
         .returning()
         .get();
-      recordAudit(ctx.db, ctx.clock, {
+      recordAudit(ctx, {
         actor: input.actor,
         action: "user.role_changed",
         subject: `user:${user.id}`,

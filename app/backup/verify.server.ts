@@ -83,7 +83,7 @@ export async function verifyBackup(
         if (integrity.join() !== "ok")
           problems.push(`integrity_check on the restored copy: ${integrity.slice(0, 3).join("; ")}`);
         else {
-          const violations = findInvariantViolations(restored, ctx.clock);
+          const violations = findInvariantViolations({ db: restored, clock: ctx.clock });
           if (violations.length) {
             problems.push(
               `ledger invariants broken in the restored copy (${violations.length}): ${violations.slice(0, 3).join("; ")}`,

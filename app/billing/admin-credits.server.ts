@@ -30,7 +30,7 @@ export function adminVoidGrant(
       idempotencyKey: `admin-void:${input.key}`,
     });
     if (!result.replayed) {
-      recordAudit(ctx.db, ctx.clock, {
+      recordAudit(ctx, {
         actor: userActor(input.adminId),
         action: "credits.void",
         subject: userActor(input.userId),
@@ -55,7 +55,7 @@ export function adminAdjust(
       idempotencyKey: `admin-adjust:${input.key}`,
     });
     if (!result.replayed) {
-      recordAudit(ctx.db, ctx.clock, {
+      recordAudit(ctx, {
         actor: userActor(input.adminId),
         action: "credits.adjust",
         subject: userActor(input.userId),
@@ -82,7 +82,7 @@ export function adminGrant(
       idempotencyKey: `admin-grant:${input.key}`,
     });
     if (!result.replayed) {
-      recordAudit(ctx.db, ctx.clock, {
+      recordAudit(ctx, {
         actor: userActor(input.adminId),
         action: "credits.grant",
         subject: userActor(input.userId),

@@ -34,7 +34,7 @@ import { startAutoTopup } from "./auto-topup-worker.server";
 import { startTopupCheckout } from "./checkout.server";
 import { billingContext } from "./context.server";
 import { createPlan } from "./plan-sync.server";
-import { startTestStripe } from "./testing/test-stripe";
+import { startTestStripe } from "../../test/billing/test-stripe";
 import { receiveStripeWebhook } from "./webhook.server";
 
 const CAP = 2;
@@ -92,7 +92,7 @@ async function writeHistory(): Promise<void> {
     },
   );
   const ctx = offline.context;
-  const dispatcher = startEventDispatcher(db, clock, { pollMs: 3_600_000 });
+  const dispatcher = startEventDispatcher(ctx, { pollMs: 3_600_000 });
   const worker = startAutoTopup(ctx.billing, { pollMs: 3_600_000 });
   const settle = async () => {
     for (let i = 0; i < 10; i++) {

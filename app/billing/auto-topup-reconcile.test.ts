@@ -12,7 +12,7 @@ import { startEventDispatcher } from "../events/dispatcher.server";
 import { RECONCILE_AFTER_MS, reconcileOpenAttempts } from "./auto-topup-reconcile.server";
 import { getAutoTopup, setAutoTopup } from "./auto-topup.server";
 import { startAutoTopup, type AutoTopupWorker } from "./auto-topup-worker.server";
-import { payTopup, useBillingHarness, type BillingHarness } from "./test-support";
+import { payTopup, useBillingHarness, type BillingHarness } from "../../test/billing/harness";
 
 const harness = useBillingHarness({ deliver: "auto", start: "2026-03-10T12:00:00.000Z" });
 
@@ -26,7 +26,7 @@ const MINUTE = 60_000;
 
 async function start() {
   const b = await harness();
-  const dispatcher = startEventDispatcher(b.context.db, b.context.clock, { pollMs: 3_600_000 });
+  const dispatcher = startEventDispatcher(b.context, { pollMs: 3_600_000 });
   // Reconciles on every run once an attempt has waited RECONCILE_AFTER_MS (the server: every poll).
   const worker: AutoTopupWorker = startAutoTopup(b.context.billing, { pollMs: 3_600_000, reconcileEveryMs: 0 });
   stops.push(

@@ -171,12 +171,15 @@ export function setAutoTopup(ctx: DomainCtx, userId: number, patch: AutoTopupPat
         .set({ autoTopupThreshold: next.enabled ? next.thresholdCredits! : null, updatedAt: now })
         .where(eq(users.id, userId))
         .run();
-      recordAudit(tx as unknown as Db, ctx.clock, {
-        actor,
-        action: "auto_topup.update",
-        subject: `user:${userId}`,
-        details: { ...values, disabledReason: undefined, disabledAt: undefined, updatedAt: undefined },
-      });
+      recordAudit(
+        { db: tx as unknown as Db, clock: ctx.clock },
+        {
+          actor,
+          action: "auto_topup.update",
+          subject: `user:${userId}`,
+          details: { ...values, disabledReason: undefined, disabledAt: undefined, updatedAt: undefined },
+        },
+      );
     },
     { behavior: "immediate" },
   );
@@ -195,11 +198,8 @@ export function autoTopupPacks(db: Db): TopupPlan[] {
  * Handles one `auto_topup.needed` inside the dispatcher's transaction: records at most one
  * pending attempt. Returns its id, or null with nothing written.
  */
-export function recordAttempt(
-  db: Db,
-  clock: Clock,
-  event: Pick<StoredEvent, "id" | "userId" | "createdAt">,
-): number | null {
+export function recordAttempt(ctx: DomainCtx, event: Pick<StoredEvent, "id" | "userId" | "createdAt">): number | null {
+  const { db, clock } = ctx;
   const userId = event.userId;
   if (userId === null) return null;
   const settings = getSettings(db, userId);
@@ -207,7 +207,7 @@ export function recordAttempt(
   const armed = db.select({ t: users.autoTopupThreshold }).from(users).where(eq(users.id, userId)).get();
   if (armed?.t === null || armed?.t === undefined) return null;
   // Credits may have arrived since the event: buy only while the balance is still below.
-  if (getBalance({ db, clock }, userId).balance >= armed.t) return null;
+  if (getBalance(ctx, userId).balance >= armed.t) return null;
   const open = db
     .select({ id: autoTopupAttempts.id })
     .from(autoTopupAttempts)
@@ -219,7 +219,7 @@ export function recordAttempt(
   const plan = getTopupPlan(db, settings.topupPlanId);
   const now = clock.now();
   if (!plan || !isPlanOffered(plan)) {
-    switchOff(db, clock, userId, `Auto top-up turned off: the pack you chose is no longer on sale. Choose another.`, {
+    switchOff(ctx, userId, `Auto top-up turned off: the pack you chose is no longer on sale. Choose another.`, {
       code: "pack_unavailable",
       packName: plan?.publicName ?? "",
       amountCents: 0,
@@ -253,7 +253,7 @@ export function autoTopupConsumer(clock: Clock, wake: () => void): EventConsumer
     name: "auto-topup",
     types: ["auto_topup.needed"],
     handle(db, event) {
-      recordAttempt(db, clock, event);
+      recordAttempt({ db, clock }, event);
     },
     afterCommit: wake,
   };
@@ -392,8 +392,7 @@ export function failAttempt(
       const plan = getTopupPlan(ctx.db, attempt.topupPlanId);
       const why = CUSTOMER_WORDS[failure.code] ?? "the payment did not go through";
       switchOff(
-        ctx.db,
-        ctx.clock,
+        ctx,
         attempt.userId,
         `Auto top-up turned itself off: ${why}. Nothing was charged. Buy a pack below to pay now (and save a working card), then turn auto top-up on again.`,
         {
@@ -420,8 +419,7 @@ export function failAttempt(
  * payUrl (the billing page's path, to pay on-session; email makes it absolute with APP_URL), attemptId?}.
  */
 function switchOff(
-  db: Db,
-  clock: Clock,
+  ctx: DomainCtx,
   userId: number,
   notice: string,
   detail: {
@@ -432,13 +430,14 @@ function switchOff(
     attemptId?: number;
   },
 ): void {
+  const { db, clock } = ctx;
   const now = clock.now();
   db.update(autoTopupSettings)
     .set({ enabled: false, disabledReason: notice, disabledAt: now, updatedAt: now })
     .where(eq(autoTopupSettings.userId, userId))
     .run();
   db.update(users).set({ autoTopupThreshold: null, updatedAt: now }).where(eq(users.id, userId)).run();
-  recordAudit(db, clock, {
+  recordAudit(ctx, {
     actor: "system",
     action: "auto_topup.disabled",
     subject: `user:${userId}`,

@@ -12,7 +12,7 @@ import { capMonth, getAutoTopup, recordAttempt, setAutoTopup } from "./auto-topu
 import { startAutoTopup, type AutoTopupWorker } from "./auto-topup-worker.server";
 import { submitAutoTopupForm } from "./auto-topup-page.server";
 import { listCustomerPayments } from "./customers.server";
-import { payTopup, useBillingHarness, type BillingHarness } from "./test-support";
+import { payTopup, useBillingHarness, type BillingHarness } from "../../test/billing/harness";
 
 const harness = useBillingHarness({ deliver: "auto", start: "2026-01-31T23:00:00.000Z" });
 
@@ -32,7 +32,7 @@ interface Running {
 
 async function start(): Promise<Running> {
   const b = await harness();
-  const dispatcher = startEventDispatcher(b.context.db, b.context.clock, { pollMs: 3_600_000 });
+  const dispatcher = startEventDispatcher(b.context, { pollMs: 3_600_000 });
   const worker = startAutoTopup(b.context.billing, { pollMs: 3_600_000 });
   stops.push(
     () => dispatcher.stop(),
@@ -124,7 +124,7 @@ describe("auto top-up", () => {
     const r = await start();
     const user = await customer(r);
     deductCredits(r.b.context, { userId: user, amount: 600 });
-    const id = recordAttempt(r.b.context.db, r.b.context.clock, {
+    const id = recordAttempt(r.b.context, {
       id: "evt_before_off",
       userId: user,
       createdAt: r.b.context.clock.now(),
@@ -171,7 +171,7 @@ describe("auto top-up", () => {
     const at = r.b.context.clock.now();
     // Fifty needs at once (replays, other processes): one open attempt.
     const ids = Array.from({ length: 50 }, (_, i) =>
-      recordAttempt(r.b.context.db, r.b.context.clock, { id: `evt_many_${i}`, userId: user, createdAt: at }),
+      recordAttempt(r.b.context, { id: `evt_many_${i}`, userId: user, createdAt: at }),
     );
     expect(ids.filter((id) => id !== null)).toHaveLength(1);
     expect(capMonth(at)).toBe("2026-01");

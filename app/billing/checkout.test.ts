@@ -8,7 +8,7 @@ import {
   startSubscriptionCheckout,
   startTopupCheckout,
 } from "./checkout.server";
-import { checkoutCtx, useBillingHarness, type BillingHarness } from "./test-support";
+import { checkoutCtx, useBillingHarness, type BillingHarness } from "../../test/billing/harness";
 
 const harness = useBillingHarness();
 

@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import { creditGrants, topupPurchases } from "../../db/schema";
 import { startSubscriptionCheckout, startTopupCheckout } from "./checkout.server";
 import { grantRefs } from "./grant-refs";
-import { checkoutCtx, payTopup, useBillingHarness, type BillingHarness } from "./test-support";
+import { checkoutCtx, payTopup, useBillingHarness, type BillingHarness } from "../../test/billing/harness";
 import { getStripeEvent, listStripeEvents } from "./webhook.server";
 
 const harness = useBillingHarness({ start: "2026-01-01T00:00:00.000Z" });

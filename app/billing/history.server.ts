@@ -9,7 +9,6 @@ import {
   type SUBSCRIPTION_INVOICE_STATUSES,
 } from "../../db/schema";
 import { getSubscriptionPlan, getTopupPlan } from "../plans/index.server";
-import type { Clock } from "../utils/clock";
 import type { DomainCtx } from "../utils/context.server";
 import type { UserSubscription } from "./subscription-state.server";
 
@@ -57,7 +56,8 @@ const ENDED = ["canceled", "incomplete_expired"];
  * What changed between a subscription row before and after one sync, as history entries. A
  * period moving on is not recorded here (the renewal invoice records "renewed").
  */
-export function recordRowChanges(db: Db, clock: Clock, before: UserSubscription | undefined, after: UserSubscription) {
+export function recordRowChanges(ctx: DomainCtx, before: UserSubscription | undefined, after: UserSubscription) {
+  const { db, clock } = ctx;
   const at = clock.now();
   const base = { userId: after.userId, subscriptionId: after.id, at };
   if (!before) {
@@ -115,8 +115,7 @@ function invoicePaymentIntent(invoice: Stripe.Invoice): string | null {
 
 /** Inserts or updates the payment-history row of a subscription invoice, as Stripe returned it. */
 export function recordSubscriptionInvoice(
-  db: Db,
-  clock: Clock,
+  ctx: DomainCtx,
   input: {
     userId: number;
     subscription: UserSubscription | null;
@@ -125,6 +124,7 @@ export function recordSubscriptionInvoice(
     status: "paid" | "failed";
   },
 ): void {
+  const { db, clock } = ctx;
   const { invoice } = input;
   const now = clock.now();
   const existing = db
@@ -168,11 +168,11 @@ export function recordSubscriptionInvoice(
 
 /** A refund of a subscription invoice's charge: true when the charge was one of ours. */
 export function recordSubscriptionInvoiceRefund(
-  db: Db,
-  clock: Clock,
+  ctx: DomainCtx,
   paymentIntentId: string,
   charge: { amount: number; amountRefunded: number },
 ): boolean {
+  const { db, clock } = ctx;
   const row = db
     .select()
     .from(subscriptionInvoices)

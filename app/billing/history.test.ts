@@ -5,7 +5,7 @@ import { startSubscriptionCheckout } from "./checkout.server";
 import { listPayments, listSubscriptionHistory } from "./history.server";
 import { moneyReport } from "./reports.server";
 import { getBillingOverview, previewPlanChange } from "./subscriptions.server";
-import { checkoutCtx, payTopup, useBillingHarness, type BillingHarness } from "./test-support";
+import { checkoutCtx, payTopup, useBillingHarness, type BillingHarness } from "../../test/billing/harness";
 
 const harness = useBillingHarness({ start: "2026-01-01T00:00:00.000Z", deliver: "auto" });
 

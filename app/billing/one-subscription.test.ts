@@ -6,7 +6,7 @@ import { creditGrants } from "../../db/schema";
 import { AppError } from "../utils/errors";
 import { ensureStripeCustomer, startSubscriptionCheckout, startTopupCheckout } from "./checkout.server";
 import { getCurrentSubscription, LIVE_STATUSES } from "./subscription-state.server";
-import { checkoutCtx, useBillingHarness, type BillingHarness } from "./test-support";
+import { checkoutCtx, useBillingHarness, type BillingHarness } from "../../test/billing/harness";
 import { listStripeEvents } from "./webhook.server";
 
 const harness = useBillingHarness({ start: "2026-01-01T00:00:00.000Z" });

@@ -206,7 +206,7 @@ export async function createPlan(ctx: PlanAdminCtx, create: CreatePlanInput, act
   return ctx.db.transaction(
     () => {
       const inserted = insertPlan(ctx, plan);
-      recordAudit(ctx.db, ctx.clock, {
+      recordAudit(ctx, {
         actor,
         action: "plan.created",
         subject: planSubject(inserted.kind, inserted.plan.id),
@@ -301,7 +301,7 @@ export async function editPlan(
       if (changed.length) {
         const pick = (p: KindedPlan) =>
           Object.fromEntries(changed.map((k) => [k, (planJson(p) as unknown as Record<string, unknown>)[k] ?? null]));
-        recordAudit(ctx.db, ctx.clock, {
+        recordAudit(ctx, {
           actor,
           action: "plan.updated",
           subject: planSubject(kind, id),
@@ -336,7 +336,7 @@ export async function deleteOrArchivePlan(
   return ctx.db.transaction(
     (): DeletePlanResult => {
       const result = removePlan(ctx, kind, id, isPlanInUse(ctx.db, kind, id));
-      recordAudit(ctx.db, ctx.clock, {
+      recordAudit(ctx, {
         actor,
         action: "deleted" in result ? "plan.deleted" : "plan.archived",
         subject: planSubject(kind, id),

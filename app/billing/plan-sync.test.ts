@@ -10,7 +10,7 @@ import { useTestContexts, type TestContext } from "../../test/contexts";
 import { seedDemoPlans } from "../server/demo-seed.server";
 import { createPlan } from "./plan-sync.server";
 import { listOfferedPlans, parseCreatePlanInput } from "../plans/index.server";
-import { startTestStripe } from "./testing/test-stripe";
+import { startTestStripe } from "../../test/billing/test-stripe";
 import { planFromStripePrice, resolvePlanFromStripePrice } from "./price-to-plan.server";
 
 const ctx = useTestContexts();

@@ -87,7 +87,7 @@ export async function importPlansFromStripe(
   if (!options.dryRun && report.created > 0) {
     ctx.db.transaction(
       () =>
-        recordAudit(ctx.db, ctx.clock, {
+        recordAudit(ctx, {
           actor: options.actor,
           action: "plans.import_from_stripe",
           details: { created: report.created, existing: report.existing, skipped: report.skipped },

@@ -173,7 +173,7 @@ export function resolvePlanFromStripePrice(ctx: DomainCtx, price: Stripe.Price):
         const raced = findPlanByStripePriceId(ctx.db, price.id);
         if (raced) return raced;
         const restored = insertArchivedFromDeleted(ctx, deleted);
-        recordAudit(ctx.db, ctx.clock, {
+        recordAudit(ctx, {
           actor: "stripe",
           action: "plan.recorded_archived_from_deleted",
           subject: planSubject(restored.kind, restored.plan.id),
@@ -221,7 +221,7 @@ export function resolvePlanFromStripePrice(ctx: DomainCtx, price: Stripe.Price):
             // A price deactivated in Stripe (e.g. its plan was deleted before prices were
             // remembered) is honoured but its plan is not put on sale.
             const inserted = insertPlan(ctx, plan, { archived: price.active === false });
-            recordAudit(ctx.db, ctx.clock, {
+            recordAudit(ctx, {
               actor: "stripe",
               action: "plan.created_from_stripe",
               subject: planSubject(inserted.kind, inserted.plan.id),

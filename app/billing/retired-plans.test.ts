@@ -5,7 +5,7 @@ import { auditLog, deletedPlanPrices, topupPurchases } from "../../db/schema";
 import { listOfferedPlans, type TopupPlan } from "../plans/index.server";
 import { startTopupCheckout } from "./checkout.server";
 import { deleteOrArchivePlan } from "./plan-sync.server";
-import { checkoutCtx, payTopup, useBillingHarness, type BillingHarness } from "./test-support";
+import { checkoutCtx, payTopup, useBillingHarness, type BillingHarness } from "../../test/billing/harness";
 
 const harness = useBillingHarness({ start: "2026-01-01T00:00:00.000Z" });
 

@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { deductCredits, getBalance } from "../credits/index.server";
 import type { SubscriptionPlan } from "../plans/index.server";
 import { startSubscriptionCheckout } from "./checkout.server";
-import { checkoutCtx, useBillingHarness, type BillingHarness } from "./test-support";
+import { checkoutCtx, useBillingHarness, type BillingHarness } from "../../test/billing/harness";
 
 const harness = useBillingHarness({ deliver: "auto", start: "2026-01-01T00:00:00.000Z" });
 

@@ -9,7 +9,7 @@ import {
   SUBSCRIPTION_STATUSES,
 } from "../../db/schema";
 import { getSubscriptionPlan, type PlanKind, type SubscriptionPlan } from "../plans/index.server";
-import type { Clock } from "../utils/clock";
+import type { DomainCtx } from "../utils/context.server";
 import { recordRowChanges } from "./history.server";
 
 /*
@@ -108,7 +108,8 @@ export function hasLiveSubscription(db: Db, userId: number): boolean {
  * Remembers a user's Stripe customer the first time it is seen. A customer already tied to
  * another user is left alone (the unique index would refuse it anyway).
  */
-export function linkStripeCustomer(db: Db, clock: Clock, userId: number, customerId: string | null): void {
+export function linkStripeCustomer(ctx: DomainCtx, userId: number, customerId: string | null): void {
+  const { db, clock } = ctx;
   if (!customerId) return;
   const owner = db.select({ id: users.id }).from(users).where(eq(users.stripeCustomerId, customerId)).get();
   if (owner) return;
@@ -135,7 +136,8 @@ export interface SyncSubscriptionInput {
  * DB-only: call it inside the caller's transaction. Returns the row as stored afterwards. What
  * changed is recorded in the subscription history (history.server.ts).
  */
-export function syncSubscriptionRow(db: Db, clock: Clock, input: SyncSubscriptionInput): UserSubscription {
+export function syncSubscriptionRow(ctx: DomainCtx, input: SyncSubscriptionInput): UserSubscription {
+  const { db, clock } = ctx;
   const { subscription: sub, plan, version } = input;
   const now = clock.now();
   const item = sub.items?.data?.[0];
@@ -169,7 +171,7 @@ export function syncSubscriptionRow(db: Db, clock: Clock, input: SyncSubscriptio
       })
       .returning()
       .get();
-    recordRowChanges(db, clock, undefined, created);
+    recordRowChanges(ctx, undefined, created);
     return created;
   }
 
@@ -190,7 +192,7 @@ export function syncSubscriptionRow(db: Db, clock: Clock, input: SyncSubscriptio
     .where(eq(userSubscriptions.id, row.id))
     .returning()
     .get();
-  recordRowChanges(db, clock, row, updated);
+  recordRowChanges(ctx, row, updated);
   return updated;
 }
 

@@ -58,10 +58,9 @@ function manageableSubscription(db: Db, userId: number): { row: UserSubscription
 }
 
 function applyReturned(ctx: DomainCtx, userId: number, sub: Stripe.Subscription, plan: SubscriptionPlan) {
-  return ctx.db.transaction(
-    () => syncSubscriptionRow(ctx.db, ctx.clock, { userId, subscription: sub, plan, version: null }),
-    { behavior: "immediate" },
-  );
+  return ctx.db.transaction(() => syncSubscriptionRow(ctx, { userId, subscription: sub, plan, version: null }), {
+    behavior: "immediate",
+  });
 }
 
 export type PlanChange = "upgraded" | "downgrade_scheduled" | "downgrade_canceled";

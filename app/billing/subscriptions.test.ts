@@ -8,7 +8,7 @@ import { startSubscriptionCheckout } from "./checkout.server";
 import { getCurrentSubscription, syncSubscriptionRow } from "./subscription-state.server";
 import { changeSubscriptionPlan, getBillingOverview, setCancelAtPeriodEnd } from "./subscriptions.server";
 import { grantRefs } from "./grant-refs";
-import { checkoutCtx, useBillingHarness, type BillingHarness } from "./test-support";
+import { checkoutCtx, useBillingHarness, type BillingHarness } from "../../test/billing/harness";
 import { getStripeEvent } from "./webhook.server";
 
 const harness = useBillingHarness({ start: "2026-01-01T00:00:00.000Z" });
@@ -312,14 +312,14 @@ describe("syncSubscriptionRow", () => {
     const current = await b.stripe.subscriptions.retrieve(subscriptionId);
     const stored = rowOf(b, user);
     const older = { ...current, status: "past_due" } as Stripe.Subscription;
-    const after = syncSubscriptionRow(b.context.db, b.context.clock, {
+    const after = syncSubscriptionRow(b.context, {
       userId: user,
       subscription: older,
       plan: b.plans.starter,
       version: (stored.stripeUpdatedAt ?? 0) - 1,
     });
     expect(after.status).toBe("active");
-    const newer = syncSubscriptionRow(b.context.db, b.context.clock, {
+    const newer = syncSubscriptionRow(b.context, {
       userId: user,
       subscription: older,
       plan: b.plans.starter,
@@ -339,7 +339,7 @@ describe("syncSubscriptionRow", () => {
       ...(await b.stripe.subscriptions.retrieve(subscriptionId)),
       status: "active",
     } as Stripe.Subscription;
-    const after = syncSubscriptionRow(b.context.db, b.context.clock, {
+    const after = syncSubscriptionRow(b.context, {
       userId: user,
       subscription: stale,
       plan: b.plans.starter,

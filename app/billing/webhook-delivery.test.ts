@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { creditGrants, stripeEvents, userSubscriptions } from "../../db/schema";
 import { startSubscriptionCheckout } from "./checkout.server";
 import { grantRefs } from "./grant-refs";
-import { checkoutCtx, payTopup, useBillingHarness, type BillingHarness } from "./test-support";
+import { checkoutCtx, payTopup, useBillingHarness, type BillingHarness } from "../../test/billing/harness";
 import { getStripeEvent, replayStripeEvent } from "./webhook.server";
 
 const harness = useBillingHarness({ deliver: "manual", start: "2026-03-01T00:00:00.000Z" });

@@ -5,7 +5,13 @@ import { creditGrants, stripeEvents, topupPurchases } from "../../db/schema";
 import { freePort } from "../../test/server-process";
 import { addDays } from "../utils/clock";
 import { startSubscriptionCheckout, startTopupCheckout } from "./checkout.server";
-import { checkoutCtx, payTopup, payUnknownPrice, useBillingHarness, type BillingHarness } from "./test-support";
+import {
+  checkoutCtx,
+  payTopup,
+  payUnknownPrice,
+  useBillingHarness,
+  type BillingHarness,
+} from "../../test/billing/harness";
 import { grantRefs } from "./grant-refs";
 import { listPayments } from "./history.server";
 import { getStripeEvent, listStripeEvents, receiveStripeWebhook, replayStripeEvent } from "./webhook.server";
@@ -362,7 +368,7 @@ describe("failures", () => {
       [
         "--import",
         "tsx",
-        path.resolve("app/billing/testing/crash-apply.ts"),
+        path.resolve("test/billing/crash-apply.ts"),
         b.ctx.path,
         b.context.env.STRIPE_API_BASE!,
         b.context.env.STRIPE_SECRET_KEY!,

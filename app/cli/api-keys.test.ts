@@ -24,7 +24,7 @@ describe("npm run credits -- api-keys", () => {
     expect(r.lastLine).toMatch(/^cb_usage_[A-Za-z0-9_-]{43}$/);
     expect(r.stderr).toContain("shown only once");
     expect(r.stderr).not.toContain(r.lastLine);
-    const record = authenticateApiKey(ctx.db, ctx.clock, r.lastLine);
+    const record = authenticateApiKey(ctx, r.lastLine);
     expect(record).toMatchObject({ name: "billing worker", scope: "usage", createdBy: "cli" });
   });
 
@@ -64,7 +64,7 @@ describe("npm run credits -- api-keys", () => {
     const r = await cli("api-keys", "revoke", "--id", "1");
     expect(r.code).toBe(0);
     expect(JSON.parse(r.lastLine)).toMatchObject({ id: 1, revokedAt: expect.any(String) });
-    expect(authenticateApiKey(ctx.db, ctx.clock, key)).toBeNull();
+    expect(authenticateApiKey(ctx, key)).toBeNull();
     expect((await cli("api-keys", "list")).stdout).toContain("revoked");
 
     const bad = await cli("api-keys", "revoke", "--id", "abc");
@@ -106,7 +106,10 @@ describe("npm run credits -- api-keys", () => {
 
       const db = openDatabase(databasePath);
       try {
-        expect(authenticateApiKey(db, ctx.clock, key)).toMatchObject({ name: "from the shell", scope: "admin" });
+        expect(authenticateApiKey({ db, clock: ctx.clock }, key)).toMatchObject({
+          name: "from the shell",
+          scope: "admin",
+        });
       } finally {
         closeDatabase(db);
       }

@@ -11,7 +11,7 @@ import { checkInvariants, getBalance } from "../credits/index.server";
 let ctx: ReturnType<typeof testContext>;
 const dirs: string[] = [];
 afterEach(() => {
-  checkInvariants(ctx.db, ctx.clock);
+  checkInvariants(ctx);
   closeDatabase(ctx.db);
   for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
 });

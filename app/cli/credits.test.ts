@@ -10,7 +10,7 @@ import { runCli } from "./main";
 
 let ctx: ReturnType<typeof testContext>;
 afterEach(() => {
-  checkInvariants(ctx.db, ctx.clock);
+  checkInvariants(ctx);
   closeDatabase(ctx.db);
 });
 

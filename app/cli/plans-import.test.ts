@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { runCliForTest } from "../../test/cli";
-import { useBillingHarness, type BillingHarness } from "../billing/test-support";
+import { useBillingHarness, type BillingHarness } from "../../test/billing/harness";
 
 const harness = useBillingHarness();
 const cli = (b: BillingHarness, argv: string[]) => runCliForTest(b.context, argv);

@@ -82,7 +82,7 @@ describe("deductions from several processes at once", () => {
       // Every process wrote (how the OS interleaved them is not this test's business).
       expect(new Set(writers).size).toBe(PROCESSES);
 
-      checkInvariants(ctx.db, ctx.clock);
+      checkInvariants(ctx);
     } finally {
       for (const w of workers) if (w.child.exitCode === null) w.child.kill();
       closeDatabase(ctx.db);

@@ -114,11 +114,11 @@ describe("credit events in the outbox", () => {
     const userId = customer(ctx());
     const g = grant(ctx(), userId, "topup", 1000).grant.id;
     deductCredits(ctx(), { userId, amount: 5 });
-    dispatchBatch(ctx().db, ctx().clock);
+    dispatchBatch(ctx());
     expect(events(ctx(), "credits.deducted")).toEqual([]);
     ctx().clock.advance(1000);
     unregister = registerEventConsumer({ name: "test", types: ["credits.deducted"], handle() {} });
-    dispatchBatch(ctx().db, ctx().clock); // wanted from now on: the deduction of 5 never becomes an event
+    dispatchBatch(ctx()); // wanted from now on: the deduction of 5 never becomes an event
     const outboxRows = ctx().db.$client.prepare("select count(*) from event_outbox").pluck();
     const before = outboxRows.get();
     const d = deductCredits(ctx(), { userId, amount: 7, reason: "job 1" });
@@ -126,7 +126,7 @@ describe("credit events in the outbox", () => {
     const c = captureHold(ctx(), { holdId: hold.id, amount: 4 });
     // The deductions themselves wrote no outbox row: the ledger entry is the event's record.
     expect(outboxRows.get()).toBe(before);
-    dispatchBatch(ctx().db, ctx().clock);
+    dispatchBatch(ctx());
     expect(events(ctx(), "credits.deducted").map((e) => e.data)).toEqual([
       {
         userId,

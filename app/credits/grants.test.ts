@@ -348,6 +348,6 @@ describe("grants", () => {
     const view = getBalance(ctx(), userId);
     expect(view.breakdown).toEqual({ subscription: 0, topup: 1000, promotional: 500 });
     expect(view.grants.map((g) => g.reason)).toEqual(["Welcome credits", "Demo top-up"]);
-    checkInvariants(ctx().db, ctx().clock);
+    checkInvariants(ctx());
   });
 });

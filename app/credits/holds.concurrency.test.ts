@@ -64,7 +64,7 @@ describe("holds and captures from several processes at once", () => {
         .get() as [number, number];
       expect(captures[1]).toBe(reports.reduce((sum, r) => sum + r.captured, 0));
       expect(sqlite.prepare("select count(*) from credit_holds where status = 'held'").pluck().get()).toBe(0);
-      checkInvariants(ctx.db, ctx.clock);
+      checkInvariants(ctx);
     } finally {
       for (const w of workers) if (w.child.exitCode === null) w.child.kill();
       closeDatabase(ctx.db);

@@ -208,7 +208,7 @@ describe("holds", () => {
     expect(getBalance(ctx(), userId)).toMatchObject({ balance: 150, held: 0 });
     ctx().clock.advance(MIN);
     expect(expireHolds(ctx())).toBe(1);
-    expect(findInvariantViolations(ctx().db, ctx().clock)).toEqual([]);
+    expect(findInvariantViolations(ctx())).toEqual([]);
     expect(ledgerSum(ctx(), other)).toBe(10);
   });
 
@@ -273,17 +273,17 @@ describe("holds", () => {
     const sqlite = ctx().db.$client;
     sqlite.prepare("update credit_grants set remaining = remaining + 20 where id = ?").run(topup);
     sqlite.prepare("update users set credit_balance = credit_balance + 20 where id = ?").run(userId);
-    expect(findInvariantViolations(ctx().db, ctx().clock).join("\n")).toMatch(/I6 user .*I4 grant/s);
+    expect(findInvariantViolations(ctx()).join("\n")).toMatch(/I6 user .*I4 grant/s);
     sqlite.prepare("update credit_grants set remaining = remaining - 20 where id = ?").run(topup);
     sqlite.prepare("update users set credit_balance = credit_balance - 20 where id = ?").run(userId);
-    expect(findInvariantViolations(ctx().db, ctx().clock)).toEqual([]);
+    expect(findInvariantViolations(ctx())).toEqual([]);
     sqlite
       .prepare("update hold_allocations set grant_id = ? where hold_id = ? and grant_id = ?")
       .run(sub, hold.id, topup);
-    expect(findInvariantViolations(ctx().db, ctx().clock).join("\n")).toMatch(/I10 user .* hold/);
+    expect(findInvariantViolations(ctx()).join("\n")).toMatch(/I10 user .* hold/);
     sqlite.prepare("update hold_allocations set grant_id = ? where hold_id = ? and amount = 20").run(topup, hold.id);
     sqlite.prepare("update credit_holds set status = 'released' where id = ?").run(hold.id);
-    expect(findInvariantViolations(ctx().db, ctx().clock).join("\n")).toMatch(/I11 hold .* without its place/);
+    expect(findInvariantViolations(ctx()).join("\n")).toMatch(/I11 hold .* without its place/);
     sqlite.prepare("update credit_holds set status = 'held' where id = ?").run(hold.id);
   });
 

@@ -102,8 +102,12 @@ function burnDownCompare(a: GrantRow, b: GrantRow): number {
   );
 }
 
+/** The database (drizzle's or a raw connection, e.g. a restored copy) and the clock to check at. */
+export type InvariantsCtx = { db: Db | Database.Database; clock: Clock };
+
 /** Every violated invariant, as readable lines; empty when the ledger is sound. */
-export function findInvariantViolations(db: Db | Database.Database, clock: Clock): string[] {
+export function findInvariantViolations(ctx: InvariantsCtx): string[] {
+  const { db, clock } = ctx;
   const sqlite: Database.Database = "$client" in db ? db.$client : db;
   const now = clock.now().getTime();
   const problems: string[] = [];
@@ -412,8 +416,8 @@ export function findInvariantViolations(db: Db | Database.Database, clock: Clock
 }
 
 /** Throws one error listing every violated invariant (see the list at the top of this file). */
-export function checkInvariants(db: Db | Database.Database, clock: Clock): void {
-  const problems = findInvariantViolations(db, clock);
+export function checkInvariants(ctx: InvariantsCtx): void {
+  const problems = findInvariantViolations(ctx);
   if (problems.length > 0) {
     throw new Error(`credit ledger invariants violated:\n  ${problems.slice(0, 50).join("\n  ")}`);
   }

@@ -191,6 +191,6 @@ describe("the in-process schedule", () => {
       expect.objectContaining({ error: expect.any(String) }),
     );
     stop();
-    checkInvariants(ctx().db, ctx().clock);
+    checkInvariants(ctx());
   });
 });

@@ -196,7 +196,7 @@ describe("checkInvariants", () => {
     ctx()
       .db.$client.prepare(sql)
       .run(...params);
-    const problems = findInvariantViolations(ctx().db, ctx().clock);
+    const problems = findInvariantViolations(ctx());
     return problems;
   }
 
@@ -205,7 +205,7 @@ describe("checkInvariants", () => {
     const sub = grantCredits(ctx(), { userId, type: "subscription", amount: 10, source: "subscription" });
     const topup = grantCredits(ctx(), { userId, type: "topup", amount: 10, source: "topup" });
     const d = deductCredits(ctx(), { userId, amount: 5 });
-    checkInvariants(ctx().db, ctx().clock);
+    checkInvariants(ctx());
     return { userId, sub, topup, d };
   }
 

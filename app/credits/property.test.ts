@@ -540,7 +540,7 @@ function run(ops: Op[]): void {
       // Every engine write and balance read records lapsed holds first; the model does it here.
       model.settleHolds(ctx.clock.now().getTime());
 
-      checkInvariants(ctx.db, ctx.clock);
+      checkInvariants(ctx);
       const at = ctx.clock.now().getTime();
       for (const userId of users) {
         const view = getBalance(ctx, userId);

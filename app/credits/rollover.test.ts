@@ -180,7 +180,7 @@ describe("rollover property", () => {
                 } catch (e) {
                   if (!(e instanceof AppError && e.code === "insufficient_credits")) throw e;
                 }
-                checkInvariants(ctx.db, ctx.clock);
+                checkInvariants(ctx);
               }
               // What the plan grant of the ending period has left (the only credits that may roll).
               const planLeft = ctx.db.$client
@@ -205,11 +205,11 @@ describe("rollover property", () => {
                 rollover(ctx, { userId, groupRef: sub, periodEnd: end, percent, max, key: `inv_${i}` }),
               ).toMatchObject({ rolled: r.rolled, replayed: percent > 0 });
               expect(writeCounts(ctx)).toEqual(before);
-              checkInvariants(ctx.db, ctx.clock);
+              checkInvariants(ctx);
               // The new period: the plan's credits, expiring with it.
               end += PERIOD;
               planGrantId = planGrant(ctx, userId, sub, credits, end);
-              checkInvariants(ctx.db, ctx.clock);
+              checkInvariants(ctx);
             });
             // No rollover grant was ever a source.
             const sources = ctx.db.$client

@@ -31,7 +31,7 @@ describe("the expiry sweep's batches", () => {
     expect(expireGrants(ctx(), { batchSize: 3 })).toEqual({ expired: 9, credits: 90, batches: 4 });
     expect(expirationOwners()).toEqual(users.flatMap((u) => [u, u, u]));
     for (const userId of users) expect(cachedBalance(ctx(), userId)).toBe(0);
-    checkInvariants(ctx().db, ctx().clock);
+    checkInvariants(ctx());
   });
 
   it("splits a user with more due grants than a batch holds across batches", () => {
@@ -58,7 +58,7 @@ describe("the expiry sweep's batches", () => {
       .pluck()
       .all(other);
     expect(balances).toEqual([7]);
-    checkInvariants(ctx().db, ctx().clock);
+    checkInvariants(ctx());
   });
 
   it("dates each batch's expiration entries by the clock when that batch ran, not when the sweep started", () => {
@@ -76,7 +76,7 @@ describe("the expiry sweep's batches", () => {
     expect(dates).toHaveLength(2);
     expect(dates[1]).toBeGreaterThan(dates[0]);
     ctx().clock.set(t);
-    checkInvariants(ctx().db, ctx().clock);
+    checkInvariants(ctx());
   });
 
   it("finds due grants through indexes, never by scanning credit_grants", () => {

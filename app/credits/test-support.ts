@@ -28,7 +28,7 @@ export function useCreditsDb(): () => TestCtx {
   afterEach(() => {
     if (!ctx) return;
     try {
-      checkInvariants(ctx.db, ctx.clock);
+      checkInvariants(ctx);
     } finally {
       closeDatabase(ctx.db);
       ctx = undefined;

@@ -30,14 +30,14 @@ describe("event dispatcher", () => {
       appendEvent(db, { type: "credits.granted", userId: 1, data: { n: 1 }, at: clock.now() }),
       appendEvent(db, { type: "balance.low", userId: 1, data: { n: 2 }, at: clock.now() }),
     ];
-    expect(dispatchBatch(db, clock).count).toBe(2);
+    expect(dispatchBatch({ db, clock }).count).toBe(2);
     expect(seen.map((e) => [e.id, e.type, e.data, e.userId, e.createdAt])).toEqual([
       [ids[0], "credits.granted", { n: 1 }, 1, clock.now()],
       [ids[1], "balance.low", { n: 2 }, 1, clock.now()],
     ]);
     expect(other).toEqual([]);
     expect(undispatched(db)).toBe(0);
-    expect(dispatchBatch(db, clock).count).toBe(0);
+    expect(dispatchBatch({ db, clock }).count).toBe(0);
     expect(seen).toHaveLength(2);
   });
 
@@ -55,7 +55,7 @@ describe("event dispatcher", () => {
       }),
     );
     appendEvent(db, { type: "credits.granted", userId: 1, data: {}, at: clock.now() });
-    expect(dispatchBatch(db, clock).count).toBe(1);
+    expect(dispatchBatch({ db, clock }).count).toBe(1);
     expect(seen).toHaveLength(1);
     expect(db.$client.prepare("select count(*) as n from audit_log").get()).toEqual({ n: 0 });
   });
@@ -64,13 +64,13 @@ describe("event dispatcher", () => {
     const { db, path } = freshDb();
     for (let i = 0; i < 5; i++) appendEvent(db, { type: "credits.granted", userId: i, data: {}, at: clock.now() });
     const seen = collect("a");
-    expect(dispatchBatch(db, clock, 2).count).toBe(2);
+    expect(dispatchBatch({ db, clock }, 2).count).toBe(2);
     db.$client.close();
     const reopened = openDatabase(path);
     const second = openDatabase(path);
-    expect(dispatchBatch(reopened, clock, 2).count).toBe(2);
-    expect(dispatchBatch(second, clock, 2).count).toBe(1);
-    expect(dispatchBatch(reopened, clock, 2).count).toBe(0);
+    expect(dispatchBatch({ db: reopened, clock }, 2).count).toBe(2);
+    expect(dispatchBatch({ db: second, clock }, 2).count).toBe(1);
+    expect(dispatchBatch({ db: reopened, clock }, 2).count).toBe(0);
     expect(seen.map((e) => e.userId)).toEqual([0, 1, 2, 3, 4]);
     reopened.$client.close();
     second.$client.close();
@@ -88,7 +88,7 @@ describe("event dispatcher", () => {
         afterCommit: () => void woke++,
       }),
     );
-    const dispatcher = startEventDispatcher(db, clock, { pollMs: 60_000 });
+    const dispatcher = startEventDispatcher({ db, clock }, { pollMs: 60_000 });
     cleanups.push(() => dispatcher.stop());
     appendEvent(db, { type: "credits.granted", userId: 1, data: {}, at: clock.now() });
     notifyEvents();
@@ -99,7 +99,7 @@ describe("event dispatcher", () => {
   it("finds events written by another connection by polling", async () => {
     const { db, path } = freshDb();
     const seen = collect("a");
-    const dispatcher = startEventDispatcher(db, clock, { pollMs: 20 });
+    const dispatcher = startEventDispatcher({ db, clock }, { pollMs: 20 });
     cleanups.push(() => dispatcher.stop());
     const writer = openDatabase(path);
     appendEvent(writer, { type: "balance.low", userId: 3, data: {}, at: clock.now() });
@@ -116,12 +116,15 @@ describe("event dispatcher under load", () => {
     const { db } = freshDb();
     const seen = collect("a");
     let busy = true;
-    const dispatcher = startEventDispatcher(db, clock, {
-      isBusy: () => busy,
-      busyBatchSize: 2,
-      busyPollMs: 1000,
-      pollMs: 60_000,
-    });
+    const dispatcher = startEventDispatcher(
+      { db, clock },
+      {
+        isBusy: () => busy,
+        busyBatchSize: 2,
+        busyPollMs: 1000,
+        pollMs: 60_000,
+      },
+    );
     cleanups.push(() => dispatcher.stop());
     for (let i = 0; i < 5; i++) appendEvent(db, { type: "credits.granted", userId: i, data: {}, at: clock.now() });
     vi.advanceTimersByTime(0);

@@ -12,7 +12,7 @@
 import type Database from "better-sqlite3";
 import { performance } from "node:perf_hooks";
 import type { Db } from "../../db/client";
-import type { Clock } from "../utils/clock";
+import type { DomainCtx } from "../utils/context.server";
 import { log } from "../utils/log.server";
 import {
   copySourcedEvents,
@@ -84,7 +84,8 @@ function startAfter(sqlite: Database.Database, s: Statements): number {
 }
 
 /** Dispatches one batch of undispatched events (oldest first) in one IMMEDIATE transaction. */
-export function dispatchBatch(db: Db, clock: Clock, batchSize = 200): { count: number; touched: EventConsumer[] } {
+export function dispatchBatch(ctx: DomainCtx, batchSize = 200): { count: number; touched: EventConsumer[] } {
+  const { db, clock } = ctx;
   const sqlite = db.$client;
   const s = statements(sqlite);
   const touched = new Set<EventConsumer>();
@@ -131,7 +132,7 @@ export function dispatchBatch(db: Db, clock: Clock, batchSize = 200): { count: n
 }
 
 /** Starts dispatching in this process; stop() before closing the database. */
-export function startEventDispatcher(db: Db, clock: Clock, opts: DispatcherOptions = {}): EventDispatcher {
+export function startEventDispatcher(ctx: DomainCtx, opts: DispatcherOptions = {}): EventDispatcher {
   const pollMs = opts.pollMs ?? 1000;
   const coalesceMs = opts.coalesceMs ?? 5;
   const batchSize = opts.batchSize ?? 200;
@@ -143,7 +144,7 @@ export function startEventDispatcher(db: Db, clock: Clock, opts: DispatcherOptio
   let dueAt = Infinity;
 
   const runOnce = (size = batchSize): number => {
-    const { count, touched } = dispatchBatch(db, clock, size);
+    const { count, touched } = dispatchBatch(ctx, size);
     for (const c of touched) {
       try {
         c.afterCommit?.();

@@ -96,23 +96,23 @@ describe("event sources (a type read from its domain's own table, e.g. credits.d
     const clock = new ManualClock(10_000);
     const source = listSource();
     source.write(); // 1 at 100 ms: nobody wants it
-    expect(dispatchBatch(db, clock).count).toBe(0);
+    expect(dispatchBatch({ db, clock }).count).toBe(0);
     expect(copied(db)).toEqual([]);
     const first = endpoint(db, 150);
     source.write(); // 2 at 200
     source.write(); // 3 at 300
-    dispatchBatch(db, clock);
+    dispatchBatch({ db, clock });
     expect(copied(db)).toEqual([2, 3]);
     source.write(); // 4
-    dispatchBatch(db, clock);
-    dispatchBatch(db, clock);
+    dispatchBatch({ db, clock });
+    dispatchBatch({ db, clock });
     expect(copied(db)).toEqual([2, 3, 4]);
     db.$client.prepare("delete from webhook_endpoints where id = ?").run(first);
     source.write(); // 5 at 500: nobody wants it again
-    expect(dispatchBatch(db, clock).count).toBe(0);
+    expect(dispatchBatch({ db, clock }).count).toBe(0);
     endpoint(db, 550);
     source.write(); // 6 at 600
-    dispatchBatch(db, clock);
+    dispatchBatch({ db, clock });
     expect(copied(db)).toEqual([2, 3, 4, 6]);
     // Copied events are dispatched like any other.
     expect(db.$client.prepare("select count(*) from event_outbox where dispatched_at is null").pluck().get()).toBe(0);
@@ -132,9 +132,9 @@ describe("event sources (a type read from its domain's own table, e.g. credits.d
         handle: (_db, e) => void seen.push((e.data as { n: number }).n),
       }),
     );
-    dispatchBatch(db, clock);
+    dispatchBatch({ db, clock });
     source.write(); // 3 at 300
-    dispatchBatch(db, clock);
+    dispatchBatch({ db, clock });
     expect(seen).toEqual([3]);
   });
 
@@ -144,10 +144,10 @@ describe("event sources (a type read from its domain's own table, e.g. credits.d
     const source = listSource();
     endpoint(db, 0);
     for (let i = 0; i < 5; i++) source.write();
-    expect(dispatchBatch(db, clock, 2).count).toBe(2);
-    expect(dispatchBatch(db, clock, 2).count).toBe(2);
-    expect(dispatchBatch(db, clock, 2).count).toBe(1);
-    expect(dispatchBatch(db, clock, 2).count).toBe(0);
+    expect(dispatchBatch({ db, clock }, 2).count).toBe(2);
+    expect(dispatchBatch({ db, clock }, 2).count).toBe(2);
+    expect(dispatchBatch({ db, clock }, 2).count).toBe(1);
+    expect(dispatchBatch({ db, clock }, 2).count).toBe(0);
     expect(copied(db)).toEqual([1, 2, 3, 4, 5]);
   });
 });

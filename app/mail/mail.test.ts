@@ -389,7 +389,7 @@ describe("notices from the event bus", () => {
         { behavior: "immediate" },
       );
       expect(mailOf(ctx.db, u.id)).toHaveLength(0);
-      dispatchBatch(ctx.db, ctx.clock);
+      dispatchBatch(ctx);
       expect(mailOf(ctx.db, u.id)).toMatchObject([
         { kind: "low_balance", toAddress: "cus@example.com", status: "pending" },
       ]);

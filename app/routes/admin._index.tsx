@@ -109,7 +109,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
           idempotencyKey: `admin-grant:${input.key}`,
         });
         if (!granted.replayed) {
-          recordAudit(db, clock, {
+          recordAudit(context, {
             actor: userActor(admin.id),
             action: "credits.grant",
             subject: userActor(target.id),

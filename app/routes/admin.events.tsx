@@ -56,7 +56,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
     const result = await replayStripeEvent(context.billing, context.billing.stripe, eventId);
     context.db.transaction(
       () =>
-        recordAudit(context.db, context.clock, {
+        recordAudit(context, {
           actor: userActor(admin.id),
           action: "stripe_event.replay",
           subject: `stripe_event:${eventId}`,

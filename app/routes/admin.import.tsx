@@ -73,7 +73,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
       if (!dryRun && summary.imported > 0) {
         context.db.transaction(
           () =>
-            recordAudit(context.db, context.clock, {
+            recordAudit(context, {
               actor: userActor(admin.id),
               action: "balances.import",
               details: { ...summary },

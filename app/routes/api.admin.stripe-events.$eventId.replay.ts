@@ -12,7 +12,7 @@ const route = apiResource({
     const result = await replayStripeEvent(context.billing, context.billing.stripe, params.eventId ?? "");
     context.db.transaction(
       () =>
-        recordAudit(context.db, context.clock, {
+        recordAudit(context, {
           actor: caller.actor,
           action: "stripe_event.replay",
           subject: `stripe_event:${result.event.id}`,

@@ -67,7 +67,7 @@ function seedDemoUsers(ctx: AppContext, hashes: { admin: string; customer: strin
     role: "customer",
   });
   for (const user of [admin, customer]) {
-    recordAudit(ctx.db, ctx.clock, {
+    recordAudit(ctx, {
       actor: "system",
       action: "user.seed",
       subject: `user:${user.id}`,

@@ -85,9 +85,9 @@ export async function startServer(env: Env): Promise<RunningServer> {
 
   // The event outbox (app/events/): consumers registered here, one line each, then the dispatcher
   // hands them every committed event; the webhook sender posts deliveries off the request path.
-  const webhookSender = startWebhookSender(db, systemClock);
+  const webhookSender = startWebhookSender(context);
   registerEventConsumer(webhooksConsumer(() => webhookSender.wake()));
-  const eventDispatcher = startEventDispatcher(db, systemClock);
+  const eventDispatcher = startEventDispatcher(context);
   // Mail: notices from the event bus become mail_outbox rows; the worker sends them (app/mail/).
   const unregisterMail = registerMailConsumer(context.env.appUrl);
   const mailWorker = startMailWorker(context, senderFor(env), { from: mailFromOf(context.env) });

@@ -16,9 +16,9 @@ import { createHmac } from "node:crypto";
 import http from "node:http";
 import https from "node:https";
 import { performance } from "node:perf_hooks";
-import type { Db } from "../../db/client";
 import { PUBLIC_EVENT_TYPES, type EventConsumer } from "../events/outbox.server";
 import type { Clock } from "../utils/clock";
+import type { DomainCtx } from "../utils/context.server";
 import { log } from "../utils/log.server";
 import { perConnection } from "../../db/per-connection";
 
@@ -106,7 +106,8 @@ export interface SenderOptions {
   isBusy?: () => boolean;
 }
 
-export function startWebhookSender(db: Db, clock: Clock, opts: SenderOptions = {}): WebhookSender {
+export function startWebhookSender(ctx: DomainCtx, opts: SenderOptions = {}): WebhookSender {
+  const { db, clock } = ctx;
   const concurrency = opts.concurrency ?? 8;
   const pollMs = opts.pollMs ?? 1000;
   const timeoutMs = opts.timeoutMs ?? DELIVERY_TIMEOUT_MS;

@@ -24,11 +24,11 @@ afterEach(async () => {
 async function setup(opts: { timeoutMs?: number } = {}) {
   const { db } = freshDb();
   const clock = new ManualClock(new Date());
+  const ctx = { db, clock };
   cleanups.push(registerEventConsumer(webhooksConsumer()));
   // Polls only on request (drain): the test decides when time passes.
-  const sender: WebhookSender = startWebhookSender(db, clock, { pollMs: 3_600_000, timeoutMs: opts.timeoutMs });
+  const sender: WebhookSender = startWebhookSender(ctx, { pollMs: 3_600_000, timeoutMs: opts.timeoutMs });
   cleanups.push(() => sender.stop());
-  const ctx = { db, clock };
   const endpoint = async (r: Receiver, events?: EventType[]) => {
     const created = createWebhookEndpoint(
       ctx,
@@ -41,7 +41,7 @@ async function setup(opts: { timeoutMs?: number } = {}) {
   const emit = (type: EventType, data: Record<string, unknown> = { userId: 1 }) =>
     appendEvent(db, { type, userId: 1, data, at: clock.now() });
   const deliver = async () => {
-    while (dispatchBatch(db, clock).count > 0);
+    while (dispatchBatch(ctx).count > 0);
     return sender.drain();
   };
   return { db, clock, ctx, sender, endpoint, emit, deliver };
@@ -222,10 +222,10 @@ describe("outbound webhooks", () => {
     const r = await receiver();
     const ep = await t.endpoint(r, ["balance.low"]);
     for (let i = 0; i < 5; i++) t.emit("balance.low");
-    while (dispatchBatch(t.db, t.clock).count > 0);
+    while (dispatchBatch(t).count > 0);
     // A sender that finds the event loop busy: its first poll (now) sends its budget of 2; the next
     // poll is an hour away, and wake-ups add nothing meanwhile.
-    const busySender = startWebhookSender(t.db, t.clock, { pollMs: 3_600_000, isBusy: () => true, busyPerPoll: 2 });
+    const busySender = startWebhookSender(t, { pollMs: 3_600_000, isBusy: () => true, busyPerPoll: 2 });
     cleanups.push(() => busySender.stop());
     busySender.wake();
     const delivered = () => listWebhookDeliveries(t.db, ep.id, 10).filter((d) => d.status === "delivered").length;
@@ -257,7 +257,7 @@ describe("outbound webhooks", () => {
     const r = await receiver();
     const ep = await t.endpoint(r, ["balance.low"]);
     t.emit("balance.low");
-    while (dispatchBatch(t.db, t.clock).count > 0);
+    while (dispatchBatch(t).count > 0);
     deleteWebhookEndpoint(t.ctx, ep.id, "test");
     expect(await t.sender.drain()).toBe(0);
     expect(r.received).toEqual([]);
@@ -268,7 +268,7 @@ describe("outbound webhooks", () => {
     const r = await receiver();
     const ep = await t.endpoint(r, ["balance.low"]);
     const id = t.emit("balance.low");
-    while (dispatchBatch(t.db, t.clock).count > 0);
+    while (dispatchBatch(t).count > 0);
     // What a claim leaves behind when the process dies before recording the result.
     t.db.$client.prepare("update webhook_deliveries set next_attempt_at = ?").run(t.clock.now().getTime() + 30_000);
     expect(await t.sender.drain()).toBe(0);

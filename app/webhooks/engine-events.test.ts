@@ -30,7 +30,7 @@ describe("credit engine events as webhooks", () => {
     const clock = new ManualClock(new Date());
     const ctx = { db, clock };
     cleanups.push(registerEventConsumer(webhooksConsumer()));
-    const sender = startWebhookSender(db, clock, { pollMs: 3_600_000 });
+    const sender = startWebhookSender(ctx, { pollMs: 3_600_000 });
     cleanups.push(() => sender.stop());
     const r = await startReceiver();
     cleanups.push(() => r.close());
@@ -41,7 +41,7 @@ describe("credit engine events as webhooks", () => {
     );
     r.setSecret(endpoint.secret);
     const deliver = async () => {
-      while (dispatchBatch(db, clock).count > 0);
+      while (dispatchBatch(ctx).count > 0);
       await sender.drain();
     };
 

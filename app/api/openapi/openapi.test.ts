@@ -435,7 +435,7 @@ describe("what webhooks send, the document describes", () => {
     // credits.deducted becomes an outbox row only when something consumes it, copied by the dispatcher.
     const unregister = registerEventConsumer({ name: "openapi-test", types: ["credits.deducted"], handle() {} });
     try {
-      dispatchBatch(c.db, c.clock); // wanted from now on
+      dispatchBatch(c); // wanted from now on
       c.clock.advance(1);
       const DAY = 86_400_000;
       const now = () => c.clock.now().getTime();
@@ -462,7 +462,7 @@ describe("what webhooks send, the document describes", () => {
       const { balance } = getBalance(c, userId, { grantLimit: 0 });
       deductCredits(c, { userId, amount: balance - 50 }); // below 100: balance.low
       deductCredits(c, { userId, amount: 50 }); // 0: balance.depleted
-      while (dispatchBatch(c.db, c.clock).count > 0);
+      while (dispatchBatch(c).count > 0);
 
       const rows = c.db.$client.prepare("select type, data from event_outbox order by id").all() as {
         type: string;

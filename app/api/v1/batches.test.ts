@@ -285,7 +285,7 @@ describe("POST /api/v1/deductions/batch", () => {
     expect(statuses.filter((s) => s === 402)).toHaveLength(100);
     expect(await balanceOf(user)).toBe(0);
     expect(await balanceOf(other)).toBe(400);
-    checkInvariants(api.db, systemClock);
+    checkInvariants({ db: api.db, clock: systemClock });
   });
 
   it("answers 405 with Allow: POST for other methods", async () => {

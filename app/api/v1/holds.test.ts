@@ -13,7 +13,7 @@ beforeAll(async () => {
 const rewrittenHistory = new Set<number>();
 afterAll(async () => {
   if (api) {
-    const problems = findInvariantViolations(api.db, api.ctx.clock);
+    const problems = findInvariantViolations({ db: api.db, clock: api.ctx.clock });
     expect(problems.filter((p) => ![...rewrittenHistory].some((id) => p.includes(`user ${id} `)))).toEqual([]);
   }
   await api?.close();

@@ -105,13 +105,13 @@ export const checkoutCompleted: EventHandler<CheckoutPrepared> = {
       if ("hold" in resolved) return resolved.hold;
       if (userId === null) return held(`no user for checkout session ${session.id}`);
       otherLiveGuard(ctx, userId, prepared.subscription, prepared.checked);
-      syncSubscriptionRow(ctx.db, ctx.clock, {
+      syncSubscriptionRow(ctx, {
         userId,
         subscription: prepared.subscription,
         plan: resolved.plan,
         version: ctx.event.created,
       });
-      linkStripeCustomer(ctx.db, ctx.clock, userId, customerId);
+      linkStripeCustomer(ctx, userId, customerId);
       return processed("subscription linked; its invoice grants the credits");
     }
     return applyTopupCheckout(ctx, prepared.session, prepared.charge, userId, customerId);
@@ -158,7 +158,7 @@ function applyTopupCheckout(
     reason: quantity > 1 ? `Top-up: ${plan.publicName} × ${quantity}` : `Top-up: ${plan.publicName}`,
     metadata: { stripeCheckoutSessionId: session.id, stripeEventId: ctx.event.id },
   });
-  linkStripeCustomer(ctx.db, ctx.clock, userId, customerId);
+  linkStripeCustomer(ctx, userId, customerId);
   if (charge && charge.amount_refunded > 0) {
     applyTopupRefund(ctx, purchase, { amount: charge.amount, amountRefunded: charge.amount_refunded });
   }

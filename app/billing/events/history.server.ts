@@ -44,7 +44,7 @@ export function withInvoiceHistory<P>(inner: EventHandler<P>): EventHandler<P> {
         (prepared as unknown as WithInvoice).invoice;
       const row = getSubscriptionByStripeId(ctx.db, subscription.id);
       if (!row) return outcome;
-      recordSubscriptionInvoice(ctx.db, ctx.clock, {
+      recordSubscriptionInvoice(ctx, {
         userId: row.userId,
         subscription: row,
         planId: row.planId,
@@ -92,7 +92,7 @@ export const invoicePaymentFailed: EventHandler<FailedPrepared> = {
         customerId: stripeId(invoice.customer as string | { id: string } | null),
       });
     if (userId === null) return ignored(`no user for subscription ${subscriptionId}`);
-    recordSubscriptionInvoice(ctx.db, ctx.clock, {
+    recordSubscriptionInvoice(ctx, {
       userId,
       subscription: row,
       planId: row?.planId ?? null,
@@ -171,7 +171,7 @@ export function withInvoiceRefunds<P>(inner: EventHandler<P>): EventHandler<P> {
       const charge = (prepared as unknown as { charge?: Stripe.Charge }).charge;
       const paymentIntentId = charge ? stripeId(charge.payment_intent) : null;
       if (outcome.status !== "ignored" || !charge || !paymentIntentId) return outcome;
-      const recorded = recordSubscriptionInvoiceRefund(ctx.db, ctx.clock, paymentIntentId, {
+      const recorded = recordSubscriptionInvoiceRefund(ctx, paymentIntentId, {
         amount: charge.amount,
         amountRefunded: charge.amount_refunded,
       });

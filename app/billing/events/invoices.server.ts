@@ -106,13 +106,13 @@ export const invoicePaid: EventHandler<InvoicePrepared> = {
       invoice.billing_reason === "subscription_update" ? upgradeGrant(ctx, prepared) : periodGrant(ctx, prepared);
     if (grant.kind === "hold") return grant.outcome;
 
-    const row = syncSubscriptionRow(ctx.db, ctx.clock, {
+    const row = syncSubscriptionRow(ctx, {
       userId,
       subscription,
       plan: current.plan,
       version: ctx.event.created,
     });
-    linkStripeCustomer(ctx.db, ctx.clock, userId, customerId);
+    linkStripeCustomer(ctx, userId, customerId);
 
     const already = findGrantBySource(ctx, grantRefs.invoice(invoice.id));
     if (already) return processed("already granted for this invoice");

@@ -42,8 +42,8 @@ export const subscriptionChanged: EventHandler<SubscriptionPrepared> = {
     });
     if (userId === null) return held(`no user for subscription ${subscription.id}`);
     otherLiveGuard(ctx, userId, subscription, prepared.checked);
-    syncSubscriptionRow(ctx.db, ctx.clock, { userId, subscription, plan: resolved.plan, version: ctx.event.created });
-    linkStripeCustomer(ctx.db, ctx.clock, userId, customerId);
+    syncSubscriptionRow(ctx, { userId, subscription, plan: resolved.plan, version: ctx.event.created });
+    linkStripeCustomer(ctx, userId, customerId);
     return processed();
   },
 };

@@ -22,7 +22,7 @@ async function setup(env: Record<string, string> = {}) {
     passwordHash: await hashPassword(PASSWORD, { log2N: 4 }),
   });
   const cookieFor = async (userId: number) =>
-    (await commitSessionCookie(s.ctx.env, createSession(s.ctx.db, s.ctx.clock, { userId }))).split(";")[0];
+    (await commitSessionCookie(s.ctx.env, createSession(s.ctx, { userId }))).split(";")[0];
   return { ...s, jane, janeCookie: await cookieFor(jane.id), janeOtherCookie: await cookieFor(jane.id) };
 }
 

@@ -9,7 +9,7 @@ export async function adminSetup(ctx: TestContext) {
   const customer = createUser(ctx, { email: "jane.doe@example.com", name: "Jane Doe" });
   createUser(ctx, { email: "bob@example.org", name: "Bob" });
   const cookieFor = async (userId: number) =>
-    (await commitSessionCookie(ctx.env, createSession(ctx.db, ctx.clock, { userId }))).split(";")[0];
+    (await commitSessionCookie(ctx.env, createSession(ctx, { userId }))).split(";")[0];
   return { ctx, admin, customer, adminCookie: await cookieFor(admin.id), customerCookie: await cookieFor(customer.id) };
 }
 

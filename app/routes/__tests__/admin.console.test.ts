@@ -67,14 +67,14 @@ describe("the audit page", () => {
   it("filters by actor (email or id), action prefix and customer, and pages", async () => {
     const { ctx, admin, customer, adminCookie } = await setup();
     for (let i = 0; i < 60; i++) {
-      recordAudit(ctx.db, ctx.clock, {
+      recordAudit(ctx, {
         actor: `user:${admin.id}`,
         action: "credits.adjust",
         subject: `user:${customer.id}`,
         details: { i },
       });
     }
-    recordAudit(ctx.db, ctx.clock, { actor: "cli", action: "plan.update", subject: "plan:1" });
+    recordAudit(ctx, { actor: "cli", action: "plan.update", subject: "plan:1" });
     const byEmail = await call(ctx, auditPage.loader, "/admin/audit?actor=admin%40example.com", {
       cookie: adminCookie,
     });

@@ -6,7 +6,7 @@ import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { afterEach, describe, expect, it } from "vitest";
 import { commitSessionCookie, createSession } from "../../auth/session.server";
 import { createUser } from "../../auth/users.server";
-import { startBillingHarness, type BillingHarness } from "../../billing/test-support";
+import { startBillingHarness, type BillingHarness } from "../../../test/billing/harness";
 import * as adminEvents from "../admin.events";
 import * as billing from "../billing._index";
 import * as success from "../billing.success";
@@ -18,7 +18,7 @@ afterEach(async () => {
 });
 
 async function cookieFor(b: BillingHarness, userId: number): Promise<string> {
-  const session = createSession(b.context.db, b.context.clock, { userId });
+  const session = createSession(b.context, { userId });
   return (await commitSessionCookie(b.context.env, session)).split(";")[0];
 }
 

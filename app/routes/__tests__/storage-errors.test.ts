@@ -13,7 +13,7 @@ import * as schema from "../../../db/schema";
 import Database from "better-sqlite3";
 import { createApiKey } from "../../auth/api-keys.server";
 import { startTopupCheckout } from "../../billing/checkout.server";
-import { startBillingHarness, type BillingHarness } from "../../billing/test-support";
+import { startBillingHarness, type BillingHarness } from "../../../test/billing/harness";
 import { log } from "../../utils/log.server";
 import * as topupPlansRoute from "../api.admin.topup-plans";
 import * as webhookRoute from "../api.webhooks.stripe";

@@ -9,7 +9,7 @@ import { createApiKey } from "../../auth/api-keys.server";
 import { commitSessionCookie, createSession } from "../../auth/session.server";
 import { createUser } from "../../auth/users.server";
 import { startTopupCheckout } from "../../billing/checkout.server";
-import { startBillingHarness, type BillingHarness } from "../../billing/test-support";
+import { startBillingHarness, type BillingHarness } from "../../../test/billing/harness";
 import { getStripeEvent } from "../../billing/webhook.server";
 import * as replayRoute from "../api.admin.stripe-events.$eventId.replay";
 import * as webhookRoute from "../api.webhooks.stripe";
@@ -132,7 +132,7 @@ describe("POST /api/admin/stripe-events/:eventId/replay", () => {
     const { b, completed } = await setup();
     await postWebhook(b, webhookRequest(b, completed));
     const admin = createUser(b.context, { email: "root@example.com", role: "admin" });
-    const session = createSession(b.context.db, b.context.clock, { userId: admin.id });
+    const session = createSession(b.context, { userId: admin.id });
     const cookie = (await commitSessionCookie(b.context.env, session)).split(";")[0];
     const answer = await replay(b, completed.id, { cookie });
     expect(answer).toMatchObject({ status: 200, body: { event: { id: completed.id, status: "processed" } } });

@@ -1,6 +1,6 @@
 import type Stripe from "stripe";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { testContext } from "../../../test/db";
+import { testContext } from "../db";
 import { startTestStripe, type TestStripe } from "./test-stripe";
 
 type Ctx = ReturnType<typeof testContext>;

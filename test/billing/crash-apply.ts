@@ -3,13 +3,13 @@
  * exit code 70 in the middle of the apply transaction (after the effects, before the commit),
  * the way a killed server would. Used by webhook.test.ts to check that SQLite keeps none of it.
  *
- *   node --import tsx app/billing/testing/crash-apply.ts <db> <api base> <key> <event.json> <now ISO>
+ *   node --import tsx test/billing/crash-apply.ts <db> <api base> <key> <event.json> <now ISO>
  */
 import fs from "node:fs";
 import type Stripe from "stripe";
-import { openDatabase } from "../../../db/client";
-import { createStripeClient } from "../stripe.server";
-import { processStripeEvent } from "../webhook.server";
+import { openDatabase } from "../../db/client";
+import { createStripeClient } from "../../app/billing/stripe.server";
+import { processStripeEvent } from "../../app/billing/webhook.server";
 
 const [databasePath, apiBase, key, eventFile, nowIso] = process.argv.slice(2);
 const db = openDatabase(databasePath);

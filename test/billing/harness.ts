@@ -7,16 +7,16 @@ import type Stripe from "stripe";
 import { afterEach } from "vitest";
 import { closeDatabase } from "../../db/client";
 import { creditGrants, stripeEvents, topupPurchases, userSubscriptions } from "../../db/schema";
-import { testContext } from "../../test/db";
-import { createUser } from "../auth/users.server";
-import { checkInvariants, getBalance } from "../credits/index.server";
-import type { CreatePlanInput, KindedPlan, SubscriptionPlan, TopupPlan } from "../plans/index.server";
-import type { AppContext } from "../utils/context.server";
-import { startTopupCheckout, type CheckoutCtx } from "./checkout.server";
+import { testContext } from "../db";
+import { createUser } from "../../app/auth/users.server";
+import { checkInvariants, getBalance } from "../../app/credits/index.server";
+import type { CreatePlanInput, KindedPlan, SubscriptionPlan, TopupPlan } from "../../app/plans/index.server";
+import type { AppContext } from "../../app/utils/context.server";
+import { startTopupCheckout, type CheckoutCtx } from "../../app/billing/checkout.server";
 import type { DeliveryOptions } from "@credit-billing/offline-stripe";
-import { startTestStripe, type TestStripe } from "./testing/test-stripe";
-import { createPlan } from "./plan-sync.server";
-import { receiveStripeWebhook, type ProcessOptions, type WebhookAnswer } from "./webhook.server";
+import { startTestStripe, type TestStripe } from "./test-stripe";
+import { createPlan } from "../../app/billing/plan-sync.server";
+import { receiveStripeWebhook, type ProcessOptions, type WebhookAnswer } from "../../app/billing/webhook.server";
 
 export type BillingTestCtx = ReturnType<typeof testContext>;
 export type BillingHarnessOptions = { deliver?: "auto" | "manual"; delivery?: DeliveryOptions; start?: string };
@@ -125,7 +125,7 @@ export async function startBillingHarness(opts: BillingHarnessOptions = {}): Pro
     async close() {
       await offline.close();
       try {
-        checkInvariants(context.db, context.clock);
+        checkInvariants(context);
       } finally {
         closeDatabase(context.db);
       }

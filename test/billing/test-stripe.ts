@@ -1,9 +1,9 @@
 import type Stripe from "stripe";
-import type { AppContext } from "../../utils/context.server";
-import { billingContext } from "../context.server";
-import { createStripeClient, offlineEnv } from "../stripe.server";
+import type { AppContext } from "../../app/utils/context.server";
+import { billingContext } from "../../app/billing/context.server";
+import { createStripeClient, offlineEnv } from "../../app/billing/stripe.server";
 import { startOfflineStripe, type OfflineStripe, type OfflineStripeOptions } from "@credit-billing/offline-stripe";
-import { log } from "../../utils/log.server";
+import { log } from "../../app/utils/log.server";
 
 export type TestStripe<C extends AppContext> = OfflineStripe & {
   /** `ctx` with the env pointing at this server (key, webhook secret, STRIPE_API_BASE). */
