@@ -14,8 +14,8 @@ import type Stripe from "stripe";
 import type { Engine } from "../engine";
 import * as make from "../objects";
 import { invalid, missingParam, type Params } from "../params";
-import { clone, money } from "../shared";
-import { applyItemChanges, productName, prorationDate, type ProrationBehavior } from "./subscriptions";
+import { clone } from "../shared";
+import { applyItemChanges, cycleLine, prorationDate, type ProrationBehavior } from "./subscriptions";
 
 export function createInvoicePreview(e: Engine, p: Params): Stripe.Invoice {
   const subscriptionId = p.string("subscription");
@@ -95,19 +95,7 @@ export function createInvoicePreview(e: Engine, p: Params): Stripe.Invoice {
 /** The line that bills an item for the period after the current one, at its (new) price. */
 function nextPeriodLine(e: Engine, sub: Stripe.Subscription, item: Stripe.SubscriptionItem): Stripe.InvoiceLineItem {
   const price = e.state.prices[item.price.id] ?? item.price;
-  const quantity = item.quantity ?? 1;
   const start = item.current_period_end;
   const end = make.addInterval(start, price.recurring!.interval, price.recurring!.interval_count);
-  return make.subscriptionLine({
-    invoice: null,
-    subscription: sub,
-    item,
-    price,
-    quantity,
-    amount: (price.unit_amount ?? 0) * quantity,
-    periodStart: start,
-    periodEnd: end,
-    description: `${quantity} × ${productName(e, price)} (at ${money(price.unit_amount ?? 0, price.currency)} / ${price.recurring?.interval ?? "period"})`,
-    proration: false,
-  });
+  return cycleLine(e, sub, item, { start, end });
 }

@@ -52,8 +52,13 @@ export function startSubscription(
   return sub;
 }
 
-/** The line that bills one item for its current period. */
-export function cycleLine(e: Engine, sub: Stripe.Subscription, item: Stripe.SubscriptionItem): Stripe.InvoiceLineItem {
+/** The line that bills one item for its current period (or the given one), at its price as it is now. */
+export function cycleLine(
+  e: Engine,
+  sub: Stripe.Subscription,
+  item: Stripe.SubscriptionItem,
+  period: { start: number; end: number } = { start: item.current_period_start, end: item.current_period_end },
+): Stripe.InvoiceLineItem {
   const price = e.state.prices[item.price.id] ?? item.price;
   const quantity = item.quantity ?? 1;
   const name = productName(e, price);
@@ -64,8 +69,8 @@ export function cycleLine(e: Engine, sub: Stripe.Subscription, item: Stripe.Subs
     price,
     quantity,
     amount: (price.unit_amount ?? 0) * quantity,
-    periodStart: item.current_period_start,
-    periodEnd: item.current_period_end,
+    periodStart: period.start,
+    periodEnd: period.end,
     description: `${quantity} × ${name} (at ${money(price.unit_amount ?? 0, price.currency)} / ${price.recurring?.interval ?? "period"})`,
     proration: false,
   });
