@@ -8,6 +8,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import readline from "node:readline";
+import Stripe from "stripe";
 import { closeDatabase, openDatabase, type Db } from "../db/client";
 import { ensureBuild, freePort, repoRoot } from "./server-process";
 import { createApiKey } from "../app/auth/api-keys.server";
@@ -120,6 +121,24 @@ export async function startProductionServer(env: Record<string, string> = {}, op
     };
   }
 
+  /**
+   * Delivers a Stripe event to the server's webhook as Stripe would, signed with the secret of the
+   * offline Stripe the server started (its state file sits next to the database).
+   */
+  async function postStripeEvent(event: Stripe.Event): Promise<Response> {
+    const state = path.join(path.dirname(databasePath), "offline-stripe.json");
+    const { webhookSecret: secret } = JSON.parse(fs.readFileSync(state, "utf8")) as { webhookSecret: string };
+    const payload = JSON.stringify(event);
+    return fetch(`${base}/api/webhooks/stripe`, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        "stripe-signature": Stripe.webhooks.generateTestHeaderString({ payload, secret }),
+      },
+      body: payload,
+    });
+  }
+
   return {
     base,
     databasePath,
@@ -131,6 +150,7 @@ export async function startProductionServer(env: Record<string, string> = {}, op
     post: (p: string, body?: unknown, opts?: RequestOptions) => call("POST", p, { ...opts, body }),
     patch: (p: string, body?: unknown, opts?: RequestOptions) => call("PATCH", p, { ...opts, body }),
     counts,
+    postStripeEvent,
     output: () => output,
     async close() {
       if (child.exitCode === null) {

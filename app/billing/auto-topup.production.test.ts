@@ -6,8 +6,6 @@
  * (The cap across a month boundary and a lost webhook, over a history written with a moved clock: auto-topup-history.production.test.ts.)
  */
 import Database from "better-sqlite3";
-import fs from "node:fs";
-import path from "node:path";
 import Stripe from "stripe";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startProductionServer, type ProductionServer } from "../../test/production-server";
@@ -16,7 +14,6 @@ import { freePort } from "../../test/server-process";
 const STRIPE_KEY = "sk_test_offline_0000000000000000000000000000";
 
 let server: ProductionServer;
-let dir: string;
 let app: string;
 let stripeUrl: string;
 let adminKey: string;
@@ -36,7 +33,6 @@ beforeAll(async () => {
   stripeUrl = `http://127.0.0.1:${stripePort}`;
   server = await startProductionServer({ STRIPE_OFFLINE_PORT: String(stripePort) });
   app = server.base;
-  dir = path.dirname(server.databasePath);
   adminKey = server.keys.admin;
 }, 120_000);
 
@@ -163,20 +159,8 @@ describe("auto top-up on the production server", () => {
     const event = events.data.find(
       (e) => (e.data.object as Stripe.PaymentIntent).id === attempt.stripe_payment_intent_id,
     )!;
-    const secret = (
-      JSON.parse(fs.readFileSync(path.join(dir, "offline-stripe.json"), "utf8")) as { webhookSecret: string }
-    ).webhookSecret;
     for (const copy of [event, { ...event, id: `${event.id}x` }]) {
-      const payload = JSON.stringify(copy);
-      const res = await fetch(`${app}/api/webhooks/stripe`, {
-        method: "POST",
-        headers: {
-          "content-type": "application/json",
-          "stripe-signature": stripe.webhooks.generateTestHeaderString({ payload, secret }),
-        },
-        body: payload,
-      });
-      expect(res.status).toBe(200);
+      expect((await server.postStripeEvent(copy)).status).toBe(200);
     }
     expect(await balance(userId)).toBe(700);
     expect(query(`select count(*) as n from topup_purchases where user_id = ?`, userId)).toEqual([{ n: 2 }]);
