@@ -8,11 +8,10 @@ import Stripe from "stripe";
 import { afterEach, describe, expect, it } from "vitest";
 import { autoTopupAttempts } from "../../db/schema";
 import { deductCredits } from "../credits/index.server";
-import { startEventDispatcher } from "../events/dispatcher.server";
 import { RECONCILE_AFTER_MS, reconcileOpenAttempts } from "./auto-topup-reconcile.server";
-import { getAutoTopup, setAutoTopup } from "./auto-topup.server";
-import { startAutoTopup, type AutoTopupWorker } from "./auto-topup-worker.server";
-import { payTopup, useBillingHarness, type BillingHarness } from "../../test/billing/harness";
+import { getAutoTopup } from "./auto-topup.server";
+import { useBillingHarness, type BillingHarness } from "../../test/billing/harness";
+import { autoTopupCustomer, startAutoTopupRig, type AutoTopupRig } from "../../test/billing/auto-topup";
 
 const harness = useBillingHarness({ deliver: "auto", start: "2026-03-10T12:00:00.000Z" });
 
@@ -24,39 +23,16 @@ afterEach(() => {
 
 const MINUTE = 60_000;
 
+// Reconciles on every run once an attempt has waited RECONCILE_AFTER_MS (the server: every poll);
+// settles until nothing moves, as a payment may be meant to stay processing.
 async function start() {
-  const b = await harness();
-  const dispatcher = startEventDispatcher(b.context, { pollMs: 3_600_000 });
-  // Reconciles on every run once an attempt has waited RECONCILE_AFTER_MS (the server: every poll).
-  const worker: AutoTopupWorker = startAutoTopup(b.context.billing, { pollMs: 3_600_000, reconcileEveryMs: 0 });
-  stops.push(
-    () => dispatcher.stop(),
-    () => worker.stop(),
-  );
-  const settle = async () => {
-    for (let i = 0; i < 10; i++) {
-      const moved = dispatcher.runOnce();
-      await worker.run();
-      await b.offline.flush();
-      if (moved === 0) return;
-    }
-  };
-  return { b, worker, settle };
+  const r = startAutoTopupRig(await harness(), { reconcileEveryMs: 0, untilNoPending: false });
+  stops.push(() => r.stop());
+  return r;
 }
-type Running = Awaited<ReturnType<typeof start>>;
+type Running = AutoTopupRig;
 
-/** A customer with 1,000 credits from a paid pack (card saved), auto top-up on below 500. */
-async function customer(r: Running) {
-  const user = r.b.newUser();
-  await payTopup(r.b, user);
-  setAutoTopup(
-    r.b.context,
-    user,
-    { enabled: true, topupPlanId: r.b.plans.pack.id, threshold: 500, monthlyCapPacks: 3 },
-    "test",
-  );
-  return user;
-}
+const customer = (r: Running) => autoTopupCustomer(r);
 
 function attempts(b: BillingHarness, userId: number) {
   return b.context.db

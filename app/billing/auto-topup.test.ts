@@ -7,12 +7,11 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { autoTopupAttempts, topupPurchases } from "../../db/schema";
 import { deductCredits } from "../credits/index.server";
-import { startEventDispatcher, type EventDispatcher } from "../events/dispatcher.server";
 import { capMonth, getAutoTopup, recordAttempt, setAutoTopup } from "./auto-topup.server";
-import { startAutoTopup, type AutoTopupWorker } from "./auto-topup-worker.server";
 import { submitAutoTopupForm } from "./auto-topup-page.server";
 import { listCustomerPayments } from "./customers.server";
 import { payTopup, useBillingHarness, type BillingHarness } from "../../test/billing/harness";
+import { autoTopupCustomer, startAutoTopupRig, type AutoTopupRig } from "../../test/billing/auto-topup";
 
 const harness = useBillingHarness({ deliver: "auto", start: "2026-01-31T23:00:00.000Z" });
 
@@ -22,52 +21,15 @@ afterEach(() => {
   stops = [];
 });
 
-interface Running {
-  b: BillingHarness;
-  dispatcher: EventDispatcher;
-  worker: AutoTopupWorker;
-  /** Dispatch, charge, deliver the webhooks: until nothing moves. */
-  settle(): Promise<void>;
-}
+type Running = AutoTopupRig;
 
 async function start(): Promise<Running> {
-  const b = await harness();
-  const dispatcher = startEventDispatcher(b.context, { pollMs: 3_600_000 });
-  const worker = startAutoTopup(b.context.billing, { pollMs: 3_600_000 });
-  stops.push(
-    () => dispatcher.stop(),
-    () => worker.stop(),
-  );
-  const settle = async () => {
-    for (let i = 0; i < 10; i++) {
-      const moved = dispatcher.runOnce();
-      await worker.run();
-      await b.offline.flush();
-      if (moved === 0 && pendingAttempts(b) === 0) return;
-    }
-  };
-  return { b, dispatcher, worker, settle };
+  const r = startAutoTopupRig(await harness());
+  stops.push(() => r.stop());
+  return r;
 }
 
-function pendingAttempts(b: BillingHarness): number {
-  return b.context.db.$client
-    .prepare(`select count(*) from auto_topup_attempts where status = 'pending'`)
-    .pluck()
-    .get() as number;
-}
-
-/** A customer with a card saved by a paid pack (1,000 credits) and auto top-up on. */
-async function customer(r: Running, opts: { threshold?: number; cap?: number } = {}) {
-  const user = r.b.newUser();
-  await payTopup(r.b, user);
-  setAutoTopup(
-    r.b.context,
-    user,
-    { enabled: true, topupPlanId: r.b.plans.pack.id, threshold: opts.threshold ?? 500, monthlyCapPacks: opts.cap ?? 3 },
-    "test",
-  );
-  return user;
-}
+const customer = autoTopupCustomer;
 
 function attempts(b: BillingHarness, userId: number) {
   return b.context.db
