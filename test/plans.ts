@@ -5,6 +5,7 @@ import { topupPurchases, userSubscriptions } from "../db/schema";
 import { commitSessionCookie, createSession } from "../app/auth/session.server";
 import { createUser } from "../app/auth/users.server";
 import { startTestStripe, type TestStripe } from "./billing/test-stripe";
+import { insertPlan, nextPlanVersion, type NewSubscriptionPlan, type NewTopupPlan } from "../app/plans/index.server";
 import type { DomainCtx } from "../app/utils/context.server";
 import { testContext } from "./db";
 import type { TestContext } from "./contexts";
@@ -13,6 +14,56 @@ import type { TestContext } from "./contexts";
  * Fixtures for the price-book tests (domain, admin pages, admin API): rows that make a plan
  * "in use", written straight to the tables the way the webhook leaves them.
  */
+
+let priceSeq = 0;
+/** A subscription plan in the price book (family "starter", next version, a unique price id unless given). */
+export function subscriptionPlanFixture(c: DomainCtx, values: Partial<NewSubscriptionPlan> = {}) {
+  const family = values.planFamily ?? "starter";
+  const version = values.version ?? nextPlanVersion(c.db, family);
+  const r = insertPlan(c, {
+    kind: "subscription",
+    values: {
+      internalId: `${family}-v${version}`,
+      planFamily: family,
+      version,
+      publicName: "Starter",
+      stripeProductId: "prod_1",
+      stripePriceId: `price_s${++priceSeq}`,
+      credits: 1000,
+      interval: "month",
+      priceCents: 1000,
+      currency: "usd",
+      creditExpiryDays: 30,
+      isLegacy: false,
+      isActive: true,
+      ...values,
+    },
+  });
+  if (r.kind !== "subscription") throw new Error("expected a subscription plan");
+  return r.plan;
+}
+
+/** A top-up pack in the price book (a unique internal and price id unless given). */
+export function topupPlanFixture(c: DomainCtx, values: Partial<NewTopupPlan> = {}) {
+  const r = insertPlan(c, {
+    kind: "topup",
+    values: {
+      internalId: `pack-${++priceSeq}`,
+      publicName: "Pack",
+      stripeProductId: "prod_2",
+      stripePriceId: `price_t${priceSeq}`,
+      credits: 500,
+      priceCents: 500,
+      currency: "usd",
+      creditExpiryDays: 365,
+      isLegacy: false,
+      isActive: true,
+      ...values,
+    },
+  });
+  if (r.kind !== "topup") throw new Error("expected a top-up plan");
+  return r.plan;
+}
 
 /** A new user whose active subscription is on `planId` (and pending a change to `pendingPlanId`). */
 export function subscribeNewUser(

@@ -1,54 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { useTestContexts } from "../../test/contexts";
-import { recordNewUserPurchase, subscribeNewUser } from "../../test/plans";
-import { insertPlan, type NewSubscriptionPlan } from "../plans/index.server";
+import { recordNewUserPurchase, subscribeNewUser, subscriptionPlanFixture, topupPlanFixture } from "../../test/plans";
+import type { NewSubscriptionPlan } from "../plans/index.server";
 import { isPlanInUse } from "./subscription-state.server";
 
 const ctx = useTestContexts();
 
-let seq = 0;
-function sub(c: ReturnType<typeof ctx>, values: Partial<NewSubscriptionPlan> = {}) {
-  const n = ++seq;
-  const r = insertPlan(c, {
-    kind: "subscription",
-    values: {
-      internalId: `starter-v${n}`,
-      planFamily: "starter",
-      version: n,
-      publicName: "Starter",
-      stripeProductId: "prod_1",
-      stripePriceId: `price_s${n}`,
-      credits: 1000,
-      interval: "month",
-      priceCents: 1000,
-      currency: "usd",
-      creditExpiryDays: 30,
-      isLegacy: false,
-      isActive: true,
-      ...values,
-    },
-  });
-  return r.plan.id;
-}
-
-function topup(c: ReturnType<typeof ctx>) {
-  const n = ++seq;
-  return insertPlan(c, {
-    kind: "topup",
-    values: {
-      internalId: `pack-${n}`,
-      publicName: "Pack",
-      stripeProductId: "prod_2",
-      stripePriceId: `price_t${n}`,
-      credits: 500,
-      priceCents: 500,
-      currency: "usd",
-      creditExpiryDays: 365,
-      isLegacy: false,
-      isActive: true,
-    },
-  }).plan.id;
-}
+const sub = (c: ReturnType<typeof ctx>, values: Partial<NewSubscriptionPlan> = {}) =>
+  subscriptionPlanFixture(c, values).id;
+const topup = (c: ReturnType<typeof ctx>) => topupPlanFixture(c).id;
 
 describe("isPlanInUse (what removePlan archives instead of deleting)", () => {
   it("is false for plans nothing points at", () => {

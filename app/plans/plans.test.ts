@@ -2,6 +2,7 @@ import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { subscriptionPlans, topupPlans } from "../../db/schema";
 import { useTestContexts } from "../../test/contexts";
+import { subscriptionPlanFixture, topupPlanFixture } from "../../test/plans";
 import { parseWithZod } from "@conform-to/zod";
 import {
   centsToPrice,
@@ -16,64 +17,17 @@ import {
   getPlan,
   insertPlan,
   listOfferedPlans,
-  nextPlanVersion,
   parseCreatePlanInput,
   parsePlanPatch,
   removePlan,
   updatePlan,
   type NewSubscriptionPlan,
-  type NewTopupPlan,
 } from "./index.server";
 
 const ctx = useTestContexts();
 
-let priceSeq = 0;
-function sub(c: ReturnType<typeof ctx>, values: Partial<NewSubscriptionPlan> = {}) {
-  const family = values.planFamily ?? "starter";
-  const version = values.version ?? nextPlanVersion(c.db, family);
-  const r = insertPlan(c, {
-    kind: "subscription",
-    values: {
-      internalId: `${family}-v${version}`,
-      planFamily: family,
-      version,
-      publicName: "Starter",
-      stripeProductId: "prod_1",
-      stripePriceId: `price_s${++priceSeq}`,
-      credits: 1000,
-      interval: "month",
-      priceCents: 1000,
-      currency: "usd",
-      creditExpiryDays: 30,
-      isLegacy: false,
-      isActive: true,
-      ...values,
-    },
-  });
-  if (r.kind !== "subscription") throw new Error("expected a subscription plan");
-  return r.plan;
-}
-
-function topup(c: ReturnType<typeof ctx>, values: Partial<NewTopupPlan> = {}) {
-  const r = insertPlan(c, {
-    kind: "topup",
-    values: {
-      internalId: `pack-${++priceSeq}`,
-      publicName: "Pack",
-      stripeProductId: "prod_2",
-      stripePriceId: `price_t${priceSeq}`,
-      credits: 500,
-      priceCents: 500,
-      currency: "usd",
-      creditExpiryDays: 365,
-      isLegacy: false,
-      isActive: true,
-      ...values,
-    },
-  });
-  if (r.kind !== "topup") throw new Error("expected a top-up plan");
-  return r.plan;
-}
+const sub = subscriptionPlanFixture;
+const topup = topupPlanFixture;
 
 describe("listOfferedPlans", () => {
   it("offers only active, non-legacy, non-archived plans that have a Stripe price, cheapest first", () => {

@@ -3,8 +3,8 @@ import { count } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
 import { auditLog } from "../../../db/schema";
 import type { TestContext } from "../../../test/contexts";
-import { useAdminFixture } from "../../../test/plans";
-import { getPlan, insertPlan } from "../../plans/index.server";
+import { subscriptionPlanFixture, useAdminFixture } from "../../../test/plans";
+import { getPlan } from "../../plans/index.server";
 import * as editPage from "../admin.plans.$kind.$id";
 
 // The admin edit form of a draft subscription plan (no Stripe price yet) sets its rollover terms,
@@ -38,29 +38,16 @@ async function post(id: number, form: Record<string, string>) {
 }
 
 let seq = 0;
-function subscriptionPlan(stripePriceId: string | null) {
-  const family = `roll${++seq}`;
-  return insertPlan(ctx, {
-    kind: "subscription",
-    values: {
-      internalId: `${family}-v1`,
-      planFamily: family,
-      version: 1,
-      publicName: "Rolling",
-      stripeProductId: null,
-      stripePriceId,
-      credits: 1000,
-      interval: "month",
-      priceCents: 1000,
-      currency: "usd",
-      creditExpiryDays: 30,
-      isLegacy: false,
-      isActive: false,
-      rolloverPercent: 10,
-      rolloverMaxCredits: null,
-    },
-  }).plan;
-}
+const subscriptionPlan = (stripePriceId: string | null) =>
+  subscriptionPlanFixture(ctx, {
+    planFamily: `roll${++seq}`,
+    publicName: "Rolling",
+    stripeProductId: null,
+    stripePriceId,
+    isActive: false,
+    rolloverPercent: 10,
+    rolloverMaxCredits: null,
+  });
 
 const terms = (id: number) => {
   const p = getPlan(ctx.db, "subscription", id)!.plan as { rolloverPercent: number; rolloverMaxCredits: number | null };
