@@ -33,3 +33,16 @@ export function testContext(
   // As the server's load context: billing's context (its Stripe client is made on first use).
   return { ...ctx, billing: billingContext(ctx) };
 }
+
+/** Row counts of everything an API write can touch (a refused request must leave them as they were). */
+export function apiRowCounts(db: Db) {
+  const n = (table: string) => db.$client.prepare(`select count(*) from ${table}`).pluck().get() as number;
+  return {
+    users: n("users"),
+    grants: n("credit_grants"),
+    ledger: n("credit_ledger"),
+    allocations: n("ledger_allocations"),
+    idempotency: n("api_idempotency"),
+    audit: n("audit_log"),
+  };
+}

@@ -11,6 +11,7 @@ import readline from "node:readline";
 import Stripe from "stripe";
 import { closeDatabase, openDatabase, type Db } from "../db/client";
 import { ensureBuild, freePort, repoRoot } from "./server-process";
+import { apiRowCounts } from "./db";
 import { createApiKey } from "../app/auth/api-keys.server";
 import { systemClock } from "../app/utils/clock";
 
@@ -108,18 +109,7 @@ export async function startProductionServer(env: Record<string, string> = {}, op
     return { status: res.status, headers: res.headers, text, body: parsed };
   }
 
-  /** Row counts of everything an API write can touch. */
-  function counts() {
-    const n = (table: string) => (db.$client.prepare(`select count(*) as n from ${table}`).get() as { n: number }).n;
-    return {
-      users: n("users"),
-      grants: n("credit_grants"),
-      ledger: n("credit_ledger"),
-      allocations: n("ledger_allocations"),
-      idempotency: n("api_idempotency"),
-      audit: n("audit_log"),
-    };
-  }
+  const counts = () => apiRowCounts(db);
 
   /**
    * Delivers a Stripe event to the server's webhook as Stripe would, signed with the secret of the

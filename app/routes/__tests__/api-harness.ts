@@ -6,7 +6,7 @@
  * every module directly in app/routes/ would become a route.)
  */
 import { closeDatabase } from "../../../db/client";
-import { testContext } from "../../../test/db";
+import { apiRowCounts, testContext } from "../../../test/db";
 import { handleApiV1 } from "../../api/v1/router.server";
 import { createApiKey } from "../../auth/api-keys.server";
 import { createUser } from "../../auth/users.server";
@@ -61,17 +61,7 @@ export function createHarness() {
     return { status: answer.status, headers: new Headers(answer.headers), text: answer.body, body: parsed };
   }
 
-  function counts() {
-    const n = (table: string) =>
-      (ctx.db.$client.prepare(`select count(*) as n from ${table}`).get() as { n: number }).n;
-    return {
-      users: n("users"),
-      grants: n("credit_grants"),
-      ledger: n("credit_ledger"),
-      allocations: n("ledger_allocations"),
-      idempotency: n("api_idempotency"),
-    };
-  }
+  const counts = () => apiRowCounts(ctx.db);
 
   /** A user made directly in the database, for tests that are not about POST /users. */
   function makeUser(email = `u${Math.random().toString(36).slice(2)}@example.com`) {
