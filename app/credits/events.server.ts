@@ -91,7 +91,7 @@ const sourceStmts = perConnection(
  * balance}, read from the `deduction` entries (a capture's carries its holdId) and their allocations
  * in burn-down order. externalId is the user's when the event is copied (normally within a second).
  */
-export const deductionEvents: EventSource = {
+const deductionEvents: EventSource = {
   type: "credits.deducted",
   read(db: Db, afterId: number, limit: number) {
     const s = sourceStmts(db.$client);

@@ -7,7 +7,7 @@
  */
 import type { GrantStatus, GrantType } from "../../db/schema";
 import type { DomainCtx } from "../utils/context.server";
-import { checkLimit, invalid } from "./store.server";
+import { checkLimit, invalid, statementsFor } from "./store.server";
 import { perConnection } from "../../db/per-connection";
 
 /** A grant with its references and the metadata its `grant` entry was written with. */
@@ -67,9 +67,6 @@ function toSourced(r: SourcedRow): SourcedGrant {
 const MAX_LIST = 1000;
 
 const refStatements = perConnection((sqlite) => ({
-  bySource: sqlite.prepare<[string], { id: number; status: GrantStatus; remaining: number }>(
-    `select id, status, remaining from credit_grants where source_ref = ?`,
-  ),
   byGroup: sqlite.prepare<[string, number], SourcedRow>(
     `${SOURCED_SELECT} where g.group_ref = ? order by g.id limit ?`,
   ),
@@ -84,7 +81,7 @@ export function findGrantBySource(
   sourceRef: string,
 ): { id: number; status: GrantStatus; remaining: number } | undefined {
   if (typeof sourceRef !== "string" || sourceRef === "") return undefined;
-  return refStatements(ctx.db.$client).bySource.get(sourceRef);
+  return statementsFor(ctx.db).grantBySourceRef.get(sourceRef);
 }
 
 /** A group's grants, oldest first (at most `limit`; all when omitted). Served by credit_grants_group_idx. */

@@ -170,7 +170,7 @@ export function addGrant(
 /** One grant per sourceRef: a second one (a replayed webhook, a double submit) is a conflict. */
 function refuseSecondGrant(s: Statements, sourceRef: string | null): void {
   if (sourceRef === null) return;
-  const existing = s.grantBySourceRef.get(sourceRef);
+  const existing = s.grantBySourceRef.get(sourceRef)?.id;
   if (existing !== undefined) {
     throw new AppError("conflict", `Source ${sourceRef} already has grant ${existing}.`, {
       field: "sourceRef",

@@ -141,10 +141,10 @@ function prepareAll(sqlite: Database.Database) {
       `select coalesce(sum(remaining), 0) from credit_grants where user_id = ? and status = 'active'`,
     ).pluck(),
     grantById: p(`select ${GRANT_COLUMNS} from credit_grants where id = ?`),
-    /** (sourceRef) → the grant's id (credit_grants_source_ref_unique). */
-    grantBySourceRef: p(`select id from credit_grants where source_ref = ?`).pluck() as Database.Statement<
+    /** (sourceRef) → the grant (credit_grants_source_ref_unique). */
+    grantBySourceRef: p(`select id, status, remaining from credit_grants where source_ref = ?`) as Database.Statement<
       [string],
-      number
+      { id: number; status: GrantStatus; remaining: number }
     >,
     insertGrant: p(`insert into credit_grants (user_id, type, amount, remaining, priority, effective_at, expires_at,
       status, reason, source, source_ref, group_ref, created_at, updated_at)

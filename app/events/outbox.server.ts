@@ -115,10 +115,6 @@ export function registerEventSource(source: EventSource): () => void {
   };
 }
 
-export function eventSources(): EventSource[] {
-  return [...sources.values()];
-}
-
 interface Statements {
   insert: Database.Statement;
   endpointsSince: Database.Statement;
@@ -142,7 +138,7 @@ const consumerSeen = new WeakMap<EventConsumer, number>();
  * Since when someone wants `type` (ms), or null: the oldest webhook endpoint listing it (from its
  * creation), or a consumer in this process listing it (from when this was first asked with it there).
  */
-export function wantedSince(db: Db, type: EventType, nowMs: number): number | null {
+function wantedSince(db: Db, type: EventType, nowMs: number): number | null {
   let since: number | null = null;
   for (const c of consumers.values()) {
     if (c.onlyForWebhookEndpoints || !c.types.includes(type)) continue;
