@@ -1,7 +1,8 @@
 /**
- * Subscription invoices that granted credits, for the admin pages: the grants come from the credit
- * engine (listGrantsBySourcePrefix over billing's invoice refs), the money from the stored
- * `invoice.paid` event that granted them (display only: money decisions always refetch from Stripe).
+ * A customer's subscription invoices that granted credits, for the admin customer page: the grants
+ * come from the credit engine (listGrantsBySourcePrefix over billing's invoice refs), the amount
+ * shown beside each from the stored `invoice.paid` event that granted it (display only: money
+ * decisions always refetch from Stripe; the money report sums subscription_invoices instead).
  */
 import type { Db } from "../../db/client";
 import { perConnection } from "../../db/per-connection";
@@ -27,11 +28,8 @@ const eventMoney = perConnection((sqlite) =>
   ),
 );
 
-/** Newest first; optionally one user's, created at or after `createdFrom`, at most `limit`. */
-export function listInvoiceGrants(
-  db: Db,
-  options: { userId?: number; createdFrom?: Date; limit?: number } = {},
-): InvoiceGrant[] {
+/** Newest first; optionally one user's, at most `limit`. */
+export function listInvoiceGrants(db: Db, options: { userId?: number; limit?: number } = {}): InvoiceGrant[] {
   const grants = listGrantsBySourcePrefix({ db }, { prefix: INVOICE_PREFIX, ...options });
   const eventIds = grants.map((g) => g.metadata?.stripeEventId).filter((id): id is string => typeof id === "string");
   const money = new Map(
