@@ -15,7 +15,7 @@
  * What is granted is decided from the PaymentIntent and charge retrieved from Stripe, never from
  * the database's idea of them. Stripe unreachable → nothing changes; the next pass asks again.
  */
-import { and, eq, lte } from "drizzle-orm";
+import { and, eq, isNotNull, lte } from "drizzle-orm";
 import type Stripe from "stripe";
 import { autoTopupAttempts } from "../../db/schema";
 import { notifyEvents } from "../events/outbox.server";
@@ -51,14 +51,20 @@ export async function reconcileOpenAttempts(
   const stuck = ctx.db
     .select()
     .from(autoTopupAttempts)
-    .where(and(eq(autoTopupAttempts.status, "processing"), lte(autoTopupAttempts.updatedAt, cutoff)))
+    .where(
+      and(
+        eq(autoTopupAttempts.status, "processing"),
+        lte(autoTopupAttempts.updatedAt, cutoff),
+        // Processing always has one; a row without could only take a place in every pass.
+        isNotNull(autoTopupAttempts.stripePaymentIntentId),
+      ),
+    )
     .orderBy(autoTopupAttempts.updatedAt, autoTopupAttempts.id)
     .limit(opts.limit ?? 50)
     .all();
   const results: ReconcileResult[] = [];
   for (const attempt of stuck) {
-    if (!attempt.stripePaymentIntentId) continue; // processing always has one; nothing to ask about otherwise
-    const result = await reconcileAttempt(ctx, attempt.id, attempt.stripePaymentIntentId);
+    const result = await reconcileAttempt(ctx, attempt.id, attempt.stripePaymentIntentId!);
     if (result.action === "waiting" || result.action === "error") {
       // Asked again only after another olderThanMs, behind those not asked yet: attempts Stripe
       // keeps processing (or cannot settle) never crowd the others out of a pass.

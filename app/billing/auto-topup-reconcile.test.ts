@@ -103,6 +103,25 @@ describe("auto top-up reconciliation", () => {
     expect(r.b.balance(user)).toBe(1400);
   });
 
+  it("asks about an attempt Stripe keeps processing only after another wait, behind the ones not asked yet", async () => {
+    const r = await start();
+    const first = await customer(r);
+    const second = await customer(r);
+    const piFirst = await processingAttempt(r, first);
+    const piSecond = await processingAttempt(r, second);
+    r.b.context.clock.advance(RECONCILE_AFTER_MS * 2);
+    const pass = async () =>
+      (await reconcileOpenAttempts(r.b.context.billing, { limit: 1 })).map((x) => [x.paymentIntentId, x.action]);
+
+    // One question a pass: the oldest first; the one still processing goes behind the other.
+    expect(await pass()).toEqual([[piFirst, "waiting"]]);
+    expect(await pass()).toEqual([[piSecond, "waiting"]]);
+    // Both asked just now: nothing is asked again until they have waited once more.
+    expect(await pass()).toEqual([]);
+    r.b.context.clock.advance(RECONCILE_AFTER_MS);
+    expect(await pass()).toEqual([[piFirst, "waiting"]]);
+  });
+
   it("leaves a payment Stripe still has as processing open, and settles it once Stripe has decided", async () => {
     const r = await start();
     const user = await customer(r);
