@@ -139,6 +139,13 @@ describe("auto top-up", () => {
     expect(capMonth(at)).toBe("2026-01");
   });
 
+  it("counts an attempt in its UTC calendar month, to the millisecond either side of midnight", () => {
+    expect(capMonth(new Date("2026-01-31T23:59:59.999Z"))).toBe("2026-01");
+    expect(capMonth(new Date("2026-02-01T00:00:00.000Z"))).toBe("2026-02");
+    // A local offset does not move it: 00:30 on 1 February in UTC+1 is still January in UTC.
+    expect(capMonth(new Date("2026-02-01T00:30:00.000+01:00"))).toBe("2026-01");
+  });
+
   it("turns itself off with a notice when the off-session payment is declined, and charges nothing", async () => {
     const r = await start();
     const user = await customer(r);
