@@ -150,6 +150,35 @@ describe("credit events in the outbox", () => {
     ]);
   });
 
+  it("credits.deducted for a webhook endpoint: the entries from the endpoint's created_at on (that millisecond included), after the events their own transactions wrote", () => {
+    const userId = customer(ctx());
+    grant(ctx(), userId, "topup", 10);
+    deductCredits(ctx(), { userId, amount: 1 }); // before the endpoint: never an event
+    ctx().clock.advance(1000);
+    deductCredits(ctx(), { userId, amount: 2 }); // the endpoint's millisecond, before it was inserted
+    ctx()
+      .db.$client.prepare("insert into webhook_endpoints (url, events, secret, created_at) values (?, ?, ?, ?)")
+      .run("http://127.0.0.1:1/", JSON.stringify(["credits.deducted"]), "whsec_x", ctx().clock.now().getTime());
+    deductCredits(ctx(), { userId, amount: 3 });
+    ctx().clock.advance(1);
+    deductCredits(ctx(), { userId, amount: 4 }); // empties the balance: balance.depleted in its transaction
+    dispatchBatch(ctx());
+    const mine = events(ctx()).filter((e) => e.user_id === userId);
+    expect(
+      mine.map((e) =>
+        e.type === "credits.deducted" ? `deducted ${(e.data.deduction as { amount: number }).amount}` : e.type,
+      ),
+    ).toEqual([
+      "credits.granted",
+      "balance.depleted",
+      // Copied by the dispatcher after commit, so they follow the events written in the same
+      // transactions (decision 011).
+      "deducted 2",
+      "deducted 3",
+      "deducted 4",
+    ]);
+  });
+
   it("credits.expired when the sweep records an expiry", () => {
     const userId = customer(ctx());
     const g = grant(ctx(), userId, "subscription", 40, { expiresAt: new Date(ctx().clock.now().getTime() + DAY) });
