@@ -87,16 +87,17 @@ export function refuseDeclaredLargeBodies(maxBytes: number) {
 }
 
 /**
- * Pages take form posts only: a POST to a page (anything outside /api/) with a body that is not
- * application/x-www-form-urlencoded is refused with 415, rather than failing inside the route's
- * formData() as a 500. The app's forms never send multipart (there are no uploads).
+ * Pages take form posts only: a POST (or any other method with a body) to a page (anything
+ * outside /api/) that does not say application/x-www-form-urlencoded is refused with 415, rather
+ * than failing inside the route's formData() as a 500. This covers an empty body without a type:
+ * formData() cannot read that either, and the app's forms always send the type (even when empty).
+ * The app's forms never send multipart (there are no uploads).
  */
 export function pagesTakeFormsOnly() {
   return (req: Request, res: Response, next: NextFunction) => {
     if (["GET", "HEAD", "OPTIONS"].includes(req.method) || req.path.startsWith("/api/")) return next();
     const type = (req.headers["content-type"] ?? "").split(";")[0].trim().toLowerCase();
-    const hasBody = req.headers["transfer-encoding"] !== undefined || Number(req.headers["content-length"] ?? 0) > 0;
-    if (type === "application/x-www-form-urlencoded" || (!type && !hasBody)) return next();
+    if (type === "application/x-www-form-urlencoded") return next();
     req.resume();
     res.status(415).json({
       error: {
