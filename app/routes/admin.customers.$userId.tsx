@@ -18,6 +18,7 @@ import { Badge, Time, linkClass, type Tone } from "~/components/ui";
 import { getBalance, getGrant } from "~/credits/index.server";
 import { isLedgerType, listGrantsPage, listLedgerPage, parseBefore } from "~/credits/customer-view.server";
 import { isAppError } from "~/utils/errors";
+import { hasVisibleCharacter } from "~/utils/text";
 import { setToast, takeToast } from "~/utils/toast.server";
 import { LEDGER_ENTRY_TYPES, USER_ROLES } from "../../db/schema";
 
@@ -33,7 +34,8 @@ const REASON = z
   .string({ required_error: "Say why; the customer sees this next to the credits." })
   .trim()
   .min(1, "Say why; the customer sees this next to the credits.")
-  .max(200, "Use at most 200 characters.");
+  .max(200, "Use at most 200 characters.")
+  .refine(hasVisibleCharacter, "Say why in words; the customer sees this next to the credits.");
 
 export const adjustSchema = z
   .object({
@@ -55,7 +57,12 @@ export const voidSchema = z
   .object({
     intent: z.enum(["confirm-void", "void"]),
     grantId: z.number({ required_error: "Choose a grant.", invalid_type_error: "Choose a grant." }).int().positive(),
-    reason: z.string().trim().max(200, "Use at most 200 characters.").optional(),
+    reason: z
+      .string()
+      .trim()
+      .max(200, "Use at most 200 characters.")
+      .refine((s) => s === "" || hasVisibleCharacter(s), "Say why in words, or leave the reason empty.")
+      .optional(),
     key: KEY.optional(),
   })
   .refine((v) => v.intent !== "void" || v.key, { path: ["key"], message: "This confirmation expired; start again." });

@@ -13,6 +13,13 @@ export function cspNonceOf(res: ServerResponse): string | undefined {
 }
 
 /**
+ * Where a form of ours may end up besides this origin: the billing page's forms post here and are
+ * redirected to Stripe Checkout or the billing portal, and browsers apply form-action to that redirect.
+ * (The offline Stripe's pages are under this origin.)
+ */
+const STRIPE_FORM_TARGETS = "https://checkout.stripe.com https://billing.stripe.com";
+
+/**
  * Headers every answer carries. In production the CSP allows scripts only from this origin and
  * inline ones carrying this request's nonce (Remix's <Scripts nonce>): an injected inline script
  * has no nonce and does not run. The nonce is made only for answers that can be pages.
@@ -29,7 +36,7 @@ export function securityHeaders(opts: { production: boolean; https: boolean }) {
       if (nonce) nonces.set(res, nonce);
       res.setHeader(
         "Content-Security-Policy",
-        `default-src 'self'; script-src 'self'${nonce ? ` 'nonce-${nonce}'` : ""}; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; object-src 'none'`,
+        `default-src 'self'; script-src 'self'${nonce ? ` 'nonce-${nonce}'` : ""}; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; object-src 'none'; form-action 'self' ${STRIPE_FORM_TARGETS}`,
       );
     }
     if (opts.https) res.setHeader("Strict-Transport-Security", "max-age=63072000; includeSubDomains");

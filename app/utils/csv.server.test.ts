@@ -10,9 +10,9 @@ describe("csvCell", () => {
       ["@SUM(A1)", "'@SUM(A1)"],
       ["  =1+1", "'  =1+1"],
       ["\u00a0@x", "'\u00a0@x"],
-      ["\t=1+1", "\"'\t=1+1\""],
-      ["\r=1+1", "\"'\r=1+1\""],
-      ["\tplain", "\"'\tplain\""],
+      ["\t=1+1", '"\'\t=1+1"'],
+      ["\r=1+1", '"\'\r=1+1"'],
+      ["\tplain", '"\'\tplain"'],
     ] as const) {
       expect(csvCell(input), JSON.stringify(input)).toBe(cell);
     }
