@@ -58,7 +58,7 @@ export function RoleConfirmPanel({
       data-testid="confirm"
     >
       <h2 id="role-confirm-title" className="text-lg font-semibold text-slate-900">
-        Make {confirm.email} {roleWords(confirm.role)}?
+        {`Make ${confirm.email} ${roleWords(confirm.role)}?`}
       </h2>
       <p className="mt-2 text-sm text-slate-800">
         {promote
