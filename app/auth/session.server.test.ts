@@ -296,7 +296,7 @@ describe("safeRedirect over generated paths", () => {
         const followed = new URL(out.replace(/[\t\n\r]/g, ""), app);
         expect(followed.origin).toBe(app);
         expect(out.startsWith("/")).toBe(true);
-        expect(/^\/[\/\\]/.test(out)).toBe(false);
+        expect(/^\/[/\\]/.test(out)).toBe(false);
         // eslint-disable-next-line no-control-regex -- the answer must carry no control characters
         expect(/[\u0000-\u001f\u007f\\]/.test(out)).toBe(false);
       }),

@@ -176,7 +176,7 @@ export function safeRedirect(
   if (url.origin !== new URL(appUrl).origin) return fallback;
   // The decision is on the resolved path: "/.//evil.example" resolves to "//evil.example", which a
   // browser reads as another host.
-  if (/^\/[\/\\]/.test(url.pathname)) return fallback;
+  if (/^\/[/\\]/.test(url.pathname)) return fallback;
   return `${url.pathname}${url.search}${url.hash}`;
 }
 
