@@ -5,6 +5,7 @@ import { AppError } from "../utils/errors";
 import type { AppContext } from "../utils/context.server";
 import { recordAudit } from "./audit.server";
 import { clientIpFromRequest } from "./client-ip.server";
+import { knownDeviceFor } from "./device.server";
 import { loginSchema } from "./fields";
 import { hashPassword, needsRehash, verifyPassword } from "./password.server";
 import { loginSucceeded, startLoginAttempt } from "./throttle.server";
@@ -34,10 +35,12 @@ export async function verifyLogin(context: AppContext, form: FormData, request: 
   const { db, clock } = context;
   const email = normalizeEmail(parsed.value.email);
   const ip = clientIpFromRequest(request);
-  const gate = startLoginAttempt(context, { email, ip });
+  const user = getUserByEmail(db, email);
+  // A browser that logged into this account before is its own source (decision 018).
+  const knownDevice = await knownDeviceFor(request, context.env, user?.id);
+  const gate = startLoginAttempt(context, { email, ip, knownDevice });
   if (!gate.allowed) throw tooManyAttempts(gate.retryAfterSeconds);
 
-  const user = getUserByEmail(db, email);
   const ok = await verifyPassword(parsed.value.password, user?.passwordHash);
   if (!ok || !user) {
     if (gate.locksOnFailure.length > 0) {
@@ -48,7 +51,13 @@ export async function verifyLogin(context: AppContext, form: FormData, request: 
               actor: "system",
               action: "user.login_locked",
               subject: lock.scope === "account" && user ? `user:${user.id}` : lock.key,
-              details: { scope: lock.scope, key: lock.key, ip, lockedUntil: lock.lockedUntil.toISOString() },
+              details: {
+                scope: lock.scope,
+                key: lock.key,
+                ip,
+                knownDevice: knownDevice !== null,
+                lockedUntil: lock.lockedUntil.toISOString(),
+              },
             });
           }
         },
@@ -60,7 +69,7 @@ export async function verifyLogin(context: AppContext, form: FormData, request: 
     throw new AppError("unauthenticated", WRONG_LOGIN_MESSAGE);
   }
 
-  loginSucceeded(context, { email, ip });
+  loginSucceeded(context, { email, ip, knownDevice });
   if (user.passwordHash && needsRehash(user.passwordHash)) {
     setPasswordHash(context, user.id, await hashPassword(parsed.value.password));
   }

@@ -96,6 +96,27 @@ describe("forgot password", () => {
   });
 });
 
+describe("a stranger's requests and guesses (decision 018)", () => {
+  it("cannot use up the owner's reset requests from elsewhere, nor lock the owner's login with them", async () => {
+    const u = await user();
+    for (let i = 0; i < RESET_THROTTLE.maxPerEmail; i++)
+      requestPasswordReset(ctx, { email: u.email, ip: "198.51.100.66" });
+    expect(() => requestPasswordReset(ctx, { email: u.email, ip: "198.51.100.66" })).toThrow(/Too many/);
+    expect(startLoginAttempt(ctx, { email: u.email, ip: "198.51.100.66" }).allowed).toBe(true);
+    expect(() => requestPasswordReset(ctx, { email: u.email, ip: "192.0.2.10" })).not.toThrow();
+  });
+
+  it("clears every count on the account, from every source, once the owner resets by mail", async () => {
+    const u = await user();
+    for (let i = 0; i < 5; i++) startLoginAttempt(ctx, { email: u.email, ip: "198.51.100.66" });
+    for (let i = 0; i < 5; i++) startLoginAttempt(ctx, { email: u.email, ip: "192.0.2.10" });
+    expect(startLoginAttempt(ctx, { email: u.email, ip: "192.0.2.10" }).allowed).toBe(false);
+    await resetPassword(ctx, { token: await tokenFromMail(u.email), password: NEW, ip: "192.0.2.10" }, CHEAP);
+    expect(startLoginAttempt(ctx, { email: u.email, ip: "192.0.2.10" }).allowed).toBe(true);
+    expect(startLoginAttempt(ctx, { email: u.email, ip: "198.51.100.66" }).allowed).toBe(true);
+  });
+});
+
 describe("resetting with the link", () => {
   it("sets the new password, revokes every session and works only once", async () => {
     const u = await user();

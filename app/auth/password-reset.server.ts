@@ -1,4 +1,4 @@
-import { and, eq, gt, isNull } from "drizzle-orm";
+import { and, eq, gt, isNull, or, sql } from "drizzle-orm";
 import { createHash, randomBytes } from "node:crypto";
 import { loginThrottle, passwordResetTokens } from "../../db/schema";
 import { enqueueMail, notifyMail, passwordResetMail, renderMail } from "../mail/index.server";
@@ -7,7 +7,7 @@ import { AppError } from "../utils/errors";
 import { recordAudit, userActor } from "./audit.server";
 import { hashPassword, verifyPassword, type HashOptions } from "./password.server";
 import { revokeOtherSessions, revokeUserSessions } from "./session.server";
-import { loginSucceeded, startLoginAttempt, startPasswordResetRequest } from "./throttle.server";
+import { accountThrottlePrefix, loginSucceeded, startLoginAttempt, startPasswordResetRequest } from "./throttle.server";
 import { getUserByEmail, getUserById, normalizeEmail, setPasswordHash, type User } from "./users.server";
 import { tooManyAttempts } from "./login.server";
 import { RESET_LINK_INVALID_MESSAGE } from "./fields";
@@ -136,9 +136,15 @@ export async function resetPassword(
         .run();
       setPasswordHash(ctx, user.id, passwordHash);
       const revoked = revokeUserSessions(ctx, user.id);
-      // Whoever locked the account by guessing is beside the point now: its owner proved it by mail.
+      // Whoever locked the account by guessing is beside the point now: its owner proved it by
+      // mail, so every count on the account (from any source) is cleared.
       db.delete(loginThrottle)
-        .where(eq(loginThrottle.key, `email:${normalizeEmail(user.email)}`))
+        .where(
+          or(
+            eq(loginThrottle.key, `email:${normalizeEmail(user.email)}`),
+            sql`instr(${loginThrottle.key}, ${accountThrottlePrefix(user.email)}) = 1`,
+          ),
+        )
         .run();
       recordAudit(ctx, {
         actor: userActor(user.id),

@@ -1,4 +1,5 @@
 import { eq } from "drizzle-orm";
+import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
 import { closeDatabase } from "../../db/client";
 import { auditLog, sessions } from "../../db/schema";
@@ -225,11 +226,81 @@ describe("safeRedirect", () => {
       "https://credits.example.evil.example/",
       "http://credits.example/credits", // another origin: the scheme differs
       "javascript:alert(1)",
+      // URL parsing removes the dot segments: each of these resolves to the path //evil.example.
+      "/.//evil.example",
+      "/..//evil.example",
+      "/x/..//evil.example",
+      "/%2e//evil.example",
+      "/%2E%2E//evil.example",
+      "/./\\evil.example",
       "",
       null,
       undefined,
     ]) {
       expect(safeRedirect(bad, app), JSON.stringify(bad)).toBe("/credits");
     }
+  });
+});
+
+describe("safeRedirect over generated paths", () => {
+  const app = "https://credits.example";
+  // Pieces an attacker mixes: dot segments (plain and percent-encoded), slashes and backslashes,
+  // control characters, encodings of those, and ordinary path text.
+  const piece = fc.constantFrom(
+    "/",
+    "//",
+    "\\",
+    ".",
+    "..",
+    "%2e",
+    "%2E",
+    "%2e%2e",
+    "%2f",
+    "%2F",
+    "%5c",
+    "%5C",
+    "%09",
+    "%00",
+    "\t",
+    "\n",
+    "\r",
+    "\u0000",
+    "\u007f",
+    " ",
+    "@",
+    ":",
+    "?",
+    "#",
+    "evil.example",
+    "x",
+    "credits",
+    "https:",
+    "http:",
+    "javascript:",
+    "%252f",
+    "\u3002",
+    "\uff0e",
+    "\uff0f",
+  );
+  const candidate = fc.oneof(
+    fc.array(piece, { maxLength: 10 }).map((parts) => parts.join("")),
+    fc.array(piece, { maxLength: 10 }).map((parts) => `/${parts.join("")}`),
+    fc.string({ maxLength: 30 }),
+  );
+
+  it("never gives a path a browser would take off this site", () => {
+    fc.assert(
+      fc.property(candidate, (to) => {
+        const out = safeRedirect(to, app);
+        // What the browser does with the Location header: strip tabs and newlines, resolve against the page.
+        const followed = new URL(out.replace(/[\t\n\r]/g, ""), app);
+        expect(followed.origin).toBe(app);
+        expect(out.startsWith("/")).toBe(true);
+        expect(/^\/[/\\]/.test(out)).toBe(false);
+        // eslint-disable-next-line no-control-regex -- the answer must carry no control characters
+        expect(/[\u0000-\u001f\u007f\\]/.test(out)).toBe(false);
+      }),
+      { numRuns: 5000 },
+    );
   });
 });

@@ -155,7 +155,8 @@ export async function getOptionalUser(request: Request, context: AppContext): Pr
 
 /**
  * A return URL (`?redirectTo=`) that stays on this site, as a path; anything else gives `fallback`.
- * It is resolved with the URL parser against APP_URL and kept only when the origin is APP_URL's.
+ * It is resolved with the URL parser against APP_URL and kept only when the origin is APP_URL's
+ * and the resolved path does not start with "//" or "/\\".
  * Control characters and backslashes are refused before parsing: browsers drop tabs and newlines
  * and read "\\" as "/", so "/\t/evil.example" would reach the browser as "//evil.example".
  */
@@ -173,6 +174,9 @@ export function safeRedirect(
     return fallback;
   }
   if (url.origin !== new URL(appUrl).origin) return fallback;
+  // The decision is on the resolved path: "/.//evil.example" resolves to "//evil.example", which a
+  // browser reads as another host.
+  if (/^\/[/\\]/.test(url.pathname)) return fallback;
   return `${url.pathname}${url.search}${url.hash}`;
 }
 

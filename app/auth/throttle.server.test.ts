@@ -35,11 +35,43 @@ describe("login throttling per account", () => {
     expect(refused).toMatchObject({ allowed: false, scope: "account", retryAfterSeconds: 14 * 60 });
   });
 
-  it("locks per email whatever the IP, and case-insensitively", () => {
+  it("locks an account only for the source that failed, case-insensitively", () => {
     const ctx = setup();
-    for (let i = 0; i < 5; i++) startLoginAttempt(ctx, { email: "Ada@Example.com", ip: `198.51.100.${i}` });
-    expect(startLoginAttempt(ctx, { email: "ada@example.com", ip: "192.0.2.9" }).allowed).toBe(false);
-    expect(startLoginAttempt(ctx, { email: "grace@example.com", ip: "192.0.2.9" }).allowed).toBe(true);
+    for (let i = 0; i < 5; i++) startLoginAttempt(ctx, { email: "Ada@Example.com", ip: "198.51.100.7" });
+    expect(startLoginAttempt(ctx, { email: "ada@example.com", ip: "198.51.100.7" }).allowed).toBe(false);
+    // The owner, somewhere else, is not locked out by the stranger's guesses.
+    expect(startLoginAttempt(ctx, { email: "ada@example.com", ip: "192.0.2.9" }).allowed).toBe(true);
+    expect(startLoginAttempt(ctx, { email: "grace@example.com", ip: "198.51.100.7" }).allowed).toBe(true);
+  });
+
+  it("stops guessing spread over many addresses at 50, except from a device that logged in before", () => {
+    const ctx = setup();
+    for (let i = 0; i < LOGIN_THROTTLE.maxAccountFailuresEverywhere; i++) {
+      expect(startLoginAttempt(ctx, { email: "ada@example.com", ip: `198.51.${i >> 8}.${i & 255}` }).allowed).toBe(
+        true,
+      );
+    }
+    expect(startLoginAttempt(ctx, { email: "ada@example.com", ip: "192.0.2.9" })).toMatchObject({
+      allowed: false,
+      scope: "everywhere",
+    });
+    const known = { email: "ada@example.com", ip: "192.0.2.9", knownDevice: "d".repeat(22) };
+    expect(startLoginAttempt(ctx, known).allowed).toBe(true);
+  });
+
+  it("counts a known device on its own: the address's and the account's locks do not hold it, its own failures do", () => {
+    const ctx = setup();
+    const ip = "203.0.113.50";
+    for (let i = 0; i < LOGIN_THROTTLE.maxIpFailures; i++)
+      startLoginAttempt(ctx, { email: `user${i}@example.com`, ip });
+    fail(ctx, 5, { email: "ada@example.com", ip });
+    expect(startLoginAttempt(ctx, { email: "ada@example.com", ip }).allowed).toBe(false);
+    const known = { email: "ada@example.com", ip, knownDevice: "k".repeat(22) };
+    const gates = fail(ctx, 5, known);
+    expect(gates.every((g) => g.allowed)).toBe(true);
+    expect(startLoginAttempt(ctx, known)).toMatchObject({ allowed: false, scope: "account" });
+    // Another of the owner's devices is yet another source.
+    expect(startLoginAttempt(ctx, { ...known, knownDevice: "j".repeat(22) }).allowed).toBe(true);
   });
 
   it("lets the account in again once the 15-minute lock has passed, with a fresh count", () => {

@@ -4,9 +4,16 @@ import type { DomainCtx } from "../utils/context.server";
 import { normalizeEmail } from "./users.server";
 
 /**
- * Failed-login throttling, per account and per client IP. Within a 15-minute window, the 5th
- * failure for one email (existing or not, so locks do not reveal accounts) or the 20th from one IP
- * locks that key for 15 minutes; while locked, attempts are refused before the password is checked.
+ * Failed-login throttling (docs/decisions/018-login-lockout-per-source.md). Failures are counted
+ * per account *and source*: the source is the device when the request carries a device cookie
+ * from an earlier login to this account (./device.server.ts), else the client IP. Within a
+ * 15-minute window the 5th failure for one account from one source locks that pair for 15
+ * minutes, so someone guessing from elsewhere locks only themselves out. Unknown devices also
+ * count per IP (20 failures, any account) and per account across every address (50, against
+ * guessing spread over many addresses); a known device is held by neither, so its owner still
+ * gets in, and the owner's reset by mail clears every count on the account. Emails count whether
+ * or not an account exists, so locks do not reveal accounts; while locked, attempts are refused
+ * before the password is checked.
  *
  * An attempt is counted as a failure when it starts (in one IMMEDIATE transaction) and given back
  * if the password turns out right. Counting first means parallel guesses cannot all slip past the
@@ -17,9 +24,11 @@ export const LOGIN_THROTTLE = {
   lockMs: 15 * 60_000,
   maxAccountFailures: 5,
   maxIpFailures: 20,
+  maxAccountFailuresEverywhere: 50,
 } as const;
 
-export type ThrottleScope = "account" | "ip";
+/** `account`: this account from this source; `ip`: this address, any account; `everywhere`: this account from unknown devices. */
+export type ThrottleScope = "account" | "ip" | "everywhere";
 
 interface ThrottleKey {
   key: string;
@@ -27,10 +36,26 @@ interface ThrottleKey {
   max: number;
 }
 
-export function throttleKeys(input: { email: string; ip?: string | null }): ThrottleKey[] {
+export interface LoginSource {
+  email: string;
+  ip?: string | null;
+  /** The device id when the request's device cookie has logged into this account before. */
+  knownDevice?: string | null;
+}
+
+/** Every key of one account: a reset by mail clears them all. */
+export function accountThrottlePrefix(email: string): string {
+  return `login:${normalizeEmail(email)}|`;
+}
+
+export function throttleKeys(input: LoginSource): ThrottleKey[] {
+  const email = normalizeEmail(input.email);
+  const source = input.knownDevice ? `device:${input.knownDevice}` : `ip:${input.ip ?? "unknown"}`;
   const keys: ThrottleKey[] = [
-    { key: `email:${normalizeEmail(input.email)}`, scope: "account", max: LOGIN_THROTTLE.maxAccountFailures },
+    { key: `${accountThrottlePrefix(email)}${source}`, scope: "account", max: LOGIN_THROTTLE.maxAccountFailures },
   ];
+  if (input.knownDevice) return keys;
+  keys.push({ key: `email:${email}`, scope: "everywhere", max: LOGIN_THROTTLE.maxAccountFailuresEverywhere });
   if (input.ip) keys.push({ key: `ip:${input.ip}`, scope: "ip", max: LOGIN_THROTTLE.maxIpFailures });
   return keys;
 }
@@ -56,7 +81,7 @@ function current(row: Row | undefined, now: number): Row | undefined {
  * Starts a login attempt: refuses it if the account or the IP is locked, otherwise counts it as a
  * failure up front (see above). Call `loginSucceeded` when the password is right.
  */
-export function startLoginAttempt(ctx: DomainCtx, input: { email: string; ip?: string | null }): LoginGate {
+export function startLoginAttempt(ctx: DomainCtx, input: LoginSource): LoginGate {
   const { db, clock } = ctx;
   const keys = throttleKeys(input);
   return db.transaction(
@@ -116,27 +141,32 @@ export function startLoginAttempt(ctx: DomainCtx, input: { email: string; ip?: s
 }
 
 /**
- * The password was right: the account's counter is cleared; the IP gets back the failure counted
- * up front (and loses the lock that failure set), but keeps its earlier failures, so a client
- * cannot reset its IP budget by logging into an account of its own between guesses.
+ * The password was right: this source's and the account-wide counters are cleared; the IP gets
+ * back the failure counted up front (and loses the lock that failure set), but keeps its earlier
+ * failures, so a client cannot reset its IP budget by logging into an account of its own between
+ * guesses.
  */
-export function loginSucceeded(ctx: DomainCtx, input: { email: string; ip?: string | null }): void {
+export function loginSucceeded(ctx: DomainCtx, input: LoginSource): void {
   const { db, clock } = ctx;
-  const [account, ip] = throttleKeys(input);
+  const keys = throttleKeys(input);
   db.transaction(
     (tx) => {
-      tx.delete(loginThrottle).where(eq(loginThrottle.key, account.key)).run();
-      if (!ip) return;
-      const row = current(
-        tx.select().from(loginThrottle).where(eq(loginThrottle.key, ip.key)).get(),
-        clock.now().getTime(),
-      );
-      if (!row) return;
-      const failures = Math.max(0, row.failures - 1);
-      tx.update(loginThrottle)
-        .set({ failures, lockedUntil: failures >= ip.max ? row.lockedUntil : null })
-        .where(eq(loginThrottle.key, ip.key))
-        .run();
+      for (const k of keys) {
+        if (k.scope !== "ip") {
+          tx.delete(loginThrottle).where(eq(loginThrottle.key, k.key)).run();
+          continue;
+        }
+        const row = current(
+          tx.select().from(loginThrottle).where(eq(loginThrottle.key, k.key)).get(),
+          clock.now().getTime(),
+        );
+        if (!row) continue;
+        const failures = Math.max(0, row.failures - 1);
+        tx.update(loginThrottle)
+          .set({ failures, lockedUntil: failures >= k.max ? row.lockedUntil : null })
+          .where(eq(loginThrottle.key, k.key))
+          .run();
+      }
     },
     { behavior: "immediate" },
   );
@@ -186,11 +216,13 @@ export function startSignupAttempt(ctx: DomainCtx, ip: string | null, maxPerIp: 
 }
 
 /**
- * "Forgot password" requests, per address and per client IP, in the same table (keys
- * `reset-email:<normalized>` and `reset-ip:<ip>`). Every request counts, whether or not the address
- * has an account, so the limit reveals nothing; past either limit within the window the request
- * is refused (429) until the window ends. Three mails an hour are plenty for one person and keep
- * the form from being used to flood someone's inbox.
+ * "Forgot password" requests, per address *from one client IP* and per client IP, in the same
+ * table (keys `reset-email:<normalized>|ip:<ip>` and `reset-ip:<ip>`). Every request counts,
+ * whether or not the address has an account, so the limit reveals nothing; past either limit
+ * within the window the request is refused (429) until the window ends. Three mails an hour from
+ * one place are plenty for one person and keep the form from flooding an inbox; counting the
+ * address per IP means nobody elsewhere can use up the owner's requests (decision 018). These
+ * counts never touch login.
  */
 export const RESET_THROTTLE = {
   windowMs: 60 * 60_000,
@@ -203,7 +235,7 @@ export type ResetGate = { allowed: true } | { allowed: false; retryAfterSeconds:
 export function startPasswordResetRequest(ctx: DomainCtx, input: { email: string; ip?: string | null }): ResetGate {
   const { db, clock } = ctx;
   const keys: { key: string; max: number }[] = [
-    { key: `reset-email:${normalizeEmail(input.email)}`, max: RESET_THROTTLE.maxPerEmail },
+    { key: `reset-email:${normalizeEmail(input.email)}|ip:${input.ip ?? "unknown"}`, max: RESET_THROTTLE.maxPerEmail },
   ];
   if (input.ip) keys.push({ key: `reset-ip:${input.ip}`, max: RESET_THROTTLE.maxPerIp });
   return db.transaction(

@@ -229,21 +229,43 @@ export function totalCreditsOutstanding(db: Db): number {
   return Number(row?.total ?? 0);
 }
 
+export const LAST_ADMIN_MESSAGE =
+  "This is the last admin: make another user an admin first, so someone can still run the service.";
+
 /**
  * Makes a user an admin (or a customer again). The first admin of a real deployment is made this
  * way from the CLI, after signing up. Every admin check reads the role from the database on each
  * request, so the change applies at once.
+ *
+ * Inside the one IMMEDIATE transaction: the acting admin (`byAdminId`, from a page) must still be
+ * an admin, the user's role must still be `expectedRole` (what the confirmation showed), and the
+ * last admin is never demoted. So two admins demoting each other at once leave one admin, not none.
  */
-export function setUserRole(ctx: DomainCtx, input: { email: string; role: UserRole; actor: string }): User {
+export function setUserRole(
+  ctx: DomainCtx,
+  input: { email: string; role: UserRole; actor: string; byAdminId?: number; expectedRole?: UserRole },
+): User {
   if (!USER_ROLES.includes(input.role)) {
     throw new AppError("invalid_request", `role must be one of: ${USER_ROLES.join(", ")}`, { field: "role" });
   }
   // One connection: the reads and writes below run inside this IMMEDIATE transaction.
   return ctx.db.transaction(
     () => {
+      if (input.byAdminId !== undefined && getUserById(ctx.db, input.byAdminId)?.role !== "admin") {
+        throw new AppError("forbidden", "You are no longer an admin, so you cannot change roles.");
+      }
       const user = getUserByEmail(ctx.db, input.email);
       if (!user)
         throw new AppError("not_found", `No user with the email ${normalizeEmail(input.email)}.`, { field: "email" });
+      if (input.expectedRole !== undefined && user.role !== input.expectedRole) {
+        throw new AppError(
+          "conflict",
+          `${user.email} is ${user.role === "admin" ? "an admin" : "a customer"} now, not what you reviewed; look again.`,
+        );
+      }
+      if (user.role === "admin" && input.role !== "admin" && countUsersByRole(ctx.db).admins <= 1) {
+        throw new AppError("conflict", LAST_ADMIN_MESSAGE, { field: "role" });
+      }
       const now = ctx.clock.now();
       const updated = ctx.db
         .update(users)

@@ -8,6 +8,7 @@ import { creditReport, reportDays, reportStart, type ReportPeriod } from "../cre
 import { MS_PER_DAY } from "../utils/clock";
 import { LIVE_STATUSES } from "./subscription-state.server";
 import type { DomainCtx } from "../utils/context.server";
+import { csvLine } from "../utils/csv.server";
 
 export interface MoneyDay {
   day: string;
@@ -132,7 +133,7 @@ export const REPORT_CSV_HEADER = [
 
 /** The report as CSV lines, one per day (small: at most 90 rows). */
 export function* reportCsvLines(report: ReturnType<typeof adminReport>): Generator<string> {
-  yield `${REPORT_CSV_HEADER.join(",")}\r\n`;
+  yield csvLine(REPORT_CSV_HEADER);
   for (const [i, c] of report.credits.days.entries()) {
     const m = report.money.days[i];
     const cells = [
@@ -150,6 +151,6 @@ export function* reportCsvLines(report: ReturnType<typeof adminReport>): Generat
       m.subscriptionsInCents,
       m.topupsRefundedCents,
     ];
-    yield `${cells.join(",")}\r\n`;
+    yield csvLine(cells);
   }
 }

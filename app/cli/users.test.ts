@@ -3,7 +3,7 @@ import { closeDatabase } from "../../db/client";
 import { runCliForTest } from "../../test/cli";
 import { testContext } from "../../test/db";
 import { listRecentAudit } from "../auth/audit.server";
-import { createUser, getUserByEmail } from "../auth/users.server";
+import { createUser, getUserByEmail, LAST_ADMIN_MESSAGE } from "../auth/users.server";
 
 let ctx: ReturnType<typeof testContext>;
 afterEach(() => closeDatabase(ctx.db));
@@ -40,5 +40,22 @@ describe("npm run credits -- users set-role", () => {
     expect(badRole.stderr).toContain("--role must be one of: customer, admin");
     expect(getUserByEmail(ctx.db, "someone@example.com")?.role).toBe("customer");
     expect(listRecentAudit(ctx.db).filter((a) => a.action === "user.role_changed")).toHaveLength(0);
+  });
+
+  it("refuses to demote the last admin, with the same words as the admin page, and changes nothing", async () => {
+    ctx = testContext();
+    createUser(ctx, { email: "only-admin@example.com", role: "admin" });
+
+    const r = await cli("users", "set-role", "--email", "only-admin@example.com", "--role", "customer");
+
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain(LAST_ADMIN_MESSAGE);
+    expect(getUserByEmail(ctx.db, "only-admin@example.com")?.role).toBe("admin");
+    expect(listRecentAudit(ctx.db).filter((a) => a.action === "user.role_changed")).toHaveLength(0);
+
+    createUser(ctx, { email: "second-admin@example.com", role: "admin" });
+    const again = await cli("users", "set-role", "--email", "only-admin@example.com", "--role", "customer");
+    expect(again.code).toBe(0);
+    expect(getUserByEmail(ctx.db, "only-admin@example.com")?.role).toBe("customer");
   });
 });

@@ -8,6 +8,7 @@ import { LEDGER_ENTRY_TYPES, type LedgerEntryType } from "../../db/schema";
 import type { GrantView } from "./index.server";
 import { GRANT_COLUMNS, iso, toGrantView, type GrantRow } from "./store.server";
 import type { DomainCtx } from "../utils/context.server";
+import { csvLine } from "../utils/csv.server";
 import { perConnection } from "../../db/per-connection";
 
 export const ADMIN_PAGE_SIZE = 25;
@@ -147,18 +148,6 @@ export const LEDGER_CSV_HEADER = [
   "actor",
   "allocations",
 ];
-
-/** RFC 4180 quoting, and a leading ' on text a spreadsheet would run as a formula. */
-export function csvField(value: string | number | null): string {
-  if (value === null) return "";
-  let s = String(value);
-  if (typeof value === "string" && /^[=+\-@\t\r]/.test(s)) s = `'${s}`;
-  return /[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
-}
-
-export function csvLine(values: (string | number | null)[]): string {
-  return `${values.map(csvField).join(",")}\r\n`;
-}
 
 /** "grant:amount;grant:amount" — the grants an entry took credits from, or the one it is about. */
 export function allocationsText(entry: Pick<AdminLedgerEntry, "allocations" | "grantId" | "amount">): string {

@@ -12,6 +12,7 @@ import {
   checkKey,
   checkMetadata,
   checkReason,
+  checkShownReason,
   findReplay,
   immediate,
   insertEntry,
@@ -189,8 +190,8 @@ export function adjustCredits(ctx: CreditsCtx, input: AdjustInput): AdjustResult
   if (typeof amount !== "number" || !Number.isSafeInteger(amount) || amount === 0 || Math.abs(amount) > MAX_CREDITS) {
     throw invalid("amount", `\`amount\` must be a non-zero integer from -${MAX_CREDITS} to ${MAX_CREDITS}.`);
   }
-  const reason = checkReason(input.reason);
-  if (reason === null || reason.trim() === "") throw invalid("reason", "An adjustment needs a reason.");
+  const reason = checkShownReason(input.reason);
+  if (reason === null) throw invalid("reason", "An adjustment needs a reason.");
   const source = input.source ?? "admin";
   if (source !== "admin" && source !== "api") throw invalid("source", "`source` must be admin or api.");
   const metadata = checkMetadata(input.metadata);

@@ -14,6 +14,7 @@ import {
   checkKey,
   checkMetadata,
   checkReason,
+  checkShownReason,
   checkRef,
   expireGrantRow,
   findReplay,
@@ -61,7 +62,7 @@ export function grantCredits(ctx: DomainCtx, input: GrantCreditsInput): GrantRes
   const givenEffectiveAt = input.effectiveAt === undefined ? null : checkDate(input.effectiveAt, "effectiveAt");
   const expiresAt =
     input.expiresAt === undefined || input.expiresAt === null ? null : checkDate(input.expiresAt, "expiresAt");
-  const reason = checkReason(input.reason);
+  const reason = checkShownReason(input.reason);
   const sourceRef = checkRef(input.sourceRef, "sourceRef");
   const groupRef = checkRef(input.groupRef, "groupRef");
   const metadata = checkMetadata(input.metadata);
@@ -227,7 +228,7 @@ function removeFromGrant(
  */
 export function voidGrant(ctx: CreditsCtx, input: VoidInput): VoidResult {
   const grantId = checkId(input.grantId, "grantId");
-  const reason = checkReason(input.reason);
+  const reason = checkShownReason(input.reason);
   const actor = checkActor(input.actor);
   const key = grantScopedKey(checkKey(input.idempotencyKey), grantId);
   const hash = key === null ? null : requestHash({ op: "void", grantId, reason });

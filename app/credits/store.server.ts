@@ -7,6 +7,7 @@ import type Database from "better-sqlite3";
 import type { Db } from "../../db/client";
 import type { GrantSource, GrantStatus, GrantType, HoldStatus, LedgerEntryType } from "../../db/schema";
 import { AppError } from "../utils/errors";
+import { hasVisibleCharacter } from "../utils/text";
 import type { GrantView, HoldView } from "./index.server";
 import { jsonHash, MAX_JSON_DEPTH, nestsDeeperThan } from "../utils/json";
 import { ENGINE_IDEMPOTENCY_KEY_MAX_LENGTH, MAX_CREDITS_PER_CALL, MAX_REASON_LENGTH } from "../utils/limits";
@@ -371,6 +372,18 @@ export function checkReason(value: unknown, field = "reason"): string | null {
   if (value.length > MAX_REASON_LENGTH)
     throw invalid(field, `\`${field}\` must be at most ${MAX_REASON_LENGTH} characters.`);
   return value;
+}
+
+/**
+ * The reason of a grant, void or adjustment, which the customer is shown beside the credits: when
+ * given, it must have a character a person can see ("\u0000" or blanks alone say nothing).
+ */
+export function checkShownReason(value: unknown, field = "reason"): string | null {
+  const reason = checkReason(value, field);
+  if (reason !== null && !hasVisibleCharacter(reason)) {
+    throw invalid(field, `\`${field}\` must contain a visible character.`);
+  }
+  return reason;
 }
 
 export function checkKey(value: unknown): string | null {

@@ -5,7 +5,8 @@ import { Form, Link, useActionData, useLoaderData, useLocation } from "@remix-ru
 import { z } from "zod";
 import { listAudit } from "~/auth/audit-query.server";
 import { requireAdmin } from "~/auth/session.server";
-import { getUserById, setUserRole } from "~/auth/users.server";
+import { submitRoleForm } from "~/auth/role-page.server";
+import { getUserById } from "~/auth/users.server";
 import { adminAdjust, adminGrant, adminVoidGrant } from "~/billing/admin-credits.server";
 import { listCustomerPayments, listCustomerSubscriptions, stripeDashboardUrl } from "~/billing/customers.server";
 import { Card, PageHeader } from "~/components/AppShell";
@@ -13,13 +14,15 @@ import { BalanceSummary, KIND_LABELS } from "~/components/BalanceSummary";
 import { buttonStyles, Field, FormErrors, SubmitButton, useSchemaForm } from "~/components/forms";
 import { auditColumns } from "~/components/AuditColumns";
 import { DataTable } from "~/components/DataTable";
+import { RoleCard, RoleConfirmPanel } from "~/components/RoleChange";
 import { formatCredits, formatMoney, formatSignedCredits } from "~/components/format";
 import { Badge, Time, linkClass, type Tone } from "~/components/ui";
 import { getBalance, getGrant } from "~/credits/index.server";
 import { isLedgerType, listGrantsPage, listLedgerPage, parseBefore } from "~/credits/customer-view.server";
 import { isAppError } from "~/utils/errors";
+import { hasVisibleCharacter } from "~/utils/text";
 import { setToast, takeToast } from "~/utils/toast.server";
-import { LEDGER_ENTRY_TYPES, USER_ROLES } from "../../db/schema";
+import { LEDGER_ENTRY_TYPES } from "../../db/schema";
 
 export const meta: MetaFunction<typeof loader> = ({ data: d }) => [
   { title: `${d?.customer.email ?? "Customer"} — Admin — Credits` },
@@ -33,7 +36,8 @@ const REASON = z
   .string({ required_error: "Say why; the customer sees this next to the credits." })
   .trim()
   .min(1, "Say why; the customer sees this next to the credits.")
-  .max(200, "Use at most 200 characters.");
+  .max(200, "Use at most 200 characters.")
+  .refine(hasVisibleCharacter, "Say why in words; the customer sees this next to the credits.");
 
 export const adjustSchema = z
   .object({
@@ -55,7 +59,12 @@ export const voidSchema = z
   .object({
     intent: z.enum(["confirm-void", "void"]),
     grantId: z.number({ required_error: "Choose a grant.", invalid_type_error: "Choose a grant." }).int().positive(),
-    reason: z.string().trim().max(200, "Use at most 200 characters.").optional(),
+    reason: z
+      .string()
+      .trim()
+      .max(200, "Use at most 200 characters.")
+      .refine((s) => s === "" || hasVisibleCharacter(s), "Say why in words, or leave the reason empty.")
+      .optional(),
     key: KEY.optional(),
   })
   .refine((v) => v.intent !== "void" || v.key, { path: ["key"], message: "This confirmation expired; start again." });
@@ -81,11 +90,6 @@ export const grantSchema = z
     key: KEY.optional(),
   })
   .refine((v) => v.intent !== "grant" || v.key, { path: ["key"], message: "This confirmation expired; start again." });
-
-export const roleSchema = z.object({
-  intent: z.literal("set-role"),
-  role: z.enum(USER_ROLES, { errorMap: () => ({ message: "Choose customer or admin." }) }),
-});
 
 function customerId(params: { userId?: string }): number {
   const id = /^\d{1,15}$/.test(params.userId ?? "") ? Number(params.userId) : NaN;
@@ -267,31 +271,10 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
     }
   }
 
-  if (intent === "set-role") {
-    const submission = parseWithZod(form, { schema: roleSchema });
-    if (submission.status !== "success")
-      return data({ form: "role" as const, result: submission.reply() }, { status: 400 });
-    if (userId === admin.id && submission.value.role !== "admin") {
-      return data(
-        {
-          form: "role" as const,
-          result: submission.reply({ formErrors: ["You cannot remove your own admin role; ask another admin."] }),
-        },
-        { status: 400 },
-      );
-    }
-    try {
-      setUserRole(ctx, { email: user.email, role: submission.value.role, actor: `user:${admin.id}` });
-    } catch (e) {
-      if (!isAppError(e)) throw e;
-      return data({ form: "role" as const, result: submission.reply({ formErrors: [e.message] }) }, { status: 400 });
-    }
-    return done(
-      request,
-      context,
-      userId,
-      `${user.email} is now ${submission.value.role === "admin" ? "an admin" : "a customer"}.`,
-    );
+  if (intent === "confirm-role" || intent === "set-role") {
+    const r = submitRoleForm(ctx, admin, user, form);
+    if ("message" in r) return done(request, context, userId, r.message);
+    return data(r, { status: r.status });
   }
 
   return data({ form: "none" as const, result: undefined }, { status: 400 });
@@ -320,8 +303,9 @@ export default function CustomerPage() {
   const actionData = useActionData<typeof action>();
   const location = useLocation();
   const confirm = actionData && "confirm" in actionData ? (actionData.confirm as Confirm) : null;
+  const roleConfirm = actionData && "roleConfirm" in actionData ? actionData.roleConfirm : undefined;
   const lastResult = (name: string) =>
-    actionData && actionData.form === name && !confirm ? actionData.result : undefined;
+    actionData && actionData.form === name && !confirm && !roleConfirm ? actionData.result : undefined;
 
   const [adjustForm, adjustFields] = useSchemaForm(adjustSchema, {
     id: "adjust",
@@ -332,7 +316,6 @@ export default function CustomerPage() {
     lastResult: lastResult("grant"),
   });
   const [voidForm] = useForm({ id: "void", lastResult: lastResult("void") });
-  const [roleForm, roleFields] = useForm({ id: "role", lastResult: lastResult("role") });
   const c = d.customer;
   const live = d.subscriptions[0];
 
@@ -368,6 +351,9 @@ export default function CustomerPage() {
       ) : null}
 
       {confirm ? <ConfirmPanel confirm={confirm} search={location.search} pathname={location.pathname} /> : null}
+      {roleConfirm ? (
+        <RoleConfirmPanel confirm={roleConfirm} search={location.search} pathname={location.pathname} />
+      ) : null}
 
       <Card title="Balance">
         <BalanceSummary balance={d.balance} testId="customer-balance" />
@@ -597,32 +583,7 @@ export default function CustomerPage() {
         </p>
       </Card>
 
-      <Card title="Role">
-        <Form method="post" {...getFormProps(roleForm)} className="flex flex-wrap items-end gap-3">
-          <FormErrors id={roleForm.errorId} errors={roleForm.errors} />
-          <div>
-            <label htmlFor={roleFields.role.id} className="block text-sm font-medium text-slate-800">
-              Role
-            </label>
-            <select
-              id={roleFields.role.id}
-              name={roleFields.role.name}
-              defaultValue={c.role}
-              aria-describedby={roleFields.role.errors ? roleFields.role.errorId : undefined}
-              className="mt-1 rounded-md border border-slate-300 px-3 py-2"
-            >
-              {USER_ROLES.map((r) => (
-                <option key={r} value={r}>
-                  {r}
-                </option>
-              ))}
-            </select>
-          </div>
-          <SubmitButton name="intent" value="set-role" variant="secondary">
-            Change role
-          </SubmitButton>
-        </Form>
-      </Card>
+      <RoleCard role={c.role} lastResult={lastResult("role")} />
     </div>
   );
 }

@@ -2,6 +2,7 @@ import { parseWithZod } from "@conform-to/zod";
 import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { useActionData } from "@remix-run/react";
 import { loginSchema } from "~/auth/fields";
+import { rememberDevice } from "~/auth/device.server";
 import { loginAuthenticator } from "~/auth/login.server";
 import { beginSession, redirectLoggedInVisitor, safeRedirect } from "~/auth/session.server";
 import { AuthForm } from "~/components/AuthForm";
@@ -26,8 +27,10 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const redirectTo = safeRedirect(form.get("redirectTo"), context.env.appUrl);
   try {
     const user = await loginAuthenticator(context).authenticate("form", request);
-    const cookie = await beginSession(context, request, user, { action: "user.login" });
-    return redirect(redirectTo, { headers: { "Set-Cookie": cookie } });
+    const headers = new Headers();
+    headers.append("Set-Cookie", await beginSession(context, request, user, { action: "user.login" }));
+    headers.append("Set-Cookie", await rememberDevice(request, context.env, user.id));
+    return redirect(redirectTo, { headers });
   } catch (e) {
     if (!isAppError(e)) throw e;
     // "Wrong email or password" is about both fields, so it is shown above the form.

@@ -2,6 +2,7 @@ import { parseWithZod } from "@conform-to/zod";
 import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { useActionData } from "@remix-run/react";
 import { MIN_PASSWORD_LENGTH, signupSchema } from "~/auth/fields";
+import { rememberDevice } from "~/auth/device.server";
 import { beginSession, redirectLoggedInVisitor, safeRedirect } from "~/auth/session.server";
 import { signUp } from "~/auth/signup.server";
 import { AuthForm } from "~/components/AuthForm";
@@ -23,11 +24,13 @@ export async function action({ request, context }: ActionFunctionArgs) {
   }
   try {
     const user = await signUp(context, submission.value, request);
-    const cookie = await beginSession(context, request, user, {
-      action: "user.signup",
-      details: { email: user.email },
-    });
-    return redirect(safeRedirect(form.get("redirectTo"), context.env.appUrl), { headers: { "Set-Cookie": cookie } });
+    const headers = new Headers();
+    headers.append(
+      "Set-Cookie",
+      await beginSession(context, request, user, { action: "user.signup", details: { email: user.email } }),
+    );
+    headers.append("Set-Cookie", await rememberDevice(request, context.env, user.id));
+    return redirect(safeRedirect(form.get("redirectTo"), context.env.appUrl), { headers });
   } catch (e) {
     if (!isAppError(e)) throw e;
     return formErrorResponse(submission, e, { fields: ["email", "name", "password"], hideFields: NEVER_SENT_BACK });

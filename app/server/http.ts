@@ -13,6 +13,13 @@ export function cspNonceOf(res: ServerResponse): string | undefined {
 }
 
 /**
+ * Where a form of ours may end up besides this origin: the billing page's forms post here and are
+ * redirected to Stripe Checkout or the billing portal, and browsers apply form-action to that redirect.
+ * (The offline Stripe's pages are under this origin.)
+ */
+const STRIPE_FORM_TARGETS = "https://checkout.stripe.com https://billing.stripe.com";
+
+/**
  * Headers every answer carries. In production the CSP allows scripts only from this origin and
  * inline ones carrying this request's nonce (Remix's <Scripts nonce>): an injected inline script
  * has no nonce and does not run. The nonce is made only for answers that can be pages.
@@ -29,7 +36,7 @@ export function securityHeaders(opts: { production: boolean; https: boolean }) {
       if (nonce) nonces.set(res, nonce);
       res.setHeader(
         "Content-Security-Policy",
-        `default-src 'self'; script-src 'self'${nonce ? ` 'nonce-${nonce}'` : ""}; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; object-src 'none'`,
+        `default-src 'self'; script-src 'self'${nonce ? ` 'nonce-${nonce}'` : ""}; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; object-src 'none'; form-action 'self' ${STRIPE_FORM_TARGETS}`,
       );
     }
     if (opts.https) res.setHeader("Strict-Transport-Security", "max-age=63072000; includeSubDomains");
@@ -87,16 +94,17 @@ export function refuseDeclaredLargeBodies(maxBytes: number) {
 }
 
 /**
- * Pages take form posts only: a POST to a page (anything outside /api/) with a body that is not
- * application/x-www-form-urlencoded is refused with 415, rather than failing inside the route's
- * formData() as a 500. The app's forms never send multipart (there are no uploads).
+ * Pages take form posts only: a POST (or any other method with a body) to a page (anything
+ * outside /api/) that does not say application/x-www-form-urlencoded is refused with 415, rather
+ * than failing inside the route's formData() as a 500. This covers an empty body without a type:
+ * formData() cannot read that either, and the app's forms always send the type (even when empty).
+ * The app's forms never send multipart (there are no uploads).
  */
 export function pagesTakeFormsOnly() {
   return (req: Request, res: Response, next: NextFunction) => {
     if (["GET", "HEAD", "OPTIONS"].includes(req.method) || req.path.startsWith("/api/")) return next();
     const type = (req.headers["content-type"] ?? "").split(";")[0].trim().toLowerCase();
-    const hasBody = req.headers["transfer-encoding"] !== undefined || Number(req.headers["content-length"] ?? 0) > 0;
-    if (type === "application/x-www-form-urlencoded" || (!type && !hasBody)) return next();
+    if (type === "application/x-www-form-urlencoded") return next();
     req.resume();
     res.status(415).json({
       error: {

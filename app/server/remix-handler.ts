@@ -62,6 +62,9 @@ function remixRequest(req: ExpressRequest, body: Readable | undefined, signal: A
 async function sendRemixResponse(res: ExpressResponse, response: Response): Promise<void> {
   res.statusMessage = response.statusText;
   res.status(response.status);
+  // Pages, their data and CSVs show one person's account: no shared or browser cache may keep them,
+  // unless the route says otherwise itself.
+  if (!response.headers.has("cache-control")) res.setHeader("Cache-Control", "no-store");
   for (const [name, value] of response.headers.entries()) res.append(name, value);
   if (/text\/event-stream/i.test(response.headers.get("content-type") ?? "")) res.flushHeaders();
   if (response.body) await writeReadableStreamToWritable(response.body, res);

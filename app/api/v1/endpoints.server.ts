@@ -17,6 +17,7 @@ import {
   voidGrant,
 } from "../../credits/index.server";
 import { jsonAnswer, notFound, type ApiResult } from "../../utils/http.server";
+import { hasVisibleCharacter } from "../../utils/text";
 import { parseInput, parseLimit, zCredits, zInstant, zJsonObject, zReason } from "../../utils/schemas.server";
 import { AppError } from "../../utils/errors";
 import { MAX_CREDITS_PER_CALL, MAX_REASON_LENGTH } from "../../utils/limits";
@@ -160,7 +161,7 @@ export const adjustmentBody = z.object({
   reason: z
     .string()
     .max(MAX_REASON_LENGTH, `must be at most ${MAX_REASON_LENGTH.toLocaleString("en-US")} characters.`)
-    .refine((s) => s.trim() !== "", "must not be empty: an adjustment needs a reason."),
+    .refine(hasVisibleCharacter, "must contain a visible character: an adjustment needs a reason."),
 });
 
 export const createAdjustmentEndpoint: Endpoint = {
