@@ -37,6 +37,7 @@ import { settleLitestreamBeforeExit, underLitestream } from "../backup/litestrea
 import { startBackupVerifySchedule } from "../backup/schedule.server";
 import { mailFromOf, registerMailConsumer, senderFor, startMailWorker } from "../mail/index.server";
 import { liteFsConfig, primaryInstance, withLiteFs } from "./litefs";
+import { walPressureValve } from "./wal-pressure";
 import { containStorageErrors, healthzHandler, startStorageMonitor } from "./storage";
 
 export interface RunningServer {
@@ -175,7 +176,7 @@ export async function startServer(env: Env): Promise<RunningServer> {
     headersTimeout: headersTimeoutMs,
     connectionsCheckingInterval: 1000,
   };
-  const handle = (req: IncomingMessage, res: ServerResponse) => {
+  const route = (req: IncomingMessage, res: ServerResponse) => {
     if (isApiV1Path(req.url)) {
       headers(req, res, noop);
       logRequest(req, res, noop);
@@ -184,6 +185,11 @@ export async function startServer(env: Env): Promise<RunningServer> {
       app(req, res);
     }
   };
+  // Writes wait (then get 503 storage_busy) while the WAL is past its bound (./wal-pressure.ts).
+  const pressure = replica ? null : walPressureValve(env.DATABASE_PATH);
+  const handle = pressure
+    ? (req: IncomingMessage, res: ServerResponse) => pressure.admit(req, res, () => route(req, res))
+    : route;
   // LiteFS mode (LITEFS_DIR set): a read replica replays writes to the primary (./litefs.ts).
   const server = createServer(
     timeouts,
@@ -237,6 +243,7 @@ export async function startServer(env: Env): Promise<RunningServer> {
       eventDispatcher.stop();
       autoTopup.stop();
       storage.stop();
+      pressure?.stop();
       // Stop accepting, let in-flight requests finish, then close idle keep-alive sockets.
       const unstarted = setTimeout(() => {
         for (const socket of sockets) if (!handling.has(socket)) socket.destroy();
