@@ -17,6 +17,7 @@ export const WAL_PRESSURE_BYTES = 32 * 1024 * 1024;
 /** How long a write waits for the WAL to restart before it is answered 503 storage_busy. */
 export const WAL_PRESSURE_DEADLINE_MS = 2_000;
 const POLL_MS = 2;
+const READ_EVERY_MS = 1;
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
 export interface WalPressure {
@@ -36,8 +37,18 @@ export function walPressureValve(
   const pollMs = opts.pollMs ?? POLL_MS;
   const header = Buffer.alloc(20);
   let fd: number | null = null;
+  let readAt = -Infinity;
+  let lastBytes = 0;
 
+  // Read at most once per READ_EVERY_MS: one pread per write request was 2–3 % of the server's CPU.
   const walBytes = (): number => {
+    const now = performance.now();
+    if (now - readAt < READ_EVERY_MS) return lastBytes;
+    readAt = now;
+    return (lastBytes = readWalBytes());
+  };
+
+  const readWalBytes = (): number => {
     try {
       fd ??= fs.openSync(`${databasePath}-shm`, "r");
       if (fs.readSync(fd, header, 0, 20, 0) < 20) return 0;
