@@ -1032,7 +1032,7 @@ async function main() {
       App.closeDatabase(db);
       return v;
     })();
-    const report = writeReport({
+    const results = {
       root,
       quick: QUICK,
       command: COMMAND,
@@ -1068,7 +1068,10 @@ async function main() {
       saturation,
       ledger,
       sweep,
-    });
+    };
+    // Kept, so a report can be rendered again without measuring again.
+    fs.writeFileSync(path.join(root, ".tmp/bench/last-run.json"), JSON.stringify(results));
+    const report = writeReport(results);
     process.stdout.write(report);
   } finally {
     fs.rmSync(tmpDir, { recursive: true, force: true });

@@ -68,7 +68,7 @@ function lowConnectionRows(byConnections) {
 }
 
 /** Rows 11a–e: production as deployed (under Litestream) at saturation, vs the plain and bare servers. */
-function saturationRows(sat, s) {
+function saturationRows(sat) {
   if (!sat) return [];
   const { litestream: ls, plain, bare } = sat;
   const mib = (b) => `${(b / 2 ** 20).toFixed(1)} MiB`;
@@ -315,7 +315,7 @@ export function writeReport(r) {
       `< ${TARGETS.sweepSeconds} s`,
       met(sweep.seconds < TARGETS.sweepSeconds),
     ],
-    ...saturationRows(r.saturation, s),
+    ...saturationRows(r.saturation),
     [
       "10",
       "Production server RSS after the deduction rounds of 2a",
