@@ -18,7 +18,14 @@ export function applyPragmas(sqlite: Database.Database): void {
   sqlite.pragma("foreign_keys = ON");
 }
 
-export function openSqlite(databasePath: string): Database.Database {
+export function openSqlite(databasePath: string, opts: { readonly?: boolean } = {}): Database.Database {
+  if (opts.readonly) {
+    // A read replica's file (LiteFS): nothing may write to it, not even a pragma that changes the header.
+    const sqlite = new Database(databasePath, { readonly: true, fileMustExist: true });
+    sqlite.pragma("busy_timeout = 5000");
+    sqlite.pragma("foreign_keys = ON");
+    return sqlite;
+  }
   if (databasePath !== ":memory:") {
     fs.mkdirSync(path.dirname(path.resolve(databasePath)), { recursive: true });
   }
@@ -50,8 +57,8 @@ function commitReturningWritesVisibly(sqlite: Database.Database): void {
   }) as typeof sqlite.prepare;
 }
 
-export function openDatabase(databasePath: string): Db {
-  const sqlite = openSqlite(databasePath);
+export function openDatabase(databasePath: string, opts: { readonly?: boolean } = {}): Db {
+  const sqlite = openSqlite(databasePath, opts);
   return drizzle(sqlite, { schema }) as Db;
 }
 

@@ -18,10 +18,15 @@
 //       and of /admin/reports with 1,000,000 ledger rows (p50 < 200 ms) — when those routes exist
 //   8   deductions/s with 1,000,000 ledger rows vs 10,000 (in-process)                        (≥ 90 %)
 //   9   the expiry sweep of 100,000 expired grants (< 5 s)
+//   11  production as deployed at saturation: under Litestream, wrk unpaced, 10 min in all (--saturation
+//       <seconds>) in rounds alternating with the plain and bare servers; the -wal FILE sampled every
+//       250 ms (≤ 64 MiB), throughput (≥ 0.8× plain), p99 (≤ 2× plain), CPU per request
 // plus a CPU profile (node --cpu-prof) of the production server under the deduction load.
 //
 // Options: --soak <seconds> (default 300), --quick (short phases; a smoke run, not for the record),
-// --no-profile. BENCH_SKIP_BUILD=1 skips the rebuild. Everything listens on 127.0.0.1 and lives in a
+// --no-profile, --saturation <seconds> (default 600), --only saturation (row 11 alone, printed as JSON),
+// --detail (row 11 also samples who holds the WAL locks and reads Litestream's checkpoint counters).
+// BENCH_SKIP_BUILD=1 skips the rebuild. Everything listens on 127.0.0.1 and lives in a
 // temporary folder removed at the end.
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
@@ -45,6 +50,7 @@ import {
 import { rawDeducter } from "./bench/raw-sql.mjs";
 import { summariseProfile } from "./bench/profile.mjs";
 import { writeReport } from "./bench/report.mjs";
+import { litestreamCheckpointMetrics, watchWal } from "./bench/wal-watch.mjs";
 import { ensureWrk, FIXED_SCRIPT, HOLDS_SCRIPT, MIXED_SCRIPT, pinned, pinning, runWrk } from "./bench/wrk.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -53,11 +59,21 @@ const { values: opts } = parseArgs({
     soak: { type: "string" },
     quick: { type: "boolean", default: process.env.BENCH_QUICK === "1" },
     "no-profile": { type: "boolean", default: false },
+    saturation: { type: "string" },
+    only: { type: "string" },
+    detail: { type: "boolean", default: false },
   },
 });
 const QUICK = opts.quick;
 const SOAK_SECONDS = opts.soak ? Number(opts.soak) : QUICK ? 30 : 300;
 if (!Number.isFinite(SOAK_SECONDS) || SOAK_SECONDS < 10) throw new Error("--soak takes a number of seconds ≥ 10");
+// Row 11: seconds under Litestream at saturation (unpaced writers), in rounds alternating with the plain server.
+const SATURATION_SECONDS = opts.saturation ? Number(opts.saturation) : QUICK ? 20 : 600;
+if (!Number.isFinite(SATURATION_SECONDS) || SATURATION_SECONDS < 4)
+  throw new Error("--saturation takes a number of seconds ≥ 4");
+const SATURATION_CONNECTIONS = 16;
+// --only saturation: just row 11 (and its report section), for investigating the WAL.
+const ONLY = opts.only ?? null;
 const ROUND_SECONDS = QUICK ? 2 : 5;
 const ROUNDS = QUICK ? 1 : 3;
 const WARMUP_SECONDS = QUICK ? 1 : 2;
@@ -200,12 +216,13 @@ async function startProduction(name, databasePath, nodeFlags = []) {
  * The production server as production starts it: scripts/start.sh with a file replica, i.e.
  * `litestream replicate -exec "node build/node/server.js"`, Litestream and server both on the server core.
  */
-async function startUnderLitestream(name, databasePath) {
+async function startUnderLitestream(name, databasePath, extraEnv = {}) {
   const port = await freePort();
   const replica = path.join(tmpDir, `${name}-replica`);
   const env = serverEnv(port, databasePath, {
     LITESTREAM_REPLICA_URL: `file://${replica}`,
     PATH: `${litestreamBinDir()}:${process.env.PATH}`,
+    ...extraEnv,
   });
   const [cmd, args] = pinned(pinning.server, "bash", ["scripts/start.sh"]);
   const child = startChild(cmd, args, { cwd: root, env, group: true });
@@ -616,6 +633,8 @@ async function benchServers(profile) {
       ...d.combined,
       ratio: pairRatio(d.all, "production", "bare"),
       litestreamRatio: pairRatio(d.all, "litestream", "bare"),
+      p99VsBare: median(d.all.production.map((x, i) => ratio(x.p99, d.all.bare[i].p99))),
+      litestreamP99VsPlain: median(d.all.litestream.map((x, i) => ratio(x.p99, d.all.production[i].p99))),
       rss: { idle: idleRss, after: rssBytes(production.pid) },
       replicaBytes: dirBytes(underLitestream.replica),
     };
@@ -631,11 +650,17 @@ async function benchServers(profile) {
     for (const connections of LATENCY_CONNECTIONS) {
       const c = await alternate({
         production: { target: production, wrk: { ...deductionWrk(production, app.usageKey), connections } },
+        litestream: { target: underLitestream, wrk: { ...deductionWrk(underLitestream, ls.usageKey), connections } },
         bare: { target: bare, wrk: { ...deductionWrk(bare, null), connections } },
       });
-      result.byConnections.push({ connections, production: c.combined.production, bare: c.combined.bare });
+      result.byConnections.push({
+        connections,
+        production: c.combined.production,
+        litestream: c.combined.litestream,
+        bare: c.combined.bare,
+      });
       log(
-        `  ${connections} connections: production p50 ${c.combined.production.p50} ms p99 ${c.combined.production.p99} ms, bare p50 ${c.combined.bare.p50} ms p99 ${c.combined.bare.p99} ms`,
+        `  ${connections} connections: production p50 ${c.combined.production.p50} ms p99 ${c.combined.production.p99} ms, litestream p99 ${c.combined.litestream.p99} ms, bare p50 ${c.combined.bare.p50} ms p99 ${c.combined.bare.p99} ms`,
       );
     }
     result.v11 = await benchApiV11(production, bare, app);
@@ -803,6 +828,117 @@ async function benchSoak() {
   }
 }
 
+// ---- 11. saturation under Litestream ----------------------------------------------------------
+
+/**
+ * Production as deployed, at saturation: wrk with no pacing against the server under Litestream
+ * (scripts/start.sh, file replica) for SATURATION_SECONDS in all, in rounds alternating with the plain
+ * server and the bare one, while the -wal FILE's size (what fills the disk) is sampled every 250 ms.
+ * --detail also samples who holds the WAL locks (/proc/locks) and reads Litestream's checkpoint counters.
+ */
+async function benchSaturation() {
+  const roundSeconds = Math.min(30, Math.max(2, Math.round(SATURATION_SECONDS / 4)));
+  const rounds = Math.max(1, Math.round(SATURATION_SECONDS / roundSeconds));
+  log(
+    `11 saturation under Litestream: ${rounds} rounds of ${roundSeconds} s, ${SATURATION_CONNECTIONS} connections, alternating with plain and bare`,
+  );
+  const ls = prepareDeductionDb("sat-litestream");
+  App.closeDatabase(ls.db);
+  const plainDb = prepareDeductionDb("sat-plain");
+  App.closeDatabase(plainDb.db);
+  const raw = prepareDeductionDb("sat-raw");
+  App.closeDatabase(raw.db);
+  const extraEnv = {};
+  let metricsUrl = null;
+  if (opts.detail) {
+    // Litestream's Prometheus endpoint: checkpoints by mode, their errors and seconds.
+    const metricsPort = await freePort();
+    const config = path.join(tmpDir, "litestream-metrics.yml");
+    fs.writeFileSync(
+      config,
+      `addr: "127.0.0.1:${metricsPort}"\n${fs.readFileSync(path.join(root, "litestream.yml"), "utf8")}`,
+    );
+    extraEnv.LITESTREAM_CONFIG = config;
+    metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
+  }
+  const underLitestream = await startUnderLitestream("sat-litestream", ls.file, extraEnv);
+  const plain = await startProduction("sat-plain", plainDb.file);
+  const bare = await startBare(raw.file);
+  Object.assign(underLitestream, { userId: ls.userId });
+  Object.assign(plain, { userId: plainDb.userId });
+  Object.assign(bare, { userId: raw.userId });
+  const wrkOf = (target, key) => ({ ...deductionWrk(target, key), connections: SATURATION_CONNECTIONS });
+  const contenders = {
+    litestream: { target: underLitestream, wrk: wrkOf(underLitestream, ls.usageKey) },
+    plain: { target: plain, wrk: wrkOf(plain, plainDb.usageKey) },
+    bare: { target: bare, wrk: wrkOf(bare, null) },
+  };
+  const names = Object.keys(contenders);
+  const stopWatch = watchWal(ls.file, {
+    everyMs: 250,
+    locks: opts.detail ? { [underLitestream.pid]: "server", [underLitestream.litestreamPid]: "litestream" } : null,
+  });
+  const plainWatch = watchWal(plainDb.file, { everyMs: 250 });
+  const metrics0 = metricsUrl ? await litestreamCheckpointMetrics(metricsUrl) : null;
+  const all = Object.fromEntries(names.map((n) => [n, []]));
+  let litestreamSeconds = 0;
+  let wal, plainWal, metrics1;
+  try {
+    for (let r = 0; r < rounds; r++) {
+      for (const name of r % 2 === 0 ? names : [...names].reverse()) {
+        const c = contenders[name];
+        all[name].push(await measured(c.target, { ...c.wrk, seconds: roundSeconds }));
+        if (name === "litestream") litestreamSeconds += roundSeconds;
+      }
+      const last = all.litestream.at(-1);
+      log(
+        `  round ${r + 1}: litestream ${Math.round(last.rps)}/s p99 ${last.p99} ms, plain ${Math.round(all.plain.at(-1).rps)}/s p99 ${all.plain.at(-1).p99} ms, bare ${Math.round(all.bare.at(-1).rps)}/s`,
+      );
+    }
+  } finally {
+    wal = stopWatch();
+    plainWal = plainWatch();
+    metrics1 = metricsUrl ? await litestreamCheckpointMetrics(metricsUrl).catch(() => null) : null;
+    await stopChild(underLitestream.child);
+    await stopChild(plain.child);
+    await stopChild(bare.child);
+  }
+  const combined = Object.fromEntries(names.map((n) => [n, combine(all[n])]));
+  const checkpoints =
+    metrics0 && metrics1
+      ? Object.fromEntries(
+          Object.entries(metrics1).map(([mode, m]) => [
+            mode,
+            Object.fromEntries(Object.entries(m).map(([k, v]) => [k, v - (metrics0[mode]?.[k] ?? 0)])),
+          ]),
+        )
+      : null;
+  const perRound = (a, b, key) => median(all[a].map((x, i) => ratio(x[key], all[b][i][key])));
+  const result = {
+    roundSeconds,
+    rounds,
+    litestreamSeconds,
+    connections: SATURATION_CONNECTIONS,
+    ...combined,
+    throughputRatio: perRound("litestream", "plain", "rps"),
+    p99Ratio: perRound("litestream", "plain", "p99"),
+    plainVsBare: perRound("plain", "bare", "rps"),
+    plainP99VsBare: perRound("plain", "bare", "p99"),
+    wal: { ...wal, sizes: undefined },
+    plainWalPeak: plainWal.filePeak,
+    checkpoints,
+    replicaBytes: dirBytes(underLitestream.replica),
+  };
+  log(
+    `  WAL file peak ${(wal.filePeak / 2 ** 20).toFixed(1)} MiB (${wal.samples} samples, ${wal.restarts} restarts), litestream/plain ${pct(result.throughputRatio)} throughput, p99 ${result.p99Ratio.toFixed(2)}×`,
+  );
+  if (checkpoints) log(`  Litestream checkpoints: ${JSON.stringify(checkpoints)}`);
+  if (wal.locks) log(`  WAL locks (${wal.locks.samples} samples): ${JSON.stringify(wal.locks.counts)}`);
+  return result;
+}
+
+const pct = (r) => `${(r * 100).toFixed(0)} %`;
+
 // ---- 8. ledger size, 9. sweep (in-process) ------------------------------------------------------
 
 function benchLedgerSize() {
@@ -880,9 +1016,14 @@ async function main() {
     `pinning: ${pinning.enabled ? `server and Litestream on core ${pinning.server}, wrk on core ${pinning.generator}` : "off (no taskset or < 2 cores)"}`,
   );
   try {
+    if (ONLY === "saturation") {
+      process.stdout.write(`${JSON.stringify(await benchSaturation(), null, 2)}\n`);
+      return;
+    }
     const inProcess = benchInProcess();
     const servers = await benchServers(!opts["no-profile"]);
     const soak = await benchSoak();
+    const saturation = await benchSaturation();
     const ledger = benchLedgerSize();
     const sweep = benchSweep();
     const sqliteVersion = (() => {
@@ -891,7 +1032,7 @@ async function main() {
       App.closeDatabase(db);
       return v;
     })();
-    const report = writeReport({
+    const results = {
       root,
       quick: QUICK,
       command: COMMAND,
@@ -918,14 +1059,19 @@ async function main() {
         REPORTS_LEDGER,
         TTFB_SAMPLES,
         SOAK_SECONDS,
+        SATURATION_SECONDS,
         BATCH_ITEMS,
       },
       inProcess,
       servers,
       soak,
+      saturation,
       ledger,
       sweep,
-    });
+    };
+    // Kept, so a report can be rendered again without measuring again.
+    fs.writeFileSync(path.join(root, ".tmp/bench/last-run.json"), JSON.stringify(results));
+    const report = writeReport(results);
     process.stdout.write(report);
   } finally {
     fs.rmSync(tmpDir, { recursive: true, force: true });

@@ -2,6 +2,7 @@
 // the real Litestream (v0.3.13 from the lockfile), replicating to a local S3 server (s3rver), with
 // deductions through the v1 API; then the volume is thrown away and the replica restored.
 //   - deploy (SIGTERM under load): Litestream exits 0 after its final sync; 0 acknowledged writes lost;
+//   - the same at saturation (writers unpaced): the -wal file stays under 64 MiB, 0 acknowledged lost;
 //   - point-in-time restore to a moment between two known writes;
 //   - the WAL stays bounded while replicating under sustained writes (~20 s here; a few minutes in
 //     scripts/restore-drill-wal.ts, numbers in docs/decisions/001-sqlite-litestream.md);
@@ -30,18 +31,18 @@ import {
 
 /** How long the sustained load of the deploy drill runs while the WAL is sampled. */
 const SUSTAINED_LOAD_MS = 20_000;
-/**
- * A steady 250 deductions/s (about 20 million a day). Unpaced, a quiet machine reaches ~800/s and
- * Litestream 0.3.13's RESTART checkpoint cannot win against a saturating writer: the WAL grows
- * (28,546 frames in 20 s) and the final sync of it outlasts the test — recorded in issue 9's note.
- */
+/** A steady 250 deductions/s (about 20 million a day); the unpaced phase below writes as fast as it can. */
 const SUSTAINED_LOAD_PER_SECOND = 250;
 /**
  * Bound on the WAL while replicating: Litestream forces a RESTART checkpoint at
- * max-checkpoint-page-count (3,000 pages, litestream.yml); frames keep arriving while it waits for
- * readers, so the bound allows a few times that. Measured peaks are printed.
+ * max-checkpoint-page-count (1,000 pages, checked every 100 ms; litestream.yml); frames keep
+ * arriving while it copies, so the bound allows a few times that. Measured peaks are printed.
  */
 const MAX_WAL_FRAMES = 12_000;
+/** How long the unpaced phase writes as fast as the server accepts. */
+const UNPACED_LOAD_MS = 15_000;
+/** The -wal file's bound at saturation (docs/decisions/019-wal-under-litestream.md). */
+const MAX_WAL_FILE_BYTES = 64 * 1024 * 1024;
 /**
  * Litestream ships the WAL every second (litestream.yml sync-interval). On this shared 2-core
  * machine a sync can run late, so the check allows a few intervals; the measured window is printed.
@@ -141,6 +142,39 @@ describe("restore drill over S3 with the real Litestream", () => {
     expect(pitr.violations).toEqual([]);
     expect(pitr.reasons).toContain("pitr: before");
     expect(pitr.reasons).not.toContain("pitr: after");
+  }, 120_000);
+
+  it("a deploy at saturation (writers unpaced) keeps the -wal file bounded and loses 0 acknowledged writes", async () => {
+    const d = await newDeployment("unpaced");
+    const key = seedDatabase(d.databasePath);
+    const app = await startApp(d);
+    const users = await makeCustomers(d.port, key, 4);
+    const load = startLoad(d.port, key, users, 8);
+    let maxBytes = 0;
+    const started = Date.now();
+    while (Date.now() - started < UNPACED_LOAD_MS) {
+      maxBytes = Math.max(maxBytes, fs.statSync(`${d.databasePath}-wal`).size);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    const loadMs = Date.now() - started;
+    const exit = await app.stop();
+    await load.stop();
+    console.log(
+      `restore drill (unpaced deploy): ${load.acks.length} deductions acknowledged in ${(loadMs / 1000).toFixed(1)} s ` +
+        `(${Math.round(load.acks.length / (loadMs / 1000))}/s), ${load.failures()} not; WAL file peak ${(maxBytes / 1048576).toFixed(1)} MiB`,
+    );
+    expect(exit, app.output()).toEqual({ code: 0, signal: null });
+    expect(load.acks.length).toBeGreaterThan(100);
+    expect(maxBytes).toBeLessThanOrEqual(MAX_WAL_FILE_BYTES);
+
+    fs.rmSync(path.dirname(d.databasePath), { recursive: true, force: true });
+    const latest = path.join(d.dir, "fresh", "latest.db");
+    await restoreReplica(d.litestream, latest);
+    const restored = inspectRestored(latest);
+    expect(restored.integrity).toEqual(["ok"]);
+    expect(restored.violations).toEqual([]);
+    const lost = load.acks.filter((a) => !restored.ids.has(a.id));
+    expect(lost, "acknowledged deductions missing from the replica after a deploy at saturation").toEqual([]);
   }, 120_000);
 
   it("a machine lost mid-load (SIGKILL of the process group) restores to a sound ledger missing only the last moments of writes", async () => {

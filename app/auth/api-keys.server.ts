@@ -201,7 +201,11 @@ export function revokeApiKey(ctx: DomainCtx, input: { id: number; actor?: string
  * from app/utils/http.server.ts (or catch it and answer with `errorResponse(e)`).
  */
 export function requireApiKey(request: Request, context: DomainCtx, scope: ApiKeyScope): ApiKeyRecord {
-  const header = request.headers.get("authorization");
+  return requireApiKeyHeader(request.headers.get("authorization") ?? undefined, context, scope);
+}
+
+/** requireApiKey for a server that has the Authorization header's value in hand (the v1 API). */
+export function requireApiKeyHeader(header: string | undefined, context: DomainCtx, scope: ApiKeyScope): ApiKeyRecord {
   if (!header) {
     throw new AppError("unauthenticated", "Missing API key: send the header Authorization: Bearer <key>.");
   }

@@ -1,11 +1,18 @@
 // LiteFS mode's routing, with a simulated LiteFS directory (LiteFS itself needs FUSE): a `.primary`
 // file makes this machine a replica, and `<db>-pos` is the replication position.
+import { spawn } from "node:child_process";
+import { createHash } from "node:crypto";
 import fs from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { closeDatabase, openDatabase } from "../../db/client";
+import { migrateDatabase } from "../../db/migrate";
+import { ensureBuild, freePort, repoRoot } from "../../test/server-process";
+import { createUser } from "../auth/users.server";
+import { systemClock } from "../utils/clock";
 import { liteFsConfig, withLiteFs, type LiteFsConfig } from "./litefs";
 
 const servers: Server[] = [];
@@ -118,4 +125,69 @@ describe("LiteFS mode", () => {
     expect(res.headers.get("fly-replay")).toBe("instance=primary-machine");
     expect(seen).toEqual([]);
   });
+});
+
+describe("a LiteFS read replica boots without writing", () => {
+  beforeAll(ensureBuild, 300_000);
+
+  it("opens the replicated database read-only: no migration, seed, probe or job writes a byte, and it answers", async () => {
+    const { dir } = liteFsDir({ primary: "the-primary" });
+    // The primary's file as LiteFS replicated it: migrated, with a customer, fully checkpointed.
+    const databasePath = path.join(dir, "app.db");
+    migrateDatabase(databasePath);
+    const db = openDatabase(databasePath);
+    createUser({ db, clock: systemClock }, { email: "replicated@example.com" });
+    closeDatabase(db);
+    const digest = () => createHash("sha256").update(fs.readFileSync(databasePath)).digest("hex");
+    const before = digest();
+    const walBytes = () => (fs.existsSync(`${databasePath}-wal`) ? fs.statSync(`${databasePath}-wal`).size : 0);
+
+    const port = await freePort();
+    const child = spawn(process.execPath, [path.join(repoRoot, "build/node/server.js")], {
+      cwd: repoRoot,
+      env: {
+        PATH: process.env.PATH,
+        NODE_ENV: "production",
+        HOST: "127.0.0.1",
+        PORT: String(port),
+        DATABASE_PATH: databasePath,
+        LITEFS_DIR: dir,
+        HOSTNAME: "this-replica",
+        LOG_LEVEL: "warn",
+        // Demo mode would seed an empty database and start the offline Stripe; a replica must do neither.
+        DEMO: "1",
+        SESSION_SECRET: "litefs-test-session-secret-0123456789abcdef",
+        // Every background job on its shortest schedule, so one that ran would write before the checks.
+        EXPIRY_SWEEP_INTERVAL_SECONDS: "1",
+        BALANCE_SYNC_INTERVAL_SECONDS: "1",
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let output = "";
+    child.stdout.on("data", (d: Buffer) => (output += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (output += d.toString()));
+    const exited = new Promise((resolve) => child.on("close", resolve));
+    try {
+      const base = `http://127.0.0.1:${port}`;
+      let health: Response | undefined;
+      for (let i = 0; i < 300 && !health; i++) {
+        if (child.exitCode !== null) throw new Error(`the replica exited ${child.exitCode}:\n${output}`);
+        health = await fetch(`${base}/healthz`).catch(() => undefined);
+        if (!health) await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(health?.status, output).toBe(200);
+      // Reads are served here; a write is replayed to the primary.
+      expect((await fetch(`${base}/api/v1/openapi.json`)).status).toBe(200);
+      const write = await fetch(`${base}/api/v1/users/1/deductions`, { method: "POST", body: "{}" });
+      expect(write.headers.get("fly-replay")).toBe("instance=the-primary");
+      // Past a sweep's and a sync's first run (1 s schedules).
+      await new Promise((r) => setTimeout(r, 1_500));
+      expect(child.exitCode, output).toBeNull();
+    } finally {
+      child.kill("SIGTERM");
+      await exited;
+    }
+    expect(digest()).toBe(before);
+    expect(walBytes()).toBe(0);
+  }, 120_000);
 });

@@ -36,7 +36,8 @@ import { apiV1Handler } from "./api-v1";
 import { settleLitestreamBeforeExit, underLitestream } from "../backup/litestream-exit.server";
 import { startBackupVerifySchedule } from "../backup/schedule.server";
 import { mailFromOf, registerMailConsumer, senderFor, startMailWorker } from "../mail/index.server";
-import { withLiteFs } from "./litefs";
+import { liteFsConfig, primaryInstance, withLiteFs } from "./litefs";
+import { walPressureValve } from "./wal-pressure";
 import { containStorageErrors, healthzHandler, startStorageMonitor } from "./storage";
 
 export interface RunningServer {
@@ -48,8 +49,12 @@ export interface RunningServer {
 /** Starts the production (or, with a Vite dev server, the development) server. */
 export async function startServer(env: Env): Promise<RunningServer> {
   setLogLevel(env.LOG_LEVEL);
-  migrateDatabase(env.DATABASE_PATH);
-  const db = openDatabase(env.DATABASE_PATH);
+  // LiteFS mode: a read replica's file is the primary's, replicated; it opens it read-only and runs
+  // no migration, seed, probe or job, since every write belongs to the primary (./litefs.ts).
+  const liteFs = liteFsConfig();
+  const replica = liteFs !== null && primaryInstance(liteFs) !== null;
+  if (!replica) migrateDatabase(env.DATABASE_PATH);
+  const db = openDatabase(env.DATABASE_PATH, { readonly: replica });
   // No real Stripe key: the offline Stripe runs in-process and the app talks to it through the
   // SDK exactly as to Stripe. Imported dynamically, so with a real key it is never loaded.
   const offlineStripe = env.stripeOffline ? await import("./offline-stripe") : undefined;
@@ -61,12 +66,12 @@ export async function startServer(env: Env): Promise<RunningServer> {
   const context: AppContext = { db, clock: systemClock, env: offline ? offlineEnv(env, offline) : env };
   // The one Stripe client (with db, clock and the app URL) every route gets as context.billing.
   const billing = billingContext(context);
-  const demo = await seedDemoIfEmpty(context);
+  const demo = replica ? null : await seedDemoIfEmpty(context);
   // Expiry sweep and balance sync on a schedule (0 = off). Off under NODE_ENV=test: tests call
   // the jobs directly, or start them with startCreditJobs themselves.
   const stopCreditJobs = startCreditJobs(
     context,
-    env.NODE_ENV === "test"
+    env.NODE_ENV === "test" || replica
       ? { sweepSeconds: 0, syncSeconds: 0 }
       : {
           sweepSeconds: env.EXPIRY_SWEEP_INTERVAL_SECONDS,
@@ -81,18 +86,20 @@ export async function startServer(env: Env): Promise<RunningServer> {
   // keeps the WAL from restarting until Litestream's own checkpoint does.
   if (underLitestream()) db.$client.pragma("wal_autocheckpoint = 0");
 
-  const stopBackupVerify = startBackupVerifySchedule(env, systemClock);
+  const stopBackupVerify = replica ? () => {} : startBackupVerifySchedule(env, systemClock);
 
   // The event outbox (app/events/): consumers registered here, one line each, then the dispatcher
   // hands them every committed event; the webhook sender posts deliveries off the request path.
-  const webhookSender = startWebhookSender(context);
+  // On a replica none of them runs: each records what it did in the database.
+  const idle = { wake: () => {}, stop: async () => {} };
+  const webhookSender = replica ? idle : startWebhookSender(context);
   registerEventConsumer(webhooksConsumer(() => webhookSender.wake()));
-  const eventDispatcher = startEventDispatcher(context);
+  const eventDispatcher = replica ? idle : startEventDispatcher(context);
   // Mail: notices from the event bus become mail_outbox rows; the worker sends them (app/mail/).
   const unregisterMail = registerMailConsumer(context.env.appUrl);
-  const mailWorker = startMailWorker(context, senderFor(env), { from: mailFromOf(context.env) });
+  const mailWorker = replica ? idle : startMailWorker(context, senderFor(env), { from: mailFromOf(context.env) });
   // Auto top-up: its consumer records attempts, its worker charges them after commit (app/billing/auto-topup.server.ts).
-  const autoTopup = startAutoTopup(billing);
+  const autoTopup = replica ? idle : startAutoTopup(billing);
 
   const production = env.NODE_ENV === "production";
   const vite = production
@@ -113,7 +120,7 @@ export async function startServer(env: Env): Promise<RunningServer> {
   app.use(compression());
 
   // 503 while the database cannot be read or a (cached) write probe fails; see ./storage.ts.
-  const storage = startStorageMonitor(db);
+  const storage = startStorageMonitor(db, { readOnly: replica });
   app.get("/healthz", healthzHandler(db, storage, env));
 
   if (vite) {
@@ -169,7 +176,7 @@ export async function startServer(env: Env): Promise<RunningServer> {
     headersTimeout: headersTimeoutMs,
     connectionsCheckingInterval: 1000,
   };
-  const handle = (req: IncomingMessage, res: ServerResponse) => {
+  const route = (req: IncomingMessage, res: ServerResponse) => {
     if (isApiV1Path(req.url)) {
       headers(req, res, noop);
       logRequest(req, res, noop);
@@ -178,8 +185,16 @@ export async function startServer(env: Env): Promise<RunningServer> {
       app(req, res);
     }
   };
+  // Writes wait (then get 503 storage_busy) while the WAL is past its bound (./wal-pressure.ts).
+  const pressure = replica ? null : walPressureValve(env.DATABASE_PATH);
+  const handle = pressure
+    ? (req: IncomingMessage, res: ServerResponse) => pressure.admit(req, res, () => route(req, res))
+    : route;
   // LiteFS mode (LITEFS_DIR set): a read replica replays writes to the primary (./litefs.ts).
-  const server = createServer(timeouts, withLiteFs(handle, { https: env.appUrl.startsWith("https://") }));
+  const server = createServer(
+    timeouts,
+    withLiteFs(handle, { https: env.appUrl.startsWith("https://"), config: liteFs }),
+  );
   await new Promise<void>((resolve) => server.listen(env.PORT, env.HOST, () => resolve()));
   server.keepAliveTimeout = 65_000;
   const address = server.address();
@@ -228,6 +243,7 @@ export async function startServer(env: Env): Promise<RunningServer> {
       eventDispatcher.stop();
       autoTopup.stop();
       storage.stop();
+      pressure?.stop();
       // Stop accepting, let in-flight requests finish, then close idle keep-alive sockets.
       const unstarted = setTimeout(() => {
         for (const socket of sockets) if (!handling.has(socket)) socket.destroy();

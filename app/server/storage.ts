@@ -45,8 +45,10 @@ export interface StorageMonitor {
 
 export function startStorageMonitor(
   db: Db,
-  opts: { probeIntervalMs?: number; recoveryIntervalMs?: number; now?: () => number } = {},
+  opts: { probeIntervalMs?: number; recoveryIntervalMs?: number; now?: () => number; readOnly?: boolean } = {},
 ): StorageMonitor {
+  // A read replica must not write (LiteFS replicates the primary's file): it has nothing to probe.
+  if (opts.readOnly) return { check: () => ({ ok: true }), stop: () => {} };
   const probeIntervalMs = opts.probeIntervalMs ?? PROBE_INTERVAL_MS;
   const recoveryIntervalMs = opts.recoveryIntervalMs ?? RECOVERY_INTERVAL_MS;
   const now = opts.now ?? Date.now;

@@ -1,3 +1,5 @@
+import fs from "node:fs";
+
 const LEVELS = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 } as const;
 export type LogLevel = keyof typeof LEVELS;
 
@@ -7,10 +9,100 @@ export function setLogLevel(level: LogLevel): void {
   threshold = LEVELS[level];
 }
 
+/** How long a broken output is left alone before the next line tries it again. */
+const RETRY_AFTER_FAILURE_MS = 1_000;
+
+/**
+ * One of the process's outputs. A log line must never take the server down: a stream that fails
+ * (ENOSPC on a full disk, EPIPE when the reader went away) emits 'error', which unhandled crashes
+ * the process. A file (or device) is written with a synchronous write of its own, so each failure is
+ * seen at once; a pipe or terminal goes through its stream until that stream fails, then the same
+ * way. Lines that cannot be written are dropped and counted, retried at most once a second, and the
+ * first line that gets through is preceded by one saying how many were dropped.
+ */
+class Output {
+  dropped = 0;
+  private failedAt = -Infinity;
+  private cutOff = false;
+  private direct: boolean;
+  constructor(
+    private readonly stream: NodeJS.WriteStream,
+    private readonly fd: number,
+  ) {
+    this.direct = isFileOrDevice(fd, stream);
+    // Node never closes fd 1 and 2 (their streams' destroy is a no-op), so writing to them stays safe.
+    stream.on("error", () => {
+      this.direct = true;
+      this.fail();
+    });
+  }
+
+  write(line: string): void {
+    if (!this.direct) {
+      this.stream.write(line);
+      return;
+    }
+    if (Date.now() - this.failedAt < RETRY_AFTER_FAILURE_MS) {
+      this.dropped++;
+      return;
+    }
+    try {
+      if (this.dropped > 0) {
+        // A line cut off by the failure is ended first, so every line of the log stays whole JSON.
+        const notice = recordLine("warn", "log lines dropped: the log output failed", { dropped: this.dropped });
+        this.writeAll(this.cutOff ? `\n${notice}` : notice);
+        this.dropped = 0;
+        this.cutOff = false;
+      }
+      this.writeAll(line);
+    } catch {
+      this.fail();
+    }
+  }
+
+  private writeAll(text: string): void {
+    const bytes = Buffer.from(text);
+    for (let offset = 0; offset < bytes.length;) {
+      try {
+        offset += fs.writeSync(this.fd, bytes, offset);
+      } catch (e) {
+        if (offset > 0) this.cutOff = true;
+        throw e;
+      }
+    }
+  }
+
+  private fail(): void {
+    this.dropped++;
+    this.failedAt = Date.now();
+  }
+}
+
+function isFileOrDevice(fd: number, stream: NodeJS.WriteStream): boolean {
+  if (stream.isTTY) return false;
+  try {
+    const stat = fs.fstatSync(fd);
+    return stat.isFile() || stat.isCharacterDevice();
+  } catch {
+    return false;
+  }
+}
+
+const stdout = new Output(process.stdout, 1);
+const stderr = new Output(process.stderr, 2);
+
+/** Lines dropped so far because the log output failed (and not yet reported in the log). */
+export function droppedLogLines(): number {
+  return stdout.dropped + stderr.dropped;
+}
+
+function recordLine(level: LogLevel, msg: string, fields?: Record<string, unknown>): string {
+  return JSON.stringify({ time: new Date().toISOString(), level, msg, ...fields }) + "\n";
+}
+
 function write(level: LogLevel, msg: string, fields?: Record<string, unknown>): void {
   if (LEVELS[level] < threshold) return;
-  const line = JSON.stringify({ time: new Date().toISOString(), level, msg, ...fields });
-  (level === "error" || level === "warn" ? process.stderr : process.stdout).write(line + "\n");
+  (level === "error" || level === "warn" ? stderr : stdout).write(recordLine(level, msg, fields));
 }
 
 /** One JSON line per message, on stdout (errors and warnings on stderr). */

@@ -6,7 +6,7 @@
  * URL, headers and (once read) the body bytes, and gets an ApiAnswer back.
  */
 import type { DomainCtx } from "../../utils/context.server";
-import { requireApiKey } from "../../auth/api-keys.server";
+import { requireApiKeyHeader } from "../../auth/api-keys.server";
 import {
   errorAnswer,
   headerOf,
@@ -103,12 +103,10 @@ function match(pathname: string): { resource: Resource; params: Record<string, s
 
 /**
  * The caller's API key for `scope` (401 without a valid key, 403 for a usage key on an admin
- * endpoint). requireApiKey is the one check; it reads only the Authorization header.
+ * endpoint): the header's value goes straight to the key check, with no web Request built for it.
  */
 function authorize(context: DomainCtx, headers: ApiHeaders, scope: Endpoint["scope"]) {
-  const authorization = headerOf(headers, "authorization");
-  const request = { headers: new Headers(authorization === undefined ? undefined : { authorization }) };
-  return requireApiKey(request as Request, context, scope);
+  return requireApiKeyHeader(headerOf(headers, "authorization"), context, scope);
 }
 
 export interface ApiV1Request {
