@@ -18,7 +18,6 @@ import {
   expireGrantRow,
   findReplay,
   grantScopedKey,
-  immediate,
   insertEntry,
   invalid,
   requestHash,
@@ -34,6 +33,7 @@ import {
 import type { DomainCtx } from "../utils/context.server";
 import { balanceLowered, creditsConfig, emit, externalIdOf, type CreditsCtx } from "./events.server";
 import { clawFromHolds, planHeldTakes, settleLapsedHolds } from "./hold-returns.server";
+import { writeTransaction } from "../../db/transaction";
 
 export const DEFAULT_PRIORITY: Record<GrantType, number> = { subscription: 10, promotional: 20, topup: 30 };
 
@@ -90,7 +90,7 @@ export function grantCredits(ctx: DomainCtx, input: GrantCreditsInput): GrantRes
         });
   const s = statementsFor(ctx.db);
 
-  return immediate(ctx.db, (): GrantResult => {
+  return writeTransaction(ctx.db, (): GrantResult => {
     const replay = findReplay(s, userId, key, hash);
     if (replay) {
       // The original answer: the grant as it was created, with the balance reported then.
@@ -243,7 +243,7 @@ export function voidGrant(ctx: CreditsCtx, input: VoidInput): VoidResult {
   const hash = key === null ? null : requestHash({ op: "void", grantId, reason });
   const s = statementsFor(ctx.db);
 
-  return immediate(ctx.db, (): VoidResult => {
+  return writeTransaction(ctx.db, (): VoidResult => {
     const now = ctx.clock.now().getTime();
     let row = requireGrant(s, grantId);
     const replay = findReplay(s, row.user_id, key, hash);
@@ -290,7 +290,7 @@ export function refundGrantCredits(
     key === null ? null : requestHash({ op: "refund", grantId, amount, reason, metadata: input.metadata ?? null });
   const s = statementsFor(ctx.db);
 
-  return immediate(ctx.db, () => {
+  return writeTransaction(ctx.db, () => {
     const now = ctx.clock.now().getTime();
     let row = requireGrant(s, grantId);
     const replay = findReplay(s, row.user_id, key, hash);
@@ -342,7 +342,7 @@ const DEMO_KEYS = { welcome: "seed:welcome-credits", topup: "seed:demo-topup" };
  */
 export function grantDemoCredits(ctx: DomainCtx, userId: number): { balance: number } {
   const s = statementsFor(ctx.db);
-  return immediate(ctx.db, () => {
+  return writeTransaction(ctx.db, () => {
     if (s.entryByKey.get(userId, DEMO_KEYS.welcome)) {
       return { balance: spendableOf(s, userId, ctx.clock.now().getTime()) };
     }

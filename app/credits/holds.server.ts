@@ -29,7 +29,6 @@ import {
   checkMetadata,
   checkReason,
   findReplay,
-  immediate,
   insertEntry,
   invalid,
   requestHash,
@@ -41,6 +40,7 @@ import {
   type Statements,
 } from "./store.server";
 import type { Allocation } from "./deduct.server";
+import { writeTransaction } from "../../db/transaction";
 
 export const HOLD_SECONDS = { min: 60, max: 86_400, default: 900 } as const;
 
@@ -131,7 +131,7 @@ export function holdCredits(ctx: CreditsCtx, input: HoldInput): HoldResult {
           metadata: input.metadata ?? null,
         });
   const s = statementsFor(ctx.db);
-  return immediate(ctx.db, (): HoldResult => {
+  return writeTransaction(ctx.db, (): HoldResult => {
     const now = ctx.clock.now().getTime();
     if (key !== null) {
       const replay = s.holdByKey.get(userId, key);
@@ -187,7 +187,7 @@ export function captureHold(ctx: CreditsCtx, input: CaptureInput): CaptureResult
   const key = holdScopedKey(checkKey(input.idempotencyKey), holdId);
   const hash = key === null ? null : requestHash({ op: "capture", holdId, amount: requested });
   const s = statementsFor(ctx.db);
-  return immediate(ctx.db, (): CaptureResult => {
+  return writeTransaction(ctx.db, (): CaptureResult => {
     const now = ctx.clock.now().getTime();
     const row = requireHold(s, holdId);
     const userId = row.user_id;
@@ -253,7 +253,7 @@ export function releaseHold(ctx: CreditsCtx, input: { holdId: number; actor?: st
   const holdId = checkId(input.holdId, "holdId");
   checkActor(input.actor);
   const s = statementsFor(ctx.db);
-  return immediate(ctx.db, (): ReleaseResult => {
+  return writeTransaction(ctx.db, (): ReleaseResult => {
     const now = ctx.clock.now().getTime();
     const row = requireHold(s, holdId);
     requireOpen(row, now, "release");
@@ -290,7 +290,7 @@ export function expireHolds(ctx: CreditsCtx): number {
     const users = s.lapsedHoldUsers.all(ctx.clock.now().getTime(), 500);
     if (users.length === 0) return recorded;
     for (const userId of users) {
-      recorded += immediate(ctx.db, () => settleLapsedHolds(s, userId, ctx.clock.now().getTime()));
+      recorded += writeTransaction(ctx.db, () => settleLapsedHolds(s, userId, ctx.clock.now().getTime()));
     }
   }
 }

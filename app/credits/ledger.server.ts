@@ -8,7 +8,6 @@ import { settleLapsedHolds } from "./hold-returns.server";
 import {
   checkId,
   checkLimit,
-  immediate,
   invalid,
   iso,
   requireUser,
@@ -18,6 +17,7 @@ import {
   type Statements,
 } from "./store.server";
 import type { DomainCtx } from "../utils/context.server";
+import { writeTransaction } from "../../db/transaction";
 
 /**
  * The spendable balance now: grants in effect (effectiveAt <= now < expiresAt, whatever the
@@ -42,7 +42,7 @@ export function getBalance(ctx: DomainCtx, userId: number, opts: { grantLimit?: 
   requireUser(s, userId);
   let now = ctx.clock.now().getTime();
   if (s.lapsedHoldOf.get(userId, now) !== undefined) {
-    now = immediate(ctx.db, () => {
+    now = writeTransaction(ctx.db, () => {
       const at = ctx.clock.now().getTime();
       settleLapsedHolds(s, userId, at);
       return at;

@@ -10,7 +10,6 @@ import { AppError } from "../utils/errors";
 import type { GrantView, HoldView } from "./index.server";
 import { jsonHash, MAX_JSON_DEPTH, nestsDeeperThan } from "../utils/json";
 import { ENGINE_IDEMPOTENCY_KEY_MAX_LENGTH, MAX_CREDITS_PER_CALL, MAX_REASON_LENGTH } from "../utils/limits";
-import { notifyEvents } from "../events/outbox.server";
 import { emit } from "./events.server";
 
 /** Largest amount one call may move (the API's documented limit). */
@@ -258,16 +257,12 @@ function prepareAll(sqlite: Database.Database) {
     /** (now, limit) → owners of lapsed holds not recorded yet (one scan of credit_holds_open_idx: only held holds). */
     lapsedHoldUsers: p(`select distinct user_id from credit_holds where status = 'held' and expires_at <= ?
       limit ?`).pluck() as Database.Statement<[number, number], number>,
-    /** One reusable transaction wrapper: building one per call costs more than some statements. */
-    immediateTx: sqlite.transaction((fn: () => unknown) => fn()).immediate,
   };
 }
 
 export type Statements = ReturnType<typeof prepareAll> & {
   /** The connection's handle (appendEvent takes one). */
   db: Db;
-  /** Set when an event was appended: the dispatcher is poked once the write commits. */
-  eventsAppended: boolean;
 };
 const cache = new WeakMap<Database.Database, Statements>();
 
@@ -276,32 +271,10 @@ export function statementsFor(db: Db): Statements {
   const sqlite = db.$client;
   let s = cache.get(sqlite);
   if (!s) {
-    s = { ...prepareAll(sqlite), db, eventsAppended: false };
+    s = { ...prepareAll(sqlite), db };
     cache.set(sqlite, s);
   }
   return s;
-}
-
-/**
- * Runs `fn` in an IMMEDIATE transaction (the write lock is taken at BEGIN, so concurrent writers
- * queue on busy_timeout instead of failing on a lock upgrade). Inside a caller's transaction it
- * becomes a savepoint, so the caller's write and ours commit or roll back together. Events the
- * write appended (./events.server.ts) wake the dispatcher afterwards.
- */
-export function immediate<R>(db: Db, fn: () => R): R {
-  const s = statementsFor(db);
-  let result: R;
-  try {
-    result = s.immediateTx(fn) as R;
-  } catch (e) {
-    if (!db.$client.inTransaction) s.eventsAppended = false;
-    throw e;
-  }
-  if (s.eventsAppended && !db.$client.inTransaction) {
-    s.eventsAppended = false;
-    notifyEvents();
-  }
-  return result;
 }
 
 // ---- rows → views ----------------------------------------------------------------------------
