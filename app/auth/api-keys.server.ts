@@ -22,6 +22,7 @@ import { log } from "../utils/log.server";
 import { recordAudit } from "./audit.server";
 import type { DomainCtx } from "../utils/context.server";
 import { perConnection } from "../../db/per-connection";
+import { writeTransaction } from "../../db/transaction";
 
 export { API_KEY_SCOPES, type ApiKeyScope };
 
@@ -120,25 +121,23 @@ export function createApiKey(
   const now = ctx.clock.now().getTime();
   const createdBy = input.createdBy ?? null;
   const s = statements(ctx.db.$client);
-  const row = ctx.db.$client
-    .transaction(() => {
-      const inserted = s.insert.get(
-        name,
-        input.scope,
-        hashApiKey(key),
-        key.slice(0, DISPLAY_PREFIX_LENGTH),
-        createdBy,
-        now,
-      )!;
-      recordAudit(ctx, {
-        actor: createdBy ?? "system",
-        action: "api_key.create",
-        subject: apiKeyActor(inserted),
-        details: { name, scope: input.scope, prefix: inserted.prefix },
-      });
-      return inserted;
-    })
-    .immediate();
+  const row = writeTransaction(ctx.db, () => {
+    const inserted = s.insert.get(
+      name,
+      input.scope,
+      hashApiKey(key),
+      key.slice(0, DISPLAY_PREFIX_LENGTH),
+      createdBy,
+      now,
+    )!;
+    recordAudit(ctx, {
+      actor: createdBy ?? "system",
+      action: "api_key.create",
+      subject: apiKeyActor(inserted),
+      details: { name, scope: input.scope, prefix: inserted.prefix },
+    });
+    return inserted;
+  });
   return { key, record: toRecord(row) };
 }
 
@@ -155,7 +154,7 @@ export function authenticateApiKey(ctx: DomainCtx, rawKey: string): ApiKeyRecord
   const now = clock.now().getTime();
   if (row.last_used_at == null || now - row.last_used_at >= LAST_USED_WRITE_INTERVAL_MS) {
     try {
-      db.$client.transaction(() => s.touch.run(now, row.id, now - LAST_USED_WRITE_INTERVAL_MS)).immediate();
+      writeTransaction(db, () => s.touch.run(now, row.id, now - LAST_USED_WRITE_INTERVAL_MS));
       row.last_used_at = now;
     } catch (e) {
       log.warn("could not record API key use", { keyId: row.id, error: String(e) });
@@ -177,19 +176,17 @@ export function getApiKey(db: Db, id: number): ApiKeyRecord | undefined {
 export function revokeApiKey(ctx: DomainCtx, input: { id: number; actor?: string | null }): ApiKeyRecord {
   const s = statements(ctx.db.$client);
   const now = ctx.clock.now().getTime();
-  const row = ctx.db.$client
-    .transaction(() => {
-      const changed = s.revoke.run(now, input.id).changes;
-      if (changed) {
-        recordAudit(ctx, {
-          actor: input.actor ?? "system",
-          action: "api_key.revoke",
-          subject: `api_key:${input.id}`,
-        });
-      }
-      return s.byId.get(input.id);
-    })
-    .immediate();
+  const row = writeTransaction(ctx.db, () => {
+    const changed = s.revoke.run(now, input.id).changes;
+    if (changed) {
+      recordAudit(ctx, {
+        actor: input.actor ?? "system",
+        action: "api_key.revoke",
+        subject: `api_key:${input.id}`,
+      });
+    }
+    return s.byId.get(input.id);
+  });
   if (!row) throw new AppError("not_found", `API key ${input.id} does not exist.`, { field: "id" });
   return toRecord(row);
 }

@@ -10,6 +10,7 @@ import { loginSchema } from "./fields";
 import { hashPassword, needsRehash, verifyPassword } from "./password.server";
 import { loginSucceeded, startLoginAttempt } from "./throttle.server";
 import { getUserByEmail, normalizeEmail, setPasswordHash, type User } from "./users.server";
+import { writeTransaction } from "../../db/transaction";
 
 /** One message for both "no such account" and "wrong password", so the form reveals neither. */
 export const WRONG_LOGIN_MESSAGE = "Email or password is wrong.";
@@ -44,25 +45,22 @@ export async function verifyLogin(context: AppContext, form: FormData, request: 
   const ok = await verifyPassword(parsed.value.password, user?.passwordHash);
   if (!ok || !user) {
     if (gate.locksOnFailure.length > 0) {
-      db.transaction(
-        () => {
-          for (const lock of gate.locksOnFailure) {
-            recordAudit(context, {
-              actor: "system",
-              action: "user.login_locked",
-              subject: lock.scope === "account" && user ? `user:${user.id}` : lock.key,
-              details: {
-                scope: lock.scope,
-                key: lock.key,
-                ip,
-                knownDevice: knownDevice !== null,
-                lockedUntil: lock.lockedUntil.toISOString(),
-              },
-            });
-          }
-        },
-        { behavior: "immediate" },
-      );
+      writeTransaction(db, () => {
+        for (const lock of gate.locksOnFailure) {
+          recordAudit(context, {
+            actor: "system",
+            action: "user.login_locked",
+            subject: lock.scope === "account" && user ? `user:${user.id}` : lock.key,
+            details: {
+              scope: lock.scope,
+              key: lock.key,
+              ip,
+              knownDevice: knownDevice !== null,
+              lockedUntil: lock.lockedUntil.toISOString(),
+            },
+          });
+        }
+      });
       const soonest = Math.min(...gate.locksOnFailure.map((l) => l.lockedUntil.getTime()));
       throw tooManyAttempts(Math.ceil((soonest - clock.now().getTime()) / 1000));
     }

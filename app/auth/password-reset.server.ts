@@ -11,6 +11,7 @@ import { accountThrottlePrefix, loginSucceeded, startLoginAttempt, startPassword
 import { getUserByEmail, getUserById, normalizeEmail, setPasswordHash, type User } from "./users.server";
 import { tooManyAttempts } from "./login.server";
 import { RESET_LINK_INVALID_MESSAGE } from "./fields";
+import { writeTransaction } from "../../db/transaction";
 
 // The pages show these too, so they live in the client-safe ./fields.
 export { RESET_LINK_INVALID_MESSAGE, RESET_REQUESTED_MESSAGE } from "./fields";
@@ -51,33 +52,30 @@ export function requestPasswordReset(ctx: AppContext, input: { email: string; ip
   const user = getUserByEmail(db, email);
   if (!user?.passwordHash) return;
   const token = randomBytes(32).toString("base64url");
-  db.transaction(
-    () => {
-      const now = clock.now();
-      const expiresAt = new Date(now.getTime() + RESET_TOKEN_MINUTES * 60_000);
-      db.insert(passwordResetTokens)
-        .values({ userId: user.id, tokenHash: tokenHash(token), expiresAt, createdAt: now })
-        .run();
-      enqueueMail(db, {
-        kind: "password_reset",
-        userId: user.id,
-        to: user.email,
-        mail: renderMail(
-          passwordResetMail({ name: user.name, token, validMinutes: RESET_TOKEN_MINUTES }),
-          ctx.env.appUrl,
-        ),
-        expiresAt,
-        at: now,
-      });
-      recordAudit(ctx, {
-        actor: userActor(user.id),
-        action: "user.password_reset_requested",
-        subject: userActor(user.id),
-        details: { ip: input.ip },
-      });
-    },
-    { behavior: "immediate" },
-  );
+  writeTransaction(db, () => {
+    const now = clock.now();
+    const expiresAt = new Date(now.getTime() + RESET_TOKEN_MINUTES * 60_000);
+    db.insert(passwordResetTokens)
+      .values({ userId: user.id, tokenHash: tokenHash(token), expiresAt, createdAt: now })
+      .run();
+    enqueueMail(db, {
+      kind: "password_reset",
+      userId: user.id,
+      to: user.email,
+      mail: renderMail(
+        passwordResetMail({ name: user.name, token, validMinutes: RESET_TOKEN_MINUTES }),
+        ctx.env.appUrl,
+      ),
+      expiresAt,
+      at: now,
+    });
+    recordAudit(ctx, {
+      actor: userActor(user.id),
+      action: "user.password_reset_requested",
+      subject: userActor(user.id),
+      details: { ip: input.ip },
+    });
+  });
   notifyMail();
 }
 
@@ -113,49 +111,46 @@ export async function resetPassword(
   }
   // The slow hash runs outside the transaction; the token is checked again inside it.
   const passwordHash = await hashPassword(input.password, hash);
-  return db.transaction(
-    () => {
-      const now = clock.now();
-      const spent = db
-        .update(passwordResetTokens)
-        .set({ usedAt: now })
-        .where(
-          and(
-            eq(passwordResetTokens.tokenHash, tokenHash(input.token)),
-            isNull(passwordResetTokens.usedAt),
-            gt(passwordResetTokens.expiresAt, now),
-          ),
-        )
-        .returning({ userId: passwordResetTokens.userId })
-        .get();
-      if (!spent) throw new AppError("invalid_request", RESET_LINK_INVALID_MESSAGE, { field: "token" });
-      const user = getUserById(db, spent.userId)!;
-      db.update(passwordResetTokens)
-        .set({ usedAt: now })
-        .where(and(eq(passwordResetTokens.userId, user.id), isNull(passwordResetTokens.usedAt)))
-        .run();
-      setPasswordHash(ctx, user.id, passwordHash);
-      const revoked = revokeUserSessions(ctx, user.id);
-      // Whoever locked the account by guessing is beside the point now: its owner proved it by
-      // mail, so every count on the account (from any source) is cleared.
-      db.delete(loginThrottle)
-        .where(
-          or(
-            eq(loginThrottle.key, `email:${normalizeEmail(user.email)}`),
-            sql`instr(${loginThrottle.key}, ${accountThrottlePrefix(user.email)}) = 1`,
-          ),
-        )
-        .run();
-      recordAudit(ctx, {
-        actor: userActor(user.id),
-        action: "user.password_reset",
-        subject: userActor(user.id),
-        details: { ip: input.ip, sessionsRevoked: revoked },
-      });
-      return { ...user, passwordHash };
-    },
-    { behavior: "immediate" },
-  );
+  return writeTransaction(db, () => {
+    const now = clock.now();
+    const spent = db
+      .update(passwordResetTokens)
+      .set({ usedAt: now })
+      .where(
+        and(
+          eq(passwordResetTokens.tokenHash, tokenHash(input.token)),
+          isNull(passwordResetTokens.usedAt),
+          gt(passwordResetTokens.expiresAt, now),
+        ),
+      )
+      .returning({ userId: passwordResetTokens.userId })
+      .get();
+    if (!spent) throw new AppError("invalid_request", RESET_LINK_INVALID_MESSAGE, { field: "token" });
+    const user = getUserById(db, spent.userId)!;
+    db.update(passwordResetTokens)
+      .set({ usedAt: now })
+      .where(and(eq(passwordResetTokens.userId, user.id), isNull(passwordResetTokens.usedAt)))
+      .run();
+    setPasswordHash(ctx, user.id, passwordHash);
+    const revoked = revokeUserSessions(ctx, user.id);
+    // Whoever locked the account by guessing is beside the point now: its owner proved it by
+    // mail, so every count on the account (from any source) is cleared.
+    db.delete(loginThrottle)
+      .where(
+        or(
+          eq(loginThrottle.key, `email:${normalizeEmail(user.email)}`),
+          sql`instr(${loginThrottle.key}, ${accountThrottlePrefix(user.email)}) = 1`,
+        ),
+      )
+      .run();
+    recordAudit(ctx, {
+      actor: userActor(user.id),
+      action: "user.password_reset",
+      subject: userActor(user.id),
+      details: { ip: input.ip, sessionsRevoked: revoked },
+    });
+    return { ...user, passwordHash };
+  });
 }
 
 /**
@@ -185,23 +180,20 @@ export async function changePassword(
   }
   loginSucceeded(ctx, { email: user.email, ip: input.ip });
   const passwordHash = await hashPassword(input.newPassword, hash);
-  return db.transaction(
-    () => {
-      setPasswordHash(ctx, user.id, passwordHash);
-      const sessionsRevoked = revokeOtherSessions(ctx, user.id, input.keepSessionToken);
-      // Outstanding reset links were asked for under the old password: they stop working.
-      db.update(passwordResetTokens)
-        .set({ usedAt: clock.now() })
-        .where(and(eq(passwordResetTokens.userId, user.id), isNull(passwordResetTokens.usedAt)))
-        .run();
-      recordAudit(ctx, {
-        actor: userActor(user.id),
-        action: "user.password_changed",
-        subject: userActor(user.id),
-        details: { ip: input.ip, sessionsRevoked },
-      });
-      return { sessionsRevoked };
-    },
-    { behavior: "immediate" },
-  );
+  return writeTransaction(db, () => {
+    setPasswordHash(ctx, user.id, passwordHash);
+    const sessionsRevoked = revokeOtherSessions(ctx, user.id, input.keepSessionToken);
+    // Outstanding reset links were asked for under the old password: they stop working.
+    db.update(passwordResetTokens)
+      .set({ usedAt: clock.now() })
+      .where(and(eq(passwordResetTokens.userId, user.id), isNull(passwordResetTokens.usedAt)))
+      .run();
+    recordAudit(ctx, {
+      actor: userActor(user.id),
+      action: "user.password_changed",
+      subject: userActor(user.id),
+      details: { ip: input.ip, sessionsRevoked },
+    });
+    return { sessionsRevoked };
+  });
 }

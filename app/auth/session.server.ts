@@ -8,6 +8,7 @@ import type { Env } from "../utils/env.server";
 import { recordAudit, userActor } from "./audit.server";
 import { clientIpFromRequest } from "./client-ip.server";
 import { toPublicUser, type PublicUser, type User } from "./users.server";
+import { writeTransaction } from "../../db/transaction";
 
 /**
  * Browser sessions. The cookie carries only a random 32-byte token (signed with SESSION_SECRET);
@@ -225,24 +226,21 @@ export async function beginSession(
 ): Promise<string> {
   const previous = await readSessionToken(request, context.env);
   const ipAddress = clientIpFromRequest(request);
-  const session = context.db.transaction(
-    () => {
-      if (previous) revokeSession(context, previous);
-      const created = createSession(context, {
-        userId: user.id,
-        ipAddress,
-        userAgent: request.headers.get("user-agent"),
-      });
-      recordAudit(context, {
-        actor: userActor(user.id),
-        action: audit.action,
-        subject: userActor(user.id),
-        details: { ip: ipAddress, ...audit.details },
-      });
-      return created;
-    },
-    { behavior: "immediate" },
-  );
+  const session = writeTransaction(context.db, () => {
+    if (previous) revokeSession(context, previous);
+    const created = createSession(context, {
+      userId: user.id,
+      ipAddress,
+      userAgent: request.headers.get("user-agent"),
+    });
+    recordAudit(context, {
+      actor: userActor(user.id),
+      action: audit.action,
+      subject: userActor(user.id),
+      details: { ip: ipAddress, ...audit.details },
+    });
+    return created;
+  });
   return commitSessionCookie(context.env, session);
 }
 
@@ -250,20 +248,17 @@ export async function beginSession(
 export async function endSession(context: AppContext, request: Request): Promise<string> {
   const token = await readSessionToken(request, context.env);
   if (token) {
-    context.db.transaction(
-      () => {
-        const user = findSessionUser(context, token);
-        if (revokeSession(context, token) && user) {
-          recordAudit(context, {
-            actor: userActor(user.id),
-            action: "user.logout",
-            subject: userActor(user.id),
-            details: { ip: clientIpFromRequest(request) },
-          });
-        }
-      },
-      { behavior: "immediate" },
-    );
+    writeTransaction(context.db, () => {
+      const user = findSessionUser(context, token);
+      if (revokeSession(context, token) && user) {
+        recordAudit(context, {
+          actor: userActor(user.id),
+          action: "user.logout",
+          subject: userActor(user.id),
+          details: { ip: clientIpFromRequest(request) },
+        });
+      }
+    });
   }
   return clearSessionCookie(context.env);
 }

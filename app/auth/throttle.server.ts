@@ -2,6 +2,7 @@ import { eq, inArray } from "drizzle-orm";
 import { loginThrottle } from "../../db/schema";
 import type { DomainCtx } from "../utils/context.server";
 import { normalizeEmail } from "./users.server";
+import { writeTransaction } from "../../db/transaction";
 
 /**
  * Failed-login throttling (docs/decisions/018-login-lockout-per-source.md). Failures are counted
@@ -84,60 +85,57 @@ function current(row: Row | undefined, now: number): Row | undefined {
 export function startLoginAttempt(ctx: DomainCtx, input: LoginSource): LoginGate {
   const { db, clock } = ctx;
   const keys = throttleKeys(input);
-  return db.transaction(
-    (tx) => {
-      const now = clock.now().getTime();
-      const rows = new Map(
-        tx
-          .select()
-          .from(loginThrottle)
-          .where(
-            inArray(
-              loginThrottle.key,
-              keys.map((k) => k.key),
-            ),
-          )
-          .all()
-          .map((r) => [r.key, r]),
-      );
-      const locked = keys
-        .map((k) => ({ k, row: current(rows.get(k.key), now) }))
-        .filter(({ k, row }) => row && (row.lockedUntil || row.failures >= k.max))
-        .map(({ k, row }) => ({
-          scope: k.scope,
-          // failures ≥ max without a lock cannot be stored by this module; treat it as a fresh lock.
-          lockedUntil: row!.lockedUntil ?? new Date(now + LOGIN_THROTTLE.lockMs),
-        }))
-        .sort((a, b) => b.lockedUntil.getTime() - a.lockedUntil.getTime());
-      if (locked.length > 0) {
-        const { scope, lockedUntil } = locked[0];
-        return {
-          allowed: false,
-          scope,
-          lockedUntil,
-          retryAfterSeconds: Math.max(1, Math.ceil((lockedUntil.getTime() - now) / 1000)),
-        };
-      }
-      const locksOnFailure: { scope: ThrottleScope; key: string; lockedUntil: Date }[] = [];
-      for (const k of keys) {
-        const row = current(rows.get(k.key), now);
-        const failures = (row?.failures ?? 0) + 1;
-        const lockedUntil = failures >= k.max ? new Date(now + LOGIN_THROTTLE.lockMs) : null;
-        if (lockedUntil) locksOnFailure.push({ scope: k.scope, key: k.key, lockedUntil });
-        const values = {
-          failures,
-          windowStartedAt: row ? row.windowStartedAt : new Date(now),
-          lockedUntil,
-        };
-        tx.insert(loginThrottle)
-          .values({ key: k.key, ...values })
-          .onConflictDoUpdate({ target: loginThrottle.key, set: values })
-          .run();
-      }
-      return { allowed: true, locksOnFailure };
-    },
-    { behavior: "immediate" },
-  );
+  return writeTransaction(db, (tx) => {
+    const now = clock.now().getTime();
+    const rows = new Map(
+      tx
+        .select()
+        .from(loginThrottle)
+        .where(
+          inArray(
+            loginThrottle.key,
+            keys.map((k) => k.key),
+          ),
+        )
+        .all()
+        .map((r) => [r.key, r]),
+    );
+    const locked = keys
+      .map((k) => ({ k, row: current(rows.get(k.key), now) }))
+      .filter(({ k, row }) => row && (row.lockedUntil || row.failures >= k.max))
+      .map(({ k, row }) => ({
+        scope: k.scope,
+        // failures ≥ max without a lock cannot be stored by this module; treat it as a fresh lock.
+        lockedUntil: row!.lockedUntil ?? new Date(now + LOGIN_THROTTLE.lockMs),
+      }))
+      .sort((a, b) => b.lockedUntil.getTime() - a.lockedUntil.getTime());
+    if (locked.length > 0) {
+      const { scope, lockedUntil } = locked[0];
+      return {
+        allowed: false,
+        scope,
+        lockedUntil,
+        retryAfterSeconds: Math.max(1, Math.ceil((lockedUntil.getTime() - now) / 1000)),
+      };
+    }
+    const locksOnFailure: { scope: ThrottleScope; key: string; lockedUntil: Date }[] = [];
+    for (const k of keys) {
+      const row = current(rows.get(k.key), now);
+      const failures = (row?.failures ?? 0) + 1;
+      const lockedUntil = failures >= k.max ? new Date(now + LOGIN_THROTTLE.lockMs) : null;
+      if (lockedUntil) locksOnFailure.push({ scope: k.scope, key: k.key, lockedUntil });
+      const values = {
+        failures,
+        windowStartedAt: row ? row.windowStartedAt : new Date(now),
+        lockedUntil,
+      };
+      tx.insert(loginThrottle)
+        .values({ key: k.key, ...values })
+        .onConflictDoUpdate({ target: loginThrottle.key, set: values })
+        .run();
+    }
+    return { allowed: true, locksOnFailure };
+  });
 }
 
 /**
@@ -149,27 +147,24 @@ export function startLoginAttempt(ctx: DomainCtx, input: LoginSource): LoginGate
 export function loginSucceeded(ctx: DomainCtx, input: LoginSource): void {
   const { db, clock } = ctx;
   const keys = throttleKeys(input);
-  db.transaction(
-    (tx) => {
-      for (const k of keys) {
-        if (k.scope !== "ip") {
-          tx.delete(loginThrottle).where(eq(loginThrottle.key, k.key)).run();
-          continue;
-        }
-        const row = current(
-          tx.select().from(loginThrottle).where(eq(loginThrottle.key, k.key)).get(),
-          clock.now().getTime(),
-        );
-        if (!row) continue;
-        const failures = Math.max(0, row.failures - 1);
-        tx.update(loginThrottle)
-          .set({ failures, lockedUntil: failures >= k.max ? row.lockedUntil : null })
-          .where(eq(loginThrottle.key, k.key))
-          .run();
+  writeTransaction(db, (tx) => {
+    for (const k of keys) {
+      if (k.scope !== "ip") {
+        tx.delete(loginThrottle).where(eq(loginThrottle.key, k.key)).run();
+        continue;
       }
-    },
-    { behavior: "immediate" },
-  );
+      const row = current(
+        tx.select().from(loginThrottle).where(eq(loginThrottle.key, k.key)).get(),
+        clock.now().getTime(),
+      );
+      if (!row) continue;
+      const failures = Math.max(0, row.failures - 1);
+      tx.update(loginThrottle)
+        .set({ failures, lockedUntil: failures >= k.max ? row.lockedUntil : null })
+        .where(eq(loginThrottle.key, k.key))
+        .run();
+    }
+  });
 }
 
 /**
@@ -191,28 +186,25 @@ export function startSignupAttempt(ctx: DomainCtx, ip: string | null, maxPerIp: 
   // Without an address (no socket address: never on a real server) there is nothing to count by.
   if (!ip) return { allowed: true };
   const key = `signup-ip:${ip}`;
-  return db.transaction(
-    (tx) => {
-      const now = clock.now().getTime();
-      const row = tx.select().from(loginThrottle).where(eq(loginThrottle.key, key)).get();
-      const inWindow = row && now - row.windowStartedAt.getTime() < SIGNUP_THROTTLE.windowMs ? row : undefined;
-      if (inWindow && inWindow.failures >= maxPerIp) {
-        const endsAt = inWindow.windowStartedAt.getTime() + SIGNUP_THROTTLE.windowMs;
-        return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((endsAt - now) / 1000)) };
-      }
-      const values = {
-        failures: (inWindow?.failures ?? 0) + 1,
-        windowStartedAt: inWindow ? inWindow.windowStartedAt : new Date(now),
-        lockedUntil: null,
-      };
-      tx.insert(loginThrottle)
-        .values({ key, ...values })
-        .onConflictDoUpdate({ target: loginThrottle.key, set: values })
-        .run();
-      return { allowed: true };
-    },
-    { behavior: "immediate" },
-  );
+  return writeTransaction(db, (tx) => {
+    const now = clock.now().getTime();
+    const row = tx.select().from(loginThrottle).where(eq(loginThrottle.key, key)).get();
+    const inWindow = row && now - row.windowStartedAt.getTime() < SIGNUP_THROTTLE.windowMs ? row : undefined;
+    if (inWindow && inWindow.failures >= maxPerIp) {
+      const endsAt = inWindow.windowStartedAt.getTime() + SIGNUP_THROTTLE.windowMs;
+      return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((endsAt - now) / 1000)) };
+    }
+    const values = {
+      failures: (inWindow?.failures ?? 0) + 1,
+      windowStartedAt: inWindow ? inWindow.windowStartedAt : new Date(now),
+      lockedUntil: null,
+    };
+    tx.insert(loginThrottle)
+      .values({ key, ...values })
+      .onConflictDoUpdate({ target: loginThrottle.key, set: values })
+      .run();
+    return { allowed: true };
+  });
 }
 
 /**
@@ -238,31 +230,28 @@ export function startPasswordResetRequest(ctx: DomainCtx, input: { email: string
     { key: `reset-email:${normalizeEmail(input.email)}|ip:${input.ip ?? "unknown"}`, max: RESET_THROTTLE.maxPerEmail },
   ];
   if (input.ip) keys.push({ key: `reset-ip:${input.ip}`, max: RESET_THROTTLE.maxPerIp });
-  return db.transaction(
-    (tx) => {
-      const now = clock.now().getTime();
-      const rows = keys.map((k) => {
-        const row = tx.select().from(loginThrottle).where(eq(loginThrottle.key, k.key)).get();
-        return { ...k, row: row && now - row.windowStartedAt.getTime() < RESET_THROTTLE.windowMs ? row : undefined };
-      });
-      const full = rows.filter((r) => r.row && r.row.failures >= r.max);
-      if (full.length > 0) {
-        const endsAt = Math.max(...full.map((r) => r.row!.windowStartedAt.getTime() + RESET_THROTTLE.windowMs));
-        return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((endsAt - now) / 1000)) };
-      }
-      for (const r of rows) {
-        const values = {
-          failures: (r.row?.failures ?? 0) + 1,
-          windowStartedAt: r.row ? r.row.windowStartedAt : new Date(now),
-          lockedUntil: null,
-        };
-        tx.insert(loginThrottle)
-          .values({ key: r.key, ...values })
-          .onConflictDoUpdate({ target: loginThrottle.key, set: values })
-          .run();
-      }
-      return { allowed: true };
-    },
-    { behavior: "immediate" },
-  );
+  return writeTransaction(db, (tx) => {
+    const now = clock.now().getTime();
+    const rows = keys.map((k) => {
+      const row = tx.select().from(loginThrottle).where(eq(loginThrottle.key, k.key)).get();
+      return { ...k, row: row && now - row.windowStartedAt.getTime() < RESET_THROTTLE.windowMs ? row : undefined };
+    });
+    const full = rows.filter((r) => r.row && r.row.failures >= r.max);
+    if (full.length > 0) {
+      const endsAt = Math.max(...full.map((r) => r.row!.windowStartedAt.getTime() + RESET_THROTTLE.windowMs));
+      return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((endsAt - now) / 1000)) };
+    }
+    for (const r of rows) {
+      const values = {
+        failures: (r.row?.failures ?? 0) + 1,
+        windowStartedAt: r.row ? r.row.windowStartedAt : new Date(now),
+        lockedUntil: null,
+      };
+      tx.insert(loginThrottle)
+        .values({ key: r.key, ...values })
+        .onConflictDoUpdate({ target: loginThrottle.key, set: values })
+        .run();
+    }
+    return { allowed: true };
+  });
 }

@@ -6,6 +6,7 @@ import { recordAudit } from "./audit.server";
 import type { DomainCtx } from "../utils/context.server";
 import { AppError } from "../utils/errors";
 import { isValidEmail, normalizeEmail } from "./fields";
+import { writeTransaction } from "../../db/transaction";
 
 export type User = typeof users.$inferSelect;
 /** What pages and the API may show of a user (never the password hash). */
@@ -136,33 +137,30 @@ export function updateUser(ctx: DomainCtx, input: { userId: number; changes: Use
     }
     set.lowBalanceThreshold = t;
   }
-  return ctx.db.transaction(
-    () => {
-      const user = getUserById(ctx.db, input.userId);
-      if (!user) throw new AppError("not_found", `No user with id ${input.userId}.`);
-      const changed = (Object.keys(set) as (keyof typeof set)[]).filter((k) => set[k] !== user[k]);
-      if (changed.length === 0) return user;
-      let updated: User;
-      try {
-        updated = ctx.db
-          .update(users)
-          .set({ ...set, updatedAt: ctx.clock.now() })
-          .where(eq(users.id, user.id))
-          .returning()
-          .get();
-      } catch (e) {
-        uniqueConflict(e);
-      }
-      recordAudit(ctx, {
-        actor: input.actor,
-        action: "user.updated",
-        subject: `user:${user.id}`,
-        details: Object.fromEntries(changed.map((k) => [k, { from: user[k], to: updated[k] }])),
-      });
-      return updated;
-    },
-    { behavior: "immediate" },
-  );
+  return writeTransaction(ctx.db, () => {
+    const user = getUserById(ctx.db, input.userId);
+    if (!user) throw new AppError("not_found", `No user with id ${input.userId}.`);
+    const changed = (Object.keys(set) as (keyof typeof set)[]).filter((k) => set[k] !== user[k]);
+    if (changed.length === 0) return user;
+    let updated: User;
+    try {
+      updated = ctx.db
+        .update(users)
+        .set({ ...set, updatedAt: ctx.clock.now() })
+        .where(eq(users.id, user.id))
+        .returning()
+        .get();
+    } catch (e) {
+      uniqueConflict(e);
+    }
+    recordAudit(ctx, {
+      actor: input.actor,
+      action: "user.updated",
+      subject: `user:${user.id}`,
+      details: Object.fromEntries(changed.map((k) => [k, { from: user[k], to: updated[k] }])),
+    });
+    return updated;
+  });
 }
 
 /** The longest search text `searchUsers` takes. */
@@ -249,38 +247,35 @@ export function setUserRole(
     throw new AppError("invalid_request", `role must be one of: ${USER_ROLES.join(", ")}`, { field: "role" });
   }
   // One connection: the reads and writes below run inside this IMMEDIATE transaction.
-  return ctx.db.transaction(
-    () => {
-      if (input.byAdminId !== undefined && getUserById(ctx.db, input.byAdminId)?.role !== "admin") {
-        throw new AppError("forbidden", "You are no longer an admin, so you cannot change roles.");
-      }
-      const user = getUserByEmail(ctx.db, input.email);
-      if (!user)
-        throw new AppError("not_found", `No user with the email ${normalizeEmail(input.email)}.`, { field: "email" });
-      if (input.expectedRole !== undefined && user.role !== input.expectedRole) {
-        throw new AppError(
-          "conflict",
-          `${user.email} is ${user.role === "admin" ? "an admin" : "a customer"} now, not what you reviewed; look again.`,
-        );
-      }
-      if (user.role === "admin" && input.role !== "admin" && countUsersByRole(ctx.db).admins <= 1) {
-        throw new AppError("conflict", LAST_ADMIN_MESSAGE, { field: "role" });
-      }
-      const now = ctx.clock.now();
-      const updated = ctx.db
-        .update(users)
-        .set({ role: input.role, updatedAt: now })
-        .where(eq(users.id, user.id))
-        .returning()
-        .get();
-      recordAudit(ctx, {
-        actor: input.actor,
-        action: "user.role_changed",
-        subject: `user:${user.id}`,
-        details: { from: user.role, to: input.role },
-      });
-      return updated;
-    },
-    { behavior: "immediate" },
-  );
+  return writeTransaction(ctx.db, () => {
+    if (input.byAdminId !== undefined && getUserById(ctx.db, input.byAdminId)?.role !== "admin") {
+      throw new AppError("forbidden", "You are no longer an admin, so you cannot change roles.");
+    }
+    const user = getUserByEmail(ctx.db, input.email);
+    if (!user)
+      throw new AppError("not_found", `No user with the email ${normalizeEmail(input.email)}.`, { field: "email" });
+    if (input.expectedRole !== undefined && user.role !== input.expectedRole) {
+      throw new AppError(
+        "conflict",
+        `${user.email} is ${user.role === "admin" ? "an admin" : "a customer"} now, not what you reviewed; look again.`,
+      );
+    }
+    if (user.role === "admin" && input.role !== "admin" && countUsersByRole(ctx.db).admins <= 1) {
+      throw new AppError("conflict", LAST_ADMIN_MESSAGE, { field: "role" });
+    }
+    const now = ctx.clock.now();
+    const updated = ctx.db
+      .update(users)
+      .set({ role: input.role, updatedAt: now })
+      .where(eq(users.id, user.id))
+      .returning()
+      .get();
+    recordAudit(ctx, {
+      actor: input.actor,
+      action: "user.role_changed",
+      subject: `user:${user.id}`,
+      details: { from: user.role, to: input.role },
+    });
+    return updated;
+  });
 }

@@ -7,12 +7,8 @@
 import { recordAudit, userActor } from "../auth/audit.server";
 import { adjustCredits, getGrant, grantCredits, voidGrant } from "../credits/index.server";
 import { AppError } from "../utils/errors";
-import type { Db } from "../../db/client";
 import type { DomainCtx } from "../utils/context.server";
-
-function inTransaction<T>(db: Db, fn: () => T): T {
-  return db.transaction(fn, { behavior: "immediate" });
-}
+import { writeTransaction } from "../../db/transaction";
 
 export function adminVoidGrant(
   ctx: DomainCtx,
@@ -22,7 +18,7 @@ export function adminVoidGrant(
   // A grant of another customer is "not found" here, so a tampered form cannot reach across users.
   if (!grant || grant.userId !== input.userId)
     throw new AppError("not_found", "That grant does not belong to this customer.");
-  return inTransaction(ctx.db, () => {
+  return writeTransaction(ctx.db, () => {
     const result = voidGrant(ctx, {
       grantId: input.grantId,
       reason: input.reason,
@@ -45,7 +41,7 @@ export function adminAdjust(
   ctx: DomainCtx,
   input: { adminId: number; userId: number; amount: number; reason: string; key: string },
 ): { balance: number; replayed: boolean; entryId: number } {
-  return inTransaction(ctx.db, () => {
+  return writeTransaction(ctx.db, () => {
     const result = adjustCredits(ctx, {
       userId: input.userId,
       amount: input.amount,
@@ -70,7 +66,7 @@ export function adminGrant(
   ctx: DomainCtx,
   input: { adminId: number; userId: number; amount: number; reason: string; expiresAt: Date | null; key: string },
 ): { balance: number; replayed: boolean; grantId: number } {
-  return inTransaction(ctx.db, () => {
+  return writeTransaction(ctx.db, () => {
     const result = grantCredits(ctx, {
       userId: input.userId,
       type: "promotional",

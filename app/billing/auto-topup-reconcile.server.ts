@@ -18,12 +18,12 @@
 import { and, eq, isNotNull, lte } from "drizzle-orm";
 import type Stripe from "stripe";
 import { autoTopupAttempts } from "../../db/schema";
-import { notifyEvents } from "../events/outbox.server";
 import { log } from "../utils/log.server";
 import { applyAutoTopupFailure, applyAutoTopupPayment } from "./auto-topup.server";
 import type { BillingContext } from "./context.server";
 import type { ApplyCtx } from "./events/shared.server";
 import { stripeId } from "./subscription-state.server";
+import { writeTransaction } from "../../db/transaction";
 
 /** How long an attempt may wait for its webhook before Stripe is asked directly. */
 export const RECONCILE_AFTER_MS = 5 * 60_000;
@@ -76,7 +76,6 @@ export async function reconcileOpenAttempts(
     }
     results.push(result);
   }
-  if (results.some((r) => r.action === "granted" || r.action === "failed")) notifyEvents();
   return results;
 }
 
@@ -110,24 +109,21 @@ async function reconcileAttempt(
     data: { object: pi },
   } as unknown as Stripe.Event;
   const applyCtx: ApplyCtx = { db: ctx.db, clock: ctx.clock, event: source };
-  const outcome = ctx.db.transaction(
-    () => {
-      // Re-read under the write lock: the webhook may have settled it meanwhile.
-      const now = ctx.db.select().from(autoTopupAttempts).where(eq(autoTopupAttempts.id, attemptId)).get();
-      if (now?.status !== "processing") return "settled" as const;
-      if (pi.status === "succeeded") {
-        const applied = applyAutoTopupPayment(applyCtx, pi, charge);
-        if (applied.status !== "processed") {
-          log.warn("auto top-up reconciliation held", { attemptId, paymentIntentId, reason: applied.reason });
-          return "error" as const;
-        }
-        return "granted" as const;
+  const outcome = writeTransaction(ctx.db, () => {
+    // Re-read under the write lock: the webhook may have settled it meanwhile.
+    const now = ctx.db.select().from(autoTopupAttempts).where(eq(autoTopupAttempts.id, attemptId)).get();
+    if (now?.status !== "processing") return "settled" as const;
+    if (pi.status === "succeeded") {
+      const applied = applyAutoTopupPayment(applyCtx, pi, charge);
+      if (applied.status !== "processed") {
+        log.warn("auto top-up reconciliation held", { attemptId, paymentIntentId, reason: applied.reason });
+        return "error" as const;
       }
-      applyAutoTopupFailure(applyCtx, pi);
-      return "failed" as const;
-    },
-    { behavior: "immediate" },
-  );
+      return "granted" as const;
+    }
+    applyAutoTopupFailure(applyCtx, pi);
+    return "failed" as const;
+  });
   if (outcome === "granted" || outcome === "failed") {
     log.info("auto top-up reconciled from Stripe", { attemptId, paymentIntentId, stripeStatus: pi.status, outcome });
   }

@@ -31,7 +31,7 @@ import type { Db } from "../../db/client";
 import { autoTopupAttempts, autoTopupSettings, topupPlans, topupPurchases, users } from "../../db/schema";
 import { recordAudit } from "../auth/audit.server";
 import { getBalance } from "../credits/index.server";
-import { appendEvent, notifyEvents, type EventConsumer, type StoredEvent } from "../events/outbox.server";
+import { appendEvent, type EventConsumer, type StoredEvent } from "../events/outbox.server";
 import { getTopupPlan, isPlanOffered, listOfferedPlans, type TopupPlan } from "../plans/index.server";
 import type { Clock } from "../utils/clock";
 import type { DomainCtx } from "../utils/context.server";
@@ -45,6 +45,7 @@ import { recordTopupPurchase } from "./events/checkout.server";
 import { applyTopupRefund } from "./events/refunds.server";
 import type { ApplyCtx, Outcome } from "./events/shared.server";
 import { isCardError, isTransientError } from "./stripe-errors.server";
+import { writeTransaction } from "../../db/transaction";
 
 export type AutoTopupSettings = typeof autoTopupSettings.$inferSelect;
 export type AutoTopupAttempt = typeof autoTopupAttempts.$inferSelect;
@@ -119,70 +120,67 @@ export function listAttempts(db: Db, userId: number, limit: number): AttemptView
  * Any change clears the notice of an earlier automatic switch-off.
  */
 export function setAutoTopup(ctx: DomainCtx, userId: number, patch: AutoTopupPatch, actor: string): AutoTopupView {
-  ctx.db.transaction(
-    (tx) => {
-      const user = tx.select().from(users).where(eq(users.id, userId)).get();
-      if (!user) throw new AppError("not_found", `No user with id ${userId}.`);
-      const current = getSettings(ctx.db, userId);
-      const next = {
-        enabled: patch.enabled ?? current?.enabled ?? false,
-        topupPlanId: patch.topupPlanId ?? current?.topupPlanId,
-        thresholdCredits: patch.threshold ?? current?.thresholdCredits,
-        monthlyCapPacks: patch.monthlyCapPacks ?? current?.monthlyCapPacks,
-      };
-      for (const [field, value] of [
-        ["topupPlanId", next.topupPlanId],
-        ["threshold", next.thresholdCredits],
-        ["monthlyCapPacks", next.monthlyCapPacks],
-      ] as const) {
-        if (value === undefined) {
-          throw new AppError("invalid_request", `\`${field}\` is required the first time auto top-up is set.`, {
-            field,
-          });
-        }
+  writeTransaction(ctx.db, (tx) => {
+    const user = tx.select().from(users).where(eq(users.id, userId)).get();
+    if (!user) throw new AppError("not_found", `No user with id ${userId}.`);
+    const current = getSettings(ctx.db, userId);
+    const next = {
+      enabled: patch.enabled ?? current?.enabled ?? false,
+      topupPlanId: patch.topupPlanId ?? current?.topupPlanId,
+      thresholdCredits: patch.threshold ?? current?.thresholdCredits,
+      monthlyCapPacks: patch.monthlyCapPacks ?? current?.monthlyCapPacks,
+    };
+    for (const [field, value] of [
+      ["topupPlanId", next.topupPlanId],
+      ["threshold", next.thresholdCredits],
+      ["monthlyCapPacks", next.monthlyCapPacks],
+    ] as const) {
+      if (value === undefined) {
+        throw new AppError("invalid_request", `\`${field}\` is required the first time auto top-up is set.`, {
+          field,
+        });
       }
-      const plan = getTopupPlan(ctx.db, next.topupPlanId!);
-      const packChanged = patch.topupPlanId !== undefined && patch.topupPlanId !== current?.topupPlanId;
-      if (!plan || ((next.enabled || packChanged) && !isPlanOffered(plan))) {
-        throw new AppError("invalid_request", "That top-up pack is not on sale.", { field: "topupPlanId" });
-      }
-      if (next.enabled && !user.stripeCustomerId) {
-        throw new AppError(
-          "conflict",
-          "Auto top-up charges the card saved at a checkout: buy a pack once first, then turn it on.",
-          { field: "enabled" },
-        );
-      }
-      const now = ctx.clock.now();
-      const values = {
-        enabled: next.enabled,
-        topupPlanId: next.topupPlanId!,
-        thresholdCredits: next.thresholdCredits!,
-        monthlyCapPacks: next.monthlyCapPacks!,
-        disabledReason: null,
-        disabledAt: null,
-        updatedAt: now,
-      };
-      tx.insert(autoTopupSettings)
-        .values({ userId, ...values, createdAt: now })
-        .onConflictDoUpdate({ target: autoTopupSettings.userId, set: values })
-        .run();
-      tx.update(users)
-        .set({ autoTopupThreshold: next.enabled ? next.thresholdCredits! : null, updatedAt: now })
-        .where(eq(users.id, userId))
-        .run();
-      recordAudit(
-        { db: tx as unknown as Db, clock: ctx.clock },
-        {
-          actor,
-          action: "auto_topup.update",
-          subject: `user:${userId}`,
-          details: { ...values, disabledReason: undefined, disabledAt: undefined, updatedAt: undefined },
-        },
+    }
+    const plan = getTopupPlan(ctx.db, next.topupPlanId!);
+    const packChanged = patch.topupPlanId !== undefined && patch.topupPlanId !== current?.topupPlanId;
+    if (!plan || ((next.enabled || packChanged) && !isPlanOffered(plan))) {
+      throw new AppError("invalid_request", "That top-up pack is not on sale.", { field: "topupPlanId" });
+    }
+    if (next.enabled && !user.stripeCustomerId) {
+      throw new AppError(
+        "conflict",
+        "Auto top-up charges the card saved at a checkout: buy a pack once first, then turn it on.",
+        { field: "enabled" },
       );
-    },
-    { behavior: "immediate" },
-  );
+    }
+    const now = ctx.clock.now();
+    const values = {
+      enabled: next.enabled,
+      topupPlanId: next.topupPlanId!,
+      thresholdCredits: next.thresholdCredits!,
+      monthlyCapPacks: next.monthlyCapPacks!,
+      disabledReason: null,
+      disabledAt: null,
+      updatedAt: now,
+    };
+    tx.insert(autoTopupSettings)
+      .values({ userId, ...values, createdAt: now })
+      .onConflictDoUpdate({ target: autoTopupSettings.userId, set: values })
+      .run();
+    tx.update(users)
+      .set({ autoTopupThreshold: next.enabled ? next.thresholdCredits! : null, updatedAt: now })
+      .where(eq(users.id, userId))
+      .run();
+    recordAudit(
+      { db: tx as unknown as Db, clock: ctx.clock },
+      {
+        actor,
+        action: "auto_topup.update",
+        subject: `user:${userId}`,
+        details: { ...values, disabledReason: undefined, disabledAt: undefined, updatedAt: undefined },
+      },
+    );
+  });
   return getAutoTopup(ctx, userId);
 }
 
@@ -374,40 +372,36 @@ export function failAttempt(
   attemptId: number,
   failure: { code: string; message: string; paymentIntentId?: string },
 ): boolean {
-  const failed = ctx.db.transaction(
-    (tx) => {
-      const attempt = tx.select().from(autoTopupAttempts).where(eq(autoTopupAttempts.id, attemptId)).get();
-      if (!attempt || !(OPEN as readonly string[]).includes(attempt.status)) return false;
-      const now = ctx.clock.now();
-      tx.update(autoTopupAttempts)
-        .set({
-          status: "failed",
-          failureCode: failure.code.slice(0, 100),
-          failureMessage: failure.message.slice(0, 500),
-          stripePaymentIntentId: attempt.stripePaymentIntentId ?? failure.paymentIntentId ?? null,
-          updatedAt: now,
-        })
-        .where(eq(autoTopupAttempts.id, attemptId))
-        .run();
-      const plan = getTopupPlan(ctx.db, attempt.topupPlanId);
-      const why = CUSTOMER_WORDS[failure.code] ?? "the payment did not go through";
-      switchOff(
-        ctx,
-        attempt.userId,
-        `Auto top-up turned itself off: ${why}. Nothing was charged. Buy a pack below to pay now (and save a working card), then turn auto top-up on again.`,
-        {
-          code: failure.code,
-          packName: plan?.publicName ?? "",
-          amountCents: attempt.amountCents,
-          currency: attempt.currency,
-          attemptId,
-        },
-      );
-      return true;
-    },
-    { behavior: "immediate" },
-  );
-  if (failed) notifyEvents();
+  const failed = writeTransaction(ctx.db, (tx) => {
+    const attempt = tx.select().from(autoTopupAttempts).where(eq(autoTopupAttempts.id, attemptId)).get();
+    if (!attempt || !(OPEN as readonly string[]).includes(attempt.status)) return false;
+    const now = ctx.clock.now();
+    tx.update(autoTopupAttempts)
+      .set({
+        status: "failed",
+        failureCode: failure.code.slice(0, 100),
+        failureMessage: failure.message.slice(0, 500),
+        stripePaymentIntentId: attempt.stripePaymentIntentId ?? failure.paymentIntentId ?? null,
+        updatedAt: now,
+      })
+      .where(eq(autoTopupAttempts.id, attemptId))
+      .run();
+    const plan = getTopupPlan(ctx.db, attempt.topupPlanId);
+    const why = CUSTOMER_WORDS[failure.code] ?? "the payment did not go through";
+    switchOff(
+      ctx,
+      attempt.userId,
+      `Auto top-up turned itself off: ${why}. Nothing was charged. Buy a pack below to pay now (and save a working card), then turn auto top-up on again.`,
+      {
+        code: failure.code,
+        packName: plan?.publicName ?? "",
+        amountCents: attempt.amountCents,
+        currency: attempt.currency,
+        attemptId,
+      },
+    );
+    return true;
+  });
   return failed;
 }
 

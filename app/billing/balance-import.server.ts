@@ -13,6 +13,7 @@ import { importLegacyBalanceExpiring, previewLegacyImport } from "../credits/leg
 import { addDays } from "../utils/clock";
 import { AppError } from "../utils/errors";
 import type { DomainCtx } from "../utils/context.server";
+import { writeTransaction } from "../../db/transaction";
 
 export const DEFAULT_IMPORT_EXPIRY_DAYS = 30;
 export const MAX_IMPORT_EXPIRY_DAYS = 36_500;
@@ -217,20 +218,18 @@ export function importLegacyBalances(ctx: DomainCtx, rows: LegacyBalanceRow[], o
     resolved.forEach(({ userId, balance }, i) => count(previewLegacyImport(ctx, userId, balance), balance, i));
     return summary;
   }
-  return ctx.db.$client
-    .transaction((): ImportSummary => {
-      resolved.forEach(({ userId, balance }, i) => {
-        const outcome = importLegacyBalanceExpiring(ctx, {
-          userId,
-          amount: balance,
-          expiresAt,
-          actor: options.actor ?? "migration",
-        });
-        count(outcome, balance, i);
+  return writeTransaction(ctx.db, (): ImportSummary => {
+    resolved.forEach(({ userId, balance }, i) => {
+      const outcome = importLegacyBalanceExpiring(ctx, {
+        userId,
+        amount: balance,
+        expiresAt,
+        actor: options.actor ?? "migration",
       });
-      return summary;
-    })
-    .immediate();
+      count(outcome, balance, i);
+    });
+    return summary;
+  });
 }
 
 /** The format from the file name (or an explicit choice). */

@@ -37,6 +37,7 @@ import type { BillingContext } from "./context.server";
 import { isInvalidRequest, isStripeNotFound, stripeErrorToAppError } from "./stripe-errors.server";
 import { productOf } from "./price-to-plan.server";
 import { isPlanInUse } from "./subscription-state.server";
+import { writeTransaction } from "../../db/transaction";
 
 /** What the admin direction needs: billing's context without the app URL. */
 type PlanAdminCtx = Omit<BillingContext, "appUrl">;
@@ -203,19 +204,16 @@ export async function createPlan(ctx: PlanAdminCtx, create: CreatePlanInput, act
     plan.values.stripePriceId = ids.priceId;
   }
 
-  return ctx.db.transaction(
-    () => {
-      const inserted = insertPlan(ctx, plan);
-      recordAudit(ctx, {
-        actor,
-        action: "plan.created",
-        subject: planSubject(inserted.kind, inserted.plan.id),
-        details: { plan: planJson(inserted) },
-      });
-      return inserted;
-    },
-    { behavior: "immediate" },
-  );
+  return writeTransaction(ctx.db, () => {
+    const inserted = insertPlan(ctx, plan);
+    recordAudit(ctx, {
+      actor,
+      action: "plan.created",
+      subject: planSubject(inserted.kind, inserted.plan.id),
+      details: { plan: planJson(inserted) },
+    });
+    return inserted;
+  });
 }
 
 /**
@@ -295,23 +293,20 @@ export async function editPlan(
   if (isPlanOffered(current.plan) && !isPlanOffered({ ...current.plan, ...update })) {
     await expireOpenCheckouts(ctx.stripe, kind, current.plan);
   }
-  return ctx.db.transaction(
-    () => {
-      const { before, after, changed } = updatePlan(ctx, kind, id, patch);
-      if (changed.length) {
-        const pick = (p: KindedPlan) =>
-          Object.fromEntries(changed.map((k) => [k, (planJson(p) as unknown as Record<string, unknown>)[k] ?? null]));
-        recordAudit(ctx, {
-          actor,
-          action: "plan.updated",
-          subject: planSubject(kind, id),
-          details: { changed, before: pick(before), after: pick(after) },
-        });
-      }
-      return after;
-    },
-    { behavior: "immediate" },
-  );
+  return writeTransaction(ctx.db, () => {
+    const { before, after, changed } = updatePlan(ctx, kind, id, patch);
+    if (changed.length) {
+      const pick = (p: KindedPlan) =>
+        Object.fromEntries(changed.map((k) => [k, (planJson(p) as unknown as Record<string, unknown>)[k] ?? null]));
+      recordAudit(ctx, {
+        actor,
+        action: "plan.updated",
+        subject: planSubject(kind, id),
+        details: { changed, before: pick(before), after: pick(after) },
+      });
+    }
+    return after;
+  });
 }
 
 export type DeletePlanResult = { deleted: true } | { archived: true; plan: KindedPlan };
@@ -333,17 +328,14 @@ export async function deleteOrArchivePlan(
   if (!current) throw planNotFound(kind, id);
   if (current.plan.stripePriceId) await setManagedPriceActive(ctx.stripe, current.plan.stripePriceId, false);
   await expireOpenCheckouts(ctx.stripe, kind, current.plan);
-  return ctx.db.transaction(
-    (): DeletePlanResult => {
-      const result = removePlan(ctx, kind, id, isPlanInUse(ctx.db, kind, id));
-      recordAudit(ctx, {
-        actor,
-        action: "deleted" in result ? "plan.deleted" : "plan.archived",
-        subject: planSubject(kind, id),
-        details: { plan: planJson(result.plan) },
-      });
-      return "deleted" in result ? { deleted: true } : { archived: true, plan: result.plan };
-    },
-    { behavior: "immediate" },
-  );
+  return writeTransaction(ctx.db, (): DeletePlanResult => {
+    const result = removePlan(ctx, kind, id, isPlanInUse(ctx.db, kind, id));
+    recordAudit(ctx, {
+      actor,
+      action: "deleted" in result ? "plan.deleted" : "plan.archived",
+      subject: planSubject(kind, id),
+      details: { plan: planJson(result.plan) },
+    });
+    return "deleted" in result ? { deleted: true } : { archived: true, plan: result.plan };
+  });
 }

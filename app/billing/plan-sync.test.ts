@@ -12,6 +12,7 @@ import { createPlan } from "./plan-sync.server";
 import { listOfferedPlans, parseCreatePlanInput } from "../plans/index.server";
 import { startTestStripe } from "../../test/billing/test-stripe";
 import { planFromStripePrice, resolvePlanFromStripePrice } from "./price-to-plan.server";
+import { writeTransaction } from "../../db/transaction";
 
 const ctx = useTestContexts();
 
@@ -307,23 +308,17 @@ describe("resolvePlanFromStripePrice", () => {
     const c = ctx();
     const price = stripePrice({ metadata: { credits: "100" } });
     expect(() =>
-      c.db.transaction(
-        () => {
-          expect(resolvePlanFromStripePrice(c, price).kind).toBe("subscription");
-          throw new Error("the webhook failed after resolving the plan");
-        },
-        { behavior: "immediate" },
-      ),
+      writeTransaction(c.db, () => {
+        expect(resolvePlanFromStripePrice(c, price).kind).toBe("subscription");
+        throw new Error("the webhook failed after resolving the plan");
+      }),
     ).toThrow("the webhook failed");
     expect(planCounts(c)).toEqual({ subs: 0, topups: 0 });
 
-    const id = c.db.transaction(
-      () => {
-        const r = resolvePlanFromStripePrice(c, price);
-        return r.kind === "subscription" ? r.plan.id : null;
-      },
-      { behavior: "immediate" },
-    );
+    const id = writeTransaction(c.db, () => {
+      const r = resolvePlanFromStripePrice(c, price);
+      return r.kind === "subscription" ? r.plan.id : null;
+    });
     expect(
       c.db.select().from(subscriptionPlans).where(eq(subscriptionPlans.stripePriceId, "price_test_1")).get()?.id,
     ).toBe(id);

@@ -12,6 +12,7 @@ import { recordAudit } from "../auth/audit.server";
 import { findPlanByStripePriceId } from "../plans/index.server";
 import { planFromStripePrice, resolvePlanFromStripePrice } from "./price-to-plan.server";
 import type { DomainCtx } from "../utils/context.server";
+import { writeTransaction } from "../../db/transaction";
 
 export const PLAN_METADATA_KEYS = ["credits", "planFamily", "version", "internalId", "publicName"] as const;
 
@@ -85,14 +86,12 @@ export async function importPlansFromStripe(
     lines,
   };
   if (!options.dryRun && report.created > 0) {
-    ctx.db.transaction(
-      () =>
-        recordAudit(ctx, {
-          actor: options.actor,
-          action: "plans.import_from_stripe",
-          details: { created: report.created, existing: report.existing, skipped: report.skipped },
-        }),
-      { behavior: "immediate" },
+    writeTransaction(ctx.db, () =>
+      recordAudit(ctx, {
+        actor: options.actor,
+        action: "plans.import_from_stripe",
+        details: { created: report.created, existing: report.existing, skipped: report.skipped },
+      }),
     );
   }
   return report;

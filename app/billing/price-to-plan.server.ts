@@ -25,6 +25,7 @@ import {
 } from "../plans/index.server";
 import { AppError } from "../utils/errors";
 import type { DomainCtx } from "../utils/context.server";
+import { writeTransaction } from "../../db/transaction";
 
 // ---------------------------------------------------------------------------------------------
 // Stripe price → plan
@@ -168,81 +169,72 @@ export function resolvePlanFromStripePrice(ctx: DomainCtx, price: Stripe.Price):
   if (deleted) {
     // An admin deleted this plan; a payment for it that was under way is honoured with the
     // credits it promised, on an archived row — the metadata is not read, nothing goes on sale.
-    return ctx.db.transaction(
-      (): ResolvedPlan => {
-        const raced = findPlanByStripePriceId(ctx.db, price.id);
-        if (raced) return raced;
-        const restored = insertArchivedFromDeleted(ctx, deleted);
-        recordAudit(ctx, {
-          actor: "stripe",
-          action: "plan.recorded_archived_from_deleted",
-          subject: planSubject(restored.kind, restored.plan.id),
-          details: { plan: planJson(restored), deletedAt: deleted.deletedAt.toISOString() },
-        });
-        return restored;
-      },
-      { behavior: "immediate" },
-    );
+    return writeTransaction(ctx.db, (): ResolvedPlan => {
+      const raced = findPlanByStripePriceId(ctx.db, price.id);
+      if (raced) return raced;
+      const restored = insertArchivedFromDeleted(ctx, deleted);
+      recordAudit(ctx, {
+        actor: "stripe",
+        action: "plan.recorded_archived_from_deleted",
+        subject: planSubject(restored.kind, restored.plan.id),
+        details: { plan: planJson(restored), deletedAt: deleted.deletedAt.toISOString() },
+      });
+      return restored;
+    });
   }
   const parsed = planFromStripePrice(price);
   if (!parsed.ok) return { kind: "held", reason: parsed.reason };
 
-  return ctx.db.transaction(
-    (): ResolvedPlan => {
-      const raced = findPlanByStripePriceId(ctx.db, price.id);
-      if (raced) return raced;
-      const clash = (what: string, other: KindedPlan) => ({
-        kind: "held" as const,
-        reason:
-          `Stripe price ${price.id}: its ${what} already belongs to ${other.kind === "subscription" ? "subscription" : "top-up"} plan #${other.plan.id}` +
-          `${other.plan.stripePriceId ? ` (price ${other.plan.stripePriceId})` : ""}; fix the price's metadata or create a plan for this price, then replay the event.`,
+  return writeTransaction(ctx.db, (): ResolvedPlan => {
+    const raced = findPlanByStripePriceId(ctx.db, price.id);
+    if (raced) return raced;
+    const clash = (what: string, other: KindedPlan) => ({
+      kind: "held" as const,
+      reason:
+        `Stripe price ${price.id}: its ${what} already belongs to ${other.kind === "subscription" ? "subscription" : "top-up"} plan #${other.plan.id}` +
+        `${other.plan.stripePriceId ? ` (price ${other.plan.stripePriceId})` : ""}; fix the price's metadata or create a plan for this price, then replay the event.`,
+    });
+    const byInternalId = findPlanByInternalId(ctx.db, parsed.kind, parsed.values.internalId);
+    if (byInternalId) return clash(`internalId "${parsed.values.internalId}"`, byInternalId);
+
+    let plan: NewPlan;
+    if (parsed.kind === "subscription") {
+      const v = parsed.values;
+      const version = v.version ?? nextPlanVersion(ctx.db, v.planFamily);
+      const sameVersion = findSubscriptionPlanByFamilyVersion(ctx.db, v.planFamily, version);
+      if (sameVersion)
+        return clash(`version ${version} of plan family "${v.planFamily}"`, {
+          kind: "subscription",
+          plan: sameVersion,
+        });
+      plan = { kind: "subscription", values: { ...v, version } };
+    } else {
+      plan = { kind: "topup", values: parsed.values };
+    }
+
+    try {
+      return writeTransaction(ctx.db, () => {
+        // A price deactivated in Stripe (e.g. its plan was deleted before prices were
+        // remembered) is honoured but its plan is not put on sale.
+        const inserted = insertPlan(ctx, plan, { archived: price.active === false });
+        recordAudit(ctx, {
+          actor: "stripe",
+          action: "plan.created_from_stripe",
+          subject: planSubject(inserted.kind, inserted.plan.id),
+          details: { plan: planJson(inserted) },
+        });
+        return inserted;
       });
-      const byInternalId = findPlanByInternalId(ctx.db, parsed.kind, parsed.values.internalId);
-      if (byInternalId) return clash(`internalId "${parsed.values.internalId}"`, byInternalId);
-
-      let plan: NewPlan;
-      if (parsed.kind === "subscription") {
-        const v = parsed.values;
-        const version = v.version ?? nextPlanVersion(ctx.db, v.planFamily);
-        const sameVersion = findSubscriptionPlanByFamilyVersion(ctx.db, v.planFamily, version);
-        if (sameVersion)
-          return clash(`version ${version} of plan family "${v.planFamily}"`, {
-            kind: "subscription",
-            plan: sameVersion,
-          });
-        plan = { kind: "subscription", values: { ...v, version } };
-      } else {
-        plan = { kind: "topup", values: parsed.values };
-      }
-
-      try {
-        return ctx.db.transaction(
-          () => {
-            // A price deactivated in Stripe (e.g. its plan was deleted before prices were
-            // remembered) is honoured but its plan is not put on sale.
-            const inserted = insertPlan(ctx, plan, { archived: price.active === false });
-            recordAudit(ctx, {
-              actor: "stripe",
-              action: "plan.created_from_stripe",
-              subject: planSubject(inserted.kind, inserted.plan.id),
-              details: { plan: planJson(inserted) },
-            });
-            return inserted;
-          },
-          { behavior: "immediate" },
-        );
-      } catch (e) {
-        // Another writer got there first: its plan is the answer if it is for this price.
-        const field = e instanceof AppError && e.code === "conflict" ? e.field : uniqueViolationField(e);
-        if (!field) throw e;
-        const winner = findPlanByStripePriceId(ctx.db, price.id);
-        if (winner) return winner;
-        return {
-          kind: "held",
-          reason: `Stripe price ${price.id}: its metadata clashes with an existing plan (${field}); fix the price's metadata or create a plan for this price, then replay the event.`,
-        };
-      }
-    },
-    { behavior: "immediate" },
-  );
+    } catch (e) {
+      // Another writer got there first: its plan is the answer if it is for this price.
+      const field = e instanceof AppError && e.code === "conflict" ? e.field : uniqueViolationField(e);
+      if (!field) throw e;
+      const winner = findPlanByStripePriceId(ctx.db, price.id);
+      if (winner) return winner;
+      return {
+        kind: "held",
+        reason: `Stripe price ${price.id}: its metadata clashes with an existing plan (${field}); fix the price's metadata or create a plan for this price, then replay the event.`,
+      };
+    }
+  });
 }

@@ -27,6 +27,7 @@ import {
   type SubscriptionHistoryEntry,
 } from "./history.server";
 import type { DomainCtx } from "../utils/context.server";
+import { writeTransaction } from "../../db/transaction";
 
 /*
  * Managing a subscription from the billing page. Each action calls Stripe first and then copies
@@ -58,9 +59,7 @@ function manageableSubscription(db: Db, userId: number): { row: UserSubscription
 }
 
 function applyReturned(ctx: DomainCtx, userId: number, sub: Stripe.Subscription, plan: SubscriptionPlan) {
-  return ctx.db.transaction(() => syncSubscriptionRow(ctx, { userId, subscription: sub, plan, version: null }), {
-    behavior: "immediate",
-  });
+  return writeTransaction(ctx.db, () => syncSubscriptionRow(ctx, { userId, subscription: sub, plan, version: null }));
 }
 
 export type PlanChange = "upgraded" | "downgrade_scheduled" | "downgrade_canceled";

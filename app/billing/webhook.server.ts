@@ -5,10 +5,10 @@ import { stripeEvents, type StripeEventStatus } from "../../db/schema";
 import { AppError, errorBody, httpStatusFor } from "../utils/errors";
 import { log } from "../utils/log.server";
 import { isStorageError } from "../utils/storage-errors.server";
-import { notifyEvents } from "../events/outbox.server";
 import { EVENT_HANDLERS, ignoredEvent, type Outcome } from "./events/index.server";
 import { isSignatureError, isTransientError, missingStripeObject } from "./stripe-errors.server";
 import type { DomainCtx } from "../utils/context.server";
+import { writeTransaction } from "../../db/transaction";
 
 /*
  * Stripe webhooks: verify, store by event id, apply — exactly once per effect.
@@ -154,14 +154,11 @@ function recordAttempt(
   error: string,
 ): void {
   try {
-    ctx.db.transaction(
-      () => {
-        const existing = getStripeEvent(ctx.db, event.id);
-        if (existing && FINAL_STATUSES.includes(existing.status)) return;
-        writeEventRow(ctx.db, ctx.clock.now(), event, existing, { status, error, processedAt: null });
-      },
-      { behavior: "immediate" },
-    );
+    writeTransaction(ctx.db, () => {
+      const existing = getStripeEvent(ctx.db, event.id);
+      if (existing && FINAL_STATUSES.includes(existing.status)) return;
+      writeEventRow(ctx.db, ctx.clock.now(), event, existing, { status, error, processedAt: null });
+    });
   } catch (e) {
     log.error("stripe event: could not record the failed attempt", { eventId: event.id, error: errorText(e) });
   }
@@ -211,31 +208,26 @@ export async function processStripeEvent(
   }
 
   try {
-    const result = ctx.db.transaction(
-      (): ProcessResult => {
-        const existing = getStripeEvent(ctx.db, event.id);
-        if (existing && FINAL_STATUSES.includes(existing.status)) {
-          return {
-            kind: "done",
-            status: existing.status as "processed" | "ignored",
-            reason: existing.error,
-            duplicate: true,
-          };
-        }
-        const outcome: Outcome = handler.apply({ db: ctx.db, clock: ctx.clock, event }, prepared);
-        opts.afterEffects?.(event);
-        const now = ctx.clock.now();
-        writeEventRow(ctx.db, now, event, existing, {
-          status: outcome.status,
-          error: outcome.reason,
-          processedAt: outcome.status === "held" ? null : now,
-        });
-        return { kind: "done", status: outcome.status, reason: outcome.reason, duplicate: false };
-      },
-      { behavior: "immediate" },
-    );
-    // Events the handlers appended (payment.failed, topup.paid, credits.*) go out now, not at the next poll.
-    if (result.kind === "done" && !result.duplicate) notifyEvents();
+    const result = writeTransaction(ctx.db, (): ProcessResult => {
+      const existing = getStripeEvent(ctx.db, event.id);
+      if (existing && FINAL_STATUSES.includes(existing.status)) {
+        return {
+          kind: "done",
+          status: existing.status as "processed" | "ignored",
+          reason: existing.error,
+          duplicate: true,
+        };
+      }
+      const outcome: Outcome = handler.apply({ db: ctx.db, clock: ctx.clock, event }, prepared);
+      opts.afterEffects?.(event);
+      const now = ctx.clock.now();
+      writeEventRow(ctx.db, now, event, existing, {
+        status: outcome.status,
+        error: outcome.reason,
+        processedAt: outcome.status === "held" ? null : now,
+      });
+      return { kind: "done", status: outcome.status, reason: outcome.reason, duplicate: false };
+    });
     if (result.kind === "done" && result.status === "held") {
       log.warn("stripe event held; an admin can replay it once fixed", {
         eventId: event.id,

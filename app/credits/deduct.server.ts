@@ -14,7 +14,6 @@ import {
   checkReason,
   checkShownReason,
   findReplay,
-  immediate,
   insertEntry,
   invalid,
   requestHash,
@@ -28,6 +27,7 @@ import { addGrant } from "./grants.server";
 import { balanceLowered, creditsConfig, type CreditsCtx } from "./events.server";
 import { settleLapsedHolds } from "./hold-returns.server";
 import type { UserEventRow } from "./store.server";
+import { writeTransaction } from "../../db/transaction";
 
 export interface Allocation {
   grantId: number;
@@ -136,7 +136,7 @@ export function deductCredits(ctx: CreditsCtx, input: DeductInput): DeductResult
   const key = checkKey(input.idempotencyKey);
   const hash = key === null ? null : requestHash({ op: "deduction", amount, reason, metadata: input.metadata ?? null });
   const s = statementsFor(ctx.db);
-  return immediate(ctx.db, (): DeductResult => {
+  return writeTransaction(ctx.db, (): DeductResult => {
     const replay = findReplay(s, userId, key, hash);
     if (replay) return { ...replayedSpend(s, replay), amount: -replay.amount };
     // Read inside the transaction: after any wait for the write lock, not before it.
@@ -200,7 +200,7 @@ export function adjustCredits(ctx: CreditsCtx, input: AdjustInput): AdjustResult
   const hash =
     key === null ? null : requestHash({ op: "adjustment", amount, reason, source, metadata: input.metadata ?? null });
   const s = statementsFor(ctx.db);
-  return immediate(ctx.db, (): AdjustResult => {
+  return writeTransaction(ctx.db, (): AdjustResult => {
     const replay = findReplay(s, userId, key, hash);
     if (replay) return { ...replayedSpend(s, replay), amount: replay.amount, grantId: replay.grant_id };
     const now = ctx.clock.now().getTime();

@@ -4,6 +4,7 @@ import { AppError } from "../utils/errors";
 import { BURN_DOWN_SQL, deductCredits, getBalance, getGrant, grantCredits, listLedger } from "./index.server";
 import { LEDGER_PAGE_SQL } from "./store.server";
 import { cachedBalance, expectAppError, newUser, useCreditsDb, writeCounts, grant } from "./test-support";
+import { writeTransaction } from "../../db/transaction";
 
 const ctx = useCreditsDb();
 
@@ -190,24 +191,21 @@ describe("deductions", () => {
     const userId = newUser(ctx());
     grantCredits(ctx(), { userId, type: "topup", amount: 30, source: "topup" });
     const before = writeCounts(ctx());
-    const outcome = ctx().db.transaction(
-      () => {
-        const failed = [
-          () => deductCredits(ctx(), { userId, amount: 31 }),
-          () => deductCredits(ctx(), { userId: 424242, amount: 1 }),
-          () => grantCredits(ctx(), { userId, type: "topup", amount: 5, source: "topup", sourceRef: "" }),
-        ].map((fn) => {
-          try {
-            fn();
-            return null;
-          } catch (e) {
-            return (e as AppError).code;
-          }
-        });
-        return { failed, after: deductCredits(ctx(), { userId, amount: 10 }) };
-      },
-      { behavior: "immediate" },
-    );
+    const outcome = writeTransaction(ctx().db, () => {
+      const failed = [
+        () => deductCredits(ctx(), { userId, amount: 31 }),
+        () => deductCredits(ctx(), { userId: 424242, amount: 1 }),
+        () => grantCredits(ctx(), { userId, type: "topup", amount: 5, source: "topup", sourceRef: "" }),
+      ].map((fn) => {
+        try {
+          fn();
+          return null;
+        } catch (e) {
+          return (e as AppError).code;
+        }
+      });
+      return { failed, after: deductCredits(ctx(), { userId, amount: 10 }) };
+    });
     expect(outcome.failed).toEqual(["insufficient_credits", "not_found", "invalid_request"]);
     expect(outcome.after.balance).toBe(20);
     const after = writeCounts(ctx());
@@ -219,16 +217,13 @@ describe("deductions", () => {
     grantCredits(ctx(), { userId, type: "topup", amount: 30, source: "topup" });
     const before = writeCounts(ctx());
     expect(() =>
-      ctx().db.transaction(
-        () => {
-          deductCredits(ctx(), { userId, amount: 10 });
-          throw new AppError("conflict", "caller changed its mind");
-        },
-        { behavior: "immediate" },
-      ),
+      writeTransaction(ctx().db, () => {
+        deductCredits(ctx(), { userId, amount: 10 });
+        throw new AppError("conflict", "caller changed its mind");
+      }),
     ).toThrow("caller changed its mind");
     expect(writeCounts(ctx())).toEqual(before);
-    ctx().db.transaction(() => deductCredits(ctx(), { userId, amount: 10 }), { behavior: "immediate" });
+    writeTransaction(ctx().db, () => deductCredits(ctx(), { userId, amount: 10 }));
     expect(getBalance(ctx(), userId).balance).toBe(20);
   });
 });

@@ -46,10 +46,9 @@ export function creditsConfig(ctx: CreditsCtx): CreditsConfig {
   };
 }
 
-/** Appends one event in the current transaction; the dispatcher is poked after it commits. */
+/** Appends one event in the current transaction; the dispatcher is woken after it commits. */
 export function emit(s: Statements, type: EventType, userId: number, data: Record<string, unknown>, now: number): void {
   appendEvent(s.db, { type, userId, data, at: new Date(now) });
-  s.eventsAppended = true;
 }
 
 interface DeductionRow {

@@ -19,6 +19,7 @@ import {
 } from "./index.server";
 import { requestHash } from "./store.server";
 import { DAY, cachedBalance, expectAppError, newUser, useCreditsDb, writeCounts, grant } from "./test-support";
+import { writeTransaction } from "../../db/transaction";
 
 const ctx = useCreditsDb();
 
@@ -95,12 +96,9 @@ describe("grants", () => {
     try {
       const userId = newUser(big);
       const full = Math.floor(Number.MAX_SAFE_INTEGER / 1e12); // 9,007 grants of 1e12
-      big.db.transaction(
-        () => {
-          for (let i = 0; i < full; i++) grantCredits(big, { userId, type: "topup", amount: 1e12, source: "api" });
-        },
-        { behavior: "immediate" },
-      );
+      writeTransaction(big.db, () => {
+        for (let i = 0; i < full; i++) grantCredits(big, { userId, type: "topup", amount: 1e12, source: "api" });
+      });
       grantCredits(big, { userId, type: "topup", amount: Number.MAX_SAFE_INTEGER - full * 1e12, source: "admin" });
       expect(getBalance(big, userId).balance).toBe(Number.MAX_SAFE_INTEGER);
       const before = writeCounts(big);

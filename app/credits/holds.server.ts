@@ -8,10 +8,13 @@
  *   hold's grants in the order the hold took them (whether or not those grants expired meanwhile:
  *   a hold guarantees its capture until its expiresAt); the rest goes back at once.
  * - Releasing, or the hold reaching its expiresAt, gives every credit back to its grant (a grant
- *   voided or expired meanwhile gets a `void`/`expiration` entry for it instead). A lapsed hold stops
+ *   voided or expired meanwhile gets a `void`/`expiration` entry for it instead).
+ * - A refund or void of a grant takes what holds reserve on it after its free credits
+ *   (docs/decisions/017): the hold reserves amount − clawed_amount, and only that can be captured
+ *   or given back. A lapsed hold stops
  *   reserving at expiresAt with no job: every write path and the balance read record lapsed holds
  *   of their user first (settleLapsedHolds); the sweep records the rest.
- * So Σ ledger amounts = cached balance + Σ amount of stored open holds (invariant I9).
+ * So Σ ledger amounts = cached balance + Σ (amount − clawed) of stored open holds (invariant I9).
  */
 import { AppError } from "../utils/errors";
 import type { HoldView } from "./index.server";
@@ -26,7 +29,6 @@ import {
   checkMetadata,
   checkReason,
   findReplay,
-  immediate,
   insertEntry,
   invalid,
   requestHash,
@@ -38,6 +40,7 @@ import {
   type Statements,
 } from "./store.server";
 import type { Allocation } from "./deduct.server";
+import { writeTransaction } from "../../db/transaction";
 
 export const HOLD_SECONDS = { min: 60, max: 86_400, default: 900 } as const;
 
@@ -128,7 +131,7 @@ export function holdCredits(ctx: CreditsCtx, input: HoldInput): HoldResult {
           metadata: input.metadata ?? null,
         });
   const s = statementsFor(ctx.db);
-  return immediate(ctx.db, (): HoldResult => {
+  return writeTransaction(ctx.db, (): HoldResult => {
     const now = ctx.clock.now().getTime();
     if (key !== null) {
       const replay = s.holdByKey.get(userId, key);
@@ -138,7 +141,10 @@ export function holdCredits(ctx: CreditsCtx, input: HoldInput): HoldResult {
             field: "idempotencyKey",
           });
         }
-        const original = toHoldView({ ...replay, status: "held", captured_amount: 0 }, replay.created_at);
+        const original = toHoldView(
+          { ...replay, status: "held", captured_amount: 0, clawed_amount: 0 },
+          replay.created_at,
+        );
         return {
           hold: original,
           balance: spendableOf(s, userId, now),
@@ -168,9 +174,10 @@ function holdScopedKey(key: string | null, holdId: number): string | null {
 }
 
 /**
- * Captures `amount` (default all) of a held hold: ONE `deduction` entry with holdId, allocated to
- * the hold's grants in the order it took them; the rest goes back at once. Not held (or past
- * expiresAt) → conflict; more than the hold → invalid_request (field amount). A replayed key
+ * Captures `amount` (default all it reserves) of a held hold: ONE `deduction` entry with holdId,
+ * allocated to the hold's grants in the order it took them; the rest goes back at once. Not held
+ * (or past expiresAt, or reserving nothing) → conflict; more than it reserves → invalid_request
+ * (field amount). A replayed key
  * answers the original capture.
  */
 export function captureHold(ctx: CreditsCtx, input: CaptureInput): CaptureResult {
@@ -180,7 +187,7 @@ export function captureHold(ctx: CreditsCtx, input: CaptureInput): CaptureResult
   const key = holdScopedKey(checkKey(input.idempotencyKey), holdId);
   const hash = key === null ? null : requestHash({ op: "capture", holdId, amount: requested });
   const s = statementsFor(ctx.db);
-  return immediate(ctx.db, (): CaptureResult => {
+  return writeTransaction(ctx.db, (): CaptureResult => {
     const now = ctx.clock.now().getTime();
     const row = requireHold(s, holdId);
     const userId = row.user_id;
@@ -191,9 +198,16 @@ export function captureHold(ctx: CreditsCtx, input: CaptureInput): CaptureResult
       return { hold: toHoldView(row, now), deduction, held: s.heldOf.get(userId, now)!, replayed: true };
     }
     requireOpen(row, now, "capture");
-    const amount = requested ?? row.amount;
-    if (amount > row.amount) {
-      throw invalid("amount", `\`amount\` must be at most the hold's ${row.amount} credits.`);
+    // Refunds and voids of its grants may have taken part of it (docs/decisions/017).
+    const reserved = row.amount - row.clawed_amount;
+    if (reserved === 0) {
+      throw new AppError("conflict", `Hold ${holdId} reserves nothing: refunds or voids of its grants took it all.`, {
+        extra: { status: "held", clawedBackAmount: row.clawed_amount },
+      });
+    }
+    const amount = requested ?? reserved;
+    if (amount > reserved) {
+      throw invalid("amount", `\`amount\` must be at most the ${reserved} credits the hold reserves.`);
     }
     settleLapsedHolds(s, userId, now);
     // The captured part, in the order the hold took its credits; the rest goes back.
@@ -239,7 +253,7 @@ export function releaseHold(ctx: CreditsCtx, input: { holdId: number; actor?: st
   const holdId = checkId(input.holdId, "holdId");
   checkActor(input.actor);
   const s = statementsFor(ctx.db);
-  return immediate(ctx.db, (): ReleaseResult => {
+  return writeTransaction(ctx.db, (): ReleaseResult => {
     const now = ctx.clock.now().getTime();
     const row = requireHold(s, holdId);
     requireOpen(row, now, "release");
@@ -276,7 +290,7 @@ export function expireHolds(ctx: CreditsCtx): number {
     const users = s.lapsedHoldUsers.all(ctx.clock.now().getTime(), 500);
     if (users.length === 0) return recorded;
     for (const userId of users) {
-      recorded += immediate(ctx.db, () => settleLapsedHolds(s, userId, ctx.clock.now().getTime()));
+      recorded += writeTransaction(ctx.db, () => settleLapsedHolds(s, userId, ctx.clock.now().getTime()));
     }
   }
 }

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { addDays } from "../utils/clock";
 import { adjustCredits, deductCredits, grantCredits, refundGrantCredits, voidGrant } from "./index.server";
 import { DAY, expectAppError, newUser, useCreditsDb, writeCounts } from "./test-support";
+import { writeTransaction } from "../../db/transaction";
 
 const ctx = useCreditsDb();
 
@@ -188,13 +189,10 @@ describe("idempotency keys", () => {
   it("write once when the same request arrives twice inside one caller transaction", () => {
     const userId = newUser(ctx());
     grantCredits(ctx(), { userId, type: "topup", amount: 100, source: "topup" });
-    const [a, b] = ctx().db.transaction(
-      () => [
-        deductCredits(ctx(), { userId, amount: 9, idempotencyKey: "twice" }),
-        deductCredits(ctx(), { userId, amount: 9, idempotencyKey: "twice" }),
-      ],
-      { behavior: "immediate" },
-    );
+    const [a, b] = writeTransaction(ctx().db, () => [
+      deductCredits(ctx(), { userId, amount: 9, idempotencyKey: "twice" }),
+      deductCredits(ctx(), { userId, amount: 9, idempotencyKey: "twice" }),
+    ]);
     expect(b).toEqual({ ...a, replayed: true });
     expect(writeCounts(ctx()).ledger).toBe(2);
   });

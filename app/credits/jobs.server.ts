@@ -6,21 +6,14 @@ import type Database from "better-sqlite3";
 import { startBackgroundCheckpoints } from "../../db/checkpoint";
 import { AppError } from "../utils/errors";
 import { log } from "../utils/log.server";
-import {
-  checkId,
-  expireGrantRows,
-  GRANT_COLUMNS,
-  immediate,
-  spendableOf,
-  statementsFor,
-  type GrantRow,
-} from "./store.server";
+import { checkId, expireGrantRows, GRANT_COLUMNS, spendableOf, statementsFor, type GrantRow } from "./store.server";
 import type { DomainCtx } from "../utils/context.server";
 import { MS_PER_DAY } from "../utils/clock";
 import { balanceLowered, creditsConfig, emit, externalIdOf, type CreditsCtx } from "./events.server";
 import { settleLapsedHolds } from "./hold-returns.server";
 import { expireHolds } from "./holds.server";
 import { perConnection } from "../../db/per-connection";
+import { writeTransaction } from "../../db/transaction";
 
 export interface ExpireResult {
   /** Grants recorded as expired by this run. */
@@ -85,7 +78,7 @@ export function expireGrants(ctx: CreditsCtx, opts: { batchSize?: number } = {})
   const config = creditsConfig(ctx);
   const result: ExpireResult = { expired: 0, credits: 0, batches: 0 };
   for (;;) {
-    const full = immediate(ctx.db, () => {
+    const full = writeTransaction(ctx.db, () => {
       // Read per batch, inside its transaction: other writers commit between batches, and the
       // entries must carry the time they were written (and see grants due by then).
       const now = ctx.clock.now().getTime();
@@ -129,7 +122,7 @@ export function announceExpiringSoon(ctx: CreditsCtx): number {
   const days = creditsConfig(ctx).expiringSoonDays;
   let announced = 0;
   for (;;) {
-    const n = immediate(ctx.db, () => {
+    const n = writeTransaction(ctx.db, () => {
       const now = ctx.clock.now().getTime();
       const rows = sweep.expiringSoon.all(now, now + days * MS_PER_DAY, EXPIRING_SOON_BATCH);
       for (const g of rows) {
@@ -176,7 +169,7 @@ export function syncBalances(ctx: DomainCtx, opts: { userId?: number } = {}): Sy
   };
   if (opts.userId !== undefined) {
     const userId = checkId(opts.userId, "userId");
-    immediate(ctx.db, () => {
+    writeTransaction(ctx.db, () => {
       const cached = s.userBalance.get(userId) as number | undefined;
       if (cached === undefined) throw new AppError("not_found", `No user with id ${userId}.`);
       fix(userId, cached);
@@ -185,7 +178,7 @@ export function syncBalances(ctx: DomainCtx, opts: { userId?: number } = {}): Sy
   }
   let afterId = 0;
   for (;;) {
-    const users = immediate(ctx.db, () => {
+    const users = writeTransaction(ctx.db, () => {
       const page = s.usersPage.all(afterId, SYNC_BATCH) as { id: number; credit_balance: number }[];
       for (const u of page) fix(u.id, u.credit_balance);
       return page;

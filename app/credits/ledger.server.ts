@@ -8,7 +8,6 @@ import { settleLapsedHolds } from "./hold-returns.server";
 import {
   checkId,
   checkLimit,
-  immediate,
   invalid,
   iso,
   requireUser,
@@ -18,6 +17,7 @@ import {
   type Statements,
 } from "./store.server";
 import type { DomainCtx } from "../utils/context.server";
+import { writeTransaction } from "../../db/transaction";
 
 /**
  * The spendable balance now: grants in effect (effectiveAt <= now < expiresAt, whatever the
@@ -42,7 +42,7 @@ export function getBalance(ctx: DomainCtx, userId: number, opts: { grantLimit?: 
   requireUser(s, userId);
   let now = ctx.clock.now().getTime();
   if (s.lapsedHoldOf.get(userId, now) !== undefined) {
-    now = immediate(ctx.db, () => {
+    now = writeTransaction(ctx.db, () => {
       const at = ctx.clock.now().getTime();
       settleLapsedHolds(s, userId, at);
       return at;
@@ -164,7 +164,8 @@ interface LedgerRow {
 /**
  * A user's ledger, newest first, `limit` 1–100 (default 50). `cursor` is opaque (the previous
  * page's nextCursor); nextCursor is null on the last page. Entries that took credits from grants
- * (deductions, negative adjustments) carry their allocations.
+ * (deductions, negative adjustments) carry their allocations; refunds and voids that took held
+ * credits carry fromHolds.
  */
 export function listLedger(
   ctx: DomainCtx,
@@ -194,6 +195,19 @@ export function listLedger(
       list.push({ grantId: a.grantId, amount: a.amount });
     }
   }
+  const removing = page.filter((r) => r.type === "refund" || r.type === "void").map((r) => r.id);
+  const fromHolds = new Map<number, { holdId: number; amount: number }[]>();
+  if (removing.length > 0) {
+    for (const c of s.clawbacksOfMany.all(JSON.stringify(removing)) as {
+      entryId: number;
+      holdId: number;
+      amount: number;
+    }[]) {
+      let list = fromHolds.get(c.entryId);
+      if (!list) fromHolds.set(c.entryId, (list = []));
+      list.push({ holdId: c.holdId, amount: c.amount });
+    }
+  }
   const entries = page.map((r): LedgerEntryView => {
     const entry: LedgerEntryView = {
       id: r.id,
@@ -205,6 +219,8 @@ export function listLedger(
     };
     if (allocations.has(r.id) || r.type === "deduction") entry.allocations = allocations.get(r.id) ?? [];
     if (r.hold_id !== null) entry.holdId = r.hold_id;
+    const held = fromHolds.get(r.id);
+    if (held) entry.fromHolds = held;
     return entry;
   });
   return { entries, nextCursor: rows.length > limit ? encodeCursor(page[page.length - 1].id) : null };

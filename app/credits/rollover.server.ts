@@ -32,13 +32,13 @@ import {
   checkRef,
   expireGrantRow,
   GRANT_COLUMNS,
-  immediate,
   invalid,
   isInEffect,
   spendableOf,
   statementsFor,
   type GrantRow,
 } from "./store.server";
+import { writeTransaction } from "../../db/transaction";
 
 /**
  * Rolled-over credits are spent before the new period's plan credits (priority 10): both expire
@@ -102,7 +102,7 @@ export function rollOverCredits(ctx: DomainCtx, input: RolloverInput): RolloverR
   if (!(newPeriodEnd > periodEnd)) throw invalid("newPeriodEnd", "`newPeriodEnd` must be after `periodEnd`.");
   const sqlite = ctx.db.$client;
 
-  return immediate(ctx.db, (): RolloverResult => {
+  return writeTransaction(ctx.db, (): RolloverResult => {
     const done = sqlite
       .prepare(
         `select unused_credits, rolled_credits, grant_id from credit_rollovers

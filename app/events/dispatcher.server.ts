@@ -24,6 +24,7 @@ import {
   type StoredEvent,
 } from "./outbox.server";
 import { perConnection } from "../../db/per-connection";
+import { writeTransaction } from "../../db/transaction";
 
 export interface EventDispatcher {
   /** Dispatches one batch now; returns how many events it marked dispatched. */
@@ -95,37 +96,35 @@ export function dispatchBatch(ctx: DomainCtx, batchSize = 200): { count: number;
   if (s.anyUndispatched.get(startAfter(sqlite, s)) === undefined && !sourcedEventsPending(db, now)) {
     return { count: 0, touched: [] };
   }
-  const count = sqlite
-    .transaction(() => {
-      // Events read from their domains' tables (credits.deducted) join the outbox first.
-      copySourcedEvents(db, now, batchSize);
-      const rows = s.batch.all(startAfter(sqlite, s), batchSize) as OutboxRow[];
-      if (rows.length === 0) return 0;
-      const consumers = eventConsumers();
-      for (const row of rows) {
-        const wanting = consumers.filter((c) => c.types.includes(row.type as EventType));
-        if (wanting.length === 0) continue;
-        const event = toStoredEvent(row);
-        for (const c of wanting) {
-          try {
-            // A savepoint per consumer: one that throws loses its own writes for this event only.
-            s.guarded(c, db, event);
-            touched.add(c);
-          } catch (e) {
-            log.error("event consumer failed; event skipped for it", {
-              consumer: c.name,
-              eventId: event.id,
-              type: event.type,
-              error: e instanceof Error ? e.message : String(e),
-            });
-          }
+  const count = writeTransaction(sqlite, () => {
+    // Events read from their domains' tables (credits.deducted) join the outbox first.
+    copySourcedEvents(db, now, batchSize);
+    const rows = s.batch.all(startAfter(sqlite, s), batchSize) as OutboxRow[];
+    if (rows.length === 0) return 0;
+    const consumers = eventConsumers();
+    for (const row of rows) {
+      const wanting = consumers.filter((c) => c.types.includes(row.type as EventType));
+      if (wanting.length === 0) continue;
+      const event = toStoredEvent(row);
+      for (const c of wanting) {
+        try {
+          // A savepoint per consumer: one that throws loses its own writes for this event only.
+          s.guarded(c, db, event);
+          touched.add(c);
+        } catch (e) {
+          log.error("event consumer failed; event skipped for it", {
+            consumer: c.name,
+            eventId: event.id,
+            type: event.type,
+            error: e instanceof Error ? e.message : String(e),
+          });
         }
       }
-      s.mark.run(now, rows[0].id, rows[rows.length - 1].id);
-      last = rows[rows.length - 1].id;
-      return rows.length;
-    })
-    .immediate();
+    }
+    s.mark.run(now, rows[0].id, rows[rows.length - 1].id);
+    last = rows[rows.length - 1].id;
+    return rows.length;
+  });
   // Only once committed: a failed COMMIT leaves the events undispatched, and the position with them.
   if (last !== undefined) position(sqlite).after = last;
   return { count, touched: [...touched] };
@@ -221,7 +220,7 @@ interface Statements {
   anyUndispatched: Database.Statement;
 }
 const statements = perConnection((sqlite): Statements => ({
-  guarded: sqlite.transaction((c: EventConsumer, db: Db, event: StoredEvent) => c.handle(db, event)),
+  guarded: (c: EventConsumer, db: Db, event: StoredEvent) => writeTransaction(db, () => c.handle(db, event)),
   // A rowid range from the position on.
   batch: sqlite.prepare(
     `select id, event_id, type, user_id, data, created_at from event_outbox

@@ -3,6 +3,7 @@ import { freshDb } from "../../test/db";
 import { ManualClock } from "../utils/clock";
 import { dispatchBatch } from "./dispatcher.server";
 import { appendEvent, registerEventConsumer, registerEventSource, type SourcedEvent } from "./outbox.server";
+import { writeTransaction } from "../../db/transaction";
 
 const at = new Date("2026-01-01T00:00:00.000Z");
 const cleanups: (() => void)[] = [];
@@ -17,9 +18,9 @@ function rows(db: ReturnType<typeof freshDb>["db"]) {
 describe("appendEvent", () => {
   it("writes one row inside the caller's transaction and returns its evt_ id", () => {
     const { db } = freshDb();
-    const id = db.$client.transaction(() =>
+    const id = writeTransaction(db, () =>
       appendEvent(db, { type: "credits.granted", userId: 7, data: { userId: 7, balance: 5 }, at }),
-    )();
+    );
     expect(id).toMatch(/^evt_[0-9a-f]{32}$/);
     expect(rows(db)).toEqual([
       {
@@ -36,10 +37,10 @@ describe("appendEvent", () => {
   it("writes nothing when the caller's transaction rolls back", () => {
     const { db } = freshDb();
     expect(() =>
-      db.$client.transaction(() => {
+      writeTransaction(db, () => {
         appendEvent(db, { type: "balance.low", userId: 1, data: {}, at });
         throw new Error("rolled back");
-      })(),
+      }),
     ).toThrow("rolled back");
     expect(rows(db)).toEqual([]);
   });

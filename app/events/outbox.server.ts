@@ -19,6 +19,7 @@ import type Database from "better-sqlite3";
 import { randomUUID } from "node:crypto";
 import type { Db } from "../../db/client";
 import { perConnection } from "../../db/per-connection";
+import { afterCommit } from "../../db/transaction";
 
 /** Sent to webhook endpoints (issue 10 contract); `data` shapes are documented there. */
 export const PUBLIC_EVENT_TYPES = [
@@ -161,15 +162,18 @@ function insertEvent(
 }
 
 /**
- * Synchronous; call INSIDE the caller's write transaction (one INSERT). Returns the event id
- * ("evt_…"). A type with an event source is refused: its table is its record.
+ * Synchronous; call INSIDE the caller's writeTransaction (one INSERT), which wakes the dispatcher
+ * once it commits. Returns the event id ("evt_…"). A type with an event source is refused: its
+ * table is its record.
  */
 export function appendEvent(
   db: Db,
   e: { type: EventType; userId: number | null; data: Record<string, unknown>; at: Date },
 ): string {
   if (sources.has(e.type)) throw new Error(`events: ${e.type} comes from its event source, not appendEvent`);
-  return insertEvent(db, e);
+  const id = insertEvent(db, e);
+  afterCommit(db, notifyEvents);
+  return id;
 }
 
 /**

@@ -27,6 +27,7 @@ import {
 } from "./index.server";
 import { registerEventConsumer } from "../events/outbox.server";
 import { linkIn, startTestSmtp, type TestSmtp } from "./test-support";
+import { writeTransaction } from "../../db/transaction";
 
 const APP_URL = "https://credits.example.com";
 const FROM = "Credits <no-reply@credits.example.com>";
@@ -160,13 +161,10 @@ describe("sending the outbox over SMTP", () => {
 
   it("never sends mail whose transaction rolled back", async () => {
     expect(() =>
-      ctx.db.transaction(
-        () => {
-          enqueueLowBalance();
-          throw new Error("the change failed");
-        },
-        { behavior: "immediate" },
-      ),
+      writeTransaction(ctx.db, () => {
+        enqueueLowBalance();
+        throw new Error("the change failed");
+      }),
     ).toThrow("the change failed");
     expect(await deliverDueMail(ctx, sender, FROM)).toMatchObject({ sent: 0 });
     expect(ctx.db.select().from(mailOutbox).all()).toHaveLength(0);
@@ -378,15 +376,13 @@ describe("notices from the event bus", () => {
     const u = customer();
     const unregister = registerEventConsumer(mailConsumer(APP_URL));
     try {
-      ctx.db.transaction(
-        () =>
-          appendEvent(ctx.db, {
-            type: "balance.low",
-            userId: u.id,
-            data: { userId: u.id, externalId: null, balance: 9, threshold: 10 },
-            at: at(),
-          }),
-        { behavior: "immediate" },
+      writeTransaction(ctx.db, () =>
+        appendEvent(ctx.db, {
+          type: "balance.low",
+          userId: u.id,
+          data: { userId: u.id, externalId: null, balance: 9, threshold: 10 },
+          at: at(),
+        }),
       );
       expect(mailOf(ctx.db, u.id)).toHaveLength(0);
       dispatchBatch(ctx);

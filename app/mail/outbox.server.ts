@@ -4,6 +4,7 @@ import { mailOptOuts, mailOutbox, users, type MailStatus } from "../../db/schema
 import type { DomainCtx } from "../utils/context.server";
 import { isOptionalKind, SECURITY_KINDS, type MailKind, type OptionalKind } from "./kinds";
 import type { RenderedMail } from "./templates.server";
+import { writeTransaction } from "../../db/transaction";
 
 /*
  * The mail outbox. A message is a row written in the same transaction as the change that causes
@@ -77,13 +78,10 @@ export function optedOutKinds(db: Db, userId: number): OptionalKind[] {
 export function setOptOuts(ctx: DomainCtx, userId: number, off: readonly string[]): OptionalKind[] {
   const kinds = [...new Set(off.filter(isOptionalKind))];
   const now = ctx.clock.now();
-  ctx.db.transaction(
-    (tx) => {
-      tx.delete(mailOptOuts).where(eq(mailOptOuts.userId, userId)).run();
-      for (const kind of kinds) tx.insert(mailOptOuts).values({ userId, kind, createdAt: now }).run();
-    },
-    { behavior: "immediate" },
-  );
+  writeTransaction(ctx.db, (tx) => {
+    tx.delete(mailOptOuts).where(eq(mailOptOuts.userId, userId)).run();
+    for (const kind of kinds) tx.insert(mailOptOuts).values({ userId, kind, createdAt: now }).run();
+  });
   return kinds;
 }
 

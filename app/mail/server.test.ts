@@ -15,6 +15,7 @@ import { startServer, type RunningServer } from "../server/main";
 import { systemClock } from "../utils/clock";
 import { parseEnv } from "../utils/env.server";
 import { linkIn, startTestSmtp, type TestSmtp } from "./test-support";
+import { writeTransaction } from "../../db/transaction";
 
 let smtp: TestSmtp;
 let running: RunningServer;
@@ -58,15 +59,13 @@ afterAll(async () => {
 
 describe("mail from the running server", () => {
   it("turns an event appended by another connection into mail (dispatcher → mail consumer → worker)", async () => {
-    db.transaction(
-      () =>
-        appendEvent(db, {
-          type: "balance.low",
-          userId,
-          data: { userId, externalId: null, balance: 12, threshold: 100 },
-          at: new Date(),
-        }),
-      { behavior: "immediate" },
+    writeTransaction(db, () =>
+      appendEvent(db, {
+        type: "balance.low",
+        userId,
+        data: { userId, externalId: null, balance: 12, threshold: 100 },
+        at: new Date(),
+      }),
     );
     notifyEvents();
     const mail = await smtp.waitFor(

@@ -5,6 +5,7 @@ import { AppError } from "../utils/errors";
 import { kindLabel } from "./format";
 import { DEFAULT_CREDIT_EXPIRY_DAYS, type CreatePlanInput, type PlanKind, type PlanPatch } from "./validation";
 import type { DomainCtx } from "../utils/context.server";
+import { writeTransaction } from "../../db/transaction";
 
 /*
  * The price book: subscription plans (a family of versions) and top-up packs. It knows nothing
@@ -253,41 +254,38 @@ export function assertPlanIsNew(
  */
 export function insertPlan(ctx: DomainCtx, plan: NewPlan, opts: { archived?: boolean } = {}): KindedPlan {
   const now = ctx.clock.now();
-  return ctx.db.transaction(
-    (tx) => {
-      assertPlanIsNew(ctx.db, plan);
-      try {
-        const timestamps = {
-          createdAt: now,
-          updatedAt: now,
-          ...(opts.archived ? { isActive: false, archivedAt: now } : {}),
-        };
-        return plan.kind === "subscription"
-          ? {
-              kind: "subscription",
-              plan: tx
-                .insert(subscriptionPlans)
-                .values({ ...plan.values, ...timestamps })
-                .returning()
-                .get(),
-            }
-          : {
-              kind: "topup",
-              plan: tx
-                .insert(topupPlans)
-                .values({ ...plan.values, ...timestamps })
-                .returning()
-                .get(),
-            };
-      } catch (e) {
-        const field = uniqueViolationField(e);
-        if (field)
-          throw new AppError("conflict", `A ${kindLabel(plan.kind)} with this ${field} already exists.`, { field });
-        throw e;
-      }
-    },
-    { behavior: "immediate" },
-  );
+  return writeTransaction(ctx.db, (tx) => {
+    assertPlanIsNew(ctx.db, plan);
+    try {
+      const timestamps = {
+        createdAt: now,
+        updatedAt: now,
+        ...(opts.archived ? { isActive: false, archivedAt: now } : {}),
+      };
+      return plan.kind === "subscription"
+        ? {
+            kind: "subscription",
+            plan: tx
+              .insert(subscriptionPlans)
+              .values({ ...plan.values, ...timestamps })
+              .returning()
+              .get(),
+          }
+        : {
+            kind: "topup",
+            plan: tx
+              .insert(topupPlans)
+              .values({ ...plan.values, ...timestamps })
+              .returning()
+              .get(),
+          };
+    } catch (e) {
+      const field = uniqueViolationField(e);
+      if (field)
+        throw new AppError("conflict", `A ${kindLabel(plan.kind)} with this ${field} already exists.`, { field });
+      throw e;
+    }
+  });
 }
 
 /** The API field a UNIQUE violation on a plan table is about, or null for any other error. */
@@ -370,20 +368,17 @@ export function updatePlan(
   id: number,
   patch: PlanPatch,
 ): { before: KindedPlan; after: KindedPlan; changed: string[] } {
-  return ctx.db.transaction(
-    (tx) => {
-      const before = getPlan(ctx.db, kind, id);
-      if (!before) throw planNotFound(kind, id);
-      const update = planUpdateFromPatch(before, patch);
-      const changed = Object.keys(update).filter(
-        (k) => (update as Record<string, unknown>)[k] !== (before.plan as Record<string, unknown>)[k],
-      );
-      if (changed.length === 0) return { before, after: before, changed };
-      const after = updatePlanRow(tx, kind, id, { ...update, updatedAt: ctx.clock.now() });
-      return { before, after, changed };
-    },
-    { behavior: "immediate" },
-  );
+  return writeTransaction(ctx.db, (tx) => {
+    const before = getPlan(ctx.db, kind, id);
+    if (!before) throw planNotFound(kind, id);
+    const update = planUpdateFromPatch(before, patch);
+    const changed = Object.keys(update).filter(
+      (k) => (update as Record<string, unknown>)[k] !== (before.plan as Record<string, unknown>)[k],
+    );
+    if (changed.length === 0) return { before, after: before, changed };
+    const after = updatePlanRow(tx, kind, id, { ...update, updatedAt: ctx.clock.now() });
+    return { before, after, changed };
+  });
 }
 
 export type RemovePlanResult = { deleted: true; plan: KindedPlan } | { archived: true; plan: KindedPlan };
@@ -395,38 +390,35 @@ export type RemovePlanResult = { deleted: true; plan: KindedPlan } | { archived:
  * transaction. Archiving twice keeps the first archivedAt.
  */
 export function removePlan(ctx: DomainCtx, kind: PlanKind, id: number, inUse: boolean): RemovePlanResult {
-  return ctx.db.transaction(
-    (tx) => {
-      const current = getPlan(ctx.db, kind, id);
-      if (!current) throw planNotFound(kind, id);
-      if (!inUse) {
-        if (kind === "subscription") tx.delete(subscriptionPlans).where(eq(subscriptionPlans.id, id)).run();
-        else tx.delete(topupPlans).where(eq(topupPlans.id, id)).run();
-        // Its price is remembered: a payment still under way is honoured with these credits and
-        // recorded on an archived plan, never re-created from the price's metadata as a plan on sale.
-        if (current.plan.stripePriceId) {
-          tx.insert(deletedPlanPrices)
-            .values({
-              stripePriceId: current.plan.stripePriceId,
-              kind,
-              plan: planJson(current) as unknown as Record<string, unknown>,
-              deletedAt: ctx.clock.now(),
-            })
-            .onConflictDoNothing()
-            .run();
-        }
-        return { deleted: true as const, plan: current };
+  return writeTransaction(ctx.db, (tx) => {
+    const current = getPlan(ctx.db, kind, id);
+    if (!current) throw planNotFound(kind, id);
+    if (!inUse) {
+      if (kind === "subscription") tx.delete(subscriptionPlans).where(eq(subscriptionPlans.id, id)).run();
+      else tx.delete(topupPlans).where(eq(topupPlans.id, id)).run();
+      // Its price is remembered: a payment still under way is honoured with these credits and
+      // recorded on an archived plan, never re-created from the price's metadata as a plan on sale.
+      if (current.plan.stripePriceId) {
+        tx.insert(deletedPlanPrices)
+          .values({
+            stripePriceId: current.plan.stripePriceId,
+            kind,
+            plan: planJson(current) as unknown as Record<string, unknown>,
+            deletedAt: ctx.clock.now(),
+          })
+          .onConflictDoNothing()
+          .run();
       }
-      const now = ctx.clock.now();
-      const plan = updatePlanRow(tx, kind, id, {
-        isActive: false,
-        archivedAt: current.plan.archivedAt ?? now,
-        updatedAt: now,
-      });
-      return { archived: true as const, plan };
-    },
-    { behavior: "immediate" },
-  );
+      return { deleted: true as const, plan: current };
+    }
+    const now = ctx.clock.now();
+    const plan = updatePlanRow(tx, kind, id, {
+      isActive: false,
+      archivedAt: current.plan.archivedAt ?? now,
+      updatedAt: now,
+    });
+    return { archived: true as const, plan };
+  });
 }
 
 export type DeletedPlanPrice = typeof deletedPlanPrices.$inferSelect;
@@ -443,50 +435,47 @@ export function findDeletedPlanPrice(db: Db, stripePriceId: string): DeletedPlan
  */
 export function insertArchivedFromDeleted(ctx: DomainCtx, deleted: DeletedPlanPrice): KindedPlan {
   const was = deleted.plan as unknown as SubscriptionPlanJson;
-  return ctx.db.transaction(
-    (tx) => {
-      const now = ctx.clock.now();
-      const internalId = findPlanByInternalId(ctx.db, deleted.kind, was.internalId)
-        ? `${was.internalId}@${deleted.stripePriceId}`
-        : was.internalId;
-      const common = {
-        internalId,
-        publicName: was.publicName,
-        stripeProductId: was.stripeProductId,
-        stripePriceId: deleted.stripePriceId,
-        credits: was.credits,
-        priceCents: was.priceCents,
-        currency: was.currency,
-        creditExpiryDays: was.creditExpiryDays,
-        isLegacy: was.isLegacy,
-        isActive: false,
-        archivedAt: now,
-        createdAt: now,
-        updatedAt: now,
-      };
-      if (deleted.kind === "topup")
-        return { kind: "topup", plan: tx.insert(topupPlans).values(common).returning().get() };
-      const version = findSubscriptionPlanByFamilyVersion(ctx.db, was.planFamily, was.version)
-        ? nextPlanVersion(ctx.db, was.planFamily)
-        : was.version;
-      return {
-        kind: "subscription",
-        plan: tx
-          .insert(subscriptionPlans)
-          .values({
-            ...common,
-            planFamily: was.planFamily,
-            version,
-            interval: was.interval,
-            rolloverPercent: was.rolloverPercent ?? 0,
-            rolloverMaxCredits: was.rolloverMaxCredits ?? null,
-          })
-          .returning()
-          .get(),
-      };
-    },
-    { behavior: "immediate" },
-  );
+  return writeTransaction(ctx.db, (tx) => {
+    const now = ctx.clock.now();
+    const internalId = findPlanByInternalId(ctx.db, deleted.kind, was.internalId)
+      ? `${was.internalId}@${deleted.stripePriceId}`
+      : was.internalId;
+    const common = {
+      internalId,
+      publicName: was.publicName,
+      stripeProductId: was.stripeProductId,
+      stripePriceId: deleted.stripePriceId,
+      credits: was.credits,
+      priceCents: was.priceCents,
+      currency: was.currency,
+      creditExpiryDays: was.creditExpiryDays,
+      isLegacy: was.isLegacy,
+      isActive: false,
+      archivedAt: now,
+      createdAt: now,
+      updatedAt: now,
+    };
+    if (deleted.kind === "topup")
+      return { kind: "topup", plan: tx.insert(topupPlans).values(common).returning().get() };
+    const version = findSubscriptionPlanByFamilyVersion(ctx.db, was.planFamily, was.version)
+      ? nextPlanVersion(ctx.db, was.planFamily)
+      : was.version;
+    return {
+      kind: "subscription",
+      plan: tx
+        .insert(subscriptionPlans)
+        .values({
+          ...common,
+          planFamily: was.planFamily,
+          version,
+          interval: was.interval,
+          rolloverPercent: was.rolloverPercent ?? 0,
+          rolloverMaxCredits: was.rolloverMaxCredits ?? null,
+        })
+        .returning()
+        .get(),
+    };
+  });
 }
 
 /** Sets columns of one plan row (inside the caller's transaction) and returns the row after. */

@@ -2,6 +2,7 @@ import { requireAdminCaller } from "../auth/admin-caller.server";
 import { recordAudit } from "../auth/audit.server";
 import { replayStripeEvent } from "../billing/webhook.server";
 import { apiResource, jsonResponse } from "../utils/http.server";
+import { writeTransaction } from "../../db/transaction";
 
 // POST /api/admin/stripe-events/:eventId/replay (no body; admin session or admin API key)
 // Re-processes a stored Stripe event before answering 200 {event: {id, status}, outcome, reason}.
@@ -10,15 +11,13 @@ const route = apiResource({
   POST: async ({ request, context, params }) => {
     const caller = await requireAdminCaller(request, context);
     const result = await replayStripeEvent(context.billing, context.billing.stripe, params.eventId ?? "");
-    context.db.transaction(
-      () =>
-        recordAudit(context, {
-          actor: caller.actor,
-          action: "stripe_event.replay",
-          subject: `stripe_event:${result.event.id}`,
-          details: { outcome: result.outcome, status: result.event.status, reason: result.reason },
-        }),
-      { behavior: "immediate" },
+    writeTransaction(context.db, () =>
+      recordAudit(context, {
+        actor: caller.actor,
+        action: "stripe_event.replay",
+        subject: `stripe_event:${result.event.id}`,
+        details: { outcome: result.outcome, status: result.event.status, reason: result.reason },
+      }),
     );
     return jsonResponse(result);
   },

@@ -8,6 +8,7 @@ import { grantDemoCredits } from "../credits/index.server";
 import { findPlanByInternalId, parseCreatePlanInput, type PlanKind } from "../plans/index.server";
 import type { AppContext } from "../utils/context.server";
 import { users } from "../../db/schema";
+import { writeTransaction } from "../../db/transaction";
 
 export interface DemoLogins {
   admin: { email: string; password: string };
@@ -33,13 +34,10 @@ export async function seedDemoIfEmpty(ctx: AppContext): Promise<DemoLogins | nul
   // Filled in by the auth, credits and billing modules (see seedDemo steps below).
   await seedDemoPlans(ctx);
   const passwords = await hashDemoPasswords();
-  ctx.db.transaction(
-    () => {
-      const { customer } = seedDemoUsers(ctx, passwords);
-      seedDemoCredits(ctx, customer);
-    },
-    { behavior: "immediate" },
-  );
+  writeTransaction(ctx.db, () => {
+    const { customer } = seedDemoUsers(ctx, passwords);
+    seedDemoCredits(ctx, customer);
+  });
   return DEMO_LOGINS;
 }
 

@@ -10,6 +10,7 @@ import { jsonAnswer, jsonTextAnswer, type ApiAnswer, type ApiResult } from "./ht
 import { jsonHash } from "./json";
 import { IDEMPOTENCY_KEY_MAX_LENGTH } from "./limits";
 import { perConnection } from "../../db/per-connection";
+import { writeTransaction } from "../../db/transaction";
 
 /** The Idempotency-Key header: absent → null; empty or longer than 255 characters → 400. */
 export function idempotencyKeyOf(header: string | null | undefined): string | null {
@@ -44,9 +45,6 @@ function prepare(sqlite: Database.Database) {
     insert: sqlite.prepare<[string, string, string, number, string, number]>(
       "insert into api_idempotency (scope, key, request_hash, status, body, created_at) values (?, ?, ?, ?, ?, ?)",
     ),
-    // One reusable transaction function per connection; the work to do is its argument.
-    immediate: sqlite.transaction((work: () => { status: number; text: string; replayed: boolean }) => work())
-      .immediate,
   };
 }
 const statements = perConnection(prepare);
@@ -54,8 +52,8 @@ const statements = perConnection(prepare);
 /**
  * Runs a POST's domain call under the request's Idempotency-Key.
  *
- * With a key, the lookup, the domain call and the stored answer share ONE immediate transaction
- * (the domain function's own transaction nests as a savepoint), so two identical requests at
+ * With a key, the lookup, the domain call and the stored answer share ONE write transaction
+ * (the domain function's own joins it), so two identical requests at
  * once still write once: the second waits for the lock, then finds the first's record. A replay
  * with the same body returns the stored status and body with `Idempotent-Replayed: true`; the
  * same key with another body is 409 `idempotency_conflict`. Only 2xx answers are stored: a failed
@@ -77,7 +75,7 @@ export function respondIdempotently(
   }
   const hash = requestHash(opts.body);
   const s = statements(context.db.$client);
-  const outcome = s.immediate(() => {
+  const outcome = writeTransaction(context.db, () => {
     const stored = s.find.get(opts.scope, key);
     if (stored) {
       if (stored.request_hash !== hash) {

@@ -21,6 +21,7 @@ import type { Clock } from "../utils/clock";
 import type { DomainCtx } from "../utils/context.server";
 import { log } from "../utils/log.server";
 import { perConnection } from "../../db/per-connection";
+import { writeTransaction } from "../../db/transaction";
 
 /** Delay before attempt n+1 after attempt n failed (n = 1…7); attempt 8 failing makes it failed. 27.6 h in all. */
 export const RETRY_DELAYS_MS = [5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000];
@@ -247,38 +248,34 @@ function claim(s: Statements, sqlite: Database.Database, clock: Clock, limit: nu
   const now = clock.now().getTime();
   // A read first: most polls find nothing, and then take no write lock.
   if (s.anyDue.get(now) === undefined) return [];
-  return sqlite
-    .transaction(() => {
-      const rows = s.due.all(now, limit) as DueRow[];
-      for (const r of rows) s.lease.run(now + CLAIM_LEASE_MS, now, r.id);
-      return rows;
-    })
-    .immediate();
+  return writeTransaction(sqlite, () => {
+    const rows = s.due.all(now, limit) as DueRow[];
+    for (const r of rows) s.lease.run(now + CLAIM_LEASE_MS, now, r.id);
+    return rows;
+  });
 }
 
 /** Records a batch of attempts in one transaction. */
 function record(s: Statements, sqlite: Database.Database, clock: Clock, batch: Outcome[]): void {
   const now = clock.now().getTime();
-  sqlite
-    .transaction(() => {
-      for (const o of batch) {
-        if (o.ok) s.delivered.run(o.attempts, o.statusCode, now, o.id);
-        else {
-          const delay = RETRY_DELAYS_MS[o.attempts - 1];
-          // Only a pending row changes: one deleted with its endpoint, or retried meanwhile, is left alone.
-          s.failedAttempt.run({
-            id: o.id,
-            attempts: o.attempts,
-            statusCode: o.statusCode,
-            error: o.error,
-            now,
-            status: delay === undefined ? "failed" : "pending",
-            next: delay === undefined ? null : now + delay,
-          });
-        }
+  writeTransaction(sqlite, () => {
+    for (const o of batch) {
+      if (o.ok) s.delivered.run(o.attempts, o.statusCode, now, o.id);
+      else {
+        const delay = RETRY_DELAYS_MS[o.attempts - 1];
+        // Only a pending row changes: one deleted with its endpoint, or retried meanwhile, is left alone.
+        s.failedAttempt.run({
+          id: o.id,
+          attempts: o.attempts,
+          statusCode: o.statusCode,
+          error: o.error,
+          now,
+          status: delay === undefined ? "failed" : "pending",
+          next: delay === undefined ? null : now + delay,
+        });
       }
-    })
-    .immediate();
+    }
+  });
 }
 
 /** One POST; resolves with the status code once the (bounded) response body is read. */

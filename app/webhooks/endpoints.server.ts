@@ -11,6 +11,7 @@ import { auditLog, eventOutbox, webhookDeliveries, webhookEndpoints } from "../.
 import { PUBLIC_EVENT_TYPES, type PublicEventType } from "../events/outbox.server";
 import type { DomainCtx } from "../utils/context.server";
 import { AppError } from "../utils/errors";
+import { writeTransaction } from "../../db/transaction";
 
 export const MAX_WEBHOOK_ENDPOINTS = 50;
 export const MAX_WEBHOOK_URL_LENGTH = 2048;
@@ -132,36 +133,30 @@ export function createWebhookEndpoint(
   const wanted = new Set(input.events ?? DEFAULT_WEBHOOK_EVENTS);
   const events = PUBLIC_EVENT_TYPES.filter((t) => wanted.has(t));
   const now = ctx.clock.now();
-  const row = ctx.db.transaction(
-    (tx) => {
-      const { count } = tx
-        .select({ count: sql<number>`count(*)` })
-        .from(webhookEndpoints)
-        .get()!;
-      if (count >= MAX_WEBHOOK_ENDPOINTS) {
-        throw new AppError(
-          "conflict",
-          `There are already ${MAX_WEBHOOK_ENDPOINTS} webhook endpoints; delete one first.`,
-        );
-      }
-      const created = tx
-        .insert(webhookEndpoints)
-        .values({ url, events, description: input.description ?? null, secret: newSecret(), createdAt: now })
-        .returning()
-        .get();
-      tx.insert(auditLog)
-        .values({
-          actor: opts.actor,
-          action: "webhook_endpoint.create",
-          subject: `webhook_endpoint:${created.id}`,
-          details: { url, events },
-          createdAt: now,
-        })
-        .run();
-      return created;
-    },
-    { behavior: "immediate" },
-  );
+  const row = writeTransaction(ctx.db, (tx) => {
+    const { count } = tx
+      .select({ count: sql<number>`count(*)` })
+      .from(webhookEndpoints)
+      .get()!;
+    if (count >= MAX_WEBHOOK_ENDPOINTS) {
+      throw new AppError("conflict", `There are already ${MAX_WEBHOOK_ENDPOINTS} webhook endpoints; delete one first.`);
+    }
+    const created = tx
+      .insert(webhookEndpoints)
+      .values({ url, events, description: input.description ?? null, secret: newSecret(), createdAt: now })
+      .returning()
+      .get();
+    tx.insert(auditLog)
+      .values({
+        actor: opts.actor,
+        action: "webhook_endpoint.create",
+        subject: `webhook_endpoint:${created.id}`,
+        details: { url, events },
+        createdAt: now,
+      })
+      .run();
+    return created;
+  });
   return { ...webhookEndpointJson(row), secret: row.secret };
 }
 
@@ -175,22 +170,19 @@ export function webhookEndpointNotFound(id: number | string): AppError {
 
 /** Deletes the endpoint and its deliveries (pending ones are never sent). */
 export function deleteWebhookEndpoint(ctx: DomainCtx, id: number, actor: string): void {
-  ctx.db.transaction(
-    (tx) => {
-      const gone = tx.delete(webhookEndpoints).where(eq(webhookEndpoints.id, id)).returning().get();
-      if (!gone) throw webhookEndpointNotFound(id);
-      tx.insert(auditLog)
-        .values({
-          actor,
-          action: "webhook_endpoint.delete",
-          subject: `webhook_endpoint:${id}`,
-          details: { url: gone.url },
-          createdAt: ctx.clock.now(),
-        })
-        .run();
-    },
-    { behavior: "immediate" },
-  );
+  writeTransaction(ctx.db, (tx) => {
+    const gone = tx.delete(webhookEndpoints).where(eq(webhookEndpoints.id, id)).returning().get();
+    if (!gone) throw webhookEndpointNotFound(id);
+    tx.insert(auditLog)
+      .values({
+        actor,
+        action: "webhook_endpoint.delete",
+        subject: `webhook_endpoint:${id}`,
+        details: { url: gone.url },
+        createdAt: ctx.clock.now(),
+      })
+      .run();
+  });
 }
 
 const deliveryColumns = {
@@ -249,26 +241,23 @@ export function listWebhookDeliveries(db: Db, endpointId: number, limit: number)
  */
 export function retryWebhookDelivery(ctx: DomainCtx, id: number, actor: string): WebhookDeliveryJson {
   const now = ctx.clock.now();
-  return ctx.db.transaction(
-    (tx) => {
-      const updated = tx
-        .update(webhookDeliveries)
-        .set({ status: "pending", nextAttemptAt: now, updatedAt: now })
-        .where(eq(webhookDeliveries.id, id))
-        .returning({ id: webhookDeliveries.id })
-        .get();
-      if (!updated) throw new AppError("not_found", `No webhook delivery with id ${JSON.stringify(String(id))}.`);
-      tx.insert(auditLog)
-        .values({ actor, action: "webhook_delivery.retry", subject: `webhook_delivery:${id}`, createdAt: now })
-        .run();
-      const row = tx
-        .select(deliveryColumns)
-        .from(webhookDeliveries)
-        .innerJoin(eventOutbox, eq(eventOutbox.id, webhookDeliveries.eventRowId))
-        .where(eq(webhookDeliveries.id, id))
-        .get()!;
-      return deliveryJson(row as DeliveryRow);
-    },
-    { behavior: "immediate" },
-  );
+  return writeTransaction(ctx.db, (tx) => {
+    const updated = tx
+      .update(webhookDeliveries)
+      .set({ status: "pending", nextAttemptAt: now, updatedAt: now })
+      .where(eq(webhookDeliveries.id, id))
+      .returning({ id: webhookDeliveries.id })
+      .get();
+    if (!updated) throw new AppError("not_found", `No webhook delivery with id ${JSON.stringify(String(id))}.`);
+    tx.insert(auditLog)
+      .values({ actor, action: "webhook_delivery.retry", subject: `webhook_delivery:${id}`, createdAt: now })
+      .run();
+    const row = tx
+      .select(deliveryColumns)
+      .from(webhookDeliveries)
+      .innerJoin(eventOutbox, eq(eventOutbox.id, webhookDeliveries.eventRowId))
+      .where(eq(webhookDeliveries.id, id))
+      .get()!;
+    return deliveryJson(row as DeliveryRow);
+  });
 }

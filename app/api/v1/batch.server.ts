@@ -13,9 +13,8 @@
  *   several times faster than as many single requests. Anything but a 4xx (a full disk, a bug)
  *   rolls the whole batch back and answers as a single request would (503, 500).
  */
-import type Database from "better-sqlite3";
 import { z } from "zod";
-import { notifyEvents } from "../../events/outbox.server";
+import { writeTransaction } from "../../../db/transaction";
 import { AppError, errorBody, httpStatusFor, isAppError } from "../../utils/errors";
 import { jsonTextAnswer, parseId } from "../../utils/http.server";
 import { respondIdempotently } from "../../utils/idempotency.server";
@@ -24,7 +23,6 @@ import { parseInput } from "../../utils/schemas.server";
 import { jsonBody, type ApiCall, type Endpoint } from "./call.server";
 import { deduct, deductionBody, deductionScope } from "./endpoints.server";
 import { resolveUserRef } from "./users.server";
-import { perConnection } from "../../../db/per-connection";
 
 export const BATCH_MAX_ITEMS = 1000;
 /**
@@ -83,20 +81,12 @@ function runItem(call: ApiCall, rawItem: unknown): string {
   }
 }
 
-// One reusable IMMEDIATE transaction function per connection.
-const transaction = perConnection((sqlite) => sqlite.transaction((w: () => string[]) => w()).immediate);
-function immediately(sqlite: Database.Database, work: () => string[]): string[] {
-  return transaction(sqlite)(work);
-}
-
 export const batchDeductionsEndpoint: Endpoint = {
   scope: "usage",
   maxBodyBytes: MAX_BATCH_BODY_BYTES,
   run(call) {
     const { input } = jsonBody(call, batchEnvelope);
-    const results = immediately(call.context.db.$client, () => input.items.map((item) => runItem(call, item)));
-    // The engine wakes the event dispatcher after its own transactions, not savepoints: after ours.
-    notifyEvents();
+    const results = writeTransaction(call.context.db, () => input.items.map((item) => runItem(call, item)));
     return jsonTextAnswer(`{"results":[${results.join(",")}]}`, 200);
   },
 };

@@ -1,0 +1,78 @@
+/**
+ * The one way to write: `writeTransaction(db, fn)` runs `fn` in an IMMEDIATE transaction (the write
+ * lock is taken at BEGIN, so concurrent writers queue on busy_timeout instead of failing on a lock
+ * upgrade). Called inside another, it joins it as a savepoint: its writes commit with the outer
+ * transaction, and if it throws only its own part is rolled back. `afterCommit(db, cb)` queues work
+ * (waking the event dispatcher, …) that runs once after the OUTERMOST commit, never after a
+ * rollback. Inside a transaction opened some other way (the event dispatcher's batch, a test's),
+ * the callbacks run when the outermost writeTransaction returns: nothing would run them later.
+ */
+import type Database from "better-sqlite3";
+import type { Db } from "./client";
+import { perConnection } from "./per-connection";
+
+type Handle = Db | Database.Database;
+
+interface Queue {
+  /** How many writeTransaction calls are open on this connection. */
+  depth: number;
+  callbacks: (() => void)[];
+}
+
+const queues = perConnection((): Queue => ({ depth: 0, callbacks: [] }));
+// One reusable transaction function per connection: building one per call costs more than some statements.
+const immediateTx = perConnection((sqlite) => sqlite.transaction((work: () => unknown) => work()).immediate);
+
+function sqliteOf(db: Handle): Database.Database {
+  return "$client" in db ? db.$client : db;
+}
+
+/** Runs `fn` in one IMMEDIATE transaction (a savepoint of the caller's, when nested); returns its result. */
+export function writeTransaction<H extends Handle, R>(db: H, fn: (db: H) => R): R {
+  const sqlite = sqliteOf(db);
+  const queue = queues(sqlite);
+  const queued = queue.callbacks.length;
+  queue.depth++;
+  let result: R;
+  try {
+    result = immediateTx(sqlite)(() => fn(db)) as R;
+  } catch (e) {
+    // What the rolled-back part queued must not run.
+    queue.callbacks.length = queued;
+    throw e;
+  } finally {
+    queue.depth--;
+  }
+  if (queue.depth === 0) runCallbacks(queue);
+  return result;
+}
+
+/**
+ * Queues `cb` to run once after the outermost writeTransaction on this connection commits (dropped if
+ * it rolls back). The same function queued twice runs once. With no transaction open the write has
+ * committed already, so `cb` runs now; inside a transaction writeTransaction did not open, nothing
+ * would run it: an error.
+ */
+export function afterCommit(db: Handle, cb: () => void): void {
+  const sqlite = sqliteOf(db);
+  const queue = queues(sqlite);
+  if (queue.depth > 0) {
+    if (!queue.callbacks.includes(cb)) queue.callbacks.push(cb);
+  } else if (sqlite.inTransaction) {
+    throw new Error("afterCommit: inside a transaction not opened by writeTransaction");
+  } else {
+    runCallbacks({ depth: 0, callbacks: [cb] });
+  }
+}
+
+/** Each callback once, in order; one that throws is reported and does not stop the others (the commit stands). */
+function runCallbacks(queue: Queue): void {
+  const callbacks = queue.callbacks.splice(0);
+  for (const cb of callbacks) {
+    try {
+      cb();
+    } catch (e) {
+      console.error("afterCommit: a callback failed after the commit", e);
+    }
+  }
+}
