@@ -326,10 +326,15 @@ tmpfsDescribe(noTmpfs ? `on a real tmpfs — SKIPPED: ${noTmpfs}` : "on a real t
       const health = await send(`${base}/healthz`, {});
       expect(JSON.parse(health.text).error.code).toBe("storage_unavailable");
 
-      // Logged at most once per 10 s with a count, without stacks (however slow this machine is).
+      // Logged at most once per 10 s with a count, without stacks: a failure is news again only after
+      // 10 s or after writes worked in between, however slow this machine is. The server's bundle and
+      // the Remix build each keep their own limiter (the API and the webhook route), hence twice.
       const logged = proc.records().filter((r) => r.msg === STORAGE_LOG);
+      const recoveries = proc.records().filter((r) => r.msg === "storage recovered: database writes work again");
       expect(logged.length).toBeGreaterThanOrEqual(1);
-      expect(logged.length).toBeLessThanOrEqual(1 + Math.ceil((Date.now() - fullSince) / 10_000));
+      expect(logged.length).toBeLessThanOrEqual(
+        2 * (1 + recoveries.length + Math.floor((Date.now() - fullSince) / 10_000)),
+      );
       expect(logged[0]).toMatchObject({ code: "SQLITE_FULL", problem: "full" });
       expect(proc.stderr).not.toMatch(/\n\s+at /);
       expect(proc.stderr.length).toBeLessThan(20_000);

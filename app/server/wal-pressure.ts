@@ -13,9 +13,9 @@ import fs from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
 
 /** Above this many bytes of WAL in use, new writes wait (half the 64 MiB the WAL file may reach). */
-export const WAL_PRESSURE_BYTES = 32 * 1024 * 1024;
+const WAL_PRESSURE_BYTES = 32 * 1024 * 1024;
 /** How long a write waits for the WAL to restart before it is answered 503 storage_busy. */
-export const WAL_PRESSURE_DEADLINE_MS = 2_000;
+const WAL_PRESSURE_DEADLINE_MS = 2_000;
 const POLL_MS = 2;
 const READ_EVERY_MS = 1;
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);

@@ -91,11 +91,6 @@ function isFileOrDevice(fd: number, stream: NodeJS.WriteStream): boolean {
 const stdout = new Output(process.stdout, 1);
 const stderr = new Output(process.stderr, 2);
 
-/** Lines dropped so far because the log output failed (and not yet reported in the log). */
-export function droppedLogLines(): number {
-  return stdout.dropped + stderr.dropped;
-}
-
 function recordLine(level: LogLevel, msg: string, fields?: Record<string, unknown>): string {
   return JSON.stringify({ time: new Date().toISOString(), level, msg, ...fields }) + "\n";
 }

@@ -209,7 +209,6 @@ export function writeReport(r) {
       `≤ ${TARGETS.litestreamP99VsPlain}×`,
       met(d.litestreamP99VsPlain <= TARGETS.litestreamP99VsPlain),
     ],
-    ...lowConnectionRows(servers.byConnections),
     [
       "2e",
       "API deductions/s with one webhook endpoint subscribed to `credits.deducted` vs none",
@@ -219,6 +218,7 @@ export function writeReport(r) {
       `≥ ${pct(TARGETS.webhookRatio)}`,
       v11.webhook ? met(v11.webhook.ratio >= TARGETS.webhookRatio) : "endpoint not built",
     ],
+    ...lowConnectionRows(servers.byConnections),
     [
       "3",
       `Batch deductions/s (${s.BATCH_ITEMS} a request) vs the bare server's single deductions/s`,
