@@ -16,6 +16,7 @@ import type { DomainCtx } from "../utils/context.server";
 import { log } from "../utils/log.server";
 import {
   copySourcedEvents,
+  PUBLIC_EVENT_TYPES,
   eventConsumers,
   sourcedEventsPending,
   setEventNotifier,
@@ -24,6 +25,8 @@ import {
   type StoredEvent,
 } from "./outbox.server";
 import { perConnection } from "../../db/per-connection";
+
+const PUBLIC = new Set<string>(PUBLIC_EVENT_TYPES);
 
 export interface EventDispatcher {
   /** Dispatches one batch now; returns how many events it marked dispatched. */
@@ -103,6 +106,8 @@ export function dispatchBatch(ctx: DomainCtx, batchSize = 200): { count: number;
       if (rows.length === 0) return 0;
       const consumers = eventConsumers();
       for (const row of rows) {
+        // Numbered in dispatch order, before anyone sees the event: every delivery carries the same number.
+        if (row.user_id !== null && PUBLIC.has(row.type)) s.setSeq.run(s.nextSeq.get(row.user_id), row.id);
         const wanting = consumers.filter((c) => c.types.includes(row.type as EventType));
         if (wanting.length === 0) continue;
         const event = toStoredEvent(row);
@@ -219,6 +224,8 @@ interface Statements {
   mark: Database.Statement;
   lastDispatched: Database.Statement;
   anyUndispatched: Database.Statement;
+  nextSeq: Database.Statement;
+  setSeq: Database.Statement;
 }
 const statements = perConnection((sqlite): Statements => ({
   guarded: sqlite.transaction((c: EventConsumer, db: Db, event: StoredEvent) => c.handle(db, event)),
@@ -232,4 +239,12 @@ const statements = perConnection((sqlite): Statements => ({
     .prepare(`select id from event_outbox where dispatched_at is not null order by id desc limit 1`)
     .pluck(),
   mark: sqlite.prepare(`update event_outbox set dispatched_at = ? where dispatched_at is null and id between ? and ?`),
+  // A user's public events are numbered 1, 2, … in dispatch order.
+  nextSeq: sqlite
+    .prepare(
+      `insert into user_event_sequences (user_id, last_seq) values (?, 1)
+         on conflict (user_id) do update set last_seq = last_seq + 1 returning last_seq`,
+    )
+    .pluck(),
+  setSeq: sqlite.prepare(`update event_outbox set user_seq = ? where id = ?`),
 }));

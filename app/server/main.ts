@@ -12,7 +12,7 @@ import { getUserByEmail } from "../auth/users.server";
 import { startCreditJobs } from "../credits/index.server";
 import { startEventDispatcher } from "../events/dispatcher.server";
 import { registerEventConsumer } from "../events/outbox.server";
-import { startWebhookSender, webhooksConsumer } from "../webhooks/index.server";
+import { startWebhookSender, webhookAddressPolicy, webhooksConsumer } from "../webhooks/index.server";
 import { resolveClientIp } from "../auth/client-ip.server";
 import { offlineEnv } from "../billing/stripe.server";
 import { billingContext } from "../billing/context.server";
@@ -85,7 +85,7 @@ export async function startServer(env: Env): Promise<RunningServer> {
 
   // The event outbox (app/events/): consumers registered here, one line each, then the dispatcher
   // hands them every committed event; the webhook sender posts deliveries off the request path.
-  const webhookSender = startWebhookSender(context);
+  const webhookSender = startWebhookSender(context, { policy: webhookAddressPolicy(env) });
   registerEventConsumer(webhooksConsumer(() => webhookSender.wake()));
   const eventDispatcher = startEventDispatcher(context);
   // Mail: notices from the event bus become mail_outbox rows; the worker sends them (app/mail/).
