@@ -18,7 +18,7 @@ export interface Received {
   /** The raw webhook-signature header. */
   signature: string;
   /** What standardwebhooks verified and parsed; null when verification failed. */
-  payload: { id: string; type: string; createdAt: string; data: Record<string, unknown> } | null;
+  payload: { id: string; type: string; createdAt: string; sequence?: number; data: Record<string, unknown> } | null;
   verifyError: string | null;
   body: string;
 }
