@@ -83,10 +83,12 @@ export type WebhookEndpointJson = z.infer<typeof webhookEndpointSchema>;
  * A name that does not resolve now is accepted: every delivery resolves and checks it again.
  */
 export async function checkWebhookUrl(raw: string, policy: WebhookAddressPolicy): Promise<string> {
-  const url = checkWebhookUrlText(raw, policy);
-  const host = normalHost(new URL(url).hostname);
+  const url = checkWebhookUrlText(raw);
+  const { protocol, hostname } = new URL(url);
+  const host = normalHost(hostname);
+  let addresses: string[] | null = null;
   try {
-    await withTimeout(resolveChecked(policy, host), HOST_CHECK_TIMEOUT_MS);
+    addresses = (await withTimeout(resolveChecked(policy, host), HOST_CHECK_TIMEOUT_MS)).map((a) => a.address);
   } catch (e) {
     if (e instanceof RefusedAddressError) {
       throw new AppError(
@@ -96,6 +98,17 @@ export async function checkWebhookUrl(raw: string, policy: WebhookAddressPolicy)
       );
     }
     // Not resolvable now (NXDOMAIN, no DNS): nothing is connected to until a delivery's check passes.
+  }
+  // Plain http only to a receiver the deployment declared internal: by its name, or every address in a listed range.
+  const declared =
+    hostAllowedExplicitly(policy, host) ||
+    (addresses !== null && addresses.length > 0 && addresses.every((a) => hostAllowedExplicitly(policy, a)));
+  if (policy.production && protocol === "http:" && !declared) {
+    throw new AppError(
+      "invalid_request",
+      "`url` must use https:// (plain http:// only to a host listed in WEBHOOK_ALLOWED_HOSTS in production).",
+      { field: "url" },
+    );
   }
   return url;
 }
@@ -110,8 +123,8 @@ function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
   ]).finally(() => clearTimeout(timer));
 }
 
-/** The checks on the text alone (scheme, credentials, fragment, https in production); returns the URL normalised. */
-export function checkWebhookUrlText(raw: string, policy: WebhookAddressPolicy): string {
+/** The checks on the text alone (scheme, credentials, fragment); returns the URL normalised. */
+function checkWebhookUrlText(raw: string): string {
   const bad = (message: string) => new AppError("invalid_request", `\`url\` ${message}`, { field: "url" });
   let url: URL;
   try {
@@ -123,9 +136,6 @@ export function checkWebhookUrlText(raw: string, policy: WebhookAddressPolicy): 
   if (url.username || url.password) throw bad("must not contain a user name or password.");
   if (url.hash) throw bad("must not have a #fragment.");
   if (!url.hostname) throw bad("must name a host.");
-  if (policy.production && url.protocol === "http:" && !hostAllowedExplicitly(policy, url.hostname)) {
-    throw bad("must use https:// (plain http:// only to a host listed in WEBHOOK_ALLOWED_HOSTS in production).");
-  }
   return url.toString();
 }
 

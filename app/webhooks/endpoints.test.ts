@@ -114,6 +114,8 @@ describe("webhook endpoint URLs", () => {
     expect(await refusal("https://10.0.1.5/x", true, "10.0.0.0/24")).toMatch(/private/);
     expect(await refusal("http://localhost:3000/x", true, "localhost")).toBeNull();
     expect(await refusal("http://127.0.0.1:3000/x", true, "127.0.0.1")).toBeNull();
+    expect(await refusal("http://localhost:3000/x", true, "127.0.0.1")).toBeNull(); // every address it resolves to is listed
+    expect(await refusal("http://hooks.invalid/x", true, "127.0.0.1")).toMatch(/https/);
     expect(await refusal("https://[::ffff:127.0.0.1]/x", true, "127.0.0.1")).toBeNull();
     expect(await refusal("https://[::1]/x", true, "127.0.0.1")).toMatch(/loopback/);
     expect(await refusal("http://[fd00::1]/x", true, "fd00::/8")).toBeNull();
