@@ -2,6 +2,8 @@
 // `standardwebhooks` package), disabling, the events list and deliveries paged to the end, and
 // per-user sequence numbers.
 import { Webhook } from "standardwebhooks";
+import { createUser } from "../auth/users.server";
+import { deductCredits, grantCredits } from "../credits/index.server";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import {
   listEventBodies,
@@ -109,6 +111,30 @@ describe("updating an endpoint", () => {
     expect(await t.deliver()).toBe(1);
     expect(down.received.map((x) => x.id)).toEqual([pending, pending]);
     expect(listWebhookDeliveries(t.db, ep.id, { limit: 10 }).data).toHaveLength(1);
+  });
+
+  it("adding credits.deducted to an old endpoint sends deductions from the change on, never a backlog", async () => {
+    const t = rig();
+    const r = await t.receiver();
+    const ep = await t.endpoint(r, ["balance.low"]);
+    const userId = createUser(t.ctx, { email: "backlog@example.com" }).id;
+    grantCredits(t.ctx, { userId, type: "promotional", amount: 1000, source: "admin" });
+    t.clock.advance(1000);
+    const before = deductCredits(t.ctx, { userId, amount: 1 });
+    await t.deliver();
+    t.clock.advance(1000);
+    await updateWebhookEndpoint(
+      t.ctx,
+      ep.id,
+      { events: ["balance.low", "credits.deducted"] },
+      { policy: t.policy, actor: "t" },
+    );
+    t.clock.advance(1000);
+    const after = deductCredits(t.ctx, { userId, amount: 2 });
+    await t.deliver();
+    const sent = r.received.map((x) => x.payload?.data.deduction as { id: number } | undefined).map((d) => d?.id);
+    expect(sent).toEqual([after.id]);
+    expect(sent).not.toContain(before.id);
   });
 
   it("changes url, events and description, checked like a new endpoint, and audited", async () => {
