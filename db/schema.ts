@@ -553,6 +553,14 @@ export const eventOutbox = sqliteTable("event_outbox", {
   data: text("data").notNull(),
   createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
   dispatchedAt: integer("dispatched_at", { mode: "timestamp_ms" }),
+  /** The event's number among its user's public events (1, 2, …), set when dispatched; null without a user. */
+  userSeq: integer("user_seq"),
+});
+
+/** The last per-user sequence number given to a public event (the dispatcher's counter). */
+export const userEventSequences = sqliteTable("user_event_sequences", {
+  userId: integer("user_id").primaryKey(),
+  lastSeq: integer("last_seq").notNull(),
 });
 
 /**
@@ -576,6 +584,13 @@ export const webhookEndpoints = sqliteTable("webhook_endpoints", {
   description: text("description"),
   /** "whsec_" + base64 of 32 random bytes; shown once, kept to sign. */
   secret: text("secret").notNull(),
+  /** The secret before the last rotation: deliveries are signed with it too until it expires. */
+  previousSecret: text("previous_secret"),
+  previousSecretExpiresAt: integer("previous_secret_expires_at", { mode: "timestamp_ms" }),
+  /** A disabled endpoint gets no new deliveries and its pending ones wait. */
+  enabled: integer("enabled", { mode: "boolean" }).notNull().default(true),
+  /** When an update last added an event type: interest in a sourced type (credits.deducted) starts then. */
+  eventsSince: integer("events_since", { mode: "timestamp_ms" }),
   createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
 });
 
@@ -603,9 +618,9 @@ export const webhookDeliveries = sqliteTable(
   },
   (t) => [
     uniqueIndex("webhook_deliveries_endpoint_event_unique").on(t.endpointId, t.eventRowId),
-    // The sender's queue: pending deliveries by when they are due.
-    index("webhook_deliveries_due_idx")
-      .on(t.nextAttemptAt)
+    // The sender's queue, one per endpoint: pending deliveries by when they are due.
+    index("webhook_deliveries_endpoint_due_idx")
+      .on(t.endpointId, t.nextAttemptAt)
       .where(sql`${t.status} = 'pending'`),
   ],
 );

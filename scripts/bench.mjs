@@ -199,6 +199,8 @@ function serverEnv(port, databasePath, extra = {}) {
     SESSION_SECRET,
     // The offline Stripe (no Stripe key on a benchmark machine); no Stripe call is on a measured path.
     DEMO: "1",
+    // Row 2e's receiver listens on loopback, which production refuses unless listed.
+    WEBHOOK_ALLOWED_HOSTS: "127.0.0.1",
     ...extra,
   };
 }

@@ -16,6 +16,7 @@ import type { DomainCtx } from "../utils/context.server";
 import { log } from "../utils/log.server";
 import {
   copySourcedEvents,
+  PUBLIC_EVENT_TYPES,
   eventConsumers,
   sourcedEventsPending,
   setEventNotifier,
@@ -25,6 +26,8 @@ import {
 } from "./outbox.server";
 import { perConnection } from "../../db/per-connection";
 import { writeTransaction } from "../../db/transaction";
+
+const PUBLIC = new Set<string>(PUBLIC_EVENT_TYPES);
 
 export interface EventDispatcher {
   /** Dispatches one batch now; returns how many events it marked dispatched. */
@@ -97,34 +100,36 @@ export function dispatchBatch(ctx: DomainCtx, batchSize = 200): { count: number;
     return { count: 0, touched: [] };
   }
   const count = writeTransaction(sqlite, () => {
-    // Events read from their domains' tables (credits.deducted) join the outbox first.
-    copySourcedEvents(db, now, batchSize);
-    const rows = s.batch.all(startAfter(sqlite, s), batchSize) as OutboxRow[];
-    if (rows.length === 0) return 0;
-    const consumers = eventConsumers();
-    for (const row of rows) {
-      const wanting = consumers.filter((c) => c.types.includes(row.type as EventType));
-      if (wanting.length === 0) continue;
-      const event = toStoredEvent(row);
-      for (const c of wanting) {
-        try {
-          // A savepoint per consumer: one that throws loses its own writes for this event only.
-          s.guarded(c, db, event);
-          touched.add(c);
-        } catch (e) {
-          log.error("event consumer failed; event skipped for it", {
-            consumer: c.name,
-            eventId: event.id,
-            type: event.type,
-            error: e instanceof Error ? e.message : String(e),
-          });
+      // Events read from their domains' tables (credits.deducted) join the outbox first.
+      copySourcedEvents(db, now, batchSize);
+      const rows = s.batch.all(startAfter(sqlite, s), batchSize) as OutboxRow[];
+      if (rows.length === 0) return 0;
+      const consumers = eventConsumers();
+      for (const row of rows) {
+        // Numbered in dispatch order, before anyone sees the event: every delivery carries the same number.
+        if (row.user_id !== null && PUBLIC.has(row.type)) s.setSeq.run(s.nextSeq.get(row.user_id), row.id);
+        const wanting = consumers.filter((c) => c.types.includes(row.type as EventType));
+        if (wanting.length === 0) continue;
+        const event = toStoredEvent(row);
+        for (const c of wanting) {
+          try {
+            // A savepoint per consumer: one that throws loses its own writes for this event only.
+            s.guarded(c, db, event);
+            touched.add(c);
+          } catch (e) {
+            log.error("event consumer failed; event skipped for it", {
+              consumer: c.name,
+              eventId: event.id,
+              type: event.type,
+              error: e instanceof Error ? e.message : String(e),
+            });
+          }
         }
       }
-    }
-    s.mark.run(now, rows[0].id, rows[rows.length - 1].id);
-    last = rows[rows.length - 1].id;
-    return rows.length;
-  });
+      s.mark.run(now, rows[0].id, rows[rows.length - 1].id);
+      last = rows[rows.length - 1].id;
+      return rows.length;
+    });
   // Only once committed: a failed COMMIT leaves the events undispatched, and the position with them.
   if (last !== undefined) position(sqlite).after = last;
   return { count, touched: [...touched] };
@@ -218,6 +223,8 @@ interface Statements {
   mark: Database.Statement;
   lastDispatched: Database.Statement;
   anyUndispatched: Database.Statement;
+  nextSeq: Database.Statement;
+  setSeq: Database.Statement;
 }
 const statements = perConnection((sqlite): Statements => ({
   guarded: (c: EventConsumer, db: Db, event: StoredEvent) => writeTransaction(db, () => c.handle(db, event)),
@@ -231,4 +238,12 @@ const statements = perConnection((sqlite): Statements => ({
     .prepare(`select id from event_outbox where dispatched_at is not null order by id desc limit 1`)
     .pluck(),
   mark: sqlite.prepare(`update event_outbox set dispatched_at = ? where dispatched_at is null and id between ? and ?`),
+  // A user's public events are numbered 1, 2, … in dispatch order.
+  nextSeq: sqlite
+    .prepare(
+      `insert into user_event_sequences (user_id, last_seq) values (?, 1)
+         on conflict (user_id) do update set last_seq = last_seq + 1 returning last_seq`,
+    )
+    .pluck(),
+  setSeq: sqlite.prepare(`update event_outbox set user_seq = ? where id = ?`),
 }));

@@ -116,6 +116,11 @@ export function registerEventSource(source: EventSource): () => void {
   };
 }
 
+/** Is `type` read from a domain's table (its interest starts when an endpoint starts listing it)? */
+export function hasEventSource(type: string): boolean {
+  return sources.has(type as EventType);
+}
+
 interface Statements {
   insert: Database.Statement;
   endpointsSince: Database.Statement;
@@ -125,7 +130,10 @@ interface Statements {
 const stmts = perConnection((sqlite): Statements => ({
   insert: sqlite.prepare(`insert into event_outbox (event_id, type, user_id, data, created_at) values (?, ?, ?, ?, ?)`),
   // A handful of rows at most; the JSON array holds the quoted type.
-  endpointsSince: sqlite.prepare(`select min(created_at) from webhook_endpoints where instr(events, ?) > 0`).pluck(),
+  // From an endpoint's creation, or from the update that added the type (no backlog from before it).
+  endpointsSince: sqlite
+    .prepare(`select min(coalesce(events_since, created_at)) from webhook_endpoints where instr(events, ?) > 0`)
+    .pluck(),
   position: sqlite.prepare(`select last_id from event_sources where name = ?`).pluck(),
   setPosition: sqlite.prepare(
     `insert into event_sources (name, last_id) values (?, ?) on conflict (name) do update set last_id = excluded.last_id`,

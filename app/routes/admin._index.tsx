@@ -19,6 +19,7 @@ import { formatCredits, plural } from "~/components/format";
 import { Stat, TextLink } from "~/components/ui";
 import { AppError, isAppError } from "~/utils/errors";
 import { formErrorResponse } from "~/utils/forms.server";
+import { writeTransaction } from "../../db/transaction";
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   await requireAdmin(request, context);
@@ -96,36 +97,33 @@ export async function action({ request, context }: ActionFunctionArgs) {
   }
 
   try {
-    const result = db.transaction(
-      () => {
-        const granted = grantCredits(context, {
-          userId: target.id,
-          type: "promotional",
-          amount: input.amount,
-          expiresAt,
-          reason: input.reason,
-          source: "admin",
+    const result = writeTransaction(db, () => {
+      const granted = grantCredits(context, {
+        userId: target.id,
+        type: "promotional",
+        amount: input.amount,
+        expiresAt,
+        reason: input.reason,
+        source: "admin",
+        actor: userActor(admin.id),
+        idempotencyKey: `admin-grant:${input.key}`,
+      });
+      if (!granted.replayed) {
+        recordAudit(context, {
           actor: userActor(admin.id),
-          idempotencyKey: `admin-grant:${input.key}`,
+          action: "credits.grant",
+          subject: userActor(target.id),
+          details: {
+            grantId: granted.grant.id,
+            type: "promotional",
+            amount: input.amount,
+            reason: input.reason,
+            expiresAt: expiresAt?.toISOString() ?? null,
+          },
         });
-        if (!granted.replayed) {
-          recordAudit(context, {
-            actor: userActor(admin.id),
-            action: "credits.grant",
-            subject: userActor(target.id),
-            details: {
-              grantId: granted.grant.id,
-              type: "promotional",
-              amount: input.amount,
-              reason: input.reason,
-              expiresAt: expiresAt?.toISOString() ?? null,
-            },
-          });
-        }
-        return granted;
-      },
-      { behavior: "immediate" },
-    );
+      }
+      return granted;
+    });
     return data({
       ok: true as const,
       // The next grant starts from an empty form (and the loader's fresh key).

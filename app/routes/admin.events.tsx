@@ -12,6 +12,7 @@ import { buttonStyles, SubmitButton } from "~/components/forms";
 import { Badge, ResultAlert, Time, linkClass, type Tone } from "~/components/ui";
 import { STRIPE_EVENT_STATUSES, type StripeEventStatus } from "../../db/schema";
 import { httpStatusFor, isAppError } from "~/utils/errors";
+import { writeTransaction } from "../../db/transaction";
 
 export const meta: MetaFunction = () => [{ title: "Stripe events — Admin — Credits" }];
 
@@ -54,15 +55,13 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const { eventId } = submission.value;
   try {
     const result = await replayStripeEvent(context.billing, context.billing.stripe, eventId);
-    context.db.transaction(
-      () =>
-        recordAudit(context, {
-          actor: userActor(admin.id),
-          action: "stripe_event.replay",
-          subject: `stripe_event:${eventId}`,
-          details: { outcome: result.outcome, status: result.event.status, reason: result.reason },
-        }),
-      { behavior: "immediate" },
+    writeTransaction(context.db, () =>
+      recordAudit(context, {
+        actor: userActor(admin.id),
+        action: "stripe_event.replay",
+        subject: `stripe_event:${eventId}`,
+        details: { outcome: result.outcome, status: result.event.status, reason: result.reason },
+      }),
     );
     const ok = result.event.status === "processed" || result.event.status === "ignored";
     const message =

@@ -17,6 +17,7 @@ import { Field, FieldError, FormErrors, SubmitButton, useSchemaForm } from "~/co
 import { DataTable } from "~/components/DataTable";
 import { formatCredits } from "~/components/format";
 import { isAppError } from "~/utils/errors";
+import { writeTransaction } from "../../db/transaction";
 
 export const meta: MetaFunction = () => [{ title: "Import — Admin — Credits" }];
 
@@ -71,14 +72,12 @@ export async function action({ request, context }: ActionFunctionArgs) {
         actor: userActor(admin.id),
       });
       if (!dryRun && summary.imported > 0) {
-        context.db.transaction(
-          () =>
-            recordAudit(context, {
-              actor: userActor(admin.id),
-              action: "balances.import",
-              details: { ...summary },
-            }),
-          { behavior: "immediate" },
+        writeTransaction(context.db, () =>
+          recordAudit(context, {
+            actor: userActor(admin.id),
+            action: "balances.import",
+            details: { ...summary },
+          }),
         );
       }
       return data<Result>({

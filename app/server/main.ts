@@ -12,7 +12,7 @@ import { getUserByEmail } from "../auth/users.server";
 import { startCreditJobs } from "../credits/index.server";
 import { startEventDispatcher } from "../events/dispatcher.server";
 import { registerEventConsumer } from "../events/outbox.server";
-import { startWebhookSender, webhooksConsumer } from "../webhooks/index.server";
+import { startWebhookSender, webhookAddressPolicy, webhooksConsumer } from "../webhooks/index.server";
 import { resolveClientIp } from "../auth/client-ip.server";
 import { offlineEnv } from "../billing/stripe.server";
 import { billingContext } from "../billing/context.server";
@@ -92,7 +92,7 @@ export async function startServer(env: Env): Promise<RunningServer> {
   // hands them every committed event; the webhook sender posts deliveries off the request path.
   // On a replica none of them runs: each records what it did in the database.
   const idle = { wake: () => {}, stop: async () => {} };
-  const webhookSender = replica ? idle : startWebhookSender(context);
+  const webhookSender = replica ? idle : startWebhookSender(context, { policy: webhookAddressPolicy(env) });
   registerEventConsumer(webhooksConsumer(() => webhookSender.wake()));
   const eventDispatcher = replica ? idle : startEventDispatcher(context);
   // Mail: notices from the event bus become mail_outbox rows; the worker sends them (app/mail/).

@@ -1,3 +1,4 @@
+import { isIP } from "node:net";
 import { z } from "zod";
 
 /** A whole number in a range, with a message a person can act on ("PORT: must be a whole number from 0 to 65535"). */
@@ -70,9 +71,58 @@ const schema = z.object({
   EXPIRING_SOON_DAYS: wholeNumber(1, 365).default(7),
   /** `balance.low` below this many credits, for users without their own threshold; 0 = off. */
   LOW_BALANCE_THRESHOLD: wholeNumber(0).default(100),
+  /**
+   * Internal webhook receivers (app/webhooks/addresses.server.ts): comma-separated host names and
+   * IPs or CIDRs that endpoints may reach although they are loopback, private or otherwise inside.
+   */
+  WEBHOOK_ALLOWED_HOSTS: z
+    .string()
+    .transform((v, ctx) => {
+      const parsed = parseAllowedHosts(v);
+      if (typeof parsed === "string") ctx.addIssue({ code: "custom", message: parsed });
+      return typeof parsed === "string" ? z.NEVER : parsed;
+    })
+    .optional(),
   /** `backup verify` from the server; unset = daily (off under NODE_ENV=test); 0 = off. */
   BACKUP_VERIFY_INTERVAL_SECONDS: wholeNumber(0).optional(),
 });
+
+export interface AllowedHosts {
+  /** Lower-case host names allowed whatever they resolve to. */
+  names: string[];
+  /** Address ranges allowed (a single IP is a /32 or /128). */
+  nets: { address: string; prefix: number; family: "ipv4" | "ipv6" }[];
+}
+
+/** `hooks.internal, 10.0.0.0/8, fd00::1` → names and ranges, or the problem with the first bad entry. */
+export function parseAllowedHosts(value: string): AllowedHosts | string {
+  const out: AllowedHosts = { names: [], nets: [] };
+  for (const raw of value.split(",")) {
+    const entry = raw
+      .trim()
+      .toLowerCase()
+      .replace(/^\[(.*)\]$/, "$1");
+    if (!entry) continue;
+    const [address, prefixText, extra] = entry.split("/");
+    const version = isIP(address);
+    if (version) {
+      const max = version === 4 ? 32 : 128;
+      const prefix = prefixText === undefined ? max : Number(prefixText);
+      if (extra !== undefined || !Number.isInteger(prefix) || prefix < 0 || prefix > max || prefixText === "") {
+        return `"${raw.trim()}" has a bad prefix length (use e.g. 10.0.0.0/8 or fd00::/8)`;
+      }
+      out.nets.push({ address, prefix, family: version === 4 ? "ipv4" : "ipv6" });
+    } else if (
+      prefixText === undefined &&
+      /^(?=.{1,253}$)[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?)*\.?$/.test(entry)
+    ) {
+      out.names.push(entry.replace(/\.$/, ""));
+    } else {
+      return `"${raw.trim()}" is neither a host name nor an IP address or CIDR range`;
+    }
+  }
+  return out;
+}
 
 export type TrustProxy = { kind: "none" } | { kind: "fly" } | { kind: "hops"; hops: number };
 
@@ -85,6 +135,7 @@ export type Env = z.infer<typeof schema> & {
   /** DEMO=1: offline Stripe and demo data on purpose; pages say "no real payments". */
   demo: boolean;
   trustProxy: TrustProxy;
+  webhookAllowedHosts: AllowedHosts;
   appUrl: string;
   sessionSecret: string;
 };
@@ -141,6 +192,7 @@ export function parseEnv(source: NodeJS.ProcessEnv = process.env): Env {
     stripeOffline: !env.STRIPE_SECRET_KEY,
     demo,
     trustProxy: parseTrustProxy(env.TRUST_PROXY),
+    webhookAllowedHosts: env.WEBHOOK_ALLOWED_HOSTS ?? { names: [], nets: [] },
     appUrl: (env.APP_URL ?? `http://localhost:${env.PORT}`).replace(/\/$/, ""),
     // Development and tests only: production refused a missing or short secret above.
     sessionSecret: env.SESSION_SECRET ?? "dev-only-session-secret-change-me-0123456789",

@@ -4,9 +4,13 @@
  * - The consumer (runs in the event dispatcher's transaction) writes one pending delivery per
  *   endpoint that lists the event's type. Internal event types never reach it.
  * - The sender, after commit and off the request path, claims due deliveries (a lease on
- *   next_attempt_at, so a second process or a crash mid-send never loses one), POSTs them with
- *   bounded concurrency and records the outcome. 2xx = delivered; anything else, no answer within
- *   10 s or a network error = retried on RETRY_DELAYS_MS (growing; > 24 h in all), then failed.
+ *   next_attempt_at, so a second process or a crash mid-send never loses one), POSTs them and
+ *   records the outcome. 2xx = delivered; anything else, no answer within 10 s or a network error =
+ *   retried on RETRY_DELAYS_MS (growing; > 24 h in all), then failed.
+ * - Each endpoint is a lane of its own: its own send slots, sockets and timeouts, its own queue of
+ *   due deliveries, so an endpoint that hangs or fails only ever waits on itself (decision 020).
+ * - Every connection goes to an address the policy allowed, checked in the agent's lookup: the
+ *   address checked is the address connected to (./addresses.server.ts).
  *   Every attempt carries the same webhook-id (the event id): receivers deduplicate on it.
  * - Pending deliveries live in the database, so a restart sends them (a claimed one whose result
  *   was never recorded is due again when its lease runs out).
@@ -17,16 +21,27 @@ import http from "node:http";
 import https from "node:https";
 import { performance } from "node:perf_hooks";
 import { PUBLIC_EVENT_TYPES, type EventConsumer } from "../events/outbox.server";
+import {
+  addressRefusal,
+  checkedLookup,
+  normalHost,
+  RefusedAddressError,
+  webhookAddressPolicy,
+  type WebhookAddressPolicy,
+} from "./addresses.server";
 import type { Clock } from "../utils/clock";
 import type { DomainCtx } from "../utils/context.server";
 import { log } from "../utils/log.server";
 import { perConnection } from "../../db/per-connection";
+import { isIP } from "node:net";
 import { writeTransaction } from "../../db/transaction";
 
 /** Delay before attempt n+1 after attempt n failed (n = 1…7); attempt 8 failing makes it failed. 27.6 h in all. */
 export const RETRY_DELAYS_MS = [5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000];
 export const MAX_ATTEMPTS = RETRY_DELAYS_MS.length + 1;
 export const DELIVERY_TIMEOUT_MS = 10_000;
+/** Sends in flight to one endpoint at most (each endpoint has its own). */
+export const ENDPOINT_CONCURRENCY = 8;
 /** A claimed delivery is not claimed again before this (longer than a send can take). */
 const CLAIM_LEASE_MS = DELIVERY_TIMEOUT_MS + 20_000;
 /** At most this much of a response body is read (then the connection is dropped). */
@@ -60,9 +75,19 @@ export function signWebhook(secret: string, id: string, timestampSeconds: number
   return `v1,${createHmac("sha256", key).update(`${id}.${timestampSeconds}.${body}`).digest("base64")}`;
 }
 
-/** The body every attempt sends: {id, type, createdAt, data}, `data` as stored (no re-encoding). */
-export function webhookBody(e: { eventId: string; type: string; createdAt: number; data: string }): string {
-  return `{"id":${JSON.stringify(e.eventId)},"type":${JSON.stringify(e.type)},"createdAt":"${new Date(e.createdAt).toISOString()}","data":${e.data}}`;
+/**
+ * The body every attempt sends: {id, type, createdAt, sequence?, data}, `data` as stored (no
+ * re-encoding). `sequence` is the event's number among its user's public events (absent without one).
+ */
+export function webhookBody(e: {
+  eventId: string;
+  type: string;
+  createdAt: number;
+  data: string;
+  userSeq?: number | null;
+}): string {
+  const sequence = e.userSeq == null ? "" : `"sequence":${e.userSeq},`;
+  return `{"id":${JSON.stringify(e.eventId)},"type":${JSON.stringify(e.type)},"createdAt":"${new Date(e.createdAt).toISOString()}",${sequence}"data":${e.data}}`;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -70,13 +95,17 @@ export function webhookBody(e: { eventId: string; type: string; createdAt: numbe
 
 interface DueRow {
   id: number;
+  endpoint_id: number;
   attempts: number;
   url: string;
   secret: string;
+  previous_secret: string | null;
+  previous_secret_expires_at: number | null;
   event_id: string;
   type: string;
   data: string;
   created_at: number;
+  user_seq: number | null;
 }
 
 interface Outcome {
@@ -97,6 +126,7 @@ export interface WebhookSender {
 }
 
 export interface SenderOptions {
+  /** Sends in flight to one endpoint at most. */
   concurrency?: number;
   pollMs?: number;
   timeoutMs?: number;
@@ -105,20 +135,27 @@ export interface SenderOptions {
   busyPerPoll?: number;
   /** Replaces the event-loop meter (tests). */
   isBusy?: () => boolean;
+  /** Which addresses may be connected to; default: the test/development policy (loopback allowed). */
+  policy?: WebhookAddressPolicy;
+}
+
+/** One endpoint's lane: its sends in flight and its own sockets. */
+interface Lane {
+  inFlight: number;
+  agents: { http: http.Agent; https: https.Agent };
 }
 
 export function startWebhookSender(ctx: DomainCtx, opts: SenderOptions = {}): WebhookSender {
   const { db, clock } = ctx;
-  const concurrency = opts.concurrency ?? 8;
+  const concurrency = opts.concurrency ?? ENDPOINT_CONCURRENCY;
   const pollMs = opts.pollMs ?? 1000;
   const timeoutMs = opts.timeoutMs ?? DELIVERY_TIMEOUT_MS;
   const busyUtilization = opts.busyUtilization ?? 0.8;
   const busyPerPoll = opts.busyPerPoll ?? 20;
-  const agents = {
-    http: new http.Agent({ keepAlive: true, maxSockets: concurrency }),
-    https: new https.Agent({ keepAlive: true, maxSockets: concurrency }),
-  };
+  const policy = opts.policy ?? webhookAddressPolicy({ NODE_ENV: "test" });
+  const lookup = checkedLookup(policy);
   const s = statements(db.$client);
+  const lanes = new Map<number, Lane>();
   const inFlight = new Set<Promise<void>>();
   const outcomes: Outcome[] = [];
   let stopped = false;
@@ -128,6 +165,25 @@ export function startWebhookSender(ctx: DomainCtx, opts: SenderOptions = {}): We
   let elu = performance.eventLoopUtilization();
   let busy = opts.isBusy?.() ?? false;
   let budget = busy ? busyPerPoll : Infinity;
+  let turn = 0;
+
+  const lane = (endpointId: number): Lane => {
+    let l = lanes.get(endpointId);
+    if (!l) {
+      // The agent's lookup is where every connection's address is checked.
+      const agentOpts = { keepAlive: true, maxSockets: concurrency, lookup } as http.AgentOptions;
+      l = { inFlight: 0, agents: { http: new http.Agent(agentOpts), https: new https.Agent(agentOpts) } };
+      lanes.set(endpointId, l);
+    }
+    return l;
+  };
+  const dropLane = (endpointId: number) => {
+    const l = lanes.get(endpointId);
+    if (!l || l.inFlight > 0) return;
+    l.agents.http.destroy();
+    l.agents.https.destroy();
+    lanes.delete(endpointId);
+  };
 
   const flush = () => {
     flushQueued = false;
@@ -142,11 +198,11 @@ export function startWebhookSender(ctx: DomainCtx, opts: SenderOptions = {}): We
     pump();
   };
 
-  const send = async (row: DueRow) => {
+  const send = async (row: DueRow, l: Lane) => {
     const attempts = row.attempts + 1;
     let outcome: Outcome;
     try {
-      const statusCode = await post(row, clock, timeoutMs, agents);
+      const statusCode = await post(row, clock, timeoutMs, l.agents, policy);
       const ok = statusCode >= 200 && statusCode < 300;
       outcome = { id: row.id, ok, statusCode, error: ok ? null : `HTTP ${statusCode}`, attempts };
     } catch (e) {
@@ -159,20 +215,39 @@ export function startWebhookSender(ctx: DomainCtx, opts: SenderOptions = {}): We
     }
   };
 
-  let draining = false;
   const start = (row: DueRow) => {
-    const p = send(row).finally(() => inFlight.delete(p));
+    const l = lane(row.endpoint_id);
+    l.inFlight++;
+    const p = send(row, l).finally(() => {
+      l.inFlight--;
+      inFlight.delete(p);
+    });
     inFlight.add(p);
   };
 
+  /** Claims what each endpoint has room for (within `total`), starting the round at a rotating endpoint. */
+  const claimAll = (total: number): DueRow[] => {
+    const endpoints = s.enabledEndpoints.all() as number[];
+    for (const id of lanes.keys()) if (!endpoints.includes(id)) dropLane(id);
+    const wants: [number, number][] = [];
+    const n = endpoints.length;
+    turn = n === 0 ? 0 : (turn + 1) % n;
+    for (let i = 0; i < n; i++) {
+      const id = endpoints[(turn + i) % n];
+      const free = concurrency - (lanes.get(id)?.inFlight ?? 0);
+      if (free > 0) wants.push([id, free]);
+    }
+    return claim(s, db.$client, clock, wants, total);
+  };
+
+  let draining = false;
   const pump = () => {
     if (stopped || draining) return;
-    let free = concurrency - inFlight.size;
-    if (busy) free = Math.min(free, budget);
-    if (free <= 0) return;
+    const total = busy ? budget : Infinity;
+    if (total <= 0) return;
     let rows: DueRow[];
     try {
-      rows = claim(s, db.$client, clock, free);
+      rows = claimAll(total);
     } catch (e) {
       log.warn("webhook claim failed; will retry", { error: String(e) });
       return;
@@ -209,13 +284,12 @@ export function startWebhookSender(ctx: DomainCtx, opts: SenderOptions = {}): We
       if (!busy) schedulePump();
     },
     async drain() {
-      // The only claimer meanwhile; the same concurrency bound as the loop.
+      // The only claimer meanwhile; the same per-endpoint bounds as the loop.
       draining = true;
       let sent = 0;
       try {
         for (;;) {
-          const free = concurrency - inFlight.size;
-          const rows = free > 0 ? claim(s, db.$client, clock, free) : [];
+          const rows = claimAll(Infinity);
           rows.forEach(start);
           sent += rows.length;
           if (inFlight.size === 0) break;
@@ -232,50 +306,79 @@ export function startWebhookSender(ctx: DomainCtx, opts: SenderOptions = {}): We
       if (timer) clearTimeout(timer);
       await Promise.allSettled([...inFlight]);
       flush();
-      agents.http.destroy();
-      agents.https.destroy();
+      for (const id of [...lanes.keys()]) dropLane(id);
     },
   };
 }
 
+/**
+ * What an attempt without an answer records: the same words whether the port was closed, the host
+ * unreachable, the connection reset or never answered, so the record cannot map a network; only a
+ * refusal by the address policy says so (it connected to nothing).
+ */
 function describe(e: unknown): string {
-  if (e instanceof Error) return ((e as NodeJS.ErrnoException).code ?? e.message).slice(0, 200);
-  return String(e).slice(0, 200);
+  if (e instanceof RefusedAddressError) return "refused: the address is not allowed";
+  return "no response";
 }
 
-/** Claims up to `limit` due deliveries: their lease moves next_attempt_at ahead so nobody else sends them. */
-function claim(s: Statements, sqlite: Database.Database, clock: Clock, limit: number): DueRow[] {
+/** Claims, per endpoint, up to its free slots of due deliveries (at most `total` in all): a lease moves next_attempt_at ahead. */
+function claim(
+  s: Statements,
+  sqlite: Database.Database,
+  clock: Clock,
+  wants: [endpointId: number, free: number][],
+  total: number,
+): DueRow[] {
   const now = clock.now().getTime();
-  // A read first: most polls find nothing, and then take no write lock.
-  if (s.anyDue.get(now) === undefined) return [];
+  // Reads first: most polls find nothing, and then take no write lock.
+  const due = wants.filter(([id]) => s.anyDue.get(id, now) !== undefined);
+  if (due.length === 0) return [];
   return writeTransaction(sqlite, () => {
-    const rows = s.due.all(now, limit) as DueRow[];
-    for (const r of rows) s.lease.run(now + CLAIM_LEASE_MS, now, r.id);
-    return rows;
-  });
+      const rows: DueRow[] = [];
+      for (const [id, free] of due) {
+        const take = Math.min(free, total - rows.length);
+        if (take <= 0) break;
+        rows.push(...(s.due.all(id, now, take) as DueRow[]));
+      }
+      for (const r of rows) s.lease.run(now + CLAIM_LEASE_MS, now, r.id);
+      return rows;
+    });
 }
 
 /** Records a batch of attempts in one transaction. */
 function record(s: Statements, sqlite: Database.Database, clock: Clock, batch: Outcome[]): void {
   const now = clock.now().getTime();
   writeTransaction(sqlite, () => {
-    for (const o of batch) {
-      if (o.ok) s.delivered.run(o.attempts, o.statusCode, now, o.id);
-      else {
-        const delay = RETRY_DELAYS_MS[o.attempts - 1];
-        // Only a pending row changes: one deleted with its endpoint, or retried meanwhile, is left alone.
-        s.failedAttempt.run({
-          id: o.id,
-          attempts: o.attempts,
-          statusCode: o.statusCode,
-          error: o.error,
-          now,
-          status: delay === undefined ? "failed" : "pending",
-          next: delay === undefined ? null : now + delay,
-        });
+      for (const o of batch) {
+        if (o.ok) s.delivered.run(o.attempts, o.statusCode, now, o.id);
+        else {
+          const delay = RETRY_DELAYS_MS[o.attempts - 1];
+          // Only a pending row changes: one deleted with its endpoint, or retried meanwhile, is left alone.
+          s.failedAttempt.run({
+            id: o.id,
+            attempts: o.attempts,
+            statusCode: o.statusCode,
+            error: o.error,
+            now,
+            status: delay === undefined ? "failed" : "pending",
+            next: delay === undefined ? null : now + delay,
+          });
+        }
       }
-    }
-  });
+    });
+}
+
+/** The webhook-signature header: the current secret's, and the previous one's until it expires. */
+export function signatureHeader(
+  row: Pick<DueRow, "secret" | "previous_secret" | "previous_secret_expires_at">,
+  id: string,
+  timestampSeconds: number,
+  body: string,
+  nowMs: number,
+): string {
+  const sig = signWebhook(row.secret, id, timestampSeconds, body);
+  const previousValid = row.previous_secret && row.previous_secret_expires_at && row.previous_secret_expires_at > nowMs;
+  return previousValid ? `${sig} ${signWebhook(row.previous_secret!, id, timestampSeconds, body)}` : sig;
 }
 
 /** One POST; resolves with the status code once the (bounded) response body is read. */
@@ -284,11 +387,23 @@ function post(
   clock: Clock,
   timeoutMs: number,
   agents: { http: http.Agent; https: https.Agent },
+  policy: WebhookAddressPolicy,
 ): Promise<number> {
-  const body = webhookBody({ eventId: row.event_id, type: row.type, createdAt: row.created_at, data: row.data });
-  const timestamp = Math.floor(clock.now().getTime() / 1000);
+  const body = webhookBody({
+    eventId: row.event_id,
+    type: row.type,
+    createdAt: row.created_at,
+    data: row.data,
+    userSeq: row.user_seq,
+  });
+  const nowMs = clock.now().getTime();
+  const timestamp = Math.floor(nowMs / 1000);
   const url = new URL(row.url);
   const secure = url.protocol === "https:";
+  // An IP literal is connected to without a lookup, so it is checked here.
+  const host = normalHost(url.hostname);
+  const literalRefusal = isIP(host) ? addressRefusal(policy, host, host) : null;
+  if (literalRefusal) return Promise.reject(new RefusedAddressError(host, literalRefusal));
   return new Promise<number>((resolve, reject) => {
     const req = (secure ? https : http).request(
       url,
@@ -301,7 +416,7 @@ function post(
           "user-agent": "credit-billing-webhooks/1",
           "webhook-id": row.event_id,
           "webhook-timestamp": String(timestamp),
-          "webhook-signature": signWebhook(row.secret, row.event_id, timestamp, body),
+          "webhook-signature": signatureHeader(row, row.event_id, timestamp, body, nowMs),
         },
       },
       (res) => {
@@ -337,6 +452,7 @@ function post(
 
 interface Statements {
   enqueue: Database.Statement;
+  enabledEndpoints: Database.Statement;
   anyDue: Database.Statement;
   due: Database.Statement;
   lease: Database.Statement;
@@ -344,23 +460,28 @@ interface Statements {
   failedAttempt: Database.Statement;
 }
 const statements = perConnection((sqlite): Statements => ({
-  // One pending delivery per endpoint listing the type; the unique (endpoint, event) index
+  // One pending delivery per enabled endpoint listing the type; the unique (endpoint, event) index
   // makes a second dispatch of the same event (never expected) a no-op.
   enqueue: sqlite.prepare(
     `insert or ignore into webhook_deliveries
          (endpoint_id, event_row_id, status, attempts, next_attempt_at, created_at, updated_at)
-       select id, @seq, 'pending', 0, @now, @now, @now from webhook_endpoints where instr(events, @type) > 0`,
+       select id, @seq, 'pending', 0, @now, @now, @now from webhook_endpoints
+         where enabled = 1 and instr(events, @type) > 0`,
   ),
+  enabledEndpoints: sqlite.prepare(`select id from webhook_endpoints where enabled = 1 order by id`).pluck(),
+  // Served by webhook_deliveries_endpoint_due_idx, as is `due`.
   anyDue: sqlite
-    .prepare(`select 1 from webhook_deliveries where status = 'pending' and next_attempt_at <= ? limit 1`)
+    .prepare(
+      `select 1 from webhook_deliveries where endpoint_id = ? and status = 'pending' and next_attempt_at <= ? limit 1`,
+    )
     .pluck(),
-  // Served by webhook_deliveries_due_idx.
   due: sqlite.prepare(
-    `select d.id, d.attempts, w.url, w.secret, e.event_id, e.type, e.data, e.created_at
+    `select d.id, d.endpoint_id, d.attempts, w.url, w.secret, w.previous_secret, w.previous_secret_expires_at,
+            e.event_id, e.type, e.data, e.created_at, e.user_seq
        from webhook_deliveries d
        join webhook_endpoints w on w.id = d.endpoint_id
        join event_outbox e on e.id = d.event_row_id
-       where d.status = 'pending' and d.next_attempt_at <= ?
+       where d.endpoint_id = ? and d.status = 'pending' and d.next_attempt_at <= ?
        order by d.next_attempt_at limit ?`,
   ),
   lease: sqlite.prepare(`update webhook_deliveries set next_attempt_at = ?, updated_at = ? where id = ?`),

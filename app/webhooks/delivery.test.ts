@@ -11,9 +11,12 @@ import {
   retryWebhookDelivery,
   startWebhookSender,
   webhooksConsumer,
+  webhookAddressPolicy,
   type WebhookSender,
 } from "./index.server";
 import { startReceiver, type Receiver } from "./test-support";
+
+const policy = webhookAddressPolicy({ NODE_ENV: "test" });
 
 const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
@@ -30,10 +33,10 @@ async function setup(opts: { timeoutMs?: number } = {}) {
   const sender: WebhookSender = startWebhookSender(ctx, { pollMs: 3_600_000, timeoutMs: opts.timeoutMs });
   cleanups.push(() => sender.stop());
   const endpoint = async (r: Receiver, events?: EventType[]) => {
-    const created = createWebhookEndpoint(
+    const created = await createWebhookEndpoint(
       ctx,
       { url: r.url, events: events as never },
-      { production: false, actor: "test" },
+      { policy, actor: "test" },
     );
     r.setSecret(created.secret);
     return created;
@@ -81,6 +84,7 @@ describe("outbound webhooks", () => {
       id: ids[0],
       type: "credits.granted",
       createdAt: t.clock.now().toISOString(),
+      sequence: 1,
       data: { userId: 1, n: 0 },
     });
   });
@@ -89,13 +93,10 @@ describe("outbound webhooks", () => {
     const t = await setup();
     const r = await receiver();
     await t.endpoint(r, ["balance.low"]);
-    const other = createWebhookEndpoint(
+    const other = await createWebhookEndpoint(
       t.ctx,
       { url: "http://127.0.0.1:9/x", events: ["hold.expired"] },
-      {
-        production: false,
-        actor: "test",
-      },
+      { policy, actor: "test" },
     );
     r.setSecret(other.secret);
     t.emit("balance.low");
@@ -136,7 +137,7 @@ describe("outbound webhooks", () => {
     const ep = await t.endpoint(r, ["credits.granted"]);
     const id = t.emit("credits.granted");
     await t.deliver();
-    const [pending] = listWebhookDeliveries(t.db, ep.id, 10);
+    const [pending] = listWebhookDeliveries(t.db, ep.id, { limit: 10 }).data;
     expect(pending).toMatchObject({ eventId: id, status: "pending", attempts: 1, lastStatusCode: 500 });
     expect(new Date(pending.nextAttemptAt!).getTime()).toBe(t.clock.now().getTime() + 5_000);
     expect(await t.deliver()).toBe(0); // not due yet
@@ -144,7 +145,7 @@ describe("outbound webhooks", () => {
     await t.deliver();
     expect(r.received.map((x) => x.id)).toEqual([id, id]);
     expect(r.received.every((x) => x.verifyError === null)).toBe(true);
-    expect(listWebhookDeliveries(t.db, ep.id, 10)[0]).toMatchObject({
+    expect(listWebhookDeliveries(t.db, ep.id, { limit: 10 }).data[0]).toMatchObject({
       status: "delivered",
       attempts: 2,
       lastStatusCode: 200,
@@ -161,7 +162,7 @@ describe("outbound webhooks", () => {
     const delays: number[] = [];
     await t.deliver();
     for (;;) {
-      const [d] = listWebhookDeliveries(t.db, ep.id, 1);
+      const [d] = listWebhookDeliveries(t.db, ep.id, { limit: 1 }).data;
       if (d.status !== "pending") break;
       const due = new Date(d.nextAttemptAt!).getTime();
       delays.push(due - t.clock.now().getTime());
@@ -170,7 +171,7 @@ describe("outbound webhooks", () => {
     }
     expect(delays.every((d, i) => i === 0 || d >= delays[i - 1])).toBe(true);
     expect(t.clock.now().getTime() - start).toBeGreaterThanOrEqual(24 * 3_600_000);
-    const [failed] = listWebhookDeliveries(t.db, ep.id, 1);
+    const [failed] = listWebhookDeliveries(t.db, ep.id, { limit: 1 }).data;
     expect(failed).toMatchObject({
       status: "failed",
       attempts: r.received.length,
@@ -182,7 +183,10 @@ describe("outbound webhooks", () => {
     r.answers.splice(0, r.answers.length, 200);
     expect(retryWebhookDelivery(t.ctx, failed.id, "test")).toMatchObject({ status: "pending" });
     await t.deliver();
-    expect(listWebhookDeliveries(t.db, ep.id, 1)[0]).toMatchObject({ status: "delivered", lastStatusCode: 200 });
+    expect(listWebhookDeliveries(t.db, ep.id, { limit: 1 }).data[0]).toMatchObject({
+      status: "delivered",
+      lastStatusCode: 200,
+    });
     expect(new Set(r.received.map((x) => x.id)).size).toBe(1);
   });
 
@@ -193,14 +197,17 @@ describe("outbound webhooks", () => {
     const ep = await t.endpoint(r, ["hold.expired"]);
     t.emit("hold.expired");
     await t.deliver();
-    expect(listWebhookDeliveries(t.db, ep.id, 1)[0]).toMatchObject({
+    expect(listWebhookDeliveries(t.db, ep.id, { limit: 1 }).data[0]).toMatchObject({
       status: "pending",
       attempts: 1,
       lastStatusCode: null,
     });
     t.clock.advance(5_000);
     await t.deliver();
-    expect(listWebhookDeliveries(t.db, ep.id, 1)[0]).toMatchObject({ status: "delivered", attempts: 2 });
+    expect(listWebhookDeliveries(t.db, ep.id, { limit: 1 }).data[0]).toMatchObject({
+      status: "delivered",
+      attempts: 2,
+    });
   });
 
   it("sends at most 8 at a time", async () => {
@@ -211,7 +218,7 @@ describe("outbound webhooks", () => {
     await t.deliver();
     expect(r.received).toHaveLength(20);
     expect(r.maxConcurrent()).toBe(8);
-    expect(listWebhookDeliveries(t.db, ep.id, 100).map((d) => [d.status, d.attempts])).toEqual(
+    expect(listWebhookDeliveries(t.db, ep.id, { limit: 100 }).data.map((d) => [d.status, d.attempts])).toEqual(
       Array.from({ length: 20 }, () => ["pending", 1]),
     );
   });
@@ -228,11 +235,12 @@ describe("outbound webhooks", () => {
     const busySender = startWebhookSender(t, { pollMs: 3_600_000, isBusy: () => true, busyPerPoll: 2 });
     cleanups.push(() => busySender.stop());
     busySender.wake();
-    const delivered = () => listWebhookDeliveries(t.db, ep.id, 10).filter((d) => d.status === "delivered").length;
+    const delivered = () =>
+      listWebhookDeliveries(t.db, ep.id, { limit: 10 }).data.filter((d) => d.status === "delivered").length;
     await expect.poll(delivered, { timeout: 5000, interval: 20 }).toBe(2);
     busySender.wake();
     expect(r.received).toHaveLength(2);
-    expect(listWebhookDeliveries(t.db, ep.id, 10).filter((d) => d.attempts === 0)).toHaveLength(3);
+    expect(listWebhookDeliveries(t.db, ep.id, { limit: 10 }).data.filter((d) => d.attempts === 0)).toHaveLength(3);
   });
 
   it("an unreachable endpoint is a failed attempt; an endless response body is not read to its end", async () => {
@@ -244,12 +252,15 @@ describe("outbound webhooks", () => {
     const ep2 = await t.endpoint(endless, ["balance.low"]);
     t.emit("balance.low");
     await t.deliver();
-    expect(listWebhookDeliveries(t.db, ep.id, 1)[0]).toMatchObject({
+    expect(listWebhookDeliveries(t.db, ep.id, { limit: 1 }).data[0]).toMatchObject({
       status: "pending",
       attempts: 1,
       lastStatusCode: null,
     });
-    expect(listWebhookDeliveries(t.db, ep2.id, 1)[0]).toMatchObject({ status: "delivered", lastStatusCode: 200 });
+    expect(listWebhookDeliveries(t.db, ep2.id, { limit: 1 }).data[0]).toMatchObject({
+      status: "delivered",
+      lastStatusCode: 200,
+    });
   });
 
   it("a deleted endpoint's pending deliveries are never sent", async () => {
@@ -275,6 +286,6 @@ describe("outbound webhooks", () => {
     t.clock.advance(30_000);
     expect(await t.sender.drain()).toBe(1);
     expect(r.received.map((x) => x.id)).toEqual([id]);
-    expect(listWebhookDeliveries(t.db, ep.id, 1)[0]).toMatchObject({ status: "delivered" });
+    expect(listWebhookDeliveries(t.db, ep.id, { limit: 1 }).data[0]).toMatchObject({ status: "delivered" });
   });
 });

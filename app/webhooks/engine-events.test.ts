@@ -15,7 +15,7 @@ import {
 import { dispatchBatch } from "../events/dispatcher.server";
 import { PUBLIC_EVENT_TYPES, registerEventConsumer } from "../events/outbox.server";
 import { addDays, ManualClock } from "../utils/clock";
-import { createWebhookEndpoint, startWebhookSender, webhooksConsumer } from "./index.server";
+import { createWebhookEndpoint, startWebhookSender, webhookAddressPolicy, webhooksConsumer } from "./index.server";
 import { startReceiver } from "./test-support";
 
 const cleanups: (() => unknown)[] = [];
@@ -34,10 +34,10 @@ describe("credit engine events as webhooks", () => {
     cleanups.push(() => sender.stop());
     const r = await startReceiver();
     cleanups.push(() => r.close());
-    const endpoint = createWebhookEndpoint(
+    const endpoint = await createWebhookEndpoint(
       ctx,
       { url: r.url, events: [...PUBLIC_EVENT_TYPES] },
-      { production: false, actor: "test" },
+      { policy: webhookAddressPolicy({ NODE_ENV: "test" }), actor: "test" },
     );
     r.setSecret(endpoint.secret);
     const deliver = async () => {

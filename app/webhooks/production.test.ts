@@ -42,6 +42,8 @@ async function startServer(databasePath: string): Promise<Server> {
       LOG_LEVEL: "info",
       DEMO: "1",
       SESSION_SECRET: "webhooks-test-session-secret-0123456789abcdef",
+      // The tests' receivers listen on loopback, which production refuses unless listed.
+      WEBHOOK_ALLOWED_HOSTS: "127.0.0.1",
     },
   });
   let out = "";
@@ -134,7 +136,9 @@ describe("admin webhook endpoints API (production server)", () => {
       [{ url: "ftp://example.com/hook" }, "url"],
       [{ url: "http://user:pw@127.0.0.1/hook" }, "url"],
       [{ url: "http://example.com/hook" }, "url"], // plain http leaves the machine: https only in production
-      [{ url: "http://169.254.169.254/latest" }, "url"],
+      [{ url: "https://169.254.169.254/latest" }, "url"],
+      [{ url: "https://[::ffff:169.254.169.254]/" }, "url"],
+      [{ url: "http://vm.invalid:9/hook" }, "url"], // plain http to a host not listed
       [{ url: `https://example.com/${"x".repeat(2100)}` }, "url"],
       [{ url: "https://example.com/hook", events: [] }, "events"],
       [{ url: "https://example.com/hook", events: ["nope"] }, "events.0"],
@@ -172,6 +176,8 @@ describe("admin webhook endpoints API (production server)", () => {
         "hold.expired",
       ],
       description: "billing service",
+      enabled: true,
+      previousSecretExpiresAt: null,
       secret: expect.stringMatching(/^whsec_[A-Za-z0-9+/]{43}=$/),
       createdAt: expect.any(String),
     });

@@ -3,13 +3,22 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { Webhook } from "standardwebhooks";
+import { freshDb } from "../../test/db";
+import { dispatchBatch } from "../events/dispatcher.server";
+import { appendEvent, registerEventConsumer, type EventType } from "../events/outbox.server";
+import { ManualClock } from "../utils/clock";
+import { createWebhookEndpoint, webhookAddressPolicy, webhooksConsumer } from "./index.server";
 
 export interface Received {
   id: string;
   timestamp: string;
   contentType: string | undefined;
+  /** The Host header the request carried. */
+  host: string | undefined;
+  /** The raw webhook-signature header. */
+  signature: string;
   /** What standardwebhooks verified and parsed; null when verification failed. */
-  payload: { id: string; type: string; createdAt: string; data: Record<string, unknown> } | null;
+  payload: { id: string; type: string; createdAt: string; sequence?: number; data: Record<string, unknown> } | null;
   verifyError: string | null;
   body: string;
 }
@@ -26,7 +35,9 @@ export interface Receiver {
   close(): Promise<void>;
 }
 
-export async function startReceiver(opts: { port?: number; answers?: Receiver["answers"] } = {}): Promise<Receiver> {
+export async function startReceiver(
+  opts: { port?: number; host?: string; answers?: Receiver["answers"] } = {},
+): Promise<Receiver> {
   let secret: string | null = null;
   const received: Received[] = [];
   const answers = opts.answers ?? [204];
@@ -54,6 +65,8 @@ export async function startReceiver(opts: { port?: number; answers?: Receiver["a
         verifyError = e instanceof Error ? e.message : String(e);
       }
       received.push({
+        host: req.headers.host,
+        signature: headers["webhook-signature"],
         id: headers["webhook-id"],
         timestamp: headers["webhook-timestamp"],
         contentType: req.headers["content-type"],
@@ -76,10 +89,11 @@ export async function startReceiver(opts: { port?: number; answers?: Receiver["a
       res.writeHead(answer, { "content-type": "text/plain" }).end(answer >= 300 ? "nope" : "");
     });
   });
-  await new Promise<void>((resolve) => server.listen(opts.port ?? 0, "127.0.0.1", resolve));
+  const host = opts.host ?? "127.0.0.1";
+  await new Promise<void>((resolve) => server.listen(opts.port ?? 0, host, resolve));
   const port = (server.address() as AddressInfo).port;
   return {
-    url: `http://127.0.0.1:${port}/hook`,
+    url: `http://${host}:${port}/hook`,
     port,
     received,
     answers,
@@ -91,4 +105,31 @@ export async function startReceiver(opts: { port?: number; answers?: Receiver["a
         server.close(() => resolve());
       }),
   };
+}
+
+/**
+ * A database, a clock at the real time (receivers check webhook-timestamp against theirs), the
+ * webhooks consumer, and endpoints on receivers; `cleanups` collects what the caller must undo.
+ */
+export function webhookRig(cleanups: (() => unknown)[], policy = webhookAddressPolicy({ NODE_ENV: "test" })) {
+  const { db } = freshDb();
+  const clock = new ManualClock(new Date());
+  const ctx = { db, clock };
+  cleanups.push(registerEventConsumer(webhooksConsumer()));
+  const endpoint = async (r: Receiver, events: EventType[], url = r.url) => {
+    const created = await createWebhookEndpoint(ctx, { url, events: events as never }, { policy, actor: "test" });
+    r.setSecret(created.secret);
+    return created;
+  };
+  const emit = (type: EventType, userId = 1, data: Record<string, unknown> = { userId }) =>
+    appendEvent(db, { type, userId, data, at: clock.now() });
+  const dispatch = () => {
+    while (dispatchBatch(ctx).count > 0);
+  };
+  const receiver = async (answers?: Receiver["answers"]) => {
+    const r = await startReceiver({ answers });
+    cleanups.push(() => r.close());
+    return r;
+  };
+  return { db, clock, ctx, policy, endpoint, emit, dispatch, receiver };
 }

@@ -3,13 +3,7 @@
  * the zod schema its handler validates with (the price book's, app/plans/validation.ts).
  */
 import { createSubscriptionPlanSchema, createTopupPlanSchema, planPatchSchema } from "../../plans/validation";
-import { Deleted, idParam, limitQuery, StripeEventReplay, SubscriptionPlan, TopupPlan } from "./components";
-import {
-  createdWebhookEndpointSchema,
-  createWebhookEndpointSchema,
-  webhookDeliverySchema,
-  webhookEndpointSchema,
-} from "../../webhooks/index.server";
+import { Deleted, idParam, StripeEventReplay, SubscriptionPlan, TopupPlan } from "./components";
 import type { ApiRegistry } from "./registry";
 import { z } from "./zod";
 
@@ -97,99 +91,6 @@ function registerPlanKind(
   });
 }
 
-const WebhookEndpoint = webhookEndpointSchema.openapi("WebhookEndpoint", {
-  description: "An endpoint that receives events; its secret is shown only when it is created.",
-});
-const CreatedWebhookEndpoint = createdWebhookEndpointSchema.openapi("CreatedWebhookEndpoint", {
-  example: {
-    id: 3,
-    url: "https://example.com/hooks/credits",
-    events: ["credits.granted", "balance.low", "balance.depleted"],
-    description: "billing service",
-    secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
-    createdAt: "2026-05-01T12:00:00.000Z",
-  },
-});
-const WebhookDelivery = webhookDeliverySchema.openapi("WebhookDelivery");
-
-function registerWebhookEndpoints(api: ApiRegistry): void {
-  const tag = "Webhook endpoints";
-  const endpointId = { id: idParam("id", "webhook endpoint") };
-  api.operation({
-    method: "post",
-    path: "/api/admin/webhook-endpoints",
-    operationId: "createWebhookEndpoint",
-    tag,
-    summary: "Register a webhook endpoint",
-    description:
-      "`events` defaults to every event type except `credits.deducted`. The answer's `secret` (`whsec_` + base64) signs every delivery and is shown only here: keep it.",
-    auth: "admin-or-session",
-    body: {
-      schema: createWebhookEndpointSchema,
-      example: {
-        url: "https://example.com/hooks/credits",
-        events: ["credits.granted", "balance.low", "balance.depleted"],
-        description: "billing service",
-      },
-    },
-    responses: { 201: { description: "Registered.", schema: CreatedWebhookEndpoint } },
-    errors: {
-      400: "A field is not valid: `url` must be http(s) without credentials (https in production unless it points at this machine), `events` known types.",
-      409: "`conflict`: there are already 50 endpoints; delete one first.",
-    },
-  });
-  api.operation({
-    method: "get",
-    path: "/api/admin/webhook-endpoints",
-    operationId: "listWebhookEndpoints",
-    tag,
-    summary: "List webhook endpoints",
-    description: "Without their secrets.",
-    auth: "admin-or-session",
-    responses: { 200: { description: "Every endpoint.", schema: z.object({ data: z.array(WebhookEndpoint) }) } },
-  });
-  api.operation({
-    method: "delete",
-    path: "/api/admin/webhook-endpoints/{id}",
-    operationId: "deleteWebhookEndpoint",
-    tag,
-    summary: "Delete a webhook endpoint",
-    description: "Its deliveries go with it; pending ones are never sent.",
-    auth: "admin-or-session",
-    params: endpointId,
-    responses: { 200: { description: "Deleted.", schema: Deleted } },
-    errors: { 404: "No such endpoint." },
-  });
-  api.operation({
-    method: "get",
-    path: "/api/admin/webhook-endpoints/{id}/deliveries",
-    operationId: "listWebhookDeliveries",
-    tag,
-    summary: "List an endpoint's deliveries",
-    description: "Newest event first, with each one's status, attempts, last HTTP status and next attempt.",
-    auth: "admin-or-session",
-    params: endpointId,
-    query: { limit: limitQuery() },
-    responses: {
-      200: { description: "The deliveries.", schema: z.object({ data: z.array(WebhookDelivery) }) },
-    },
-    errors: { 400: "`limit` is not valid.", 404: "No such endpoint." },
-  });
-  api.operation({
-    method: "post",
-    path: "/api/admin/webhook-deliveries/{id}/retry",
-    operationId: "retryWebhookDelivery",
-    tag,
-    summary: "Send a delivery again",
-    description:
-      "Makes it due now with the same `webhook-id` (a failed one gets one more attempt; a delivered one is sent once more). No body.",
-    auth: "admin-or-session",
-    params: { id: idParam("id", "webhook delivery") },
-    responses: { 200: { description: "The delivery, due now.", schema: z.object({ delivery: WebhookDelivery }) } },
-    errors: { 404: "No such delivery." },
-  });
-}
-
 export function registerAdmin(api: ApiRegistry): void {
   registerPlanKind(api, {
     path: "/api/admin/subscription-plans",
@@ -221,5 +122,4 @@ export function registerAdmin(api: ApiRegistry): void {
     responses: { 200: { description: "What the replay did.", schema: StripeEventReplay } },
     errors: { 404: "No such event.", 503: "Stripe or the database is unavailable; try again." },
   });
-  registerWebhookEndpoints(api);
 }

@@ -423,6 +423,9 @@ describe("what the server answers, the document describes", () => {
     const created = await admin("createWebhookEndpoint", {}, { url: "https://example.com/hooks", description: "test" });
     await admin("listWebhookEndpoints", {});
     await admin("listWebhookDeliveries", { id: String(created.id) }, undefined, "?limit=5");
+    await admin("updateWebhookEndpoint", { id: String(created.id) }, { enabled: false, description: null });
+    await admin("rotateWebhookSecret", { id: String(created.id) });
+    await admin("listEvents", {}, undefined, "?type=balance.low&limit=5");
     await admin("deleteWebhookEndpoint", { id: String(created.id) });
     await admin("listSubscriptionPlans", {});
     await admin("listTopupPlans", {});
