@@ -22,6 +22,8 @@ import { formErrorResponse } from "~/utils/forms.server";
 export const meta: MetaFunction = () => [{ title: "Edit plan — Admin — Credits" }];
 
 const EDIT_FIELDS = ["publicName", "creditExpiryDays", "rolloverPercent", "rolloverMaxCredits"];
+/** The fields the edit form draws; an error about any other (a stale or forged form) is shown above it. */
+const DRAWN_FIELDS = [...EDIT_FIELDS, "isActive", "isLegacy"];
 
 /**
  * The edit form's schema for this plan (a draft subscription plan also edits its rollover terms);
@@ -66,7 +68,13 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
   if (!current) throw new Response(`No ${kindLabel(kind)} with id ${id}.`, { status: 404, statusText: "Not Found" });
   const plan = { kind, stripePriceId: current.plan.stripePriceId };
   const submission = parseWithZod(await request.formData(), { schema: actionSchemaFor(plan) });
-  if (submission.status !== "success") return data({ result: submission.reply() }, { status: 400 });
+  if (submission.status !== "success") {
+    const stray = Object.keys(submission.error ?? {}).some((k) => k !== "" && !DRAWN_FIELDS.includes(k));
+    const reply = stray
+      ? submission.reply({ formErrors: ["This form is out of date. Reload the page and try again."] })
+      : submission.reply();
+    return data({ result: reply }, { status: 400 });
+  }
   const value = submission.value;
   // Deleting or archiving asks first: this answer renders the confirmation, which posts "delete".
   if (value.intent === "confirm-delete") return { result: submission.reply(), confirmDelete: true };
@@ -180,7 +188,6 @@ export default function EditPlan() {
 
         <Form method="post" {...getFormProps(form)} className="space-y-5" key={plan.id}>
           <FormErrors id={form.errorId} errors={form.errors} />
-          <input type="hidden" name="intent" value="update" />
           <div className="grid gap-5 sm:grid-cols-2">
             <Field field={fields.publicName} label="Public name" />
             <Field
