@@ -3,7 +3,7 @@ import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type 
 import { useActionData } from "@remix-run/react";
 import { loginSchema } from "~/auth/fields";
 import { loginAuthenticator } from "~/auth/login.server";
-import { beginSession, redirectLoggedInVisitor, safeRedirect } from "~/auth/session.server";
+import { beginSession, homeOf, redirectLoggedInVisitor, safeRedirect } from "~/auth/session.server";
 import { AuthForm } from "~/components/AuthForm";
 import { Field, useSchemaForm } from "~/components/forms";
 import { TextLink } from "~/components/ui";
@@ -23,9 +23,9 @@ export async function action({ request, context }: ActionFunctionArgs) {
   if (submission.status !== "success") {
     return data({ result: submission.reply({ hideFields: NEVER_SENT_BACK }) }, { status: 400 });
   }
-  const redirectTo = safeRedirect(form.get("redirectTo"), context.env.appUrl);
   try {
     const user = await loginAuthenticator(context).authenticate("form", request);
+    const redirectTo = safeRedirect(form.get("redirectTo"), context.env.appUrl, homeOf(user));
     const cookie = await beginSession(context, request, user, { action: "user.login" });
     return redirect(redirectTo, { headers: { "Set-Cookie": cookie } });
   } catch (e) {

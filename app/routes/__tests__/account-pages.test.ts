@@ -7,6 +7,7 @@ import { createUser } from "../../auth/users.server";
 import * as accountPage from "../account";
 import * as outboxPage from "../admin.outbox";
 import * as forgotPage from "../forgot-password";
+import * as loginPage from "../login";
 import * as resetPage from "../reset-password";
 import { adminSetup, call } from "./admin-harness";
 
@@ -180,5 +181,21 @@ describe("admin outbox page", () => {
         expect(row.link).toMatch(/\/reset-password\?token=[\w-]{43}$/);
       }
     }
+  });
+});
+
+describe("login page", () => {
+  it("lands an admin on /admin and a customer on /credits, unless the form names a page", async () => {
+    const { ctx } = await setup();
+    createUser(ctx, {
+      email: "boss@example.com",
+      role: "admin",
+      passwordHash: await hashPassword(PASSWORD, { log2N: 4 }),
+    });
+    const login = (email: string, redirectTo = "") =>
+      call(ctx, loginPage.action, "/login", { form: { email, password: PASSWORD, redirectTo } });
+    expect((await login("boss@example.com")).location).toBe("/admin");
+    expect((await login("jane@example.com")).location).toBe("/credits");
+    expect((await login("boss@example.com", "/billing")).location).toBe("/billing");
   });
 });
