@@ -43,7 +43,9 @@ test("customer and admin pages pass axe at both widths, hovered, and leave scree
       await p.setViewportSize({ width, height: 900 });
       for (const [name, path] of list) {
         await p.goto(path);
-        await expect(p.locator("h1")).toBeVisible();
+        // The tab says what the page says: its heading, then the product.
+        const heading = (await p.locator("h1").textContent())?.trim();
+        await expect(p).toHaveTitle(`${heading} — Credits`);
         await expectAccessible(p, `${path} at ${width}px`);
         await screenshot(p, name);
         if (path === "/billing" || path === planPath) await expectHoverContrast(p, `${path} at ${width}px`);

@@ -30,7 +30,7 @@ for (const javaScriptEnabled of [true, false]) {
 
       // The editor refuses an empty name, saying why, and saves a good one.
       await row.getByRole("link", { name: "Edit" }).click();
-      await expect(page.getByRole("heading", { level: 2, name: new RegExp(`Draft ${family}`) })).toBeVisible();
+      await expect(page.getByRole("heading", { level: 1, name: new RegExp(`Draft ${family}`) })).toBeVisible();
       await page.getByLabel("Public name").fill("");
       await page.getByRole("button", { name: "Save changes" }).click();
       await expect(page.getByText("Enter the name customers see.")).toBeVisible();
@@ -38,7 +38,7 @@ for (const javaScriptEnabled of [true, false]) {
       await page.getByLabel("Credits expire after (days)").fill("45");
       await page.getByRole("button", { name: "Save changes" }).click();
       await expect(page.getByRole("status").filter({ hasText: "Saved" })).toBeVisible();
-      await expect(page.getByRole("heading", { level: 2, name: new RegExp(`Edited ${family}`) })).toBeVisible();
+      await expect(page.getByRole("heading", { level: 1, name: new RegExp(`Edited ${family}`) })).toBeVisible();
 
       // Still a draft: customers do not see it.
       const customerContext = await browser.newContext({ javaScriptEnabled });

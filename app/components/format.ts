@@ -16,3 +16,11 @@ export function formatSignedCredits(n: number): string {
 export function plural(n: number, noun: string): string {
   return `${integerFormat.format(n)} ${noun}${n === 1 ? "" : "s"}`;
 }
+
+/** The product's name, after every page's heading in its `<title>`. */
+export const PRODUCT_NAME = "Credits";
+
+/** A page's `<title>`: its heading, then the product ("Plans — Credits"). */
+export function pageTitle(heading: string): string {
+  return `${heading} — ${PRODUCT_NAME}`;
+}

@@ -13,7 +13,7 @@ import { BalanceSummary, KIND_LABELS } from "~/components/BalanceSummary";
 import { buttonStyles, Field, FormErrors, SubmitButton, useSchemaForm } from "~/components/forms";
 import { auditColumns } from "~/components/AuditColumns";
 import { DataTable } from "~/components/DataTable";
-import { formatCredits, formatMoney, formatSignedCredits } from "~/components/format";
+import { formatCredits, formatMoney, formatSignedCredits, pageTitle } from "~/components/format";
 import { Badge, Time, linkClass, type Tone } from "~/components/ui";
 import { getBalance, getGrant } from "~/credits/index.server";
 import { isLedgerType, listGrantsPage, listLedgerPage, parseBefore } from "~/credits/customer-view.server";
@@ -22,7 +22,7 @@ import { setToast, takeToast } from "~/utils/toast.server";
 import { LEDGER_ENTRY_TYPES, USER_ROLES } from "../../db/schema";
 
 export const meta: MetaFunction<typeof loader> = ({ data: d }) => [
-  { title: `${d?.customer.email ?? "Customer"} — Admin — Credits` },
+  { title: pageTitle(d ? d.customer.name || d.customer.email : "Customer") },
 ];
 
 // One zod schema per form. Each money form is posted twice: "confirm-…" shows what will happen,

@@ -12,8 +12,9 @@ import { buttonStyles, SubmitButton } from "~/components/forms";
 import { Badge, ResultAlert, Time, linkClass, type Tone } from "~/components/ui";
 import { STRIPE_EVENT_STATUSES, type StripeEventStatus } from "../../db/schema";
 import { httpStatusFor, isAppError } from "~/utils/errors";
+import { pageTitle } from "~/components/format";
 
-export const meta: MetaFunction = () => [{ title: "Stripe events — Admin — Credits" }];
+export const meta: MetaFunction = () => [{ title: pageTitle("Stripe events") }];
 
 const FILTERS: Record<string, StripeEventStatus[]> = {
   attention: ["held", "failed", "received"],

@@ -6,8 +6,9 @@ import { DataTable } from "~/components/DataTable";
 import { Badge, Time, linkClass, type Tone } from "~/components/ui";
 import { listOutbox } from "~/mail/index.server";
 import { MAIL_STATUSES, type MailStatus } from "../../db/schema";
+import { pageTitle } from "~/components/format";
 
-export const meta: MetaFunction = () => [{ title: "Mail outbox — Admin — Credits" }];
+export const meta: MetaFunction = () => [{ title: pageTitle("Mail outbox") }];
 
 const STATUS_TONE: Record<MailStatus, Tone> = { pending: "amber", sent: "green", failed: "red", expired: "slate" };
 const isStatus = (s: string | null): s is MailStatus => MAIL_STATUSES.includes(s as MailStatus);

@@ -1,6 +1,6 @@
 import { parseWithZod } from "@conform-to/zod";
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
-import { Form, Link, Outlet, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
+import { Form, Link, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
 import { z } from "zod";
 import { requireAdmin } from "~/auth/session.server";
 import { userActor } from "~/auth/audit.server";
@@ -8,7 +8,7 @@ import { editPlan } from "~/billing/plan-sync.server";
 import { subscribersPerPlan } from "~/billing/reports.server";
 import { Card, PageHeader } from "~/components/AppShell";
 import { DataTable, type Column } from "~/components/DataTable";
-import { formatCredits, formatMoney, plural } from "~/components/format";
+import { formatCredits, formatMoney, plural, pageTitle } from "~/components/format";
 import { Alert, SubmitButton, buttonStyles } from "~/components/forms";
 import { Badge, ButtonLink, ResultAlert } from "~/components/ui";
 import {
@@ -24,7 +24,7 @@ import {
 } from "~/plans/index.server";
 import { httpStatusFor, isAppError } from "~/utils/errors";
 
-export const meta: MetaFunction = () => [{ title: "Plans — Admin — Credits" }];
+export const meta: MetaFunction = () => [{ title: pageTitle("Plans") }];
 
 /** Messages for `?done=` after a child page redirects back here (codes, never free text from the URL). */
 const DONE_MESSAGES: Record<string, string> = {
@@ -316,8 +316,6 @@ export default function AdminPlans() {
           New top-up pack
         </ButtonLink>
       </div>
-
-      <Outlet />
 
       <PlanTable
         title="Subscription plans"

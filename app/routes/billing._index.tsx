@@ -21,14 +21,14 @@ import { Card, PageHeader } from "~/components/AppShell";
 import { BalanceSummary } from "~/components/BalanceSummary";
 import { CustomerWarnings } from "~/components/CustomerWarnings";
 import { DataTable } from "~/components/DataTable";
-import { formatCredits, formatMoney, plural } from "~/components/format";
+import { formatCredits, formatMoney, plural, pageTitle } from "~/components/format";
 import { Alert, Field, SubmitButton, useFocusFirstError, useSchemaForm } from "~/components/forms";
 import { RenewalNote, SubscriptionStatusBadge, planDisplayName, planTerms } from "~/components/Subscription";
 import { Badge, ButtonLink, EmptyState, ResultAlert, TextLink, Time } from "~/components/ui";
 import { httpStatusFor, isAppError } from "~/utils/errors";
 import { setToast, takeToast } from "~/utils/toast.server";
 
-export const meta: MetaFunction = () => [{ title: "Billing — Credits" }];
+export const meta: MetaFunction = () => [{ title: pageTitle("Billing") }];
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const user = await requireUser(request, context);

@@ -9,8 +9,9 @@ import { Field, useSchemaForm } from "~/components/forms";
 import { TextLink } from "~/components/ui";
 import { isAppError } from "~/utils/errors";
 import { formErrorResponse, retryAfterHeaders } from "~/utils/forms.server";
+import { pageTitle } from "~/components/format";
 
-export const meta: MetaFunction = () => [{ title: "Log in — Credits" }];
+export const meta: MetaFunction = () => [{ title: pageTitle("Log in") }];
 
 export const loader = (args: LoaderFunctionArgs) => redirectLoggedInVisitor(args);
 

@@ -6,9 +6,9 @@ import { z } from "zod";
 import { userActor } from "~/auth/audit.server";
 import { requireAdmin } from "~/auth/session.server";
 import { deleteOrArchivePlan, editPlan } from "~/billing/plan-sync.server";
-import { Card } from "~/components/AppShell";
+import { Card, PageHeader } from "~/components/AppShell";
 import { RolloverFields } from "~/components/PlanFields";
-import { formatCredits, formatMoney } from "~/components/format";
+import { formatCredits, formatMoney, pageTitle } from "~/components/format";
 import { CheckboxField, Field, FormActions, FormErrors, SubmitButton, useSchemaForm } from "~/components/forms";
 import { ResultAlert, TextLink, Time } from "~/components/ui";
 import { type editDraftSubscriptionPlanForm, editPlanFormFor, editsRollover, patchFrom } from "~/plans/form-input";
@@ -19,7 +19,14 @@ import { kindLabel } from "~/plans/format";
 import { isAppError } from "~/utils/errors";
 import { formErrorResponse } from "~/utils/forms.server";
 
-export const meta: MetaFunction = () => [{ title: "Edit plan — Admin — Credits" }];
+export const meta: MetaFunction<typeof loader> = ({ data: d }) => [
+  { title: pageTitle(d ? planHeading(d.plan) : "Plan") },
+];
+
+/** The page's heading: a subscription plan's family and version, then its name. */
+function planHeading(plan: { publicName: string; planFamily?: string; version?: number }): string {
+  return plan.planFamily ? `${plan.planFamily} v${plan.version} — ${plan.publicName}` : plan.publicName;
+}
 
 const EDIT_FIELDS = ["publicName", "creditExpiryDays", "rolloverPercent", "rolloverMaxCredits"];
 /** The fields the edit form draws; an error about any other (a stale or forged form) is shown above it. */
@@ -127,130 +134,131 @@ export default function EditPlan() {
   const archived = plan.archivedAt !== null;
 
   return (
-    <Card
-      title={
-        subscription ? `${subscription.planFamily} v${subscription.version} — ${plan.publicName}` : plan.publicName
-      }
-    >
-      <div className="space-y-6">
-        {result && "message" in result ? <ResultAlert result={result as { ok: true; message: string }} /> : null}
+    <div>
+      <PageHeader title={planHeading(plan)}>
+        <TextLink to="/admin/plans">← All plans</TextLink>
+      </PageHeader>
+      <Card>
+        <div className="space-y-6">
+          {result && "message" in result ? <ResultAlert result={result as { ok: true; message: string }} /> : null}
 
-        <dl className="grid gap-4 sm:grid-cols-3">
-          <Fact label="Internal id">
-            <span className="font-mono">{plan.internalId}</span>
-          </Fact>
-          <Fact label={subscription ? "Credits per period" : "Credits"}>{formatCredits(plan.credits)}</Fact>
-          <Fact label="Price">
-            {formatMoney(plan.priceCents, plan.currency)}
-            {subscription ? ` / ${subscription.interval}` : ""}
-          </Fact>
-          <Fact label="Stripe price">
-            <span className="break-all font-mono">{plan.stripePriceId ?? "—"}</span>
-          </Fact>
-          <Fact label="Status">
-            {archived ? (
-              <>
-                Archived <Time value={plan.archivedAt} />
-              </>
-            ) : plan.isActive ? (
-              "Active"
-            ) : (
-              "Inactive"
-            )}
-            {plan.isLegacy ? " · Legacy" : ""}
-          </Fact>
-          {subscription ? (
-            <Fact label="Rollover">
-              {subscription.rolloverPercent > 0
-                ? `${subscription.rolloverPercent}% of unused credits${
-                    subscription.rolloverMaxCredits !== null
-                      ? `, at most ${formatCredits(subscription.rolloverMaxCredits)}`
-                      : ""
-                  }`
-                : "None"}
+          <dl className="grid gap-4 sm:grid-cols-3">
+            <Fact label="Internal id">
+              <span className="font-mono">{plan.internalId}</span>
             </Fact>
-          ) : null}
-          {subscribers !== null ? <Fact label="Live subscribers">{formatCredits(subscribers)}</Fact> : null}
-        </dl>
-        {plan.stripePriceId ? (
-          <p className="text-sm text-slate-600">
-            Credits, price, interval and rollover are fixed because the plan has a Stripe price. To change them,{" "}
+            <Fact label={subscription ? "Credits per period" : "Credits"}>{formatCredits(plan.credits)}</Fact>
+            <Fact label="Price">
+              {formatMoney(plan.priceCents, plan.currency)}
+              {subscription ? ` / ${subscription.interval}` : ""}
+            </Fact>
+            <Fact label="Stripe price">
+              <span className="break-all font-mono">{plan.stripePriceId ?? "—"}</span>
+            </Fact>
+            <Fact label="Status">
+              {archived ? (
+                <>
+                  Archived <Time value={plan.archivedAt} />
+                </>
+              ) : plan.isActive ? (
+                "Active"
+              ) : (
+                "Inactive"
+              )}
+              {plan.isLegacy ? " · Legacy" : ""}
+            </Fact>
             {subscription ? (
-              <TextLink to={`/admin/plans/new?kind=subscription&from=${plan.id}`}>
-                create version {nextVersion} of “{subscription.planFamily}”
-              </TextLink>
-            ) : (
-              <TextLink to={`/admin/plans/new?kind=topup&from=${plan.id}`}>create a new pack</TextLink>
-            )}{" "}
-            and mark this one legacy.
-          </p>
-        ) : null}
-
-        <Form method="post" {...getFormProps(form)} className="space-y-5" key={plan.id}>
-          <FormErrors id={form.errorId} errors={form.errors} />
-          <div className="grid gap-5 sm:grid-cols-2">
-            <Field field={fields.publicName} label="Public name" />
-            <Field
-              field={fields.creditExpiryDays}
-              label="Credits expire after (days)"
-              inputMode="numeric"
-              hint="Applies to credits granted from now on; credits already granted keep their expiry."
-            />
-            {rollover ? <RolloverFields percent={fields.rolloverPercent} cap={fields.rolloverMaxCredits} /> : null}
-          </div>
-          <fieldset className="space-y-2">
-            <legend className="sr-only">Availability</legend>
-            <CheckboxField field={fields.isActive}>
-              Active{archived ? " (restores the archived plan and its Stripe price)" : ""}
-            </CheckboxField>
-            <CheckboxField field={fields.isLegacy}>
-              Legacy (existing subscribers keep renewing on it; new customers no longer see it)
-            </CheckboxField>
-          </fieldset>
-          <FormActions cancelTo="/admin/plans" cancelLabel="Back to plans">
-            <SubmitButton name="intent" value="update" pendingText="Saving…">
-              Save changes
-            </SubmitButton>
-          </FormActions>
-        </Form>
-
-        {!archived || !referenced ? (
-          <Form method="post" className="rounded-md border border-red-200 bg-red-50 p-4">
-            <h3 className="text-sm font-semibold text-red-900">
-              {referenced ? "Archive this plan" : "Delete this plan"}
-            </h3>
-            <p className="mt-1 text-sm text-red-900">
-              {referenced
-                ? "Subscriptions or purchases refer to this plan, so it will be archived, not deleted: nobody can buy it any more, existing subscribers keep renewing on it."
-                : `Nothing refers to this ${kindLabel(kind)}, so it will be deleted.`}{" "}
-              Its Stripe price is deactivated if this app created it.
+              <Fact label="Rollover">
+                {subscription.rolloverPercent > 0
+                  ? `${subscription.rolloverPercent}% of unused credits${
+                      subscription.rolloverMaxCredits !== null
+                        ? `, at most ${formatCredits(subscription.rolloverMaxCredits)}`
+                        : ""
+                    }`
+                  : "None"}
+              </Fact>
+            ) : null}
+            {subscribers !== null ? <Fact label="Live subscribers">{formatCredits(subscribers)}</Fact> : null}
+          </dl>
+          {plan.stripePriceId ? (
+            <p className="text-sm text-slate-600">
+              Credits, price, interval and rollover are fixed because the plan has a Stripe price. To change them,{" "}
+              {subscription ? (
+                <TextLink to={`/admin/plans/new?kind=subscription&from=${plan.id}`}>
+                  create version {nextVersion} of “{subscription.planFamily}”
+                </TextLink>
+              ) : (
+                <TextLink to={`/admin/plans/new?kind=topup&from=${plan.id}`}>create a new pack</TextLink>
+              )}{" "}
+              and mark this one legacy.
             </p>
-            {result && "confirmDelete" in result && result.confirmDelete ? (
-              <div className="mt-3 space-y-2" data-testid="confirm-delete">
-                <p className="text-sm font-semibold text-red-900">
-                  {referenced ? "Archive" : "Delete"} “{plan.publicName}” now? This cannot be undone from here.
-                </p>
-                <div className="flex flex-wrap items-center gap-4">
-                  <SubmitButton name="intent" value="delete" variant="danger" pendingText="Working…">
-                    {referenced ? "Yes, archive it" : "Yes, delete it"}
-                  </SubmitButton>
-                  <TextLink to={`/admin/plans/${kind}/${plan.id}`}>Cancel</TextLink>
-                </div>
-              </div>
-            ) : (
-              <SubmitButton
-                name="intent"
-                value="confirm-delete"
-                variant="danger"
-                className="mt-3"
-                pendingText="Working…"
-              >
-                {referenced ? "Archive plan…" : "Delete plan…"}
+          ) : null}
+
+          <Form method="post" {...getFormProps(form)} className="space-y-5" key={plan.id}>
+            <FormErrors id={form.errorId} errors={form.errors} />
+            <div className="grid gap-5 sm:grid-cols-2">
+              <Field field={fields.publicName} label="Public name" />
+              <Field
+                field={fields.creditExpiryDays}
+                label="Credits expire after (days)"
+                inputMode="numeric"
+                hint="Applies to credits granted from now on; credits already granted keep their expiry."
+              />
+              {rollover ? <RolloverFields percent={fields.rolloverPercent} cap={fields.rolloverMaxCredits} /> : null}
+            </div>
+            <fieldset className="space-y-2">
+              <legend className="sr-only">Availability</legend>
+              <CheckboxField field={fields.isActive}>
+                Active{archived ? " (restores the archived plan and its Stripe price)" : ""}
+              </CheckboxField>
+              <CheckboxField field={fields.isLegacy}>
+                Legacy (existing subscribers keep renewing on it; new customers no longer see it)
+              </CheckboxField>
+            </fieldset>
+            <FormActions cancelTo="/admin/plans" cancelLabel="Back to plans">
+              <SubmitButton name="intent" value="update" pendingText="Saving…">
+                Save changes
               </SubmitButton>
-            )}
+            </FormActions>
           </Form>
-        ) : null}
-      </div>
-    </Card>
+
+          {!archived || !referenced ? (
+            <Form method="post" className="rounded-md border border-red-200 bg-red-50 p-4">
+              <h3 className="text-sm font-semibold text-red-900">
+                {referenced ? "Archive this plan" : "Delete this plan"}
+              </h3>
+              <p className="mt-1 text-sm text-red-900">
+                {referenced
+                  ? "Subscriptions or purchases refer to this plan, so it will be archived, not deleted: nobody can buy it any more, existing subscribers keep renewing on it."
+                  : `Nothing refers to this ${kindLabel(kind)}, so it will be deleted.`}{" "}
+                Its Stripe price is deactivated if this app created it.
+              </p>
+              {result && "confirmDelete" in result && result.confirmDelete ? (
+                <div className="mt-3 space-y-2" data-testid="confirm-delete">
+                  <p className="text-sm font-semibold text-red-900">
+                    {referenced ? "Archive" : "Delete"} “{plan.publicName}” now? This cannot be undone from here.
+                  </p>
+                  <div className="flex flex-wrap items-center gap-4">
+                    <SubmitButton name="intent" value="delete" variant="danger" pendingText="Working…">
+                      {referenced ? "Yes, archive it" : "Yes, delete it"}
+                    </SubmitButton>
+                    <TextLink to={`/admin/plans/${kind}/${plan.id}`}>Cancel</TextLink>
+                  </div>
+                </div>
+              ) : (
+                <SubmitButton
+                  name="intent"
+                  value="confirm-delete"
+                  variant="danger"
+                  className="mt-3"
+                  pendingText="Working…"
+                >
+                  {referenced ? "Archive plan…" : "Delete plan…"}
+                </SubmitButton>
+              )}
+            </Form>
+          ) : null}
+        </div>
+      </Card>
+    </div>
   );
 }
