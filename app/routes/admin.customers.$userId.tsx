@@ -477,7 +477,11 @@ export default function CustomerPage() {
               Filter
             </button>
           </Form>
-          <a href={`/admin/customers/${c.id}/ledger.csv`} className={buttonStyles.secondary} download>
+          <a
+            href={`/admin/customers/${c.id}/ledger.csv${d.type ? `?type=${d.type}` : ""}`}
+            className={buttonStyles.secondary}
+            download
+          >
             Download CSV
           </a>
         </div>
