@@ -184,6 +184,21 @@ describe("admin outbox page", () => {
   });
 });
 
+describe("admin outbox wording", () => {
+  it("calls a message handed to the log (no SMTP) logged, never sent, and says so above the list", async () => {
+    for (const env of [{}, { SMTP_URL: "smtp://127.0.0.1:9" }] as Record<string, string>[]) {
+      const { ctx, adminCookie } = await setup(env);
+      await call(ctx, forgotPage.action, "/forgot-password", { form: { email: "jane@example.com" } });
+      ctx.db.update(mailOutbox).set({ status: "sent", sentAt: ctx.clock.now() }).run();
+      const page = await call(ctx, outboxPage.loader, "/admin/outbox", { cookie: adminCookie });
+      const label = page.data.rows[0].statusLabel;
+      expect(label).toBe("SMTP_URL" in env ? "sent" : "logged");
+      expect(page.data.intro).toMatch("SMTP_URL" in env ? /sent or will send/ : /written to the log/);
+      expect(page.data.intro).not.toMatch(/not sent/);
+    }
+  });
+});
+
 describe("login page", () => {
   it("lands an admin on /admin and a customer on /credits, unless the form names a page", async () => {
     const { ctx } = await setup();
