@@ -9,7 +9,7 @@ import { expectAccessible, expectHoverContrast, screenshot } from "./axe";
 
 test("customer and admin pages pass axe at both widths, hovered, and leave screenshots", async ({ page, browser }) => {
   // Ten pages twice, each with an axe run, on a shared machine: a budget for the work, not a wait.
-  test.setTimeout(240_000);
+  test.setTimeout(480_000);
   const someone = newAccount("states");
   await signUp(page.request, someone);
   const customerPages: [string, string][] = [
