@@ -154,6 +154,11 @@ export async function getOptionalUser(request: Request, context: AppContext): Pr
   return (await lookUp(request, context)).user;
 }
 
+/** Where a person lands after logging in when no page was asked for: admins work in the console. */
+export function homeOf(user: { role: string }): string {
+  return user.role === "admin" ? "/admin" : "/credits";
+}
+
 /**
  * A return URL (`?redirectTo=`) that stays on this site, as a path; anything else gives `fallback`.
  * It is resolved with the URL parser against APP_URL and kept only when the origin is APP_URL's
@@ -265,8 +270,9 @@ export async function endSession(context: AppContext, request: Request): Promise
 
 /** The login and signup pages' loader: someone already logged in goes straight to `redirectTo`. */
 export async function redirectLoggedInVisitor({ request, context }: { request: Request; context: AppContext }) {
-  if (await getOptionalUser(request, context)) {
-    throw redirect(safeRedirect(new URL(request.url).searchParams.get("redirectTo"), context.env.appUrl));
+  const user = await getOptionalUser(request, context);
+  if (user) {
+    throw redirect(safeRedirect(new URL(request.url).searchParams.get("redirectTo"), context.env.appUrl, homeOf(user)));
   }
   return null;
 }

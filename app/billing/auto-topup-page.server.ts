@@ -28,10 +28,19 @@ export interface AutoTopupFormAnswer {
   result: SubmissionResult<string[]>;
 }
 
+/**
+ * A refusal, with a summary of every problem for the top of the page: without JavaScript the page
+ * reloads there, far above the form's own errors.
+ */
+function refused(result: SubmissionResult<string[]>): AutoTopupFormAnswer {
+  const problems = Object.values(result.error ?? {}).flatMap((errors) => errors ?? []);
+  return { ok: false, form: "auto-topup", message: `Auto top-up was not saved: ${problems.join(" ")}`, result };
+}
+
 /** The billing page's `intent=auto-topup` form: every field's error at once, nothing written on any. */
 export function submitAutoTopupForm(ctx: DomainCtx, userId: number, formData: FormData): AutoTopupFormAnswer {
   const submission = parseWithZod(formData, { schema: autoTopupFormSchema });
-  if (submission.status !== "success") return { ok: false, form: "auto-topup", result: submission.reply() };
+  if (submission.status !== "success") return refused(submission.reply());
   const { enabled, topupPlanId, threshold, monthlyCapPacks } = submission.value;
   try {
     setAutoTopup(ctx, userId, { enabled, topupPlanId, threshold, monthlyCapPacks }, `user:${userId}`);
@@ -39,7 +48,7 @@ export function submitAutoTopupForm(ctx: DomainCtx, userId: number, formData: Fo
     if (!isAppError(e)) throw e;
     // "enabled" is a checkbox without an error slot: a refusal about it (no saved card) goes above the form.
     const fields = ["topupPlanId", "threshold", "monthlyCapPacks"];
-    return { ok: false, form: "auto-topup", result: replyWithError(submission, e, { fields }) };
+    return refused(replyWithError(submission, e, { fields }));
   }
   return {
     ok: true,

@@ -82,6 +82,25 @@ describe("auto top-up", () => {
     expect(getAutoTopup(r.b.context, user)).toMatchObject({ enabled: false, threshold: null });
   });
 
+  it("answers a refused form with a summary for the top of the page, naming every problem (no JavaScript lands there)", async () => {
+    const r = await start();
+    const user = r.b.newUser();
+    const form = new FormData();
+    for (const [k, v] of Object.entries({
+      intent: "auto-topup",
+      topupPlanId: "x",
+      threshold: "-5",
+      monthlyCapPacks: "1",
+    }))
+      form.set(k, v);
+    const answer = submitAutoTopupForm(r.b.context, user, form);
+    expect(answer.ok).toBe(false);
+    const fieldErrors = [...(answer.result.error?.topupPlanId ?? []), ...(answer.result.error?.threshold ?? [])];
+    expect(fieldErrors).toHaveLength(2);
+    expect(answer.message).toMatch(/^Auto top-up was not saved/);
+    for (const e of fieldErrors) expect(answer.message).toContain(e);
+  });
+
   it("charges nothing for an attempt recorded before the customer turned auto top-up off", async () => {
     const r = await start();
     const user = await customer(r);

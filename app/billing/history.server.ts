@@ -1,4 +1,5 @@
 import { desc, eq } from "drizzle-orm";
+import { nameWithCredits } from "../utils/format";
 import type Stripe from "stripe";
 import type { Db } from "../../db/client";
 import {
@@ -274,7 +275,10 @@ export function listPayments(ctx: DomainCtx, userId: number, limit = 50): Paymen
     .map((p): PaymentView => ({
       key: `tp-${p.id}`,
       kind: "topup",
-      description: `${getTopupPlan(ctx.db, p.planId)?.publicName ?? "Top-up"}${p.quantity > 1 ? ` × ${p.quantity}` : ""} — ${p.credits.toLocaleString("en-US")} credits`,
+      description: nameWithCredits(
+        `${getTopupPlan(ctx.db, p.planId)?.publicName ?? "Top-up"}${p.quantity > 1 ? ` × ${p.quantity}` : ""}`,
+        p.credits,
+      ),
       amountCents: p.amountPaidCents,
       amountRefundedCents: p.amountRefundedCents,
       currency: p.currency,

@@ -238,6 +238,21 @@ async function setManagedPriceActive(stripe: Stripe, priceId: string, active: bo
 }
 
 /**
+ * Renames the Stripe product of a plan when this app created it (metadata managedBy), so Checkout
+ * and invoices show the plan's new name; a product made elsewhere is the admin's to manage.
+ */
+async function renameManagedProduct(stripe: Stripe, productId: string, publicName: string): Promise<void> {
+  try {
+    const product = await stripe.products.retrieve(productId);
+    if (product.metadata?.managedBy !== MANAGED_BY || product.name === publicName) return;
+    await stripe.products.update(productId, { name: publicName, metadata: { publicName } });
+  } catch (e) {
+    if (isStripeNotFound(e)) return;
+    throw stripeErrorToAppError(e);
+  }
+}
+
+/**
  * Expires the open Checkout Sessions that would buy a plan (by the app's metadata or the plan's
  * price among the line items), so a plan taken off sale cannot be bought through a page opened
  * before. A session paid or expired in the meantime is left as it is.
@@ -275,7 +290,8 @@ export async function expireOpenCheckouts(
 /**
  * Edits a plan's editable fields (publicName, isLegacy, isActive, creditExpiryDays). Fixed
  * fields (credits, price, currency, interval of a plan with a Stripe price; identity fields)
- * → invalid_request. Restoring an archived plan (isActive true) reactivates its Stripe price.
+ * → invalid_request. Restoring an archived plan (isActive true) reactivates its Stripe price; a new
+ * publicName renames the Stripe product this app made.
  */
 export async function editPlan(
   ctx: PlanAdminCtx,
@@ -289,6 +305,13 @@ export async function editPlan(
   const update = planUpdateFromPatch(current, patch); // refuses fixed fields before any network call
   if (update.archivedAt === null && current.plan.stripePriceId) {
     await setManagedPriceActive(ctx.stripe, current.plan.stripePriceId, true);
+  }
+  if (
+    update.publicName !== undefined &&
+    update.publicName !== current.plan.publicName &&
+    current.plan.stripeProductId
+  ) {
+    await renameManagedProduct(ctx.stripe, current.plan.stripeProductId, update.publicName);
   }
   if (isPlanOffered(current.plan) && !isPlanOffered({ ...current.plan, ...update })) {
     await expireOpenCheckouts(ctx.stripe, kind, current.plan);

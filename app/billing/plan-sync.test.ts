@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import { auditLog, subscriptionPlans, topupPlans } from "../../db/schema";
 import { useTestContexts, type TestContext } from "../../test/contexts";
 import { seedDemoPlans } from "../server/demo-seed.server";
-import { createPlan } from "./plan-sync.server";
+import { createPlan, editPlan } from "./plan-sync.server";
 import { listOfferedPlans, parseCreatePlanInput } from "../plans/index.server";
 import { startTestStripe } from "../../test/billing/test-stripe";
 import { planFromStripePrice, resolvePlanFromStripePrice } from "./price-to-plan.server";
@@ -431,6 +431,61 @@ describe("the demo price book", () => {
           .all()
           .every((a) => a.actor === "system" && a.action === "plan.created"),
       ).toBe(true);
+    } finally {
+      await offline.close();
+    }
+  });
+});
+
+describe("editing a plan", () => {
+  it("renames the Stripe product this app made, so checkout shows the new name", async () => {
+    const offline = await startTestStripe<TestContext>(ctx());
+    try {
+      const c = offline.context;
+      const create = parseCreatePlanInput("topup", {
+        internalId: "pack-ren",
+        publicName: "Old",
+        credits: 10,
+        priceCents: 100,
+      });
+      const plan = await createPlan(c.billing, create, "test");
+      await editPlan(c.billing, "topup", plan.plan.id, { publicName: "New name" }, "test");
+      const product = await offline.stripe.products.retrieve(plan.plan.stripeProductId!);
+      expect(product.name).toBe("New name");
+      expect(product.metadata.publicName).toBe("New name");
+    } finally {
+      await offline.close();
+    }
+  });
+
+  it("leaves a product made elsewhere alone, and does not call Stripe when the name is unchanged", async () => {
+    const offline = await startTestStripe<TestContext>(ctx());
+    try {
+      const c = offline.context;
+      const product = await offline.stripe.products.create({ name: "Dashboard name" });
+      const price = await offline.stripe.prices.create({ product: product.id, unit_amount: 300, currency: "usd" });
+      const create = parseCreatePlanInput("topup", {
+        internalId: "pack-dash",
+        publicName: "Dash",
+        credits: 10,
+        stripePriceId: price.id,
+      });
+      const plan = await createPlan(c.billing, create, "test");
+      await editPlan(c.billing, "topup", plan.plan.id, { publicName: "Renamed here" }, "test");
+      expect((await offline.stripe.products.retrieve(product.id)).name).toBe("Dashboard name");
+
+      const untouchable = new Proxy({} as Stripe, {
+        get() {
+          throw new Error("Stripe must not be called when the name is unchanged");
+        },
+      });
+      await editPlan(
+        { ...c.billing, stripe: untouchable },
+        "topup",
+        plan.plan.id,
+        { publicName: "Renamed here" },
+        "test",
+      );
     } finally {
       await offline.close();
     }

@@ -2,7 +2,7 @@ import { getFormProps, type SubmissionResult } from "@conform-to/react";
 import { Form } from "@remix-run/react";
 import { autoTopupFormSchema, type AutoTopupSection } from "~/billing/auto-topup-form";
 import { Card } from "~/components/AppShell";
-import { formatCredits, formatMoney } from "~/components/format";
+import { formatMoney, nameWithCredits } from "~/components/format";
 import { Alert, CheckboxField, Field, FormErrors, SelectField, SubmitButton, useSchemaForm } from "~/components/forms";
 import { Badge, Time, type Tone } from "~/components/ui";
 
@@ -67,7 +67,7 @@ export function AutoTopupCard({
                 label="Pack"
                 options={packs.map((p) => ({
                   value: String(p.id),
-                  label: `${p.publicName} — ${formatCredits(p.credits)} credits, ${formatMoney(p.priceCents, p.currency)}`,
+                  label: `${nameWithCredits(p.publicName, p.credits)}, ${formatMoney(p.priceCents, p.currency)}`,
                 }))}
               />
               <Field field={fields.threshold} label="When the balance is below (credits)" inputMode="numeric" />
@@ -85,7 +85,7 @@ export function AutoTopupCard({
               {setting.attempts.map((a) => (
                 <li key={a.id} className="flex flex-wrap items-center justify-between gap-x-4 gap-y-1 py-2">
                   <span className="text-slate-900">
-                    {a.packName} — {formatCredits(a.credits)} credits, {formatMoney(a.amountCents, a.currency)}
+                    {nameWithCredits(a.packName, a.credits)}, {formatMoney(a.amountCents, a.currency)}
                     {a.amountRefundedCents > 0 ? ` (${formatMoney(a.amountRefundedCents, a.currency)} refunded)` : ""}
                     {a.failureMessage ? <span className="text-red-800"> · {a.failureMessage}</span> : null}
                   </span>

@@ -5,13 +5,12 @@ export const DEMO_BANNER_TEXT = "Demo — no real payments";
 
 export function DemoBanner() {
   return (
-    <p
-      className="bg-amber-100 px-4 py-2 text-center text-sm font-medium text-amber-900"
-      role="note"
-      data-demo-banner=""
-    >
-      {DEMO_BANNER_TEXT}: payments go to a built-in test Stripe and no money moves.
-    </p>
+    // A landmark of its own, so no content sits outside one (axe's `region`).
+    <aside aria-label="Demo mode" data-demo-banner="">
+      <p className="bg-amber-100 px-4 py-2 text-center text-sm font-medium text-amber-900">
+        {DEMO_BANNER_TEXT}: payments go to a built-in test Stripe and no money moves.
+      </p>
+    </aside>
   );
 }
 

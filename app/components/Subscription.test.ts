@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { planDisplayName } from "./Subscription";
+import { createElement } from "react";
+import { renderToStaticMarkup } from "react-dom/server";
+import { RenewalNote, planDisplayName } from "./Subscription";
 
 const starter = {
   id: 1,
@@ -22,5 +24,34 @@ describe("plan names", () => {
     expect(planDisplayName({ ...starter, archivedAt: "2026-01-01T00:00:00.000Z" })).toBe(
       "Starter (2025 plan, no longer sold)",
     );
+  });
+});
+
+describe("the renewal note", () => {
+  const subscription = {
+    status: "active",
+    live: true,
+    plan: starter,
+    pendingPlan: null,
+    currentPeriodEnd: "2026-12-10T00:00:00.000Z",
+    cancelAtPeriodEnd: false,
+    canceledAt: null,
+  };
+  const text = (s: typeof subscription) =>
+    renderToStaticMarkup(createElement(RenewalNote, { subscription: s }))
+      .replace(/<[^>]+>/g, "")
+      .replace(/&#x27;/g, "'");
+
+  it("says when an active plan renews and that its credits expire then", () => {
+    expect(text(subscription)).toMatch(/^Renews on .*this period's credits expire then\.$/);
+  });
+
+  it("after a failed renewal, says the payment is retried and the credits come once it is paid, not that it renews", () => {
+    for (const status of ["past_due", "unpaid", "incomplete"]) {
+      const note = text({ ...subscription, status });
+      expect(note).not.toMatch(/Renews on|expire then/);
+      expect(note).toMatch(/renewal payment did not go through/);
+      expect(note).toMatch(/credits are added once it is paid/);
+    }
   });
 });

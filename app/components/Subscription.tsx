@@ -48,6 +48,9 @@ const STATUS_LABELS: Record<string, string> = {
   paused: "Paused",
 };
 
+/** Statuses where the customer must pay (update the card) before the period's credits come or plans change. */
+export const NEEDS_PAYMENT = ["past_due", "unpaid", "incomplete"];
+
 function isGood(status: string) {
   return status === "active" || status === "trialing";
 }
@@ -70,6 +73,15 @@ export function planTerms(plan: PlanLike): string {
 /** When the current period ends and what happens then (renewal, end, pending plan change). */
 export function RenewalNote({ subscription }: { subscription: SubscriptionLike }) {
   const { currentPeriodEnd, cancelAtPeriodEnd, pendingPlan } = subscription;
+  // After a failed renewal the period has begun unpaid: it does not "renew", and its credits are not there yet.
+  if (NEEDS_PAYMENT.includes(subscription.status)) {
+    return (
+      <p className="text-sm text-slate-700" data-testid="renewal">
+        The renewal payment did not go through. Stripe tries the card again; this period&apos;s credits are added once
+        it is paid.
+      </p>
+    );
+  }
   return (
     <>
       {currentPeriodEnd ? (

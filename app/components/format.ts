@@ -1,4 +1,4 @@
-export { formatDate, formatDateTime, formatMoney } from "~/utils/format";
+export { formatDate, formatDateTime, formatMoney, nameWithCredits } from "~/utils/format";
 
 const integerFormat = new Intl.NumberFormat("en-US", { maximumFractionDigits: 0 });
 
@@ -15,4 +15,12 @@ export function formatSignedCredits(n: number): string {
 /** "1 customer", "1,204 customers". */
 export function plural(n: number, noun: string): string {
   return `${integerFormat.format(n)} ${noun}${n === 1 ? "" : "s"}`;
+}
+
+/** The product's name, after every page's heading in its `<title>`. */
+export const PRODUCT_NAME = "Credits";
+
+/** A page's `<title>`: its heading, then the product ("Plans — Credits"). */
+export function pageTitle(heading: string): string {
+  return `${heading} — ${PRODUCT_NAME}`;
 }

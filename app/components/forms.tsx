@@ -214,7 +214,7 @@ const focusRing =
 export const buttonStyles = {
   primary:
     "inline-flex items-center justify-center rounded-md bg-indigo-600 px-4 py-2 text-sm font-semibold text-white shadow-sm " +
-    `hover:bg-indigo-500 ${focusRing} disabled:cursor-not-allowed disabled:opacity-60`,
+    `hover:bg-indigo-700 ${focusRing} disabled:cursor-not-allowed disabled:opacity-60`,
   secondary:
     "inline-flex items-center justify-center rounded-md bg-white px-4 py-2 text-sm font-semibold text-slate-900 shadow-sm " +
     `ring-1 ring-inset ring-slate-300 hover:bg-slate-50 ${focusRing} disabled:cursor-not-allowed disabled:opacity-60`,

@@ -160,14 +160,19 @@ export function allocationsText(entry: Pick<AdminLedgerEntry, "allocations" | "g
  * page is one short read, so memory stays constant however long the ledger is and no read
  * transaction is held open between pages (writers are never blocked by a slow download).
  */
-export function* ledgerCsvChunks(ctx: DomainCtx, userId: number, pageSize = 1000): Generator<string> {
+export function* ledgerCsvChunks(
+  ctx: DomainCtx,
+  userId: number,
+  pageSize = 1000,
+  type: LedgerEntryType | null = null,
+): Generator<string> {
   yield csvLine(LEDGER_CSV_HEADER);
   const page = ctx.db.$client.prepare(
-    `select ${LEDGER_COLUMNS} from credit_ledger where user_id = ? and id > ? order by id limit ?`,
+    `select ${LEDGER_COLUMNS} from credit_ledger where user_id = ? and id > ?${type ? " and type = ?" : ""} order by id limit ?`,
   );
   let after = 0;
   for (;;) {
-    const rows = page.all(userId, after, pageSize) as LedgerRow[];
+    const rows = (type ? page.all(userId, after, type, pageSize) : page.all(userId, after, pageSize)) as LedgerRow[];
     if (rows.length === 0) return;
     const allocations = allocationsFor(
       ctx,

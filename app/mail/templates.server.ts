@@ -1,4 +1,4 @@
-import { formatDateTime, formatMoney } from "../utils/format";
+import { formatDateTime, formatMoney, nameWithCredits } from "../utils/format";
 import type { MailKind } from "./kinds";
 
 /**
@@ -139,7 +139,7 @@ export function topupReceiptMail(input: {
   automatic?: boolean;
 }): MailContent {
   return {
-    subject: `Receipt: ${input.automatic ? "auto top-up, " : ""}${input.packName}, ${credits(input.credits)}`,
+    subject: `Receipt: ${input.automatic ? "auto top-up, " : ""}${nameWithCredits(input.packName, input.credits, ", ")}`,
     greeting: greet(input.name),
     lines: [
       input.automatic

@@ -22,8 +22,9 @@ import { OPTIONAL_KINDS } from "~/mail/kinds";
 import { optedOutKinds, setOptOuts } from "~/mail/index.server";
 import { httpStatusFor, isAppError } from "~/utils/errors";
 import { replyWithError } from "~/utils/forms.server";
+import { pageTitle } from "~/components/format";
 
-export const meta: MetaFunction = () => [{ title: "Your account — Credits" }];
+export const meta: MetaFunction = () => [{ title: pageTitle("Your account") }];
 
 const passwordForm = changePasswordSchema;
 /** One checkbox per optional kind: checked = send it. */

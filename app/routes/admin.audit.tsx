@@ -8,8 +8,9 @@ import { DataTable } from "~/components/DataTable";
 import { buttonStyles } from "~/components/forms";
 import { linkClass } from "~/components/ui";
 import { parseBefore } from "~/credits/customer-view.server";
+import { pageTitle } from "~/components/format";
 
-export const meta: MetaFunction = () => [{ title: "Audit log — Admin — Credits" }];
+export const meta: MetaFunction = () => [{ title: pageTitle("Audit log") }];
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   await requireAdmin(request, context);

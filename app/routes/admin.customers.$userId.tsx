@@ -15,7 +15,7 @@ import { buttonStyles, Field, FormErrors, SubmitButton, useSchemaForm } from "~/
 import { auditColumns } from "~/components/AuditColumns";
 import { DataTable } from "~/components/DataTable";
 import { RoleCard, RoleConfirmPanel } from "~/components/RoleChange";
-import { formatCredits, formatMoney, formatSignedCredits } from "~/components/format";
+import { formatCredits, formatMoney, formatSignedCredits, pageTitle } from "~/components/format";
 import { Badge, Time, linkClass, type Tone } from "~/components/ui";
 import { getBalance, getGrant } from "~/credits/index.server";
 import { isLedgerType, listGrantsPage, listLedgerPage, parseBefore } from "~/credits/customer-view.server";
@@ -25,7 +25,7 @@ import { setToast, takeToast } from "~/utils/toast.server";
 import { LEDGER_ENTRY_TYPES } from "../../db/schema";
 
 export const meta: MetaFunction<typeof loader> = ({ data: d }) => [
-  { title: `${d?.customer.email ?? "Customer"} — Admin — Credits` },
+  { title: pageTitle(d ? d.customer.name || d.customer.email : "Customer") },
 ];
 
 // One zod schema per form. Each money form is posted twice: "confirm-…" shows what will happen,
@@ -463,7 +463,11 @@ export default function CustomerPage() {
               Filter
             </button>
           </Form>
-          <a href={`/admin/customers/${c.id}/ledger.csv`} className={buttonStyles.secondary} download>
+          <a
+            href={`/admin/customers/${c.id}/ledger.csv${d.type ? `?type=${d.type}` : ""}`}
+            className={buttonStyles.secondary}
+            download
+          >
             Download CSV
           </a>
         </div>
@@ -502,41 +506,44 @@ export default function CustomerPage() {
 
       <Card title="Subscription">
         {live ? (
-          <dl className="grid gap-3 text-sm sm:grid-cols-2">
-            <div>
-              <dt className="text-slate-600">Plan</dt>
-              <dd className="font-medium">
-                {live.planName ?? "Unknown plan"} {live.planVersion ? `(version ${live.planVersion})` : null}
-              </dd>
-            </div>
-            <div>
-              <dt className="text-slate-600">Status</dt>
-              <dd>
-                <Badge tone={live.status === "active" ? "green" : "amber"}>{live.status}</Badge>
-                {live.cancelAtPeriodEnd ? " · cancels at period end" : null}
-              </dd>
-            </div>
-            <div>
-              <dt className="text-slate-600">Current period</dt>
-              <dd>
-                <Time value={live.currentPeriodStart} format="date" /> –{" "}
-                <Time value={live.currentPeriodEnd} format="date" />
-              </dd>
-            </div>
-            <div>
-              <dt className="text-slate-600">Pending change</dt>
-              <dd>
-                {live.pendingPlanName
-                  ? `${live.pendingPlanName} (version ${live.pendingPlanVersion}) at renewal`
-                  : "None"}
-              </dd>
-            </div>
-            <div className="sm:col-span-2">
+          <>
+            <dl className="grid gap-3 text-sm sm:grid-cols-2">
+              <div>
+                <dt className="text-slate-600">Plan</dt>
+                <dd className="font-medium">
+                  {live.planName ?? "Unknown plan"} {live.planVersion ? `(version ${live.planVersion})` : null}
+                </dd>
+              </div>
+              <div>
+                <dt className="text-slate-600">Status</dt>
+                <dd>
+                  <Badge tone={live.status === "active" ? "green" : "amber"}>{live.status}</Badge>
+                  {live.cancelAtPeriodEnd ? " · cancels at period end" : null}
+                </dd>
+              </div>
+              <div>
+                <dt className="text-slate-600">Current period</dt>
+                <dd>
+                  <Time value={live.currentPeriodStart} format="date" /> –{" "}
+                  <Time value={live.currentPeriodEnd} format="date" />
+                </dd>
+              </div>
+              <div>
+                <dt className="text-slate-600">Pending change</dt>
+                <dd>
+                  {live.pendingPlanName
+                    ? `${live.pendingPlanName} (version ${live.pendingPlanVersion}) at renewal`
+                    : "None"}
+                </dd>
+              </div>
+            </dl>
+            {/* Outside the list: a dl holds only dt/dd groups (axe's definition-list). */}
+            <p className="mt-3 text-sm">
               <a href={live.subscriptionUrl} className={linkClass} target="_blank" rel="noreferrer">
                 Open the subscription in Stripe
               </a>
-            </div>
-          </dl>
+            </p>
+          </>
         ) : (
           <p className="text-sm text-slate-600">No subscription.</p>
         )}

@@ -5,10 +5,10 @@ import { listCustomers, type CustomerSort } from "~/billing/customers.server";
 import { Card, PageHeader } from "~/components/AppShell";
 import { DataTable } from "~/components/DataTable";
 import { buttonStyles } from "~/components/forms";
-import { formatCredits } from "~/components/format";
+import { formatCredits, pageTitle } from "~/components/format";
 import { Badge, Time, linkClass } from "~/components/ui";
 
-export const meta: MetaFunction = () => [{ title: "Customers — Admin — Credits" }];
+export const meta: MetaFunction = () => [{ title: pageTitle("Customers") }];
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   await requireAdmin(request, context);

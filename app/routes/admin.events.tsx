@@ -13,8 +13,9 @@ import { Badge, ResultAlert, Time, linkClass, type Tone } from "~/components/ui"
 import { STRIPE_EVENT_STATUSES, type StripeEventStatus } from "../../db/schema";
 import { httpStatusFor, isAppError } from "~/utils/errors";
 import { writeTransaction } from "../../db/transaction";
+import { pageTitle } from "~/components/format";
 
-export const meta: MetaFunction = () => [{ title: "Stripe events — Admin — Credits" }];
+export const meta: MetaFunction = () => [{ title: pageTitle("Stripe events") }];
 
 const FILTERS: Record<string, StripeEventStatus[]> = {
   attention: ["held", "failed", "received"],

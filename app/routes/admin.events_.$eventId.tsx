@@ -5,9 +5,10 @@ import { getStripeEventDetail } from "~/billing/stripe-events-view.server";
 import { Card, PageHeader } from "~/components/AppShell";
 import { SubmitButton } from "~/components/forms";
 import { Badge, Time, linkClass } from "~/components/ui";
+import { pageTitle } from "~/components/format";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [
-  { title: `${data?.event.id ?? "Event"} — Stripe events — Admin — Credits` },
+  { title: pageTitle(data?.event.type ?? "Stripe event") },
 ];
 
 export async function loader({ request, params, context }: LoaderFunctionArgs) {

@@ -15,11 +15,11 @@ import { importPlansFromStripe, type PlansImportReport } from "~/billing/plans-i
 import { Card, PageHeader } from "~/components/AppShell";
 import { Field, FieldError, FormErrors, SubmitButton, useSchemaForm } from "~/components/forms";
 import { DataTable } from "~/components/DataTable";
-import { formatCredits } from "~/components/format";
+import { formatCredits, pageTitle } from "~/components/format";
 import { isAppError } from "~/utils/errors";
 import { writeTransaction } from "../../db/transaction";
 
-export const meta: MetaFunction = () => [{ title: "Import — Admin — Credits" }];
+export const meta: MetaFunction = () => [{ title: pageTitle("Import") }];
 
 /** Pasted text, so the page needs no multipart upload and stays within the 1 MiB body limit. */
 const MAX_IMPORT_CHARS = 500_000;

@@ -6,8 +6,9 @@ import { DataTable } from "~/components/DataTable";
 import { Badge, Time, linkClass, type Tone } from "~/components/ui";
 import { listOutbox } from "~/mail/index.server";
 import { MAIL_STATUSES, type MailStatus } from "../../db/schema";
+import { pageTitle } from "~/components/format";
 
-export const meta: MetaFunction = () => [{ title: "Mail outbox — Admin — Credits" }];
+export const meta: MetaFunction = () => [{ title: pageTitle("Mail outbox") }];
 
 const STATUS_TONE: Record<MailStatus, Tone> = { pending: "amber", sent: "green", failed: "red", expired: "slate" };
 const isStatus = (s: string | null): s is MailStatus => MAIL_STATUSES.includes(s as MailStatus);
@@ -23,9 +24,15 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const status = isStatus(param) ? param : null;
   const showBodies = !context.env.SMTP_URL;
   const page = listOutbox(context.db, { status, limit: 100 });
+  // Without SMTP a "sent" message was handed to the log, not to anyone's mailbox: say that.
+  const label = (s: MailStatus) => (s === "sent" && showBodies ? "logged" : s);
   return {
     status,
     showBodies,
+    intro: showBodies
+      ? "No SMTP server is configured (SMTP_URL), so no message reaches a mailbox: each is written to the log and shown here, marked “logged”."
+      : "Every message the app sent or will send, newest first. Failed messages were retried with backoff first.",
+    statusLabels: Object.fromEntries(MAIL_STATUSES.map((s) => [s, label(s)])) as Record<MailStatus, string>,
     counts: page.counts,
     rows: page.rows.map((r) => ({
       id: r.id,
@@ -33,6 +40,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
       to: r.toAddress,
       subject: r.subject,
       status: r.status,
+      statusLabel: label(r.status),
       attempts: r.attempts,
       createdAt: r.createdAt.toISOString(),
       sentAt: r.sentAt?.toISOString() ?? null,
@@ -45,24 +53,20 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 }
 
 export default function OutboxPage() {
-  const { status, showBodies, counts, rows } = useLoaderData<typeof loader>();
+  const { status, intro, statusLabels, counts, rows } = useLoaderData<typeof loader>();
   const total = Object.values(counts).reduce((a, b) => a + b, 0);
   const tabs = [
     { to: "/admin/outbox", label: `All (${total})`, active: status === null },
     ...MAIL_STATUSES.map((s) => ({
       to: `/admin/outbox?status=${s}`,
-      label: `${s[0].toUpperCase()}${s.slice(1)} (${counts[s]})`,
+      label: `${statusLabels[s][0].toUpperCase()}${statusLabels[s].slice(1)} (${counts[s]})`,
       active: status === s,
     })),
   ];
   type Row = (typeof rows)[number];
   return (
     <div className="space-y-6">
-      <PageHeader title="Mail outbox">
-        {showBodies
-          ? "No SMTP server is configured (SMTP_URL): messages are not sent. They are printed in the log and shown here."
-          : "Every message the app sent or will send, newest first. Failed messages were retried with backoff first."}
-      </PageHeader>
+      <PageHeader title="Mail outbox">{intro}</PageHeader>
       <NavList items={tabs} label="Mail status" />
       <Card>
         <DataTable<Row>
@@ -101,13 +105,13 @@ export default function OutboxPage() {
               header: "Status",
               cell: (r) => (
                 <div className="space-y-1">
-                  <Badge tone={STATUS_TONE[r.status]}>{r.status}</Badge>
+                  <Badge tone={STATUS_TONE[r.status]}>{r.statusLabel}</Badge>
                   <p className="text-xs text-slate-600">
                     {r.attempts} attempt{r.attempts === 1 ? "" : "s"}
                     {r.sentAt ? (
                       <>
                         {" "}
-                        · sent <Time value={r.sentAt} />
+                        · {r.statusLabel} <Time value={r.sentAt} />
                       </>
                     ) : null}
                     {r.nextAttemptAt ? (

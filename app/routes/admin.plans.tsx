@@ -1,6 +1,6 @@
 import { parseWithZod } from "@conform-to/zod";
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
-import { Form, Link, Outlet, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
+import { Form, Link, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
 import { z } from "zod";
 import { requireAdmin } from "~/auth/session.server";
 import { userActor } from "~/auth/audit.server";
@@ -8,7 +8,7 @@ import { editPlan } from "~/billing/plan-sync.server";
 import { subscribersPerPlan } from "~/billing/reports.server";
 import { Card, PageHeader } from "~/components/AppShell";
 import { DataTable, type Column } from "~/components/DataTable";
-import { formatCredits, formatMoney, plural } from "~/components/format";
+import { formatCredits, formatMoney, plural, pageTitle } from "~/components/format";
 import { Alert, SubmitButton, buttonStyles } from "~/components/forms";
 import { Badge, ButtonLink, ResultAlert } from "~/components/ui";
 import {
@@ -24,7 +24,7 @@ import {
 } from "~/plans/index.server";
 import { httpStatusFor, isAppError } from "~/utils/errors";
 
-export const meta: MetaFunction = () => [{ title: "Plans — Admin — Credits" }];
+export const meta: MetaFunction = () => [{ title: pageTitle("Plans") }];
 
 /** Messages for `?done=` after a child page redirects back here (codes, never free text from the URL). */
 const DONE_MESSAGES: Record<string, string> = {
@@ -48,40 +48,56 @@ function withSubscribers(db: Parameters<typeof subscribersPerPlan>[0], plans: Su
   return plans.map((p) => ({ ...p, subscribers: counts.get(p.id) ?? 0 }));
 }
 
-/** The legacy toggle's form: which plan, and whether it becomes legacy (a button per row). */
-const legacySchema = z.object({
-  intent: z.enum(["confirm-legacy", "legacy"]),
-  kind: z.enum(PLAN_KINDS),
-  id: z.number().int().positive(),
-  isLegacy: z.enum(["true", "false"]).transform((v) => v === "true"),
-});
+/** The quick actions' form: hidden inputs and a button per row. */
+const quickActionSchema = z.discriminatedUnion("intent", [
+  z.object({
+    intent: z.enum(["confirm-legacy", "legacy"]),
+    kind: z.enum(PLAN_KINDS),
+    id: z.number().int().positive(),
+    isLegacy: z.enum(["true", "false"]).transform((v) => v === "true"),
+  }),
+  z.object({
+    intent: z.enum(["confirm-publish", "publish"]),
+    kind: z.enum(PLAN_KINDS),
+    id: z.number().int().positive(),
+  }),
+]);
 
 /**
- * The list's quick action: mark a plan legacy (or not), after a confirmation step
- * ("confirm-legacy" renders it, "legacy" does it). Edits and deletes live on the plan's page.
+ * The list's quick actions, each after a confirmation step ("confirm-…" renders it, the plain
+ * intent does it). Edits and deletes live on the plan's page.
  */
 export async function action({ request, context }: ActionFunctionArgs) {
   const admin = await requireAdmin(request, context);
-  const submission = parseWithZod(await request.formData(), { schema: legacySchema });
+  const submission = parseWithZod(await request.formData(), { schema: quickActionSchema });
   // Hidden inputs only: a bad one is a stale or forged page, not something the person typed.
   if (submission.status !== "success") {
     return data({ ok: false as const, message: "That action is not available." }, { status: 400 });
   }
-  const { intent, kind, id, isLegacy } = submission.value;
-  if (intent === "confirm-legacy") {
+  const value = submission.value;
+  const { kind, id } = value;
+  if (value.intent === "confirm-legacy" || value.intent === "confirm-publish") {
     const plan = getPlan(context.db, kind, id);
     if (!plan) return data({ ok: false as const, message: "There is no such plan." }, { status: 404 });
-    return {
-      ok: true as const,
-      message: null,
-      confirmLegacy: { kind, id, isLegacy, publicName: plan.plan.publicName },
-    };
+    const publicName = plan.plan.publicName;
+    return "isLegacy" in value
+      ? { ok: true as const, message: null, confirmLegacy: { kind, id, isLegacy: value.isLegacy, publicName } }
+      : { ok: true as const, message: null, confirmPublish: { kind, id, publicName } };
   }
   try {
-    const plan = await editPlan(context.billing, kind, id, { isLegacy }, userActor(admin.id));
+    if (!("isLegacy" in value)) {
+      const plan = await editPlan(context.billing, kind, id, { isActive: true }, userActor(admin.id));
+      return {
+        ok: true as const,
+        message: plan.plan.isLegacy
+          ? `“${plan.plan.publicName}” is active, but still legacy: new customers see it once you offer it again.`
+          : `“${plan.plan.publicName}” is on sale: customers can buy it now.`,
+      };
+    }
+    const plan = await editPlan(context.billing, kind, id, { isLegacy: value.isLegacy }, userActor(admin.id));
     return {
       ok: true as const,
-      message: isLegacy
+      message: value.isLegacy
         ? `“${plan.plan.publicName}” is now legacy: existing customers keep it, new customers no longer see it.`
         : `“${plan.plan.publicName}” is offered to new customers again.`,
     };
@@ -119,6 +135,21 @@ function PlanActions({ kind, plan }: { kind: PlanKind; plan: AnyPlan }) {
         <Link className={buttonStyles.link} to={`/admin/plans/new?kind=subscription&from=${plan.id}`}>
           New version
         </Link>
+      ) : null}
+      {!plan.archivedAt && !plan.isActive ? (
+        <Form method="post" action="/admin/plans" className="inline">
+          <input type="hidden" name="intent" value="confirm-publish" />
+          <input type="hidden" name="kind" value={kind} />
+          <SubmitButton
+            variant="link"
+            formAction="/admin/plans"
+            name="id"
+            value={String(plan.id)}
+            pendingText="Working…"
+          >
+            Publish…
+          </SubmitButton>
+        </Form>
       ) : null}
       {plan.archivedAt ? null : (
         <Form method="post" action="/admin/plans" className="inline">
@@ -251,14 +282,40 @@ export default function AdminPlans() {
         </Form>
       ) : null}
 
+      {result && "confirmPublish" in result && result.confirmPublish ? (
+        <Form
+          method="post"
+          action="/admin/plans"
+          className="rounded-md border-2 border-amber-400 bg-amber-50 p-4"
+          data-testid="confirm-publish"
+        >
+          <p className="text-sm font-semibold text-slate-900">
+            Publish “{result.confirmPublish.publicName}”? Customers can buy it from now on.
+          </p>
+          <input type="hidden" name="intent" value="publish" />
+          <input type="hidden" name="kind" value={result.confirmPublish.kind} />
+          <div className="mt-3 flex flex-wrap items-center gap-4">
+            <SubmitButton
+              formAction="/admin/plans"
+              name="id"
+              value={String(result.confirmPublish.id)}
+              pendingText="Publishing…"
+            >
+              Yes, publish it
+            </SubmitButton>
+            <Link className={buttonStyles.link} to="/admin/plans">
+              Cancel
+            </Link>
+          </div>
+        </Form>
+      ) : null}
+
       <div className="flex flex-wrap gap-3">
         <ButtonLink to="/admin/plans/new?kind=subscription">New subscription plan</ButtonLink>
         <ButtonLink to="/admin/plans/new?kind=topup" variant="secondary">
           New top-up pack
         </ButtonLink>
       </div>
-
-      <Outlet />
 
       <PlanTable
         title="Subscription plans"

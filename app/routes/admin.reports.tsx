@@ -5,11 +5,11 @@ import { adminReport } from "~/billing/reports.server";
 import { Card, NavList, PageHeader } from "~/components/AppShell";
 import { LineChart, SeriesTable } from "~/components/charts";
 import { DataTable } from "~/components/DataTable";
-import { formatCredits, formatMoney } from "~/components/format";
+import { formatCredits, formatMoney, pageTitle } from "~/components/format";
 import { Stat } from "~/components/ui";
 import { buttonStyles } from "~/components/forms";
 
-export const meta: MetaFunction = () => [{ title: "Reports — Admin — Credits" }];
+export const meta: MetaFunction = () => [{ title: pageTitle("Reports") }];
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   await requireAdmin(request, context);

@@ -3,8 +3,9 @@ import { Outlet } from "@remix-run/react";
 import { requireAdmin } from "~/auth/session.server";
 import { NavList } from "~/components/AppShell";
 import { adminNav } from "~/components/nav";
+import { pageTitle } from "~/components/format";
 
-export const meta: MetaFunction = () => [{ title: "Admin — Credits" }];
+export const meta: MetaFunction = () => [{ title: pageTitle("Overview") }];
 
 /**
  * The admin section's frame. This check covers only rendering the frame: Remix runs child loaders

@@ -21,14 +21,20 @@ import { Card, PageHeader } from "~/components/AppShell";
 import { BalanceSummary } from "~/components/BalanceSummary";
 import { CustomerWarnings } from "~/components/CustomerWarnings";
 import { DataTable } from "~/components/DataTable";
-import { formatCredits, formatMoney, plural } from "~/components/format";
+import { formatCredits, formatMoney, plural, pageTitle } from "~/components/format";
 import { Alert, Field, SubmitButton, useFocusFirstError, useSchemaForm } from "~/components/forms";
-import { RenewalNote, SubscriptionStatusBadge, planDisplayName, planTerms } from "~/components/Subscription";
+import {
+  NEEDS_PAYMENT,
+  RenewalNote,
+  SubscriptionStatusBadge,
+  planDisplayName,
+  planTerms,
+} from "~/components/Subscription";
 import { Badge, ButtonLink, EmptyState, ResultAlert, TextLink, Time } from "~/components/ui";
 import { httpStatusFor, isAppError } from "~/utils/errors";
 import { setToast, takeToast } from "~/utils/toast.server";
 
-export const meta: MetaFunction = () => [{ title: "Billing — Credits" }];
+export const meta: MetaFunction = () => [{ title: pageTitle("Billing") }];
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const user = await requireUser(request, context);
@@ -184,9 +190,6 @@ function TopupOffer({
     </OfferCard>
   );
 }
-
-/** Statuses where the customer must act in the portal before plans can change. */
-const NEEDS_PAYMENT = ["past_due", "unpaid", "incomplete"];
 
 /** Moves focus to a confirmation step when it appears, so keyboard and screen-reader users land on it. */
 function useFocusOnMount<T extends HTMLElement>(key: unknown) {
@@ -405,7 +408,8 @@ export default function Billing() {
               <p className="text-sm text-slate-700">Resume your subscription to change plans.</p>
             ) : null}
 
-            {changeable && !ending && changeRows.length > 0 ? (
+            {/* No upgrade offers while a payment is failing: the card comes first. */}
+            {changeable && !ending && !NEEDS_PAYMENT.includes(live.status) && changeRows.length > 0 ? (
               <div className="border-t border-slate-200 pt-4">
                 <h3 className="text-base font-semibold text-slate-900">Change plan</h3>
                 <p className="mt-1 text-sm text-slate-600">

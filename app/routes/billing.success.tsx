@@ -3,7 +3,7 @@ import { useLoaderData, useLocation } from "@remix-run/react";
 import { requireUser } from "~/auth/session.server";
 import { getCheckoutStatus } from "~/billing/checkout.server";
 import { Card, PageHeader } from "~/components/AppShell";
-import { formatCredits } from "~/components/format";
+import { formatCredits, pageTitle } from "~/components/format";
 import { ButtonLink, linkClass } from "~/components/ui";
 import { getBalance } from "~/credits/index.server";
 import { isAppError } from "~/utils/errors";
@@ -14,7 +14,7 @@ const REFRESH_SECONDS = 2;
 // Until the credits are there the page reloads itself with a meta refresh, which works with and
 // without JavaScript; once they are, it stops.
 export const meta: MetaFunction<typeof loader> = ({ data }) => [
-  { title: "Thank you — Billing — Credits" },
+  { title: pageTitle(data?.status.state === "unpaid" ? "Checkout not completed" : "Thank you!") },
   ...(data?.status.state === "pending" ? [{ httpEquiv: "refresh", content: String(REFRESH_SECONDS) }] : []),
 ];
 

@@ -8,12 +8,12 @@ import { BalanceSummary, KIND_LABELS } from "~/components/BalanceSummary";
 import { LineChart, SeriesTable } from "~/components/charts";
 import { CustomerWarnings, inDaysText } from "~/components/CustomerWarnings";
 import { DataTable } from "~/components/DataTable";
-import { formatCredits, formatSignedCredits, plural } from "~/components/format";
+import { formatCredits, formatSignedCredits, plural, pageTitle } from "~/components/format";
 import { RenewalNote, SubscriptionStatusBadge, planDisplayName, planTerms } from "~/components/Subscription";
 import { ButtonLink, TextLink, Time } from "~/components/ui";
 import { buttonStyles } from "~/components/forms";
 
-export const meta: MetaFunction = () => [{ title: "Your credits — Credits" }];
+export const meta: MetaFunction = () => [{ title: pageTitle("Your credits") }];
 
 const HISTORY_PAGE_SIZE = 20;
 

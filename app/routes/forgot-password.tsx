@@ -10,8 +10,9 @@ import { Alert, Field, FormErrors, SubmitButton, useFocusFirstError, useSchemaFo
 import { TextLink } from "~/components/ui";
 import { isAppError } from "~/utils/errors";
 import { formErrorResponse, retryAfterHeaders } from "~/utils/forms.server";
+import { pageTitle } from "~/components/format";
 
-export const meta: MetaFunction = () => [{ title: "Forgot your password? — Credits" }];
+export const meta: MetaFunction = () => [{ title: pageTitle("Forgot your password?") }];
 
 /**
  * "Forgot password?": the same answer whether or not the address has an account (nothing here

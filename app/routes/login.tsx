@@ -4,14 +4,15 @@ import { useActionData } from "@remix-run/react";
 import { loginSchema } from "~/auth/fields";
 import { rememberDevice } from "~/auth/device.server";
 import { loginAuthenticator } from "~/auth/login.server";
-import { beginSession, redirectLoggedInVisitor, safeRedirect } from "~/auth/session.server";
+import { beginSession, homeOf, redirectLoggedInVisitor, safeRedirect } from "~/auth/session.server";
 import { AuthForm } from "~/components/AuthForm";
 import { Field, useSchemaForm } from "~/components/forms";
 import { TextLink } from "~/components/ui";
 import { isAppError } from "~/utils/errors";
 import { formErrorResponse, retryAfterHeaders } from "~/utils/forms.server";
+import { pageTitle } from "~/components/format";
 
-export const meta: MetaFunction = () => [{ title: "Log in — Credits" }];
+export const meta: MetaFunction = () => [{ title: pageTitle("Log in") }];
 
 export const loader = (args: LoaderFunctionArgs) => redirectLoggedInVisitor(args);
 
@@ -24,9 +25,9 @@ export async function action({ request, context }: ActionFunctionArgs) {
   if (submission.status !== "success") {
     return data({ result: submission.reply({ hideFields: NEVER_SENT_BACK }) }, { status: 400 });
   }
-  const redirectTo = safeRedirect(form.get("redirectTo"), context.env.appUrl);
   try {
     const user = await loginAuthenticator(context).authenticate("form", request);
+    const redirectTo = safeRedirect(form.get("redirectTo"), context.env.appUrl, homeOf(user));
     const headers = new Headers();
     headers.append("Set-Cookie", await beginSession(context, request, user, { action: "user.login" }));
     headers.append("Set-Cookie", await rememberDevice(request, context.env, user.id));

@@ -10,11 +10,12 @@ import { Alert, Field, FormErrors, SubmitButton, useFocusFirstError, useSchemaFo
 import { ButtonLink, TextLink } from "~/components/ui";
 import { isAppError } from "~/utils/errors";
 import { formErrorResponse } from "~/utils/forms.server";
+import { pageTitle } from "~/components/format";
 
 // The address carries the token; the server's Referrer-Policy (strict-origin-when-cross-origin) keeps
 // it out of Referer headers to other sites. (A no-referrer meta would also drop Origin from this
 // page's own POST, which the cross-origin check then refuses.)
-export const meta: MetaFunction = () => [{ title: "Choose a new password — Credits" }];
+export const meta: MetaFunction = () => [{ title: pageTitle("Choose a new password") }];
 
 const TOKEN_RE = /^[A-Za-z0-9_-]{43}$/;
 const NEVER_SENT_BACK = ["password", "confirm"];

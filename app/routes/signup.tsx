@@ -9,8 +9,9 @@ import { AuthForm } from "~/components/AuthForm";
 import { Field, useSchemaForm } from "~/components/forms";
 import { isAppError } from "~/utils/errors";
 import { formErrorResponse, retryAfterHeaders } from "~/utils/forms.server";
+import { pageTitle } from "~/components/format";
 
-export const meta: MetaFunction = () => [{ title: "Sign up — Credits" }];
+export const meta: MetaFunction = () => [{ title: pageTitle("Sign up") }];
 
 export const loader = (args: LoaderFunctionArgs) => redirectLoggedInVisitor(args);
 

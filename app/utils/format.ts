@@ -26,3 +26,13 @@ export function formatMoney(cents: number, currency: string): string {
     return `${(cents / 100).toFixed(2)} ${currency.toUpperCase()}`;
   }
 }
+
+/**
+ * "Team pack — 1,000 credits", but a pack already named "1,000 credits" is named once (no
+ * "1,000 credits — 1,000 credits"). `separator` joins the two where both are said.
+ */
+export function nameWithCredits(name: string, credits: number, separator = " — "): string {
+  const amount = `${credits.toLocaleString("en-US")} credit${credits === 1 ? "" : "s"}`;
+  const said = name.replace(/[,\s]/g, "").toLowerCase().includes(amount.replace(/[,\s]/g, "").toLowerCase());
+  return said ? name : `${name}${separator}${amount}`;
+}

@@ -7,6 +7,7 @@ import { createUser } from "../../auth/users.server";
 import * as accountPage from "../account";
 import * as outboxPage from "../admin.outbox";
 import * as forgotPage from "../forgot-password";
+import * as loginPage from "../login";
 import * as resetPage from "../reset-password";
 import { adminSetup, call } from "./admin-harness";
 
@@ -180,5 +181,36 @@ describe("admin outbox page", () => {
         expect(row.link).toMatch(/\/reset-password\?token=[\w-]{43}$/);
       }
     }
+  });
+});
+
+describe("admin outbox wording", () => {
+  it("calls a message handed to the log (no SMTP) logged, never sent, and says so above the list", async () => {
+    for (const env of [{}, { SMTP_URL: "smtp://127.0.0.1:9" }] as Record<string, string>[]) {
+      const { ctx, adminCookie } = await setup(env);
+      await call(ctx, forgotPage.action, "/forgot-password", { form: { email: "jane@example.com" } });
+      ctx.db.update(mailOutbox).set({ status: "sent", sentAt: ctx.clock.now() }).run();
+      const page = await call(ctx, outboxPage.loader, "/admin/outbox", { cookie: adminCookie });
+      const label = page.data.rows[0].statusLabel;
+      expect(label).toBe("SMTP_URL" in env ? "sent" : "logged");
+      expect(page.data.intro).toMatch("SMTP_URL" in env ? /sent or will send/ : /written to the log/);
+      expect(page.data.intro).not.toMatch(/not sent/);
+    }
+  });
+});
+
+describe("login page", () => {
+  it("lands an admin on /admin and a customer on /credits, unless the form names a page", async () => {
+    const { ctx } = await setup();
+    createUser(ctx, {
+      email: "boss@example.com",
+      role: "admin",
+      passwordHash: await hashPassword(PASSWORD, { log2N: 4 }),
+    });
+    const login = (email: string, redirectTo = "") =>
+      call(ctx, loginPage.action, "/login", { form: { email, password: PASSWORD, redirectTo } });
+    expect((await login("boss@example.com")).location).toBe("/admin");
+    expect((await login("jane@example.com")).location).toBe("/credits");
+    expect((await login("boss@example.com", "/billing")).location).toBe("/billing");
   });
 });

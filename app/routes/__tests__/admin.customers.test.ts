@@ -208,6 +208,23 @@ describe("the customer page and its export", () => {
     expect(lines[1]).toMatch(/^\d+,2026-01-01T00:00:00.000Z,grant,10,10,"r,0",,\d+:10$/);
   });
 
+  it("follows the page's type filter: ?type=grant exports only grants, under a name that says so", async () => {
+    const { ctx, customer, adminCookie } = await setup();
+    grantCredits(ctx, { userId: customer.id, type: "promotional", amount: 10, source: "admin" });
+    ctx.db.$client
+      .prepare(
+        "insert into credit_ledger (user_id, type, amount, balance_after, reason, created_at) values (?, 'adjustment', -1, 9, 'x', ?)",
+      )
+      .run(customer.id, ctx.clock.now().getTime());
+    const res = await call(ctx, ledgerCsv.loader, `/admin/customers/${customer.id}/ledger.csv?type=grant`, {
+      params: { userId: String(customer.id) },
+      cookie: adminCookie,
+    });
+    const lines = (await res.response!.text()).trim().split("\r\n");
+    expect(lines.slice(1).map((l) => l.split(",")[2])).toEqual(["grant"]);
+    expect(res.headers?.get("content-disposition")).toContain("ledger-user-" + customer.id + "-grant.csv");
+  });
+
   it("reads the ledger one page per chunk, only as the download asks for more", async () => {
     const { ctx, customer } = await setup();
     for (let i = 0; i < 5; i++)

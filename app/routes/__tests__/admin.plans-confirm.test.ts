@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { subscriptionPlans, userSubscriptions } from "../../../db/schema";
 import { useTestContexts } from "../../../test/contexts";
-import * as editPage from "../admin.plans.$kind.$id";
+import * as editPage from "../admin.plans_.$kind.$id";
 import * as listPage from "../admin.plans";
 import { adminSetup, call, type Handler } from "./admin-harness";
 

@@ -5,7 +5,7 @@ import { auditLog } from "../../../db/schema";
 import type { TestContext } from "../../../test/contexts";
 import { subscriptionPlanFixture, useAdminFixture } from "../../../test/plans";
 import { getPlan } from "../../plans/index.server";
-import * as editPage from "../admin.plans.$kind.$id";
+import * as editPage from "../admin.plans_.$kind.$id";
 
 // The admin edit form of a draft subscription plan (no Stripe price yet) sets its rollover terms,
 // as the create form and the price book API do; posted the way a browser without JavaScript posts.

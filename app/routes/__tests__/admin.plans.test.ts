@@ -6,8 +6,8 @@ import { auditLog, subscriptionPlans, topupPlans } from "../../../db/schema";
 import type { TestContext } from "../../../test/contexts";
 import { subscribeNewUser, useAdminFixture } from "../../../test/plans";
 import { getPlan } from "../../plans/index.server";
-import * as editPage from "../admin.plans.$kind.$id";
-import * as newPage from "../admin.plans.new";
+import * as editPage from "../admin.plans_.$kind.$id";
+import * as newPage from "../admin.plans_.new";
 import * as listPage from "../admin.plans";
 
 // The admin plan pages: loaders and actions called the way Remix calls them, with real form

@@ -5,7 +5,8 @@ import { Form, useActionData, useLoaderData } from "@remix-run/react";
 import { userActor } from "~/auth/audit.server";
 import { requireAdmin } from "~/auth/session.server";
 import { createPlan, editPlan } from "~/billing/plan-sync.server";
-import { Card } from "~/components/AppShell";
+import { Card, PageHeader } from "~/components/AppShell";
+import { pageTitle } from "~/components/format";
 import { RolloverFields } from "~/components/PlanFields";
 import {
   CheckboxField,
@@ -36,7 +37,20 @@ import { formErrorResponse } from "~/utils/forms.server";
 
 const SCHEMAS = { subscription: newSubscriptionPlanForm, topup: newTopupPlanForm } as const;
 
-export const meta: MetaFunction = () => [{ title: "New plan — Admin — Credits" }];
+export const meta: MetaFunction<typeof loader> = ({ data: d }) => [
+  { title: pageTitle(d ? newPlanHeading(d) : "New plan") },
+];
+
+function newPlanHeading({
+  kind,
+  from,
+}: {
+  kind: PlanKind;
+  from: { publicName: string; family: string | null } | null;
+}) {
+  if (kind === "subscription") return from ? `New version of “${from.family}”` : "New subscription plan";
+  return from ? `New top-up pack based on “${from.publicName}”` : "New top-up pack";
+}
 
 /**
  * `?kind=subscription|topup`; `?from=<id>` starts from an existing plan — for a subscription
@@ -125,100 +139,97 @@ export default function NewPlan() {
     defaultValue: { ...defaults, isActive: "on", markPreviousLegacy: "on" },
   });
   const subscription = kind === "subscription";
-  const title = subscription
-    ? from
-      ? `New version of “${from.family}”`
-      : "New subscription plan"
-    : from
-      ? `New top-up pack based on “${from.publicName}”`
-      : "New top-up pack";
+  const title = newPlanHeading({ kind, from });
 
   return (
-    <Card title={title}>
-      <Form method="post" {...getFormProps(form)} className="space-y-5" key={form.id}>
-        <FormErrors id={form.errorId} errors={form.errors} />
-        <input type="hidden" name="kind" value={kind} />
-        {from ? <input type="hidden" name="from" value={from.id} /> : null}
+    <div>
+      <PageHeader title={title} />
+      <Card>
+        <Form method="post" {...getFormProps(form)} className="space-y-5" key={form.id}>
+          <FormErrors id={form.errorId} errors={form.errors} />
+          <input type="hidden" name="kind" value={kind} />
+          {from ? <input type="hidden" name="from" value={from.id} /> : null}
 
-        <div className="grid gap-5 sm:grid-cols-2">
-          {subscription ? (
-            <>
-              <Field
-                field={fields.planFamily}
-                label="Plan family"
-                hint="Versions of one plan share a family, e.g. starter."
-              />
-              <Field
-                field={fields.version}
-                label="Version"
-                optional
-                inputMode="numeric"
-                hint="Leave empty for the family's next version."
-              />
-            </>
-          ) : null}
-          <Field
-            field={fields.internalId}
-            label="Internal id"
-            optional={subscription}
-            hint={subscription ? "Defaults to <family>-v<version>." : "A stable id such as pack-500."}
-          />
-          <Field field={fields.publicName} label="Public name" hint="What customers see." />
-          <Field
-            field={fields.credits}
-            label={subscription ? "Credits per billing period" : "Credits"}
-            inputMode="numeric"
-          />
-          <Field
-            field={fields.price}
-            label="Price"
-            inputMode="decimal"
-            hint="In the currency's main unit, e.g. 10.00."
-          />
-          <Field field={fields.currency} label="Currency" hint="Three letters, e.g. usd." />
-          {subscription ? (
-            <SelectField
-              field={fields.interval}
-              label="Billing interval"
-              options={[
-                { value: "month", label: "Monthly" },
-                { value: "year", label: "Yearly" },
-              ]}
+          <div className="grid gap-5 sm:grid-cols-2">
+            {subscription ? (
+              <>
+                <Field
+                  field={fields.planFamily}
+                  label="Plan family"
+                  hint="Versions of one plan share a family, e.g. starter."
+                />
+                <Field
+                  field={fields.version}
+                  label="Version"
+                  optional
+                  inputMode="numeric"
+                  hint="Leave empty for the family's next version."
+                />
+              </>
+            ) : null}
+            <Field
+              field={fields.internalId}
+              label="Internal id"
+              optional={subscription}
+              hint={subscription ? "Defaults to <family>-v<version>." : "A stable id such as pack-500."}
             />
-          ) : null}
-          {subscription ? <RolloverFields percent={fields.rolloverPercent} cap={fields.rolloverMaxCredits} /> : null}
-          <Field
-            field={fields.creditExpiryDays}
-            label="Credits expire after (days)"
-            inputMode="numeric"
-            hint={
-              subscription
-                ? "Used only when a billing period is unknown; period credits expire at period end."
-                : undefined
-            }
-          />
-          <Field
-            field={fields.stripePriceId}
-            label="Existing Stripe price id"
-            optional
-            hint="Leave empty to create the Stripe product and price now. Give one to adopt a price made in Stripe (its amount must match)."
-          />
-        </div>
+            <Field field={fields.publicName} label="Public name" hint="What customers see." />
+            <Field
+              field={fields.credits}
+              label={subscription ? "Credits per billing period" : "Credits"}
+              inputMode="numeric"
+            />
+            <Field
+              field={fields.price}
+              label="Price"
+              inputMode="decimal"
+              hint="In the currency's main unit, e.g. 10.00."
+            />
+            <Field field={fields.currency} label="Currency" hint="Three letters, e.g. usd." />
+            {subscription ? (
+              <SelectField
+                field={fields.interval}
+                label="Billing interval"
+                options={[
+                  { value: "month", label: "Monthly" },
+                  { value: "year", label: "Yearly" },
+                ]}
+              />
+            ) : null}
+            {subscription ? <RolloverFields percent={fields.rolloverPercent} cap={fields.rolloverMaxCredits} /> : null}
+            <Field
+              field={fields.creditExpiryDays}
+              label="Credits expire after (days)"
+              inputMode="numeric"
+              hint={
+                subscription
+                  ? "Used only when a billing period is unknown; period credits expire at period end."
+                  : undefined
+              }
+            />
+            <Field
+              field={fields.stripePriceId}
+              label="Existing Stripe price id"
+              optional
+              hint="Leave empty to create the Stripe product and price now. Give one to adopt a price made in Stripe (its amount must match)."
+            />
+          </div>
 
-        <fieldset className="space-y-2">
-          <legend className="sr-only">Options</legend>
-          <CheckboxField field={fields.isActive}>Active (offered to customers right away)</CheckboxField>
-          {from && !from.isLegacy ? (
-            <CheckboxField field={fields.markPreviousLegacy}>
-              Mark “{from.publicName}” legacy (its subscribers keep renewing on it; new customers see only this one)
-            </CheckboxField>
-          ) : null}
-        </fieldset>
+          <fieldset className="space-y-2">
+            <legend className="sr-only">Options</legend>
+            <CheckboxField field={fields.isActive}>Active (offered to customers right away)</CheckboxField>
+            {from && !from.isLegacy ? (
+              <CheckboxField field={fields.markPreviousLegacy}>
+                Mark “{from.publicName}” legacy (its subscribers keep renewing on it; new customers see only this one)
+              </CheckboxField>
+            ) : null}
+          </fieldset>
 
-        <FormActions cancelTo="/admin/plans" cancelLabel="Cancel">
-          <SubmitButton pendingText="Creating…">{subscription ? "Create plan" : "Create pack"}</SubmitButton>
-        </FormActions>
-      </Form>
-    </Card>
+          <FormActions cancelTo="/admin/plans" cancelLabel="Cancel">
+            <SubmitButton pendingText="Creating…">{subscription ? "Create plan" : "Create pack"}</SubmitButton>
+          </FormActions>
+        </Form>
+      </Card>
+    </div>
   );
 }
