@@ -25,8 +25,12 @@ export async function expectHoverContrast(page: Page, label: string): Promise<vo
   ).toEqual([]);
 }
 
-/** A small PNG of the page for the next reviewer (docs/screens/NAME-WIDTH.png). */
+/**
+ * A PNG of the page for the next reviewer: into docs/screens/ with SCREENSHOTS=1 (then compress them
+ * with pngquant before committing), else into test-results/ so a test run leaves the tree clean.
+ */
 export async function screenshot(page: Page, name: string): Promise<void> {
   const width = page.viewportSize()?.width ?? 1280;
-  await page.screenshot({ path: `docs/screens/${name}-${width}.png`, fullPage: true, scale: "css" });
+  const dir = process.env.SCREENSHOTS === "1" ? "docs/screens" : "test-results/screens";
+  await page.screenshot({ path: `${dir}/${name}-${width}.png`, fullPage: true, scale: "css" });
 }
