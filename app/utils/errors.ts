@@ -8,11 +8,14 @@ export const ERROR_STATUS = {
   insufficient_credits: 402,
   forbidden: 403,
   not_found: 404,
+  method_not_allowed: 405,
   conflict: 409,
   idempotency_conflict: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
   too_many_requests: 429,
+  /** An API key past its requests per second (app/auth/rate-limit.server.ts). */
+  rate_limited: 429,
   internal_error: 500,
   service_unavailable: 503,
   /** The disk under the database is full, read-only or failing (app/utils/storage-errors.server.ts). */

@@ -3,7 +3,7 @@
  * `data` shape, the three signature headers and what the receiver should answer.
  */
 import type { PublicEventType } from "../../events/outbox.server";
-import { dateTime, Deduction, Grant, Hold } from "./components";
+import { dateTime, Deduction, Grant, Hold, metadata } from "./components";
 import type { ApiRegistry } from "./registry";
 import { z } from "./zod";
 
@@ -16,7 +16,13 @@ export const WEBHOOK_EVENTS = {
   "credits.granted": {
     summary: "Credits were granted",
     description: "A grant was added (API, admin, subscription renewal, top-up, migration).",
-    data: z.object({ userId, externalId, grant: Grant, balance }),
+    data: z.object({
+      userId,
+      externalId,
+      grant: Grant,
+      balance,
+      metadata: metadata("The grant's `metadata`, as sent."),
+    }),
   },
   "credits.deducted": {
     summary: "Credits were spent",
