@@ -29,12 +29,19 @@ export class AppError extends Error {
   readonly field?: string;
   /** Extra top-level fields for the JSON answer (e.g. balance, requested on 402). */
   readonly extra?: Record<string, unknown>;
-  constructor(code: ErrorCode, message: string, opts: { field?: string; extra?: Record<string, unknown> } = {}) {
+  /** Extra headers for the answer (e.g. the rate-limit headers of a 429). */
+  readonly headers?: Record<string, string>;
+  constructor(
+    code: ErrorCode,
+    message: string,
+    opts: { field?: string; extra?: Record<string, unknown>; headers?: Record<string, string> } = {},
+  ) {
     super(message);
     this.name = "AppError";
     this.code = code;
     this.field = opts.field;
     this.extra = opts.extra;
+    this.headers = opts.headers;
   }
 }
 

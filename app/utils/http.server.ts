@@ -75,6 +75,7 @@ export function errorAnswer(e: unknown): ApiAnswer {
     if (e.code === "unauthenticated") headers["WWW-Authenticate"] = 'Bearer realm="api"';
     if (e.code === "service_unavailable" || e.code === "too_many_requests") headers["Retry-After"] = "1";
     if (e.code === "storage_unavailable") headers["Retry-After"] = String(STORAGE_RETRY_AFTER_SECONDS);
+    if (e.headers) Object.assign(headers, e.headers);
     return jsonAnswer(errorBody(e), httpStatusFor(e.code), headers);
   }
   if (isStorageError(e)) {
