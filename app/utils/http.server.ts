@@ -14,7 +14,7 @@
  */
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { AppError, errorBody, httpStatusFor, isAppError } from "./errors";
-import { log } from "./log.server";
+import { log, withRequestId } from "./log.server";
 import {
   isStorageError,
   noteStorageFailure,
@@ -119,7 +119,8 @@ export function apiRoute<A extends { request: Request }>(handler: Handler<A>): (
     try {
       return await handler(args);
     } catch (e) {
-      return errorResponse(e);
+      // Its log lines (a storage failure, a bug) name the request (app/server/http.ts assignRequestId).
+      return withRequestId(args.request.headers.get("x-request-id") ?? undefined, () => errorResponse(e));
     }
   };
 }
