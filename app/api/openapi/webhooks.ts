@@ -34,6 +34,16 @@ export const WEBHOOK_EVENTS = {
       deduction: Deduction.extend({
         reason: z.string().nullable(),
         holdId: z.number().int().nullable().openapi({ description: "The hold this capture spent, or null." }),
+      }).openapi({
+        example: {
+          id: 311,
+          amount: 25,
+          balance: 450,
+          allocations: [{ grantId: 7, amount: 25 }],
+          metadata: { job: "r-81" },
+          reason: "image render",
+          holdId: null,
+        },
       }),
       balance,
     }),
@@ -112,6 +122,8 @@ export function registerWebhooks(api: ApiRegistry): void {
       path: type,
       operationId: `webhook_${type.replace(/\./g, "_")}`,
       tags: ["Webhooks"],
+      // The server calls you: no key of ours; the receiver checks the signature headers instead.
+      security: [],
       summary: event.summary,
       description: event.description,
       request: { headers, body: { required: true, content: { "application/json": { schema: envelope } } } },
