@@ -7,5 +7,8 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const r = spawnSync("npx", ["tsx", path.join(root, "scripts/generate-client-types.ts")], { cwd: root, stdio: "inherit" });
+const r = spawnSync("npx", ["tsx", path.join(root, "scripts/generate-client-types.ts")], {
+  cwd: root,
+  stdio: "inherit",
+});
 process.exit(r.status ?? 1);
