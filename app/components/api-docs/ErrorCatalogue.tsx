@@ -1,5 +1,5 @@
 /** The error catalogue on /docs/api: code → HTTP status → meaning → what to do. */
-import { DocTable, Text } from "./SchemaViews";
+import { Text } from "./SchemaViews";
 
 export interface CatalogueEntry {
   code: string;
@@ -19,22 +19,22 @@ export function ErrorCatalogue({ entries }: { entries: CatalogueEntry[] }) {
         message. Every answer under <code>/api</code> carries a <code>Request-Id</code> (send your own as{" "}
         <code>X-Request-Id</code>): quote it when you report a problem.
       </p>
-      <DocTable caption="Error codes" columns={["Code", "Status", "Meaning", "What to do"]}>
+      {/* A list rather than a table: it reads as well at 390 px without scrolling sideways. */}
+      <dl className="max-w-3xl divide-y divide-slate-100 text-sm">
         {entries.map((e) => (
-          <tr key={e.code} className="align-top">
-            <td className="py-1 pr-3">
-              <code>{e.code}</code>
-            </td>
-            <td className="py-1 pr-3">{e.status}</td>
-            <td className="py-1 pr-3">
+          <div key={e.code} className="py-2">
+            <dt className="font-semibold text-slate-900">
+              <code>{e.code}</code> <span className="font-normal text-slate-600">— HTTP {e.status}</span>
+            </dt>
+            <dd className="mt-0.5 text-slate-700">
               <Text>{e.meaning}</Text>
-            </td>
-            <td className="py-1">
-              <Text>{e.action}</Text>
-            </td>
-          </tr>
+            </dd>
+            <dd className="mt-0.5 text-slate-700">
+              <strong>What to do:</strong> <Text>{e.action}</Text>
+            </dd>
+          </div>
         ))}
-      </DocTable>
+      </dl>
     </section>
   );
 }
