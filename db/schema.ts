@@ -494,6 +494,8 @@ export const apiKeys = sqliteTable(
     /** First characters of the key, to recognise it in lists. */
     prefix: text("prefix").notNull(),
     createdBy: text("created_by"),
+    /** Requests per second this key may make (a token bucket per process); null = not limited. */
+    rateLimitPerSecond: integer("rate_limit_per_second"),
     lastUsedAt: integer("last_used_at", { mode: "timestamp_ms" }),
     revokedAt: integer("revoked_at", { mode: "timestamp_ms" }),
     createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),

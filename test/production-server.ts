@@ -14,6 +14,7 @@ import { ensureBuild, freePort, repoRoot } from "./server-process";
 import { apiRowCounts } from "./db";
 import { createApiKey } from "../app/auth/api-keys.server";
 import { systemClock } from "../app/utils/clock";
+import { contractForText, type Contract } from "./openapi-contract";
 
 export interface Answer {
   status: number;
@@ -87,6 +88,10 @@ export async function startProductionServer(env: Record<string, string> = {}, op
     usage: createApiKey(ctx, { name: "test usage", scope: "usage" }).key,
   };
   const base = `http://127.0.0.1:${port}`;
+  // The document this server serves: every answer the client gets is checked against it.
+  let contract: Contract | undefined;
+  const contractOfServer = async () =>
+    (contract ??= contractForText(await (await fetch(`${base}/api/v1/openapi.json`)).text()));
 
   async function call(method: string, pathname: string, opts: RequestOptions = {}): Promise<Answer> {
     const headers: Record<string, string> = { ...opts.headers };
@@ -100,6 +105,15 @@ export async function startProductionServer(env: Record<string, string> = {}, op
     }
     const res = await fetch(`${base}${pathname}`, { method, headers, body });
     const text = await res.text();
+    if (pathname.startsWith("/api/")) {
+      (await contractOfServer()).check({
+        method,
+        url: pathname,
+        status: res.status,
+        contentType: res.headers.get("content-type"),
+        text,
+      });
+    }
     let parsed: unknown;
     try {
       parsed = text ? JSON.parse(text) : undefined;

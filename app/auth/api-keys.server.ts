@@ -23,6 +23,7 @@ import { recordAudit } from "./audit.server";
 import type { DomainCtx } from "../utils/context.server";
 import { perConnection } from "../../db/per-connection";
 import { writeTransaction } from "../../db/transaction";
+import { takeRequest } from "./rate-limit.server";
 
 export { API_KEY_SCOPES, type ApiKeyScope };
 
@@ -34,6 +35,8 @@ export interface ApiKeyRecord {
   /** First characters of the key, e.g. "cb_usage_Ab3x", to recognise it in lists. */
   prefix: string;
   createdBy: string | null;
+  /** Requests per second the key may make (./rate-limit.server.ts); null = not limited. */
+  rateLimitPerSecond: number | null;
   lastUsedAt: Date | null;
   revokedAt: Date | null;
   createdAt: Date;
@@ -53,12 +56,15 @@ interface ApiKeyRow {
   scope: ApiKeyScope;
   prefix: string;
   created_by: string | null;
+  rate_limit_per_second: number | null;
   last_used_at: number | null;
   revoked_at: number | null;
   created_at: number;
 }
 
-const COLUMNS = "id, name, scope, prefix, created_by, last_used_at, revoked_at, created_at";
+const COLUMNS = "id, name, scope, prefix, created_by, rate_limit_per_second, last_used_at, revoked_at, created_at";
+/** The highest per-key limit: past it, a limit would be no limit at all. */
+export const MAX_RATE_LIMIT_PER_SECOND = 100_000;
 
 /** Prepared once per connection: authentication runs on every API request. */
 function prepare(sqlite: Database.Database) {
@@ -66,8 +72,9 @@ function prepare(sqlite: Database.Database) {
     byHash: sqlite.prepare<[string], ApiKeyRow>(`select ${COLUMNS} from api_keys where key_hash = ?`),
     byId: sqlite.prepare<[number], ApiKeyRow>(`select ${COLUMNS} from api_keys where id = ?`),
     all: sqlite.prepare<[], ApiKeyRow>(`select ${COLUMNS} from api_keys order by id`),
-    insert: sqlite.prepare<[string, ApiKeyScope, string, string, string | null, number], ApiKeyRow>(
-      `insert into api_keys (name, scope, key_hash, prefix, created_by, created_at) values (?, ?, ?, ?, ?, ?) returning ${COLUMNS}`,
+    insert: sqlite.prepare<[string, ApiKeyScope, string, string, string | null, number | null, number], ApiKeyRow>(
+      `insert into api_keys (name, scope, key_hash, prefix, created_by, rate_limit_per_second, created_at)
+       values (?, ?, ?, ?, ?, ?, ?) returning ${COLUMNS}`,
     ),
     touch: sqlite.prepare<[number, number, number]>(
       "update api_keys set last_used_at = ? where id = ? and (last_used_at is null or last_used_at <= ?)",
@@ -84,6 +91,7 @@ function toRecord(row: ApiKeyRow): ApiKeyRecord {
     scope: row.scope,
     prefix: row.prefix,
     createdBy: row.created_by,
+    rateLimitPerSecond: row.rate_limit_per_second,
     lastUsedAt: row.last_used_at == null ? null : new Date(row.last_used_at),
     revokedAt: row.revoked_at == null ? null : new Date(row.revoked_at),
     createdAt: new Date(row.created_at),
@@ -105,7 +113,7 @@ export function apiKeyActor(record: Pick<ApiKeyRecord, "id">): string {
  */
 export function createApiKey(
   ctx: DomainCtx,
-  input: { name: string; scope: ApiKeyScope; createdBy?: string | null },
+  input: { name: string; scope: ApiKeyScope; createdBy?: string | null; rateLimitPerSecond?: number | null },
 ): { key: string; record: ApiKeyRecord } {
   const name = typeof input.name === "string" ? input.name.trim() : "";
   if (!name) throw new AppError("invalid_request", "Give the key a name.", { field: "name" });
@@ -116,6 +124,17 @@ export function createApiKey(
     throw new AppError("invalid_request", `The scope must be one of: ${API_KEY_SCOPES.join(", ")}.`, {
       field: "scope",
     });
+  }
+  const rateLimit = input.rateLimitPerSecond ?? null;
+  if (
+    rateLimit !== null &&
+    !(Number.isSafeInteger(rateLimit) && rateLimit >= 1 && rateLimit <= MAX_RATE_LIMIT_PER_SECOND)
+  ) {
+    throw new AppError(
+      "invalid_request",
+      `The rate limit must be a whole number of requests per second from 1 to ${MAX_RATE_LIMIT_PER_SECOND}.`,
+      { field: "rateLimitPerSecond" },
+    );
   }
   const key = KEY_PREFIX[input.scope] + randomBytes(KEY_RANDOM_BYTES).toString("base64url");
   const now = ctx.clock.now().getTime();
@@ -128,13 +147,14 @@ export function createApiKey(
       hashApiKey(key),
       key.slice(0, DISPLAY_PREFIX_LENGTH),
       createdBy,
+      rateLimit,
       now,
     )!;
     recordAudit(ctx, {
       actor: createdBy ?? "system",
       action: "api_key.create",
       subject: apiKeyActor(inserted),
-      details: { name, scope: input.scope, prefix: inserted.prefix },
+      details: { name, scope: input.scope, prefix: inserted.prefix, rateLimitPerSecond: rateLimit },
     });
     return inserted;
   });
@@ -213,5 +233,7 @@ export function requireApiKeyHeader(header: string | undefined, context: DomainC
   if (scope === "admin" && record.scope !== "admin") {
     throw new AppError("forbidden", "This endpoint needs an admin API key; this one has the usage scope.");
   }
+  if (record.rateLimitPerSecond !== null)
+    takeRequest(record.id, record.rateLimitPerSecond, context.clock.now().getTime());
   return record;
 }

@@ -35,6 +35,8 @@ export function getUserByEmail(db: Db, email: string): User | undefined {
 export const EXTERNAL_ID_MAX_LENGTH = 255;
 // eslint-disable-next-line no-control-regex
 const CONTROL_CHARACTER = /[\u0000-\u001f\u007f-\u009f]/;
+/** The same rule as a JSON Schema `pattern` (for the OpenAPI document): no control character anywhere. */
+export const EXTERNAL_ID_PATTERN = "^[^\\u0000-\\u001f\\u007f-\\u009f]*$";
 
 /** Why `value` cannot be an external id (a sentence after the field name), or null when it can. */
 export function externalIdProblem(value: string): string | null {

@@ -124,6 +124,10 @@ export function setAutoTopup(ctx: DomainCtx, userId: number, patch: AutoTopupPat
     const user = tx.select().from(users).where(eq(users.id, userId)).get();
     if (!user) throw new AppError("not_found", `No user with id ${userId}.`);
     const current = getSettings(ctx.db, userId);
+    const onlyOff =
+      patch.topupPlanId === undefined && patch.threshold === undefined && patch.monthlyCapPacks === undefined;
+    // Turning off what was never set needs no pack or numbers: it is off already, nothing to store.
+    if (!current && !patch.enabled && onlyOff) return;
     const next = {
       enabled: patch.enabled ?? current?.enabled ?? false,
       topupPlanId: patch.topupPlanId ?? current?.topupPlanId,

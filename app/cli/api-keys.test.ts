@@ -28,6 +28,23 @@ describe("npm run credits -- api-keys", () => {
     expect(record).toMatchObject({ name: "billing worker", scope: "usage", createdBy: "cli" });
   });
 
+  it("creates a key with --rate-limit N, stored on the key and shown in the list; a bad limit writes nothing", async () => {
+    ctx = testContext();
+    const r = await cli("api-keys", "create", "--name", "meter", "--scope", "usage", "--rate-limit", "25");
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain("25 requests/s");
+    expect(authenticateApiKey(ctx, r.lastLine)).toMatchObject({ name: "meter", rateLimitPerSecond: 25 });
+    expect((await cli("api-keys", "list")).stdout).toMatch(/meter\s+usage\s.*active\s+25\/s/);
+    const plain = await cli("api-keys", "create", "--name", "open", "--scope", "usage");
+    expect(authenticateApiKey(ctx, plain.lastLine)).toMatchObject({ rateLimitPerSecond: null });
+    for (const bad of ["0", "-1", "1.5", "ten", "100001"]) {
+      const refused = await cli("api-keys", "create", "--name", "x", "--scope", "usage", "--rate-limit", bad);
+      expect(refused.code, bad).not.toBe(0);
+      expect(refused.stderr).toMatch(/--rate-limit/);
+    }
+    expect(listApiKeys(ctx.db)).toHaveLength(2);
+  });
+
   it("fails with a clear message and writes nothing when --name or --scope is missing or wrong", async () => {
     ctx = testContext();
     const cases: [string[], RegExp][] = [

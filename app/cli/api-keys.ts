@@ -1,4 +1,11 @@
-import { API_KEY_SCOPES, createApiKey, listApiKeys, revokeApiKey, type ApiKeyScope } from "../auth/api-keys.server";
+import {
+  API_KEY_SCOPES,
+  createApiKey,
+  listApiKeys,
+  MAX_RATE_LIMIT_PER_SECOND,
+  revokeApiKey,
+  type ApiKeyScope,
+} from "../auth/api-keys.server";
 import { AppError } from "../utils/errors";
 import type { CliCommand } from "./commands";
 
@@ -13,8 +20,9 @@ const usageError = (message: string, field: string) => new AppError("invalid_req
  */
 export const apiKeyCommands: Record<string, CliCommand> = {
   "api-keys create": {
-    summary: "Create an API key: --name NAME --scope admin|usage (prints the key once)",
-    options: { name: { type: "string" }, scope: { type: "string" } },
+    summary:
+      "Create an API key: --name NAME --scope admin|usage [--rate-limit N requests per second] (prints the key once)",
+    options: { name: { type: "string" }, scope: { type: "string" }, "rate-limit": { type: "string" } },
     run(ctx, values, io) {
       const name = typeof values.name === "string" ? values.name.trim() : "";
       if (!name) throw usageError('api-keys create: --name is required, e.g. --name "billing worker"', "name");
@@ -22,9 +30,27 @@ export const apiKeyCommands: Record<string, CliCommand> = {
       if (typeof scope !== "string" || !API_KEY_SCOPES.includes(scope as ApiKeyScope)) {
         throw usageError(`api-keys create: --scope must be one of: ${API_KEY_SCOPES.join(", ")}`, "scope");
       }
-      const { key, record } = createApiKey(ctx, { name, scope: scope as ApiKeyScope, createdBy: "cli" });
+      const rawLimit = values["rate-limit"];
+      let rateLimitPerSecond: number | null = null;
+      if (rawLimit !== undefined) {
+        const text = typeof rawLimit === "string" ? rawLimit.trim() : "";
+        if (!/^[1-9][0-9]{0,5}$/.test(text) || Number(text) > MAX_RATE_LIMIT_PER_SECOND) {
+          throw usageError(
+            `api-keys create: --rate-limit must be a whole number of requests per second from 1 to ${MAX_RATE_LIMIT_PER_SECOND}`,
+            "rate-limit",
+          );
+        }
+        rateLimitPerSecond = Number(text);
+      }
+      const { key, record } = createApiKey(ctx, {
+        name,
+        scope: scope as ApiKeyScope,
+        createdBy: "cli",
+        rateLimitPerSecond,
+      });
+      const limit = record.rateLimitPerSecond === null ? "no rate limit" : `${record.rateLimitPerSecond} requests/s`;
       io.err(
-        `Created API key #${record.id} "${record.name}" (scope ${record.scope}). It is shown only once; store it now.\n`,
+        `Created API key #${record.id} "${record.name}" (scope ${record.scope}, ${limit}). It is shown only once; store it now.\n`,
       );
       io.out(`${key}\n`);
     },
@@ -50,8 +76,9 @@ export const apiKeyCommands: Record<string, CliCommand> = {
         k.createdAt.toISOString(),
         k.lastUsedAt?.toISOString() ?? "never",
         k.revokedAt ? `revoked ${k.revokedAt.toISOString()}` : "active",
+        k.rateLimitPerSecond === null ? "none" : `${k.rateLimitPerSecond}/s`,
       ]);
-      const header = ["ID", "NAME", "SCOPE", "PREFIX", "CREATED", "LAST USED", "STATUS"];
+      const header = ["ID", "NAME", "SCOPE", "PREFIX", "CREATED", "LAST USED", "STATUS", "RATE LIMIT"];
       const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
       for (const r of [header, ...rows])
         io.out(

@@ -5,8 +5,8 @@
  * dispatcher reads after commit (deductionEvents below), so a deduction writes no outbox row.
  *
  * `data` shapes (public; the OpenAPI document describes them):
- *   credits.granted        {userId, externalId, grant: GrantView, balance}
- *   credits.deducted       {userId, externalId, deduction: {id, amount, balance, allocations, reason, holdId}, balance}
+ *   credits.granted        {userId, externalId, grant: GrantView, balance, metadata}
+ *   credits.deducted       {userId, externalId, deduction: {id, amount, balance, allocations, reason, metadata, holdId}, balance}
  *   credits.expired        {userId, externalId, grantId, amount, balance}
  *   credits.voided         {userId, externalId, grant: GrantView, balance}
  *   credits.expiring_soon  {userId, externalId, grantId, amount, expiresAt}
@@ -20,7 +20,7 @@ import type Database from "better-sqlite3";
 import type { Db } from "../../db/client";
 import { appendEvent, registerEventSource, type EventSource, type EventType } from "../events/outbox.server";
 import type { DomainCtx } from "../utils/context.server";
-import type { Statements, UserEventRow } from "./store.server";
+import { parseMetadata, type Statements, type UserEventRow } from "./store.server";
 import { perConnection } from "../../db/per-connection";
 
 /** What the engine needs from the configuration (env EXPIRING_SOON_DAYS, LOW_BALANCE_THRESHOLD). */
@@ -57,6 +57,7 @@ interface DeductionRow {
   amount: number;
   balance_after: number;
   reason: string | null;
+  metadata: string | null;
   hold_id: number | null;
   created_at: number;
   external_id: string | null;
@@ -66,7 +67,7 @@ const sourceStmts = perConnection(
   (sqlite): Record<"read" | "allocations" | "before" | "after", Database.Statement> => ({
     // The rowid range from the position on; other entry types are skipped.
     read: sqlite.prepare(
-      `select l.id, l.user_id, l.amount, l.balance_after, l.reason, l.hold_id, l.created_at, u.external_id
+      `select l.id, l.user_id, l.amount, l.balance_after, l.reason, l.metadata, l.hold_id, l.created_at, u.external_id
          from credit_ledger l join users u on u.id = l.user_id
         where l.id > ? and l.type = 'deduction' order by l.id limit ?`,
     ),
@@ -86,7 +87,7 @@ const sourceStmts = perConnection(
 );
 
 /**
- * credits.deducted {userId, externalId, deduction: {id, amount, balance, allocations, reason, holdId},
+ * credits.deducted {userId, externalId, deduction: {id, amount, balance, allocations, reason, metadata, holdId},
  * balance}, read from the `deduction` entries (a capture's carries its holdId) and their allocations
  * in burn-down order. externalId is the user's when the event is copied (normally within a second).
  */
@@ -120,6 +121,7 @@ const deductionEvents: EventSource = {
           balance: r.balance_after,
           allocations: allocations.get(r.id) ?? [],
           reason: r.reason,
+          metadata: parseMetadata(r.metadata),
           holdId: r.hold_id,
         },
         balance: r.balance_after,

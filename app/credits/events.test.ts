@@ -52,7 +52,7 @@ describe("credit events in the outbox", () => {
       {
         type: "credits.granted",
         user_id: userId,
-        data: { userId, externalId: "acct_42", grant: r.grant, balance: 500 },
+        data: { userId, externalId: "acct_42", grant: r.grant, balance: 500, metadata: null },
       },
     ]);
   });
@@ -110,7 +110,7 @@ describe("credit events in the outbox", () => {
     expect(events(ctx(), "balance.depleted")).toHaveLength(1);
   });
 
-  it("credits.deducted (read from the ledger by the dispatcher) only when someone consumes it, with the deduction and, for a capture, its holdId", () => {
+  it("credits.deducted (read from the ledger by the dispatcher) only when someone consumes it, with the deduction, its metadata and, for a capture, its holdId and the hold's metadata", () => {
     const userId = customer(ctx());
     const g = grant(ctx(), userId, "topup", 1000).grant.id;
     deductCredits(ctx(), { userId, amount: 5 });
@@ -121,8 +121,8 @@ describe("credit events in the outbox", () => {
     dispatchBatch(ctx()); // wanted from now on: the deduction of 5 never becomes an event
     const outboxRows = ctx().db.$client.prepare("select count(*) from event_outbox").pluck();
     const before = outboxRows.get();
-    const d = deductCredits(ctx(), { userId, amount: 7, reason: "job 1" });
-    const { hold } = holdCredits(ctx(), { userId, amount: 9 });
+    const d = deductCredits(ctx(), { userId, amount: 7, reason: "job 1", metadata: { job: 1 } });
+    const { hold } = holdCredits(ctx(), { userId, amount: 9, metadata: { job: 2 } });
     const c = captureHold(ctx(), { holdId: hold.id, amount: 4 });
     // The deductions themselves wrote no outbox row: the ledger entry is the event's record.
     expect(outboxRows.get()).toBe(before);
@@ -137,6 +137,7 @@ describe("credit events in the outbox", () => {
           balance: 988,
           allocations: [{ grantId: g, amount: 7 }],
           reason: "job 1",
+          metadata: { job: 1 },
           holdId: null,
         },
         balance: 988,
@@ -148,6 +149,7 @@ describe("credit events in the outbox", () => {
         balance: 984,
       },
     ]);
+    expect(c.deduction.metadata).toEqual({ job: 2 });
   });
 
   it("credits.deducted for a webhook endpoint: the entries from the endpoint's created_at on (that millisecond included), after the events their own transactions wrote", () => {

@@ -28,6 +28,7 @@ import {
   statementsFor,
   takeFromGrant,
   toGrantView,
+  parseMetadata,
   type GrantRow,
   type Statements,
 } from "./store.server";
@@ -164,7 +165,14 @@ export function addGrant(
   const balance = spendableOf(s, userId, now);
   const entryId = insertEntry(s, { ...entry, userId, amount: grant.amount, balanceAfter: balance, grantId, now });
   const view = toGrantView(requireGrant(s, grantId), now);
-  emit(s, "credits.granted", userId, { userId, externalId: externalIdOf(s, userId), grant: view, balance }, now);
+  const data = {
+    userId,
+    externalId: externalIdOf(s, userId),
+    grant: view,
+    balance,
+    metadata: parseMetadata(entry.metadata),
+  };
+  emit(s, "credits.granted", userId, data, now);
   return { grantId, entryId, balance };
 }
 

@@ -36,6 +36,7 @@ import {
   spendableOf,
   statementsFor,
   toHoldView,
+  parseMetadata,
   type HoldRow,
   type Statements,
 } from "./store.server";
@@ -75,7 +76,13 @@ export interface CaptureInput {
 
 export interface CaptureResult {
   hold: HoldView;
-  deduction: { id: number; amount: number; balance: number; allocations: Allocation[] };
+  deduction: {
+    id: number;
+    amount: number;
+    balance: number;
+    allocations: Allocation[];
+    metadata: Record<string, unknown> | null;
+  };
   held: number;
   replayed: boolean;
 }
@@ -194,7 +201,8 @@ export function captureHold(ctx: CreditsCtx, input: CaptureInput): CaptureResult
     const replay = findReplay(s, userId, key, hash);
     if (replay) {
       const allocations = s.allocationsOf.all(replay.id) as Allocation[];
-      const deduction = { id: replay.id, amount: -replay.amount, balance: replay.balance_after, allocations };
+      const metadata = parseMetadata(row.metadata);
+      const deduction = { id: replay.id, amount: -replay.amount, balance: replay.balance_after, allocations, metadata };
       return { hold: toHoldView(row, now), deduction, held: s.heldOf.get(userId, now)!, replayed: true };
     }
     requireOpen(row, now, "capture");
@@ -231,7 +239,8 @@ export function captureHold(ctx: CreditsCtx, input: CaptureInput): CaptureResult
       grantId: null,
       key,
       hash,
-      metadata: null,
+      // The hold's metadata goes on to the deduction that spends it (and so to credits.deducted).
+      metadata: row.metadata,
       actor,
       now,
       holdId,
@@ -242,7 +251,7 @@ export function captureHold(ctx: CreditsCtx, input: CaptureInput): CaptureResult
     }
     endReturns(s, userId, closed, balance, now);
     // credits.deducted is the entry itself, holdId included (credits/events.server.ts).
-    const deduction = { id, amount, balance, allocations: captured };
+    const deduction = { id, amount, balance, allocations: captured, metadata: parseMetadata(row.metadata) };
     const hold = toHoldView(s.holdById.get(holdId)!, now);
     return { hold, deduction, held: s.heldOf.get(userId, now)!, replayed: false };
   });

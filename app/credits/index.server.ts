@@ -119,6 +119,8 @@ export interface HoldView {
   status: HoldStatus;
   expiresAt: string; // ISO-8601
   reason: string | null;
+  /** The caller's metadata, as sent (null when none). */
+  metadata: Record<string, unknown> | null;
   createdAt: string;
 }
 
@@ -128,6 +130,8 @@ export interface LedgerEntryView {
   amount: number;
   balanceAfter: number;
   reason: string | null;
+  /** The caller's metadata on this entry, as sent (null when none). */
+  metadata: Record<string, unknown> | null;
   createdAt: string;
   allocations?: { grantId: number; amount: number }[];
   /** On a deduction that captured a hold. */

@@ -10,6 +10,7 @@ import {
   checkLimit,
   invalid,
   iso,
+  parseMetadata,
   requireUser,
   statementsFor,
   toGrantView,
@@ -158,6 +159,7 @@ interface LedgerRow {
   amount: number;
   balance_after: number;
   reason: string | null;
+  metadata: string | null;
   created_at: number;
 }
 
@@ -215,6 +217,7 @@ export function listLedger(
       amount: r.amount,
       balanceAfter: r.balance_after,
       reason: r.reason,
+      metadata: parseMetadata(r.metadata),
       createdAt: iso(r.created_at),
     };
     if (allocations.has(r.id) || r.type === "deduction") entry.allocations = allocations.get(r.id) ?? [];

@@ -61,6 +61,8 @@ export interface HoldRow {
   status: HoldStatus;
   expires_at: number;
   reason: string | null;
+  /** The caller's metadata as stored (JSON text), or null. */
+  metadata: string | null;
   idempotency_key: string | null;
   request_hash: string | null;
   deduction_id: number | null;
@@ -68,7 +70,7 @@ export interface HoldRow {
 }
 
 /** The columns every hold query reads (HoldRow). */
-export const HOLD_COLUMNS = `id, user_id, amount, captured_amount, clawed_amount, status, expires_at, reason, idempotency_key,
+export const HOLD_COLUMNS = `id, user_id, amount, captured_amount, clawed_amount, status, expires_at, reason, metadata, idempotency_key,
   request_hash, deduction_id, created_at`;
 
 /** [externalId, lowBalanceThreshold, autoTopupThreshold] of a user: what balance events need. */
@@ -103,7 +105,7 @@ export const BURN_DOWN_SQL = `select id, remaining from credit_grants
   order by ${BURN_DOWN_ORDER}`;
 
 /** Served by credit_ledger_user_id_idx (user_id, id). */
-export const LEDGER_PAGE_SQL = `select id, type, amount, balance_after, reason, created_at, hold_id from credit_ledger
+export const LEDGER_PAGE_SQL = `select id, type, amount, balance_after, reason, metadata, created_at, hold_id from credit_ledger
   where user_id = @userId and id < @before order by id desc limit @limit`;
 
 function prepareAll(sqlite: Database.Database) {
@@ -326,8 +328,14 @@ export function toHoldView(row: HoldRow, nowMs: number): HoldView {
     status: row.status === "held" && row.expires_at <= nowMs ? "expired" : row.status,
     expiresAt: iso(row.expires_at),
     reason: row.reason,
+    metadata: parseMetadata(row.metadata),
     createdAt: iso(row.created_at),
   };
+}
+
+/** Stored metadata (JSON text) as the object the caller sent, or null. */
+export function parseMetadata(stored: string | null): Record<string, unknown> | null {
+  return stored === null ? null : (JSON.parse(stored) as Record<string, unknown>);
 }
 
 export function isInEffect(row: Pick<GrantRow, "effective_at" | "expires_at">, nowMs: number): boolean {

@@ -8,6 +8,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { startApiV1 } from "../api/v1/router.server";
 import type { DomainCtx } from "../utils/context.server";
 import { errorAnswer, type ApiAnswer } from "../utils/http.server";
+import { withRequestId } from "../utils/log.server";
 
 /**
  * Reads the body into one Buffer; `done(null)` as soon as it is known to be over `maxBytes`
@@ -60,13 +61,16 @@ export function apiV1Handler(context: DomainCtx) {
       if ("answer" in step) send(req, res, step.answer);
       else if (!step.readsBody) send(req, res, step.finish(null));
       else {
-        readBody(req, step.maxBodyBytes, (body) => {
-          try {
-            send(req, res, step.finish(body));
-          } catch (e) {
-            send(req, res, errorAnswer(e));
-          }
-        });
+        const requestId = res.getHeader("Request-Id") as string | undefined;
+        readBody(req, step.maxBodyBytes, (body) =>
+          withRequestId(requestId, () => {
+            try {
+              send(req, res, step.finish(body));
+            } catch (e) {
+              send(req, res, errorAnswer(e));
+            }
+          }),
+        );
       }
     } catch (e) {
       send(req, res, errorAnswer(e));

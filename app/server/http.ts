@@ -1,5 +1,5 @@
 import type { NextFunction, Request, Response } from "express";
-import { randomBytes } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { isApiV1Path } from "../api/v1/router.server";
 import { isCrossOriginPost } from "../auth/csrf.server";
@@ -115,21 +115,82 @@ export function pagesTakeFormsOnly() {
   };
 }
 
-/** One log line per request, written when the answer is finished. */
+/** Whether a request URL is under /api (any case): JSON answers, each with a Request-Id. */
+export function isApiPath(url: string | undefined): boolean {
+  return url !== undefined && /^\/api(?:[/?#]|$)/i.test(url);
+}
+
+/** A client's X-Request-Id is kept when it is this: short, and safe to put in headers and logs. */
+const SANE_REQUEST_ID = /^[A-Za-z0-9._:/+=@-]{1,200}$/;
+
+/**
+ * Gives an /api request its id: the client's X-Request-Id when sane, else a new UUID. It is sent
+ * back as `Request-Id`, put on the request's X-Request-Id (Remix routes read it there) and on its
+ * log lines (requestLog, and withRequestId around the handling).
+ */
+export function assignRequestId(req: IncomingMessage, res: ServerResponse): string {
+  const given = req.headers["x-request-id"];
+  const id = typeof given === "string" && SANE_REQUEST_ID.test(given) ? given : randomUUID();
+  req.headers["x-request-id"] = id;
+  res.setHeader("Request-Id", id);
+  return id;
+}
+
+/** One log line per request, written when the answer is finished (with its Request-Id, if any). */
 export function requestLog() {
   return (req: IncomingMessage & { originalUrl?: string }, res: ServerResponse, next: () => void) => {
     const start = process.hrtime.bigint();
     res.on("finish", () => {
       const ms = Number(process.hrtime.bigint() - start) / 1e6;
+      const requestId = res.getHeader("Request-Id");
       log.info("request", {
         method: req.method,
         path: (req.originalUrl ?? req.url ?? "/").split("?")[0],
         status: res.statusCode,
         ms: Math.round(ms * 10) / 10,
+        ...(requestId === undefined ? undefined : { requestId }),
       });
     });
     next();
   };
+}
+
+/**
+ * Under /api, a path that is not valid percent-encoding is a JSON 400 before anything (static
+ * files, Remix) tries to decode it and answers in HTML.
+ */
+export function refuseMalformedApiPaths() {
+  return (req: IncomingMessage & { originalUrl?: string }, res: ServerResponse, next: () => void) => {
+    const url = req.originalUrl ?? req.url ?? "/";
+    if (isApiPath(url)) {
+      try {
+        decodeURIComponent(url.split("?")[0]);
+      } catch {
+        sendJsonError(res, 400, "invalid_request", "The URL path is not valid percent-encoding.");
+        return;
+      }
+    }
+    next();
+  };
+}
+
+/** A JSON error under /api that reached Express's error handling (a bug): 500 in the API's shape. */
+export function apiErrorsAsJson() {
+  return (err: unknown, req: Request, res: Response, next: NextFunction) => {
+    if (!isApiPath(req.originalUrl) || res.headersSent) return next(err);
+    log.error("unhandled API error", { error: err instanceof Error ? (err.stack ?? err.message) : String(err) });
+    sendJsonError(res, 500, "internal_error", "Something went wrong on our side.");
+  };
+}
+
+function sendJsonError(res: ServerResponse, status: number, code: string, message: string): void {
+  const body = JSON.stringify({ error: { code, message } });
+  res.writeHead(status, {
+    "Content-Type": "application/json; charset=utf-8",
+    "Cache-Control": "no-store",
+    "Content-Length": Buffer.byteLength(body),
+  });
+  res.end(body);
 }
 
 export function refuseCrossOriginPosts(appUrl: string) {

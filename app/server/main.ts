@@ -20,14 +20,18 @@ import { startAutoTopup } from "../billing/auto-topup-worker.server";
 import { systemClock } from "../utils/clock";
 import type { AppContext } from "../utils/context.server";
 import { parseEnvOrExit, type Env } from "../utils/env.server";
-import { log, setLogLevel } from "../utils/log.server";
+import { log, setLogLevel, withRequestId } from "../utils/log.server";
 import { isApiV1Path } from "../api/v1/router.server";
 import {
+  apiErrorsAsJson,
+  assignRequestId,
   cspNonceOf,
+  isApiPath,
   MAX_REQUEST_BODY_BYTES,
   pagesTakeFormsOnly,
   refuseCrossOriginPosts,
   refuseDeclaredLargeBodies,
+  refuseMalformedApiPaths,
   requestLog,
   securityHeaders,
 } from "./http";
@@ -116,6 +120,7 @@ export async function startServer(env: Env): Promise<RunningServer> {
   const logRequest = requestLog();
   app.use(headers);
   app.use(logRequest);
+  app.use(refuseMalformedApiPaths());
   app.use(refuseDeclaredLargeBodies(MAX_REQUEST_BODY_BYTES));
   app.use(compression());
 
@@ -160,6 +165,7 @@ export async function startServer(env: Env): Promise<RunningServer> {
       loadContext: (_req, res) => ({ ...context, billing, cspNonce: cspNonceOf(res) }),
     }),
   );
+  app.use(apiErrorsAsJson());
 
   // The v1 API is answered by a Node-native handler before Express and Remix (app/server/api-v1.ts):
   // their per-request machinery cost most of an API request (docs/benchmarks.md). It gets the same
@@ -178,10 +184,12 @@ export async function startServer(env: Env): Promise<RunningServer> {
   };
   const route = (req: IncomingMessage, res: ServerResponse) => {
     if (isApiV1Path(req.url)) {
+      const requestId = assignRequestId(req, res);
       headers(req, res, noop);
       logRequest(req, res, noop);
-      api(req, res);
+      withRequestId(requestId, () => api(req, res));
     } else {
+      if (isApiPath(req.url)) assignRequestId(req, res);
       app(req, res);
     }
   };

@@ -8,11 +8,14 @@ export const ERROR_STATUS = {
   insufficient_credits: 402,
   forbidden: 403,
   not_found: 404,
+  method_not_allowed: 405,
   conflict: 409,
   idempotency_conflict: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
   too_many_requests: 429,
+  /** An API key past its requests per second (app/auth/rate-limit.server.ts). */
+  rate_limited: 429,
   internal_error: 500,
   service_unavailable: 503,
   /** The disk under the database is full, read-only or failing (app/utils/storage-errors.server.ts). */
@@ -26,12 +29,19 @@ export class AppError extends Error {
   readonly field?: string;
   /** Extra top-level fields for the JSON answer (e.g. balance, requested on 402). */
   readonly extra?: Record<string, unknown>;
-  constructor(code: ErrorCode, message: string, opts: { field?: string; extra?: Record<string, unknown> } = {}) {
+  /** Extra headers for the answer (e.g. the rate-limit headers of a 429). */
+  readonly headers?: Record<string, string>;
+  constructor(
+    code: ErrorCode,
+    message: string,
+    opts: { field?: string; extra?: Record<string, unknown>; headers?: Record<string, string> } = {},
+  ) {
     super(message);
     this.name = "AppError";
     this.code = code;
     this.field = opts.field;
     this.extra = opts.extra;
+    this.headers = opts.headers;
   }
 }
 

@@ -168,11 +168,12 @@ describe("parseInput", () => {
     expect(thrownAppError(() => parseInput(schema, { amount: 1, nested: { n: "x" } })).field).toBe("nested.n");
   });
 
-  it("accepts ISO-8601 instants with Z, with an offset, or as a date", () => {
+  it("accepts ISO-8601 instants with Z or an offset, and refuses a date alone (not a date-time)", () => {
     const at = (when: string) => parseInput(schema, { amount: 1, when }).when?.toISOString();
     expect(at("2026-05-01T10:00:00Z")).toBe("2026-05-01T10:00:00.000Z");
     expect(at("2026-05-01T12:00:00.000+02:00")).toBe("2026-05-01T10:00:00.000Z");
-    expect(at("2026-05-01")).toBe("2026-05-01T00:00:00.000Z");
+    expect(thrownAppError(() => at("2026-05-01")).field).toBe("when");
+    expect(() => at("2026-05-01T10:00:00")).toThrow(AppError);
     expect(() => at("2026-02-30T00:00:00Z")).toThrow(AppError);
   });
 });

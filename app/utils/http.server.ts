@@ -14,7 +14,7 @@
  */
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { AppError, errorBody, httpStatusFor, isAppError } from "./errors";
-import { log } from "./log.server";
+import { log, withRequestId } from "./log.server";
 import {
   isStorageError,
   noteStorageFailure,
@@ -75,6 +75,7 @@ export function errorAnswer(e: unknown): ApiAnswer {
     if (e.code === "unauthenticated") headers["WWW-Authenticate"] = 'Bearer realm="api"';
     if (e.code === "service_unavailable" || e.code === "too_many_requests") headers["Retry-After"] = "1";
     if (e.code === "storage_unavailable") headers["Retry-After"] = String(STORAGE_RETRY_AFTER_SECONDS);
+    if (e.headers) Object.assign(headers, e.headers);
     return jsonAnswer(errorBody(e), httpStatusFor(e.code), headers);
   }
   if (isStorageError(e)) {
@@ -118,7 +119,8 @@ export function apiRoute<A extends { request: Request }>(handler: Handler<A>): (
     try {
       return await handler(args);
     } catch (e) {
-      return errorResponse(e);
+      // Its log lines (a storage failure, a bug) name the request (app/server/http.ts assignRequestId).
+      return withRequestId(args.request.headers.get("x-request-id") ?? undefined, () => errorResponse(e));
     }
   };
 }

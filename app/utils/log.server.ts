@@ -9,6 +9,23 @@ export function setLogLevel(level: LogLevel): void {
   threshold = LEVELS[level];
 }
 
+// The request being handled synchronously right now (see withRequestId), or undefined.
+let currentRequestId: string | undefined;
+
+/**
+ * Runs `fn` with `requestId` on every log line it writes (synchronously: an /api request's
+ * handling, or its error answer). A slot rather than AsyncLocalStorage: it costs nothing per request.
+ */
+export function withRequestId<T>(requestId: string | undefined, fn: () => T): T {
+  const outer = currentRequestId;
+  currentRequestId = requestId;
+  try {
+    return fn();
+  } finally {
+    currentRequestId = outer;
+  }
+}
+
 /** How long a broken output is left alone before the next line tries it again. */
 const RETRY_AFTER_FAILURE_MS = 1_000;
 
@@ -92,7 +109,8 @@ const stdout = new Output(process.stdout, 1);
 const stderr = new Output(process.stderr, 2);
 
 function recordLine(level: LogLevel, msg: string, fields?: Record<string, unknown>): string {
-  return JSON.stringify({ time: new Date().toISOString(), level, msg, ...fields }) + "\n";
+  const requestId = currentRequestId === undefined ? undefined : { requestId: currentRequestId };
+  return JSON.stringify({ time: new Date().toISOString(), level, msg, ...requestId, ...fields }) + "\n";
 }
 
 function write(level: LogLevel, msg: string, fields?: Record<string, unknown>): void {

@@ -48,15 +48,14 @@ export const zJsonObject = z.custom<Record<string, unknown>>(
   "must be an object.",
 );
 
-/** An ISO-8601 instant ("2026-05-01T00:00:00Z", with an offset, or a date meaning midnight UTC). */
+/**
+ * An ISO-8601 instant with `Z` or an offset ("2026-05-01T00:00:00Z"): the OpenAPI `date-time` format
+ * exactly, so a date alone ("2026-05-01", whose midnight is in no stated zone) is refused.
+ */
 const isoDateTime = z.string().datetime({ offset: true });
-const isoDate = z.string().date();
 export const zInstant = z
   .string()
-  .refine(
-    (s) => isoDateTime.safeParse(s).success || isoDate.safeParse(s).success,
-    "must be an ISO-8601 date-time such as 2026-05-01T00:00:00Z.",
-  )
+  .refine((s) => isoDateTime.safeParse(s).success, "must be an ISO-8601 date-time such as 2026-05-01T00:00:00Z.")
   .transform((s) => new Date(s));
 
 /** `?limit=` on list endpoints: an integer 1–100, default 50; empty means the default. */

@@ -19,23 +19,37 @@ export const dateTime = (description?: string) =>
 
 const credits = (description: string) => z.number().int().openapi({ description });
 
+/** The caller's `metadata`, returned as sent; null when none was given. */
+export const metadata = (description = "Your `metadata` object, returned as sent; null when none was given.") =>
+  z.record(z.unknown()).nullable().openapi({ description });
+
 // ---------------------------------------------------------------------------------------------
 // Errors
 
 export const ERROR_CODES = Object.keys(ERROR_STATUS) as [keyof typeof ERROR_STATUS, ...(keyof typeof ERROR_STATUS)[]];
 
-export const ErrorBody = z
+const errorDetail = z.object({
+  code: z.enum(ERROR_CODES).openapi({ description: "Stable; map it, not the message (catalogue: /docs/api#errors)." }),
+  message: z.string().openapi({ description: "For people; may change." }),
+  field: z.string().optional().openapi({ description: "The request field at fault, when there is one." }),
+});
+
+export const ErrorBody = z.object({ error: errorDetail }).openapi("Error", {
+  description: 'Every error: `{"error": {"code", "message", "field"?}}`. A refused request writes nothing.',
+  example: { error: { code: "invalid_request", message: "`amount` must be at least 1.", field: "amount" } },
+});
+
+export const HoldConflictBody = z
   .object({
-    error: z.object({
-      code: z.enum(ERROR_CODES).openapi({ description: "Stable; map it, not the message." }),
-      message: z.string().openapi({ description: "For people; may change." }),
-      field: z.string().optional().openapi({ description: "The request field at fault, when there is one." }),
-    }),
+    error: errorDetail,
+    status: z.enum(["held", "captured", "released", "expired"]).openapi({ description: "The hold's status now." }),
   })
-  .passthrough()
-  .openapi("Error", {
-    description: 'Every error: `{"error": {"code", "message", "field"?}}`. A refused request writes nothing.',
-    example: { error: { code: "invalid_request", message: "`amount` must be at least 1.", field: "amount" } },
+  .openapi("HoldConflict", {
+    description: "A capture or release of a hold that is no longer `held`.",
+    example: {
+      error: { code: "conflict", message: "Hold 91 is captured; only a held hold can be released." },
+      status: "captured",
+    },
   });
 
 export const InsufficientCreditsBody = z
@@ -95,14 +109,31 @@ export const GrantWithBalance = z
   .object({ grant: Grant, balance: credits("The user's spendable balance after the change.") })
   .openapi("GrantWithBalance");
 
+export const CreatedGrant = z
+  .object({
+    grant: Grant,
+    balance: credits("The user's spendable balance after the change."),
+    metadata: metadata("The grant's `metadata`, as sent; null when none was given."),
+  })
+  .openapi("CreatedGrant");
+
 export const Deduction = z
   .object({
     id: z.number().int().openapi({ description: "The ledger entry's id." }),
     amount: credits("Credits spent."),
     balance: credits("Spendable balance after the deduction."),
     allocations: z.array(Allocation).openapi({ description: "Which grants paid, in burn-down order." }),
+    metadata: metadata(),
   })
-  .openapi("Deduction", { example: { id: 311, amount: 25, balance: 450, allocations: [{ grantId: 7, amount: 25 }] } });
+  .openapi("Deduction", {
+    example: {
+      id: 311,
+      amount: 25,
+      balance: 450,
+      allocations: [{ grantId: 7, amount: 25 }],
+      metadata: { job: "r-81" },
+    },
+  });
 
 export const LedgerEntry = z
   .object({
@@ -111,6 +142,7 @@ export const LedgerEntry = z
     amount: z.number().int().openapi({ description: "Signed: positive adds credits, negative removes them." }),
     balanceAfter: credits("Spendable balance right after this entry."),
     reason: z.string().nullable(),
+    metadata: metadata(),
     createdAt: dateTime(),
     allocations: z.array(Allocation).optional(),
     holdId: z.number().int().optional().openapi({ description: "On a deduction that captured a hold." }),
@@ -169,7 +201,7 @@ export const BatchResult = z
     z
       .object({
         status: z.number().int().min(400).max(499),
-        error: ErrorBody.shape.error,
+        error: errorDetail,
         balance: z.number().int().optional().openapi({ description: "On 402: what can be spent now." }),
         requested: z.number().int().optional().openapi({ description: "On 402: the amount asked for." }),
       })
@@ -182,7 +214,10 @@ export const BatchAnswer = z
   .openapi("BatchAnswer", {
     example: {
       results: [
-        { status: 201, body: { id: 313, amount: 5, balance: 405, allocations: [{ grantId: 7, amount: 5 }] } },
+        {
+          status: 201,
+          body: { id: 313, amount: 5, balance: 405, allocations: [{ grantId: 7, amount: 5 }], metadata: null },
+        },
         {
           status: 402,
           error: { code: "insufficient_credits", message: "The user has 0 credits; 5 were requested." },
@@ -343,6 +378,7 @@ export const Hold = z
     status: z.enum(HOLD_STATUSES),
     expiresAt: dateTime("Until when the hold reserves its credits."),
     reason: z.string().nullable(),
+    metadata: metadata(),
     createdAt: dateTime(),
   })
   .openapi("Hold");
@@ -362,6 +398,7 @@ export const HoldAnswer = z
         status: "held",
         expiresAt: "2026-05-01T12:15:00.000Z",
         reason: "video render r-81",
+        metadata: { job: "r-81" },
         createdAt: "2026-05-01T12:00:00.000Z",
       },
       balance: 350,

@@ -5,13 +5,16 @@
 import { OpenApiGeneratorV31 } from "@asteasolutions/zod-to-openapi";
 import { jsonTextAnswer, methodNotAllowedAnswer, type ApiAnswer } from "../../utils/http.server";
 import { registerAdmin } from "./admin";
-import { ApiRegistry } from "./registry";
+import { ApiRegistry, TAGS } from "./registry";
 import { registerV1 } from "./v1";
 import { registerWebhooks } from "./webhooks";
 
 export type OpenAPIObject = ReturnType<OpenApiGeneratorV31["generateDocument"]>;
 
 export const OPENAPI_PATH = "/api/v1/openapi.json";
+
+/** The API's version (docs/api-changelog.md): v1 only adds, so this moves in minor and patch steps. */
+export const API_VERSION = "1.2.0";
 
 /** Every operation and webhook, registered in the order the document and /docs/api list them. */
 export function buildRegistry(): ApiRegistry {
@@ -27,11 +30,14 @@ export function generateOpenApiDocument(api = buildRegistry()): OpenAPIObject {
     openapi: "3.1.0",
     info: {
       title: "Credits API",
-      version: "1.1.0",
+      version: API_VERSION,
+      license: { name: "Proprietary", identifier: "LicenseRef-Proprietary" },
+      contact: { name: "The API's changelog, error catalogue and guide", url: "https://credits.example/docs/api" },
       description:
         "Usage billing on credits: users, balances, grants, deductions, holds, batches, adjustments and the ledger (/api/v1), the price book and Stripe events (/api/admin), and outbound webhooks. Guide: docs/api.md; readable version: /docs/api.",
     },
     servers: [{ url: "/", description: "This server" }],
+    tags: TAGS.map((t) => ({ ...t })),
   });
 }
 

@@ -31,8 +31,11 @@ export interface Operation {
   idempotent?: boolean;
   /** Success answers by status. */
   responses: Record<number, { description: string; schema?: z.ZodTypeAny; example?: unknown }>;
-  /** Error answers by status, in words; 402 uses the InsufficientCredits body, the rest Error. */
-  errors?: Record<number, string>;
+  /**
+   * Error answers by status, in words (402 uses the InsufficientCredits body, the rest Error), or
+   * with their own body schema when the error carries more than `error`.
+   */
+  errors?: Record<number, string | { description: string; schema: z.ZodTypeAny }>;
 }
 
 const SECURITY: Record<Auth, RouteConfig["security"]> = {
@@ -56,10 +59,47 @@ const REPLAYED_HEADER = {
   },
 };
 
-function errorResponse(status: number, description: string): ResponseConfig {
-  const schema = status === 402 ? InsufficientCreditsBody : ErrorBody;
-  return { description, content: { "application/json": { schema } } };
+const RATE_LIMIT_HEADERS = {
+  "Retry-After": { description: "Seconds until a request will be let through.", schema: { type: "string" as const } },
+  "RateLimit-Limit": { description: "The key's limit, requests per second.", schema: { type: "string" as const } },
+  "RateLimit-Remaining": { description: "Requests left now (0).", schema: { type: "string" as const } },
+  "RateLimit-Reset": {
+    description: "Seconds until the bucket holds a request again.",
+    schema: { type: "string" as const },
+  },
+};
+
+function errorResponse(status: number, error: string | { description: string; schema: z.ZodTypeAny }): ResponseConfig {
+  const description = typeof error === "string" ? error : error.description;
+  const schema = typeof error === "string" ? (status === 402 ? InsufficientCreditsBody : ErrorBody) : error.schema;
+  const headers =
+    status === 429
+      ? RATE_LIMIT_HEADERS
+      : status === 503
+        ? { "Retry-After": RATE_LIMIT_HEADERS["Retry-After"] }
+        : undefined;
+  return { description, headers, content: { "application/json": { schema } } };
 }
+
+/** Every tag an operation may use, in the order the document lists them, with what it covers. */
+export const TAGS = [
+  { name: "Meta", description: "The OpenAPI document itself." },
+  { name: "Users", description: "Users who hold credits, by numeric id or your external id." },
+  { name: "Balances and ledger", description: "What a user can spend now, and every change that led there." },
+  { name: "Grants", description: "Credits added to a user, each with its type, priority and expiry." },
+  { name: "Deductions", description: "Spending credits in burn-down order, one at a time or in batches." },
+  { name: "Adjustments", description: "Signed corrections with a reason." },
+  { name: "Holds", description: "Credits reserved for long-running work, then captured or released." },
+  { name: "Auto top-up", description: "Buying a top-up pack automatically when the balance runs low." },
+  { name: "Subscription plans", description: "The price book's subscription plans and their versions (admin)." },
+  { name: "Top-up plans", description: "The price book's one-off top-up packs (admin)." },
+  { name: "Stripe events", description: "Stripe webhook events the server received (admin)." },
+  { name: "Webhook endpoints", description: "Where the server sends its own events, and what it sent (admin)." },
+  { name: "Events", description: "Every event the server has sent, to reconcile after an outage (admin)." },
+  { name: "Webhooks", description: "The events the server sends, signed the Standard Webhooks way." },
+] as const;
+
+export type TagName = (typeof TAGS)[number]["name"];
 
 /** Builds the zod-to-openapi registry; `operations` keeps what was registered, for tests and the docs page. */
 export class ApiRegistry {
@@ -91,7 +131,7 @@ export class ApiRegistry {
         content: r.schema ? { "application/json": { schema: r.schema, example: r.example } } : undefined,
       };
     }
-    const errors: Record<number, string> = {};
+    const errors: NonNullable<Operation["errors"]> = {};
     if (op.body) {
       errors[400] = "Invalid input: the body is not a JSON object or a field is wrong (`field` names it).";
       errors[413] = "The body is over 1 MiB.";
@@ -100,6 +140,13 @@ export class ApiRegistry {
     if (op.auth !== "public") errors[401] = "No valid key (or session).";
     if (op.auth === "admin" || op.auth === "admin-or-session") errors[403] = "The key (or user) is not an admin.";
     if (op.idempotent) errors[409] = "`idempotency_conflict`: the Idempotency-Key was used with another body.";
+    if (op.auth === "usage" || op.auth === "admin") {
+      errors[429] = "`rate_limited`: the key's requests per second are used up; wait `Retry-After` seconds.";
+    }
+    if (op.method !== "get") {
+      errors[503] =
+        "`storage_unavailable` (the disk is full, read-only or failing) or `service_unavailable` (the database is busy): nothing was written; retry after `Retry-After` seconds.";
+    }
     Object.assign(errors, op.errors);
     for (const [status, description] of Object.entries(errors)) responses[status] = errorResponse(+status, description);
 

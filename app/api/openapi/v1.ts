@@ -9,6 +9,9 @@ import * as holds from "../v1/holds.server";
 import * as users from "../v1/users.server";
 import {
   Adjustment,
+  CreatedGrant,
+  ErrorBody,
+  HoldConflictBody,
   AutoTopup,
   Balance,
   BatchAnswer,
@@ -29,13 +32,23 @@ import {
 import type { ApiRegistry } from "./registry";
 import { documentInPlace, z } from "./zod";
 import { zInstant, zJsonObject } from "../../utils/schemas.server";
+import { EXTERNAL_ID_MAX_LENGTH, EXTERNAL_ID_PATTERN } from "../../auth/users.server";
+import { zExternalId } from "../v1/users.server";
 
 // The shared pieces zod alone cannot describe (a refined string, a custom check), documented in place.
 documentInPlace(zInstant, {
   type: "string",
   format: "date-time",
-  description: "ISO-8601 with `Z` or an offset, or a date (midnight UTC).",
+  description: "ISO-8601 date-time with `Z` or an offset (a date alone is refused).",
   example: "2026-06-01T00:00:00Z",
+});
+documentInPlace(endpoints.createUserBody.shape.email, { format: "email", maxLength: 254 });
+documentInPlace(zExternalId, {
+  type: "string",
+  minLength: 1,
+  maxLength: EXTERNAL_ID_MAX_LENGTH,
+  pattern: EXTERNAL_ID_PATTERN,
+  description: `Your id for the user: 1–${EXTERNAL_ID_MAX_LENGTH} characters, no control characters; unique, case-sensitive.`,
 });
 documentInPlace(zJsonObject, {
   type: "object",
@@ -55,7 +68,19 @@ export function registerV1(api: ApiRegistry): void {
     summary: "This document",
     description: "The OpenAPI 3.1 description of every /api/v1 and /api/admin JSON route and of the outbound webhooks.",
     auth: "public",
-    responses: { 200: { description: "The OpenAPI document." } },
+    responses: {
+      200: {
+        description: "The OpenAPI document.",
+        schema: z
+          .object({ openapi: z.literal("3.1.0") })
+          .passthrough()
+          .openapi("OpenApiDocument", {
+            description: "An OpenAPI 3.1 document (see the OpenAPI Specification).",
+            additionalProperties: true,
+          }),
+      },
+    },
+    errors: { 405: "`method_not_allowed`: only GET (and HEAD) are answered." },
   });
 
   api.operation({
@@ -150,7 +175,7 @@ export function registerV1(api: ApiRegistry): void {
       example: { amount: 500, type: "promotional", expiresAt: "2026-12-31T00:00:00Z", reason: "welcome" },
     },
     idempotent: true,
-    responses: { 201: { description: "Granted.", schema: GrantWithBalance } },
+    responses: { 201: { description: "Granted.", schema: CreatedGrant } },
     errors: { 404: "No such user." },
   });
 
@@ -297,7 +322,11 @@ export function registerV1(api: ApiRegistry): void {
 function registerHolds(api: ApiRegistry): void {
   const tag = "Holds";
   const holdParams = { holdId: idParam("holdId", "hold") };
-  const notHeld = "`conflict`: the hold is no longer `held` (captured, released or past `expiresAt`).";
+  const notHeld = {
+    description:
+      "`conflict` (with the hold's `status`), or `idempotency_conflict`: the hold is no longer `held` (captured, released or past `expiresAt`), or the Idempotency-Key was used with another body.",
+    schema: z.union([HoldConflictBody, ErrorBody]),
+  };
   api.operation({
     method: "post",
     path: userPath("/holds"),

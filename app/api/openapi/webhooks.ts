@@ -11,7 +11,7 @@ import {
   webhookDeliverySchema,
   webhookEndpointSchema,
 } from "../../webhooks/index.server";
-import { cursorQuery, dateTime, Deduction, Deleted, Grant, Hold, idParam, limitQuery } from "./components";
+import { cursorQuery, dateTime, Deduction, Deleted, Grant, Hold, idParam, limitQuery, metadata } from "./components";
 import type { ApiRegistry } from "./registry";
 import { z } from "./zod";
 
@@ -24,7 +24,13 @@ export const WEBHOOK_EVENTS = {
   "credits.granted": {
     summary: "Credits were granted",
     description: "A grant was added (API, admin, subscription renewal, top-up, migration).",
-    data: z.object({ userId, externalId, grant: Grant, balance }),
+    data: z.object({
+      userId,
+      externalId,
+      grant: Grant,
+      balance,
+      metadata: metadata("The grant's `metadata`, as sent."),
+    }),
   },
   "credits.deducted": {
     summary: "Credits were spent",
@@ -36,6 +42,16 @@ export const WEBHOOK_EVENTS = {
       deduction: Deduction.extend({
         reason: z.string().nullable(),
         holdId: z.number().int().nullable().openapi({ description: "The hold this capture spent, or null." }),
+      }).openapi({
+        example: {
+          id: 311,
+          amount: 25,
+          balance: 450,
+          allocations: [{ grantId: 7, amount: 25 }],
+          metadata: { job: "r-81" },
+          reason: "image render",
+          holdId: null,
+        },
       }),
       balance,
     }),
@@ -123,6 +139,8 @@ export function registerWebhooks(api: ApiRegistry): void {
       path: type,
       operationId: `webhook_${type.replace(/\./g, "_")}`,
       tags: ["Webhooks"],
+      // The server calls you: no key of ours; the receiver checks the signature headers instead.
+      security: [],
       summary: event.summary,
       description: `${event.description}\n\n${ORDERING}`,
       request: { headers, body: { required: true, content: { "application/json": { schema: envelope } } } },

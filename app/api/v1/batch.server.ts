@@ -77,8 +77,18 @@ function runItem(call: ApiCall, rawItem: unknown): string {
     return `{"status":${answer.status},"body":${answer.body}${replayed}}`;
   } catch (e) {
     if (!isAppError(e) || httpStatusFor(e.code) >= 500) throw e;
-    return JSON.stringify({ status: httpStatusFor(e.code), ...errorBody(e) });
+    return JSON.stringify({ status: httpStatusFor(e.code), ...errorBody(asItemError(e)) });
   }
+}
+
+/** An item's key is its `idempotencyKey` field, not the request's Idempotency-Key header: say so. */
+function asItemError(e: AppError): AppError {
+  if (e.field !== "Idempotency-Key") return e;
+  const message =
+    e.code === "idempotency_conflict"
+      ? "This item's idempotencyKey was already used for this user with a different deduction."
+      : e.message.replace("Idempotency-Key", "idempotencyKey");
+  return new AppError(e.code, message, { field: "idempotencyKey" });
 }
 
 export const batchDeductionsEndpoint: Endpoint = {

@@ -46,9 +46,10 @@ describe("POST /api/v1/deductions/batch", () => {
         amount: 10,
         balance: 90,
         allocations: [{ grantId: expect.any(Number), amount: 10 }],
+        metadata: { job: 1 },
       },
     });
-    expect(r2).toMatchObject({ status: 201, body: { amount: 20, balance: 30 } });
+    expect(r2).toMatchObject({ status: 201, body: { amount: 20, balance: 30, metadata: null } });
     expect(r3).toMatchObject({ status: 201, body: { amount: 5, balance: 85 } });
     expect(await balanceOf(a)).toBe(85);
     expect(await balanceOf(b)).toBe(30);
@@ -156,7 +157,7 @@ describe("POST /api/v1/deductions/batch", () => {
     expect(await balanceOf(user)).toBe(90);
   });
 
-  it("answers 409 idempotency_conflict for a key reused with another body, and keys are per user", async () => {
+  it("answers 409 idempotency_conflict for a key reused with another body, naming the item's idempotencyKey, and keys are per user", async () => {
     const a = await newUser(100);
     const b = await newUser(100);
     await batch({ items: [{ userId: a, amount: 5, idempotencyKey: "shared" }] });
@@ -167,7 +168,14 @@ describe("POST /api/v1/deductions/batch", () => {
         { userId: b, amount: 6, idempotencyKey: "shared" },
       ],
     });
-    expect(res.body.results[0]).toMatchObject({ status: 409, error: { code: "idempotency_conflict" } });
+    expect(res.body.results[0]).toMatchObject({
+      status: 409,
+      error: {
+        code: "idempotency_conflict",
+        field: "idempotencyKey",
+        message: expect.stringMatching(/^This item's idempotencyKey/),
+      },
+    });
     expect(res.body.results[1]).toMatchObject({ status: 201, body: { amount: 6, balance: 94 } });
     expect(api.counts()).toMatchObject({ ledger: before.ledger + 1 });
     expect(await balanceOf(a)).toBe(95);

@@ -81,6 +81,7 @@ export const grantBody = z.object({
   effectiveAt: zInstant.nullish(),
   priority: z.number().int().min(0, "must be from 0 to 100.").max(100, "must be from 0 to 100.").nullish(),
   reason: zReason,
+  metadata: zJsonObject.nullish(),
 });
 
 export const createGrantEndpoint: Endpoint = {
@@ -97,11 +98,12 @@ export const createGrantEndpoint: Endpoint = {
         expiresAt: input.expiresAt ?? null,
         priority: input.priority ?? undefined,
         reason: input.reason ?? null,
+        metadata: input.metadata ?? null,
         source: "api",
         idempotencyKey,
         actor: apiKeyActor(call.apiKey),
       });
-      return { status: 201, body: { grant, balance } };
+      return { status: 201, body: { grant, balance, metadata: input.metadata ?? null } };
     });
   },
 };
@@ -133,7 +135,13 @@ export function deduct(
   });
   return {
     status: 201,
-    body: { id: result.id, amount: result.amount, balance: result.balance, allocations: result.allocations },
+    body: {
+      id: result.id,
+      amount: result.amount,
+      balance: result.balance,
+      allocations: result.allocations,
+      metadata: input.metadata ?? null,
+    },
   };
 }
 

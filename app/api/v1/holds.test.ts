@@ -76,6 +76,7 @@ describe("POST /api/v1/users/:userId/holds", () => {
         status: "held",
         expiresAt: expect.any(String),
         reason: "render 1",
+        metadata: { job: "r1" },
         createdAt: expect.any(String),
       },
       balance: 70,
@@ -212,6 +213,7 @@ describe("POST /api/v1/holds/:holdId/capture", () => {
       amount: 20,
       balance: 0,
       allocations: [{ grantId: grant, amount: 20 }],
+      metadata: null,
     });
     rewrittenHistory.add(userId);
   });

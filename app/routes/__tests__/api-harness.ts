@@ -10,6 +10,8 @@ import { apiRowCounts, testContext } from "../../../test/db";
 import { handleApiV1 } from "../../api/v1/router.server";
 import { createApiKey } from "../../auth/api-keys.server";
 import { createUser } from "../../auth/users.server";
+import { openApiAnswer } from "../../api/openapi/document.server";
+import { contractForText } from "../../../test/openapi-contract";
 
 export interface ApiAnswer {
   status: number;
@@ -51,6 +53,14 @@ export function createHarness() {
       url: path,
       headers,
       body,
+    });
+    // Every answer must be one the served OpenAPI document describes (test/openapi-contract.ts).
+    contractForText(openApiAnswer("GET").body).check({
+      method,
+      url: path,
+      status: answer.status,
+      contentType: answer.headers["Content-Type"] ?? null,
+      text: answer.body,
     });
     let parsed: unknown = undefined;
     try {

@@ -107,7 +107,7 @@ describe("GET /api/v1/users/:userId and /balance", () => {
 });
 
 describe("POST /api/v1/users/:userId/grants", () => {
-  it("answers 201 {grant, balance} with the API as source and the key as actor", async () => {
+  it("answers 201 {grant, balance, metadata} with the API as source and the key as actor", async () => {
     const userId = await newUser();
     const res = await api.post(`/api/v1/users/${userId}/grants`, {
       amount: 500,
@@ -115,6 +115,7 @@ describe("POST /api/v1/users/:userId/grants", () => {
       expiresAt: "2026-12-31T00:00:00+01:00",
       priority: 5,
       reason: "goodwill",
+      metadata: { campaign: "spring" },
     });
     expect(res.status).toBe(201);
     expect(res.body).toEqual({
@@ -131,9 +132,18 @@ describe("POST /api/v1/users/:userId/grants", () => {
         source: "api",
       }),
       balance: 500,
+      metadata: { campaign: "spring" },
     });
-    const entry = api.ctx.db.$client.prepare("select type, amount, actor, grant_id from credit_ledger").get();
-    expect(entry).toEqual({ type: "grant", amount: 500, actor: "api_key:1", grant_id: res.body.grant.id });
+    const entry = api.ctx.db.$client.prepare("select type, amount, actor, grant_id, metadata from credit_ledger").get();
+    expect(entry).toEqual({
+      type: "grant",
+      amount: 500,
+      actor: "api_key:1",
+      grant_id: res.body.grant.id,
+      metadata: '{"campaign":"spring"}',
+    });
+    const ledger = await api.get(`/api/v1/users/${userId}/ledger`);
+    expect(ledger.body.entries[0].metadata).toEqual({ campaign: "spring" });
   });
 
   it("treats effectiveAt and priority sent as null like absent ones, as it does expiresAt and reason", async () => {
@@ -212,6 +222,7 @@ describe("POST /api/v1/users/:userId/deductions", () => {
         { grantId: promo.grant.id, amount: 30 },
         { grantId: topup.grant.id, amount: 20 },
       ],
+      metadata: { job: "r-1" },
     });
     const entry = api.ctx.db.$client
       .prepare("select type, amount, balance_after, reason, actor from credit_ledger where id = ?")
