@@ -228,7 +228,7 @@ export interface paths {
     put?: never;
     /**
      * Void a grant
-     * @description Removes what is left of the grant; voiding twice changes nothing.
+     * @description Removes the grant's credits wherever they are: what is left on it, and what open holds reserve on it (those holds reserve that much less). The grant is `voided` whether or not credits were held; voiding twice changes nothing.
      *
      *     Key: admin.
      */
@@ -292,7 +292,7 @@ export interface paths {
     put?: never;
     /**
      * Capture a hold
-     * @description Spends `amount` (1 … the hold's amount; default all of it) as ONE `deduction` ledger entry with the hold's id; what is not captured goes back at once.
+     * @description Spends `amount` (1 … what the hold reserves, `amount` − `clawedBackAmount`; default all of it) as ONE `deduction` ledger entry with the hold's id; what is not captured goes back at once.
      *
      *     Key: usage or admin.
      */
@@ -314,7 +314,7 @@ export interface paths {
     put?: never;
     /**
      * Release a hold
-     * @description Gives all of the hold back; writes no ledger entry. No body.
+     * @description Gives back all the hold reserves (credits a refund or void took from it stay gone); writes no ledger entry. No body.
      *
      *     Key: usage or admin.
      */
@@ -536,6 +536,56 @@ export interface paths {
     delete: operations["deleteWebhookEndpoint"];
     options?: never;
     head?: never;
+    /**
+     * Change a webhook endpoint
+     * @description Any of `url`, `events`, `enabled`, `description` (null clears it). A disabled endpoint gets no deliveries for events recorded while it is disabled (read them from `GET /api/admin/events`); its pending deliveries wait and are sent once it is enabled again. Adding `credits.deducted` counts from now: no earlier deductions are sent.
+     *
+     *     Key: admin (or an administrator's browser session).
+     */
+    patch: operations["updateWebhookEndpoint"];
+    trace?: never;
+  };
+  "/api/admin/webhook-endpoints/{id}/rotate-secret": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Rotate an endpoint's secret
+     * @description Makes a new secret and returns it, only here. For 24 hours (until `previousSecretExpiresAt`) every delivery carries two signatures in `webhook-signature`, the new secret's and the previous one's, so a receiver verifies with either while it switches. Rotating again within that time drops the older secret. No body.
+     *
+     *     Key: admin (or an administrator's browser session).
+     */
+    post: operations["rotateWebhookSecret"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/admin/events": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * List events
+     * @description The public events, newest first, each exactly the body its webhook deliveries send (whatever endpoints list): the way to reconcile after an outage. An event is listed once dispatched, normally within a second of the change. Page with `nextCursor` until it is null; events recorded meanwhile never shift a page. Ordering: events are sent as soon as they are dispatched and retried independently, so they can arrive out of order and more than once. `sequence` numbers a user's events (all public types, in the order they were recorded) from 1 without gaps; an endpoint that lists fewer types sees gaps. Order a user's events by `sequence` and drop repeats by `id`; nothing orders events of different users.
+     *
+     *     Key: admin (or an administrator's browser session).
+     */
+    get: operations["listEvents"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
     patch?: never;
     trace?: never;
   };
@@ -548,7 +598,7 @@ export interface paths {
     };
     /**
      * List an endpoint's deliveries
-     * @description Newest event first, with each one's status, attempts, last HTTP status and next attempt.
+     * @description Newest event first, with each one's status, attempts, last HTTP status and next attempt; page with `nextCursor` until it is null. `lastStatusCode` is null when there was no HTTP answer (refused, unreachable or no answer in time: these are not told apart).
      *
      *     Key: admin (or an administrator's browser session).
      */
@@ -597,6 +647,8 @@ export interface webhooks {
     /**
      * Credits were granted
      * @description A grant was added (API, admin, subscription renewal, top-up, migration).
+     *
+     *     Ordering: events are sent as soon as they are dispatched and retried independently, so they can arrive out of order and more than once. `sequence` numbers a user's events (all public types, in the order they were recorded) from 1 without gaps; an endpoint that lists fewer types sees gaps. Order a user's events by `sequence` and drop repeats by `id`; nothing orders events of different users.
      */
     post: operations["webhook_credits_granted"];
     delete?: never;
@@ -617,6 +669,8 @@ export interface webhooks {
     /**
      * Credits were spent
      * @description A deduction (or a hold's capture). Sent only to endpoints that list this type in `events` (not in the default set).
+     *
+     *     Ordering: events are sent as soon as they are dispatched and retried independently, so they can arrive out of order and more than once. `sequence` numbers a user's events (all public types, in the order they were recorded) from 1 without gaps; an endpoint that lists fewer types sees gaps. Order a user's events by `sequence` and drop repeats by `id`; nothing orders events of different users.
      */
     post: operations["webhook_credits_deducted"];
     delete?: never;
@@ -637,6 +691,8 @@ export interface webhooks {
     /**
      * Credits expired
      * @description What was left of a grant expired.
+     *
+     *     Ordering: events are sent as soon as they are dispatched and retried independently, so they can arrive out of order and more than once. `sequence` numbers a user's events (all public types, in the order they were recorded) from 1 without gaps; an endpoint that lists fewer types sees gaps. Order a user's events by `sequence` and drop repeats by `id`; nothing orders events of different users.
      */
     post: operations["webhook_credits_expired"];
     delete?: never;
@@ -657,6 +713,8 @@ export interface webhooks {
     /**
      * A grant was voided
      * @description An admin or the API voided what was left of a grant.
+     *
+     *     Ordering: events are sent as soon as they are dispatched and retried independently, so they can arrive out of order and more than once. `sequence` numbers a user's events (all public types, in the order they were recorded) from 1 without gaps; an endpoint that lists fewer types sees gaps. Order a user's events by `sequence` and drop repeats by `id`; nothing orders events of different users.
      */
     post: operations["webhook_credits_voided"];
     delete?: never;
@@ -677,6 +735,8 @@ export interface webhooks {
     /**
      * Credits expire soon
      * @description Once per grant, when it has credits left and expires within `EXPIRING_SOON_DAYS` (default 7 days).
+     *
+     *     Ordering: events are sent as soon as they are dispatched and retried independently, so they can arrive out of order and more than once. `sequence` numbers a user's events (all public types, in the order they were recorded) from 1 without gaps; an endpoint that lists fewer types sees gaps. Order a user's events by `sequence` and drop repeats by `id`; nothing orders events of different users.
      */
     post: operations["webhook_credits_expiring_soon"];
     delete?: never;
@@ -697,6 +757,8 @@ export interface webhooks {
     /**
      * The balance fell below the low-balance threshold
      * @description When a change takes the balance from at least the user's `lowBalanceThreshold` (default `LOW_BALANCE_THRESHOLD`, 100; 0 = off) to below it.
+     *
+     *     Ordering: events are sent as soon as they are dispatched and retried independently, so they can arrive out of order and more than once. `sequence` numbers a user's events (all public types, in the order they were recorded) from 1 without gaps; an endpoint that lists fewer types sees gaps. Order a user's events by `sequence` and drop repeats by `id`; nothing orders events of different users.
      */
     post: operations["webhook_balance_low"];
     delete?: never;
@@ -717,6 +779,8 @@ export interface webhooks {
     /**
      * The balance reached 0
      * @description When a change takes the spendable balance to 0.
+     *
+     *     Ordering: events are sent as soon as they are dispatched and retried independently, so they can arrive out of order and more than once. `sequence` numbers a user's events (all public types, in the order they were recorded) from 1 without gaps; an endpoint that lists fewer types sees gaps. Order a user's events by `sequence` and drop repeats by `id`; nothing orders events of different users.
      */
     post: operations["webhook_balance_depleted"];
     delete?: never;
@@ -737,6 +801,8 @@ export interface webhooks {
     /**
      * A hold expired uncaptured
      * @description A hold reached `expiresAt` without being captured or released; its credits went back.
+     *
+     *     Ordering: events are sent as soon as they are dispatched and retried independently, so they can arrive out of order and more than once. `sequence` numbers a user's events (all public types, in the order they were recorded) from 1 without gaps; an endpoint that lists fewer types sees gaps. Order a user's events by `sequence` and drop repeats by `id`; nothing orders events of different users.
      */
     post: operations["webhook_hold_expired"];
     delete?: never;
@@ -807,6 +873,8 @@ export interface components {
        * @example 2026-05-01T12:00:00.000Z
        */
       createdAt: string;
+      /** @description The event's number among its user's public events: 1, 2, … without gaps, in the order they were recorded. Absent on events recorded before sequence numbers existed. */
+      sequence?: number;
       data: {
         /** @description The user's numeric id. */
         userId: number;
@@ -868,6 +936,8 @@ export interface components {
        * @example 2026-05-01T12:00:00.000Z
        */
       createdAt: string;
+      /** @description The event's number among its user's public events: 1, 2, … without gaps, in the order they were recorded. Absent on events recorded before sequence numbers existed. */
+      sequence?: number;
       data: {
         /** @description The user's numeric id. */
         userId: number;
@@ -912,6 +982,8 @@ export interface components {
        * @example 2026-05-01T12:00:00.000Z
        */
       createdAt: string;
+      /** @description The event's number among its user's public events: 1, 2, … without gaps, in the order they were recorded. Absent on events recorded before sequence numbers existed. */
+      sequence?: number;
       data: {
         /** @description The user's numeric id. */
         userId: number;
@@ -935,6 +1007,8 @@ export interface components {
        * @example 2026-05-01T12:00:00.000Z
        */
       createdAt: string;
+      /** @description The event's number among its user's public events: 1, 2, … without gaps, in the order they were recorded. Absent on events recorded before sequence numbers existed. */
+      sequence?: number;
       data: {
         /** @description The user's numeric id. */
         userId: number;
@@ -957,6 +1031,8 @@ export interface components {
        * @example 2026-05-01T12:00:00.000Z
        */
       createdAt: string;
+      /** @description The event's number among its user's public events: 1, 2, … without gaps, in the order they were recorded. Absent on events recorded before sequence numbers existed. */
+      sequence?: number;
       data: {
         /** @description The user's numeric id. */
         userId: number;
@@ -984,6 +1060,8 @@ export interface components {
        * @example 2026-05-01T12:00:00.000Z
        */
       createdAt: string;
+      /** @description The event's number among its user's public events: 1, 2, … without gaps, in the order they were recorded. Absent on events recorded before sequence numbers existed. */
+      sequence?: number;
       data: {
         /** @description The user's numeric id. */
         userId: number;
@@ -1006,6 +1084,8 @@ export interface components {
        * @example 2026-05-01T12:00:00.000Z
        */
       createdAt: string;
+      /** @description The event's number among its user's public events: 1, 2, … without gaps, in the order they were recorded. Absent on events recorded before sequence numbers existed. */
+      sequence?: number;
       data: {
         /** @description The user's numeric id. */
         userId: number;
@@ -1018,10 +1098,12 @@ export interface components {
     Hold: {
       id: number;
       userId: number;
-      /** @description Credits reserved. */
+      /** @description Credits reserved when the hold was made. */
       amount: number;
       /** @description Credits spent by the capture (0 until captured). */
       capturedAmount: number;
+      /** @description Credits a refund or void of their grant took from the hold while it was open; it reserves (and can capture) `amount` − this. */
+      clawedBackAmount: number;
       /** @enum {string} */
       status: "held" | "captured" | "released" | "expired";
       /**
@@ -1053,6 +1135,8 @@ export interface components {
        * @example 2026-05-01T12:00:00.000Z
        */
       createdAt: string;
+      /** @description The event's number among its user's public events: 1, 2, … without gaps, in the order they were recorded. Absent on events recorded before sequence numbers existed. */
+      sequence?: number;
       data: {
         /** @description The user's numeric id. */
         userId: number;
@@ -1318,6 +1402,11 @@ export interface components {
       allocations?: components["schemas"]["Allocation"][];
       /** @description On a deduction that captured a hold. */
       holdId?: number;
+      /** @description On a refund or void that took credits open holds reserved on its grant: which holds gave how many. The rest of the amount was the grant's free credits. */
+      fromHolds?: {
+        holdId: number;
+        amount: number;
+      }[];
     };
     LedgerPage: {
       /** @description Newest first. */
@@ -1337,6 +1426,7 @@ export interface components {
      *         "userId": 42,
      *         "amount": 100,
      *         "capturedAmount": 0,
+     *         "clawedBackAmount": 0,
      *         "status": "held",
      *         "expiresAt": "2026-05-01T12:15:00.000Z",
      *         "reason": "video render r-81",
@@ -1504,6 +1594,8 @@ export interface components {
      *         "balance.depleted"
      *       ],
      *       "description": "billing service",
+     *       "enabled": true,
+     *       "previousSecretExpiresAt": null,
      *       "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
      *       "createdAt": "2026-05-01T12:00:00.000Z"
      *     }
@@ -1522,10 +1614,12 @@ export interface components {
         | "hold.expired"
       )[];
       description: string | null;
+      enabled: boolean;
+      previousSecretExpiresAt: string | null;
       createdAt: string;
       secret: string;
     };
-    /** @description An endpoint that receives events; its secret is shown only when it is created. */
+    /** @description An endpoint that receives events; its secret is shown only when it is created or rotated. */
     WebhookEndpoint: {
       id: number;
       url: string;
@@ -1540,6 +1634,8 @@ export interface components {
         | "hold.expired"
       )[];
       description: string | null;
+      enabled: boolean;
+      previousSecretExpiresAt: string | null;
       createdAt: string;
     };
     WebhookDelivery: {
@@ -3076,7 +3172,7 @@ export interface operations {
           "application/json": components["schemas"]["HoldCapture"];
         };
       };
-      /** @description `amount` is not valid, or more than the hold. */
+      /** @description `amount` is not valid, or more than the hold reserves. */
       400: {
         headers: {
           [name: string]: unknown;
@@ -3103,13 +3199,13 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description `conflict` (with the hold's `status`), or `idempotency_conflict`: the hold is no longer `held` (captured, released or past `expiresAt`), or the Idempotency-Key was used with another body. */
+      /** @description [object Object] Or the hold reserves nothing: refunds or voids of its grants took it all. */
       409: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["HoldConflict"] | components["schemas"]["Error"];
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description The body is over 1 MiB. */
@@ -4308,7 +4404,7 @@ export interface operations {
           "application/json": components["schemas"]["CreatedWebhookEndpoint"];
         };
       };
-      /** @description A field is not valid: `url` must be http(s) without credentials (https in production unless it points at this machine), `events` known types. */
+      /** @description A field is not valid: `url` must be http(s) without credentials or fragment, and its host must not resolve to a loopback, private, link-local, unique-local, multicast or reserved address (nor IPv4-mapped forms of those) unless it is listed in `WEBHOOK_ALLOWED_HOSTS`; in production plain http:// only to such a listed host. `events` must be known types. */
       400: {
         headers: {
           [name: string]: unknown;
@@ -4435,10 +4531,252 @@ export interface operations {
       };
     };
   };
+  updateWebhookEndpoint: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        /**
+         * @example {
+         *       "enabled": false
+         *     }
+         */
+        "application/json": {
+          url?: string;
+          events?: (
+            | "credits.granted"
+            | "credits.deducted"
+            | "credits.expired"
+            | "credits.voided"
+            | "credits.expiring_soon"
+            | "balance.low"
+            | "balance.depleted"
+            | "hold.expired"
+          )[];
+          enabled?: boolean;
+          description?: string | null;
+        };
+      };
+    };
+    responses: {
+      /** @description The endpoint as it is now. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["WebhookEndpoint"];
+        };
+      };
+      /** @description A field is not valid, or none was sent. `url` must be http(s) without credentials or fragment, and its host must not resolve to a loopback, private, link-local, unique-local, multicast or reserved address (nor IPv4-mapped forms of those) unless it is listed in `WEBHOOK_ALLOWED_HOSTS`; in production plain http:// only to such a listed host. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description No valid key (or session). */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The key (or user) is not an admin. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description No such endpoint. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The body is over 1 MiB. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The body is not JSON (`Content-Type: application/json`). */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `storage_unavailable` (the disk is full, read-only or failing) or `service_unavailable` (the database is busy): nothing was written; retry after `Retry-After` seconds. */
+      503: {
+        headers: {
+          /** @description Seconds until a request will be let through. */
+          "Retry-After"?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  rotateWebhookSecret: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The endpoint with its new secret. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["CreatedWebhookEndpoint"];
+        };
+      };
+      /** @description No valid key (or session). */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The key (or user) is not an admin. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description No such endpoint. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `storage_unavailable` (the disk is full, read-only or failing) or `service_unavailable` (the database is busy): nothing was written; retry after `Retry-After` seconds. */
+      503: {
+        headers: {
+          /** @description Seconds until a request will be let through. */
+          "Retry-After"?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  listEvents: {
+    parameters: {
+      query?: {
+        type?:
+          | "credits.granted"
+          | "credits.deducted"
+          | "credits.expired"
+          | "credits.voided"
+          | "credits.expiring_soon"
+          | "balance.low"
+          | "balance.depleted"
+          | "hold.expired";
+        limit?: number;
+        cursor?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description A page of events. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            data: (
+              | components["schemas"]["CreditsGrantedEvent"]
+              | components["schemas"]["CreditsDeductedEvent"]
+              | components["schemas"]["CreditsExpiredEvent"]
+              | components["schemas"]["CreditsVoidedEvent"]
+              | components["schemas"]["CreditsExpiringSoonEvent"]
+              | components["schemas"]["BalanceLowEvent"]
+              | components["schemas"]["BalanceDepletedEvent"]
+              | components["schemas"]["HoldExpiredEvent"]
+            )[];
+            nextCursor: string | null;
+          };
+        };
+      };
+      /** @description `type`, `limit` or `cursor` is not valid (a cursor belongs to its `type`). */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description No valid key (or session). */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The key (or user) is not an admin. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
   listWebhookDeliveries: {
     parameters: {
       query?: {
         limit?: number;
+        cursor?: string;
       };
       header?: never;
       path: {
@@ -4448,7 +4786,7 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
-      /** @description The deliveries. */
+      /** @description A page of deliveries. */
       200: {
         headers: {
           [name: string]: unknown;
@@ -4456,10 +4794,11 @@ export interface operations {
         content: {
           "application/json": {
             data: components["schemas"]["WebhookDelivery"][];
+            nextCursor: string | null;
           };
         };
       };
-      /** @description `limit` is not valid. */
+      /** @description `limit` or `cursor` is not valid. */
       400: {
         headers: {
           [name: string]: unknown;
