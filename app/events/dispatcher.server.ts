@@ -100,36 +100,36 @@ export function dispatchBatch(ctx: DomainCtx, batchSize = 200): { count: number;
     return { count: 0, touched: [] };
   }
   const count = writeTransaction(sqlite, () => {
-      // Events read from their domains' tables (credits.deducted) join the outbox first.
-      copySourcedEvents(db, now, batchSize);
-      const rows = s.batch.all(startAfter(sqlite, s), batchSize) as OutboxRow[];
-      if (rows.length === 0) return 0;
-      const consumers = eventConsumers();
-      for (const row of rows) {
-        // Numbered in dispatch order, before anyone sees the event: every delivery carries the same number.
-        if (row.user_id !== null && PUBLIC.has(row.type)) s.setSeq.run(s.nextSeq.get(row.user_id), row.id);
-        const wanting = consumers.filter((c) => c.types.includes(row.type as EventType));
-        if (wanting.length === 0) continue;
-        const event = toStoredEvent(row);
-        for (const c of wanting) {
-          try {
-            // A savepoint per consumer: one that throws loses its own writes for this event only.
-            s.guarded(c, db, event);
-            touched.add(c);
-          } catch (e) {
-            log.error("event consumer failed; event skipped for it", {
-              consumer: c.name,
-              eventId: event.id,
-              type: event.type,
-              error: e instanceof Error ? e.message : String(e),
-            });
-          }
+    // Events read from their domains' tables (credits.deducted) join the outbox first.
+    copySourcedEvents(db, now, batchSize);
+    const rows = s.batch.all(startAfter(sqlite, s), batchSize) as OutboxRow[];
+    if (rows.length === 0) return 0;
+    const consumers = eventConsumers();
+    for (const row of rows) {
+      // Numbered in dispatch order, before anyone sees the event: every delivery carries the same number.
+      if (row.user_id !== null && PUBLIC.has(row.type)) s.setSeq.run(s.nextSeq.get(row.user_id), row.id);
+      const wanting = consumers.filter((c) => c.types.includes(row.type as EventType));
+      if (wanting.length === 0) continue;
+      const event = toStoredEvent(row);
+      for (const c of wanting) {
+        try {
+          // A savepoint per consumer: one that throws loses its own writes for this event only.
+          s.guarded(c, db, event);
+          touched.add(c);
+        } catch (e) {
+          log.error("event consumer failed; event skipped for it", {
+            consumer: c.name,
+            eventId: event.id,
+            type: event.type,
+            error: e instanceof Error ? e.message : String(e),
+          });
         }
       }
-      s.mark.run(now, rows[0].id, rows[rows.length - 1].id);
-      last = rows[rows.length - 1].id;
-      return rows.length;
-    });
+    }
+    s.mark.run(now, rows[0].id, rows[rows.length - 1].id);
+    last = rows[rows.length - 1].id;
+    return rows.length;
+  });
   // Only once committed: a failed COMMIT leaves the events undispatched, and the position with them.
   if (last !== undefined) position(sqlite).after = last;
   return { count, touched: [...touched] };

@@ -334,38 +334,38 @@ function claim(
   const due = wants.filter(([id]) => s.anyDue.get(id, now) !== undefined);
   if (due.length === 0) return [];
   return writeTransaction(sqlite, () => {
-      const rows: DueRow[] = [];
-      for (const [id, free] of due) {
-        const take = Math.min(free, total - rows.length);
-        if (take <= 0) break;
-        rows.push(...(s.due.all(id, now, take) as DueRow[]));
-      }
-      for (const r of rows) s.lease.run(now + CLAIM_LEASE_MS, now, r.id);
-      return rows;
-    });
+    const rows: DueRow[] = [];
+    for (const [id, free] of due) {
+      const take = Math.min(free, total - rows.length);
+      if (take <= 0) break;
+      rows.push(...(s.due.all(id, now, take) as DueRow[]));
+    }
+    for (const r of rows) s.lease.run(now + CLAIM_LEASE_MS, now, r.id);
+    return rows;
+  });
 }
 
 /** Records a batch of attempts in one transaction. */
 function record(s: Statements, sqlite: Database.Database, clock: Clock, batch: Outcome[]): void {
   const now = clock.now().getTime();
   writeTransaction(sqlite, () => {
-      for (const o of batch) {
-        if (o.ok) s.delivered.run(o.attempts, o.statusCode, now, o.id);
-        else {
-          const delay = RETRY_DELAYS_MS[o.attempts - 1];
-          // Only a pending row changes: one deleted with its endpoint, or retried meanwhile, is left alone.
-          s.failedAttempt.run({
-            id: o.id,
-            attempts: o.attempts,
-            statusCode: o.statusCode,
-            error: o.error,
-            now,
-            status: delay === undefined ? "failed" : "pending",
-            next: delay === undefined ? null : now + delay,
-          });
-        }
+    for (const o of batch) {
+      if (o.ok) s.delivered.run(o.attempts, o.statusCode, now, o.id);
+      else {
+        const delay = RETRY_DELAYS_MS[o.attempts - 1];
+        // Only a pending row changes: one deleted with its endpoint, or retried meanwhile, is left alone.
+        s.failedAttempt.run({
+          id: o.id,
+          attempts: o.attempts,
+          statusCode: o.statusCode,
+          error: o.error,
+          now,
+          status: delay === undefined ? "failed" : "pending",
+          next: delay === undefined ? null : now + delay,
+        });
       }
-    });
+    }
+  });
 }
 
 /** The webhook-signature header: the current secret's, and the previous one's until it expires. */

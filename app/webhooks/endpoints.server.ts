@@ -177,32 +177,29 @@ export async function createWebhookEndpoint(
   const events = eventList(input.events ?? DEFAULT_WEBHOOK_EVENTS);
   const now = ctx.clock.now();
   const row = writeTransaction(ctx.db, (tx) => {
-      const { count } = tx
-        .select({ count: sql<number>`count(*)` })
-        .from(webhookEndpoints)
-        .get()!;
-      if (count >= MAX_WEBHOOK_ENDPOINTS) {
-        throw new AppError(
-          "conflict",
-          `There are already ${MAX_WEBHOOK_ENDPOINTS} webhook endpoints; delete one first.`,
-        );
-      }
-      const created = tx
-        .insert(webhookEndpoints)
-        .values({ url, events, description: input.description ?? null, secret: newSecret(), createdAt: now })
-        .returning()
-        .get();
-      tx.insert(auditLog)
-        .values({
-          actor: opts.actor,
-          action: "webhook_endpoint.create",
-          subject: `webhook_endpoint:${created.id}`,
-          details: { url, events },
-          createdAt: now,
-        })
-        .run();
-      return created;
-    });
+    const { count } = tx
+      .select({ count: sql<number>`count(*)` })
+      .from(webhookEndpoints)
+      .get()!;
+    if (count >= MAX_WEBHOOK_ENDPOINTS) {
+      throw new AppError("conflict", `There are already ${MAX_WEBHOOK_ENDPOINTS} webhook endpoints; delete one first.`);
+    }
+    const created = tx
+      .insert(webhookEndpoints)
+      .values({ url, events, description: input.description ?? null, secret: newSecret(), createdAt: now })
+      .returning()
+      .get();
+    tx.insert(auditLog)
+      .values({
+        actor: opts.actor,
+        action: "webhook_endpoint.create",
+        subject: `webhook_endpoint:${created.id}`,
+        details: { url, events },
+        createdAt: now,
+      })
+      .run();
+    return created;
+  });
   return { ...webhookEndpointJson(row, now), secret: row.secret };
 }
 
@@ -230,30 +227,30 @@ export async function updateWebhookEndpoint(
   const events = input.events === undefined ? undefined : eventList(input.events);
   const now = ctx.clock.now();
   const row = writeTransaction(ctx.db, (tx) => {
-      const before = tx.select().from(webhookEndpoints).where(eq(webhookEndpoints.id, id)).get();
-      if (!before) throw webhookEndpointNotFound(id);
-      // Only a sourced type needs it; moving it for any other would skip that type's uncopied tail.
-      const added = events?.some((t) => hasEventSource(t) && !(before.events as string[]).includes(t)) ?? false;
-      const changes = {
-        ...(url !== undefined ? { url } : {}),
-        ...(events !== undefined ? { events } : {}),
-        ...(added ? { eventsSince: now } : {}),
-        ...(input.enabled !== undefined ? { enabled: input.enabled } : {}),
-        ...(input.description !== undefined ? { description: input.description } : {}),
-      };
-      const after = tx.update(webhookEndpoints).set(changes).where(eq(webhookEndpoints.id, id)).returning().get()!;
-      const { eventsSince: _since, ...details } = changes;
-      tx.insert(auditLog)
-        .values({
-          actor: opts.actor,
-          action: "webhook_endpoint.update",
-          subject: `webhook_endpoint:${id}`,
-          details,
-          createdAt: now,
-        })
-        .run();
-      return after;
-    });
+    const before = tx.select().from(webhookEndpoints).where(eq(webhookEndpoints.id, id)).get();
+    if (!before) throw webhookEndpointNotFound(id);
+    // Only a sourced type needs it; moving it for any other would skip that type's uncopied tail.
+    const added = events?.some((t) => hasEventSource(t) && !(before.events as string[]).includes(t)) ?? false;
+    const changes = {
+      ...(url !== undefined ? { url } : {}),
+      ...(events !== undefined ? { events } : {}),
+      ...(added ? { eventsSince: now } : {}),
+      ...(input.enabled !== undefined ? { enabled: input.enabled } : {}),
+      ...(input.description !== undefined ? { description: input.description } : {}),
+    };
+    const after = tx.update(webhookEndpoints).set(changes).where(eq(webhookEndpoints.id, id)).returning().get()!;
+    const { eventsSince: _since, ...details } = changes;
+    tx.insert(auditLog)
+      .values({
+        actor: opts.actor,
+        action: "webhook_endpoint.update",
+        subject: `webhook_endpoint:${id}`,
+        details,
+        createdAt: now,
+      })
+      .run();
+    return after;
+  });
   return webhookEndpointJson(row, now);
 }
 
@@ -269,23 +266,23 @@ export function rotateWebhookSecret(
 ): WebhookEndpointJson & { secret: string } {
   const now = ctx.clock.now();
   const row = writeTransaction(ctx.db, (tx) => {
-      const before = tx.select().from(webhookEndpoints).where(eq(webhookEndpoints.id, id)).get();
-      if (!before) throw webhookEndpointNotFound(id);
-      const after = tx
-        .update(webhookEndpoints)
-        .set({
-          secret: newSecret(),
-          previousSecret: before.secret,
-          previousSecretExpiresAt: new Date(now.getTime() + PREVIOUS_SECRET_TTL_MS),
-        })
-        .where(eq(webhookEndpoints.id, id))
-        .returning()
-        .get()!;
-      tx.insert(auditLog)
-        .values({ actor, action: "webhook_endpoint.rotate_secret", subject: `webhook_endpoint:${id}`, createdAt: now })
-        .run();
-      return after;
-    });
+    const before = tx.select().from(webhookEndpoints).where(eq(webhookEndpoints.id, id)).get();
+    if (!before) throw webhookEndpointNotFound(id);
+    const after = tx
+      .update(webhookEndpoints)
+      .set({
+        secret: newSecret(),
+        previousSecret: before.secret,
+        previousSecretExpiresAt: new Date(now.getTime() + PREVIOUS_SECRET_TTL_MS),
+      })
+      .where(eq(webhookEndpoints.id, id))
+      .returning()
+      .get()!;
+    tx.insert(auditLog)
+      .values({ actor, action: "webhook_endpoint.rotate_secret", subject: `webhook_endpoint:${id}`, createdAt: now })
+      .run();
+    return after;
+  });
   return { ...webhookEndpointJson(row, now), secret: row.secret };
 }
 
@@ -296,16 +293,16 @@ export function webhookEndpointNotFound(id: number | string): AppError {
 /** Deletes the endpoint and its deliveries (pending ones are never sent). */
 export function deleteWebhookEndpoint(ctx: DomainCtx, id: number, actor: string): void {
   writeTransaction(ctx.db, (tx) => {
-      const gone = tx.delete(webhookEndpoints).where(eq(webhookEndpoints.id, id)).returning().get();
-      if (!gone) throw webhookEndpointNotFound(id);
-      tx.insert(auditLog)
-        .values({
-          actor,
-          action: "webhook_endpoint.delete",
-          subject: `webhook_endpoint:${id}`,
-          details: { url: gone.url },
-          createdAt: ctx.clock.now(),
-        })
-        .run();
-    });
+    const gone = tx.delete(webhookEndpoints).where(eq(webhookEndpoints.id, id)).returning().get();
+    if (!gone) throw webhookEndpointNotFound(id);
+    tx.insert(auditLog)
+      .values({
+        actor,
+        action: "webhook_endpoint.delete",
+        subject: `webhook_endpoint:${id}`,
+        details: { url: gone.url },
+        createdAt: ctx.clock.now(),
+      })
+      .run();
+  });
 }
