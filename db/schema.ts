@@ -316,6 +316,8 @@ export const creditHolds = sqliteTable(
       .references(() => users.id),
     amount: integer("amount").notNull(),
     capturedAmount: integer("captured_amount").notNull().default(0),
+    /** What refunds and voids of its grants took from it while open (hold_clawbacks say which). */
+    clawedAmount: integer("clawed_amount").notNull().default(0),
     status: text("status", { enum: HOLD_STATUSES }).notNull().default("held"),
     expiresAt: integer("expires_at", { mode: "timestamp_ms" }).notNull(),
     reason: text("reason"),
@@ -366,6 +368,32 @@ export const holdAllocations = sqliteTable(
   (t) => [
     index("hold_allocations_hold_id_idx").on(t.holdId),
     check("hold_allocations_amount_positive", sql`${t.amount} > 0`),
+  ],
+);
+
+/**
+ * Held credits a `refund` or `void` entry took from an open hold (docs/decisions/017): the entry's
+ * amount is its grant's free credits plus these parts. The hold reserves amount − clawed_amount.
+ */
+export const holdClawbacks = sqliteTable(
+  "hold_clawbacks",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    entryId: integer("entry_id")
+      .notNull()
+      .references((): AnySQLiteColumn => creditLedger.id),
+    holdId: integer("hold_id")
+      .notNull()
+      .references(() => creditHolds.id),
+    grantId: integer("grant_id")
+      .notNull()
+      .references(() => creditGrants.id),
+    amount: integer("amount").notNull(),
+  },
+  (t) => [
+    index("hold_clawbacks_hold_id_idx").on(t.holdId),
+    index("hold_clawbacks_entry_id_idx").on(t.entryId),
+    check("hold_clawbacks_amount_positive", sql`${t.amount} > 0`),
   ],
 );
 

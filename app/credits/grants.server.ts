@@ -33,7 +33,7 @@ import {
 } from "./store.server";
 import type { DomainCtx } from "../utils/context.server";
 import { balanceLowered, creditsConfig, emit, externalIdOf, type CreditsCtx } from "./events.server";
-import { settleLapsedHolds } from "./hold-returns.server";
+import { clawFromHolds, planHeldTakes, settleLapsedHolds } from "./hold-returns.server";
 
 export const DEFAULT_PRIORITY: Record<GrantType, number> = { subscription: 10, promotional: 20, topup: 30 };
 
@@ -192,38 +192,48 @@ function settleExpiry(s: Statements, row: GrantRow, now: number): GrantRow {
 }
 
 /**
- * Takes `removed` (> 0) from an active grant with one `void` (all that is left; status → voided)
- * or `refund` (status → depleted if emptied) entry. Returns the spendable balance after.
+ * Takes up to `want` credits of a grant wherever they are (docs/decisions/017): what is left on it
+ * first, then what open holds reserve on it, oldest hold first. Writes one `void` (status → voided
+ * unless it expired first) or `refund` (status → depleted if emptied) entry for all of it, with
+ * hold_clawbacks naming the held part; nothing when there is nothing to take.
  */
 function removeFromGrant(
   s: Statements,
   ctx: CreditsCtx,
   row: GrantRow,
-  removed: number,
+  want: number,
   entry: Omit<CreditingEntry, "type"> & { type: "void" | "refund" },
   now: number,
-): number {
+): { removed: number; balance: number } {
   const userId = row.user_id;
+  const free = Math.min(want, row.remaining);
+  const held = planHeldTakes(s, userId, row.id, want - free);
+  const removed = held.reduce((sum, [, credits]) => sum + credits, free);
   const before = spendableOf(s, userId, now);
-  if (entry.type === "void") s.closeGrant.run("voided", now, row.id);
-  else takeFromGrant(s, row.id, removed, row.remaining, now);
-  s.addToBalance.run(-removed, userId);
+  if (removed === 0) return { removed, balance: before };
+  if (entry.type === "void") {
+    if (row.status !== "expired" && s.voidGrantRow.run(now, row.id).changes !== 1)
+      throw new Error(`credits: grant ${row.id} changed under a write transaction`);
+  } else if (free > 0) takeFromGrant(s, row.id, free, row.remaining, now);
+  if (free > 0) s.addToBalance.run(-free, userId);
   const balance = spendableOf(s, userId, now);
-  insertEntry(s, { ...entry, userId, amount: -removed, balanceAfter: balance, grantId: row.id, now });
+  const entryId = insertEntry(s, { ...entry, userId, amount: -removed, balanceAfter: balance, grantId: row.id, now });
+  clawFromHolds(s, entryId, row.id, held, now);
   const user = s.userEventRow.get(userId)!;
   if (entry.type === "void") {
     const grant = toGrantView(requireGrant(s, row.id), now);
     emit(s, "credits.voided", userId, { userId, externalId: user[0], grant, balance }, now);
   }
   balanceLowered(s, creditsConfig(ctx), userId, user, before, balance, now);
-  return balance;
+  return { removed, balance };
 }
 
 /**
- * Removes exactly what is left of a grant with one `void` entry (status → voided). A grant with
- * nothing left (already voided, depleted or expired) is left alone: removed 0, nothing written.
- * A grant past its expiresAt that the sweep has not reached gets its `expiration` entry instead
- * (removed 0). The idempotency key is scoped to the grant.
+ * Removes a grant's credits wherever they are, free and held (removeFromGrant), with one `void`
+ * entry; the grant is `voided` (or stays `expired` if it expired first). A grant with nothing left
+ * anywhere (already voided, or spent) is left alone: removed 0, nothing written. A grant past its
+ * expiresAt that the sweep has not reached gets its `expiration` entry first. The idempotency key
+ * is scoped to the grant.
  */
 export function voidGrant(ctx: CreditsCtx, input: VoidInput): VoidResult {
   const grantId = checkId(input.grantId, "grantId");
@@ -243,12 +253,11 @@ export function voidGrant(ctx: CreditsCtx, input: VoidInput): VoidResult {
     }
     settleLapsedHolds(s, row.user_id, now);
     row = settleExpiry(s, requireGrant(s, grantId), now);
-    if (row.status !== "active") {
-      return { grant: toGrantView(row, now), balance: spendableOf(s, row.user_id, now), removed: 0, replayed: false };
-    }
-    const removed = row.remaining;
     const voidEntry = { type: "void" as const, reason, key, hash, metadata: null, actor };
-    const balance = removeFromGrant(s, ctx, row, removed, voidEntry, now);
+    const { removed, balance } =
+      row.status === "voided"
+        ? { removed: 0, balance: spendableOf(s, row.user_id, now) }
+        : removeFromGrant(s, ctx, row, Number.MAX_SAFE_INTEGER, voidEntry, now);
     return { grant: toGrantView(requireGrant(s, grantId), now), balance, removed, replayed: false };
   });
 }
@@ -263,9 +272,9 @@ export interface RefundInput {
 }
 
 /**
- * Removes min(amount, what is left) from one grant with a `refund` entry (used when Stripe
- * refunds a charge). Never below zero; removing 0 writes nothing. A grant emptied by a refund is
- * `depleted`. The idempotency key is scoped to the grant.
+ * Removes up to `amount` of one grant's credits wherever they are, free first, then held
+ * (removeFromGrant), with a `refund` entry (used when Stripe refunds a charge). Spent credits are
+ * not taken back; removing 0 writes nothing. The idempotency key is scoped to the grant.
  */
 export function refundGrantCredits(
   ctx: CreditsCtx,
@@ -288,10 +297,9 @@ export function refundGrantCredits(
     if (replay) return { removed: -replay.amount, balance: replay.balance_after, replayed: true };
     settleLapsedHolds(s, row.user_id, now);
     row = settleExpiry(s, requireGrant(s, grantId), now);
-    const removed = row.status === "active" ? Math.min(amount, row.remaining) : 0;
-    if (removed === 0) return { removed: 0, balance: spendableOf(s, row.user_id, now), replayed: false };
-    const balance = removeFromGrant(s, ctx, row, removed, { type: "refund", reason, key, hash, metadata, actor }, now);
-    return { removed, balance, replayed: false };
+    if (row.status === "voided") return { removed: 0, balance: spendableOf(s, row.user_id, now), replayed: false };
+    const refund = { type: "refund" as const, reason, key, hash, metadata, actor };
+    return { ...removeFromGrant(s, ctx, row, amount, refund, now), replayed: false };
   });
 }
 

@@ -1,6 +1,6 @@
 /**
- * Giving held credits back (a release, the uncaptured part of a capture, a lapsed hold), and
- * recording lapsed holds. Every write path of the engine calls settleLapsedHolds for its user first,
+ * Giving held credits back (a release, the uncaptured part of a capture, a lapsed hold), taking
+ * them for a refund or void of their grant (docs/decisions/017), and recording lapsed holds. Every write path of the engine calls settleLapsedHolds for its user first,
  * so a hold stops reserving at its expiresAt without any job having run (decision 010).
  */
 import { emit, externalIdOf } from "./events.server";
@@ -70,6 +70,38 @@ export function endReturns(s: Statements, userId: number, closed: ClosedReturn[]
       const data = { userId, externalId, grantId: c.grantId, amount: c.credits, balance: spendable };
       emit(s, "credits.expired", userId, data, now);
     }
+  }
+}
+
+/** [holdId, credits] a refund or void takes from one open hold's reservation on its grant. */
+export type HeldTake = [number, number];
+
+/**
+ * Up to `want` of what open holds reserve on a grant, oldest hold first. The caller has recorded
+ * the user's lapsed holds, so every open hold still reserves.
+ */
+export function planHeldTakes(s: Statements, userId: number, grantId: number, want: number): HeldTake[] {
+  const takes: HeldTake[] = [];
+  let left = want;
+  for (const [holdId, reserved] of s.heldOnGrant.all(userId, grantId)) {
+    if (left <= 0) break;
+    const take = Math.min(left, reserved);
+    if (take > 0) takes.push([holdId, take]);
+    left -= take;
+  }
+  return takes;
+}
+
+/**
+ * Records what `entryId` (a refund or void of `grantId`) took from open holds: each reserves that
+ * much less, so no capture spends those credits and no release or lapse gives them back.
+ */
+export function clawFromHolds(s: Statements, entryId: number, grantId: number, takes: HeldTake[], now: number): void {
+  for (const [holdId, credits] of takes) {
+    if (s.addClawed.run(credits, now, holdId, credits).changes !== 1) {
+      throw new Error(`credits: hold ${holdId} changed under a write transaction`);
+    }
+    s.insertClawback.run(entryId, holdId, grantId, credits);
   }
 }
 

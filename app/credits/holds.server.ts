@@ -8,10 +8,13 @@
  *   hold's grants in the order the hold took them (whether or not those grants expired meanwhile:
  *   a hold guarantees its capture until its expiresAt); the rest goes back at once.
  * - Releasing, or the hold reaching its expiresAt, gives every credit back to its grant (a grant
- *   voided or expired meanwhile gets a `void`/`expiration` entry for it instead). A lapsed hold stops
+ *   voided or expired meanwhile gets a `void`/`expiration` entry for it instead).
+ * - A refund or void of a grant takes what holds reserve on it after its free credits
+ *   (docs/decisions/017): the hold reserves amount − clawed_amount, and only that can be captured
+ *   or given back. A lapsed hold stops
  *   reserving at expiresAt with no job: every write path and the balance read record lapsed holds
  *   of their user first (settleLapsedHolds); the sweep records the rest.
- * So Σ ledger amounts = cached balance + Σ amount of stored open holds (invariant I9).
+ * So Σ ledger amounts = cached balance + Σ (amount − clawed) of stored open holds (invariant I9).
  */
 import { AppError } from "../utils/errors";
 import type { HoldView } from "./index.server";
@@ -138,7 +141,10 @@ export function holdCredits(ctx: CreditsCtx, input: HoldInput): HoldResult {
             field: "idempotencyKey",
           });
         }
-        const original = toHoldView({ ...replay, status: "held", captured_amount: 0 }, replay.created_at);
+        const original = toHoldView(
+          { ...replay, status: "held", captured_amount: 0, clawed_amount: 0 },
+          replay.created_at,
+        );
         return {
           hold: original,
           balance: spendableOf(s, userId, now),
@@ -168,9 +174,10 @@ function holdScopedKey(key: string | null, holdId: number): string | null {
 }
 
 /**
- * Captures `amount` (default all) of a held hold: ONE `deduction` entry with holdId, allocated to
- * the hold's grants in the order it took them; the rest goes back at once. Not held (or past
- * expiresAt) → conflict; more than the hold → invalid_request (field amount). A replayed key
+ * Captures `amount` (default all it reserves) of a held hold: ONE `deduction` entry with holdId,
+ * allocated to the hold's grants in the order it took them; the rest goes back at once. Not held
+ * (or past expiresAt, or reserving nothing) → conflict; more than it reserves → invalid_request
+ * (field amount). A replayed key
  * answers the original capture.
  */
 export function captureHold(ctx: CreditsCtx, input: CaptureInput): CaptureResult {
@@ -191,9 +198,16 @@ export function captureHold(ctx: CreditsCtx, input: CaptureInput): CaptureResult
       return { hold: toHoldView(row, now), deduction, held: s.heldOf.get(userId, now)!, replayed: true };
     }
     requireOpen(row, now, "capture");
-    const amount = requested ?? row.amount;
-    if (amount > row.amount) {
-      throw invalid("amount", `\`amount\` must be at most the hold's ${row.amount} credits.`);
+    // Refunds and voids of its grants may have taken part of it (docs/decisions/017).
+    const reserved = row.amount - row.clawed_amount;
+    if (reserved === 0) {
+      throw new AppError("conflict", `Hold ${holdId} reserves nothing: refunds or voids of its grants took it all.`, {
+        extra: { status: "held", clawedBackAmount: row.clawed_amount },
+      });
+    }
+    const amount = requested ?? reserved;
+    if (amount > reserved) {
+      throw invalid("amount", `\`amount\` must be at most the ${reserved} credits the hold reserves.`);
     }
     settleLapsedHolds(s, userId, now);
     // The captured part, in the order the hold took its credits; the rest goes back.

@@ -86,7 +86,7 @@ export interface VoidInput {
 export interface VoidResult {
   grant: GrantView;
   balance: number;
-  /** Credits removed by this call (0 when the grant was already void / had nothing left). */
+  /** Credits removed by this call, free and held (0 when the grant was already void / had nothing left). */
   removed: number;
   replayed: boolean;
 }
@@ -114,6 +114,8 @@ export interface HoldView {
   userId: number;
   amount: number;
   capturedAmount: number;
+  /** Taken by refunds and voids of its grants while open; the hold reserves amount − this. */
+  clawedBackAmount: number;
   status: HoldStatus;
   expiresAt: string; // ISO-8601
   reason: string | null;
@@ -130,6 +132,8 @@ export interface LedgerEntryView {
   allocations?: { grantId: number; amount: number }[];
   /** On a deduction that captured a hold. */
   holdId?: number;
+  /** On a refund or void that took held credits: which open holds gave how many (the rest was free). */
+  fromHolds?: { holdId: number; amount: number }[];
 }
 
 export type { LedgerEntryType };

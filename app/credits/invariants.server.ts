@@ -40,8 +40,9 @@
  * Holds (./holds.server.ts, decision 010) move credits off grants and back without ledger entries;
  * each hold records where it sits among the entries (opened/closed after entry N, closed after
  * hold M), so the replay applies them in order:
- *  I9  (I6 with holds) ledger sum per user = cached balance + Σ amount of the user's stored open
- *      holds; once expiries (of grants and holds) are swept, ledger sum = spendable + held.
+ *  I9  (I6 with holds) ledger sum per user = cached balance + Σ (amount − clawed_amount) of the
+ *      user's stored open holds; once expiries (of grants and holds) are swept, ledger sum =
+ *      spendable + held.
  *  I10 a hold took exactly its amount, from grants in effect when it was made, in burn-down order
  *      (as a deduction would have); while open its credits are on no grant (never spent by others).
  *  I11 a capture is ONE deduction entry (hold_id) before the hold's expiresAt, for captured_amount
@@ -49,6 +50,12 @@
  *      all of a released or expired hold, went back to its grants — or, for a grant voided or
  *      expired meanwhile, ended with one `void`/`expiration` entry for exactly that part. A hold is
  *      released only before its expiresAt, expired only at or after it, and closed at most once.
+ *  I12 a refund or void takes its grant's credits wherever they are (docs/decisions/017): what is
+ *      left on the grant first, then what open holds reserve on it (hold_clawbacks name each hold
+ *      part, each at most what that hold still reserved on that grant); a void leaves nothing of
+ *      its grant on any open hold. From then on the hold reserves that much less: a capture takes
+ *      at most what it reserves and a release or lapse gives back only that; its clawed_amount =
+ *      Σ its clawbacks.
  *
  * checkInvariants replays the whole ledger (O(entries × grants per user)): for tests and audits,
  * not for the request path.
@@ -74,6 +81,7 @@ interface Hold {
   user_id: number;
   amount: number;
   captured_amount: number;
+  clawed_amount: number;
   status: string;
   expires_at: number;
   deduction_id: number | null;
@@ -132,6 +140,20 @@ export function findInvariantViolations(ctx: InvariantsCtx): string[] {
     holdParts.get(a.hold_id)!.push({ grant_id: a.grant_id, amount: a.amount });
   }
   const holdsById = new Map(holds.map((h) => [h.id, h]));
+  const clawbacksByEntry = new Map<number, { hold_id: number; grant_id: number; amount: number }[]>();
+  const clawedByHold = new Map<number, number>();
+  for (const c of sqlite
+    .prepare(`select entry_id, hold_id, grant_id, amount from hold_clawbacks order by id`)
+    .all() as {
+    entry_id: number;
+    hold_id: number;
+    grant_id: number;
+    amount: number;
+  }[]) {
+    if (!clawbacksByEntry.has(c.entry_id)) clawbacksByEntry.set(c.entry_id, []);
+    clawbacksByEntry.get(c.entry_id)!.push(c);
+    clawedByHold.set(c.hold_id, (clawedByHold.get(c.hold_id) ?? 0) + c.amount);
+  }
   const allocationRows = sqlite
     .prepare(`select entry_id, grant_id, amount from ledger_allocations order by id`)
     .all() as {
@@ -190,6 +212,8 @@ export function findInvariantViolations(ctx: InvariantsCtx): string[] {
     let nextEvent = 0;
     const openHolds = new Set<number>();
     const closedHolds = new Set<number>();
+    /** What each open hold still reserves, per part, as the replay goes (refunds and voids take from it: I12). */
+    const reserve = new Map<number, { grant_id: number; amount: number }[]>();
     /** Credits of closed holds owed to a grant voided/expired meanwhile: each ends with one entry. */
     const owed = new Map<number, number>();
     const giveBack = (h: Hold, parts: { grant_id: number; amount: number }[]) => {
@@ -212,7 +236,7 @@ export function findInvariantViolations(ctx: InvariantsCtx): string[] {
             problems.push(`I11 ${at}: released at or after its expiresAt`);
           if (h.status === "expired" && h.updated_at < h.expires_at)
             problems.push(`I11 ${at}: expired before its expiresAt`);
-          giveBack(h, parts);
+          giveBack(h, reserve.get(h.id) ?? []);
           continue;
         }
         const total = parts.reduce((sum, p) => sum + p.amount, 0);
@@ -241,6 +265,10 @@ export function findInvariantViolations(ctx: InvariantsCtx): string[] {
           left.set(p.grant_id, remaining - p.amount);
         }
         openHolds.add(h.id);
+        reserve.set(
+          h.id,
+          parts.map((p) => ({ ...p })),
+        );
       }
     };
 
@@ -259,7 +287,7 @@ export function findInvariantViolations(ctx: InvariantsCtx): string[] {
       if (e.hold_id !== null) {
         // I11: a capture takes the hold's own credits (already off their grants), not the burn-down walk.
         const h = capturedHold;
-        const parts = h ? (holdParts.get(h.id) ?? []) : [];
+        const parts = h ? (reserve.get(h.id) ?? []) : [];
         if (!h || h.user_id !== user.id || e.type !== "deduction") {
           problems.push(`I11 ${at}: names hold ${e.hold_id}, which is not this user's or not a deduction`);
         } else if (!openHolds.has(h.id)) {
@@ -268,7 +296,8 @@ export function findInvariantViolations(ctx: InvariantsCtx): string[] {
           const c = -e.amount;
           if (h.status !== "captured" || h.deduction_id !== e.id || h.captured_amount !== c)
             problems.push(`I11 ${at}: hold ${h.id} says ${h.status} ${h.captured_amount} by entry ${h.deduction_id}`);
-          if (c < 1 || c > h.amount) problems.push(`I11 ${at}: captures ${c} of a ${h.amount}-credit hold`);
+          const reserved = parts.reduce((sum, p) => sum + p.amount, 0);
+          if (c < 1 || c > reserved) problems.push(`I11 ${at}: captures ${c} of a hold reserving ${reserved}`);
           if (e.created_at >= h.expires_at) problems.push(`I11 ${at}: captured at or after the hold's expiresAt`);
           const expected: { grant_id: number; amount: number }[] = [];
           const rest: { grant_id: number; amount: number }[] = [];
@@ -336,7 +365,40 @@ export function findInvariantViolations(ctx: InvariantsCtx): string[] {
       }
 
       const owedHere = g ? (owed.get(g.id) ?? 0) : 0;
-      if ((e.type === "void" || e.type === "expiration") && g && closedBy.has(g.id) && owedHere > 0) {
+      const clawbacks = clawbacksByEntry.get(e.id) ?? [];
+      if (clawbacks.length > 0 && ((e.type !== "refund" && e.type !== "void") || !g)) {
+        problems.push(`I12 ${at}: only a refund or void of a grant takes held credits`);
+      } else if (clawbacks.length > 0 && g) {
+        // I12: the grant's free credits first, then what open holds reserved on it.
+        let heldTaken = 0;
+        for (const c of clawbacks) {
+          const part = openHolds.has(c.hold_id)
+            ? reserve.get(c.hold_id)?.find((p) => p.grant_id === c.grant_id)
+            : undefined;
+          if (c.grant_id !== g.id || !part || c.amount <= 0 || c.amount > part.amount) {
+            problems.push(
+              `I12 ${at}: takes ${c.amount} of grant ${c.grant_id} from hold ${c.hold_id} reserving ${part?.amount ?? 0}`,
+            );
+            continue;
+          }
+          part.amount -= c.amount;
+          heldTaken += c.amount;
+        }
+        const free = -e.amount - heldTaken;
+        const remaining = left.get(g.id) ?? 0;
+        const closed = closedBy.get(g.id);
+        if (free < 0 || free > remaining || (closed !== undefined && free > 0))
+          problems.push(`I12 ${at}: takes ${free} free credits of grant ${g.id} with ${remaining} left`);
+        else if (free !== remaining) problems.push(`I12 ${at}: took held credits before all ${remaining} free ones`);
+        left.set(g.id, remaining - Math.max(0, free));
+        if (e.type === "void") {
+          for (const id of openHolds) {
+            const still = reserve.get(id)?.find((p) => p.grant_id === g.id)?.amount ?? 0;
+            if (still > 0) problems.push(`I12 ${at}: leaves ${still} of the voided grant on hold ${id}`);
+          }
+          if (closed === undefined) closedBy.set(g.id, "voided");
+        }
+      } else if ((e.type === "void" || e.type === "expiration") && g && closedBy.has(g.id) && owedHere > 0) {
         // I11: held credits that came back to a grant voided or expired meanwhile end here.
         const expectedType = closedBy.get(g.id) === "voided" ? "void" : "expiration";
         if (e.type !== expectedType || e.amount >= 0 || -e.amount > owedHere)
@@ -380,7 +442,13 @@ export function findInvariantViolations(ctx: InvariantsCtx): string[] {
       if (h.status === "captured" && !closedHolds.has(h.id))
         problems.push(`I11 ${where} hold ${h.id}: captured, but no entry captured it`);
     }
-    const heldStored = storedOpen.reduce((sum, h) => sum + h.amount, 0);
+    for (const h of ownHolds) {
+      if (h.clawed_amount !== (clawedByHold.get(h.id) ?? 0))
+        problems.push(
+          `I12 ${where} hold ${h.id}: clawed_amount ${h.clawed_amount}, its clawbacks sum to ${clawedByHold.get(h.id) ?? 0}`,
+        );
+    }
+    const heldStored = storedOpen.reduce((sum, h) => sum + h.amount - h.clawed_amount, 0);
     if (ledgerSum !== user.credit_balance + heldStored)
       problems.push(
         `I6 ${where}: ledger sum ${ledgerSum} ≠ cached balance ${user.credit_balance} + open holds ${heldStored}`,

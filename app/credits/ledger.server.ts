@@ -164,7 +164,8 @@ interface LedgerRow {
 /**
  * A user's ledger, newest first, `limit` 1–100 (default 50). `cursor` is opaque (the previous
  * page's nextCursor); nextCursor is null on the last page. Entries that took credits from grants
- * (deductions, negative adjustments) carry their allocations.
+ * (deductions, negative adjustments) carry their allocations; refunds and voids that took held
+ * credits carry fromHolds.
  */
 export function listLedger(
   ctx: DomainCtx,
@@ -194,6 +195,19 @@ export function listLedger(
       list.push({ grantId: a.grantId, amount: a.amount });
     }
   }
+  const removing = page.filter((r) => r.type === "refund" || r.type === "void").map((r) => r.id);
+  const fromHolds = new Map<number, { holdId: number; amount: number }[]>();
+  if (removing.length > 0) {
+    for (const c of s.clawbacksOfMany.all(JSON.stringify(removing)) as {
+      entryId: number;
+      holdId: number;
+      amount: number;
+    }[]) {
+      let list = fromHolds.get(c.entryId);
+      if (!list) fromHolds.set(c.entryId, (list = []));
+      list.push({ holdId: c.holdId, amount: c.amount });
+    }
+  }
   const entries = page.map((r): LedgerEntryView => {
     const entry: LedgerEntryView = {
       id: r.id,
@@ -205,6 +219,8 @@ export function listLedger(
     };
     if (allocations.has(r.id) || r.type === "deduction") entry.allocations = allocations.get(r.id) ?? [];
     if (r.hold_id !== null) entry.holdId = r.hold_id;
+    const held = fromHolds.get(r.id);
+    if (held) entry.fromHolds = held;
     return entry;
   });
   return { entries, nextCursor: rows.length > limit ? encodeCursor(page[page.length - 1].id) : null };

@@ -232,10 +232,28 @@ class Model {
   holds: ModelHold[] = [];
   keys = new Map<string, { amount: number; result: DeductResult }>();
 
+  /** What open holds reserve: a refund or void of a grant shrinks the parts it takes (decision 017). */
   held(userId: number, now: number): number {
     return this.holds
       .filter((h) => h.userId === userId && h.status === "held" && h.expiresAt > now)
-      .reduce((sum, h) => sum + h.amount, 0);
+      .reduce((sum, h) => sum + h.parts.reduce((s, p) => s + p.amount, 0), 0);
+  }
+  /** Takes up to `want` of a grant: what is left on it first, then open holds' parts, oldest hold first. */
+  removeFrom(g: ModelGrant, want: number, now: number): number {
+    this.settleHolds(now);
+    const free = Math.min(want, g.remaining);
+    g.remaining -= free;
+    let removed = free;
+    for (const h of this.holds) {
+      if (h.status !== "held") continue;
+      for (const p of h.parts) {
+        if (p.grant !== g) continue;
+        const take = Math.min(want - removed, p.amount);
+        p.amount -= take;
+        removed += take;
+      }
+    }
+    return removed;
   }
   /** Held credits go back to their grant, unless it was voided or expired meanwhile (then they end). */
   giveBack(parts: { grant: ModelGrant; amount: number }[]): void {
@@ -380,12 +398,10 @@ function run(ops: Op[]): void {
         case "void": {
           if (model.grants.length === 0) break;
           const g = model.grants[op.pick % model.grants.length];
+          model.settleHolds(now);
           model.settleExpiry(g, now);
-          const removed = g.status === "active" ? g.remaining : 0;
-          if (g.status === "active") {
-            g.status = "voided";
-            g.remaining = 0;
-          }
+          const removed = g.status === "voided" ? 0 : model.removeFrom(g, Number.MAX_SAFE_INTEGER, now);
+          if (removed > 0 && g.status !== "expired") g.status = "voided";
           const r = voidGrant(ctx, { grantId: g.id });
           expect(r).toMatchObject({
             removed,
@@ -397,9 +413,9 @@ function run(ops: Op[]): void {
         case "refund": {
           if (model.grants.length === 0) break;
           const g = model.grants[op.pick % model.grants.length];
+          model.settleHolds(now);
           model.settleExpiry(g, now);
-          const removed = g.status === "active" ? Math.min(op.amount, g.remaining) : 0;
-          g.remaining -= removed;
+          const removed = g.status === "voided" ? 0 : model.removeFrom(g, op.amount, now);
           if (g.status === "active" && g.remaining === 0) g.status = "depleted";
           expect(refundGrantCredits(ctx, { grantId: g.id, amount: op.amount })).toEqual({
             removed,
@@ -493,8 +509,13 @@ function run(ops: Op[]): void {
             expectError(() => captureHold(ctx, input), "conflict");
             break;
           }
-          const amount = op.amount ?? h.amount;
-          if (amount > h.amount) {
+          const reserved = h.parts.reduce((sum, p) => sum + p.amount, 0);
+          if (reserved === 0) {
+            expectError(() => captureHold(ctx, input), "conflict");
+            break;
+          }
+          const amount = op.amount ?? reserved;
+          if (amount > reserved) {
             expectError(() => captureHold(ctx, input), "invalid_request");
             break;
           }

@@ -56,6 +56,8 @@ export interface HoldRow {
   user_id: number;
   amount: number;
   captured_amount: number;
+  /** What refunds and voids of its grants took from it while open (docs/decisions/017). */
+  clawed_amount: number;
   status: HoldStatus;
   expires_at: number;
   reason: string | null;
@@ -66,7 +68,7 @@ export interface HoldRow {
 }
 
 /** The columns every hold query reads (HoldRow). */
-export const HOLD_COLUMNS = `id, user_id, amount, captured_amount, status, expires_at, reason, idempotency_key,
+export const HOLD_COLUMNS = `id, user_id, amount, captured_amount, clawed_amount, status, expires_at, reason, idempotency_key,
   request_hash, deduction_id, created_at`;
 
 /** [externalId, lowBalanceThreshold, autoTopupThreshold] of a user: what balance events need. */
@@ -159,6 +161,9 @@ function prepareAll(sqlite: Database.Database) {
     /** (now, id, take): takes all that is left; the grant is `depleted` and leaves the partial indexes. */
     depleteGrant: p(`update credit_grants set remaining = 0, status = 'depleted', updated_at = ?
       where id = ? and status = 'active' and remaining = ?`),
+    /** (now, id): a void empties a grant for good, also one its holds had emptied. */
+    voidGrantRow: p(`update credit_grants set remaining = 0, status = 'voided', updated_at = ?
+      where id = ? and status in ('active', 'depleted')`),
     /** (status, now, id): empties a grant for good (void or expiry). */
     closeGrant: p(
       `update credit_grants set remaining = 0, status = ?, updated_at = ? where id = ? and status = 'active'`,
@@ -191,8 +196,8 @@ function prepareAll(sqlite: Database.Database) {
       [number, number],
       HoldRow
     >,
-    /** (userId, now) → Σ amount of the holds reserving credits now. */
-    heldOf: p(`select coalesce(sum(amount), 0) from credit_holds
+    /** (userId, now) → what the holds reserving credits now reserve (refunds and voids took the rest). */
+    heldOf: p(`select coalesce(sum(amount - clawed_amount), 0) from credit_holds
       where user_id = ? and status = 'held' and expires_at > ?`).pluck() as Database.Statement<
       [number, number],
       number
@@ -210,10 +215,28 @@ function prepareAll(sqlite: Database.Database) {
     insertHold: p(`insert into credit_holds (user_id, amount, expires_at, reason, metadata, idempotency_key,
       request_hash, actor, opened_after_entry_id, created_at, updated_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
     insertHoldAllocation: p(`insert into hold_allocations (hold_id, grant_id, amount) values (?, ?, ?)`),
-    /** (holdId) → [grantId, amount][] in the order the hold took them (burn-down order). */
-    holdAllocationsOf: p(`select grant_id, amount from hold_allocations where hold_id = ? order by id`).raw(
-      true,
-    ) as Database.Statement<[number], [number, number]>,
+    /**
+     * (holdId) → [grantId, credits it still reserves][] in the order the hold took them (burn-down
+     * order): what it took less what refunds and voids of that grant took from it.
+     */
+    holdAllocationsOf: p(`select a.grant_id, a.amount - coalesce((select sum(c.amount) from hold_clawbacks c
+      where c.hold_id = a.hold_id and c.grant_id = a.grant_id), 0) from hold_allocations a
+      where a.hold_id = ? order by a.id`).raw(true) as Database.Statement<[number], [number, number]>,
+    /** (userId, grantId) → [holdId, credits it still reserves][] of the open holds on a grant, oldest hold first. */
+    heldOnGrant: p(`select h.id, a.amount - coalesce((select sum(c.amount) from hold_clawbacks c
+      where c.hold_id = h.id and c.grant_id = a.grant_id), 0) from credit_holds h
+      join hold_allocations a on a.hold_id = h.id
+      where h.user_id = ? and h.status = 'held' and a.grant_id = ? order by h.id`).raw(true) as Database.Statement<
+      [number, number],
+      [number, number]
+    >,
+    /** (entryId, holdId, grantId, credits): a refund or void took held credits. */
+    insertClawback: p(`insert into hold_clawbacks (entry_id, hold_id, grant_id, amount) values (?, ?, ?, ?)`),
+    /** (credits, now, holdId) */
+    addClawed: p(`update credit_holds set clawed_amount = clawed_amount + ?, updated_at = ?
+      where id = ? and status = 'held' and clawed_amount + ? <= amount`),
+    clawbacksOfMany: p(`select entry_id as entryId, hold_id as holdId, amount from hold_clawbacks
+      where entry_id in (select value from json_each(?)) order by id`),
     /** (capturedAmount, deductionId, now, holdId) */
     markCaptured: p(`update credit_holds set status = 'captured', captured_amount = ?, deduction_id = ?, updated_at = ?
       where id = ? and status = 'held'`),
@@ -325,6 +348,7 @@ export function toHoldView(row: HoldRow, nowMs: number): HoldView {
     userId: row.user_id,
     amount: row.amount,
     capturedAmount: row.captured_amount,
+    clawedBackAmount: row.clawed_amount,
     status: row.status === "held" && row.expires_at <= nowMs ? "expired" : row.status,
     expiresAt: iso(row.expires_at),
     reason: row.reason,

@@ -114,6 +114,13 @@ export const LedgerEntry = z
     createdAt: dateTime(),
     allocations: z.array(Allocation).optional(),
     holdId: z.number().int().optional().openapi({ description: "On a deduction that captured a hold." }),
+    fromHolds: z
+      .array(z.object({ holdId: z.number().int(), amount: z.number().int().positive() }))
+      .optional()
+      .openapi({
+        description:
+          "On a refund or void that took credits open holds reserved on its grant: which holds gave how many. The rest of the amount was the grant's free credits.",
+      }),
   })
   .openapi("LedgerEntry");
 
@@ -327,8 +334,12 @@ export const Hold = z
   .object({
     id: z.number().int(),
     userId: z.number().int(),
-    amount: z.number().int().openapi({ description: "Credits reserved." }),
+    amount: z.number().int().openapi({ description: "Credits reserved when the hold was made." }),
     capturedAmount: z.number().int().openapi({ description: "Credits spent by the capture (0 until captured)." }),
+    clawedBackAmount: z.number().int().openapi({
+      description:
+        "Credits a refund or void of their grant took from the hold while it was open; it reserves (and can capture) `amount` − this.",
+    }),
     status: z.enum(HOLD_STATUSES),
     expiresAt: dateTime("Until when the hold reserves its credits."),
     reason: z.string().nullable(),
@@ -347,6 +358,7 @@ export const HoldAnswer = z
         userId: 42,
         amount: 100,
         capturedAmount: 0,
+        clawedBackAmount: 0,
         status: "held",
         expiresAt: "2026-05-01T12:15:00.000Z",
         reason: "video render r-81",

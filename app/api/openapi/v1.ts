@@ -258,7 +258,8 @@ export function registerV1(api: ApiRegistry): void {
     operationId: "voidGrant",
     tag: "Grants",
     summary: "Void a grant",
-    description: "Removes what is left of the grant; voiding twice changes nothing.",
+    description:
+      "Removes the grant's credits wherever they are: what is left on it, and what open holds reserve on it (those holds reserve that much less). The grant is `voided` whether or not credits were held; voiding twice changes nothing.",
     auth: "admin",
     params: { grantId: idParam("grantId", "grant") },
     body: { schema: endpoints.voidBody, example: { reason: "granted by mistake" }, optional: true },
@@ -333,13 +334,17 @@ function registerHolds(api: ApiRegistry): void {
     tag,
     summary: "Capture a hold",
     description:
-      "Spends `amount` (1 … the hold's amount; default all of it) as ONE `deduction` ledger entry with the hold's id; what is not captured goes back at once.",
+      "Spends `amount` (1 … what the hold reserves, `amount` − `clawedBackAmount`; default all of it) as ONE `deduction` ledger entry with the hold's id; what is not captured goes back at once.",
     auth: "usage",
     params: holdParams,
     body: { schema: holds.captureHoldBody, example: { amount: 80 }, optional: true },
     idempotent: true,
     responses: { 200: { description: "Captured.", schema: HoldCapture } },
-    errors: { 400: "`amount` is not valid, or more than the hold.", 404: "No such hold.", 409: notHeld },
+    errors: {
+      400: "`amount` is not valid, or more than the hold reserves.",
+      404: "No such hold.",
+      409: `${notHeld} Or the hold reserves nothing: refunds or voids of its grants took it all.`,
+    },
   });
   api.operation({
     method: "post",
@@ -347,7 +352,8 @@ function registerHolds(api: ApiRegistry): void {
     operationId: "releaseHold",
     tag,
     summary: "Release a hold",
-    description: "Gives all of the hold back; writes no ledger entry. No body.",
+    description:
+      "Gives back all the hold reserves (credits a refund or void took from it stay gone); writes no ledger entry. No body.",
     auth: "usage",
     params: holdParams,
     body: { schema: holds.releaseHoldBody, example: {}, optional: true },

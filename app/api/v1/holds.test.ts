@@ -72,6 +72,7 @@ describe("POST /api/v1/users/:userId/holds", () => {
         userId,
         amount: 30,
         capturedAmount: 0,
+        clawedBackAmount: 0,
         status: "held",
         expiresAt: expect.any(String),
         reason: "render 1",

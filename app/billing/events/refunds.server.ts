@@ -26,7 +26,7 @@ type TopupPurchase = typeof topupPurchases.$inferSelect;
  * Brings a purchase up to a charge's running `amount_refunded`: the refunds account for
  * floor(credits × amount_refunded ÷ amount) credits, and only what is still missing of that is
  * removed now, so repeated, partial and out-of-order refund events add up exactly. Removal is
- * capped by what is left on the grant (spent credits are not clawed back below zero).
+ * capped by what is left on the grant or held from it (spent credits are not clawed back).
  * `credits_refunded` records the credits the refunds account for; the ledger's `refund` entries
  * record what was actually removed.
  */
@@ -44,7 +44,8 @@ export function applyTopupRefund(
   let removed = 0;
   if (toRemove > 0) {
     const grant = findGrantBySource(ctx, grantRefs.topupPurchase(purchase.id));
-    if (grant && grant.status === "active" && grant.remaining > 0) {
+    // The engine takes credits wherever they are, held ones included (docs/decisions/017).
+    if (grant) {
       removed = refundGrantCredits(ctx, {
         grantId: grant.id,
         amount: toRemove,
