@@ -222,7 +222,11 @@ export class GrantStep extends Step {
       },
       (res, original) => {
         const o = original as typeof res;
-        same([res.replayed, res.grant.id, res.entryId, res.balance], [true, o.grant.id, o.entryId, o.balance], "grant replay");
+        same(
+          [res.replayed, res.grant.id, res.entryId, res.balance],
+          [true, o.grant.id, o.entryId, o.balance],
+          "grant replay",
+        );
       },
     );
   }
@@ -355,7 +359,13 @@ export class AdjustStep extends Step {
   }
   apply(m: Model, r: Engine): void {
     const user = m.users[this.user];
-    const input = { userId: user, amount: this.amount, reason: "simulator", source: "api" as const, idempotencyKey: this.key };
+    const input = {
+      userId: user,
+      amount: this.amount,
+      reason: "simulator",
+      source: "api" as const,
+      idempotencyKey: this.key,
+    };
     keyed(
       m,
       { kind: "adjust", user, key: this.key, request: JSON.stringify(["adjust", this.amount]) },
@@ -419,7 +429,12 @@ export class HoldStep extends Step {
     const input = { userId: user, amount: this.amount, expiresInSeconds: this.seconds, idempotencyKey: this.key };
     keyed(
       m,
-      { kind: "hold", user, key: this.key === null ? null : `hold:${this.key}`, request: JSON.stringify([this.amount, this.seconds]) },
+      {
+        kind: "hold",
+        user,
+        key: this.key === null ? null : `hold:${this.key}`,
+        request: JSON.stringify([this.amount, this.seconds]),
+      },
       () => holdCredits(r.ctx, input),
       () => {
         const parts = tryTake(m, user, this.amount);
@@ -460,6 +475,12 @@ function isOpen(m: Model, h: MHold): boolean {
   return h.status === "held" && h.expiresAt > m.now;
 }
 
+/** An even pick takes an open hold when there is one (most holds are closed later on); an odd one any hold. */
+function pickHold(m: Model, n: number): MHold | undefined {
+  const open = m.holds.filter((h) => isOpen(m, h));
+  return n % 2 === 0 && open.length > 0 ? pick(open, n >> 1) : pick(m.holds, n >> 1);
+}
+
 export class CaptureStep extends Step {
   readonly name: string;
   constructor(
@@ -472,12 +493,17 @@ export class CaptureStep extends Step {
     this.name = amount === null ? "capture" : "capture part";
   }
   apply(m: Model, r: Engine): void {
-    const h = pick(m.holds, this.pick);
+    const h = pickHold(m, this.pick);
     if (!h) return;
     const input = { holdId: h.id, amount: this.amount, idempotencyKey: this.key };
     keyed(
       m,
-      { kind: "capture", user: h.user, key: this.key === null ? null : `${this.key}#hold:${h.id}`, request: JSON.stringify([this.amount]) },
+      {
+        kind: "capture",
+        user: h.user,
+        key: this.key === null ? null : `${this.key}#hold:${h.id}`,
+        request: JSON.stringify([this.amount]),
+      },
       () => captureHold(r.ctx, input),
       () => {
         if (!isOpen(m, h)) {
@@ -536,7 +562,7 @@ export class ReleaseStep extends Step {
     super(wait);
   }
   apply(m: Model, r: Engine): void {
-    const h = pick(m.holds, this.pick);
+    const h = pickHold(m, this.pick);
     if (!h) return;
     if (!isOpen(m, h)) {
       expectCode(() => releaseHold(r.ctx, { holdId: h.id }), "conflict");
@@ -657,7 +683,12 @@ export class RefundStep extends Step {
     const input = { grantId: g.id, amount: this.amount, idempotencyKey: this.key };
     keyed(
       m,
-      { kind: "refund", user: g.user, key: this.key === null ? null : `${this.key}#grant:${g.id}`, request: JSON.stringify([this.amount]) },
+      {
+        kind: "refund",
+        user: g.user,
+        key: this.key === null ? null : `${this.key}#grant:${g.id}`,
+        request: JSON.stringify([this.amount]),
+      },
       () => refundGrantCredits(r.ctx, input),
       () => {
         const removed = refundOnModel(m, g, this.amount);
@@ -787,7 +818,10 @@ export class AutoTopupStep extends Step {
 }
 
 function attemptId(r: Engine, index: number): number {
-  return r.ctx.db.$client.prepare(`select id from auto_topup_attempts order by id limit 1 offset ?`).pluck().get(index) as number;
+  return r.ctx.db.$client
+    .prepare(`select id from auto_topup_attempts order by id limit 1 offset ?`)
+    .pluck()
+    .get(index) as number;
 }
 
 /** The simulator plays Stripe: the off-session payment of an open attempt succeeds (or is declined). */
@@ -825,8 +859,10 @@ export class SettlePaymentStep extends Step {
     same(pay().status, "processed", "auto top-up payment");
     a.status = "succeeded";
     const purchase = r.ctx.db.$client
-      .prepare(`select p.id, g.id as grantId from topup_purchases p join credit_grants g
-        on g.source_ref = 'topup_purchase:' || p.id where p.stripe_payment_intent_id = ?`)
+      .prepare(
+        `select p.id, g.id as grantId from topup_purchases p join credit_grants g
+        on g.source_ref = 'topup_purchase:' || p.id where p.stripe_payment_intent_id = ?`,
+      )
       .get(pi.id) as { id: number; grantId: number };
     addPackGrant(m, a.user, purchase.grantId);
     m.purchases.push({
@@ -892,7 +928,9 @@ export class SyncStep extends Step {
     const user = m.users[this.user];
     if (this.drift > 0) {
       // A fault: someone edited the cached balance by hand; the sync must put it back.
-      r.ctx.db.$client.prepare(`update users set credit_balance = credit_balance + ? where id = ?`).run(this.drift, user);
+      r.ctx.db.$client
+        .prepare(`update users set credit_balance = credit_balance + ? where id = ?`)
+        .run(this.drift, user);
       m.seen.add("balance drift repaired");
     }
     // Its numbers are the stored ones (a lapsed hold no write has recorded yet is not in them): the gap is the drift.
@@ -1098,7 +1136,12 @@ function rollOverOnModel(
   if (percent === 0) return { unused: 0, rolled: 0 };
   let unused = 0;
   const sources = m.grants.filter(
-    (g) => g.user === user && g.groupRef === groupRef && g.type === "subscription" && g.expiresAt === periodEnd && !g.rollover,
+    (g) =>
+      g.user === user &&
+      g.groupRef === groupRef &&
+      g.type === "subscription" &&
+      g.expiresAt === periodEnd &&
+      !g.rollover,
   );
   for (const g of sources) {
     if (g.status === "expired") unused += g.expiredCredits;
@@ -1130,7 +1173,14 @@ export class ReplayStep extends Step {
     super(wait);
   }
   apply(m: Model, r: Engine): void {
-    const k = pick(keys(m).list, this.pick);
+    // A kind first, then one of its keys: rare kinds (a paid auto top-up) get replayed too.
+    const list = keys(m).list;
+    const kinds = [...new Set(list.map((x) => x.kind))];
+    const kind = pick(kinds, this.pick);
+    const k = pick(
+      list.filter((x) => x.kind === kind),
+      Math.floor(this.pick / Math.max(1, kinds.length)),
+    );
     if (!k) return;
     const res = k.resend(r) as Record<string, unknown>;
     m.seen.add(`${k.kind} replayed`);

@@ -51,7 +51,11 @@ export function compare(m: Model, r: Engine): void {
 
 /** The engine's value (actual) against the model's (expected). */
 export function same(actual: unknown, expected: unknown, what: string): void {
-  assert.deepStrictEqual(actual, expected, `${what}: engine ${JSON.stringify(actual)}, model ${JSON.stringify(expected)}`);
+  assert.deepStrictEqual(
+    actual,
+    expected,
+    `${what}: engine ${JSON.stringify(actual)}, model ${JSON.stringify(expected)}`,
+  );
 }
 
 /** Runs fn and expects an AppError with `code`; returns it. */

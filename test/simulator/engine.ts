@@ -93,7 +93,10 @@ const KEPT = ["api_keys", "topup_plans", "event_outbox", "event_sources", "__dri
 let tables: string[] | undefined;
 function sequenceTables(sqlite: Db["$client"]): string[] {
   return (tables ??= (
-    sqlite.prepare(`select name from sqlite_master where type = 'table' and name not like 'sqlite_%'`).pluck().all() as string[]
+    sqlite
+      .prepare(`select name from sqlite_master where type = 'table' and name not like 'sqlite_%'`)
+      .pluck()
+      .all() as string[]
   ).filter((t) => !KEPT.includes(t)));
 }
 
@@ -237,7 +240,11 @@ export class Engine {
 
   /** Each user's ledger as sorted "type amount grant" lines (order within a step is the engine's own). */
   ledger(user: number): string[] {
-    const rows = this.sql(`select type, amount, grant_id from credit_ledger where user_id = ?`).all(user) as { type: string; amount: number; grant_id: number | null }[];
+    const rows = this.sql(`select type, amount, grant_id from credit_ledger where user_id = ?`).all(user) as {
+      type: string;
+      amount: number;
+      grant_id: number | null;
+    }[];
     return rows.map((r) => `${r.type} ${r.amount} ${r.grant_id ?? "-"}`).sort();
   }
 

@@ -34,10 +34,17 @@ function report(r: SimulationResult, seeds: string): void {
 
 if (worker >= 0) {
   // A worker: runs its share and hands the result to the parent.
-  const result = simulate({ steps, seed, maxCommands });
+  const result = simulate({
+    steps,
+    seed,
+    maxCommands,
+    log: (line) => console.log(`worker ${worker}: ${line}, clean so far`),
+  });
   process.send!(result);
 } else if (workers > 1) {
-  console.log(`simulating ${steps} steps from seed ${seed} on ${workers} workers (sequences of up to ${maxCommands} steps)`);
+  console.log(
+    `simulating ${steps} steps from seed ${seed} on ${workers} workers (sequences of up to ${maxCommands} steps)`,
+  );
   const started = Date.now();
   const share = Math.ceil(steps / workers);
   const runs = Array.from({ length: workers }, (_, k) => {

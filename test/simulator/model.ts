@@ -136,9 +136,7 @@ export class Model {
   // ---- reads ---------------------------------------------------------------------------------
 
   inEffect(g: MGrant): boolean {
-    return (
-      g.status === "active" && g.effectiveAt <= this.now && (g.expiresAt === null || g.expiresAt > this.now)
-    );
+    return g.status === "active" && g.effectiveAt <= this.now && (g.expiresAt === null || g.expiresAt > this.now);
   }
 
   burnDownOrder(user: number): MGrant[] {

@@ -5,7 +5,17 @@
  */
 import fc from "fast-check";
 import { afterAll, describe, it } from "vitest";
-import { BuyPackStep, GrantStep, HoldStep, RefundStep, RenewStep, StripeRefundStep, VoidStep, type Step, type Wait } from "./commands";
+import {
+  BuyPackStep,
+  GrantStep,
+  HoldStep,
+  RefundStep,
+  RenewStep,
+  StripeRefundStep,
+  VoidStep,
+  type Step,
+  type Wait,
+} from "./commands";
 import { Engine, closeRig } from "./engine";
 import { Model } from "./model";
 

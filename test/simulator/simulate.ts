@@ -52,23 +52,31 @@ export const waitArb: fc.Arbitrary<Wait> = fc.oneof(
   },
   {
     weight: 3,
-    arbitrary: fc.constantFrom(-1 as const, 0 as const, 1 as const).map((offset) => ({ kind: "boundary" as const, offset })),
+    arbitrary: fc
+      .constantFrom(-1 as const, 0 as const, 1 as const)
+      .map((offset) => ({ kind: "boundary" as const, offset })),
   },
 );
 
 const amount = fc.oneof(fc.integer({ min: 1, max: 40 }), fc.integer({ min: 1, max: 300 }));
 
-/** Every operation, weighted so a sequence of ~40 steps meets most of them. */
-export const stepArbs: fc.Arbitrary<Step>[] = [
+/** Every operation once (fc.commands draws them evenly); `stepArbs` weights some. */
+const operations: fc.Arbitrary<Step>[] = [
   fc
     .tuple(
       waitArb,
       user,
       fc.constantFrom("subscription" as const, "promotional" as const, "topup" as const),
       fc.integer({ min: 1, max: 300 }),
-      fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 72 }).map((h) => h * HOUR)),
+      fc.oneof(
+        fc.constant(0),
+        fc.integer({ min: 1, max: 72 }).map((h) => h * HOUR),
+      ),
       fc.option(
-        fc.oneof(fc.integer({ min: 1, max: 180 }).map((m) => m * MINUTE), fc.integer({ min: 1, max: 10 }).map((d) => d * DAY)),
+        fc.oneof(
+          fc.integer({ min: 1, max: 180 }).map((m) => m * MINUTE),
+          fc.integer({ min: 1, max: 10 }).map((d) => d * DAY),
+        ),
         { nil: null },
       ),
       fc.option(fc.integer({ min: 0, max: 40 }), { nil: null, freq: 3 }),
@@ -79,28 +87,52 @@ export const stepArbs: fc.Arbitrary<Step>[] = [
   fc
     .tuple(
       waitArb,
-      fc.array(fc.record({ user, amount: fc.integer({ min: 1, max: 120 }), key: key("b1", "b2", "b3") }), {
-        minLength: 1,
-        maxLength: 5,
-      }),
+      fc.array(
+        fc.record({
+          user,
+          amount: fc.oneof(fc.constantFrom(5, 20), fc.integer({ min: 1, max: 120 })),
+          key: key("b1", "b2", "b3"),
+        }),
+        {
+          minLength: 1,
+          maxLength: 5,
+        },
+      ),
     )
     .map((a) => new BatchStep(...a)),
   fc
-    .tuple(waitArb, user, fc.integer({ min: -200, max: 200 }).filter((n) => n !== 0), key("k1", "k2", "k3"))
+    .tuple(
+      waitArb,
+      user,
+      fc.integer({ min: -200, max: 200 }).filter((n) => n !== 0),
+      key("k1", "k2", "k3"),
+    )
     .map((a) => new AdjustStep(...a)),
   fc
-    .tuple(waitArb, user, amount, fc.constantFrom(60, 600, 3600, 86_400), key("h1", "h2"))
+    .tuple(
+      waitArb,
+      user,
+      fc.oneof(
+        { weight: 3, arbitrary: fc.integer({ min: 1, max: 40 }) },
+        { weight: 1, arbitrary: fc.integer({ min: 1, max: 300 }) },
+      ),
+      fc.constantFrom(60, 600, 3600, 86_400),
+      key("h1", "h2"),
+    )
     .map((a) => new HoldStep(...a)),
   fc
-    .tuple(waitArb, pickArb, fc.option(fc.integer({ min: 1, max: 150 }), { nil: null }), key("c1"))
+    .tuple(
+      waitArb,
+      pickArb,
+      fc.option(fc.oneof(fc.constant(10), fc.integer({ min: 1, max: 150 })), { nil: null, freq: 2 }),
+      fc.option(fc.constant("c1"), { nil: null, freq: 4 }),
+    )
     .map((a) => new CaptureStep(...a)),
   fc.tuple(waitArb, pickArb).map((a) => new ReleaseStep(...a)),
   fc.tuple(waitArb, pickArb, fc.boolean(), key("v1")).map((a) => new VoidStep(...a)),
   fc.tuple(waitArb, pickArb, fc.integer({ min: 1, max: 200 }), key("r1", "r2")).map((a) => new RefundStep(...a)),
   fc.tuple(waitArb, user).map((a) => new BuyPackStep(...a)),
-  fc
-    .tuple(waitArb, pickArb, fc.constantFrom(0, 100, 200, 300, 600))
-    .map((a) => new StripeRefundStep(...a)),
+  fc.tuple(waitArb, pickArb, fc.constantFrom(0, 100, 200, 300, 600)).map((a) => new StripeRefundStep(...a)),
   fc
     .tuple(waitArb, user, fc.boolean(), fc.integer({ min: 1, max: 300 }), fc.integer({ min: 1, max: 3 }))
     .map((a) => new AutoTopupStep(...a)),
@@ -111,7 +143,7 @@ export const stepArbs: fc.Arbitrary<Step>[] = [
     .tuple(
       waitArb,
       user,
-      fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 300 })),
+      fc.oneof(fc.constantFrom(0, 100), fc.integer({ min: 1, max: 300 })),
       fc.option(fc.integer({ min: 1, max: 30 }), { nil: null }),
       fc.boolean(),
     )
@@ -129,6 +161,9 @@ export const stepArbs: fc.Arbitrary<Step>[] = [
   fc.tuple(waitArb, pickArb).map((a) => new ReplayStep(...a)),
   waitArb.map((w) => new WaitStep(w)),
 ];
+
+/** Grants (credits to spend), holds and captures twice as often: most else needs them. */
+export const stepArbs: fc.Arbitrary<Step>[] = [...operations, operations[0], operations[4], operations[5]];
 
 /** One sequence: a fresh database, the model beside it, every step compared. */
 export function simulationProperty(maxCommands: number, seen?: Set<string>) {
@@ -188,7 +223,7 @@ export function simulate(opts: {
         failure: `${message}\nReproduce: npm run simulate -- --seed ${seed} --steps ${counter.steps - first}`,
       };
     }
-    if (opts.log && seconds - lastLog >= 30) {
+    if (opts.log && seconds - lastLog >= 60) {
       lastLog = seconds;
       opts.log(`${counter.steps - first} steps, ${sequences} sequences, ${seconds.toFixed(0)} s`);
     }
