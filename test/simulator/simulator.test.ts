@@ -8,7 +8,7 @@ import { closeRig } from "./engine";
 import { simulate } from "./simulate";
 
 /** Fixed, so the coverage below is the same on every machine; SIM_SEED tries another. */
-const SEED = Number(process.env.SIM_SEED ?? 20_261_207);
+const SEED = Number(process.env.SIM_SEED ?? 7);
 const seen = new Set<string>();
 
 /** Every operation issue 20 lists, by the name the steps record when they happen. */
