@@ -27,6 +27,7 @@ import type { Db } from "../../db/client";
 import { AppError } from "../utils/errors";
 import type { DomainCtx } from "../utils/context.server";
 import { grantCredits } from "./grants.server";
+import { settleLapsedHolds } from "./hold-returns.server";
 import {
   checkId,
   checkRef,
@@ -114,6 +115,8 @@ export function rollOverCredits(ctx: DomainCtx, input: RolloverInput): RolloverR
     if (input.percent === 0) return { unused: 0, rolled: 0, grantId: null, replayed: false };
 
     const now = ctx.clock.now().getTime();
+    // A hold that lapsed before now gave its credits back then: they count as unused (simulator, seed 4).
+    settleLapsedHolds(statementsFor(ctx.db), userId, now);
     const sources = sqlite
       .prepare(
         `select ${GRANT_COLUMNS} from credit_grants
