@@ -536,6 +536,7 @@ function run(ops: Op[]): void {
             amount,
             balance: model.spendable(h.userId, now),
             allocations: captured,
+            metadata: null,
           });
           expect(r.hold).toMatchObject({ status: "captured", capturedAmount: amount });
           expect(r.held).toBe(model.held(h.userId, now));
