@@ -313,7 +313,7 @@ export class BatchStep extends Step {
         continue;
       }
       m.line(user, "deduction", -item.amount);
-      const body = { amount: item.amount, balance: m.spendable(user), allocations: allocations(parts) };
+      const body = { amount: item.amount, balance: m.spendable(user), allocations: allocations(parts), metadata: null };
       expected.push({ status: 201, body });
       fresh.push({ index, body });
       if (item.key !== null) api.set(`${user}:${item.key}`, { amount: item.amount, body });

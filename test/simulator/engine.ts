@@ -24,6 +24,7 @@ import { dispatchBatch } from "../../app/events/dispatcher.server";
 import { registerEventConsumer } from "../../app/events/outbox.server";
 import { insertPlan, type TopupPlan } from "../../app/plans/index.server";
 import { ManualClock } from "../../app/utils/clock";
+import { writeTransaction } from "../../db/transaction";
 
 export const START = Date.parse("2026-01-01T00:00:00.000Z");
 export const PACK = { credits: 120, priceCents: 600, expiryDays: 30 };
@@ -148,7 +149,7 @@ export class Engine {
   /** A Stripe event's apply step: billing's handler runs in one IMMEDIATE transaction. */
   applyStripe<R>(type: string, fn: (ctx: ApplyCtx) => R): R {
     const event = { id: `evt_sim_${++this.events}`, type, data: { object: {} } } as unknown as Stripe.Event;
-    return this.ctx.db.$client.transaction(() => fn({ ...this.ctx, event })).immediate();
+    return writeTransaction(this.ctx.db, () => fn({ ...this.ctx, event }));
   }
 
   /** A top-up bought at Checkout: the purchase and its grant, as checkout.session.completed records them. */
