@@ -304,7 +304,11 @@ describe("litestream.yml", () => {
     expect(content).toMatch(/^dbs:\n {2}- path: "\$\{DATABASE_PATH\}"\n {4}replicas:\n {6}- type: s3$/m);
     // Database-level settings sit beside `replicas` (four spaces), not inside a replica.
     const dbLevel = Object.fromEntries([...content.matchAll(/^ {4}([\w-]+): (.+)$/gm)].map((m) => [m[1], m[2]]));
-    expect(dbLevel).toEqual({ "checkpoint-interval": "0s", "max-checkpoint-page-count": "3000" });
+    expect(dbLevel).toEqual({
+      "checkpoint-interval": "0s",
+      "max-checkpoint-page-count": "1000",
+      "monitor-interval": "100ms",
+    });
     expect(content).not.toMatch(/^\s+replica:/m); // the v0.5 single-replica key
   });
 

@@ -150,6 +150,7 @@ describe("deductions", () => {
       reason: "render job",
       createdAt: "2026-01-01T00:00:00.000Z",
       allocations: r.allocations,
+      metadata: { job: "j1" },
     });
   });
 

@@ -60,6 +60,7 @@ describe("holds", () => {
       status: "held",
       expiresAt: new Date(ctx().clock.now().getTime() + 900_000).toISOString(),
       reason: "render #1",
+      metadata: null,
       createdAt: ctx().clock.now().toISOString(),
     });
     expect(holdCounts(ctx()).ledger).toBe(entries);
@@ -92,6 +93,7 @@ describe("holds", () => {
         { grantId: sub, amount: 100 },
         { grantId: topup, amount: 20 },
       ],
+      metadata: null,
     });
     expect(r.held).toBe(0);
     expect(holdCounts(ctx()).ledger).toBe(entries + 1);

@@ -176,7 +176,15 @@ describe("the ledger", () => {
     const [deduction, grant] = listLedger(ctx(), userId, {}).entries;
     expect(deduction.allocations).toEqual([{ grantId: g.grant.id, amount: 4 }]);
     expect(grant).not.toHaveProperty("allocations");
-    expect(Object.keys(grant).sort()).toEqual(["amount", "balanceAfter", "createdAt", "id", "reason", "type"]);
+    expect(Object.keys(grant).sort()).toEqual([
+      "amount",
+      "balanceAfter",
+      "createdAt",
+      "id",
+      "metadata",
+      "reason",
+      "type",
+    ]);
   });
 
   it("rejects a limit outside 1–100 and a cursor it did not make", () => {

@@ -372,7 +372,10 @@ function registerHolds(api: ApiRegistry): void {
     errors: {
       400: "`amount` is not valid, or more than the hold reserves.",
       404: "No such hold.",
-      409: `${notHeld} Or the hold reserves nothing: refunds or voids of its grants took it all.`,
+      409: {
+        ...notHeld,
+        description: `${notHeld.description} Or the hold reserves nothing: refunds or voids of its grants took it all.`,
+      },
     },
   });
   api.operation({

@@ -3199,13 +3199,13 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description [object Object] Or the hold reserves nothing: refunds or voids of its grants took it all. */
+      /** @description `conflict` (with the hold's `status`), or `idempotency_conflict`: the hold is no longer `held` (captured, released or past `expiresAt`), or the Idempotency-Key was used with another body. Or the hold reserves nothing: refunds or voids of its grants took it all. */
       409: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["Error"];
+          "application/json": components["schemas"]["HoldConflict"] | components["schemas"]["Error"];
         };
       };
       /** @description The body is over 1 MiB. */
