@@ -4,7 +4,7 @@
  * second; each request takes one, and a request that finds none is refused with 429
  * `rate_limited` and the standard headers. Keys without a limit never reach here. Several
  * processes (docs/decisions/005-scale-out.md) each keep their own buckets, so a key's limit there
- * is per process; the decision record says why that is enough (docs/decisions/017-api-rate-limits.md).
+ * is per process; the decision record says why that is enough (docs/decisions/021-api-rate-limits.md).
  */
 import { AppError } from "../utils/errors";
 
