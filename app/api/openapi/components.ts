@@ -43,6 +43,10 @@ export const HoldConflictBody = z
   .object({
     error: errorDetail,
     status: z.enum(["held", "captured", "released", "expired"]).openapi({ description: "The hold's status now." }),
+    clawedBackAmount: z.number().int().min(1).optional().openapi({
+      description:
+        "Only on a hold still `held` that reserves nothing: the credits refunds or voids of its grants took from it.",
+    }),
   })
   .openapi("HoldConflict", {
     description: "A capture or release of a hold that is no longer `held`.",

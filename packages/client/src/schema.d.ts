@@ -1494,6 +1494,8 @@ export interface components {
        * @enum {string}
        */
       status: "held" | "captured" | "released" | "expired";
+      /** @description Only on a hold still `held` that reserves nothing: the credits refunds or voids of its grants took from it. */
+      clawedBackAmount?: number;
     };
     AutoTopup: {
       userId: number;
