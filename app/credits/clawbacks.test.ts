@@ -12,17 +12,10 @@ import {
   voidGrant,
 } from "./index.server";
 import { findInvariantViolations } from "./invariants.server";
-import { DAY, expectAppError, grant, newUser, useCreditsDb, type TestCtx } from "./test-support";
+import { DAY, expectAppError, grant, ledgerSum, newUser, useCreditsDb } from "./test-support";
 
 const ctx = useCreditsDb();
 const MIN = 60_000;
-
-function ledgerSum(c: TestCtx, userId: number): number {
-  return c.db.$client
-    .prepare("select coalesce(sum(amount), 0) from credit_ledger where user_id = ?")
-    .pluck()
-    .get(userId) as number;
-}
 
 /** A user whose one 500-credit top-up is all held by one hold (an hour long). */
 function allHeld(): { userId: number; grantId: number; holdId: number } {

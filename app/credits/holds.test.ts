@@ -13,17 +13,19 @@ import {
   voidGrant,
 } from "./index.server";
 import { findInvariantViolations } from "./invariants.server";
-import { DAY, expectAppError, grant, newUser, useCreditsDb, writeCounts, type TestCtx } from "./test-support";
+import {
+  DAY,
+  expectAppError,
+  grant,
+  ledgerSum,
+  newUser,
+  useCreditsDb,
+  writeCounts,
+  type TestCtx,
+} from "./test-support";
 
 const ctx = useCreditsDb();
 const MIN = 60_000;
-
-function ledgerSum(c: TestCtx, userId: number): number {
-  return c.db.$client
-    .prepare("select coalesce(sum(amount), 0) from credit_ledger where user_id = ?")
-    .pluck()
-    .get(userId) as number;
-}
 
 function holdCounts(c: TestCtx): Record<string, number> {
   const n = (sql: string) => c.db.$client.prepare(sql).pluck().get() as number;

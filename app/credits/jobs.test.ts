@@ -15,16 +15,18 @@ import {
   startCreditJobs,
   syncBalances,
 } from "./index.server";
-import { DAY, cachedBalance, expectAppError, newUser, useCreditsDb, writeCounts, grant } from "./test-support";
+import {
+  DAY,
+  cachedBalance,
+  expectAppError,
+  newUser,
+  useCreditsDb,
+  writeCounts,
+  grant,
+  ledgerSum,
+} from "./test-support";
 
 const ctx = useCreditsDb();
-
-function ledgerSum(userId: number): number {
-  return ctx()
-    .db.$client.prepare("select coalesce(sum(amount), 0) from credit_ledger where user_id = ?")
-    .pluck()
-    .get(userId) as number;
-}
 
 describe("the expiry sweep", () => {
   it("records each expired grant with one expiration entry for exactly what was left", () => {
@@ -47,7 +49,7 @@ describe("the expiry sweep", () => {
     ]);
     // Swept: the cache, the ledger sum and the spendable balance agree again.
     expect(cachedBalance(ctx(), userId)).toBe(7);
-    expect(ledgerSum(userId)).toBe(7);
+    expect(ledgerSum(ctx(), userId)).toBe(7);
     expect(getBalance(ctx(), userId).balance).toBe(7);
   });
 

@@ -55,6 +55,14 @@ export function cachedBalance(ctx: TestCtx, userId: number): number {
   return ctx.db.$client.prepare("select credit_balance from users where id = ?").pluck().get(userId) as number;
 }
 
+/** The sum of every ledger entry of a user: the balance plus what holds reserve, once expiries are swept. */
+export function ledgerSum(ctx: TestCtx, userId: number): number {
+  return ctx.db.$client
+    .prepare("select coalesce(sum(amount), 0) from credit_ledger where user_id = ?")
+    .pluck()
+    .get(userId) as number;
+}
+
 /** Runs fn, expects an AppError with `code` (and `field`, when given), and returns it. */
 export function expectAppError(fn: () => unknown, code: string, field?: string): AppError {
   let caught: unknown;
