@@ -10,6 +10,7 @@ import Stripe from "stripe";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startProductionServer, type ProductionServer } from "../../test/production-server";
 import { freePort } from "../../test/server-process";
+import { signUpAndBuyPack } from "../../test/billing/pack-buyer";
 
 const STRIPE_KEY = "sk_test_offline_0000000000000000000000000000";
 
@@ -65,33 +66,7 @@ let emails = 0;
 /** A customer who signed up and bought the 500-credit pack through Checkout (saving the card). */
 async function customer(): Promise<{ userId: number; cookie: string; packId: number }> {
   const email = `auto-topup-${process.pid}-${++emails}@example.com`;
-  const signup = await fetch(`${app}/signup`, {
-    method: "POST",
-    headers: { "content-type": "application/x-www-form-urlencoded", origin: app },
-    body: new URLSearchParams({ email, name: "Auto", password: "a long enough password 123" }),
-    redirect: "manual",
-  });
-  expect(signup.status).toBe(302);
-  const cookie = signup.headers
-    .getSetCookie()
-    .map((c) => c.split(";")[0])
-    .join("; ");
-  const [{ id: packId }] = query<{ id: number }>(`select id from topup_plans where internal_id = 'pack-500'`);
-  const buy = await fetch(`${app}/billing?index`, {
-    method: "POST",
-    headers: { "content-type": "application/x-www-form-urlencoded", origin: app, cookie },
-    body: new URLSearchParams({ intent: "topup", planId: String(packId), quantity: "1" }),
-    redirect: "manual",
-  });
-  const checkout = buy.headers.get("location") ?? buy.headers.get("x-remix-redirect") ?? "";
-  expect(checkout, `${buy.status} ${(await buy.text()).slice(0, 300)}`).toMatch(/\/_offline-stripe\/checkout\/cs_/);
-  const pay = await fetch(`${new URL(checkout, app).toString()}/pay`, {
-    method: "POST",
-    headers: { origin: app, cookie },
-    redirect: "manual",
-  });
-  expect(pay.status).toBe(303);
-  const [{ id: userId }] = query<{ id: number }>(`select id from users where email = ?`, email);
+  const { userId, cookie, packId } = await signUpAndBuyPack(app, query, { email, name: "Auto" });
   await waitFor("the pack's credits", async () => ((await balance(userId)) === 500 ? true : undefined));
   return { userId, cookie, packId };
 }

@@ -9,6 +9,7 @@ import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startProductionServer, type ProductionServer } from "../../test/production-server";
 import { freePort } from "../../test/server-process";
+import { signUpAndBuyPack } from "../../test/billing/pack-buyer";
 
 let server: ProductionServer;
 let app: string;
@@ -51,33 +52,7 @@ let emails = 0;
 /** A customer who signed up and bought the 500-credit pack through Checkout. */
 async function customer(): Promise<{ userId: number; grantId: number; paymentIntent: string; paidCents: number }> {
   const email = `held-refund-${process.pid}-${++emails}@example.com`;
-  const signup = await fetch(`${app}/signup`, {
-    method: "POST",
-    headers: { "content-type": "application/x-www-form-urlencoded", origin: app },
-    body: new URLSearchParams({ email, name: "Held", password: "a long enough password 123" }),
-    redirect: "manual",
-  });
-  expect(signup.status).toBe(302);
-  const cookie = signup.headers
-    .getSetCookie()
-    .map((c) => c.split(";")[0])
-    .join("; ");
-  const [{ id: packId }] = query<{ id: number }>(`select id from topup_plans where internal_id = 'pack-500'`);
-  const buy = await fetch(`${app}/billing?index`, {
-    method: "POST",
-    headers: { "content-type": "application/x-www-form-urlencoded", origin: app, cookie },
-    body: new URLSearchParams({ intent: "topup", planId: String(packId), quantity: "1" }),
-    redirect: "manual",
-  });
-  const checkout = buy.headers.get("location") ?? buy.headers.get("x-remix-redirect") ?? "";
-  expect(checkout).toMatch(/\/_offline-stripe\/checkout\/cs_/);
-  const pay = await fetch(`${new URL(checkout, app).toString()}/pay`, {
-    method: "POST",
-    headers: { origin: app, cookie },
-    redirect: "manual",
-  });
-  expect(pay.status).toBe(303);
-  const [{ id: userId }] = query<{ id: number }>(`select id from users where email = ?`, email);
+  const { userId } = await signUpAndBuyPack(app, query, { email, name: "Held" });
   await waitFor("the pack's credits", async () => ((await balance(userId)).balance === 500 ? true : undefined));
   const [purchase] = query<{ pi: string; paid: number }>(
     `select stripe_payment_intent_id as pi, amount_paid_cents as paid from topup_purchases where user_id = ?`,
