@@ -27,7 +27,7 @@ const boundary = (from, forbidden, why, more = []) => ({
   },
 });
 
-const web = ["routes", "components", "server", "cli", "api"];
+const web = ["routes", "pages", "components", "server", "cli", "api"];
 
 /** The credit engine's tables: other domains call app/credits/index.server.ts instead (decisions 006, 016). */
 const creditTablesOwnedByCredits = {
