@@ -12,7 +12,12 @@ import S3rver from "s3rver";
 import { migrateDatabase } from "../db/migrate";
 import { openDatabase, closeDatabase } from "../db/client";
 import { createApiKey } from "../app/auth/api-keys.server";
-import { litestreamSetup, runLitestream, type LitestreamConfig } from "../app/backup/litestream.server";
+import {
+  litestreamSetup,
+  restoreReplicaFile,
+  runLitestream,
+  type LitestreamConfig,
+} from "../app/backup/litestream.server";
 import { findInvariantViolations } from "../app/credits/invariants.server";
 import { systemClock } from "../app/utils/clock";
 import { freePort, repoRoot } from "../test/server-process";
@@ -344,9 +349,8 @@ export function startLoad(port: number, key: string, userIds: number[], concurre
 /** `litestream restore` of the deployment's replica into `outPath` (optionally as of a time). */
 export async function restoreReplica(config: LitestreamConfig, outPath: string, timestamp?: Date): Promise<void> {
   fs.mkdirSync(path.dirname(outPath), { recursive: true });
-  const args = ["restore", "-config", config.configPath, "-o", outPath];
-  if (timestamp) args.push("-timestamp", timestamp.toISOString());
-  const r = await runLitestream(config, [...args, config.databasePath]);
+  const r = await restoreReplicaFile(config, outPath, timestamp);
+  if (r.attempts > 1) console.warn(`litestream restore needed ${r.attempts} attempts (a WAL download failed)`);
   if (r.code !== 0 || !fs.existsSync(outPath)) {
     throw new Error(`litestream restore failed (${r.code}):\n${r.stderr}\n${r.stdout}`);
   }

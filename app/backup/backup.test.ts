@@ -9,7 +9,7 @@ import { deductCredits, grantCredits } from "../credits/index.server";
 import { runCliForTest } from "../../test/cli";
 import { testContext } from "../../test/db";
 import { S3_BUCKET, pollFor, startLocalS3, type LocalS3 } from "../../scripts/restore-drill-harness";
-import { litestreamSetup, runLitestream } from "./litestream.server";
+import { litestreamSetup, restoreReplicaFile, runLitestream } from "./litestream.server";
 import { backupHealth, backupVerifyIntervalSeconds, DEFAULT_BACKUP_VERIFY_INTERVAL_SECONDS } from "./schedule.server";
 import { backupStatus, verifyResultPath } from "./verify.server";
 
@@ -154,6 +154,36 @@ describe("backup verify / backup status", () => {
     expect(run.stderr).toContain("no replica configured (LITESTREAM_REPLICA_URL / LITESTREAM_S3_BUCKET unset)");
     // The litestream runner reports a missing binary rather than throwing.
     expect((await runLitestream({ ...litestreamSetupOrThrow(), binary: null }, ["version"])).code).toBe(127);
+  });
+});
+
+describe("restoreReplicaFile", () => {
+  // Litestream 0.3.13 reports a failed parallel WAL download as a bare "context canceled" and never
+  // retries it; a stand-in binary fails that way once, so the retry is seen without a flaky network.
+  function standIn(script: string) {
+    const dir = fs.mkdtempSync(path.join(fs.realpathSync("/tmp"), "litestream-stand-in-"));
+    const binary = path.join(dir, "litestream");
+    fs.writeFileSync(binary, `#!/bin/sh\ncd "${dir}"\n${script}\n`, { mode: 0o755 });
+    return { ...litestreamSetupOrThrow(), binary, dir };
+  }
+  const canceled = `echo '{"level":"ERROR","msg":"failed to run","error":"context canceled"}' >&2; exit 1`;
+
+  it("runs a restore that failed with Litestream's masked download error once more, from scratch", async () => {
+    const config = standIn(`if [ -e tried ]; then touch "$5"; exit 0; fi; touch tried "$5.tmp"; ${canceled}`);
+    const out = path.join(config.dir, "restored.db");
+    const result = await restoreReplicaFile(config, out);
+    expect(result).toMatchObject({ code: 0, attempts: 2 });
+    expect(fs.existsSync(out)).toBe(true);
+    expect(fs.existsSync(`${out}.tmp`)).toBe(false);
+  });
+
+  it("gives up after the second masked failure, and never retries any other failure", async () => {
+    const twice = standIn(canceled);
+    expect(await restoreReplicaFile(twice, path.join(twice.dir, "r.db"))).toMatchObject({ code: 1, attempts: 2 });
+    const other = standIn(
+      `echo '{"level":"ERROR","msg":"failed to run","error":"no matching backups found"}' >&2; exit 1`,
+    );
+    expect(await restoreReplicaFile(other, path.join(other.dir, "r.db"))).toMatchObject({ code: 1, attempts: 1 });
   });
 });
 

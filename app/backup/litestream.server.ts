@@ -118,3 +118,29 @@ export function litestreamError(result: RunResult): string {
   }
   return `litestream exited ${result.code}`;
 }
+
+/**
+ * `litestream restore` of the replica into `outPath` (optionally as of a time). Litestream 0.3.13
+ * downloads WAL segments in parallel without retrying one that fails, and its apply loop reports
+ * that failure as a bare "context canceled" (replica.go; benbjohnson/litestream#585), so a restore
+ * that failed that way is run once more from scratch, as an operator would.
+ */
+export async function restoreReplicaFile(
+  config: LitestreamConfig,
+  outPath: string,
+  timestamp?: Date,
+): Promise<RunResult & { attempts: number }> {
+  const args = ["restore", "-config", config.configPath, "-o", outPath];
+  if (timestamp) args.push("-timestamp", timestamp.toISOString());
+  args.push(config.databasePath);
+  let attempts = 0;
+  for (;;) {
+    attempts += 1;
+    const result = await runLitestream(config, args);
+    const transient = result.code !== 0 && litestreamError(result).endsWith("context canceled");
+    if (!transient || attempts === 2) return { ...result, attempts };
+    for (const leftover of [outPath, `${outPath}.tmp`, `${outPath}.tmp-wal`, `${outPath}.tmp-shm`]) {
+      fs.rmSync(leftover, { force: true });
+    }
+  }
+}

@@ -12,7 +12,7 @@ import os from "node:os";
 import path from "node:path";
 import { findInvariantViolations } from "../credits/invariants.server";
 import type { DomainCtx } from "../utils/context.server";
-import { litestreamError, runLitestream, type LitestreamConfig } from "./litestream.server";
+import { litestreamError, restoreReplicaFile, runLitestream, type LitestreamConfig } from "./litestream.server";
 
 export interface BackupVerifyResult {
   ok: boolean;
@@ -58,14 +58,7 @@ export async function verifyBackup(
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "credits-backup-verify-"));
   const file = path.join(dir, "restored.db");
   try {
-    const restore = await runLitestream(config, [
-      "restore",
-      "-config",
-      config.configPath,
-      "-o",
-      file,
-      config.databasePath,
-    ]);
+    const restore = await restoreReplicaFile(config, file);
     if (restore.code !== 0 || !fs.existsSync(file)) {
       const why = litestreamError(restore);
       problems.push(
