@@ -27,6 +27,13 @@ export function getUserByEmail(db: Db, email: string): User | undefined {
     .get();
 }
 
+/** The id of the user a row names by id or by email (the legacy balance import's lookup). */
+export function findUserId(db: Db, ref: { userId?: number; email?: string }): number | undefined {
+  const user =
+    ref.userId !== undefined ? getUserById(db, ref.userId) : ref.email ? getUserByEmail(db, ref.email) : undefined;
+  return user?.id;
+}
+
 /**
  * External ids: the integrator's own id for a user (`externalId` in the API, `ext:<id>` in paths).
  * 1–255 characters (code points), none of them a control character (C0, DEL, C1); kept exactly as

@@ -37,7 +37,7 @@ import type { Clock } from "../utils/clock";
 import type { DomainCtx } from "../utils/context.server";
 import { AppError } from "../utils/errors";
 import { log } from "../utils/log.server";
-import type { AttemptView, AutoTopupPatch, AutoTopupView } from "./auto-topup-form";
+import type { AttemptView, AutoTopupPatch, AutoTopupView } from "./auto-topup-input";
 
 export type { AttemptView, AutoTopupView };
 import type { BillingContext } from "./context.server";
@@ -548,7 +548,7 @@ export function attemptsByStatus(db: Db, userId: number): Record<string, number>
 
 /**
  * Attempts that did not pay (failed, or still being charged), as rows of the admin customer page's
- * payments (app/billing/customers.server.ts); a paid one is listed there as its top-up purchase.
+ * payments (app/pages/customers.server.ts); a paid one is listed there as its top-up purchase.
  */
 export function unpaidAutoTopupPayments(db: Db, userId: number, limit: number) {
   return listAttempts(db, userId, limit)

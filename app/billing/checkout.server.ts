@@ -6,7 +6,7 @@ import { listGrantsByGroup } from "../credits/index.server";
 import { getSubscriptionPlan, getTopupPlan, isPlanOffered } from "../plans/index.server";
 import type { DomainCtx } from "../utils/context.server";
 import { AppError } from "../utils/errors";
-import { MAX_TOPUP_QUANTITY } from "./display";
+import { MAX_TOPUP_QUANTITY } from "../utils/limits";
 import { grantRefs } from "./grant-refs";
 import { getSubscriptionByStripeId, hasLiveSubscription, stripeId } from "./subscription-state.server";
 
@@ -16,8 +16,6 @@ import { getSubscriptionByStripeId, hasLiveSubscription, stripeId } from "./subs
  */
 
 export type CheckoutCtx = DomainCtx & { appUrl: string };
-
-export { MAX_TOPUP_QUANTITY };
 
 /**
  * The user's Stripe customer, created once. The idempotency key makes a double click (two

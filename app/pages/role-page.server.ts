@@ -4,7 +4,7 @@ import type { DomainCtx } from "../utils/context.server";
 import { httpStatusFor, isAppError } from "../utils/errors";
 import { replyWithError } from "../utils/forms.server";
 import { roleSchema, type RoleConfirm } from "./role-form";
-import { countUsersByRole, LAST_ADMIN_MESSAGE, setUserRole, type User } from "./users.server";
+import { countUsersByRole, LAST_ADMIN_MESSAGE, setUserRole, type User } from "../auth/users.server";
 
 export type RoleFormAnswer =
   | { status: number; form: "role"; result: SubmissionResult<string[]>; roleConfirm?: RoleConfirm }

@@ -6,7 +6,7 @@ import { replyWithError } from "../utils/forms.server";
 import { autoTopupFormSchema, type AutoTopupSection } from "./auto-topup-form";
 
 export type { AutoTopupSection };
-import { autoTopupPacks, getAutoTopup, setAutoTopup } from "./auto-topup.server";
+import { autoTopupPacks, getAutoTopup, setAutoTopup } from "../billing/auto-topup.server";
 
 export function autoTopupSection(ctx: DomainCtx, userId: number): AutoTopupSection {
   return {

@@ -6,19 +6,19 @@ import {
   startSubscriptionCheckout,
   startTopupCheckout,
   type CheckoutCtx,
-} from "./checkout.server";
+} from "../billing/checkout.server";
 import { findGrantBySource } from "../credits/index.server";
-import { grantRefs } from "./grant-refs";
+import { grantRefs } from "../billing/grant-refs";
 import { getSubscriptionPlan } from "../plans/index.server";
 import { AppError } from "../utils/errors";
-import { getCurrentSubscription } from "./subscription-state.server";
+import { getCurrentSubscription } from "../billing/subscription-state.server";
 import {
   changeSubscriptionPlan,
   previewPlanChange,
   setCancelAtPeriodEnd,
   type PlanChangePreview,
-} from "./subscriptions.server";
-import { stripeErrorToAppError } from "./stripe-errors.server";
+} from "../billing/subscriptions.server";
+import { stripeErrorToAppError } from "../billing/stripe-errors.server";
 
 /** What a customer can do on the billing page (one form per intent). */
 export type BillingAction =

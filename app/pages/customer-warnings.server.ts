@@ -1,7 +1,7 @@
 import { getUserById } from "../auth/users.server";
 import { creditsConfig, type BalanceView, type CreditsCtx } from "../credits/index.server";
-import { latestFailedPayment } from "./history.server";
-import { getCurrentSubscription, LIVE_STATUSES } from "./subscription-state.server";
+import { latestFailedPayment } from "../billing/history.server";
+import { getCurrentSubscription, LIVE_STATUSES } from "../billing/subscription-state.server";
 
 /*
  * The warnings the credits and billing pages show a customer before something is lost: credits

@@ -4,7 +4,7 @@ import { testContext } from "../../test/db";
 import { createUser, updateUser } from "../auth/users.server";
 import { getBalance, grantCredits, type CreditsCtx } from "../credits/index.server";
 import { MS_PER_DAY } from "../utils/clock";
-import { getCustomerWarnings } from "./customer-pages.server";
+import { getCustomerWarnings } from "./customer-warnings.server";
 
 let ctx: ReturnType<typeof testContext> | undefined;
 afterEach(() => {

@@ -14,8 +14,8 @@ import {
 } from "../plans/index.server";
 import type { AppContext } from "../utils/context.server";
 import { apiResource, jsonResponse, parseId, readJsonBody } from "../utils/http.server";
-import type { BillingContext } from "./context.server";
-import { createPlan, deleteOrArchivePlan, editPlan } from "./plan-sync.server";
+import type { BillingContext } from "../billing/context.server";
+import { createPlan, deleteOrArchivePlan, editPlan } from "../billing/plan-sync.server";
 
 /*
  * The admin plan JSON API (/api/admin/subscription-plans, /api/admin/topup-plans and their /:id)
