@@ -6,12 +6,12 @@ import {
   subscriptionHistory,
   subscriptionInvoices,
   topupPurchases,
+  type userSubscriptions,
   type SubscriptionChangeKind,
   type SUBSCRIPTION_INVOICE_STATUSES,
 } from "../../db/schema";
 import { getSubscriptionPlan, getTopupPlan } from "../plans/index.server";
 import type { DomainCtx } from "../utils/context.server";
-import type { UserSubscription } from "./subscription-state.server";
 
 /*
  * The customer's subscription history and payment history. Both are written where billing applies
@@ -22,6 +22,9 @@ import type { UserSubscription } from "./subscription-state.server";
  * - subscription invoices from the invoice Stripe returned (amounts, hosted page), one row per
  *   invoice, kept up to date as it is paid, fails or is refunded. Top-ups are topup_purchases.
  */
+
+/** A user_subscriptions row (the subscription state module imports this one, so not from there). */
+type UserSubscription = typeof userSubscriptions.$inferSelect;
 
 type InvoiceStatus = (typeof SUBSCRIPTION_INVOICE_STATUSES)[number];
 

@@ -7,7 +7,7 @@ import {
 } from "../credits/balance-import.server";
 import { findUserId } from "../auth/users.server";
 import { AppError } from "../utils/errors";
-import type { CliCommand } from "./commands";
+import type { CliCommand } from "./command";
 
 /*
  * `npm run credits -- balances import --file legacy.csv|legacy.json [--expires-in-days N|never]

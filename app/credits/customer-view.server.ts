@@ -5,8 +5,8 @@
  * on the first page and the ten-thousandth.
  */
 import { LEDGER_ENTRY_TYPES, type LedgerEntryType } from "../../db/schema";
-import type { GrantView } from "./index.server";
-import { GRANT_COLUMNS, iso, toGrantView, type GrantRow } from "./store.server";
+import { GRANT_COLUMNS, type GrantRow } from "./tables/grants.server";
+import { type GrantView, iso, toGrantView } from "./views.server";
 import type { DomainCtx } from "../utils/context.server";
 import { csvLine } from "../utils/csv.server";
 import { perConnection } from "../../db/per-connection";

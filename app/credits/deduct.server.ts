@@ -3,31 +3,40 @@
  * better-sqlite3 statements inside one IMMEDIATE transaction; see BURN_DOWN_SQL for the order.
  */
 import { AppError } from "../utils/errors";
-import type { DeductInput, DeductResult } from "./index.server";
 import {
-  MAX_CREDITS,
-  checkActor,
   checkCredits,
   checkId,
-  checkKey,
   checkMetadata,
   checkReason,
   checkShownReason,
-  findReplay,
-  insertEntry,
   invalid,
-  requestHash,
-  requireUser,
-  statementsFor,
-  takeFromGrant,
-  type EntryRow,
-  type Statements,
-} from "./store.server";
+  MAX_CREDITS,
+} from "./checks.server";
+import { findReplay, keyedRequest } from "./keyed.server";
+import { type Statements, statementsFor } from "./statements.server";
+import type { EntryRow } from "./tables/ledger.server";
+import type { UserEventRow } from "./tables/users.server";
+import { insertEntry, requireUser, takeFromGrant } from "./writes.server";
 import { addGrant } from "./grants.server";
 import { balanceLowered, creditsConfig, type CreditsCtx } from "./events.server";
 import { settleLapsedHolds } from "./hold-returns.server";
-import type { UserEventRow } from "./store.server";
 import { writeTransaction } from "../../db/transaction";
+
+export interface DeductInput {
+  userId: number;
+  amount: number;
+  reason?: string | null;
+  metadata?: Record<string, unknown> | null;
+  idempotencyKey?: string | null;
+  actor?: string | null;
+}
+export interface DeductResult {
+  id: number; // ledger entry id
+  amount: number;
+  balance: number;
+  allocations: { grantId: number; amount: number }[];
+  replayed: boolean;
+}
 
 export interface Allocation {
   grantId: number;
@@ -132,16 +141,14 @@ export function deductCredits(ctx: CreditsCtx, input: DeductInput): DeductResult
   const amount = checkCredits(input.amount);
   const reason = checkReason(input.reason);
   const metadata = checkMetadata(input.metadata);
-  const actor = checkActor(input.actor);
-  const key = checkKey(input.idempotencyKey);
-  const hash = key === null ? null : requestHash({ op: "deduction", amount, reason, metadata: input.metadata ?? null });
+  const keyed = keyedRequest(input, { op: "deduction", amount, reason, metadata: input.metadata ?? null });
   const s = statementsFor(ctx.db);
   return writeTransaction(ctx.db, (): DeductResult => {
-    const replay = findReplay(s, userId, key, hash);
+    const replay = findReplay(s, userId, keyed);
     if (replay) return { ...replayedSpend(s, replay), amount: -replay.amount };
     // Read inside the transaction: after any wait for the write lock, not before it.
     const now = ctx.clock.now().getTime();
-    const entry = { type: "deduction" as const, reason, key, hash, metadata, actor };
+    const entry = { type: "deduction" as const, reason, metadata, ...keyed };
     const { id, balance, allocations } = spend(s, ctx, userId, amount, entry, now);
     return { id, amount, balance, allocations, replayed: false };
   });
@@ -195,16 +202,13 @@ export function adjustCredits(ctx: CreditsCtx, input: AdjustInput): AdjustResult
   const source = input.source ?? "admin";
   if (source !== "admin" && source !== "api") throw invalid("source", "`source` must be admin or api.");
   const metadata = checkMetadata(input.metadata);
-  const actor = checkActor(input.actor);
-  const key = checkKey(input.idempotencyKey);
-  const hash =
-    key === null ? null : requestHash({ op: "adjustment", amount, reason, source, metadata: input.metadata ?? null });
+  const keyed = keyedRequest(input, { op: "adjustment", amount, reason, source, metadata: input.metadata ?? null });
   const s = statementsFor(ctx.db);
   return writeTransaction(ctx.db, (): AdjustResult => {
-    const replay = findReplay(s, userId, key, hash);
+    const replay = findReplay(s, userId, keyed);
     if (replay) return { ...replayedSpend(s, replay), amount: replay.amount, grantId: replay.grant_id };
     const now = ctx.clock.now().getTime();
-    const entry = { type: "adjustment" as const, reason, key, hash, metadata, actor };
+    const entry = { type: "adjustment" as const, reason, metadata, ...keyed };
     if (amount > 0) {
       const grant = { type: "promotional" as const, amount, priority: ADJUSTMENT_GRANT_PRIORITY, source };
       const cached = requireUser(s, userId);

@@ -20,7 +20,9 @@ import type Database from "better-sqlite3";
 import type { Db } from "../../db/client";
 import { appendEvent, registerEventSource, type EventSource, type EventType } from "../events/outbox.server";
 import type { DomainCtx } from "../utils/context.server";
-import { parseMetadata, type Statements, type UserEventRow } from "./store.server";
+import type { Statements } from "./statements.server";
+import type { UserEventRow } from "./tables/users.server";
+import { parseMetadata } from "./views.server";
 import { perConnection } from "../../db/per-connection";
 
 /** What the engine needs from the configuration (env EXPIRING_SOON_DAYS, LOW_BALANCE_THRESHOLD). */

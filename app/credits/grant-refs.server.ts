@@ -7,7 +7,8 @@
  */
 import type { GrantStatus, GrantType } from "../../db/schema";
 import type { DomainCtx } from "../utils/context.server";
-import { checkLimit, invalid, statementsFor } from "./store.server";
+import { checkLimit, invalid } from "./checks.server";
+import { statementsFor } from "./statements.server";
 import { perConnection } from "../../db/per-connection";
 
 /** A grant with its references and the metadata its `grant` entry was written with. */

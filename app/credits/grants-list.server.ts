@@ -4,17 +4,17 @@
  * grants are added or spent.
  *
  * Statuses are the ones a GrantView shows (time decides, not whether the sweep has run):
- * - `active` (default): in effect now, in BURN-DOWN ORDER (store.server.ts) — the order the
+ * - `active` (default): in effect now, in BURN-DOWN ORDER (./tables/grants.server.ts) — the order the
  *   balance answer lists its first 100 in, so paging `active` continues that list;
  * - `pending` (effectiveAt in the future): the order they start in (effectiveAt, then id);
  * - `depleted`, `expired` (including grants past expiresAt the sweep has not recorded yet),
  *   `voided` and `all`: newest first (id descending).
  */
 import type Database from "better-sqlite3";
-import type { GrantView } from "./index.server";
+import { checkId, checkLimit, invalid } from "./checks.server";
+import { BURN_DOWN_ORDER, GRANT_COLUMNS, type GrantRow } from "./tables/grants.server";
+import { type GrantView, toGrantView } from "./views.server";
 import { getBalance } from "./ledger.server";
-import { BURN_DOWN_ORDER, GRANT_COLUMNS, checkId, checkLimit, invalid, toGrantView } from "./store.server";
-import type { GrantRow } from "./store.server";
 import type { DomainCtx } from "../utils/context.server";
 import { perConnection } from "../../db/per-connection";
 

@@ -5,37 +5,68 @@
 import { GRANT_SOURCES, GRANT_TYPES, type GrantSource, type GrantType } from "../../db/schema";
 import { addDays } from "../utils/clock";
 import { AppError } from "../utils/errors";
-import type { GrantCreditsInput, GrantResult, GrantView, VoidInput, VoidResult } from "./index.server";
 import {
-  checkActor,
   checkCredits,
   checkDate,
   checkId,
-  checkKey,
   checkMetadata,
   checkReason,
-  checkShownReason,
   checkRef,
-  expireGrantRow,
-  findReplay,
-  grantScopedKey,
-  insertEntry,
+  checkShownReason,
   invalid,
-  requestHash,
-  requireGrant,
-  requireUser,
-  spendableOf,
-  statementsFor,
-  takeFromGrant,
-  toGrantView,
-  parseMetadata,
-  type GrantRow,
-  type Statements,
-} from "./store.server";
+} from "./checks.server";
+import { findReplay, keyedRequest } from "./keyed.server";
+import { type Statements, statementsFor } from "./statements.server";
+import type { GrantRow } from "./tables/grants.server";
+import { type GrantView, parseMetadata, toGrantView } from "./views.server";
+import { expireGrantRow, insertEntry, requireGrant, requireUser, spendableOf, takeFromGrant } from "./writes.server";
 import type { DomainCtx } from "../utils/context.server";
 import { balanceLowered, creditsConfig, emit, externalIdOf, type CreditsCtx } from "./events.server";
 import { clawFromHolds, planHeldTakes, settleLapsedHolds } from "./hold-returns.server";
 import { writeTransaction } from "../../db/transaction";
+
+export interface GrantCreditsInput {
+  userId: number;
+  type: GrantType;
+  amount: number;
+  effectiveAt?: Date;
+  expiresAt?: Date | null;
+  /** 0–100; defaults: subscription 10, promotional 20, topup 30. */
+  priority?: number;
+  reason?: string | null;
+  source: GrantSource;
+  /**
+   * What produced the grant, the caller's opaque string (billing: "stripe_invoice:in_…"); a
+   * second grant with the same sourceRef is a conflict (docs/decisions/016-grant-source-refs.md).
+   */
+  sourceRef?: string | null;
+  /** Grants that belong together, the caller's opaque string (billing: "subscription:7"). */
+  groupRef?: string | null;
+  /** Caller-namespaced (e.g. "api:grants:<key>"); replays return the original result. */
+  idempotencyKey?: string | null;
+  actor?: string | null;
+  metadata?: Record<string, unknown> | null;
+}
+export interface GrantResult {
+  grant: GrantView;
+  balance: number;
+  entryId: number;
+  replayed: boolean;
+}
+
+export interface VoidInput {
+  grantId: number;
+  reason?: string | null;
+  idempotencyKey?: string | null;
+  actor?: string | null;
+}
+export interface VoidResult {
+  grant: GrantView;
+  balance: number;
+  /** Credits removed by this call, free and held (0 when the grant was already void / had nothing left). */
+  removed: number;
+  replayed: boolean;
+}
 
 export const DEFAULT_PRIORITY: Record<GrantType, number> = { subscription: 10, promotional: 20, topup: 30 };
 
@@ -67,33 +98,28 @@ export function grantCredits(ctx: DomainCtx, input: GrantCreditsInput): GrantRes
   const sourceRef = checkRef(input.sourceRef, "sourceRef");
   const groupRef = checkRef(input.groupRef, "groupRef");
   const metadata = checkMetadata(input.metadata);
-  const actor = checkActor(input.actor);
-  const key = checkKey(input.idempotencyKey);
   // The request as sent (before defaults): a replay that omits effectiveAt must still match.
-  const hash =
-    key === null
-      ? null
-      : requestHash({
-          op: "grant",
-          type,
-          amount,
-          effectiveAt: givenEffectiveAt,
-          expiresAt,
-          priority: input.priority ?? null,
-          reason,
-          source: input.source,
-          // Requests stored before source refs hashed these three as null: keep those replays replays.
-          subscriptionId: null,
-          stripeInvoiceId: null,
-          topupPurchaseId: null,
-          sourceRef: sourceRef ?? undefined,
-          groupRef: groupRef ?? undefined,
-          metadata: input.metadata ?? null,
-        });
+  const keyed = keyedRequest(input, {
+    op: "grant",
+    type,
+    amount,
+    effectiveAt: givenEffectiveAt,
+    expiresAt,
+    priority: input.priority ?? null,
+    reason,
+    source: input.source,
+    // Requests stored before source refs hashed these three as null: keep those replays replays.
+    subscriptionId: null,
+    stripeInvoiceId: null,
+    topupPurchaseId: null,
+    sourceRef: sourceRef ?? undefined,
+    groupRef: groupRef ?? undefined,
+    metadata: input.metadata ?? null,
+  });
   const s = statementsFor(ctx.db);
 
   return writeTransaction(ctx.db, (): GrantResult => {
-    const replay = findReplay(s, userId, key, hash);
+    const replay = findReplay(s, userId, keyed);
     if (replay) {
       // The original answer: the grant as it was created, with the balance reported then.
       const row = requireGrant(s, replay.grant_id!);
@@ -108,7 +134,7 @@ export function grantCredits(ctx: DomainCtx, input: GrantCreditsInput): GrantRes
     if (expiresAt !== null && expiresAt <= now) throw invalid("expiresAt", "`expiresAt` must lie in the future.");
     refuseSecondGrant(s, sourceRef);
     const grant = { type, amount, priority, effectiveAt, expiresAt, source: input.source, sourceRef, groupRef };
-    const entry = { type: "grant" as const, reason, key, hash, metadata, actor };
+    const entry = { type: "grant" as const, reason, metadata, ...keyed };
     const { grantId, entryId, balance } = addGrant(s, userId, cached, grant, entry, now);
     return { grant: toGrantView(requireGrant(s, grantId), now), balance, entryId, replayed: false };
   });
@@ -247,22 +273,20 @@ function removeFromGrant(
 export function voidGrant(ctx: CreditsCtx, input: VoidInput): VoidResult {
   const grantId = checkId(input.grantId, "grantId");
   const reason = checkShownReason(input.reason);
-  const actor = checkActor(input.actor);
-  const key = grantScopedKey(checkKey(input.idempotencyKey), grantId);
-  const hash = key === null ? null : requestHash({ op: "void", grantId, reason });
+  const keyed = keyedRequest(input, { op: "void", grantId, reason }, `grant:${grantId}`);
   const s = statementsFor(ctx.db);
 
   return writeTransaction(ctx.db, (): VoidResult => {
     const now = ctx.clock.now().getTime();
     let row = requireGrant(s, grantId);
-    const replay = findReplay(s, row.user_id, key, hash);
+    const replay = findReplay(s, row.user_id, keyed);
     if (replay) {
       // A voided grant never changes again, so its current view is the one first returned.
       return { grant: toGrantView(row, now), balance: replay.balance_after, removed: -replay.amount, replayed: true };
     }
     settleLapsedHolds(s, row.user_id, now);
     row = settleExpiry(s, requireGrant(s, grantId), now);
-    const voidEntry = { type: "void" as const, reason, key, hash, metadata: null, actor };
+    const voidEntry = { type: "void" as const, reason, metadata: null, ...keyed };
     const { removed, balance } =
       row.status === "voided"
         ? { removed: 0, balance: spendableOf(s, row.user_id, now) }
@@ -293,21 +317,22 @@ export function refundGrantCredits(
   const amount = checkCredits(input.amount);
   const reason = checkReason(input.reason);
   const metadata = checkMetadata(input.metadata);
-  const actor = checkActor(input.actor);
-  const key = grantScopedKey(checkKey(input.idempotencyKey), grantId);
-  const hash =
-    key === null ? null : requestHash({ op: "refund", grantId, amount, reason, metadata: input.metadata ?? null });
+  const keyed = keyedRequest(
+    input,
+    { op: "refund", grantId, amount, reason, metadata: input.metadata ?? null },
+    `grant:${grantId}`,
+  );
   const s = statementsFor(ctx.db);
 
   return writeTransaction(ctx.db, () => {
     const now = ctx.clock.now().getTime();
     let row = requireGrant(s, grantId);
-    const replay = findReplay(s, row.user_id, key, hash);
+    const replay = findReplay(s, row.user_id, keyed);
     if (replay) return { removed: -replay.amount, balance: replay.balance_after, replayed: true };
     settleLapsedHolds(s, row.user_id, now);
     row = settleExpiry(s, requireGrant(s, grantId), now);
     if (row.status === "voided") return { removed: 0, balance: spendableOf(s, row.user_id, now), replayed: false };
-    const refund = { type: "refund" as const, reason, key, hash, metadata, actor };
+    const refund = { type: "refund" as const, reason, metadata, ...keyed };
     return { ...removeFromGrant(s, ctx, row, amount, refund, now), replayed: false };
   });
 }

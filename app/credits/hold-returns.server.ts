@@ -4,15 +4,10 @@
  * so a hold stops reserving at its expiresAt without any job having run (decision 010).
  */
 import { emit, externalIdOf } from "./events.server";
-import {
-  insertEntry,
-  requireGrant,
-  spendableOf,
-  toGrantView,
-  toHoldView,
-  type HoldRow,
-  type Statements,
-} from "./store.server";
+import type { Statements } from "./statements.server";
+import type { HoldRow } from "./tables/holds.server";
+import { toGrantView, toHoldView } from "./views.server";
+import { insertEntry, requireGrant, spendableOf } from "./writes.server";
 
 /** [grantId, credits] pieces of a hold, in the order it took them. */
 export type HoldPart = [number, number];

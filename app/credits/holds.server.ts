@@ -17,29 +17,15 @@
  * So Σ ledger amounts = cached balance + Σ (amount − clawed) of stored open holds (invariant I9).
  */
 import { AppError } from "../utils/errors";
-import type { HoldView } from "./index.server";
+import { checkActor, checkCredits, checkId, checkMetadata, checkReason, invalid } from "./checks.server";
+import { findReplay, keyedRequest, requireSameRequest } from "./keyed.server";
+import { type Statements, statementsFor } from "./statements.server";
+import type { HoldRow } from "./tables/holds.server";
+import { type HoldView, parseMetadata, toHoldView } from "./views.server";
+import { insertEntry, requireUser, spendableOf } from "./writes.server";
 import { burnDown } from "./deduct.server";
 import { balanceLowered, creditsConfig, type CreditsCtx } from "./events.server";
 import { closeHold, endReturns, returnParts, settleLapsedHolds, type HoldPart } from "./hold-returns.server";
-import {
-  checkActor,
-  checkCredits,
-  checkId,
-  checkKey,
-  checkMetadata,
-  checkReason,
-  findReplay,
-  insertEntry,
-  invalid,
-  requestHash,
-  requireUser,
-  spendableOf,
-  statementsFor,
-  toHoldView,
-  parseMetadata,
-  type HoldRow,
-  type Statements,
-} from "./store.server";
 import type { Allocation } from "./deduct.server";
 import { writeTransaction } from "../../db/transaction";
 
@@ -125,29 +111,21 @@ export function holdCredits(ctx: CreditsCtx, input: HoldInput): HoldResult {
   }
   const reason = checkReason(input.reason);
   const metadata = checkMetadata(input.metadata);
-  const actor = checkActor(input.actor);
-  const key = checkKey(input.idempotencyKey);
-  const hash =
-    key === null
-      ? null
-      : requestHash({
-          op: "hold",
-          amount,
-          expiresInSeconds: input.expiresInSeconds ?? null,
-          reason,
-          metadata: input.metadata ?? null,
-        });
+  const keyed = keyedRequest(input, {
+    op: "hold",
+    amount,
+    expiresInSeconds: input.expiresInSeconds ?? null,
+    reason,
+    metadata: input.metadata ?? null,
+  });
+  const { key, hash, actor } = keyed;
   const s = statementsFor(ctx.db);
   return writeTransaction(ctx.db, (): HoldResult => {
     const now = ctx.clock.now().getTime();
     if (key !== null) {
       const replay = s.holdByKey.get(userId, key);
       if (replay) {
-        if (replay.request_hash !== hash) {
-          throw new AppError("idempotency_conflict", "This idempotency key was already used for a different request.", {
-            field: "idempotencyKey",
-          });
-        }
+        requireSameRequest(replay.request_hash, keyed);
         const original = toHoldView(
           { ...replay, status: "held", captured_amount: 0, clawed_amount: 0 },
           replay.created_at,
@@ -175,11 +153,6 @@ export function holdCredits(ctx: CreditsCtx, input: HoldInput): HoldResult {
   });
 }
 
-/** Keys for a hold's capture are scoped to it, like a grant's void. */
-function holdScopedKey(key: string | null, holdId: number): string | null {
-  return key === null ? null : `${key}#hold:${holdId}`;
-}
-
 /**
  * Captures `amount` (default all it reserves) of a held hold: ONE `deduction` entry with holdId,
  * allocated to the hold's grants in the order it took them; the rest goes back at once. Not held
@@ -190,15 +163,14 @@ function holdScopedKey(key: string | null, holdId: number): string | null {
 export function captureHold(ctx: CreditsCtx, input: CaptureInput): CaptureResult {
   const holdId = checkId(input.holdId, "holdId");
   const requested = input.amount === undefined || input.amount === null ? null : checkCredits(input.amount);
-  const actor = checkActor(input.actor);
-  const key = holdScopedKey(checkKey(input.idempotencyKey), holdId);
-  const hash = key === null ? null : requestHash({ op: "capture", holdId, amount: requested });
+  // Keys for a hold's capture are scoped to it, like a grant's void.
+  const keyed = keyedRequest(input, { op: "capture", holdId, amount: requested }, `hold:${holdId}`);
   const s = statementsFor(ctx.db);
   return writeTransaction(ctx.db, (): CaptureResult => {
     const now = ctx.clock.now().getTime();
     const row = requireHold(s, holdId);
     const userId = row.user_id;
-    const replay = findReplay(s, userId, key, hash);
+    const replay = findReplay(s, userId, keyed);
     if (replay) {
       const allocations = s.allocationsOf.all(replay.id) as Allocation[];
       const metadata = parseMetadata(row.metadata);
@@ -237,11 +209,9 @@ export function captureHold(ctx: CreditsCtx, input: CaptureInput): CaptureResult
       balanceAfter: balance,
       reason: row.reason,
       grantId: null,
-      key,
-      hash,
       // The hold's metadata goes on to the deduction that spends it (and so to credits.deducted).
       metadata: row.metadata,
-      actor,
+      ...keyed,
       now,
       holdId,
     });

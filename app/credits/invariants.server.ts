@@ -63,7 +63,8 @@
 import type Database from "better-sqlite3";
 import type { Db } from "../../db/client";
 import type { Clock } from "../utils/clock";
-import { isInEffect, type GrantRow } from "./store.server";
+import type { GrantRow } from "./tables/grants.server";
+import { isInEffect } from "./views.server";
 
 interface Entry {
   id: number;

@@ -3,22 +3,45 @@
  * invariants that tie the ledger to the grants, are stated in ./invariants.server.ts.
  */
 import { AppError } from "../utils/errors";
-import type { BalanceView, LedgerEntryView } from "./index.server";
+import { checkId, checkLimit, invalid } from "./checks.server";
+import { type Statements, statementsFor } from "./statements.server";
+import type { GrantRow } from "./tables/grants.server";
+import type { LedgerEntryType } from "../../db/schema";
+import { type GrantView, iso, parseMetadata, toGrantView } from "./views.server";
+import { requireUser } from "./writes.server";
 import { settleLapsedHolds } from "./hold-returns.server";
-import {
-  checkId,
-  checkLimit,
-  invalid,
-  iso,
-  parseMetadata,
-  requireUser,
-  statementsFor,
-  toGrantView,
-  type GrantRow,
-  type Statements,
-} from "./store.server";
 import type { DomainCtx } from "../utils/context.server";
 import { writeTransaction } from "../../db/transaction";
+
+export interface BalanceView {
+  userId: number;
+  /** Spendable now; credits reserved by holds are not in it (nor in breakdown or grants). */
+  balance: number;
+  /** What the user's holds reserve now (./holds.server.ts). */
+  held: number;
+  breakdown: { subscription: number; topup: number; promotional: number };
+  nextExpiry: { amount: number; expiresAt: string } | null;
+  /** How many grants are in effect now (all of them, however many `grants` lists). */
+  grantCount: number;
+  /** In effect now, with credits left, in burn-down order (the first `grantLimit` when asked). */
+  grants: GrantView[];
+}
+
+export interface LedgerEntryView {
+  id: number;
+  type: LedgerEntryType;
+  amount: number;
+  balanceAfter: number;
+  reason: string | null;
+  /** The caller's metadata on this entry, as sent (null when none). */
+  metadata: Record<string, unknown> | null;
+  createdAt: string;
+  allocations?: { grantId: number; amount: number }[];
+  /** On a deduction that captured a hold. */
+  holdId?: number;
+  /** On a refund or void that took held credits: which open holds gave how many (the rest was free). */
+  fromHolds?: { holdId: number; amount: number }[];
+}
 
 /**
  * The spendable balance now: grants in effect (effectiveAt <= now < expiresAt, whatever the
@@ -97,7 +120,7 @@ export function computeBalance(s: Statements, userId: number, limit: number, now
 
 /*
  * BalanceCache — why a kept view is still right. A user's grants change only inside the engine
- * (store.server.ts holds every statement that writes credit_grants), and every such change writes
+ * (./tables/grants.server.ts holds every statement that writes credit_grants), and every such change writes
  * a ledger entry for that user in the same transaction (grant, deduction, expiration, void, refund,
  * adjustment — invariants I4 and I6 in invariants.server.ts: no credits move without an entry,
  * and a status only changes with the credits it leaves) — except holds, which move credits off and

@@ -28,17 +28,12 @@ import { AppError } from "../utils/errors";
 import type { DomainCtx } from "../utils/context.server";
 import { grantCredits } from "./grants.server";
 import { settleLapsedHolds } from "./hold-returns.server";
-import {
-  checkId,
-  checkRef,
-  expireGrantRow,
-  GRANT_COLUMNS,
-  invalid,
-  isInEffect,
-  spendableOf,
-  statementsFor,
-  type GrantRow,
-} from "./store.server";
+import { checkId, checkRef, invalid } from "./checks.server";
+import { keyedRequest } from "./keyed.server";
+import { statementsFor } from "./statements.server";
+import { GRANT_COLUMNS, type GrantRow } from "./tables/grants.server";
+import { isInEffect } from "./views.server";
+import { expireGrantRow, spendableOf } from "./writes.server";
 import { writeTransaction } from "../../db/transaction";
 
 /**
@@ -98,6 +93,8 @@ export function rollOverCredits(ctx: DomainCtx, input: RolloverInput): RolloverR
   if (typeof input.renewalKey !== "string" || input.renewalKey === "" || input.renewalKey.length > 255) {
     throw invalid("renewalKey", "`renewalKey` must be a string of 1 to 255 characters.");
   }
+  // The renewal key is the rollover's idempotency key: credit_rollovers answers a second call with the first.
+  const { actor } = keyedRequest({ idempotencyKey: input.renewalKey, actor: input.actor }, { op: "rollover" });
   const periodEnd = input.periodEnd.getTime();
   const newPeriodEnd = input.newPeriodEnd.getTime();
   if (!(newPeriodEnd > periodEnd)) throw invalid("newPeriodEnd", "`newPeriodEnd` must be after `periodEnd`.");
@@ -147,7 +144,7 @@ export function rollOverCredits(ctx: DomainCtx, input: RolloverInput): RolloverR
         expiresAt: new Date(newPeriodEnd),
         groupRef,
         reason: `Rolled over from ${input.fromLabel}`,
-        actor: input.actor ?? "system",
+        actor: actor ?? "system",
         idempotencyKey: `rollover:${input.renewalKey}`,
         metadata: {
           rollover: { fromGrantIds: sourceIds, unused, percent: input.percent, maxCredits: input.maxCredits },

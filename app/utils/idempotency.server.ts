@@ -1,7 +1,7 @@
 /**
  * Idempotency-Key for the JSON APIs: the api_idempotency table stores each keyed answer so a
  * retried request gets the same answer. The request hash is the one canonical JSON of
- * ./json.ts, shared with the credit engine's ledger keys (app/credits/store.server.ts).
+ * ./json.ts, shared with the credit engine's ledger keys (app/credits/keyed.server.ts).
  */
 import type Database from "better-sqlite3";
 import type { DomainCtx } from "./context.server";
