@@ -9,7 +9,7 @@ import {
   type UserSubscription,
 } from "./subscription-state.server";
 import { proratedCredits } from "./proration";
-import type { DomainCtx } from "../utils/context.server";
+import type { DbClock } from "../utils/context.server";
 import { writeTransaction } from "../../db/transaction";
 
 /*
@@ -41,7 +41,7 @@ function manageableSubscription(db: Db, userId: number): { row: UserSubscription
   return { row, plan };
 }
 
-function applyReturned(ctx: DomainCtx, userId: number, sub: Stripe.Subscription, plan: SubscriptionPlan) {
+function applyReturned(ctx: DbClock, userId: number, sub: Stripe.Subscription, plan: SubscriptionPlan) {
   return writeTransaction(ctx.db, () => syncSubscriptionRow(ctx, { userId, subscription: sub, plan, version: null }));
 }
 
@@ -110,7 +110,7 @@ const isProration = (l: Stripe.InvoiceLineItem) => Boolean(l.parent?.subscriptio
  * the previewed amount.
  */
 export async function previewPlanChange(
-  ctx: DomainCtx,
+  ctx: DbClock,
   stripe: Stripe,
   input: { userId: number; planId: number },
 ): Promise<PlanChangePreview> {
@@ -159,7 +159,7 @@ export async function previewPlanChange(
 }
 
 export async function changeSubscriptionPlan(
-  ctx: DomainCtx,
+  ctx: DbClock,
   stripe: Stripe,
   input: { userId: number; planId: number; prorationDate?: number },
 ): Promise<{ change: PlanChange; subscription: UserSubscription; invoiceId: string | null }> {
@@ -244,7 +244,7 @@ export async function changeSubscriptionPlan(
 }
 
 export async function setCancelAtPeriodEnd(
-  ctx: DomainCtx,
+  ctx: DbClock,
   stripe: Stripe,
   input: { userId: number; cancel: boolean },
 ): Promise<UserSubscription> {

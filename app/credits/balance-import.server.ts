@@ -11,7 +11,7 @@
 import { importLegacyBalanceExpiring, previewLegacyImport } from "./legacy-import.server";
 import { addDays } from "../utils/clock";
 import { AppError } from "../utils/errors";
-import type { DomainCtx } from "../utils/context.server";
+import type { DbClock } from "../utils/context.server";
 import { writeTransaction } from "../../db/transaction";
 
 export const DEFAULT_IMPORT_EXPIRY_DAYS = 30;
@@ -162,7 +162,7 @@ export function parseLegacyBalances(text: string, format: "csv" | "json"): Legac
 }
 
 /** Checks every row, then imports them all in one transaction (or none, on any problem). */
-export function importLegacyBalances(ctx: DomainCtx, rows: LegacyBalanceRow[], options: ImportOptions): ImportSummary {
+export function importLegacyBalances(ctx: DbClock, rows: LegacyBalanceRow[], options: ImportOptions): ImportSummary {
   const problems: string[] = [];
   const resolved: { userId: number; balance: number }[] = [];
   const seen = new Map<number, LegacyBalanceRow>();

@@ -33,7 +33,7 @@ export { checkInvariants, findInvariantViolations } from "./invariants.server";
 export { holdCredits, captureHold, releaseHold, getHold, getHeld, expireHolds, HOLD_SECONDS } from "./holds.server";
 export type { HoldInput, HoldResult, CaptureInput, CaptureResult, ReleaseResult } from "./holds.server";
 export { creditsConfig, DEFAULT_CREDITS_CONFIG } from "./events.server";
-export type { CreditsConfig, CreditsCtx } from "./events.server";
+export type { CreditsConfig } from "./events.server";
 export { BURN_DOWN_SQL } from "./tables/grants.server";
 export { MAX_CREDITS } from "./checks.server";
 export { findGrantBySource, listGrantsByGroup, listGrantsBySourcePrefix, type SourcedGrant } from "./grant-refs.server";

@@ -10,7 +10,7 @@ import type { LedgerEntryType } from "../../db/schema";
 import { type GrantView, iso, parseMetadata, toGrantView } from "./views.server";
 import { requireUser } from "./writes.server";
 import { settleLapsedHolds } from "./hold-returns.server";
-import type { DomainCtx } from "../utils/context.server";
+import type { DbClock } from "../utils/context.server";
 import { writeTransaction } from "../../db/transaction";
 
 export interface BalanceView {
@@ -58,15 +58,15 @@ export interface LedgerEntryView {
  * expiresAt that no write has recorded yet is recorded first (a short IMMEDIATE transaction, only
  * then), so the answer counts its credits as they are: back on their grants.
  */
-export function getBalance(ctx: DomainCtx, userId: number, opts: { grantLimit?: number } = {}): BalanceView {
+export function getBalance(ctx: DbClock, userId: number, opts: { grantLimit?: number } = {}): BalanceView {
   checkId(userId, "userId");
   const limit = opts.grantLimit ?? -1;
   if (!Number.isSafeInteger(limit) || limit < -1) throw invalid("grantLimit", "`grantLimit` must be a whole number.");
   const s = statementsFor(ctx.db);
   requireUser(s, userId);
-  let now = ctx.clock.now().getTime();
-  if (s.lapsedHoldOf.get(userId, now) !== undefined) {
-    now = writeTransaction(ctx.db, () => {
+  let nowMs = ctx.clock.now().getTime();
+  if (s.lapsedHoldOf.get(userId, nowMs) !== undefined) {
+    nowMs = writeTransaction(ctx.db, () => {
       const at = ctx.clock.now().getTime();
       settleLapsedHolds(s, userId, at);
       return at;
@@ -77,44 +77,44 @@ export function getBalance(ctx: DomainCtx, userId: number, opts: { grantLimit?: 
   const [openHolds, newestOpenHold, nextHoldEnd] = s.openHoldsState.get(userId)!;
   const version = `${(s.lastEntryOf.get(userId) as number | null) ?? 0}:${openHolds}:${newestOpenHold}`;
   const hit = cache.get(key);
-  if (hit && hit.version === version && hit.from <= now && now < hit.until) {
+  if (hit && hit.version === version && hit.from <= nowMs && nowMs < hit.until) {
     cache.delete(key); // most recently used last
     cache.set(key, hit);
     return hit.view;
   }
   cache.delete(key);
-  const view = computeBalance(s, userId, limit, now);
+  const view = computeBalance(s, userId, limit, nowMs);
   if (view.grantCount >= CACHE_FROM_GRANTS) {
     // Valid until the first instant something in effect expires, something pending starts or a hold lapses.
-    const nextStart = s.nextStart.get(userId, now) as number | null;
+    const nextStart = s.nextStart.get(userId, nowMs) as number | null;
     const nextEnd = view.nextExpiry ? Date.parse(view.nextExpiry.expiresAt) : Infinity;
     const until = Math.min(nextStart ?? Infinity, nextEnd, nextHoldEnd ?? Infinity);
-    cache.set(key, { version, from: now, until, view: deepFreeze(view) });
+    cache.set(key, { version, from: nowMs, until, view: deepFreeze(view) });
     if (cache.size > CACHE_MAX_USERS) cache.delete(cache.keys().next().value as string);
   }
   return view;
 }
 
 /** The balance view computed from the grants (no cache). */
-export function computeBalance(s: Statements, userId: number, limit: number, now: number): BalanceView {
+export function computeBalance(s: Statements, userId: number, limit: number, nowMs: number): BalanceView {
   const breakdown = { subscription: 0, topup: 0, promotional: 0 };
   let balance = 0;
   let grantCount = 0;
-  for (const [type, remaining, count] of s.inEffectByType.all(userId, now, now)) {
+  for (const [type, remaining, count] of s.inEffectByType.all(userId, nowMs, nowMs)) {
     breakdown[type] += remaining;
     balance += remaining;
     grantCount += count;
   }
-  const soonest = s.soonestExpiry.get(userId, now, now);
-  const rows = s.grantsInEffect.all({ userId, now, limit }) as GrantRow[];
+  const soonest = s.soonestExpiry.get(userId, nowMs, nowMs);
+  const rows = s.grantsInEffect.all({ userId, now: nowMs, limit }) as GrantRow[];
   return {
     userId,
     balance,
-    held: s.heldOf.get(userId, now)!,
+    held: s.heldOf.get(userId, nowMs)!,
     breakdown,
     nextExpiry: soonest ? { amount: soonest[1], expiresAt: iso(soonest[0]) } : null,
     grantCount,
-    grants: rows.map((row) => toGrantView(row, now)),
+    grants: rows.map((row) => toGrantView(row, nowMs)),
   };
 }
 
@@ -193,7 +193,7 @@ interface LedgerRow {
  * credits carry fromHolds.
  */
 export function listLedger(
-  ctx: DomainCtx,
+  ctx: DbClock,
   userId: number,
   opts: { limit?: number; cursor?: string | null } = {},
 ): { entries: LedgerEntryView[]; nextCursor: string | null } {

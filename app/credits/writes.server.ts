@@ -18,7 +18,7 @@ export interface EntryInsert {
   hash: string | null;
   metadata: string | null;
   actor: string | null;
-  now: number;
+  nowMs: number;
   /** The hold a capture's deduction came from. */
   holdId?: number | null;
 }
@@ -35,7 +35,7 @@ export function insertEntry(s: Statements, e: EntryInsert): number {
     e.hash,
     e.metadata,
     e.actor,
-    e.now,
+    e.nowMs,
     e.holdId ?? null,
   );
   return Number(lastInsertRowid);
@@ -111,7 +111,7 @@ export function expireGrantRows(
         hash: null,
         metadata: null,
         actor: "system",
-        now: nowMs,
+        nowMs,
       }),
     );
   }

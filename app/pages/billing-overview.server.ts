@@ -1,4 +1,5 @@
-import { getBalance, type BalanceView, type CreditsCtx } from "../credits/index.server";
+import type { DbClock } from "../utils/context.server";
+import { getBalance, type BalanceView } from "../credits/index.server";
 import {
   listPayments,
   listSubscriptionHistory,
@@ -33,7 +34,7 @@ export interface BillingOverview {
 }
 
 /** Everything the billing page's loader renders (the credits page uses its balance, subscription and warnings). */
-export function getBillingOverview(ctx: CreditsCtx, userId: number): BillingOverview {
+export function getBillingOverview(ctx: DbClock, userId: number): BillingOverview {
   const balance = getBalance(ctx, userId);
   const row = getCurrentSubscription(ctx.db, userId);
   const offered = listOfferedPlans(ctx.db);

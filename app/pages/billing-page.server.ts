@@ -1,11 +1,11 @@
 import { formatDateTime } from "../utils/format";
 import type Stripe from "stripe";
-import type { DomainCtx } from "../utils/context.server";
+import type { DbClock } from "../utils/context.server";
+import type { StripeContext } from "../billing/context.server";
 import {
   createPortalSession,
   startSubscriptionCheckout,
   startTopupCheckout,
-  type CheckoutCtx,
 } from "../billing/checkout.server";
 import { findGrantBySource } from "../credits/index.server";
 import { grantRefs } from "../billing/grant-refs";
@@ -45,7 +45,7 @@ const UPGRADE_CREDITS_WAIT_MS = 5000;
  * (nothing was written locally), so the page can ask the customer to try again.
  */
 export async function performBillingAction(
-  ctx: CheckoutCtx,
+  ctx: Omit<StripeContext, "stripe">,
   stripe: Stripe,
   userId: number,
   action: BillingAction,
@@ -118,7 +118,7 @@ export async function performBillingAction(
  * commits in its own request) until `timeoutMs`, then null — the page then says the credits follow.
  */
 export async function waitForInvoiceGrant(
-  ctx: DomainCtx,
+  ctx: DbClock,
   invoiceId: string,
   timeoutMs: number,
 ): Promise<{ grantId: number } | null> {
