@@ -17,6 +17,8 @@ describe("import boundaries (npm run lint)", () => {
     ["app/plans/x.server.ts", 'import { getStripe } from "../billing/stripe.server";\n'],
     ["app/auth/x.server.ts", 'import { grantCredits } from "~/credits/index.server";\n'],
     ["app/billing/x.server.ts", 'import { loader } from "../routes/credits";\n'],
+    ["app/billing/x.server.ts", 'import { getBillingOverview } from "../pages/billing-overview.server";\n'],
+    ["app/credits/x.server.ts", 'import { adminGrant } from "~/pages/admin-credits.server";\n'],
     ["app/utils/x.ts", 'import { deduct } from "../credits/deduct.server";\n'],
     ["db/x.ts", 'import { hashPassword } from "../app/auth/password.server";\n'],
     ["app/billing/x.server.ts", 'import { creditGrants } from "../../db/schema";\n'],

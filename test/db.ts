@@ -4,7 +4,7 @@ import { openDatabase, type Db } from "../db/client";
 import { ManualClock } from "../app/utils/clock";
 import { parseEnv } from "../app/utils/env.server";
 import type { AppContext } from "../app/utils/context.server";
-import { billingContext, type BillingContext } from "../app/billing/context.server";
+import { billingContext, type StripeContext } from "../app/billing/context.server";
 
 let counter = 0;
 
@@ -26,7 +26,7 @@ export function freshDb(): { db: Db; path: string } {
 /** A whole app context on a fresh database with a clock the test moves. */
 export function testContext(
   envOverrides: Record<string, string> = {},
-): AppContext & { clock: ManualClock; path: string; billing: BillingContext } {
+): AppContext & { clock: ManualClock; path: string; billing: StripeContext } {
   const { db, path: file } = freshDb();
   const env = parseEnv({ NODE_ENV: "test", LOG_LEVEL: "silent", DATABASE_PATH: file, ...envOverrides });
   const ctx = { db, clock: new ManualClock("2026-01-01T00:00:00.000Z"), env, path: file };

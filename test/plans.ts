@@ -6,7 +6,7 @@ import { commitSessionCookie, createSession } from "../app/auth/session.server";
 import { createUser } from "../app/auth/users.server";
 import { startTestStripe, type TestStripe } from "./billing/test-stripe";
 import { insertPlan, nextPlanVersion, type NewSubscriptionPlan, type NewTopupPlan } from "../app/plans/index.server";
-import type { DomainCtx } from "../app/utils/context.server";
+import type { DbClock } from "../app/utils/context.server";
 import { testContext } from "./db";
 import type { TestContext } from "./contexts";
 
@@ -17,7 +17,7 @@ import type { TestContext } from "./contexts";
 
 let priceSeq = 0;
 /** A subscription plan in the price book (family "starter", next version, a unique price id unless given). */
-export function subscriptionPlanFixture(c: DomainCtx, values: Partial<NewSubscriptionPlan> = {}) {
+export function subscriptionPlanFixture(c: DbClock, values: Partial<NewSubscriptionPlan> = {}) {
   const family = values.planFamily ?? "starter";
   const version = values.version ?? nextPlanVersion(c.db, family);
   const r = insertPlan(c, {
@@ -44,7 +44,7 @@ export function subscriptionPlanFixture(c: DomainCtx, values: Partial<NewSubscri
 }
 
 /** A top-up pack in the price book (a unique internal and price id unless given). */
-export function topupPlanFixture(c: DomainCtx, values: Partial<NewTopupPlan> = {}) {
+export function topupPlanFixture(c: DbClock, values: Partial<NewTopupPlan> = {}) {
   const r = insertPlan(c, {
     kind: "topup",
     values: {
@@ -67,7 +67,7 @@ export function topupPlanFixture(c: DomainCtx, values: Partial<NewTopupPlan> = {
 
 /** A new user whose active subscription is on `planId` (and pending a change to `pendingPlanId`). */
 export function subscribeNewUser(
-  c: DomainCtx,
+  c: DbClock,
   input: { email: string; planId: number; pendingPlanId?: number; stripeSubscriptionId: string },
 ): number {
   const { email, ...subscription } = input;
@@ -82,7 +82,7 @@ export function subscribeNewUser(
 
 /** A new user who bought the top-up plan once. */
 export function recordNewUserPurchase(
-  c: DomainCtx,
+  c: DbClock,
   input: { email: string; planId: number; stripeCheckoutSessionId: string; credits: number; amountPaidCents: number },
 ): number {
   const { email, ...purchase } = input;

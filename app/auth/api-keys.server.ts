@@ -20,7 +20,7 @@ import { API_KEY_SCOPES, type ApiKeyScope } from "../../db/schema";
 import { AppError } from "../utils/errors";
 import { log } from "../utils/log.server";
 import { recordAudit } from "./audit.server";
-import type { DomainCtx } from "../utils/context.server";
+import type { DbClock } from "../utils/context.server";
 import { perConnection } from "../../db/per-connection";
 import { writeTransaction } from "../../db/transaction";
 import { takeRequest } from "./rate-limit.server";
@@ -112,7 +112,7 @@ export function apiKeyActor(record: Pick<ApiKeyRecord, "id">): string {
  * recoverable afterwards: only its hash is kept.
  */
 export function createApiKey(
-  ctx: DomainCtx,
+  ctx: DbClock,
   input: { name: string; scope: ApiKeyScope; createdBy?: string | null; rateLimitPerSecond?: number | null },
 ): { key: string; record: ApiKeyRecord } {
   const name = typeof input.name === "string" ? input.name.trim() : "";
@@ -165,7 +165,7 @@ export function createApiKey(
  * The key's record, or null when the key is unknown, malformed or revoked. Records the use at
  * most once a minute per key; a failure to record it never fails the request.
  */
-export function authenticateApiKey(ctx: DomainCtx, rawKey: string): ApiKeyRecord | null {
+export function authenticateApiKey(ctx: DbClock, rawKey: string): ApiKeyRecord | null {
   const { db, clock } = ctx;
   if (!KEY_PATTERN.test(rawKey)) return null;
   const s = statements(db.$client);
@@ -193,7 +193,7 @@ export function getApiKey(db: Db, id: number): ApiKeyRecord | undefined {
 }
 
 /** Revokes a key for good; revoking a revoked key changes nothing and keeps the first date. */
-export function revokeApiKey(ctx: DomainCtx, input: { id: number; actor?: string | null }): ApiKeyRecord {
+export function revokeApiKey(ctx: DbClock, input: { id: number; actor?: string | null }): ApiKeyRecord {
   const s = statements(ctx.db.$client);
   const now = ctx.clock.now().getTime();
   const row = writeTransaction(ctx.db, () => {
@@ -217,12 +217,12 @@ export function revokeApiKey(ctx: DomainCtx, input: { id: number; actor?: string
  * usage key calls an admin endpoint. Throws AppError, so wrap the loader/action in `apiRoute()`
  * from app/utils/http.server.ts (or catch it and answer with `errorResponse(e)`).
  */
-export function requireApiKey(request: Request, context: DomainCtx, scope: ApiKeyScope): ApiKeyRecord {
+export function requireApiKey(request: Request, context: DbClock, scope: ApiKeyScope): ApiKeyRecord {
   return requireApiKeyHeader(request.headers.get("authorization") ?? undefined, context, scope);
 }
 
 /** requireApiKey for a server that has the Authorization header's value in hand (the v1 API). */
-export function requireApiKeyHeader(header: string | undefined, context: DomainCtx, scope: ApiKeyScope): ApiKeyRecord {
+export function requireApiKeyHeader(header: string | undefined, context: DbClock, scope: ApiKeyScope): ApiKeyRecord {
   if (!header) {
     throw new AppError("unauthenticated", "Missing API key: send the header Authorization: Bearer <key>.");
   }

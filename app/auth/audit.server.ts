@@ -1,7 +1,7 @@
 import { desc } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { auditLog } from "../../db/schema";
-import type { DomainCtx } from "../utils/context.server";
+import type { DbClock } from "../utils/context.server";
 
 export type AuditEntry = typeof auditLog.$inferSelect;
 
@@ -19,7 +19,7 @@ export interface AuditInput {
  * Appends one audit row. Call it inside the transaction that makes the change it describes, so
  * the change and its record commit together.
  */
-export function recordAudit(ctx: DomainCtx, input: AuditInput): AuditEntry {
+export function recordAudit(ctx: DbClock, input: AuditInput): AuditEntry {
   const { db, clock } = ctx;
   return db
     .insert(auditLog)

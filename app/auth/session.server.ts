@@ -3,7 +3,7 @@ import { and, eq, gt, isNull, ne } from "drizzle-orm";
 import { createHash, randomBytes } from "node:crypto";
 import { sessions, users } from "../../db/schema";
 import { addDays } from "../utils/clock";
-import type { AppContext, DomainCtx } from "../utils/context.server";
+import type { AppContext, DbClock } from "../utils/context.server";
 import type { Env } from "../utils/env.server";
 import { recordAudit, userActor } from "./audit.server";
 import { clientIpFromRequest } from "./client-ip.server";
@@ -56,7 +56,7 @@ export interface NewSession {
 }
 
 export function createSession(
-  ctx: DomainCtx,
+  ctx: DbClock,
   input: { userId: number; ipAddress?: string | null; userAgent?: string | null },
 ): NewSession {
   const { db, clock } = ctx;
@@ -77,7 +77,7 @@ export function createSession(
 }
 
 /** The user behind a live (not revoked, not expired) session token. */
-export function findSessionUser(ctx: DomainCtx, token: string): User | null {
+export function findSessionUser(ctx: DbClock, token: string): User | null {
   const { db, clock } = ctx;
   const row = db
     .select({ user: users })
@@ -89,7 +89,7 @@ export function findSessionUser(ctx: DomainCtx, token: string): User | null {
 }
 
 /** Revokes one session; true when it was live. */
-export function revokeSession(ctx: DomainCtx, token: string): boolean {
+export function revokeSession(ctx: DbClock, token: string): boolean {
   const { db, clock } = ctx;
   const result = db
     .update(sessions)
@@ -100,7 +100,7 @@ export function revokeSession(ctx: DomainCtx, token: string): boolean {
 }
 
 /** Revokes every session of a user (e.g. after a password change); returns how many. */
-export function revokeUserSessions(ctx: DomainCtx, userId: number): number {
+export function revokeUserSessions(ctx: DbClock, userId: number): number {
   const { db, clock } = ctx;
   return db
     .update(sessions)
@@ -110,7 +110,7 @@ export function revokeUserSessions(ctx: DomainCtx, userId: number): number {
 }
 
 /** Revokes every session of a user except `keepToken`'s (a password change keeps the device that made it). */
-export function revokeOtherSessions(ctx: DomainCtx, userId: number, keepToken: string | null): number {
+export function revokeOtherSessions(ctx: DbClock, userId: number, keepToken: string | null): number {
   const { db, clock } = ctx;
   return db
     .update(sessions)

@@ -1,6 +1,6 @@
 import { eq, inArray } from "drizzle-orm";
 import { loginThrottle } from "../../db/schema";
-import type { DomainCtx } from "../utils/context.server";
+import type { DbClock } from "../utils/context.server";
 import { normalizeEmail } from "./users.server";
 import { writeTransaction } from "../../db/transaction";
 
@@ -82,7 +82,7 @@ function current(row: Row | undefined, now: number): Row | undefined {
  * Starts a login attempt: refuses it if the account or the IP is locked, otherwise counts it as a
  * failure up front (see above). Call `loginSucceeded` when the password is right.
  */
-export function startLoginAttempt(ctx: DomainCtx, input: LoginSource): LoginGate {
+export function startLoginAttempt(ctx: DbClock, input: LoginSource): LoginGate {
   const { db, clock } = ctx;
   const keys = throttleKeys(input);
   return writeTransaction(db, (tx) => {
@@ -144,7 +144,7 @@ export function startLoginAttempt(ctx: DomainCtx, input: LoginSource): LoginGate
  * failures, so a client cannot reset its IP budget by logging into an account of its own between
  * guesses.
  */
-export function loginSucceeded(ctx: DomainCtx, input: LoginSource): void {
+export function loginSucceeded(ctx: DbClock, input: LoginSource): void {
   const { db, clock } = ctx;
   const keys = throttleKeys(input);
   writeTransaction(db, (tx) => {
@@ -181,7 +181,7 @@ export const SIGNUP_THROTTLE = {
 
 export type SignupGate = { allowed: true } | { allowed: false; retryAfterSeconds: number };
 
-export function startSignupAttempt(ctx: DomainCtx, ip: string | null, maxPerIp: number): SignupGate {
+export function startSignupAttempt(ctx: DbClock, ip: string | null, maxPerIp: number): SignupGate {
   const { db, clock } = ctx;
   // Without an address (no socket address: never on a real server) there is nothing to count by.
   if (!ip) return { allowed: true };
@@ -224,7 +224,7 @@ export const RESET_THROTTLE = {
 
 export type ResetGate = { allowed: true } | { allowed: false; retryAfterSeconds: number };
 
-export function startPasswordResetRequest(ctx: DomainCtx, input: { email: string; ip?: string | null }): ResetGate {
+export function startPasswordResetRequest(ctx: DbClock, input: { email: string; ip?: string | null }): ResetGate {
   const { db, clock } = ctx;
   const keys: { key: string; max: number }[] = [
     { key: `reset-email:${normalizeEmail(input.email)}|ip:${input.ip ?? "unknown"}`, max: RESET_THROTTLE.maxPerEmail },

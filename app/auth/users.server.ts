@@ -3,7 +3,7 @@ import { count, eq, sql, sum } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { USER_ROLES, users, type UserRole } from "../../db/schema";
 import { recordAudit } from "./audit.server";
-import type { DomainCtx } from "../utils/context.server";
+import type { DbClock } from "../utils/context.server";
 import { AppError } from "../utils/errors";
 import { isValidEmail, normalizeEmail } from "./fields";
 import { writeTransaction } from "../../db/transaction";
@@ -25,6 +25,13 @@ export function getUserByEmail(db: Db, email: string): User | undefined {
     .from(users)
     .where(sql`lower(${users.email}) = ${normalizeEmail(email)}`)
     .get();
+}
+
+/** The id of the user a row names by id or by email (the legacy balance import's lookup). */
+export function findUserId(db: Db, ref: { userId?: number; email?: string }): number | undefined {
+  const user =
+    ref.userId !== undefined ? getUserById(db, ref.userId) : ref.email ? getUserByEmail(db, ref.email) : undefined;
+  return user?.id;
 }
 
 /**
@@ -60,7 +67,7 @@ function uniqueConflict(e: unknown): never {
 
 /** Creates a user; `conflict` if the email (case-insensitively) or the external id is taken. */
 export function createUser(
-  ctx: DomainCtx,
+  ctx: DbClock,
   input: { email: string; name?: string; passwordHash?: string | null; role?: UserRole; externalId?: string | null },
 ): User {
   const email = normalizeEmail(input.email);
@@ -122,7 +129,7 @@ export interface UserChanges {
  * one `user.updated` audit row naming the fields that changed, in one IMMEDIATE transaction.
  * Unknown user → not_found; an external id another user has → conflict.
  */
-export function updateUser(ctx: DomainCtx, input: { userId: number; changes: UserChanges; actor: string }): User {
+export function updateUser(ctx: DbClock, input: { userId: number; changes: UserChanges; actor: string }): User {
   const { changes } = input;
   const set: Partial<Pick<User, "name" | "externalId" | "lowBalanceThreshold">> = {};
   if (changes.name !== undefined) set.name = (changes.name ?? "").trim();
@@ -209,7 +216,7 @@ export function toPublicUser(u: User): PublicUser {
 }
 
 /** Replaces a user's password hash (e.g. a rehash at today's cost after a successful login). */
-export function setPasswordHash(ctx: DomainCtx, userId: number, passwordHash: string): void {
+export function setPasswordHash(ctx: DbClock, userId: number, passwordHash: string): void {
   ctx.db.update(users).set({ passwordHash, updatedAt: ctx.clock.now() }).where(eq(users.id, userId)).run();
 }
 
@@ -242,7 +249,7 @@ export const LAST_ADMIN_MESSAGE =
  * last admin is never demoted. So two admins demoting each other at once leave one admin, not none.
  */
 export function setUserRole(
-  ctx: DomainCtx,
+  ctx: DbClock,
   input: { email: string; role: UserRole; actor: string; byAdminId?: number; expectedRole?: UserRole },
 ): User {
   if (!USER_ROLES.includes(input.role)) {

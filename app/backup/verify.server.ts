@@ -11,7 +11,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { findInvariantViolations } from "../credits/invariants.server";
-import type { DomainCtx } from "../utils/context.server";
+import type { DbClock } from "../utils/context.server";
 import { litestreamError, restoreReplicaFile, runLitestream, type LitestreamConfig } from "./litestream.server";
 
 export interface BackupVerifyResult {
@@ -45,7 +45,7 @@ const NEWEST_ENTRY =
   "select id, user_id, type, amount, balance_after, created_at from credit_ledger order by id desc limit 1";
 
 export async function verifyBackup(
-  ctx: DomainCtx,
+  ctx: DbClock,
   config: LitestreamConfig,
   opts: { maxLagSeconds?: number; now?: () => number } = {},
 ): Promise<BackupVerifyResult> {

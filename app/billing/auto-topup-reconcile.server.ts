@@ -20,7 +20,7 @@ import type Stripe from "stripe";
 import { autoTopupAttempts } from "../../db/schema";
 import { log } from "../utils/log.server";
 import { applyAutoTopupFailure, applyAutoTopupPayment } from "./auto-topup.server";
-import type { BillingContext } from "./context.server";
+import type { StripeContext } from "./context.server";
 import type { ApplyCtx } from "./events/shared.server";
 import { stripeId } from "./subscription-state.server";
 import { writeTransaction } from "../../db/transaction";
@@ -44,7 +44,7 @@ const STILL_MOVING: readonly string[] = ["processing", "requires_capture", "requ
  * oldest first, at most `limit`.
  */
 export async function reconcileOpenAttempts(
-  ctx: BillingContext,
+  ctx: StripeContext,
   opts: { olderThanMs?: number; limit?: number } = {},
 ): Promise<ReconcileResult[]> {
   const cutoff = new Date(ctx.clock.now().getTime() - (opts.olderThanMs ?? RECONCILE_AFTER_MS));
@@ -80,7 +80,7 @@ export async function reconcileOpenAttempts(
 }
 
 async function reconcileAttempt(
-  ctx: BillingContext,
+  ctx: StripeContext,
   attemptId: number,
   paymentIntentId: string,
 ): Promise<ReconcileResult> {

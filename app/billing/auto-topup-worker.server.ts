@@ -8,7 +8,7 @@ import { registerEventConsumer } from "../events/outbox.server";
 import { log } from "../utils/log.server";
 import { reconcileOpenAttempts } from "./auto-topup-reconcile.server";
 import { autoTopupConsumer, chargePendingAttempts } from "./auto-topup.server";
-import type { BillingContext } from "./context.server";
+import type { StripeContext } from "./context.server";
 
 export interface AutoTopupWorker {
   /** Charges every pending attempt; resolves when none is left (or only ones Stripe could not take yet). */
@@ -24,7 +24,7 @@ export interface AutoTopupWorker {
  * webhook has not come after `reconcileAfterMs` (./auto-topup-reconcile.server.ts).
  */
 export function startAutoTopup(
-  ctx: BillingContext,
+  ctx: StripeContext,
   opts: { pollMs?: number; reconcileEveryMs?: number; reconcileAfterMs?: number } = {},
 ): AutoTopupWorker {
   let running: Promise<void> | null = null;

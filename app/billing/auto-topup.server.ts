@@ -34,13 +34,13 @@ import { getBalance } from "../credits/index.server";
 import { appendEvent, type EventConsumer, type StoredEvent } from "../events/outbox.server";
 import { getTopupPlan, isPlanOffered, listOfferedPlans, type TopupPlan } from "../plans/index.server";
 import type { Clock } from "../utils/clock";
-import type { DomainCtx } from "../utils/context.server";
+import type { DbClock } from "../utils/context.server";
 import { AppError } from "../utils/errors";
 import { log } from "../utils/log.server";
-import type { AttemptView, AutoTopupPatch, AutoTopupView } from "./auto-topup-form";
+import type { AttemptView, AutoTopupPatch, AutoTopupView } from "./auto-topup-input";
 
 export type { AttemptView, AutoTopupView };
-import type { BillingContext } from "./context.server";
+import type { StripeContext } from "./context.server";
 import { recordTopupPurchase } from "./events/checkout.server";
 import { applyTopupRefund } from "./events/refunds.server";
 import type { ApplyCtx, Outcome } from "./events/shared.server";
@@ -66,7 +66,7 @@ export function getSettings(db: Db, userId: number): AutoTopupSettings | undefin
   return db.select().from(autoTopupSettings).where(eq(autoTopupSettings.userId, userId)).get();
 }
 
-export function getAutoTopup(ctx: DomainCtx, userId: number, opts: { attempts?: number } = {}): AutoTopupView {
+export function getAutoTopup(ctx: DbClock, userId: number, opts: { attempts?: number } = {}): AutoTopupView {
   const s = getSettings(ctx.db, userId);
   return {
     enabled: s?.enabled ?? false,
@@ -119,7 +119,7 @@ export function listAttempts(db: Db, userId: number, limit: number): AttemptView
  * that arms it is users.auto_topup_threshold, set here in the same transaction (null when off).
  * Any change clears the notice of an earlier automatic switch-off.
  */
-export function setAutoTopup(ctx: DomainCtx, userId: number, patch: AutoTopupPatch, actor: string): AutoTopupView {
+export function setAutoTopup(ctx: DbClock, userId: number, patch: AutoTopupPatch, actor: string): AutoTopupView {
   writeTransaction(ctx.db, (tx) => {
     const user = tx.select().from(users).where(eq(users.id, userId)).get();
     if (!user) throw new AppError("not_found", `No user with id ${userId}.`);
@@ -200,7 +200,7 @@ export function autoTopupPacks(db: Db): TopupPlan[] {
  * Handles one `auto_topup.needed` inside the dispatcher's transaction: records at most one
  * pending attempt. Returns its id, or null with nothing written.
  */
-export function recordAttempt(ctx: DomainCtx, event: Pick<StoredEvent, "id" | "userId" | "createdAt">): number | null {
+export function recordAttempt(ctx: DbClock, event: Pick<StoredEvent, "id" | "userId" | "createdAt">): number | null {
   const { db, clock } = ctx;
   const userId = event.userId;
   if (userId === null) return null;
@@ -265,7 +265,7 @@ export function autoTopupConsumer(clock: Clock, wake: () => void): EventConsumer
 // 2. Charge (after commit)
 
 /** One pass over the pending attempts, oldest first. Returns how many it took to Stripe. */
-export async function chargePendingAttempts(ctx: BillingContext): Promise<number> {
+export async function chargePendingAttempts(ctx: StripeContext): Promise<number> {
   const pending = ctx.db
     .select()
     .from(autoTopupAttempts)
@@ -278,7 +278,7 @@ export async function chargePendingAttempts(ctx: BillingContext): Promise<number
   return done;
 }
 
-async function chargeAttempt(ctx: BillingContext, attempt: AutoTopupAttempt): Promise<boolean> {
+async function chargeAttempt(ctx: StripeContext, attempt: AutoTopupAttempt): Promise<boolean> {
   const stripe = ctx.stripe;
   const user = ctx.db.select().from(users).where(eq(users.id, attempt.userId)).get();
   const plan = getTopupPlan(ctx.db, attempt.topupPlanId);
@@ -372,7 +372,7 @@ const CUSTOMER_WORDS: Record<string, string> = {
  * then payment_intent.payment_failed) changes nothing the second time.
  */
 export function failAttempt(
-  ctx: DomainCtx,
+  ctx: DbClock,
   attemptId: number,
   failure: { code: string; message: string; paymentIntentId?: string },
 ): boolean {
@@ -417,7 +417,7 @@ export function failAttempt(
  * payUrl (the billing page's path, to pay on-session; email makes it absolute with APP_URL), attemptId?}.
  */
 function switchOff(
-  ctx: DomainCtx,
+  ctx: DbClock,
   userId: number,
   notice: string,
   detail: {
@@ -548,7 +548,7 @@ export function attemptsByStatus(db: Db, userId: number): Record<string, number>
 
 /**
  * Attempts that did not pay (failed, or still being charged), as rows of the admin customer page's
- * payments (app/billing/customers.server.ts); a paid one is listed there as its top-up purchase.
+ * payments (app/pages/customers.server.ts); a paid one is listed there as its top-up purchase.
  */
 export function unpaidAutoTopupPayments(db: Db, userId: number, limit: number) {
   return listAttempts(db, userId, limit)

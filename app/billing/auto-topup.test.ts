@@ -8,8 +8,8 @@ import { afterEach, describe, expect, it } from "vitest";
 import { autoTopupAttempts, topupPurchases } from "../../db/schema";
 import { deductCredits } from "../credits/index.server";
 import { capMonth, getAutoTopup, recordAttempt, setAutoTopup } from "./auto-topup.server";
-import { submitAutoTopupForm } from "./auto-topup-page.server";
-import { listCustomerPayments } from "./customers.server";
+import { submitAutoTopupForm } from "../pages/auto-topup-page.server";
+import { listCustomerPayments } from "../pages/customers.server";
 import { payTopup, useBillingHarness, type BillingHarness } from "../../test/billing/harness";
 import { autoTopupCustomer, startAutoTopupRig, type AutoTopupRig } from "../../test/billing/auto-topup";
 

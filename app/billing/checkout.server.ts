@@ -4,9 +4,9 @@ import { isInvalidRequest, isStripeNotFound } from "./stripe-errors.server";
 import { topupPurchases, users } from "../../db/schema";
 import { listGrantsByGroup } from "../credits/index.server";
 import { getSubscriptionPlan, getTopupPlan, isPlanOffered } from "../plans/index.server";
-import type { DomainCtx } from "../utils/context.server";
+import type { StripeContext } from "./context.server";
 import { AppError } from "../utils/errors";
-import { MAX_TOPUP_QUANTITY } from "./display";
+import { MAX_TOPUP_QUANTITY } from "../utils/limits";
 import { grantRefs } from "./grant-refs";
 import { getSubscriptionByStripeId, hasLiveSubscription, stripeId } from "./subscription-state.server";
 
@@ -15,15 +15,11 @@ import { getSubscriptionByStripeId, hasLiveSubscription, stripeId } from "./subs
  * small row) afterwards; credits are granted only by the webhook (webhook.server.ts), never here.
  */
 
-export type CheckoutCtx = DomainCtx & { appUrl: string };
-
-export { MAX_TOPUP_QUANTITY };
-
 /**
  * The user's Stripe customer, created once. The idempotency key makes a double click (two
  * requests before either stored the id) return the same customer from Stripe.
  */
-export async function ensureStripeCustomer(ctx: CheckoutCtx, stripe: Stripe, userId: number): Promise<string> {
+export async function ensureStripeCustomer(ctx: Omit<StripeContext, "stripe">, stripe: Stripe, userId: number): Promise<string> {
   const user = ctx.db.select().from(users).where(eq(users.id, userId)).get();
   if (!user) throw new AppError("not_found", "No such user.");
   if (user.stripeCustomerId) return user.stripeCustomerId;
@@ -41,7 +37,7 @@ export async function ensureStripeCustomer(ctx: CheckoutCtx, stripe: Stripe, use
 }
 
 export async function startTopupCheckout(
-  ctx: CheckoutCtx,
+  ctx: Omit<StripeContext, "stripe">,
   stripe: Stripe,
   input: { userId: number; planId: number; quantity?: number },
 ): Promise<{ url: string; sessionId: string }> {
@@ -64,7 +60,7 @@ export async function startTopupCheckout(
 }
 
 export async function startSubscriptionCheckout(
-  ctx: CheckoutCtx,
+  ctx: Omit<StripeContext, "stripe">,
   stripe: Stripe,
   input: { userId: number; planId: number },
 ): Promise<{ url: string; sessionId: string }> {
@@ -105,7 +101,7 @@ type CheckoutSessionParams = Stripe.Checkout.SessionCreateParams;
  * in client_reference_id as well as in the caller's metadata, so the webhook finds the user either way.
  */
 async function createCheckoutSession(
-  ctx: CheckoutCtx,
+  ctx: Omit<StripeContext, "stripe">,
   stripe: Stripe,
   userId: number,
   {
@@ -128,7 +124,7 @@ async function createCheckoutSession(
   return { url: session.url, sessionId: session.id };
 }
 
-export async function createPortalSession(ctx: CheckoutCtx, stripe: Stripe, userId: number): Promise<{ url: string }> {
+export async function createPortalSession(ctx: Omit<StripeContext, "stripe">, stripe: Stripe, userId: number): Promise<{ url: string }> {
   const customer = await ensureStripeCustomer(ctx, stripe, userId);
   const portal = await stripe.billingPortal.sessions.create({ customer, return_url: `${ctx.appUrl}/billing` });
   return { url: portal.url };
@@ -144,7 +140,7 @@ export type CheckoutStatus =
  * granted them, else "on its way". Reads the session from Stripe (no transaction involved).
  */
 export async function getCheckoutStatus(
-  ctx: CheckoutCtx,
+  ctx: Omit<StripeContext, "stripe">,
   stripe: Stripe,
   input: { userId: number; sessionId: string },
 ): Promise<CheckoutStatus> {

@@ -1,5 +1,5 @@
 import type Stripe from "stripe";
-import type { AppContext, DomainCtx } from "../utils/context.server";
+import type { AppContext, DbClock } from "../utils/context.server";
 import { createStripeClient } from "./stripe.server";
 
 /**
@@ -8,13 +8,13 @@ import { createStripeClient } from "./stripe.server";
  * (app/server/main.ts) and handed to loaders and actions as `context.billing`, so routes never
  * build a client themselves.
  */
-export type BillingContext = DomainCtx & { readonly stripe: Stripe; appUrl: string };
+export type StripeContext = DbClock & { readonly stripe: Stripe; appUrl: string };
 
 /**
  * The billing context of an app context. The client is made on first use: without
  * STRIPE_SECRET_KEY the app still starts, and only what needs Stripe answers 503 service_unavailable.
  */
-export function billingContext(app: AppContext): BillingContext {
+export function billingContext(app: AppContext): StripeContext {
   let stripe: Stripe | undefined;
   return {
     db: app.db,

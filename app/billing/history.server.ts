@@ -6,12 +6,12 @@ import {
   subscriptionHistory,
   subscriptionInvoices,
   topupPurchases,
+  type userSubscriptions,
   type SubscriptionChangeKind,
   type SUBSCRIPTION_INVOICE_STATUSES,
 } from "../../db/schema";
 import { getSubscriptionPlan, getTopupPlan } from "../plans/index.server";
-import type { DomainCtx } from "../utils/context.server";
-import type { UserSubscription } from "./subscription-state.server";
+import type { DbClock } from "../utils/context.server";
 
 /*
  * The customer's subscription history and payment history. Both are written where billing applies
@@ -22,6 +22,9 @@ import type { UserSubscription } from "./subscription-state.server";
  * - subscription invoices from the invoice Stripe returned (amounts, hosted page), one row per
  *   invoice, kept up to date as it is paid, fails or is refunded. Top-ups are topup_purchases.
  */
+
+/** A user_subscriptions row (the subscription state module imports this one, so not from there). */
+type UserSubscription = typeof userSubscriptions.$inferSelect;
 
 type InvoiceStatus = (typeof SUBSCRIPTION_INVOICE_STATUSES)[number];
 
@@ -57,7 +60,7 @@ const ENDED = ["canceled", "incomplete_expired"];
  * What changed between a subscription row before and after one sync, as history entries. A
  * period moving on is not recorded here (the renewal invoice records "renewed").
  */
-export function recordRowChanges(ctx: DomainCtx, before: UserSubscription | undefined, after: UserSubscription) {
+export function recordRowChanges(ctx: DbClock, before: UserSubscription | undefined, after: UserSubscription) {
   const { db, clock } = ctx;
   const at = clock.now();
   const base = { userId: after.userId, subscriptionId: after.id, at };
@@ -116,7 +119,7 @@ function invoicePaymentIntent(invoice: Stripe.Invoice): string | null {
 
 /** Inserts or updates the payment-history row of a subscription invoice, as Stripe returned it. */
 export function recordSubscriptionInvoice(
-  ctx: DomainCtx,
+  ctx: DbClock,
   input: {
     userId: number;
     subscription: UserSubscription | null;
@@ -169,7 +172,7 @@ export function recordSubscriptionInvoice(
 
 /** A refund of a subscription invoice's charge: true when the charge was one of ours. */
 export function recordSubscriptionInvoiceRefund(
-  ctx: DomainCtx,
+  ctx: DbClock,
   paymentIntentId: string,
   charge: { amount: number; amountRefunded: number },
 ): boolean {
@@ -204,7 +207,7 @@ export interface SubscriptionHistoryEntry {
   occurredAt: string;
 }
 
-export function listSubscriptionHistory(ctx: DomainCtx, userId: number, limit = 50): SubscriptionHistoryEntry[] {
+export function listSubscriptionHistory(ctx: DbClock, userId: number, limit = 50): SubscriptionHistoryEntry[] {
   const name = (id: number | null) => (id === null ? null : (getSubscriptionPlan(ctx.db, id)?.publicName ?? null));
   return ctx.db
     .select()
@@ -242,7 +245,7 @@ const REASONS: Record<string, string> = {
 };
 
 /** Every payment, newest first: subscription invoices and top-ups together. */
-export function listPayments(ctx: DomainCtx, userId: number, limit = 50): PaymentView[] {
+export function listPayments(ctx: DbClock, userId: number, limit = 50): PaymentView[] {
   const invoices = ctx.db
     .select()
     .from(subscriptionInvoices)
@@ -290,7 +293,7 @@ export function listPayments(ctx: DomainCtx, userId: number, limit = 50): Paymen
 }
 
 /** The newest failed subscription payment that is still unpaid (for the warning), or null. */
-export function latestFailedPayment(ctx: DomainCtx, userId: number): PaymentView | null {
+export function latestFailedPayment(ctx: DbClock, userId: number): PaymentView | null {
   const row = ctx.db
     .select()
     .from(subscriptionInvoices)

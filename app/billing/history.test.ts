@@ -1,10 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { MS_PER_DAY } from "../utils/clock";
-import { performBillingAction } from "./billing-page.server";
+import { performBillingAction } from "../pages/billing-page.server";
 import { startSubscriptionCheckout } from "./checkout.server";
 import { listPayments, listSubscriptionHistory } from "./history.server";
 import { moneyReport } from "./reports.server";
-import { getBillingOverview, previewPlanChange } from "./subscriptions.server";
+import { previewPlanChange } from "./subscriptions.server";
+import { getBillingOverview } from "../pages/billing-overview.server";
 import { checkoutCtx, payTopup, useBillingHarness, type BillingHarness } from "../../test/billing/harness";
 
 const harness = useBillingHarness({ start: "2026-01-01T00:00:00.000Z", deliver: "auto" });

@@ -33,14 +33,14 @@ import {
   type PlanPatch,
 } from "../plans/index.server";
 import { AppError } from "../utils/errors";
-import type { BillingContext } from "./context.server";
+import type { StripeContext } from "./context.server";
 import { isInvalidRequest, isStripeNotFound, stripeErrorToAppError } from "./stripe-errors.server";
 import { productOf } from "./price-to-plan.server";
 import { isPlanInUse } from "./subscription-state.server";
 import { writeTransaction } from "../../db/transaction";
 
 /** What the admin direction needs: billing's context without the app URL. */
-type PlanAdminCtx = Omit<BillingContext, "appUrl">;
+type PlanAdminCtx = Omit<StripeContext, "appUrl">;
 
 /** Marks Stripe products and prices this app created (and so may deactivate). */
 export const MANAGED_BY = "credit-billing";

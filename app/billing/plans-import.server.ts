@@ -11,7 +11,7 @@ import type Stripe from "stripe";
 import { recordAudit } from "../auth/audit.server";
 import { findPlanByStripePriceId } from "../plans/index.server";
 import { planFromStripePrice, resolvePlanFromStripePrice } from "./price-to-plan.server";
-import type { DomainCtx } from "../utils/context.server";
+import type { DbClock } from "../utils/context.server";
 import { writeTransaction } from "../../db/transaction";
 
 export const PLAN_METADATA_KEYS = ["credits", "planFamily", "version", "internalId", "publicName"] as const;
@@ -57,7 +57,7 @@ export async function listActivePrices(stripe: Stripe): Promise<Stripe.Price[]> 
 }
 
 export async function importPlansFromStripe(
-  ctx: DomainCtx,
+  ctx: DbClock,
   stripe: Stripe,
   options: { dryRun?: boolean; actor: string },
 ): Promise<PlansImportReport> {

@@ -24,7 +24,7 @@ import {
   type NewPlan,
 } from "../plans/index.server";
 import { AppError } from "../utils/errors";
-import type { DomainCtx } from "../utils/context.server";
+import type { DbClock } from "../utils/context.server";
 import { writeTransaction } from "../../db/transaction";
 
 // ---------------------------------------------------------------------------------------------
@@ -162,7 +162,7 @@ export function planFromStripePrice(price: Stripe.Price): PlanFromPrice {
  * Safe inside the caller's IMMEDIATE transaction (it nests as a savepoint) and concurrently:
  * the insert re-reads by price id inside its own write lock, and a unique conflict re-reads.
  */
-export function resolvePlanFromStripePrice(ctx: DomainCtx, price: Stripe.Price): ResolvedPlan {
+export function resolvePlanFromStripePrice(ctx: DbClock, price: Stripe.Price): ResolvedPlan {
   const known = findPlanByStripePriceId(ctx.db, price.id);
   if (known) return known;
   const deleted = findDeletedPlanPrice(ctx.db, price.id);

@@ -7,7 +7,7 @@ import type { Db } from "../../db/client";
 import { creditReport, reportDays, reportStart, type ReportPeriod } from "../credits/index.server";
 import { MS_PER_DAY } from "../utils/clock";
 import { LIVE_STATUSES } from "./subscription-state.server";
-import type { DomainCtx } from "../utils/context.server";
+import type { DbClock } from "../utils/context.server";
 import { csvLine } from "../utils/csv.server";
 
 export interface MoneyDay {
@@ -36,7 +36,7 @@ export interface PlanSubscribers {
  * was recorded), and paid subscription invoices by the invoice's date, from billing's own
  * payment history (subscription_invoices, as Stripe returned each invoice; refunds not deducted).
  */
-export function moneyReport(ctx: DomainCtx, days: ReportPeriod): MoneyReport {
+export function moneyReport(ctx: DbClock, days: ReportPeriod): MoneyReport {
   const now = ctx.clock.now().getTime();
   const start = reportStart(now, days);
   const topups = ctx.db.$client
@@ -106,7 +106,7 @@ export function subscribersPerPlan(db: Db): (PlanSubscribers & { planId: number 
 }
 
 /** Everything /admin/reports shows, for one period. */
-export function adminReport(ctx: DomainCtx, days: ReportPeriod) {
+export function adminReport(ctx: DbClock, days: ReportPeriod) {
   return {
     days,
     credits: creditReport(ctx, days),

@@ -9,7 +9,7 @@ import {
   SUBSCRIPTION_STATUSES,
 } from "../../db/schema";
 import { getSubscriptionPlan, type PlanKind, type SubscriptionPlan } from "../plans/index.server";
-import type { DomainCtx } from "../utils/context.server";
+import type { DbClock } from "../utils/context.server";
 import { recordRowChanges } from "./history.server";
 
 /*
@@ -108,7 +108,7 @@ export function hasLiveSubscription(db: Db, userId: number): boolean {
  * Remembers a user's Stripe customer the first time it is seen. A customer already tied to
  * another user is left alone (the unique index would refuse it anyway).
  */
-export function linkStripeCustomer(ctx: DomainCtx, userId: number, customerId: string | null): void {
+export function linkStripeCustomer(ctx: DbClock, userId: number, customerId: string | null): void {
   const { db, clock } = ctx;
   if (!customerId) return;
   const owner = db.select({ id: users.id }).from(users).where(eq(users.stripeCustomerId, customerId)).get();
@@ -136,7 +136,7 @@ export interface SyncSubscriptionInput {
  * DB-only: call it inside the caller's transaction. Returns the row as stored afterwards. What
  * changed is recorded in the subscription history (history.server.ts).
  */
-export function syncSubscriptionRow(ctx: DomainCtx, input: SyncSubscriptionInput): UserSubscription {
+export function syncSubscriptionRow(ctx: DbClock, input: SyncSubscriptionInput): UserSubscription {
   const { db, clock } = ctx;
   const { subscription: sub, plan, version } = input;
   const now = clock.now();

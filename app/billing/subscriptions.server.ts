@@ -1,32 +1,15 @@
-import { desc, eq } from "drizzle-orm";
 import type Stripe from "stripe";
 import type { Db } from "../../db/client";
-import { topupPurchases } from "../../db/schema";
-import { getBalance, type BalanceView, type CreditsCtx } from "../credits/index.server";
-import {
-  getSubscriptionPlan,
-  getTopupPlan,
-  listOfferedPlans,
-  type SubscriptionPlan,
-  type TopupPlan,
-} from "../plans/index.server";
+import { getSubscriptionPlan, type SubscriptionPlan } from "../plans/index.server";
 import { AppError } from "../utils/errors";
 import {
   getCurrentSubscription,
-  LIVE_STATUSES,
   stripeId,
   syncSubscriptionRow,
   type UserSubscription,
 } from "./subscription-state.server";
 import { proratedCredits } from "./proration";
-import { getCustomerWarnings, type CustomerWarnings } from "./customer-pages.server";
-import {
-  listPayments,
-  listSubscriptionHistory,
-  type PaymentView,
-  type SubscriptionHistoryEntry,
-} from "./history.server";
-import type { DomainCtx } from "../utils/context.server";
+import type { DbClock } from "../utils/context.server";
 import { writeTransaction } from "../../db/transaction";
 
 /*
@@ -58,7 +41,7 @@ function manageableSubscription(db: Db, userId: number): { row: UserSubscription
   return { row, plan };
 }
 
-function applyReturned(ctx: DomainCtx, userId: number, sub: Stripe.Subscription, plan: SubscriptionPlan) {
+function applyReturned(ctx: DbClock, userId: number, sub: Stripe.Subscription, plan: SubscriptionPlan) {
   return writeTransaction(ctx.db, () => syncSubscriptionRow(ctx, { userId, subscription: sub, plan, version: null }));
 }
 
@@ -127,7 +110,7 @@ const isProration = (l: Stripe.InvoiceLineItem) => Boolean(l.parent?.subscriptio
  * the previewed amount.
  */
 export async function previewPlanChange(
-  ctx: DomainCtx,
+  ctx: DbClock,
   stripe: Stripe,
   input: { userId: number; planId: number },
 ): Promise<PlanChangePreview> {
@@ -176,7 +159,7 @@ export async function previewPlanChange(
 }
 
 export async function changeSubscriptionPlan(
-  ctx: DomainCtx,
+  ctx: DbClock,
   stripe: Stripe,
   input: { userId: number; planId: number; prorationDate?: number },
 ): Promise<{ change: PlanChange; subscription: UserSubscription; invoiceId: string | null }> {
@@ -261,7 +244,7 @@ export async function changeSubscriptionPlan(
 }
 
 export async function setCancelAtPeriodEnd(
-  ctx: DomainCtx,
+  ctx: DbClock,
   stripe: Stripe,
   input: { userId: number; cancel: boolean },
 ): Promise<UserSubscription> {
@@ -284,86 +267,4 @@ function planOfSubscription(db: Db, sub: Stripe.Subscription, row: UserSubscript
   const plan = row.planId ? getSubscriptionPlan(db, row.planId) : undefined;
   if (!plan) throw new AppError("conflict", "Your subscription's plan is not known yet; try again in a moment.");
   return plan;
-}
-
-// ---------------------------------------------------------------------------------------------
-// The billing page
-
-export interface SubscriptionView {
-  id: number;
-  status: UserSubscription["status"];
-  live: boolean;
-  plan: SubscriptionPlan | null;
-  pendingPlan: SubscriptionPlan | null;
-  currentPeriodStart: string | null;
-  currentPeriodEnd: string | null;
-  cancelAtPeriodEnd: boolean;
-  canceledAt: string | null;
-}
-
-export interface PurchaseView {
-  id: number;
-  planName: string;
-  credits: number;
-  amountPaidCents: number;
-  amountRefundedCents: number;
-  currency: string;
-  status: string;
-  createdAt: string;
-}
-
-export interface BillingOverview {
-  subscription: SubscriptionView | null;
-  offeredSubscriptionPlans: SubscriptionPlan[];
-  offeredTopupPlans: TopupPlan[];
-  balance: BalanceView;
-  purchases: PurchaseView[];
-  payments: PaymentView[];
-  subscriptionHistory: SubscriptionHistoryEntry[];
-  warnings: CustomerWarnings;
-}
-
-export function getBillingOverview(ctx: CreditsCtx, userId: number): BillingOverview {
-  const balance = getBalance(ctx, userId);
-  const row = getCurrentSubscription(ctx.db, userId);
-  const offered = listOfferedPlans(ctx.db);
-  const purchases = ctx.db
-    .select()
-    .from(topupPurchases)
-    .where(eq(topupPurchases.userId, userId))
-    .orderBy(desc(topupPurchases.id))
-    .limit(10)
-    .all()
-    .map((p): PurchaseView => ({
-      id: p.id,
-      planName: getTopupPlan(ctx.db, p.planId)?.publicName ?? "Top-up",
-      credits: p.credits,
-      amountPaidCents: p.amountPaidCents,
-      amountRefundedCents: p.amountRefundedCents,
-      currency: p.currency,
-      status: p.status,
-      createdAt: p.createdAt.toISOString(),
-    }));
-  return {
-    subscription: row
-      ? {
-          id: row.id,
-          status: row.status,
-          live: LIVE_STATUSES.includes(row.status),
-          plan: row.planId ? (getSubscriptionPlan(ctx.db, row.planId) ?? null) : null,
-          pendingPlan: row.pendingPlanId ? (getSubscriptionPlan(ctx.db, row.pendingPlanId) ?? null) : null,
-          currentPeriodStart: row.currentPeriodStart?.toISOString() ?? null,
-          currentPeriodEnd: row.currentPeriodEnd?.toISOString() ?? null,
-          cancelAtPeriodEnd: row.cancelAtPeriodEnd,
-          canceledAt: row.canceledAt?.toISOString() ?? null,
-        }
-      : null,
-    offeredSubscriptionPlans: offered.subscriptionPlans,
-    offeredTopupPlans: offered.topupPlans,
-    balance,
-    purchases,
-    payments: listPayments(ctx, userId),
-    subscriptionHistory: listSubscriptionHistory(ctx, userId),
-    warnings: getCustomerWarnings(ctx, userId, balance),
-  };
 }

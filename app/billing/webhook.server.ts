@@ -7,7 +7,7 @@ import { log } from "../utils/log.server";
 import { isStorageError } from "../utils/storage-errors.server";
 import { EVENT_HANDLERS, ignoredEvent, type Outcome } from "./events/index.server";
 import { isSignatureError, isTransientError, missingStripeObject } from "./stripe-errors.server";
-import type { DomainCtx } from "../utils/context.server";
+import type { DbClock } from "../utils/context.server";
 import { writeTransaction } from "../../db/transaction";
 
 /*
@@ -148,7 +148,7 @@ function writeEventRow(
 
 /** Records a failed attempt in its own transaction; best effort (the database may be the problem). */
 function recordAttempt(
-  ctx: DomainCtx,
+  ctx: DbClock,
   event: Stripe.Event,
   status: "received" | "failed" | "held",
   error: string,
@@ -169,7 +169,7 @@ function recordAttempt(
  * and in any order with other events.
  */
 export async function processStripeEvent(
-  ctx: DomainCtx,
+  ctx: DbClock,
   stripe: Stripe,
   event: Stripe.Event,
   opts: ProcessOptions = {},
@@ -263,7 +263,7 @@ function answerFor(eventId: string, result: ProcessResult): WebhookAnswer {
 
 /** The whole webhook endpoint, minus HTTP: raw body + signature header in, status + JSON out. */
 export async function receiveStripeWebhook(
-  ctx: DomainCtx,
+  ctx: DbClock,
   stripe: Stripe,
   input: { body: string; signature: string | null; secret: string | undefined },
   opts: ProcessOptions = {},
@@ -350,7 +350,7 @@ export interface ReplayResult {
  * A processed event is not applied again; a held one is applied if its plan now exists.
  * Throws AppError not_found for an unknown event, service_unavailable for transient trouble.
  */
-export async function replayStripeEvent(ctx: DomainCtx, stripe: Stripe, eventId: string): Promise<ReplayResult> {
+export async function replayStripeEvent(ctx: DbClock, stripe: Stripe, eventId: string): Promise<ReplayResult> {
   const row = getStripeEvent(ctx.db, eventId);
   if (!row) throw new AppError("not_found", `No Stripe event ${eventId}.`);
   const result = await processStripeEvent(ctx, stripe, row.payload as unknown as Stripe.Event);

@@ -7,7 +7,7 @@ import {
   type ApiKeyScope,
 } from "../auth/api-keys.server";
 import { AppError } from "../utils/errors";
-import type { CliCommand } from "./commands";
+import type { CliCommand } from "./command";
 
 // Bad options are AppErrors (runCli prints "error (invalid_request): …" and exits 1); CliUsageError
 // lives in main.ts, which imports this file through commands.ts.

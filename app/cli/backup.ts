@@ -2,7 +2,7 @@ import { litestreamSetup } from "../backup/litestream.server";
 import { backupStatus, saveVerifyResult, verifyBackup } from "../backup/verify.server";
 import { AppError } from "../utils/errors";
 import type { AppContext } from "../utils/context.server";
-import type { CliCommand } from "./commands";
+import type { CliCommand } from "./command";
 
 function replicaConfig(ctx: AppContext) {
   const setup = litestreamSetup(ctx.env.DATABASE_PATH);

@@ -4,14 +4,15 @@ import {
   importLegacyBalances,
   parseExpiresInDays,
   parseLegacyBalances,
-} from "../billing/balance-import.server";
+} from "../credits/balance-import.server";
+import { findUserId } from "../auth/users.server";
 import { AppError } from "../utils/errors";
-import type { CliCommand } from "./commands";
+import type { CliCommand } from "./command";
 
 /*
  * `npm run credits -- balances import --file legacy.csv|legacy.json [--expires-in-days N|never]
  * [--dry-run]`: the migration from old single-number balances to grants (see
- * app/billing/balance-import.server.ts). The summary goes to stdout as JSON; progress lines go to
+ * app/credits/balance-import.server.ts). The summary goes to stdout as JSON; progress lines go to
  * stderr so they never mix with it.
  */
 
@@ -42,6 +43,7 @@ export const balanceImportCommands: Record<string, CliCommand> = {
       const rows = parseLegacyBalances(text, format);
       const dryRun = values["dry-run"] === true;
       const summary = importLegacyBalances(ctx, rows, {
+        findUserId: (ref) => findUserId(ctx.db, ref),
         expiresInDays,
         dryRun,
         actor: "cli",

@@ -1,4 +1,3 @@
-import type { AppContext } from "../utils/context.server";
 import { apiKeyCommands } from "./api-keys";
 import { backupCommands } from "./backup";
 import { balanceImportCommands } from "./balances-import";
@@ -6,17 +5,7 @@ import { creditCommands } from "./credits";
 import { planImportCommands } from "./plans-import";
 import { stripeEventCommands } from "./stripe-events";
 import { userCommands } from "./users";
-
-export interface CliIo {
-  out: (s: string) => void;
-  err: (s: string) => void;
-}
-
-export interface CliCommand {
-  summary: string;
-  options?: Record<string, { type: "string" | "boolean"; short?: string }>;
-  run(ctx: AppContext, values: Record<string, string | boolean | undefined>, io: CliIo): Promise<void> | void;
-}
+import type { CliCommand } from "./command";
 
 /**
  * Every CLI command, by its two-word name. Each command parses its options, calls one domain

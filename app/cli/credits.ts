@@ -1,6 +1,6 @@
 import { expireGrants, syncBalances } from "../credits/index.server";
 import { AppError } from "../utils/errors";
-import type { CliCommand } from "./commands";
+import type { CliCommand } from "./command";
 
 function positiveInt(value: string | boolean | undefined, flag: string): number | undefined {
   if (value === undefined) return undefined;

@@ -8,7 +8,8 @@ import type { AppContext } from "../utils/context.server";
 import { isAppError } from "../utils/errors";
 import { parseEnvOrExit } from "../utils/env.server";
 import { setLogLevel } from "../utils/log.server";
-import { commands, type CliCommand } from "./commands";
+import type { CliCommand } from "./command";
+import { commands } from "./commands";
 
 export class CliUsageError extends Error {}
 

@@ -1,6 +1,6 @@
 import { importPlansFromStripe } from "../billing/plans-import.server";
 import { billingContext } from "../billing/context.server";
-import type { CliCommand } from "./commands";
+import type { CliCommand } from "./command";
 
 /*
  * `npm run credits -- plans import-from-stripe [--dry-run]`: creates the subscription plans and

@@ -2,7 +2,7 @@ import { billingContext } from "../billing/context.server";
 import { listStripeEvents, replayStripeEvent } from "../billing/webhook.server";
 import { STRIPE_EVENT_STATUSES } from "../../db/schema";
 import { AppError } from "../utils/errors";
-import type { CliCommand } from "./commands";
+import type { CliCommand } from "./command";
 
 /**
  * Stripe webhook events for operators: what is held or failed (the admin page shows the same),

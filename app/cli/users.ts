@@ -1,7 +1,7 @@
 import { USER_ROLES, type UserRole } from "../../db/schema";
 import { setUserRole } from "../auth/users.server";
 import { AppError } from "../utils/errors";
-import type { CliCommand } from "./commands";
+import type { CliCommand } from "./command";
 
 /** `users set-role`: how a deployment gets its first admin (sign up, then promote from the CLI). */
 export const userCommands: Record<string, CliCommand> = {

@@ -1,6 +1,6 @@
 import { getFormProps, type SubmissionResult } from "@conform-to/react";
 import { Form } from "@remix-run/react";
-import { autoTopupFormSchema, type AutoTopupSection } from "~/billing/auto-topup-form";
+import { autoTopupFormSchema, type AutoTopupSection } from "~/pages/auto-topup-form";
 import { Card } from "~/components/AppShell";
 import { formatMoney, nameWithCredits } from "~/components/format";
 import { Alert, CheckboxField, Field, FormErrors, SelectField, SubmitButton, useSchemaForm } from "~/components/forms";

@@ -2,7 +2,7 @@ import { KIND_LABELS } from "./BalanceSummary";
 import { formatCredits, formatMoney, plural } from "./format";
 import { TextLink, Time } from "./ui";
 
-/** What the credits and billing pages warn about (app/billing/customer-pages.server.ts, as JSON). */
+/** What the credits and billing pages warn about (app/pages/customer-warnings.server.ts, as JSON). */
 export interface WarningsLike {
   expiringSoon: { amount: number; type: "subscription" | "topup" | "promotional"; expiresAt: string; inDays: number }[];
   lowBalance: { balance: number; threshold: number } | null;

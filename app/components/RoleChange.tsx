@@ -1,6 +1,6 @@
 import { getFormProps, useForm, type SubmissionResult } from "@conform-to/react";
 import { Form, Link } from "@remix-run/react";
-import type { RoleConfirm } from "~/auth/role-form";
+import type { RoleConfirm } from "~/pages/role-form";
 import { Card } from "~/components/AppShell";
 import { FormErrors, SubmitButton, buttonStyles } from "~/components/forms";
 import { USER_ROLES } from "../../db/schema";

@@ -5,9 +5,9 @@
  * on the first page and the ten-thousandth.
  */
 import { LEDGER_ENTRY_TYPES, type LedgerEntryType } from "../../db/schema";
-import type { GrantView } from "./index.server";
-import { GRANT_COLUMNS, iso, toGrantView, type GrantRow } from "./store.server";
-import type { DomainCtx } from "../utils/context.server";
+import { GRANT_COLUMNS, type GrantRow } from "./tables/grants.server";
+import { type GrantView, iso, toGrantView } from "./views.server";
+import type { DbClock } from "../utils/context.server";
 import { csvLine } from "../utils/csv.server";
 import { perConnection } from "../../db/per-connection";
 
@@ -28,7 +28,7 @@ export function parseBefore(value: string | null): number | null {
 
 /** Every grant of a user whatever its status, newest first. */
 export function listGrantsPage(
-  ctx: DomainCtx,
+  ctx: DbClock,
   userId: number,
   opts: { before?: number | null; limit?: number } = {},
 ): IdPage<GrantView & { createdAt: string }> {
@@ -36,10 +36,10 @@ export function listGrantsPage(
   const rows = ctx.db.$client
     .prepare(`select ${GRANT_COLUMNS} from credit_grants where user_id = ? and id < ? order by id desc limit ?`)
     .all(userId, opts.before ?? Number.MAX_SAFE_INTEGER, limit + 1) as (GrantRow & { created_at: number })[];
-  const now = ctx.clock.now().getTime();
+  const nowMs = ctx.clock.now().getTime();
   const page = rows.slice(0, limit);
   return {
-    rows: page.map((r) => ({ ...toGrantView(r, now), createdAt: iso(r.created_at) })),
+    rows: page.map((r) => ({ ...toGrantView(r, nowMs), createdAt: iso(r.created_at) })),
     nextBefore: rows.length > limit ? page[page.length - 1].id : null,
   };
 }
@@ -74,7 +74,7 @@ interface LedgerRow {
 
 const LEDGER_COLUMNS = "id, type, amount, balance_after, reason, actor, grant_id, created_at";
 
-function allocationsFor(ctx: DomainCtx, ids: number[]): Map<number, { grantId: number; amount: number }[]> {
+function allocationsFor(ctx: DbClock, ids: number[]): Map<number, { grantId: number; amount: number }[]> {
   const out = new Map<number, { grantId: number; amount: number }[]>();
   if (ids.length === 0) return out;
   const rows = ctx.db.$client
@@ -110,7 +110,7 @@ function toEntry(r: LedgerRow, allocations: { grantId: number; amount: number }[
  * (user_id, id); a type filter scans that user's entries only.
  */
 export function listLedgerPage(
-  ctx: DomainCtx,
+  ctx: DbClock,
   userId: number,
   opts: { type?: LedgerEntryType | null; before?: number | null; limit?: number } = {},
 ): IdPage<AdminLedgerEntry> {
@@ -161,7 +161,7 @@ export function allocationsText(entry: Pick<AdminLedgerEntry, "allocations" | "g
  * transaction is held open between pages (writers are never blocked by a slow download).
  */
 export function* ledgerCsvChunks(
-  ctx: DomainCtx,
+  ctx: DbClock,
   userId: number,
   pageSize = 1000,
   type: LedgerEntryType | null = null,
@@ -220,9 +220,9 @@ export const FORECAST_HORIZON_DAYS = 3650;
  * forecast: the balance divided by the average daily spending of the last 7 days (or of the whole
  * window when the last 7 days spent nothing). Credits that expire first are not counted out of it.
  */
-export function usageOverTime(ctx: DomainCtx, userId: number, balanceNow: number, days = 30): UsageOverTime {
-  const now = ctx.clock.now().getTime();
-  const today = Math.floor(now / DAY_MS);
+export function usageOverTime(ctx: DbClock, userId: number, balanceNow: number, days = 30): UsageOverTime {
+  const nowMs = ctx.clock.now().getTime();
+  const today = Math.floor(nowMs / DAY_MS);
   const startDay = today - (days - 1);
   const start = startDay * DAY_MS;
   const facts = dailyFacts(ctx, userId, startDay);
@@ -248,7 +248,7 @@ export function usageOverTime(ctx: DomainCtx, userId: number, balanceNow: number
     out.lastsBeyondHorizon = true;
   } else if (out.dailyRate > 0 && balanceNow > 0) {
     out.daysLeft = Math.floor(balanceNow / out.dailyRate);
-    out.runsOutAt = new Date(now + Math.floor((balanceNow / out.dailyRate) * DAY_MS)).toISOString();
+    out.runsOutAt = new Date(nowMs + Math.floor((balanceNow / out.dailyRate) * DAY_MS)).toISOString();
   }
   return out;
 }
@@ -308,7 +308,7 @@ const usageStatements = perConnection((sqlite) => ({
  * (a user with 100,000 entries this month no longer costs a 100,000-row scan per page view). Both
  * reads of a view run in one read transaction (one snapshot).
  */
-function dailyFacts(ctx: DomainCtx, userId: number, fromDay: number): { opening: number; days: Map<number, DayFacts> } {
+function dailyFacts(ctx: DbClock, userId: number, fromDay: number): { opening: number; days: Map<number, DayFacts> } {
   const sqlite = ctx.db.$client;
   const perDb = usageCache(sqlite);
   const q = usageStatements(sqlite);
@@ -377,7 +377,7 @@ export const CUSTOMER_CSV_HEADER = ["id", "createdAt", "type", "amount", "balanc
  * (actor, allocations). `type` filters to one entry type.
  */
 export function* customerLedgerCsvChunks(
-  ctx: DomainCtx,
+  ctx: DbClock,
   userId: number,
   opts: { type?: LedgerEntryType | null; pageSize?: number } = {},
 ): Generator<string> {

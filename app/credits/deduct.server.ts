@@ -2,32 +2,42 @@
  * Spending credits: deductions and adjustments. The hot path (deductCredits) runs on cached
  * better-sqlite3 statements inside one IMMEDIATE transaction; see BURN_DOWN_SQL for the order.
  */
+import type { DbClock } from "../utils/context.server";
 import { AppError } from "../utils/errors";
-import type { DeductInput, DeductResult } from "./index.server";
 import {
-  MAX_CREDITS,
-  checkActor,
   checkCredits,
   checkId,
-  checkKey,
   checkMetadata,
   checkReason,
   checkShownReason,
-  findReplay,
-  insertEntry,
   invalid,
-  requestHash,
-  requireUser,
-  statementsFor,
-  takeFromGrant,
-  type EntryRow,
-  type Statements,
-} from "./store.server";
+  MAX_CREDITS,
+} from "./checks.server";
+import { findReplay, keyedRequest } from "./keyed.server";
+import { type Statements, statementsFor } from "./statements.server";
+import type { EntryRow } from "./tables/ledger.server";
+import type { UserEventRow } from "./tables/users.server";
+import { insertEntry, requireUser, takeFromGrant } from "./writes.server";
 import { addGrant } from "./grants.server";
-import { balanceLowered, creditsConfig, type CreditsCtx } from "./events.server";
+import { balanceLowered, creditsConfig } from "./events.server";
 import { settleLapsedHolds } from "./hold-returns.server";
-import type { UserEventRow } from "./store.server";
 import { writeTransaction } from "../../db/transaction";
+
+export interface DeductInput {
+  userId: number;
+  amount: number;
+  reason?: string | null;
+  metadata?: Record<string, unknown> | null;
+  idempotencyKey?: string | null;
+  actor?: string | null;
+}
+export interface DeductResult {
+  id: number; // ledger entry id
+  amount: number;
+  balance: number;
+  allocations: { grantId: number; amount: number }[];
+  replayed: boolean;
+}
 
 export interface Allocation {
   grantId: number;
@@ -87,13 +97,13 @@ interface SpendingEntry {
  */
 function spend(
   s: Statements,
-  ctx: CreditsCtx,
+  ctx: DbClock,
   userId: number,
   amount: number,
   entry: SpendingEntry,
-  now: number,
+  nowMs: number,
 ): { id: number; balance: number; allocations: Allocation[] } {
-  const { before, allocations, user } = burnDown(s, userId, amount, now);
+  const { before, allocations, user } = burnDown(s, userId, amount, nowMs);
   const balance = before - amount;
   // Fields spelled out rather than spread: this is the deduction hot path.
   const { type, reason, key, hash, metadata, actor } = entry;
@@ -108,11 +118,11 @@ function spend(
     hash,
     metadata,
     actor,
-    now,
+    nowMs,
   });
   for (const a of allocations) s.insertAllocation.run(id, a.grantId, a.amount);
   // credits.deducted is this entry itself (read after commit by the dispatcher: credits/events.server.ts).
-  balanceLowered(s, creditsConfig(ctx), userId, user, before, balance, now);
+  balanceLowered(s, creditsConfig(ctx), userId, user, before, balance, nowMs);
   return { id, balance, allocations };
 }
 
@@ -127,22 +137,20 @@ function replayedSpend(s: Statements, replay: EntryRow) {
  * = the spendable balance left) and one allocation row per grant touched. Not enough credits →
  * `insufficient_credits` with extra {balance, requested}, nothing written.
  */
-export function deductCredits(ctx: CreditsCtx, input: DeductInput): DeductResult {
+export function deductCredits(ctx: DbClock, input: DeductInput): DeductResult {
   const userId = checkId(input.userId, "userId");
   const amount = checkCredits(input.amount);
   const reason = checkReason(input.reason);
   const metadata = checkMetadata(input.metadata);
-  const actor = checkActor(input.actor);
-  const key = checkKey(input.idempotencyKey);
-  const hash = key === null ? null : requestHash({ op: "deduction", amount, reason, metadata: input.metadata ?? null });
+  const keyed = keyedRequest(input, { op: "deduction", amount, reason, metadata: input.metadata ?? null });
   const s = statementsFor(ctx.db);
   return writeTransaction(ctx.db, (): DeductResult => {
-    const replay = findReplay(s, userId, key, hash);
+    const replay = findReplay(s, userId, keyed);
     if (replay) return { ...replayedSpend(s, replay), amount: -replay.amount };
     // Read inside the transaction: after any wait for the write lock, not before it.
-    const now = ctx.clock.now().getTime();
-    const entry = { type: "deduction" as const, reason, key, hash, metadata, actor };
-    const { id, balance, allocations } = spend(s, ctx, userId, amount, entry, now);
+    const nowMs = ctx.clock.now().getTime();
+    const entry = { type: "deduction" as const, reason, metadata, ...keyed };
+    const { id, balance, allocations } = spend(s, ctx, userId, amount, entry, nowMs);
     return { id, amount, balance, allocations, replayed: false };
   });
 }
@@ -184,7 +192,7 @@ const ADJUSTMENT_GRANT_PRIORITY = 20;
  * - Negative: takes the credits in burn-down order exactly like a deduction (allocation rows;
  *   insufficient_credits when the spendable balance is smaller, nothing written).
  */
-export function adjustCredits(ctx: CreditsCtx, input: AdjustInput): AdjustResult {
+export function adjustCredits(ctx: DbClock, input: AdjustInput): AdjustResult {
   const userId = checkId(input.userId, "userId");
   const amount = input.amount;
   if (typeof amount !== "number" || !Number.isSafeInteger(amount) || amount === 0 || Math.abs(amount) > MAX_CREDITS) {
@@ -195,24 +203,21 @@ export function adjustCredits(ctx: CreditsCtx, input: AdjustInput): AdjustResult
   const source = input.source ?? "admin";
   if (source !== "admin" && source !== "api") throw invalid("source", "`source` must be admin or api.");
   const metadata = checkMetadata(input.metadata);
-  const actor = checkActor(input.actor);
-  const key = checkKey(input.idempotencyKey);
-  const hash =
-    key === null ? null : requestHash({ op: "adjustment", amount, reason, source, metadata: input.metadata ?? null });
+  const keyed = keyedRequest(input, { op: "adjustment", amount, reason, source, metadata: input.metadata ?? null });
   const s = statementsFor(ctx.db);
   return writeTransaction(ctx.db, (): AdjustResult => {
-    const replay = findReplay(s, userId, key, hash);
+    const replay = findReplay(s, userId, keyed);
     if (replay) return { ...replayedSpend(s, replay), amount: replay.amount, grantId: replay.grant_id };
-    const now = ctx.clock.now().getTime();
-    const entry = { type: "adjustment" as const, reason, key, hash, metadata, actor };
+    const nowMs = ctx.clock.now().getTime();
+    const entry = { type: "adjustment" as const, reason, metadata, ...keyed };
     if (amount > 0) {
       const grant = { type: "promotional" as const, amount, priority: ADJUSTMENT_GRANT_PRIORITY, source };
       const cached = requireUser(s, userId);
-      const added = addGrant(s, userId, cached, { ...grant, effectiveAt: now, expiresAt: null }, entry, now);
+      const added = addGrant(s, userId, cached, { ...grant, effectiveAt: nowMs, expiresAt: null }, entry, nowMs);
       const { entryId: id, balance, grantId } = added;
       return { id, amount, balance, grantId, allocations: [], replayed: false };
     }
-    const spent = spend(s, ctx, userId, -amount, entry, now);
+    const spent = spend(s, ctx, userId, -amount, entry, nowMs);
     return { ...spent, amount, grantId: null, replayed: false };
   });
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { addDays } from "../utils/clock";
 import { AppError } from "../utils/errors";
 import { BURN_DOWN_SQL, deductCredits, getBalance, getGrant, grantCredits, listLedger } from "./index.server";
-import { LEDGER_PAGE_SQL } from "./store.server";
+import { LEDGER_PAGE_SQL } from "./tables/ledger.server";
 import { cachedBalance, expectAppError, newUser, useCreditsDb, writeCounts, grant } from "./test-support";
 import { writeTransaction } from "../../db/transaction";
 

@@ -19,8 +19,11 @@
 import type Database from "better-sqlite3";
 import type { Db } from "../../db/client";
 import { appendEvent, registerEventSource, type EventSource, type EventType } from "../events/outbox.server";
-import type { DomainCtx } from "../utils/context.server";
-import { parseMetadata, type Statements, type UserEventRow } from "./store.server";
+import type { DbClock } from "../utils/context.server";
+import type { Env } from "../utils/env.server";
+import type { Statements } from "./statements.server";
+import type { UserEventRow } from "./tables/users.server";
+import { parseMetadata } from "./views.server";
 import { perConnection } from "../../db/per-connection";
 
 /** What the engine needs from the configuration (env EXPIRING_SOON_DAYS, LOW_BALANCE_THRESHOLD). */
@@ -34,12 +37,12 @@ export interface CreditsConfig {
 export const DEFAULT_CREDITS_CONFIG: CreditsConfig = { lowBalanceThreshold: 100, expiringSoonDays: 7 };
 
 /**
- * A domain context, optionally with the parsed env the server builds its context with (AppContext
- * is one): the engine reads its two settings from there, defaults otherwise (scripts, workers).
+ * The engine's two settings from the parsed env when the caller's context has one (the server's
+ * AppContext does), defaults otherwise (scripts, workers).
  */
-export type CreditsCtx = DomainCtx & { env?: { LOW_BALANCE_THRESHOLD?: number; EXPIRING_SOON_DAYS?: number } };
-
-export function creditsConfig(ctx: CreditsCtx): CreditsConfig {
+export function creditsConfig(
+  ctx: DbClock & { env?: Partial<Pick<Env, "LOW_BALANCE_THRESHOLD" | "EXPIRING_SOON_DAYS">> },
+): CreditsConfig {
   return {
     lowBalanceThreshold: ctx.env?.LOW_BALANCE_THRESHOLD ?? DEFAULT_CREDITS_CONFIG.lowBalanceThreshold,
     expiringSoonDays: ctx.env?.EXPIRING_SOON_DAYS ?? DEFAULT_CREDITS_CONFIG.expiringSoonDays,
@@ -47,8 +50,14 @@ export function creditsConfig(ctx: CreditsCtx): CreditsConfig {
 }
 
 /** Appends one event in the current transaction; the dispatcher is woken after it commits. */
-export function emit(s: Statements, type: EventType, userId: number, data: Record<string, unknown>, now: number): void {
-  appendEvent(s.db, { type, userId, data, at: new Date(now) });
+export function emit(
+  s: Statements,
+  type: EventType,
+  userId: number,
+  data: Record<string, unknown>,
+  nowMs: number,
+): void {
+  appendEvent(s.db, { type, userId, data, at: new Date(nowMs) });
 }
 
 interface DeductionRow {
@@ -154,16 +163,16 @@ export function balanceLowered(
   user: UserEventRow,
   before: number,
   after: number,
-  now: number,
+  nowMs: number,
 ): void {
   if (after >= before) return;
   const [externalId, ownLow, autoTopup] = user;
   const low = ownLow ?? config.lowBalanceThreshold;
   if (low > 0 && before >= low && after < low) {
-    emit(s, "balance.low", userId, { userId, externalId, balance: after, threshold: low }, now);
+    emit(s, "balance.low", userId, { userId, externalId, balance: after, threshold: low }, nowMs);
   }
-  if (after === 0) emit(s, "balance.depleted", userId, { userId, externalId, balance: 0 }, now);
+  if (after === 0) emit(s, "balance.depleted", userId, { userId, externalId, balance: 0 }, nowMs);
   if (autoTopup !== null && before >= autoTopup && after < autoTopup) {
-    emit(s, "auto_topup.needed", userId, { userId, balance: after, threshold: autoTopup }, now);
+    emit(s, "auto_topup.needed", userId, { userId, balance: after, threshold: autoTopup }, nowMs);
   }
 }

@@ -1,3 +1,4 @@
+import type { AppContext } from "../utils/context.server";
 import { afterEach, describe, expect, it } from "vitest";
 import { dispatchBatch } from "../events/dispatcher.server";
 import { registerEventConsumer } from "../events/outbox.server";
@@ -82,7 +83,8 @@ describe("credit events in the outbox", () => {
     deductCredits(ctx(), { userId: off, amount: 15 });
     const configured = customer(ctx(), { externalId: "configured" });
     grant(ctx(), configured, "topup", 20);
-    deductCredits({ ...ctx(), env: { ...ctx().env, LOW_BALANCE_THRESHOLD: 18 } }, { userId: configured, amount: 3 });
+    const lowAt18: AppContext = { ...ctx(), env: { ...ctx().env, LOW_BALANCE_THRESHOLD: 18 } };
+    deductCredits(lowAt18, { userId: configured, amount: 3 });
     expect(events(ctx(), "balance.low").map((e) => [e.user_id, e.data.threshold, e.data.balance])).toEqual([
       [own, 10, 5],
       [configured, 18, 17],
@@ -235,6 +237,7 @@ describe("credit events in the outbox", () => {
       [later, 20, new Date(now + 8 * DAY).toISOString()],
     ]);
     expect(soon).toBeLessThan(later);
-    expect(announceExpiringSoon({ ...ctx(), env: { ...ctx().env, EXPIRING_SOON_DAYS: 30 } })).toBe(0);
+    const soonIs30Days: AppContext = { ...ctx(), env: { ...ctx().env, EXPIRING_SOON_DAYS: 30 } };
+    expect(announceExpiringSoon(soonIs30Days)).toBe(0);
   });
 });

@@ -6,8 +6,9 @@
  * credit_grants. Cold paths: plain objects, as stored (status not adjusted for the clock).
  */
 import type { GrantStatus, GrantType } from "../../db/schema";
-import type { DomainCtx } from "../utils/context.server";
-import { checkLimit, invalid, statementsFor } from "./store.server";
+import type { DbClock } from "../utils/context.server";
+import { checkLimit, invalid } from "./checks.server";
+import { statementsFor } from "./statements.server";
 import { perConnection } from "../../db/per-connection";
 
 /** A grant with its references and the metadata its `grant` entry was written with. */
@@ -77,7 +78,7 @@ const refStatements = perConnection((sqlite) => ({
  * invoice or top-up was already granted, and which grant a refund takes credits from.
  */
 export function findGrantBySource(
-  ctx: Pick<DomainCtx, "db">,
+  ctx: Pick<DbClock, "db">,
   sourceRef: string,
 ): { id: number; status: GrantStatus; remaining: number } | undefined {
   if (typeof sourceRef !== "string" || sourceRef === "") return undefined;
@@ -86,7 +87,7 @@ export function findGrantBySource(
 
 /** A group's grants, oldest first (at most `limit`; all when omitted). Served by credit_grants_group_idx. */
 export function listGrantsByGroup(
-  ctx: Pick<DomainCtx, "db">,
+  ctx: Pick<DbClock, "db">,
   groupRef: string,
   options: { limit?: number } = {},
 ): SourcedGrant[] {
@@ -106,7 +107,7 @@ const PREFIX = /^[\x20-\x7e]{1,100}$/;
  * by credit_grants_created_at_idx over a window (ordering by created_at keeps SQLite on it).
  */
 export function listGrantsBySourcePrefix(
-  ctx: Pick<DomainCtx, "db">,
+  ctx: Pick<DbClock, "db">,
   options: { prefix: string; userId?: number; createdFrom?: Date; limit?: number },
 ): SourcedGrant[] {
   const { prefix } = options;

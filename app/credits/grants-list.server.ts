@@ -4,18 +4,18 @@
  * grants are added or spent.
  *
  * Statuses are the ones a GrantView shows (time decides, not whether the sweep has run):
- * - `active` (default): in effect now, in BURN-DOWN ORDER (store.server.ts) — the order the
+ * - `active` (default): in effect now, in BURN-DOWN ORDER (./tables/grants.server.ts) — the order the
  *   balance answer lists its first 100 in, so paging `active` continues that list;
  * - `pending` (effectiveAt in the future): the order they start in (effectiveAt, then id);
  * - `depleted`, `expired` (including grants past expiresAt the sweep has not recorded yet),
  *   `voided` and `all`: newest first (id descending).
  */
 import type Database from "better-sqlite3";
-import type { GrantView } from "./index.server";
+import { checkId, checkLimit, invalid } from "./checks.server";
+import { BURN_DOWN_ORDER, GRANT_COLUMNS, type GrantRow } from "./tables/grants.server";
+import { type GrantView, toGrantView } from "./views.server";
 import { getBalance } from "./ledger.server";
-import { BURN_DOWN_ORDER, GRANT_COLUMNS, checkId, checkLimit, invalid, toGrantView } from "./store.server";
-import type { GrantRow } from "./store.server";
-import type { DomainCtx } from "../utils/context.server";
+import type { DbClock } from "../utils/context.server";
 import { perConnection } from "../../db/per-connection";
 
 export const GRANT_LIST_STATUSES = ["active", "pending", "depleted", "expired", "voided", "all"] as const;
@@ -80,7 +80,7 @@ function bindings(status: GrantListStatus, after: GrantPosition | null): Record<
  * page starts (null on the last page). Unknown user → not_found; a malformed `after` → invalid_request.
  */
 export function listGrants(
-  ctx: DomainCtx,
+  ctx: DbClock,
   userId: number,
   opts: { status?: GrantListStatus; limit?: number; after?: GrantPosition | null } = {},
 ): { grants: GrantView[]; next: GrantPosition | null } {
@@ -93,16 +93,16 @@ export function listGrants(
   // As the balance answer: not_found for an unknown user, and holds past their expiresAt that no
   // write has recorded yet are recorded first, so their credits show back on their grants.
   getBalance(ctx, userId, { grantLimit: 0 });
-  const now = ctx.clock.now().getTime();
+  const nowMs = ctx.clock.now().getTime();
   const rows = prepared(ctx.db.$client)[status].all({
     userId,
-    now,
+    now: nowMs,
     limit: limit + 1,
     ...bindings(status, opts.after ?? null),
   }) as GrantRow[];
   const page = rows.slice(0, limit);
   return {
-    grants: page.map((row) => toGrantView(row, now)),
+    grants: page.map((row) => toGrantView(row, nowMs)),
     next: rows.length > limit ? keyOf(status, page[page.length - 1]) : null,
   };
 }

@@ -5,37 +5,68 @@
 import { GRANT_SOURCES, GRANT_TYPES, type GrantSource, type GrantType } from "../../db/schema";
 import { addDays } from "../utils/clock";
 import { AppError } from "../utils/errors";
-import type { GrantCreditsInput, GrantResult, GrantView, VoidInput, VoidResult } from "./index.server";
 import {
-  checkActor,
   checkCredits,
   checkDate,
   checkId,
-  checkKey,
   checkMetadata,
   checkReason,
-  checkShownReason,
   checkRef,
-  expireGrantRow,
-  findReplay,
-  grantScopedKey,
-  insertEntry,
+  checkShownReason,
   invalid,
-  requestHash,
-  requireGrant,
-  requireUser,
-  spendableOf,
-  statementsFor,
-  takeFromGrant,
-  toGrantView,
-  parseMetadata,
-  type GrantRow,
-  type Statements,
-} from "./store.server";
-import type { DomainCtx } from "../utils/context.server";
-import { balanceLowered, creditsConfig, emit, externalIdOf, type CreditsCtx } from "./events.server";
+} from "./checks.server";
+import { findReplay, keyedRequest } from "./keyed.server";
+import { type Statements, statementsFor } from "./statements.server";
+import type { GrantRow } from "./tables/grants.server";
+import { type GrantView, parseMetadata, toGrantView } from "./views.server";
+import { expireGrantRow, insertEntry, requireGrant, requireUser, spendableOf, takeFromGrant } from "./writes.server";
+import type { DbClock } from "../utils/context.server";
+import { balanceLowered, creditsConfig, emit, externalIdOf } from "./events.server";
 import { clawFromHolds, planHeldTakes, settleLapsedHolds } from "./hold-returns.server";
 import { writeTransaction } from "../../db/transaction";
+
+export interface GrantCreditsInput {
+  userId: number;
+  type: GrantType;
+  amount: number;
+  effectiveAt?: Date;
+  expiresAt?: Date | null;
+  /** 0–100; defaults: subscription 10, promotional 20, topup 30. */
+  priority?: number;
+  reason?: string | null;
+  source: GrantSource;
+  /**
+   * What produced the grant, the caller's opaque string (billing: "stripe_invoice:in_…"); a
+   * second grant with the same sourceRef is a conflict (docs/decisions/016-grant-source-refs.md).
+   */
+  sourceRef?: string | null;
+  /** Grants that belong together, the caller's opaque string (billing: "subscription:7"). */
+  groupRef?: string | null;
+  /** Caller-namespaced (e.g. "api:grants:<key>"); replays return the original result. */
+  idempotencyKey?: string | null;
+  actor?: string | null;
+  metadata?: Record<string, unknown> | null;
+}
+export interface GrantResult {
+  grant: GrantView;
+  balance: number;
+  entryId: number;
+  replayed: boolean;
+}
+
+export interface VoidInput {
+  grantId: number;
+  reason?: string | null;
+  idempotencyKey?: string | null;
+  actor?: string | null;
+}
+export interface VoidResult {
+  grant: GrantView;
+  balance: number;
+  /** Credits removed by this call, free and held (0 when the grant was already void / had nothing left). */
+  removed: number;
+  replayed: boolean;
+}
 
 export const DEFAULT_PRIORITY: Record<GrantType, number> = { subscription: 10, promotional: 20, topup: 30 };
 
@@ -49,7 +80,7 @@ export const DEFAULT_PRIORITY: Record<GrantType, number> = { subscription: 10, p
  * a grant → conflict (extra.grantId = the existing grant). sourceRef and groupRef are the caller's
  * opaque strings (docs/decisions/016-grant-source-refs.md): compared, never parsed or looked up.
  */
-export function grantCredits(ctx: DomainCtx, input: GrantCreditsInput): GrantResult {
+export function grantCredits(ctx: DbClock, input: GrantCreditsInput): GrantResult {
   const userId = checkId(input.userId, "userId");
   if (!GRANT_TYPES.includes(input.type)) throw invalid("type", `\`type\` must be one of ${GRANT_TYPES.join(", ")}.`);
   const type = input.type;
@@ -67,50 +98,45 @@ export function grantCredits(ctx: DomainCtx, input: GrantCreditsInput): GrantRes
   const sourceRef = checkRef(input.sourceRef, "sourceRef");
   const groupRef = checkRef(input.groupRef, "groupRef");
   const metadata = checkMetadata(input.metadata);
-  const actor = checkActor(input.actor);
-  const key = checkKey(input.idempotencyKey);
   // The request as sent (before defaults): a replay that omits effectiveAt must still match.
-  const hash =
-    key === null
-      ? null
-      : requestHash({
-          op: "grant",
-          type,
-          amount,
-          effectiveAt: givenEffectiveAt,
-          expiresAt,
-          priority: input.priority ?? null,
-          reason,
-          source: input.source,
-          // Requests stored before source refs hashed these three as null: keep those replays replays.
-          subscriptionId: null,
-          stripeInvoiceId: null,
-          topupPurchaseId: null,
-          sourceRef: sourceRef ?? undefined,
-          groupRef: groupRef ?? undefined,
-          metadata: input.metadata ?? null,
-        });
+  const keyed = keyedRequest(input, {
+    op: "grant",
+    type,
+    amount,
+    effectiveAt: givenEffectiveAt,
+    expiresAt,
+    priority: input.priority ?? null,
+    reason,
+    source: input.source,
+    // Requests stored before source refs hashed these three as null: keep those replays replays.
+    subscriptionId: null,
+    stripeInvoiceId: null,
+    topupPurchaseId: null,
+    sourceRef: sourceRef ?? undefined,
+    groupRef: groupRef ?? undefined,
+    metadata: input.metadata ?? null,
+  });
   const s = statementsFor(ctx.db);
 
   return writeTransaction(ctx.db, (): GrantResult => {
-    const replay = findReplay(s, userId, key, hash);
+    const replay = findReplay(s, userId, keyed);
     if (replay) {
       // The original answer: the grant as it was created, with the balance reported then.
       const row = requireGrant(s, replay.grant_id!);
       const original = toGrantView({ ...row, remaining: row.amount, status: "active" }, replay.created_at);
       return { grant: original, balance: replay.balance_after, entryId: replay.id, replayed: true };
     }
-    const now = ctx.clock.now().getTime();
+    const nowMs = ctx.clock.now().getTime();
     const cached = requireUser(s, userId);
-    const effectiveAt = givenEffectiveAt ?? now;
+    const effectiveAt = givenEffectiveAt ?? nowMs;
     if (expiresAt !== null && expiresAt <= effectiveAt)
       throw invalid("expiresAt", "`expiresAt` must be after `effectiveAt`.");
-    if (expiresAt !== null && expiresAt <= now) throw invalid("expiresAt", "`expiresAt` must lie in the future.");
+    if (expiresAt !== null && expiresAt <= nowMs) throw invalid("expiresAt", "`expiresAt` must lie in the future.");
     refuseSecondGrant(s, sourceRef);
     const grant = { type, amount, priority, effectiveAt, expiresAt, source: input.source, sourceRef, groupRef };
-    const entry = { type: "grant" as const, reason, key, hash, metadata, actor };
-    const { grantId, entryId, balance } = addGrant(s, userId, cached, grant, entry, now);
-    return { grant: toGrantView(requireGrant(s, grantId), now), balance, entryId, replayed: false };
+    const entry = { type: "grant" as const, reason, metadata, ...keyed };
+    const { grantId, entryId, balance } = addGrant(s, userId, cached, grant, entry, nowMs);
+    return { grant: toGrantView(requireGrant(s, grantId), nowMs), balance, entryId, replayed: false };
   });
 }
 
@@ -146,11 +172,11 @@ export function addGrant(
   cached: number,
   grant: NewGrant,
   entry: CreditingEntry,
-  now: number,
+  nowMs: number,
 ): { grantId: number; entryId: number; balance: number } {
   if (cached + grant.amount > Number.MAX_SAFE_INTEGER)
     throw invalid("amount", "This grant would overflow the user's balance.");
-  settleLapsedHolds(s, userId, now);
+  settleLapsedHolds(s, userId, nowMs);
   const grantId = Number(
     s.insertGrant.run({
       sourceRef: null,
@@ -158,13 +184,13 @@ export function addGrant(
       ...grant,
       userId,
       reason: entry.reason,
-      now,
+      now: nowMs,
     }).lastInsertRowid,
   );
   s.addToBalance.run(grant.amount, userId);
-  const balance = spendableOf(s, userId, now);
-  const entryId = insertEntry(s, { ...entry, userId, amount: grant.amount, balanceAfter: balance, grantId, now });
-  const view = toGrantView(requireGrant(s, grantId), now);
+  const balance = spendableOf(s, userId, nowMs);
+  const entryId = insertEntry(s, { ...entry, userId, amount: grant.amount, balanceAfter: balance, grantId, nowMs });
+  const view = toGrantView(requireGrant(s, grantId), nowMs);
   const data = {
     userId,
     externalId: externalIdOf(s, userId),
@@ -172,7 +198,7 @@ export function addGrant(
     balance,
     metadata: parseMetadata(entry.metadata),
   };
-  emit(s, "credits.granted", userId, data, now);
+  emit(s, "credits.granted", userId, data, nowMs);
   return { grantId, entryId, balance };
 }
 
@@ -192,9 +218,9 @@ function refuseSecondGrant(s: Statements, sourceRef: string | null): void {
  * A grant whose expiresAt has passed is recorded as expired first, exactly as the sweep would:
  * its credits are gone, so a void or refund after expiry removes nothing.
  */
-function settleExpiry(s: Statements, row: GrantRow, now: number): GrantRow {
-  if (row.status === "active" && row.expires_at !== null && row.expires_at <= now) {
-    expireGrantRow(s, row, now, spendableOf(s, row.user_id, now));
+function settleExpiry(s: Statements, row: GrantRow, nowMs: number): GrantRow {
+  if (row.status === "active" && row.expires_at !== null && row.expires_at <= nowMs) {
+    expireGrantRow(s, row, nowMs, spendableOf(s, row.user_id, nowMs));
     return requireGrant(s, row.id);
   }
   return row;
@@ -208,32 +234,32 @@ function settleExpiry(s: Statements, row: GrantRow, now: number): GrantRow {
  */
 function removeFromGrant(
   s: Statements,
-  ctx: CreditsCtx,
+  ctx: DbClock,
   row: GrantRow,
   want: number,
   entry: Omit<CreditingEntry, "type"> & { type: "void" | "refund" },
-  now: number,
+  nowMs: number,
 ): { removed: number; balance: number } {
   const userId = row.user_id;
   const free = Math.min(want, row.remaining);
   const held = planHeldTakes(s, userId, row.id, want - free);
   const removed = held.reduce((sum, [, credits]) => sum + credits, free);
-  const before = spendableOf(s, userId, now);
+  const before = spendableOf(s, userId, nowMs);
   if (removed === 0) return { removed, balance: before };
   if (entry.type === "void") {
-    if (row.status !== "expired" && s.voidGrantRow.run(now, row.id).changes !== 1)
+    if (row.status !== "expired" && s.voidGrantRow.run(nowMs, row.id).changes !== 1)
       throw new Error(`credits: grant ${row.id} changed under a write transaction`);
-  } else if (free > 0) takeFromGrant(s, row.id, free, row.remaining, now);
+  } else if (free > 0) takeFromGrant(s, row.id, free, row.remaining, nowMs);
   if (free > 0) s.addToBalance.run(-free, userId);
-  const balance = spendableOf(s, userId, now);
-  const entryId = insertEntry(s, { ...entry, userId, amount: -removed, balanceAfter: balance, grantId: row.id, now });
-  clawFromHolds(s, entryId, row.id, held, now);
+  const balance = spendableOf(s, userId, nowMs);
+  const entryId = insertEntry(s, { ...entry, userId, amount: -removed, balanceAfter: balance, grantId: row.id, nowMs });
+  clawFromHolds(s, entryId, row.id, held, nowMs);
   const user = s.userEventRow.get(userId)!;
   if (entry.type === "void") {
-    const grant = toGrantView(requireGrant(s, row.id), now);
-    emit(s, "credits.voided", userId, { userId, externalId: user[0], grant, balance }, now);
+    const grant = toGrantView(requireGrant(s, row.id), nowMs);
+    emit(s, "credits.voided", userId, { userId, externalId: user[0], grant, balance }, nowMs);
   }
-  balanceLowered(s, creditsConfig(ctx), userId, user, before, balance, now);
+  balanceLowered(s, creditsConfig(ctx), userId, user, before, balance, nowMs);
   return { removed, balance };
 }
 
@@ -244,30 +270,28 @@ function removeFromGrant(
  * expiresAt that the sweep has not reached gets its `expiration` entry first. The idempotency key
  * is scoped to the grant.
  */
-export function voidGrant(ctx: CreditsCtx, input: VoidInput): VoidResult {
+export function voidGrant(ctx: DbClock, input: VoidInput): VoidResult {
   const grantId = checkId(input.grantId, "grantId");
   const reason = checkShownReason(input.reason);
-  const actor = checkActor(input.actor);
-  const key = grantScopedKey(checkKey(input.idempotencyKey), grantId);
-  const hash = key === null ? null : requestHash({ op: "void", grantId, reason });
+  const keyed = keyedRequest(input, { op: "void", grantId, reason }, `grant:${grantId}`);
   const s = statementsFor(ctx.db);
 
   return writeTransaction(ctx.db, (): VoidResult => {
-    const now = ctx.clock.now().getTime();
+    const nowMs = ctx.clock.now().getTime();
     let row = requireGrant(s, grantId);
-    const replay = findReplay(s, row.user_id, key, hash);
+    const replay = findReplay(s, row.user_id, keyed);
     if (replay) {
       // A voided grant never changes again, so its current view is the one first returned.
-      return { grant: toGrantView(row, now), balance: replay.balance_after, removed: -replay.amount, replayed: true };
+      return { grant: toGrantView(row, nowMs), balance: replay.balance_after, removed: -replay.amount, replayed: true };
     }
-    settleLapsedHolds(s, row.user_id, now);
-    row = settleExpiry(s, requireGrant(s, grantId), now);
-    const voidEntry = { type: "void" as const, reason, key, hash, metadata: null, actor };
+    settleLapsedHolds(s, row.user_id, nowMs);
+    row = settleExpiry(s, requireGrant(s, grantId), nowMs);
+    const voidEntry = { type: "void" as const, reason, metadata: null, ...keyed };
     const { removed, balance } =
       row.status === "voided"
-        ? { removed: 0, balance: spendableOf(s, row.user_id, now) }
-        : removeFromGrant(s, ctx, row, Number.MAX_SAFE_INTEGER, voidEntry, now);
-    return { grant: toGrantView(requireGrant(s, grantId), now), balance, removed, replayed: false };
+        ? { removed: 0, balance: spendableOf(s, row.user_id, nowMs) }
+        : removeFromGrant(s, ctx, row, Number.MAX_SAFE_INTEGER, voidEntry, nowMs);
+    return { grant: toGrantView(requireGrant(s, grantId), nowMs), balance, removed, replayed: false };
   });
 }
 
@@ -286,34 +310,35 @@ export interface RefundInput {
  * not taken back; removing 0 writes nothing. The idempotency key is scoped to the grant.
  */
 export function refundGrantCredits(
-  ctx: CreditsCtx,
+  ctx: DbClock,
   input: RefundInput,
 ): { removed: number; balance: number; replayed: boolean } {
   const grantId = checkId(input.grantId, "grantId");
   const amount = checkCredits(input.amount);
   const reason = checkReason(input.reason);
   const metadata = checkMetadata(input.metadata);
-  const actor = checkActor(input.actor);
-  const key = grantScopedKey(checkKey(input.idempotencyKey), grantId);
-  const hash =
-    key === null ? null : requestHash({ op: "refund", grantId, amount, reason, metadata: input.metadata ?? null });
+  const keyed = keyedRequest(
+    input,
+    { op: "refund", grantId, amount, reason, metadata: input.metadata ?? null },
+    `grant:${grantId}`,
+  );
   const s = statementsFor(ctx.db);
 
   return writeTransaction(ctx.db, () => {
-    const now = ctx.clock.now().getTime();
+    const nowMs = ctx.clock.now().getTime();
     let row = requireGrant(s, grantId);
-    const replay = findReplay(s, row.user_id, key, hash);
+    const replay = findReplay(s, row.user_id, keyed);
     if (replay) return { removed: -replay.amount, balance: replay.balance_after, replayed: true };
-    settleLapsedHolds(s, row.user_id, now);
-    row = settleExpiry(s, requireGrant(s, grantId), now);
-    if (row.status === "voided") return { removed: 0, balance: spendableOf(s, row.user_id, now), replayed: false };
-    const refund = { type: "refund" as const, reason, key, hash, metadata, actor };
-    return { ...removeFromGrant(s, ctx, row, amount, refund, now), replayed: false };
+    settleLapsedHolds(s, row.user_id, nowMs);
+    row = settleExpiry(s, requireGrant(s, grantId), nowMs);
+    if (row.status === "voided") return { removed: 0, balance: spendableOf(s, row.user_id, nowMs), replayed: false };
+    const refund = { type: "refund" as const, reason, metadata, ...keyed };
+    return { ...removeFromGrant(s, ctx, row, amount, refund, nowMs), replayed: false };
   });
 }
 
 /** undefined for an unknown (or malformed) id; the mutations throw not_found instead. */
-export function getGrant(ctx: DomainCtx, grantId: number): GrantView | undefined {
+export function getGrant(ctx: DbClock, grantId: number): GrantView | undefined {
   if (!Number.isSafeInteger(grantId) || grantId < 1) return undefined;
   const row = statementsFor(ctx.db).grantById.get(grantId) as GrantRow | undefined;
   return row && toGrantView(row, ctx.clock.now().getTime());
@@ -328,7 +353,7 @@ const LEGACY_IMPORT_KEY = "migration:legacy-balance";
  * (returns null).
  */
 export function importLegacyBalance(
-  ctx: DomainCtx,
+  ctx: DbClock,
   input: { userId: number; amount: number; reason?: string | null; actor?: string | null },
 ): GrantResult | null {
   if (input.amount === 0) return null;
@@ -349,7 +374,7 @@ const DEMO_KEYS = { welcome: "seed:welcome-credits", topup: "seed:demo-topup" };
  * Demo credits for the seed: 500 never-expiring "Welcome credits" (promotional) and a 1,000-credit
  * top-up expiring in a year. Once per user: a second call grants nothing.
  */
-export function grantDemoCredits(ctx: DomainCtx, userId: number): { balance: number } {
+export function grantDemoCredits(ctx: DbClock, userId: number): { balance: number } {
   const s = statementsFor(ctx.db);
   return writeTransaction(ctx.db, () => {
     if (s.entryByKey.get(userId, DEMO_KEYS.welcome)) {

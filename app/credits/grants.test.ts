@@ -17,7 +17,7 @@ import {
   listGrantsByGroup,
   listGrantsBySourcePrefix,
 } from "./index.server";
-import { requestHash } from "./store.server";
+import { requestHash } from "./keyed.server";
 import { DAY, cachedBalance, expectAppError, newUser, useCreditsDb, writeCounts, grant } from "./test-support";
 import { writeTransaction } from "../../db/transaction";
 

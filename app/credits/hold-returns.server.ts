@@ -4,15 +4,10 @@
  * so a hold stops reserving at its expiresAt without any job having run (decision 010).
  */
 import { emit, externalIdOf } from "./events.server";
-import {
-  insertEntry,
-  requireGrant,
-  spendableOf,
-  toGrantView,
-  toHoldView,
-  type HoldRow,
-  type Statements,
-} from "./store.server";
+import type { Statements } from "./statements.server";
+import type { HoldRow } from "./tables/holds.server";
+import { toGrantView, toHoldView } from "./views.server";
+import { insertEntry, requireGrant, spendableOf } from "./writes.server";
 
 /** [grantId, credits] pieces of a hold, in the order it took them. */
 export type HoldPart = [number, number];
@@ -29,12 +24,12 @@ interface ClosedReturn {
  * cached balance grows by what went back). Parts whose grant was voided or expired meanwhile cannot
  * go back: they are returned for endReturns to record once the spendable balance is known.
  */
-export function returnParts(s: Statements, userId: number, parts: HoldPart[], now: number): ClosedReturn[] {
+export function returnParts(s: Statements, userId: number, parts: HoldPart[], nowMs: number): ClosedReturn[] {
   const closed: ClosedReturn[] = [];
   let back = 0;
   for (const [grantId, credits] of parts) {
     if (credits <= 0) continue;
-    if (s.returnToGrant.run(credits, now, grantId).changes === 1) back += credits;
+    if (s.returnToGrant.run(credits, nowMs, grantId).changes === 1) back += credits;
     else closed.push({ grantId, credits, status: s.grantStatus.get(grantId) === "voided" ? "voided" : "expired" });
   }
   if (back > 0) s.addToBalance.run(back, userId);
@@ -45,7 +40,7 @@ export function returnParts(s: Statements, userId: number, parts: HoldPart[], no
  * One `expiration` (or `void`) entry per part whose grant expired (or was voided) while it was held:
  * those credits end where the rest of their grant ended. `spendable` is the balance after the return.
  */
-export function endReturns(s: Statements, userId: number, closed: ClosedReturn[], spendable: number, now: number) {
+export function endReturns(s: Statements, userId: number, closed: ClosedReturn[], spendable: number, nowMs: number) {
   if (closed.length === 0) return;
   const externalId = externalIdOf(s, userId);
   for (const c of closed) {
@@ -61,14 +56,14 @@ export function endReturns(s: Statements, userId: number, closed: ClosedReturn[]
       hash: null,
       metadata: null,
       actor: "system",
-      now,
+      nowMs,
     });
     if (voided) {
-      const grant = toGrantView(requireGrant(s, c.grantId), now);
-      emit(s, "credits.voided", userId, { userId, externalId, grant, balance: spendable }, now);
+      const grant = toGrantView(requireGrant(s, c.grantId), nowMs);
+      emit(s, "credits.voided", userId, { userId, externalId, grant, balance: spendable }, nowMs);
     } else {
       const data = { userId, externalId, grantId: c.grantId, amount: c.credits, balance: spendable };
-      emit(s, "credits.expired", userId, data, now);
+      emit(s, "credits.expired", userId, data, nowMs);
     }
   }
 }
@@ -96,9 +91,9 @@ export function planHeldTakes(s: Statements, userId: number, grantId: number, wa
  * Records what `entryId` (a refund or void of `grantId`) took from open holds: each reserves that
  * much less, so no capture spends those credits and no release or lapse gives them back.
  */
-export function clawFromHolds(s: Statements, entryId: number, grantId: number, takes: HeldTake[], now: number): void {
+export function clawFromHolds(s: Statements, entryId: number, grantId: number, takes: HeldTake[], nowMs: number): void {
   for (const [holdId, credits] of takes) {
-    if (s.addClawed.run(credits, now, holdId, credits).changes !== 1) {
+    if (s.addClawed.run(credits, nowMs, holdId, credits).changes !== 1) {
       throw new Error(`credits: hold ${holdId} changed under a write transaction`);
     }
     s.insertClawback.run(entryId, holdId, grantId, credits);
@@ -110,12 +105,12 @@ export function clawFromHolds(s: Statements, entryId: number, grantId: number, t
  * caller's transaction). Records where it sits among ledger entries and holds (the invariant
  * checker replays in that order). Returns the spendable balance after.
  */
-export function closeHold(s: Statements, row: HoldRow, status: "released" | "expired", now: number): number {
-  const changed = s.markClosed.run(status, s.lastEntryId.get(), s.lastHoldId.get(), now, row.id).changes;
+export function closeHold(s: Statements, row: HoldRow, status: "released" | "expired", nowMs: number): number {
+  const changed = s.markClosed.run(status, s.lastEntryId.get(), s.lastHoldId.get(), nowMs, row.id).changes;
   if (changed !== 1) throw new Error(`credits: hold ${row.id} changed under a write transaction`);
-  const closed = returnParts(s, row.user_id, s.holdAllocationsOf.all(row.id), now);
-  const balance = spendableOf(s, row.user_id, now);
-  endReturns(s, row.user_id, closed, balance, now);
+  const closed = returnParts(s, row.user_id, s.holdAllocationsOf.all(row.id), nowMs);
+  const balance = spendableOf(s, row.user_id, nowMs);
+  endReturns(s, row.user_id, closed, balance, nowMs);
   return balance;
 }
 
@@ -124,13 +119,19 @@ export function closeHold(s: Statements, row: HoldRow, status: "released" | "exp
  * hold.expired event each). Cheap when there are none: one probe of credit_holds_open_idx, which is
  * all a deduction pays for holds. Returns how many it recorded.
  */
-export function settleLapsedHolds(s: Statements, userId: number, now: number): number {
-  if (s.lapsedHoldOf.get(userId, now) === undefined) return 0;
-  const rows = s.lapsedHoldsOf.all(userId, now);
+export function settleLapsedHolds(s: Statements, userId: number, nowMs: number): number {
+  if (s.lapsedHoldOf.get(userId, nowMs) === undefined) return 0;
+  const rows = s.lapsedHoldsOf.all(userId, nowMs);
   const externalId = externalIdOf(s, userId);
   for (const row of rows) {
-    closeHold(s, row, "expired", now);
-    emit(s, "hold.expired", userId, { userId, externalId, hold: toHoldView({ ...row, status: "expired" }, now) }, now);
+    closeHold(s, row, "expired", nowMs);
+    emit(
+      s,
+      "hold.expired",
+      userId,
+      { userId, externalId, hold: toHoldView({ ...row, status: "expired" }, nowMs) },
+      nowMs,
+    );
   }
   return rows.length;
 }

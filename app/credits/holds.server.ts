@@ -16,30 +16,17 @@
  *   of their user first (settleLapsedHolds); the sweep records the rest.
  * So Σ ledger amounts = cached balance + Σ (amount − clawed) of stored open holds (invariant I9).
  */
+import type { DbClock } from "../utils/context.server";
 import { AppError } from "../utils/errors";
-import type { HoldView } from "./index.server";
+import { checkActor, checkCredits, checkId, checkMetadata, checkReason, invalid } from "./checks.server";
+import { findReplay, keyedRequest, requireSameRequest } from "./keyed.server";
+import { type Statements, statementsFor } from "./statements.server";
+import type { HoldRow } from "./tables/holds.server";
+import { type HoldView, parseMetadata, toHoldView } from "./views.server";
+import { insertEntry, requireUser, spendableOf } from "./writes.server";
 import { burnDown } from "./deduct.server";
-import { balanceLowered, creditsConfig, type CreditsCtx } from "./events.server";
+import { balanceLowered, creditsConfig } from "./events.server";
 import { closeHold, endReturns, returnParts, settleLapsedHolds, type HoldPart } from "./hold-returns.server";
-import {
-  checkActor,
-  checkCredits,
-  checkId,
-  checkKey,
-  checkMetadata,
-  checkReason,
-  findReplay,
-  insertEntry,
-  invalid,
-  requestHash,
-  requireUser,
-  spendableOf,
-  statementsFor,
-  toHoldView,
-  parseMetadata,
-  type HoldRow,
-  type Statements,
-} from "./store.server";
 import type { Allocation } from "./deduct.server";
 import { writeTransaction } from "../../db/transaction";
 
@@ -100,8 +87,8 @@ function requireHold(s: Statements, holdId: number): HoldRow {
 }
 
 /** A hold can be captured or released only while it is `held` and before its expiresAt. */
-function requireOpen(row: HoldRow, now: number, action: "capture" | "release"): void {
-  const status = toHoldView(row, now).status;
+function requireOpen(row: HoldRow, nowMs: number, action: "capture" | "release"): void {
+  const status = toHoldView(row, nowMs).status;
   if (status !== "held") {
     throw new AppError("conflict", `Hold ${row.id} is ${status}; only a held hold can be ${action}d.`, {
       extra: { status },
@@ -113,7 +100,7 @@ function requireOpen(row: HoldRow, now: number, action: "capture" | "release"): 
  * Reserves `amount` of the user's spendable credits until now + expiresInSeconds. Not enough →
  * insufficient_credits with extra {balance, requested}, nothing written.
  */
-export function holdCredits(ctx: CreditsCtx, input: HoldInput): HoldResult {
+export function holdCredits(ctx: DbClock, input: HoldInput): HoldResult {
   const userId = checkId(input.userId, "userId");
   const amount = checkCredits(input.amount);
   const seconds = input.expiresInSeconds ?? HOLD_SECONDS.default;
@@ -125,59 +112,46 @@ export function holdCredits(ctx: CreditsCtx, input: HoldInput): HoldResult {
   }
   const reason = checkReason(input.reason);
   const metadata = checkMetadata(input.metadata);
-  const actor = checkActor(input.actor);
-  const key = checkKey(input.idempotencyKey);
-  const hash =
-    key === null
-      ? null
-      : requestHash({
-          op: "hold",
-          amount,
-          expiresInSeconds: input.expiresInSeconds ?? null,
-          reason,
-          metadata: input.metadata ?? null,
-        });
+  const keyed = keyedRequest(input, {
+    op: "hold",
+    amount,
+    expiresInSeconds: input.expiresInSeconds ?? null,
+    reason,
+    metadata: input.metadata ?? null,
+  });
+  const { key, hash, actor } = keyed;
   const s = statementsFor(ctx.db);
   return writeTransaction(ctx.db, (): HoldResult => {
-    const now = ctx.clock.now().getTime();
+    const nowMs = ctx.clock.now().getTime();
     if (key !== null) {
       const replay = s.holdByKey.get(userId, key);
       if (replay) {
-        if (replay.request_hash !== hash) {
-          throw new AppError("idempotency_conflict", "This idempotency key was already used for a different request.", {
-            field: "idempotencyKey",
-          });
-        }
+        requireSameRequest(replay.request_hash, keyed);
         const original = toHoldView(
           { ...replay, status: "held", captured_amount: 0, clawed_amount: 0 },
           replay.created_at,
         );
         return {
           hold: original,
-          balance: spendableOf(s, userId, now),
-          held: s.heldOf.get(userId, now)!,
+          balance: spendableOf(s, userId, nowMs),
+          held: s.heldOf.get(userId, nowMs)!,
           replayed: true,
         };
       }
     }
-    const { before, allocations, user } = burnDown(s, userId, amount, now);
-    const expiresAt = now + seconds * 1000;
+    const { before, allocations, user } = burnDown(s, userId, amount, nowMs);
+    const expiresAt = nowMs + seconds * 1000;
     const openedAfter = s.lastEntryId.get()!;
     const holdId = Number(
-      s.insertHold.run(userId, amount, expiresAt, reason, metadata, key, hash, actor, openedAfter, now, now)
+      s.insertHold.run(userId, amount, expiresAt, reason, metadata, key, hash, actor, openedAfter, nowMs, nowMs)
         .lastInsertRowid,
     );
     for (const a of allocations) s.insertHoldAllocation.run(holdId, a.grantId, a.amount);
     const balance = before - amount;
-    balanceLowered(s, creditsConfig(ctx), userId, user, before, balance, now);
-    const hold = toHoldView(s.holdById.get(holdId)!, now);
-    return { hold, balance, held: s.heldOf.get(userId, now)!, replayed: false };
+    balanceLowered(s, creditsConfig(ctx), userId, user, before, balance, nowMs);
+    const hold = toHoldView(s.holdById.get(holdId)!, nowMs);
+    return { hold, balance, held: s.heldOf.get(userId, nowMs)!, replayed: false };
   });
-}
-
-/** Keys for a hold's capture are scoped to it, like a grant's void. */
-function holdScopedKey(key: string | null, holdId: number): string | null {
-  return key === null ? null : `${key}#hold:${holdId}`;
 }
 
 /**
@@ -187,25 +161,24 @@ function holdScopedKey(key: string | null, holdId: number): string | null {
  * (field amount). A replayed key
  * answers the original capture.
  */
-export function captureHold(ctx: CreditsCtx, input: CaptureInput): CaptureResult {
+export function captureHold(ctx: DbClock, input: CaptureInput): CaptureResult {
   const holdId = checkId(input.holdId, "holdId");
   const requested = input.amount === undefined || input.amount === null ? null : checkCredits(input.amount);
-  const actor = checkActor(input.actor);
-  const key = holdScopedKey(checkKey(input.idempotencyKey), holdId);
-  const hash = key === null ? null : requestHash({ op: "capture", holdId, amount: requested });
+  // Keys for a hold's capture are scoped to it, like a grant's void.
+  const keyed = keyedRequest(input, { op: "capture", holdId, amount: requested }, `hold:${holdId}`);
   const s = statementsFor(ctx.db);
   return writeTransaction(ctx.db, (): CaptureResult => {
-    const now = ctx.clock.now().getTime();
+    const nowMs = ctx.clock.now().getTime();
     const row = requireHold(s, holdId);
     const userId = row.user_id;
-    const replay = findReplay(s, userId, key, hash);
+    const replay = findReplay(s, userId, keyed);
     if (replay) {
       const allocations = s.allocationsOf.all(replay.id) as Allocation[];
       const metadata = parseMetadata(row.metadata);
       const deduction = { id: replay.id, amount: -replay.amount, balance: replay.balance_after, allocations, metadata };
-      return { hold: toHoldView(row, now), deduction, held: s.heldOf.get(userId, now)!, replayed: true };
+      return { hold: toHoldView(row, nowMs), deduction, held: s.heldOf.get(userId, nowMs)!, replayed: true };
     }
-    requireOpen(row, now, "capture");
+    requireOpen(row, nowMs, "capture");
     // Refunds and voids of its grants may have taken part of it (docs/decisions/017).
     const reserved = row.amount - row.clawed_amount;
     if (reserved === 0) {
@@ -217,7 +190,7 @@ export function captureHold(ctx: CreditsCtx, input: CaptureInput): CaptureResult
     if (amount > reserved) {
       throw invalid("amount", `\`amount\` must be at most the ${reserved} credits the hold reserves.`);
     }
-    settleLapsedHolds(s, userId, now);
+    settleLapsedHolds(s, userId, nowMs);
     // The captured part, in the order the hold took its credits; the rest goes back.
     const captured: Allocation[] = [];
     const rest: HoldPart[] = [];
@@ -228,8 +201,8 @@ export function captureHold(ctx: CreditsCtx, input: CaptureInput): CaptureResult
       if (credits > take) rest.push([grantId, credits - take]);
       left -= take;
     }
-    const closed = returnParts(s, userId, rest, now);
-    const balance = spendableOf(s, userId, now);
+    const closed = returnParts(s, userId, rest, nowMs);
+    const balance = spendableOf(s, userId, nowMs);
     const id = insertEntry(s, {
       userId,
       type: "deduction",
@@ -237,51 +210,49 @@ export function captureHold(ctx: CreditsCtx, input: CaptureInput): CaptureResult
       balanceAfter: balance,
       reason: row.reason,
       grantId: null,
-      key,
-      hash,
       // The hold's metadata goes on to the deduction that spends it (and so to credits.deducted).
       metadata: row.metadata,
-      actor,
-      now,
+      ...keyed,
+      nowMs,
       holdId,
     });
     for (const a of captured) s.insertAllocation.run(id, a.grantId, a.amount);
-    if (s.markCaptured.run(amount, id, now, holdId).changes !== 1) {
+    if (s.markCaptured.run(amount, id, nowMs, holdId).changes !== 1) {
       throw new Error(`credits: hold ${holdId} changed under a write transaction`);
     }
-    endReturns(s, userId, closed, balance, now);
+    endReturns(s, userId, closed, balance, nowMs);
     // credits.deducted is the entry itself, holdId included (credits/events.server.ts).
     const deduction = { id, amount, balance, allocations: captured, metadata: parseMetadata(row.metadata) };
-    const hold = toHoldView(s.holdById.get(holdId)!, now);
-    return { hold, deduction, held: s.heldOf.get(userId, now)!, replayed: false };
+    const hold = toHoldView(s.holdById.get(holdId)!, nowMs);
+    return { hold, deduction, held: s.heldOf.get(userId, nowMs)!, replayed: false };
   });
 }
 
 /** Gives all of a held hold's credits back. Not held (or past expiresAt) → conflict. */
-export function releaseHold(ctx: CreditsCtx, input: { holdId: number; actor?: string | null }): ReleaseResult {
+export function releaseHold(ctx: DbClock, input: { holdId: number; actor?: string | null }): ReleaseResult {
   const holdId = checkId(input.holdId, "holdId");
   checkActor(input.actor);
   const s = statementsFor(ctx.db);
   return writeTransaction(ctx.db, (): ReleaseResult => {
-    const now = ctx.clock.now().getTime();
+    const nowMs = ctx.clock.now().getTime();
     const row = requireHold(s, holdId);
-    requireOpen(row, now, "release");
-    settleLapsedHolds(s, row.user_id, now);
-    const balance = closeHold(s, row, "released", now);
-    const hold = toHoldView(s.holdById.get(holdId)!, now);
-    return { hold, balance, held: s.heldOf.get(row.user_id, now)! };
+    requireOpen(row, nowMs, "release");
+    settleLapsedHolds(s, row.user_id, nowMs);
+    const balance = closeHold(s, row, "released", nowMs);
+    const hold = toHoldView(s.holdById.get(holdId)!, nowMs);
+    return { hold, balance, held: s.heldOf.get(row.user_id, nowMs)! };
   });
 }
 
 /** undefined for an unknown (or malformed) id. */
-export function getHold(ctx: CreditsCtx, holdId: number): HoldView | undefined {
+export function getHold(ctx: DbClock, holdId: number): HoldView | undefined {
   if (!Number.isSafeInteger(holdId) || holdId < 1) return undefined;
   const row = statementsFor(ctx.db).holdById.get(holdId);
   return row && toHoldView(row, ctx.clock.now().getTime());
 }
 
 /** What the user's holds reserve now (lapsed holds excluded, recorded or not). Unknown user → not_found. */
-export function getHeld(ctx: CreditsCtx, userId: number): number {
+export function getHeld(ctx: DbClock, userId: number): number {
   checkId(userId, "userId");
   const s = statementsFor(ctx.db);
   requireUser(s, userId);
@@ -292,7 +263,7 @@ export function getHeld(ctx: CreditsCtx, userId: number): number {
  * Records every lapsed hold of every user (status → expired, credits back, hold.expired): the
  * sweep's part for holds. Each user is one IMMEDIATE transaction. Returns how many were recorded.
  */
-export function expireHolds(ctx: CreditsCtx): number {
+export function expireHolds(ctx: DbClock): number {
   const s = statementsFor(ctx.db);
   let recorded = 0;
   for (;;) {

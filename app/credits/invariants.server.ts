@@ -63,7 +63,8 @@
 import type Database from "better-sqlite3";
 import type { Db } from "../../db/client";
 import type { Clock } from "../utils/clock";
-import { isInEffect, type GrantRow } from "./store.server";
+import type { GrantRow } from "./tables/grants.server";
+import { isInEffect } from "./views.server";
 
 interface Entry {
   id: number;
@@ -110,14 +111,14 @@ function burnDownCompare(a: GrantRow, b: GrantRow): number {
   );
 }
 
-/** The database (drizzle's or a raw connection, e.g. a restored copy) and the clock to check at. */
-export type InvariantsCtx = { db: Db | Database.Database; clock: Clock };
-
-/** Every violated invariant, as readable lines; empty when the ledger is sound. */
-export function findInvariantViolations(ctx: InvariantsCtx): string[] {
+/**
+ * Every violated invariant, as readable lines; empty when the ledger is sound. The database may be
+ * drizzle's or a raw connection (e.g. a restored copy).
+ */
+export function findInvariantViolations(ctx: { db: Db | Database.Database; clock: Clock }): string[] {
   const { db, clock } = ctx;
   const sqlite: Database.Database = "$client" in db ? db.$client : db;
-  const now = clock.now().getTime();
+  const nowMs = clock.now().getTime();
   const problems: string[] = [];
   const users = sqlite.prepare(`select id, credit_balance from users order by id`).all() as {
     id: number;
@@ -455,10 +456,10 @@ export function findInvariantViolations(ctx: InvariantsCtx): string[] {
       );
     const unsettled =
       own.some(
-        (g) => g.status === "active" && (g.effective_at > now || (g.expires_at !== null && g.expires_at <= now)),
-      ) || storedOpen.some((h) => h.expires_at <= now);
+        (g) => g.status === "active" && (g.effective_at > nowMs || (g.expires_at !== null && g.expires_at <= nowMs)),
+      ) || storedOpen.some((h) => h.expires_at <= nowMs);
     const spendableNow = own
-      .filter((g) => g.status === "active" && isInEffect(g, now))
+      .filter((g) => g.status === "active" && isInEffect(g, nowMs))
       .reduce((sum, g) => sum + g.remaining, 0);
     if (!unsettled && ledgerSum !== spendableNow + heldStored)
       problems.push(`I6 ${where}: swept, yet ledger sum ${ledgerSum} ≠ spendable ${spendableNow} + held ${heldStored}`);
@@ -484,7 +485,7 @@ export function findInvariantViolations(ctx: InvariantsCtx): string[] {
 }
 
 /** Throws one error listing every violated invariant (see the list at the top of this file). */
-export function checkInvariants(ctx: InvariantsCtx): void {
+export function checkInvariants(ctx: { db: Db | Database.Database; clock: Clock }): void {
   const problems = findInvariantViolations(ctx);
   if (problems.length > 0) {
     throw new Error(`credit ledger invariants violated:\n  ${problems.slice(0, 50).join("\n  ")}`);

@@ -6,10 +6,13 @@ import type Database from "better-sqlite3";
 import { startBackgroundCheckpoints } from "../../db/checkpoint";
 import { AppError } from "../utils/errors";
 import { log } from "../utils/log.server";
-import { checkId, expireGrantRows, GRANT_COLUMNS, spendableOf, statementsFor, type GrantRow } from "./store.server";
-import type { DomainCtx } from "../utils/context.server";
+import { checkId } from "./checks.server";
+import { statementsFor } from "./statements.server";
+import { GRANT_COLUMNS, type GrantRow } from "./tables/grants.server";
+import { expireGrantRows, spendableOf } from "./writes.server";
+import type { DbClock } from "../utils/context.server";
 import { MS_PER_DAY } from "../utils/clock";
-import { balanceLowered, creditsConfig, emit, externalIdOf, type CreditsCtx } from "./events.server";
+import { balanceLowered, creditsConfig, emit, externalIdOf } from "./events.server";
 import { settleLapsedHolds } from "./hold-returns.server";
 import { expireHolds } from "./holds.server";
 import { perConnection } from "../../db/per-connection";
@@ -58,7 +61,7 @@ function prepareSweep(sqlite: Database.Database) {
   };
 }
 const sweepStatements = perConnection(prepareSweep);
-const sweepStatementsFor = (ctx: DomainCtx) => sweepStatements(ctx.db.$client);
+const sweepStatementsFor = (ctx: DbClock) => sweepStatements(ctx.db.$client);
 
 /**
  * Records every grant whose expiresAt has passed: one `expiration` entry for exactly what was
@@ -69,7 +72,7 @@ const sweepStatementsFor = (ctx: DomainCtx) => sweepStatements(ctx.db.$client);
  * IMMEDIATE transaction so writers are not held up; a batch takes whole users, earliest expiry
  * first (see above), and splits a user only when one user has more than fits.
  */
-export function expireGrants(ctx: CreditsCtx, opts: { batchSize?: number } = {}): ExpireResult {
+export function expireGrants(ctx: DbClock, opts: { batchSize?: number } = {}): ExpireResult {
   const batchSize = opts.batchSize ?? 1000;
   if (!Number.isInteger(batchSize) || batchSize < 1)
     throw new AppError("invalid_request", "batchSize must be a positive integer.", { field: "batchSize" });
@@ -81,24 +84,24 @@ export function expireGrants(ctx: CreditsCtx, opts: { batchSize?: number } = {})
     const full = writeTransaction(ctx.db, () => {
       // Read per batch, inside its transaction: other writers commit between batches, and the
       // entries must carry the time they were written (and see grants due by then).
-      const now = ctx.clock.now().getTime();
+      const nowMs = ctx.clock.now().getTime();
       let taken = 0;
       while (taken < batchSize) {
-        const userId = sweep.nextDueUser.get(now);
+        const userId = sweep.nextDueUser.get(nowMs);
         if (userId === undefined) return false;
         // A lapsed hold's credits go back to their grants first (those past expiresAt expire here too).
-        settleLapsedHolds(s, userId, now);
-        const rows = sweep.dueOfUser.all(userId, now, batchSize - taken);
+        settleLapsedHolds(s, userId, nowMs);
+        const rows = sweep.dueOfUser.all(userId, nowMs, batchSize - taken);
         if (rows.length === 0) throw new Error(`credits: user ${userId} has a due grant the sweep cannot see`);
         // Expiring a grant does not change the user's spendable balance (it was out of effect
         // already), so one lookup serves all of the user's grants in this transaction.
-        const spendable = spendableOf(s, userId, now);
-        const { credits, user } = expireGrantRows(s, userId, rows, now, spendable);
+        const spendable = spendableOf(s, userId, nowMs);
+        const { credits, user } = expireGrantRows(s, userId, rows, nowMs, spendable);
         result.expired += rows.length;
         result.credits += credits;
         // The balance fell when these grants expired, with no write then: the balance events are
         // judged here, from what was spendable with their credits to what is spendable now.
-        balanceLowered(s, config, userId, user, spendable + credits, spendable, now);
+        balanceLowered(s, config, userId, user, spendable + credits, spendable, nowMs);
         taken += rows.length;
       }
       return true;
@@ -116,17 +119,17 @@ const EXPIRING_SOON_BATCH = 500;
  * (expiring_soon_sent_at), so each is sent once, and the scan reads only grants not announced yet.
  * Returns how many it announced.
  */
-export function announceExpiringSoon(ctx: CreditsCtx): number {
+export function announceExpiringSoon(ctx: DbClock): number {
   const s = statementsFor(ctx.db);
   const sweep = sweepStatementsFor(ctx);
   const days = creditsConfig(ctx).expiringSoonDays;
   let announced = 0;
   for (;;) {
     const n = writeTransaction(ctx.db, () => {
-      const now = ctx.clock.now().getTime();
-      const rows = sweep.expiringSoon.all(now, now + days * MS_PER_DAY, EXPIRING_SOON_BATCH);
+      const nowMs = ctx.clock.now().getTime();
+      const rows = sweep.expiringSoon.all(nowMs, nowMs + days * MS_PER_DAY, EXPIRING_SOON_BATCH);
       for (const g of rows) {
-        sweep.markExpiringSoonSent.run(now, g.id);
+        sweep.markExpiringSoonSent.run(nowMs, g.id);
         const data = {
           userId: g.user_id,
           externalId: externalIdOf(s, g.user_id),
@@ -134,7 +137,7 @@ export function announceExpiringSoon(ctx: CreditsCtx): number {
           amount: g.remaining,
           expiresAt: new Date(g.expires_at).toISOString(),
         };
-        emit(s, "credits.expiring_soon", g.user_id, data, now);
+        emit(s, "credits.expiring_soon", g.user_id, data, nowMs);
       }
       return rows.length;
     });
@@ -155,7 +158,7 @@ const SYNC_BATCH = 500;
  * one, and fixes any drift. Nothing in the engine lets it drift; this is the safety net for manual
  * edits and bugs, and the drift list says which users to look at.
  */
-export function syncBalances(ctx: DomainCtx, opts: { userId?: number } = {}): SyncResult {
+export function syncBalances(ctx: DbClock, opts: { userId?: number } = {}): SyncResult {
   const s = statementsFor(ctx.db);
   const result: SyncResult = { checked: 0, drifted: [] };
   const fix = (userId: number, cached: number) => {
@@ -201,7 +204,7 @@ const MAX_INTERVAL_SECONDS = Math.floor(2_147_483_647 / 1000);
  * one inside its COMMIT. Returns stop().
  */
 export function startCreditJobs(
-  ctx: CreditsCtx,
+  ctx: DbClock,
   opts: { sweepSeconds: number; syncSeconds: number; walCheckpoints?: boolean },
 ): () => void {
   const timers: NodeJS.Timeout[] = [];

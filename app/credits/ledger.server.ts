@@ -3,22 +3,45 @@
  * invariants that tie the ledger to the grants, are stated in ./invariants.server.ts.
  */
 import { AppError } from "../utils/errors";
-import type { BalanceView, LedgerEntryView } from "./index.server";
+import { checkId, checkLimit, invalid } from "./checks.server";
+import { type Statements, statementsFor } from "./statements.server";
+import type { GrantRow } from "./tables/grants.server";
+import type { LedgerEntryType } from "../../db/schema";
+import { type GrantView, iso, parseMetadata, toGrantView } from "./views.server";
+import { requireUser } from "./writes.server";
 import { settleLapsedHolds } from "./hold-returns.server";
-import {
-  checkId,
-  checkLimit,
-  invalid,
-  iso,
-  parseMetadata,
-  requireUser,
-  statementsFor,
-  toGrantView,
-  type GrantRow,
-  type Statements,
-} from "./store.server";
-import type { DomainCtx } from "../utils/context.server";
+import type { DbClock } from "../utils/context.server";
 import { writeTransaction } from "../../db/transaction";
+
+export interface BalanceView {
+  userId: number;
+  /** Spendable now; credits reserved by holds are not in it (nor in breakdown or grants). */
+  balance: number;
+  /** What the user's holds reserve now (./holds.server.ts). */
+  held: number;
+  breakdown: { subscription: number; topup: number; promotional: number };
+  nextExpiry: { amount: number; expiresAt: string } | null;
+  /** How many grants are in effect now (all of them, however many `grants` lists). */
+  grantCount: number;
+  /** In effect now, with credits left, in burn-down order (the first `grantLimit` when asked). */
+  grants: GrantView[];
+}
+
+export interface LedgerEntryView {
+  id: number;
+  type: LedgerEntryType;
+  amount: number;
+  balanceAfter: number;
+  reason: string | null;
+  /** The caller's metadata on this entry, as sent (null when none). */
+  metadata: Record<string, unknown> | null;
+  createdAt: string;
+  allocations?: { grantId: number; amount: number }[];
+  /** On a deduction that captured a hold. */
+  holdId?: number;
+  /** On a refund or void that took held credits: which open holds gave how many (the rest was free). */
+  fromHolds?: { holdId: number; amount: number }[];
+}
 
 /**
  * The spendable balance now: grants in effect (effectiveAt <= now < expiresAt, whatever the
@@ -35,15 +58,15 @@ import { writeTransaction } from "../../db/transaction";
  * expiresAt that no write has recorded yet is recorded first (a short IMMEDIATE transaction, only
  * then), so the answer counts its credits as they are: back on their grants.
  */
-export function getBalance(ctx: DomainCtx, userId: number, opts: { grantLimit?: number } = {}): BalanceView {
+export function getBalance(ctx: DbClock, userId: number, opts: { grantLimit?: number } = {}): BalanceView {
   checkId(userId, "userId");
   const limit = opts.grantLimit ?? -1;
   if (!Number.isSafeInteger(limit) || limit < -1) throw invalid("grantLimit", "`grantLimit` must be a whole number.");
   const s = statementsFor(ctx.db);
   requireUser(s, userId);
-  let now = ctx.clock.now().getTime();
-  if (s.lapsedHoldOf.get(userId, now) !== undefined) {
-    now = writeTransaction(ctx.db, () => {
+  let nowMs = ctx.clock.now().getTime();
+  if (s.lapsedHoldOf.get(userId, nowMs) !== undefined) {
+    nowMs = writeTransaction(ctx.db, () => {
       const at = ctx.clock.now().getTime();
       settleLapsedHolds(s, userId, at);
       return at;
@@ -54,50 +77,50 @@ export function getBalance(ctx: DomainCtx, userId: number, opts: { grantLimit?: 
   const [openHolds, newestOpenHold, nextHoldEnd] = s.openHoldsState.get(userId)!;
   const version = `${(s.lastEntryOf.get(userId) as number | null) ?? 0}:${openHolds}:${newestOpenHold}`;
   const hit = cache.get(key);
-  if (hit && hit.version === version && hit.from <= now && now < hit.until) {
+  if (hit && hit.version === version && hit.from <= nowMs && nowMs < hit.until) {
     cache.delete(key); // most recently used last
     cache.set(key, hit);
     return hit.view;
   }
   cache.delete(key);
-  const view = computeBalance(s, userId, limit, now);
+  const view = computeBalance(s, userId, limit, nowMs);
   if (view.grantCount >= CACHE_FROM_GRANTS) {
     // Valid until the first instant something in effect expires, something pending starts or a hold lapses.
-    const nextStart = s.nextStart.get(userId, now) as number | null;
+    const nextStart = s.nextStart.get(userId, nowMs) as number | null;
     const nextEnd = view.nextExpiry ? Date.parse(view.nextExpiry.expiresAt) : Infinity;
     const until = Math.min(nextStart ?? Infinity, nextEnd, nextHoldEnd ?? Infinity);
-    cache.set(key, { version, from: now, until, view: deepFreeze(view) });
+    cache.set(key, { version, from: nowMs, until, view: deepFreeze(view) });
     if (cache.size > CACHE_MAX_USERS) cache.delete(cache.keys().next().value as string);
   }
   return view;
 }
 
 /** The balance view computed from the grants (no cache). */
-export function computeBalance(s: Statements, userId: number, limit: number, now: number): BalanceView {
+export function computeBalance(s: Statements, userId: number, limit: number, nowMs: number): BalanceView {
   const breakdown = { subscription: 0, topup: 0, promotional: 0 };
   let balance = 0;
   let grantCount = 0;
-  for (const [type, remaining, count] of s.inEffectByType.all(userId, now, now)) {
+  for (const [type, remaining, count] of s.inEffectByType.all(userId, nowMs, nowMs)) {
     breakdown[type] += remaining;
     balance += remaining;
     grantCount += count;
   }
-  const soonest = s.soonestExpiry.get(userId, now, now);
-  const rows = s.grantsInEffect.all({ userId, now, limit }) as GrantRow[];
+  const soonest = s.soonestExpiry.get(userId, nowMs, nowMs);
+  const rows = s.grantsInEffect.all({ userId, now: nowMs, limit }) as GrantRow[];
   return {
     userId,
     balance,
-    held: s.heldOf.get(userId, now)!,
+    held: s.heldOf.get(userId, nowMs)!,
     breakdown,
     nextExpiry: soonest ? { amount: soonest[1], expiresAt: iso(soonest[0]) } : null,
     grantCount,
-    grants: rows.map((row) => toGrantView(row, now)),
+    grants: rows.map((row) => toGrantView(row, nowMs)),
   };
 }
 
 /*
  * BalanceCache — why a kept view is still right. A user's grants change only inside the engine
- * (store.server.ts holds every statement that writes credit_grants), and every such change writes
+ * (./tables/grants.server.ts holds every statement that writes credit_grants), and every such change writes
  * a ledger entry for that user in the same transaction (grant, deduction, expiration, void, refund,
  * adjustment — invariants I4 and I6 in invariants.server.ts: no credits move without an entry,
  * and a status only changes with the credits it leaves) — except holds, which move credits off and
@@ -170,7 +193,7 @@ interface LedgerRow {
  * credits carry fromHolds.
  */
 export function listLedger(
-  ctx: DomainCtx,
+  ctx: DbClock,
   userId: number,
   opts: { limit?: number; cursor?: string | null } = {},
 ): { entries: LedgerEntryView[]; nextCursor: string | null } {

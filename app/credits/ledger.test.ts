@@ -13,7 +13,7 @@ import {
 } from "./index.server";
 import { closeDatabase, openDatabase } from "../../db/client";
 import { computeBalance } from "./ledger.server";
-import { statementsFor } from "./store.server";
+import { statementsFor } from "./statements.server";
 import { expectAppError, newUser, useCreditsDb, grant } from "./test-support";
 
 const ctx = useCreditsDb();

@@ -7,7 +7,7 @@
  */
 import { grantCredits } from "./grants.server";
 import { AppError } from "../utils/errors";
-import type { DomainCtx } from "../utils/context.server";
+import type { DbClock } from "../utils/context.server";
 
 /** The same key importLegacyBalance uses: a user imported either way is never imported again. */
 export const LEGACY_IMPORT_KEY = "migration:legacy-balance";
@@ -15,7 +15,7 @@ export const LEGACY_IMPORT_KEY = "migration:legacy-balance";
 export type LegacyImportOutcome = "import" | "already_imported" | "conflict" | "zero";
 
 /** What importing `amount` for the user would do now (read only). */
-export function previewLegacyImport(ctx: DomainCtx, userId: number, amount: number): LegacyImportOutcome {
+export function previewLegacyImport(ctx: DbClock, userId: number, amount: number): LegacyImportOutcome {
   if (amount === 0) return "zero";
   const existing = ctx.db.$client
     .prepare(`select amount from credit_ledger where user_id = ? and idempotency_key = ?`)
@@ -31,7 +31,7 @@ export function previewLegacyImport(ctx: DomainCtx, userId: number, amount: numb
  * when there is one. A different amount already imported → idempotency_conflict.
  */
 export function importLegacyBalanceExpiring(
-  ctx: DomainCtx,
+  ctx: DbClock,
   input: { userId: number; amount: number; expiresAt: Date | null; actor?: string; reason?: string },
 ): Exclude<LegacyImportOutcome, "conflict"> {
   const outcome = previewLegacyImport(ctx, input.userId, input.amount);

@@ -16,7 +16,7 @@
  * today's total minus every ledger amount after d.
  */
 import { MS_PER_DAY } from "../utils/clock";
-import type { DomainCtx } from "../utils/context.server";
+import type { DbClock } from "../utils/context.server";
 
 export const REPORT_PERIODS = [30, 90] as const;
 export type ReportPeriod = (typeof REPORT_PERIODS)[number];
@@ -96,7 +96,7 @@ function addGrant(row: DayTotals, g: GrantSum): void {
 }
 
 /** Sums the whole days [fromDay, toDay), keyed by day index (covering created_at indexes). */
-function sumDays(ctx: DomainCtx, fromDay: number, toDay: number): Map<number, DayTotals> {
+function sumDays(ctx: DbClock, fromDay: number, toDay: number): Map<number, DayTotals> {
   const out = new Map<number, DayTotals>();
   const at = (d: number) => {
     let t = out.get(d);
@@ -121,7 +121,7 @@ function sumDays(ctx: DomainCtx, fromDay: number, toDay: number): Map<number, Da
  * moved back, a restore) — and moves the watermarks. Rows of days not cached are left for the
  * range sum that will cache that day.
  */
-function addNewRows(ctx: DomainCtx, cache: DayCache): void {
+function addNewRows(ctx: DbClock, cache: DayCache): void {
   const maxId = (table: string) =>
     Number(ctx.db.$client.prepare(`select coalesce(max(id), 0) from ${table}`).pluck().get());
   if (cache.days.size === 0) {
@@ -148,14 +148,14 @@ function addNewRows(ctx: DomainCtx, cache: DayCache): void {
   }
 }
 
-export function creditReport(ctx: DomainCtx, days: ReportPeriod): CreditReport {
+export function creditReport(ctx: DbClock, days: ReportPeriod): CreditReport {
   // One read snapshot: the watermarks, the sums and the total all describe the same moment.
   return ctx.db.$client.transaction(() => creditReportIn(ctx, days))();
 }
 
-function creditReportIn(ctx: DomainCtx, days: ReportPeriod): CreditReport {
-  const now = ctx.clock.now().getTime();
-  const today = Math.floor(now / MS_PER_DAY);
+function creditReportIn(ctx: DbClock, days: ReportPeriod): CreditReport {
+  const nowMs = ctx.clock.now().getTime();
+  const today = Math.floor(nowMs / MS_PER_DAY);
   const first = today - days + 1;
   let cache = caches.get(ctx.db.$client);
   if (!cache) caches.set(ctx.db.$client, (cache = { ledgerMaxId: 0, grantMaxId: 0, days: new Map() }));
@@ -178,7 +178,7 @@ function creditReportIn(ctx: DomainCtx, days: ReportPeriod): CreditReport {
     d = end;
   }
 
-  const labels = reportDays(now, days);
+  const labels = reportDays(nowMs, days);
   const totalsOf = (i: number) => cache.days.get(first + i) ?? emptyTotals();
   const rows: CreditDay[] = labels.map((day, i) => {
     const { net: _net, ...t } = totalsOf(i);

@@ -134,12 +134,12 @@ describe("creditReport's cached, incremental sums", () => {
             expect(creditReport(ctx, days)).toEqual(fromScratch(sqlite, ctx.clock.now().getTime(), days));
           };
           for (const s of [...steps, { kind: "report", days: 90 } as const, { kind: "report", days: 30 } as const]) {
-            const now = ctx.clock.now().getTime();
+            const nowMs = ctx.clock.now().getTime();
             if (s.kind === "ledger") {
-              ledger.run(userId, s.type, s.amount, now - s.lateMs);
+              ledger.run(userId, s.type, s.amount, nowMs - s.lateMs);
               balance.run(s.amount, userId);
             } else if (s.kind === "grant") {
-              const at = now - s.lateMs;
+              const at = nowMs - s.lateMs;
               grant.run(userId, s.type, s.amount, s.amount, at, at, at);
             } else if (s.kind === "advance") ctx.clock.advance(s.ms);
             else check(s.days);

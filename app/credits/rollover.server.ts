@@ -25,20 +25,15 @@
  */
 import type { Db } from "../../db/client";
 import { AppError } from "../utils/errors";
-import type { DomainCtx } from "../utils/context.server";
+import type { DbClock } from "../utils/context.server";
 import { grantCredits } from "./grants.server";
 import { settleLapsedHolds } from "./hold-returns.server";
-import {
-  checkId,
-  checkRef,
-  expireGrantRow,
-  GRANT_COLUMNS,
-  invalid,
-  isInEffect,
-  spendableOf,
-  statementsFor,
-  type GrantRow,
-} from "./store.server";
+import { checkId, checkRef, invalid } from "./checks.server";
+import { keyedRequest } from "./keyed.server";
+import { statementsFor } from "./statements.server";
+import { GRANT_COLUMNS, type GrantRow } from "./tables/grants.server";
+import { isInEffect } from "./views.server";
+import { expireGrantRow, spendableOf } from "./writes.server";
 import { writeTransaction } from "../../db/transaction";
 
 /**
@@ -85,7 +80,7 @@ export function rolledAmount(unused: number, percent: number, maxCredits: number
   return maxCredits === null ? share : Math.min(share, maxCredits);
 }
 
-export function rollOverCredits(ctx: DomainCtx, input: RolloverInput): RolloverResult {
+export function rollOverCredits(ctx: DbClock, input: RolloverInput): RolloverResult {
   const userId = checkId(input.userId, "userId");
   const groupRef = checkRef(input.groupRef, "groupRef");
   if (groupRef === null) throw invalid("groupRef", "`groupRef` is required.");
@@ -98,6 +93,8 @@ export function rollOverCredits(ctx: DomainCtx, input: RolloverInput): RolloverR
   if (typeof input.renewalKey !== "string" || input.renewalKey === "" || input.renewalKey.length > 255) {
     throw invalid("renewalKey", "`renewalKey` must be a string of 1 to 255 characters.");
   }
+  // The renewal key is the rollover's idempotency key: credit_rollovers answers a second call with the first.
+  const { actor } = keyedRequest({ idempotencyKey: input.renewalKey, actor: input.actor }, { op: "rollover" });
   const periodEnd = input.periodEnd.getTime();
   const newPeriodEnd = input.newPeriodEnd.getTime();
   if (!(newPeriodEnd > periodEnd)) throw invalid("newPeriodEnd", "`newPeriodEnd` must be after `periodEnd`.");
@@ -114,9 +111,9 @@ export function rollOverCredits(ctx: DomainCtx, input: RolloverInput): RolloverR
       return { unused: done.unused_credits, rolled: done.rolled_credits, grantId: done.grant_id, replayed: true };
     if (input.percent === 0) return { unused: 0, rolled: 0, grantId: null, replayed: false };
 
-    const now = ctx.clock.now().getTime();
+    const nowMs = ctx.clock.now().getTime();
     // A hold that lapsed before now gave its credits back then: they count as unused (simulator, seed 4).
-    settleLapsedHolds(statementsFor(ctx.db), userId, now);
+    settleLapsedHolds(statementsFor(ctx.db), userId, nowMs);
     const sources = sqlite
       .prepare(
         `select ${GRANT_COLUMNS} from credit_grants
@@ -128,7 +125,7 @@ export function rollOverCredits(ctx: DomainCtx, input: RolloverInput): RolloverR
     let unused = 0;
     const sourceIds: number[] = [];
     for (const row of sources) {
-      const ended = endGrant(ctx.db, row, now);
+      const ended = endGrant(ctx.db, row, nowMs);
       if (ended === null) continue;
       unused += ended;
       sourceIds.push(row.id);
@@ -136,18 +133,18 @@ export function rollOverCredits(ctx: DomainCtx, input: RolloverInput): RolloverR
     const rolled = Math.min(rolledAmount(unused, input.percent, input.maxCredits), Number.MAX_SAFE_INTEGER);
     let grantId: number | null = null;
     if (rolled > 0) {
-      if (newPeriodEnd <= now) throw new AppError("invalid_request", "The new period has already ended.");
+      if (newPeriodEnd <= nowMs) throw new AppError("invalid_request", "The new period has already ended.");
       grantId = grantCredits(ctx, {
         userId,
         type: "subscription",
         source: "subscription",
         amount: rolled,
         priority: ROLLOVER_PRIORITY,
-        effectiveAt: new Date(now),
+        effectiveAt: new Date(nowMs),
         expiresAt: new Date(newPeriodEnd),
         groupRef,
         reason: `Rolled over from ${input.fromLabel}`,
-        actor: input.actor ?? "system",
+        actor: actor ?? "system",
         idempotencyKey: `rollover:${input.renewalKey}`,
         metadata: {
           rollover: { fromGrantIds: sourceIds, unused, percent: input.percent, maxCredits: input.maxCredits },
@@ -169,7 +166,7 @@ export function rollOverCredits(ctx: DomainCtx, input: RolloverInput): RolloverR
         input.maxCredits,
         rolled,
         grantId,
-        now,
+        nowMs,
       );
     return { unused, rolled, grantId, replayed: false };
   });
@@ -181,7 +178,7 @@ export function rollOverCredits(ctx: DomainCtx, input: RolloverInput): RolloverR
  * priority expires between now and its end, reordering past deductions' burn-down; or an entry was
  * written at this same millisecond). It then simply runs to its own end and rolls nothing.
  */
-function endGrant(db: Db, row: GrantRow, now: number): number | null {
+function endGrant(db: Db, row: GrantRow, nowMs: number): number | null {
   const sqlite = db.$client;
   const s = statementsFor(db);
   if (row.status === "expired") {
@@ -192,7 +189,7 @@ function endGrant(db: Db, row: GrantRow, now: number): number | null {
     return recorded;
   }
   if (row.status !== "active") return 0; // spent, voided or refunded: nothing unused
-  if (row.expires_at !== null && row.expires_at > now) {
+  if (row.expires_at !== null && row.expires_at > nowMs) {
     // A grant of the same priority that expires between now and this one's end sorted before it
     // and would sort after it: harmless only if it never had credits while this one did. Checked
     // over the user's active grants (burn-down index) and the group's other grants.
@@ -202,27 +199,27 @@ function endGrant(db: Db, row: GrantRow, now: number): number | null {
           `select 1 from credit_grants where user_id = ? and status = 'active' and priority = ? and id != ?
              and expires_at > ? and expires_at < ? limit 1`,
         )
-        .get(row.user_id, row.priority, row.id, now, row.expires_at) ??
+        .get(row.user_id, row.priority, row.id, nowMs, row.expires_at) ??
       sqlite
         .prepare(
           `select 1 from credit_grants where group_ref = ? and expires_at > ? and expires_at < ?
              and priority = ? and id != ? and not (status != 'active' and updated_at < ?) limit 1`,
         )
-        .get(row.group_ref, now, row.expires_at, row.priority, row.id, row.effective_at);
+        .get(row.group_ref, nowMs, row.expires_at, row.priority, row.id, row.effective_at);
     // An entry written at this very millisecond counted the grant as spendable; ending it at `now`
     // would contradict that entry's balanceAfter. Then too, the grant runs to its own end.
     const lastEntryAt = sqlite
       .prepare(`select created_at from credit_ledger where user_id = ? order by id desc limit 1`)
       .pluck()
       .get(row.user_id) as number | undefined;
-    if (between || row.effective_at >= now || (lastEntryAt ?? 0) >= now) return null;
-    sqlite.prepare(`update credit_grants set expires_at = ?, updated_at = ? where id = ?`).run(now, now, row.id);
-    row = { ...row, expires_at: now };
+    if (between || row.effective_at >= nowMs || (lastEntryAt ?? 0) >= nowMs) return null;
+    sqlite.prepare(`update credit_grants set expires_at = ?, updated_at = ? where id = ?`).run(nowMs, nowMs, row.id);
+    row = { ...row, expires_at: nowMs };
   }
   // Not in effect any more (expires_at <= now): the expiry leaves the spendable balance as it is.
-  const spendable = spendableOf(s, row.user_id, now);
-  if (isInEffect(row, now)) throw new Error(`credits: rollover source ${row.id} still in effect`);
+  const spendable = spendableOf(s, row.user_id, nowMs);
+  if (isInEffect(row, nowMs)) throw new Error(`credits: rollover source ${row.id} still in effect`);
   const unused = row.remaining;
-  expireGrantRow(s, row, now, spendable);
+  expireGrantRow(s, row, nowMs, spendable);
   return unused;
 }

@@ -12,7 +12,7 @@
 import type Database from "better-sqlite3";
 import { performance } from "node:perf_hooks";
 import type { Db } from "../../db/client";
-import type { DomainCtx } from "../utils/context.server";
+import type { DbClock } from "../utils/context.server";
 import { log } from "../utils/log.server";
 import {
   copySourcedEvents,
@@ -88,7 +88,7 @@ function startAfter(sqlite: Database.Database, s: Statements): number {
 }
 
 /** Dispatches one batch of undispatched events (oldest first) in one IMMEDIATE transaction. */
-export function dispatchBatch(ctx: DomainCtx, batchSize = 200): { count: number; touched: EventConsumer[] } {
+export function dispatchBatch(ctx: DbClock, batchSize = 200): { count: number; touched: EventConsumer[] } {
   const { db, clock } = ctx;
   const sqlite = db.$client;
   const s = statements(sqlite);
@@ -136,7 +136,7 @@ export function dispatchBatch(ctx: DomainCtx, batchSize = 200): { count: number;
 }
 
 /** Starts dispatching in this process; stop() before closing the database. */
-export function startEventDispatcher(ctx: DomainCtx, opts: DispatcherOptions = {}): EventDispatcher {
+export function startEventDispatcher(ctx: DbClock, opts: DispatcherOptions = {}): EventDispatcher {
   const pollMs = opts.pollMs ?? 1000;
   const coalesceMs = opts.coalesceMs ?? 5;
   const batchSize = opts.batchSize ?? 200;

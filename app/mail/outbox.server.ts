@@ -1,7 +1,7 @@
 import { and, asc, desc, eq, inArray, lte, sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { mailOptOuts, mailOutbox, users, type MailStatus } from "../../db/schema";
-import type { DomainCtx } from "../utils/context.server";
+import type { DbClock } from "../utils/context.server";
 import { isOptionalKind, SECURITY_KINDS, type MailKind, type OptionalKind } from "./kinds";
 import type { RenderedMail } from "./templates.server";
 import { writeTransaction } from "../../db/transaction";
@@ -75,7 +75,7 @@ export function optedOutKinds(db: Db, userId: number): OptionalKind[] {
  * Replaces the user's opt-outs with `off` (optional kinds only; anything else is ignored, so a
  * forged form cannot turn off security mail). One IMMEDIATE transaction.
  */
-export function setOptOuts(ctx: DomainCtx, userId: number, off: readonly string[]): OptionalKind[] {
+export function setOptOuts(ctx: DbClock, userId: number, off: readonly string[]): OptionalKind[] {
   const kinds = [...new Set(off.filter(isOptionalKind))];
   const now = ctx.clock.now();
   writeTransaction(ctx.db, (tx) => {

@@ -1,4 +1,4 @@
-import type { DomainCtx } from "../utils/context.server";
+import type { DbClock } from "../utils/context.server";
 import { log } from "../utils/log.server";
 import { SECURITY_KINDS, type MailKind } from "./kinds";
 import { dueMail, updateMail, type MailRow } from "./outbox.server";
@@ -38,7 +38,7 @@ function describe(e: unknown): string {
   return `${err?.responseCode ? `${err.responseCode} ` : ""}${err?.message ?? String(e)}`.slice(0, 500);
 }
 
-async function deliverOne(ctx: DomainCtx, sender: MailSender, from: string, row: MailRow, r: DeliveryResult) {
+async function deliverOne(ctx: DbClock, sender: MailSender, from: string, row: MailRow, r: DeliveryResult) {
   const now = ctx.clock.now();
   if (row.expiresAt && row.expiresAt <= now) {
     updateMail(ctx.db, row.id, { status: "expired", lastError: "expired before it could be sent" });
@@ -89,7 +89,7 @@ async function deliverOne(ctx: DomainCtx, sender: MailSender, from: string, row:
 
 /** Sends every message due now (in batches of `batchSize`), one at a time; safe to call at any time. */
 export async function deliverDueMail(
-  ctx: DomainCtx,
+  ctx: DbClock,
   sender: MailSender,
   from: string,
   opts: { batchSize?: number } = {},
@@ -123,7 +123,7 @@ export function notifyMail(): void {
  * before a restart) and on every notifyMail(). Never two deliveries at once.
  */
 export function startMailWorker(
-  ctx: DomainCtx,
+  ctx: DbClock,
   sender: MailSender,
   opts: { from: string; intervalMs?: number },
 ): MailWorker {

@@ -4,7 +4,7 @@ import { deletedPlanPrices, subscriptionPlans, topupPlans, type PlanInterval } f
 import { AppError } from "../utils/errors";
 import { kindLabel } from "./format";
 import { DEFAULT_CREDIT_EXPIRY_DAYS, type CreatePlanInput, type PlanKind, type PlanPatch } from "./validation";
-import type { DomainCtx } from "../utils/context.server";
+import type { DbClock } from "../utils/context.server";
 import { writeTransaction } from "../../db/transaction";
 
 /*
@@ -252,7 +252,7 @@ export function assertPlanIsNew(
  * Inserts a plan in its own IMMEDIATE transaction (a savepoint inside a caller's); `archived`
  * inserts it archived (inactive, not on sale).
  */
-export function insertPlan(ctx: DomainCtx, plan: NewPlan, opts: { archived?: boolean } = {}): KindedPlan {
+export function insertPlan(ctx: DbClock, plan: NewPlan, opts: { archived?: boolean } = {}): KindedPlan {
   const now = ctx.clock.now();
   return writeTransaction(ctx.db, (tx) => {
     assertPlanIsNew(ctx.db, plan);
@@ -363,7 +363,7 @@ export function planUpdateFromPatch(current: KindedPlan, patch: PlanPatch): Part
 
 /** Applies a patch; returns the plan before and after. `not_found` for an unknown id. */
 export function updatePlan(
-  ctx: DomainCtx,
+  ctx: DbClock,
   kind: PlanKind,
   id: number,
   patch: PlanPatch,
@@ -389,7 +389,7 @@ export type RemovePlanResult = { deleted: true; plan: KindedPlan } | { archived:
  * subscriptions and purchases that point at a plan are its tables; the caller asks in the same
  * transaction. Archiving twice keeps the first archivedAt.
  */
-export function removePlan(ctx: DomainCtx, kind: PlanKind, id: number, inUse: boolean): RemovePlanResult {
+export function removePlan(ctx: DbClock, kind: PlanKind, id: number, inUse: boolean): RemovePlanResult {
   return writeTransaction(ctx.db, (tx) => {
     const current = getPlan(ctx.db, kind, id);
     if (!current) throw planNotFound(kind, id);
@@ -433,7 +433,7 @@ export function findDeletedPlanPrice(db: Db, stripePriceId: string): DeletedPlan
  * taken since the delete are left alone: the archived row gets `<internalId>@<price id>` and the
  * family's next version instead. Runs in its own IMMEDIATE transaction (a savepoint in a caller's).
  */
-export function insertArchivedFromDeleted(ctx: DomainCtx, deleted: DeletedPlanPrice): KindedPlan {
+export function insertArchivedFromDeleted(ctx: DbClock, deleted: DeletedPlanPrice): KindedPlan {
   const was = deleted.plan as unknown as SubscriptionPlanJson;
   return writeTransaction(ctx.db, (tx) => {
     const now = ctx.clock.now();

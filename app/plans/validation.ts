@@ -5,7 +5,7 @@ import { parseInput } from "../utils/zod-input";
 
 /**
  * Input schemas for the price book's JSON API (errors name the API's fields). The admin pages'
- * forms have their own schemas in ./form-input.ts, in the words of their labels, with the same
+ * forms have their own schemas in app/pages/plan-forms.ts, in the words of their labels, with the same
  * limits and output. Unknown fields are ignored (stripped).
  */
 
@@ -24,7 +24,7 @@ export const MAX_CREDIT_EXPIRY_DAYS = 3650;
 export const MAX_ROLLOVER_PERCENT = 100;
 export const DEFAULT_CREDIT_EXPIRY_DAYS: Record<PlanKind, number> = { subscription: 30, topup: 365 };
 
-/** internalId and planFamily: shared with the admin forms (./form-input.ts). */
+/** internalId and planFamily: shared with the admin forms (app/pages/plan-forms.ts). */
 export const SLUG_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
 // Messages are fragments after the field's name: parseInput (app/utils/zod-input.ts) writes

@@ -5,10 +5,10 @@ import { Form, Link, useActionData, useLoaderData, useLocation } from "@remix-ru
 import { z } from "zod";
 import { listAudit } from "~/auth/audit-query.server";
 import { requireAdmin } from "~/auth/session.server";
-import { submitRoleForm } from "~/auth/role-page.server";
+import { submitRoleForm } from "~/pages/role-page.server";
 import { getUserById } from "~/auth/users.server";
-import { adminAdjust, adminGrant, adminVoidGrant } from "~/billing/admin-credits.server";
-import { listCustomerPayments, listCustomerSubscriptions, stripeDashboardUrl } from "~/billing/customers.server";
+import { adminAdjust, adminGrant, adminVoidGrant } from "~/pages/admin-credits.server";
+import { listCustomerPayments, listCustomerSubscriptions, stripeDashboardUrl } from "~/pages/customers.server";
 import { Card, PageHeader } from "~/components/AppShell";
 import { BalanceSummary, KIND_LABELS } from "~/components/BalanceSummary";
 import { buttonStyles, Field, FormErrors, SubmitButton, useSchemaForm } from "~/components/forms";

@@ -1,7 +1,7 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Form, Link, useLoaderData } from "@remix-run/react";
 import { requireAdmin } from "~/auth/session.server";
-import { listCustomers, type CustomerSort } from "~/billing/customers.server";
+import { listCustomers, type CustomerSort } from "~/pages/customers.server";
 import { Card, PageHeader } from "~/components/AppShell";
 import { DataTable } from "~/components/DataTable";
 import { buttonStyles } from "~/components/forms";

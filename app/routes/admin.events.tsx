@@ -4,7 +4,7 @@ import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
 import { recordAudit, userActor } from "~/auth/audit.server";
 import { requireAdmin } from "~/auth/session.server";
-import { findStripeEvents, isStripeEventStatus, listStripeEventTypes } from "~/billing/stripe-events-view.server";
+import { findStripeEvents, isStripeEventStatus, listStripeEventTypes } from "~/pages/stripe-events-view.server";
 import { replayStripeEvent } from "~/billing/webhook.server";
 import { Card, NavList, PageHeader } from "~/components/AppShell";
 import { DataTable } from "~/components/DataTable";

@@ -1,7 +1,7 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Form, Link, useLoaderData } from "@remix-run/react";
 import { requireAdmin } from "~/auth/session.server";
-import { getStripeEventDetail } from "~/billing/stripe-events-view.server";
+import { getStripeEventDetail } from "~/pages/stripe-events-view.server";
 import { Card, PageHeader } from "~/components/AppShell";
 import { SubmitButton } from "~/components/forms";
 import { Badge, Time, linkClass } from "~/components/ui";

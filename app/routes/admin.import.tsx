@@ -5,12 +5,13 @@ import { Form, useActionData } from "@remix-run/react";
 import { z } from "zod";
 import { recordAudit, userActor } from "~/auth/audit.server";
 import { requireAdmin } from "~/auth/session.server";
+import { findUserId } from "~/auth/users.server";
 import {
   importLegacyBalances,
   parseExpiresInDays,
   parseLegacyBalances,
   type ImportSummary,
-} from "~/billing/balance-import.server";
+} from "~/credits/balance-import.server";
 import { importPlansFromStripe, type PlansImportReport } from "~/billing/plans-import.server";
 import { Card, PageHeader } from "~/components/AppShell";
 import { Field, FieldError, FormErrors, SubmitButton, useSchemaForm } from "~/components/forms";
@@ -67,6 +68,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
     try {
       const rows = parseLegacyBalances(v.content, v.format);
       const summary = importLegacyBalances(context, rows, {
+        findUserId: (ref) => findUserId(context.db, ref),
         expiresInDays: parseExpiresInDays(v.expiresInDays),
         dryRun,
         actor: userActor(admin.id),

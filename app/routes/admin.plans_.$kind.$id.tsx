@@ -11,7 +11,7 @@ import { RolloverFields } from "~/components/PlanFields";
 import { formatCredits, formatMoney, pageTitle } from "~/components/format";
 import { CheckboxField, Field, FormActions, FormErrors, SubmitButton, useSchemaForm } from "~/components/forms";
 import { ResultAlert, TextLink, Time } from "~/components/ui";
-import { type editDraftSubscriptionPlanForm, editPlanFormFor, editsRollover, patchFrom } from "~/plans/form-input";
+import { type editDraftSubscriptionPlanForm, editPlanFormFor, editsRollover, patchFrom } from "~/pages/plan-forms";
 import { subscribersPerPlan } from "~/billing/reports.server";
 import { isPlanInUse } from "~/billing/subscription-state.server";
 import { getPlan, isPlanKind, nextPlanVersion, planJson, type PlanKind } from "~/plans/index.server";

@@ -23,7 +23,7 @@ import {
   formFieldFor,
   newSubscriptionPlanForm,
   newTopupPlanForm,
-} from "~/plans/form-input";
+} from "~/pages/plan-forms";
 import {
   DEFAULT_CREDIT_EXPIRY_DAYS,
   PLAN_KINDS,

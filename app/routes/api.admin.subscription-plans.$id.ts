@@ -1,4 +1,4 @@
-import { planItemResource } from "../billing/plan-api.server";
+import { planItemResource } from "../api/admin-plans.server";
 
 // GET    /api/admin/subscription-plans/:id — one plan.
 // PATCH  /api/admin/subscription-plans/:id — edits publicName, isLegacy, isActive, creditExpiryDays;

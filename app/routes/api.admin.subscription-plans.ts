@@ -1,4 +1,4 @@
-import { planCollectionResource } from "../billing/plan-api.server";
+import { planCollectionResource } from "../api/admin-plans.server";
 
 // GET  /api/admin/subscription-plans — every subscription plan (legacy and archived included).
 // POST /api/admin/subscription-plans — creates one (and its Stripe product + price when no

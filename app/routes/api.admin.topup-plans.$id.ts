@@ -1,4 +1,4 @@
-import { planItemResource } from "../billing/plan-api.server";
+import { planItemResource } from "../api/admin-plans.server";
 
 // GET    /api/admin/topup-plans/:id — one plan.
 // PATCH  /api/admin/topup-plans/:id — edits publicName, isLegacy, isActive, creditExpiryDays;

@@ -1,4 +1,4 @@
-import { planCollectionResource } from "../billing/plan-api.server";
+import { planCollectionResource } from "../api/admin-plans.server";
 
 // GET  /api/admin/topup-plans — every top-up plan (legacy and archived included).
 // POST /api/admin/topup-plans — creates one (and its Stripe product + one-time price when no

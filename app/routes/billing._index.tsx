@@ -12,10 +12,11 @@ import { Form, useActionData, useLoaderData, useSearchParams } from "@remix-run/
 import { useEffect, useRef, type ReactNode } from "react";
 import { z } from "zod";
 import { requireUser } from "~/auth/session.server";
-import { performBillingAction, type BillingAction } from "~/billing/billing-page.server";
-import { MAX_TOPUP_QUANTITY } from "~/billing/display";
-import { getBillingOverview, type PlanChangePreview } from "~/billing/subscriptions.server";
-import { autoTopupSection, submitAutoTopupForm } from "~/billing/auto-topup-page.server";
+import { performBillingAction, type BillingAction } from "~/pages/billing-page.server";
+import { MAX_TOPUP_QUANTITY } from "~/utils/limits";
+import { type PlanChangePreview } from "~/billing/subscriptions.server";
+import { getBillingOverview } from "~/pages/billing-overview.server";
+import { autoTopupSection, submitAutoTopupForm } from "~/pages/auto-topup-page.server";
 import { AutoTopupCard } from "~/components/AutoTopup";
 import { Card, PageHeader } from "~/components/AppShell";
 import { BalanceSummary } from "~/components/BalanceSummary";

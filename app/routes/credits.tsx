@@ -1,7 +1,7 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Form, useLoaderData, useSearchParams } from "@remix-run/react";
 import { requireUser } from "~/auth/session.server";
-import { getBillingOverview } from "~/billing/subscriptions.server";
+import { getBillingOverview } from "~/pages/billing-overview.server";
 import { isLedgerType, listLedgerPage, parseBefore, usageOverTime } from "~/credits/customer-view.server";
 import { Card, PageHeader } from "~/components/AppShell";
 import { BalanceSummary, KIND_LABELS } from "~/components/BalanceSummary";

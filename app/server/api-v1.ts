@@ -6,7 +6,7 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { startApiV1 } from "../api/v1/router.server";
-import type { DomainCtx } from "../utils/context.server";
+import type { DbClock } from "../utils/context.server";
 import { errorAnswer, type ApiAnswer } from "../utils/http.server";
 import { withRequestId } from "../utils/log.server";
 
@@ -49,7 +49,7 @@ function send(req: IncomingMessage, res: ServerResponse, answer: ApiAnswer): voi
 }
 
 /** The /api/v1 handler, as Express middleware (mounted at /api/v1: it never calls next). */
-export function apiV1Handler(context: DomainCtx) {
+export function apiV1Handler(context: DbClock) {
   return (req: IncomingMessage & { originalUrl?: string }, res: ServerResponse): void => {
     try {
       const step = startApiV1(context, {

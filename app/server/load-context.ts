@@ -1,9 +1,9 @@
-import type { BillingContext } from "../billing/context.server";
+import type { StripeContext } from "../billing/context.server";
 
 declare module "@remix-run/server-runtime" {
   /** Besides the AppContext (app/utils/context.server.ts): billing's context, built once at start-up. */
   interface AppLoadContext {
-    billing: BillingContext;
+    billing: StripeContext;
   }
 }
 

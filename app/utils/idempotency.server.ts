@@ -1,10 +1,10 @@
 /**
  * Idempotency-Key for the JSON APIs: the api_idempotency table stores each keyed answer so a
  * retried request gets the same answer. The request hash is the one canonical JSON of
- * ./json.ts, shared with the credit engine's ledger keys (app/credits/store.server.ts).
+ * ./json.ts, shared with the credit engine's ledger keys (app/credits/keyed.server.ts).
  */
 import type Database from "better-sqlite3";
-import type { DomainCtx } from "./context.server";
+import type { DbClock } from "./context.server";
 import { AppError } from "./errors";
 import { jsonAnswer, jsonTextAnswer, type ApiAnswer, type ApiResult } from "./http.server";
 import { jsonHash } from "./json";
@@ -63,7 +63,7 @@ const statements = perConnection(prepare);
  * gets a namespaced key ("api:<scope>:<key>") to record on its ledger entry.
  */
 export function respondIdempotently(
-  context: DomainCtx,
+  context: DbClock,
   idempotencyKeyHeader: string | null | undefined,
   opts: { scope: string; body: unknown },
   run: (domainKey: string | null) => ApiResult,

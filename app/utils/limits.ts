@@ -13,3 +13,5 @@ export const ENGINE_IDEMPOTENCY_KEY_MAX_LENGTH = 1000;
 export const MAX_CREDITS_PER_CALL = 1_000_000_000_000;
 /** Longest `reason` a grant, deduction or correction may carry. */
 export const MAX_REASON_LENGTH = 1000;
+/** Top-up packs a customer may buy in one Checkout Session. */
+export const MAX_TOPUP_QUANTITY = 10;

@@ -7,7 +7,7 @@ import { z } from "zod";
 import type { Db } from "../../db/client";
 import { auditLog, eventOutbox, webhookDeliveries, webhookEndpoints } from "../../db/schema";
 import { PUBLIC_EVENT_TYPES, type PublicEventType } from "../events/outbox.server";
-import type { DomainCtx } from "../utils/context.server";
+import type { DbClock } from "../utils/context.server";
 import { AppError } from "../utils/errors";
 import { webhookBody } from "./delivery.server";
 import { webhookEndpointNotFound, webhookEventTypeSchema } from "./endpoints.server";
@@ -161,7 +161,7 @@ export function listEventBodies(
  * Sends the delivery again as soon as the sender gets to it (same webhook-id): a failed one becomes
  * pending for one more attempt, a delivered one is sent once more, a pending one is due now.
  */
-export function retryWebhookDelivery(ctx: DomainCtx, id: number, actor: string): WebhookDeliveryJson {
+export function retryWebhookDelivery(ctx: DbClock, id: number, actor: string): WebhookDeliveryJson {
   const now = ctx.clock.now();
   return writeTransaction(ctx.db, (tx) => {
     const updated = tx

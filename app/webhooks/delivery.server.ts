@@ -30,7 +30,7 @@ import {
   type WebhookAddressPolicy,
 } from "./addresses.server";
 import type { Clock } from "../utils/clock";
-import type { DomainCtx } from "../utils/context.server";
+import type { DbClock } from "../utils/context.server";
 import { log } from "../utils/log.server";
 import { perConnection } from "../../db/per-connection";
 import { isIP } from "node:net";
@@ -59,8 +59,8 @@ export function webhooksConsumer(wake: () => void = () => {}): EventConsumer {
     onlyForWebhookEndpoints: true,
     handle(db, event) {
       if (!PUBLIC.has(event.type) || event.seq === undefined) return;
-      const now = event.createdAt.getTime();
-      statements(db.$client).enqueue.run({ type: `"${event.type}"`, seq: event.seq, now });
+      const nowMs = event.createdAt.getTime();
+      statements(db.$client).enqueue.run({ type: `"${event.type}"`, seq: event.seq, now: nowMs });
     },
     afterCommit: wake,
   };
@@ -145,7 +145,7 @@ interface Lane {
   agents: { http: http.Agent; https: https.Agent };
 }
 
-export function startWebhookSender(ctx: DomainCtx, opts: SenderOptions = {}): WebhookSender {
+export function startWebhookSender(ctx: DbClock, opts: SenderOptions = {}): WebhookSender {
   const { db, clock } = ctx;
   const concurrency = opts.concurrency ?? ENDPOINT_CONCURRENCY;
   const pollMs = opts.pollMs ?? 1000;
@@ -268,9 +268,11 @@ export function startWebhookSender(ctx: DomainCtx, opts: SenderOptions = {}): We
   const poll = () => {
     // Requests first: while the event loop is nearly saturated (a deduction burst with an endpoint
     // listing credits.deducted), send a small batch per poll and let the backlog wait.
-    const now = performance.eventLoopUtilization();
-    busy = opts.isBusy ? opts.isBusy() : performance.eventLoopUtilization(now, elu).utilization > busyUtilization;
-    elu = now;
+    const utilization = performance.eventLoopUtilization();
+    busy = opts.isBusy
+      ? opts.isBusy()
+      : performance.eventLoopUtilization(utilization, elu).utilization > busyUtilization;
+    elu = utilization;
     budget = busy ? busyPerPoll : Infinity;
     pump();
     timer = setTimeout(poll, pollMs);
@@ -329,28 +331,28 @@ function claim(
   wants: [endpointId: number, free: number][],
   total: number,
 ): DueRow[] {
-  const now = clock.now().getTime();
+  const nowMs = clock.now().getTime();
   // Reads first: most polls find nothing, and then take no write lock.
-  const due = wants.filter(([id]) => s.anyDue.get(id, now) !== undefined);
+  const due = wants.filter(([id]) => s.anyDue.get(id, nowMs) !== undefined);
   if (due.length === 0) return [];
   return writeTransaction(sqlite, () => {
     const rows: DueRow[] = [];
     for (const [id, free] of due) {
       const take = Math.min(free, total - rows.length);
       if (take <= 0) break;
-      rows.push(...(s.due.all(id, now, take) as DueRow[]));
+      rows.push(...(s.due.all(id, nowMs, take) as DueRow[]));
     }
-    for (const r of rows) s.lease.run(now + CLAIM_LEASE_MS, now, r.id);
+    for (const r of rows) s.lease.run(nowMs + CLAIM_LEASE_MS, nowMs, r.id);
     return rows;
   });
 }
 
 /** Records a batch of attempts in one transaction. */
 function record(s: Statements, sqlite: Database.Database, clock: Clock, batch: Outcome[]): void {
-  const now = clock.now().getTime();
+  const nowMs = clock.now().getTime();
   writeTransaction(sqlite, () => {
     for (const o of batch) {
-      if (o.ok) s.delivered.run(o.attempts, o.statusCode, now, o.id);
+      if (o.ok) s.delivered.run(o.attempts, o.statusCode, nowMs, o.id);
       else {
         const delay = RETRY_DELAYS_MS[o.attempts - 1];
         // Only a pending row changes: one deleted with its endpoint, or retried meanwhile, is left alone.
@@ -359,9 +361,9 @@ function record(s: Statements, sqlite: Database.Database, clock: Clock, batch: O
           attempts: o.attempts,
           statusCode: o.statusCode,
           error: o.error,
-          now,
+          now: nowMs,
           status: delay === undefined ? "failed" : "pending",
-          next: delay === undefined ? null : now + delay,
+          next: delay === undefined ? null : nowMs + delay,
         });
       }
     }

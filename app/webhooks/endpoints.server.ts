@@ -7,7 +7,7 @@ import { eq, sql } from "drizzle-orm";
 import { z } from "zod";
 import { auditLog, webhookEndpoints } from "../../db/schema";
 import { hasEventSource, PUBLIC_EVENT_TYPES, type PublicEventType } from "../events/outbox.server";
-import type { DomainCtx } from "../utils/context.server";
+import type { DbClock } from "../utils/context.server";
 import { AppError } from "../utils/errors";
 import {
   hostAllowedExplicitly,
@@ -169,7 +169,7 @@ function eventList(types: readonly string[]): PublicEventType[] {
 }
 
 export async function createWebhookEndpoint(
-  ctx: DomainCtx,
+  ctx: DbClock,
   input: CreateWebhookEndpointInput,
   opts: { policy: WebhookAddressPolicy; actor: string },
 ): Promise<WebhookEndpointJson & { secret: string }> {
@@ -203,7 +203,7 @@ export async function createWebhookEndpoint(
   return { ...webhookEndpointJson(row, now), secret: row.secret };
 }
 
-export function listWebhookEndpoints(ctx: DomainCtx): WebhookEndpointJson[] {
+export function listWebhookEndpoints(ctx: DbClock): WebhookEndpointJson[] {
   const now = ctx.clock.now();
   return ctx.db
     .select()
@@ -218,7 +218,7 @@ export function listWebhookEndpoints(ctx: DomainCtx): WebhookEndpointJson[] {
  * read from a source (credits.deducted): the endpoint never gets a backlog from before the change.
  */
 export async function updateWebhookEndpoint(
-  ctx: DomainCtx,
+  ctx: DbClock,
   id: number,
   input: UpdateWebhookEndpointInput,
   opts: { policy: WebhookAddressPolicy; actor: string },
@@ -260,7 +260,7 @@ export async function updateWebhookEndpoint(
  * a second rotation within that time drops the oldest secret.
  */
 export function rotateWebhookSecret(
-  ctx: DomainCtx,
+  ctx: DbClock,
   id: number,
   actor: string,
 ): WebhookEndpointJson & { secret: string } {
@@ -291,7 +291,7 @@ export function webhookEndpointNotFound(id: number | string): AppError {
 }
 
 /** Deletes the endpoint and its deliveries (pending ones are never sent). */
-export function deleteWebhookEndpoint(ctx: DomainCtx, id: number, actor: string): void {
+export function deleteWebhookEndpoint(ctx: DbClock, id: number, actor: string): void {
   writeTransaction(ctx.db, (tx) => {
     const gone = tx.delete(webhookEndpoints).where(eq(webhookEndpoints.id, id)).returning().get();
     if (!gone) throw webhookEndpointNotFound(id);

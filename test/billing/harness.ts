@@ -12,7 +12,8 @@ import { createUser } from "../../app/auth/users.server";
 import { checkInvariants, getBalance } from "../../app/credits/index.server";
 import type { CreatePlanInput, KindedPlan, SubscriptionPlan, TopupPlan } from "../../app/plans/index.server";
 import type { AppContext } from "../../app/utils/context.server";
-import { startTopupCheckout, type CheckoutCtx } from "../../app/billing/checkout.server";
+import type { StripeContext } from "../../app/billing/context.server";
+import { startTopupCheckout } from "../../app/billing/checkout.server";
 import type { DeliveryOptions } from "@credit-billing/offline-stripe";
 import { startTestStripe, type TestStripe } from "./test-stripe";
 import { createPlan } from "../../app/billing/plan-sync.server";
@@ -149,7 +150,7 @@ export function useBillingHarness(
 }
 
 /** What checkout.server.ts needs, from a harness. */
-export function checkoutCtx(b: BillingHarness): CheckoutCtx {
+export function checkoutCtx(b: BillingHarness): Omit<StripeContext, "stripe"> {
   return { db: b.context.db, clock: b.context.clock, appUrl: b.context.env.appUrl };
 }
 

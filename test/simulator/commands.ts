@@ -21,7 +21,8 @@ import {
   voidGrant,
 } from "../../app/credits/index.server";
 import { applyAutoTopupPayment, failAttempt, setAutoTopup } from "../../app/billing/auto-topup.server";
-import { importLegacyBalances } from "../../app/billing/balance-import.server";
+import { importLegacyBalances } from "../../app/credits/balance-import.server";
+import { findUserId } from "../../app/auth/users.server";
 import { applyTopupRefund } from "../../app/billing/events/refunds.server";
 import type Stripe from "stripe";
 import { compare, expectCode, same } from "./compare";
@@ -963,14 +964,20 @@ export class LegacyImportStep extends Step {
     const days = this.viaCli ? this.expiresInDays : null;
     if (this.amount === 0) {
       if (this.viaCli) {
-        const res = importLegacyBalances(r.ctx, [{ at: 1, userId: user, balance: 0 }], { expiresInDays: days });
+        const res = importLegacyBalances(r.ctx, [{ at: 1, userId: user, balance: 0 }], {
+          expiresInDays: days,
+          findUserId: (ref) => findUserId(r.ctx.db, ref),
+        });
         same(res.skippedZero, 1, "legacy import of 0");
       } else same(importLegacyBalance(r.ctx, { userId: user, amount: 0 }), null, "legacy import of 0");
       return;
     }
     const call = () =>
       this.viaCli
-        ? importLegacyBalances(r.ctx, [{ at: 1, userId: user, balance: this.amount }], { expiresInDays: days })
+        ? importLegacyBalances(r.ctx, [{ at: 1, userId: user, balance: this.amount }], {
+            expiresInDays: days,
+            findUserId: (ref) => findUserId(r.ctx.db, ref),
+          })
         : importLegacyBalance(r.ctx, { userId: user, amount: this.amount });
     // The CLI decides by amount alone; the engine's own import is a keyed request (amount and expiry).
     const replay = known && known.amount === this.amount && (this.viaCli || !known.expires);

@@ -8,7 +8,7 @@
  */
 import { apiKeyActor } from "../../auth/api-keys.server";
 import { setAutoTopup } from "../../billing/auto-topup.server";
-import { autoTopupPatchSchema } from "../../billing/auto-topup-form";
+import { autoTopupPatchSchema } from "../../billing/auto-topup-input";
 import { jsonAnswer } from "../../utils/http.server";
 import { idParam, jsonBody, type Endpoint } from "./call.server";
 

@@ -8,12 +8,12 @@ import type { ApiKeyRecord, ApiKeyScope } from "../../auth/api-keys.server";
 import { headerOf, parseId, type ApiAnswer, type ApiHeaders, type ApiResult } from "../../utils/http.server";
 import { respondIdempotently } from "../../utils/idempotency.server";
 import { parseJsonBody } from "../../utils/schemas.server";
-import type { DomainCtx } from "../../utils/context.server";
+import type { DbClock } from "../../utils/context.server";
 
 /** The part of the app context the API uses (the concurrency test runs it without an env). */
 
 export interface ApiCall {
-  context: DomainCtx;
+  context: DbClock;
   /** The caller's key, already checked against the endpoint's scope. */
   apiKey: ApiKeyRecord;
   /** Path params, percent-decoded. */

@@ -5,7 +5,7 @@
  * for every `:userId` route), then the endpoint. Transport-neutral: the caller hands in the method,
  * URL, headers and (once read) the body bytes, and gets an ApiAnswer back.
  */
-import type { DomainCtx } from "../../utils/context.server";
+import type { DbClock } from "../../utils/context.server";
 import { requireApiKeyHeader } from "../../auth/api-keys.server";
 import {
   errorAnswer,
@@ -105,7 +105,7 @@ function match(pathname: string): { resource: Resource; params: Record<string, s
  * The caller's API key for `scope` (401 without a valid key, 403 for a usage key on an admin
  * endpoint): the header's value goes straight to the key check, with no web Request built for it.
  */
-function authorize(context: DomainCtx, headers: ApiHeaders, scope: Endpoint["scope"]) {
+function authorize(context: DbClock, headers: ApiHeaders, scope: Endpoint["scope"]) {
   return requireApiKeyHeader(headerOf(headers, "authorization"), context, scope);
 }
 
@@ -126,7 +126,7 @@ export type ApiV1Step =
 
 const NO_BODY = new Uint8Array(0);
 
-export function startApiV1(context: DomainCtx, request: ApiV1Request): ApiV1Step {
+export function startApiV1(context: DbClock, request: ApiV1Request): ApiV1Step {
   const q = request.url.indexOf("?");
   const pathname = q === -1 ? request.url : request.url.slice(0, q);
   const method = request.method.toUpperCase();
@@ -175,7 +175,7 @@ export function startApiV1(context: DomainCtx, request: ApiV1Request): ApiV1Step
  * A whole request whose body is already in hand (null = over the size limit); a body over the
  * endpoint's limit counts as null, as the Node handler would have stopped reading it.
  */
-export function handleApiV1(context: DomainCtx, request: ApiV1Request & { body: Uint8Array | null }): ApiAnswer {
+export function handleApiV1(context: DbClock, request: ApiV1Request & { body: Uint8Array | null }): ApiAnswer {
   const step = startApiV1(context, request);
   if ("answer" in step) return step.answer;
   const body = request.body && request.body.byteLength > step.maxBodyBytes ? null : request.body;

@@ -2,7 +2,7 @@
  * The v1 user endpoints that came with external ids: `ext:` path resolution, PATCH and search.
  * A user object is `{id, email, name, externalId, lowBalanceThreshold, balance}` everywhere.
  */
-import type { DomainCtx } from "../../utils/context.server";
+import type { DbClock } from "../../utils/context.server";
 import { z } from "zod";
 import { apiKeyActor } from "../../auth/api-keys.server";
 import {
@@ -45,7 +45,7 @@ export function userObject(user: User, balance: number): UserObject {
 }
 
 /** The user object with the spendable balance now. */
-export function userObjectNow(context: DomainCtx, user: User): UserObject {
+export function userObjectNow(context: DbClock, user: User): UserObject {
   return userObject(user, getBalance(context, user.id, { grantLimit: 0 }).balance);
 }
 

@@ -3,7 +3,7 @@ import type Stripe from "stripe";
 import type { Db } from "../../../db/client";
 import { userSubscriptions } from "../../../db/schema";
 import { LIVE_STATUSES, stripeId } from "../subscription-state.server";
-import type { DomainCtx } from "../../utils/context.server";
+import type { DbClock } from "../../utils/context.server";
 import {
   type ApplyCtx,
   type Outcome,
@@ -36,7 +36,7 @@ export const isLive = (status: string) => (LIVE_STATUSES as readonly string[]).i
  * the race where both were prepared before either was recorded.
  */
 export async function settleSecondSubscription(
-  ctx: DomainCtx,
+  ctx: DbClock,
   stripe: Stripe,
   subscription: Stripe.Subscription,
 ): Promise<DuplicateCheck> {

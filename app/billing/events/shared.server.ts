@@ -5,7 +5,7 @@ import { users } from "../../../db/schema";
 import type { SubscriptionPlan } from "../../plans/index.server";
 import { resolvePlanFromStripePrice, type ResolvedPlan } from "../price-to-plan.server";
 import { getSubscriptionByStripeId, stripeId } from "../subscription-state.server";
-import type { DomainCtx } from "../../utils/context.server";
+import type { DbClock } from "../../utils/context.server";
 import { isStripeNotFound } from "../stripe-errors.server";
 
 /*
@@ -20,12 +20,12 @@ import { isStripeNotFound } from "../stripe-errors.server";
  * ../grant-refs.ts). `apply` checks them first and the unique indexes back the checks up.
  */
 
-export type ApplyCtx = DomainCtx & { event: Stripe.Event };
+export type ApplyCtx = DbClock & { event: Stripe.Event };
 
 export type Outcome = { status: "processed" | "ignored" | "held"; reason: string | null };
 
 export interface EventHandler<P> {
-  prepare(stripe: Stripe, event: Stripe.Event, ctx: DomainCtx): Promise<P>;
+  prepare(stripe: Stripe, event: Stripe.Event, ctx: DbClock): Promise<P>;
   apply(ctx: ApplyCtx, prepared: P): Outcome;
 }
 

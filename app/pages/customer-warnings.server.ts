@@ -1,7 +1,8 @@
+import type { DbClock } from "../utils/context.server";
 import { getUserById } from "../auth/users.server";
-import { creditsConfig, type BalanceView, type CreditsCtx } from "../credits/index.server";
-import { latestFailedPayment } from "./history.server";
-import { getCurrentSubscription, LIVE_STATUSES } from "./subscription-state.server";
+import { creditsConfig, type BalanceView } from "../credits/index.server";
+import { latestFailedPayment } from "../billing/history.server";
+import { getCurrentSubscription, LIVE_STATUSES } from "../billing/subscription-state.server";
 
 /*
  * The warnings the credits and billing pages show a customer before something is lost: credits
@@ -34,12 +35,12 @@ export interface CustomerWarnings {
 }
 
 /** The user's low-balance threshold: their own, else LOW_BALANCE_THRESHOLD (creditsConfig, default 100); 0 = off. */
-export function lowBalanceThreshold(ctx: CreditsCtx, userId: number): number {
+export function lowBalanceThreshold(ctx: DbClock, userId: number): number {
   return getUserById(ctx.db, userId)?.lowBalanceThreshold ?? creditsConfig(ctx).lowBalanceThreshold;
 }
 
 export function getCustomerWarnings(
-  ctx: CreditsCtx,
+  ctx: DbClock,
   userId: number,
   balance: Pick<BalanceView, "balance" | "grants">,
 ): CustomerWarnings {

@@ -1,24 +1,24 @@
 import { formatDateTime } from "../utils/format";
 import type Stripe from "stripe";
-import type { DomainCtx } from "../utils/context.server";
+import type { DbClock } from "../utils/context.server";
+import type { StripeContext } from "../billing/context.server";
 import {
   createPortalSession,
   startSubscriptionCheckout,
   startTopupCheckout,
-  type CheckoutCtx,
-} from "./checkout.server";
+} from "../billing/checkout.server";
 import { findGrantBySource } from "../credits/index.server";
-import { grantRefs } from "./grant-refs";
+import { grantRefs } from "../billing/grant-refs";
 import { getSubscriptionPlan } from "../plans/index.server";
 import { AppError } from "../utils/errors";
-import { getCurrentSubscription } from "./subscription-state.server";
+import { getCurrentSubscription } from "../billing/subscription-state.server";
 import {
   changeSubscriptionPlan,
   previewPlanChange,
   setCancelAtPeriodEnd,
   type PlanChangePreview,
-} from "./subscriptions.server";
-import { stripeErrorToAppError } from "./stripe-errors.server";
+} from "../billing/subscriptions.server";
+import { stripeErrorToAppError } from "../billing/stripe-errors.server";
 
 /** What a customer can do on the billing page (one form per intent). */
 export type BillingAction =
@@ -45,7 +45,7 @@ const UPGRADE_CREDITS_WAIT_MS = 5000;
  * (nothing was written locally), so the page can ask the customer to try again.
  */
 export async function performBillingAction(
-  ctx: CheckoutCtx,
+  ctx: Omit<StripeContext, "stripe">,
   stripe: Stripe,
   userId: number,
   action: BillingAction,
@@ -118,7 +118,7 @@ export async function performBillingAction(
  * commits in its own request) until `timeoutMs`, then null — the page then says the credits follow.
  */
 export async function waitForInvoiceGrant(
-  ctx: DomainCtx,
+  ctx: DbClock,
   invoiceId: string,
   timeoutMs: number,
 ): Promise<{ grantId: number } | null> {

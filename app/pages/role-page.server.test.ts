@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { closeDatabase } from "../../db/client";
 import { testContext } from "../../test/db";
-import { listRecentAudit } from "./audit.server";
+import { listRecentAudit } from "../auth/audit.server";
 import { submitRoleForm } from "./role-page.server";
-import { countUsersByRole, createUser, getUserById, LAST_ADMIN_MESSAGE, setUserRole } from "./users.server";
+import { countUsersByRole, createUser, getUserById, LAST_ADMIN_MESSAGE, setUserRole } from "../auth/users.server";
 
 let ctx: ReturnType<typeof testContext>;
 afterEach(() => closeDatabase(ctx.db));

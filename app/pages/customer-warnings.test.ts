@@ -1,10 +1,11 @@
+import type { Env } from "../utils/env.server";
 import { afterEach, describe, expect, it } from "vitest";
 import { closeDatabase } from "../../db/client";
 import { testContext } from "../../test/db";
 import { createUser, updateUser } from "../auth/users.server";
-import { getBalance, grantCredits, type CreditsCtx } from "../credits/index.server";
+import { getBalance, grantCredits } from "../credits/index.server";
 import { MS_PER_DAY } from "../utils/clock";
-import { getCustomerWarnings } from "./customer-pages.server";
+import { getCustomerWarnings } from "./customer-warnings.server";
 
 let ctx: ReturnType<typeof testContext> | undefined;
 afterEach(() => {
@@ -26,7 +27,10 @@ function setup() {
       actor: "test",
       expiresAt: new Date(ctx!.clock.now().getTime() + days * MS_PER_DAY),
     });
-  const warnings = (env?: CreditsCtx["env"]) => getCustomerWarnings({ ...ctx!, env }, user, getBalance(ctx!, user));
+  const warnings = (env?: Partial<Env>) => {
+    const withEnv = { ...ctx!, env };
+    return getCustomerWarnings(withEnv, user, getBalance(ctx!, user));
+  };
   return { user, grant, warnings };
 }
 

@@ -1,10 +1,10 @@
 import { parseWithZod } from "@conform-to/zod";
 import type { SubmissionResult } from "@conform-to/react";
-import type { DomainCtx } from "../utils/context.server";
+import type { DbClock } from "../utils/context.server";
 import { httpStatusFor, isAppError } from "../utils/errors";
 import { replyWithError } from "../utils/forms.server";
 import { roleSchema, type RoleConfirm } from "./role-form";
-import { countUsersByRole, LAST_ADMIN_MESSAGE, setUserRole, type User } from "./users.server";
+import { countUsersByRole, LAST_ADMIN_MESSAGE, setUserRole, type User } from "../auth/users.server";
 
 export type RoleFormAnswer =
   | { status: number; form: "role"; result: SubmissionResult<string[]>; roleConfirm?: RoleConfirm }
@@ -16,7 +16,7 @@ export type RoleFormAnswer =
  * would refuse (your own role, the last admin) before anyone confirms; the change itself checks
  * again inside its transaction (setUserRole), where it counts.
  */
-export function submitRoleForm(ctx: DomainCtx, admin: { id: number }, user: User, form: FormData): RoleFormAnswer {
+export function submitRoleForm(ctx: DbClock, admin: { id: number }, user: User, form: FormData): RoleFormAnswer {
   const submission = parseWithZod(form, { schema: roleSchema });
   if (submission.status !== "success") return { status: 400, form: "role", result: submission.reply() };
   const v = submission.value;

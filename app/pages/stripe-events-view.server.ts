@@ -1,10 +1,10 @@
 /**
  * Admin reads of stored Stripe events: one event with its payload and the customer it is about,
- * and a list filtered by type and status (new file so the webhook module stays about processing).
+ * and a list filtered by type and status (here, so the webhook module stays about processing).
  */
 import type { Db } from "../../db/client";
 import { STRIPE_EVENT_STATUSES, type StripeEventStatus } from "../../db/schema";
-import { getStripeEvent, stripeEventView, type StripeEventView } from "./webhook.server";
+import { getStripeEvent, stripeEventView, type StripeEventView } from "../billing/webhook.server";
 
 export interface StripeEventDetail extends StripeEventView {
   /** Pretty-printed as stored. */

@@ -1,11 +1,11 @@
 /**
  * Admin reads about customers: the searchable list and one customer's subscription and payments.
- * Billing owns these because they join users with subscriptions, plans and Stripe objects.
+ * They join users with subscriptions, plans and Stripe objects, so no one domain folder owns them.
  */
 import type { Db } from "../../db/client";
-import { LIVE_STATUSES } from "./subscription-state.server";
-import { unpaidAutoTopupPayments } from "./auto-topup.server";
-import { listInvoiceGrants } from "./invoice-grants.server";
+import { LIVE_STATUSES } from "../billing/subscription-state.server";
+import { unpaidAutoTopupPayments } from "../billing/auto-topup.server";
+import { listInvoiceGrants } from "../billing/invoice-grants.server";
 
 export const CUSTOMERS_PAGE_SIZE = 50;
 export const CUSTOMER_SORTS = ["created", "balance"] as const;

@@ -8,11 +8,10 @@
  * a re-run of the same file imports nothing more; a different amount for an imported user is
  * refused and nothing in the file is imported.
  */
-import { getUserByEmail, getUserById } from "../auth/users.server";
-import { importLegacyBalanceExpiring, previewLegacyImport } from "../credits/legacy-import.server";
+import { importLegacyBalanceExpiring, previewLegacyImport } from "./legacy-import.server";
 import { addDays } from "../utils/clock";
 import { AppError } from "../utils/errors";
-import type { DomainCtx } from "../utils/context.server";
+import type { DbClock } from "../utils/context.server";
 import { writeTransaction } from "../../db/transaction";
 
 export const DEFAULT_IMPORT_EXPIRY_DAYS = 30;
@@ -39,6 +38,8 @@ export interface ImportSummary {
 }
 
 export interface ImportOptions {
+  /** The user a row names, by id or email (auth's users, which the credit engine does not read). */
+  findUserId: (ref: { userId?: number; email?: string }) => number | undefined;
   /** Days until the imported credits expire; null = never. */
   expiresInDays: number | null;
   dryRun?: boolean;
@@ -161,24 +162,24 @@ export function parseLegacyBalances(text: string, format: "csv" | "json"): Legac
 }
 
 /** Checks every row, then imports them all in one transaction (or none, on any problem). */
-export function importLegacyBalances(ctx: DomainCtx, rows: LegacyBalanceRow[], options: ImportOptions): ImportSummary {
+export function importLegacyBalances(ctx: DbClock, rows: LegacyBalanceRow[], options: ImportOptions): ImportSummary {
   const problems: string[] = [];
   const resolved: { userId: number; balance: number }[] = [];
   const seen = new Map<number, LegacyBalanceRow>();
   for (const row of rows) {
     const where = row.at > 0 ? `row ${row.at}` : "a row";
-    const user = row.userId !== undefined ? getUserById(ctx.db, row.userId) : getUserByEmail(ctx.db, row.email!);
-    if (!user) {
+    const userId = options.findUserId(row);
+    if (userId === undefined) {
       problems.push(`${where}: no user ${row.userId !== undefined ? `#${row.userId}` : row.email}`);
       continue;
     }
-    const earlier = seen.get(user.id);
+    const earlier = seen.get(userId);
     if (earlier) {
-      problems.push(`${where}: user #${user.id} is already in row ${earlier.at}`);
+      problems.push(`${where}: user #${userId} is already in row ${earlier.at}`);
       continue;
     }
-    seen.set(user.id, row);
-    resolved.push({ userId: user.id, balance: row.balance });
+    seen.set(userId, row);
+    resolved.push({ userId, balance: row.balance });
   }
   const conflicts = resolved.filter((r) => previewLegacyImport(ctx, r.userId, r.balance) === "conflict");
   for (const c of conflicts.slice(0, 20)) {

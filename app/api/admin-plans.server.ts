@@ -14,8 +14,8 @@ import {
 } from "../plans/index.server";
 import type { AppContext } from "../utils/context.server";
 import { apiResource, jsonResponse, parseId, readJsonBody } from "../utils/http.server";
-import type { BillingContext } from "./context.server";
-import { createPlan, deleteOrArchivePlan, editPlan } from "./plan-sync.server";
+import type { StripeContext } from "../billing/context.server";
+import { createPlan, deleteOrArchivePlan, editPlan } from "../billing/plan-sync.server";
 
 /*
  * The admin plan JSON API (/api/admin/subscription-plans, /api/admin/topup-plans and their /:id)
@@ -23,7 +23,7 @@ import { createPlan, deleteOrArchivePlan, editPlan } from "./plan-sync.server";
  * live here once. Every handler checks the caller first (admin session or admin API key).
  */
 
-const adminCtx = (context: AppContext & { billing: BillingContext }): BillingContext => context.billing;
+const adminCtx = (context: AppContext & { billing: StripeContext }): StripeContext => context.billing;
 
 /** GET lists every plan of the kind (legacy and archived included); POST creates one (201). */
 export function planCollectionResource(kind: PlanKind) {

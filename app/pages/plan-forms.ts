@@ -7,12 +7,12 @@ import {
   SLUG_PATTERN,
   type CreatePlanInput,
   type PlanPatch,
-} from "./validation";
+} from "../plans/validation";
 
 /*
  * The admin plan forms' schemas: one per form, with errors in the words of the form's labels. They
  * accept what a person types ("1,000" credits, "$10.50") and produce the same input the JSON API's
- * schemas (./validation.ts) produce, with the same limits, so the domain sees one shape. The pages
+ * schemas (app/plans/validation.ts) produce, with the same limits, so the domain sees one shape. The pages
  * also run them in the browser, so this module must stay free of server code.
  *
  * Conform reads an empty input as "not given": a required field says what to enter in

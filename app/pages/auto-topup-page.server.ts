@@ -1,14 +1,14 @@
 import { parseWithZod } from "@conform-to/zod";
 import type { SubmissionResult } from "@conform-to/react";
-import type { DomainCtx } from "../utils/context.server";
+import type { DbClock } from "../utils/context.server";
 import { isAppError } from "../utils/errors";
 import { replyWithError } from "../utils/forms.server";
 import { autoTopupFormSchema, type AutoTopupSection } from "./auto-topup-form";
 
 export type { AutoTopupSection };
-import { autoTopupPacks, getAutoTopup, setAutoTopup } from "./auto-topup.server";
+import { autoTopupPacks, getAutoTopup, setAutoTopup } from "../billing/auto-topup.server";
 
-export function autoTopupSection(ctx: DomainCtx, userId: number): AutoTopupSection {
+export function autoTopupSection(ctx: DbClock, userId: number): AutoTopupSection {
   return {
     setting: getAutoTopup(ctx, userId),
     packs: autoTopupPacks(ctx.db).map((p) => ({
@@ -38,7 +38,7 @@ function refused(result: SubmissionResult<string[]>): AutoTopupFormAnswer {
 }
 
 /** The billing page's `intent=auto-topup` form: every field's error at once, nothing written on any. */
-export function submitAutoTopupForm(ctx: DomainCtx, userId: number, formData: FormData): AutoTopupFormAnswer {
+export function submitAutoTopupForm(ctx: DbClock, userId: number, formData: FormData): AutoTopupFormAnswer {
   const submission = parseWithZod(formData, { schema: autoTopupFormSchema });
   if (submission.status !== "success") return refused(submission.reply());
   const { enabled, topupPlanId, threshold, monthlyCapPacks } = submission.value;

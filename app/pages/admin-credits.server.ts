@@ -7,11 +7,11 @@
 import { recordAudit, userActor } from "../auth/audit.server";
 import { adjustCredits, getGrant, grantCredits, voidGrant } from "../credits/index.server";
 import { AppError } from "../utils/errors";
-import type { DomainCtx } from "../utils/context.server";
+import type { DbClock } from "../utils/context.server";
 import { writeTransaction } from "../../db/transaction";
 
 export function adminVoidGrant(
-  ctx: DomainCtx,
+  ctx: DbClock,
   input: { adminId: number; userId: number; grantId: number; reason: string | null; key: string },
 ): { removed: number; balance: number; replayed: boolean } {
   const grant = getGrant(ctx, input.grantId);
@@ -38,7 +38,7 @@ export function adminVoidGrant(
 }
 
 export function adminAdjust(
-  ctx: DomainCtx,
+  ctx: DbClock,
   input: { adminId: number; userId: number; amount: number; reason: string; key: string },
 ): { balance: number; replayed: boolean; entryId: number } {
   return writeTransaction(ctx.db, () => {
@@ -63,7 +63,7 @@ export function adminAdjust(
 }
 
 export function adminGrant(
-  ctx: DomainCtx,
+  ctx: DbClock,
   input: { adminId: number; userId: number; amount: number; reason: string; expiresAt: Date | null; key: string },
 ): { balance: number; replayed: boolean; grantId: number } {
   return writeTransaction(ctx.db, () => {

@@ -1,33 +1,12 @@
 import { z } from "zod";
 
 /*
- * Auto top-up input, shared by the billing page's form (browser and server) and the v1 API's
- * PATCH /api/v1/users/:userId/auto-topup. No server code here: the page runs it in the browser.
+ * Auto top-up's limits, the v1 API's PATCH /api/v1/users/:userId/auto-topup body, and the views
+ * billing answers with. No server code here: the billing page's form runs the limits in the browser.
  */
 
 export const MAX_AUTO_TOPUP_THRESHOLD = 1_000_000_000;
 export const MAX_AUTO_TOPUP_CAP_PACKS = 100;
-
-const THRESHOLD = `Enter a whole number of credits from 1 to ${MAX_AUTO_TOPUP_THRESHOLD.toLocaleString("en-US")}.`;
-const CAP = `Enter a whole number of packs from 1 to ${MAX_AUTO_TOPUP_CAP_PACKS}.`;
-const PACK = "Choose a pack.";
-
-/** The billing page's form: every field in the customer's words. An unchecked box is "off". */
-export const autoTopupFormSchema = z.object({
-  intent: z.literal("auto-topup"),
-  enabled: z.boolean().optional().default(false),
-  topupPlanId: z.number({ required_error: PACK, invalid_type_error: PACK }).int(PACK).positive(PACK),
-  threshold: z
-    .number({ required_error: THRESHOLD, invalid_type_error: THRESHOLD })
-    .int(THRESHOLD)
-    .min(1, THRESHOLD)
-    .max(MAX_AUTO_TOPUP_THRESHOLD, THRESHOLD),
-  monthlyCapPacks: z
-    .number({ required_error: CAP, invalid_type_error: CAP })
-    .int(CAP)
-    .min(1, CAP)
-    .max(MAX_AUTO_TOPUP_CAP_PACKS, CAP),
-});
 
 /** The API's body: any of the fields; the rest keep their current values. */
 export const autoTopupPatchSchema = z
@@ -74,10 +53,4 @@ export interface AttemptView {
   failureMessage: string | null;
   amountRefundedCents: number;
   createdAt: string;
-}
-
-/** What the billing page's auto top-up section shows (app/components/AutoTopup.tsx). */
-export interface AutoTopupSection {
-  setting: AutoTopupView;
-  packs: { id: number; publicName: string; credits: number; priceCents: number; currency: string }[];
 }
