@@ -5,7 +5,9 @@ import type { Toast } from "~/utils/toast.server";
 export function ToastBanner({ toast }: { toast: Toast | null }) {
   if (!toast) return null;
   const tone =
-    toast.tone === "success" ? "border-emerald-300 bg-emerald-50 text-emerald-800" : "border-red-300 bg-red-50 text-red-800";
+    toast.tone === "success"
+      ? "border-emerald-300 bg-emerald-50 text-emerald-800"
+      : "border-red-300 bg-red-50 text-red-800";
   return (
     <div role="status" className={`rounded-md border px-4 py-3 text-sm ${tone}`} data-testid="toast">
       {toast.message}
@@ -17,7 +19,17 @@ export function ToastBanner({ toast }: { toast: Toast | null }) {
  * A secret shown in the answer that made it and nowhere else (only its hash or its signing use is
  * kept): read-only text the person can select and copy.
  */
-export function SecretOnce({ title, label, secret, children }: { title: string; label: string; secret: string; children?: ReactNode }) {
+export function SecretOnce({
+  title,
+  label,
+  secret,
+  children,
+}: {
+  title: string;
+  label: string;
+  secret: string;
+  children?: ReactNode;
+}) {
   return (
     <section
       aria-labelledby="secret-title"

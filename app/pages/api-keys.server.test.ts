@@ -33,7 +33,11 @@ describe("the API keys page's actions", () => {
     const errors = "result" in answer ? answer.result.error : null;
     expect(Object.keys(errors ?? {}).sort()).toEqual(["name", "rateLimitPerSecond", "scope"]);
     expect(errors?.rateLimitPerSecond?.[0]).toMatch(/whole number of requests per second/);
-    const tooFast = submitApiKeysForm(ctx, admin, form({ intent: "create", name: "x", scope: "usage", rateLimitPerSecond: "100001" }));
+    const tooFast = submitApiKeysForm(
+      ctx,
+      admin,
+      form({ intent: "create", name: "x", scope: "usage", rateLimitPerSecond: "100001" }),
+    );
     expect(tooFast).toMatchObject({ status: 400 });
     expect(listApiKeys(ctx.db)).toEqual([]);
     expect(listRecentAudit(ctx.db)).toEqual([]);

@@ -41,7 +41,12 @@ export function apiKeysView(ctx: DomainCtx): { keys: ApiKeyRow[] } {
 export type ApiKeysAnswer =
   | { status: number; form: "create" | "revoke"; result: SubmissionResult<string[]> }
   /** Created: the whole key, in this answer only (the page is not redirected, so it is never stored anywhere). */
-  | { status: 200; form: "create"; result: SubmissionResult<string[]>; created: { id: number; name: string; key: string } }
+  | {
+      status: 200;
+      form: "create";
+      result: SubmissionResult<string[]>;
+      created: { id: number; name: string; key: string };
+    }
   | {
       status: 200;
       form: "revoke";

@@ -18,7 +18,11 @@ export const endpointFormSchema = z.object({
     .trim()
     .max(MAX_URL_LENGTH, `Use at most ${MAX_URL_LENGTH} characters.`)
     .refine((u) => /^https?:\/\/[^\s]+$/i.test(u), URL_MESSAGE),
-  description: z.string().trim().max(MAX_DESCRIPTION_LENGTH, `Use at most ${MAX_DESCRIPTION_LENGTH} characters.`).optional(),
+  description: z
+    .string()
+    .trim()
+    .max(MAX_DESCRIPTION_LENGTH, `Use at most ${MAX_DESCRIPTION_LENGTH} characters.`)
+    .optional(),
   events: z.array(z.string(), { required_error: EVENTS_MESSAGE }).min(1, EVENTS_MESSAGE),
 });
 

@@ -27,7 +27,8 @@ function rig() {
     receiver.setSecret(answer.secret.value);
     return answer.secret;
   };
-  const act = (id: number, fields: Record<string, string | string[]>) => submitEndpointForm(r.ctx, caller, id, form(fields));
+  const act = (id: number, fields: Record<string, string | string[]>) =>
+    submitEndpointForm(r.ctx, caller, id, form(fields));
   return { ...r, caller, create, act };
 }
 
@@ -99,10 +100,11 @@ describe("the webhooks pages' actions", () => {
     const refused = await r.act(endpoint.endpointId, { intent: "test" });
     expect(refused).toMatchObject({ status: 409, result: { error: { "": [expect.stringContaining("disabled")] } } });
     expect(webhookEndpointView(r.ctx, endpoint.endpointId, null)?.deliveries).toHaveLength(1);
-    expect(listRecentAudit(r.db).map((a) => a.action).slice(0, 2)).toEqual([
-      "webhook_endpoint.update",
-      "webhook_endpoint.test",
-    ]);
+    expect(
+      listRecentAudit(r.db)
+        .map((a) => a.action)
+        .slice(0, 2),
+    ).toEqual(["webhook_endpoint.update", "webhook_endpoint.test"]);
   });
 
   it("retries a delivery and saves an edit, each audited; a bad edit changes nothing", async () => {

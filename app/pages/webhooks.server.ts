@@ -27,7 +27,8 @@ const DELIVERIES_PER_PAGE = 25;
 
 /** The server's schema: the browser's, with the event types checked against the published list. */
 const serverEndpointSchema = endpointFormSchema.extend({
-  events: z.array(webhookEventTypeSchema, { required_error: EVENTS_MESSAGE, invalid_type_error: EVENTS_MESSAGE })
+  events: z
+    .array(webhookEventTypeSchema, { required_error: EVENTS_MESSAGE, invalid_type_error: EVENTS_MESSAGE })
     .min(1, EVENTS_MESSAGE),
 });
 
@@ -43,7 +44,12 @@ export function webhookEndpointView(
   ctx: DomainCtx,
   id: number,
   before: number | null,
-): { endpoint: WebhookEndpointJson; deliveries: WebhookDeliveryJson[]; nextBefore: number | null; eventTypes: string[] } | null {
+): {
+  endpoint: WebhookEndpointJson;
+  deliveries: WebhookDeliveryJson[];
+  nextBefore: number | null;
+  eventTypes: string[];
+} | null {
   const endpoint = listWebhookEndpoints(ctx).find((e) => e.id === id);
   if (!endpoint) return null;
   const page = listWebhookDeliveries(ctx.db, id, { limit: DELIVERIES_PER_PAGE, beforeId: before });
@@ -54,7 +60,12 @@ type Result = SubmissionResult<string[]>;
 export type WebhookAnswer =
   | { status: number; form: "endpoint" | "action"; result: Result }
   /** Created or rotated: the signing secret, in this answer only. */
-  | { status: 200; form: "endpoint" | "action"; result: Result; secret: { endpointId: number; url: string; value: string; rotated: boolean } }
+  | {
+      status: 200;
+      form: "endpoint" | "action";
+      result: Result;
+      secret: { endpointId: number; url: string; value: string; rotated: boolean };
+    }
   | { status: 200; form: "action"; result: Result; rotateConfirm: { id: number; url: string } }
   /** Done: the page redirects with this toast. */
   | { status: 303; message: string };
@@ -85,7 +96,11 @@ export async function submitCreateEndpoint(ctx: DomainCtx, caller: Caller, form:
     };
   } catch (e) {
     if (!isAppError(e)) throw e;
-    return { status: httpStatusFor(e.code), form: "endpoint", result: replyWithError(submission, e, { fields: FIELDS }) };
+    return {
+      status: httpStatusFor(e.code),
+      form: "endpoint",
+      result: replyWithError(submission, e, { fields: FIELDS }),
+    };
   }
 }
 
@@ -112,7 +127,11 @@ export async function submitEndpointForm(
       );
     } catch (e) {
       if (!isAppError(e)) throw e;
-      return { status: httpStatusFor(e.code), form: "endpoint", result: replyWithError(submission, e, { fields: FIELDS }) };
+      return {
+        status: httpStatusFor(e.code),
+        form: "endpoint",
+        result: replyWithError(submission, e, { fields: FIELDS }),
+      };
     }
     return { status: 303, message: "Saved the endpoint." };
   }

@@ -43,13 +43,19 @@ export default function ApiKeysPage() {
     lastResult: answer && "form" in answer && answer.form === "create" ? answer.result : undefined,
   });
   const revokeErrors =
-    answer && "form" in answer && answer.form === "revoke" && !revokeConfirm ? (answer.result.error?.[""] ?? undefined) : undefined;
+    answer && "form" in answer && answer.form === "revoke" && !revokeConfirm
+      ? (answer.result.error?.[""] ?? undefined)
+      : undefined;
 
   return (
     <div className="space-y-6">
       <PageHeader title="API keys">
-        Keys for the JSON API (<Link to="/docs/api" className={linkClass}>API docs</Link>). Usage keys read balances and make deductions;
-        admin keys can do everything. Only a key&apos;s first characters are kept to show here.
+        Keys for the JSON API (
+        <Link to="/docs/api" className={linkClass}>
+          API docs
+        </Link>
+        ). Usage keys read balances and make deductions; admin keys can do everything. Only a key&apos;s first
+        characters are kept to show here.
       </PageHeader>
       <ToastBanner toast={toast} />
       {created ? (
@@ -61,8 +67,8 @@ export default function ApiKeysPage() {
         <ConfirmSection id="confirm-revoke" title={`Revoke “${revokeConfirm.name}”?`}>
           <p>
             The {revokeConfirm.scope} key {revokeConfirm.prefix}… (last used{" "}
-            {revokeConfirm.lastUsedAt ? <Time value={revokeConfirm.lastUsedAt} /> : "never"}) stops working on the
-            next request, for good. Anything that still sends it will get 401 answers.
+            {revokeConfirm.lastUsedAt ? <Time value={revokeConfirm.lastUsedAt} /> : "never"}) stops working on the next
+            request, for good. Anything that still sends it will get 401 answers.
           </p>
           <Form method="post" className="flex flex-wrap items-center gap-4">
             <input type="hidden" name="id" value={revokeConfirm.id} />
@@ -125,7 +131,8 @@ function KeyTable({ keys }: { keys: ApiKeyRow[] }) {
         { header: "Scope", cell: (k) => (k.scope === "admin" ? "Admin" : "Usage") },
         {
           header: "Rate limit",
-          cell: (k) => (k.rateLimitPerSecond === null ? "Not limited" : `${k.rateLimitPerSecond.toLocaleString("en-US")}/s`),
+          cell: (k) =>
+            k.rateLimitPerSecond === null ? "Not limited" : `${k.rateLimitPerSecond.toLocaleString("en-US")}/s`,
         },
         { header: "Last used", cell: (k) => (k.lastUsedAt ? <Time value={k.lastUsedAt} /> : "Never") },
         { header: "Created", cell: (k) => <Time value={k.createdAt} /> },

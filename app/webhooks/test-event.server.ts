@@ -40,7 +40,15 @@ export function sendTestWebhook(
       .get()!;
     const delivery = tx
       .insert(webhookDeliveries)
-      .values({ endpointId, eventRowId, status: "pending", attempts: 0, nextAttemptAt: now, createdAt: now, updatedAt: now })
+      .values({
+        endpointId,
+        eventRowId,
+        status: "pending",
+        attempts: 0,
+        nextAttemptAt: now,
+        createdAt: now,
+        updatedAt: now,
+      })
       .returning({ id: webhookDeliveries.id })
       .get();
     tx.insert(auditLog)
