@@ -156,7 +156,7 @@ test("the keys and webhooks pages' states pass axe at both widths, hovered, and 
   page,
 }) => {
   // Eight page states twice, each with an axe run, on a shared machine: a budget for the work, not a wait.
-  test.setTimeout(240_000);
+  test.setTimeout(420_000);
   await logIn(page.request, DEMO_ADMIN);
   const receiver = await startReceiver();
   try {

@@ -40,6 +40,7 @@ export default function ApiKeysPage() {
   const revokeConfirm = answer && "revokeConfirm" in answer ? answer.revokeConfirm : null;
   const [form, fields] = useSchemaForm(createKeySchema, {
     id: "create-key",
+    defaultValue: { scope: "usage" },
     lastResult: answer && "form" in answer && answer.form === "create" ? answer.result : undefined,
   });
   const revokeErrors =
