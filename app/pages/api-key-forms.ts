@@ -38,6 +38,6 @@ export const revokeKeySchema = z.object({
 });
 
 export const SCOPE_LABELS: Record<(typeof API_KEY_SCOPES)[number], string> = {
-  usage: "Usage: read balances and ledgers, make deductions",
-  admin: "Admin: everything, including grants and webhooks",
+  usage: "Usage",
+  admin: "Admin",
 };

@@ -93,7 +93,12 @@ export default function ApiKeysPage() {
         <Form method="post" {...getFormProps(form)} className="max-w-xl space-y-4">
           <FormErrors id={form.errorId} errors={form.errors} />
           <Field field={fields.name} label="Name" hint="Who or what uses it, e.g. “billing worker”." />
-          <SelectField field={fields.scope} label="Scope" options={scopeOptions} />
+          <SelectField
+            field={fields.scope}
+            label="Scope"
+            options={scopeOptions}
+            hint="Usage: read balances and ledgers, make deductions. Admin: everything, grants and webhooks included."
+          />
           <Field
             field={fields.rateLimitPerSecond}
             label="Rate limit (requests per second)"
