@@ -33,6 +33,8 @@ test("customer and admin pages pass axe at both widths, hovered, and leave scree
     ["admin-plans", "/admin/plans"],
     ["admin-plan-editor", planPath],
     ["admin-outbox", "/admin/outbox"],
+    ["admin-api-keys", "/admin/api-keys"],
+    ["admin-webhooks", "/admin/webhooks"],
   ];
 
   for (const width of [1280, 390]) {

@@ -31,6 +31,8 @@ const child = spawn(process.execPath, ["build/node/server.js"], {
     // Mail goes to an SMTP server the mail spec (e2e/account.spec.ts) runs on this port while it needs it;
     // the app retries whatever it could not hand over.
     SMTP_URL: `smtp://127.0.0.1:${process.env.E2E_SMTP_PORT ?? String(Number(port) + 1000)}`,
+    // The webhooks spec (e2e/admin-keys-webhooks.spec.ts) runs its receiver on loopback, over plain http.
+    WEBHOOK_ALLOWED_HOSTS: "127.0.0.1",
     LOG_LEVEL: process.env.LOG_LEVEL ?? "warn",
     E2E: "1",
   },

@@ -32,6 +32,8 @@ export const adminNav: NavItem[] = [
   { to: "/admin/audit", label: "Audit" },
   { to: "/admin/import", label: "Import" },
   { to: "/admin/outbox", label: "Outbox" },
+  { to: "/admin/api-keys", label: "API keys" },
+  { to: "/admin/webhooks", label: "Webhooks" },
 ];
 
 export function visibleNav(items: NavItem[], role: string | null | undefined): NavItem[] {

@@ -39,6 +39,8 @@ export const INTERNAL_EVENT_TYPES = [
   "auto_topup.needed",
   // app/billing/auto-topup.server.ts: auto top-up turned itself off (data documented at switchOff).
   "auto_topup.failed",
+  // app/webhooks/test-event.server.ts: written with its one delivery, to the endpoint an admin tests; no consumer sends it.
+  "webhook.test",
 ] as const;
 
 export type PublicEventType = (typeof PUBLIC_EVENT_TYPES)[number];

@@ -11,6 +11,7 @@ import type { DbClock } from "../utils/context.server";
 import { AppError } from "../utils/errors";
 import { webhookBody } from "./delivery.server";
 import { webhookEndpointNotFound, webhookEventTypeSchema } from "./endpoints.server";
+import { WEBHOOK_TEST_EVENT_TYPE } from "./test-event.server";
 import { writeTransaction } from "../../db/transaction";
 
 const limitMessage = "must be an integer from 1 to 100.";
@@ -33,7 +34,8 @@ export const listEventsQuerySchema = z.object({
 export const webhookDeliverySchema = z.object({
   id: z.number().int(),
   eventId: z.string(),
-  type: webhookEventTypeSchema,
+  /** A public type, or `webhook.test` for a test an admin sent to this endpoint alone. */
+  type: z.enum([...PUBLIC_EVENT_TYPES, WEBHOOK_TEST_EVENT_TYPE]),
   status: z.enum(["pending", "delivered", "failed"]),
   attempts: z.number().int(),
   lastStatusCode: z.number().int().nullable(),
@@ -71,7 +73,7 @@ function deliveryJson(r: DeliveryRow): WebhookDeliveryJson {
   return {
     id: r.id,
     eventId: r.eventId,
-    type: r.type as PublicEventType,
+    type: r.type as WebhookDeliveryJson["type"],
     status: r.status,
     attempts: r.attempts,
     lastStatusCode: r.lastStatusCode,

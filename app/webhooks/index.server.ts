@@ -28,6 +28,7 @@ export {
   type Page,
   type WebhookDeliveryJson,
 } from "./deliveries.server";
+export { sendTestWebhook, WEBHOOK_TEST_EVENT_TYPE } from "./test-event.server";
 export { webhookAddressPolicy, type WebhookAddressPolicy } from "./addresses.server";
 export {
   DELIVERY_TIMEOUT_MS,

@@ -1652,7 +1652,8 @@ export interface components {
         | "credits.expiring_soon"
         | "balance.low"
         | "balance.depleted"
-        | "hold.expired";
+        | "hold.expired"
+        | "webhook.test";
       /** @enum {string} */
       status: "pending" | "delivered" | "failed";
       attempts: number;
