@@ -91,6 +91,20 @@ export function ResultAlert({ result }: { result: { ok: boolean; message?: strin
   return <Alert tone={result.ok ? "success" : "error"}>{result.message}</Alert>;
 }
 
+/** The one-time message a redirect carried in the toast cookie (app/utils/toast.server.ts). */
+export function ToastMessage({ toast }: { toast: { tone: "success" | "error"; message: string } | null }) {
+  if (!toast) return null;
+  return (
+    <div
+      role="status"
+      data-testid="toast"
+      className={`rounded-md border px-4 py-3 text-sm ${toast.tone === "success" ? "border-emerald-300 bg-emerald-50 text-emerald-800" : "border-red-300 bg-red-50 text-red-800"}`}
+    >
+      {toast.message}
+    </div>
+  );
+}
+
 /** What a list shows when it has nothing in it: what that means and, if any, what to do next. */
 export function EmptyState({ children, testId }: { children: ReactNode; testId?: string }) {
   return (
