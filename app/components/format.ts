@@ -1,4 +1,4 @@
-export { formatDate, formatDateTime, formatMoney, nameWithCredits } from "~/utils/format";
+export { formatDate, formatDateTime, formatDay, formatMoney, nameWithCredits } from "~/utils/format";
 
 const integerFormat = new Intl.NumberFormat("en-US", { maximumFractionDigits: 0 });
 

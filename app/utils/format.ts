@@ -12,6 +12,12 @@ export function formatDate(value: DateInput): string {
   return dateFormat.format(new Date(value));
 }
 
+/** "Nov 8, 2026" from a UTC calendar day "2026-11-08" (chart axes and per-day tables). */
+export function formatDay(day: string): string {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(day)) throw new Error(`Not a calendar day: ${day}`);
+  return dateFormat.format(new Date(`${day}T00:00:00Z`));
+}
+
 /** "Nov 23, 2026, 10:47 PM UTC" — for instants that matter to the minute (expiries, renewals). */
 export function formatDateTime(value: DateInput): string {
   if (value === null || value === undefined) return "—";
