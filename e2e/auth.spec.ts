@@ -193,7 +193,7 @@ test.describe("admin pages", () => {
     await form.getByLabel("Reason").fill("E2E goodwill");
     await form.getByRole("button", { name: "Grant credits" }).click();
     await expect(page.getByRole("status")).toHaveText(new RegExp(`Granted 250 credits to ${account.email}`));
-    await expect(page.getByRole("cell", { name: "credits.grant" }).first()).toBeVisible();
+    await expect(page.getByRole("cell", { name: "Credits granted" }).first()).toBeVisible();
 
     const customerPage = await customerContext.newPage();
     await customerPage.goto("/credits");

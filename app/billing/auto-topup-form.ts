@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { formatCredits } from "../utils/format";
 
 /*
  * Auto top-up input, shared by the billing page's form (browser and server) and the v1 API's
@@ -8,7 +9,7 @@ import { z } from "zod";
 export const MAX_AUTO_TOPUP_THRESHOLD = 1_000_000_000;
 export const MAX_AUTO_TOPUP_CAP_PACKS = 100;
 
-const THRESHOLD = `Enter a whole number of credits from 1 to ${MAX_AUTO_TOPUP_THRESHOLD.toLocaleString("en-US")}.`;
+const THRESHOLD = `Enter a whole number of credits from 1 to ${formatCredits(MAX_AUTO_TOPUP_THRESHOLD)}.`;
 const CAP = `Enter a whole number of packs from 1 to ${MAX_AUTO_TOPUP_CAP_PACKS}.`;
 const PACK = "Choose a pack.";
 
@@ -38,7 +39,7 @@ export const autoTopupPatchSchema = z
       .number()
       .int("must be a whole number.")
       .min(1, "must be at least 1.")
-      .max(MAX_AUTO_TOPUP_THRESHOLD, `must be at most ${MAX_AUTO_TOPUP_THRESHOLD.toLocaleString("en-US")}.`),
+      .max(MAX_AUTO_TOPUP_THRESHOLD, `must be at most ${formatCredits(MAX_AUTO_TOPUP_THRESHOLD)}.`),
     monthlyCapPacks: z
       .number()
       .int("must be a whole number.")
