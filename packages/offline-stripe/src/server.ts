@@ -36,7 +36,6 @@ import { replaceCard } from "./resources/payment-methods";
 import { customerLabel, priceName } from "./shared";
 import {
   checkoutPage,
-  escapeHtml,
   formatDate,
   formatMoney,
   invoicePage,
