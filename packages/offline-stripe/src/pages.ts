@@ -240,7 +240,9 @@ export interface TriggerSubscription {
 
 /** One payment on the trigger page. */
 export interface TriggerCharge {
+  /** The anchor: the payment intent's id when there is one, else the charge's. */
   id: string;
+  chargeId: string;
   customer: string;
   what: string;
   amount: string;
@@ -267,6 +269,8 @@ export function triggersPage(p: {
   subscriptions: TriggerSubscription[];
   charges: TriggerCharge[];
   basePath: string;
+  /** Set when the page shows one customer only (`?customer=cus_…`). */
+  forCustomer?: string | null;
 }): string {
   const base = `${p.basePath}/triggers`;
   const button = (action: string, label: string, hidden = "") =>
@@ -293,7 +297,7 @@ export function triggersPage(p: {
   const charges = p.charges
     .map((c) => {
       const refund = c.refundable
-        ? `<form method="post" action="${escapeHtml(`${base}/refunds`)}"><input type="hidden" name="charge" value="${escapeHtml(c.id)}">
+        ? `<form method="post" action="${escapeHtml(`${base}/refunds`)}"><input type="hidden" name="charge" value="${escapeHtml(c.chargeId)}">
 <label for="amount-${escapeHtml(c.id)}">Amount to refund, in cents (empty: all of it)</label>
 <div class="actions"><input id="amount-${escapeHtml(c.id)}" name="amount" inputmode="numeric"><button class="secondary" type="submit">Refund</button></div></form>`
         : "";
@@ -303,7 +307,8 @@ export function triggersPage(p: {
     .join("");
   return layout(
     "Test triggers · Offline Stripe",
-    `<h1>Test triggers</h1>
+    `<h1>Test triggers${p.forCustomer ? ` for ${escapeHtml(p.forCustomer)}` : ""}</h1>
+${p.forCustomer ? `<p><a href="${escapeHtml(base)}">Every customer</a></p>` : ""}
 <p class="muted">Make Stripe do now what it would do later: renew, decline, retry, refund. Each sends the webhooks real Stripe would send.</p>
 <h2>Automatic payments</h2>
 ${button(`${base}/decline_next`, "Decline the next automatic payment (auto top-up)")}

@@ -175,7 +175,7 @@ export async function startOfflineStripe(options: OfflineStripeOptions = {}): Pr
     const body = await readBody(req);
     if (!opts.hostedOnly && path.startsWith("/v1/")) return api(req, res, method, path, parsed.search.slice(1), body);
     if (path === "/triggers" || path.startsWith("/triggers/")) {
-      return hostedTrigger(res, method, path, body, opts.basePath);
+      return hostedTrigger(res, method, path, body, opts.basePath, parsed.searchParams.get("customer"));
     }
     if (["/checkout/", "/portal/", "/invoices/", "/receipts/"].some((prefix) => path.startsWith(prefix))) {
       return page(res, method, path, opts.basePath, parsed.searchParams, body);
@@ -472,9 +472,11 @@ export async function startOfflineStripe(options: OfflineStripeOptions = {}): Pr
   }
 
   /** The trigger page's view: subscriptions and payments named by customer and plan. */
-  function triggers(basePath: string): string {
+  function triggers(basePath: string, customer: string | null = null): string {
+    const mine = (c: unknown) => customer === null || c === customer;
     const customerOf = (id: unknown) => customerLabel(typeof id === "string" ? store.state.customers[id] : null);
     const subscriptions: TriggerSubscription[] = Object.values(store.state.subscriptions)
+      .filter((s) => mine(s.customer))
       .reverse()
       .map((s) => {
         const item = s.items.data[0];
@@ -490,10 +492,12 @@ export async function startOfflineStripe(options: OfflineStripeOptions = {}): Pr
         };
       });
     const charges: TriggerCharge[] = Object.values(store.state.charges)
-      .filter((c) => c.status === "succeeded")
+      .filter((c) => c.status === "succeeded" && mine(c.customer))
       .reverse()
       .map((c) => ({
-        id: c.id,
+        // Named by its payment intent when it has one: the app links payments by that id.
+        id: typeof c.payment_intent === "string" ? c.payment_intent : c.id,
+        chargeId: c.id,
         customer: customerOf(c.customer),
         what: chargeWhat(c),
         amount: formatMoney(c.amount, c.currency),
@@ -501,7 +505,8 @@ export async function startOfflineStripe(options: OfflineStripeOptions = {}): Pr
         refundable: !c.refunded,
         created: formatDate(c.created),
       }));
-    return triggersPage({ subscriptions, charges, basePath });
+    const forCustomer = customer ? customerLabel(store.state.customers[customer]) : null;
+    return triggersPage({ subscriptions, charges, basePath, forCustomer });
   }
 
   /** What a charge paid for: its description, else its invoice's subscription plan. */
@@ -518,8 +523,9 @@ export async function startOfflineStripe(options: OfflineStripeOptions = {}): Pr
     path: string,
     body: string,
     basePath: string,
+    customer: string | null,
   ): Promise<void> {
-    if (path === "/triggers" && method === "GET") return sendHtml(res, 200, triggers(basePath));
+    if (path === "/triggers" && method === "GET") return sendHtml(res, 200, triggers(basePath, customer));
     if (method !== "POST") return sendHtml(res, 404, messagePage("Not found", "There is no such page."));
     const form = new Params(parseStripeForm(body));
     const done = (message: string, ok = true) =>
