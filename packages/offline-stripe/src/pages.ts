@@ -49,7 +49,8 @@ function layout(title: string, body: string, opts: { wide?: boolean } = {}): str
   .badge { display: inline-block; background: #ffde92; color: #5c3b00; border-radius: 4px; padding: 2px 8px;
            font-size: .75rem; font-weight: 600; }
   table { width: 100%; border-collapse: collapse; margin: 1rem 0; }
-  td, th { padding: .5rem 0; text-align: left; border-bottom: 1px solid #e3e8ee; }
+  td, th { padding: .5rem .75rem .5rem 0; text-align: left; border-bottom: 1px solid #e3e8ee; }
+  td:last-child, th:last-child { padding-right: 0; }
   td.num, th.num { text-align: right; }
   .actions { display: flex; gap: .75rem; margin-top: 1.5rem; flex-wrap: wrap; }
   button, a.button { font: inherit; border: 0; border-radius: 6px; padding: .6rem 1.2rem; cursor: pointer;
