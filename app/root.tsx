@@ -1,4 +1,4 @@
-import type { LinksFunction, LoaderFunctionArgs } from "@remix-run/node";
+import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import {
   Link,
   Links,
@@ -15,6 +15,7 @@ import { getOptionalUser } from "./auth/session.server";
 import { AppShell } from "./components/AppShell";
 import { useDemoWithoutLoader } from "./components/DemoBanner";
 import { buttonStyles } from "./components/forms";
+import { pageTitle } from "./components/format";
 import { useNonce } from "./components/nonce";
 import stylesheet from "./tailwind.css?url";
 
@@ -71,16 +72,25 @@ const ERROR_TEXT: Record<number, { title: string; text: string }> = {
   },
 };
 
+const UNKNOWN_ERROR = {
+  title: "Something went wrong",
+  text: "The page could not be shown. Please try again in a moment; if it keeps happening, contact support.",
+};
+
+/** An error page is titled as it is headed ("404 Page not found — Credits"); pages give their own titles. */
+export const meta: MetaFunction = ({ error }) => {
+  if (!error) return [];
+  const status = isRouteErrorResponse(error) ? error.status : 500;
+  return [{ title: pageTitle(`${status} ${(ERROR_TEXT[status] ?? UNKNOWN_ERROR).title}`) }];
+};
+
 export function ErrorBoundary() {
   const error = useRouteError();
   // Present when the error came from a page below the root (e.g. a 403 from an admin loader).
   const rootData = useRouteLoaderData<typeof loader>("root");
   const demoWithoutLoader = useDemoWithoutLoader();
   const status = isRouteErrorResponse(error) ? error.status : 500;
-  const known = ERROR_TEXT[status] ?? {
-    title: "Something went wrong",
-    text: "The page could not be shown. Please try again in a moment; if it keeps happening, contact support.",
-  };
+  const known = ERROR_TEXT[status] ?? UNKNOWN_ERROR;
   // Pages throw short plain-text reasons meant for people ("There is no such plan."); the
   // router's own 404 text names internals, so it is not shown.
   const detail =

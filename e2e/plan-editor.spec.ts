@@ -24,7 +24,8 @@ for (const javaScriptEnabled of [true, false]) {
       await page.getByLabel("Price", { exact: true }).fill("7.00");
       await page.getByLabel("Active (offered to customers right away)").uncheck();
       await page.getByRole("button", { name: "Create plan" }).click();
-      await expect(page).toHaveURL(/\/admin\/plans\?done=created/);
+      await expect(page).toHaveURL(/\/admin\/plans$/);
+      await expect(page.getByTestId("toast")).toContainText(`Draft ${family}” was created`);
       const row = page.getByTestId("subscription-plans").getByRole("row").filter({ hasText: family });
       await expect(row).toContainText("Inactive");
 

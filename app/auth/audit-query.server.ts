@@ -28,15 +28,43 @@ export interface AuditRow {
   createdAt: string;
 }
 
-/** "user:12" → the person's email; anything else as it is. */
+/** Who did it, for actors that are not a stored record ("stripe", "cli", …). */
+const NAMED_ACTORS: Record<string, string> = {
+  stripe: "Stripe",
+  cli: "Command line",
+  system: "System",
+  seed: "Demo seed",
+};
+
+/** Stored records an audit subject or actor may name: "<kind>:<id>" → a query for its name. */
+const NAMED_RECORDS: Record<string, { sql: string; label: (name: string) => string }> = {
+  user: { sql: "select id, email as name from users", label: (n) => n },
+  api_key: { sql: "select id, name from api_keys", label: (n) => `API key “${n}”` },
+  subscription_plan: { sql: "select id, public_name as name from subscription_plans", label: (n) => `Plan “${n}”` },
+  topup_plan: { sql: "select id, public_name as name from topup_plans", label: (n) => `Pack “${n}”` },
+  webhook_endpoint: { sql: "select id, url as name from webhook_endpoints", label: (n) => `Webhook endpoint ${n}` },
+};
+
+/**
+ * People's words for actor and subject references: "user:12" → the person's email, "topup_plan:2"
+ * → "Pack “500 credits”", "stripe" → "Stripe"; a reference to nothing known keeps its raw form.
+ */
 export function labelActors(db: Db, refs: (string | null)[]): Map<string, string> {
-  const ids = [...new Set(refs.flatMap((r) => (r && /^user:\d+$/.test(r) ? [Number(r.slice(5))] : [])))];
   const out = new Map<string, string>();
-  if (ids.length === 0) return out;
-  const rows = db.$client
-    .prepare(`select id, email from users where id in (select value from json_each(?))`)
-    .all(JSON.stringify(ids)) as { id: number; email: string }[];
-  for (const r of rows) out.set(`user:${r.id}`, r.email);
+  const idsByKind = new Map<string, Set<number>>();
+  for (const ref of refs) {
+    if (!ref) continue;
+    if (NAMED_ACTORS[ref]) out.set(ref, NAMED_ACTORS[ref]);
+    const m = /^([a-z_]+):(\d+)$/.exec(ref);
+    if (m && NAMED_RECORDS[m[1]]) idsByKind.set(m[1], (idsByKind.get(m[1]) ?? new Set()).add(Number(m[2])));
+  }
+  for (const [kind, ids] of idsByKind) {
+    const { sql, label } = NAMED_RECORDS[kind];
+    const rows = db.$client
+      .prepare(`${sql} where id in (select value from json_each(?))`)
+      .all(JSON.stringify([...ids])) as { id: number; name: string }[];
+    for (const r of rows) out.set(`${kind}:${r.id}`, label(r.name));
+  }
   return out;
 }
 

@@ -17,7 +17,7 @@ export const autoTopupPatchSchema = z
       .number()
       .int("must be a whole number.")
       .min(1, "must be at least 1.")
-      .max(MAX_AUTO_TOPUP_THRESHOLD, `must be at most ${MAX_AUTO_TOPUP_THRESHOLD.toLocaleString("en-US")}.`),
+      .max(MAX_AUTO_TOPUP_THRESHOLD, `must be at most ${formatCredits(MAX_AUTO_TOPUP_THRESHOLD)}.`),
     monthlyCapPacks: z
       .number()
       .int("must be a whole number.")

@@ -26,6 +26,7 @@ import {
 import { AppError } from "../utils/errors";
 import type { DbClock } from "../utils/context.server";
 import { writeTransaction } from "../../db/transaction";
+import { formatCredits } from "../utils/format";
 
 // ---------------------------------------------------------------------------------------------
 // Stripe price → plan
@@ -54,7 +55,7 @@ function positiveIntegerMetadata(
   const text = raw.trim();
   const n = Number(text);
   if (!POSITIVE_INTEGER.test(text) || !Number.isSafeInteger(n) || n > max) {
-    return { error: `its metadata ${key}="${raw}" is not a whole number between 1 and ${max.toLocaleString("en-US")}` };
+    return { error: `its metadata ${key}="${raw}" is not a whole number between 1 and ${formatCredits(max)}` };
   }
   return { value: n };
 }

@@ -54,7 +54,7 @@ describe("rollover at renewal", () => {
       {
         type: "grant",
         amount: 250,
-        reason: expect.stringMatching(/^Rolled over from Roll \(period ending \d{4}-\d\d-\d\d\)$/),
+        reason: expect.stringMatching(/^Rolled over from Roll \(period ending [A-Z][a-z]{2} \d{1,2}, \d{4}\)$/),
       },
       { type: "grant", amount: 1000, reason: "Roll subscription credits" },
     ]);

@@ -55,13 +55,14 @@ export function AppShell({
 }) {
   return (
     <div className="flex min-h-full flex-col">
-      {demo ? <DemoBanner /> : null}
+      {/* First focusable element, before the demo banner's link, so it stays a skip link (axe's region). */}
       <a
         href="#main"
         className="sr-only focus:not-sr-only focus:absolute focus:left-2 focus:top-2 focus:z-10 focus:rounded focus:bg-white focus:px-3 focus:py-2 focus:shadow"
       >
         Skip to content
       </a>
+      {demo ? <DemoBanner /> : null}
       <header className="border-b border-slate-200 bg-white">
         <div className="mx-auto flex max-w-5xl flex-wrap items-center gap-x-6 gap-y-2 px-4 py-3">
           <Link

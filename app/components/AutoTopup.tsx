@@ -61,10 +61,12 @@ export function AutoTopupCard({
           <Form method="post" {...getFormProps(form)} className="space-y-4">
             <FormErrors id={form.errorId} errors={form.errors} />
             <CheckboxField field={fields.enabled}>Buy a pack automatically when my balance runs low</CheckboxField>
-            <div className="grid gap-4 sm:grid-cols-3">
+            {/* The pack's name and price get the room they need; the two numbers share the rest. */}
+            <div className="grid gap-4 sm:grid-cols-2 lg:grid-cols-[minmax(0,2fr)_minmax(0,1fr)_minmax(0,1fr)]">
               <SelectField
                 field={fields.topupPlanId}
                 label="Pack"
+                className="sm:col-span-2 lg:col-span-1"
                 options={packs.map((p) => ({
                   value: String(p.id),
                   label: `${nameWithCredits(p.publicName, p.credits)}, ${formatMoney(p.priceCents, p.currency)}`,

@@ -1,4 +1,5 @@
 import type { ReactNode } from "react";
+import { formatDay } from "./format";
 
 /*
  * Charts drawn on the server as SVG: no client JavaScript, and every chart comes with the table of
@@ -7,7 +8,7 @@ import type { ReactNode } from "react";
 
 export interface Series {
   label: string;
-  /** One value per x label. */
+  /** One value per day. */
   values: number[];
   /** A Tailwind stroke/fill colour class pair, e.g. "text-indigo-600". */
   colorClass: string;
@@ -30,13 +31,14 @@ function niceMax(n: number): number {
  */
 export function LineChart({
   title,
-  labels,
+  days,
   series,
   format,
   testId,
 }: {
   title: string;
-  labels: string[];
+  /** UTC calendar days ("2026-11-08"), oldest first; the axis says them as dates people read. */
+  days: string[];
   series: Series[];
   format: (n: number) => string;
   testId?: string;
@@ -44,7 +46,7 @@ export function LineChart({
   const max = niceMax(Math.max(0, ...series.flatMap((s) => s.values)));
   const innerW = WIDTH - PAD.left - PAD.right;
   const innerH = HEIGHT - PAD.top - PAD.bottom;
-  const x = (i: number) => PAD.left + (labels.length <= 1 ? innerW / 2 : (i * innerW) / (labels.length - 1));
+  const x = (i: number) => PAD.left + (days.length <= 1 ? innerW / 2 : (i * innerW) / (days.length - 1));
   const y = (v: number) => PAD.top + innerH - (v / max) * innerH;
   return (
     <figure className="space-y-2" data-testid={testId}>
@@ -75,10 +77,10 @@ export function LineChart({
           />
         ))}
         <text x={PAD.left} y={HEIGHT - 4} className="fill-slate-600" fontSize={11}>
-          {labels[0]}
+          {days.length ? formatDay(days[0]!) : null}
         </text>
         <text x={WIDTH - PAD.right} y={HEIGHT - 4} textAnchor="end" className="fill-slate-600" fontSize={11}>
-          {labels[labels.length - 1]}
+          {days.length ? formatDay(days[days.length - 1]!) : null}
         </text>
       </svg>
       <ul className="flex flex-wrap gap-x-4 gap-y-1 text-xs text-slate-700" aria-hidden="true">
@@ -96,14 +98,15 @@ export function LineChart({
 /** The numbers behind a chart, one row per day, with a totals row. Collapsed by default. */
 export function SeriesTable({
   caption,
-  labels,
+  days,
   series,
   format,
   totals,
   extra,
 }: {
   caption: string;
-  labels: string[];
+  /** UTC calendar days ("2026-11-08"), one row each. */
+  days: string[];
   series: Pick<Series, "label" | "values">[];
   format: (n: number) => string;
   totals?: (number | null)[];
@@ -130,10 +133,10 @@ export function SeriesTable({
             </tr>
           </thead>
           <tbody>
-            {labels.map((day, i) => (
+            {days.map((day, i) => (
               <tr key={day} className="border-t border-slate-100">
                 <th scope="row" className="px-2 py-1 font-normal">
-                  {day}
+                  <time dateTime={day}>{formatDay(day)}</time>
                 </th>
                 {series.map((s) => (
                   <td key={s.label} className="px-2 py-1 text-right">

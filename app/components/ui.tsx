@@ -91,6 +91,40 @@ export function ResultAlert({ result }: { result: { ok: boolean; message?: strin
   return <Alert tone={result.ok ? "success" : "error"}>{result.message}</Alert>;
 }
 
+/**
+ * A Stripe object's id as a link to where it can be seen (Stripe's dashboard, or the offline
+ * Stripe's page in the demo); plain text where there is no such page.
+ */
+export function StripeIdLink({ id, href, label }: { id: string; href: string | null; label: string }) {
+  const text = <span className="break-all font-mono text-xs">{id}</span>;
+  if (!href) return <span title={label}>{text}</span>;
+  const external = href.startsWith("https://");
+  return (
+    <a
+      href={href}
+      className={linkClass}
+      aria-label={`${label} ${id}${external ? " (opens Stripe)" : ""}`}
+      {...(external ? { target: "_blank", rel: "noreferrer" } : {})}
+    >
+      {text}
+    </a>
+  );
+}
+
+/** The one-time message a redirect carried in the toast cookie (app/utils/toast.server.ts). */
+export function ToastMessage({ toast }: { toast: { tone: "success" | "error"; message: string } | null }) {
+  if (!toast) return null;
+  return (
+    <div
+      role="status"
+      data-testid="toast"
+      className={`rounded-md border px-4 py-3 text-sm ${toast.tone === "success" ? "border-emerald-300 bg-emerald-50 text-emerald-800" : "border-red-300 bg-red-50 text-red-800"}`}
+    >
+      {toast.message}
+    </div>
+  );
+}
+
 /** What a list shows when it has nothing in it: what that means and, if any, what to do next. */
 export function EmptyState({ children, testId }: { children: ReactNode; testId?: string }) {
   return (

@@ -56,7 +56,7 @@ export interface RolloverInput {
   percent: number;
   /** null = no cap beyond the percentage */
   maxCredits: number | null;
-  /** Completes the reason "Rolled over from …", e.g. "Starter (period ending 2026-02-01)". */
+  /** Completes the reason "Rolled over from …", e.g. "Starter (period ending Feb 1, 2026)". */
   fromLabel: string;
   actor?: string | null;
 }

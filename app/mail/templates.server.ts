@@ -1,4 +1,4 @@
-import { formatDateTime, formatMoney, nameWithCredits } from "../utils/format";
+import { formatDateTime, formatMoney, nameWithCredits, plural } from "../utils/format";
 import type { MailKind } from "./kinds";
 
 /**
@@ -47,7 +47,7 @@ ${content.footer.map((l) => `<p style="margin:0 0 12px;color:#475569;font-size:1
 }
 
 const greet = (name: string | null | undefined) => (name?.trim() ? `Hello ${name.trim()},` : "Hello,");
-const credits = (n: number) => `${n.toLocaleString("en-US")} credit${n === 1 ? "" : "s"}`;
+const credits = (n: number) => plural(n, "credit");
 const OPT_OUT =
   "You get this because it is turned on in your account's notification settings; you can turn it off there.";
 

@@ -1,9 +1,10 @@
 import { z } from "zod";
+import { formatCredits } from "../utils/format";
 import { MAX_AUTO_TOPUP_CAP_PACKS, MAX_AUTO_TOPUP_THRESHOLD, type AutoTopupView } from "../billing/auto-topup-input";
 
 /* The billing page's auto top-up form; it runs in the browser too, so no server code here. */
 
-const THRESHOLD = `Enter a whole number of credits from 1 to ${MAX_AUTO_TOPUP_THRESHOLD.toLocaleString("en-US")}.`;
+const THRESHOLD = `Enter a whole number of credits from 1 to ${formatCredits(MAX_AUTO_TOPUP_THRESHOLD)}.`;
 const CAP = `Enter a whole number of packs from 1 to ${MAX_AUTO_TOPUP_CAP_PACKS}.`;
 const PACK = "Choose a pack.";
 

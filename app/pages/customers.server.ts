@@ -3,6 +3,7 @@
  * They join users with subscriptions, plans and Stripe objects, so no one domain folder owns them.
  */
 import type { Db } from "../../db/client";
+import type { Env } from "../utils/env.server";
 import { LIVE_STATUSES } from "../billing/subscription-state.server";
 import { unpaidAutoTopupPayments } from "../billing/auto-topup.server";
 import { listInvoiceGrants } from "../billing/invoice-grants.server";
@@ -214,11 +215,35 @@ export function listCustomerPayments(db: Db, userId: number, limit = 50): Paymen
   return out.sort((a, b) => b.createdAt.localeCompare(a.createdAt));
 }
 
-/** Links into the Stripe dashboard (test mode when the key is a test key). */
-export function stripeDashboardUrl(
-  kind: "customers" | "subscriptions" | "payments" | "invoices",
-  id: string,
-  testMode: boolean,
-): string {
-  return `https://dashboard.stripe.com/${testMode ? "test/" : ""}${kind}/${encodeURIComponent(id)}`;
+/** Where links to Stripe objects go: Stripe's dashboard (live or test mode), or the offline Stripe's pages. */
+export type StripeLinkMode = { dashboard: "live" | "test" } | { offlinePagesPath: string };
+
+/** The offline Stripe's hosted pages on the app's own origin (app/server/offline-stripe.ts mounts them). */
+export const OFFLINE_STRIPE_PAGES_PATH = "/_offline-stripe";
+
+/** The link mode this server's Stripe calls for: never dashboard.stripe.com for the offline Stripe's ids. */
+export function stripeLinkMode(env: Pick<Env, "stripeOffline" | "STRIPE_SECRET_KEY">): StripeLinkMode {
+  if (env.stripeOffline) return { offlinePagesPath: OFFLINE_STRIPE_PAGES_PATH };
+  return { dashboard: (env.STRIPE_SECRET_KEY ?? "").startsWith("sk_live_") ? "live" : "test" };
+}
+
+type StripeLinkKind = "customers" | "subscriptions" | "payments" | "invoices" | "events";
+
+/**
+ * A link to a Stripe object for an admin: the dashboard's page, or in offline mode the offline
+ * Stripe's page for it (null where it has none, e.g. events). A boolean is the dashboard's test mode.
+ */
+export function stripeDashboardUrl(kind: StripeLinkKind, id: string, mode: boolean): string;
+export function stripeDashboardUrl(kind: StripeLinkKind, id: string, mode: StripeLinkMode): string | null;
+export function stripeDashboardUrl(kind: StripeLinkKind, id: string, mode: boolean | StripeLinkMode): string | null {
+  const resolved: StripeLinkMode = typeof mode === "boolean" ? { dashboard: mode ? "test" : "live" } : mode;
+  const ref = encodeURIComponent(id);
+  if ("dashboard" in resolved) {
+    return `https://dashboard.stripe.com/${resolved.dashboard === "test" ? "test/" : ""}${kind}/${ref}`;
+  }
+  const base = resolved.offlinePagesPath;
+  if (kind === "customers") return `${base}/triggers?customer=${ref}`;
+  if (kind === "subscriptions" || kind === "payments") return `${base}/triggers#${ref}`;
+  if (kind === "invoices") return `${base}/invoices/${ref}`;
+  return null;
 }

@@ -8,6 +8,7 @@ import {
   type CreatePlanInput,
   type PlanPatch,
 } from "../plans/validation";
+import { formatCredits } from "../utils/format";
 
 /*
  * The admin plan forms' schemas: one per form, with errors in the words of the form's labels. They
@@ -38,7 +39,7 @@ export function formFieldFor(apiField: string): string {
   return apiField === "priceCents" ? "price" : apiField;
 }
 
-const fmt = (n: number) => n.toLocaleString("en-US");
+const fmt = formatCredits;
 
 /** A whole number as people type it ("1,000"), between min and max. */
 function wholeNumber(label: string, min: number, max: number) {

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { PLAN_INTERVALS } from "../../db/schema";
 import { AppError } from "../utils/errors";
 import { parseInput } from "../utils/zod-input";
+import { formatCredits } from "../utils/format";
 
 /**
  * Input schemas for the price book's JSON API (errors name the API's fields). The admin pages'
@@ -41,8 +42,8 @@ const int = (min: number, max: number) =>
   z
     .number()
     .int("must be a whole number.")
-    .min(min, `must be at least ${min.toLocaleString("en-US")}.`)
-    .max(max, `must be at most ${max.toLocaleString("en-US")}.`);
+    .min(min, `must be at least ${formatCredits(min)}.`)
+    .max(max, `must be at most ${formatCredits(max)}.`);
 
 const bool = () => z.boolean();
 

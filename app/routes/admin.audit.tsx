@@ -9,6 +9,7 @@ import { buttonStyles } from "~/components/forms";
 import { linkClass } from "~/components/ui";
 import { parseBefore } from "~/credits/customer-view.server";
 import { pageTitle } from "~/components/format";
+import { auditActionLabel } from "~/components/audit-details";
 
 export const meta: MetaFunction = () => [{ title: pageTitle("Audit log") }];
 
@@ -61,7 +62,7 @@ export default function AuditPage() {
               <option value="">Any</option>
               {actions.map((a) => (
                 <option key={a} value={a}>
-                  {a}
+                  {auditActionLabel(a)}
                 </option>
               ))}
             </select>

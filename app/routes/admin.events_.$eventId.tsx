@@ -4,7 +4,8 @@ import { requireAdmin } from "~/auth/session.server";
 import { getStripeEventDetail } from "~/pages/stripe-events-view.server";
 import { Card, PageHeader } from "~/components/AppShell";
 import { SubmitButton } from "~/components/forms";
-import { Badge, Time, linkClass } from "~/components/ui";
+import { Badge, StripeIdLink, Time, linkClass } from "~/components/ui";
+import { stripeDashboardUrl, stripeLinkMode } from "~/billing/customers.server";
 import { pageTitle } from "~/components/format";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [
@@ -16,11 +17,16 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const id = params.eventId ?? "";
   const event = /^[A-Za-z0-9_]{1,255}$/.test(id) ? getStripeEventDetail(context.db, id) : null;
   if (!event) throw new Response("No such Stripe event.", { status: 404 });
-  return { event };
+  const mode = stripeLinkMode(context.env);
+  return {
+    event,
+    eventUrl: stripeDashboardUrl("events", event.id, mode),
+    customerUrl: event.stripeCustomerId ? stripeDashboardUrl("customers", event.stripeCustomerId, mode) : null,
+  };
 }
 
 export default function StripeEventPage() {
-  const { event } = useLoaderData<typeof loader>();
+  const { event, eventUrl, customerUrl } = useLoaderData<typeof loader>();
   return (
     <div className="space-y-6">
       <p className="text-sm">
@@ -29,7 +35,7 @@ export default function StripeEventPage() {
         </Link>
       </p>
       <PageHeader title={event.type}>
-        <span className="break-all font-mono text-sm">{event.id}</span>
+        <StripeIdLink id={event.id} href={eventUrl} label="Stripe event" />
       </PageHeader>
       <Card>
         <dl className="grid gap-4 text-sm sm:grid-cols-3">
@@ -62,8 +68,10 @@ export default function StripeEventPage() {
                 <Link to={`/admin/customers/${event.customer.id}`} className={linkClass}>
                   {event.customer.email}
                 </Link>
+              ) : event.stripeCustomerId ? (
+                <StripeIdLink id={event.stripeCustomerId} href={customerUrl} label="Stripe customer" />
               ) : (
-                (event.stripeCustomerId ?? "—")
+                "—"
               )}
             </dd>
           </div>

@@ -16,7 +16,7 @@ import { importPlansFromStripe, type PlansImportReport } from "~/billing/plans-i
 import { Card, PageHeader } from "~/components/AppShell";
 import { Field, FieldError, FormErrors, SubmitButton, useSchemaForm } from "~/components/forms";
 import { DataTable } from "~/components/DataTable";
-import { formatCredits, pageTitle } from "~/components/format";
+import { formatCredits, formatDateTime, pageTitle } from "~/components/format";
 import { isAppError } from "~/utils/errors";
 import { writeTransaction } from "../../db/transaction";
 
@@ -193,7 +193,7 @@ export default function ImportPage() {
             <p>
               {summary.dryRun ? "Would import" : "Imported"} {formatCredits(summary.imported)} balances (
               {formatCredits(summary.credits)} credits),{" "}
-              {summary.expiresAt ? `expiring ${summary.expiresAt.slice(0, 10)}` : "never expiring"};{" "}
+              {summary.expiresAt ? `expiring ${formatDateTime(summary.expiresAt)}` : "never expiring"};{" "}
               {formatCredits(summary.alreadyImported)} already imported, {formatCredits(summary.skippedZero)} zero
               balances skipped.
             </p>

@@ -1,6 +1,6 @@
 import { parseWithZod } from "@conform-to/zod";
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
-import { Form, Link, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
+import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
 import { requireAdmin } from "~/auth/session.server";
 import { userActor } from "~/auth/audit.server";
@@ -10,7 +10,7 @@ import { Card, PageHeader } from "~/components/AppShell";
 import { DataTable, type Column } from "~/components/DataTable";
 import { formatCredits, formatMoney, plural, pageTitle } from "~/components/format";
 import { Alert, SubmitButton, buttonStyles } from "~/components/forms";
-import { Badge, ButtonLink, ResultAlert } from "~/components/ui";
+import { Badge, ButtonLink, ResultAlert, ToastMessage } from "~/components/ui";
 import {
   PLAN_KINDS,
   getPlan,
@@ -23,23 +23,20 @@ import {
   type TopupPlanJson,
 } from "~/plans/index.server";
 import { httpStatusFor, isAppError } from "~/utils/errors";
+import { takeToast } from "~/utils/toast.server";
 
 export const meta: MetaFunction = () => [{ title: pageTitle("Plans") }];
 
-/** Messages for `?done=` after a child page redirects back here (codes, never free text from the URL). */
-const DONE_MESSAGES: Record<string, string> = {
-  created: "The plan was created, with its Stripe product and price.",
-  deleted: "The plan was deleted.",
-  archived:
-    "The plan is in use, so it was archived instead of deleted: nobody can buy it any more, existing subscribers keep renewing.",
-};
-
 export async function loader({ request, context }: LoaderFunctionArgs) {
   await requireAdmin(request, context);
-  return {
+  // What a child page did before redirecting here (created, deleted, archived) arrives as a toast.
+  const { toast, clear } = await takeToast(request, context.env);
+  const payload = {
     subscriptionPlans: withSubscribers(context.db, listSubscriptionPlans(context.db).map(subscriptionPlanJson)),
     topupPlans: listTopupPlans(context.db).map(topupPlanJson),
+    toast,
   };
+  return data(payload, clear ? { headers: { "Set-Cookie": clear } } : undefined);
 }
 
 /** Live subscribers per plan (and so per version of a family). */
@@ -238,10 +235,8 @@ function PlanTable<P extends AnyPlan>(props: {
 }
 
 export default function AdminPlans() {
-  const { subscriptionPlans, topupPlans } = useLoaderData<typeof loader>();
+  const { subscriptionPlans, topupPlans, toast } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
-  const [params] = useSearchParams();
-  const done = DONE_MESSAGES[params.get("done") ?? ""];
   return (
     <div className="space-y-6">
       <PageHeader title="Plans">
@@ -249,7 +244,7 @@ export default function AdminPlans() {
         fixed once it has a Stripe price — change them by creating a new version, then mark the old one legacy.
       </PageHeader>
 
-      {done ? <Alert tone="success">{done}</Alert> : null}
+      <ToastMessage toast={toast} />
       <ResultAlert result={result} />
       {result && "confirmLegacy" in result && result.confirmLegacy ? (
         <Form

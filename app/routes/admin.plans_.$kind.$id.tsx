@@ -9,6 +9,7 @@ import { deleteOrArchivePlan, editPlan } from "~/billing/plan-sync.server";
 import { Card, PageHeader } from "~/components/AppShell";
 import { RolloverFields } from "~/components/PlanFields";
 import { formatCredits, formatMoney, pageTitle } from "~/components/format";
+import { setToast } from "~/utils/toast.server";
 import { CheckboxField, Field, FormActions, FormErrors, SubmitButton, useSchemaForm } from "~/components/forms";
 import { ResultAlert, TextLink, Time } from "~/components/ui";
 import { type editDraftSubscriptionPlanForm, editPlanFormFor, editsRollover, patchFrom } from "~/pages/plan-forms";
@@ -90,7 +91,14 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
   try {
     if (value.intent === "delete") {
       const result = await deleteOrArchivePlan(ctx, kind, id, actor);
-      return redirect(`/admin/plans?done=${"deleted" in result ? "deleted" : "archived"}`);
+      const name = current.plan.publicName;
+      const message =
+        "deleted" in result
+          ? `“${name}” was deleted.`
+          : `“${name}” is in use, so it was archived instead of deleted: nobody can buy it any more, existing subscribers keep renewing.`;
+      return redirect("/admin/plans", {
+        headers: { "Set-Cookie": await setToast(context.env, { tone: "success", message }) },
+      });
     }
     await editPlan(ctx, kind, id, patchFrom(value, { rollover: editsRollover(plan) }), actor);
     return { ok: true as const, message: "Saved.", result: submission.reply() };

@@ -7,6 +7,7 @@ import { requireAdmin } from "~/auth/session.server";
 import { createPlan, editPlan } from "~/billing/plan-sync.server";
 import { Card, PageHeader } from "~/components/AppShell";
 import { pageTitle } from "~/components/format";
+import { setToast } from "~/utils/toast.server";
 import { RolloverFields } from "~/components/PlanFields";
 import {
   CheckboxField,
@@ -121,7 +122,10 @@ export async function action({ request, context }: ActionFunctionArgs) {
     if (submission.value.markPreviousLegacy && fromId !== undefined && fromId !== created.plan.id) {
       await editPlan(ctx, kind, fromId, { isLegacy: true }, actor);
     }
-    return redirect("/admin/plans?done=created");
+    const message = `“${created.plan.publicName}” was created, with its Stripe product and price.`;
+    return redirect("/admin/plans", {
+      headers: { "Set-Cookie": await setToast(context.env, { tone: "success", message }) },
+    });
   } catch (e) {
     if (!isAppError(e)) throw e;
     const fields = Object.keys(SCHEMAS[kind].innerType().shape);

@@ -19,7 +19,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 
 export default function Reports() {
   const r = useLoaderData<typeof loader>();
-  const labels = r.credits.days.map((d) => d.day);
+  const days = r.credits.days.map((d) => d.day);
   const col = <K extends keyof (typeof r.credits.days)[number]>(k: K) => r.credits.days.map((d) => d[k] as number);
   const money = (n: number) => formatMoney(n, r.money.currency);
   const granted = [
@@ -71,14 +71,14 @@ export default function Reports() {
       <Card>
         <LineChart
           title="Credits granted per day, by kind"
-          labels={labels}
+          days={days}
           series={granted}
           format={formatCredits}
           testId="chart-granted"
         />
         <SeriesTable
           caption="Credits granted per day, by kind"
-          labels={labels}
+          days={days}
           series={granted}
           format={formatCredits}
           totals={[t.grantedSubscription, t.grantedTopup, t.grantedPromotional]}
@@ -87,14 +87,14 @@ export default function Reports() {
       <Card>
         <LineChart
           title="Credits spent, expired, voided and refunded per day"
-          labels={labels}
+          days={days}
           series={removed}
           format={formatCredits}
           testId="chart-removed"
         />
         <SeriesTable
           caption="Credits spent, expired, voided and refunded per day"
-          labels={labels}
+          days={days}
           series={removed}
           format={formatCredits}
           totals={[t.spent, t.expired, t.voided, t.refunded]}
@@ -103,14 +103,14 @@ export default function Reports() {
       <Card>
         <LineChart
           title="Outstanding balance at the end of each day"
-          labels={labels}
+          days={days}
           series={outstanding}
           format={formatCredits}
           testId="chart-outstanding"
         />
         <SeriesTable
           caption="Outstanding balance at the end of each day"
-          labels={labels}
+          days={days}
           series={outstanding}
           format={formatCredits}
         />
@@ -118,14 +118,14 @@ export default function Reports() {
       <Card>
         <LineChart
           title={`Money in and refunded per day (${r.money.currency.toUpperCase()})`}
-          labels={labels}
+          days={days}
           series={moneySeries}
           format={money}
           testId="chart-money"
         />
         <SeriesTable
           caption="Money in and refunded per day"
-          labels={labels}
+          days={days}
           series={moneySeries}
           format={money}
           totals={[

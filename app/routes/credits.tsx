@@ -67,7 +67,7 @@ export default function Credits() {
     useLoaderData<typeof loader>();
   const [params] = useSearchParams();
   const csvHref = `/credits/history.csv${type ? `?type=${type}` : ""}`;
-  const labels = usage.days.map((d) => d.slice(5));
+  const days = usage.days;
   return (
     <div className="space-y-6">
       <PageHeader title="Your credits">What you have, what it is made of, and when it expires.</PageHeader>
@@ -114,20 +114,20 @@ export default function Credits() {
         <div className="mt-4 grid gap-6 lg:grid-cols-2" data-testid="usage-chart">
           <LineChart
             title="Balance at the end of each day"
-            labels={labels}
+            days={days}
             series={[{ label: "Balance", values: usage.balance, colorClass: "text-indigo-600" }]}
             format={formatCredits}
           />
           <LineChart
             title="Credits used each day"
-            labels={labels}
+            days={days}
             series={[{ label: "Used", values: usage.spent, colorClass: "text-rose-600" }]}
             format={formatCredits}
           />
         </div>
         <SeriesTable
           caption={USAGE_TABLE}
-          labels={usage.days}
+          days={usage.days}
           series={[
             { label: "Balance", values: usage.balance },
             { label: "Used", values: usage.spent },

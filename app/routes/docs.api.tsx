@@ -15,6 +15,7 @@ import {
   type Listed,
   type Named,
 } from "~/components/api-docs/model";
+import { pageTitle } from "~/components/format";
 
 /*
  * /docs/api — the OpenAPI document (app/api/openapi, the same one GET /api/v1/openapi.json
@@ -24,7 +25,7 @@ import {
  */
 
 export const meta: MetaFunction = () => [
-  { title: "API reference — Credits" },
+  { title: pageTitle("API reference") },
   { name: "description", content: "Every endpoint of the Credits API and its webhooks, with schemas and examples." },
 ];
 

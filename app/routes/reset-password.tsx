@@ -1,6 +1,6 @@
 import { getFormProps } from "@conform-to/react";
 import { parseWithZod } from "@conform-to/zod";
-import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, useActionData, useLoaderData } from "@remix-run/react";
 import { clientIpFromRequest } from "~/auth/client-ip.server";
 import { MIN_PASSWORD_LENGTH, RESET_LINK_INVALID_MESSAGE, resetPasswordSchema } from "~/auth/fields";
@@ -11,11 +11,21 @@ import { ButtonLink, TextLink } from "~/components/ui";
 import { isAppError } from "~/utils/errors";
 import { formErrorResponse } from "~/utils/forms.server";
 import { pageTitle } from "~/components/format";
+import { setToast, takeToast } from "~/utils/toast.server";
 
 // The address carries the token; the server's Referrer-Policy (strict-origin-when-cross-origin) keeps
 // it out of Referer headers to other sites. (A no-referrer meta would also drop Origin from this
 // page's own POST, which the cross-origin check then refuses.)
-export const meta: MetaFunction = () => [{ title: pageTitle("Choose a new password") }];
+/** The page's three states, each with its own heading (and so its own title). */
+const HEADINGS = {
+  form: "Choose a new password",
+  changed: "Your password is changed",
+  expired: "This link no longer works",
+} as const;
+
+export const meta: MetaFunction<typeof loader> = ({ data }) => [
+  { title: pageTitle(HEADINGS[data?.changed ? "changed" : data?.token ? "form" : "expired"]) },
+];
 
 const TOKEN_RE = /^[A-Za-z0-9_-]{43}$/;
 const NEVER_SENT_BACK = ["password", "confirm"];
@@ -24,13 +34,19 @@ const NEVER_SENT_BACK = ["password", "confirm"];
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const token = new URL(request.url).searchParams.get("token") ?? "";
   const live = TOKEN_RE.test(token) && findResetTokenUser(context, token) !== null;
-  return { token: live ? token : null };
+  // After a reset the action redirects here with a toast, so the page (and its title) says so.
+  const { toast, clear } = await takeToast(request, context.env);
+  const changed = toast?.tone === "success" && toast.message === CHANGED_TOAST;
+  const payload = { token: live ? token : null, changed };
+  return clear ? data(payload, { headers: { "Set-Cookie": clear } }) : payload;
 }
+
+const CHANGED_TOAST = "password-changed";
 
 export async function action({ request, context }: ActionFunctionArgs) {
   const submission = parseWithZod(await request.formData(), { schema: resetPasswordSchema });
   if (submission.status !== "success") {
-    return data({ result: submission.reply({ hideFields: NEVER_SENT_BACK }), done: false }, { status: 400 });
+    return data({ result: submission.reply({ hideFields: NEVER_SENT_BACK }) }, { status: 400 });
   }
   try {
     await resetPassword(context, {
@@ -42,11 +58,13 @@ export async function action({ request, context }: ActionFunctionArgs) {
     if (!isAppError(e)) throw e;
     return formErrorResponse(submission, e, { fields: [], hideFields: NEVER_SENT_BACK });
   }
-  return { result: submission.reply({ resetForm: true }), done: true };
+  return redirect("/reset-password", {
+    headers: { "Set-Cookie": await setToast(context.env, { tone: "success", message: CHANGED_TOAST }) },
+  });
 }
 
 export default function ResetPassword() {
-  const { token } = useLoaderData<typeof loader>();
+  const { token, changed } = useLoaderData<typeof loader>();
   const answer = useActionData<typeof action>();
   const [form, fields] = useSchemaForm(resetPasswordSchema, {
     id: "reset",
@@ -54,10 +72,10 @@ export default function ResetPassword() {
   });
   const formRef = useFocusFirstError<HTMLFormElement>(form.errors);
 
-  if (answer && "done" in answer && answer.done) {
+  if (changed) {
     return (
       <div className="mx-auto max-w-md space-y-5">
-        <PageHeader title="Your password is changed" />
+        <PageHeader title={HEADINGS.changed} />
         <Alert tone="success">
           Your new password is set. Every device that was logged in to your account has been logged out.
         </Alert>
@@ -68,7 +86,7 @@ export default function ResetPassword() {
   if (!token) {
     return (
       <div className="mx-auto max-w-md space-y-5">
-        <PageHeader title="This link no longer works" />
+        <PageHeader title={HEADINGS.expired} />
         <Alert tone="error">{RESET_LINK_INVALID_MESSAGE}</Alert>
         <p className="text-slate-700">
           <TextLink to="/forgot-password">Ask for a new reset link</TextLink>
@@ -78,7 +96,7 @@ export default function ResetPassword() {
   }
   return (
     <div className="mx-auto max-w-md">
-      <PageHeader title="Choose a new password">Logs out every device that is logged in to your account.</PageHeader>
+      <PageHeader title={HEADINGS.form}>Logs out every device that is logged in to your account.</PageHeader>
       <Form
         method="post"
         {...getFormProps(form)}

@@ -5,13 +5,14 @@
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { startOfflineStripe, type OfflineStripe } from "@credit-billing/offline-stripe";
+import { OFFLINE_STRIPE_PAGES_PATH } from "../billing/customers.server";
 import { OFFLINE_STRIPE_SECRET_KEY } from "../billing/stripe.server";
 import type { Clock } from "../utils/clock";
 import type { Env } from "../utils/env.server";
 import { log } from "../utils/log.server";
 
 /** Where the app mounts the hosted pages, so browsers reach them on the app's own origin. */
-export const OFFLINE_PAGES_PATH = "/_offline-stripe";
+export const OFFLINE_PAGES_PATH = OFFLINE_STRIPE_PAGES_PATH;
 
 /**
  * The offline Stripe as the app server runs it: on 127.0.0.1 (STRIPE_OFFLINE_PORT, default a

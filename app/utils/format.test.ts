@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { nameWithCredits } from "./format";
+import { formatDay, nameWithCredits } from "./format";
 
 describe("nameWithCredits", () => {
   it("adds the credits to a name that does not say them", () => {
@@ -15,5 +15,16 @@ describe("nameWithCredits", () => {
 
   it("still says the credits when the name names another amount", () => {
     expect(nameWithCredits("500 credits", 1000)).toBe("500 credits — 1,000 credits");
+  });
+});
+
+describe("formatDay", () => {
+  it("says a UTC calendar day as a date people read, never as 11-08", () => {
+    expect(formatDay("2026-11-08")).toBe("Nov 8, 2026");
+    expect(formatDay("2026-12-31")).toBe("Dec 31, 2026");
+  });
+
+  it("refuses what is not a calendar day", () => {
+    expect(() => formatDay("11-08")).toThrow("Not a calendar day");
   });
 });

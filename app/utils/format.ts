@@ -4,12 +4,20 @@
 const dateFormat = new Intl.DateTimeFormat("en-US", { dateStyle: "medium", timeZone: "UTC" });
 const dateTimeFormat = new Intl.DateTimeFormat("en-US", { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" });
 
+const integerFormat = new Intl.NumberFormat("en-US", { maximumFractionDigits: 0 });
+
 type DateInput = string | number | Date | null | undefined;
 
 /** "Nov 23, 2026" — for days (purchases, audit rows); the full instant goes in a title. */
 export function formatDate(value: DateInput): string {
   if (value === null || value === undefined) return "—";
   return dateFormat.format(new Date(value));
+}
+
+/** "Nov 8, 2026" from a UTC calendar day "2026-11-08" (chart axes and per-day tables). */
+export function formatDay(day: string): string {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(day)) throw new Error(`Not a calendar day: ${day}`);
+  return dateFormat.format(new Date(`${day}T00:00:00Z`));
 }
 
 /** "Nov 23, 2026, 10:47 PM UTC" — for instants that matter to the minute (expiries, renewals). */
@@ -27,12 +35,27 @@ export function formatMoney(cents: number, currency: string): string {
   }
 }
 
+/** "1,500". */
+export function formatCredits(n: number): string {
+  return integerFormat.format(n);
+}
+
+/** "+500" / "−120": ledger amounts with an explicit sign. */
+export function formatSignedCredits(n: number): string {
+  return n > 0 ? `+${integerFormat.format(n)}` : n < 0 ? `−${integerFormat.format(-n)}` : "0";
+}
+
+/** "1 customer", "1,204 customers". */
+export function plural(n: number, noun: string): string {
+  return `${integerFormat.format(n)} ${noun}${n === 1 ? "" : "s"}`;
+}
+
 /**
  * "Team pack — 1,000 credits", but a pack already named "1,000 credits" is named once (no
  * "1,000 credits — 1,000 credits"). `separator` joins the two where both are said.
  */
 export function nameWithCredits(name: string, credits: number, separator = " — "): string {
-  const amount = `${credits.toLocaleString("en-US")} credit${credits === 1 ? "" : "s"}`;
+  const amount = plural(credits, "credit");
   const said = name.replace(/[,\s]/g, "").toLowerCase().includes(amount.replace(/[,\s]/g, "").toLowerCase());
   return said ? name : `${name}${separator}${amount}`;
 }

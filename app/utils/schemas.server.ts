@@ -12,6 +12,7 @@ import { AppError } from "./errors";
 import { parseJsonBytes } from "./http.server";
 import { MAX_CREDITS_PER_CALL, MAX_REASON_LENGTH } from "./limits";
 import { parseInput } from "./zod-input";
+import { formatCredits } from "./format";
 
 // The one zod → AppError mapping lives in a client-safe module; the APIs import it from here.
 export { describeIssue, parseInput } from "./zod-input";
@@ -31,11 +32,11 @@ export const zCredits = z
   .number()
   .int()
   .min(1, "must be at least 1.")
-  .max(MAX_CREDITS_PER_CALL, `must be at most ${MAX_CREDITS_PER_CALL.toLocaleString("en-US")}.`);
+  .max(MAX_CREDITS_PER_CALL, `must be at most ${formatCredits(MAX_CREDITS_PER_CALL)}.`);
 
 export const zReason = z
   .string()
-  .max(MAX_REASON_LENGTH, `must be at most ${MAX_REASON_LENGTH.toLocaleString("en-US")} characters.`)
+  .max(MAX_REASON_LENGTH, `must be at most ${formatCredits(MAX_REASON_LENGTH)} characters.`)
   .nullish();
 
 /**

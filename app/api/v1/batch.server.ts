@@ -23,6 +23,7 @@ import { parseInput } from "../../utils/schemas.server";
 import { jsonBody, type ApiCall, type Endpoint } from "./call.server";
 import { deduct, deductionBody, deductionScope } from "./endpoints.server";
 import { resolveUserRef } from "./users.server";
+import { formatCredits } from "../../utils/format";
 
 export const BATCH_MAX_ITEMS = 1000;
 /**
@@ -43,7 +44,7 @@ export const batchDeductionItem = deductionBody.extend({
     .nullish(),
 });
 
-const itemsMessage = `must have 1–${BATCH_MAX_ITEMS.toLocaleString("en-US")} items.`;
+const itemsMessage = `must have 1–${formatCredits(BATCH_MAX_ITEMS)} items.`;
 const itemsArray = <T extends z.ZodTypeAny>(item: T) =>
   z.array(item).min(1, itemsMessage).max(BATCH_MAX_ITEMS, itemsMessage);
 

@@ -24,6 +24,7 @@ import { MAX_CREDITS_PER_CALL, MAX_REASON_LENGTH } from "../../utils/limits";
 import { idempotently, idParam, jsonBody, queryObject, type ApiCall, type Endpoint } from "./call.server";
 import { decodeCursor, encodeCursor } from "./cursor.server";
 import { userObject, userObjectNow, zExternalId } from "./users.server";
+import { formatCredits } from "../../utils/format";
 
 // POST /api/v1/users — creates a user who has credits but no password (cannot log in).
 export const createUserBody = z.object({
@@ -163,12 +164,12 @@ export const adjustmentBody = z.object({
   amount: z
     .number()
     .int()
-    .min(-MAX_CREDITS_PER_CALL, `must be from -${MAX_CREDITS_PER_CALL.toLocaleString("en-US")}.`)
-    .max(MAX_CREDITS_PER_CALL, `must be at most ${MAX_CREDITS_PER_CALL.toLocaleString("en-US")}.`)
+    .min(-MAX_CREDITS_PER_CALL, `must be from -${formatCredits(MAX_CREDITS_PER_CALL)}.`)
+    .max(MAX_CREDITS_PER_CALL, `must be at most ${formatCredits(MAX_CREDITS_PER_CALL)}.`)
     .refine((n) => n !== 0, "must not be 0."),
   reason: z
     .string()
-    .max(MAX_REASON_LENGTH, `must be at most ${MAX_REASON_LENGTH.toLocaleString("en-US")} characters.`)
+    .max(MAX_REASON_LENGTH, `must be at most ${formatCredits(MAX_REASON_LENGTH)} characters.`)
     .refine(hasVisibleCharacter, "must contain a visible character: an adjustment needs a reason."),
 });
 

@@ -21,6 +21,7 @@ import { parseInput, parseLimit } from "../../utils/schemas.server";
 import { AppError } from "../../utils/errors";
 import { idParam, jsonBody, queryObject, type Endpoint } from "./call.server";
 import { decodeCursor, encodeCursor } from "./cursor.server";
+import { formatCredits } from "../../utils/format";
 
 /** What every v1 answer shows of a user. */
 export interface UserObject {
@@ -79,7 +80,7 @@ export const updateUserBody = z.object({
     .number()
     .int()
     .min(0, "must be 0 or more (0 turns balance.low off).")
-    .max(MAX_LOW_BALANCE_THRESHOLD, `must be at most ${MAX_LOW_BALANCE_THRESHOLD.toLocaleString("en-US")}.`)
+    .max(MAX_LOW_BALANCE_THRESHOLD, `must be at most ${formatCredits(MAX_LOW_BALANCE_THRESHOLD)}.`)
     .nullable()
     .optional(),
 });

@@ -2,6 +2,7 @@ import { rollOverCredits } from "../../credits/index.server";
 import type { SubscriptionPlan } from "../../plans/index.server";
 import { grantRefs } from "../grant-refs";
 import { type ApplyCtx, STRIPE_ACTOR } from "./shared.server";
+import { formatDate } from "../../utils/format";
 
 /**
  * At a renewal (`subscription_cycle` invoice), before the new period's credits are granted: the
@@ -32,7 +33,7 @@ export function rollOverAtRenewal(
     newPeriodEnd: p.periodEnd,
     percent: p.plan.rolloverPercent,
     maxCredits: p.plan.rolloverMaxCredits,
-    fromLabel: `${p.plan.publicName} (period ending ${p.periodStart.toISOString().slice(0, 10)})`,
+    fromLabel: `${p.plan.publicName} (period ending ${formatDate(p.periodStart)})`,
     actor: STRIPE_ACTOR,
   });
 }

@@ -3,6 +3,7 @@ import type { ReactNode } from "react";
 import { Fragment } from "react";
 import { linkClass } from "~/components/ui";
 import { refName, schemaAnchor, type Parameter, type Schema } from "./model";
+import { formatCredits } from "../../utils/format";
 
 /** `code` spans in descriptions (the document's descriptions use Markdown backticks). */
 export function Text({ children }: { children?: string }) {
@@ -80,13 +81,13 @@ export function constraints(schema: Schema): string[] {
   const out: string[] = [];
   if (schema.enum) out.push(`one of: ${schema.enum.map((v) => JSON.stringify(v)).join(", ")}`);
   if (schema.minimum !== undefined && schema.maximum !== undefined) {
-    out.push(`${schema.minimum.toLocaleString("en-US")} to ${schema.maximum.toLocaleString("en-US")}`);
-  } else if (schema.minimum !== undefined) out.push(`at least ${schema.minimum.toLocaleString("en-US")}`);
-  else if (schema.maximum !== undefined) out.push(`at most ${schema.maximum.toLocaleString("en-US")}`);
+    out.push(`${formatCredits(schema.minimum)} to ${formatCredits(schema.maximum)}`);
+  } else if (schema.minimum !== undefined) out.push(`at least ${formatCredits(schema.minimum)}`);
+  else if (schema.maximum !== undefined) out.push(`at most ${formatCredits(schema.maximum)}`);
   if (schema.minLength !== undefined && schema.minLength > 0) out.push(`at least ${schema.minLength} characters`);
-  if (schema.maxLength !== undefined) out.push(`at most ${schema.maxLength.toLocaleString("en-US")} characters`);
+  if (schema.maxLength !== undefined) out.push(`at most ${formatCredits(schema.maxLength)} characters`);
   if (schema.minItems !== undefined) out.push(`at least ${schema.minItems} items`);
-  if (schema.maxItems !== undefined) out.push(`at most ${schema.maxItems.toLocaleString("en-US")} items`);
+  if (schema.maxItems !== undefined) out.push(`at most ${formatCredits(schema.maxItems)} items`);
   if (schema.pattern) out.push(`matches ${schema.pattern}`);
   if (schema.default !== undefined) out.push(`default ${JSON.stringify(schema.default)}`);
   return out;

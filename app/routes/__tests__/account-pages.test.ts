@@ -78,7 +78,10 @@ describe("reset password page", () => {
     const { ctx, janeCookie, janeOtherCookie } = await setup();
     await call(ctx, forgotPage.action, "/forgot-password", { form: { email: "jane@example.com" } });
     const token = tokenOfLatestMail(ctx);
-    expect((await call(ctx, resetPage.loader, `/reset-password?token=${token}`)).data).toEqual({ token });
+    expect((await call(ctx, resetPage.loader, `/reset-password?token=${token}`)).data).toEqual({
+      token,
+      changed: false,
+    });
 
     const mismatch = await call(ctx, resetPage.action, "/reset-password", {
       form: { token, password: "a new long password", confirm: "something else" },
@@ -90,11 +93,23 @@ describe("reset password page", () => {
     const done = await call(ctx, resetPage.action, "/reset-password", {
       form: { token, password: "a new long password", confirm: "a new long password" },
     });
-    expect(done.data.done).toBe(true);
+    expect(done).toMatchObject({ status: 302, location: "/reset-password" });
+    // The page it lands on says the password is changed, in its heading and its title.
+    const landed = await call(ctx, resetPage.loader, "/reset-password", {
+      cookie: done.headers!.get("set-cookie")!.split(";")[0],
+    });
+    expect(landed.data).toEqual({ token: null, changed: true });
+    expect(resetPage.meta({ data: landed.data } as never)).toEqual([{ title: "Your password is changed — Credits" }]);
+    expect(resetPage.meta({ data: { token: null, changed: false } } as never)).toEqual([
+      { title: "This link no longer works — Credits" },
+    ]);
     expect(await stillLoggedIn(ctx, janeCookie)).toBe(false);
     expect(await stillLoggedIn(ctx, janeOtherCookie)).toBe(false);
 
-    expect((await call(ctx, resetPage.loader, `/reset-password?token=${token}`)).data).toEqual({ token: null });
+    expect((await call(ctx, resetPage.loader, `/reset-password?token=${token}`)).data).toEqual({
+      token: null,
+      changed: false,
+    });
     const again = await call(ctx, resetPage.action, "/reset-password", {
       form: { token, password: "a third long password", confirm: "a third long password" },
     });

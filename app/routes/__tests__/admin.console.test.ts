@@ -93,6 +93,8 @@ describe("the audit page", () => {
     expect(next.data.nextBefore).toBeNull();
     const plans = await call(ctx, auditPage.loader, "/admin/audit?action=plan.", { cookie: adminCookie });
     expect(plans.data.rows.map((r: { actor: string }) => r.actor)).toEqual(["cli"]);
+    // Actors that are not people read as words, not as codes.
+    expect(plans.data.rows[0]).toMatchObject({ actorLabel: "Command line" });
     const ofCustomer = await call(ctx, auditPage.loader, `/admin/audit?customer=${customer.id}&action=credits.adjust`, {
       cookie: adminCookie,
     });

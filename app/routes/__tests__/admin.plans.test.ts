@@ -32,7 +32,7 @@ async function run(
   path: string,
   opts: { cookie?: string | null; form?: Record<string, string>; params?: Record<string, string> } = {},
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each route answers its own shape; tests read fields by name
-): Promise<{ status: number; location: string | null; data: any }> {
+): Promise<{ status: number; location: string | null; data: any; setCookie?: string | null }> {
   const headers = new Headers();
   const cookie = opts.cookie === undefined ? adminCookie : opts.cookie;
   if (cookie) headers.set("cookie", cookie);
@@ -55,13 +55,25 @@ async function run(
   }
   if (out instanceof Response) {
     const text = await out.text();
-    return { status: out.status, location: out.headers.get("location"), data: text };
+    return {
+      status: out.status,
+      location: out.headers.get("location"),
+      data: text,
+      setCookie: out.headers.get("set-cookie"),
+    };
   }
   if (out && typeof out === "object" && (out as { type?: string }).type === "DataWithResponseInit") {
     const d = out as unknown as { data: unknown; init: ResponseInit | null };
     return { status: d.init?.status ?? 200, location: null, data: d.data };
   }
   return { status: 200, location: null, data: out };
+}
+
+/** The message the price book shows after a redirect (the toast cookie), read once and then cleared. */
+async function toastAfter(redirected: { setCookie?: string | null }): Promise<string | null> {
+  const toastCookie = (redirected.setCookie ?? "").split(";")[0];
+  const page = await run(listPage as Mod, "loader", "/admin/plans", { cookie: `${adminCookie}; ${toastCookie}` });
+  return page.data.toast?.message ?? null;
 }
 
 const counts = () => ({
@@ -126,7 +138,8 @@ describe("admin plan pages: access", () => {
 describe("admin plan pages: the price book", () => {
   it("creates a subscription plan from the form, with its Stripe price, and lists it", async () => {
     const res = await run(newPage as Mod, "action", "/admin/plans/new?kind=subscription", { form: starterForm });
-    expect(res).toMatchObject({ status: 302, location: "/admin/plans?done=created" });
+    expect(res).toMatchObject({ status: 302, location: "/admin/plans" });
+    expect(await toastAfter(res)).toBe("“Starter” was created, with its Stripe product and price.");
     const plan = ctx.db.select().from(subscriptionPlans).where(eq(subscriptionPlans.internalId, "starter-v1")).get()!;
     expect(plan).toMatchObject({
       credits: 1000,
@@ -186,7 +199,7 @@ describe("admin plan pages: the price book", () => {
         markPreviousLegacy: "on",
       },
     });
-    expect(res).toMatchObject({ status: 302, location: "/admin/plans?done=created" });
+    expect(res).toMatchObject({ status: 302, location: "/admin/plans" });
     const v2 = ctx.db.select().from(subscriptionPlans).where(eq(subscriptionPlans.internalId, "starter-v2")).get()!;
     expect(v2).toMatchObject({ version: 2, credits: 1200, isLegacy: false });
     expect(getPlan(ctx.db, "subscription", v1.id)?.plan.isLegacy).toBe(true);
@@ -267,7 +280,8 @@ describe("admin plan pages: the price book", () => {
       params: { kind: "subscription", id: String(v1.id) },
       form: { intent: "delete" },
     });
-    expect(archived).toMatchObject({ status: 302, location: "/admin/plans?done=archived" });
+    expect(archived).toMatchObject({ status: 302, location: "/admin/plans" });
+    expect(await toastAfter(archived)).toMatch(/^“Starter” is in use, so it was archived instead of deleted/);
     expect(getPlan(ctx.db, "subscription", v1.id)?.plan).toMatchObject({ isActive: false, archivedAt: now });
 
     const pack = ctx.db.select().from(topupPlans).where(eq(topupPlans.internalId, "pack-500")).get()!;
@@ -275,7 +289,8 @@ describe("admin plan pages: the price book", () => {
       params: { kind: "topup", id: String(pack.id) },
       form: { intent: "delete" },
     });
-    expect(deleted).toMatchObject({ status: 302, location: "/admin/plans?done=deleted" });
+    expect(deleted).toMatchObject({ status: 302, location: "/admin/plans" });
+    expect(await toastAfter(deleted)).toBe("“Small pack” was deleted.");
     expect(getPlan(ctx.db, "topup", pack.id)).toBeUndefined();
   });
 

@@ -785,7 +785,7 @@ describe("the offline Stripe through the real SDK", () => {
       (await stripe.checkout.sessions.retrieve(session.id)).payment_intent as string,
     );
     const chargeId = pi.latest_charge as string;
-    expect(await (await fetch(`${offline.url}/_offline`)).text()).toContain("empty = all");
+    expect(await (await fetch(`${offline.url}/_offline`)).text()).toContain("empty: all of it");
 
     // Exactly what the dashboard's form sends when the amount field is left empty.
     const res = await fetch(`${offline.url}/_offline/refunds`, {

@@ -32,12 +32,18 @@ import {
 import { findRoute } from "./routes";
 import { parseStripeForm, type FormObject } from "./form";
 import { newId } from "./objects";
+import { replaceCard } from "./resources/payment-methods";
+import { customerLabel, priceName } from "./shared";
 import {
   checkoutPage,
-  escapeHtml,
+  formatDate,
   formatMoney,
   invoicePage,
   messagePage,
+  triggerDonePage,
+  triggersPage,
+  type TriggerCharge,
+  type TriggerSubscription,
   portalPage,
   receiptPage,
   successUrl,
@@ -168,8 +174,11 @@ export async function startOfflineStripe(options: OfflineStripeOptions = {}): Pr
     const path = parsed.pathname.replace(/\/+$/, "") || "/";
     const body = await readBody(req);
     if (!opts.hostedOnly && path.startsWith("/v1/")) return api(req, res, method, path, parsed.search.slice(1), body);
+    if (path === "/triggers" || path.startsWith("/triggers/")) {
+      return hostedTrigger(res, method, path, body, opts.basePath, parsed.searchParams.get("customer"));
+    }
     if (["/checkout/", "/portal/", "/invoices/", "/receipts/"].some((prefix) => path.startsWith(prefix))) {
-      return page(res, method, path, opts.basePath);
+      return page(res, method, path, opts.basePath, parsed.searchParams, body);
     }
     if (!opts.hostedOnly && (path === "/_offline" || path.startsWith("/_offline/"))) {
       return triggerRoute(req, res, method, path, parsed.search.slice(1), body);
@@ -269,7 +278,14 @@ export async function startOfflineStripe(options: OfflineStripeOptions = {}): Pr
 
   // ------------------------------------------------------------------ hosted pages
 
-  function page(res: http.ServerResponse, method: string, path: string, basePath: string): void {
+  function page(
+    res: http.ServerResponse,
+    method: string,
+    path: string,
+    basePath: string,
+    query: URLSearchParams,
+    body: string,
+  ): void {
     try {
       let m: RegExpExecArray | null;
       if ((m = /^\/checkout\/([^/]+)$/.exec(path)) && method === "GET") {
@@ -290,14 +306,18 @@ export async function startOfflineStripe(options: OfflineStripeOptions = {}): Pr
       }
       if ((m = /^\/portal\/([^/]+)$/.exec(path)) && method === "GET") {
         const session = store.get("portalSessions", decodeURIComponent(m[1]), "session");
-        const customer = store.get("customers", session.customer);
-        const subscriptions = Object.values(store.state.subscriptions)
-          .filter((s) => s.customer === customer.id)
-          .reverse()
-          .map((s) => renderSubscription(engine, s));
-        const productName = (price: Stripe.Price) =>
-          store.state.products[price.product as string]?.name ?? String(price.product);
-        return sendHtml(res, 200, portalPage({ session, customer, subscriptions, productName, basePath }));
+        const notice = query.get("updated") === "card" ? "Your card was updated." : null;
+        return sendHtml(res, 200, portal(session, basePath, { notice }));
+      }
+      if ((m = /^\/portal\/([^/]+)\/payment_method$/.exec(path)) && method === "POST") {
+        const session = store.get("portalSessions", decodeURIComponent(m[1]), "session");
+        const digits = String(parseStripeForm(body).card ?? "").replace(/[\s-]/g, "");
+        if (!/^\d{12,19}$/.test(digits)) {
+          const error = "Enter the card number: 12 to 19 digits.";
+          return sendHtml(res, 400, portal(session, basePath, { error }));
+        }
+        engine.run(null, () => replaceCard(engine, session.customer, digits.slice(-4)));
+        return redirect(res, `${basePath}/portal/${encodeURIComponent(session.id)}?updated=card`);
       }
       if ((m = /^\/portal\/([^/]+)\/subscriptions\/([^/]+)\/(cancel|resume)$/.exec(path)) && method === "POST") {
         const sessionId = decodeURIComponent(m[1]);
@@ -317,6 +337,34 @@ export async function startOfflineStripe(options: OfflineStripeOptions = {}): Pr
       if (e instanceof StripeApiError) return sendHtml(res, e.status, messagePage("Offline Stripe", e.message));
       throw e;
     }
+  }
+
+  /** The portal as its customer sees it: subscriptions by plan name, the saved card, the invoices. */
+  function portal(
+    session: Stripe.BillingPortal.Session,
+    basePath: string,
+    messages: { notice?: string | null; error?: string | null },
+  ): string {
+    const customer = store.get("customers", session.customer);
+    const subscriptions = Object.values(store.state.subscriptions)
+      .filter((s) => s.customer === customer.id)
+      .reverse()
+      .map((s) => renderSubscription(engine, s));
+    const cardId = customer.invoice_settings.default_payment_method;
+    const card = typeof cardId === "string" ? (store.state.paymentMethods[cardId] ?? null) : null;
+    const invoices = Object.values(store.state.invoices)
+      .filter((i) => i.customer === customer.id && i.status !== "draft")
+      .reverse();
+    return portalPage({
+      session,
+      customer,
+      subscriptions,
+      priceName: (price) => priceName(store.state.products, price),
+      card,
+      invoices,
+      basePath,
+      ...messages,
+    });
   }
 
   function lineItems(sessionId: string): Stripe.LineItem[] {
@@ -376,7 +424,7 @@ export async function startOfflineStripe(options: OfflineStripeOptions = {}): Pr
     query: string,
     body: string,
   ): Promise<void> {
-    if (method === "GET" && path === "/_offline") return sendHtml(res, 200, dashboard());
+    if (method === "GET" && path === "/_offline") return sendHtml(res, 200, triggers(""));
     if (method !== "POST")
       return sendJson(res, 405, { error: { type: "invalid_request_error", message: "Use POST." } });
     const form = { ...parseStripeForm(query), ...parseTriggerBody(req, body) };
@@ -423,34 +471,107 @@ export async function startOfflineStripe(options: OfflineStripeOptions = {}): Pr
     }
   }
 
-  /** A page for a person running the demo locally: every subscription and charge, with the triggers as buttons. */
-  function dashboard(): string {
-    const back = `<input type="hidden" name="return_url" value="/_offline">`;
-    const subs = Object.values(store.state.subscriptions)
+  /** The trigger page's view: subscriptions and payments named by customer and plan. */
+  function triggers(basePath: string, customer: string | null = null): string {
+    const mine = (c: unknown) => customer === null || c === customer;
+    const customerOf = (id: unknown) => customerLabel(typeof id === "string" ? store.state.customers[id] : null);
+    const subscriptions: TriggerSubscription[] = Object.values(store.state.subscriptions)
+      .filter((s) => mine(s.customer))
       .reverse()
       .map((s) => {
         const item = s.items.data[0];
-        const end = item ? new Date(item.current_period_end * 1000).toISOString().slice(0, 10) : "";
-        const button = (action: string, label: string, extra = "") =>
-          `<form method="post" action="/_offline/subscriptions/${escapeHtml(s.id)}/${action}">${back}${extra}<button class="secondary">${label}</button></form>`;
-        return `<section><strong>${escapeHtml(s.id)}</strong> · ${escapeHtml(s.status)}${s.cancel_at_period_end ? " (cancels at period end)" : ""} · period ends ${escapeHtml(end)}
-<div class="actions">${s.status === "canceled" ? "" : button("renew", "Renew now") + button("renew", "Renew with a declined card", '<input type="hidden" name="fail" value="true">') + (s.status === "past_due" ? button("retry_payment", "Retry payment") : "")}</div></section>`;
-      })
-      .join("");
-    const charges = Object.values(store.state.charges)
-      .filter((c) => c.status === "succeeded")
+        const price = item ? (store.state.prices[item.price.id] ?? item.price) : null;
+        return {
+          id: s.id,
+          customer: customerOf(s.customer),
+          plan: price ? priceName(store.state.products, price) : "Subscription",
+          status: s.status,
+          periodEnd: item ? formatDate(item.current_period_end) : "—",
+          cancelAtPeriodEnd: s.cancel_at_period_end,
+          failNextPayment: store.state.subscriptionExtras[s.id]?.failNextPayment === true,
+        };
+      });
+    const charges: TriggerCharge[] = Object.values(store.state.charges)
+      .filter((c) => c.status === "succeeded" && mine(c.customer))
       .reverse()
-      .map(
-        (
-          c,
-        ) => `<section><strong>${escapeHtml(c.id)}</strong> · ${escapeHtml(formatMoney(c.amount, c.currency))} · refunded ${escapeHtml(formatMoney(c.amount_refunded, c.currency))}
-${c.refunded ? "" : `<form class="actions" method="post" action="/_offline/refunds">${back}<input type="hidden" name="charge" value="${escapeHtml(c.id)}"><input name="amount" inputmode="numeric" placeholder="amount in cents (empty = all)"><button class="secondary">Refund</button></form>`}</section>`,
-      )
-      .join("");
-    return messagePage("Offline Stripe", "Test-clock triggers for the demo.").replace(
-      "</main>",
-      `<h2>Off-session payments</h2><form method="post" action="/_offline/payment_intents/decline_next">${back}<button class="secondary">Decline the next off-session payment</button></form><h2>Subscriptions</h2>${subs || "<p>None yet.</p>"}<h2>Charges</h2>${charges || "<p>None yet.</p>"}</main>`,
-    );
+      .map((c) => ({
+        // Named by its payment intent when it has one: the app links payments by that id.
+        id: typeof c.payment_intent === "string" ? c.payment_intent : c.id,
+        chargeId: c.id,
+        customer: customerOf(c.customer),
+        what: chargeWhat(c),
+        amount: formatMoney(c.amount, c.currency),
+        refunded: c.amount_refunded > 0 ? formatMoney(c.amount_refunded, c.currency) : null,
+        refundable: !c.refunded,
+        created: formatDate(c.created),
+      }));
+    const forCustomer = customer ? customerLabel(store.state.customers[customer]) : null;
+    return triggersPage({ subscriptions, charges, basePath, forCustomer });
+  }
+
+  /** What a charge paid for: its description, else its invoice's subscription plan. */
+  function chargeWhat(c: Stripe.Charge): string {
+    if (c.description) return c.description;
+    const pi = typeof c.payment_intent === "string" ? store.state.paymentIntents[c.payment_intent] : null;
+    return pi?.description || "a payment";
+  }
+
+  /** The trigger page's buttons: do it, then say what was done, naming the customer and plan. */
+  async function hostedTrigger(
+    res: http.ServerResponse,
+    method: string,
+    path: string,
+    body: string,
+    basePath: string,
+    customer: string | null,
+  ): Promise<void> {
+    if (path === "/triggers" && method === "GET") return sendHtml(res, 200, triggers(basePath, customer));
+    if (method !== "POST") return sendHtml(res, 404, messagePage("Not found", "There is no such page."));
+    const form = new Params(parseStripeForm(body));
+    const done = (message: string, ok = true) =>
+      sendHtml(res, ok ? 200 : 400, triggerDonePage({ message, ok, basePath }));
+    try {
+      let m: RegExpExecArray | null;
+      if ((m = /^\/triggers\/subscriptions\/([^/]+)\/(renew|fail_next_payment|retry_payment)$/.exec(path))) {
+        const sub = store.get("subscriptions", decodeURIComponent(m[1]), "subscription");
+        const item = sub.items.data[0];
+        const plan = item ? priceName(store.state.products, store.state.prices[item.price.id] ?? item.price) : "";
+        const who = customerLabel(store.state.customers[sub.customer as string]);
+        if (m[2] === "renew") {
+          const { subscription } = await trigger.renew(sub.id, { fail: form.boolean("fail") === true || undefined });
+          if (subscription.status === "canceled") return done(`${who}’s ${plan} subscription ended, as it was set to.`);
+          return done(
+            subscription.status === "past_due"
+              ? `${who}’s ${plan} subscription moved to its next period and the payment was declined: it is past due until a retry succeeds.`
+              : `${who}’s ${plan} subscription moved to its next period and the payment went through.`,
+          );
+        }
+        if (m[2] === "fail_next_payment") {
+          await trigger.failNextPayment(sub.id);
+          return done(`The next payment of ${who} for ${plan} will be declined.`);
+        }
+        await trigger.retryPayment(sub.id);
+        return done(`The payment of ${who} for ${plan} was retried and went through.`);
+      }
+      if (path === "/triggers/refunds") {
+        const charge = store.get("charges", form.requiredString("charge"), "charge");
+        const amount = form.string("amount")?.trim() ? form.integer("amount", { min: 1 }) : undefined;
+        const refund = await trigger.refund({ charge: charge.id, amount });
+        return done(
+          `Refunded ${formatMoney(refund.amount, refund.currency)} of ${customerLabel(
+            store.state.customers[charge.customer as string],
+          )}’s payment for ${chargeWhat(charge)}.`,
+        );
+      }
+      if (path === "/triggers/decline_next") {
+        declineNextOffSessionPayment(engine, undefined);
+        return done("The next automatic payment (an auto top-up) will be declined.");
+      }
+      return sendHtml(res, 404, messagePage("Not found", "There is no such trigger."));
+    } catch (e) {
+      if (e instanceof StripeApiError) return done(e.message, false);
+      throw e;
+    }
   }
 
   function fail(res: http.ServerResponse, e: unknown): void {

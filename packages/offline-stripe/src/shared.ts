@@ -1,4 +1,5 @@
 /** Helpers shared by the resource modules. */
+import type Stripe from "stripe";
 import { invalid } from "./params";
 import * as make from "./objects";
 
@@ -40,4 +41,22 @@ export function decimalToInteger(v: string | undefined): number | undefined {
 
 export function money(amount: number, currency: string): string {
   return `${(amount / 100).toFixed(2)} ${currency.toUpperCase()}`;
+}
+
+/**
+ * What a person calls a price: its product's name as the product is now (renamed plans show their
+ * new name, a price loaded from the state file after a restart too), else the name in its
+ * metadata or its nickname; never its id.
+ */
+export function priceName(products: Record<string, Stripe.Product>, price: Stripe.Price): string {
+  const product = typeof price.product === "string" ? products[price.product] : price.product;
+  const name = product && "name" in product ? product.name : undefined;
+  return name || price.metadata?.publicName || price.nickname || "One item";
+}
+
+/** Who a customer is to a person: "Ada Lovelace (ada@example.com)", else the email, else "a customer". */
+export function customerLabel(customer: Pick<Stripe.Customer, "name" | "email"> | undefined | null): string {
+  if (!customer) return "a customer";
+  if (customer.name && customer.email) return `${customer.name} (${customer.email})`;
+  return customer.name || customer.email || "a customer";
 }

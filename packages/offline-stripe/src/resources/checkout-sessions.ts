@@ -7,6 +7,7 @@ import { newestFirst, paginate } from "../store";
 import { collectPayment } from "./payments";
 import { saveCheckoutPaymentMethod } from "./payment-methods";
 import { startSubscription } from "./subscriptions";
+import { priceName } from "../shared";
 
 export function createCheckoutSession(e: Engine, p: Params): Stripe.Checkout.Session {
   const mode = p.oneOf("mode", ["payment", "subscription", "setup"] as const);
@@ -45,7 +46,7 @@ export function createCheckoutSession(e: Engine, p: Params): Stripe.Checkout.Ses
         `line_items[${i}][price]`,
       );
     }
-    return make.checkoutLineItem(price, quantity, e.state.products[price.product as string]?.name ?? price.id);
+    return make.checkoutLineItem(price, quantity, priceName(e.state.products, price));
   });
   const currency = lines[0].currency;
   if (lines.some((l) => l.currency !== currency)) {
@@ -99,11 +100,11 @@ export function listCheckoutLineItems(e: Engine, id: string, p: Params): Stripe.
 }
 
 export function lineItemsOf(e: Engine, sessionId: string): Stripe.LineItem[] {
-  // Prices are rendered as they are now, the way Stripe renders nested objects.
-  return (e.state.checkoutLineItems[sessionId] ?? []).map((l) => ({
-    ...l,
-    price: l.price ? (e.state.prices[l.price.id] ?? l.price) : null,
-  }));
+  // Prices and their names are rendered as they are now, the way Stripe renders nested objects.
+  return (e.state.checkoutLineItems[sessionId] ?? []).map((l) => {
+    const price = l.price ? (e.state.prices[l.price.id] ?? l.price) : null;
+    return { ...l, price, description: price ? priceName(e.state.products, price) : l.description };
+  });
 }
 
 export function expireCheckoutSession(e: Engine, id: string): Stripe.Checkout.Session {

@@ -85,3 +85,13 @@ export function setDefaultPaymentMethod(e: Engine, customerId: string, p: Params
   }
   e.store.get("customers", customerId).invoice_settings.default_payment_method = pmId ?? null;
 }
+
+/** The portal's "Update card": a new card, attached and made the customer's default for what comes next. */
+export function replaceCard(e: Engine, customerId: string, last4: string): Stripe.PaymentMethod {
+  const customer = e.store.get("customers", customerId, "customer");
+  const pm = paymentMethodObject({ now: e.now(), customer: customer.id });
+  pm.card = { ...pm.card!, last4, fingerprint: `offlinecard${last4}` };
+  e.state.paymentMethods[pm.id] = pm;
+  customer.invoice_settings.default_payment_method = pm.id;
+  return pm;
+}
