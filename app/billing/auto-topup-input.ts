@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { formatCredits } from "../utils/format";
 
 /*
  * Auto top-up's limits, the v1 API's PATCH /api/v1/users/:userId/auto-topup body, and the views

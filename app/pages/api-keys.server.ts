@@ -2,7 +2,7 @@ import type { SubmissionResult } from "@conform-to/react";
 import { parseWithZod } from "@conform-to/zod";
 import { userActor } from "../auth/audit.server";
 import { createApiKey, getApiKey, listApiKeys, revokeApiKey, type ApiKeyScope } from "../auth/api-keys.server";
-import type { DomainCtx } from "../utils/context.server";
+import type { DbClock } from "../utils/context.server";
 import { httpStatusFor, isAppError } from "../utils/errors";
 import { replyWithError } from "../utils/forms.server";
 import { createKeySchema, revokeKeySchema } from "./api-key-forms";
@@ -20,7 +20,7 @@ export interface ApiKeyRow {
   revokedAt: string | null;
 }
 
-export function apiKeysView(ctx: DomainCtx): { keys: ApiKeyRow[] } {
+export function apiKeysView(ctx: DbClock): { keys: ApiKeyRow[] } {
   const keys = listApiKeys(ctx.db)
     .map((k) => ({
       id: k.id,
@@ -57,7 +57,7 @@ export type ApiKeysAnswer =
   | { status: 303; message: string };
 
 /** The page's posts: `create`, then `confirm-revoke` (writes nothing) and `revoke`. */
-export function submitApiKeysForm(ctx: DomainCtx, admin: { id: number }, form: FormData): ApiKeysAnswer {
+export function submitApiKeysForm(ctx: DbClock, admin: { id: number }, form: FormData): ApiKeysAnswer {
   if (form.get("intent") === "create") return create(ctx, admin, form);
   const submission = parseWithZod(form, { schema: revokeKeySchema });
   if (submission.status !== "success") {
@@ -87,7 +87,7 @@ export function submitApiKeysForm(ctx: DomainCtx, admin: { id: number }, form: F
   return { status: 303, message: `Revoked “${key.name}” (${key.prefix}…): requests with it are refused from now on.` };
 }
 
-function create(ctx: DomainCtx, admin: { id: number }, form: FormData): ApiKeysAnswer {
+function create(ctx: DbClock, admin: { id: number }, form: FormData): ApiKeysAnswer {
   const submission = parseWithZod(form, { schema: createKeySchema });
   if (submission.status !== "success") return { status: 400, form: "create", result: submission.reply() };
   const v = submission.value;

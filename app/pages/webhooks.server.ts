@@ -3,7 +3,7 @@ import { parseWithZod } from "@conform-to/zod";
 import { z } from "zod";
 import { userActor } from "../auth/audit.server";
 import { PUBLIC_EVENT_TYPES } from "../events/outbox.server";
-import type { DomainCtx } from "../utils/context.server";
+import type { DbClock } from "../utils/context.server";
 import { httpStatusFor, isAppError } from "../utils/errors";
 import { replyWithError } from "../utils/forms.server";
 import {
@@ -32,7 +32,7 @@ const serverEndpointSchema = endpointFormSchema.extend({
     .min(1, EVENTS_MESSAGE),
 });
 
-export function webhooksView(ctx: DomainCtx) {
+export function webhooksView(ctx: DbClock) {
   return {
     endpoints: listWebhookEndpoints(ctx),
     eventTypes: [...PUBLIC_EVENT_TYPES] as string[],
@@ -41,7 +41,7 @@ export function webhooksView(ctx: DomainCtx) {
 }
 
 export function webhookEndpointView(
-  ctx: DomainCtx,
+  ctx: DbClock,
   id: number,
   before: number | null,
 ): {
@@ -76,7 +76,7 @@ interface Caller {
 }
 
 /** /admin/webhooks: `create`. */
-export async function submitCreateEndpoint(ctx: DomainCtx, caller: Caller, form: FormData): Promise<WebhookAnswer> {
+export async function submitCreateEndpoint(ctx: DbClock, caller: Caller, form: FormData): Promise<WebhookAnswer> {
   const submission = parseWithZod(form, { schema: serverEndpointSchema });
   if (submission.status !== "success" || submission.value.intent !== "create") {
     return { status: 400, form: "endpoint", result: submission.reply() };
@@ -106,7 +106,7 @@ export async function submitCreateEndpoint(ctx: DomainCtx, caller: Caller, form:
 
 /** /admin/webhooks/:id: `update`, `enable`/`disable`, `test`, `confirm-rotate` then `rotate`, `retry`. */
 export async function submitEndpointForm(
-  ctx: DomainCtx,
+  ctx: DbClock,
   caller: Caller,
   id: number,
   form: FormData,

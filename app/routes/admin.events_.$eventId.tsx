@@ -5,7 +5,7 @@ import { getStripeEventDetail } from "~/pages/stripe-events-view.server";
 import { Card, PageHeader } from "~/components/AppShell";
 import { SubmitButton } from "~/components/forms";
 import { Badge, StripeIdLink, Time, linkClass } from "~/components/ui";
-import { stripeDashboardUrl, stripeLinkMode } from "~/billing/customers.server";
+import { stripeDashboardUrl, stripeLinkMode } from "~/pages/customers.server";
 import { pageTitle } from "~/components/format";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [

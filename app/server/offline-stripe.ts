@@ -5,7 +5,7 @@
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { startOfflineStripe, type OfflineStripe } from "@credit-billing/offline-stripe";
-import { OFFLINE_STRIPE_PAGES_PATH } from "../billing/customers.server";
+import { OFFLINE_STRIPE_PAGES_PATH } from "../pages/customers.server";
 import { OFFLINE_STRIPE_SECRET_KEY } from "../billing/stripe.server";
 import type { Clock } from "../utils/clock";
 import type { Env } from "../utils/env.server";

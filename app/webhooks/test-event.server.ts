@@ -8,14 +8,14 @@ import { eq } from "drizzle-orm";
 import { auditLog, eventOutbox, webhookDeliveries, webhookEndpoints } from "../../db/schema";
 import { writeTransaction } from "../../db/transaction";
 import { appendEvent } from "../events/outbox.server";
-import type { DomainCtx } from "../utils/context.server";
+import type { DbClock } from "../utils/context.server";
 import { AppError } from "../utils/errors";
 import { webhookEndpointNotFound } from "./endpoints.server";
 
 export const WEBHOOK_TEST_EVENT_TYPE = "webhook.test" as const;
 
 export function sendTestWebhook(
-  ctx: DomainCtx,
+  ctx: DbClock,
   endpointId: number,
   actor: string,
 ): { eventId: string; deliveryId: number } {
