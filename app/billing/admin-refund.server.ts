@@ -107,6 +107,14 @@ export function creditsToClawBack(payment: RefundablePayment, amountCents: numbe
   return Math.max(0, target - payment.creditsRefunded);
 }
 
+function refundAudited(ctx: DomainCtx, refundId: string): boolean {
+  return Boolean(
+    ctx.db.$client
+      .prepare(`select 1 from audit_log where action = 'payment.refund' and json_extract(details, '$.refundId') = ?`)
+      .get(refundId),
+  );
+}
+
 /** The PaymentIntent that paid an invoice (Stripe lists an invoice's payments when asked). */
 async function invoicePaymentIntent(stripe: Stripe, invoiceId: string): Promise<string> {
   const invoice = await callStripe(() => stripe.invoices.retrieve(invoiceId, { expand: ["payments"] }));
@@ -147,7 +155,9 @@ export async function refundPayment(
       ),
     "amount",
   );
-  writeTransaction(ctx.db, () =>
+  writeTransaction(ctx.db, () => {
+    // A resubmitted confirmation gets the same refund back from Stripe: it is recorded once.
+    if (refundAudited(ctx, refund.id)) return;
     recordAudit(ctx, {
       actor: userActor(input.adminId),
       action: "payment.refund",
@@ -158,7 +168,7 @@ export async function refundPayment(
         amountCents: refund.amount,
         currency: refund.currency,
       },
-    }),
-  );
+    });
+  });
   return { refundId: refund.id, amountCents: refund.amount, currency: refund.currency, payment };
 }
