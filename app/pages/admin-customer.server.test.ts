@@ -4,7 +4,8 @@ import { eq } from "drizzle-orm";
 import { auditLog, topupPurchases } from "../../db/schema";
 import { payTopup, useBillingHarness, type BillingHarness } from "../../test/billing/harness";
 import { createUser, getUserById, setUserRole, type User } from "~/auth/users.server";
-import { customerPageAction } from "./admin-customer.server";
+import { getGrant, grantCredits, holdCredits } from "~/credits/index.server";
+import { customerPageAction, customerPageData } from "./admin-customer.server";
 
 // The admin customer page's posts, as the route hands them over: review first, then confirm.
 
@@ -124,5 +125,28 @@ describe("changing a role from the admin customer page", () => {
     expect(getUserById(b.context.db, admin.id)?.role).toBe("admin");
     const last = await post({ intent: "confirm-role", role: "customer" }, other, admin);
     expect(status(last)).toBe(409);
+  });
+});
+
+describe("voiding a grant whose credits are all held", () => {
+  it("shows the held credits, reviews them, and the void takes them from the open hold", async () => {
+    const { b, customer, post } = await setup();
+    const { grant } = grantCredits(b.context, {
+      userId: customer.id,
+      type: "promotional",
+      amount: 100,
+      source: "admin",
+    });
+    holdCredits(b.context, { userId: customer.id, amount: 100 });
+    expect(getGrant(b.context, grant.id)).toMatchObject({ remaining: 0, status: "depleted" });
+    const page = customerPageData(b.context as unknown as AppLoadContext, customer, new URL("http://x/"));
+    expect(page.held).toEqual({ [grant.id]: 100 });
+
+    const review = await post({ intent: "confirm-void", grantId: String(grant.id) });
+    const confirm = reply(review).confirm!;
+    expect(confirm).toMatchObject({ kind: "void", remaining: 0, held: 100 });
+    const done = await post({ intent: "void", grantId: String(grant.id), key: String(confirm.key) });
+    expect(done).toEqual({ done: expect.stringMatching(/^Voided grant #\d+: 100 credits removed/) });
+    expect(customerPageData(b.context as unknown as AppLoadContext, customer, new URL("http://x/")).held).toEqual({});
   });
 });
