@@ -15,7 +15,7 @@ import { listInvoiceGrants } from "./invoice-grants.server";
 import { callStripe } from "./stripe-errors.server";
 import { stripeId } from "./subscription-state.server";
 
-export type RefundKind = "topup" | "invoice";
+type RefundKind = "topup" | "invoice";
 
 /** A payment as the refund form offers it; `ref` is what the form posts back. */
 export interface RefundablePayment {

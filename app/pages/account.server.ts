@@ -15,7 +15,7 @@ export function lowBalanceView(context: AppLoadContext, userId: number): LowBala
   };
 }
 
-export type LowBalanceAnswer =
+type LowBalanceAnswer =
   | { done: string }
   | { status: number; reply: { intent: "low-balance"; result: SubmissionResult<string[]>; message: null } };
 

@@ -50,7 +50,7 @@ export interface BillingReply {
   reviewCancel?: { endsAt: string | null; planName: string | null };
 }
 
-export type BillingAnswer =
+type BillingAnswer =
   /** A full page load: the checkout and portal pages are not routes of this app. */
   | { redirectTo: string }
   /** Done: a fresh /billing with this toast. */

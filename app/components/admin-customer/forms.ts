@@ -70,7 +70,7 @@ export const grantSchema = z
   .refine(needsKey("grant"), { path: ["key"], message: EXPIRED });
 
 /** An amount of money as typed ("5", "4.50"); empty on the review means "all that is left". */
-export const MONEY = /^\d{1,9}(\.\d{1,2})?$/;
+const MONEY = /^\d{1,9}(\.\d{1,2})?$/;
 
 export const refundSchema = z
   .object({

@@ -32,7 +32,7 @@ export function OfferCard({
 }
 
 /** A pack on sale with its own Conform form: the quantity is checked in the browser and on the server. */
-export function TopupOffer({ plan, lastResult }: { plan: OfferedPack; lastResult?: SubmissionResult<string[]> }) {
+function TopupOffer({ plan, lastResult }: { plan: OfferedPack; lastResult?: SubmissionResult<string[]> }) {
   const [form, fields] = useSchemaForm(topupSchema, {
     id: `pack-${plan.id}`,
     lastResult,

@@ -8,7 +8,7 @@ import { ButtonLink, Time } from "~/components/ui";
 import type { CancelReview, PlanReview } from "./forms";
 
 /** Moves focus to a confirmation step when it appears, so keyboard and screen-reader users land on it. */
-export function useFocusOnMount<T extends HTMLElement>(key: unknown) {
+function useFocusOnMount<T extends HTMLElement>(key: unknown) {
   const ref = useRef<T>(null);
   useEffect(() => {
     if (key) ref.current?.focus();
