@@ -4,13 +4,14 @@ import { buttonStyles, SubmitButton } from "~/components/forms";
 import { RoleConfirmPanel } from "~/components/RoleChange";
 import type { CustomerConfirm } from "./forms";
 
-const TITLES: { [K in CustomerConfirm["kind"]]: (c: Extract<CustomerConfirm, { kind: K }>) => string } = {
+type MoneyConfirm = Exclude<CustomerConfirm, { kind: "role" }>;
+
+const TITLES: { [K in MoneyConfirm["kind"]]: (c: Extract<MoneyConfirm, { kind: K }>) => string } = {
   adjust: (c) =>
     c.amount > 0 ? `Add ${formatCredits(c.amount)} credits?` : `Take ${formatCredits(-c.amount)} credits away?`,
   void: (c) => `Void grant #${c.grantId}?`,
   grant: (c) => `Grant ${formatCredits(c.amount)} promotional credits?`,
   refund: (c) => `Refund ${formatMoney(c.amountCents, c.currency)}?`,
-  role: (c) => `Make ${c.email} ${c.role}?`,
 };
 
 const YES = { adjust: "Yes, adjust", void: "Yes, void it", grant: "Yes, grant them", refund: "Yes, refund it" };
@@ -21,7 +22,7 @@ export function ConfirmPanel({ confirm, action }: { confirm: CustomerConfirm; ac
     const [pathname, search = ""] = action.split("?");
     return <RoleConfirmPanel confirm={confirm} pathname={pathname} search={search ? `?${search}` : ""} />;
   }
-  const title = (TITLES[confirm.kind] as (c: CustomerConfirm) => string)(confirm);
+  const title = (TITLES[confirm.kind] as (c: MoneyConfirm) => string)(confirm);
   const positive = confirm.kind === "grant" || (confirm.kind === "adjust" && confirm.amount > 0);
   return (
     <section
@@ -56,7 +57,7 @@ export function ConfirmPanel({ confirm, action }: { confirm: CustomerConfirm; ac
   );
 }
 
-function Consequence({ confirm: c }: { confirm: Exclude<CustomerConfirm, { kind: "role" }> }) {
+function Consequence({ confirm: c }: { confirm: MoneyConfirm }) {
   switch (c.kind) {
     case "adjust":
       return (
@@ -92,7 +93,7 @@ function Consequence({ confirm: c }: { confirm: Exclude<CustomerConfirm, { kind:
   }
 }
 
-function HiddenFields({ confirm: c }: { confirm: Exclude<CustomerConfirm, { kind: "role" }> }) {
+function HiddenFields({ confirm: c }: { confirm: MoneyConfirm }) {
   switch (c.kind) {
     case "void":
       return (
