@@ -48,6 +48,8 @@ for (const javaScriptEnabled of [true, false]) {
       page,
       customer: _customer,
     }) => {
+      // Two axe runs and screenshots at two widths on a shared machine: a budget for the work, not a wait.
+      test.setTimeout(90_000);
       await page.goto("/account");
       await expect(page.getByTestId("low-balance-level")).toContainText("below 100 credits (the default)");
       const level = page.getByLabel("Alert me below (credits)");
@@ -71,8 +73,8 @@ for (const javaScriptEnabled of [true, false]) {
       page,
       browser,
     }) => {
-      // A checkout, a refund and its webhook on a shared machine: a budget for the work, not a wait.
-      test.setTimeout(90_000);
+      // A checkout, a refund, its webhook and four axe runs on a shared machine: a budget for the work, not a wait.
+      test.setTimeout(180_000);
       const { page: buyer, account } = await customerIn(browser, `refund-${mode}`);
       await buyer.goto("/billing");
       await buyer.getByRole("button", { name: "Buy 500 credits" }).click();
@@ -119,7 +121,7 @@ for (const javaScriptEnabled of [true, false]) {
 }
 
 test("a subscriber sees the amount and date of their next invoice on /billing", async ({ page, customer: _c }) => {
-  test.setTimeout(60_000);
+  test.setTimeout(90_000);
   await page.goto("/billing");
   await page.getByRole("button", { name: "Subscribe to Starter" }).click();
   await payOnCheckoutPage(page);
