@@ -9,8 +9,7 @@ import { log } from "../utils/log.server";
 import { getCurrentSubscription, LIVE_STATUSES } from "./subscription-state.server";
 
 export type NextInvoice =
-  | { available: true; amountDueCents: number; currency: string; date: string }
-  | { available: false };
+  { available: true; amountDueCents: number; currency: string; date: string } | { available: false };
 
 /** Short, and no retries: the page waits for this answer. */
 const PREVIEW_TIMEOUT_MS = 4_000;

@@ -39,7 +39,11 @@ const heldStatement = perConnection((sqlite) =>
 );
 
 export function heldByGrant(ctx: DomainCtx, userId: number): Record<number, number> {
-  return Object.fromEntries(heldStatement(ctx.db.$client).all(userId).filter(([, held]) => held > 0));
+  return Object.fromEntries(
+    heldStatement(ctx.db.$client)
+      .all(userId)
+      .filter(([, held]) => held > 0),
+  );
 }
 
 /** Every grant of a user whatever its status, newest first. */
