@@ -26,6 +26,26 @@ export function parseBefore(value: string | null): number | null {
   return n >= 1 ? n : null;
 }
 
+/** Credits each grant of a user still reserves for open holds (grants without any are absent). */
+const heldStatement = perConnection((sqlite) =>
+  sqlite
+    .prepare<[number], [number, number]>(
+      `select a.grant_id, sum(a.amount - coalesce((select sum(c.amount) from hold_clawbacks c
+         where c.hold_id = h.id and c.grant_id = a.grant_id), 0))
+       from credit_holds h join hold_allocations a on a.hold_id = h.id
+       where h.user_id = ? and h.status = 'held' group by a.grant_id`,
+    )
+    .raw(true),
+);
+
+export function heldByGrant(ctx: DbClock, userId: number): Record<number, number> {
+  return Object.fromEntries(
+    heldStatement(ctx.db.$client)
+      .all(userId)
+      .filter(([, held]) => held > 0),
+  );
+}
+
 /** Every grant of a user whatever its status, newest first. */
 export function listGrantsPage(
   ctx: DbClock,

@@ -1,6 +1,6 @@
-import { getFormProps, useForm } from "@conform-to/react";
+import { getFormProps, useForm, type SubmissionResult } from "@conform-to/react";
 import { parseWithZod } from "@conform-to/zod";
-import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, useActionData, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
 import { clientIpFromRequest } from "~/auth/client-ip.server";
@@ -17,12 +17,15 @@ import {
   useFocusFirstError,
   useSchemaForm,
 } from "~/components/forms";
+import { LowBalanceCard } from "~/components/LowBalanceAlert";
 import { TextLink } from "~/components/ui";
 import { OPTIONAL_KINDS } from "~/mail/kinds";
 import { optedOutKinds, setOptOuts } from "~/mail/index.server";
 import { httpStatusFor, isAppError } from "~/utils/errors";
 import { replyWithError } from "~/utils/forms.server";
 import { pageTitle } from "~/components/format";
+import { lowBalanceView, saveLowBalanceAlert } from "~/pages/account.server";
+import { setToast, takeToast } from "~/utils/toast.server";
 
 export const meta: MetaFunction = () => [{ title: pageTitle("Your account") }];
 
@@ -34,12 +37,22 @@ const notificationsForm = z.object(
     z.ZodOptional<z.ZodBoolean>
   >,
 );
-const intentSchema = z.object({ intent: z.enum(["password", "notifications"]) });
+const intentSchema = z.object({ intent: z.enum(["password", "notifications", "low-balance"]) });
 const PASSWORD_FIELDS = ["currentPassword", "newPassword", "confirm"];
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const user = await requireUser(request, context);
-  return { email: user.email, name: user.name, optedOut: optedOutKinds(context.db, user.id) };
+  const { toast, clear } = await takeToast(request, context.env);
+  return data(
+    {
+      email: user.email,
+      name: user.name,
+      optedOut: optedOutKinds(context.db, user.id),
+      lowBalance: lowBalanceView(context, user.id),
+      toast,
+    },
+    clear ? { headers: { "Set-Cookie": clear } } : undefined,
+  );
 }
 
 export async function action({ request, context }: ActionFunctionArgs) {
@@ -47,6 +60,13 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const form = await request.formData();
   const intent = intentSchema.safeParse({ intent: form.get("intent") });
   if (!intent.success) throw new Response("That action is not available.", { status: 400 });
+
+  if (intent.data.intent === "low-balance") {
+    const answer = saveLowBalanceAlert(context, user.id, form);
+    if ("reply" in answer) return data(answer.reply, { status: answer.status });
+    const toast = await setToast(context.env, { tone: "success", message: answer.done });
+    return redirect("/account", { headers: { "Set-Cookie": toast } });
+  }
 
   if (intent.data.intent === "notifications") {
     const submission = parseWithZod(form, { schema: notificationsForm });
@@ -104,7 +124,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
 }
 
 export default function Account() {
-  const { email, name, optedOut } = useLoaderData<typeof loader>();
+  const { email, name, optedOut, lowBalance, toast } = useLoaderData<typeof loader>();
   const answer = useActionData<typeof action>();
   const [pwForm, pw] = useSchemaForm(passwordForm, {
     id: "password",
@@ -125,6 +145,7 @@ export default function Account() {
         {name ? `${name} · ` : ""}
         {email}
       </PageHeader>
+      {toast && !answer ? <Alert tone={toast.tone === "error" ? "error" : "success"}>{toast.message}</Alert> : null}
       <div className="grid gap-6 lg:grid-cols-2">
         <Card title="Change password">
           <Form method="post" {...getFormProps(pwForm)} ref={pwRef} className="space-y-4">
@@ -178,6 +199,10 @@ export default function Account() {
           </Form>
         </Card>
       </div>
+      <LowBalanceCard
+        alert={lowBalance}
+        lastResult={answer?.intent === "low-balance" ? (answer.result as SubmissionResult<string[]>) : undefined}
+      />
     </div>
   );
 }

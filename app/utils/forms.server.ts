@@ -32,10 +32,16 @@ export function replyWithError(
 }
 
 /** The HTTP answer for a form the domain refused: its status, and Retry-After on a 429. */
-export function formErrorResponse(submission: Submission<unknown>, e: AppError, options?: ReplyOptions) {
+export function formErrorResponse<X extends object = object>(
+  submission: Submission<unknown>,
+  e: AppError,
+  options?: ReplyOptions,
+  /** Beside `result` in the answer (e.g. which of the page's forms it is for). */
+  extra?: X,
+) {
   const retryAfter = e.extra?.retryAfterSeconds;
   return data(
-    { result: replyWithError(submission, e, options) },
+    { ...(extra as X), result: replyWithError(submission, e, options) },
     {
       status: httpStatusFor(e.code),
       headers: typeof retryAfter === "number" ? { "Retry-After": String(retryAfter) } : undefined,

@@ -117,7 +117,8 @@ describe("money-changing actions on a customer", () => {
       cookie: adminCookie,
       form: { intent: "adjust", amount: "-50", reason: "x", key: "abcdefgh-0001" },
     });
-    expect(res.status).toBe(409);
+    // The engine's insufficient_credits, answered with its own status by formErrorResponse.
+    expect(res.status).toBe(402);
     expect(res.data.result.error[""][0]).toMatch(/Not enough credits/);
     expect(ctx.db.select().from(auditLog).all()).toHaveLength(0);
   });

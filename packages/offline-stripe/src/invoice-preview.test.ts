@@ -92,6 +92,24 @@ describe("invoice previews (POST /v1/invoices/create_preview)", () => {
     expect(preview.lines.data[0].period.start).toBe(item.current_period_end);
   });
 
+  it("previews the upcoming invoice of an unchanged subscription: the renewal, dated at the period's end", async () => {
+    const starter = await monthly(1000);
+    const subscription = await subscribe(starter);
+    const item = subscription.items.data[0];
+    const preview = await stripe.invoices.createPreview({
+      customer: subscription.customer as string,
+      subscription: subscription.id,
+    });
+    expect(preview).toMatchObject({ amount_due: 1000, currency: "usd", period_end: item.current_period_end });
+    expect(preview.lines.data.map((l) => l.period.start)).toEqual([item.current_period_end]);
+
+    // A subscription that ends at the period's end has no upcoming invoice, as in Stripe.
+    await stripe.subscriptions.update(subscription.id, { cancel_at_period_end: true });
+    await expect(stripe.invoices.createPreview({ subscription: subscription.id })).rejects.toMatchObject({
+      code: "invoice_upcoming_none",
+    });
+  });
+
   it("refuses a proration_date outside the current period and an unknown subscription", async () => {
     const starter = await monthly(1000);
     const pro = await monthly(3000);
