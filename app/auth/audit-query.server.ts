@@ -4,7 +4,7 @@
  */
 import type { Db } from "../../db/client";
 
-export const AUDIT_PAGE_SIZE = 50;
+const AUDIT_PAGE_SIZE = 50;
 
 export interface AuditFilter {
   /** Exact actor ("user:12", "cli", "stripe", "api_key:3") or an email, resolved to "user:<id>". */
@@ -29,7 +29,7 @@ export interface AuditRow {
 }
 
 /** "user:12" → the person's email; anything else as it is. */
-export function labelActors(db: Db, refs: (string | null)[]): Map<string, string> {
+function labelActors(db: Db, refs: (string | null)[]): Map<string, string> {
   const ids = [...new Set(refs.flatMap((r) => (r && /^user:\d+$/.test(r) ? [Number(r.slice(5))] : [])))];
   const out = new Map<string, string>();
   if (ids.length === 0) return out;

@@ -27,15 +27,6 @@ export function stripeErrorToAppError(e: unknown, field?: string): unknown {
   return new AppError("service_unavailable", "Stripe could not be reached. Nothing was changed; please try again.");
 }
 
-/** Runs a Stripe call; its failure is thrown as `stripeErrorToAppError` maps it. */
-export async function callStripe<T>(call: () => Promise<T>, field?: string): Promise<T> {
-  try {
-    return await call();
-  } catch (e) {
-    throw stripeErrorToAppError(e, field);
-  }
-}
-
 /** Stripe refused the request as invalid (e.g. expiring a session that completed meanwhile). */
 export function isInvalidRequest(e: unknown): boolean {
   return e instanceof Stripe.errors.StripeInvalidRequestError;

@@ -18,7 +18,7 @@ export function plural(n: number, noun: string): string {
 }
 
 /** The product's name, after every page's heading in its `<title>`. */
-export const PRODUCT_NAME = "Credits";
+const PRODUCT_NAME = "Credits";
 
 /** A page's `<title>`: its heading, then the product ("Plans — Credits"). */
 export function pageTitle(heading: string): string {

@@ -34,7 +34,7 @@ export interface CreditsConfig {
   expiringSoonDays: number;
 }
 
-export const DEFAULT_CREDITS_CONFIG: CreditsConfig = { lowBalanceThreshold: 100, expiringSoonDays: 7 };
+const DEFAULT_CREDITS_CONFIG: CreditsConfig = { lowBalanceThreshold: 100, expiringSoonDays: 7 };
 
 /**
  * The engine's two settings from the parsed env when the caller's context has one (the server's

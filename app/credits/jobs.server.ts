@@ -45,7 +45,7 @@ export const DUE_OF_USER_SQL = `select ${GRANT_COLUMNS} from credit_grants
   order by expires_at, id limit ?`;
 
 /** (now, until, limit) → grants with credits left expiring in (now, until] not announced yet (credit_grants_expiring_soon_idx). */
-export const EXPIRING_SOON_SQL = `select id, user_id, remaining, expires_at from credit_grants
+const EXPIRING_SOON_SQL = `select id, user_id, remaining, expires_at from credit_grants
   where status = 'active' and expires_at is not null and expiring_soon_sent_at is null and expires_at > ? and expires_at <= ?
   order by expires_at limit ?`;
 

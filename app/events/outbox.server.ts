@@ -32,17 +32,10 @@ export const PUBLIC_EVENT_TYPES = [
   "balance.depleted",
   "hold.expired",
 ] as const;
-/** Never sent to webhook endpoints; `data` is documented by each producer. */
-export const INTERNAL_EVENT_TYPES = [
-  "payment.failed",
-  "topup.paid",
-  "auto_topup.needed",
-  // app/billing/auto-topup.server.ts: auto top-up turned itself off (data documented at switchOff).
-  "auto_topup.failed",
-] as const;
 
 export type PublicEventType = (typeof PUBLIC_EVENT_TYPES)[number];
-export type InternalEventType = (typeof INTERNAL_EVENT_TYPES)[number];
+/** Never sent to webhook endpoints; `data` is documented by each producer (auto_topup.failed: at switchOff). */
+type InternalEventType = "payment.failed" | "topup.paid" | "auto_topup.needed" | "auto_topup.failed";
 export type EventType = PublicEventType | InternalEventType;
 
 export interface StoredEvent {

@@ -14,7 +14,7 @@ import { MAX_CREDITS_PER_CALL, MAX_REASON_LENGTH } from "./limits";
 import { parseInput } from "./zod-input";
 
 // The one zod → AppError mapping lives in a client-safe module; the APIs import it from here.
-export { describeIssue, parseInput } from "./zod-input";
+export { parseInput } from "./zod-input";
 
 /** Parses and validates a JSON body; also returns the raw object (for the idempotency hash). */
 export function parseJsonBody<S extends z.ZodTypeAny>(
