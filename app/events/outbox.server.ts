@@ -21,7 +21,7 @@ import type { Db } from "../../db/client";
 import { perConnection } from "../../db/per-connection";
 import { afterCommit } from "../../db/transaction";
 
-/** Sent to webhook endpoints (issue 10 contract); `data` shapes are documented there. */
+/** Sent to webhook endpoints; `data` shapes are documented in app/api/openapi/webhooks.ts (decision 011). */
 export const PUBLIC_EVENT_TYPES = [
   "credits.granted",
   "credits.deducted",
