@@ -11,7 +11,7 @@ export type Db = BetterSQLite3Database<typeof schema> & { $client: Database.Data
  * Litestream replicates); busy_timeout makes a second process wait for the write lock instead
  * of failing with SQLITE_BUSY; NORMAL is durable in WAL mode up to the last checkpointed commit.
  */
-export function applyPragmas(sqlite: Database.Database): void {
+function applyPragmas(sqlite: Database.Database): void {
   sqlite.pragma("journal_mode = WAL");
   sqlite.pragma("busy_timeout = 5000");
   sqlite.pragma("synchronous = NORMAL");
@@ -75,5 +75,3 @@ export function probeWrite(sqlite: Database.Database): void {
 export function closeDatabase(db: Db): void {
   if (db.$client.open) db.$client.close();
 }
-
-export { schema };

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `npm test`: every test, in the order a failure is cheapest to find —
-// typecheck, lint (ESLint, with the import boundaries; madge, no import cycles), unit/integration (Vitest), then a production build and the e2e suite (Playwright).
+// typecheck, lint (ESLint, with the import boundaries; knip, no dead code; madge, no import cycles), unit/integration (Vitest), then a production build and the e2e suite (Playwright).
 // Ends with one summary line over both runners: "tests: N passed, N failed, N skipped".
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
@@ -51,6 +51,7 @@ function summary() {
 if (!fs.existsSync("node_modules/.package-lock.json")) run("install dependencies", "npm", ["ci"]);
 run("typecheck", "npx", ["tsc", "--noEmit"]);
 run("lint", "npx", ["eslint", "."]);
+run("dead code (knip: unused files, exports and dependencies)", "npx", ["knip", "--no-progress"]);
 run("import cycles (madge, type-only imports included)", "npx", [
   "madge",
   "--circular",

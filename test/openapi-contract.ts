@@ -19,7 +19,7 @@ const METHODS = ["get", "post", "patch", "put", "delete"];
  * `additionalProperties: false` unless they say otherwise; the parts of an `allOf` are inlined and
  * their union gets `unevaluatedProperties: false` (each part alone would refuse the others' fields).
  */
-export function refuseAdditionalProperties(schema: unknown, doc: Doc, inAllOf = false): unknown {
+function refuseAdditionalProperties(schema: unknown, doc: Doc, inAllOf = false): unknown {
   if (Array.isArray(schema)) return schema.map((s) => refuseAdditionalProperties(s, doc));
   if (typeof schema !== "object" || schema === null) return schema;
   const s = { ...(schema as Json) };
@@ -74,7 +74,7 @@ export function contractForText(text: string): Contract {
 }
 
 /** A checker for one document (the schemas are compiled on first use, then kept). */
-export function contractOf(doc: Doc): Contract {
+function contractOf(doc: Doc): Contract {
   const ajv = new Ajv2020({ strict: false, allErrors: true, validateFormats: true });
   addFormats(ajv);
   const schemas: Json = {};

@@ -5,7 +5,7 @@
  */
 import { ERROR_STATUS, type ErrorCode } from "../utils/errors";
 
-export const ERROR_CATALOGUE: Record<ErrorCode, { meaning: string; action: string }> = {
+const ERROR_CATALOGUE: Record<ErrorCode, { meaning: string; action: string }> = {
   invalid_request: {
     meaning: "The body, a query parameter or the URL is not valid; `field` names the culprit. Nothing was written.",
     action: "Fix the request (the message says how). Retrying it unchanged fails the same way.",

@@ -4,7 +4,7 @@
  */
 import type { Db } from "../../db/client";
 
-export const AUDIT_PAGE_SIZE = 50;
+const AUDIT_PAGE_SIZE = 50;
 
 export interface AuditFilter {
   /** Exact actor ("user:12", "cli", "stripe", "api_key:3") or an email, resolved to "user:<id>". */

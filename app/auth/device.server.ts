@@ -10,11 +10,11 @@ import { secureCookiesFor } from "./session.server";
  * stranger's failed guesses elsewhere (or behind the same address) never lock its owner out.
  * It grants nothing by itself: the password is still checked.
  */
-export const DEVICE_COOKIE_DAYS = 365;
+const DEVICE_COOKIE_DAYS = 365;
 const MAX_ACCOUNTS = 10;
 const ID_RE = /^[A-Za-z0-9_-]{22}$/;
 
-export interface Device {
+interface Device {
   id: string;
   users: number[];
 }
@@ -39,7 +39,7 @@ function deviceCookie(env: Env): Cookie {
 }
 
 /** The device a correctly signed cookie names, else null. */
-export async function readDevice(request: Request, env: Env): Promise<Device | null> {
+async function readDevice(request: Request, env: Env): Promise<Device | null> {
   const value: unknown = await deviceCookie(env).parse(request.headers.get("Cookie"));
   if (!value || typeof value !== "object") return null;
   const { id, users } = value as Partial<Device>;

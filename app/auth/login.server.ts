@@ -30,7 +30,7 @@ export function tooManyAttempts(retryAfterSeconds: number): AppError {
  * Throws AppError: invalid_request, unauthenticated, too_many_requests. (The login page checks the
  * fields first and shows each one's error; this check is for any other caller.)
  */
-export async function verifyLogin(context: AppContext, form: FormData, request: Request): Promise<User> {
+async function verifyLogin(context: AppContext, form: FormData, request: Request): Promise<User> {
   const parsed = parseWithZod(form, { schema: loginSchema });
   if (parsed.status !== "success") throw new AppError("invalid_request", "Enter your email address and password.");
   const { db, clock } = context;

@@ -14,7 +14,7 @@ import { RESET_LINK_INVALID_MESSAGE } from "./fields";
 import { writeTransaction } from "../../db/transaction";
 
 // The pages show these too, so they live in the client-safe ./fields.
-export { RESET_LINK_INVALID_MESSAGE, RESET_REQUESTED_MESSAGE } from "./fields";
+export { RESET_LINK_INVALID_MESSAGE } from "./fields";
 
 /*
  * Forgot password, reset by link, change password (docs/decisions/012-email.md).

@@ -186,7 +186,7 @@ export function safeRedirect(
   return `${url.pathname}${url.search}${url.hash}`;
 }
 
-export function loginRedirectFor(request: Request): string {
+function loginRedirectFor(request: Request): string {
   const url = new URL(request.url);
   const back = url.pathname + url.search;
   return back === "/" ? "/login" : `/login?redirectTo=${encodeURIComponent(back)}`;

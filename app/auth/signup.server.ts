@@ -6,7 +6,7 @@ import { hashPassword, type HashOptions } from "./password.server";
 import { startSignupAttempt } from "./throttle.server";
 import { createUser, getUserByEmail, type User } from "./users.server";
 
-export const EMAIL_TAKEN_MESSAGE = "An account with this email already exists. Log in instead?";
+const EMAIL_TAKEN_MESSAGE = "An account with this email already exists. Log in instead?";
 
 /**
  * Creates a customer account from the sign-up fields (the page has parsed its form with the same

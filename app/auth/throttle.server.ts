@@ -29,7 +29,7 @@ export const LOGIN_THROTTLE = {
 } as const;
 
 /** `account`: this account from this source; `ip`: this address, any account; `everywhere`: this account from unknown devices. */
-export type ThrottleScope = "account" | "ip" | "everywhere";
+type ThrottleScope = "account" | "ip" | "everywhere";
 
 interface ThrottleKey {
   key: string;
@@ -49,7 +49,7 @@ export function accountThrottlePrefix(email: string): string {
   return `login:${normalizeEmail(email)}|`;
 }
 
-export function throttleKeys(input: LoginSource): ThrottleKey[] {
+function throttleKeys(input: LoginSource): ThrottleKey[] {
   const email = normalizeEmail(input.email);
   const source = input.knownDevice ? `device:${input.knownDevice}` : `ip:${input.ip ?? "unknown"}`;
   const keys: ThrottleKey[] = [

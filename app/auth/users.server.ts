@@ -13,7 +13,7 @@ export type User = typeof users.$inferSelect;
 export type PublicUser = Pick<User, "id" | "email" | "name" | "role" | "creditBalance">;
 
 // Shared with the pages' form schemas (./fields is client-safe).
-export { isValidEmail, normalizeEmail };
+export { normalizeEmail };
 
 export function getUserById(db: Db, id: number): User | undefined {
   return db.select().from(users).where(eq(users.id, id)).get();

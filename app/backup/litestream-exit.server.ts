@@ -25,11 +25,11 @@
 import fs from "node:fs";
 
 /** Litestream's default min-checkpoint-page-count (litestream.yml keeps the default). */
-export const LITESTREAM_SYNC_INTERVAL_MS = 1_000; // litestream.yml: sync-interval: 1s
+const LITESTREAM_SYNC_INTERVAL_MS = 1_000; // litestream.yml: sync-interval: 1s
 /** How long the server stays after its last write so Litestream's monitor is idle when it exits. */
-export const LITESTREAM_QUIET_MS = 2 * LITESTREAM_SYNC_INTERVAL_MS + 200;
+const LITESTREAM_QUIET_MS = 2 * LITESTREAM_SYNC_INTERVAL_MS + 200;
 
-export const LITESTREAM_MIN_CHECKPOINT_PAGES = 1000;
+const LITESTREAM_MIN_CHECKPOINT_PAGES = 1000;
 
 /**
  * Frames in the WAL, from the wal-index header in the -shm file (mxFrame, native byte order, at

@@ -31,7 +31,7 @@ function appRoot(): string {
  * of @flydotio/litestream. That package's `.bin/litestream` is a Node wrapper that neither forwards
  * signals nor passes on the exit code, so it is skipped for the binary beside it.
  */
-export function findLitestreamBinary(source: NodeJS.ProcessEnv = process.env, root = appRoot()): string | null {
+function findLitestreamBinary(source: NodeJS.ProcessEnv = process.env, root = appRoot()): string | null {
   const platformBinary = (bin: string) =>
     path.resolve(path.dirname(bin), "..", "@flydotio", `litestream-${process.platform}-${process.arch}`, "litestream");
   const candidates = (source.PATH ?? "")

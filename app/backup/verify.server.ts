@@ -30,7 +30,7 @@ export interface BackupVerifyResult {
 }
 
 /** Live entries may be missing from the replica for this long (sync-interval is 1 s) before it counts as behind. */
-export const DEFAULT_MAX_LAG_SECONDS = 300;
+const DEFAULT_MAX_LAG_SECONDS = 300;
 
 interface LedgerRow {
   id: number;

@@ -25,7 +25,7 @@
  *    after a few minutes is settled from the PaymentIntent Stripe has, through the same functions
  *    (./auto-topup-reconcile.server.ts), so a lost event cannot block auto top-up for ever.
  */
-import { and, eq, inArray, sql } from "drizzle-orm";
+import { and, eq, inArray } from "drizzle-orm";
 import type Stripe from "stripe";
 import type { Db } from "../../db/client";
 import { autoTopupAttempts, autoTopupSettings, topupPlans, topupPurchases, users } from "../../db/schema";
@@ -47,8 +47,8 @@ import type { ApplyCtx, Outcome } from "./events/shared.server";
 import { isCardError, isTransientError } from "./stripe-errors.server";
 import { writeTransaction } from "../../db/transaction";
 
-export type AutoTopupSettings = typeof autoTopupSettings.$inferSelect;
-export type AutoTopupAttempt = typeof autoTopupAttempts.$inferSelect;
+type AutoTopupSettings = typeof autoTopupSettings.$inferSelect;
+type AutoTopupAttempt = typeof autoTopupAttempts.$inferSelect;
 
 const OPEN = ["pending", "processing"] as const;
 /** Attempts that count against the monthly cap: everything but a failed one (no money moved). */
@@ -62,7 +62,7 @@ export function capMonth(at: Date): string {
 // ---------------------------------------------------------------------------------------------
 // Settings
 
-export function getSettings(db: Db, userId: number): AutoTopupSettings | undefined {
+function getSettings(db: Db, userId: number): AutoTopupSettings | undefined {
   return db.select().from(autoTopupSettings).where(eq(autoTopupSettings.userId, userId)).get();
 }
 
@@ -89,7 +89,7 @@ function countedThisMonth(db: Db, userId: number, month: string): number {
     .get(userId, month) as number;
 }
 
-export function listAttempts(db: Db, userId: number, limit: number): AttemptView[] {
+function listAttempts(db: Db, userId: number, limit: number): AttemptView[] {
   const rows = db.$client
     .prepare(
       `select a.id, a.status, a.credits, a.amount_cents, a.currency, a.stripe_payment_intent_id, a.failure_message,
@@ -533,17 +533,6 @@ export function applyAutoTopupFailure(ctx: ApplyCtx, pi: Stripe.PaymentIntent): 
     paymentIntentId: pi.id,
   });
   return { status: "processed", reason: changed ? null : "attempt already settled" };
-}
-
-/** How many automatic packs this month, as the admin and the API see them. */
-export function attemptsByStatus(db: Db, userId: number): Record<string, number> {
-  const rows = db
-    .select({ status: autoTopupAttempts.status, n: sql<number>`count(*)` })
-    .from(autoTopupAttempts)
-    .where(eq(autoTopupAttempts.userId, userId))
-    .groupBy(autoTopupAttempts.status)
-    .all();
-  return Object.fromEntries(rows.map((r) => [r.status, r.n]));
 }
 
 /**

@@ -43,13 +43,13 @@ import { writeTransaction } from "../../db/transaction";
 type PlanAdminCtx = Omit<StripeContext, "appUrl">;
 
 /** Marks Stripe products and prices this app created (and so may deactivate). */
-export const MANAGED_BY = "credit-billing";
+const MANAGED_BY = "credit-billing";
 
 // ---------------------------------------------------------------------------------------------
 // Plan → Stripe price (the admin API, the admin pages and the demo seed share these)
 
 /** The metadata a plan's Stripe product and price carry; resolvePlanFromStripePrice reads it back. */
-export function planMetadata(plan: NewPlan): Record<string, string> {
+function planMetadata(plan: NewPlan): Record<string, string> {
   const v = plan.values;
   return {
     credits: String(v.credits),
@@ -257,7 +257,7 @@ async function renameManagedProduct(stripe: Stripe, productId: string, publicNam
  * price among the line items), so a plan taken off sale cannot be bought through a page opened
  * before. A session paid or expired in the meantime is left as it is.
  */
-export async function expireOpenCheckouts(
+async function expireOpenCheckouts(
   stripe: Stripe,
   kind: PlanKind,
   plan: { id: number; stripePriceId: string | null },

@@ -14,9 +14,9 @@ import { planFromStripePrice, resolvePlanFromStripePrice } from "./price-to-plan
 import type { DbClock } from "../utils/context.server";
 import { writeTransaction } from "../../db/transaction";
 
-export const PLAN_METADATA_KEYS = ["credits", "planFamily", "version", "internalId", "publicName"] as const;
+const PLAN_METADATA_KEYS = ["credits", "planFamily", "version", "internalId", "publicName"] as const;
 
-export interface PriceImportLine {
+interface PriceImportLine {
   priceId: string;
   kind: "subscription" | "topup";
   /** created / would_create: a new plan; exists: the price already has a plan; skipped: cannot be imported. */
@@ -46,7 +46,7 @@ function missingMetadata(price: Stripe.Price): string[] {
 }
 
 /** Every active price, with its product (for names), page by page. */
-export async function listActivePrices(stripe: Stripe): Promise<Stripe.Price[]> {
+async function listActivePrices(stripe: Stripe): Promise<Stripe.Price[]> {
   const prices: Stripe.Price[] = [];
   for await (const price of stripe.prices.list({ active: true, limit: 100, expand: ["data.product"] })) {
     prices.push(price);

@@ -10,7 +10,7 @@ import { LIVE_STATUSES } from "./subscription-state.server";
 import type { DbClock } from "../utils/context.server";
 import { csvLine } from "../utils/csv.server";
 
-export interface MoneyDay {
+interface MoneyDay {
   day: string;
   topupsInCents: number;
   subscriptionsInCents: number;
@@ -115,7 +115,7 @@ export function adminReport(ctx: DbClock, days: ReportPeriod) {
   };
 }
 
-export const REPORT_CSV_HEADER = [
+const REPORT_CSV_HEADER = [
   "day",
   "grantedSubscription",
   "grantedTopup",

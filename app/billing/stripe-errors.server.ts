@@ -27,7 +27,7 @@ export function stripeErrorToAppError(e: unknown, field?: string): unknown {
   return new AppError("service_unavailable", "Stripe could not be reached. Nothing was changed; please try again.");
 }
 
-/** Runs a Stripe call; its failure is thrown as `stripeErrorToAppError` maps it. */
+/** Runs a Stripe call, turning Stripe's errors into the app's (a field names the form field to blame). */
 export async function callStripe<T>(call: () => Promise<T>, field?: string): Promise<T> {
   try {
     return await call();

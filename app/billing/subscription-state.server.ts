@@ -40,7 +40,7 @@ export const LIVE_STATUSES: readonly SubscriptionStatus[] = [
 ];
 const ENDED_STATUSES: readonly SubscriptionStatus[] = ["canceled", "incomplete_expired"];
 
-export function toSubscriptionStatus(status: string): SubscriptionStatus {
+function toSubscriptionStatus(status: string): SubscriptionStatus {
   return (SUBSCRIPTION_STATUSES as readonly string[]).includes(status) ? (status as SubscriptionStatus) : "incomplete";
 }
 

@@ -82,7 +82,7 @@ function checkPlanChange(
 }
 
 /** How old a preview may be when its change is confirmed (its prices are prorated to that moment). */
-export const PREVIEW_MAX_AGE_SECONDS = 30 * 60;
+const PREVIEW_MAX_AGE_SECONDS = 30 * 60;
 
 export interface PlanChangePreview {
   kind: "upgrade" | "downgrade" | "keep";

@@ -29,7 +29,7 @@ import { writeTransaction } from "../../db/transaction";
 
 export type StoredStripeEvent = typeof stripeEvents.$inferSelect;
 
-export const SIGNATURE_TOLERANCE_SECONDS = 300;
+const SIGNATURE_TOLERANCE_SECONDS = 300;
 
 /** Events in these states are never applied again. */
 const FINAL_STATUSES: readonly StripeEventStatus[] = ["processed", "ignored"];
@@ -66,7 +66,7 @@ const refusal = (error: AppError): WebhookAnswer => ({
 // ---------------------------------------------------------------------------------------------
 // Verification
 
-export class WebhookRejected extends Error {
+class WebhookRejected extends Error {
   constructor(message: string) {
     super(message);
     this.name = "WebhookRejected";
@@ -74,7 +74,7 @@ export class WebhookRejected extends Error {
 }
 
 /** The verified event, or WebhookRejected (answered 400, nothing written). */
-export function verifyStripeWebhook(
+function verifyStripeWebhook(
   stripe: Stripe,
   input: { body: string; signature: string | null; secret: string; now: Date },
 ): Stripe.Event {
@@ -147,12 +147,7 @@ function writeEventRow(
 }
 
 /** Records a failed attempt in its own transaction; best effort (the database may be the problem). */
-function recordAttempt(
-  ctx: DbClock,
-  event: Stripe.Event,
-  status: "received" | "failed" | "held",
-  error: string,
-): void {
+function recordAttempt(ctx: DbClock, event: Stripe.Event, status: "received" | "failed" | "held", error: string): void {
   try {
     writeTransaction(ctx.db, () => {
       const existing = getStripeEvent(ctx.db, event.id);

@@ -2,7 +2,7 @@ import type { AppContext } from "../utils/context.server";
 
 /* What a CLI command is: its own module, so each command file imports it without importing the list of all commands. */
 
-export interface CliIo {
+interface CliIo {
   out: (s: string) => void;
   err: (s: string) => void;
 }

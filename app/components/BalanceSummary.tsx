@@ -3,7 +3,7 @@ import { formatCredits } from "./format";
 import { Time } from "./ui";
 
 /** The three kinds of credit, in the order they are spent. */
-export const CREDIT_KINDS = ["subscription", "promotional", "topup"] as const;
+const CREDIT_KINDS = ["subscription", "promotional", "topup"] as const;
 export type CreditKind = (typeof CREDIT_KINDS)[number];
 
 export const KIND_LABELS: Record<CreditKind, string> = {

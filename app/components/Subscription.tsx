@@ -16,7 +16,7 @@ export interface PlanLike {
   createdAt?: string | Date;
 }
 
-export function isNoLongerSold(plan: PlanLike): boolean {
+function isNoLongerSold(plan: PlanLike): boolean {
   return Boolean(plan.isLegacy || plan.isActive === false || plan.archivedAt);
 }
 

@@ -12,7 +12,7 @@ export {
 } from "~/utils/format";
 
 /** The product's name, after every page's heading in its `<title>`. */
-export const PRODUCT_NAME = "Credits";
+const PRODUCT_NAME = "Credits";
 
 /** A page's `<title>`: its heading, then the product ("Plans — Credits"). */
 export function pageTitle(heading: string): string {

@@ -14,8 +14,8 @@ import { AppError } from "../utils/errors";
 import type { DbClock } from "../utils/context.server";
 import { writeTransaction } from "../../db/transaction";
 
-export const DEFAULT_IMPORT_EXPIRY_DAYS = 30;
-export const MAX_IMPORT_EXPIRY_DAYS = 36_500;
+const DEFAULT_IMPORT_EXPIRY_DAYS = 30;
+const MAX_IMPORT_EXPIRY_DAYS = 36_500;
 
 export interface LegacyBalanceRow {
   /** 1-based line (CSV) or item (JSON) number, for messages. */

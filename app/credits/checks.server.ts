@@ -67,7 +67,7 @@ export function checkKey(value: unknown): string | null {
 }
 
 /** Longest source or group reference a grant takes (docs/decisions/016-grant-source-refs.md). */
-export const MAX_REF_LENGTH = 255;
+const MAX_REF_LENGTH = 255;
 
 /** A grant's sourceRef / groupRef: an opaque string of 1 to MAX_REF_LENGTH characters, or null. */
 export function checkRef(value: unknown, field: "sourceRef" | "groupRef"): string | null {

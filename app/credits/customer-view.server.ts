@@ -11,7 +11,7 @@ import type { DbClock } from "../utils/context.server";
 import { csvLine } from "../utils/csv.server";
 import { perConnection } from "../../db/per-connection";
 
-export const ADMIN_PAGE_SIZE = 25;
+const ADMIN_PAGE_SIZE = 25;
 
 /** A page of rows, newest first; `nextBefore` is the id to pass as `before` for the next page. */
 export interface IdPage<T> {
@@ -158,19 +158,10 @@ export function listLedgerPage(
   };
 }
 
-export const LEDGER_CSV_HEADER = [
-  "id",
-  "createdAt",
-  "type",
-  "amount",
-  "balanceAfter",
-  "reason",
-  "actor",
-  "allocations",
-];
+const LEDGER_CSV_HEADER = ["id", "createdAt", "type", "amount", "balanceAfter", "reason", "actor", "allocations"];
 
 /** "grant:amount;grant:amount" — the grants an entry took credits from, or the one it is about. */
-export function allocationsText(entry: Pick<AdminLedgerEntry, "allocations" | "grantId" | "amount">): string {
+function allocationsText(entry: Pick<AdminLedgerEntry, "allocations" | "grantId" | "amount">): string {
   if (entry.allocations.length > 0) return entry.allocations.map((a) => `${a.grantId}:${a.amount}`).join(";");
   return entry.grantId === null ? "" : `${entry.grantId}:${Math.abs(entry.amount)}`;
 }
@@ -232,7 +223,7 @@ export interface UsageOverTime {
 }
 
 /** How far ahead a run-out date is worth naming (and far inside what a Date can hold). */
-export const FORECAST_HORIZON_DAYS = 3650;
+const FORECAST_HORIZON_DAYS = 3650;
 
 /**
  * Balance and spending per UTC day over the last `days` days, from the ledger (each entry's
@@ -389,7 +380,7 @@ export function forecastRate(spentPerDay: number[]): number {
   return rate > 0 ? Math.ceil(rate) : 0;
 }
 
-export const CUSTOMER_CSV_HEADER = ["id", "createdAt", "type", "amount", "balanceAfter", "reason"];
+const CUSTOMER_CSV_HEADER = ["id", "createdAt", "type", "amount", "balanceAfter", "reason"];
 
 /**
  * A customer's own ledger as CSV, oldest first, paged like ledgerCsvChunks (constant memory); the

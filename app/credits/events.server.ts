@@ -1,5 +1,5 @@
 /**
- * The credit engine's events (issue 10's webhook contract), appended to the outbox INSIDE the write
+ * The credit engine's events (the webhook contract, decision 011), appended to the outbox INSIDE the write
  * transaction that causes them (app/events/outbox.server.ts): they exist iff the change committed.
  * credits.deducted is the exception: its record is the `deduction` ledger entry itself, which the
  * dispatcher reads after commit (deductionEvents below), so a deduction writes no outbox row.
@@ -34,7 +34,7 @@ export interface CreditsConfig {
   expiringSoonDays: number;
 }
 
-export const DEFAULT_CREDITS_CONFIG: CreditsConfig = { lowBalanceThreshold: 100, expiringSoonDays: 7 };
+const DEFAULT_CREDITS_CONFIG: CreditsConfig = { lowBalanceThreshold: 100, expiringSoonDays: 7 };
 
 /**
  * The engine's two settings from the parsed env when the caller's context has one (the server's

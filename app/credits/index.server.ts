@@ -11,9 +11,6 @@
  * caller's transaction (better-sqlite3 turns the inner one into a savepoint), so a webhook can
  * write its event row and the credits it grants atomically.
  */
-export type { LedgerEntryType } from "../../db/schema";
-export type { GrantView, HoldView } from "./views.server";
-
 export {
   grantCredits,
   voidGrant,
@@ -23,26 +20,17 @@ export {
   grantDemoCredits,
   DEFAULT_PRIORITY,
 } from "./grants.server";
-export type { GrantCreditsInput, GrantResult, RefundInput, VoidInput, VoidResult } from "./grants.server";
+export type { GrantCreditsInput, GrantResult } from "./grants.server";
 export { deductCredits, adjustCredits } from "./deduct.server";
-export type { AdjustInput, AdjustResult, Allocation, DeductInput, DeductResult } from "./deduct.server";
-export { getBalance, listLedger, type BalanceView, type LedgerEntryView } from "./ledger.server";
+export type { DeductResult } from "./deduct.server";
+export { getBalance, listLedger, type BalanceView } from "./ledger.server";
 export { expireGrants, syncBalances, startCreditJobs, announceExpiringSoon } from "./jobs.server";
-export type { ExpireResult, SyncResult } from "./jobs.server";
 export { checkInvariants, findInvariantViolations } from "./invariants.server";
 export { holdCredits, captureHold, releaseHold, getHold, getHeld, expireHolds, HOLD_SECONDS } from "./holds.server";
-export type { HoldInput, HoldResult, CaptureInput, CaptureResult, ReleaseResult } from "./holds.server";
-export { creditsConfig, DEFAULT_CREDITS_CONFIG } from "./events.server";
-export type { CreditsConfig } from "./events.server";
+export { creditsConfig } from "./events.server";
 export { BURN_DOWN_SQL } from "./tables/grants.server";
-export { MAX_CREDITS } from "./checks.server";
-export { findGrantBySource, listGrantsByGroup, listGrantsBySourcePrefix, type SourcedGrant } from "./grant-refs.server";
-export { listGrants, GRANT_LIST_STATUSES, type GrantListStatus, type GrantPosition } from "./grants-list.server";
+export { findGrantBySource, listGrantsByGroup, listGrantsBySourcePrefix } from "./grant-refs.server";
+export { listGrants, GRANT_LIST_STATUSES } from "./grants-list.server";
+export type { GrantView } from "./views.server";
 export { creditReport, reportDays, reportStart, type ReportPeriod } from "./reports.server";
-export {
-  rollOverCredits,
-  rolledAmount,
-  ROLLOVER_PRIORITY,
-  type RolloverInput,
-  type RolloverResult,
-} from "./rollover.server";
+export { rollOverCredits, rolledAmount, ROLLOVER_PRIORITY } from "./rollover.server";

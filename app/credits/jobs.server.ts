@@ -27,14 +27,10 @@ export interface ExpireResult {
 }
 
 /*
- * Why the sweep works user by user. A batch's cost is dominated by its COMMIT, which writes every
- * page the batch dirtied to the WAL (and, past wal_autocheckpoint's 1,000 pages, checkpoints them
- * into the database file with two fsyncs). Taken in plain expiry order, grants that expire together
- * belong to different users, so a batch of 1,000 touched ~3,000 scattered pages (each user's row,
- * grant rows, the per-user index entries of credit_grants and credit_ledger) — and the next batch
- * touched the same pages again: 100,000 grants of 1,000 users rewrote ~13 MB per batch, 1.3 GB in
- * all, with a checkpoint per commit. Grouping a user's due grants into one batch writes each
- * user's pages once, so the total work no longer grows with the number of batches.
+ * The sweep works user by user because a batch's cost is its COMMIT, which writes every page the
+ * batch dirtied: grants that expire together belong to different users, so batches in plain expiry
+ * order rewrite the same users' pages again and again, while a user's due grants in one batch
+ * write each user's pages once.
  */
 /** (now) → the owner of the earliest-expiring due grant: the first entry of credit_grants_expiry_idx. */
 export const NEXT_DUE_USER_SQL = `select user_id from credit_grants
@@ -45,7 +41,7 @@ export const DUE_OF_USER_SQL = `select ${GRANT_COLUMNS} from credit_grants
   order by expires_at, id limit ?`;
 
 /** (now, until, limit) → grants with credits left expiring in (now, until] not announced yet (credit_grants_expiring_soon_idx). */
-export const EXPIRING_SOON_SQL = `select id, user_id, remaining, expires_at from credit_grants
+const EXPIRING_SOON_SQL = `select id, user_id, remaining, expires_at from credit_grants
   where status = 'active' and expires_at is not null and expiring_soon_sent_at is null and expires_at > ? and expires_at <= ?
   order by expires_at limit ?`;
 

@@ -10,7 +10,7 @@ import { AppError } from "../utils/errors";
 import type { DbClock } from "../utils/context.server";
 
 /** The same key importLegacyBalance uses: a user imported either way is never imported again. */
-export const LEGACY_IMPORT_KEY = "migration:legacy-balance";
+const LEGACY_IMPORT_KEY = "migration:legacy-balance";
 
 export type LegacyImportOutcome = "import" | "already_imported" | "conflict" | "zero";
 

@@ -18,10 +18,10 @@
 import { MS_PER_DAY } from "../utils/clock";
 import type { DbClock } from "../utils/context.server";
 
-export const REPORT_PERIODS = [30, 90] as const;
+const REPORT_PERIODS = [30, 90] as const;
 export type ReportPeriod = (typeof REPORT_PERIODS)[number];
 
-export interface CreditDay {
+interface CreditDay {
   day: string; // YYYY-MM-DD (UTC)
   grantedSubscription: number;
   grantedTopup: number;

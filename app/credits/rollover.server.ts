@@ -112,7 +112,7 @@ export function rollOverCredits(ctx: DbClock, input: RolloverInput): RolloverRes
     if (input.percent === 0) return { unused: 0, rolled: 0, grantId: null, replayed: false };
 
     const nowMs = ctx.clock.now().getTime();
-    // A hold that lapsed before now gave its credits back then: they count as unused (simulator, seed 4).
+    // A hold that lapsed before now gave its credits back then: they count as unused.
     settleLapsedHolds(statementsFor(ctx.db), userId, nowMs);
     const sources = sqlite
       .prepare(

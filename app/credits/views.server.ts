@@ -51,10 +51,7 @@ export function iso(ms: number): string {
  * from expiresAt on — time decides, not whether the sweep has run. `remaining` is what no ledger
  * entry has taken yet (for an expired grant: what the sweep will record as expired).
  */
-export function viewStatus(
-  row: Pick<GrantRow, "status" | "effective_at" | "expires_at">,
-  nowMs: number,
-): GrantView["status"] {
+function viewStatus(row: Pick<GrantRow, "status" | "effective_at" | "expires_at">, nowMs: number): GrantView["status"] {
   if (row.status !== "active") return row.status;
   if (row.effective_at > nowMs) return "pending";
   if (row.expires_at !== null && row.expires_at <= nowMs) return "expired";

@@ -58,7 +58,7 @@ interface OutboxRow {
   created_at: number;
 }
 
-export function toStoredEvent(row: OutboxRow): StoredEvent {
+function toStoredEvent(row: OutboxRow): StoredEvent {
   let data: Record<string, unknown> | undefined;
   return {
     id: row.event_id,

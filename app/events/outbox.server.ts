@@ -21,7 +21,7 @@ import type { Db } from "../../db/client";
 import { perConnection } from "../../db/per-connection";
 import { afterCommit } from "../../db/transaction";
 
-/** Sent to webhook endpoints (issue 10 contract); `data` shapes are documented there. */
+/** Sent to webhook endpoints; `data` shapes are documented in app/api/openapi/webhooks.ts (decision 011). */
 export const PUBLIC_EVENT_TYPES = [
   "credits.granted",
   "credits.deducted",
@@ -33,7 +33,7 @@ export const PUBLIC_EVENT_TYPES = [
   "hold.expired",
 ] as const;
 /** Never sent to webhook endpoints; `data` is documented by each producer. */
-export const INTERNAL_EVENT_TYPES = [
+const INTERNAL_EVENT_TYPES = [
   "payment.failed",
   "topup.paid",
   "auto_topup.needed",
@@ -44,7 +44,7 @@ export const INTERNAL_EVENT_TYPES = [
 ] as const;
 
 export type PublicEventType = (typeof PUBLIC_EVENT_TYPES)[number];
-export type InternalEventType = (typeof INTERNAL_EVENT_TYPES)[number];
+type InternalEventType = (typeof INTERNAL_EVENT_TYPES)[number];
 export type EventType = PublicEventType | InternalEventType;
 
 export interface StoredEvent {

@@ -18,7 +18,7 @@ import { notifyMail } from "./worker.server";
  * committed, inside its own transaction per batch: the mail row is written there, keyed by the
  * event id (a redelivered event mails once), and the worker is poked once that commits.
  */
-export const MAIL_EVENT_TYPES = [
+const MAIL_EVENT_TYPES = [
   "credits.expiring_soon",
   "balance.low",
   "payment.failed",

@@ -1,15 +1,5 @@
-/*
- * The kinds of mail the app sends, and which a customer may turn off. Client-safe (the account
- * page's notification form renders from this list).
- */
-export const MAIL_KINDS = [
-  "password_reset",
-  "credits_expiring",
-  "low_balance",
-  "payment_failed",
-  "topup_receipt",
-] as const;
-export type MailKind = (typeof MAIL_KINDS)[number];
+/* The kinds of mail the app sends, and which a customer may turn off. Client-safe: the account page uses it. */
+export type MailKind = "password_reset" | "credits_expiring" | "low_balance" | "payment_failed" | "topup_receipt";
 
 /** Security mail always goes out: a customer cannot opt out of learning how to get back in. */
 export const SECURITY_KINDS: readonly MailKind[] = ["password_reset"];

@@ -101,24 +101,8 @@ export function dueMail(db: Db, now: Date, limit: number): MailRow[] {
     .all();
 }
 
-/** The soonest next attempt of any pending message (for tests and the admin page). */
-export function nextDueAt(db: Db): Date | null {
-  const row = db
-    .select({ at: mailOutbox.nextAttemptAt })
-    .from(mailOutbox)
-    .where(eq(mailOutbox.status, "pending"))
-    .orderBy(asc(mailOutbox.nextAttemptAt))
-    .limit(1)
-    .get();
-  return row?.at ?? null;
-}
-
 export function updateMail(db: Db, id: number, set: Partial<Omit<MailRow, "id">>): void {
   db.update(mailOutbox).set(set).where(eq(mailOutbox.id, id)).run();
-}
-
-export function getMail(db: Db, id: number): MailRow | undefined {
-  return db.select().from(mailOutbox).where(eq(mailOutbox.id, id)).get();
 }
 
 export interface OutboxPage {

@@ -1,5 +1,4 @@
 import { formatDateTime, formatMoney, nameWithCredits, plural } from "../utils/format";
-import type { MailKind } from "./kinds";
 
 /**
  * Every message is plain text plus HTML saying the same thing, with exactly one link, to this app
@@ -23,7 +22,7 @@ export interface MailContent {
 }
 
 const ESCAPES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
-export function escapeHtml(s: string): string {
+function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => ESCAPES[c]);
 }
 
@@ -152,5 +151,3 @@ export function topupReceiptMail(input: {
     footer: [OPT_OUT],
   };
 }
-
-export type { MailKind };

@@ -3,7 +3,7 @@ import type { Env } from "../utils/env.server";
 import { log } from "../utils/log.server";
 
 /** What the worker hands a transport: one message, already rendered. */
-export interface OutgoingMail {
+interface OutgoingMail {
   from: string;
   to: string;
   subject: string;

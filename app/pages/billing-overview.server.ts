@@ -11,7 +11,7 @@ import { getSubscriptionPlan, listOfferedPlans, type SubscriptionPlan, type Topu
 import { getCustomerWarnings, type CustomerWarnings } from "./customer-warnings.server";
 
 /** The customer's subscription as the billing and credits pages show it. */
-export interface SubscriptionView {
+interface SubscriptionView {
   id: number;
   status: UserSubscription["status"];
   live: boolean;

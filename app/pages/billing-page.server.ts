@@ -2,11 +2,7 @@ import { formatDateTime } from "../utils/format";
 import type Stripe from "stripe";
 import type { DbClock } from "../utils/context.server";
 import type { StripeContext } from "../billing/context.server";
-import {
-  createPortalSession,
-  startSubscriptionCheckout,
-  startTopupCheckout,
-} from "../billing/checkout.server";
+import { createPortalSession, startSubscriptionCheckout, startTopupCheckout } from "../billing/checkout.server";
 import { findGrantBySource } from "../credits/index.server";
 import { grantRefs } from "../billing/grant-refs";
 import { getSubscriptionPlan } from "../plans/index.server";
@@ -117,7 +113,7 @@ export async function performBillingAction(
  * The grant an invoice produced, once the webhook has applied it; polls the database (the webhook
  * commits in its own request) until `timeoutMs`, then null — the page then says the credits follow.
  */
-export async function waitForInvoiceGrant(
+async function waitForInvoiceGrant(
   ctx: DbClock,
   invoiceId: string,
   timeoutMs: number,

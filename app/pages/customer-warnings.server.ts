@@ -12,7 +12,7 @@ import { getCurrentSubscription, LIVE_STATUSES } from "../billing/subscription-s
 
 const DAY_MS = 86_400_000;
 
-export interface ExpiringCredits {
+interface ExpiringCredits {
   amount: number;
   type: "subscription" | "topup" | "promotional";
   expiresAt: string;
@@ -35,7 +35,7 @@ export interface CustomerWarnings {
 }
 
 /** The user's low-balance threshold: their own, else LOW_BALANCE_THRESHOLD (creditsConfig, default 100); 0 = off. */
-export function lowBalanceThreshold(ctx: DbClock, userId: number): number {
+function lowBalanceThreshold(ctx: DbClock, userId: number): number {
   return getUserById(ctx.db, userId)?.lowBalanceThreshold ?? creditsConfig(ctx).lowBalanceThreshold;
 }
 

@@ -8,9 +8,8 @@ import { LIVE_STATUSES } from "../billing/subscription-state.server";
 import { unpaidAutoTopupPayments } from "../billing/auto-topup.server";
 import { listInvoiceGrants } from "../billing/invoice-grants.server";
 
-export const CUSTOMERS_PAGE_SIZE = 50;
-export const CUSTOMER_SORTS = ["created", "balance"] as const;
-export type CustomerSort = (typeof CUSTOMER_SORTS)[number];
+const CUSTOMERS_PAGE_SIZE = 50;
+export type CustomerSort = "created" | "balance";
 
 export interface CustomerRow {
   id: number;

@@ -48,14 +48,13 @@ function send(req: IncomingMessage, res: ServerResponse, answer: ApiAnswer): voi
   res.end(req.method === "HEAD" ? undefined : answer.body);
 }
 
-/** The /api/v1 handler, as Express middleware (mounted at /api/v1: it never calls next). */
+/** The /api/v1 handler on Node's own req/res: the server calls it for /api/v1 paths before Express sees them. */
 export function apiV1Handler(context: DbClock) {
-  return (req: IncomingMessage & { originalUrl?: string }, res: ServerResponse): void => {
+  return (req: IncomingMessage, res: ServerResponse): void => {
     try {
       const step = startApiV1(context, {
         method: req.method ?? "GET",
-        // Under an Express mount, req.url lost its /api/v1 prefix; originalUrl keeps it.
-        url: req.originalUrl ?? req.url ?? "/",
+        url: req.url ?? "/",
         headers: req.headers,
       });
       if ("answer" in step) send(req, res, step.answer);

@@ -81,7 +81,7 @@ function seedDemoCredits(ctx: AppContext, customer: User): void {
 }
 
 /** The demo's price book: two offered plans, a legacy one, and two top-up packs. */
-export const DEMO_PLANS: { kind: PlanKind; input: Record<string, unknown> }[] = [
+const DEMO_PLANS: { kind: PlanKind; input: Record<string, unknown> }[] = [
   {
     kind: "subscription",
     input: {

@@ -19,7 +19,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 
-export const TXNUM_COOKIE = "txnum";
+const TXNUM_COOKIE = "txnum";
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
 export interface LiteFsConfig {
@@ -56,7 +56,7 @@ export function primaryInstance(config: LiteFsConfig): string | null {
 }
 
 /** The database's replication position (LiteFS's `-pos` file), 0 when unknown. */
-export function txNumber(config: LiteFsConfig): number {
+function txNumber(config: LiteFsConfig): number {
   try {
     const pos = fs.readFileSync(path.join(config.dir, `${config.databaseFilename}-pos`), "utf8");
     const n = parseInt(pos.trim().split("/")[0], 16);

@@ -27,10 +27,10 @@ import {
   storageUnavailableError,
 } from "../utils/storage-errors.server";
 
-export const PROBE_INTERVAL_MS = 3_000;
-export const RECOVERY_INTERVAL_MS = 2_000;
+const PROBE_INTERVAL_MS = 3_000;
+const RECOVERY_INTERVAL_MS = 2_000;
 
-export interface StorageHealth {
+interface StorageHealth {
   ok: boolean;
   /** SQLite's code and words for the last failure while not ok. */
   code?: string;

@@ -127,7 +127,7 @@ export function parseAllowedHosts(value: string): AllowedHosts | string {
 export type TrustProxy = { kind: "none" } | { kind: "fly" } | { kind: "hops"; hops: number };
 
 /** What a production deployment must set; DEMO=1 stands in for the Stripe pair (the offline Stripe). */
-export const MIN_PRODUCTION_SESSION_SECRET = 32;
+const MIN_PRODUCTION_SESSION_SECRET = 32;
 
 export type Env = z.infer<typeof schema> & {
   /** True when no real Stripe key is set: the app uses the offline Stripe. */

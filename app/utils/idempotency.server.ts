@@ -13,7 +13,7 @@ import { perConnection } from "../../db/per-connection";
 import { writeTransaction } from "../../db/transaction";
 
 /** The Idempotency-Key header: absent → null; empty or longer than 255 characters → 400. */
-export function idempotencyKeyOf(header: string | null | undefined): string | null {
+function idempotencyKeyOf(header: string | null | undefined): string | null {
   const key = header ?? null;
   if (key === null) return null;
   if (key.length === 0 || key.length > IDEMPOTENCY_KEY_MAX_LENGTH) {
@@ -29,7 +29,7 @@ export function idempotencyKeyOf(header: string | null | undefined): string | nu
 }
 
 /** The hash stored beside a key: equal bodies (whatever their key order) hash equally. */
-export const requestHash = jsonHash;
+const requestHash = jsonHash;
 
 interface IdempotencyRow {
   request_hash: string;

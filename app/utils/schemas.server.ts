@@ -15,7 +15,7 @@ import { parseInput } from "./zod-input";
 import { formatCredits } from "./format";
 
 // The one zod → AppError mapping lives in a client-safe module; the APIs import it from here.
-export { describeIssue, parseInput } from "./zod-input";
+export { parseInput } from "./zod-input";
 
 /** Parses and validates a JSON body; also returns the raw object (for the idempotency hash). */
 export function parseJsonBody<S extends z.ZodTypeAny>(

@@ -6,7 +6,7 @@
 import type { z } from "zod";
 import { AppError } from "./errors";
 
-export function describeIssue(issue: z.ZodIssue): string {
+function describeIssue(issue: z.ZodIssue): string {
   const field = issue.path.join(".");
   const name = field ? `\`${field}\`` : "The body";
   if (issue.code === "invalid_type") {

@@ -19,7 +19,7 @@ import { startTestStripe, type TestStripe } from "./test-stripe";
 import { createPlan } from "../../app/billing/plan-sync.server";
 import { receiveStripeWebhook, type ProcessOptions, type WebhookAnswer } from "../../app/billing/webhook.server";
 
-export type BillingTestCtx = ReturnType<typeof testContext>;
+type BillingTestCtx = ReturnType<typeof testContext>;
 export type BillingHarnessOptions = { deliver?: "auto" | "manual"; delivery?: DeliveryOptions; start?: string };
 
 export interface BillingHarness {
@@ -185,7 +185,7 @@ export async function payUnknownPrice(b: BillingHarness, userId: number, unitAmo
   return { priceId: price.id, completed: b.eventsSince(from, ["checkout.session.completed"])[0] };
 }
 
-export function countRows(context: AppContext): Record<string, number> {
+function countRows(context: AppContext): Record<string, number> {
   const n = (table: typeof stripeEvents | typeof topupPurchases | typeof creditGrants | typeof userSubscriptions) =>
     context.db.select().from(table).all().length;
   return {

@@ -107,7 +107,7 @@ function tryTake(m: Model, user: number, amount: number): MPart[] | Insufficient
 const allocations = (parts: MPart[]) => parts.map((p) => ({ grantId: p.grantId, amount: p.amount }));
 
 /** An idempotency key the model remembers: which request it named and what the engine answered. */
-export interface Keyed {
+interface Keyed {
   kind: "grant" | "deduct" | "adjust" | "hold" | "capture" | "void" | "refund" | "legacy" | "rollover" | "payment";
   user: number;
   key: string;
@@ -118,14 +118,14 @@ export interface Keyed {
   answer: unknown;
 }
 
-export class Keys {
+class Keys {
   list: Keyed[] = [];
   find(user: number, key: string): Keyed | undefined {
     return this.list.find((k) => k.user === user && k.key === key);
   }
 }
-export const keysOf = new WeakMap<Model, Keys>();
-export function keys(m: Model): Keys {
+const keysOf = new WeakMap<Model, Keys>();
+function keys(m: Model): Keys {
   let k = keysOf.get(m);
   if (!k) keysOf.set(m, (k = new Keys()));
   return k;
@@ -1020,7 +1020,7 @@ export class LegacyImportStep extends Step {
 
 // ---- subscriptions: invoices and rollover at renewal -----------------------------------------
 
-export const PERIOD = 3 * DAY;
+const PERIOD = 3 * DAY;
 
 export class RenewStep extends Step {
   readonly name = "renewal";

@@ -26,7 +26,7 @@ import { insertPlan, type TopupPlan } from "../../app/plans/index.server";
 import { ManualClock } from "../../app/utils/clock";
 import { writeTransaction } from "../../db/transaction";
 
-export const START = Date.parse("2026-01-01T00:00:00.000Z");
+const START = Date.parse("2026-01-01T00:00:00.000Z");
 export const PACK = { credits: 120, priceCents: 600, expiryDays: 30 };
 
 let baseFile: string | undefined;

@@ -38,7 +38,7 @@ const user = fc.integer({ min: 0, max: 1 });
 const key = (...pool: string[]) => fc.option(fc.constantFrom(...pool), { nil: null, freq: 2 });
 const pickArb = fc.nat({ max: 1000 });
 
-export const waitArb: fc.Arbitrary<Wait> = fc.oneof(
+const waitArb: fc.Arbitrary<Wait> = fc.oneof(
   { weight: 10, arbitrary: fc.constant({ kind: "none" as const }) },
   {
     weight: 4,
@@ -163,10 +163,10 @@ const operations: fc.Arbitrary<Step>[] = [
 ];
 
 /** Grants (credits to spend), holds and captures twice as often: most else needs them. */
-export const stepArbs: fc.Arbitrary<Step>[] = [...operations, operations[0], operations[4], operations[5]];
+const stepArbs: fc.Arbitrary<Step>[] = [...operations, operations[0], operations[4], operations[5]];
 
 /** One sequence: a fresh database, the model beside it, every step compared. */
-export function simulationProperty(maxCommands: number, seen?: Set<string>) {
+function simulationProperty(maxCommands: number, seen?: Set<string>) {
   return fc.property(fc.commands(stepArbs, { maxCommands, size: "max" }), (cmds) => {
     const engine = new Engine();
     try {

@@ -26,7 +26,7 @@ export const metadata = (description = "Your `metadata` object, returned as sent
 // ---------------------------------------------------------------------------------------------
 // Errors
 
-export const ERROR_CODES = Object.keys(ERROR_STATUS) as [keyof typeof ERROR_STATUS, ...(keyof typeof ERROR_STATUS)[]];
+const ERROR_CODES = Object.keys(ERROR_STATUS) as [keyof typeof ERROR_STATUS, ...(keyof typeof ERROR_STATUS)[]];
 
 const errorDetail = z.object({
   code: z.enum(ERROR_CODES).openapi({ description: "Stable; map it, not the message (catalogue: /docs/api#errors)." }),
@@ -73,7 +73,7 @@ export const InsufficientCreditsBody = z
 // ---------------------------------------------------------------------------------------------
 // Credits
 
-export const Allocation = z
+const Allocation = z
   .object({ grantId: z.number().int(), amount: credits("Credits taken from (or returned to) this grant.") })
   .openapi("Allocation");
 
@@ -139,7 +139,7 @@ export const Deduction = z
     },
   });
 
-export const LedgerEntry = z
+const LedgerEntry = z
   .object({
     id: z.number().int(),
     type: z.enum(LEDGER_ENTRY_TYPES),
@@ -192,7 +192,7 @@ export const Adjustment = z
     example: { id: 312, amount: -40, balance: 410, grantId: null, allocations: [{ grantId: 7, amount: 40 }] },
   });
 
-export const BatchResult = z
+const BatchResult = z
   .union([
     z.object({
       status: z.literal(201),
@@ -367,7 +367,7 @@ export const idempotencyKeyHeader = z
 // ---------------------------------------------------------------------------------------------
 // Holds
 
-export const HOLD_STATUSES = ["held", "captured", "released", "expired"] as const;
+const HOLD_STATUSES = ["held", "captured", "released", "expired"] as const;
 
 export const Hold = z
   .object({

@@ -12,7 +12,7 @@ import { z } from "./zod";
  * Who may call: `public` = no key; `usage` = a usage or admin API key; `admin` = an admin API key;
  * `admin-or-session` = an admin API key or an admin's browser session (the /api/admin routes).
  */
-export type Auth = "public" | "usage" | "admin" | "admin-or-session";
+type Auth = "public" | "usage" | "admin" | "admin-or-session";
 
 export interface Operation {
   method: "get" | "post" | "patch" | "delete";
@@ -98,8 +98,6 @@ export const TAGS = [
   { name: "Events", description: "Every event the server has sent, to reconcile after an outage (admin)." },
   { name: "Webhooks", description: "The events the server sends, signed the Standard Webhooks way." },
 ] as const;
-
-export type TagName = (typeof TAGS)[number]["name"];
 
 /** Builds the zod-to-openapi registry; `operations` keeps what was registered, for tests and the docs page. */
 export class ApiRegistry {

@@ -95,8 +95,6 @@ export const WEBHOOK_EVENTS = {
   },
 } satisfies Record<PublicEventType, { summary: string; description: string; data: z.ZodTypeAny }>;
 
-export type WebhookEventType = keyof typeof WEBHOOK_EVENTS;
-
 const headers = z.object({
   "webhook-id": z.string().openapi({
     description: "The event id; the same on every retry (use it to drop duplicates).",

@@ -1,5 +1,5 @@
 /**
- * Holds in the v1 API (issue 10; decision 010): reserve credits, then capture or release them.
+ * Holds in the v1 API (decisions 010 and 015): reserve credits, then capture or release them.
  * Usage keys may do all of it. Each endpoint is thin: parse, one engine call, answer.
  *
  *   POST /api/v1/users/:userId/holds   {amount, expiresInSeconds?, reason?, metadata?} → 201 {hold, balance, held}

@@ -6,7 +6,7 @@ import { chargeRefunded } from "./refunds.server";
 import { ignored, type EventHandler } from "./shared.server";
 import { subscriptionChanged } from "./subscriptions.server";
 
-export { NotReadyYet, type Outcome } from "./shared.server";
+export { type Outcome } from "./shared.server";
 
 /*
  * One handler per Stripe event type, one module per event family: checkout, subscriptions,

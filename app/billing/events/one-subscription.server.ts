@@ -18,14 +18,14 @@ import {
 // One subscription per customer
 
 /** Put in cancellation_details.comment of a subscription this app undid as a customer's second one. */
-export const DUPLICATE_COMMENT = "credit-billing: second live subscription; the customer keeps ";
+const DUPLICATE_COMMENT = "credit-billing: second live subscription; the customer keeps ";
 
 export type DuplicateCheck =
   | { duplicate: { attention: boolean; reason: string } }
   /** Not a duplicate; `checked` are local rows that look live but Stripe has as ended. */
   | { checked: string[] };
 
-export const isLive = (status: string) => (LIVE_STATUSES as readonly string[]).includes(status);
+const isLive = (status: string) => (LIVE_STATUSES as readonly string[]).includes(status);
 
 /**
  * A customer has one subscription. Checkout refuses a second one and expires the other open
@@ -74,7 +74,7 @@ export async function settleSecondSubscription(
 }
 
 /** Refunds whatever is still unrefunded of the subscription's paid invoice payments; true if it refunded anything. */
-export async function refundSubscriptionPayments(stripe: Stripe, subscription: Stripe.Subscription): Promise<boolean> {
+async function refundSubscriptionPayments(stripe: Stripe, subscription: Stripe.Subscription): Promise<boolean> {
   const invoiceId = stripeId(subscription.latest_invoice as string | { id: string } | null);
   if (!invoiceId) return false;
   const invoice = await stripe.invoices.retrieve(invoiceId, { expand: ["payments"] });
@@ -97,7 +97,7 @@ export async function refundSubscriptionPayments(stripe: Stripe, subscription: S
 }
 
 /** Stripe ids of the user's subscriptions that are live locally, other than `exceptId`. */
-export function liveSubscriptionRows(db: Db, userId: number, exceptId: string): string[] {
+function liveSubscriptionRows(db: Db, userId: number, exceptId: string): string[] {
   return db
     .select({ id: userSubscriptions.stripeSubscriptionId })
     .from(userSubscriptions)

@@ -46,7 +46,7 @@ export function contradiction(event: Stripe.Event, stripeSays: string): string {
 // ---------------------------------------------------------------------------------------------
 // Shared lookups
 
-export function positiveInt(value: unknown): number | null {
+function positiveInt(value: unknown): number | null {
   if (typeof value !== "string" && typeof value !== "number") return null;
   const s = String(value).trim();
   if (!/^[1-9][0-9]{0,15}$/.test(s)) return null;
@@ -54,7 +54,7 @@ export function positiveInt(value: unknown): number | null {
   return Number.isSafeInteger(n) ? n : null;
 }
 
-export function userExists(db: Db, id: number): boolean {
+function userExists(db: Db, id: number): boolean {
   return !!db.select({ id: users.id }).from(users).where(eq(users.id, id)).get();
 }
 

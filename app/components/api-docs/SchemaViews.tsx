@@ -77,7 +77,7 @@ export function TypeLabel({ schema }: { schema: Schema }): ReactNode {
 }
 
 /** Limits and allowed values, in words. */
-export function constraints(schema: Schema): string[] {
+function constraints(schema: Schema): string[] {
   const out: string[] = [];
   if (schema.enum) out.push(`one of: ${schema.enum.map((v) => JSON.stringify(v)).join(", ")}`);
   if (schema.minimum !== undefined && schema.maximum !== undefined) {
@@ -94,7 +94,7 @@ export function constraints(schema: Schema): string[] {
 }
 
 /** The object a schema describes inline (not a named one), if any: its properties as a table. */
-export function inlineObject(schema: Schema): Schema | null {
+function inlineObject(schema: Schema): Schema | null {
   if (schema.$ref) return null;
   if (schema.properties) return schema;
   const types = [schema.type ?? []].flat();
@@ -103,7 +103,7 @@ export function inlineObject(schema: Schema): Schema | null {
 }
 
 /** A reference table: the name of each row is its header cell (required or optional under it). */
-export function DocTable({ caption, columns, children }: { caption: string; columns: string[]; children: ReactNode }) {
+function DocTable({ caption, columns, children }: { caption: string; columns: string[]; children: ReactNode }) {
   return (
     <div className="overflow-x-auto">
       <table className="mt-1 w-full text-left text-sm">
@@ -127,7 +127,7 @@ export function DocTable({ caption, columns, children }: { caption: string; colu
   );
 }
 
-export function NameCell({ name, required }: { name: string; required: boolean }) {
+function NameCell({ name, required }: { name: string; required: boolean }) {
   return (
     <th scope="row" className="py-1.5 pr-3 font-normal">
       <code className="font-semibold text-slate-900">{name}</code>
@@ -136,7 +136,7 @@ export function NameCell({ name, required }: { name: string; required: boolean }
   );
 }
 
-export function DescriptionCell({ text, schema, children }: { text?: string; schema?: Schema; children?: ReactNode }) {
+function DescriptionCell({ text, schema, children }: { text?: string; schema?: Schema; children?: ReactNode }) {
   const limits = schema ? constraints(schema) : [];
   return (
     <td className="py-1.5 text-slate-700">
@@ -212,7 +212,7 @@ export function Parameters({ params, caption }: { params: Parameter[]; caption: 
   );
 }
 
-export const METHOD_STYLE: Record<string, string> = {
+const METHOD_STYLE: Record<string, string> = {
   get: "bg-sky-100 text-sky-900",
   post: "bg-green-100 text-green-900",
   patch: "bg-amber-100 text-amber-900",

@@ -33,11 +33,11 @@ export interface Parameter {
   description?: string;
   schema?: Schema;
 }
-export interface Media {
+interface Media {
   schema?: Schema;
   example?: unknown;
 }
-export interface Operation {
+interface Operation {
   operationId?: string;
   tags?: string[];
   summary?: string;
@@ -54,7 +54,7 @@ export interface Doc {
   components?: { schemas?: Record<string, Schema> };
 }
 
-export const METHODS = ["get", "post", "put", "patch", "delete"] as const;
+const METHODS = ["get", "post", "put", "patch", "delete"] as const;
 
 export interface Listed {
   id: string;

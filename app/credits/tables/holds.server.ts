@@ -22,7 +22,7 @@ export interface HoldRow {
 }
 
 /** The columns every hold query reads (HoldRow). */
-export const HOLD_COLUMNS = `id, user_id, amount, captured_amount, clawed_amount, status, expires_at, reason, metadata, idempotency_key,
+const HOLD_COLUMNS = `id, user_id, amount, captured_amount, clawed_amount, status, expires_at, reason, metadata, idempotency_key,
   request_hash, deduction_id, created_at`;
 
 export function holdStatements(sqlite: Database.Database) {

@@ -18,7 +18,7 @@ export function newId(prefix: string, length = 24): string {
 }
 
 /** Decimal fields travel as strings on the wire; the SDK turns them into its Decimal type. */
-export function decimal(n: number): Stripe.Decimal {
+function decimal(n: number): Stripe.Decimal {
   return String(n) as unknown as Stripe.Decimal;
 }
 

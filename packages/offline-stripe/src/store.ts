@@ -6,7 +6,7 @@ import { emptyList } from "./objects";
 import { invalid, noSuch, type Params } from "./params";
 
 /** A POST answer kept for replay under its Idempotency-Key (Stripe keeps them 24 hours). */
-export interface IdempotentResponse {
+interface IdempotentResponse {
   fingerprint: string;
   status: number;
   body: string;
@@ -60,7 +60,7 @@ export function newWebhookSecret(): string {
   return `whsec_${randomBytes(32).toString("base64url")}`;
 }
 
-export function emptyState(): OfflineState {
+function emptyState(): OfflineState {
   return {
     version: 1,
     webhookSecret: newWebhookSecret(),

@@ -91,7 +91,7 @@ export function createPrice(e: Engine, p: Params): Stripe.Price {
   return pr;
 }
 
-export function claimLookupKey(e: Engine, lookupKey: string, transfer: boolean): void {
+function claimLookupKey(e: Engine, lookupKey: string, transfer: boolean): void {
   const holder = Object.values(e.state.prices).find((x) => x.lookup_key === lookupKey);
   if (!holder) return;
   if (!transfer) {

@@ -96,7 +96,7 @@ export function attemptInvoicePayment(e: Engine, inv: Stripe.Invoice, succeeds: 
   return false;
 }
 
-export function markInvoicePaid(e: Engine, inv: Stripe.Invoice): void {
+function markInvoicePaid(e: Engine, inv: Stripe.Invoice): void {
   inv.status = "paid";
   inv.amount_paid = inv.amount_due;
   inv.amount_remaining = 0;

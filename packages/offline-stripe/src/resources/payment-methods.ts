@@ -9,7 +9,7 @@ import * as make from "../objects";
 import { invalid, missingParam, type Params } from "../params";
 import { newestFirst, paginate } from "../store";
 
-export function paymentMethodObject(p: { now: number; customer: string | null }): Stripe.PaymentMethod {
+function paymentMethodObject(p: { now: number; customer: string | null }): Stripe.PaymentMethod {
   return {
     id: make.newId("pm", 24),
     object: "payment_method",

@@ -45,7 +45,7 @@ export function presentList(
   return out;
 }
 
-export function include(e: Engine, obj: Record<string, unknown>, heads: string[]): void {
+function include(e: Engine, obj: Record<string, unknown>, heads: string[]): void {
   if (obj.object === "checkout.session" && heads.includes("line_items")) {
     const id = obj.id as string;
     obj.line_items = make.emptyList(`/v1/checkout/sessions/${id}/line_items`, lineItemsOf(e, id));

@@ -76,7 +76,7 @@ export function cycleLine(
   });
 }
 
-export function productName(e: Engine, price: Stripe.Price): string {
+function productName(e: Engine, price: Stripe.Price): string {
   const id = typeof price.product === "string" ? price.product : price.product.id;
   return e.state.products[id]?.name ?? id;
 }
@@ -287,7 +287,7 @@ function billChanges(
 }
 
 /** Unused time on the old price is credited, remaining time on the new one charged, both to the period end. */
-export function prorate(
+function prorate(
   e: Engine,
   sub: Stripe.Subscription,
   item: Stripe.SubscriptionItem,
