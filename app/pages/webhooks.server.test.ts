@@ -116,6 +116,11 @@ describe("the webhooks pages' actions", () => {
     expect(await r.act(endpoint.endpointId, { intent: "retry", deliveryId: String(delivery.id) })).toMatchObject({
       status: 303,
     });
+    // Another endpoint's page (a stale or forged form) cannot retry this delivery.
+    const other = await r.create(await r.receiver());
+    expect(await r.act(other.endpointId, { intent: "retry", deliveryId: String(delivery.id) })).toMatchObject({
+      status: 404,
+    });
     const bad = await r.act(endpoint.endpointId, { intent: "update", url: "ftp://x", events: [] });
     expect(bad).toMatchObject({ status: 400, form: "endpoint" });
     expect(webhooksView(r.ctx).endpoints[0]).toMatchObject({ url: receiver.url, events: ["credits.granted"] });
@@ -132,6 +137,7 @@ describe("the webhooks pages' actions", () => {
     });
     expect(listRecentAudit(r.db).map((a) => [a.actor, a.action])).toEqual([
       ["user:3", "webhook_endpoint.update"],
+      ["user:3", "webhook_endpoint.create"],
       ["user:3", "webhook_delivery.retry"],
       ["user:3", "webhook_endpoint.test"],
       ["user:3", "webhook_endpoint.create"],

@@ -168,7 +168,7 @@ export async function submitEndpointForm(
         };
       }
       case "retry":
-        retryWebhookDelivery(ctx, v.deliveryId, actor);
+        retryWebhookDelivery(ctx, v.deliveryId, actor, { endpointId: id });
         return { status: 303, message: `Delivery #${v.deliveryId} will be sent again in a moment.` };
     }
   } catch (e) {

@@ -163,13 +163,24 @@ export function listEventBodies(
  * Sends the delivery again as soon as the sender gets to it (same webhook-id): a failed one becomes
  * pending for one more attempt, a delivered one is sent once more, a pending one is due now.
  */
-export function retryWebhookDelivery(ctx: DbClock, id: number, actor: string): WebhookDeliveryJson {
+export function retryWebhookDelivery(
+  ctx: DbClock,
+  id: number,
+  actor: string,
+  /** Only a delivery of this endpoint (an endpoint's page never retries another's). */
+  opts: { endpointId?: number } = {},
+): WebhookDeliveryJson {
   const now = ctx.clock.now();
   return writeTransaction(ctx.db, (tx) => {
     const updated = tx
       .update(webhookDeliveries)
       .set({ status: "pending", nextAttemptAt: now, updatedAt: now })
-      .where(eq(webhookDeliveries.id, id))
+      .where(
+        and(
+          eq(webhookDeliveries.id, id),
+          opts.endpointId !== undefined ? eq(webhookDeliveries.endpointId, opts.endpointId) : undefined,
+        ),
+      )
       .returning({ id: webhookDeliveries.id })
       .get();
     if (!updated) throw new AppError("not_found", `No webhook delivery with id ${JSON.stringify(String(id))}.`);
