@@ -11,6 +11,16 @@ export {
   plural,
 } from "~/utils/format";
 
+/** Ledger entry types in people's words, in the order filters list them (customer and admin pages alike). */
+export const ENTRY_LABELS: Record<string, string> = {
+  grant: "Added",
+  deduction: "Used",
+  expiration: "Expired",
+  void: "Voided",
+  refund: "Refunded",
+  adjustment: "Adjustment",
+};
+
 /** The product's name, after every page's heading in its `<title>`. */
 const PRODUCT_NAME = "Credits";
 

@@ -9,7 +9,7 @@ import { subscribersPerPlan } from "~/billing/reports.server";
 import { Card, PageHeader } from "~/components/AppShell";
 import { DataTable, type Column } from "~/components/DataTable";
 import { formatCredits, formatMoney, plural, pageTitle } from "~/components/format";
-import { Alert, SubmitButton, buttonStyles } from "~/components/forms";
+import { SubmitButton, buttonStyles } from "~/components/forms";
 import { Badge, ButtonLink, ResultAlert, ToastMessage } from "~/components/ui";
 import {
   PLAN_KINDS,

@@ -8,7 +8,7 @@ import { BalanceSummary, KIND_LABELS } from "~/components/BalanceSummary";
 import { LineChart, SeriesTable } from "~/components/charts";
 import { CustomerWarnings, inDaysText } from "~/components/CustomerWarnings";
 import { DataTable } from "~/components/DataTable";
-import { formatCredits, formatSignedCredits, plural, pageTitle } from "~/components/format";
+import { ENTRY_LABELS, formatCredits, formatSignedCredits, plural, pageTitle } from "~/components/format";
 import { RenewalNote, SubscriptionStatusBadge, planDisplayName, planTerms } from "~/components/Subscription";
 import { ButtonLink, TextLink, Time } from "~/components/ui";
 import { buttonStyles } from "~/components/forms";
@@ -50,15 +50,6 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
     type: isLedgerType(type) ? type : null,
   };
 }
-
-const ENTRY_LABELS: Record<string, string> = {
-  grant: "Added",
-  deduction: "Used",
-  expiration: "Expired",
-  void: "Voided",
-  refund: "Refunded",
-  adjustment: "Adjustment",
-};
 
 const USAGE_TABLE = "Balance and credits used per day, last 30 days (UTC)";
 
