@@ -13,6 +13,7 @@ import {
   checkMetadata,
   checkReason,
   checkShownReason,
+  checkUsageTag,
   findReplay,
   insertEntry,
   invalid,
@@ -79,6 +80,8 @@ interface SpendingEntry {
   hash: string | null;
   metadata: string | null;
   actor: string | null;
+  /** A usage deduction's tag (JSON text), else null. */
+  usage?: string | null;
 }
 
 /**
@@ -96,7 +99,7 @@ function spend(
   const { before, allocations, user } = burnDown(s, userId, amount, now);
   const balance = before - amount;
   // Fields spelled out rather than spread: this is the deduction hot path.
-  const { type, reason, key, hash, metadata, actor } = entry;
+  const { type, reason, key, hash, metadata, actor, usage } = entry;
   const id = insertEntry(s, {
     userId,
     type,
@@ -109,6 +112,7 @@ function spend(
     metadata,
     actor,
     now,
+    usage,
   });
   for (const a of allocations) s.insertAllocation.run(id, a.grantId, a.amount);
   // credits.deducted is this entry itself (read after commit by the dispatcher: credits/events.server.ts).
@@ -134,14 +138,24 @@ export function deductCredits(ctx: CreditsCtx, input: DeductInput): DeductResult
   const metadata = checkMetadata(input.metadata);
   const actor = checkActor(input.actor);
   const key = checkKey(input.idempotencyKey);
-  const hash = key === null ? null : requestHash({ op: "deduction", amount, reason, metadata: input.metadata ?? null });
+  const usage = checkUsageTag(input.usage);
+  const hash =
+    key === null
+      ? null
+      : requestHash({
+          op: "deduction",
+          amount,
+          reason,
+          metadata: input.metadata ?? null,
+          ...(usage && { usage: input.usage }),
+        });
   const s = statementsFor(ctx.db);
   return writeTransaction(ctx.db, (): DeductResult => {
     const replay = findReplay(s, userId, key, hash);
     if (replay) return { ...replayedSpend(s, replay), amount: -replay.amount };
     // Read inside the transaction: after any wait for the write lock, not before it.
     const now = ctx.clock.now().getTime();
-    const entry = { type: "deduction" as const, reason, key, hash, metadata, actor };
+    const entry = { type: "deduction" as const, reason, key, hash, metadata, actor, usage };
     const { id, balance, allocations } = spend(s, ctx, userId, amount, entry, now);
     return { id, amount, balance, allocations, replayed: false };
   });

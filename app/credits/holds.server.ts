@@ -17,7 +17,7 @@
  * So Σ ledger amounts = cached balance + Σ (amount − clawed) of stored open holds (invariant I9).
  */
 import { AppError } from "../utils/errors";
-import type { HoldView } from "./index.server";
+import type { HoldView, UsageTag } from "./index.server";
 import { burnDown } from "./deduct.server";
 import { balanceLowered, creditsConfig, type CreditsCtx } from "./events.server";
 import { closeHold, endReturns, returnParts, settleLapsedHolds, type HoldPart } from "./hold-returns.server";
@@ -28,6 +28,7 @@ import {
   checkKey,
   checkMetadata,
   checkReason,
+  checkUsageTag,
   findReplay,
   insertEntry,
   invalid,
@@ -72,6 +73,8 @@ export interface CaptureInput {
   amount?: number | null;
   idempotencyKey?: string | null;
   actor?: string | null;
+  /** What the credits paid for, when a feature hold is captured (app/features/). */
+  usage?: UsageTag | null;
 }
 
 export interface CaptureResult {
@@ -192,7 +195,11 @@ export function captureHold(ctx: CreditsCtx, input: CaptureInput): CaptureResult
   const requested = input.amount === undefined || input.amount === null ? null : checkCredits(input.amount);
   const actor = checkActor(input.actor);
   const key = holdScopedKey(checkKey(input.idempotencyKey), holdId);
-  const hash = key === null ? null : requestHash({ op: "capture", holdId, amount: requested });
+  const usage = checkUsageTag(input.usage);
+  const hash =
+    key === null
+      ? null
+      : requestHash({ op: "capture", holdId, amount: requested, ...(usage && { usage: input.usage }) });
   const s = statementsFor(ctx.db);
   return writeTransaction(ctx.db, (): CaptureResult => {
     const now = ctx.clock.now().getTime();
@@ -244,6 +251,7 @@ export function captureHold(ctx: CreditsCtx, input: CaptureInput): CaptureResult
       actor,
       now,
       holdId,
+      usage,
     });
     for (const a of captured) s.insertAllocation.run(id, a.grantId, a.amount);
     if (s.markCaptured.run(amount, id, now, holdId).changes !== 1) {

@@ -68,6 +68,21 @@ export interface DeductInput {
   metadata?: Record<string, unknown> | null;
   idempotencyKey?: string | null;
   actor?: string | null;
+  /** What the credits paid for, when usage of a rate-card feature made the deduction (app/features/). */
+  usage?: UsageTag | null;
+}
+
+/**
+ * A usage deduction's account of itself, in the caller's words (app/features/): which feature,
+ * how many units, at which price version, how many of them were included units, and how many
+ * units already paid for are carried to the next use (the remainder). Stored and shown as given.
+ */
+export interface UsageTag {
+  feature: string;
+  quantity: number;
+  priceVersion: number;
+  includedUnitsUsed: number;
+  carriedUnits: number;
 }
 export interface DeductResult {
   id: number; // ledger entry id
@@ -138,6 +153,8 @@ export interface LedgerEntryView {
   holdId?: number;
   /** On a refund or void that took held credits: which open holds gave how many (the rest was free). */
   fromHolds?: { holdId: number; amount: number }[];
+  /** On a deduction made by usage of a rate-card feature. */
+  usage?: UsageTag;
 }
 
 export type { LedgerEntryType };

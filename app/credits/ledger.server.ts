@@ -3,7 +3,7 @@
  * invariants that tie the ledger to the grants, are stated in ./invariants.server.ts.
  */
 import { AppError } from "../utils/errors";
-import type { BalanceView, LedgerEntryView } from "./index.server";
+import type { BalanceView, LedgerEntryView, UsageTag } from "./index.server";
 import { settleLapsedHolds } from "./hold-returns.server";
 import {
   checkId,
@@ -161,6 +161,7 @@ interface LedgerRow {
   reason: string | null;
   metadata: string | null;
   created_at: number;
+  usage: string | null;
 }
 
 /**
@@ -222,6 +223,7 @@ export function listLedger(
     };
     if (allocations.has(r.id) || r.type === "deduction") entry.allocations = allocations.get(r.id) ?? [];
     if (r.hold_id !== null) entry.holdId = r.hold_id;
+    if (r.usage !== null) entry.usage = parseMetadata(r.usage) as unknown as UsageTag;
     const held = fromHolds.get(r.id);
     if (held) entry.fromHolds = held;
     return entry;

@@ -105,7 +105,7 @@ export const BURN_DOWN_SQL = `select id, remaining from credit_grants
   order by ${BURN_DOWN_ORDER}`;
 
 /** Served by credit_ledger_user_id_idx (user_id, id). */
-export const LEDGER_PAGE_SQL = `select id, type, amount, balance_after, reason, metadata, created_at, hold_id from credit_ledger
+export const LEDGER_PAGE_SQL = `select id, type, amount, balance_after, reason, metadata, created_at, hold_id, usage from credit_ledger
   where user_id = @userId and id < @before order by id desc limit @limit`;
 
 function prepareAll(sqlite: Database.Database) {
@@ -177,7 +177,8 @@ function prepareAll(sqlite: Database.Database) {
       true,
     ) as Database.Statement<[number], UserEventRow>,
     insertEntry: p(`insert into credit_ledger (user_id, type, amount, balance_after, reason, grant_id,
-      idempotency_key, request_hash, metadata, actor, created_at, hold_id) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      idempotency_key, request_hash, metadata, actor, created_at, hold_id, usage)
+      values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
     insertAllocation: p(`insert into ledger_allocations (entry_id, grant_id, amount) values (?, ?, ?)`),
     entryByKey: p(`select id, user_id, type, amount, balance_after, reason, grant_id, hold_id, idempotency_key,
       request_hash, actor, created_at from credit_ledger where user_id = ? and idempotency_key = ?`),
@@ -439,6 +440,13 @@ export function checkMetadata(value: unknown): string | null {
   return json;
 }
 
+/** A usage deduction's tag (app/features/: feature, quantity, price version…): JSON text to store, or null. */
+export function checkUsageTag(value: unknown): string | null {
+  if (value === undefined || value === null) return null;
+  if (typeof value !== "object" || Array.isArray(value)) throw invalid("usage", "`usage` must be an object.");
+  return JSON.stringify(value);
+}
+
 export function checkDate(value: unknown, field: string): number {
   if (!(value instanceof Date) || Number.isNaN(value.getTime()))
     throw invalid(field, `\`${field}\` must be a valid date.`);
@@ -505,6 +513,8 @@ export interface EntryInsert {
   now: number;
   /** The hold a capture's deduction came from. */
   holdId?: number | null;
+  /** What a usage deduction was for (JSON text; checkUsageTag), else null. */
+  usage?: string | null;
 }
 
 export function insertEntry(s: Statements, e: EntryInsert): number {
@@ -521,6 +531,7 @@ export function insertEntry(s: Statements, e: EntryInsert): number {
     e.actor,
     e.now,
     e.holdId ?? null,
+    e.usage ?? null,
   );
   return Number(lastInsertRowid);
 }
