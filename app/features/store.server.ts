@@ -115,6 +115,12 @@ function prepareAll(sqlite: Database.Database) {
     ) as Database.Statement<[number, string], UsageRow>,
     usageById: p(`select ${USAGE_COLUMNS} from usage_records where id = ?`) as Database.Statement<[number], UsageRow>,
     insertFeatureHold: p(`insert into feature_holds (hold_id, feature_id, price_id, quantity) values (?, ?, ?, ?)`),
+    /** (userId, idempotencyKey) → the hold made under the key, with what it holds when made by feature (else nulls). */
+    holdByKey: p(`select h.id as hold_id, fh.feature_id, fh.price_id, fh.quantity from credit_holds h
+      left join feature_holds fh on fh.hold_id = h.id where h.user_id = ? and h.idempotency_key = ?`) as Database.Statement<
+      [number, string],
+      { hold_id: number; feature_id: number | null; price_id: number | null; quantity: number | null }
+    >,
     featureHold: p(
       `select hold_id, feature_id, price_id, quantity from feature_holds where hold_id = ?`,
     ) as Database.Statement<[number], { hold_id: number; feature_id: number; price_id: number; quantity: number }>,

@@ -128,7 +128,8 @@ function termsFor(s: Statements, ctx: UsageCtx, userId: number, key: string, now
   const refusal =
     feature.archived_at !== null ? "feature_archived" : pf && pf.enabled === 0 ? "feature_not_included" : null;
   const price = pf?.price_id ? s.priceById.get(pf.price_id)! : basePriceAt(s, feature.id, now);
-  if (!plan || !pf || pf.included_units === 0)
+  // A plan that leaves the feature out includes none of its units (as includedUnitsLeft shows).
+  if (!plan || !pf || pf.enabled === 0 || pf.included_units === 0)
     return { feature, refusal, price, periodStart: null, includedRemaining: 0 };
   const used = s.includedUsed.get(userId, feature.id, plan.periodStart) ?? 0;
   return {
@@ -340,18 +341,42 @@ export interface FeatureHoldResult {
 }
 
 /**
+ * The price a keyed hold by feature was made at, when the key was used before: a replay is the
+ * same feature and quantity (it answers the original whatever the price or the feature's state
+ * now); anything else under the key → idempotency_conflict.
+ */
+function heldPriceOfKey(s: Statements, input: FeatureHoldInput, quantity: number): PriceRow | undefined {
+  if (typeof input.idempotencyKey !== "string") return undefined;
+  const prior = s.holdByKey.get(input.userId, input.idempotencyKey);
+  if (!prior) return undefined;
+  if (
+    prior.feature_id === null ||
+    prior.feature_id !== s.featureByKey.get(input.feature)?.id ||
+    prior.quantity !== quantity
+  ) {
+    throw new AppError("idempotency_conflict", "This idempotency key was already used for a different request.", {
+      field: "idempotencyKey",
+    });
+  }
+  return s.priceById.get(prior.price_id!)!;
+}
+
+/**
  * Reserves the worst-case cost of `quantity` units at the user's price now (ceil(quantity ×
  * credits ÷ perUnits): included units and the carried remainder are applied at capture, so the
  * capture never costs more than the hold). Refusals as recordUsage; a feature whose worst case
- * is 0 credits (a free price) has nothing to hold → invalid_request.
+ * is 0 credits (a free price) has nothing to hold → invalid_request. A replayed key answers the
+ * original hold (checked first, as for usage).
  */
 export function holdFeature(ctx: UsageCtx, input: FeatureHoldInput): FeatureHoldResult {
   const quantity = checkQuantity(input.quantity);
   const s = statementsFor(ctx.db);
   return writeTransaction(ctx.db, (): FeatureHoldResult => {
     const now = ctx.clock.now().getTime();
+    const heldPrice = heldPriceOfKey(s, input, quantity);
     const terms = termsFor(s, ctx, input.userId, input.feature, now);
-    if (terms.refusal) {
+    if (heldPrice) terms.price = heldPrice;
+    else if (terms.refusal) {
       spendableNow(ctx, input.userId);
       throw refuse(terms.refusal, input.feature);
     }

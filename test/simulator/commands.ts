@@ -89,12 +89,12 @@ export abstract class Step implements fc.Command<Model, Engine> {
   }
 }
 
-function pick<T>(list: T[], n: number): T | undefined {
+export function pick<T>(list: T[], n: number): T | undefined {
   return list.length === 0 ? undefined : list[n % list.length];
 }
 
 /** The model's side of a spend that may be short: the parts, or the balance it had. */
-function tryTake(m: Model, user: number, amount: number): MPart[] | InsufficientCredits {
+export function tryTake(m: Model, user: number, amount: number): MPart[] | InsufficientCredits {
   try {
     return m.take(user, amount);
   } catch (e) {
@@ -103,11 +103,22 @@ function tryTake(m: Model, user: number, amount: number): MPart[] | Insufficient
   }
 }
 
-const allocations = (parts: MPart[]) => parts.map((p) => ({ grantId: p.grantId, amount: p.amount }));
+export const allocations = (parts: MPart[]) => parts.map((p) => ({ grantId: p.grantId, amount: p.amount }));
 
 /** An idempotency key the model remembers: which request it named and what the engine answered. */
 export interface Keyed {
-  kind: "grant" | "deduct" | "adjust" | "hold" | "capture" | "void" | "refund" | "legacy" | "rollover" | "payment";
+  kind:
+    | "grant"
+    | "deduct"
+    | "adjust"
+    | "hold"
+    | "capture"
+    | "void"
+    | "refund"
+    | "legacy"
+    | "rollover"
+    | "payment"
+    | "usage";
   user: number;
   key: string;
   /** The request as the model compares it (same text = same request). */
@@ -135,7 +146,7 @@ export function keys(m: Model): Keys {
  * for another request idempotency_conflict; a new key runs `fresh`, and the key is remembered when
  * the call wrote something (`stored`).
  */
-function keyed<R>(
+export function keyed<R>(
   m: Model,
   k: { kind: Keyed["kind"]; user: number; key: string | null; request: string },
   call: () => R,
@@ -471,12 +482,12 @@ export class HoldStep extends Step {
   }
 }
 
-function isOpen(m: Model, h: MHold): boolean {
+export function isOpen(m: Model, h: MHold): boolean {
   return h.status === "held" && h.expiresAt > m.now;
 }
 
 /** An even pick takes an open hold when there is one (most holds are closed later on); an odd one any hold. */
-function pickHold(m: Model, n: number): MHold | undefined {
+export function pickHold(m: Model, n: number): MHold | undefined {
   const open = m.holds.filter((h) => isOpen(m, h));
   return n % 2 === 0 && open.length > 0 ? pick(open, n >> 1) : pick(m.holds, n >> 1);
 }
@@ -520,19 +531,7 @@ export class CaptureStep extends Step {
           expectCode(() => captureHold(r.ctx, input), "invalid_request");
           return undefined;
         }
-        const captured: MPart[] = [];
-        const rest: MPart[] = [];
-        let left = amount;
-        for (const p of h.parts) {
-          const n = Math.min(left, p.amount);
-          if (n > 0) captured.push({ grantId: p.grantId, amount: n });
-          rest.push({ grantId: p.grantId, amount: p.amount - n });
-          left -= n;
-        }
-        h.status = "captured";
-        h.captured = amount;
-        m.giveBack(h.user, rest);
-        m.line(h.user, "deduction", -amount);
+        const captured = captureOnModel(m, h, amount);
         const res = captureHold(r.ctx, input);
         same(
           [res.deduction.amount, res.deduction.allocations, res.deduction.balance, res.held],
@@ -553,6 +552,24 @@ export class CaptureStep extends Step {
   }
 }
 
+/** A capture of `amount` on the model: ONE deduction line; what the hold took beyond it goes back. Returns the captured parts. */
+export function captureOnModel(m: Model, h: MHold, amount: number): MPart[] {
+  const captured: MPart[] = [];
+  const rest: MPart[] = [];
+  let left = amount;
+  for (const p of h.parts) {
+    const n = Math.min(left, p.amount);
+    if (n > 0) captured.push({ grantId: p.grantId, amount: n });
+    rest.push({ grantId: p.grantId, amount: p.amount - n });
+    left -= n;
+  }
+  h.status = "captured";
+  h.captured = amount;
+  m.giveBack(h.user, rest);
+  m.line(h.user, "deduction", -amount);
+  return captured;
+}
+
 export class ReleaseStep extends Step {
   readonly name = "release";
   constructor(
@@ -570,6 +587,7 @@ export class ReleaseStep extends Step {
     }
     h.status = "released";
     m.giveBack(h.user, h.parts);
+    if (m.rate.featureHolds.has(h.id)) m.seen.add("feature hold released");
     const res = releaseHold(r.ctx, { holdId: h.id });
     same([res.hold.status, res.balance, res.held], ["released", m.spendable(h.user), m.held(h.user)], "release");
   }
@@ -1033,7 +1051,8 @@ export class RenewStep extends Step {
     const groupRef = `subscription:sim-${this.user}`;
     if (!sub) {
       const periodEnd = m.now + PERIOD;
-      m.subscriptions.set(user, { groupRef, periodEnd, invoices: 1 });
+      m.subscriptions.set(user, { groupRef, periodStart: m.now, periodEnd, invoices: 1 });
+      r.subscribe(user, m.now, periodEnd);
       this.invoiceGrant(m, r, user, groupRef, 1, periodEnd);
       return;
     }
@@ -1087,8 +1106,14 @@ export class RenewStep extends Step {
         answer: { ...res, replayed: true },
       });
     }
+    // The new period starts the rate card's included units again.
+    if ([...m.rate.included.keys()].some((k) => k.startsWith(`${user}|`) && k.endsWith(`|${sub.periodStart}`))) {
+      m.seen.add("included units reset at renewal");
+    }
+    sub.periodStart = newPeriodEnd - PERIOD;
     sub.periodEnd = newPeriodEnd;
     sub.invoices = invoice;
+    r.subscribe(user, sub.periodStart, newPeriodEnd);
     this.invoiceGrant(m, r, user, groupRef, invoice, newPeriodEnd);
   }
   /** invoice.paid: the period's plan credits, expiring at its end. */
@@ -1196,6 +1221,7 @@ export class ReplayStep extends Step {
         break;
       default:
         same(res.replayed, true, `${k.kind} replay`);
+        if ((res.hold as { feature?: string } | undefined)?.feature) m.seen.add("feature hold replayed");
     }
   }
   describe(): string {
