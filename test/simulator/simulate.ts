@@ -77,10 +77,10 @@ const featureKey = fc.oneof(
 const knownFeature = fc.constantFrom("tokens", "images", "calls", "free");
 /** Units: a few, around a price's perUnits (1,000 tokens for a credit), or many. */
 const units = fc.oneof(
-  fc.integer({ min: 1, max: 5 }),
-  fc.integer({ min: 1, max: 40 }),
-  fc.constantFrom(7, 999, 1000, 1001),
-  fc.integer({ min: 1, max: 3000 }),
+  { weight: 3, arbitrary: fc.integer({ min: 1, max: 5 }) },
+  { weight: 2, arbitrary: fc.integer({ min: 1, max: 40 }) },
+  { weight: 1, arbitrary: fc.constantFrom(7, 999, 1000, 1001) },
+  { weight: 1, arbitrary: fc.integer({ min: 1, max: 3000 }) },
 );
 const priceArb = fc.record({
   credits: fc.integer({ min: 0, max: 5 }),
@@ -232,6 +232,9 @@ export const stepArbs: fc.Arbitrary<Step>[] = [
   operations[5],
   // Usage too: most of the rate card's steps meet what it used.
   rateOperations[0],
+  // Auto top-up's payments and replays, which now share the draw with the rate card's steps.
+  operations[12],
+  operations[17],
 ];
 
 const [grantOp, , , , holdOp, captureOp, releaseOp, voidOp, refundOp] = operations;
