@@ -1,7 +1,8 @@
 /**
  * Every bug the simulator found, as the shortest sequence it shrank to (the seed that found it in
- * the test name: `npm run simulate -- --seed N` showed it before the fix). Each runs through the same
- * steps and comparison as the random runs.
+ * the test name: `npm run simulate -- --seed N` showed it before the fix; "rate-card mix" is the
+ * second run of simulator.test.ts), and bugs seen while writing the model, as the steps that show
+ * them. Each runs through the same steps and comparison as the random runs.
  */
 import fc from "fast-check";
 import { afterAll, describe, it } from "vitest";
@@ -68,7 +69,7 @@ describe("bugs the simulator found", () => {
     ]);
   });
 
-  it("a hold by feature replayed after a price change answers the original hold (issue 25)", () => {
+  it("(seen while writing the model) a hold by feature replayed after a price change answers the original hold (issue 25)", () => {
     replay([
       new GrantStep(now, 1, "topup", 100, 0, null, null, null),
       new FeatureHoldStep(now, 1, "images", 2, 3600, null, "h1"),
@@ -77,7 +78,7 @@ describe("bugs the simulator found", () => {
     ]);
   });
 
-  it("a hold by feature replayed after the feature was archived answers the original hold (issue 25)", () => {
+  it("(seen while writing the model) a hold by feature replayed after the feature was archived answers the original hold (issue 25)", () => {
     replay([
       new GrantStep(now, 1, "topup", 100, 0, null, null, null),
       new FeatureHoldStep(now, 1, "images", 2, 3600, null, "h1"),
@@ -86,7 +87,7 @@ describe("bugs the simulator found", () => {
     ]);
   });
 
-  it("a hold of another feature that costs the same under the same key and reason is a conflict, not a replay (issue 25)", () => {
+  it("(seen while writing the model) a hold of another feature that costs the same under the same key and reason is a conflict, not a replay (issue 25)", () => {
     replay([
       new GrantStep(now, 1, "topup", 100, 0, null, null, null),
       new FeatureHoldStep(now, 1, "images", 1, 3600, "job", "h1"),
