@@ -1,6 +1,7 @@
 /**
  * The deterministic simulator of the credit engine (issue 20): random sequences of every money
- * operation (./commands.ts) against the engine and the reference model (./model.ts), with
+ * operation (./commands.ts; the rate card's in ./usage-steps.ts, issue 25) against the engine and
+ * the reference model (./model.ts, ./rate-model.ts), with
  * fast-check's model-based testing, so a failure is shrunk to the shortest sequence and printed
  * with the seed that reproduces it.
  *
