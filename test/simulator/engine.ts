@@ -248,6 +248,21 @@ export class Engine {
     return { status: answer.status, results: parsed.results };
   }
 
+  /** POST /api/v1/usage/batch through the v1 router, as a metering pipeline sends it. */
+  usageBatch(events: { userId: number; feature: string; quantity: number; idempotencyKey: string }[]): {
+    status: number;
+    results: { status: number; body?: Record<string, unknown>; error?: { code: string }; replayed?: boolean }[];
+  } {
+    const answer = handleApiV1(this.ctx, {
+      method: "POST",
+      url: "/api/v1/usage/batch",
+      headers: { authorization: `Bearer ${this.apiKey}`, "content-type": "application/json" },
+      body: Buffer.from(JSON.stringify({ events })),
+    });
+    const parsed = JSON.parse(answer.body) as { results: never[] };
+    return { status: answer.status, results: parsed.results };
+  }
+
   /** POST /api/v1/grants/:id/void with the admin key: the API's answer. */
   voidViaApi(grantId: number, idempotencyKey: string | null): { status: number; body: Record<string, unknown> } {
     const headers: Record<string, string> = {

@@ -40,6 +40,7 @@ import {
   FeatureHoldStep,
   PlanTermsStep,
   PriceStep,
+  UsageBatchStep,
   UsageStep,
 } from "./usage-steps";
 import { DAY, HOUR, MINUTE, Model } from "./model";
@@ -120,6 +121,18 @@ const rateOperations: fc.Arbitrary<Step>[] = [
     )
     .map((a) => new PlanTermsStep(...a)),
   fc.tuple(waitArb, knownFeature, fc.boolean()).map((a) => new ArchiveStep(...a)),
+  fc
+    .tuple(
+      waitArb,
+      fc.array(
+        fc.record({ user, feature: featureKey, quantity: units, key: fc.constantFrom("e1", "e2", "e3", "e4") }),
+        {
+          minLength: 1,
+          maxLength: 5,
+        },
+      ),
+    )
+    .map((a) => new UsageBatchStep(...a)),
 ];
 
 /** Every operation once (fc.commands draws them evenly); `stepArbs` weights some. */
@@ -234,6 +247,7 @@ export const stepArbs: fc.Arbitrary<Step>[] = [
   // Usage too: most of the rate card's steps meet what it used.
   rateOperations[0],
   // Auto top-up's payments and replays, which now share the draw with the rate card's steps.
+  operations[11],
   operations[12],
   operations[17],
 ];

@@ -75,6 +75,8 @@ const OPERATIONS = [
   "usage of a feature not included",
   "usage of an archived feature",
   "usage replayed",
+  "usage batch",
+  "usage batch event replayed",
   "check",
   "check allowed",
   "check refused",

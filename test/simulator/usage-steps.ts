@@ -18,7 +18,7 @@ import { allocations, captureOnModel, isOpen, keyed, pick, pickHold, Step, tryTa
 import { expectCode, same } from "./compare";
 import type { Engine } from "./engine";
 import { InsufficientCredits, type MHold, type MPart, type Model } from "./model";
-import { ceilMulDiv, type MFeature, type MPrice } from "./rate-model";
+import { ceilMulDiv, type MFeature, type MPrice, type MQuote } from "./rate-model";
 
 /** The user's terms for a feature now, on the model. */
 function termsNow(m: Model, user: number, key: string) {
@@ -36,60 +36,80 @@ function termsNow(m: Model, user: number, key: string) {
 
 type UseOutcome = { result: UsageResult } | { refused: string };
 
-/**
- * A use of `quantity` units now, on the model and the engine: the engine's answer must be the
- * model's. Returns the answer, or the code it was refused with (nothing written).
- */
-function useNow(m: Model, r: Engine, user: number, key: string, quantity: number, idempotencyKey: string | null) {
-  const input = { userId: user, feature: key, quantity, idempotencyKey };
+/** A use on the model alone: refused (nothing changes; the balance when short), or recorded with the parts its credits took. */
+function useOnModel(
+  m: Model,
+  user: number,
+  key: string,
+  quantity: number,
+): { refused: string; balance?: number } | { q: MQuote; parts: MPart[] } {
   const t = termsNow(m, user, key);
   if (!t.feature) {
-    expectCode(() => recordUsage(r.usage, input), "not_found");
     m.seen.add("usage of an unknown feature");
-    return { refused: "not_found" } as UseOutcome;
+    return { refused: "not_found" };
   }
   if (t.refusal) {
-    expectCode(() => recordUsage(r.usage, input), t.refusal);
     m.seen.add(t.refusal === "feature_archived" ? "usage of an archived feature" : "usage of a feature not included");
-    return { refused: t.refusal } as UseOutcome;
+    return { refused: t.refusal };
   }
   const q = m.rate.quote(user, t.feature, t.price!, t.periodStart, quantity);
   let parts: MPart[] = [];
   if (q.credits > 0) {
     const taken = tryTake(m, user, q.credits);
     if (taken instanceof InsufficientCredits) {
-      const e = expectCode(() => recordUsage(r.usage, input), "insufficient_credits");
-      same(e.extra?.balance, taken.balance, "usage: balance when short");
       m.seen.add("usage refused");
-      return { refused: "insufficient_credits" } as UseOutcome;
+      return { refused: "insufficient_credits", balance: taken.balance };
     }
     parts = taken;
     m.line(user, "deduction", -q.credits);
   }
   m.rate.record(user, q, quantity, null);
-  const res = recordUsage(r.usage, input);
-  const balance = m.spendable(user);
-  same(
-    res,
-    {
-      id: res.id,
-      feature: key,
-      quantity,
-      credits: q.credits,
-      includedUnitsUsed: q.included,
-      balance,
-      deduction:
-        q.credits > 0 ? { id: res.deduction?.id, amount: q.credits, balance, allocations: allocations(parts) } : null,
-      priceVersion: q.price.version,
-      replayed: false,
-    },
-    "usage",
-  );
   if (q.credits > 0) m.seen.add("usage charged");
   if (q.included > 0) m.seen.add("usage of included units");
   if (q.credits === 0 && quantity > q.included && q.price.credits > 0) {
     m.seen.add("usage covered by the carried remainder");
   }
+  return { q, parts };
+}
+
+/** The answer a recorded use gives (the engine numbers the use and its deduction). */
+function usageAnswer(m: Model, user: number, q: MQuote, parts: MPart[], quantity: number) {
+  const balance = m.spendable(user);
+  return {
+    feature: q.feature.key,
+    quantity,
+    credits: q.credits,
+    includedUnitsUsed: q.included,
+    balance,
+    deduction: q.credits > 0 ? { amount: q.credits, balance, allocations: allocations(parts) } : null,
+  };
+}
+
+/**
+ * A use of `quantity` units now, on the model and the engine: the engine's answer must be the
+ * model's. Returns the answer, or the code it was refused with (nothing written).
+ */
+function useNow(m: Model, r: Engine, user: number, key: string, quantity: number, idempotencyKey: string | null) {
+  const input = { userId: user, feature: key, quantity, idempotencyKey };
+  const out = useOnModel(m, user, key, quantity);
+  if ("refused" in out) {
+    const e = expectCode(() => recordUsage(r.usage, input), out.refused);
+    if (out.balance !== undefined) same(e.extra?.balance, out.balance, "usage: balance when short");
+    return { refused: out.refused } as UseOutcome;
+  }
+  const res = recordUsage(r.usage, input);
+  const expected = usageAnswer(m, user, out.q, out.parts, quantity);
+  same(
+    res,
+    {
+      ...expected,
+      id: res.id,
+      deduction: expected.deduction && { ...expected.deduction, id: res.deduction?.id },
+      priceVersion: out.q.price.version,
+      replayed: false,
+    },
+    "usage",
+  );
   return { result: res } as UseOutcome;
 }
 
@@ -478,5 +498,74 @@ export class ArchiveStep extends Step {
   }
   describe(): string {
     return `${this.archived ? "archive" : "restore"} ${this.feature}`;
+  }
+}
+
+type UsageEvent = { user: number; feature: string; quantity: number; key: string };
+
+const batchKeyStores = new WeakMap<Model, Map<string, { request: string; body: Record<string, unknown> }>>();
+
+/** POST /api/v1/usage/batch through the v1 router: each event stands alone, keyed, in order. */
+export class UsageBatchStep extends Step {
+  readonly name = "usage batch";
+  constructor(
+    wait: Wait,
+    readonly events: UsageEvent[],
+  ) {
+    super(wait);
+  }
+  apply(m: Model, r: Engine): void {
+    let api = batchKeyStores.get(m);
+    if (!api) batchKeyStores.set(m, (api = new Map()));
+    const expected: unknown[] = [];
+    const fresh: { index: number; body: Record<string, unknown> }[] = [];
+    for (const [index, e] of this.events.entries()) {
+      const user = m.users[e.user];
+      const request = JSON.stringify([e.feature, e.quantity]);
+      const known = api.get(`${user}:${e.key}`);
+      if (known && known.request === request) {
+        expected.push({ status: 201, body: known.body, replayed: true });
+        m.seen.add("usage batch event replayed");
+        continue;
+      }
+      if (known) {
+        expected.push({ status: 409, code: "idempotency_conflict" });
+        continue;
+      }
+      const out = useOnModel(m, user, e.feature, e.quantity);
+      if ("refused" in out) {
+        expected.push({ status: { not_found: 404, insufficient_credits: 402 }[out.refused] ?? 403, code: out.refused });
+        continue;
+      }
+      const body: Record<string, unknown> = usageAnswer(m, user, out.q, out.parts, e.quantity);
+      expected.push({ status: 201, body });
+      fresh.push({ index, body });
+      api.set(`${user}:${e.key}`, { request, body });
+    }
+    const answer = r.usageBatch(
+      this.events.map((e) => ({
+        userId: m.users[e.user],
+        feature: e.feature,
+        quantity: e.quantity,
+        idempotencyKey: e.key,
+      })),
+    );
+    same(answer.status, 200, "usage batch: status");
+    // The engine numbers uses and deductions: take its ids for the answers the model expects.
+    for (const f of fresh) {
+      const got = answer.results[f.index]?.body as { id?: number; deduction?: { id?: number } | null } | undefined;
+      f.body.id = got?.id;
+      const deduction = f.body.deduction as Record<string, unknown> | null;
+      if (deduction) f.body.deduction = { ...deduction, id: got?.deduction?.id };
+    }
+    const results = answer.results.map((res) =>
+      res.status === 201
+        ? { status: 201, body: res.body, ...(res.replayed ? { replayed: true } : {}) }
+        : { status: res.status, code: res.error?.code },
+    );
+    same(results, expected, "usage batch: results");
+  }
+  describe(): string {
+    return `usage batch [${this.events.map((e) => `u${e.user} ${e.feature} × ${e.quantity} key ${e.key}`).join(", ")}]`;
   }
 }
