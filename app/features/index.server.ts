@@ -59,3 +59,4 @@ export {
 } from "./reports.server";
 export { creditsFor, charge, carriedUnits, worstCaseCredits, type Price, type Meter } from "./pricing";
 export * from "./validation";
+export { findRateCardViolations } from "./invariants.server";

@@ -1,4 +1,5 @@
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
+import { findRateCardViolations } from "./invariants.server";
 import { subscriptionPlanFixture } from "../../test/plans";
 import { useCreditsDb, newUser, grant, expectAppError, writeCounts, DAY, type TestCtx } from "../credits/test-support";
 import { listLedger } from "../credits/index.server";
@@ -44,6 +45,18 @@ function images(ctx: TestCtx) {
 
 describe("the rate card", () => {
   const db = useCreditsDb();
+  afterEach(() => expect(findRateCardViolations(db().db)).toEqual([]));
+
+  it("the invariant checker catches a meter that disagrees with its usage", () => {
+    const ctx = db();
+    const u = newUser(ctx);
+    grant(ctx, u, "topup", 10);
+    tokens(ctx);
+    recordUsage(usageCtx(ctx), { userId: u, feature: "tokens", quantity: 5 });
+    ctx.db.$client.prepare("update usage_meters set units = units + 1").run();
+    expect(findRateCardViolations(ctx.db)).toEqual([expect.stringMatching(/^R2 /)]);
+    ctx.db.$client.prepare("update usage_meters set units = units - 1").run();
+  });
 
   it("creates a feature with its first price and refuses a second with the same key", () => {
     const ctx = db();

@@ -14,7 +14,7 @@ export type OpenAPIObject = ReturnType<OpenApiGeneratorV31["generateDocument"]>;
 export const OPENAPI_PATH = "/api/v1/openapi.json";
 
 /** The API's version (docs/api-changelog.md): v1 only adds, so this moves in minor and patch steps. */
-export const API_VERSION = "1.2.0";
+export const API_VERSION = "1.3.0";
 
 /** Every operation and webhook, registered in the order the document and /docs/api list them. */
 export function buildRegistry(): ApiRegistry {
