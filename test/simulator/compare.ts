@@ -6,6 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { checkInvariants } from "../../app/credits/index.server";
+import { findRateCardViolations } from "../../app/features/index.server";
 import { AppError } from "../../app/utils/errors";
 import type { Engine } from "./engine";
 import type { Model } from "./model";
@@ -49,6 +50,7 @@ export function compare(m: Model, r: Engine): void {
   );
   compareRate(m, r);
   checkInvariants(r.ctx);
+  same(findRateCardViolations(r.ctx.db), [], "rate card invariants");
 }
 
 const byColumns = (a: unknown[], b: unknown[]) => {
