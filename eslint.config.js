@@ -128,13 +128,19 @@ export default tseslint.config(
   },
   boundary(
     "app/credits",
-    ["billing", "plans", "auth", ...web],
+    ["billing", "plans", "features", "auth", ...web],
     "credits/ knows nothing of Stripe, plans or the web layer (STYLE.md).",
   ),
   boundary(
     "app/plans",
     ["billing", "credits", "auth", ...web],
     "plans/ is the price book: no Stripe, no credits, no web layer (STYLE.md).",
+    [billingTablesOwnedByBilling, creditTablesOwnedByCredits],
+  ),
+  boundary(
+    "app/features",
+    ["billing", "plans", "auth", ...web],
+    "features/ is the rate card: it may import credits/, db/ and utils/ only (a plan is an id; billing passes plan terms in).",
     [billingTablesOwnedByBilling, creditTablesOwnedByCredits],
   ),
   boundary(

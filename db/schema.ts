@@ -423,6 +423,12 @@ export const creditLedger = sqliteTable(
     requestHash: text("request_hash"),
     metadata: text("metadata", { mode: "json" }).$type<Record<string, unknown>>(),
     actor: text("actor"),
+    /**
+     * On a deduction made by usage of a rate-card feature: what was used, in the caller's words
+     * ({usageId, feature, quantity, priceVersion, includedUnitsUsed, carriedUnits}; app/features/).
+     * Opaque to the credit engine, which stores and shows it.
+     */
+    usage: text("usage", { mode: "json" }).$type<Record<string, unknown>>(),
     createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
   },
   (t) => [
@@ -870,3 +876,177 @@ export const mailOptOuts = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.userId, t.kind] })],
 );
+
+/*
+ * The rate card (app/features/, docs/decisions/022-rate-card-pricing.md): features priced in
+ * credits, per plan, charged by what was used.
+ */
+
+/** A thing a customer uses and pays credits for (an image, 1,000 tokens…). */
+export const features = sqliteTable(
+  "features",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    /** `[a-z0-9._-]{1,64}`, unique, never changes: what services send. */
+    key: text("key").notNull(),
+    name: text("name").notNull(),
+    /** What one unit is called ("image", "token"). */
+    unitName: text("unit_name").notNull(),
+    description: text("description"),
+    /** An archived feature can no longer be used (check says feature_archived). */
+    archivedAt: integer("archived_at", { mode: "timestamp_ms" }),
+    ...timestamps,
+  },
+  (t) => [uniqueIndex("features_key_unique").on(t.key)],
+);
+
+/**
+ * Every price a feature ever had, never updated or deleted: `credits` per `perUnits` units from
+ * effectiveAt. planId null = the base price (versions of it follow one another by effectiveAt);
+ * otherwise the price a subscription plan version sets (plan_features.price_id points at it).
+ * `version` numbers a feature's prices 1, 2, … in the order they were made (base and plan alike).
+ */
+export const featurePrices = sqliteTable(
+  "feature_prices",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    featureId: integer("feature_id")
+      .notNull()
+      .references(() => features.id),
+    version: integer("version").notNull(),
+    planId: integer("plan_id").references(() => subscriptionPlans.id),
+    credits: integer("credits").notNull(),
+    perUnits: integer("per_units").notNull(),
+    effectiveAt: integer("effective_at", { mode: "timestamp_ms" }).notNull(),
+    actor: text("actor"),
+    createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+  },
+  (t) => [
+    uniqueIndex("feature_prices_version_unique").on(t.featureId, t.version),
+    // The base price in effect: the latest effectiveAt at or before now.
+    index("feature_prices_base_idx")
+      .on(t.featureId, t.effectiveAt)
+      .where(sql`${t.planId} is null`),
+    check("feature_prices_credits_non_negative", sql`${t.credits} >= 0`),
+    check("feature_prices_per_units_positive", sql`${t.perUnits} >= 1`),
+  ],
+);
+
+/** A subscription plan version's terms for one feature; a feature without a row is on base terms. */
+export const planFeatures = sqliteTable(
+  "plan_features",
+  {
+    planId: integer("plan_id")
+      .notNull()
+      .references(() => subscriptionPlans.id),
+    featureId: integer("feature_id")
+      .notNull()
+      .references(() => features.id),
+    /** false: the feature is not in the plan (feature_not_included). */
+    enabled: integer("enabled", { mode: "boolean" }).notNull().default(true),
+    /** The plan's own price (a feature_prices row with this plan_id); null = the base price. */
+    priceId: integer("price_id").references(() => featurePrices.id),
+    /** Free units per billing period, used before any credit is charged; reset at renewal. */
+    includedUnits: integer("included_units").notNull().default(0),
+    updatedAt: integer("updated_at", { mode: "timestamp_ms" }).notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.planId, t.featureId] }),
+    check("plan_features_included_non_negative", sql`${t.includedUnits} >= 0`),
+  ],
+);
+
+/**
+ * One recorded use of a feature (POST /api/v1/users/:userId/usage, a batch event, a feature
+ * hold's capture): never updated or deleted. `credits` is what it was charged (the deduction
+ * entry_id's amount, or 0 when included units or the carried remainder covered it).
+ */
+export const usageRecords = sqliteTable(
+  "usage_records",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    userId: integer("user_id")
+      .notNull()
+      .references(() => users.id),
+    featureId: integer("feature_id")
+      .notNull()
+      .references(() => features.id),
+    priceId: integer("price_id")
+      .notNull()
+      .references(() => featurePrices.id),
+    quantity: integer("quantity").notNull(),
+    includedUnits: integer("included_units").notNull(),
+    credits: integer("credits").notNull(),
+    /** The `deduction` ledger entry; null when nothing was charged. */
+    entryId: integer("entry_id").references(() => creditLedger.id),
+    /** The feature hold this use captured, if any. */
+    holdId: integer("hold_id").references(() => creditHolds.id),
+    idempotencyKey: text("idempotency_key"),
+    requestHash: text("request_hash"),
+    metadata: text("metadata", { mode: "json" }).$type<Record<string, unknown>>(),
+    createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+  },
+  (t) => [
+    uniqueIndex("usage_records_user_idempotency_unique")
+      .on(t.userId, t.idempotencyKey)
+      .where(sql`${t.idempotencyKey} is not null`),
+    // A customer's usage over a range (summary, credits page).
+    index("usage_records_user_created_idx").on(t.userId, t.createdAt),
+    // Usage by feature over a range across customers (reports), from the index alone.
+    index("usage_records_created_idx").on(t.createdAt, t.featureId, t.quantity, t.credits),
+    check("usage_records_quantity_positive", sql`${t.quantity} > 0`),
+    check("usage_records_included_range", sql`${t.includedUnits} >= 0 and ${t.includedUnits} <= ${t.quantity}`),
+    check("usage_records_credits_non_negative", sql`${t.credits} >= 0`),
+  ],
+);
+
+/**
+ * The carried remainder: a user's charged units and credits at one price, so that however the
+ * units come, credits = ceil(units × price credits ÷ perUnits) (docs/decisions/022).
+ */
+export const usageMeters = sqliteTable(
+  "usage_meters",
+  {
+    userId: integer("user_id")
+      .notNull()
+      .references(() => users.id),
+    priceId: integer("price_id")
+      .notNull()
+      .references(() => featurePrices.id),
+    /** Units charged at this price (included units are not in it). */
+    units: integer("units").notNull(),
+    /** Credits charged for them: always ceil(units × credits ÷ perUnits). */
+    credits: integer("credits").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.priceId] })],
+);
+
+/** Included units a user used of one feature in one billing period (keyed by the period's start). */
+export const includedUsage = sqliteTable(
+  "included_usage",
+  {
+    userId: integer("user_id")
+      .notNull()
+      .references(() => users.id),
+    featureId: integer("feature_id")
+      .notNull()
+      .references(() => features.id),
+    periodStart: integer("period_start", { mode: "timestamp_ms" }).notNull(),
+    units: integer("units").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.featureId, t.periodStart] })],
+);
+
+/** A hold made by feature: what it reserves the cost of, and at which price (capture charges that price). */
+export const featureHolds = sqliteTable("feature_holds", {
+  holdId: integer("hold_id")
+    .primaryKey()
+    .references(() => creditHolds.id),
+  featureId: integer("feature_id")
+    .notNull()
+    .references(() => features.id),
+  priceId: integer("price_id")
+    .notNull()
+    .references(() => featurePrices.id),
+  quantity: integer("quantity").notNull(),
+});

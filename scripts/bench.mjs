@@ -18,6 +18,8 @@
 //       and of /admin/reports with 1,000,000 ledger rows (p50 < 200 ms) — when those routes exist
 //   8   deductions/s with 1,000,000 ledger rows vs 10,000 (in-process)                        (≥ 90 %)
 //   9   the expiry sweep of 100,000 expired grants (< 5 s)
+//   12  usage events/s through POST /api/v1/users/:id/usage vs plain deductions/s (≥ 90 %), and
+//       POST /api/v1/usage/batch (100 events a request) vs the bare server's single deductions (≥ 2×)
 //   11  production as deployed at saturation: under Litestream, wrk unpaced, 10 min in all (--saturation
 //       <seconds>) in rounds alternating with the plain and bare servers; the -wal FILE sampled every
 //       250 ms (≤ 64 MiB), throughput (≥ 0.8× plain), p99 (≤ 2× plain), CPU per request
@@ -25,6 +27,7 @@
 //
 // Options: --soak <seconds> (default 300), --quick (short phases; a smoke run, not for the record),
 // --no-profile, --saturation <seconds> (default 600), --only saturation (row 11 alone, printed as JSON),
+// --only usage (row 12 alone on servers of its own, printed as JSON),
 // --detail (row 11 also samples who holds the WAL locks and reads Litestream's checkpoint counters).
 // BENCH_SKIP_BUILD=1 skips the rebuild. Everything listens on 127.0.0.1 and lives in a
 // temporary folder removed at the end.
@@ -51,7 +54,16 @@ import { rawDeducter } from "./bench/raw-sql.mjs";
 import { summariseProfile } from "./bench/profile.mjs";
 import { writeReport } from "./bench/report.mjs";
 import { litestreamCheckpointMetrics, watchWal } from "./bench/wal-watch.mjs";
-import { ensureWrk, FIXED_SCRIPT, HOLDS_SCRIPT, MIXED_SCRIPT, pinned, pinning, runWrk } from "./bench/wrk.mjs";
+import {
+  ensureWrk,
+  FIXED_SCRIPT,
+  HOLDS_SCRIPT,
+  MIXED_SCRIPT,
+  pinned,
+  pinning,
+  runWrk,
+  USAGE_BATCH_SCRIPT,
+} from "./bench/wrk.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const { values: opts } = parseArgs({
@@ -602,6 +614,7 @@ async function benchServers(profile) {
   log(`2 deductions over HTTP, ${CONNECTIONS} connections, ${ROUNDS} × ${ROUND_SECONDS} s each, alternating`);
   const app = prepareDeductionDb("http-app");
   const fixtures = await addServerFixtures(app);
+  App.createFeature(app.ctx, USAGE_FEATURE, "bench");
   App.closeDatabase(app.db);
   const ls = prepareDeductionDb("http-litestream");
   App.closeDatabase(ls.db);
@@ -666,6 +679,7 @@ async function benchServers(profile) {
       );
     }
     result.v11 = await benchApiV11(production, bare, app);
+    result.usage = await benchUsage(production, bare, app);
   } finally {
     await stopChild(underLitestream.child);
     await stopChild(bare.child);
@@ -1007,6 +1021,93 @@ function benchSweep() {
   return { seconds, expired: result.expired, batches: result.batches };
 }
 
+// ---- 12. usage through the rate card ------------------------------------------------------------
+
+/** The feature row 12 uses: 1 credit a unit, so each use of 1 unit is one deduction, as in row 2. */
+const USAGE_FEATURE = { key: "bench.calls", name: "Bench calls", unitName: "call", price: { credits: 1, perUnits: 1 } };
+
+/**
+ * Row 12 (issue 25): usage events through `POST /api/v1/users/:userId/usage` against plain
+ * deductions on the same production server (≥ 0.9), and `POST /api/v1/usage/batch` (BATCH_ITEMS
+ * events a request, each with its own idempotency key) against the bare server's single
+ * deductions (≥ 2×), all in alternating rounds. The database needs USAGE_FEATURE (createFeature).
+ * An endpoint that answers 404 is reported "not built".
+ */
+async function benchUsage(production, bare, app) {
+  const base = `http://127.0.0.1:${production.port}`;
+  const auth = `Authorization: Bearer ${app.usageKey}`;
+  const headers = { "content-type": "application/json", authorization: `Bearer ${app.usageKey}` };
+  const answers = async (url, body, expected) => {
+    const res = await fetch(url, { method: "POST", headers, body });
+    const text = await res.text();
+    if (res.status === 404) return false; // the route, as the feature exists
+    if (res.status !== expected) throw new Error(`POST ${url} answered ${res.status}: ${text.slice(0, 300)}`);
+    return true;
+  };
+  const result = { single: null, batch: null };
+  const usageUrl = `${base}/api/v1/users/${app.userId}/usage`;
+  const usageBody = JSON.stringify({ feature: USAGE_FEATURE.key, quantity: 1 });
+  const contenders = {
+    plain: { target: production, wrk: deductionWrk(production, app.usageKey) },
+    bare: { target: bare, wrk: deductionWrk(bare, null) },
+  };
+  if (await answers(usageUrl, usageBody, 201)) {
+    contenders.usage = {
+      target: production,
+      wrk: { url: usageUrl, connections: CONNECTIONS, script: FIXED_SCRIPT, args: ["POST", usageBody, auth] },
+    };
+  }
+  const probeEvent = { userId: app.userId, feature: USAGE_FEATURE.key, quantity: 1, idempotencyKey: "bench-probe" };
+  if (await answers(`${base}/api/v1/usage/batch`, JSON.stringify({ events: [probeEvent] }), 200)) {
+    contenders.batch = {
+      target: production,
+      wrk: {
+        url: base,
+        connections: CONNECTIONS,
+        script: USAGE_BATCH_SCRIPT,
+        args: [app.usageKey, String(app.userId), USAGE_FEATURE.key, String(BATCH_ITEMS)],
+      },
+    };
+  }
+  if (!contenders.usage && !contenders.batch) return result;
+  log(`12 usage: ${Object.keys(contenders).join(", ")}, alternating`);
+  const r = await alternate(contenders);
+  const c = r.combined;
+  if (c.usage) {
+    result.single = { ...c.usage, plain: c.plain, ratio: pairRatio(r.all, "usage", "plain") };
+    log(`  usage: ${Math.round(c.usage.rps)} events/s vs ${Math.round(c.plain.rps)} deductions/s`);
+  }
+  if (c.batch) {
+    result.batch = {
+      ...c.batch,
+      eventsPerSecond: c.batch.rps * BATCH_ITEMS,
+      bare: c.bare.rps,
+      ratio: median(r.all.batch.map((x, i) => ratio(x.rps * BATCH_ITEMS, r.all.bare[i].rps))),
+    };
+    log(`  usage batch: ${Math.round(result.batch.eventsPerSecond)} events/s vs bare ${Math.round(c.bare.rps)}/s`);
+  }
+  return result;
+}
+
+/** `--only usage`: row 12 alone on its own servers, printed as JSON. */
+async function benchUsageOnly() {
+  const app = prepareDeductionDb("usage-app");
+  App.createFeature(app.ctx, USAGE_FEATURE, "bench");
+  App.closeDatabase(app.db);
+  const raw = prepareDeductionDb("usage-raw");
+  App.closeDatabase(raw.db);
+  const production = await startProduction("production", app.file);
+  const bare = await startBare(raw.file);
+  try {
+    Object.assign(production, { userId: app.userId });
+    Object.assign(bare, { userId: raw.userId });
+    return await benchUsage(production, bare, app);
+  } finally {
+    await stopChild(production.child);
+    await stopChild(bare.child);
+  }
+}
+
 // ---- main -------------------------------------------------------------------------------------
 
 async function main() {
@@ -1020,6 +1121,10 @@ async function main() {
   try {
     if (ONLY === "saturation") {
       process.stdout.write(`${JSON.stringify(await benchSaturation(), null, 2)}\n`);
+      return;
+    }
+    if (ONLY === "usage") {
+      process.stdout.write(`${JSON.stringify(await benchUsageOnly(), null, 2)}\n`);
       return;
     }
     const inProcess = benchInProcess();

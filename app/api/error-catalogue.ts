@@ -22,6 +22,14 @@ const ERROR_CATALOGUE: Record<ErrorCode, { meaning: string; action: string }> = 
     meaning: "The key is valid but its scope does not allow this (a usage key on an admin endpoint).",
     action: "Use an admin key for this call.",
   },
+  feature_not_included: {
+    meaning: "The user's plan does not include this feature (the plan sets it `enabled: false`). Nothing was written.",
+    action: "Offer the customer a plan that includes it; `POST /users/:userId/check` tells in advance.",
+  },
+  feature_archived: {
+    meaning: "The feature is archived: it can no longer be used or held. Nothing was written.",
+    action: "Stop sending this feature, or ask an administrator to unarchive it.",
+  },
   not_found: {
     meaning: "No such user, grant, hold, plan or endpoint (also for ids that cannot exist, and unknown paths).",
     action: "Check the id (or `ext:` external id) and the path.",

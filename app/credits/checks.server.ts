@@ -111,3 +111,10 @@ export function checkDate(value: unknown, field: string): number {
     throw invalid(field, `\`${field}\` must be a valid date.`);
   return value.getTime();
 }
+
+/** A usage deduction's tag (app/features/: feature, quantity, price version…): JSON text to store, or null. */
+export function checkUsageTag(value: unknown): string | null {
+  if (value === undefined || value === null) return null;
+  if (typeof value !== "object" || Array.isArray(value)) throw invalid("usage", "`usage` must be an object.");
+  return JSON.stringify(value);
+}

@@ -10,6 +10,7 @@ import {
   checkMetadata,
   checkReason,
   checkShownReason,
+  checkUsageTag,
   invalid,
   MAX_CREDITS,
 } from "./checks.server";
@@ -30,6 +31,21 @@ export interface DeductInput {
   metadata?: Record<string, unknown> | null;
   idempotencyKey?: string | null;
   actor?: string | null;
+  /** What the credits paid for, when usage of a rate-card feature made the deduction (app/features/). */
+  usage?: UsageTag | null;
+}
+
+/**
+ * A usage deduction's account of itself, in the caller's words (app/features/): which feature,
+ * how many units, at which price version, how many of them were included units, and how many
+ * units already paid for are carried to the next use (the remainder). Stored and shown as given.
+ */
+export interface UsageTag {
+  feature: string;
+  quantity: number;
+  priceVersion: number;
+  includedUnitsUsed: number;
+  carriedUnits: number;
 }
 export interface DeductResult {
   id: number; // ledger entry id
@@ -89,6 +105,8 @@ interface SpendingEntry {
   hash: string | null;
   metadata: string | null;
   actor: string | null;
+  /** A usage deduction's tag (JSON text), else null. */
+  usage?: string | null;
 }
 
 /**
@@ -106,7 +124,7 @@ function spend(
   const { before, allocations, user } = burnDown(s, userId, amount, nowMs);
   const balance = before - amount;
   // Fields spelled out rather than spread: this is the deduction hot path.
-  const { type, reason, key, hash, metadata, actor } = entry;
+  const { type, reason, key, hash, metadata, actor, usage } = entry;
   const id = insertEntry(s, {
     userId,
     type,
@@ -119,6 +137,7 @@ function spend(
     metadata,
     actor,
     nowMs,
+    usage,
   });
   for (const a of allocations) s.insertAllocation.run(id, a.grantId, a.amount);
   // credits.deducted is this entry itself (read after commit by the dispatcher: credits/events.server.ts).
@@ -142,14 +161,21 @@ export function deductCredits(ctx: DbClock, input: DeductInput): DeductResult {
   const amount = checkCredits(input.amount);
   const reason = checkReason(input.reason);
   const metadata = checkMetadata(input.metadata);
-  const keyed = keyedRequest(input, { op: "deduction", amount, reason, metadata: input.metadata ?? null });
+  const usage = checkUsageTag(input.usage);
+  const keyed = keyedRequest(input, {
+    op: "deduction",
+    amount,
+    reason,
+    metadata: input.metadata ?? null,
+    ...(usage && { usage: input.usage }),
+  });
   const s = statementsFor(ctx.db);
   return writeTransaction(ctx.db, (): DeductResult => {
     const replay = findReplay(s, userId, keyed);
     if (replay) return { ...replayedSpend(s, replay), amount: -replay.amount };
     // Read inside the transaction: after any wait for the write lock, not before it.
     const nowMs = ctx.clock.now().getTime();
-    const entry = { type: "deduction" as const, reason, metadata, ...keyed };
+    const entry = { type: "deduction" as const, reason, metadata, usage, ...keyed };
     const { id, balance, allocations } = spend(s, ctx, userId, amount, entry, nowMs);
     return { id, amount, balance, allocations, replayed: false };
   });

@@ -6,7 +6,7 @@
  *
  * `data` shapes (public; the OpenAPI document describes them):
  *   credits.granted        {userId, externalId, grant: GrantView, balance, metadata}
- *   credits.deducted       {userId, externalId, deduction: {id, amount, balance, allocations, reason, metadata, holdId}, balance}
+ *   credits.deducted       {userId, externalId, deduction: {id, amount, balance, allocations, reason, metadata, holdId, usage}, balance}
  *   credits.expired        {userId, externalId, grantId, amount, balance}
  *   credits.voided         {userId, externalId, grant: GrantView, balance}
  *   credits.expiring_soon  {userId, externalId, grantId, amount, expiresAt}
@@ -70,13 +70,14 @@ interface DeductionRow {
   hold_id: number | null;
   created_at: number;
   external_id: string | null;
+  usage: string | null;
 }
 
 const sourceStmts = perConnection(
   (sqlite): Record<"read" | "allocations" | "before" | "after", Database.Statement> => ({
     // The rowid range from the position on; other entry types are skipped.
     read: sqlite.prepare(
-      `select l.id, l.user_id, l.amount, l.balance_after, l.reason, l.metadata, l.hold_id, l.created_at, u.external_id
+      `select l.id, l.user_id, l.amount, l.balance_after, l.reason, l.metadata, l.hold_id, l.created_at, l.usage, u.external_id
          from credit_ledger l join users u on u.id = l.user_id
         where l.id > ? and l.type = 'deduction' order by l.id limit ?`,
     ),
@@ -96,8 +97,8 @@ const sourceStmts = perConnection(
 );
 
 /**
- * credits.deducted {userId, externalId, deduction: {id, amount, balance, allocations, reason, metadata, holdId},
- * balance}, read from the `deduction` entries (a capture's carries its holdId) and their allocations
+ * credits.deducted {userId, externalId, deduction: {id, amount, balance, allocations, reason, metadata, holdId,
+ * usage}, balance}, read from the `deduction` entries (a capture's carries its holdId) and their allocations
  * in burn-down order. externalId is the user's when the event is copied (normally within a second).
  */
 const deductionEvents: EventSource = {
@@ -132,6 +133,7 @@ const deductionEvents: EventSource = {
           reason: r.reason,
           metadata: parseMetadata(r.metadata),
           holdId: r.hold_id,
+          usage: parseMetadata(r.usage),
         },
         balance: r.balance_after,
       },

@@ -141,13 +141,14 @@ describe("credit events in the outbox", () => {
           reason: "job 1",
           metadata: { job: 1 },
           holdId: null,
+          usage: null,
         },
         balance: 988,
       },
       {
         userId,
         externalId: "acct_42",
-        deduction: { ...c.deduction, reason: null, holdId: hold.id },
+        deduction: { ...c.deduction, reason: null, holdId: hold.id, usage: null },
         balance: 984,
       },
     ]);

@@ -18,7 +18,8 @@
  */
 import type { DbClock } from "../utils/context.server";
 import { AppError } from "../utils/errors";
-import { checkActor, checkCredits, checkId, checkMetadata, checkReason, invalid } from "./checks.server";
+import { checkActor, checkCredits, checkId, checkMetadata, checkReason, checkUsageTag, invalid } from "./checks.server";
+import type { UsageTag } from "./deduct.server";
 import { findReplay, keyedRequest, requireSameRequest } from "./keyed.server";
 import { type Statements, statementsFor } from "./statements.server";
 import type { HoldRow } from "./tables/holds.server";
@@ -59,6 +60,8 @@ export interface CaptureInput {
   amount?: number | null;
   idempotencyKey?: string | null;
   actor?: string | null;
+  /** What the credits paid for, when a feature hold is captured (app/features/). */
+  usage?: UsageTag | null;
 }
 
 export interface CaptureResult {
@@ -165,7 +168,12 @@ export function captureHold(ctx: DbClock, input: CaptureInput): CaptureResult {
   const holdId = checkId(input.holdId, "holdId");
   const requested = input.amount === undefined || input.amount === null ? null : checkCredits(input.amount);
   // Keys for a hold's capture are scoped to it, like a grant's void.
-  const keyed = keyedRequest(input, { op: "capture", holdId, amount: requested }, `hold:${holdId}`);
+  const usage = checkUsageTag(input.usage);
+  const keyed = keyedRequest(
+    input,
+    { op: "capture", holdId, amount: requested, ...(usage && { usage: input.usage }) },
+    `hold:${holdId}`,
+  );
   const s = statementsFor(ctx.db);
   return writeTransaction(ctx.db, (): CaptureResult => {
     const nowMs = ctx.clock.now().getTime();
@@ -215,6 +223,7 @@ export function captureHold(ctx: DbClock, input: CaptureInput): CaptureResult {
       ...keyed,
       nowMs,
       holdId,
+      usage,
     });
     for (const a of captured) s.insertAllocation.run(id, a.grantId, a.amount);
     if (s.markCaptured.run(amount, id, nowMs, holdId).changes !== 1) {

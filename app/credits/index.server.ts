@@ -22,7 +22,7 @@ export {
 } from "./grants.server";
 export type { GrantCreditsInput, GrantResult } from "./grants.server";
 export { deductCredits, adjustCredits } from "./deduct.server";
-export type { DeductResult } from "./deduct.server";
+export type { Allocation, DeductResult, UsageTag } from "./deduct.server";
 export { getBalance, listLedger, type BalanceView } from "./ledger.server";
 export { expireGrants, syncBalances, startCreditJobs, announceExpiringSoon } from "./jobs.server";
 export { checkInvariants, findInvariantViolations } from "./invariants.server";
@@ -31,6 +31,6 @@ export { creditsConfig } from "./events.server";
 export { BURN_DOWN_SQL } from "./tables/grants.server";
 export { findGrantBySource, listGrantsByGroup, listGrantsBySourcePrefix } from "./grant-refs.server";
 export { listGrants, GRANT_LIST_STATUSES } from "./grants-list.server";
-export type { GrantView } from "./views.server";
+export type { GrantView, HoldView } from "./views.server";
 export { creditReport, reportDays, reportStart, type ReportPeriod } from "./reports.server";
 export { rollOverCredits, rolledAmount, ROLLOVER_PRIORITY } from "./rollover.server";

@@ -9,6 +9,7 @@ import type { GrantRow } from "./tables/grants.server";
 import type { LedgerEntryType } from "../../db/schema";
 import { type GrantView, iso, parseMetadata, toGrantView } from "./views.server";
 import { requireUser } from "./writes.server";
+import type { UsageTag } from "./deduct.server";
 import { settleLapsedHolds } from "./hold-returns.server";
 import type { DbClock } from "../utils/context.server";
 import { writeTransaction } from "../../db/transaction";
@@ -41,6 +42,8 @@ export interface LedgerEntryView {
   holdId?: number;
   /** On a refund or void that took held credits: which open holds gave how many (the rest was free). */
   fromHolds?: { holdId: number; amount: number }[];
+  /** On a deduction made by usage of a rate-card feature. */
+  usage?: UsageTag;
 }
 
 /**
@@ -184,6 +187,7 @@ interface LedgerRow {
   reason: string | null;
   metadata: string | null;
   created_at: number;
+  usage: string | null;
 }
 
 /**
@@ -245,6 +249,8 @@ export function listLedger(
     };
     if (allocations.has(r.id) || r.type === "deduction") entry.allocations = allocations.get(r.id) ?? [];
     if (r.hold_id !== null) entry.holdId = r.hold_id;
+    if (r.usage !== null) entry.usage = parseMetadata(r.usage) as unknown as UsageTag;
+    if (r.usage !== null) entry.usage = parseMetadata(r.usage) as unknown as UsageTag;
     const held = fromHolds.get(r.id);
     if (held) entry.fromHolds = held;
     return entry;

@@ -21,6 +21,8 @@ export interface EntryInsert {
   nowMs: number;
   /** The hold a capture's deduction came from. */
   holdId?: number | null;
+  /** What a usage deduction was for (JSON text; checkUsageTag), else null. */
+  usage?: string | null;
 }
 
 export function insertEntry(s: Statements, e: EntryInsert): number {
@@ -37,6 +39,7 @@ export function insertEntry(s: Statements, e: EntryInsert): number {
     e.actor,
     e.nowMs,
     e.holdId ?? null,
+    e.usage ?? null,
   );
   return Number(lastInsertRowid);
 }

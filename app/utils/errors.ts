@@ -7,6 +7,10 @@ export const ERROR_STATUS = {
   unauthenticated: 401,
   insufficient_credits: 402,
   forbidden: 403,
+  /** The customer's plan does not include the rate-card feature (app/features/). */
+  feature_not_included: 403,
+  /** The rate-card feature is archived: it can no longer be used. */
+  feature_archived: 403,
   not_found: 404,
   method_not_allowed: 405,
   conflict: 409,

@@ -9,6 +9,7 @@ export { createUser } from "../../app/auth/users.server";
 export { createSession } from "../../app/auth/session.server";
 export { deductCredits, expireGrants, grantCredits } from "../../app/credits/index.server";
 export { systemClock } from "../../app/utils/clock";
+export { createFeature } from "../../app/features/index.server";
 
 /** The Cookie header a browser would send for `token` (plain http, so the non-__Host- cookie). */
 export async function sessionCookieHeader(sessionSecret: string, token: string): Promise<string> {

@@ -16,6 +16,8 @@ export const TARGETS = {
   batchRatio: 2,
   holdsRatio: 0.4,
   webhookRatio: 0.9,
+  usageRatio: 0.9,
+  usageBatchRatio: 2,
   balanceSlowdown: 2,
   soakP99Growth: 1.5,
   soakThroughput: 0.8,
@@ -147,6 +149,7 @@ export function writeReport(r) {
   const [prod, lite, bare] = [d.production, d.litestream, d.bare];
   const bal = servers.balance;
   const v11 = servers.v11 ?? { batch: null, holds: null, webhook: null };
+  const usage = servers.usage ?? { single: null, batch: null };
   const pages = servers.pages;
   const w = soak.windows;
   const first = w[0];
@@ -236,6 +239,24 @@ export function writeReport(r) {
       v11.holds ? pct(v11.holds.ratio) : "—",
       `≥ ${pct(TARGETS.holdsRatio)}`,
       v11.holds ? met(v11.holds.ratio >= TARGETS.holdsRatio) : "endpoint not built",
+    ],
+    [
+      "12a",
+      "Usage events/s through `POST /api/v1/users/:id/usage` vs plain deductions/s, same server",
+      usage.single ? `${int(usage.single.rps)}/s` : "endpoint not built",
+      usage.single ? `${int(usage.single.plain.rps)}/s` : "—",
+      usage.single ? pct(usage.single.ratio) : "—",
+      `≥ ${pct(TARGETS.usageRatio)}`,
+      usage.single ? met(usage.single.ratio >= TARGETS.usageRatio) : "endpoint not built",
+    ],
+    [
+      "12b",
+      `Usage events/s through \`POST /api/v1/usage/batch\` (${s.BATCH_ITEMS} a request) vs the bare server's single deductions/s`,
+      usage.batch ? `${int(usage.batch.eventsPerSecond)}/s` : "endpoint not built",
+      usage.batch ? `${int(usage.batch.bare)}/s` : "—",
+      usage.batch ? times(usage.batch.ratio) : "—",
+      `≥ ${TARGETS.usageBatchRatio}×`,
+      usage.batch ? met(usage.batch.ratio >= TARGETS.usageBatchRatio) : "endpoint not built",
     ],
     [
       "5",

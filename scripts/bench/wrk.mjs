@@ -9,6 +9,7 @@ const LUA = path.join(path.dirname(fileURLToPath(import.meta.url)), "lua");
 export const FIXED_SCRIPT = path.join(LUA, "fixed.lua");
 export const MIXED_SCRIPT = path.join(LUA, "mixed.lua");
 export const HOLDS_SCRIPT = path.join(LUA, "holds.lua");
+export const USAGE_BATCH_SCRIPT = path.join(LUA, "usage-batch.lua");
 
 const has = (cmd) => spawnSync("sh", ["-c", `command -v ${cmd}`], { stdio: "ignore" }).status === 0;
 

@@ -90,12 +90,12 @@ export abstract class Step implements fc.Command<Model, Engine> {
   }
 }
 
-function pick<T>(list: T[], n: number): T | undefined {
+export function pick<T>(list: T[], n: number): T | undefined {
   return list.length === 0 ? undefined : list[n % list.length];
 }
 
 /** The model's side of a spend that may be short: the parts, or the balance it had. */
-function tryTake(m: Model, user: number, amount: number): MPart[] | InsufficientCredits {
+export function tryTake(m: Model, user: number, amount: number): MPart[] | InsufficientCredits {
   try {
     return m.take(user, amount);
   } catch (e) {
@@ -104,11 +104,22 @@ function tryTake(m: Model, user: number, amount: number): MPart[] | Insufficient
   }
 }
 
-const allocations = (parts: MPart[]) => parts.map((p) => ({ grantId: p.grantId, amount: p.amount }));
+export const allocations = (parts: MPart[]) => parts.map((p) => ({ grantId: p.grantId, amount: p.amount }));
 
 /** An idempotency key the model remembers: which request it named and what the engine answered. */
-interface Keyed {
-  kind: "grant" | "deduct" | "adjust" | "hold" | "capture" | "void" | "refund" | "legacy" | "rollover" | "payment";
+export interface Keyed {
+  kind:
+    | "grant"
+    | "deduct"
+    | "adjust"
+    | "hold"
+    | "capture"
+    | "void"
+    | "refund"
+    | "legacy"
+    | "rollover"
+    | "payment"
+    | "usage";
   user: number;
   key: string;
   /** The request as the model compares it (same text = same request). */
@@ -136,7 +147,7 @@ function keys(m: Model): Keys {
  * for another request idempotency_conflict; a new key runs `fresh`, and the key is remembered when
  * the call wrote something (`stored`).
  */
-function keyed<R>(
+export function keyed<R>(
   m: Model,
   k: { kind: Keyed["kind"]; user: number; key: string | null; request: string },
   call: () => R,
@@ -472,12 +483,12 @@ export class HoldStep extends Step {
   }
 }
 
-function isOpen(m: Model, h: MHold): boolean {
+export function isOpen(m: Model, h: MHold): boolean {
   return h.status === "held" && h.expiresAt > m.now;
 }
 
 /** An even pick takes an open hold when there is one (most holds are closed later on); an odd one any hold. */
-function pickHold(m: Model, n: number): MHold | undefined {
+export function pickHold(m: Model, n: number): MHold | undefined {
   const open = m.holds.filter((h) => isOpen(m, h));
   return n % 2 === 0 && open.length > 0 ? pick(open, n >> 1) : pick(m.holds, n >> 1);
 }
@@ -521,19 +532,7 @@ export class CaptureStep extends Step {
           expectCode(() => captureHold(r.ctx, input), "invalid_request");
           return undefined;
         }
-        const captured: MPart[] = [];
-        const rest: MPart[] = [];
-        let left = amount;
-        for (const p of h.parts) {
-          const n = Math.min(left, p.amount);
-          if (n > 0) captured.push({ grantId: p.grantId, amount: n });
-          rest.push({ grantId: p.grantId, amount: p.amount - n });
-          left -= n;
-        }
-        h.status = "captured";
-        h.captured = amount;
-        m.giveBack(h.user, rest);
-        m.line(h.user, "deduction", -amount);
+        const captured = captureOnModel(m, h, amount);
         const res = captureHold(r.ctx, input);
         same(
           [res.deduction.amount, res.deduction.allocations, res.deduction.balance, res.held],
@@ -554,6 +553,24 @@ export class CaptureStep extends Step {
   }
 }
 
+/** A capture of `amount` on the model: ONE deduction line; what the hold took beyond it goes back. Returns the captured parts. */
+export function captureOnModel(m: Model, h: MHold, amount: number): MPart[] {
+  const captured: MPart[] = [];
+  const rest: MPart[] = [];
+  let left = amount;
+  for (const p of h.parts) {
+    const n = Math.min(left, p.amount);
+    if (n > 0) captured.push({ grantId: p.grantId, amount: n });
+    rest.push({ grantId: p.grantId, amount: p.amount - n });
+    left -= n;
+  }
+  h.status = "captured";
+  h.captured = amount;
+  m.giveBack(h.user, rest);
+  m.line(h.user, "deduction", -amount);
+  return captured;
+}
+
 export class ReleaseStep extends Step {
   readonly name = "release";
   constructor(
@@ -571,6 +588,7 @@ export class ReleaseStep extends Step {
     }
     h.status = "released";
     m.giveBack(h.user, h.parts);
+    if (m.rate.featureHolds.has(h.id)) m.seen.add("feature hold released");
     const res = releaseHold(r.ctx, { holdId: h.id });
     same([res.hold.status, res.balance, res.held], ["released", m.spendable(h.user), m.held(h.user)], "release");
   }
@@ -875,14 +893,11 @@ export class SettlePaymentStep extends Step {
       refundedCents: 0,
       creditsRefunded: 0,
     });
-    keys(m).list.push({
-      kind: "payment",
-      user: a.user,
-      key: pi.id,
-      request: pi.id,
-      resend: pay,
-      answer: { status: "processed", reason: "already granted for this payment intent" },
-    });
+    const again = { status: "processed", reason: "already granted for this payment intent" };
+    keys(m).list.push({ kind: "payment", user: a.user, key: pi.id, request: pi.id, resend: pay, answer: again });
+    // Stripe delivers an event more than once: every payment is sent again at once (ReplayStep sends it later).
+    same(pay(), again, "payment replay");
+    m.seen.add("payment replayed");
   }
   describe(): string {
     return `${this.succeed ? "pay" : "decline"} auto top-up attempt #${this.pick}`;
@@ -1040,7 +1055,8 @@ export class RenewStep extends Step {
     const groupRef = `subscription:sim-${this.user}`;
     if (!sub) {
       const periodEnd = m.now + PERIOD;
-      m.subscriptions.set(user, { groupRef, periodEnd, invoices: 1 });
+      m.subscriptions.set(user, { groupRef, periodStart: m.now, periodEnd, invoices: 1 });
+      r.subscribe(user, m.now, periodEnd);
       this.invoiceGrant(m, r, user, groupRef, 1, periodEnd);
       return;
     }
@@ -1094,8 +1110,14 @@ export class RenewStep extends Step {
         answer: { ...res, replayed: true },
       });
     }
+    // The new period starts the rate card's included units again.
+    if ([...m.rate.included.keys()].some((k) => k.startsWith(`${user}|`) && k.endsWith(`|${sub.periodStart}`))) {
+      m.seen.add("included units reset at renewal");
+    }
+    sub.periodStart = newPeriodEnd - PERIOD;
     sub.periodEnd = newPeriodEnd;
     sub.invoices = invoice;
+    r.subscribe(user, sub.periodStart, newPeriodEnd);
     this.invoiceGrant(m, r, user, groupRef, invoice, newPeriodEnd);
   }
   /** invoice.paid: the period's plan credits, expiring at its end. */
@@ -1203,6 +1225,7 @@ export class ReplayStep extends Step {
         break;
       default:
         same(res.replayed, true, `${k.kind} replay`);
+        if ((res.hold as { feature?: string } | undefined)?.feature) m.seen.add("feature hold replayed");
     }
   }
   describe(): string {

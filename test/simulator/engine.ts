@@ -25,6 +25,9 @@ import { registerEventConsumer } from "../../app/events/outbox.server";
 import { insertPlan, type TopupPlan } from "../../app/plans/index.server";
 import { ManualClock } from "../../app/utils/clock";
 import { writeTransaction } from "../../db/transaction";
+import { usageContext } from "../../app/billing/usage.server";
+import { createFeature, setPlanFeature, type UsageCtx } from "../../app/features/index.server";
+import { FEATURES, PLAN_TERMS } from "./rate-model";
 
 const START = Date.parse("2026-01-01T00:00:00.000Z");
 export const PACK = { credits: 120, priceCents: 600, expiryDays: 30 };
@@ -58,6 +61,8 @@ interface Rig {
   clock: ManualClock;
   apiKey: string;
   pack: TopupPlan;
+  /** The subscription plan the simulated subscriptions are on (its rate-card terms change per sequence). */
+  planId: number;
   file: string;
   sequences: number;
 }
@@ -84,13 +89,31 @@ function theRig(): Rig {
     },
   });
   if (plan.kind !== "topup") throw new Error("simulator: expected a top-up pack");
+  const sub = insertPlan(ctx, {
+    kind: "subscription",
+    values: {
+      internalId: "sim-plan-v1",
+      planFamily: "sim-plan",
+      version: 1,
+      publicName: "Simulator plan",
+      stripeProductId: "prod_sim_plan",
+      stripePriceId: "price_sim_plan",
+      credits: 100,
+      interval: "month",
+      priceCents: 1000,
+      currency: "usd",
+      creditExpiryDays: 30,
+      isLegacy: false,
+      isActive: true,
+    },
+  });
   registerEventConsumer(autoTopupConsumer(ctx.clock, () => {}));
-  rig = { ...ctx, apiKey, pack: plan.plan, file, sequences: 0 };
+  rig = { ...ctx, apiKey, pack: plan.plan, planId: sub.plan.id, file, sequences: 0 };
   return rig;
 }
 
 /** What the rig keeps between sequences; every other table is emptied (ids keep growing: AUTOINCREMENT). */
-const KEPT = ["api_keys", "topup_plans", "event_outbox", "event_sources", "__drizzle_migrations"];
+const KEPT = ["api_keys", "topup_plans", "subscription_plans", "event_outbox", "event_sources", "__drizzle_migrations"];
 let tables: string[] | undefined;
 function sequenceTables(sqlite: Db["$client"]): string[] {
   return (tables ??= (
@@ -117,6 +140,9 @@ export class Engine {
   readonly users: number[];
   readonly apiKey: string;
   readonly pack: TopupPlan;
+  readonly planId: number;
+  /** The context usage goes through: the user's plan terms from user_subscriptions, as in the app. */
+  readonly usage: UsageCtx;
   private events = 0;
 
   /** A clean slate for one sequence: no credits, no holds, two new customers with a saved card. */
@@ -125,6 +151,8 @@ export class Engine {
     this.ctx = { db: r.db, clock: r.clock };
     this.apiKey = r.apiKey;
     this.pack = r.pack;
+    this.planId = r.planId;
+    this.usage = usageContext(this.ctx);
     r.clock.set(START);
     const sqlite = r.db.$client;
     sqlite.pragma("foreign_keys = OFF");
@@ -137,6 +165,31 @@ export class Engine {
     // A card saved at an earlier Checkout: what auto top-up needs to be turned on.
     const setCustomer = sqlite.prepare(`update users set stripe_customer_id = ? where id = ?`);
     for (const id of this.users) setCustomer.run(`cus_sim_${stamp}_${id}`, id);
+    for (const f of FEATURES) {
+      createFeature(
+        this.ctx,
+        { key: f.key, name: f.name, unitName: "unit", price: { credits: f.credits, perUnits: f.perUnits } },
+        "simulator",
+      );
+    }
+    for (const t of PLAN_TERMS) {
+      setPlanFeature(this.ctx, this.planId, t.key, { includedUnits: t.includedUnits, price: t.price }, "simulator");
+    }
+  }
+
+  /** The simulator plays Stripe's subscription webhook: the user is on the plan for this period. */
+  subscribe(user: number, periodStart: number, periodEnd: number): void {
+    const sqlite = this.ctx.db.$client;
+    const changed = sqlite
+      .prepare(`update user_subscriptions set current_period_start = ?, current_period_end = ? where user_id = ?`)
+      .run(periodStart, periodEnd, user).changes;
+    if (changed > 0) return;
+    sqlite
+      .prepare(
+        `insert into user_subscriptions (user_id, plan_id, stripe_subscription_id, status, current_period_start,
+          current_period_end, created_at, updated_at) values (?, ?, ?, 'active', ?, ?, ?, ?)`,
+      )
+      .run(user, this.planId, `sub_sim_${user}`, periodStart, periodEnd, periodStart, periodStart);
   }
 
   close(): void {}
@@ -190,6 +243,21 @@ export class Engine {
       url: "/api/v1/deductions/batch",
       headers: { authorization: `Bearer ${this.apiKey}`, "content-type": "application/json" },
       body: Buffer.from(JSON.stringify({ items })),
+    });
+    const parsed = JSON.parse(answer.body) as { results: never[] };
+    return { status: answer.status, results: parsed.results };
+  }
+
+  /** POST /api/v1/usage/batch through the v1 router, as a metering pipeline sends it. */
+  usageBatch(events: { userId: number; feature: string; quantity: number; idempotencyKey: string }[]): {
+    status: number;
+    results: { status: number; body?: Record<string, unknown>; error?: { code: string }; replayed?: boolean }[];
+  } {
+    const answer = handleApiV1(this.ctx, {
+      method: "POST",
+      url: "/api/v1/usage/batch",
+      headers: { authorization: `Bearer ${this.apiKey}`, "content-type": "application/json" },
+      body: Buffer.from(JSON.stringify({ events })),
     });
     const parsed = JSON.parse(answer.body) as { results: never[] };
     return { status: answer.status, results: parsed.results };

@@ -16,6 +16,8 @@
  *   pack; one is recorded when the balance is still below, none is open and the month's cap allows.
  */
 
+import { RateModel } from "./rate-model";
+
 export const MINUTE = 60_000;
 export const HOUR = 3_600_000;
 export const DAY = 86_400_000;
@@ -93,6 +95,8 @@ export interface MPurchase {
 /** A subscription per user: the period its plan credits belong to. */
 export interface MSubscription {
   groupRef: string;
+  /** The billing period (included units of the rate card count per period start). */
+  periodStart: number;
   periodEnd: number;
   invoices: number;
 }
@@ -121,11 +125,15 @@ export class Model {
   settledThisStep = 0;
   /** What happened, by name (the coverage test reads it). */
   seen = new Set<string>();
+  /** The rate card: features, prices, plan terms and what was used. */
+  rate: RateModel;
 
   constructor(
     public now: number,
     readonly users: number[],
-  ) {}
+  ) {
+    this.rate = new RateModel(now);
+  }
 
   grant(id: number): MGrant {
     const g = this.grants.find((x) => x.id === id);
@@ -229,6 +237,7 @@ export class Model {
       h.status = "expired";
       this.giveBack(h.user, h.parts);
       this.seen.add("hold lapsed");
+      if (this.rate.featureHolds.has(h.id)) this.seen.add("feature hold lapsed");
     }
     return lapsed.length;
   }

@@ -1,7 +1,8 @@
 /**
  * Every bug the simulator found, as the shortest sequence it shrank to (the seed that found it in
- * the test name: `npm run simulate -- --seed N` showed it before the fix). Each runs through the same
- * steps and comparison as the random runs.
+ * the test name: `npm run simulate -- --seed N` showed it before the fix; "rate-card mix" is the
+ * second run of simulator.test.ts), and bugs seen while writing the model, as the steps that show
+ * them. Each runs through the same steps and comparison as the random runs.
  */
 import fc from "fast-check";
 import { afterAll, describe, it } from "vitest";
@@ -17,6 +18,7 @@ import {
   type Wait,
 } from "./commands";
 import { Engine, closeRig } from "./engine";
+import { ArchiveStep, CheckStep, FeatureCaptureStep, FeatureHoldStep, PlanTermsStep, PriceStep } from "./usage-steps";
 import { Model } from "./model";
 
 const now: Wait = { kind: "none" };
@@ -56,6 +58,51 @@ describe("bugs the simulator found", () => {
       new BuyPackStep(now, 1),
       new HoldStep({ kind: "boundary", offset: -1 }, 1, 120, 60, null),
       new StripeRefundStep({ kind: "ms", ms: 60_000 }, 0, 100),
+    ]);
+  });
+
+  it("seed 7: a hold by feature under a key a hold by amount used answers idempotency_conflict, whatever the feature costs (issue 25)", () => {
+    replay([
+      new GrantStep(now, 1, "topup", 10, 0, null, null, null),
+      new HoldStep(now, 1, 1, 60, "h1"),
+      new FeatureHoldStep(now, 1, "free", 7, 60, null, "h1"),
+    ]);
+  });
+
+  it("(seen while writing the model) a hold by feature replayed after a price change answers the original hold (issue 25)", () => {
+    replay([
+      new GrantStep(now, 1, "topup", 100, 0, null, null, null),
+      new FeatureHoldStep(now, 1, "images", 2, 3600, null, "h1"),
+      new PriceStep(now, "images", 5, 1, 0),
+      new FeatureHoldStep(now, 1, "images", 2, 3600, null, "h1"),
+    ]);
+  });
+
+  it("(seen while writing the model) a hold by feature replayed after the feature was archived answers the original hold (issue 25)", () => {
+    replay([
+      new GrantStep(now, 1, "topup", 100, 0, null, null, null),
+      new FeatureHoldStep(now, 1, "images", 2, 3600, null, "h1"),
+      new ArchiveStep(now, "images", true),
+      new FeatureHoldStep(now, 1, "images", 2, 3600, null, "h1"),
+    ]);
+  });
+
+  it("(seen while writing the model) a hold of another feature that costs the same under the same key and reason is a conflict, not a replay (issue 25)", () => {
+    replay([
+      new GrantStep(now, 1, "topup", 100, 0, null, null, null),
+      new FeatureHoldStep(now, 1, "images", 1, 3600, "job", "h1"),
+      new FeatureHoldStep(now, 1, "calls", 10, 3600, "job", "h1"),
+    ]);
+  });
+
+  it("seed 7 (rate-card mix): a plan that leaves a feature out includes none of its units — check says 0 left, a capture uses none (issue 25)", () => {
+    replay([
+      new RenewStep(now, 1, 50, 0, null, 0),
+      new PlanTermsStep(now, "free", false, undefined, 1000),
+      new CheckStep(now, 1, "free", 1, false),
+      new FeatureHoldStep(now, 1, "tokens", 1000, 3600, null, null),
+      new PlanTermsStep(now, "tokens", false, undefined, undefined),
+      new FeatureCaptureStep(now, 0, null),
     ]);
   });
 });

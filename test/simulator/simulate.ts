@@ -1,6 +1,7 @@
 /**
  * The deterministic simulator of the credit engine (issue 20): random sequences of every money
- * operation (./commands.ts) against the engine and the reference model (./model.ts), with
+ * operation (./commands.ts; the rate card's in ./usage-steps.ts, issue 25) against the engine and
+ * the reference model (./model.ts, ./rate-model.ts), with
  * fast-check's model-based testing, so a failure is shrunk to the shortest sequence and printed
  * with the seed that reproduces it.
  *
@@ -32,6 +33,16 @@ import {
   type Wait,
 } from "./commands";
 import { Engine } from "./engine";
+import {
+  ArchiveStep,
+  CheckStep,
+  FeatureCaptureStep,
+  FeatureHoldStep,
+  PlanTermsStep,
+  PriceStep,
+  UsageBatchStep,
+  UsageStep,
+} from "./usage-steps";
 import { DAY, HOUR, MINUTE, Model } from "./model";
 
 const user = fc.integer({ min: 0, max: 1 });
@@ -59,6 +70,70 @@ const waitArb: fc.Arbitrary<Wait> = fc.oneof(
 );
 
 const amount = fc.oneof(fc.integer({ min: 1, max: 40 }), fc.integer({ min: 1, max: 300 }));
+
+/** A feature the rate card has (and, rarely, one it has not). */
+const featureKey = fc.oneof(
+  { weight: 12, arbitrary: fc.constantFrom("tokens", "images", "calls", "free") },
+  { weight: 1, arbitrary: fc.constant("nope") },
+);
+const knownFeature = fc.constantFrom("tokens", "images", "calls", "free");
+/** Units: a few, around a price's perUnits (1,000 tokens for a credit), or many. */
+const units = fc.oneof(
+  { weight: 3, arbitrary: fc.integer({ min: 1, max: 5 }) },
+  { weight: 2, arbitrary: fc.integer({ min: 1, max: 40 }) },
+  { weight: 1, arbitrary: fc.constantFrom(7, 999, 1000, 1001) },
+  { weight: 1, arbitrary: fc.integer({ min: 1, max: 3000 }) },
+);
+const priceArb = fc.record({
+  credits: fc.integer({ min: 0, max: 5 }),
+  perUnits: fc.constantFrom(1, 7, 1000),
+});
+
+/** The rate card's operations (issue 25). */
+const rateOperations: fc.Arbitrary<Step>[] = [
+  fc.tuple(waitArb, user, featureKey, units, key("u1", "u2", "u3")).map((a) => new UsageStep(...a)),
+  fc.tuple(waitArb, user, featureKey, units, fc.boolean()).map((a) => new CheckStep(...a)),
+  fc
+    .tuple(
+      waitArb,
+      user,
+      featureKey,
+      // Mostly a few sizes, so a key is often sent again for the same request.
+      fc.oneof({ weight: 3, arbitrary: fc.constantFrom(1, 2, 1000) }, { weight: 1, arbitrary: units }),
+      fc.constantFrom(60, 3600, 86_400),
+      fc.option(fc.constant("job"), { nil: null }),
+      key("h1", "h2"),
+    )
+    .map((a) => new FeatureHoldStep(...a)),
+  fc
+    .tuple(waitArb, pickArb, fc.option(fc.oneof(fc.integer({ min: 1, max: 5 }), units), { nil: null, freq: 2 }))
+    .map((a) => new FeatureCaptureStep(...a)),
+  fc
+    .tuple(waitArb, knownFeature, priceArb, fc.oneof(fc.constant(0), fc.constantFrom(HOUR, DAY)))
+    .map(([w, f, p, inMs]) => new PriceStep(w, f, p.credits, p.perUnits, inMs)),
+  fc
+    .tuple(
+      waitArb,
+      knownFeature,
+      fc.option(fc.boolean(), { nil: undefined, freq: 2 }),
+      fc.option(fc.option(priceArb, { nil: null }), { nil: undefined }),
+      fc.option(fc.constantFrom(0, 3, 1000, 2500), { nil: undefined }),
+    )
+    .map((a) => new PlanTermsStep(...a)),
+  fc.tuple(waitArb, knownFeature, fc.boolean()).map((a) => new ArchiveStep(...a)),
+  fc
+    .tuple(
+      waitArb,
+      fc.array(
+        fc.record({ user, feature: featureKey, quantity: units, key: fc.constantFrom("e1", "e2", "e3", "e4") }),
+        {
+          minLength: 1,
+          maxLength: 5,
+        },
+      ),
+    )
+    .map((a) => new UsageBatchStep(...a)),
+];
 
 /** Every operation once (fc.commands draws them evenly); `stepArbs` weights some. */
 const operations: fc.Arbitrary<Step>[] = [
@@ -160,14 +235,55 @@ const operations: fc.Arbitrary<Step>[] = [
     .map((a) => new RenewStep(...a)),
   fc.tuple(waitArb, pickArb).map((a) => new ReplayStep(...a)),
   waitArb.map((w) => new WaitStep(w)),
+  ...rateOperations,
 ];
 
 /** Grants (credits to spend), holds and captures twice as often: most else needs them. */
-const stepArbs: fc.Arbitrary<Step>[] = [...operations, operations[0], operations[4], operations[5]];
+export const stepArbs: fc.Arbitrary<Step>[] = [
+  ...operations,
+  operations[0],
+  operations[4],
+  operations[5],
+  // Usage too: most of the rate card's steps meet what it used.
+  rateOperations[0],
+  // Auto top-up's payments and replays, which now share the draw with the rate card's steps.
+  operations[11],
+  operations[12],
+  operations[17],
+];
+
+const [grantOp, , , , holdOp, captureOp, releaseOp, voidOp, refundOp] = operations;
+const renewOp = operations[16];
+const replayOp = operations[17];
+const [usageOp, checkOp, featureHoldOp, featureCaptureOp] = rateOperations;
+
+/**
+ * The rate card with what it meets most (credits, subscriptions and their renewals, holds, refunds,
+ * replays): `npm test` runs some sequences of this mix beside the full one.
+ */
+export const rateFocusArbs: fc.Arbitrary<Step>[] = [
+  ...rateOperations,
+  grantOp,
+  grantOp,
+  renewOp,
+  renewOp,
+  holdOp,
+  captureOp,
+  releaseOp,
+  voidOp,
+  refundOp,
+  replayOp,
+  usageOp,
+  checkOp,
+  featureHoldOp,
+  featureHoldOp,
+  featureCaptureOp,
+  featureCaptureOp,
+];
 
 /** One sequence: a fresh database, the model beside it, every step compared. */
-function simulationProperty(maxCommands: number, seen?: Set<string>) {
-  return fc.property(fc.commands(stepArbs, { maxCommands, size: "max" }), (cmds) => {
+export function simulationProperty(maxCommands: number, seen?: Set<string>, arbs: fc.Arbitrary<Step>[] = stepArbs) {
+  return fc.property(fc.commands(arbs, { maxCommands, size: "max" }), (cmds) => {
     const engine = new Engine();
     try {
       const model = new Model(engine.ctx.clock.now().getTime(), engine.users);
@@ -199,6 +315,8 @@ export function simulate(opts: {
   maxCommands?: number;
   chunk?: number;
   seen?: Set<string>;
+  /** The operations drawn (default: all of them, `stepArbs`). */
+  arbs?: fc.Arbitrary<Step>[];
   log?: (line: string) => void;
 }): SimulationResult {
   const started = process.hrtime.bigint();
@@ -209,7 +327,7 @@ export function simulate(opts: {
   let lastLog = 0;
   for (let i = 0; counter.steps - first < opts.steps || sequences < (opts.sequences ?? 0); i++) {
     const seed = (opts.seed + i) | 0;
-    const out = fc.check(simulationProperty(maxCommands, opts.seen), { seed, numRuns: chunk });
+    const out = fc.check(simulationProperty(maxCommands, opts.seen, opts.arbs), { seed, numRuns: chunk });
     sequences += out.numRuns;
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     if (out.failed) {

@@ -5,13 +5,13 @@
  */
 import { afterAll, describe, expect, it } from "vitest";
 import { closeRig } from "./engine";
-import { simulate } from "./simulate";
+import { rateFocusArbs, simulate } from "./simulate";
 
 /** Fixed, so the coverage below is the same on every machine; SIM_SEED tries another. */
 const SEED = Number(process.env.SIM_SEED ?? 7);
 const seen = new Set<string>();
 
-/** Every operation issue 20 lists, by the name the steps record when they happen. */
+/** Every operation issues 20 and 25 list, by the name the steps record when they happen. */
 const OPERATIONS = [
   "subscription grant",
   "promotional grant",
@@ -65,6 +65,42 @@ const OPERATIONS = [
   "rollover replayed",
   "payment replayed",
   "idempotency conflict",
+  // The rate card (issue 25).
+  "usage",
+  "usage charged",
+  "usage covered by the carried remainder",
+  "usage of included units",
+  "usage refused",
+  "usage of an unknown feature",
+  "usage of a feature not included",
+  "usage of an archived feature",
+  "usage replayed",
+  "usage batch",
+  "usage batch event replayed",
+  "check",
+  "check allowed",
+  "check refused",
+  "check then usage",
+  "feature hold",
+  "feature hold refused",
+  "feature hold of a free feature",
+  "feature hold replayed",
+  "feature hold released",
+  "feature hold lapsed",
+  "feature capture",
+  "feature capture part",
+  "feature capture covered",
+  "feature capture refused",
+  "feature capture of a hold by amount",
+  "price change",
+  "price change scheduled",
+  "plan terms",
+  "plan price",
+  "plan included units",
+  "feature not in plan",
+  "included units reset at renewal",
+  "feature archived",
+  "feature restored",
 ];
 
 afterAll(() => closeRig());
@@ -78,6 +114,17 @@ describe("the credit engine against its reference model", () => {
       const result = simulate({ steps: 0, seed: SEED, sequences: 250, maxCommands: 40, chunk: 250, seen });
       expect(result.failure).toBeNull();
       expect(result.sequences).toBe(250);
+    },
+  );
+
+  it(
+    "agrees with the model after every step of 150 random sequences around the rate card (usage, checks, feature holds)",
+    { timeout: 180_000 },
+    () => {
+      const arbs = rateFocusArbs;
+      const result = simulate({ steps: 0, seed: SEED, sequences: 150, maxCommands: 40, chunk: 150, seen, arbs });
+      expect(result.failure).toBeNull();
+      expect(result.sequences).toBe(150);
     },
   );
 

@@ -139,7 +139,23 @@ export const Deduction = z
     },
   });
 
-const LedgerEntry = z
+export const UsageTag = z
+  .object({
+    feature: z.string().openapi({ description: "The feature's key." }),
+    quantity: z.number().int().openapi({ description: "Units used." }),
+    priceVersion: z.number().int().openapi({ description: "The feature's price version the units were charged at." }),
+    includedUnitsUsed: z.number().int().openapi({ description: "Of `quantity`, units included in the plan (free)." }),
+    carriedUnits: z.number().int().openapi({
+      description:
+        "Units already paid for at this price and not used yet (the remainder of a started credit): the next uses spend them first.",
+    }),
+  })
+  .openapi("UsageTag", {
+    description: "What a deduction made by usage of a rate-card feature paid for.",
+    example: { feature: "tokens", quantity: 1500, priceVersion: 2, includedUnitsUsed: 0, carriedUnits: 500 },
+  });
+
+export const LedgerEntry = z
   .object({
     id: z.number().int(),
     type: z.enum(LEDGER_ENTRY_TYPES),
@@ -157,6 +173,7 @@ const LedgerEntry = z
         description:
           "On a refund or void that took credits open holds reserved on its grant: which holds gave how many. The rest of the amount was the grant's free credits.",
       }),
+    usage: UsageTag.optional().openapi({ description: "On a deduction made by usage of a rate-card feature." }),
   })
   .openapi("LedgerEntry");
 
@@ -297,6 +314,69 @@ const planFields = {
   archivedAt: dateTime().nullable(),
 };
 
+export const PriceVersion = z
+  .object({
+    version: z.number().int().openapi({ description: "1, 2, … per feature, in the order prices were made." }),
+    credits: z.number().int().openapi({ description: "Credits per `perUnits` units (0 = free)." }),
+    perUnits: z.number().int(),
+    effectiveAt: dateTime("In effect from this instant."),
+    createdAt: dateTime(),
+  })
+  .openapi("PriceVersion");
+
+export const Feature = z
+  .object({
+    key: z.string(),
+    name: z.string(),
+    unitName: z.string(),
+    description: z.string().nullable(),
+    archived: z.boolean(),
+    archivedAt: dateTime().nullable(),
+    price: PriceVersion.openapi({ description: "The base price in effect now." }),
+    prices: z
+      .array(PriceVersion)
+      .openapi({ description: "Every base price version, latest effectiveAt first (scheduled ones too)." }),
+    createdAt: dateTime(),
+    updatedAt: dateTime(),
+  })
+  .openapi("Feature", {
+    example: {
+      key: "tokens",
+      name: "Tokens",
+      unitName: "token",
+      description: null,
+      archived: false,
+      archivedAt: null,
+      price: {
+        version: 1,
+        credits: 1,
+        perUnits: 1000,
+        effectiveAt: "2026-05-01T12:00:00.000Z",
+        createdAt: "2026-05-01T12:00:00.000Z",
+      },
+      prices: [
+        {
+          version: 1,
+          credits: 1,
+          perUnits: 1000,
+          effectiveAt: "2026-05-01T12:00:00.000Z",
+          createdAt: "2026-05-01T12:00:00.000Z",
+        },
+      ],
+      createdAt: "2026-05-01T12:00:00.000Z",
+      updatedAt: "2026-05-01T12:00:00.000Z",
+    },
+  });
+
+export const PlanFeature = z
+  .object({
+    feature: z.string(),
+    enabled: z.boolean().openapi({ description: "false: the feature is not in the plan (`feature_not_included`)." }),
+    price: PriceVersion.nullable().openapi({ description: "The plan's own price; null = the base price." }),
+    includedUnits: z.number().int().openapi({ description: "Free units per billing period; reset at renewal." }),
+  })
+  .openapi("PlanFeature");
+
 export const TopupPlan = z.object(planFields).openapi("TopupPlan");
 export const SubscriptionPlan = z
   .object({
@@ -313,6 +393,9 @@ export const SubscriptionPlan = z
       .int()
       .nullable()
       .openapi({ description: "Cap on rolled-over credits; null = none." }),
+    features: z.array(PlanFeature).openapi({
+      description: "This version's terms for rate-card features, by key; a feature not listed is on its base terms.",
+    }),
   })
   .openapi("SubscriptionPlan");
 
@@ -384,6 +467,13 @@ export const Hold = z
     reason: z.string().nullable(),
     metadata: metadata(),
     createdAt: dateTime(),
+    feature: z.string().optional().openapi({ description: "On a hold made by feature: the feature's key." }),
+    quantity: z.number().int().optional().openapi({ description: "On a hold made by feature: the units held." }),
+    priceVersion: z
+      .number()
+      .int()
+      .optional()
+      .openapi({ description: "On a hold made by feature: the price version its capture charges." }),
   })
   .openapi("Hold");
 
@@ -410,13 +500,110 @@ export const HoldAnswer = z
     },
   });
 
+// ---------------------------------------------------------------------------------------------
+// The rate card
+
+export const UsageDeduction = z
+  .object({
+    id: z.number().int().openapi({ description: "The ledger entry's id (its `usage` names the feature)." }),
+    amount: credits("Credits spent."),
+    balance: credits("Spendable balance after the deduction."),
+    allocations: z.array(Allocation).openapi({ description: "Which grants paid, in burn-down order." }),
+  })
+  .openapi("UsageDeduction");
+
+export const Usage = z
+  .object({
+    id: z.number().int().openapi({ description: "The usage record's id." }),
+    feature: z.string(),
+    quantity: z.number().int(),
+    credits: credits("Credits charged (0 when included units or the carried remainder covered the use)."),
+    includedUnitsUsed: z.number().int().openapi({ description: "Of `quantity`, units included in the plan." }),
+    balance: credits("Spendable balance after the use."),
+    deduction: UsageDeduction.nullable().openapi({
+      description: "The ledger deduction; null when nothing was charged.",
+    }),
+  })
+  .openapi("Usage", {
+    example: {
+      id: 501,
+      feature: "images",
+      quantity: 2,
+      credits: 6,
+      includedUnitsUsed: 0,
+      balance: 444,
+      deduction: { id: 320, amount: 6, balance: 444, allocations: [{ grantId: 7, amount: 6 }] },
+    },
+  });
+
 export const HoldCapture = z
   .object({
     hold: Hold,
-    deduction: Deduction.openapi({ description: "The one `deduction` ledger entry the capture wrote." }),
+    deduction: Deduction.nullable().openapi({
+      description:
+        "The one `deduction` ledger entry the capture wrote; null when a feature hold's capture owed nothing (included units or the carried remainder covered it: the hold was released).",
+    }),
     held,
+    usage: Usage.omit({ deduction: true })
+      .optional()
+      .openapi({ description: "On a feature hold's capture: the use it recorded." }),
   })
   .openapi("HoldCapture");
+
+export const UsageCheck = z
+  .object({
+    allowed: z.boolean(),
+    credits: credits("What the use would cost now, after included units and the carried remainder."),
+    balance: credits("Spendable now."),
+    includedRemaining: z
+      .number()
+      .int()
+      .openapi({ description: "Included units left this billing period (0 if none)." }),
+    reason: z
+      .enum(["insufficient_credits", "feature_not_included", "feature_archived"])
+      .optional()
+      .openapi({ description: "Why not, when `allowed` is false." }),
+  })
+  .openapi("UsageCheck", { example: { allowed: true, credits: 3, balance: 450, includedRemaining: 0 } });
+
+export const UsageBatchResult = z
+  .union([
+    z.object({
+      status: z.literal(201),
+      body: Usage,
+      replayed: z
+        .literal(true)
+        .optional()
+        .openapi({ description: "Present when `idempotencyKey` replayed an earlier result." }),
+    }),
+    z
+      .object({
+        status: z.number().int().min(400).max(499),
+        error: errorDetail,
+        balance: z.number().int().optional().openapi({ description: "On 402: what can be spent now." }),
+        requested: z.number().int().optional().openapi({ description: "On 402: the credits the use would cost." }),
+      })
+      .openapi({ description: "This event failed and wrote nothing; the other events are unaffected." }),
+  ])
+  .openapi("UsageBatchResult");
+
+export const UsageBatchAnswer = z
+  .object({ results: z.array(UsageBatchResult).openapi({ description: "One result per event, in order." }) })
+  .openapi("UsageBatchAnswer");
+
+export const UsageSummary = z
+  .object({
+    data: z
+      .array(
+        z.object({
+          feature: z.string(),
+          quantity: z.number().int().openapi({ description: "Units used (included ones too)." }),
+          credits: credits("Credits charged for them, at the prices of their time."),
+        }),
+      )
+      .openapi({ description: "One row per feature used in the range, by key." }),
+  })
+  .openapi("UsageSummary", { example: { data: [{ feature: "images", quantity: 12, credits: 30 }] } });
 
 // ---------------------------------------------------------------------------------------------
 // Auto top-up

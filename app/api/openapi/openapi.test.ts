@@ -23,6 +23,7 @@ import { buildRegistry, generateOpenApiDocument, openApiDocument, type OpenAPIOb
 import { InsufficientCreditsBody } from "./components";
 import type { Operation } from "./registry";
 import { WEBHOOK_EVENTS } from "./webhooks";
+import { createFeature } from "../../features/index.server";
 
 // The OpenAPI document is generated from the schemas the server validates with: it must be a valid
 // OpenAPI 3.1 document, list every route the code serves (read from the v1 router's table and the
@@ -35,7 +36,15 @@ type RouteModule = {
 const adminRouteFiles = import.meta.glob<RouteModule>("../../routes/api.admin.*.{ts,tsx}", { eager: true });
 // Every module whose exported zod schemas a route validates with.
 const serverModules = import.meta.glob<Record<string, unknown>>(
-  ["../v1/*.server.ts", "../../plans/*.ts", "../../webhooks/*.ts", "../../routes/api.admin.*.ts", "!**/*.test.ts"],
+  [
+    "../v1/*.server.ts",
+    "../../plans/*.ts",
+    "../../features/validation.ts",
+    "../../billing/plan-features.server.ts",
+    "../../webhooks/*.ts",
+    "../../routes/api.admin.*.ts",
+    "!**/*.test.ts",
+  ],
   { eager: true },
 );
 
@@ -308,7 +317,7 @@ describe("what the document calls invalid, the server refuses", () => {
   const admin = api.operations.filter((op) => breakable(op) && op.path.startsWith("/api/admin/"));
   it.each(admin.map((op) => [op.operationId, op] as const))("%s", async (_id, op) => {
     const key = (await import("../../auth/api-keys.server")).createApiKey(ctx, { name: "doc", scope: "admin" }).key;
-    const url = fill(op.path, { id: 1, eventId: "evt_1" });
+    const url = fill(op.path, { id: 1, eventId: "evt_1", key: "tokens" });
     for (const c of invalidBodies(op)) {
       const res = await callAdmin(url, op.method.toUpperCase(), { key, body: c.body, params: { id: "1" } });
       const body = (await res.json()) as { error?: { code: string; field?: string } };
@@ -392,6 +401,33 @@ describe("what the server answers, the document describes", () => {
     await v1("captureHold", { holdId: hold.id }, { amount: 80 });
     const other = await v1("createHold", { userId }, { amount: 10 });
     await v1("releaseHold", { holdId: other.hold.id });
+    createFeature(
+      harness.ctx,
+      { key: "images", name: "Images", unitName: "image", price: { credits: 3, perUnits: 1 } },
+      "cli",
+    );
+    await v1("checkUsage", { userId }, { feature: "images", quantity: 2 });
+    const used = await v1(
+      "recordUsage",
+      { userId: "ext:acct_42" },
+      { feature: "images", quantity: 2, metadata: { r: 1 } },
+    );
+    expect(used).toMatchObject({ feature: "images", quantity: 2, credits: 6 });
+    const usageBatch = await v1(
+      "recordUsageBatch",
+      {},
+      {
+        events: [
+          { userId, feature: "images", quantity: 1, idempotencyKey: "u-1" },
+          { userId, feature: "nope", quantity: 1, idempotencyKey: "u-2" },
+        ],
+      },
+    );
+    expect(usageBatch.results.map((r: { status: number }) => r.status)).toEqual([201, 404]);
+    await v1("getUsageSummary", { userId }, undefined, "?from=2025-01-01T00:00:00Z");
+    const featureHold = await v1("createHold", { userId }, { feature: "images", quantity: 3 });
+    await v1("getHold", { holdId: featureHold.hold.id });
+    await v1("captureHold", { holdId: featureHold.hold.id }, { quantity: 2 });
     await v1("listLedger", { userId }, undefined, "?limit=100");
     await v1("voidGrant", { grantId: grant.id }, { reason: "mistake" });
     await v1("getOpenApiDocument", {});
@@ -429,6 +465,12 @@ describe("what the server answers, the document describes", () => {
     await admin("deleteWebhookEndpoint", { id: String(created.id) });
     await admin("listSubscriptionPlans", {});
     await admin("listTopupPlans", {});
+    const tokens = { key: "tokens", name: "Tokens", unitName: "token", price: { credits: 1, perUnits: 1000 } };
+    await admin("createFeature", {}, tokens);
+    await admin("listFeatures", {});
+    await admin("updateFeature", { key: "tokens" }, { description: "LLM tokens" });
+    await admin("createFeaturePrice", { key: "tokens" }, { credits: 2, perUnits: 1000 });
+    await admin("getFeature", { key: "tokens" });
   });
 });
 

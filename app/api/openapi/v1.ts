@@ -7,6 +7,7 @@ import * as batch from "../v1/batch.server";
 import * as endpoints from "../v1/endpoints.server";
 import * as holds from "../v1/holds.server";
 import * as users from "../v1/users.server";
+import * as usage from "../v1/usage.server";
 import {
   Adjustment,
   CreatedGrant,
@@ -28,6 +29,10 @@ import {
   limitQuery,
   User,
   userIdParam,
+  Usage,
+  UsageBatchAnswer,
+  UsageCheck,
+  UsageSummary,
 } from "./components";
 import type { ApiRegistry } from "./registry";
 import { documentInPlace, z } from "./zod";
@@ -294,6 +299,7 @@ export function registerV1(api: ApiRegistry): void {
   });
 
   registerHolds(api);
+  registerUsage(api);
 
   api.operation({
     method: "patch",
@@ -319,6 +325,87 @@ export function registerV1(api: ApiRegistry): void {
   });
 }
 
+const notIncluded =
+  "`feature_not_included`: the user's plan does not include the feature; or `feature_archived`: the feature is archived. Nothing was written.";
+
+function registerUsage(api: ApiRegistry): void {
+  const tag = "Usage";
+  api.operation({
+    method: "post",
+    path: userPath("/check"),
+    operationId: "checkUsage",
+    tag,
+    summary: "Check before use",
+    description:
+      "Whether the user may use `quantity` units of the feature now, what it would cost (after included units and the carried remainder) and what they have. Writes nothing.",
+    auth: "usage",
+    params: userParams,
+    body: { schema: usage.checkBody, example: { feature: "images", quantity: 2 } },
+    responses: { 200: { description: "The answer.", schema: UsageCheck } },
+    errors: { 404: "No such user or feature." },
+  });
+  api.operation({
+    method: "post",
+    path: userPath("/usage"),
+    operationId: "recordUsage",
+    tag,
+    summary: "Record usage",
+    description:
+      "Charges `quantity` units of the feature at the user's price now (their plan's, else the base price): included units of the billing period first, then credits as one deduction whose ledger entry names the feature, quantity and price version. A price per many units carries its remainder: at one price, a user is charged ceil(total units × credits ÷ perUnits) in all.",
+    auth: "usage",
+    params: userParams,
+    body: { schema: usage.usageBody, example: { feature: "tokens", quantity: 1500, metadata: { request: "r-81" } } },
+    idempotent: true,
+    responses: { 201: { description: "Recorded.", schema: Usage } },
+    errors: {
+      402: "`insufficient_credits`: the use costs more than the spendable credits; nothing was written.",
+      403: notIncluded,
+      404: "No such user or feature.",
+    },
+  });
+  api.operation({
+    method: "get",
+    path: userPath("/usage"),
+    operationId: "getUsageSummary",
+    tag,
+    summary: "Usage by feature",
+    description:
+      "The user's usage in [`from`, `to`) summed by feature, credits at the prices of their time. Defaults: `to` now, `from` 30 days before `to`.",
+    auth: "usage",
+    params: userParams,
+    query: {
+      from: usage.usageQuery.shape.from.openapi({ description: "Inclusive (default: 30 days before `to`)." }),
+      to: usage.usageQuery.shape.to.openapi({ description: "Exclusive (default: now)." }),
+    },
+    responses: { 200: { description: "Usage by feature.", schema: UsageSummary } },
+    errors: { 400: "`from` or `to` is not a date-time, or `from` is not before `to`.", 404: "No such user." },
+  });
+  api.operation({
+    method: "post",
+    path: "/api/v1/usage/batch",
+    operationId: "recordUsageBatch",
+    tag,
+    summary: "Record usage in a batch",
+    description:
+      "1–1,000 usage events in one request. Each event stands alone, in order: a failing event writes nothing and does not stop the others. An event's `idempotencyKey` is the `Idempotency-Key` of a single usage for that user (a replay answers the original result). `userId` is a numeric id or `ext:` + the external id (not URL-encoded).",
+    auth: "usage",
+    body: {
+      schema: usage.usageBatchBody,
+      example: {
+        events: [
+          { userId: 42, feature: "tokens", quantity: 1500, idempotencyKey: "req-81" },
+          { userId: "ext:acct_7", feature: "images", quantity: 1, idempotencyKey: "req-82" },
+        ],
+      },
+    },
+    responses: { 200: { description: "One result per event, in order.", schema: UsageBatchAnswer } },
+    errors: {
+      400: "The batch itself is malformed (`events` not an array, empty or over 1,000): nothing was written.",
+      413: "The body is over 4 MiB.",
+    },
+  });
+}
+
 function registerHolds(api: ApiRegistry): void {
   const tag = "Holds";
   const holdParams = { holdId: idParam("holdId", "hold") };
@@ -334,7 +421,7 @@ function registerHolds(api: ApiRegistry): void {
     tag,
     summary: "Hold credits",
     description:
-      "Reserves credits for long-running work: deductions and other holds cannot take them, and the capture is guaranteed until `expiresAt` even if the grants they came from expire meanwhile. An uncaptured hold stops reserving at `expiresAt` and its credits return. Holding writes no ledger entry.",
+      "Reserves credits for long-running work: deductions and other holds cannot take them, and the capture is guaranteed until `expiresAt` even if the grants they came from expire meanwhile. An uncaptured hold stops reserving at `expiresAt` and its credits return. Holding writes no ledger entry. Send `amount` (credits), or `feature` and `quantity`: the hold then reserves the worst-case cost of the units at the user's price now, ceil(quantity × credits ÷ perUnits), and its capture charges that price.",
     auth: "usage",
     params: userParams,
     body: {
@@ -343,7 +430,11 @@ function registerHolds(api: ApiRegistry): void {
     },
     idempotent: true,
     responses: { 201: { description: "Held.", schema: HoldAnswer } },
-    errors: { 402: "`insufficient_credits`: not enough spendable credits; nothing was held.", 404: "No such user." },
+    errors: {
+      402: "`insufficient_credits`: not enough spendable credits; nothing was held.",
+      403: notIncluded,
+      404: "No such user (or feature).",
+    },
   });
   api.operation({
     method: "get",
@@ -363,14 +454,14 @@ function registerHolds(api: ApiRegistry): void {
     tag,
     summary: "Capture a hold",
     description:
-      "Spends `amount` (1 … what the hold reserves, `amount` − `clawedBackAmount`; default all of it) as ONE `deduction` ledger entry with the hold's id; what is not captured goes back at once.",
+      "Spends `amount` (1 … what the hold reserves, `amount` − `clawedBackAmount`; default all of it) as ONE `deduction` ledger entry with the hold's id; what is not captured goes back at once. A hold made by feature is captured by `quantity` (1 … the units held; default all): included units left first, then the meter at the held price; `usage` is the use recorded, and `deduction` is null when it owed nothing (the hold is then released).",
     auth: "usage",
     params: holdParams,
     body: { schema: holds.captureHoldBody, example: { amount: 80 }, optional: true },
     idempotent: true,
     responses: { 200: { description: "Captured.", schema: HoldCapture } },
     errors: {
-      400: "`amount` is not valid, or more than the hold reserves.",
+      400: "`amount` is not valid, or more than the hold reserves; or `quantity` on a credit hold, `amount` on a feature hold, or more units than held.",
       404: "No such hold.",
       409: {
         ...notHeld,

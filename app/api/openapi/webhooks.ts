@@ -11,7 +11,18 @@ import {
   webhookDeliverySchema,
   webhookEndpointSchema,
 } from "../../webhooks/index.server";
-import { cursorQuery, dateTime, Deduction, Deleted, Grant, Hold, idParam, limitQuery, metadata } from "./components";
+import {
+  cursorQuery,
+  dateTime,
+  Deduction,
+  Deleted,
+  Grant,
+  Hold,
+  idParam,
+  limitQuery,
+  metadata,
+  UsageTag,
+} from "./components";
 import type { ApiRegistry } from "./registry";
 import { z } from "./zod";
 
@@ -42,6 +53,9 @@ export const WEBHOOK_EVENTS = {
       deduction: Deduction.extend({
         reason: z.string().nullable(),
         holdId: z.number().int().nullable().openapi({ description: "The hold this capture spent, or null." }),
+        usage: UsageTag.nullable().openapi({
+          description: "On a deduction made by usage of a rate-card feature: the feature, quantity and price version.",
+        }),
       }).openapi({
         example: {
           id: 311,
@@ -51,6 +65,7 @@ export const WEBHOOK_EVENTS = {
           metadata: { job: "r-81" },
           reason: "image render",
           holdId: null,
+          usage: null,
         },
       }),
       balance,

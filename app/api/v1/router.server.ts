@@ -33,6 +33,7 @@ import {
 import { resolveUserRef, searchUsersEndpoint, updateUserEndpoint } from "./users.server";
 import { updateAutoTopupEndpoint } from "./auto-topup.server";
 import { captureHoldEndpoint, createHoldEndpoint, getHoldEndpoint, releaseHoldEndpoint } from "./holds.server";
+import { checkEndpoint, recordUsageEndpoint, usageBatchEndpoint, usageSummaryEndpoint } from "./usage.server";
 
 export const API_V1_PREFIX = "/api/v1";
 
@@ -72,6 +73,9 @@ export const RESOURCES: Resource[] = [
   resource("holds/:holdId", { GET: getHoldEndpoint }),
   resource("holds/:holdId/capture", { POST: captureHoldEndpoint }),
   resource("holds/:holdId/release", { POST: releaseHoldEndpoint }),
+  resource("users/:userId/check", { POST: checkEndpoint }),
+  resource("users/:userId/usage", { GET: usageSummaryEndpoint, POST: recordUsageEndpoint }),
+  resource("usage/batch", { POST: usageBatchEndpoint }),
 ];
 
 /** The resource and its params for a path under /api/v1 (matched case-insensitively, one trailing slash allowed). */

@@ -19,7 +19,7 @@ export interface EntryRow {
 }
 
 /** Served by credit_ledger_user_id_idx (user_id, id). */
-export const LEDGER_PAGE_SQL = `select id, type, amount, balance_after, reason, metadata, created_at, hold_id from credit_ledger
+export const LEDGER_PAGE_SQL = `select id, type, amount, balance_after, reason, metadata, created_at, hold_id, usage from credit_ledger
   where user_id = @userId and id < @before order by id desc limit @limit`;
 
 export function ledgerStatements(sqlite: Database.Database) {
@@ -28,7 +28,8 @@ export function ledgerStatements(sqlite: Database.Database) {
     /** (userId) → the id of the user's newest ledger entry, or null (credit_ledger_user_id_idx). */
     lastEntryOf: p(`select max(id) from credit_ledger where user_id = ?`).pluck(),
     insertEntry: p(`insert into credit_ledger (user_id, type, amount, balance_after, reason, grant_id,
-      idempotency_key, request_hash, metadata, actor, created_at, hold_id) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      idempotency_key, request_hash, metadata, actor, created_at, hold_id, usage)
+      values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
     insertAllocation: p(`insert into ledger_allocations (entry_id, grant_id, amount) values (?, ?, ?)`),
     entryByKey: p(`select id, user_id, type, amount, balance_after, reason, grant_id, hold_id, idempotency_key,
       request_hash, actor, created_at from credit_ledger where user_id = ? and idempotency_key = ?`),

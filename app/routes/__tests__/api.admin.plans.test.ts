@@ -113,6 +113,7 @@ describe("POST /api/admin/subscription-plans", () => {
       isLegacy: false,
       isActive: true,
       archivedAt: null,
+      features: [],
     });
     expect(rows()).toEqual({ ...before, subs: before.subs + 1, audit: before.audit + 1 });
 

@@ -250,7 +250,7 @@ export interface paths {
     put?: never;
     /**
      * Hold credits
-     * @description Reserves credits for long-running work: deductions and other holds cannot take them, and the capture is guaranteed until `expiresAt` even if the grants they came from expire meanwhile. An uncaptured hold stops reserving at `expiresAt` and its credits return. Holding writes no ledger entry.
+     * @description Reserves credits for long-running work: deductions and other holds cannot take them, and the capture is guaranteed until `expiresAt` even if the grants they came from expire meanwhile. An uncaptured hold stops reserving at `expiresAt` and its credits return. Holding writes no ledger entry. Send `amount` (credits), or `feature` and `quantity`: the hold then reserves the worst-case cost of the units at the user's price now, ceil(quantity × credits ÷ perUnits), and its capture charges that price.
      *
      *     Key: usage or admin.
      */
@@ -292,7 +292,7 @@ export interface paths {
     put?: never;
     /**
      * Capture a hold
-     * @description Spends `amount` (1 … what the hold reserves, `amount` − `clawedBackAmount`; default all of it) as ONE `deduction` ledger entry with the hold's id; what is not captured goes back at once.
+     * @description Spends `amount` (1 … what the hold reserves, `amount` − `clawedBackAmount`; default all of it) as ONE `deduction` ledger entry with the hold's id; what is not captured goes back at once. A hold made by feature is captured by `quantity` (1 … the units held; default all): included units left first, then the meter at the held price; `usage` is the use recorded, and `deduction` is null when it owed nothing (the hold is then released).
      *
      *     Key: usage or admin.
      */
@@ -319,6 +319,78 @@ export interface paths {
      *     Key: usage or admin.
      */
     post: operations["releaseHold"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/users/{userId}/check": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Check before use
+     * @description Whether the user may use `quantity` units of the feature now, what it would cost (after included units and the carried remainder) and what they have. Writes nothing.
+     *
+     *     Key: usage or admin.
+     */
+    post: operations["checkUsage"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/users/{userId}/usage": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Usage by feature
+     * @description The user's usage in [`from`, `to`) summed by feature, credits at the prices of their time. Defaults: `to` now, `from` 30 days before `to`.
+     *
+     *     Key: usage or admin.
+     */
+    get: operations["getUsageSummary"];
+    put?: never;
+    /**
+     * Record usage
+     * @description Charges `quantity` units of the feature at the user's price now (their plan's, else the base price): included units of the billing period first, then credits as one deduction whose ledger entry names the feature, quantity and price version. A price per many units carries its remainder: at one price, a user is charged ceil(total units × credits ÷ perUnits) in all.
+     *
+     *     Key: usage or admin.
+     */
+    post: operations["recordUsage"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/usage/batch": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Record usage in a batch
+     * @description 1–1,000 usage events in one request. Each event stands alone, in order: a failing event writes nothing and does not stop the others. An event's `idempotencyKey` is the `Idempotency-Key` of a single usage for that user (a replay answers the original result). `userId` is a numeric id or `ext:` + the external id (not URL-encoded).
+     *
+     *     Key: usage or admin.
+     */
+    post: operations["recordUsageBatch"];
     delete?: never;
     options?: never;
     head?: never;
@@ -400,7 +472,7 @@ export interface paths {
     head?: never;
     /**
      * Edit a subscription plan
-     * @description Edits publicName, isLegacy, isActive and creditExpiryDays; the other fields are accepted only when they repeat the current value (credits and price of a plan with a Stripe price are fixed: 400).
+     * @description Edits publicName, isLegacy, isActive and creditExpiryDays; the other fields are accepted only when they repeat the current value (credits and price of a plan with a Stripe price are fixed: 400). `features` sets this version's terms per feature key ({enabled, price ({credits, perUnits}, null = the base price), includedUnits}; fields left out keep their value). A new version of the family starts with the previous version's feature terms.
      *
      *     Key: admin (or an administrator's browser session).
      */
@@ -465,6 +537,82 @@ export interface paths {
      *     Key: admin (or an administrator's browser session).
      */
     patch: operations["updateTopupPlan"];
+    trace?: never;
+  };
+  "/api/admin/features": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * List features
+     * @description Every feature by key, archived ones too, with its base price now and its price history.
+     *
+     *     Key: admin (or an administrator's browser session).
+     */
+    get: operations["listFeatures"];
+    put?: never;
+    /**
+     * Create a feature
+     * @description `key` is `[a-z0-9._-]{1,64}` and never changes. `price` is `credits` (≥ 0) per `perUnits` (≥ 1) units: 3 credits an image is `{credits: 3, perUnits: 1}`, 1 credit per 1,000 tokens `{credits: 1, perUnits: 1000}`. It is price version 1, in effect now.
+     *
+     *     Key: admin (or an administrator's browser session).
+     */
+    post: operations["createFeature"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/admin/features/{key}": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Get a feature
+     * @description Key: admin (or an administrator's browser session).
+     */
+    get: operations["getFeature"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    /**
+     * Edit a feature
+     * @description Any of `name`, `unitName`, `description` (null clears it) and `archived`. An archived feature can no longer be used or held (`feature_archived`); its history stays.
+     *
+     *     Key: admin (or an administrator's browser session).
+     */
+    patch: operations["updateFeature"];
+    trace?: never;
+  };
+  "/api/admin/features/{key}/prices": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Change a feature's price
+     * @description A new base price version from `effectiveAt` (default now; not in the past). Usage is always charged at the price in effect when it is recorded; plans with their own price keep it.
+     *
+     *     Key: admin (or an administrator's browser session).
+     */
+    post: operations["createFeaturePrice"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
     trace?: never;
   };
   "/api/admin/stripe-events/{eventId}/replay": {
@@ -895,6 +1043,28 @@ export interface components {
       amount: number;
     };
     /**
+     * @description On a deduction made by usage of a rate-card feature: the feature, quantity and price version.
+     * @example {
+     *       "feature": "tokens",
+     *       "quantity": 1500,
+     *       "priceVersion": 2,
+     *       "includedUnitsUsed": 0,
+     *       "carriedUnits": 500
+     *     }
+     */
+    UsageTag: {
+      /** @description The feature's key. */
+      feature: string;
+      /** @description Units used. */
+      quantity: number;
+      /** @description The feature's price version the units were charged at. */
+      priceVersion: number;
+      /** @description Of `quantity`, units included in the plan (free). */
+      includedUnitsUsed: number;
+      /** @description Units already paid for at this price and not used yet (the remainder of a started credit): the next uses spend them first. */
+      carriedUnits: number;
+    } | null;
+    /**
      * @example {
      *       "id": 311,
      *       "amount": 25,
@@ -958,13 +1128,15 @@ export interface components {
          *         "job": "r-81"
          *       },
          *       "reason": "image render",
-         *       "holdId": null
+         *       "holdId": null,
+         *       "usage": null
          *     }
          */
         deduction: components["schemas"]["Deduction"] & {
           reason: string | null;
           /** @description The hold this capture spent, or null. */
           holdId: number | null;
+          usage: components["schemas"]["UsageTag"];
         };
         /** @description Spendable balance after the change. */
         balance: number;
@@ -1122,6 +1294,12 @@ export interface components {
        * @example 2026-05-01T12:00:00.000Z
        */
       createdAt: string;
+      /** @description On a hold made by feature: the feature's key. */
+      feature?: string;
+      /** @description On a hold made by feature: the units held. */
+      quantity?: number;
+      /** @description On a hold made by feature: the price version its capture charges. */
+      priceVersion?: number;
     };
     /** @description A hold expired uncaptured */
     HoldExpiredEvent: {
@@ -1173,6 +1351,8 @@ export interface components {
           | "unauthenticated"
           | "insufficient_credits"
           | "forbidden"
+          | "feature_not_included"
+          | "feature_archived"
           | "not_found"
           | "method_not_allowed"
           | "conflict"
@@ -1300,6 +1480,8 @@ export interface components {
               | "unauthenticated"
               | "insufficient_credits"
               | "forbidden"
+              | "feature_not_included"
+              | "feature_archived"
               | "not_found"
               | "method_not_allowed"
               | "conflict"
@@ -1407,6 +1589,7 @@ export interface components {
         holdId: number;
         amount: number;
       }[];
+      usage?: components["schemas"]["UsageTag"] & Record<string, never>;
     };
     LedgerPage: {
       /** @description Newest first. */
@@ -1448,9 +1631,22 @@ export interface components {
     };
     HoldCapture: {
       hold: components["schemas"]["Hold"];
-      deduction: components["schemas"]["Deduction"] & unknown;
+      deduction: components["schemas"]["Deduction"] & (Record<string, never> | null);
       /** @description What the user's active holds reserve now. */
       held: number;
+      /** @description On a feature hold's capture: the use it recorded. */
+      usage?: {
+        /** @description The usage record's id. */
+        id: number;
+        feature: string;
+        quantity: number;
+        /** @description Credits charged (0 when included units or the carried remainder covered the use). */
+        credits: number;
+        /** @description Of `quantity`, units included in the plan. */
+        includedUnitsUsed: number;
+        /** @description Spendable balance after the use. */
+        balance: number;
+      };
     };
     /**
      * @description A capture or release of a hold that is no longer `held`.
@@ -1473,6 +1669,8 @@ export interface components {
           | "unauthenticated"
           | "insufficient_credits"
           | "forbidden"
+          | "feature_not_included"
+          | "feature_archived"
           | "not_found"
           | "method_not_allowed"
           | "conflict"
@@ -1496,6 +1694,144 @@ export interface components {
       status: "held" | "captured" | "released" | "expired";
       /** @description Only on a hold still `held` that reserves nothing: the credits refunds or voids of its grants took from it. */
       clawedBackAmount?: number;
+    };
+    /**
+     * @example {
+     *       "allowed": true,
+     *       "credits": 3,
+     *       "balance": 450,
+     *       "includedRemaining": 0
+     *     }
+     */
+    UsageCheck: {
+      allowed: boolean;
+      /** @description What the use would cost now, after included units and the carried remainder. */
+      credits: number;
+      /** @description Spendable now. */
+      balance: number;
+      /** @description Included units left this billing period (0 if none). */
+      includedRemaining: number;
+      /**
+       * @description Why not, when `allowed` is false.
+       * @enum {string}
+       */
+      reason?: "insufficient_credits" | "feature_not_included" | "feature_archived";
+    };
+    /** @description The ledger deduction; null when nothing was charged. */
+    UsageDeduction: {
+      /** @description The ledger entry's id (its `usage` names the feature). */
+      id: number;
+      /** @description Credits spent. */
+      amount: number;
+      /** @description Spendable balance after the deduction. */
+      balance: number;
+      /** @description Which grants paid, in burn-down order. */
+      allocations: components["schemas"]["Allocation"][];
+    } | null;
+    /**
+     * @example {
+     *       "id": 501,
+     *       "feature": "images",
+     *       "quantity": 2,
+     *       "credits": 6,
+     *       "includedUnitsUsed": 0,
+     *       "balance": 444,
+     *       "deduction": {
+     *         "id": 320,
+     *         "amount": 6,
+     *         "balance": 444,
+     *         "allocations": [
+     *           {
+     *             "grantId": 7,
+     *             "amount": 6
+     *           }
+     *         ]
+     *       }
+     *     }
+     */
+    Usage: {
+      /** @description The usage record's id. */
+      id: number;
+      feature: string;
+      quantity: number;
+      /** @description Credits charged (0 when included units or the carried remainder covered the use). */
+      credits: number;
+      /** @description Of `quantity`, units included in the plan. */
+      includedUnitsUsed: number;
+      /** @description Spendable balance after the use. */
+      balance: number;
+      deduction: components["schemas"]["UsageDeduction"];
+    };
+    /**
+     * @example {
+     *       "data": [
+     *         {
+     *           "feature": "images",
+     *           "quantity": 12,
+     *           "credits": 30
+     *         }
+     *       ]
+     *     }
+     */
+    UsageSummary: {
+      /** @description One row per feature used in the range, by key. */
+      data: {
+        feature: string;
+        /** @description Units used (included ones too). */
+        quantity: number;
+        /** @description Credits charged for them, at the prices of their time. */
+        credits: number;
+      }[];
+    };
+    UsageBatchResult:
+      | {
+          /** @enum {number} */
+          status: 201;
+          body: components["schemas"]["Usage"];
+          /**
+           * @description Present when `idempotencyKey` replayed an earlier result.
+           * @enum {boolean}
+           */
+          replayed?: true;
+        }
+      | {
+          status: number;
+          error: {
+            /**
+             * @description Stable; map it, not the message (catalogue: /docs/api#errors).
+             * @enum {string}
+             */
+            code:
+              | "invalid_request"
+              | "unauthenticated"
+              | "insufficient_credits"
+              | "forbidden"
+              | "feature_not_included"
+              | "feature_archived"
+              | "not_found"
+              | "method_not_allowed"
+              | "conflict"
+              | "idempotency_conflict"
+              | "payload_too_large"
+              | "unsupported_media_type"
+              | "too_many_requests"
+              | "rate_limited"
+              | "internal_error"
+              | "service_unavailable"
+              | "storage_unavailable";
+            /** @description For people; may change. */
+            message: string;
+            /** @description The request field at fault, when there is one. */
+            field?: string;
+          };
+          /** @description On 402: what can be spent now. */
+          balance?: number;
+          /** @description On 402: the credits the use would cost. */
+          requested?: number;
+        };
+    UsageBatchAnswer: {
+      /** @description One result per event, in order. */
+      results: components["schemas"]["UsageBatchResult"][];
     };
     AutoTopup: {
       userId: number;
@@ -1528,6 +1864,33 @@ export interface components {
         createdAt: string;
       }[];
     };
+    /** @description The plan's own price; null = the base price. */
+    PriceVersion: {
+      /** @description 1, 2, … per feature, in the order prices were made. */
+      version: number;
+      /** @description Credits per `perUnits` units (0 = free). */
+      credits: number;
+      perUnits: number;
+      /**
+       * Format: date-time
+       * @description In effect from this instant.
+       * @example 2026-05-01T12:00:00.000Z
+       */
+      effectiveAt: string;
+      /**
+       * Format: date-time
+       * @example 2026-05-01T12:00:00.000Z
+       */
+      createdAt: string;
+    } | null;
+    PlanFeature: {
+      feature: string;
+      /** @description false: the feature is not in the plan (`feature_not_included`). */
+      enabled: boolean;
+      price: components["schemas"]["PriceVersion"];
+      /** @description Free units per billing period; reset at renewal. */
+      includedUnits: number;
+    };
     SubscriptionPlan: {
       id: number;
       internalId: string;
@@ -1553,6 +1916,8 @@ export interface components {
       rolloverPercent: number;
       /** @description Cap on rolled-over credits; null = none. */
       rolloverMaxCredits: number | null;
+      /** @description This version's terms for rate-card features, by key; a feature not listed is on its base terms. */
+      features: components["schemas"]["PlanFeature"][];
     };
     Deleted: {
       /** @enum {boolean} */
@@ -1575,6 +1940,59 @@ export interface components {
        * @example 2026-05-01T12:00:00.000Z
        */
       archivedAt: string | null;
+    };
+    /**
+     * @example {
+     *       "key": "tokens",
+     *       "name": "Tokens",
+     *       "unitName": "token",
+     *       "description": null,
+     *       "archived": false,
+     *       "archivedAt": null,
+     *       "price": {
+     *         "version": 1,
+     *         "credits": 1,
+     *         "perUnits": 1000,
+     *         "effectiveAt": "2026-05-01T12:00:00.000Z",
+     *         "createdAt": "2026-05-01T12:00:00.000Z"
+     *       },
+     *       "prices": [
+     *         {
+     *           "version": 1,
+     *           "credits": 1,
+     *           "perUnits": 1000,
+     *           "effectiveAt": "2026-05-01T12:00:00.000Z",
+     *           "createdAt": "2026-05-01T12:00:00.000Z"
+     *         }
+     *       ],
+     *       "createdAt": "2026-05-01T12:00:00.000Z",
+     *       "updatedAt": "2026-05-01T12:00:00.000Z"
+     *     }
+     */
+    Feature: {
+      key: string;
+      name: string;
+      unitName: string;
+      description: string | null;
+      archived: boolean;
+      /**
+       * Format: date-time
+       * @example 2026-05-01T12:00:00.000Z
+       */
+      archivedAt: string | null;
+      price: components["schemas"]["PriceVersion"] & Record<string, never>;
+      /** @description Every base price version, latest effectiveAt first (scheduled ones too). */
+      prices: (components["schemas"]["PriceVersion"] & Record<string, never>)[];
+      /**
+       * Format: date-time
+       * @example 2026-05-01T12:00:00.000Z
+       */
+      createdAt: string;
+      /**
+       * Format: date-time
+       * @example 2026-05-01T12:00:00.000Z
+       */
+      updatedAt: string;
     };
     StripeEventReplay: {
       event: {
@@ -2966,7 +3384,9 @@ export interface operations {
          *     }
          */
         "application/json": {
-          amount: number;
+          amount?: number;
+          feature?: string;
+          quantity?: number;
           expiresInSeconds?: number | null;
           reason?: string | null;
           /** @description Any JSON object, stored and returned as sent. */
@@ -3015,7 +3435,16 @@ export interface operations {
           "application/json": components["schemas"]["InsufficientCredits"];
         };
       };
-      /** @description No such user. */
+      /** @description `feature_not_included`: the user's plan does not include the feature; or `feature_archived`: the feature is archived. Nothing was written. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description No such user (or feature). */
       404: {
         headers: {
           [name: string]: unknown;
@@ -3160,6 +3589,7 @@ export interface operations {
          */
         "application/json": {
           amount?: number | null;
+          quantity?: number | null;
         };
       };
     };
@@ -3175,7 +3605,7 @@ export interface operations {
           "application/json": components["schemas"]["HoldCapture"];
         };
       };
-      /** @description `amount` is not valid, or more than the hold reserves. */
+      /** @description `amount` is not valid, or more than the hold reserves; or `quantity` on a credit hold, `amount` on a feature hold, or more units than held. */
       400: {
         headers: {
           [name: string]: unknown;
@@ -3325,6 +3755,446 @@ export interface operations {
         };
       };
       /** @description The body is over 1 MiB. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The body is not JSON (`Content-Type: application/json`). */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `rate_limited`: the key's requests per second are used up; wait `Retry-After` seconds. */
+      429: {
+        headers: {
+          /** @description Seconds until a request will be let through. */
+          "Retry-After"?: string;
+          /** @description The key's limit, requests per second. */
+          "RateLimit-Limit"?: string;
+          /** @description Requests left now (0). */
+          "RateLimit-Remaining"?: string;
+          /** @description Seconds until the bucket holds a request again. */
+          "RateLimit-Reset"?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `storage_unavailable` (the disk is full, read-only or failing) or `service_unavailable` (the database is busy): nothing was written; retry after `Retry-After` seconds. */
+      503: {
+        headers: {
+          /** @description Seconds until a request will be let through. */
+          "Retry-After"?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  checkUsage: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        userId: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        /**
+         * @example {
+         *       "feature": "images",
+         *       "quantity": 2
+         *     }
+         */
+        "application/json": {
+          feature: string;
+          quantity: number;
+        };
+      };
+    };
+    responses: {
+      /** @description The answer. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["UsageCheck"];
+        };
+      };
+      /** @description Invalid input: the body is not a JSON object or a field is wrong (`field` names it). */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description No valid key (or session). */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description No such user or feature. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The body is over 1 MiB. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The body is not JSON (`Content-Type: application/json`). */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `rate_limited`: the key's requests per second are used up; wait `Retry-After` seconds. */
+      429: {
+        headers: {
+          /** @description Seconds until a request will be let through. */
+          "Retry-After"?: string;
+          /** @description The key's limit, requests per second. */
+          "RateLimit-Limit"?: string;
+          /** @description Requests left now (0). */
+          "RateLimit-Remaining"?: string;
+          /** @description Seconds until the bucket holds a request again. */
+          "RateLimit-Reset"?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `storage_unavailable` (the disk is full, read-only or failing) or `service_unavailable` (the database is busy): nothing was written; retry after `Retry-After` seconds. */
+      503: {
+        headers: {
+          /** @description Seconds until a request will be let through. */
+          "Retry-After"?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  getUsageSummary: {
+    parameters: {
+      query?: {
+        from?: string;
+        to?: string;
+      };
+      header?: never;
+      path: {
+        userId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Usage by feature. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["UsageSummary"];
+        };
+      };
+      /** @description `from` or `to` is not a date-time, or `from` is not before `to`. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description No valid key (or session). */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description No such user. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `rate_limited`: the key's requests per second are used up; wait `Retry-After` seconds. */
+      429: {
+        headers: {
+          /** @description Seconds until a request will be let through. */
+          "Retry-After"?: string;
+          /** @description The key's limit, requests per second. */
+          "RateLimit-Limit"?: string;
+          /** @description Requests left now (0). */
+          "RateLimit-Remaining"?: string;
+          /** @description Seconds until the bucket holds a request again. */
+          "RateLimit-Reset"?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  recordUsage: {
+    parameters: {
+      query?: never;
+      header?: {
+        "Idempotency-Key"?: string;
+      };
+      path: {
+        userId: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        /**
+         * @example {
+         *       "feature": "tokens",
+         *       "quantity": 1500,
+         *       "metadata": {
+         *         "request": "r-81"
+         *       }
+         *     }
+         */
+        "application/json": {
+          feature: string;
+          quantity: number;
+          /** @description Any JSON object, stored and returned as sent. */
+          metadata?: {
+            [key: string]: unknown;
+          };
+        };
+      };
+    };
+    responses: {
+      /** @description Recorded. */
+      201: {
+        headers: {
+          /** @description `true` when this is the stored answer to an earlier request with the same Idempotency-Key. */
+          "Idempotent-Replayed"?: "true";
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Usage"];
+        };
+      };
+      /** @description Invalid input: the body is not a JSON object or a field is wrong (`field` names it). */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description No valid key (or session). */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `insufficient_credits`: the use costs more than the spendable credits; nothing was written. */
+      402: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["InsufficientCredits"];
+        };
+      };
+      /** @description `feature_not_included`: the user's plan does not include the feature; or `feature_archived`: the feature is archived. Nothing was written. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description No such user or feature. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `idempotency_conflict`: the Idempotency-Key was used with another body. */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The body is over 1 MiB. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The body is not JSON (`Content-Type: application/json`). */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `rate_limited`: the key's requests per second are used up; wait `Retry-After` seconds. */
+      429: {
+        headers: {
+          /** @description Seconds until a request will be let through. */
+          "Retry-After"?: string;
+          /** @description The key's limit, requests per second. */
+          "RateLimit-Limit"?: string;
+          /** @description Requests left now (0). */
+          "RateLimit-Remaining"?: string;
+          /** @description Seconds until the bucket holds a request again. */
+          "RateLimit-Reset"?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `storage_unavailable` (the disk is full, read-only or failing) or `service_unavailable` (the database is busy): nothing was written; retry after `Retry-After` seconds. */
+      503: {
+        headers: {
+          /** @description Seconds until a request will be let through. */
+          "Retry-After"?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  recordUsageBatch: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        /**
+         * @example {
+         *       "events": [
+         *         {
+         *           "userId": 42,
+         *           "feature": "tokens",
+         *           "quantity": 1500,
+         *           "idempotencyKey": "req-81"
+         *         },
+         *         {
+         *           "userId": "ext:acct_7",
+         *           "feature": "images",
+         *           "quantity": 1,
+         *           "idempotencyKey": "req-82"
+         *         }
+         *       ]
+         *     }
+         */
+        "application/json": {
+          events: {
+            feature: string;
+            quantity: number;
+            /** @description Any JSON object, stored and returned as sent. */
+            metadata?: {
+              [key: string]: unknown;
+            };
+            userId: number | string;
+            idempotencyKey: string;
+          }[];
+        };
+      };
+    };
+    responses: {
+      /** @description One result per event, in order. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["UsageBatchAnswer"];
+        };
+      };
+      /** @description The batch itself is malformed (`events` not an array, empty or over 1,000): nothing was written. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description No valid key (or session). */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The body is over 4 MiB. */
       413: {
         headers: {
           [name: string]: unknown;
@@ -3557,7 +4427,16 @@ export interface operations {
          *       "publicName": "Starter",
          *       "credits": 1000,
          *       "priceCents": 900,
-         *       "interval": "month"
+         *       "interval": "month",
+         *       "features": {
+         *         "images": {
+         *           "includedUnits": 100,
+         *           "price": {
+         *             "credits": 2,
+         *             "perUnits": 1
+         *           }
+         *         }
+         *       }
          *     }
          */
         "application/json": {
@@ -3576,6 +4455,16 @@ export interface operations {
           creditExpiryDays?: number;
           isLegacy?: boolean;
           isActive?: boolean;
+          features?: {
+            [key: string]: {
+              enabled?: boolean;
+              price?: {
+                credits: number;
+                perUnits: number;
+              } | null;
+              includedUnits?: number;
+            };
+          };
         };
       };
     };
@@ -3785,7 +4674,11 @@ export interface operations {
         /**
          * @example {
          *       "publicName": "Starter (2026)",
-         *       "isLegacy": true
+         *       "features": {
+         *         "images": {
+         *           "includedUnits": 150
+         *         }
+         *       }
          *     }
          */
         "application/json": {
@@ -3804,12 +4697,31 @@ export interface operations {
           currency?: string;
           rolloverPercent?: number;
           rolloverMaxCredits?: number | null;
+          features?: {
+            [key: string]: {
+              enabled?: boolean;
+              price?: {
+                credits: number;
+                perUnits: number;
+              } | null;
+              includedUnits?: number;
+            };
+          };
         };
       };
     };
     responses: {
       /** @description The plan as edited. */
       200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["SubscriptionPlan"];
+        };
+      };
+      /** @description Feature terms changed on a plan with subscribers: a new version of the family (a new Stripe price of the same amount) with the new terms; the edited version is marked legacy and its subscribers keep its terms. */
+      201: {
         headers: {
           [name: string]: unknown;
         };
@@ -4247,6 +5159,409 @@ export interface operations {
         };
       };
       /** @description Stripe is unavailable; nothing was changed. */
+      503: {
+        headers: {
+          /** @description Seconds until a request will be let through. */
+          "Retry-After"?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  listFeatures: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The features. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            data: components["schemas"]["Feature"][];
+          };
+        };
+      };
+      /** @description No valid key (or session). */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The key (or user) is not an admin. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  createFeature: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        /**
+         * @example {
+         *       "key": "tokens",
+         *       "name": "Tokens",
+         *       "unitName": "token",
+         *       "price": {
+         *         "credits": 1,
+         *         "perUnits": 1000
+         *       }
+         *     }
+         */
+        "application/json": {
+          key: string;
+          name: string;
+          unitName: string;
+          description?: string | null;
+          price: {
+            credits: number;
+            perUnits: number;
+          };
+        };
+      };
+    };
+    responses: {
+      /** @description Created. */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Feature"];
+        };
+      };
+      /** @description Invalid input: the body is not a JSON object or a field is wrong (`field` names it). */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description No valid key (or session). */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The key (or user) is not an admin. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `conflict`: a feature with this key exists. */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The body is over 1 MiB. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The body is not JSON (`Content-Type: application/json`). */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `storage_unavailable` (the disk is full, read-only or failing) or `service_unavailable` (the database is busy): nothing was written; retry after `Retry-After` seconds. */
+      503: {
+        headers: {
+          /** @description Seconds until a request will be let through. */
+          "Retry-After"?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  getFeature: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        key: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The feature. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Feature"];
+        };
+      };
+      /** @description No valid key (or session). */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The key (or user) is not an admin. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description No such feature. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  updateFeature: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        key: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        /**
+         * @example {
+         *       "name": "LLM tokens",
+         *       "archived": false
+         *     }
+         */
+        "application/json": {
+          name?: string;
+          unitName?: string;
+          description?: string | null;
+          archived?: boolean;
+        };
+      };
+    };
+    responses: {
+      /** @description The feature as edited. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Feature"];
+        };
+      };
+      /** @description Invalid input: the body is not a JSON object or a field is wrong (`field` names it). */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description No valid key (or session). */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The key (or user) is not an admin. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description No such feature. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The body is over 1 MiB. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The body is not JSON (`Content-Type: application/json`). */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `storage_unavailable` (the disk is full, read-only or failing) or `service_unavailable` (the database is busy): nothing was written; retry after `Retry-After` seconds. */
+      503: {
+        headers: {
+          /** @description Seconds until a request will be let through. */
+          "Retry-After"?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  createFeaturePrice: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        key: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        /**
+         * @example {
+         *       "credits": 2,
+         *       "perUnits": 1000,
+         *       "effectiveAt": "2026-07-01T00:00:00Z"
+         *     }
+         */
+        "application/json": {
+          credits: number;
+          perUnits: number;
+          /** Format: date-time */
+          effectiveAt?: string | null;
+        };
+      };
+    };
+    responses: {
+      /** @description The new price version. */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["PriceVersion"] & Record<string, never>;
+        };
+      };
+      /** @description Invalid input: the body is not a JSON object or a field is wrong (`field` names it). */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description No valid key (or session). */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The key (or user) is not an admin. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description No such feature. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The body is over 1 MiB. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The body is not JSON (`Content-Type: application/json`). */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `storage_unavailable` (the disk is full, read-only or failing) or `service_unavailable` (the database is busy): nothing was written; retry after `Retry-After` seconds. */
       503: {
         headers: {
           /** @description Seconds until a request will be let through. */
