@@ -22,6 +22,8 @@ import { isLedgerType, listGrantsPage, listLedgerPage, parseBefore } from "~/cre
 import { isAppError } from "~/utils/errors";
 import { hasVisibleCharacter } from "~/utils/text";
 import { setToast, takeToast } from "~/utils/toast.server";
+import { FeatureUsage } from "~/components/FeatureUsage";
+import { featureUsageView } from "~/pages/feature-usage.server";
 import { LEDGER_ENTRY_TYPES } from "../../db/schema";
 
 export const meta: MetaFunction<typeof loader> = ({ data: d }) => [
@@ -127,6 +129,7 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
     customerUrl: user.stripeCustomerId ? stripeDashboardUrl("customers", user.stripeCustomerId, testMode) : null,
     payments: listCustomerPayments(context.db, userId),
     audit: listAudit(context.db, { userId, limit: 20 }).rows,
+    featureUsage: featureUsageView(context, userId),
     toast,
   };
   return data(payload, clear ? { headers: { "Set-Cookie": clear } } : undefined);
@@ -358,6 +361,7 @@ export default function CustomerPage() {
       <Card title="Balance">
         <BalanceSummary balance={d.balance} testId="customer-balance" />
       </Card>
+      <FeatureUsage usage={d.featureUsage} who="customer" />
 
       <div className="grid gap-6 lg:grid-cols-2">
         <Card title="Adjust the balance">
