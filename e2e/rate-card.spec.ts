@@ -65,10 +65,7 @@ test("an admin prices a feature for a plan without JavaScript; a subscriber sees
   await terms.getByLabel("Own price per how many units").fill("1");
   await terms.getByRole("button", { name: "Review feature terms" }).click();
   await expect(admin.getByTestId("review-feature")).toContainText("2 credits per image");
-  await admin
-    .getByTestId("review-feature")
-    .getByRole("button", { name: /^Yes/ })
-    .click();
+  await admin.getByTestId("review-feature").getByRole("button", { name: /^Yes/ }).click();
   await expect(admin.getByTestId("toast")).toBeVisible();
   const row = admin.getByTestId("plan-features").locator("tr", { hasText: "Images" });
   await expect(row).toContainText("2 credits per image");
@@ -95,9 +92,7 @@ test("an admin prices a feature for a plan without JavaScript; a subscriber sees
   await customer.goto("/credits");
   const usageRow = customer.getByTestId("feature-usage-table").locator("tr", { hasText: "Images" });
   await expect(usageRow).toContainText("4 images");
-  await expect(customer.getByTestId("included-units").locator("tr", { hasText: "Images" })).toContainText(
-    "6 images",
-  );
+  await expect(customer.getByTestId("included-units").locator("tr", { hasText: "Images" })).toContainText("6 images");
   await expect(customer.getByTestId("feature-usage-chart")).toBeVisible();
 
   // axe runs in the page, so the rest is seen with JavaScript on.
