@@ -1,5 +1,7 @@
 import { defineConfig, devices } from "@playwright/test";
 import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 
 /** Debian's Chromium when present (machines that cannot download browsers), else Playwright's own. */
 function chromiumPath(): string | undefined {
@@ -9,6 +11,12 @@ function chromiumPath(): string | undefined {
 }
 
 const PORT = Number(process.env.E2E_PORT ?? 3210);
+
+/**
+ * The e2e server's database folder, made once here so workers (which inherit this environment) can
+ * open e2e.db to seed what no page or public API writes yet (e2e/db.ts).
+ */
+process.env.E2E_DB_DIR ??= fs.mkdtempSync(path.join(os.tmpdir(), "credits-e2e-"));
 
 export default defineConfig({
   testDir: "./e2e",

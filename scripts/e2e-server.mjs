@@ -5,7 +5,8 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), "credits-e2e-"));
+// The folder may be given (playwright.config.ts does) so specs can seed through the domain.
+const dir = process.env.E2E_DB_DIR || fs.mkdtempSync(path.join(os.tmpdir(), "credits-e2e-"));
 const port = process.env.E2E_PORT ?? "3210";
 const child = spawn(process.execPath, ["build/node/server.js"], {
   stdio: "inherit",

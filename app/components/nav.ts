@@ -28,6 +28,7 @@ export const adminNav: NavItem[] = [
   { to: "/admin/customers", label: "Customers" },
   { to: "/admin/reports", label: "Reports" },
   { to: "/admin/plans", label: "Plans" },
+  { to: "/admin/features", label: "Price book" },
   { to: "/admin/events", label: "Stripe events" },
   { to: "/admin/audit", label: "Audit" },
   { to: "/admin/import", label: "Import" },

@@ -11,6 +11,7 @@ import {
   refundPayment,
 } from "~/billing/admin-refund.server";
 import { getAutoTopup } from "~/billing/auto-topup.server";
+import { featureUsageView } from "~/pages/feature-usage.server";
 import { listCustomerPayments, listCustomerSubscriptions, stripeDashboardUrl, stripeLinkMode } from "~/pages/customers.server";
 import {
   adjustSchema,
@@ -71,6 +72,7 @@ export function customerPageData(context: AppLoadContext, user: User, url: URL) 
       ? (getTopupPlan(context.db, autoTopup.topupPlanId)?.publicName ?? null)
       : null,
     audit: listAudit(context.db, { userId, limit: 20 }).rows,
+    featureUsage: featureUsageView(context, userId),
   };
 }
 

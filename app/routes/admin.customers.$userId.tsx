@@ -12,6 +12,7 @@ import { PaymentsCard } from "~/components/admin-customer/PaymentsCard";
 import { SubscriptionCard } from "~/components/admin-customer/SubscriptionCard";
 import { Card, PageHeader } from "~/components/AppShell";
 import { BalanceSummary } from "~/components/BalanceSummary";
+import { FeatureUsage } from "~/components/FeatureUsage";
 import { DataTable } from "~/components/DataTable";
 import { pageTitle } from "~/components/format";
 import { Alert } from "~/components/forms";
@@ -84,6 +85,7 @@ export default function CustomerPage() {
       <Card title="Balance">
         <BalanceSummary balance={d.balance} testId="customer-balance" />
       </Card>
+      <FeatureUsage usage={d.featureUsage} who="customer" />
 
       <CreditForms adjustResult={lastResult("adjust")} grantResult={lastResult("grant")} />
       <GrantsCard grants={d.grants} held={d.held} lastResult={lastResult("void")} />

@@ -8,8 +8,9 @@ import { requireAdmin } from "~/auth/session.server";
 import { deleteOrArchivePlan, editPlan } from "~/billing/plan-sync.server";
 import { Card, PageHeader } from "~/components/AppShell";
 import { RolloverFields } from "~/components/PlanFields";
+import { PlanFeatureTerms } from "~/components/PlanFeatureTerms";
+import { ToastNotice } from "~/components/PriceBook";
 import { formatCredits, formatMoney, pageTitle } from "~/components/format";
-import { setToast } from "~/utils/toast.server";
 import { CheckboxField, Field, FormActions, FormErrors, SubmitButton, useSchemaForm } from "~/components/forms";
 import { ResultAlert, TextLink, Time } from "~/components/ui";
 import { type editDraftSubscriptionPlanForm, editPlanFormFor, editsRollover, patchFrom } from "~/pages/plan-forms";
@@ -19,6 +20,9 @@ import { getPlan, isPlanKind, nextPlanVersion, planJson, type PlanKind } from "~
 import { kindLabel } from "~/plans/format";
 import { isAppError } from "~/utils/errors";
 import { formErrorResponse } from "~/utils/forms.server";
+import { FEATURE_TERMS_INTENTS } from "~/pages/price-book.schema";
+import { planFeatureAction, planFeatureRows } from "~/pages/plan-features.server";
+import { setToast, takeToast } from "~/utils/toast.server";
 
 export const meta: MetaFunction<typeof loader> = ({ data: d }) => [
   { title: pageTitle(d ? planHeading(d.plan) : "Plan") },
@@ -58,7 +62,8 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
   const { kind, id } = planFromParams(params);
   const plan = getPlan(context.db, kind, id);
   if (!plan) throw new Response(`No ${kindLabel(kind)} with id ${id}.`, { status: 404, statusText: "Not Found" });
-  return {
+  const { toast, clear } = await takeToast(request, context.env);
+  const payload = {
     kind,
     plan: planJson(plan),
     referenced: isPlanInUse(context.db, kind, id),
@@ -66,7 +71,12 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
     nextVersion: plan.kind === "subscription" ? nextPlanVersion(context.db, plan.plan.planFamily) : null,
     subscribers:
       kind === "subscription" ? (subscribersPerPlan(context.db).find((p) => p.planId === id)?.subscribers ?? 0) : null,
+    features: kind === "subscription" ? planFeatureRows(context.billing, id) : null,
+    selectedFeature: new URL(request.url).searchParams.get("feature"),
+    toast,
   };
+  // Plain data unless a toast is to be cleared (the page tests read the loader's object).
+  return clear ? data(payload, { headers: { "Set-Cookie": clear } }) : payload;
 }
 
 export async function action({ request, context, params }: ActionFunctionArgs) {
@@ -75,7 +85,16 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
   const current = getPlan(context.db, kind, id);
   if (!current) throw new Response(`No ${kindLabel(kind)} with id ${id}.`, { status: 404, statusText: "Not Found" });
   const plan = { kind, stripePriceId: current.plan.stripePriceId };
-  const submission = parseWithZod(await request.formData(), { schema: actionSchemaFor(plan) });
+  const form = await request.formData();
+  if ((FEATURE_TERMS_INTENTS as readonly unknown[]).includes(form.get("intent"))) {
+    const r = await planFeatureAction(context.billing, id, form, userActor(admin.id));
+    if (r.kind === "done") {
+      const toast = await setToast(context.env, { tone: "success", message: r.message });
+      return redirect(r.to, { headers: { "Set-Cookie": toast } });
+    }
+    return data({ featureTerms: { result: r.result, review: r.review ?? null } }, { status: r.status });
+  }
+  const submission = parseWithZod(form, { schema: actionSchemaFor(plan) });
   if (submission.status !== "success") {
     const stray = Object.keys(submission.error ?? {}).some((k) => k !== "" && !DRAWN_FIELDS.includes(k));
     const reply = stray
@@ -118,7 +137,8 @@ function Fact({ label, children }: { label: string; children: React.ReactNode })
 }
 
 export default function EditPlan() {
-  const { kind, plan, referenced, nextVersion, subscribers } = useLoaderData<typeof loader>();
+  const { kind, plan, referenced, nextVersion, subscribers, features, selectedFeature, toast } =
+    useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const rollover = editsRollover({ kind, stripePriceId: plan.stripePriceId });
   // Typed as the fuller schema: a plan whose form has no rollover fields simply does not render them.
@@ -126,7 +146,7 @@ export default function EditPlan() {
   const subscriptionTerms = "planFamily" in plan ? plan : null;
   const [form, fields] = useSchemaForm(schema, {
     id: `edit-${kind}-${plan.id}`,
-    lastResult: result?.result,
+    lastResult: result && "result" in result ? result.result : undefined,
     defaultValue: {
       publicName: plan.publicName,
       creditExpiryDays: String(plan.creditExpiryDays),
@@ -149,6 +169,7 @@ export default function EditPlan() {
       <Card>
         <div className="space-y-6">
           {result && "message" in result ? <ResultAlert result={result as { ok: true; message: string }} /> : null}
+          <ToastNotice toast={toast} />
 
           <dl className="grid gap-4 sm:grid-cols-3">
             <Fact label="Internal id">
@@ -228,6 +249,16 @@ export default function EditPlan() {
               </SubmitButton>
             </FormActions>
           </Form>
+          {features ? (
+            <PlanFeatureTerms
+              planPath={`/admin/plans/${kind}/${plan.id}`}
+              rows={features}
+              selected={selectedFeature}
+              subscribers={subscribers ?? 0}
+              lastResult={result && "featureTerms" in result ? result.featureTerms.result : undefined}
+              review={result && "featureTerms" in result ? result.featureTerms.review : null}
+            />
+          ) : null}
 
           {!archived || !referenced ? (
             <Form method="post" className="rounded-md border border-red-200 bg-red-50 p-4">

@@ -8,13 +8,15 @@ import { DataTable } from "~/components/DataTable";
 import { formatCredits, formatMoney, pageTitle } from "~/components/format";
 import { Stat } from "~/components/ui";
 import { buttonStyles } from "~/components/forms";
+import { FeatureReport } from "~/components/FeatureReport";
+import { featureUsageReport } from "~/pages/feature-usage.server";
 
 export const meta: MetaFunction = () => [{ title: pageTitle("Reports") }];
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   await requireAdmin(request, context);
   const days = new URL(request.url).searchParams.get("days") === "90" ? 90 : 30;
-  return adminReport(context, days);
+  return { ...adminReport(context, days), features: featureUsageReport(context, days) };
 }
 
 export default function Reports() {
@@ -140,6 +142,7 @@ export default function Reports() {
           </p>
         ) : null}
       </Card>
+      <FeatureReport rows={r.features} days={r.days} />
       <Card title="Active subscribers per plan">
         <DataTable
           caption="Live subscriptions per plan and version, now"

@@ -12,6 +12,8 @@ import { ENTRY_LABELS, formatCredits, formatSignedCredits, plural, pageTitle } f
 import { RenewalNote, SubscriptionStatusBadge, planDisplayName, planTerms } from "~/components/Subscription";
 import { ButtonLink, TextLink, Time } from "~/components/ui";
 import { buttonStyles } from "~/components/forms";
+import { FeatureUsage } from "~/components/FeatureUsage";
+import { featureUsageView } from "~/pages/feature-usage.server";
 
 export const meta: MetaFunction = () => [{ title: pageTitle("Your credits") }];
 
@@ -36,6 +38,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
     balance,
     warnings,
     usage: usageOverTime(context, user.id, balance.balance),
+    featureUsage: featureUsageView(context, user.id),
     subscription: subscription?.live ? subscription : null,
     history: history.rows.map(({ id, type, amount, balanceAfter, reason, createdAt }) => ({
       id,
@@ -54,7 +57,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 const USAGE_TABLE = "Balance and credits used per day, last 30 days (UTC)";
 
 export default function Credits() {
-  const { balance, warnings, usage, subscription, history, olderBefore, isFirstPage, type } =
+  const { balance, warnings, usage, featureUsage, subscription, history, olderBefore, isFirstPage, type } =
     useLoaderData<typeof loader>();
   const [params] = useSearchParams();
   const csvHref = `/credits/history.csv${type ? `?type=${type}` : ""}`;
@@ -127,6 +130,8 @@ export default function Credits() {
           totals={[null, usage.spent.reduce((a, b) => a + b, 0)]}
         />
       </Card>
+
+      <FeatureUsage usage={featureUsage} />
 
       <Card title="Your plan">
         {subscription?.plan ? (

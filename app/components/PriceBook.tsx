@@ -1,0 +1,32 @@
+import type { Toast } from "~/utils/toast.server";
+import { formatCredits, plural } from "./format";
+
+/** "3 credits per image", "1 credit per 1,000 tokens". */
+export function priceText(price: { credits: number; perUnits: number }, unitName: string): string {
+  const units = price.perUnits === 1 ? unitName : `${formatCredits(price.perUnits)} ${pluralUnit(unitName)}`;
+  return `${plural(price.credits, "credit")} per ${units}`;
+}
+
+/** "token" → "tokens" (unit names are nouns the admin typed; a trailing "s" is left alone). */
+export function pluralUnit(unitName: string): string {
+  return unitName.endsWith("s") ? unitName : `${unitName}s`;
+}
+
+/** "1,000 tokens", "1 image". */
+export function unitsText(n: number, unitName: string): string {
+  return `${formatCredits(n)} ${n === 1 ? unitName : pluralUnit(unitName)}`;
+}
+
+/** The message a redirect carried in the toast cookie. */
+export function ToastNotice({ toast }: { toast: Toast | null }) {
+  if (!toast) return null;
+  const tone =
+    toast.tone === "success"
+      ? "border-emerald-300 bg-emerald-50 text-emerald-800"
+      : "border-red-300 bg-red-50 text-red-800";
+  return (
+    <div role="status" className={`rounded-md border px-4 py-3 text-sm ${tone}`} data-testid="toast">
+      {toast.message}
+    </div>
+  );
+}

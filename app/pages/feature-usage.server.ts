@@ -1,0 +1,73 @@
+/**
+ * Usage by feature, as the customer's credits page and the admin's customer page show it: the
+ * current billing period (the last 30 days without a subscription), per feature and per day, and
+ * the included units left this period.
+ */
+import { planTermsOf, usageContext } from "../billing/usage.server";
+import { includedUnitsLeft, usageByDay, usageSummary, usageReport } from "../features/index.server";
+import type { DbClock } from "../utils/context.server";
+import { csvLine } from "../utils/csv.server";
+
+const DAY_MS = 86_400_000;
+const dayOf = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+
+/** Every UTC day from `fromMs` to `toMs` (exclusive), oldest first. */
+function daysBetween(fromMs: number, toMs: number): string[] {
+  const days: string[] = [];
+  for (let t = Date.parse(`${dayOf(fromMs)}T00:00:00Z`); t < toMs; t += DAY_MS) days.push(dayOf(t));
+  return days;
+}
+
+/** The usage section's view model for one customer. */
+export function featureUsageView(ctx: DbClock, userId: number) {
+  const now = ctx.clock.now().getTime();
+  const terms = planTermsOf(ctx, userId);
+  const to = now + 1; // exclusive, so usage recorded this millisecond counts
+  const from =
+    terms && terms.periodStart < now ? terms.periodStart : Date.parse(`${dayOf(now - 29 * DAY_MS)}T00:00:00Z`);
+  const range = { from: new Date(from), to: new Date(to) };
+  const features = usageSummary(ctx, userId, range);
+  const days = daysBetween(from, to);
+  const index = new Map(days.map((d, i) => [d, i]));
+  const perDay = new Map(features.map((f) => [f.feature, days.map(() => 0)]));
+  for (const d of usageByDay(ctx, userId, range)) {
+    const i = index.get(d.day);
+    const values = perDay.get(d.feature);
+    if (i !== undefined && values) values[i] += d.credits;
+  }
+  return {
+    period: terms ? ("billing-period" as const) : ("last-30-days" as const),
+    from: range.from.toISOString(),
+    features,
+    days,
+    creditsPerDay: features.map((f) => ({ feature: f.feature, name: f.name, values: perDay.get(f.feature)! })),
+    included: includedUnitsLeft(usageContext(ctx), userId),
+  };
+}
+export type FeatureUsageView = ReturnType<typeof featureUsageView>;
+
+/** Credits and units by feature across customers over the report's last `days` days, today included. */
+export function featureUsageReport(ctx: DbClock, days: number) {
+  const now = ctx.clock.now().getTime();
+  const from = new Date(`${dayOf(now - (days - 1) * DAY_MS)}T00:00:00Z`);
+  return usageReport(ctx, { from, to: new Date(now + 1) });
+}
+
+export const FEATURE_REPORT_CSV_HEADER = [
+  "feature",
+  "name",
+  "unit",
+  "units_used",
+  "included_units_used",
+  "credits",
+  "events",
+  "customers",
+] as const;
+
+/** The reports page's usage by feature as CSV lines, header first. */
+export function* featureReportCsvLines(rows: ReturnType<typeof featureUsageReport>): Generator<string> {
+  yield csvLine(FEATURE_REPORT_CSV_HEADER);
+  for (const r of rows) {
+    yield csvLine([r.feature, r.name, r.unitName, r.quantity, r.includedUnits, r.credits, r.events, r.customers]);
+  }
+}
