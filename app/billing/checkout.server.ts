@@ -19,7 +19,11 @@ import { getSubscriptionByStripeId, hasLiveSubscription, stripeId } from "./subs
  * The user's Stripe customer, created once. The idempotency key makes a double click (two
  * requests before either stored the id) return the same customer from Stripe.
  */
-export async function ensureStripeCustomer(ctx: Omit<StripeContext, "stripe">, stripe: Stripe, userId: number): Promise<string> {
+export async function ensureStripeCustomer(
+  ctx: Omit<StripeContext, "stripe">,
+  stripe: Stripe,
+  userId: number,
+): Promise<string> {
   const user = ctx.db.select().from(users).where(eq(users.id, userId)).get();
   if (!user) throw new AppError("not_found", "No such user.");
   if (user.stripeCustomerId) return user.stripeCustomerId;
@@ -124,7 +128,11 @@ async function createCheckoutSession(
   return { url: session.url, sessionId: session.id };
 }
 
-export async function createPortalSession(ctx: Omit<StripeContext, "stripe">, stripe: Stripe, userId: number): Promise<{ url: string }> {
+export async function createPortalSession(
+  ctx: Omit<StripeContext, "stripe">,
+  stripe: Stripe,
+  userId: number,
+): Promise<{ url: string }> {
   const customer = await ensureStripeCustomer(ctx, stripe, userId);
   const portal = await stripe.billingPortal.sessions.create({ customer, return_url: `${ctx.appUrl}/billing` });
   return { url: portal.url };

@@ -7,13 +7,8 @@ import { perConnection } from "../../db/per-connection";
 import type { PlanTerms, UsageCtx } from "../features/index.server";
 import type { DbClock } from "../utils/context.server";
 
-/**
- * Statuses in which the customer is on their plan's terms (its prices and included units): the
- * period they paid for, or are being asked to pay for. Any other status uses base prices.
- */
-export const PLAN_TERMS_STATUSES = ["active", "trialing", "past_due"] as const;
-
 const statements = perConnection((sqlite: Database.Database) => ({
+  // On the plan's terms while paid for or being asked to pay (active, trialing, past_due); else base prices.
   terms: sqlite
     .prepare(
       `select plan_id, current_period_start, current_period_end from user_subscriptions

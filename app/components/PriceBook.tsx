@@ -8,7 +8,7 @@ export function priceText(price: { credits: number; perUnits: number }, unitName
 }
 
 /** "token" → "tokens" (unit names are nouns the admin typed; a trailing "s" is left alone). */
-export function pluralUnit(unitName: string): string {
+function pluralUnit(unitName: string): string {
   return unitName.endsWith("s") ? unitName : `${unitName}s`;
 }
 

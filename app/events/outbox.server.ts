@@ -32,19 +32,13 @@ export const PUBLIC_EVENT_TYPES = [
   "balance.depleted",
   "hold.expired",
 ] as const;
-/** Never sent to webhook endpoints; `data` is documented by each producer. */
-const INTERNAL_EVENT_TYPES = [
-  "payment.failed",
-  "topup.paid",
-  "auto_topup.needed",
-  // app/billing/auto-topup.server.ts: auto top-up turned itself off (data documented at switchOff).
-  "auto_topup.failed",
-  // app/webhooks/test-event.server.ts: written with its one delivery, to the endpoint an admin tests; no consumer sends it.
-  "webhook.test",
-] as const;
 
 export type PublicEventType = (typeof PUBLIC_EVENT_TYPES)[number];
-type InternalEventType = (typeof INTERNAL_EVENT_TYPES)[number];
+/**
+ * Never sent to webhook endpoints; `data` is documented by each producer (auto_topup.failed: at
+ * switchOff; webhook.test: app/webhooks/test-event.server.ts, written with its one delivery).
+ */
+type InternalEventType = "payment.failed" | "topup.paid" | "auto_topup.needed" | "auto_topup.failed" | "webhook.test";
 export type EventType = PublicEventType | InternalEventType;
 
 export interface StoredEvent {

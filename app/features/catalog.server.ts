@@ -59,7 +59,7 @@ export interface PlanFeatureView {
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-export function toPriceView(row: PriceRow): PriceView {
+function toPriceView(row: PriceRow): PriceView {
   return {
     version: row.version,
     credits: row.credits,

@@ -24,7 +24,6 @@ export {
   wouldChangePlanFeature,
   copyPlanFeatures,
   type FeatureView,
-  type PriceView,
   type PlanFeatureView,
 } from "./catalog.server";
 export {
@@ -35,28 +34,8 @@ export {
   featureHoldOf,
   type PlanTerms,
   type UsageCtx,
-  type UsageRefusal,
-  type CheckInput,
-  type CheckResult,
-  type UsageInput,
   type UsageResult,
-  type UsageDeduction,
-  type FeatureHoldInput,
-  type FeatureHoldResult,
-  type FeatureCaptureInput,
-  type FeatureCaptureResult,
 } from "./usage.server";
-export {
-  usageSummary,
-  usageByDay,
-  usageReport,
-  includedUnitsLeft,
-  type UsageRange,
-  type FeatureUsage,
-  type FeatureUsageReport,
-  type DailyFeatureUsage,
-  type IncludedUnitsLeft,
-} from "./reports.server";
-export { creditsFor, charge, carriedUnits, worstCaseCredits, type Price, type Meter } from "./pricing";
+export { usageSummary, usageByDay, usageReport, includedUnitsLeft, type FeatureUsageReport } from "./reports.server";
 export * from "./validation";
 export { findRateCardViolations } from "./invariants.server";

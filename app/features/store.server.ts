@@ -155,7 +155,7 @@ export function statementsFor(db: Db): Statements {
   return cache(db.$client);
 }
 
-export function featureNotFound(key: string): AppError {
+function featureNotFound(key: string): AppError {
   return new AppError("not_found", `No feature with key "${key}".`, { field: "feature" });
 }
 

@@ -47,7 +47,7 @@ export interface PlanTerms {
  */
 export type UsageCtx = DbClock & { planTermsOf(userId: number): PlanTerms | null };
 
-export type UsageRefusal = "insufficient_credits" | "feature_not_included" | "feature_archived";
+type UsageRefusal = "insufficient_credits" | "feature_not_included" | "feature_archived";
 
 export interface CheckInput {
   userId: number;
@@ -77,7 +77,7 @@ export interface UsageInput {
   actor?: string | null;
 }
 
-export interface UsageDeduction {
+interface UsageDeduction {
   id: number;
   amount: number;
   balance: number;

@@ -12,7 +12,12 @@ import {
 } from "~/billing/admin-refund.server";
 import { getAutoTopup } from "~/billing/auto-topup.server";
 import { featureUsageView } from "~/pages/feature-usage.server";
-import { listCustomerPayments, listCustomerSubscriptions, stripeDashboardUrl, stripeLinkMode } from "~/pages/customers.server";
+import {
+  listCustomerPayments,
+  listCustomerSubscriptions,
+  stripeDashboardUrl,
+  stripeLinkMode,
+} from "~/pages/customers.server";
 import {
   adjustSchema,
   centsToMoney,

@@ -6,8 +6,8 @@ import { API_KEY_SCOPES } from "../../db/schema";
  * (app/auth/api-keys.server.ts), in the words of the page's labels.
  */
 
-export const MAX_KEY_NAME_LENGTH = 100;
-export const MAX_KEY_RATE_LIMIT = 100_000;
+const MAX_KEY_NAME_LENGTH = 100;
+const MAX_KEY_RATE_LIMIT = 100_000;
 
 const rateMessage = `Enter a whole number of requests per second from 1 to ${MAX_KEY_RATE_LIMIT.toLocaleString("en-US")}, or leave it empty.`;
 

@@ -53,7 +53,7 @@ export function featureUsageReport(ctx: DbClock, days: number) {
   return usageReport(ctx, { from, to: new Date(now + 1) });
 }
 
-export const FEATURE_REPORT_CSV_HEADER = [
+const FEATURE_REPORT_CSV_HEADER = [
   "feature",
   "name",
   "unit",

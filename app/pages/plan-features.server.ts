@@ -100,7 +100,7 @@ function nextVersionInput(plan: SubscriptionPlan) {
  * a new version of the family (its other terms copied) with this one marked legacy. Returns the
  * plan id the terms now live on.
  */
-export async function savePlanFeatureTerms(
+async function savePlanFeatureTerms(
   ctx: PlanAdminCtx,
   plan: SubscriptionPlan,
   key: string,

@@ -14,11 +14,11 @@ const whole = (what: string, min: number, max: number) =>
     .max(max, `${what[0].toUpperCase()}${what.slice(1)} must be at most ${max.toLocaleString("en-US")}.`);
 
 /** Credits of a price: a whole number ≥ 0. */
-export const zFormCredits = whole("the credits", 0, MAX_CREDITS_PER_CALL);
+const zFormCredits = whole("the credits", 0, MAX_CREDITS_PER_CALL);
 /** Units a price is for: a whole number ≥ 1. */
-export const zFormPerUnits = whole("the number of units", 1, MAX_UNITS);
+const zFormPerUnits = whole("the number of units", 1, MAX_UNITS);
 /** Free units per billing period: a whole number ≥ 0. */
-export const zFormIncludedUnits = whole("the included units", 0, MAX_UNITS);
+const zFormIncludedUnits = whole("the included units", 0, MAX_UNITS);
 
 const zText = (what: string, max: number) =>
   z

@@ -5,8 +5,8 @@ import { z } from "zod";
  * the loader; the server checks them against the published list (app/pages/webhooks.server.ts).
  */
 
-export const MAX_URL_LENGTH = 2048;
-export const MAX_DESCRIPTION_LENGTH = 500;
+const MAX_URL_LENGTH = 2048;
+const MAX_DESCRIPTION_LENGTH = 500;
 const URL_MESSAGE = "Enter the full address that receives the events, starting with https://.";
 export const EVENTS_MESSAGE = "Choose at least one event to send.";
 

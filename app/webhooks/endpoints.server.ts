@@ -259,11 +259,7 @@ export async function updateWebhookEndpoint(
  * (Standard Webhooks: several signatures, space-separated), so receivers can switch without a gap;
  * a second rotation within that time drops the oldest secret.
  */
-export function rotateWebhookSecret(
-  ctx: DbClock,
-  id: number,
-  actor: string,
-): WebhookEndpointJson & { secret: string } {
+export function rotateWebhookSecret(ctx: DbClock, id: number, actor: string): WebhookEndpointJson & { secret: string } {
   const now = ctx.clock.now();
   const row = writeTransaction(ctx.db, (tx) => {
     const before = tx.select().from(webhookEndpoints).where(eq(webhookEndpoints.id, id)).get();

@@ -239,7 +239,7 @@ const operations: fc.Arbitrary<Step>[] = [
 ];
 
 /** Grants (credits to spend), holds and captures twice as often: most else needs them. */
-export const stepArbs: fc.Arbitrary<Step>[] = [
+const stepArbs: fc.Arbitrary<Step>[] = [
   ...operations,
   operations[0],
   operations[4],
@@ -282,7 +282,7 @@ export const rateFocusArbs: fc.Arbitrary<Step>[] = [
 ];
 
 /** One sequence: a fresh database, the model beside it, every step compared. */
-export function simulationProperty(maxCommands: number, seen?: Set<string>, arbs: fc.Arbitrary<Step>[] = stepArbs) {
+function simulationProperty(maxCommands: number, seen?: Set<string>, arbs: fc.Arbitrary<Step>[] = stepArbs) {
   return fc.property(fc.commands(arbs, { maxCommands, size: "max" }), (cmds) => {
     const engine = new Engine();
     try {

@@ -155,7 +155,7 @@ export const UsageTag = z
     example: { feature: "tokens", quantity: 1500, priceVersion: 2, includedUnitsUsed: 0, carriedUnits: 500 },
   });
 
-export const LedgerEntry = z
+const LedgerEntry = z
   .object({
     id: z.number().int(),
     type: z.enum(LEDGER_ENTRY_TYPES),
@@ -368,7 +368,7 @@ export const Feature = z
     },
   });
 
-export const PlanFeature = z
+const PlanFeature = z
   .object({
     feature: z.string(),
     enabled: z.boolean().openapi({ description: "false: the feature is not in the plan (`feature_not_included`)." }),
@@ -503,7 +503,7 @@ export const HoldAnswer = z
 // ---------------------------------------------------------------------------------------------
 // The rate card
 
-export const UsageDeduction = z
+const UsageDeduction = z
   .object({
     id: z.number().int().openapi({ description: "The ledger entry's id (its `usage` names the feature)." }),
     amount: credits("Credits spent."),
@@ -566,7 +566,7 @@ export const UsageCheck = z
   })
   .openapi("UsageCheck", { example: { allowed: true, credits: 3, balance: 450, includedRemaining: 0 } });
 
-export const UsageBatchResult = z
+const UsageBatchResult = z
   .union([
     z.object({
       status: z.literal(201),

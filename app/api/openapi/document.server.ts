@@ -12,7 +12,7 @@ import { registerWebhooks } from "./webhooks";
 export type OpenAPIObject = ReturnType<OpenApiGeneratorV31["generateDocument"]>;
 
 /** The API's version (docs/api-changelog.md): v1 only adds, so this moves in minor and patch steps. */
-export const API_VERSION = "1.3.0";
+const API_VERSION = "1.3.0";
 
 /** Every operation and webhook, registered in the order the document and /docs/api list them. */
 export function buildRegistry(): ApiRegistry {

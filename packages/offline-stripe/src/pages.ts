@@ -11,7 +11,7 @@ export function formatMoney(cents: number, currency: string): string {
   }
 }
 
-export function escapeHtml(s: unknown): string {
+function escapeHtml(s: unknown): string {
   return String(s ?? "")
     .replace(/&/g, "&amp;")
     .replace(/</g, "&lt;")
