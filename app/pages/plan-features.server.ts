@@ -5,23 +5,19 @@
  * the new terms and marks this one legacy; a plan nobody is on changes in place.
  */
 import { parseWithZod } from "@conform-to/zod";
-import { recordAudit } from "../auth/audit.server";
-import { createPlan } from "../billing/plan-sync.server";
+import { setPlanFeatureTerms } from "../billing/plan-features.server";
 import type { StripeContext } from "../billing/context.server";
 import { isPlanInUse } from "../billing/subscription-state.server";
 import {
-  copyPlanFeatures,
   listFeatures,
   listPlanFeatures,
-  setPlanFeature,
   wouldChangePlanFeature,
   type PlanFeatureInput,
   type PlanFeatureView,
 } from "../features/index.server";
-import { getPlan, planSubject, updatePlan, type SubscriptionPlan } from "../plans/index.server";
+import { getPlan, type SubscriptionPlan } from "../plans/index.server";
 import { httpStatusFor, isAppError } from "../utils/errors";
 import { replyWithError } from "../utils/forms.server";
-import { writeTransaction } from "../../db/transaction";
 import { planFeatureForm } from "./price-book.schema";
 import type { PageActionResult } from "./price-book.server";
 
@@ -62,43 +58,9 @@ export function planFeatureRows(ctx: PlanAdminCtx, planId: number): PlanFeatureR
   }));
 }
 
-/** Applies changed terms to `planId` and audits them, in one transaction. */
-function applyTerms(ctx: PlanAdminCtx, planId: number, key: string, input: PlanFeatureInput, actor: string) {
-  writeTransaction(ctx.db, () => {
-    const before = listPlanFeatures(ctx, planId).find((t) => t.feature === key) ?? null;
-    const { terms } = setPlanFeature(ctx, planId, key, input, actor);
-    recordAudit(ctx, {
-      actor,
-      action: "plan.features_updated",
-      subject: planSubject("subscription", planId),
-      details: { features: [key], before: before ? [before] : [], after: [terms] },
-    });
-  });
-}
-
-/** The same plan as the family's next version (a new Stripe price of the same amount). */
-function nextVersionInput(plan: SubscriptionPlan) {
-  const { planFamily, publicName, credits, interval, priceCents, currency, creditExpiryDays } = plan;
-  const { rolloverPercent, rolloverMaxCredits, isActive } = plan;
-  return {
-    planFamily,
-    publicName,
-    credits,
-    interval,
-    priceCents,
-    currency,
-    creditExpiryDays,
-    rolloverPercent,
-    rolloverMaxCredits,
-    isActive,
-    isLegacy: false,
-  };
-}
-
 /**
- * Sets one feature's terms on a subscription plan version: in place when nobody is on it, else on
- * a new version of the family (its other terms copied) with this one marked legacy. Returns the
- * plan id the terms now live on.
+ * Sets one feature's terms on a subscription plan version through billing (in place when nobody
+ * is on it, else on the family's next version): the plan id the terms now live on.
  */
 async function savePlanFeatureTerms(
   ctx: PlanAdminCtx,
@@ -108,25 +70,8 @@ async function savePlanFeatureTerms(
   actor: string,
 ): Promise<{ planId: number; newVersion: boolean; changed: boolean }> {
   if (!wouldChangePlanFeature(ctx, plan.id, key, input)) return { planId: plan.id, newVersion: false, changed: false };
-  if (!isPlanInUse(ctx.db, "subscription", plan.id)) {
-    applyTerms(ctx, plan.id, key, input, actor);
-    return { planId: plan.id, newVersion: false, changed: true };
-  }
-  const next = await createPlan(ctx, { kind: "subscription", input: nextVersionInput(plan) }, actor);
-  writeTransaction(ctx.db, () => {
-    copyPlanFeatures(ctx, plan.id, next.plan.id);
-    applyTerms(ctx, next.plan.id, key, input, actor);
-    const { changed } = updatePlan(ctx, "subscription", plan.id, { isLegacy: true });
-    if (changed.length) {
-      recordAudit(ctx, {
-        actor,
-        action: "plan.updated",
-        subject: planSubject("subscription", plan.id),
-        details: { changed, before: { isLegacy: false }, after: { isLegacy: true }, supersededBy: next.plan.id },
-      });
-    }
-  });
-  return { planId: next.plan.id, newVersion: true, changed: true };
+  const saved = await setPlanFeatureTerms(ctx, plan.id, { [key]: input }, actor);
+  return { planId: saved.plan.plan.id, newVersion: saved.newVersion, changed: true };
 }
 
 /** The plan editor's POST for intents review-feature and save-feature. */
