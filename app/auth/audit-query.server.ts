@@ -49,7 +49,7 @@ const NAMED_RECORDS: Record<string, { sql: string; label: (name: string) => stri
  * People's words for actor and subject references: "user:12" → the person's email, "topup_plan:2"
  * → "Pack “500 credits”", "stripe" → "Stripe"; a reference to nothing known keeps its raw form.
  */
-function labelActors(db: Db, refs: (string | null)[]): Map<string, string> {
+export function labelActors(db: Db, refs: (string | null)[]): Map<string, string> {
   const out = new Map<string, string>();
   const idsByKind = new Map<string, Set<number>>();
   for (const ref of refs) {

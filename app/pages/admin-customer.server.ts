@@ -1,5 +1,6 @@
 import type { AppLoadContext } from "@remix-run/node";
-import { listAudit } from "~/auth/audit-query.server";
+import { labelActors, listAudit } from "~/auth/audit-query.server";
+import type { Db } from "../../db/client";
 import { roleSchema } from "~/pages/role-form";
 import { countUsersByRole, getUserById, LAST_ADMIN_MESSAGE, setUserRole, type User } from "~/auth/users.server";
 import { adminAdjust, adminGrant, adminVoidGrant } from "~/pages/admin-credits.server";
@@ -63,7 +64,10 @@ export function customerPageData(context: AppLoadContext, user: User, url: URL) 
     balance: getBalance(context, userId),
     grants: listGrantsPage(context, userId, { before: parseBefore(url.searchParams.get("grants")) }),
     held: heldByGrant(context, userId),
-    ledger: listLedgerPage(context, userId, { type, before: parseBefore(url.searchParams.get("before")) }),
+    ledger: withActorNames(
+      context.db,
+      listLedgerPage(context, userId, { type, before: parseBefore(url.searchParams.get("before")) }),
+    ),
     type,
     subscriptions: listCustomerSubscriptions(context.db, userId).map((s) => ({
       ...s,
@@ -271,4 +275,16 @@ export async function customerPageAction(
   const form = FORM_OF[String(formData.get("intent") ?? "")];
   if (!form) return null;
   return reviewThenConfirm(formData, intents(context, admin, user)[form]);
+}
+
+/** The ledger page with who made each entry in people's words ("user:1" → their email, "cli" → Command line). */
+function withActorNames(db: Db, page: ReturnType<typeof listLedgerPage>) {
+  const names = labelActors(
+    db,
+    page.rows.map((r) => r.actor),
+  );
+  return {
+    ...page,
+    rows: page.rows.map((r) => ({ ...r, actorName: r.actor ? (names.get(r.actor) ?? r.actor) : null })),
+  };
 }

@@ -1,5 +1,8 @@
 import { Form, Link } from "@remix-run/react";
-import { formatCredits, formatMoney } from "~/components/format";
+import { formatCredits, formatDateTime, formatMoney } from "~/components/format";
+
+/** The instant a grant "usable through" a UTC day expires (the next midnight UTC), as the grants list says it. */
+const endOfDay = (day: string) => Date.parse(`${day}T00:00:00Z`) + 86_400_000;
 import { buttonStyles, SubmitButton } from "~/components/forms";
 import { RoleConfirmPanel } from "~/components/RoleChange";
 import type { CustomerConfirm } from "./forms";
@@ -76,7 +79,8 @@ function Consequence({ confirm: c }: { confirm: MoneyConfirm }) {
     case "grant":
       return (
         <p>
-          Reason: “{c.reason}”. {c.expiresOn ? `Usable through ${c.expiresOn} (UTC).` : "They never expire."}
+          Reason: “{c.reason}”.{" "}
+          {c.expiresOn ? `They expire ${formatDateTime(endOfDay(c.expiresOn))}.` : "They never expire."}
         </p>
       );
     case "refund":

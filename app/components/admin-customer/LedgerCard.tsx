@@ -2,7 +2,7 @@ import { Form, Link, useLocation } from "@remix-run/react";
 import type { AdminLedgerEntry } from "~/credits/customer-view.server";
 import { Card } from "~/components/AppShell";
 import { DataTable } from "~/components/DataTable";
-import { formatCredits, formatSignedCredits } from "~/components/format";
+import { ENTRY_LABELS, formatCredits, formatSignedCredits } from "~/components/format";
 import { buttonStyles } from "~/components/forms";
 import { Time, linkClass } from "~/components/ui";
 import { LEDGER_ENTRY_TYPES } from "../../../db/schema";
@@ -16,7 +16,7 @@ export function LedgerCard({
 }: {
   customerId: number;
   type: string | null;
-  ledger: { rows: AdminLedgerEntry[]; nextBefore: number | null };
+  ledger: { rows: (AdminLedgerEntry & { actorName: string | null })[]; nextBefore: number | null };
 }) {
   const location = useLocation();
   return (
@@ -33,7 +33,7 @@ export function LedgerCard({
               <option value="">All</option>
               {LEDGER_ENTRY_TYPES.map((t) => (
                 <option key={t} value={t}>
-                  {t}
+                  {ENTRY_LABELS[t] ?? t}
                 </option>
               ))}
             </select>
@@ -55,10 +55,10 @@ export function LedgerCard({
         testId="ledger"
         rows={ledger.rows}
         rowKey={(e) => e.id}
-        empty={type ? `No ${type} entries.` : "No entries yet."}
+        empty={type ? `No ${(ENTRY_LABELS[type] ?? type).toLowerCase()} entries.` : "No entries yet."}
         columns={[
           { header: "When", cell: (e) => <Time value={e.createdAt} /> },
-          { header: "Type", cell: (e) => e.type },
+          { header: "Type", cell: (e) => ENTRY_LABELS[e.type] ?? e.type },
           { header: "Amount", align: "right", cell: (e) => formatSignedCredits(e.amount) },
           { header: "Balance after", align: "right", cell: (e) => formatCredits(e.balanceAfter) },
           { header: "Reason", cell: (e) => e.reason ?? "—" },
@@ -71,7 +71,7 @@ export function LedgerCard({
                   ? `#${e.grantId}`
                   : "—",
           },
-          { header: "By", cell: (e) => <span className="break-all">{e.actor ?? "—"}</span> },
+          { header: "By", cell: (e) => <span className="break-all">{e.actorName ?? "—"}</span> },
         ]}
       />
       {ledger.nextBefore ? (

@@ -2,7 +2,7 @@ import { getFormProps, type SubmissionResult } from "@conform-to/react";
 import { Form } from "@remix-run/react";
 import type { ReactNode } from "react";
 import { Card } from "~/components/AppShell";
-import { formatCredits, formatMoney, plural } from "~/components/format";
+import { formatMoney, nameWithCredits, plural } from "~/components/format";
 import { Field, SubmitButton, useSchemaForm } from "~/components/forms";
 import { EmptyState } from "~/components/ui";
 import { topupSchema, type OfferedPack } from "./forms";
@@ -42,9 +42,16 @@ function TopupOffer({ plan, lastResult }: { plan: OfferedPack; lastResult?: Subm
     <OfferCard
       plan={plan}
       formProps={getFormProps(form)}
-      terms={`${formatCredits(plan.credits)} credits · ${formatMoney(plan.priceCents, plan.currency)} · valid ${plural(plan.creditExpiryDays, "day")}`}
+      terms={[
+        // A pack named for its credits ("500 credits") does not say them twice.
+        nameWithCredits(plan.publicName, plan.credits) === plan.publicName ? null : plural(plan.credits, "credit"),
+        formatMoney(plan.priceCents, plan.currency),
+        `valid ${plural(plan.creditExpiryDays, "day")}`,
+      ]
+        .filter(Boolean)
+        .join(" · ")}
     >
-      <Field field={fields.quantity} label="Packs" type="number" inputMode="numeric" className="w-24" />
+      <Field field={fields.quantity} label="How many packs" type="number" inputMode="numeric" className="w-24" />
       <SubmitButton name="intent" value="topup" pendingText="Opening checkout…">
         {`Buy ${plan.publicName}`}
       </SubmitButton>
