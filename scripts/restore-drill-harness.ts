@@ -4,10 +4,13 @@
 // acknowledged deduction, and restores into fresh files.
 import Database from "better-sqlite3";
 import { spawn } from "node:child_process";
+import crypto from "node:crypto";
 import fs from "node:fs";
 import http from "node:http";
 import os from "node:os";
 import path from "node:path";
+import { Transform } from "node:stream";
+import { pipeline } from "node:stream/promises";
 import S3rver from "s3rver";
 import { migrateDatabase } from "../db/migrate";
 import { openDatabase, closeDatabase } from "../db/client";
@@ -44,6 +47,7 @@ export async function startLocalS3(): Promise<LocalS3> {
     configureBuckets: [{ name: S3_BUCKET, configs: [] }],
   });
   fixDelimiterListing(server);
+  atomicPuts(server);
   await server.run();
   return {
     endpoint: `http://127.0.0.1:${port}`,
@@ -94,6 +98,59 @@ function fixDelimiterListing(server: S3rver): void {
       commonPrefixes: [...commonPrefixes].sort(),
       isTruncated: objects.length > maxKeys,
     };
+  };
+}
+
+interface PutObject {
+  bucket: string;
+  key: string;
+  content: NodeJS.ReadableStream | Buffer;
+  metadata: Record<string, string>;
+}
+interface FilesystemStore {
+  getResourcePath(bucket: string, key: string, resource: string): string;
+  putMetadata(bucket: string, key: string, metadata: Record<string, string>, md5: string): Promise<void>;
+  putObject(object: PutObject): Promise<{ size: number; md5: string }>;
+}
+
+/**
+ * S3 replaces an object atomically: a reader sees the old object or the whole new one, and an
+ * upload cut off halfway (a killed process, a retried PUT racing the first) leaves nothing. s3rver
+ * 3.7.1 streams straight into the object's file, so a torn or doubled upload would leave a broken
+ * WAL segment in the replica that no real bucket could hold. This writes to a temporary file and
+ * renames it into place once the whole body has arrived.
+ */
+function atomicPuts(server: S3rver): void {
+  const store = (server as unknown as { store: FilesystemStore }).store;
+  store.putObject = async (object) => {
+    const objectPath = store.getResourcePath(object.bucket, object.key, "object");
+    await fs.promises.mkdir(path.dirname(objectPath), { recursive: true });
+    const partPath = `${objectPath}.${process.pid}-${Math.random().toString(36).slice(2)}.part`;
+    const md5 = crypto.createHash("md5");
+    let size = 0;
+    try {
+      if (Buffer.isBuffer(object.content)) {
+        md5.update(object.content);
+        size = object.content.length;
+        await fs.promises.writeFile(partPath, object.content);
+      } else {
+        const count = new Transform({
+          transform(chunk: Buffer, _encoding, done) {
+            md5.update(chunk);
+            size += chunk.length;
+            done(null, chunk);
+          },
+        });
+        await pipeline(object.content, count, fs.createWriteStream(partPath));
+      }
+      const digest = md5.digest("hex");
+      await store.putMetadata(object.bucket, object.key, object.metadata, digest);
+      await fs.promises.rename(partPath, objectPath);
+      return { size, md5: digest };
+    } catch (e) {
+      await fs.promises.rm(partPath, { force: true });
+      throw e;
+    }
   };
 }
 
