@@ -97,7 +97,7 @@ test.describe("admin console", () => {
         .getByRole("region", { name: "Audit trail" })
         .or(page.locator("section", { hasText: "Audit trail" }))
         .first(),
-    ).toContainText("credits.adjust");
+    ).toContainText("Balance adjusted");
 
     await page.getByRole("navigation", { name: "Admin" }).getByRole("link", { name: "Reports" }).click();
     await expect(page.getByRole("heading", { name: "Reports", level: 1 })).toBeVisible();
