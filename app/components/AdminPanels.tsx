@@ -1,19 +1,4 @@
 import type { ReactNode } from "react";
-import type { Toast } from "~/utils/toast.server";
-
-/** The one-time message a redirect carried in the toast cookie. */
-export function ToastBanner({ toast }: { toast: Toast | null }) {
-  if (!toast) return null;
-  const tone =
-    toast.tone === "success"
-      ? "border-emerald-300 bg-emerald-50 text-emerald-800"
-      : "border-red-300 bg-red-50 text-red-800";
-  return (
-    <div role="status" className={`rounded-md border px-4 py-3 text-sm ${tone}`} data-testid="toast">
-      {toast.message}
-    </div>
-  );
-}
 
 /**
  * A secret shown in the answer that made it and nowhere else (only its hash or its signing use is

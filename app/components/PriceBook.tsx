@@ -1,4 +1,3 @@
-import type { Toast } from "~/utils/toast.server";
 import { formatCredits, plural } from "./format";
 
 /** "3 credits per image", "1 credit per 1,000 tokens". */
@@ -15,18 +14,4 @@ function pluralUnit(unitName: string): string {
 /** "1,000 tokens", "1 image". */
 export function unitsText(n: number, unitName: string): string {
   return `${formatCredits(n)} ${n === 1 ? unitName : pluralUnit(unitName)}`;
-}
-
-/** The message a redirect carried in the toast cookie. */
-export function ToastNotice({ toast }: { toast: Toast | null }) {
-  if (!toast) return null;
-  const tone =
-    toast.tone === "success"
-      ? "border-emerald-300 bg-emerald-50 text-emerald-800"
-      : "border-red-300 bg-red-50 text-red-800";
-  return (
-    <div role="status" className={`rounded-md border px-4 py-3 text-sm ${tone}`} data-testid="toast">
-      {toast.message}
-    </div>
-  );
 }

@@ -1,9 +1,10 @@
+import { ToastMessage } from "~/components/ui";
 import { getFormProps } from "@conform-to/react";
 import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import { requireAdmin } from "~/auth/session.server";
 import { Card, PageHeader } from "~/components/AppShell";
-import { ConfirmSection, SecretOnce, ToastBanner } from "~/components/AdminPanels";
+import { ConfirmSection, SecretOnce } from "~/components/AdminPanels";
 import { DataTable } from "~/components/DataTable";
 import { pageTitle } from "~/components/format";
 import { buttonStyles, Field, FormErrors, SelectField, SubmitButton, useSchemaForm } from "~/components/forms";
@@ -58,7 +59,7 @@ export default function ApiKeysPage() {
         ). Usage keys read balances and make deductions; admin keys can do everything. Only a key&apos;s first
         characters are kept to show here.
       </PageHeader>
-      <ToastBanner toast={toast} />
+      <ToastMessage toast={toast} />
       {created ? (
         <SecretOnce title={`Key “${created.name}” created`} label="The API key" secret={created.key}>
           Send it as <code>Authorization: Bearer &lt;key&gt;</code>.

@@ -1,3 +1,4 @@
+import { ToastMessage } from "~/components/ui";
 import { getFormProps } from "@conform-to/react";
 import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, useActionData, useLoaderData } from "@remix-run/react";
@@ -7,7 +8,7 @@ import { Card, PageHeader } from "~/components/AppShell";
 import { DataTable } from "~/components/DataTable";
 import { pageTitle } from "~/components/format";
 import { Field, FormActions, FormErrors, SubmitButton, useSchemaForm } from "~/components/forms";
-import { priceText, ToastNotice } from "~/components/PriceBook";
+import { priceText } from "~/components/PriceBook";
 import { Badge, TextLink, Time } from "~/components/ui";
 import { listFeatures } from "~/features/index.server";
 import { createFeatureForm } from "~/pages/price-book.schema";
@@ -51,7 +52,7 @@ export default function PriceBook() {
       <PageHeader title="Price book">
         Features your customers use, priced in credits. Plans can override a price and include free units.
       </PageHeader>
-      <ToastNotice toast={toast} />
+      <ToastMessage toast={toast} />
       <Card title="Features">
         <DataTable
           caption="Features with their price now"

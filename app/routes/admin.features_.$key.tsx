@@ -1,3 +1,4 @@
+import { ToastMessage } from "~/components/ui";
 import { getFormProps } from "@conform-to/react";
 import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, useActionData, useLoaderData } from "@remix-run/react";
@@ -7,7 +8,7 @@ import { Card, PageHeader } from "~/components/AppShell";
 import { DataTable } from "~/components/DataTable";
 import { pageTitle } from "~/components/format";
 import { CheckboxField, Field, FormActions, FormErrors, SubmitButton, useSchemaForm } from "~/components/forms";
-import { priceText, ToastNotice } from "~/components/PriceBook";
+import { priceText } from "~/components/PriceBook";
 import { Badge, TextLink, Time } from "~/components/ui";
 import { editFeatureForm, newPriceForm } from "~/pages/price-book.schema";
 import { featurePageAction, requireFeatureForPage } from "~/pages/price-book.server";
@@ -63,7 +64,7 @@ export default function FeaturePage() {
         <span className="font-mono">{feature.key}</span> · {priceText(feature.price, feature.unitName)} now
         {feature.archived ? " · archived" : ""} · <TextLink to="/admin/features">← Price book</TextLink>
       </PageHeader>
-      <ToastNotice toast={toast} />
+      <ToastMessage toast={toast} />
 
       <Card title="Price history">
         <DataTable

@@ -1,3 +1,4 @@
+import { ToastMessage } from "~/components/ui";
 import { getFormProps } from "@conform-to/react";
 import { parseWithZod } from "@conform-to/zod";
 import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
@@ -9,7 +10,6 @@ import { deleteOrArchivePlan, editPlan } from "~/billing/plan-sync.server";
 import { Card, PageHeader } from "~/components/AppShell";
 import { RolloverFields } from "~/components/PlanFields";
 import { PlanFeatureTerms } from "~/components/PlanFeatureTerms";
-import { ToastNotice } from "~/components/PriceBook";
 import { formatCredits, formatMoney, pageTitle } from "~/components/format";
 import { CheckboxField, Field, FormActions, FormErrors, SubmitButton, useSchemaForm } from "~/components/forms";
 import { ResultAlert, TextLink, Time } from "~/components/ui";
@@ -169,7 +169,7 @@ export default function EditPlan() {
       <Card>
         <div className="space-y-6">
           {result && "message" in result ? <ResultAlert result={result as { ok: true; message: string }} /> : null}
-          <ToastNotice toast={toast} />
+          <ToastMessage toast={toast} />
 
           <dl className="grid gap-4 sm:grid-cols-3">
             <Fact label="Internal id">

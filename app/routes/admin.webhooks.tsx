@@ -1,8 +1,9 @@
+import { ToastMessage } from "~/components/ui";
 import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Link, useActionData, useLoaderData } from "@remix-run/react";
 import { requireAdmin } from "~/auth/session.server";
 import { Card, PageHeader } from "~/components/AppShell";
-import { SecretOnce, ToastBanner } from "~/components/AdminPanels";
+import { SecretOnce } from "~/components/AdminPanels";
 import { DataTable } from "~/components/DataTable";
 import { pageTitle } from "~/components/format";
 import { Badge, linkClass, Time } from "~/components/ui";
@@ -41,7 +42,7 @@ export default function WebhooksPage() {
       <PageHeader title="Webhooks">
         Endpoints that receive credit and balance events, signed with their own secret (Standard Webhooks).
       </PageHeader>
-      <ToastBanner toast={toast} />
+      <ToastMessage toast={toast} />
       {secret ? (
         <SecretOnce title="Endpoint created" label="The endpoint's signing secret" secret={secret.value}>
           <Link to={`/admin/webhooks/${secret.endpointId}`} className={linkClass}>

@@ -1,8 +1,9 @@
+import { ToastMessage } from "~/components/ui";
 import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import { requireAdmin } from "~/auth/session.server";
 import { Card, PageHeader } from "~/components/AppShell";
-import { ConfirmSection, SecretOnce, ToastBanner } from "~/components/AdminPanels";
+import { ConfirmSection, SecretOnce } from "~/components/AdminPanels";
 import { DataTable } from "~/components/DataTable";
 import { pageTitle } from "~/components/format";
 import { buttonStyles, FormErrors, SubmitButton } from "~/components/forms";
@@ -63,7 +64,7 @@ export default function WebhookEndpointPage() {
         {endpoint.enabled ? <Badge tone="green">Enabled</Badge> : <Badge tone="slate">Disabled</Badge>} · added{" "}
         <Time value={endpoint.createdAt} format="date" />
       </PageHeader>
-      <ToastBanner toast={toast} />
+      <ToastMessage toast={toast} />
       {secret ? (
         <SecretOnce title="New signing secret" label="The endpoint's signing secret" secret={secret.value}>
           For the next 24 hours deliveries are signed with the old secret too, so the receiver can switch without a gap.
