@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `npm test`: every test, in the order a failure is cheapest to find —
-// typecheck, lint (ESLint, with the import boundaries; knip, no dead code; madge, no import cycles), unit/integration (Vitest), then a production build and the e2e suite (Playwright).
+// typecheck, lint (ESLint, with the import boundaries; knip, no dead code; madge, no import cycles), a production build, unit/integration (Vitest), then the e2e suite (Playwright).
 // Ends with one summary line over both runners: "tests: N passed, N failed, N skipped".
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
@@ -63,6 +63,8 @@ run("import cycles (madge, type-only imports included)", "npx", [
   "db",
 ]);
 run("format", "npx", ["prettier", "--check", "."]);
+// One production build, before the runners: the production-server tests in Vitest and the e2e suite both use it.
+run("production build", "npm", ["run", "build"]);
 run("unit and integration tests", "npx", [
   "vitest",
   "run",
@@ -70,7 +72,6 @@ run("unit and integration tests", "npx", [
   "--reporter=json",
   `--outputFile.json=${vitestJson}`,
 ]);
-run("production build", "npm", ["run", "build"]);
 run("end-to-end tests", "npx", ["playwright", "test", "--reporter=list,json"], {
   PLAYWRIGHT_JSON_OUTPUT_NAME: playwrightJson,
 });

@@ -1,8 +1,8 @@
 /**
  * The production bundle (build/node/server.js) as a child process (v1 API and auto top-up tests),
  * on a fresh database (or one the test prepared), with a second connection to the same file for setup and row counts, an admin and a
- * usage key, and a small JSON client. Run `npm run build` first when the code changed (ensureBuild
- * only builds a missing bundle).
+ * usage key, and a small JSON client. The bundle is rebuilt first when a source
+ * is newer than it (ensureBuild).
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";

@@ -7,14 +7,31 @@ import { fileURLToPath } from "node:url";
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
-/** Builds the app if build/ is missing (a clean checkout); flock keeps parallel test files from building twice. */
+/** What the production bundle is built from: a file here newer than the bundle makes it stale. */
+const buildInputs = [
+  "app",
+  "db",
+  "migrations",
+  "packages",
+  "public",
+  "scripts/build-node.mjs",
+  "vite.config.ts",
+  "tailwind.config.ts",
+  "package-lock.json",
+];
+
+/**
+ * Builds the app when build/ is missing (a clean checkout) or older than any of its sources, so a
+ * test never runs against yesterday's server; flock keeps parallel test files from building twice,
+ * and the check runs again under the lock so the second one finds the first one's build.
+ */
 export function ensureBuild(): void {
   const lock = path.join(os.tmpdir(), "credit-billing-build.lock");
-  const r = spawnSync(
-    "flock",
-    [lock, "sh", "-c", "test -f build/node/server.js && test -f build/server/index.js || npm run build"],
-    { cwd: repoRoot, encoding: "utf8" },
-  );
+  const bundle = "build/node/server.js";
+  const stale =
+    `test -f ${bundle} && test -f build/server/index.js && ` +
+    `test -z "$(find ${buildInputs.join(" ")} -newer ${bundle} -not -path '*/node_modules/*' -not -name '*.test.ts' -not -name '*.test.tsx' -print -quit)"`;
+  const r = spawnSync("flock", [lock, "sh", "-c", `${stale} || npm run build`], { cwd: repoRoot, encoding: "utf8" });
   if (r.status !== 0) throw new Error(`npm run build failed (${r.status ?? r.error}):\n${r.stdout}\n${r.stderr}`);
 }
 
