@@ -2,7 +2,8 @@
  * The rate card's stored totals, checked like the ledger's (app/credits/invariants.server.ts):
  * R1 a meter's credits = ceil(units × credits ÷ perUnits) of its price (the remainder rule);
  * R2 a meter's units and credits = the sums over its user's usage rows at that price (charged units
- *    are quantity − included units). Returns one message per violation; empty = all hold.
+ *    are quantity − included units). Only a price that can leave a remainder keeps meters
+ *    (pricing.ts carriesRemainder); at any other, R2's sums hold by construction. Returns one message per violation; empty = all hold.
  */
 import type { Db } from "../../db/client";
 import { creditsFor } from "./pricing";

@@ -29,6 +29,15 @@ export function creditsFor(units: number, price: Price): number {
   return Number((product + per - 1n) / per);
 }
 
+/**
+ * Whether uses at this price can leave a remainder to carry: only when a unit costs a fraction of a
+ * credit. A price of whole credits per unit (3 per 1, 10 per 5, or free) charges each use exactly,
+ * whatever came before, so no meter is kept for it.
+ */
+export function carriesRemainder(price: Price): boolean {
+  return price.credits % price.perUnits !== 0;
+}
+
 /** What `quantity` more units cost on top of `meter`, and the meter after. */
 export function charge(meter: Meter, price: Price, quantity: number): { credits: number; meter: Meter } {
   const units = meter.units + quantity;

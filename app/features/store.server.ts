@@ -54,6 +54,29 @@ export interface UsageRow {
   created_at: number;
 }
 
+/** usageTerms's row: the feature's 8 columns, plan terms (enabled, included units), the price's 8, included units used. */
+export type UsageTermsRow = [
+  number,
+  string,
+  string,
+  string,
+  string | null,
+  number | null,
+  number,
+  number,
+  number | null,
+  number | null,
+  number | null,
+  number,
+  number,
+  number | null,
+  number,
+  number,
+  number,
+  number,
+  number | null,
+];
+
 const FEATURE_COLUMNS = "id, key, name, unit_name, description, archived_at, created_at, updated_at";
 const PRICE_COLUMNS = "id, feature_id, version, plan_id, credits, per_units, effective_at, created_at";
 const USAGE_COLUMNS = `id, user_id, feature_id, price_id, quantity, included_units, credits, entry_id, hold_id,
@@ -96,6 +119,26 @@ function prepareAll(sqlite: Database.Database) {
     /** (toPlanId, now, fromPlanId): a new plan version starts with its predecessor's feature terms. */
     copyPlanFeatures: p(`insert into plan_features (plan_id, feature_id, enabled, price_id, included_units, updated_at)
       select ?, feature_id, enabled, price_id, included_units, ? from plan_features where plan_id = ?`),
+    /**
+     * {key, planId, nowMs, userId, periodStart} → what one use is priced by, in one read: the
+     * feature, the plan's terms for it (nulls without them), the price (the plan's own, else the
+     * base price in effect; null only if every base price starts later) and the included units
+     * used this period. The usage hot path: one statement instead of four.
+     */
+    usageTerms: p(`select f.id, f.key, f.name, f.unit_name, f.description, f.archived_at, f.created_at, f.updated_at,
+        pf.enabled, pf.included_units,
+        p.id, p.feature_id, p.version, p.plan_id, p.credits, p.per_units, p.effective_at, p.created_at,
+        iu.units
+      from features f
+      left join plan_features pf on pf.plan_id = @planId and pf.feature_id = f.id
+      left join feature_prices p on p.id = coalesce(pf.price_id, (select b.id from feature_prices b
+        where b.feature_id = f.id and b.plan_id is null and b.effective_at <= @nowMs
+        order by b.effective_at desc, b.id desc limit 1))
+      left join included_usage iu on iu.user_id = @userId and iu.feature_id = f.id and iu.period_start = @periodStart
+      where f.key = @key`).raw(true) as Database.Statement<
+      [{ key: string; planId: number | null; nowMs: number; userId: number; periodStart: number | null }],
+      UsageTermsRow
+    >,
     meter: p(`select units, credits from usage_meters where user_id = ? and price_id = ?`).raw(
       true,
     ) as Database.Statement<[number, number], [number, number]>,
@@ -155,7 +198,7 @@ export function statementsFor(db: Db): Statements {
   return cache(db.$client);
 }
 
-function featureNotFound(key: string): AppError {
+export function featureNotFound(key: string): AppError {
   return new AppError("not_found", `No feature with key "${key}".`, { field: "feature" });
 }
 

@@ -21,9 +21,9 @@ import { AppError } from "../utils/errors";
 import { jsonHash } from "../utils/json";
 import { writeTransaction } from "../../db/transaction";
 import { basePriceAt, priceOf } from "./catalog.server";
-import { carriedUnits, charge, worstCaseCredits, type Meter } from "./pricing";
+import { carriedUnits, carriesRemainder, charge, EMPTY_METER, worstCaseCredits, type Meter } from "./pricing";
 import {
-  requireFeature,
+  featureNotFound,
   statementsFor,
   type FeatureRow,
   type PriceRow,
@@ -122,22 +122,51 @@ function checkQuantity(value: unknown): number {
 }
 
 function termsFor(s: Statements, ctx: UsageCtx, userId: number, key: string, now: number): Terms {
-  const feature = requireFeature(s, key);
   const plan = ctx.planTermsOf(userId);
-  const pf = plan ? s.planFeature.get(plan.planId, feature.id) : undefined;
-  const refusal =
-    feature.archived_at !== null ? "feature_archived" : pf && pf.enabled === 0 ? "feature_not_included" : null;
-  const price = pf?.price_id ? s.priceById.get(pf.price_id)! : basePriceAt(s, feature.id, now);
+  const row = s.usageTerms.get({
+    key,
+    planId: plan?.planId ?? null,
+    nowMs: now,
+    userId,
+    periodStart: plan?.periodStart ?? null,
+  });
+  if (!row) throw featureNotFound(key);
+  const [id, fkey, name, unitName, description, archivedAt, createdAt, updatedAt, enabled, includedUnits] = row;
+  const feature: FeatureRow = {
+    id,
+    key: fkey,
+    name,
+    unit_name: unitName,
+    description,
+    archived_at: archivedAt,
+    created_at: createdAt,
+    updated_at: updatedAt,
+  };
+  const price: PriceRow =
+    row[10] === null
+      ? basePriceAt(s, id, now) // only prices scheduled for later: basePriceAt's fallback
+      : {
+          id: row[10],
+          feature_id: row[11],
+          version: row[12],
+          plan_id: row[13],
+          credits: row[14],
+          per_units: row[15],
+          effective_at: row[16],
+          created_at: row[17],
+        };
+  const inPlan = plan !== null && enabled !== null;
+  const refusal = archivedAt !== null ? "feature_archived" : inPlan && enabled === 0 ? "feature_not_included" : null;
   // A plan that leaves the feature out includes none of its units (as includedUnitsLeft shows).
-  if (!plan || !pf || pf.enabled === 0 || pf.included_units === 0)
+  if (!inPlan || enabled === 0 || !includedUnits) {
     return { feature, refusal, price, periodStart: null, includedRemaining: 0 };
-  const used = s.includedUsed.get(userId, feature.id, plan.periodStart) ?? 0;
+  }
   return {
     feature,
     refusal,
     price,
     periodStart: plan.periodStart,
-    includedRemaining: Math.max(0, pf.included_units - used),
+    includedRemaining: Math.max(0, includedUnits - (row[18] ?? 0)),
   };
 }
 
@@ -152,11 +181,13 @@ interface Quote {
 /** What `quantity` units cost the user now under `terms`: included units first, then the meter. */
 function quote(s: Statements, userId: number, terms: Terms, quantity: number): Quote {
   const includedUnitsUsed = Math.min(quantity, terms.includedRemaining);
-  const row = s.meter.get(userId, terms.price.id);
-  const before: Meter = row ? { units: row[0], credits: row[1] } : { units: 0, credits: 0 };
+  const price = priceOf(terms.price);
+  // Whole credits per unit: every use costs the same whatever came before (no meter is kept).
+  const row = carriesRemainder(price) ? s.meter.get(userId, terms.price.id) : undefined;
+  const before: Meter = row ? { units: row[0], credits: row[1] } : EMPTY_METER;
   const charged = quantity - includedUnitsUsed;
   if (charged === 0) return { includedUnitsUsed, credits: 0, meter: before, before };
-  const next = charge(before, priceOf(terms.price), charged);
+  const next = charge(before, price, charged);
   return { includedUnitsUsed, credits: next.credits, meter: next.meter, before };
 }
 
@@ -216,7 +247,9 @@ function recordRow(
   },
   now: number,
 ): number {
-  if (q.meter !== q.before) s.setMeter.run(userId, terms.price.id, q.meter.units, q.meter.credits);
+  if (q.meter !== q.before && carriesRemainder(priceOf(terms.price))) {
+    s.setMeter.run(userId, terms.price.id, q.meter.units, q.meter.credits);
+  }
   if (q.includedUnitsUsed > 0) s.addIncludedUsed.run(userId, terms.feature.id, terms.periodStart!, q.includedUnitsUsed);
   const { lastInsertRowid } = s.insertUsage.run(
     userId,

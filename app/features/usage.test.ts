@@ -58,6 +58,26 @@ describe("the rate card", () => {
     ctx.db.$client.prepare("update usage_meters set units = units - 1").run();
   });
 
+  it("keeps a meter only at a price that can leave a remainder: whole credits per unit charge each use alone", () => {
+    const ctx = db();
+    const u = newUser(ctx);
+    grant(ctx, u, "topup", 100);
+    tokens(ctx);
+    images(ctx);
+    const uctx = usageCtx(ctx);
+    for (let i = 0; i < 3; i++) {
+      expect(recordUsage(uctx, { userId: u, feature: "images", quantity: 2 }).credits).toBe(6);
+      recordUsage(uctx, { userId: u, feature: "tokens", quantity: 400 });
+    }
+    const meters = ctx.db.$client
+      .prepare(
+        "select f.key, m.units, m.credits from usage_meters m join feature_prices p on p.id = m.price_id join features f on f.id = p.feature_id",
+      )
+      .raw(true)
+      .all();
+    expect(meters).toEqual([["tokens", 1200, 2]]);
+  });
+
   it("creates a feature with its first price and refuses a second with the same key", () => {
     const ctx = db();
     const f = images(ctx);

@@ -64,17 +64,21 @@ const byColumns = (a: unknown[], b: unknown[]) => {
 
 /**
  * The rate card: every user's units and credits per price (credits = ceil(units × credits ÷
- * perUnits), and the usage records charged at that price add up to the same), the included units
+ * perUnits): the usage records charged at that price add up to it, and so does the meter where
+ * the price keeps one), the included units
  * used per period, and every usage record with the ledger deduction it names.
  */
 function compareRate(m: Model, r: Engine): void {
-  const meters = [...m.rate.units.entries()]
+  const charged = [...m.rate.units.entries()]
     .map(([k, units]) => {
       const [user, feature, version] = k.split("|");
       const price = m.rate.price(m.rate.features.get(feature)!, Number(version));
-      return [Number(user), feature, Number(version), units, ceilMulDiv(units, price.credits, price.perUnits)];
+      const row = [Number(user), feature, Number(version), units, ceilMulDiv(units, price.credits, price.perUnits)];
+      return { row, metered: price.credits % price.perUnits !== 0 };
     })
-    .sort(byColumns);
+    .sort((a, b) => byColumns(a.row, b.row));
+  // A meter is kept only at a price that can leave a remainder (a fraction of a credit per unit).
+  const meters = charged.filter((c) => c.metered).map((c) => c.row);
   same(
     r
       .sql(
@@ -95,7 +99,7 @@ function compareRate(m: Model, r: Engine): void {
       )
       .raw(true)
       .all(),
-    meters,
+    charged.map((c) => c.row),
     "usage records per price [user, feature, version, units charged, credits]",
   );
   same(
