@@ -156,7 +156,6 @@ function prepareAll(sqlite: Database.Database) {
     usageByKey: p(
       `select ${USAGE_COLUMNS} from usage_records where user_id = ? and idempotency_key = ?`,
     ) as Database.Statement<[number, string], UsageRow>,
-    usageById: p(`select ${USAGE_COLUMNS} from usage_records where id = ?`) as Database.Statement<[number], UsageRow>,
     insertFeatureHold: p(`insert into feature_holds (hold_id, feature_id, price_id, quantity) values (?, ?, ?, ?)`),
     /** (userId, idempotencyKey) → the hold made under the key, with what it holds when made by feature (else nulls). */
     holdByKey: p(`select h.id as hold_id, fh.feature_id, fh.price_id, fh.quantity from credit_holds h
