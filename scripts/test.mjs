@@ -2,7 +2,7 @@
 // `npm test`: every test, in the order a failure is cheapest to find —
 // typecheck, lint (ESLint, with the import boundaries; knip, no dead code; madge, no import cycles), a production build, unit/integration (Vitest), then the e2e suite (Playwright).
 // Ends with one summary line over both runners: "tests: N passed, N failed, N skipped".
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -18,6 +18,33 @@ function run(label, cmd, args, env = {}) {
     process.stderr.write(`\n✖ ${label} failed (exit ${r.status ?? r.signal})\n`);
     summary();
     process.exit(r.status ?? 1);
+  }
+}
+
+/** Runs the steps `width` at a time; prints each one's output when it ends; exits on the first failure once all ended. */
+async function runAll(steps, width = 2) {
+  const queue = [...steps];
+  const failures = [];
+  const worker = async () => {
+    for (let step = queue.shift(); step; step = queue.shift()) {
+      const [label, cmd, args] = step;
+      const started = Date.now();
+      const { status, output } = await new Promise((resolve) => {
+        const child = spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"], env: process.env });
+        const chunks = [];
+        child.stdout.on("data", (c) => chunks.push(c));
+        child.stderr.on("data", (c) => chunks.push(c));
+        child.on("close", (code, signal) => resolve({ status: code ?? signal, output: Buffer.concat(chunks) }));
+      });
+      process.stdout.write(`\n▶ ${label} (${((Date.now() - started) / 1000).toFixed(1)} s)\n`);
+      process.stdout.write(output);
+      if (status !== 0) failures.push({ label, status });
+    }
+  };
+  await Promise.all(Array.from({ length: width }, worker));
+  if (failures.length > 0) {
+    for (const f of failures) process.stderr.write(`\n✖ ${f.label} failed (exit ${f.status})\n`);
+    process.exit(typeof failures[0].status === "number" ? failures[0].status : 1);
   }
 }
 
@@ -49,22 +76,21 @@ function summary() {
 }
 
 if (!fs.existsSync("node_modules/.package-lock.json")) run("install dependencies", "npm", ["ci"]);
-run("typecheck", "npx", ["tsc", "--noEmit"]);
-run("lint", "npx", ["eslint", "."]);
-run("dead code (knip: unused files, exports and dependencies)", "npx", ["knip", "--no-progress"]);
-run("import cycles (madge, type-only imports included)", "npx", [
-  "madge",
-  "--circular",
-  "--extensions",
-  "ts,tsx",
-  "--ts-config",
-  "tsconfig.json",
-  "app",
-  "db",
+// The static checks and the production build are independent: two at a time (one per core), each
+// one's output printed whole when it ends, the first failure reported after all have ended.
+await runAll([
+  ["typecheck", "npx", ["tsc", "--noEmit"]],
+  ["lint", "npx", ["eslint", "."]],
+  ["dead code (knip: unused files, exports and dependencies)", "npx", ["knip", "--no-progress"]],
+  [
+    "import cycles (madge, type-only imports included)",
+    "npx",
+    ["madge", "--circular", "--extensions", "ts,tsx", "--ts-config", "tsconfig.json", "app", "db"],
+  ],
+  ["format", "npx", ["prettier", "--check", "."]],
+  // One production build, before the runners: the production-server tests in Vitest and the e2e suite both use it.
+  ["production build", "npm", ["run", "build"]],
 ]);
-run("format", "npx", ["prettier", "--check", "."]);
-// One production build, before the runners: the production-server tests in Vitest and the e2e suite both use it.
-run("production build", "npm", ["run", "build"]);
 run("unit and integration tests", "npx", [
   "vitest",
   "run",

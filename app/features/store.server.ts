@@ -55,7 +55,7 @@ export interface UsageRow {
 }
 
 /** usageTerms's row: the feature's 8 columns, plan terms (enabled, included units), the price's 8, included units used. */
-export type UsageTermsRow = [
+type UsageTermsRow = [
   number,
   string,
   string,
