@@ -167,8 +167,8 @@ describe("refunds and voids reach held credits", () => {
 
   it("held credits of a grant that expired meanwhile are refunded, so the hold cannot spend them", () => {
     const userId = newUser(ctx());
-    const now = ctx().clock.now().getTime();
-    const grantId = grant(ctx(), userId, "topup", 50, { expiresAt: new Date(now + 5 * MIN) }).grant.id;
+    const nowMs = ctx().clock.now().getTime();
+    const grantId = grant(ctx(), userId, "topup", 50, { expiresAt: new Date(nowMs + 5 * MIN) }).grant.id;
     grant(ctx(), userId, "topup", 10);
     const { hold } = holdCredits(ctx(), { userId, amount: 50, expiresInSeconds: 3600 });
     ctx().clock.advance(10 * MIN);

@@ -197,8 +197,8 @@ describe("credit events in the outbox", () => {
 
   it("balance.low and balance.depleted when expiring credits took the balance down, judged when the sweep records them", () => {
     const userId = customer(ctx());
-    const now = ctx().clock.now().getTime();
-    grant(ctx(), userId, "subscription", 150, { expiresAt: new Date(now + DAY) });
+    const nowMs = ctx().clock.now().getTime();
+    grant(ctx(), userId, "subscription", 150, { expiresAt: new Date(nowMs + DAY) });
     grant(ctx(), userId, "topup", 40);
     deductCredits(ctx(), { userId, amount: 10 });
     expect(events(ctx(), "balance.low")).toEqual([]);
@@ -218,15 +218,15 @@ describe("credit events in the outbox", () => {
 
   it("credits.expiring_soon once per grant with credits left within EXPIRING_SOON_DAYS", () => {
     const userId = customer(ctx());
-    const now = ctx().clock.now().getTime();
-    const soon = grant(ctx(), userId, "subscription", 40, { expiresAt: new Date(now + 7 * DAY) }).grant.id;
-    const later = grant(ctx(), userId, "subscription", 30, { expiresAt: new Date(now + 8 * DAY) }).grant.id;
-    const spent = grant(ctx(), userId, "subscription", 5, { expiresAt: new Date(now + 2 * DAY) }).grant.id;
+    const nowMs = ctx().clock.now().getTime();
+    const soon = grant(ctx(), userId, "subscription", 40, { expiresAt: new Date(nowMs + 7 * DAY) }).grant.id;
+    const later = grant(ctx(), userId, "subscription", 30, { expiresAt: new Date(nowMs + 8 * DAY) }).grant.id;
+    const spent = grant(ctx(), userId, "subscription", 5, { expiresAt: new Date(nowMs + 2 * DAY) }).grant.id;
     grant(ctx(), userId, "topup", 100);
     deductCredits(ctx(), { userId, amount: 5 + 40 + 10 }); // empties `spent` and `soon`, 10 of `later`
     expect(spent).toBeGreaterThan(0);
     expect(announceExpiringSoon(ctx())).toBe(0);
-    const added = grant(ctx(), userId, "promotional", 3, { expiresAt: new Date(now + 3 * DAY) }).grant.id;
+    const added = grant(ctx(), userId, "promotional", 3, { expiresAt: new Date(nowMs + 3 * DAY) }).grant.id;
     expect(announceExpiringSoon(ctx())).toBe(1);
     ctx().clock.advance(DAY);
     expect(announceExpiringSoon(ctx())).toBe(1); // `later` is now within 7 days
@@ -234,8 +234,8 @@ describe("credit events in the outbox", () => {
     expect(
       events(ctx(), "credits.expiring_soon").map((e) => [e.data.grantId, e.data.amount, e.data.expiresAt]),
     ).toEqual([
-      [added, 3, new Date(now + 3 * DAY).toISOString()],
-      [later, 20, new Date(now + 8 * DAY).toISOString()],
+      [added, 3, new Date(nowMs + 3 * DAY).toISOString()],
+      [later, 20, new Date(nowMs + 8 * DAY).toISOString()],
     ]);
     expect(soon).toBeLessThan(later);
     const soonIs30Days: AppContext = { ...ctx(), env: { ...ctx().env, EXPIRING_SOON_DAYS: 30 } };

@@ -219,8 +219,8 @@ describe("holds", () => {
 
   it("guarantees the capture until expiresAt even when the grant it came from expires meanwhile", () => {
     const userId = newUser(ctx());
-    const now = ctx().clock.now().getTime();
-    const short = grant(ctx(), userId, "promotional", 40, { expiresAt: new Date(now + 5 * MIN) }).grant.id;
+    const nowMs = ctx().clock.now().getTime();
+    const short = grant(ctx(), userId, "promotional", 40, { expiresAt: new Date(nowMs + 5 * MIN) }).grant.id;
     grant(ctx(), userId, "topup", 10);
     const { hold } = holdCredits(ctx(), { userId, amount: 30, expiresInSeconds: 3600 });
     ctx().clock.advance(10 * MIN);
@@ -237,8 +237,8 @@ describe("holds", () => {
 
   it("a released hold's credits of a grant that expired meanwhile end with their grant; a void took its grant's part at once", () => {
     const userId = newUser(ctx());
-    const now = ctx().clock.now().getTime();
-    grant(ctx(), userId, "subscription", 20, { expiresAt: new Date(now + 5 * MIN) });
+    const nowMs = ctx().clock.now().getTime();
+    grant(ctx(), userId, "subscription", 20, { expiresAt: new Date(nowMs + 5 * MIN) });
     const voided = grant(ctx(), userId, "promotional", 20).grant.id;
     grant(ctx(), userId, "topup", 10);
     const { hold } = holdCredits(ctx(), { userId, amount: 30, expiresInSeconds: 3600 }); // 20 + 10 of the promotional
