@@ -121,7 +121,7 @@ const deductionEvents: EventSource = {
     return rows.map((r) => ({
       sourceId: r.id,
       userId: r.user_id,
-      at: r.created_at,
+      atMs: r.created_at,
       data: {
         userId: r.user_id,
         externalId: r.external_id,
