@@ -92,7 +92,7 @@ export function getBalance(ctx: DbClock, userId: number, opts: { grantLimit?: nu
     const nextStartMs = s.nextStart.get(userId, nowMs) as number | null;
     const nextEndMs = view.nextExpiry ? Date.parse(view.nextExpiry.expiresAt) : Infinity;
     const untilMs = Math.min(nextStartMs ?? Infinity, nextEndMs, nextHoldEndMs ?? Infinity);
-    cache.set(key, { version, fromMs: nowMs, untilMs: untilMs, view: deepFreeze(view) });
+    cache.set(key, { version, fromMs: nowMs, untilMs, view: deepFreeze(view) });
     if (cache.size > CACHE_MAX_USERS) cache.delete(cache.keys().next().value as string);
   }
   return view;
