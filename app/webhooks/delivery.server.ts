@@ -354,7 +354,7 @@ function record(s: Statements, sqlite: Database.Database, clock: Clock, batch: O
     for (const o of batch) {
       if (o.ok) s.delivered.run(o.attempts, o.statusCode, nowMs, o.id);
       else {
-        const delay = RETRY_DELAYS_MS[o.attempts - 1];
+        const delayMs = RETRY_DELAYS_MS[o.attempts - 1];
         // Only a pending row changes: one deleted with its endpoint, or retried meanwhile, is left alone.
         s.failedAttempt.run({
           id: o.id,
@@ -362,8 +362,8 @@ function record(s: Statements, sqlite: Database.Database, clock: Clock, batch: O
           statusCode: o.statusCode,
           error: o.error,
           now: nowMs,
-          status: delay === undefined ? "failed" : "pending",
-          next: delay === undefined ? null : nowMs + delay,
+          status: delayMs === undefined ? "failed" : "pending",
+          next: delayMs === undefined ? null : nowMs + delayMs,
         });
       }
     }
