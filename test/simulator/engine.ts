@@ -178,18 +178,18 @@ export class Engine {
   }
 
   /** The simulator plays Stripe's subscription webhook: the user is on the plan for this period. */
-  subscribe(user: number, periodStart: number, periodEnd: number): void {
+  subscribe(user: number, periodStartMs: number, periodEndMs: number): void {
     const sqlite = this.ctx.db.$client;
     const changed = sqlite
       .prepare(`update user_subscriptions set current_period_start = ?, current_period_end = ? where user_id = ?`)
-      .run(periodStart, periodEnd, user).changes;
+      .run(periodStartMs, periodEndMs, user).changes;
     if (changed > 0) return;
     sqlite
       .prepare(
         `insert into user_subscriptions (user_id, plan_id, stripe_subscription_id, status, current_period_start,
           current_period_end, created_at, updated_at) values (?, ?, ?, 'active', ?, ?, ?, ?)`,
       )
-      .run(user, this.planId, `sub_sim_${user}`, periodStart, periodEnd, periodStart, periodStart);
+      .run(user, this.planId, `sub_sim_${user}`, periodStartMs, periodEndMs, periodStartMs, periodStartMs);
   }
 
   close(): void {}
