@@ -32,7 +32,7 @@ import {
 } from "./index.server";
 import { newUser } from "./test-support";
 
-const HOUR = 3_600_000;
+const HOUR_MS = 3_600_000;
 
 type Op =
   | {
@@ -67,12 +67,12 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
       amount: fc.integer({ min: 1, max: 200 }),
       startsInMs: fc.oneof(
         fc.constant(0),
-        fc.integer({ min: 1, max: 72 }).map((h) => h * HOUR),
+        fc.integer({ min: 1, max: 72 }).map((h) => h * HOUR_MS),
       ),
       lastsForMs: fc.option(
         fc.oneof(
           fc.integer({ min: 1, max: 180 }).map((m) => m * 60_000),
-          fc.integer({ min: 1, max: 240 }).map((h) => h * HOUR),
+          fc.integer({ min: 1, max: 240 }).map((h) => h * HOUR_MS),
         ),
         { nil: null },
       ),
@@ -111,7 +111,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
       kind: fc.constant("advance" as const),
       ms: fc.oneof(
         fc.integer({ min: 1, max: 120 }).map((m) => m * 60_000),
-        fc.integer({ min: 1, max: 96 }).map((h) => h * HOUR - 1),
+        fc.integer({ min: 1, max: 96 }).map((h) => h * HOUR_MS - 1),
       ),
     }),
   },
@@ -212,7 +212,7 @@ interface ModelHold {
   userId: number;
   amount: number;
   parts: { grant: ModelGrant; amount: number }[];
-  expiresAt: number;
+  expiresAtMs: number;
   status: "held" | "captured" | "released" | "expired";
 }
 
@@ -222,8 +222,8 @@ interface ModelGrant {
   type: GrantType;
   remaining: number;
   priority: number;
-  effectiveAt: number;
-  expiresAt: number | null;
+  effectiveAtMs: number;
+  expiresAtMs: number | null;
   status: "active" | "depleted" | "expired" | "voided";
 }
 
@@ -235,7 +235,7 @@ class Model {
   /** What open holds reserve: a refund or void of a grant shrinks the parts it takes (decision 017). */
   held(userId: number, nowMs: number): number {
     return this.holds
-      .filter((h) => h.userId === userId && h.status === "held" && h.expiresAt > nowMs)
+      .filter((h) => h.userId === userId && h.status === "held" && h.expiresAtMs > nowMs)
       .reduce((sum, h) => sum + h.parts.reduce((s, p) => s + p.amount, 0), 0);
   }
   /** Takes up to `want` of a grant: what is left on it first, then open holds' parts, oldest hold first. */
@@ -266,7 +266,7 @@ class Model {
   /** Holds past expiresAt stop reserving: what every engine write and read records first. */
   settleHolds(nowMs: number): void {
     for (const h of this.holds) {
-      if (h.status === "held" && h.expiresAt <= nowMs) {
+      if (h.status === "held" && h.expiresAtMs <= nowMs) {
         h.status = "expired";
         this.giveBack(h.parts);
       }
@@ -274,7 +274,7 @@ class Model {
   }
 
   inEffect(g: ModelGrant, nowMs: number): boolean {
-    return g.status === "active" && g.effectiveAt <= nowMs && (g.expiresAt === null || g.expiresAt > nowMs);
+    return g.status === "active" && g.effectiveAtMs <= nowMs && (g.expiresAtMs === null || g.expiresAtMs > nowMs);
   }
   burnDownOrder(userId: number, nowMs: number): ModelGrant[] {
     return this.grants
@@ -282,9 +282,9 @@ class Model {
       .sort(
         (a, b) =>
           a.priority - b.priority ||
-          (a.expiresAt === null ? 1 : 0) - (b.expiresAt === null ? 1 : 0) ||
-          (a.expiresAt ?? 0) - (b.expiresAt ?? 0) ||
-          a.effectiveAt - b.effectiveAt ||
+          (a.expiresAtMs === null ? 1 : 0) - (b.expiresAtMs === null ? 1 : 0) ||
+          (a.expiresAtMs ?? 0) - (b.expiresAtMs ?? 0) ||
+          a.effectiveAtMs - b.effectiveAtMs ||
           a.id - b.id,
       );
   }
@@ -315,7 +315,7 @@ class Model {
     return allocations;
   }
   settleExpiry(g: ModelGrant, nowMs: number): void {
-    if (g.status === "active" && g.expiresAt !== null && g.expiresAt <= nowMs) {
+    if (g.status === "active" && g.expiresAtMs !== null && g.expiresAtMs <= nowMs) {
       g.status = "expired";
       g.remaining = 0;
     }
@@ -360,8 +360,8 @@ function run(ops: Op[]): void {
             type: op.type,
             remaining: op.amount,
             priority: op.priority ?? DEFAULT_PRIORITY[op.type],
-            effectiveAt: effectiveAtMs,
-            expiresAt: expiresAtMs,
+            effectiveAtMs,
+            expiresAtMs,
             status: "active",
           });
           expect(r.balance).toBe(model.spendable(userId, nowMs));
@@ -434,8 +434,8 @@ function run(ops: Op[]): void {
               type: "promotional",
               remaining: op.amount,
               priority: 20,
-              effectiveAt: nowMs,
-              expiresAt: null,
+              effectiveAtMs: nowMs,
+              expiresAtMs: null,
               status: "active",
             });
             expect(r.balance).toBe(model.spendable(userId, nowMs));
@@ -462,15 +462,17 @@ function run(ops: Op[]): void {
         case "toBoundary": {
           const next = model.grants
             .filter((g) => g.status === "active")
-            .flatMap((g) => [g.effectiveAt, g.expiresAt ?? Infinity])
-            .concat(model.holds.filter((h) => h.status === "held").map((h) => h.expiresAt))
+            .flatMap((g) => [g.effectiveAtMs, g.expiresAtMs ?? Infinity])
+            .concat(model.holds.filter((h) => h.status === "held").map((h) => h.expiresAtMs))
             .filter((atMs) => atMs + op.offset > nowMs)
             .sort((a, b) => a - b)[0];
           if (next !== undefined && next !== Infinity) ctx.clock.set(next + op.offset);
           break;
         }
         case "sweep": {
-          const due = model.grants.filter((g) => g.status === "active" && g.expiresAt !== null && g.expiresAt <= nowMs);
+          const due = model.grants.filter(
+            (g) => g.status === "active" && g.expiresAtMs !== null && g.expiresAtMs <= nowMs,
+          );
           const credits = due.reduce((sum, g) => sum + g.remaining, 0);
           for (const g of due) model.settleExpiry(g, nowMs);
           expect(expireHolds(ctx)).toBe(0); // the last step's balance reads recorded every lapsed hold
@@ -492,7 +494,7 @@ function run(ops: Op[]): void {
           }
           const r = holdCredits(ctx, input);
           const expiresAtMs = nowMs + op.seconds * 1000;
-          model.holds.push({ id: r.hold.id, userId, amount: op.amount, parts, expiresAt: expiresAtMs, status: "held" });
+          model.holds.push({ id: r.hold.id, userId, amount: op.amount, parts, expiresAtMs, status: "held" });
           expect(r).toMatchObject({ balance: before - op.amount, held: model.held(userId, nowMs) });
           expect(r.hold).toMatchObject({
             status: "held",
@@ -505,7 +507,7 @@ function run(ops: Op[]): void {
           if (model.holds.length === 0) break;
           const h = model.holds[op.pick % model.holds.length];
           const input = { holdId: h.id, amount: op.amount };
-          if (h.status !== "held" || h.expiresAt <= nowMs) {
+          if (h.status !== "held" || h.expiresAtMs <= nowMs) {
             expectError(() => captureHold(ctx, input), "conflict");
             break;
           }
@@ -545,7 +547,7 @@ function run(ops: Op[]): void {
         case "release": {
           if (model.holds.length === 0) break;
           const h = model.holds[op.pick % model.holds.length];
-          if (h.status !== "held" || h.expiresAt <= nowMs) {
+          if (h.status !== "held" || h.expiresAtMs <= nowMs) {
             expectError(() => releaseHold(ctx, { holdId: h.id }), "conflict");
             break;
           }

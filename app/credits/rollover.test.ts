@@ -21,7 +21,7 @@ import {
 } from "./index.server";
 import { DAY, newUser, useCreditsDb, writeCounts, type TestCtx } from "./test-support";
 
-const PERIOD = 30 * DAY;
+const PERIOD_MS = 30 * DAY;
 
 /** A group of grants as billing would name a subscription's: an opaque ref to the engine. */
 function newSubscription(ctx: TestCtx, userId: number): string {
@@ -49,7 +49,7 @@ function rollover(
     groupRef: p.groupRef,
     renewalKey: p.key,
     periodEnd: new Date(p.periodEndMs),
-    newPeriodEnd: new Date(p.periodEndMs + PERIOD),
+    newPeriodEnd: new Date(p.periodEndMs + PERIOD_MS),
     percent: p.percent,
     maxCredits: p.max,
     fromLabel: "Plan (test)",
@@ -63,7 +63,7 @@ describe("rollover", () => {
     const ctx = db();
     const userId = newUser(ctx);
     const sub = newSubscription(ctx, userId);
-    const endMs = ctx.clock.now().getTime() + PERIOD;
+    const endMs = ctx.clock.now().getTime() + PERIOD_MS;
     planGrant(ctx, userId, sub, 1000, endMs);
     deductCredits(ctx, { userId, amount: 400 });
     ctx.clock.set(endMs); // the period ended
@@ -75,7 +75,7 @@ describe("rollover", () => {
       type: "subscription",
       amount: 300,
       priority: ROLLOVER_PRIORITY,
-      expiresAt: new Date(endMs + PERIOD).toISOString(),
+      expiresAt: new Date(endMs + PERIOD_MS).toISOString(),
       reason: "Rolled over from Plan (test)",
     });
     // The ledger shows the expiration of the 600 and the 300 rolled over.
@@ -92,7 +92,7 @@ describe("rollover", () => {
     const ctx = db();
     const userId = newUser(ctx);
     const sub = newSubscription(ctx, userId);
-    const endMs = ctx.clock.now().getTime() + PERIOD;
+    const endMs = ctx.clock.now().getTime() + PERIOD_MS;
     planGrant(ctx, userId, sub, 1000, endMs);
     ctx.clock.advance(DAY);
     const r = rollover(ctx, { userId, groupRef: sub, periodEndMs: endMs, percent: 80, max: 250, key: "r1" });
@@ -104,7 +104,7 @@ describe("rollover", () => {
     const ctx = db();
     const userId = newUser(ctx);
     const sub = newSubscription(ctx, userId);
-    const endMs = ctx.clock.now().getTime() + PERIOD;
+    const endMs = ctx.clock.now().getTime() + PERIOD_MS;
     planGrant(ctx, userId, sub, 1000, endMs);
     ctx.clock.advance(DAY);
     expect(rollover(ctx, { userId, groupRef: sub, periodEndMs: endMs, percent: 0, max: null, key: "zero" })).toEqual({
@@ -125,7 +125,7 @@ describe("rollover", () => {
     const ctx = db();
     const userId = newUser(ctx);
     const sub = newSubscription(ctx, userId);
-    const endMs = ctx.clock.now().getTime() + PERIOD;
+    const endMs = ctx.clock.now().getTime() + PERIOD_MS;
     planGrant(ctx, userId, sub, 100, endMs);
     const before = writeCounts(ctx);
     for (const [percent, max] of [
@@ -168,13 +168,13 @@ describe("rollover property", () => {
           try {
             const userId = newUser(ctx);
             const sub = newSubscription(ctx, userId);
-            let endMs = ctx.clock.now().getTime() + PERIOD;
+            let endMs = ctx.clock.now().getTime() + PERIOD_MS;
             let planGrantId = planGrant(ctx, userId, sub, credits, endMs);
             const rolloverGrants = new Set<number>();
             periods.forEach((p, i) => {
               if (p.topup) grantCredits(ctx, { userId, type: "topup", source: "topup", amount: 100 });
               for (const amount of p.spends) {
-                ctx.clock.advance(Math.floor(PERIOD / 10));
+                ctx.clock.advance(Math.floor(PERIOD_MS / 10));
                 try {
                   deductCredits(ctx, { userId, amount });
                 } catch (e) {
@@ -207,7 +207,7 @@ describe("rollover property", () => {
               expect(writeCounts(ctx)).toEqual(before);
               checkInvariants(ctx);
               // The new period: the plan's credits, expiring with it.
-              endMs += PERIOD;
+              endMs += PERIOD_MS;
               planGrantId = planGrant(ctx, userId, sub, credits, endMs);
               checkInvariants(ctx);
             });
@@ -228,7 +228,7 @@ describe("rollover property", () => {
                 where g.expires_at != r.period_end + ?`,
               )
               .pluck()
-              .get(PERIOD) as number;
+              .get(PERIOD_MS) as number;
             expect(expiries).toBe(0);
           } finally {
             closeDatabase(ctx.db);
