@@ -147,9 +147,9 @@ function wantedSince(db: Db, type: EventType, nowMs: number): number | null {
   let sinceMs: number | null = null;
   for (const c of consumers.values()) {
     if (c.onlyForWebhookEndpoints || !c.types.includes(type)) continue;
-    let seen = consumerSeen.get(c);
-    if (seen === undefined) consumerSeen.set(c, (seen = nowMs));
-    sinceMs = sinceMs === null ? seen : Math.min(sinceMs, seen);
+    let seenMs = consumerSeen.get(c);
+    if (seenMs === undefined) consumerSeen.set(c, (seenMs = nowMs));
+    sinceMs = sinceMs === null ? seenMs : Math.min(sinceMs, seenMs);
   }
   const endpoints = stmts(db.$client).endpointsSince.get(`"${type}"`) as number | null;
   if (endpoints !== null) sinceMs = sinceMs === null ? endpoints : Math.min(sinceMs, endpoints);
