@@ -1035,7 +1035,7 @@ export class LegacyImportStep extends Step {
 
 // ---- subscriptions: invoices and rollover at renewal -----------------------------------------
 
-const PERIOD = 3 * DAY;
+const PERIOD_MS = 3 * DAY;
 
 export class RenewStep extends Step {
   readonly name = "renewal";
@@ -1054,7 +1054,7 @@ export class RenewStep extends Step {
     const sub = m.subscriptions.get(user);
     const groupRef = `subscription:sim-${this.user}`;
     if (!sub) {
-      const periodEndMs = m.nowMs + PERIOD;
+      const periodEndMs = m.nowMs + PERIOD_MS;
       m.subscriptions.set(user, { groupRef, periodStartMs: m.nowMs, periodEndMs, invoices: 1 });
       r.subscribe(user, m.nowMs, periodEndMs);
       this.invoiceGrant(m, r, user, groupRef, 1, periodEndMs);
@@ -1067,7 +1067,7 @@ export class RenewStep extends Step {
       m.settledThisStep += m.settleHolds();
     }
     const periodEndMs = sub.periodEndMs;
-    const newPeriodEndMs = Math.max(periodEndMs, m.nowMs) + PERIOD;
+    const newPeriodEndMs = Math.max(periodEndMs, m.nowMs) + PERIOD_MS;
     const invoice = sub.invoices + 1;
     const input = {
       userId: user,
@@ -1114,7 +1114,7 @@ export class RenewStep extends Step {
     if ([...m.rate.included.keys()].some((k) => k.startsWith(`${user}|`) && k.endsWith(`|${sub.periodStartMs}`))) {
       m.seen.add("included units reset at renewal");
     }
-    sub.periodStartMs = newPeriodEndMs - PERIOD;
+    sub.periodStartMs = newPeriodEndMs - PERIOD_MS;
     sub.periodEndMs = newPeriodEndMs;
     sub.invoices = invoice;
     r.subscribe(user, sub.periodStartMs, newPeriodEndMs);

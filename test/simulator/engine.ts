@@ -29,7 +29,7 @@ import { usageContext } from "../../app/billing/usage.server";
 import { createFeature, setPlanFeature, type UsageCtx } from "../../app/features/index.server";
 import { FEATURES, PLAN_TERMS } from "./rate-model";
 
-const START = Date.parse("2026-01-01T00:00:00.000Z");
+const START_MS = Date.parse("2026-01-01T00:00:00.000Z");
 export const PACK = { credits: 120, priceCents: 600, expiryDays: 30 };
 
 let baseFile: string | undefined;
@@ -71,7 +71,7 @@ let rig: Rig | undefined;
 function theRig(): Rig {
   if (rig?.db.$client.open) return rig;
   const file = freshFile();
-  const ctx = { db: openDatabase(file), clock: new ManualClock(START) };
+  const ctx = { db: openDatabase(file), clock: new ManualClock(START_MS) };
   const apiKey = createApiKey(ctx, { name: "simulator", scope: "admin" }).key;
   const plan = insertPlan(ctx, {
     kind: "topup",
@@ -153,7 +153,7 @@ export class Engine {
     this.pack = r.pack;
     this.planId = r.planId;
     this.usage = usageContext(this.ctx);
-    r.clock.set(START);
+    r.clock.set(START_MS);
     const sqlite = r.db.$client;
     sqlite.pragma("foreign_keys = OFF");
     sqlite.transaction(() => {
