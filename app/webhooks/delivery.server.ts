@@ -82,12 +82,12 @@ export function signWebhook(secret: string, id: string, timestampSeconds: number
 export function webhookBody(e: {
   eventId: string;
   type: string;
-  createdAt: number;
+  createdAtMs: number;
   data: string;
   userSeq?: number | null;
 }): string {
   const sequence = e.userSeq == null ? "" : `"sequence":${e.userSeq},`;
-  return `{"id":${JSON.stringify(e.eventId)},"type":${JSON.stringify(e.type)},"createdAt":"${new Date(e.createdAt).toISOString()}",${sequence}"data":${e.data}}`;
+  return `{"id":${JSON.stringify(e.eventId)},"type":${JSON.stringify(e.type)},"createdAt":"${new Date(e.createdAtMs).toISOString()}",${sequence}"data":${e.data}}`;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -394,7 +394,7 @@ function post(
   const body = webhookBody({
     eventId: row.event_id,
     type: row.type,
-    createdAt: row.created_at,
+    createdAtMs: row.created_at,
     data: row.data,
     userSeq: row.user_seq,
   });
