@@ -12,7 +12,7 @@ import {
   voidGrant,
 } from "./index.server";
 import { findInvariantViolations } from "./invariants.server";
-import { DAY, expectAppError, grant, ledgerSum, newUser, useCreditsDb } from "./test-support";
+import { DAY_MS, expectAppError, grant, ledgerSum, newUser, useCreditsDb } from "./test-support";
 
 const ctx = useCreditsDb();
 const MINUTE_MS = 60_000;
@@ -119,7 +119,7 @@ describe("refunds and voids reach held credits", () => {
   it("a hold over two grants keeps the other grant's credits when one is refunded", () => {
     const userId = newUser(ctx());
     const sub = grant(ctx(), userId, "subscription", 100, {
-      expiresAt: new Date(ctx().clock.now().getTime() + 30 * DAY),
+      expiresAt: new Date(ctx().clock.now().getTime() + 30 * DAY_MS),
     }).grant.id;
     const topup = grant(ctx(), userId, "topup", 50).grant.id;
     const { hold } = holdCredits(ctx(), { userId, amount: 120 }); // 100 of the subscription, 20 of the top-up

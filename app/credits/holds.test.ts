@@ -14,7 +14,7 @@ import {
 } from "./index.server";
 import { findInvariantViolations } from "./invariants.server";
 import {
-  DAY,
+  DAY_MS,
   expectAppError,
   grant,
   ledgerSum,
@@ -41,7 +41,7 @@ function holdCounts(c: TestCtx): Record<string, number> {
 function userWith150(): { userId: number; sub: number; topup: number } {
   const userId = newUser(ctx());
   const sub = grant(ctx(), userId, "subscription", 100, {
-    expiresAt: new Date(ctx().clock.now().getTime() + 30 * DAY),
+    expiresAt: new Date(ctx().clock.now().getTime() + 30 * DAY_MS),
   });
   const topup = grant(ctx(), userId, "topup", 50);
   return { userId, sub: sub.grant.id, topup: topup.grant.id };
@@ -172,7 +172,7 @@ describe("holds", () => {
     expectAppError(() => holdCredits(ctx(), { userId: 424242, amount: 1 }), "not_found");
     expect(holdCounts(ctx())).toEqual(before);
     expect(holdCredits(ctx(), { userId, amount: 1, expiresInSeconds: 86_400 }).hold.expiresAt).toBe(
-      new Date(ctx().clock.now().getTime() + DAY).toISOString(),
+      new Date(ctx().clock.now().getTime() + DAY_MS).toISOString(),
     );
   });
 

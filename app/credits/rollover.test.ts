@@ -19,9 +19,9 @@ import {
   rollOverCredits,
   ROLLOVER_PRIORITY,
 } from "./index.server";
-import { DAY, newUser, useCreditsDb, writeCounts, type TestCtx } from "./test-support";
+import { DAY_MS, newUser, useCreditsDb, writeCounts, type TestCtx } from "./test-support";
 
-const PERIOD_MS = 30 * DAY;
+const PERIOD_MS = 30 * DAY_MS;
 
 /** A group of grants as billing would name a subscription's: an opaque ref to the engine. */
 function newSubscription(ctx: TestCtx, userId: number): string {
@@ -94,7 +94,7 @@ describe("rollover", () => {
     const sub = newSubscription(ctx, userId);
     const endMs = ctx.clock.now().getTime() + PERIOD_MS;
     planGrant(ctx, userId, sub, 1000, endMs);
-    ctx.clock.advance(DAY);
+    ctx.clock.advance(DAY_MS);
     const r = rollover(ctx, { userId, groupRef: sub, periodEndMs: endMs, percent: 80, max: 250, key: "r1" });
     expect(r).toMatchObject({ unused: 1000, rolled: 250 });
     expect(getBalance(ctx, userId).balance).toBe(250);
@@ -106,7 +106,7 @@ describe("rollover", () => {
     const sub = newSubscription(ctx, userId);
     const endMs = ctx.clock.now().getTime() + PERIOD_MS;
     planGrant(ctx, userId, sub, 1000, endMs);
-    ctx.clock.advance(DAY);
+    ctx.clock.advance(DAY_MS);
     expect(rollover(ctx, { userId, groupRef: sub, periodEndMs: endMs, percent: 0, max: null, key: "zero" })).toEqual({
       unused: 0,
       rolled: 0,

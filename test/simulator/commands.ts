@@ -29,7 +29,7 @@ import { compare, expectCode, same } from "./compare";
 import { PACK, type Engine } from "./engine";
 import {
   ADJUSTMENT_PRIORITY,
-  DAY,
+  DAY_MS,
   DEFAULT_PRIORITY,
   InsufficientCredits,
   ROLLOVER_PRIORITY,
@@ -734,7 +734,7 @@ function addPackGrant(m: Model, user: number, grantId: number): void {
       amount: PACK.credits,
       priority: DEFAULT_PRIORITY.topup,
       effectiveAtMs: m.nowMs,
-      expiresAtMs: m.nowMs + PACK.expiryDays * DAY,
+      expiresAtMs: m.nowMs + PACK.expiryDays * DAY_MS,
       groupRef: null,
       rollover: false,
     },
@@ -1019,7 +1019,7 @@ export class LegacyImportStep extends Step {
         amount: this.amount,
         priority: DEFAULT_PRIORITY.topup,
         effectiveAtMs: m.nowMs,
-        expiresAtMs: days === null ? null : m.nowMs + days * DAY,
+        expiresAtMs: days === null ? null : m.nowMs + days * DAY_MS,
         groupRef: null,
         rollover: false,
       },
@@ -1035,7 +1035,7 @@ export class LegacyImportStep extends Step {
 
 // ---- subscriptions: invoices and rollover at renewal -----------------------------------------
 
-const PERIOD_MS = 3 * DAY;
+const PERIOD_MS = 3 * DAY_MS;
 
 export class RenewStep extends Step {
   readonly name = "renewal";

@@ -18,9 +18,9 @@
 
 import { RateModel } from "./rate-model";
 
-export const MINUTE = 60_000;
-export const HOUR = 3_600_000;
-export const DAY = 86_400_000;
+export const MINUTE_MS = 60_000;
+export const HOUR_MS = 3_600_000;
+export const DAY_MS = 86_400_000;
 
 export type GrantType = "subscription" | "promotional" | "topup";
 /** The published default priorities (README, burn-down order). */
