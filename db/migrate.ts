@@ -103,7 +103,7 @@ function checkIntegrity(sqlite: Database.Database, databasePath: string): void {
   );
 }
 
-const when = (ms: number) => new Date(ms).toISOString();
+const when = (atMs: number) => new Date(atMs).toISOString();
 
 function checkMigrationHistory(sqlite: Database.Database, databasePath: string, migrations: BuildMigration[]): void {
   const table = sqlite

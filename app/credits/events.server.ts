@@ -139,8 +139,8 @@ const deductionEvents: EventSource = {
       },
     }));
   },
-  lastIdBefore(db: Db, ms: number) {
-    return (sourceStmts(db.$client).before.get(ms) as number | null) ?? 0;
+  lastIdBefore(db: Db, beforeMs: number) {
+    return (sourceStmts(db.$client).before.get(beforeMs) as number | null) ?? 0;
   },
   hasAfter(db: Db, afterId: number) {
     return sourceStmts(db.$client).after.get(afterId) !== undefined;

@@ -62,7 +62,7 @@ describe("event sources (a type read from its domain's own table, e.g. credits.d
       registerEventSource({
         type: "credits.deducted",
         read: (_db, afterId, limit) => written.filter((e) => e.sourceId > afterId).slice(0, limit),
-        lastIdBefore: (_db, ms) => written.filter((e) => e.atMs < ms).at(-1)?.sourceId ?? 0,
+        lastIdBefore: (_db, beforeMs) => written.filter((e) => e.atMs < beforeMs).at(-1)?.sourceId ?? 0,
         hasAfter: (_db, afterId) => written.some((e) => e.sourceId > afterId),
       }),
     );

@@ -90,7 +90,7 @@ export interface EventSource {
   /** Up to `limit` events with source ids after `afterId`, in id order. */
   read(db: Db, afterId: number, limit: number): SourcedEvent[];
   /** The id of the source's last event written before `ms` (0 when none): where interest from `ms` on starts. */
-  lastIdBefore(db: Db, ms: number): number;
+  lastIdBefore(db: Db, beforeMs: number): number;
   /** Is there an event after `afterId`? */
   hasAfter(db: Db, afterId: number): boolean;
 }

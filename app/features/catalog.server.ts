@@ -57,7 +57,7 @@ export interface PlanFeatureView {
   includedUnits: number;
 }
 
-const iso = (ms: number) => new Date(ms).toISOString();
+const iso = (atMs: number) => new Date(atMs).toISOString();
 
 function toPriceView(row: PriceRow): PriceView {
   return {

@@ -9,7 +9,7 @@ import type { DbClock } from "../utils/context.server";
 import { csvLine } from "../utils/csv.server";
 
 const DAY_MS = 86_400_000;
-const dayOf = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+const dayOf = (atMs: number) => new Date(atMs).toISOString().slice(0, 10);
 
 /** Every UTC day from `fromMs` to `toMs` (exclusive), oldest first. */
 function daysBetween(fromMs: number, toMs: number): string[] {

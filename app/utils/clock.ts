@@ -17,8 +17,8 @@ export class ManualClock implements Clock {
   set(to: Date | number | string): void {
     this.nowMs = new Date(to).getTime();
   }
-  advance(ms: number): void {
-    this.nowMs += ms;
+  advance(byMs: number): void {
+    this.nowMs += byMs;
   }
 }
 

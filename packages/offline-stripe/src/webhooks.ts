@@ -159,13 +159,13 @@ export class WebhookQueue {
     }
   }
 
-  private wait(ms: number): Promise<void> {
+  private wait(delayMs: number): Promise<void> {
     return new Promise((resolve) => {
       const entry = {
         timer: setTimeout(() => {
           this.timers.delete(entry);
           resolve();
-        }, ms),
+        }, delayMs),
         resolve,
       };
       this.timers.add(entry);
