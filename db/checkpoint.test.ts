@@ -8,9 +8,9 @@ const contexts: ReturnType<typeof testContext>[] = [];
 afterEach(() => contexts.splice(0).forEach((c) => closeDatabase(c.db)));
 
 async function until(what: string, ok: () => boolean, timeoutMs = 10_000) {
-  const deadline = Date.now() + timeoutMs;
+  const deadlineMs = Date.now() + timeoutMs;
   while (!ok()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > deadlineMs) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 20));
   }
 }

@@ -20,8 +20,8 @@ import { closeDatabase, openDatabase } from "./client";
 import { defaultMigrationsFolder, migrateDatabase } from "./migrate";
 
 const TAG = /_grant_source_refs$/;
-const DAY = 86_400_000;
-const T0 = Date.parse("2026-01-01T00:00:00.000Z");
+const DAY_MS = 86_400_000;
+const T0_MS = Date.parse("2026-01-01T00:00:00.000Z");
 
 /** A copy of migrations/ whose journal stops just before grant_source_refs. */
 function migrationsBefore(): string {
@@ -54,30 +54,34 @@ describe("migration grant_source_refs", () => {
     expect(old.$client.prepare(`select count(*) from sqlite_master where type = 'trigger'`).pluck().get()).toBe(0);
 
     // Billing's rows, then grants of each kind as the engine wrote them before refs.
-    const userId = run(`insert into users (email, created_at, updated_at) values ('old@example.com', ?, ?)`, T0, T0);
+    const userId = run(
+      `insert into users (email, created_at, updated_at) values ('old@example.com', ?, ?)`,
+      T0_MS,
+      T0_MS,
+    );
     const subId = run(
       `insert into user_subscriptions (user_id, stripe_subscription_id, status, created_at, updated_at)
        values (?, 'sub_1', 'active', ?, ?)`,
       userId,
-      T0,
-      T0,
+      T0_MS,
+      T0_MS,
     );
     run(
       `insert into topup_plans (internal_id, public_name, credits, price_cents, created_at, updated_at)
        values ('pack', 'Pack', 50, 500, ?, ?)`,
-      T0,
-      T0,
+      T0_MS,
+      T0_MS,
     );
     const purchaseId = run(
       `insert into topup_purchases (user_id, plan_id, stripe_checkout_session_id, credits, amount_paid_cents, currency,
          created_at, updated_at) values (?, 1, 'cs_1', 50, 500, 'usd', ?, ?)`,
       userId,
-      T0,
-      T0,
+      T0_MS,
+      T0_MS,
     );
     let balance = 0;
     const addGrant = (
-      g: { type: string; amount: number; priority: number; expiresAt: number | null; source: string },
+      g: { type: string; amount: number; priority: number; expiresAtMs: number | null; source: string },
       links: { subscriptionId?: number; stripeInvoiceId?: string; topupPurchaseId?: number },
       metadata: Record<string, unknown> | null = null,
     ) => {
@@ -90,14 +94,14 @@ describe("migration grant_source_refs", () => {
         g.amount,
         g.amount,
         g.priority,
-        T0,
-        g.expiresAt,
+        T0_MS,
+        g.expiresAtMs,
         g.source,
         links.subscriptionId ?? null,
         links.stripeInvoiceId ?? null,
         links.topupPurchaseId ?? null,
-        T0,
-        T0,
+        T0_MS,
+        T0_MS,
       );
       balance += g.amount;
       run(
@@ -108,33 +112,33 @@ describe("migration grant_source_refs", () => {
         balance,
         id,
         metadata && JSON.stringify(metadata),
-        T0,
+        T0_MS,
       );
       return id;
     };
-    const sub = { type: "subscription", source: "subscription", priority: 10, expiresAt: T0 + 30 * DAY };
+    const sub = { type: "subscription", source: "subscription", priority: 10, expiresAtMs: T0_MS + 30 * DAY_MS };
     const invoice = addGrant({ ...sub, amount: 100 }, { subscriptionId: subId, stripeInvoiceId: "in_1" }, { a: 1 });
     const topup = addGrant(
-      { type: "topup", source: "topup", amount: 50, priority: 30, expiresAt: T0 + 365 * DAY },
+      { type: "topup", source: "topup", amount: 50, priority: 30, expiresAtMs: T0_MS + 365 * DAY_MS },
       { topupPurchaseId: purchaseId },
     );
-    const admin = addGrant({ type: "promotional", source: "admin", amount: 20, priority: 20, expiresAt: null }, {});
+    const admin = addGrant({ type: "promotional", source: "admin", amount: 20, priority: 20, expiresAtMs: null }, {});
     const rolled = addGrant({ ...sub, amount: 15, priority: 9 }, { subscriptionId: subId });
     run(
       `insert into credit_rollovers (user_id, subscription_id, renewal_key, period_end, unused_credits, percent,
          max_credits, rolled_credits, grant_id, created_at) values (?, ?, 'invoice:in_1', ?, 30, 50, null, 15, ?, ?)`,
       userId,
       subId,
-      T0,
+      T0_MS,
       rolled,
-      T0,
+      T0_MS,
     );
     // A deduction, so ledger_allocations point at rebuilt grants: 15 from the rollover grant, 15 from the invoice's.
     const entry = run(
       `insert into credit_ledger (user_id, type, amount, balance_after, created_at) values (?, 'deduction', -30, ?, ?)`,
       userId,
       balance - 30,
-      T0,
+      T0_MS,
     );
     run(
       `insert into ledger_allocations (entry_id, grant_id, amount) values (?, ?, 15), (?, ?, 15)`,
@@ -155,7 +159,7 @@ describe("migration grant_source_refs", () => {
       )
       .all();
     closeDatabase(old);
-    const clock = new ManualClock(T0 + 60_000);
+    const clock = new ManualClock(T0_MS + 60_000);
 
     migrateDatabase(file);
     const db = openDatabase(file);
@@ -229,8 +233,8 @@ describe("migration grant_source_refs", () => {
           userId,
           groupRef: `subscription:${subId}`,
           renewalKey: "invoice:in_1",
-          periodEnd: new Date(T0),
-          newPeriodEnd: new Date(T0 + 30 * DAY),
+          periodEnd: new Date(T0_MS),
+          newPeriodEnd: new Date(T0_MS + 30 * DAY_MS),
           percent: 50,
           maxCredits: null,
           fromLabel: "Plan",

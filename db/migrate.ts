@@ -75,7 +75,7 @@ export function migrateDatabase(databasePath: string, migrationsFolder = default
 interface BuildMigration {
   number: number;
   tag: string;
-  createdAt: number;
+  createdAtMs: number;
   hash: string;
 }
 
@@ -87,7 +87,7 @@ export function readMigrations(migrationsFolder: string): BuildMigration[] {
   return journal.entries.map((entry, i) => ({
     number: i + 1,
     tag: entry.tag,
-    createdAt: entry.when,
+    createdAtMs: entry.when,
     hash: createHash("sha256")
       .update(fs.readFileSync(path.join(migrationsFolder, `${entry.tag}.sql`)).toString())
       .digest("hex"),
@@ -103,7 +103,7 @@ function checkIntegrity(sqlite: Database.Database, databasePath: string): void {
   );
 }
 
-const when = (ms: number) => new Date(ms).toISOString();
+const when = (atMs: number) => new Date(atMs).toISOString();
 
 function checkMigrationHistory(sqlite: Database.Database, databasePath: string, migrations: BuildMigration[]): void {
   const table = sqlite
@@ -115,15 +115,15 @@ function checkMigrationHistory(sqlite: Database.Database, databasePath: string, 
     .all() as Array<{ hash: string; createdAt: number | string }>;
   const newest = migrations.at(-1);
   const buildVersion = newest
-    ? `this build's newest migration is ${newest.tag} (#${newest.number}, created ${when(newest.createdAt)})`
+    ? `this build's newest migration is ${newest.tag} (#${newest.number}, created ${when(newest.createdAtMs)})`
     : "this build has no migrations";
   applied.forEach((row, i) => {
-    const createdAt = Number(row.createdAt);
-    const known = migrations.find((m) => m.createdAt === createdAt);
+    const createdAtMs = Number(row.createdAt);
+    const known = migrations.find((m) => m.createdAtMs === createdAtMs);
     if (!known) {
       throw new DatabaseRefused(
         `Refusing to start: the database ${databasePath} was migrated by a newer build. Its migration #${i + 1} ` +
-          `(created ${when(createdAt)}, hash ${row.hash.slice(0, 12)}) is not in this build's migrations/, and ` +
+          `(created ${when(createdAtMs)}, hash ${row.hash.slice(0, 12)}) is not in this build's migrations/, and ` +
           `the database has ${applied.length} applied in all; ${buildVersion}. Deploy the newer build again, or ` +
           `restore a copy of the database made by this build. ${SEE_README}`,
       );
@@ -131,7 +131,7 @@ function checkMigrationHistory(sqlite: Database.Database, databasePath: string, 
     if (known.hash !== row.hash) {
       throw new DatabaseRefused(
         `Refusing to start: the database ${databasePath} applied migration ${known.tag} (created ` +
-          `${when(createdAt)}) with hash ${row.hash.slice(0, 12)}, but this build's migrations/${known.tag}.sql ` +
+          `${when(createdAtMs)}) with hash ${row.hash.slice(0, 12)}, but this build's migrations/${known.tag}.sql ` +
           `has hash ${known.hash.slice(0, 12)}: it was migrated by a different build; ${buildVersion}. ${SEE_README}`,
       );
     }

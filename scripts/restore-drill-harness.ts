@@ -247,11 +247,12 @@ export async function startApp(d: Deployment, timeoutMs = 60_000): Promise<AppPr
   );
   let gone = false;
   void exited.then(() => (gone = true));
-  const deadline = Date.now() + timeoutMs;
+  const deadlineMs = Date.now() + timeoutMs;
   for (;;) {
     if (gone) throw new Error(`start.sh exited before the server answered:\n${output}`);
     if ((await get(d.port, "/healthz").catch(() => 0)) === 200) break;
-    if (Date.now() > deadline) throw new Error(`the server did not answer /healthz within ${timeoutMs} ms:\n${output}`);
+    if (Date.now() > deadlineMs)
+      throw new Error(`the server did not answer /healthz within ${timeoutMs} ms:\n${output}`);
     await new Promise((r) => setTimeout(r, 100));
   }
   return {
@@ -349,7 +350,7 @@ export interface Ack {
   id: number;
   userId: number;
   /** Wall-clock ms when the 201 arrived. */
-  ackAt: number;
+  ackAtMs: number;
 }
 
 /** Deductions of 1 credit from `concurrency` loops until stop(); every 201 is recorded. */
@@ -363,13 +364,13 @@ export function startLoad(port: number, key: string, userIds: number[], concurre
   let stopped = false;
   let failures = 0;
   let n = 0;
-  const started = Date.now();
+  const startedMs = Date.now();
   const loop = async (worker: number) => {
     let sent = 0;
     while (!stopped) {
       if (perSecond) {
-        const due = started + ((sent * concurrency + worker) * 1000) / perSecond;
-        if (due > Date.now()) await new Promise((res) => setTimeout(res, due - Date.now()));
+        const dueMs = startedMs + ((sent * concurrency + worker) * 1000) / perSecond;
+        if (dueMs > Date.now()) await new Promise((res) => setTimeout(res, dueMs - Date.now()));
         if (stopped) break;
         sent++;
       }
@@ -384,7 +385,7 @@ export function startLoad(port: number, key: string, userIds: number[], concurre
           "idempotency-key": `drill-${worker}-${n}-${Math.random()}`,
         },
       );
-      if (r.status === 201) acks.push({ id: (r.body as { id: number }).id, userId, ackAt: Date.now() });
+      if (r.status === 201) acks.push({ id: (r.body as { id: number }).id, userId, ackAtMs: Date.now() });
       else {
         failures++;
         // The server is stopping or gone: back off instead of spinning.
@@ -448,11 +449,11 @@ export async function pollFor<T>(
   check: () => Promise<T | undefined> | T | undefined,
   timeoutMs = 20_000,
 ): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
+  const deadlineMs = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
     if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    if (Date.now() > deadlineMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }

@@ -21,23 +21,23 @@ try {
   const key = seedDatabase(d.databasePath);
   const app = await startApp(d);
   const load = startLoad(d.port, key, await makeCustomers(d.port, key, 4));
-  const started = Date.now();
+  const startedMs = Date.now();
   let window = { frames: 0, bytes: 0, acks: 0 };
   let overall = { frames: 0, bytes: 0 };
-  let nextReport = started + 10_000;
-  while (Date.now() - started < seconds * 1000) {
+  let nextReportMs = startedMs + 10_000;
+  while (Date.now() - startedMs < seconds * 1000) {
     const frames = walFrameCount(d.databasePath) || 0;
     const bytes = fs.statSync(`${d.databasePath}-wal`).size;
     window = { ...window, frames: Math.max(window.frames, frames), bytes: Math.max(window.bytes, bytes) };
     overall = { frames: Math.max(overall.frames, frames), bytes: Math.max(overall.bytes, bytes) };
-    if (Date.now() >= nextReport) {
+    if (Date.now() >= nextReportMs) {
       const acks = load.acks.length;
       console.log(
-        `t=${Math.round((Date.now() - started) / 1000)}s  ${Math.round((acks - window.acks) / 10)} deductions/s  ` +
+        `t=${Math.round((Date.now() - startedMs) / 1000)}s  ${Math.round((acks - window.acks) / 10)} deductions/s  ` +
           `WAL peak ${window.frames} frames, file ${(window.bytes / 1048576).toFixed(1)} MiB`,
       );
       window = { frames: 0, bytes: 0, acks };
-      nextReport += 10_000;
+      nextReportMs += 10_000;
     }
     await new Promise((r) => setTimeout(r, 250));
   }

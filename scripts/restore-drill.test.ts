@@ -102,13 +102,13 @@ describe("restore drill over S3 with the real Litestream", () => {
     const load = startLoad(d.port, key, users, 4, SUSTAINED_LOAD_PER_SECOND);
     let maxFrames = 0;
     let maxBytes = 0;
-    const started = Date.now();
-    while (Date.now() - started < SUSTAINED_LOAD_MS) {
+    const startedMs = Date.now();
+    while (Date.now() - startedMs < SUSTAINED_LOAD_MS) {
       maxFrames = Math.max(maxFrames, walFrameCount(d.databasePath) || 0);
       maxBytes = Math.max(maxBytes, fs.statSync(`${d.databasePath}-wal`).size);
       await new Promise((r) => setTimeout(r, 250));
     }
-    const loadMs = Date.now() - started;
+    const loadMs = Date.now() - startedMs;
 
     // The deploy: SIGTERM while the load still runs.
     const stopped = app.stop();
@@ -151,12 +151,12 @@ describe("restore drill over S3 with the real Litestream", () => {
     const users = await makeCustomers(d.port, key, 4);
     const load = startLoad(d.port, key, users, 8);
     let maxBytes = 0;
-    const started = Date.now();
-    while (Date.now() - started < UNPACED_LOAD_MS) {
+    const startedMs = Date.now();
+    while (Date.now() - startedMs < UNPACED_LOAD_MS) {
       maxBytes = Math.max(maxBytes, fs.statSync(`${d.databasePath}-wal`).size);
       await new Promise((r) => setTimeout(r, 250));
     }
-    const loadMs = Date.now() - started;
+    const loadMs = Date.now() - startedMs;
     const exit = await app.stop();
     await load.stop();
     console.log(
@@ -184,13 +184,13 @@ describe("restore drill over S3 with the real Litestream", () => {
     const users = await makeCustomers(d.port, key, 4);
     const load = startLoad(d.port, key, users);
     // Long enough for several syncs, so the replica holds some of the load and misses the rest.
-    const loadStarted = Date.now();
+    const loadStartedMs = Date.now();
     await pollFor(
       "3 s of load",
-      () => (load.acks.length >= 100 && Date.now() - loadStarted > 3_000 ? true : undefined),
+      () => (load.acks.length >= 100 && Date.now() - loadStartedMs > 3_000 ? true : undefined),
       60_000,
     );
-    const killedAt = Date.now();
+    const killedAtMs = Date.now();
     await app.kill();
     await load.stop();
 
@@ -206,7 +206,7 @@ describe("restore drill over S3 with the real Litestream", () => {
     const lost = load.acks.filter((a) => !restored.ids.has(a.id));
     expect(lost.every((a) => a.id > newestRestored)).toBe(true);
     expect(lost.length).toBeLessThan(load.acks.length);
-    const windowMs = lost.length ? killedAt - Math.min(...lost.map((a) => a.ackAt)) : 0;
+    const windowMs = lost.length ? killedAtMs - Math.min(...lost.map((a) => a.ackAtMs)) : 0;
     console.log(
       `restore drill (machine lost): ${load.acks.length} acknowledged, ${lost.length} lost; ` +
         `loss window (RPO) ${windowMs} ms before the kill (sync-interval 1 s)`,

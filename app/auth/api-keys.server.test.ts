@@ -102,18 +102,18 @@ describe("authenticateApiKey", () => {
     setup();
     const { key, record } = createApiKey(ctx, { name: "worker", scope: "usage" });
     const lastUsed = () => getApiKey(ctx.db, record.id)!.lastUsedAt?.getTime();
-    const t0 = ctx.clock.now().getTime();
+    const t0Ms = ctx.clock.now().getTime();
     authenticateApiKey(ctx, key);
-    expect(lastUsed()).toBe(t0);
+    expect(lastUsed()).toBe(t0Ms);
     ctx.clock.advance(LAST_USED_WRITE_INTERVAL_MS - 1);
     const changesBefore = ctx.db.$client.prepare("select total_changes() as n").get() as { n: number };
     authenticateApiKey(ctx, key);
     const changesAfter = ctx.db.$client.prepare("select total_changes() as n").get() as { n: number };
     expect(changesAfter.n).toBe(changesBefore.n);
-    expect(lastUsed()).toBe(t0);
+    expect(lastUsed()).toBe(t0Ms);
     ctx.clock.advance(1);
     authenticateApiKey(ctx, key);
-    expect(lastUsed()).toBe(t0 + LAST_USED_WRITE_INTERVAL_MS);
+    expect(lastUsed()).toBe(t0Ms + LAST_USED_WRITE_INTERVAL_MS);
   });
 });
 

@@ -137,7 +137,7 @@ export function createApiKey(
     );
   }
   const key = KEY_PREFIX[input.scope] + randomBytes(KEY_RANDOM_BYTES).toString("base64url");
-  const now = ctx.clock.now().getTime();
+  const nowMs = ctx.clock.now().getTime();
   const createdBy = input.createdBy ?? null;
   const s = statements(ctx.db.$client);
   const row = writeTransaction(ctx.db, () => {
@@ -148,7 +148,7 @@ export function createApiKey(
       key.slice(0, DISPLAY_PREFIX_LENGTH),
       createdBy,
       rateLimit,
-      now,
+      nowMs,
     )!;
     recordAudit(ctx, {
       actor: createdBy ?? "system",
@@ -171,11 +171,11 @@ export function authenticateApiKey(ctx: DbClock, rawKey: string): ApiKeyRecord |
   const s = statements(db.$client);
   const row = s.byHash.get(hashApiKey(rawKey));
   if (!row || row.revoked_at != null) return null;
-  const now = clock.now().getTime();
-  if (row.last_used_at == null || now - row.last_used_at >= LAST_USED_WRITE_INTERVAL_MS) {
+  const nowMs = clock.now().getTime();
+  if (row.last_used_at == null || nowMs - row.last_used_at >= LAST_USED_WRITE_INTERVAL_MS) {
     try {
-      writeTransaction(db, () => s.touch.run(now, row.id, now - LAST_USED_WRITE_INTERVAL_MS));
-      row.last_used_at = now;
+      writeTransaction(db, () => s.touch.run(nowMs, row.id, nowMs - LAST_USED_WRITE_INTERVAL_MS));
+      row.last_used_at = nowMs;
     } catch (e) {
       log.warn("could not record API key use", { keyId: row.id, error: String(e) });
     }
@@ -195,9 +195,9 @@ export function getApiKey(db: Db, id: number): ApiKeyRecord | undefined {
 /** Revokes a key for good; revoking a revoked key changes nothing and keeps the first date. */
 export function revokeApiKey(ctx: DbClock, input: { id: number; actor?: string | null }): ApiKeyRecord {
   const s = statements(ctx.db.$client);
-  const now = ctx.clock.now().getTime();
+  const nowMs = ctx.clock.now().getTime();
   const row = writeTransaction(ctx.db, () => {
-    const changed = s.revoke.run(now, input.id).changes;
+    const changed = s.revoke.run(nowMs, input.id).changes;
     if (changed) {
       recordAudit(ctx, {
         actor: input.actor ?? "system",

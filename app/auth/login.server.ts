@@ -61,8 +61,8 @@ async function verifyLogin(context: AppContext, form: FormData, request: Request
           });
         }
       });
-      const soonest = Math.min(...gate.locksOnFailure.map((l) => l.lockedUntil.getTime()));
-      throw tooManyAttempts(Math.ceil((soonest - clock.now().getTime()) / 1000));
+      const soonestMs = Math.min(...gate.locksOnFailure.map((l) => l.lockedUntil.getTime()));
+      throw tooManyAttempts(Math.ceil((soonestMs - clock.now().getTime()) / 1000));
     }
     throw new AppError("unauthenticated", WRONG_LOGIN_MESSAGE);
   }

@@ -11,7 +11,7 @@ import { AppError } from "../utils/errors";
 interface Bucket {
   tokens: number;
   /** When `tokens` was last brought up to date (ms, the injectable clock's). */
-  at: number;
+  atMs: number;
   limit: number;
 }
 
@@ -22,7 +22,7 @@ const SWEEP_EVERY = 10_000;
 let sinceSweep = 0;
 
 function sweep(nowMs: number): void {
-  for (const [id, b] of buckets) if (nowMs - b.at > IDLE_MS) buckets.delete(id);
+  for (const [id, b] of buckets) if (nowMs - b.atMs > IDLE_MS) buckets.delete(id);
 }
 
 /**
@@ -32,15 +32,15 @@ function sweep(nowMs: number): void {
 export function takeRequest(keyId: number, limit: number, nowMs: number): void {
   let b = buckets.get(keyId);
   if (!b || b.limit !== limit) {
-    b = { tokens: limit, at: nowMs, limit };
+    b = { tokens: limit, atMs: nowMs, limit };
     buckets.set(keyId, b);
     if (++sinceSweep >= SWEEP_EVERY) {
       sinceSweep = 0;
       sweep(nowMs);
     }
-  } else if (nowMs > b.at) {
-    b.tokens = Math.min(limit, b.tokens + ((nowMs - b.at) * limit) / 1000);
-    b.at = nowMs;
+  } else if (nowMs > b.atMs) {
+    b.tokens = Math.min(limit, b.tokens + ((nowMs - b.atMs) * limit) / 1000);
+    b.atMs = nowMs;
   }
   if (b.tokens >= 1) {
     b.tokens -= 1;

@@ -14,7 +14,7 @@ afterEach(() => {
   for (const ctx of contexts.splice(0)) closeDatabase(ctx.db);
 });
 
-const MINUTE = 60_000;
+const MINUTE_MS = 60_000;
 
 /** `n` attempts that all turn out to have the wrong password (they stay counted). */
 function fail(ctx: ReturnType<typeof setup>, n: number, who: { email: string; ip?: string | null }) {
@@ -30,7 +30,7 @@ describe("login throttling per account", () => {
     // The 5th attempt is told that a wrong password now locks the account.
     expect(gates[4]).toMatchObject({ allowed: true, locksOnFailure: [{ scope: "account" }] });
     expect(gates[3]).toMatchObject({ allowed: true, locksOnFailure: [] });
-    ctx.clock.advance(MINUTE);
+    ctx.clock.advance(MINUTE_MS);
     const refused = startLoginAttempt(ctx, who);
     expect(refused).toMatchObject({ allowed: false, scope: "account", retryAfterSeconds: 14 * 60 });
   });

@@ -72,10 +72,10 @@ export type LoginGate =
 type Row = typeof loginThrottle.$inferSelect;
 
 /** A row whose window has passed, or whose lock has ended, starts over. */
-function current(row: Row | undefined, now: number): Row | undefined {
+function current(row: Row | undefined, nowMs: number): Row | undefined {
   if (!row) return undefined;
-  if (row.lockedUntil) return row.lockedUntil.getTime() > now ? row : undefined;
-  return now - row.windowStartedAt.getTime() < LOGIN_THROTTLE.windowMs ? row : undefined;
+  if (row.lockedUntil) return row.lockedUntil.getTime() > nowMs ? row : undefined;
+  return nowMs - row.windowStartedAt.getTime() < LOGIN_THROTTLE.windowMs ? row : undefined;
 }
 
 /**
@@ -86,7 +86,7 @@ export function startLoginAttempt(ctx: DbClock, input: LoginSource): LoginGate {
   const { db, clock } = ctx;
   const keys = throttleKeys(input);
   return writeTransaction(db, (tx) => {
-    const now = clock.now().getTime();
+    const nowMs = clock.now().getTime();
     const rows = new Map(
       tx
         .select()
@@ -101,12 +101,12 @@ export function startLoginAttempt(ctx: DbClock, input: LoginSource): LoginGate {
         .map((r) => [r.key, r]),
     );
     const locked = keys
-      .map((k) => ({ k, row: current(rows.get(k.key), now) }))
+      .map((k) => ({ k, row: current(rows.get(k.key), nowMs) }))
       .filter(({ k, row }) => row && (row.lockedUntil || row.failures >= k.max))
       .map(({ k, row }) => ({
         scope: k.scope,
         // failures ≥ max without a lock cannot be stored by this module; treat it as a fresh lock.
-        lockedUntil: row!.lockedUntil ?? new Date(now + LOGIN_THROTTLE.lockMs),
+        lockedUntil: row!.lockedUntil ?? new Date(nowMs + LOGIN_THROTTLE.lockMs),
       }))
       .sort((a, b) => b.lockedUntil.getTime() - a.lockedUntil.getTime());
     if (locked.length > 0) {
@@ -115,18 +115,18 @@ export function startLoginAttempt(ctx: DbClock, input: LoginSource): LoginGate {
         allowed: false,
         scope,
         lockedUntil,
-        retryAfterSeconds: Math.max(1, Math.ceil((lockedUntil.getTime() - now) / 1000)),
+        retryAfterSeconds: Math.max(1, Math.ceil((lockedUntil.getTime() - nowMs) / 1000)),
       };
     }
     const locksOnFailure: { scope: ThrottleScope; key: string; lockedUntil: Date }[] = [];
     for (const k of keys) {
-      const row = current(rows.get(k.key), now);
+      const row = current(rows.get(k.key), nowMs);
       const failures = (row?.failures ?? 0) + 1;
-      const lockedUntil = failures >= k.max ? new Date(now + LOGIN_THROTTLE.lockMs) : null;
+      const lockedUntil = failures >= k.max ? new Date(nowMs + LOGIN_THROTTLE.lockMs) : null;
       if (lockedUntil) locksOnFailure.push({ scope: k.scope, key: k.key, lockedUntil });
       const values = {
         failures,
-        windowStartedAt: row ? row.windowStartedAt : new Date(now),
+        windowStartedAt: row ? row.windowStartedAt : new Date(nowMs),
         lockedUntil,
       };
       tx.insert(loginThrottle)
@@ -187,16 +187,16 @@ export function startSignupAttempt(ctx: DbClock, ip: string | null, maxPerIp: nu
   if (!ip) return { allowed: true };
   const key = `signup-ip:${ip}`;
   return writeTransaction(db, (tx) => {
-    const now = clock.now().getTime();
+    const nowMs = clock.now().getTime();
     const row = tx.select().from(loginThrottle).where(eq(loginThrottle.key, key)).get();
-    const inWindow = row && now - row.windowStartedAt.getTime() < SIGNUP_THROTTLE.windowMs ? row : undefined;
+    const inWindow = row && nowMs - row.windowStartedAt.getTime() < SIGNUP_THROTTLE.windowMs ? row : undefined;
     if (inWindow && inWindow.failures >= maxPerIp) {
-      const endsAt = inWindow.windowStartedAt.getTime() + SIGNUP_THROTTLE.windowMs;
-      return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((endsAt - now) / 1000)) };
+      const endsAtMs = inWindow.windowStartedAt.getTime() + SIGNUP_THROTTLE.windowMs;
+      return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((endsAtMs - nowMs) / 1000)) };
     }
     const values = {
       failures: (inWindow?.failures ?? 0) + 1,
-      windowStartedAt: inWindow ? inWindow.windowStartedAt : new Date(now),
+      windowStartedAt: inWindow ? inWindow.windowStartedAt : new Date(nowMs),
       lockedUntil: null,
     };
     tx.insert(loginThrottle)
@@ -231,20 +231,20 @@ export function startPasswordResetRequest(ctx: DbClock, input: { email: string; 
   ];
   if (input.ip) keys.push({ key: `reset-ip:${input.ip}`, max: RESET_THROTTLE.maxPerIp });
   return writeTransaction(db, (tx) => {
-    const now = clock.now().getTime();
+    const nowMs = clock.now().getTime();
     const rows = keys.map((k) => {
       const row = tx.select().from(loginThrottle).where(eq(loginThrottle.key, k.key)).get();
-      return { ...k, row: row && now - row.windowStartedAt.getTime() < RESET_THROTTLE.windowMs ? row : undefined };
+      return { ...k, row: row && nowMs - row.windowStartedAt.getTime() < RESET_THROTTLE.windowMs ? row : undefined };
     });
     const full = rows.filter((r) => r.row && r.row.failures >= r.max);
     if (full.length > 0) {
-      const endsAt = Math.max(...full.map((r) => r.row!.windowStartedAt.getTime() + RESET_THROTTLE.windowMs));
-      return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((endsAt - now) / 1000)) };
+      const endsAtMs = Math.max(...full.map((r) => r.row!.windowStartedAt.getTime() + RESET_THROTTLE.windowMs));
+      return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((endsAtMs - nowMs) / 1000)) };
     }
     for (const r of rows) {
       const values = {
         failures: (r.row?.failures ?? 0) + 1,
-        windowStartedAt: r.row ? r.row.windowStartedAt : new Date(now),
+        windowStartedAt: r.row ? r.row.windowStartedAt : new Date(nowMs),
         lockedUntil: null,
       };
       tx.insert(loginThrottle)

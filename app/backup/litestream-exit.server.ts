@@ -68,17 +68,17 @@ export async function settleLitestreamBeforeExit(
   opts: { timeoutMs?: number; pollMs?: number; quietMs?: number; now?: () => number } = {},
 ): Promise<{ settled: boolean; frames: number | null }> {
   const now = opts.now ?? (() => performance.now());
-  const closedAt = now();
-  const deadline = closedAt + (opts.timeoutMs ?? 5_000);
-  const quietUntil = closedAt + (opts.quietMs ?? LITESTREAM_QUIET_MS);
+  const closedAtMs = now();
+  const deadlineMs = closedAtMs + (opts.timeoutMs ?? 5_000);
+  const quietUntilMs = closedAtMs + (opts.quietMs ?? LITESTREAM_QUIET_MS);
   for (;;) {
     const frames = walFrameCount(databasePath);
     if (frames === null || (Number.isFinite(frames) && frames < LITESTREAM_MIN_CHECKPOINT_PAGES)) {
-      const wait = quietUntil - now();
-      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      const waitMs = quietUntilMs - now();
+      if (waitMs > 0) await new Promise((resolve) => setTimeout(resolve, waitMs));
       return { settled: true, frames };
     }
-    if (now() >= deadline) return { settled: false, frames };
+    if (now() >= deadlineMs) return { settled: false, frames };
     await new Promise((resolve) => setTimeout(resolve, opts.pollMs ?? 100));
   }
 }

@@ -50,7 +50,7 @@ export async function verifyBackup(
   opts: { maxLagSeconds?: number; now?: () => number } = {},
 ): Promise<BackupVerifyResult> {
   const started = ctx.clock.now();
-  const t0 = (opts.now ?? (() => performance.now()))();
+  const t0Ms = (opts.now ?? (() => performance.now()))();
   const problems: string[] = [];
   let restoredLedgerEntries: number | null = null;
   let newestReplicaEntryId: number | null = null;
@@ -116,7 +116,7 @@ export async function verifyBackup(
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
-  const durationMs = Math.round((opts.now ?? (() => performance.now()))() - t0);
+  const durationMs = Math.round((opts.now ?? (() => performance.now()))() - t0Ms);
   const ok = problems.length === 0;
   const verdict = ok
     ? `backup verify: OK — ${config.replica}: restored ${restoredLedgerEntries} ledger entries; integrity ok; invariants ok; ` +

@@ -39,11 +39,11 @@ import { receiveStripeWebhook } from "./webhook.server";
 
 const CAP = 2;
 /** The first millisecond of the current UTC month, from the real clock (the server's). */
-const thisMonthStart = (() => {
+const thisMonthStartMs = (() => {
   const now = new Date();
   return Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1);
 })();
-const lastMonthEnd = new Date(thisMonthStart - 1); // …-31T23:59:59.999Z (or 30th, 28th, 29th)
+const lastMonthEnd = new Date(thisMonthStartMs - 1); // …-31T23:59:59.999Z (or 30th, 28th, 29th)
 const lastMonth = capMonth(lastMonthEnd);
 
 let server: ProductionServer | undefined;
@@ -54,12 +54,16 @@ let adminKey: string;
 const customers = { a: 0, b: 0 };
 let lostEvent: Stripe.Event | undefined;
 
-async function waitFor<T>(what: string, check: () => Promise<T | undefined> | T | undefined, ms = 15_000): Promise<T> {
-  const until = Date.now() + ms;
+async function waitFor<T>(
+  what: string,
+  check: () => Promise<T | undefined> | T | undefined,
+  timeoutMs = 15_000,
+): Promise<T> {
+  const untilMs = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
     if (value !== undefined) return value;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}\n${server?.output() ?? ""}`);
+    if (Date.now() > untilMs) throw new Error(`timed out waiting for ${what}\n${server?.output() ?? ""}`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }
@@ -225,7 +229,7 @@ async function deductAndSettle(userId: number, amount: number, expectedBalance: 
 describe("auto top-up on the production server, over a history written with a moved clock", () => {
   it("counts the cap per UTC calendar month: last month's packs (one at 23:59:59.999) do not count, this month's cap holds", async () => {
     const a = customers.a;
-    const thisMonth = capMonth(new Date(thisMonthStart));
+    const thisMonth = capMonth(new Date(thisMonthStartMs));
     expect(lastMonth < thisMonth).toBe(true);
     expect(await balance(a)).toBe(1400);
     await deductAndSettle(a, 1000, 1400); // 400 < 500: buys, although last month reached the cap

@@ -21,7 +21,7 @@ afterEach(() => {
   stops = [];
 });
 
-const MINUTE = 60_000;
+const MINUTE_MS = 60_000;
 
 // Reconciles on every run once an attempt has waited RECONCILE_AFTER_MS (the server: every poll);
 // settles until nothing moves, as a payment may be meant to stay processing.
@@ -76,12 +76,12 @@ describe("auto top-up reconciliation", () => {
     expect(r.b.balance(user)).toBe(400);
 
     // Not yet: a webhook may still be on its way.
-    r.b.context.clock.advance(RECONCILE_AFTER_MS - MINUTE);
+    r.b.context.clock.advance(RECONCILE_AFTER_MS - MINUTE_MS);
     await r.worker.run();
     expect(attempts(r.b, user)[0].status).toBe("processing");
     expect(r.b.balance(user)).toBe(400);
 
-    r.b.context.clock.advance(MINUTE);
+    r.b.context.clock.advance(MINUTE_MS);
     await r.worker.run();
     const [attempt] = attempts(r.b, user);
     expect(attempt).toMatchObject({ status: "succeeded", stripePaymentIntentId: pi });

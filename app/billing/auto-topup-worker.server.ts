@@ -31,11 +31,11 @@ export function startAutoTopup(
   let again = false;
   let stopped = false;
   const reconcileEveryMs = opts.reconcileEveryMs ?? opts.pollMs ?? 30_000;
-  let lastReconcile = -Infinity;
+  let lastReconcileMs = -Infinity;
   const reconcileIfDue = async () => {
-    const now = ctx.clock.now().getTime();
-    if (now - lastReconcile < reconcileEveryMs) return;
-    lastReconcile = now;
+    const nowMs = ctx.clock.now().getTime();
+    if (nowMs - lastReconcileMs < reconcileEveryMs) return;
+    lastReconcileMs = nowMs;
     await reconcileOpenAttempts(ctx, { olderThanMs: opts.reconcileAfterMs });
   };
   const run = (): Promise<void> => {

@@ -19,12 +19,16 @@ let app: string;
 let stripeUrl: string;
 let adminKey: string;
 
-async function waitFor<T>(what: string, check: () => Promise<T | undefined> | T | undefined, ms = 15_000): Promise<T> {
-  const until = Date.now() + ms;
+async function waitFor<T>(
+  what: string,
+  check: () => Promise<T | undefined> | T | undefined,
+  timeoutMs = 15_000,
+): Promise<T> {
+  const untilMs = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
     if (value !== undefined) return value;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}\n${server.output()}`);
+    if (Date.now() > untilMs) throw new Error(`timed out waiting for ${what}\n${server.output()}`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }

@@ -37,32 +37,32 @@ export interface PlanSubscribers {
  * payment history (subscription_invoices, as Stripe returned each invoice; refunds not deducted).
  */
 export function moneyReport(ctx: DbClock, days: ReportPeriod): MoneyReport {
-  const now = ctx.clock.now().getTime();
-  const start = reportStart(now, days);
+  const nowMs = ctx.clock.now().getTime();
+  const startMs = reportStart(nowMs, days);
   const topups = ctx.db.$client
     .prepare(
       `select cast((created_at - ?) / ${MS_PER_DAY} as integer) as d, currency, sum(amount_paid_cents) as paid
        from topup_purchases where created_at >= ? group by d, currency`,
     )
-    .all(start, start) as { d: number; currency: string; paid: number }[];
+    .all(startMs, startMs) as { d: number; currency: string; paid: number }[];
   const refunds = ctx.db.$client
     .prepare(
       `select cast((updated_at - ?) / ${MS_PER_DAY} as integer) as d, currency, sum(amount_refunded_cents) as refunded
        from topup_purchases where updated_at >= ? and amount_refunded_cents > 0 group by d, currency`,
     )
-    .all(start, start) as { d: number; currency: string; refunded: number }[];
+    .all(startMs, startMs) as { d: number; currency: string; refunded: number }[];
   // Failed invoices took no money; one paid later is `paid` (or refunded) by then.
   const invoices = ctx.db.$client
     .prepare(
       `select cast((created_at - ?) / ${MS_PER_DAY} as integer) as d, currency, sum(amount_paid_cents) as paid
        from subscription_invoices where created_at >= ? and status <> 'failed' group by d, currency`,
     )
-    .all(start, start) as { d: number; currency: string; paid: number }[];
+    .all(startMs, startMs) as { d: number; currency: string; paid: number }[];
 
   const volume = new Map<string, number>();
   for (const r of [...topups, ...invoices]) volume.set(r.currency, (volume.get(r.currency) ?? 0) + r.paid);
   const currency = [...volume.entries()].sort((a, b) => b[1] - a[1])[0]?.[0] ?? "usd";
-  const rows: MoneyDay[] = reportDays(now, days).map((day) => ({
+  const rows: MoneyDay[] = reportDays(nowMs, days).map((day) => ({
     day,
     topupsInCents: 0,
     subscriptionsInCents: 0,

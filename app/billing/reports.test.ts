@@ -16,9 +16,9 @@ let ctx: ReturnType<typeof testContext>;
 function paidInvoice(
   userId: number,
   stripeInvoiceId: string,
-  at: number,
+  atMs: number,
   amountPaidCents: number,
-  more: { status?: string; refundedCents?: number; currency?: string; updatedAt?: number } = {},
+  more: { status?: string; refundedCents?: number; currency?: string; updatedAtMs?: number } = {},
 ) {
   ctx.db.$client
     .prepare(
@@ -33,8 +33,8 @@ function paidInvoice(
       amountPaidCents,
       more.refundedCents ?? 0,
       more.currency ?? "usd",
-      at,
-      more.updatedAt ?? at,
+      atMs,
+      more.updatedAtMs ?? atMs,
     );
 }
 beforeEach(() => {
@@ -46,31 +46,32 @@ afterEach(() => closeDatabase(ctx.db));
 describe("moneyReport", () => {
   it("sums paid, refunded and invoiced money per day in the main currency", () => {
     const sqlite = ctx.db.$client;
-    const now = ctx.clock.now().getTime();
+    const nowMs = ctx.clock.now().getTime();
     const userId = createUser(ctx, { email: `money-${process.pid}@example.com` }).id;
     const planId = Number(
       sqlite
         .prepare(
           "insert into topup_plans (internal_id, public_name, credits, price_cents, created_at, updated_at) values ('p', 'P', 100, 500, ?, ?)",
         )
-        .run(now, now).lastInsertRowid,
+        .run(nowMs, nowMs).lastInsertRowid,
     );
     let session = 0;
-    const purchase = (at: number, paid: number, refunded: number, refundedAt: number, currency = "usd") =>
+    const purchase = (atMs: number, paid: number, refunded: number, refundedAtMs: number, currency = "usd") =>
       sqlite
         .prepare(
           `insert into topup_purchases (user_id, plan_id, stripe_checkout_session_id, credits, amount_paid_cents,
              amount_refunded_cents, currency, created_at, updated_at) values (?, ?, ?, 100, ?, ?, ?, ?, ?)`,
         )
-        .run(userId, planId, `cs_${++session}`, paid, refunded, currency, at, refundedAt);
-    purchase(now, 500, 0, now);
-    purchase(now - MS_PER_DAY, 700, 200, now);
-    purchase(now - 40 * MS_PER_DAY, 900, 0, now - 40 * MS_PER_DAY); // before a 30-day window
-    purchase(now, 300, 0, now, "eur");
+        .run(userId, planId, `cs_${++session}`, paid, refunded, currency, atMs, refundedAtMs);
+    purchase(nowMs, 500, 0, nowMs);
+    purchase(nowMs - MS_PER_DAY, 700, 200, nowMs);
+    purchase(nowMs - 40 * MS_PER_DAY, 900, 0, nowMs - 40 * MS_PER_DAY); // before a 30-day window
+    purchase(nowMs, 300, 0, nowMs, "eur");
 
-    const invoice = (at: number, eventId: string, amount: number) => paidInvoice(userId, `in_${eventId}`, at, amount);
-    invoice(now - 2 * MS_PER_DAY, "evt_1", 2900);
-    invoice(now - 60 * MS_PER_DAY, "evt_old", 2900);
+    const invoice = (atMs: number, eventId: string, amount: number) =>
+      paidInvoice(userId, `in_${eventId}`, atMs, amount);
+    invoice(nowMs - 2 * MS_PER_DAY, "evt_1", 2900);
+    invoice(nowMs - 60 * MS_PER_DAY, "evt_old", 2900);
 
     const report = moneyReport(ctx, 30);
     expect(report.currency).toBe("usd");
@@ -83,24 +84,24 @@ describe("moneyReport", () => {
   });
 
   it("counts a subscription invoice's payment on its date, refunded or not, and a failed one not at all", () => {
-    const now = ctx.clock.now().getTime();
+    const nowMs = ctx.clock.now().getTime();
     const userId = createUser(ctx, { email: `invoices-${process.pid}@example.com` }).id;
-    paidInvoice(userId, "in_paid", now - 3 * MS_PER_DAY, 2900);
+    paidInvoice(userId, "in_paid", nowMs - 3 * MS_PER_DAY, 2900);
     // Refunds of subscription invoices are not deducted, and do not move the payment to their day.
-    paidInvoice(userId, "in_refunded", now - 3 * MS_PER_DAY, 900, {
+    paidInvoice(userId, "in_refunded", nowMs - 3 * MS_PER_DAY, 900, {
       status: "refunded",
       refundedCents: 900,
-      updatedAt: now,
+      updatedAtMs: nowMs,
     });
-    paidInvoice(userId, "in_partly", now - 2 * MS_PER_DAY, 9900, {
+    paidInvoice(userId, "in_partly", nowMs - 2 * MS_PER_DAY, 9900, {
       status: "partially_refunded",
       refundedCents: 100,
-      updatedAt: now,
+      updatedAtMs: nowMs,
     });
-    paidInvoice(userId, "in_failed", now - 2 * MS_PER_DAY, 0, { status: "failed" });
+    paidInvoice(userId, "in_failed", nowMs - 2 * MS_PER_DAY, 0, { status: "failed" });
     // Paid two days after its date (a retried payment): counted on its date.
-    paidInvoice(userId, "in_retried", now - 4 * MS_PER_DAY, 2900, { updatedAt: now - 2 * MS_PER_DAY });
-    paidInvoice(userId, "in_eur", now - 1 * MS_PER_DAY, 1500, { currency: "eur" });
+    paidInvoice(userId, "in_retried", nowMs - 4 * MS_PER_DAY, 2900, { updatedAtMs: nowMs - 2 * MS_PER_DAY });
+    paidInvoice(userId, "in_eur", nowMs - 1 * MS_PER_DAY, 1500, { currency: "eur" });
 
     const report = moneyReport(ctx, 30);
     expect(report.currency).toBe("usd");

@@ -12,10 +12,10 @@ import {
   voidGrant,
 } from "./index.server";
 import { findInvariantViolations } from "./invariants.server";
-import { DAY, expectAppError, grant, ledgerSum, newUser, useCreditsDb } from "./test-support";
+import { DAY_MS, expectAppError, grant, ledgerSum, newUser, useCreditsDb } from "./test-support";
 
 const ctx = useCreditsDb();
-const MIN = 60_000;
+const MINUTE_MS = 60_000;
 
 /** A user whose one 500-credit top-up is all held by one hold (an hour long). */
 function allHeld(): { userId: number; grantId: number; holdId: number } {
@@ -84,7 +84,7 @@ describe.each(removals)("$name while every credit of the grant is held", ({ run,
   it("then the hold's expiry gives back only what it still reserves", () => {
     const { userId, grantId } = allHeld();
     run(grantId);
-    ctx().clock.advance(61 * MIN);
+    ctx().clock.advance(61 * MINUTE_MS);
     expectOnlySpendable(userId, kept);
   });
 });
@@ -119,7 +119,7 @@ describe("refunds and voids reach held credits", () => {
   it("a hold over two grants keeps the other grant's credits when one is refunded", () => {
     const userId = newUser(ctx());
     const sub = grant(ctx(), userId, "subscription", 100, {
-      expiresAt: new Date(ctx().clock.now().getTime() + 30 * DAY),
+      expiresAt: new Date(ctx().clock.now().getTime() + 30 * DAY_MS),
     }).grant.id;
     const topup = grant(ctx(), userId, "topup", 50).grant.id;
     const { hold } = holdCredits(ctx(), { userId, amount: 120 }); // 100 of the subscription, 20 of the top-up
@@ -152,7 +152,7 @@ describe("refunds and voids reach held credits", () => {
       { holdId: b, amount: 20 },
     ]);
     releaseHold(ctx(), { holdId: a });
-    ctx().clock.advance(16 * MIN);
+    ctx().clock.advance(16 * MINUTE_MS);
     expectOnlySpendable(userId, 0);
   });
 
@@ -167,11 +167,11 @@ describe("refunds and voids reach held credits", () => {
 
   it("held credits of a grant that expired meanwhile are refunded, so the hold cannot spend them", () => {
     const userId = newUser(ctx());
-    const now = ctx().clock.now().getTime();
-    const grantId = grant(ctx(), userId, "topup", 50, { expiresAt: new Date(now + 5 * MIN) }).grant.id;
+    const nowMs = ctx().clock.now().getTime();
+    const grantId = grant(ctx(), userId, "topup", 50, { expiresAt: new Date(nowMs + 5 * MINUTE_MS) }).grant.id;
     grant(ctx(), userId, "topup", 10);
     const { hold } = holdCredits(ctx(), { userId, amount: 50, expiresInSeconds: 3600 });
-    ctx().clock.advance(10 * MIN);
+    ctx().clock.advance(10 * MINUTE_MS);
     expect(refundGrantCredits(ctx(), { grantId, amount: 50 }).removed).toBe(50);
     expect(getGrant(ctx(), grantId)).toMatchObject({ remaining: 0 });
     expectAppError(() => captureHold(ctx(), { holdId: hold.id }), "conflict");

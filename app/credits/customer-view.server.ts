@@ -235,7 +235,7 @@ export function usageOverTime(ctx: DbClock, userId: number, balanceNow: number, 
   const nowMs = ctx.clock.now().getTime();
   const today = Math.floor(nowMs / DAY_MS);
   const startDay = today - (days - 1);
-  const start = startDay * DAY_MS;
+  const startMs = startDay * DAY_MS;
   const facts = dailyFacts(ctx, userId, startDay);
   const out: UsageOverTime = {
     days: [],
@@ -250,7 +250,7 @@ export function usageOverTime(ctx: DbClock, userId: number, balanceNow: number, 
   for (let d = 0; d < days; d++) {
     const day = facts.days.get(startDay + d);
     running = day?.closing ?? running;
-    out.days.push(new Date(start + d * DAY_MS).toISOString().slice(0, 10));
+    out.days.push(new Date(startMs + d * DAY_MS).toISOString().slice(0, 10));
     out.balance.push(d === days - 1 ? balanceNow : running);
     out.spent.push(day?.spent ?? 0);
   }

@@ -121,7 +121,7 @@ const deductionEvents: EventSource = {
     return rows.map((r) => ({
       sourceId: r.id,
       userId: r.user_id,
-      at: r.created_at,
+      atMs: r.created_at,
       data: {
         userId: r.user_id,
         externalId: r.external_id,
@@ -139,8 +139,8 @@ const deductionEvents: EventSource = {
       },
     }));
   },
-  lastIdBefore(db: Db, ms: number) {
-    return (sourceStmts(db.$client).before.get(ms) as number | null) ?? 0;
+  lastIdBefore(db: Db, beforeMs: number) {
+    return (sourceStmts(db.$client).before.get(beforeMs) as number | null) ?? 0;
   },
   hasAfter(db: Db, afterId: number) {
     return sourceStmts(db.$client).after.get(afterId) !== undefined;

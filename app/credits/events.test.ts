@@ -13,7 +13,7 @@ import {
   refundGrantCredits,
   voidGrant,
 } from "./index.server";
-import { DAY, grant, useCreditsDb, type TestCtx } from "./test-support";
+import { DAY_MS, grant, useCreditsDb, type TestCtx } from "./test-support";
 
 const ctx = useCreditsDb();
 
@@ -186,9 +186,9 @@ describe("credit events in the outbox", () => {
 
   it("credits.expired when the sweep records an expiry", () => {
     const userId = customer(ctx());
-    const g = grant(ctx(), userId, "subscription", 40, { expiresAt: new Date(ctx().clock.now().getTime() + DAY) });
+    const g = grant(ctx(), userId, "subscription", 40, { expiresAt: new Date(ctx().clock.now().getTime() + DAY_MS) });
     grant(ctx(), userId, "topup", 500);
-    ctx().clock.advance(DAY);
+    ctx().clock.advance(DAY_MS);
     expireGrants(ctx());
     expect(events(ctx(), "credits.expired").map((e) => e.data)).toEqual([
       { userId, externalId: "acct_42", grantId: g.grant.id, amount: 40, balance: 500 },
@@ -197,19 +197,19 @@ describe("credit events in the outbox", () => {
 
   it("balance.low and balance.depleted when expiring credits took the balance down, judged when the sweep records them", () => {
     const userId = customer(ctx());
-    const now = ctx().clock.now().getTime();
-    grant(ctx(), userId, "subscription", 150, { expiresAt: new Date(now + DAY) });
+    const nowMs = ctx().clock.now().getTime();
+    grant(ctx(), userId, "subscription", 150, { expiresAt: new Date(nowMs + DAY_MS) });
     grant(ctx(), userId, "topup", 40);
     deductCredits(ctx(), { userId, amount: 10 });
     expect(events(ctx(), "balance.low")).toEqual([]);
-    ctx().clock.advance(DAY);
+    ctx().clock.advance(DAY_MS);
     expireGrants(ctx());
     expect(events(ctx(), "balance.low").map((e) => e.data)).toEqual([
       { userId, externalId: "acct_42", balance: 40, threshold: 100 },
     ]);
     const only = customer(ctx(), { externalId: "only" });
-    grant(ctx(), only, "promotional", 30, { expiresAt: new Date(ctx().clock.now().getTime() + DAY) });
-    ctx().clock.advance(DAY);
+    grant(ctx(), only, "promotional", 30, { expiresAt: new Date(ctx().clock.now().getTime() + DAY_MS) });
+    ctx().clock.advance(DAY_MS);
     expireGrants(ctx());
     expect(events(ctx(), "balance.depleted").map((e) => e.data)).toEqual([
       { userId: only, externalId: "only", balance: 0 },
@@ -218,24 +218,24 @@ describe("credit events in the outbox", () => {
 
   it("credits.expiring_soon once per grant with credits left within EXPIRING_SOON_DAYS", () => {
     const userId = customer(ctx());
-    const now = ctx().clock.now().getTime();
-    const soon = grant(ctx(), userId, "subscription", 40, { expiresAt: new Date(now + 7 * DAY) }).grant.id;
-    const later = grant(ctx(), userId, "subscription", 30, { expiresAt: new Date(now + 8 * DAY) }).grant.id;
-    const spent = grant(ctx(), userId, "subscription", 5, { expiresAt: new Date(now + 2 * DAY) }).grant.id;
+    const nowMs = ctx().clock.now().getTime();
+    const soon = grant(ctx(), userId, "subscription", 40, { expiresAt: new Date(nowMs + 7 * DAY_MS) }).grant.id;
+    const later = grant(ctx(), userId, "subscription", 30, { expiresAt: new Date(nowMs + 8 * DAY_MS) }).grant.id;
+    const spent = grant(ctx(), userId, "subscription", 5, { expiresAt: new Date(nowMs + 2 * DAY_MS) }).grant.id;
     grant(ctx(), userId, "topup", 100);
     deductCredits(ctx(), { userId, amount: 5 + 40 + 10 }); // empties `spent` and `soon`, 10 of `later`
     expect(spent).toBeGreaterThan(0);
     expect(announceExpiringSoon(ctx())).toBe(0);
-    const added = grant(ctx(), userId, "promotional", 3, { expiresAt: new Date(now + 3 * DAY) }).grant.id;
+    const added = grant(ctx(), userId, "promotional", 3, { expiresAt: new Date(nowMs + 3 * DAY_MS) }).grant.id;
     expect(announceExpiringSoon(ctx())).toBe(1);
-    ctx().clock.advance(DAY);
+    ctx().clock.advance(DAY_MS);
     expect(announceExpiringSoon(ctx())).toBe(1); // `later` is now within 7 days
     expect(announceExpiringSoon(ctx())).toBe(0); // remembered: never twice
     expect(
       events(ctx(), "credits.expiring_soon").map((e) => [e.data.grantId, e.data.amount, e.data.expiresAt]),
     ).toEqual([
-      [added, 3, new Date(now + 3 * DAY).toISOString()],
-      [later, 20, new Date(now + 8 * DAY).toISOString()],
+      [added, 3, new Date(nowMs + 3 * DAY_MS).toISOString()],
+      [later, 20, new Date(nowMs + 8 * DAY_MS).toISOString()],
     ]);
     expect(soon).toBeLessThan(later);
     const soonIs30Days: AppContext = { ...ctx(), env: { ...ctx().env, EXPIRING_SOON_DAYS: 30 } };

@@ -68,8 +68,8 @@ function bindings(status: GrantListStatus, after: GrantPosition | null): Record<
     throw invalid("cursor", "`cursor` is not valid.");
   }
   if (status === "active") {
-    const [priority, expiresAt, effectiveAt, id] = after;
-    return { priority, expiresAt, effectiveAt, id };
+    const [priority, expiresAtMs, effectiveAtMs, id] = after;
+    return { priority, expiresAt: expiresAtMs, effectiveAt: effectiveAtMs, id };
   }
   if (status === "pending") return { effectiveAt: after[0], id: after[1] };
   return { id: after[0] };

@@ -91,8 +91,8 @@ export function grantCredits(ctx: DbClock, input: GrantCreditsInput): GrantResul
   if (!Number.isInteger(priority) || priority < 0 || priority > 100) {
     throw invalid("priority", "`priority` must be an integer from 0 to 100.");
   }
-  const givenEffectiveAt = input.effectiveAt === undefined ? null : checkDate(input.effectiveAt, "effectiveAt");
-  const expiresAt =
+  const givenEffectiveAtMs = input.effectiveAt === undefined ? null : checkDate(input.effectiveAt, "effectiveAt");
+  const expiresAtMs =
     input.expiresAt === undefined || input.expiresAt === null ? null : checkDate(input.expiresAt, "expiresAt");
   const reason = checkShownReason(input.reason);
   const sourceRef = checkRef(input.sourceRef, "sourceRef");
@@ -103,8 +103,8 @@ export function grantCredits(ctx: DbClock, input: GrantCreditsInput): GrantResul
     op: "grant",
     type,
     amount,
-    effectiveAt: givenEffectiveAt,
-    expiresAt,
+    effectiveAt: givenEffectiveAtMs,
+    expiresAt: expiresAtMs,
     priority: input.priority ?? null,
     reason,
     source: input.source,
@@ -128,12 +128,21 @@ export function grantCredits(ctx: DbClock, input: GrantCreditsInput): GrantResul
     }
     const nowMs = ctx.clock.now().getTime();
     const cached = requireUser(s, userId);
-    const effectiveAt = givenEffectiveAt ?? nowMs;
-    if (expiresAt !== null && expiresAt <= effectiveAt)
+    const effectiveAtMs = givenEffectiveAtMs ?? nowMs;
+    if (expiresAtMs !== null && expiresAtMs <= effectiveAtMs)
       throw invalid("expiresAt", "`expiresAt` must be after `effectiveAt`.");
-    if (expiresAt !== null && expiresAt <= nowMs) throw invalid("expiresAt", "`expiresAt` must lie in the future.");
+    if (expiresAtMs !== null && expiresAtMs <= nowMs) throw invalid("expiresAt", "`expiresAt` must lie in the future.");
     refuseSecondGrant(s, sourceRef);
-    const grant = { type, amount, priority, effectiveAt, expiresAt, source: input.source, sourceRef, groupRef };
+    const grant = {
+      type,
+      amount,
+      priority,
+      effectiveAt: effectiveAtMs,
+      expiresAt: expiresAtMs,
+      source: input.source,
+      sourceRef,
+      groupRef,
+    };
     const entry = { type: "grant" as const, reason, metadata, ...keyed };
     const { grantId, entryId, balance } = addGrant(s, userId, cached, grant, entry, nowMs);
     return { grant: toGrantView(requireGrant(s, grantId), nowMs), balance, entryId, replayed: false };

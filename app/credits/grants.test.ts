@@ -18,7 +18,7 @@ import {
   listGrantsBySourcePrefix,
 } from "./index.server";
 import { requestHash } from "./keyed.server";
-import { DAY, cachedBalance, expectAppError, newUser, useCreditsDb, writeCounts, grant } from "./test-support";
+import { DAY_MS, cachedBalance, expectAppError, newUser, useCreditsDb, writeCounts, grant } from "./test-support";
 import { writeTransaction } from "../../db/transaction";
 
 const ctx = useCreditsDb();
@@ -246,7 +246,7 @@ describe("grants", () => {
       groupRef: "sub:1",
       metadata: { stripeEventId: "evt_a" },
     });
-    ctx().clock.advance(DAY);
+    ctx().clock.advance(DAY_MS);
     const b = grant(ctx(), userId, "subscription", 20, { sourceRef: "inv:b", groupRef: "sub:1" });
     const rolled = grant(ctx(), userId, "subscription", 3, { groupRef: "sub:1" });
     grant(ctx(), other, "subscription", 30, { sourceRef: "inv:c", groupRef: "sub:2" });
@@ -327,7 +327,7 @@ describe("grants", () => {
       expiresAt: null,
       reason: "Legacy balance",
     });
-    ctx().clock.advance(DAY);
+    ctx().clock.advance(DAY_MS);
     const again = importLegacyBalance(ctx(), { userId, amount: 250, reason: "Legacy balance" })!;
     expect(again).toMatchObject({ replayed: true, entryId: first.entryId });
     expectAppError(
@@ -341,7 +341,7 @@ describe("grants", () => {
   it("gives the demo customer welcome credits and a top-up, once", () => {
     const userId = newUser(ctx());
     expect(grantDemoCredits(ctx(), userId)).toEqual({ balance: 1500 });
-    ctx().clock.advance(DAY);
+    ctx().clock.advance(DAY_MS);
     expect(grantDemoCredits(ctx(), userId)).toEqual({ balance: 1500 });
     const view = getBalance(ctx(), userId);
     expect(view.breakdown).toEqual({ subscription: 0, topup: 1000, promotional: 500 });

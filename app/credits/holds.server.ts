@@ -143,10 +143,10 @@ export function holdCredits(ctx: DbClock, input: HoldInput): HoldResult {
       }
     }
     const { before, allocations, user } = burnDown(s, userId, amount, nowMs);
-    const expiresAt = nowMs + seconds * 1000;
+    const expiresAtMs = nowMs + seconds * 1000;
     const openedAfter = s.lastEntryId.get()!;
     const holdId = Number(
-      s.insertHold.run(userId, amount, expiresAt, reason, metadata, key, hash, actor, openedAfter, nowMs, nowMs)
+      s.insertHold.run(userId, amount, expiresAtMs, reason, metadata, key, hash, actor, openedAfter, nowMs, nowMs)
         .lastInsertRowid,
     );
     for (const a of allocations) s.insertHoldAllocation.run(holdId, a.grantId, a.amount);

@@ -14,7 +14,7 @@ import {
 } from "./index.server";
 import { findInvariantViolations } from "./invariants.server";
 import {
-  DAY,
+  DAY_MS,
   expectAppError,
   grant,
   ledgerSum,
@@ -25,7 +25,7 @@ import {
 } from "./test-support";
 
 const ctx = useCreditsDb();
-const MIN = 60_000;
+const MINUTE_MS = 60_000;
 
 function holdCounts(c: TestCtx): Record<string, number> {
   const n = (sql: string) => c.db.$client.prepare(sql).pluck().get() as number;
@@ -41,7 +41,7 @@ function holdCounts(c: TestCtx): Record<string, number> {
 function userWith150(): { userId: number; sub: number; topup: number } {
   const userId = newUser(ctx());
   const sub = grant(ctx(), userId, "subscription", 100, {
-    expiresAt: new Date(ctx().clock.now().getTime() + 30 * DAY),
+    expiresAt: new Date(ctx().clock.now().getTime() + 30 * DAY_MS),
   });
   const topup = grant(ctx(), userId, "topup", 50);
   return { userId, sub: sub.grant.id, topup: topup.grant.id };
@@ -172,14 +172,14 @@ describe("holds", () => {
     expectAppError(() => holdCredits(ctx(), { userId: 424242, amount: 1 }), "not_found");
     expect(holdCounts(ctx())).toEqual(before);
     expect(holdCredits(ctx(), { userId, amount: 1, expiresInSeconds: 86_400 }).hold.expiresAt).toBe(
-      new Date(ctx().clock.now().getTime() + DAY).toISOString(),
+      new Date(ctx().clock.now().getTime() + DAY_MS).toISOString(),
     );
   });
 
   it("stops reserving at expiresAt without any job having run, and a later write records it once", () => {
     const { userId } = userWith150();
     const { hold } = holdCredits(ctx(), { userId, amount: 120, expiresInSeconds: 60 });
-    ctx().clock.advance(MIN - 1);
+    ctx().clock.advance(MINUTE_MS - 1);
     expect(getHold(ctx(), hold.id)!.status).toBe("held");
     expect(getHeld(ctx(), userId)).toBe(120);
     ctx().clock.advance(1);
@@ -209,9 +209,9 @@ describe("holds", () => {
     const other = newUser(ctx());
     grant(ctx(), other, "topup", 10);
     holdCredits(ctx(), { userId: other, amount: 10, expiresInSeconds: 120 });
-    ctx().clock.advance(MIN);
+    ctx().clock.advance(MINUTE_MS);
     expect(getBalance(ctx(), userId)).toMatchObject({ balance: 150, held: 0 });
-    ctx().clock.advance(MIN);
+    ctx().clock.advance(MINUTE_MS);
     expect(expireHolds(ctx())).toBe(1);
     expect(findInvariantViolations(ctx())).toEqual([]);
     expect(ledgerSum(ctx(), other)).toBe(10);
@@ -219,11 +219,11 @@ describe("holds", () => {
 
   it("guarantees the capture until expiresAt even when the grant it came from expires meanwhile", () => {
     const userId = newUser(ctx());
-    const now = ctx().clock.now().getTime();
-    const short = grant(ctx(), userId, "promotional", 40, { expiresAt: new Date(now + 5 * MIN) }).grant.id;
+    const nowMs = ctx().clock.now().getTime();
+    const short = grant(ctx(), userId, "promotional", 40, { expiresAt: new Date(nowMs + 5 * MINUTE_MS) }).grant.id;
     grant(ctx(), userId, "topup", 10);
     const { hold } = holdCredits(ctx(), { userId, amount: 30, expiresInSeconds: 3600 });
-    ctx().clock.advance(10 * MIN);
+    ctx().clock.advance(10 * MINUTE_MS);
     expect(expireGrants(ctx()).credits).toBe(10); // the 10 not held
     expect(getBalance(ctx(), userId)).toMatchObject({ balance: 10, held: 30 });
     const r = captureHold(ctx(), { holdId: hold.id, amount: 25 });
@@ -237,14 +237,14 @@ describe("holds", () => {
 
   it("a released hold's credits of a grant that expired meanwhile end with their grant; a void took its grant's part at once", () => {
     const userId = newUser(ctx());
-    const now = ctx().clock.now().getTime();
-    grant(ctx(), userId, "subscription", 20, { expiresAt: new Date(now + 5 * MIN) });
+    const nowMs = ctx().clock.now().getTime();
+    grant(ctx(), userId, "subscription", 20, { expiresAt: new Date(nowMs + 5 * MINUTE_MS) });
     const voided = grant(ctx(), userId, "promotional", 20).grant.id;
     grant(ctx(), userId, "topup", 10);
     const { hold } = holdCredits(ctx(), { userId, amount: 30, expiresInSeconds: 3600 }); // 20 + 10 of the promotional
     // The void takes the promotional grant's 10 free credits and the 10 the hold reserves on it.
     expect(voidGrant(ctx(), { grantId: voided })).toMatchObject({ removed: 20, grant: { status: "voided" } });
-    ctx().clock.advance(10 * MIN);
+    ctx().clock.advance(10 * MINUTE_MS);
     expect(getBalance(ctx(), userId)).toMatchObject({ balance: 10, held: 20 });
     const entries = listLedger(ctx(), userId, { limit: 1 }).entries;
     const r = releaseHold(ctx(), { holdId: hold.id });

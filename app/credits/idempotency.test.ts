@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { addDays } from "../utils/clock";
 import { adjustCredits, deductCredits, grantCredits, refundGrantCredits, voidGrant } from "./index.server";
-import { DAY, expectAppError, newUser, useCreditsDb, writeCounts } from "./test-support";
+import { DAY_MS, expectAppError, newUser, useCreditsDb, writeCounts } from "./test-support";
 import { writeTransaction } from "../../db/transaction";
 
 const ctx = useCreditsDb();
@@ -28,7 +28,7 @@ describe("idempotency keys", () => {
     });
     expect(storedKey(first.id)).toEqual({ key: "api:deductions:k1", hash: expect.stringMatching(/^[0-9a-f]{64}$/) });
     deductCredits(ctx(), { userId, amount: 10 });
-    ctx().clock.advance(DAY);
+    ctx().clock.advance(DAY_MS);
     const before = writeCounts(ctx());
     // Same request (metadata keys in another order) → same answer.
     const again = deductCredits(ctx(), {

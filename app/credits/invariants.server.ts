@@ -179,11 +179,11 @@ export function findInvariantViolations(ctx: { db: Db | Database.Database; clock
     if (!entriesByUser.has(e.user_id)) entriesByUser.set(e.user_id, []);
     entriesByUser.get(e.user_id)!.push(e);
   }
-  const spendableAt = (userId: number, t: number) => {
+  const spendableAt = (userId: number, atMs: number) => {
     let sum = 0;
     for (const [id, remaining] of left) {
       const g = grantsById.get(id)!;
-      if (g.user_id === userId && remaining > 0 && !closedBy.has(id) && isInEffect(g, t)) sum += remaining;
+      if (g.user_id === userId && remaining > 0 && !closedBy.has(id) && isInEffect(g, atMs)) sum += remaining;
     }
     return sum;
   };

@@ -16,7 +16,7 @@ import {
   syncBalances,
 } from "./index.server";
 import {
-  DAY,
+  DAY_MS,
   cachedBalance,
   expectAppError,
   newUser,
@@ -56,7 +56,7 @@ describe("the expiry sweep", () => {
   it("is idempotent: a second run finds nothing and writes nothing", () => {
     const userId = newUser(ctx());
     grant(ctx(), userId, "topup", 5, { expiresAt: addDays(ctx().clock.now(), 1) });
-    ctx().clock.advance(2 * DAY);
+    ctx().clock.advance(2 * DAY_MS);
     expect(expireGrants(ctx()).expired).toBe(1);
     const before = writeCounts(ctx());
     expect(expireGrants(ctx())).toEqual({ expired: 0, credits: 0, batches: 1 });
@@ -128,7 +128,7 @@ describe("the in-process schedule", () => {
     vi.useFakeTimers({ toFake: ["setInterval", "clearInterval"] });
     const userId = newUser(ctx());
     const g = grant(ctx(), userId, "topup", 5, { expiresAt: addDays(ctx().clock.now(), 1) });
-    ctx().clock.advance(2 * DAY);
+    ctx().clock.advance(2 * DAY_MS);
     ctx().db.$client.prepare("update users set credit_balance = 77 where id = ?").run(userId);
     const storedStatus = () =>
       ctx().db.$client.prepare("select status from credit_grants where id = ?").pluck().get(g.grant.id);

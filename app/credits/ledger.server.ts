@@ -70,17 +70,17 @@ export function getBalance(ctx: DbClock, userId: number, opts: { grantLimit?: nu
   let nowMs = ctx.clock.now().getTime();
   if (s.lapsedHoldOf.get(userId, nowMs) !== undefined) {
     nowMs = writeTransaction(ctx.db, () => {
-      const at = ctx.clock.now().getTime();
-      settleLapsedHolds(s, userId, at);
-      return at;
+      const atMs = ctx.clock.now().getTime();
+      settleLapsedHolds(s, userId, atMs);
+      return atMs;
     });
   }
   const cache = cacheFor(ctx.db.$client);
   const key = `${userId}:${limit}`;
-  const [openHolds, newestOpenHold, nextHoldEnd] = s.openHoldsState.get(userId)!;
+  const [openHolds, newestOpenHold, nextHoldEndMs] = s.openHoldsState.get(userId)!;
   const version = `${(s.lastEntryOf.get(userId) as number | null) ?? 0}:${openHolds}:${newestOpenHold}`;
   const hit = cache.get(key);
-  if (hit && hit.version === version && hit.from <= nowMs && nowMs < hit.until) {
+  if (hit && hit.version === version && hit.fromMs <= nowMs && nowMs < hit.untilMs) {
     cache.delete(key); // most recently used last
     cache.set(key, hit);
     return hit.view;
@@ -89,10 +89,10 @@ export function getBalance(ctx: DbClock, userId: number, opts: { grantLimit?: nu
   const view = computeBalance(s, userId, limit, nowMs);
   if (view.grantCount >= CACHE_FROM_GRANTS) {
     // Valid until the first instant something in effect expires, something pending starts or a hold lapses.
-    const nextStart = s.nextStart.get(userId, nowMs) as number | null;
-    const nextEnd = view.nextExpiry ? Date.parse(view.nextExpiry.expiresAt) : Infinity;
-    const until = Math.min(nextStart ?? Infinity, nextEnd, nextHoldEnd ?? Infinity);
-    cache.set(key, { version, from: nowMs, until, view: deepFreeze(view) });
+    const nextStartMs = s.nextStart.get(userId, nowMs) as number | null;
+    const nextEndMs = view.nextExpiry ? Date.parse(view.nextExpiry.expiresAt) : Infinity;
+    const untilMs = Math.min(nextStartMs ?? Infinity, nextEndMs, nextHoldEndMs ?? Infinity);
+    cache.set(key, { version, fromMs: nowMs, untilMs, view: deepFreeze(view) });
     if (cache.size > CACHE_MAX_USERS) cache.delete(cache.keys().next().value as string);
   }
   return view;
@@ -141,8 +141,8 @@ const CACHE_FROM_GRANTS = 64;
 const CACHE_MAX_USERS = 256;
 interface CachedBalance {
   version: string;
-  from: number;
-  until: number;
+  fromMs: number;
+  untilMs: number;
   view: BalanceView;
 }
 const caches = new WeakMap<object, Map<string, CachedBalance>>();

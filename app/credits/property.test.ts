@@ -32,7 +32,7 @@ import {
 } from "./index.server";
 import { newUser } from "./test-support";
 
-const HOUR = 3_600_000;
+const HOUR_MS = 3_600_000;
 
 type Op =
   | {
@@ -40,8 +40,8 @@ type Op =
       user: number;
       type: GrantType;
       amount: number;
-      startsIn: number;
-      lastsFor: number | null;
+      startsInMs: number;
+      lastsForMs: number | null;
       priority: number | null;
     }
   | { kind: "deduct"; user: number; amount: number; key: string | null }
@@ -65,14 +65,14 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
       user,
       type: fc.constantFrom(...GRANT_TYPES),
       amount: fc.integer({ min: 1, max: 200 }),
-      startsIn: fc.oneof(
+      startsInMs: fc.oneof(
         fc.constant(0),
-        fc.integer({ min: 1, max: 72 }).map((h) => h * HOUR),
+        fc.integer({ min: 1, max: 72 }).map((h) => h * HOUR_MS),
       ),
-      lastsFor: fc.option(
+      lastsForMs: fc.option(
         fc.oneof(
           fc.integer({ min: 1, max: 180 }).map((m) => m * 60_000),
-          fc.integer({ min: 1, max: 240 }).map((h) => h * HOUR),
+          fc.integer({ min: 1, max: 240 }).map((h) => h * HOUR_MS),
         ),
         { nil: null },
       ),
@@ -111,7 +111,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
       kind: fc.constant("advance" as const),
       ms: fc.oneof(
         fc.integer({ min: 1, max: 120 }).map((m) => m * 60_000),
-        fc.integer({ min: 1, max: 96 }).map((h) => h * HOUR - 1),
+        fc.integer({ min: 1, max: 96 }).map((h) => h * HOUR_MS - 1),
       ),
     }),
   },
@@ -154,8 +154,8 @@ const holdHeavyOpArb: fc.Arbitrary<Op> = fc.oneof(
       user,
       type: fc.constantFrom(...GRANT_TYPES),
       amount: fc.integer({ min: 20, max: 200 }),
-      startsIn: fc.constant(0),
-      lastsFor: fc.option(
+      startsInMs: fc.constant(0),
+      lastsForMs: fc.option(
         fc.integer({ min: 1, max: 120 }).map((m) => m * 60_000),
         { nil: null },
       ),
@@ -212,7 +212,7 @@ interface ModelHold {
   userId: number;
   amount: number;
   parts: { grant: ModelGrant; amount: number }[];
-  expiresAt: number;
+  expiresAtMs: number;
   status: "held" | "captured" | "released" | "expired";
 }
 
@@ -222,8 +222,8 @@ interface ModelGrant {
   type: GrantType;
   remaining: number;
   priority: number;
-  effectiveAt: number;
-  expiresAt: number | null;
+  effectiveAtMs: number;
+  expiresAtMs: number | null;
   status: "active" | "depleted" | "expired" | "voided";
 }
 
@@ -233,14 +233,14 @@ class Model {
   keys = new Map<string, { amount: number; result: DeductResult }>();
 
   /** What open holds reserve: a refund or void of a grant shrinks the parts it takes (decision 017). */
-  held(userId: number, now: number): number {
+  held(userId: number, nowMs: number): number {
     return this.holds
-      .filter((h) => h.userId === userId && h.status === "held" && h.expiresAt > now)
+      .filter((h) => h.userId === userId && h.status === "held" && h.expiresAtMs > nowMs)
       .reduce((sum, h) => sum + h.parts.reduce((s, p) => s + p.amount, 0), 0);
   }
   /** Takes up to `want` of a grant: what is left on it first, then open holds' parts, oldest hold first. */
-  removeFrom(g: ModelGrant, want: number, now: number): number {
-    this.settleHolds(now);
+  removeFrom(g: ModelGrant, want: number, nowMs: number): number {
+    this.settleHolds(nowMs);
     const free = Math.min(want, g.remaining);
     g.remaining -= free;
     let removed = free;
@@ -264,32 +264,32 @@ class Model {
     }
   }
   /** Holds past expiresAt stop reserving: what every engine write and read records first. */
-  settleHolds(now: number): void {
+  settleHolds(nowMs: number): void {
     for (const h of this.holds) {
-      if (h.status === "held" && h.expiresAt <= now) {
+      if (h.status === "held" && h.expiresAtMs <= nowMs) {
         h.status = "expired";
         this.giveBack(h.parts);
       }
     }
   }
 
-  inEffect(g: ModelGrant, now: number): boolean {
-    return g.status === "active" && g.effectiveAt <= now && (g.expiresAt === null || g.expiresAt > now);
+  inEffect(g: ModelGrant, nowMs: number): boolean {
+    return g.status === "active" && g.effectiveAtMs <= nowMs && (g.expiresAtMs === null || g.expiresAtMs > nowMs);
   }
-  burnDownOrder(userId: number, now: number): ModelGrant[] {
+  burnDownOrder(userId: number, nowMs: number): ModelGrant[] {
     return this.grants
-      .filter((g) => g.userId === userId && this.inEffect(g, now))
+      .filter((g) => g.userId === userId && this.inEffect(g, nowMs))
       .sort(
         (a, b) =>
           a.priority - b.priority ||
-          (a.expiresAt === null ? 1 : 0) - (b.expiresAt === null ? 1 : 0) ||
-          (a.expiresAt ?? 0) - (b.expiresAt ?? 0) ||
-          a.effectiveAt - b.effectiveAt ||
+          (a.expiresAtMs === null ? 1 : 0) - (b.expiresAtMs === null ? 1 : 0) ||
+          (a.expiresAtMs ?? 0) - (b.expiresAtMs ?? 0) ||
+          a.effectiveAtMs - b.effectiveAtMs ||
           a.id - b.id,
       );
   }
-  spendable(userId: number, now: number): number {
-    return this.burnDownOrder(userId, now).reduce((sum, g) => sum + g.remaining, 0);
+  spendable(userId: number, nowMs: number): number {
+    return this.burnDownOrder(userId, nowMs).reduce((sum, g) => sum + g.remaining, 0);
   }
   cached(userId: number): number {
     return this.grants
@@ -297,14 +297,14 @@ class Model {
       .reduce((sum, g) => sum + g.remaining, 0);
   }
   /** Greedy burn-down; null when short. */
-  take(userId: number, amount: number, now: number): { grantId: number; amount: number }[] | null {
-    return this.takeParts(userId, amount, now)?.map((p) => ({ grantId: p.grant.id, amount: p.amount })) ?? null;
+  take(userId: number, amount: number, nowMs: number): { grantId: number; amount: number }[] | null {
+    return this.takeParts(userId, amount, nowMs)?.map((p) => ({ grantId: p.grant.id, amount: p.amount })) ?? null;
   }
-  takeParts(userId: number, amount: number, now: number): { grant: ModelGrant; amount: number }[] | null {
-    if (this.spendable(userId, now) < amount) return null;
+  takeParts(userId: number, amount: number, nowMs: number): { grant: ModelGrant; amount: number }[] | null {
+    if (this.spendable(userId, nowMs) < amount) return null;
     const allocations = [];
     let left = amount;
-    for (const g of this.burnDownOrder(userId, now)) {
+    for (const g of this.burnDownOrder(userId, nowMs)) {
       if (left === 0) break;
       const take = Math.min(left, g.remaining);
       g.remaining -= take;
@@ -314,8 +314,8 @@ class Model {
     }
     return allocations;
   }
-  settleExpiry(g: ModelGrant, now: number): void {
-    if (g.status === "active" && g.expiresAt !== null && g.expiresAt <= now) {
+  settleExpiry(g: ModelGrant, nowMs: number): void {
+    if (g.status === "active" && g.expiresAtMs !== null && g.expiresAtMs <= nowMs) {
       g.status = "expired";
       g.remaining = 0;
     }
@@ -339,19 +339,19 @@ function run(ops: Op[]): void {
     const users = [newUser(ctx), newUser(ctx)];
     const model = new Model();
     for (const op of ops) {
-      const now = ctx.clock.now().getTime();
+      const nowMs = ctx.clock.now().getTime();
       switch (op.kind) {
         case "grant": {
           const userId = users[op.user];
-          const effectiveAt = now + op.startsIn;
-          const expiresAt = op.lastsFor === null ? null : effectiveAt + op.lastsFor;
+          const effectiveAtMs = nowMs + op.startsInMs;
+          const expiresAtMs = op.lastsForMs === null ? null : effectiveAtMs + op.lastsForMs;
           const r = grantCredits(ctx, {
             userId,
             type: op.type,
             amount: op.amount,
             source: "admin",
-            effectiveAt: new Date(effectiveAt),
-            expiresAt: expiresAt === null ? null : new Date(expiresAt),
+            effectiveAt: new Date(effectiveAtMs),
+            expiresAt: expiresAtMs === null ? null : new Date(expiresAtMs),
             priority: op.priority ?? undefined,
           });
           model.grants.push({
@@ -360,12 +360,12 @@ function run(ops: Op[]): void {
             type: op.type,
             remaining: op.amount,
             priority: op.priority ?? DEFAULT_PRIORITY[op.type],
-            effectiveAt,
-            expiresAt,
+            effectiveAtMs,
+            expiresAtMs,
             status: "active",
           });
-          expect(r.balance).toBe(model.spendable(userId, now));
-          expect(r.grant.status).toBe(op.startsIn > 0 ? "pending" : "active");
+          expect(r.balance).toBe(model.spendable(userId, nowMs));
+          expect(r.grant.status).toBe(op.startsInMs > 0 ? "pending" : "active");
           break;
         }
         case "deduct": {
@@ -377,8 +377,8 @@ function run(ops: Op[]): void {
           } else if (keyed) {
             expectError(() => deductCredits(ctx, input), "idempotency_conflict");
           } else {
-            const before = model.spendable(userId, now);
-            const expected = model.take(userId, op.amount, now);
+            const before = model.spendable(userId, nowMs);
+            const expected = model.take(userId, op.amount, nowMs);
             if (expected === null) {
               const e = expectError(() => deductCredits(ctx, input), "insufficient_credits");
               expect(e.extra).toEqual({ balance: before, requested: op.amount });
@@ -398,14 +398,14 @@ function run(ops: Op[]): void {
         case "void": {
           if (model.grants.length === 0) break;
           const g = model.grants[op.pick % model.grants.length];
-          model.settleHolds(now);
-          model.settleExpiry(g, now);
-          const removed = g.status === "voided" ? 0 : model.removeFrom(g, Number.MAX_SAFE_INTEGER, now);
+          model.settleHolds(nowMs);
+          model.settleExpiry(g, nowMs);
+          const removed = g.status === "voided" ? 0 : model.removeFrom(g, Number.MAX_SAFE_INTEGER, nowMs);
           if (removed > 0 && g.status !== "expired") g.status = "voided";
           const r = voidGrant(ctx, { grantId: g.id });
           expect(r).toMatchObject({
             removed,
-            balance: model.spendable(g.userId, now),
+            balance: model.spendable(g.userId, nowMs),
             grant: { status: g.status, remaining: 0 },
           });
           break;
@@ -413,13 +413,13 @@ function run(ops: Op[]): void {
         case "refund": {
           if (model.grants.length === 0) break;
           const g = model.grants[op.pick % model.grants.length];
-          model.settleHolds(now);
-          model.settleExpiry(g, now);
-          const removed = g.status === "voided" ? 0 : model.removeFrom(g, op.amount, now);
+          model.settleHolds(nowMs);
+          model.settleExpiry(g, nowMs);
+          const removed = g.status === "voided" ? 0 : model.removeFrom(g, op.amount, nowMs);
           if (g.status === "active" && g.remaining === 0) g.status = "depleted";
           expect(refundGrantCredits(ctx, { grantId: g.id, amount: op.amount })).toEqual({
             removed,
-            balance: model.spendable(g.userId, now),
+            balance: model.spendable(g.userId, nowMs),
             replayed: false,
           });
           break;
@@ -434,14 +434,14 @@ function run(ops: Op[]): void {
               type: "promotional",
               remaining: op.amount,
               priority: 20,
-              effectiveAt: now,
-              expiresAt: null,
+              effectiveAtMs: nowMs,
+              expiresAtMs: null,
               status: "active",
             });
-            expect(r.balance).toBe(model.spendable(userId, now));
+            expect(r.balance).toBe(model.spendable(userId, nowMs));
           } else {
-            const before = model.spendable(userId, now);
-            const expected = model.take(userId, -op.amount, now);
+            const before = model.spendable(userId, nowMs);
+            const expected = model.take(userId, -op.amount, nowMs);
             if (expected === null)
               expectError(
                 () => adjustCredits(ctx, { userId, amount: op.amount, reason: "property" }),
@@ -462,17 +462,19 @@ function run(ops: Op[]): void {
         case "toBoundary": {
           const next = model.grants
             .filter((g) => g.status === "active")
-            .flatMap((g) => [g.effectiveAt, g.expiresAt ?? Infinity])
-            .concat(model.holds.filter((h) => h.status === "held").map((h) => h.expiresAt))
-            .filter((t) => t + op.offset > now)
+            .flatMap((g) => [g.effectiveAtMs, g.expiresAtMs ?? Infinity])
+            .concat(model.holds.filter((h) => h.status === "held").map((h) => h.expiresAtMs))
+            .filter((atMs) => atMs + op.offset > nowMs)
             .sort((a, b) => a - b)[0];
           if (next !== undefined && next !== Infinity) ctx.clock.set(next + op.offset);
           break;
         }
         case "sweep": {
-          const due = model.grants.filter((g) => g.status === "active" && g.expiresAt !== null && g.expiresAt <= now);
+          const due = model.grants.filter(
+            (g) => g.status === "active" && g.expiresAtMs !== null && g.expiresAtMs <= nowMs,
+          );
           const credits = due.reduce((sum, g) => sum + g.remaining, 0);
-          for (const g of due) model.settleExpiry(g, now);
+          for (const g of due) model.settleExpiry(g, nowMs);
           expect(expireHolds(ctx)).toBe(0); // the last step's balance reads recorded every lapsed hold
           expect(expireGrants(ctx, { batchSize: 3 })).toMatchObject({ expired: due.length, credits });
           break;
@@ -482,8 +484,8 @@ function run(ops: Op[]): void {
           break;
         case "hold": {
           const userId = users[op.user];
-          const before = model.spendable(userId, now);
-          const parts = model.takeParts(userId, op.amount, now);
+          const before = model.spendable(userId, nowMs);
+          const parts = model.takeParts(userId, op.amount, nowMs);
           const input = { userId, amount: op.amount, expiresInSeconds: op.seconds };
           if (parts === null) {
             const e = expectError(() => holdCredits(ctx, input), "insufficient_credits");
@@ -491,13 +493,13 @@ function run(ops: Op[]): void {
             break;
           }
           const r = holdCredits(ctx, input);
-          const expiresAt = now + op.seconds * 1000;
-          model.holds.push({ id: r.hold.id, userId, amount: op.amount, parts, expiresAt, status: "held" });
-          expect(r).toMatchObject({ balance: before - op.amount, held: model.held(userId, now) });
+          const expiresAtMs = nowMs + op.seconds * 1000;
+          model.holds.push({ id: r.hold.id, userId, amount: op.amount, parts, expiresAtMs, status: "held" });
+          expect(r).toMatchObject({ balance: before - op.amount, held: model.held(userId, nowMs) });
           expect(r.hold).toMatchObject({
             status: "held",
             amount: op.amount,
-            expiresAt: new Date(expiresAt).toISOString(),
+            expiresAt: new Date(expiresAtMs).toISOString(),
           });
           break;
         }
@@ -505,7 +507,7 @@ function run(ops: Op[]): void {
           if (model.holds.length === 0) break;
           const h = model.holds[op.pick % model.holds.length];
           const input = { holdId: h.id, amount: op.amount };
-          if (h.status !== "held" || h.expiresAt <= now) {
+          if (h.status !== "held" || h.expiresAtMs <= nowMs) {
             expectError(() => captureHold(ctx, input), "conflict");
             break;
           }
@@ -534,18 +536,18 @@ function run(ops: Op[]): void {
           expect(r.deduction).toEqual({
             id: r.deduction.id,
             amount,
-            balance: model.spendable(h.userId, now),
+            balance: model.spendable(h.userId, nowMs),
             allocations: captured,
             metadata: null,
           });
           expect(r.hold).toMatchObject({ status: "captured", capturedAmount: amount });
-          expect(r.held).toBe(model.held(h.userId, now));
+          expect(r.held).toBe(model.held(h.userId, nowMs));
           break;
         }
         case "release": {
           if (model.holds.length === 0) break;
           const h = model.holds[op.pick % model.holds.length];
-          if (h.status !== "held" || h.expiresAt <= now) {
+          if (h.status !== "held" || h.expiresAtMs <= nowMs) {
             expectError(() => releaseHold(ctx, { holdId: h.id }), "conflict");
             break;
           }
@@ -553,8 +555,8 @@ function run(ops: Op[]): void {
           model.giveBack(h.parts);
           expect(releaseHold(ctx, { holdId: h.id })).toMatchObject({
             hold: { status: "released" },
-            balance: model.spendable(h.userId, now),
-            held: model.held(h.userId, now),
+            balance: model.spendable(h.userId, nowMs),
+            held: model.held(h.userId, nowMs),
           });
           break;
         }
@@ -563,12 +565,12 @@ function run(ops: Op[]): void {
       model.settleHolds(ctx.clock.now().getTime());
 
       checkInvariants(ctx);
-      const at = ctx.clock.now().getTime();
+      const atMs = ctx.clock.now().getTime();
       for (const userId of users) {
         const view = getBalance(ctx, userId);
-        const order = model.burnDownOrder(userId, at);
-        expect(view.balance).toBe(model.spendable(userId, at));
-        expect(view.held).toBe(model.held(userId, at));
+        const order = model.burnDownOrder(userId, atMs);
+        expect(view.balance).toBe(model.spendable(userId, atMs));
+        expect(view.held).toBe(model.held(userId, atMs));
         expect(view.grants.map((g) => [g.id, g.remaining])).toEqual(order.map((g) => [g.id, g.remaining]));
         const breakdown = { subscription: 0, topup: 0, promotional: 0 };
         for (const g of order) breakdown[g.type] += g.remaining;

@@ -44,8 +44,8 @@ export function reportStart(nowMs: number, days: number): number {
 }
 
 export function reportDays(nowMs: number, days: number): string[] {
-  const start = reportStart(nowMs, days);
-  return Array.from({ length: days }, (_, i) => new Date(start + i * MS_PER_DAY).toISOString().slice(0, 10));
+  const startMs = reportStart(nowMs, days);
+  return Array.from({ length: days }, (_, i) => new Date(startMs + i * MS_PER_DAY).toISOString().slice(0, 10));
 }
 
 type DayTotals = Omit<CreditDay, "day" | "outstanding"> & { net: number };

@@ -58,8 +58,8 @@ function fromScratch(
     outstanding: 0,
   }));
   const net = rows.map(() => 0);
-  const index = (at: number) => {
-    const i = Math.floor(at / MS_PER_DAY) - first;
+  const index = (atMs: number) => {
+    const i = Math.floor(atMs / MS_PER_DAY) - first;
     return i >= 0 && i < days ? i : -1;
   };
   for (const e of sqlite.prepare("select type, amount, created_at as at from credit_ledger").all() as {
@@ -139,8 +139,8 @@ describe("creditReport's cached, incremental sums", () => {
               ledger.run(userId, s.type, s.amount, nowMs - s.lateMs);
               balance.run(s.amount, userId);
             } else if (s.kind === "grant") {
-              const at = nowMs - s.lateMs;
-              grant.run(userId, s.type, s.amount, s.amount, at, at, at);
+              const atMs = nowMs - s.lateMs;
+              grant.run(userId, s.type, s.amount, s.amount, atMs, atMs, atMs);
             } else if (s.kind === "advance") ctx.clock.advance(s.ms);
             else check(s.days);
           }

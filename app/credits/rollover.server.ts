@@ -95,9 +95,9 @@ export function rollOverCredits(ctx: DbClock, input: RolloverInput): RolloverRes
   }
   // The renewal key is the rollover's idempotency key: credit_rollovers answers a second call with the first.
   const { actor } = keyedRequest({ idempotencyKey: input.renewalKey, actor: input.actor }, { op: "rollover" });
-  const periodEnd = input.periodEnd.getTime();
-  const newPeriodEnd = input.newPeriodEnd.getTime();
-  if (!(newPeriodEnd > periodEnd)) throw invalid("newPeriodEnd", "`newPeriodEnd` must be after `periodEnd`.");
+  const periodEndMs = input.periodEnd.getTime();
+  const newPeriodEndMs = input.newPeriodEnd.getTime();
+  if (!(newPeriodEndMs > periodEndMs)) throw invalid("newPeriodEnd", "`newPeriodEnd` must be after `periodEnd`.");
   const sqlite = ctx.db.$client;
 
   return writeTransaction(ctx.db, (): RolloverResult => {
@@ -106,7 +106,7 @@ export function rollOverCredits(ctx: DbClock, input: RolloverInput): RolloverRes
         `select unused_credits, rolled_credits, grant_id from credit_rollovers
          where renewal_key = ? or (group_ref = ? and period_end = ?)`,
       )
-      .get(input.renewalKey, groupRef, periodEnd) as RolloverRow | undefined;
+      .get(input.renewalKey, groupRef, periodEndMs) as RolloverRow | undefined;
     if (done)
       return { unused: done.unused_credits, rolled: done.rolled_credits, grantId: done.grant_id, replayed: true };
     if (input.percent === 0) return { unused: 0, rolled: 0, grantId: null, replayed: false };
@@ -121,7 +121,7 @@ export function rollOverCredits(ctx: DbClock, input: RolloverInput): RolloverRes
            and not exists (select 1 from credit_rollovers r where r.grant_id = credit_grants.id)
          order by id`,
       )
-      .all(groupRef, periodEnd, userId) as GrantRow[];
+      .all(groupRef, periodEndMs, userId) as GrantRow[];
     let unused = 0;
     const sourceIds: number[] = [];
     for (const row of sources) {
@@ -133,7 +133,7 @@ export function rollOverCredits(ctx: DbClock, input: RolloverInput): RolloverRes
     const rolled = Math.min(rolledAmount(unused, input.percent, input.maxCredits), Number.MAX_SAFE_INTEGER);
     let grantId: number | null = null;
     if (rolled > 0) {
-      if (newPeriodEnd <= nowMs) throw new AppError("invalid_request", "The new period has already ended.");
+      if (newPeriodEndMs <= nowMs) throw new AppError("invalid_request", "The new period has already ended.");
       grantId = grantCredits(ctx, {
         userId,
         type: "subscription",
@@ -141,7 +141,7 @@ export function rollOverCredits(ctx: DbClock, input: RolloverInput): RolloverRes
         amount: rolled,
         priority: ROLLOVER_PRIORITY,
         effectiveAt: new Date(nowMs),
-        expiresAt: new Date(newPeriodEnd),
+        expiresAt: new Date(newPeriodEndMs),
         groupRef,
         reason: `Rolled over from ${input.fromLabel}`,
         actor: actor ?? "system",
@@ -160,7 +160,7 @@ export function rollOverCredits(ctx: DbClock, input: RolloverInput): RolloverRes
         userId,
         groupRef,
         input.renewalKey,
-        periodEnd,
+        periodEndMs,
         unused,
         input.percent,
         input.maxCredits,
@@ -208,11 +208,11 @@ function endGrant(db: Db, row: GrantRow, nowMs: number): number | null {
         .get(row.group_ref, nowMs, row.expires_at, row.priority, row.id, row.effective_at);
     // An entry written at this very millisecond counted the grant as spendable; ending it at `now`
     // would contradict that entry's balanceAfter. Then too, the grant runs to its own end.
-    const lastEntryAt = sqlite
+    const lastEntryAtMs = sqlite
       .prepare(`select created_at from credit_ledger where user_id = ? order by id desc limit 1`)
       .pluck()
       .get(row.user_id) as number | undefined;
-    if (between || row.effective_at >= nowMs || (lastEntryAt ?? 0) >= nowMs) return null;
+    if (between || row.effective_at >= nowMs || (lastEntryAtMs ?? 0) >= nowMs) return null;
     sqlite.prepare(`update credit_grants set expires_at = ?, updated_at = ? where id = ?`).run(nowMs, nowMs, row.id);
     row = { ...row, expires_at: nowMs };
   }

@@ -19,22 +19,22 @@ import {
   rollOverCredits,
   ROLLOVER_PRIORITY,
 } from "./index.server";
-import { DAY, newUser, useCreditsDb, writeCounts, type TestCtx } from "./test-support";
+import { DAY_MS, newUser, useCreditsDb, writeCounts, type TestCtx } from "./test-support";
 
-const PERIOD = 30 * DAY;
+const PERIOD_MS = 30 * DAY_MS;
 
 /** A group of grants as billing would name a subscription's: an opaque ref to the engine. */
 function newSubscription(ctx: TestCtx, userId: number): string {
   return `subscription:test-${userId}-${ctx.clock.now().getTime()}`;
 }
 
-function planGrant(ctx: TestCtx, userId: number, groupRef: string, credits: number, periodEnd: number) {
+function planGrant(ctx: TestCtx, userId: number, groupRef: string, credits: number, periodEndMs: number) {
   return grantCredits(ctx, {
     userId,
     type: "subscription",
     source: "subscription",
     amount: credits,
-    expiresAt: new Date(periodEnd),
+    expiresAt: new Date(periodEndMs),
     groupRef,
     reason: "Plan credits",
   }).grant.id;
@@ -42,14 +42,14 @@ function planGrant(ctx: TestCtx, userId: number, groupRef: string, credits: numb
 
 function rollover(
   ctx: TestCtx,
-  p: { userId: number; groupRef: string; periodEnd: number; percent: number; max: number | null; key: string },
+  p: { userId: number; groupRef: string; periodEndMs: number; percent: number; max: number | null; key: string },
 ) {
   return rollOverCredits(ctx, {
     userId: p.userId,
     groupRef: p.groupRef,
     renewalKey: p.key,
-    periodEnd: new Date(p.periodEnd),
-    newPeriodEnd: new Date(p.periodEnd + PERIOD),
+    periodEnd: new Date(p.periodEndMs),
+    newPeriodEnd: new Date(p.periodEndMs + PERIOD_MS),
     percent: p.percent,
     maxCredits: p.max,
     fromLabel: "Plan (test)",
@@ -63,11 +63,11 @@ describe("rollover", () => {
     const ctx = db();
     const userId = newUser(ctx);
     const sub = newSubscription(ctx, userId);
-    const end = ctx.clock.now().getTime() + PERIOD;
-    planGrant(ctx, userId, sub, 1000, end);
+    const endMs = ctx.clock.now().getTime() + PERIOD_MS;
+    planGrant(ctx, userId, sub, 1000, endMs);
     deductCredits(ctx, { userId, amount: 400 });
-    ctx.clock.set(end); // the period ended
-    const r = rollover(ctx, { userId, groupRef: sub, periodEnd: end, percent: 50, max: null, key: "r1" });
+    ctx.clock.set(endMs); // the period ended
+    const r = rollover(ctx, { userId, groupRef: sub, periodEndMs: endMs, percent: 50, max: null, key: "r1" });
     expect(r).toMatchObject({ unused: 600, rolled: 300, replayed: false });
     const balance = getBalance(ctx, userId);
     expect(balance.balance).toBe(300);
@@ -75,7 +75,7 @@ describe("rollover", () => {
       type: "subscription",
       amount: 300,
       priority: ROLLOVER_PRIORITY,
-      expiresAt: new Date(end + PERIOD).toISOString(),
+      expiresAt: new Date(endMs + PERIOD_MS).toISOString(),
       reason: "Rolled over from Plan (test)",
     });
     // The ledger shows the expiration of the 600 and the 300 rolled over.
@@ -92,10 +92,10 @@ describe("rollover", () => {
     const ctx = db();
     const userId = newUser(ctx);
     const sub = newSubscription(ctx, userId);
-    const end = ctx.clock.now().getTime() + PERIOD;
-    planGrant(ctx, userId, sub, 1000, end);
-    ctx.clock.advance(DAY);
-    const r = rollover(ctx, { userId, groupRef: sub, periodEnd: end, percent: 80, max: 250, key: "r1" });
+    const endMs = ctx.clock.now().getTime() + PERIOD_MS;
+    planGrant(ctx, userId, sub, 1000, endMs);
+    ctx.clock.advance(DAY_MS);
+    const r = rollover(ctx, { userId, groupRef: sub, periodEndMs: endMs, percent: 80, max: 250, key: "r1" });
     expect(r).toMatchObject({ unused: 1000, rolled: 250 });
     expect(getBalance(ctx, userId).balance).toBe(250);
   });
@@ -104,19 +104,19 @@ describe("rollover", () => {
     const ctx = db();
     const userId = newUser(ctx);
     const sub = newSubscription(ctx, userId);
-    const end = ctx.clock.now().getTime() + PERIOD;
-    planGrant(ctx, userId, sub, 1000, end);
-    ctx.clock.advance(DAY);
-    expect(rollover(ctx, { userId, groupRef: sub, periodEnd: end, percent: 0, max: null, key: "zero" })).toEqual({
+    const endMs = ctx.clock.now().getTime() + PERIOD_MS;
+    planGrant(ctx, userId, sub, 1000, endMs);
+    ctx.clock.advance(DAY_MS);
+    expect(rollover(ctx, { userId, groupRef: sub, periodEndMs: endMs, percent: 0, max: null, key: "zero" })).toEqual({
       unused: 0,
       rolled: 0,
       grantId: null,
       replayed: false,
     });
     expect(getBalance(ctx, userId).balance).toBe(1000); // untouched: expires as before
-    const first = rollover(ctx, { userId, groupRef: sub, periodEnd: end, percent: 10, max: null, key: "r" });
+    const first = rollover(ctx, { userId, groupRef: sub, periodEndMs: endMs, percent: 10, max: null, key: "r" });
     const before = writeCounts(ctx);
-    const again = rollover(ctx, { userId, groupRef: sub, periodEnd: end, percent: 10, max: null, key: "r" });
+    const again = rollover(ctx, { userId, groupRef: sub, periodEndMs: endMs, percent: 10, max: null, key: "r" });
     expect(again).toEqual({ ...first, replayed: true });
     expect(writeCounts(ctx)).toEqual(before);
   });
@@ -125,8 +125,8 @@ describe("rollover", () => {
     const ctx = db();
     const userId = newUser(ctx);
     const sub = newSubscription(ctx, userId);
-    const end = ctx.clock.now().getTime() + PERIOD;
-    planGrant(ctx, userId, sub, 100, end);
+    const endMs = ctx.clock.now().getTime() + PERIOD_MS;
+    planGrant(ctx, userId, sub, 100, endMs);
     const before = writeCounts(ctx);
     for (const [percent, max] of [
       [101, null],
@@ -134,7 +134,7 @@ describe("rollover", () => {
       [1.5, null],
       [50, 0],
     ] as const) {
-      expect(() => rollover(ctx, { userId, groupRef: sub, periodEnd: end, percent, max, key: "bad" })).toThrow(
+      expect(() => rollover(ctx, { userId, groupRef: sub, periodEndMs: endMs, percent, max, key: "bad" })).toThrow(
         AppError,
       );
     }
@@ -168,13 +168,13 @@ describe("rollover property", () => {
           try {
             const userId = newUser(ctx);
             const sub = newSubscription(ctx, userId);
-            let end = ctx.clock.now().getTime() + PERIOD;
-            let planGrantId = planGrant(ctx, userId, sub, credits, end);
+            let endMs = ctx.clock.now().getTime() + PERIOD_MS;
+            let planGrantId = planGrant(ctx, userId, sub, credits, endMs);
             const rolloverGrants = new Set<number>();
             periods.forEach((p, i) => {
               if (p.topup) grantCredits(ctx, { userId, type: "topup", source: "topup", amount: 100 });
               for (const amount of p.spends) {
-                ctx.clock.advance(Math.floor(PERIOD / 10));
+                ctx.clock.advance(Math.floor(PERIOD_MS / 10));
                 try {
                   deductCredits(ctx, { userId, amount });
                 } catch (e) {
@@ -188,10 +188,10 @@ describe("rollover property", () => {
                 .pluck()
                 .get(planGrantId) as number;
               // Spending takes at most 18 of the 30 days, so an early renewal is still inside the period.
-              if (p.renewal === "early") ctx.clock.set(Math.min(ctx.clock.now().getTime() + 3_600_000, end - 1));
-              else ctx.clock.set(Math.max(ctx.clock.now().getTime(), end));
+              if (p.renewal === "early") ctx.clock.set(Math.min(ctx.clock.now().getTime() + 3_600_000, endMs - 1));
+              else ctx.clock.set(Math.max(ctx.clock.now().getTime(), endMs));
               if (p.renewal === "after-sweep") expireGrants(ctx);
-              const r = rollover(ctx, { userId, groupRef: sub, periodEnd: end, percent, max, key: `inv_${i}` });
+              const r = rollover(ctx, { userId, groupRef: sub, periodEndMs: endMs, percent, max, key: `inv_${i}` });
               // Only the plan grant's credits count as unused: a rollover grant of the period never does.
               expect(r.unused).toBe(percent === 0 ? 0 : planLeft);
               expect(r.rolled).toBe(rolledAmount(planLeft, percent, max));
@@ -202,13 +202,13 @@ describe("rollover property", () => {
               // A replay of this renewal changes nothing.
               const before = writeCounts(ctx);
               expect(
-                rollover(ctx, { userId, groupRef: sub, periodEnd: end, percent, max, key: `inv_${i}` }),
+                rollover(ctx, { userId, groupRef: sub, periodEndMs: endMs, percent, max, key: `inv_${i}` }),
               ).toMatchObject({ rolled: r.rolled, replayed: percent > 0 });
               expect(writeCounts(ctx)).toEqual(before);
               checkInvariants(ctx);
               // The new period: the plan's credits, expiring with it.
-              end += PERIOD;
-              planGrantId = planGrant(ctx, userId, sub, credits, end);
+              endMs += PERIOD_MS;
+              planGrantId = planGrant(ctx, userId, sub, credits, endMs);
               checkInvariants(ctx);
             });
             // No rollover grant was ever a source.
@@ -228,7 +228,7 @@ describe("rollover property", () => {
                 where g.expires_at != r.period_end + ?`,
               )
               .pluck()
-              .get(PERIOD) as number;
+              .get(PERIOD_MS) as number;
             expect(expiries).toBe(0);
           } finally {
             closeDatabase(ctx.db);

@@ -66,8 +66,8 @@ describe("the expiry sweep's batches", () => {
     const expiresAt = addDays(ctx().clock.now(), 1);
     for (const userId of users) grantCredits(ctx(), { userId, type: "topup", amount: 10, source: "topup", expiresAt });
     // A clock that moves on each time it is read, like a real one across a long sweep.
-    let t = addDays(expiresAt, 1).getTime();
-    const moving = { now: () => new Date((t += 1000)) };
+    let atMs = addDays(expiresAt, 1).getTime();
+    const moving = { now: () => new Date((atMs += 1000)) };
     expect(expireGrants({ db: ctx().db, clock: moving }, { batchSize: 1 })).toMatchObject({ expired: 2 });
     const dates = ctx()
       .db.$client.prepare("select created_at from credit_ledger where type = 'expiration' order by id")
@@ -75,7 +75,7 @@ describe("the expiry sweep's batches", () => {
       .all() as number[];
     expect(dates).toHaveLength(2);
     expect(dates[1]).toBeGreaterThan(dates[0]);
-    ctx().clock.set(t);
+    ctx().clock.set(atMs);
     checkInvariants(ctx());
   });
 

@@ -77,7 +77,7 @@ export function expectAppError(fn: () => unknown, code: string, field?: string):
   return e;
 }
 
-export const DAY = 86_400_000;
+export const DAY_MS = 86_400_000;
 
 const USUAL_SOURCE: Record<GrantType, GrantSource> = {
   subscription: "subscription",

@@ -42,8 +42,8 @@ export interface HoldView {
   createdAt: string;
 }
 
-export function iso(ms: number): string {
-  return new Date(ms).toISOString();
+export function iso(atMs: number): string {
+  return new Date(atMs).toISOString();
 }
 
 /**

@@ -95,13 +95,13 @@ export function dispatchBatch(ctx: DbClock, batchSize = 200): { count: number; t
   const touched = new Set<EventConsumer>();
   let last: number | undefined;
   // A read first: most polls find nothing, and then take no write lock.
-  const now = clock.now().getTime();
-  if (s.anyUndispatched.get(startAfter(sqlite, s)) === undefined && !sourcedEventsPending(db, now)) {
+  const nowMs = clock.now().getTime();
+  if (s.anyUndispatched.get(startAfter(sqlite, s)) === undefined && !sourcedEventsPending(db, nowMs)) {
     return { count: 0, touched: [] };
   }
   const count = writeTransaction(sqlite, () => {
     // Events read from their domains' tables (credits.deducted) join the outbox first.
-    copySourcedEvents(db, now, batchSize);
+    copySourcedEvents(db, nowMs, batchSize);
     const rows = s.batch.all(startAfter(sqlite, s), batchSize) as OutboxRow[];
     if (rows.length === 0) return 0;
     const consumers = eventConsumers();
@@ -126,7 +126,7 @@ export function dispatchBatch(ctx: DbClock, batchSize = 200): { count: number; t
         }
       }
     }
-    s.mark.run(now, rows[0].id, rows[rows.length - 1].id);
+    s.mark.run(nowMs, rows[0].id, rows[rows.length - 1].id);
     last = rows[rows.length - 1].id;
     return rows.length;
   });
@@ -145,7 +145,7 @@ export function startEventDispatcher(ctx: DbClock, opts: DispatcherOptions = {})
   const busyBatchSize = opts.busyBatchSize ?? 50;
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
-  let dueAt = Infinity;
+  let dueAtMs = Infinity;
 
   const runOnce = (size = batchSize): number => {
     const { count, touched } = dispatchBatch(ctx, size);
@@ -159,13 +159,13 @@ export function startEventDispatcher(ctx: DbClock, opts: DispatcherOptions = {})
     return count;
   };
 
-  const schedule = (ms: number) => {
+  const schedule = (delayMs: number) => {
     if (stopped) return;
-    const at = Date.now() + ms;
-    if (timer && at >= dueAt) return;
+    const atMs = Date.now() + delayMs;
+    if (timer && atMs >= dueAtMs) return;
     if (timer) clearTimeout(timer);
-    dueAt = at;
-    timer = setTimeout(tick, ms);
+    dueAtMs = atMs;
+    timer = setTimeout(tick, delayMs);
     timer.unref();
   };
 
@@ -173,20 +173,20 @@ export function startEventDispatcher(ctx: DbClock, opts: DispatcherOptions = {})
   // listing credits.deducted), pokes are ignored and one small batch goes per busyPollMs; the backlog is
   // dispatched at full speed once the burst is over.
   let elu = performance.eventLoopUtilization();
-  let eluAt = Date.now();
+  let eluAtMs = Date.now();
   let busy = false;
   const measureBusy = () => {
     if (opts.isBusy) return void (busy = opts.isBusy());
-    if (Date.now() - eluAt < 250) return;
+    if (Date.now() - eluAtMs < 250) return;
     const now = performance.eventLoopUtilization();
     busy = performance.eventLoopUtilization(now, elu).utilization > busyUtilization;
     elu = now;
-    eluAt = Date.now();
+    eluAtMs = Date.now();
   };
 
   const tick = () => {
     timer = undefined;
-    dueAt = Infinity;
+    dueAtMs = Infinity;
     if (stopped) return;
     measureBusy();
     let more = false;

@@ -62,14 +62,14 @@ describe("event sources (a type read from its domain's own table, e.g. credits.d
       registerEventSource({
         type: "credits.deducted",
         read: (_db, afterId, limit) => written.filter((e) => e.sourceId > afterId).slice(0, limit),
-        lastIdBefore: (_db, ms) => written.filter((e) => e.at < ms).at(-1)?.sourceId ?? 0,
+        lastIdBefore: (_db, beforeMs) => written.filter((e) => e.atMs < beforeMs).at(-1)?.sourceId ?? 0,
         hasAfter: (_db, afterId) => written.some((e) => e.sourceId > afterId),
       }),
     );
     return {
       write: () => {
         const n = written.length + 1;
-        written.push({ sourceId: n, userId: 1, data: { n }, at: n * 100 });
+        written.push({ sourceId: n, userId: 1, data: { n }, atMs: n * 100 });
       },
     };
   }
@@ -79,11 +79,11 @@ describe("event sources (a type read from its domain's own table, e.g. credits.d
         data: string;
       }[]
     ).map((r) => (JSON.parse(r.data) as { n: number }).n);
-  const endpoint = (db: ReturnType<typeof freshDb>["db"], createdAt: number) =>
+  const endpoint = (db: ReturnType<typeof freshDb>["db"], createdAtMs: number) =>
     Number(
       db.$client
         .prepare("insert into webhook_endpoints (url, events, secret, created_at) values (?, ?, ?, ?)")
-        .run("http://127.0.0.1:1/", JSON.stringify(["credits.deducted"]), "whsec_x", createdAt).lastInsertRowid,
+        .run("http://127.0.0.1:1/", JSON.stringify(["credits.deducted"]), "whsec_x", createdAtMs).lastInsertRowid,
     );
 
   it("its producer cannot append it: the table is the record", () => {

@@ -90,7 +90,7 @@ export interface EventSource {
   /** Up to `limit` events with source ids after `afterId`, in id order. */
   read(db: Db, afterId: number, limit: number): SourcedEvent[];
   /** The id of the source's last event written before `ms` (0 when none): where interest from `ms` on starts. */
-  lastIdBefore(db: Db, ms: number): number;
+  lastIdBefore(db: Db, beforeMs: number): number;
   /** Is there an event after `afterId`? */
   hasAfter(db: Db, afterId: number): boolean;
 }
@@ -99,7 +99,7 @@ export interface SourcedEvent {
   sourceId: number;
   userId: number | null;
   data: Record<string, unknown>;
-  at: number;
+  atMs: number;
 }
 
 const sources = new Map<EventType, EventSource>();
@@ -144,16 +144,16 @@ const consumerSeen = new WeakMap<EventConsumer, number>();
  * creation), or a consumer in this process listing it (from when this was first asked with it there).
  */
 function wantedSince(db: Db, type: EventType, nowMs: number): number | null {
-  let since: number | null = null;
+  let sinceMs: number | null = null;
   for (const c of consumers.values()) {
     if (c.onlyForWebhookEndpoints || !c.types.includes(type)) continue;
-    let seen = consumerSeen.get(c);
-    if (seen === undefined) consumerSeen.set(c, (seen = nowMs));
-    since = since === null ? seen : Math.min(since, seen);
+    let seenMs = consumerSeen.get(c);
+    if (seenMs === undefined) consumerSeen.set(c, (seenMs = nowMs));
+    sinceMs = sinceMs === null ? seenMs : Math.min(sinceMs, seenMs);
   }
   const endpoints = stmts(db.$client).endpointsSince.get(`"${type}"`) as number | null;
-  if (endpoints !== null) since = since === null ? endpoints : Math.min(since, endpoints);
-  return since;
+  if (endpoints !== null) sinceMs = sinceMs === null ? endpoints : Math.min(sinceMs, endpoints);
+  return sinceMs;
 }
 
 function insertEvent(
@@ -191,7 +191,8 @@ export function copySourcedEvents(db: Db, nowMs: number, limit: number): number 
     if (from === null) continue;
     const events = source.read(db, from, limit);
     if (events.length === 0) continue;
-    for (const e of events) insertEvent(db, { type: source.type, userId: e.userId, data: e.data, at: new Date(e.at) });
+    for (const e of events)
+      insertEvent(db, { type: source.type, userId: e.userId, data: e.data, at: new Date(e.atMs) });
     stmts(db.$client).setPosition.run(source.type, events[events.length - 1].sourceId);
     copied += events.length;
   }
@@ -209,10 +210,10 @@ export function sourcedEventsPending(db: Db, nowMs: number): boolean {
 
 /** Where to read a source from: past its position and past what was written before anyone wanted it. */
 function sourceStart(db: Db, source: EventSource, nowMs: number): number | null {
-  const since = wantedSince(db, source.type, nowMs);
-  if (since === null) return null;
+  const sinceMs = wantedSince(db, source.type, nowMs);
+  if (sinceMs === null) return null;
   const position = (stmts(db.$client).position.get(source.type) as number | undefined) ?? 0;
-  return Math.max(position, source.lastIdBefore(db, since));
+  return Math.max(position, source.lastIdBefore(db, sinceMs));
 }
 
 let poke: (() => void) | undefined;

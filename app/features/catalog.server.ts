@@ -57,7 +57,7 @@ export interface PlanFeatureView {
   includedUnits: number;
 }
 
-const iso = (ms: number) => new Date(ms).toISOString();
+const iso = (atMs: number) => new Date(atMs).toISOString();
 
 function toPriceView(row: PriceRow): PriceView {
   return {
@@ -103,9 +103,9 @@ function insertPrice(
   featureId: number,
   planId: number | null,
   price: Price,
-  at: number,
+  atMs: number,
   actor: string | null,
-  now: number,
+  nowMs: number,
 ): PriceRow {
   const version = s.nextVersion.get(featureId);
   const { lastInsertRowid } = s.insertPrice.run(
@@ -114,9 +114,9 @@ function insertPrice(
     planId,
     price.credits,
     price.perUnits,
-    at,
+    atMs,
     actor,
-    now,
+    nowMs,
   );
   return s.priceById.get(Number(lastInsertRowid))!;
 }
@@ -124,8 +124,8 @@ function insertPrice(
 /** Every feature (archived ones too), by key, with its price now and its price history. */
 export function listFeatures(ctx: DbClock): FeatureView[] {
   const s = statementsFor(ctx.db);
-  const now = ctx.clock.now().getTime();
-  return s.allFeatures.all().map((row) => toFeatureView(s, row, now));
+  const nowMs = ctx.clock.now().getTime();
+  return s.allFeatures.all().map((row) => toFeatureView(s, row, nowMs));
 }
 
 /** One feature by key, or undefined. */
@@ -142,19 +142,19 @@ export function createFeature(ctx: DbClock, input: CreateFeatureInput, actor: st
     if (s.featureByKey.get(input.key)) {
       throw new AppError("conflict", `A feature with key "${input.key}" already exists.`, { field: "key" });
     }
-    const now = ctx.clock.now().getTime();
+    const nowMs = ctx.clock.now().getTime();
     const { lastInsertRowid } = s.insertFeature.run(
       input.key,
       input.name,
       input.unitName,
       input.description ?? null,
-      now,
-      now,
+      nowMs,
+      nowMs,
     );
     const id = Number(lastInsertRowid);
-    insertPrice(s, id, null, input.price, now, actor, now);
-    const view = toFeatureView(s, s.featureById.get(id)!, now);
-    audit(s, actor, "feature.created", `feature:${input.key}`, { feature: view }, now);
+    insertPrice(s, id, null, input.price, nowMs, actor, nowMs);
+    const view = toFeatureView(s, s.featureById.get(id)!, nowMs);
+    audit(s, actor, "feature.created", `feature:${input.key}`, { feature: view }, nowMs);
     return view;
   });
 }
@@ -164,12 +164,12 @@ export function updateFeature(ctx: DbClock, key: string, input: UpdateFeatureInp
   const s = statementsFor(ctx.db);
   return writeTransaction(ctx.db, () => {
     const row = requireFeature(s, key);
-    const now = ctx.clock.now().getTime();
+    const nowMs = ctx.clock.now().getTime();
     const next = {
       name: input.name ?? row.name,
       unitName: input.unitName ?? row.unit_name,
       description: input.description === undefined ? row.description : input.description,
-      archivedAt: input.archived === undefined ? row.archived_at : input.archived ? (row.archived_at ?? now) : null,
+      archivedAt: input.archived === undefined ? row.archived_at : input.archived ? (row.archived_at ?? nowMs) : null,
     };
     const before = {
       name: row.name,
@@ -184,10 +184,10 @@ export function updateFeature(ctx: DbClock, key: string, input: UpdateFeatureInp
       archived: next.archivedAt !== null,
     };
     const changed = (Object.keys(before) as (keyof typeof before)[]).filter((k) => before[k] !== after[k]);
-    if (changed.length === 0) return toFeatureView(s, row, now);
-    s.updateFeature.run(next.name, next.unitName, next.description, next.archivedAt, now, row.id);
-    audit(s, actor, "feature.updated", `feature:${key}`, { changed, before, after }, now);
-    return toFeatureView(s, s.featureById.get(row.id)!, now);
+    if (changed.length === 0) return toFeatureView(s, row, nowMs);
+    s.updateFeature.run(next.name, next.unitName, next.description, next.archivedAt, nowMs, row.id);
+    audit(s, actor, "feature.updated", `feature:${key}`, { changed, before, after }, nowMs);
+    return toFeatureView(s, s.featureById.get(row.id)!, nowMs);
   });
 }
 
@@ -199,9 +199,9 @@ export function addFeaturePrice(ctx: DbClock, key: string, input: NewPriceInput,
   const s = statementsFor(ctx.db);
   return writeTransaction(ctx.db, () => {
     const row = requireFeature(s, key);
-    const now = ctx.clock.now().getTime();
-    const at = input.effectiveAt ? input.effectiveAt.getTime() : now;
-    if (at < now) {
+    const nowMs = ctx.clock.now().getTime();
+    const atMs = input.effectiveAt ? input.effectiveAt.getTime() : nowMs;
+    if (atMs < nowMs) {
       throw new AppError(
         "invalid_request",
         "`effectiveAt` must not be in the past: usage already recorded keeps its price.",
@@ -210,9 +210,9 @@ export function addFeaturePrice(ctx: DbClock, key: string, input: NewPriceInput,
         },
       );
     }
-    const price = insertPrice(s, row.id, null, input, at, actor, now);
+    const price = insertPrice(s, row.id, null, input, atMs, actor, nowMs);
     const view = toPriceView(price);
-    audit(s, actor, "feature.price_added", `feature:${key}`, { price: view }, now);
+    audit(s, actor, "feature.price_added", `feature:${key}`, { price: view }, nowMs);
     return view;
   });
 }
@@ -253,7 +253,7 @@ export function setPlanFeature(
   const s = statementsFor(ctx.db);
   return writeTransaction(ctx.db, () => {
     const feature = requireFeature(s, key);
-    const now = ctx.clock.now().getTime();
+    const nowMs = ctx.clock.now().getTime();
     const current = s.planFeature.get(planId, feature.id);
     const currentPrice = current?.price_id ? s.priceById.get(current.price_id)! : null;
     let priceId = current?.price_id ?? null;
@@ -261,7 +261,7 @@ export function setPlanFeature(
     else if (input.price !== undefined) {
       const same =
         currentPrice && currentPrice.credits === input.price.credits && currentPrice.per_units === input.price.perUnits;
-      if (!same) priceId = insertPrice(s, feature.id, planId, input.price, now, actor, now).id;
+      if (!same) priceId = insertPrice(s, feature.id, planId, input.price, nowMs, actor, nowMs).id;
     }
     const enabled = input.enabled ?? (current ? current.enabled === 1 : true);
     const includedUnits = input.includedUnits ?? current?.included_units ?? 0;
@@ -270,7 +270,7 @@ export function setPlanFeature(
       (current.enabled === 1) !== enabled ||
       current.price_id !== priceId ||
       current.included_units !== includedUnits;
-    if (changed) s.upsertPlanFeature.run(planId, feature.id, enabled ? 1 : 0, priceId, includedUnits, now);
+    if (changed) s.upsertPlanFeature.run(planId, feature.id, enabled ? 1 : 0, priceId, includedUnits, nowMs);
     return { terms: toPlanFeatureView(s, s.planFeature.get(planId, feature.id)!), changed };
   });
 }

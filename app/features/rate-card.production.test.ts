@@ -28,12 +28,12 @@ function query<T>(sql: string, ...args: unknown[]): T[] {
   }
 }
 
-async function waitFor<T>(what: string, check: () => Promise<T | undefined>, ms = 15_000): Promise<T> {
-  const until = Date.now() + ms;
+async function waitFor<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
+  const untilMs = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
     if (value !== undefined) return value;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}\n${server.output()}`);
+    if (Date.now() > untilMs) throw new Error(`timed out waiting for ${what}\n${server.output()}`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }

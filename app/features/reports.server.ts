@@ -57,12 +57,12 @@ export interface IncludedUnitsLeft {
 }
 
 function checkRange(range: UsageRange): [number, number] {
-  const from = range.from.getTime();
-  const to = range.to.getTime();
-  if (Number.isNaN(from) || Number.isNaN(to) || from >= to) {
+  const fromMs = range.from.getTime();
+  const toMs = range.to.getTime();
+  if (Number.isNaN(fromMs) || Number.isNaN(toMs) || fromMs >= toMs) {
     throw new AppError("invalid_request", "`from` must be before `to`.", { field: "from" });
   }
-  return [from, to];
+  return [fromMs, toMs];
 }
 
 function named(s: Statements, featureId: number) {
@@ -75,10 +75,10 @@ const byKey = <T extends { feature: string }>(a: T, b: T) =>
 
 /** The user's usage in [from, to) by feature (features used in it only), by key. */
 export function usageSummary(ctx: Pick<DbClock, "db">, userId: number, range: UsageRange): FeatureUsage[] {
-  const [from, to] = checkRange(range);
+  const [fromMs, toMs] = checkRange(range);
   const s = statementsFor(ctx.db);
   return s.userUsageByFeature
-    .all(userId, from, to)
+    .all(userId, fromMs, toMs)
     .map(([featureId, quantity, credits, includedUnits]) => ({
       ...named(s, featureId),
       quantity,
@@ -90,19 +90,19 @@ export function usageSummary(ctx: Pick<DbClock, "db">, userId: number, range: Us
 
 /** The user's usage in [from, to) per UTC day and feature, oldest day first. */
 export function usageByDay(ctx: Pick<DbClock, "db">, userId: number, range: UsageRange): DailyFeatureUsage[] {
-  const [from, to] = checkRange(range);
+  const [fromMs, toMs] = checkRange(range);
   const s = statementsFor(ctx.db);
   return s.userUsageByDay
-    .all(userId, from, to)
+    .all(userId, fromMs, toMs)
     .map(([day, featureId, quantity, credits]) => ({ day, feature: named(s, featureId).feature, quantity, credits }));
 }
 
 /** Usage by feature across every customer in [from, to) (admin reports and their CSV), by key. */
 export function usageReport(ctx: Pick<DbClock, "db">, range: UsageRange): FeatureUsageReport[] {
-  const [from, to] = checkRange(range);
+  const [fromMs, toMs] = checkRange(range);
   const s = statementsFor(ctx.db);
   return s.usageByFeature
-    .all(from, to)
+    .all(fromMs, toMs)
     .map(([featureId, quantity, credits, includedUnits, events, customers]) => ({
       ...named(s, featureId),
       quantity,

@@ -1,7 +1,15 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { findRateCardViolations } from "./invariants.server";
 import { subscriptionPlanFixture } from "../../test/plans";
-import { useCreditsDb, newUser, grant, expectAppError, writeCounts, DAY, type TestCtx } from "../credits/test-support";
+import {
+  useCreditsDb,
+  newUser,
+  grant,
+  expectAppError,
+  writeCounts,
+  DAY_MS,
+  type TestCtx,
+} from "../credits/test-support";
 import { listLedger } from "../credits/index.server";
 import {
   addFeaturePrice,
@@ -92,7 +100,7 @@ describe("the rate card", () => {
     const u = newUser(ctx);
     grant(ctx, u, "topup", 100);
     images(ctx);
-    const at = new Date(ctx.clock.now().getTime() + DAY);
+    const at = new Date(ctx.clock.now().getTime() + DAY_MS);
     const v2 = addFeaturePrice(ctx, "images", { credits: 5, perUnits: 1, effectiveAt: at }, ADMIN);
     expect(v2.version).toBe(2);
     const uc = usageCtx(ctx);
@@ -100,7 +108,7 @@ describe("the rate card", () => {
       credits: 6,
       priceVersion: 1,
     });
-    ctx.clock.advance(DAY);
+    ctx.clock.advance(DAY_MS);
     expect(recordUsage(uc, { userId: u, feature: "images", quantity: 2 })).toMatchObject({
       credits: 10,
       priceVersion: 2,
@@ -139,7 +147,7 @@ describe("the rate card", () => {
     grant(ctx, u, "topup", 5);
     images(ctx);
     const plan = subscriptionPlanFixture(ctx);
-    const terms = new Map([[u, { planId: plan.id, periodStart: 0, periodEnd: DAY * 30 }]]);
+    const terms = new Map([[u, { planId: plan.id, periodStart: 0, periodEnd: DAY_MS * 30 }]]);
     const uc = usageCtx(ctx, terms);
     const before = writeCounts(ctx);
     expect(checkUsage(uc, { userId: u, feature: "images", quantity: 1 })).toEqual({
@@ -177,7 +185,7 @@ describe("the rate card", () => {
     expect(listPlanFeatures(ctx, plan.id)).toMatchObject([
       { feature: "images", enabled: true, includedUnits: 3, price: { version: 2, credits: 2 } },
     ]);
-    const terms = new Map([[u, { planId: plan.id, periodStart: 0, periodEnd: DAY * 30 }]]);
+    const terms = new Map([[u, { planId: plan.id, periodStart: 0, periodEnd: DAY_MS * 30 }]]);
     const uc = usageCtx(ctx, terms);
     expect(recordUsage(uc, { userId: u, feature: "images", quantity: 2 })).toMatchObject({
       credits: 0,
@@ -195,7 +203,7 @@ describe("the rate card", () => {
       priceVersion: 2,
     });
     expect(includedUnitsLeft(uc, u)).toMatchObject([{ feature: "images", includedUnits: 3, used: 3, remaining: 0 }]);
-    terms.set(u, { planId: plan.id, periodStart: DAY * 30, periodEnd: DAY * 60 });
+    terms.set(u, { planId: plan.id, periodStart: DAY_MS * 30, periodEnd: DAY_MS * 60 });
     expect(includedUnitsLeft(uc, u)).toMatchObject([{ remaining: 3 }]);
     const year = { from: new Date("2026-01-01T00:00:00Z"), to: new Date("2027-01-01T00:00:00Z") };
     const summary = usageSummary(ctx, u, year);

@@ -94,8 +94,8 @@ describe("sending the outbox over SMTP", () => {
     const id = enqueueLowBalance();
     smtp.failTemporarily = true;
     expect(await deliverDueMail(ctx, sender, FROM)).toMatchObject({ sent: 0, retried: 1 });
-    const t0 = ctx.clock.now().getTime();
-    expect(row(id)).toMatchObject({ status: "pending", attempts: 1, nextAttemptAt: new Date(t0 + 30_000) });
+    const t0Ms = ctx.clock.now().getTime();
+    expect(row(id)).toMatchObject({ status: "pending", attempts: 1, nextAttemptAt: new Date(t0Ms + 30_000) });
     expect(row(id).lastError).toMatch(/^451 /);
 
     // Not due yet: nothing is tried.

@@ -118,11 +118,11 @@ async function waitForInvoiceGrant(
   invoiceId: string,
   timeoutMs: number,
 ): Promise<{ grantId: number } | null> {
-  const deadline = Date.now() + timeoutMs;
+  const deadlineMs = Date.now() + timeoutMs;
   for (;;) {
     const grant = findGrantBySource(ctx, grantRefs.invoice(invoiceId));
     if (grant) return { grantId: grant.id };
-    if (Date.now() >= deadline) return null;
+    if (Date.now() >= deadlineMs) return null;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }

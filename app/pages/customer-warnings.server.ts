@@ -44,15 +44,15 @@ export function getCustomerWarnings(
   userId: number,
   balance: Pick<BalanceView, "balance" | "grants">,
 ): CustomerWarnings {
-  const now = ctx.clock.now().getTime();
-  const horizon = now + creditsConfig(ctx).expiringSoonDays * DAY_MS;
+  const nowMs = ctx.clock.now().getTime();
+  const horizonMs = nowMs + creditsConfig(ctx).expiringSoonDays * DAY_MS;
   const expiringSoon = balance.grants
-    .filter((g) => g.remaining > 0 && g.expiresAt !== null && Date.parse(g.expiresAt) <= horizon)
+    .filter((g) => g.remaining > 0 && g.expiresAt !== null && Date.parse(g.expiresAt) <= horizonMs)
     .map((g) => ({
       amount: g.remaining,
       type: g.type,
       expiresAt: g.expiresAt!,
-      inDays: Math.round((Date.parse(g.expiresAt!) - now) / DAY_MS),
+      inDays: Math.round((Date.parse(g.expiresAt!) - nowMs) / DAY_MS),
     }))
     .sort((a, b) => a.expiresAt.localeCompare(b.expiresAt));
   const threshold = lowBalanceThreshold(ctx, userId);

@@ -121,7 +121,7 @@ export interface CustomerSubscriptionView {
   canceledAt: string | null;
 }
 
-const isoOrNull = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
+const isoOrNull = (atMs: number | null): string | null => (atMs === null ? null : new Date(atMs).toISOString());
 
 /** Every subscription of the user, the live one first. */
 export function listCustomerSubscriptions(db: Db, userId: number): CustomerSubscriptionView[] {

@@ -9,25 +9,26 @@ import type { DbClock } from "../utils/context.server";
 import { csvLine } from "../utils/csv.server";
 
 const DAY_MS = 86_400_000;
-const dayOf = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+const dayOf = (atMs: number) => new Date(atMs).toISOString().slice(0, 10);
 
 /** Every UTC day from `fromMs` to `toMs` (exclusive), oldest first. */
 function daysBetween(fromMs: number, toMs: number): string[] {
   const days: string[] = [];
-  for (let t = Date.parse(`${dayOf(fromMs)}T00:00:00Z`); t < toMs; t += DAY_MS) days.push(dayOf(t));
+  for (let dayStartMs = Date.parse(`${dayOf(fromMs)}T00:00:00Z`); dayStartMs < toMs; dayStartMs += DAY_MS)
+    days.push(dayOf(dayStartMs));
   return days;
 }
 
 /** The usage section's view model for one customer. */
 export function featureUsageView(ctx: DbClock, userId: number) {
-  const now = ctx.clock.now().getTime();
+  const nowMs = ctx.clock.now().getTime();
   const terms = planTermsOf(ctx, userId);
-  const to = now + 1; // exclusive, so usage recorded this millisecond counts
-  const from =
-    terms && terms.periodStart < now ? terms.periodStart : Date.parse(`${dayOf(now - 29 * DAY_MS)}T00:00:00Z`);
-  const range = { from: new Date(from), to: new Date(to) };
+  const toMs = nowMs + 1; // exclusive, so usage recorded this millisecond counts
+  const fromMs =
+    terms && terms.periodStart < nowMs ? terms.periodStart : Date.parse(`${dayOf(nowMs - 29 * DAY_MS)}T00:00:00Z`);
+  const range = { from: new Date(fromMs), to: new Date(toMs) };
   const features = usageSummary(ctx, userId, range);
-  const days = daysBetween(from, to);
+  const days = daysBetween(fromMs, toMs);
   const index = new Map(days.map((d, i) => [d, i]));
   const perDay = new Map(features.map((f) => [f.feature, days.map(() => 0)]));
   for (const d of usageByDay(ctx, userId, range)) {
@@ -48,9 +49,9 @@ export type FeatureUsageView = ReturnType<typeof featureUsageView>;
 
 /** Credits and units by feature across customers over the report's last `days` days, today included. */
 export function featureUsageReport(ctx: DbClock, days: number) {
-  const now = ctx.clock.now().getTime();
-  const from = new Date(`${dayOf(now - (days - 1) * DAY_MS)}T00:00:00Z`);
-  return usageReport(ctx, { from, to: new Date(now + 1) });
+  const nowMs = ctx.clock.now().getTime();
+  const from = new Date(`${dayOf(nowMs - (days - 1) * DAY_MS)}T00:00:00Z`);
+  return usageReport(ctx, { from, to: new Date(nowMs + 1) });
 }
 
 const FEATURE_REPORT_CSV_HEADER = [

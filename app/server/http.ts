@@ -141,13 +141,13 @@ export function requestLog() {
   return (req: IncomingMessage & { originalUrl?: string }, res: ServerResponse, next: () => void) => {
     const start = process.hrtime.bigint();
     res.on("finish", () => {
-      const ms = Number(process.hrtime.bigint() - start) / 1e6;
+      const durationMs = Number(process.hrtime.bigint() - start) / 1e6;
       const requestId = res.getHeader("Request-Id");
       log.info("request", {
         method: req.method,
         path: (req.originalUrl ?? req.url ?? "/").split("?")[0],
         status: res.statusCode,
-        ms: Math.round(ms * 10) / 10,
+        ms: Math.round(durationMs * 10) / 10,
         ...(requestId === undefined ? undefined : { requestId }),
       });
     });

@@ -35,12 +35,12 @@ export interface LiteFsConfig {
 export function liteFsConfig(source: Record<string, string | undefined> = process.env): LiteFsConfig | null {
   const dir = source.LITEFS_DIR;
   if (!dir) return null;
-  const wait = Number(source.LITEFS_TXID_WAIT_MS ?? 500);
+  const waitMs = Number(source.LITEFS_TXID_WAIT_MS ?? 500);
   return {
     dir,
     databaseFilename: path.basename(source.DATABASE_PATH || "app.db"),
     hostname: source.HOSTNAME || os.hostname(),
-    txWaitMs: Number.isFinite(wait) && wait >= 0 ? wait : 500,
+    txWaitMs: Number.isFinite(waitMs) && waitMs >= 0 ? waitMs : 500,
     pollMs: 30,
   };
 }
@@ -131,12 +131,12 @@ export function withLiteFs(handle: Handler, opts: { https: boolean; config?: Lit
       return handle(req, res);
     }
     // A replica, and the client has written: serve locally once this replica has caught up.
-    const deadline = Date.now() + config.txWaitMs;
+    const deadlineMs = Date.now() + config.txWaitMs;
     const check = () => {
       if (txNumber(config) >= wanted) {
         appendSetCookie(res, clearTxCookie(https));
         handle(req, res);
-      } else if (Date.now() >= deadline) replay(res, primary);
+      } else if (Date.now() >= deadlineMs) replay(res, primary);
       else setTimeout(check, config.pollMs);
     };
     check();

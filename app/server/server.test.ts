@@ -846,15 +846,15 @@ describe("slow clients", () => {
     socket.write(
       "POST /api/webhooks/stripe HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{",
     );
-    const started = Date.now();
+    const startedMs = Date.now();
     // One byte every 200 ms, for at most 15 s: far slower than the 2 s allowed.
-    while (!socket.destroyed && !answer && Date.now() - started < 15_000) {
+    while (!socket.destroyed && !answer && Date.now() - startedMs < 15_000) {
       socket.write(" ");
       await new Promise((r) => setTimeout(r, 200));
     }
     await closed;
     expect(answer).toMatch(/^HTTP\/1\.1 408 /);
-    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(Date.now() - startedMs).toBeLessThan(10_000);
   }, 45_000);
 
   it("on SIGTERM closes connections that sent nothing or half a request line, exits 0 within 10 s and closes the database", async () => {
@@ -871,11 +871,11 @@ describe("slow clients", () => {
     partial.write("GET /heal");
     // Barrier: both connections were accepted (and the partial line read) before this answer.
     expect((await request(`${base}/healthz`)).status).toBe(200);
-    const started = Date.now();
+    const startedMs = Date.now();
     proc.kill("SIGTERM");
     const exit = await proc.exited;
     expect(exit).toEqual({ code: 0, signal: null });
-    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(Date.now() - startedMs).toBeLessThan(10_000);
     expect(proc.lines.some((l) => l.includes("shutdown timed out"))).toBe(false);
     // Closing the last connection checkpoints and removes the WAL: the database was closed.
     expect(fs.existsSync(`${databasePath}-wal`)).toBe(false);

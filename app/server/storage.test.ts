@@ -143,11 +143,11 @@ function serverEnv(port: number, databasePath: string): NodeJS.ProcessEnv {
 }
 
 /** Polls `condition` every 100 ms until it holds or `ms` pass (then fails with `what`). */
-async function until(what: string, condition: () => boolean | Promise<boolean>, ms = 15_000): Promise<void> {
-  const deadline = Date.now() + ms;
+async function until(what: string, condition: () => boolean | Promise<boolean>, timeoutMs = 15_000): Promise<void> {
+  const deadlineMs = Date.now() + timeoutMs;
   for (;;) {
     if (await condition()) return;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > deadlineMs) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }
@@ -260,7 +260,7 @@ tmpfsDescribe(noTmpfs ? `on a real tmpfs — SKIPPED: ${noTmpfs}` : "on a real t
       const walBefore = fs.statSync(walPath).size;
       expect(walBefore).toBeGreaterThan(1024 * 1024);
 
-      const fullSince = Date.now();
+      const fullSinceMs = Date.now();
       const fill = fillDisk(dir);
       // Writes fail as soon as the WAL must grow; every answer is a 201 or the 503, never a 500.
       let failed: Answer | undefined;
@@ -333,7 +333,7 @@ tmpfsDescribe(noTmpfs ? `on a real tmpfs — SKIPPED: ${noTmpfs}` : "on a real t
       const recoveries = proc.records().filter((r) => r.msg === "storage recovered: database writes work again");
       expect(logged.length).toBeGreaterThanOrEqual(1);
       expect(logged.length).toBeLessThanOrEqual(
-        2 * (1 + recoveries.length + Math.floor((Date.now() - fullSince) / 10_000)),
+        2 * (1 + recoveries.length + Math.floor((Date.now() - fullSinceMs) / 10_000)),
       );
       expect(logged[0]).toMatchObject({ code: "SQLITE_FULL", problem: "full" });
       expect(proc.stderr).not.toMatch(/\n\s+at /);

@@ -53,7 +53,7 @@ export function startStorageMonitor(
   const recoveryIntervalMs = opts.recoveryIntervalMs ?? RECOVERY_INTERVAL_MS;
   const now = opts.now ?? Date.now;
   let health: StorageHealth = { ok: true };
-  let checkedAt = -Infinity;
+  let checkedAtMs = -Infinity;
   let recovery: NodeJS.Timeout | undefined;
 
   const failed = (e: unknown): StorageHealth => ({
@@ -93,7 +93,7 @@ export function startStorageMonitor(
   const record = (result: StorageHealth) => {
     const wasOk = health.ok;
     health = result;
-    checkedAt = now();
+    checkedAtMs = now();
     if (!result.ok) {
       checkpointPending = true;
       startRecovery();
@@ -143,7 +143,7 @@ export function startStorageMonitor(
 
   return {
     check() {
-      if (now() - checkedAt >= probeIntervalMs) record(probe());
+      if (now() - checkedAtMs >= probeIntervalMs) record(probe());
       return health;
     },
     stop() {

@@ -37,14 +37,14 @@ export function walPressureValve(
   const pollMs = opts.pollMs ?? POLL_MS;
   const header = Buffer.alloc(20);
   let fd: number | null = null;
-  let readAt = -Infinity;
+  let readAtMs = -Infinity;
   let lastBytes = 0;
 
   // Read at most once per READ_EVERY_MS: one pread per write request was 2–3 % of the server's CPU.
   const walBytes = (): number => {
-    const now = performance.now();
-    if (now - readAt < READ_EVERY_MS) return lastBytes;
-    readAt = now;
+    const nowMs = performance.now();
+    if (nowMs - readAtMs < READ_EVERY_MS) return lastBytes;
+    readAtMs = nowMs;
     return (lastBytes = readWalBytes());
   };
 
@@ -67,11 +67,11 @@ export function walPressureValve(
       handle();
       return;
     }
-    const deadline = Date.now() + deadlineMs;
+    const deadlineAtMs = Date.now() + deadlineMs;
     const poll = () => {
       if (res.destroyed) return;
       if (walBytes() <= maxBytes) handle();
-      else if (Date.now() >= deadline) storageBusy(res);
+      else if (Date.now() >= deadlineAtMs) storageBusy(res);
       else setTimeout(poll, pollMs);
     };
     setTimeout(poll, pollMs);

@@ -7,18 +7,18 @@ export const systemClock: Clock = { now: () => new Date() };
 
 /** A clock tests (and the demo's time travel) can move. */
 export class ManualClock implements Clock {
-  private ms: number;
+  private nowMs: number;
   constructor(start: Date | number | string = "2026-01-01T00:00:00.000Z") {
-    this.ms = new Date(start).getTime();
+    this.nowMs = new Date(start).getTime();
   }
   now(): Date {
-    return new Date(this.ms);
+    return new Date(this.nowMs);
   }
   set(to: Date | number | string): void {
-    this.ms = new Date(to).getTime();
+    this.nowMs = new Date(to).getTime();
   }
-  advance(ms: number): void {
-    this.ms += ms;
+  advance(byMs: number): void {
+    this.nowMs += byMs;
   }
 }
 

@@ -39,7 +39,7 @@ const RETRY_AFTER_FAILURE_MS = 1_000;
  */
 class Output {
   dropped = 0;
-  private failedAt = -Infinity;
+  private failedAtMs = -Infinity;
   private cutOff = false;
   private direct: boolean;
   constructor(
@@ -59,7 +59,7 @@ class Output {
       this.stream.write(line);
       return;
     }
-    if (Date.now() - this.failedAt < RETRY_AFTER_FAILURE_MS) {
+    if (Date.now() - this.failedAtMs < RETRY_AFTER_FAILURE_MS) {
       this.dropped++;
       return;
     }
@@ -91,7 +91,7 @@ class Output {
 
   private fail(): void {
     this.dropped++;
-    this.failedAt = Date.now();
+    this.failedAtMs = Date.now();
   }
 }
 

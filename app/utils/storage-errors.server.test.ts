@@ -54,12 +54,12 @@ describe("storage errors", () => {
   it("logs at most once per 10 s, without a stack, counting the failures it left out", () => {
     const lines: Array<Record<string, unknown>> = [];
     vi.spyOn(log, "error").mockImplementation((msg, fields) => void lines.push({ msg, ...fields }));
-    let now = 1_000_000;
-    const failures = new StorageFailureLog(() => now);
+    let nowMs = 1_000_000;
+    const failures = new StorageFailureLog(() => nowMs);
     const e = Object.assign(new Error("database or disk is full"), { code: "SQLITE_FULL" });
     for (let i = 0; i < 1000; i++) {
       failures.note(e, "api");
-      now += 15; // 1000 failures over 15 s
+      nowMs += 15; // 1000 failures over 15 s
     }
     expect(lines).toHaveLength(2);
     expect(lines[0]).toMatchObject({ code: "SQLITE_FULL", problem: "full", suppressed: 0 });

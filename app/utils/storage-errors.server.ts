@@ -33,7 +33,7 @@ export function storageUnavailableError(e?: unknown): AppError {
 
 /** Counts failures and logs the first of each LOG_INTERVAL_MS window, with how many it stood for. */
 export class StorageFailureLog {
-  private lastLoggedAt = -Infinity;
+  private lastLoggedAtMs = -Infinity;
   private suppressed = 0;
   constructor(
     private readonly now: () => number = Date.now,
@@ -41,8 +41,8 @@ export class StorageFailureLog {
   ) {}
 
   note(e: unknown, where: string): void {
-    const at = this.now();
-    if (at - this.lastLoggedAt < this.intervalMs) {
+    const atMs = this.now();
+    if (atMs - this.lastLoggedAtMs < this.intervalMs) {
       this.suppressed++;
       return;
     }
@@ -54,14 +54,14 @@ export class StorageFailureLog {
       where,
       suppressed: this.suppressed,
     });
-    this.lastLoggedAt = at;
+    this.lastLoggedAtMs = atMs;
     this.suppressed = 0;
   }
 
   /** Called once storage works again, so the next failure is logged at once. */
   reset(): number {
     const n = this.suppressed;
-    this.lastLoggedAt = -Infinity;
+    this.lastLoggedAtMs = -Infinity;
     this.suppressed = 0;
     return n;
   }

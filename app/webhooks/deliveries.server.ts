@@ -152,7 +152,7 @@ export function listEventBodies(
     webhookBody({
       eventId: r.eventId,
       type: r.type,
-      createdAt: r.createdAt.getTime(),
+      createdAtMs: r.createdAt.getTime(),
       data: r.data,
       userSeq: r.userSeq,
     }),

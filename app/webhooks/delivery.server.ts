@@ -82,12 +82,12 @@ export function signWebhook(secret: string, id: string, timestampSeconds: number
 export function webhookBody(e: {
   eventId: string;
   type: string;
-  createdAt: number;
+  createdAtMs: number;
   data: string;
   userSeq?: number | null;
 }): string {
   const sequence = e.userSeq == null ? "" : `"sequence":${e.userSeq},`;
-  return `{"id":${JSON.stringify(e.eventId)},"type":${JSON.stringify(e.type)},"createdAt":"${new Date(e.createdAt).toISOString()}",${sequence}"data":${e.data}}`;
+  return `{"id":${JSON.stringify(e.eventId)},"type":${JSON.stringify(e.type)},"createdAt":"${new Date(e.createdAtMs).toISOString()}",${sequence}"data":${e.data}}`;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -354,7 +354,7 @@ function record(s: Statements, sqlite: Database.Database, clock: Clock, batch: O
     for (const o of batch) {
       if (o.ok) s.delivered.run(o.attempts, o.statusCode, nowMs, o.id);
       else {
-        const delay = RETRY_DELAYS_MS[o.attempts - 1];
+        const delayMs = RETRY_DELAYS_MS[o.attempts - 1];
         // Only a pending row changes: one deleted with its endpoint, or retried meanwhile, is left alone.
         s.failedAttempt.run({
           id: o.id,
@@ -362,8 +362,8 @@ function record(s: Statements, sqlite: Database.Database, clock: Clock, batch: O
           statusCode: o.statusCode,
           error: o.error,
           now: nowMs,
-          status: delay === undefined ? "failed" : "pending",
-          next: delay === undefined ? null : nowMs + delay,
+          status: delayMs === undefined ? "failed" : "pending",
+          next: delayMs === undefined ? null : nowMs + delayMs,
         });
       }
     }
@@ -394,7 +394,7 @@ function post(
   const body = webhookBody({
     eventId: row.event_id,
     type: row.type,
-    createdAt: row.created_at,
+    createdAtMs: row.created_at,
     data: row.data,
     userSeq: row.user_seq,
   });

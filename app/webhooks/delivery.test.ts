@@ -158,19 +158,19 @@ describe("outbound webhooks", () => {
     const r = await receiver([503]);
     const ep = await t.endpoint(r, ["credits.granted"]);
     t.emit("credits.granted");
-    const start = t.clock.now().getTime();
+    const startMs = t.clock.now().getTime();
     const delays: number[] = [];
     await t.deliver();
     for (;;) {
       const [d] = listWebhookDeliveries(t.db, ep.id, { limit: 1 }).data;
       if (d.status !== "pending") break;
-      const due = new Date(d.nextAttemptAt!).getTime();
-      delays.push(due - t.clock.now().getTime());
-      t.clock.set(due);
+      const dueMs = new Date(d.nextAttemptAt!).getTime();
+      delays.push(dueMs - t.clock.now().getTime());
+      t.clock.set(dueMs);
       await t.deliver();
     }
     expect(delays.every((d, i) => i === 0 || d >= delays[i - 1])).toBe(true);
-    expect(t.clock.now().getTime() - start).toBeGreaterThanOrEqual(24 * 3_600_000);
+    expect(t.clock.now().getTime() - startMs).toBeGreaterThanOrEqual(24 * 3_600_000);
     const [failed] = listWebhookDeliveries(t.db, ep.id, { limit: 1 }).data;
     expect(failed).toMatchObject({
       status: "failed",

@@ -116,11 +116,11 @@ export async function checkWebhookUrl(raw: string, policy: WebhookAddressPolicy)
 
 const HOST_CHECK_TIMEOUT_MS = 5000;
 
-function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+function withTimeout<T>(p: Promise<T>, timeoutMs: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   return Promise.race([
     p,
-    new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error("timeout")), ms))),
+    new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error("timeout")), timeoutMs))),
   ]).finally(() => clearTimeout(timer));
 }
 

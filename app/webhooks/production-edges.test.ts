@@ -210,9 +210,9 @@ describe("webhooks in production with WEBHOOK_ALLOWED_HOSTS=127.0.0.1", () => {
     expect(rotated.status, rotated.text).toBe(200);
     expect(rotated.body).toMatchObject({ id: ep.id, secret: expect.stringMatching(/^whsec_/) });
     expect(rotated.body.secret).not.toBe(ep.secret);
-    const expires = Date.parse(rotated.body.previousSecretExpiresAt) - Date.now();
-    expect(expires).toBeGreaterThan(23.9 * 3600_000);
-    expect(expires).toBeLessThanOrEqual(24 * 3600_000);
+    const expiresInMs = Date.parse(rotated.body.previousSecretExpiresAt) - Date.now();
+    expect(expiresInMs).toBeGreaterThan(23.9 * 3600_000);
+    expect(expiresInMs).toBeLessThanOrEqual(24 * 3600_000);
     expect(JSON.stringify((await s.get("/api/admin/webhook-endpoints")).body)).not.toContain("whsec_");
     expect((await s.post("/api/admin/webhook-endpoints/999/rotate-secret")).status).toBe(404);
 

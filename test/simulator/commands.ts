@@ -29,7 +29,7 @@ import { compare, expectCode, same } from "./compare";
 import { PACK, type Engine } from "./engine";
 import {
   ADJUSTMENT_PRIORITY,
-  DAY,
+  DAY_MS,
   DEFAULT_PRIORITY,
   InsufficientCredits,
   ROLLOVER_PRIORITY,
@@ -49,13 +49,13 @@ export type Wait = { kind: "none" } | { kind: "ms"; ms: number } | { kind: "boun
 /** The next instant a grant starts or stops counting, a hold lapses or a period ends. */
 function nextBoundary(m: Model, offset: number): number | undefined {
   const times = [
-    ...m.grants.filter((g) => g.status !== "voided").flatMap((g) => [g.effectiveAt, g.expiresAt ?? Infinity]),
-    ...m.holds.filter((h) => h.status === "held").map((h) => h.expiresAt),
-    ...[...m.subscriptions.values()].map((s) => s.periodEnd),
+    ...m.grants.filter((g) => g.status !== "voided").flatMap((g) => [g.effectiveAtMs, g.expiresAtMs ?? Infinity]),
+    ...m.holds.filter((h) => h.status === "held").map((h) => h.expiresAtMs),
+    ...[...m.subscriptions.values()].map((s) => s.periodEndMs),
   ];
   return times
     .map((t) => t + offset)
-    .filter((t) => t > m.now && t !== Infinity)
+    .filter((t) => t > m.nowMs && t !== Infinity)
     .sort((a, b) => a - b)[0];
 }
 
@@ -72,11 +72,11 @@ export abstract class Step implements fc.Command<Model, Engine> {
   }
   run(m: Model, r: Engine): void {
     counter.steps += 1;
-    let to = m.now;
-    if (this.wait.kind === "ms") to = m.now + this.wait.ms;
-    if (this.wait.kind === "boundary") to = nextBoundary(m, this.wait.offset) ?? m.now;
-    m.now = to;
-    r.ctx.clock.set(to);
+    let toMs = m.nowMs;
+    if (this.wait.kind === "ms") toMs = m.nowMs + this.wait.ms;
+    if (this.wait.kind === "boundary") toMs = nextBoundary(m, this.wait.offset) ?? m.nowMs;
+    m.nowMs = toMs;
+    r.ctx.clock.set(toMs);
     // Lapsed holds stop reserving at their expiresAt, whatever has run since (the engine records them lazily).
     m.settledThisStep = m.settleHolds();
     this.apply(m, r);
@@ -182,8 +182,8 @@ export class GrantStep extends Step {
     readonly user: number,
     readonly type: GrantType,
     readonly amount: number,
-    readonly startsIn: number,
-    readonly lastsFor: number | null,
+    readonly startsInMs: number,
+    readonly lastsForMs: number | null,
     readonly priority: number | null,
     readonly key: string | null,
   ) {
@@ -191,19 +191,19 @@ export class GrantStep extends Step {
   }
   apply(m: Model, r: Engine): void {
     const user = m.users[this.user];
-    const effectiveAt = m.now + this.startsIn;
-    const expiresAt = this.lastsFor === null ? null : effectiveAt + this.lastsFor;
+    const effectiveAtMs = m.nowMs + this.startsInMs;
+    const expiresAtMs = this.lastsForMs === null ? null : effectiveAtMs + this.lastsForMs;
     const input = {
       userId: user,
       type: this.type,
       amount: this.amount,
       source: "api" as const,
-      effectiveAt: new Date(effectiveAt),
-      expiresAt: expiresAt === null ? null : new Date(expiresAt),
+      effectiveAt: new Date(effectiveAtMs),
+      expiresAt: expiresAtMs === null ? null : new Date(expiresAtMs),
       priority: this.priority ?? undefined,
       idempotencyKey: this.key,
     };
-    const request = JSON.stringify(["grant", this.type, this.amount, effectiveAt, expiresAt, this.priority]);
+    const request = JSON.stringify(["grant", this.type, this.amount, effectiveAtMs, expiresAtMs, this.priority]);
     keyed(
       m,
       { kind: "grant", user, key: this.key, request },
@@ -218,17 +218,17 @@ export class GrantStep extends Step {
             type: this.type,
             amount: this.amount,
             priority,
-            effectiveAt,
-            expiresAt,
+            effectiveAtMs,
+            expiresAtMs,
             groupRef: null,
             rollover: false,
           },
           "grant",
         );
         same(res.balance, m.spendable(user), "grant: balance");
-        same(res.grant.status, this.startsIn > 0 ? "pending" : "active", "grant: status");
-        if (this.startsIn > 0) m.seen.add("future-dated grant");
-        m.seen.add(expiresAt === null ? "never-expiring grant" : "expiring grant");
+        same(res.grant.status, this.startsInMs > 0 ? "pending" : "active", "grant: status");
+        if (this.startsInMs > 0) m.seen.add("future-dated grant");
+        m.seen.add(expiresAtMs === null ? "never-expiring grant" : "expiring grant");
         m.seen.add(`${this.type} grant`);
         return { answer: res, stored: true };
       },
@@ -243,8 +243,8 @@ export class GrantStep extends Step {
     );
   }
   describe(): string {
-    const life = this.lastsFor === null ? "never expires" : `lasts ${this.lastsFor}ms`;
-    return `grant u${this.user} ${this.type} ${this.amount} starts in ${this.startsIn}ms, ${life}, priority ${this.priority ?? "default"}${this.key ? ` key ${this.key}` : ""}`;
+    const life = this.lastsForMs === null ? "never expires" : `lasts ${this.lastsForMs}ms`;
+    return `grant u${this.user} ${this.type} ${this.amount} starts in ${this.startsInMs}ms, ${life}, priority ${this.priority ?? "default"}${this.key ? ` key ${this.key}` : ""}`;
   }
 }
 
@@ -392,8 +392,8 @@ export class AdjustStep extends Step {
               type: "promotional",
               amount: this.amount,
               priority: ADJUSTMENT_PRIORITY,
-              effectiveAt: m.now,
-              expiresAt: null,
+              effectiveAtMs: m.nowMs,
+              expiresAtMs: null,
               groupRef: null,
               rollover: false,
             },
@@ -461,7 +461,7 @@ export class HoldStep extends Step {
           user,
           amount: this.amount,
           parts,
-          expiresAt: m.now + this.seconds * 1000,
+          expiresAtMs: m.nowMs + this.seconds * 1000,
           status: "held",
           captured: 0,
         });
@@ -484,7 +484,7 @@ export class HoldStep extends Step {
 }
 
 export function isOpen(m: Model, h: MHold): boolean {
-  return h.status === "held" && h.expiresAt > m.now;
+  return h.status === "held" && h.expiresAtMs > m.nowMs;
 }
 
 /** An even pick takes an open hold when there is one (most holds are closed later on); an odd one any hold. */
@@ -681,8 +681,8 @@ export class VoidStep extends Step {
 /** The status the engine shows for a grant (time decides pending and expired). */
 function viewStatus(m: Model, g: MGrant): string {
   if (g.status !== "active") return g.status;
-  if (g.effectiveAt > m.now) return "pending";
-  if (g.expiresAt !== null && g.expiresAt <= m.now) return "expired";
+  if (g.effectiveAtMs > m.nowMs) return "pending";
+  if (g.expiresAtMs !== null && g.expiresAtMs <= m.nowMs) return "expired";
   return "active";
 }
 
@@ -733,8 +733,8 @@ function addPackGrant(m: Model, user: number, grantId: number): void {
       type: "topup",
       amount: PACK.credits,
       priority: DEFAULT_PRIORITY.topup,
-      effectiveAt: m.now,
-      expiresAt: m.now + PACK.expiryDays * DAY,
+      effectiveAtMs: m.nowMs,
+      expiresAtMs: m.nowMs + PACK.expiryDays * DAY_MS,
       groupRef: null,
       rollover: false,
     },
@@ -910,8 +910,8 @@ export class SweepStep extends Step {
   readonly name = "expiry sweep";
   apply(m: Model, r: Engine): void {
     const due = m.grants
-      .filter((g) => g.status === "active" && g.expiresAt !== null && g.expiresAt <= m.now)
-      .sort((a, b) => a.expiresAt! - b.expiresAt! || a.id - b.id);
+      .filter((g) => g.status === "active" && g.expiresAtMs !== null && g.expiresAtMs <= m.nowMs)
+      .sort((a, b) => a.expiresAtMs! - b.expiresAtMs! || a.id - b.id);
     const users = [...new Set(due.map((g) => g.user))];
     let credits = 0;
     for (const user of users) {
@@ -1018,8 +1018,8 @@ export class LegacyImportStep extends Step {
         type: "topup",
         amount: this.amount,
         priority: DEFAULT_PRIORITY.topup,
-        effectiveAt: m.now,
-        expiresAt: days === null ? null : m.now + days * DAY,
+        effectiveAtMs: m.nowMs,
+        expiresAtMs: days === null ? null : m.nowMs + days * DAY_MS,
         groupRef: null,
         rollover: false,
       },
@@ -1035,7 +1035,7 @@ export class LegacyImportStep extends Step {
 
 // ---- subscriptions: invoices and rollover at renewal -----------------------------------------
 
-const PERIOD = 3 * DAY;
+const PERIOD_MS = 3 * DAY_MS;
 
 export class RenewStep extends Step {
   readonly name = "renewal";
@@ -1054,32 +1054,32 @@ export class RenewStep extends Step {
     const sub = m.subscriptions.get(user);
     const groupRef = `subscription:sim-${this.user}`;
     if (!sub) {
-      const periodEnd = m.now + PERIOD;
-      m.subscriptions.set(user, { groupRef, periodStart: m.now, periodEnd, invoices: 1 });
-      r.subscribe(user, m.now, periodEnd);
-      this.invoiceGrant(m, r, user, groupRef, 1, periodEnd);
+      const periodEndMs = m.nowMs + PERIOD_MS;
+      m.subscriptions.set(user, { groupRef, periodStartMs: m.nowMs, periodEndMs, invoices: 1 });
+      r.subscribe(user, m.nowMs, periodEndMs);
+      this.invoiceGrant(m, r, user, groupRef, 1, periodEndMs);
       return;
     }
     // The renewal's invoice comes at (or a little after) the end of the period.
-    if (m.now < sub.periodEnd + this.lateMs) {
-      m.now = sub.periodEnd + this.lateMs;
-      r.ctx.clock.set(m.now);
+    if (m.nowMs < sub.periodEndMs + this.lateMs) {
+      m.nowMs = sub.periodEndMs + this.lateMs;
+      r.ctx.clock.set(m.nowMs);
       m.settledThisStep += m.settleHolds();
     }
-    const periodEnd = sub.periodEnd;
-    const newPeriodEnd = Math.max(periodEnd, m.now) + PERIOD;
+    const periodEndMs = sub.periodEndMs;
+    const newPeriodEndMs = Math.max(periodEndMs, m.nowMs) + PERIOD_MS;
     const invoice = sub.invoices + 1;
     const input = {
       userId: user,
       groupRef,
       renewalKey: `invoice:sim-${this.user}-${invoice}`,
-      periodEnd: new Date(periodEnd),
-      newPeriodEnd: new Date(newPeriodEnd),
+      periodEnd: new Date(periodEndMs),
+      newPeriodEnd: new Date(newPeriodEndMs),
       percent: this.percent,
       maxCredits: this.cap,
       fromLabel: "Simulator plan",
     };
-    const expected = rollOverOnModel(m, user, groupRef, periodEnd, newPeriodEnd, this.percent, this.cap);
+    const expected = rollOverOnModel(m, user, groupRef, periodEndMs, newPeriodEndMs, this.percent, this.cap);
     const res = rollOverCredits(r.ctx, input);
     if (expected.rolled > 0) {
       m.addGrant(
@@ -1089,8 +1089,8 @@ export class RenewStep extends Step {
           type: "subscription",
           amount: expected.rolled,
           priority: ROLLOVER_PRIORITY,
-          effectiveAt: m.now,
-          expiresAt: newPeriodEnd,
+          effectiveAtMs: m.nowMs,
+          expiresAtMs: newPeriodEndMs,
           groupRef,
           rollover: true,
         },
@@ -1111,24 +1111,24 @@ export class RenewStep extends Step {
       });
     }
     // The new period starts the rate card's included units again.
-    if ([...m.rate.included.keys()].some((k) => k.startsWith(`${user}|`) && k.endsWith(`|${sub.periodStart}`))) {
+    if ([...m.rate.included.keys()].some((k) => k.startsWith(`${user}|`) && k.endsWith(`|${sub.periodStartMs}`))) {
       m.seen.add("included units reset at renewal");
     }
-    sub.periodStart = newPeriodEnd - PERIOD;
-    sub.periodEnd = newPeriodEnd;
+    sub.periodStartMs = newPeriodEndMs - PERIOD_MS;
+    sub.periodEndMs = newPeriodEndMs;
     sub.invoices = invoice;
-    r.subscribe(user, sub.periodStart, newPeriodEnd);
-    this.invoiceGrant(m, r, user, groupRef, invoice, newPeriodEnd);
+    r.subscribe(user, sub.periodStartMs, newPeriodEndMs);
+    this.invoiceGrant(m, r, user, groupRef, invoice, newPeriodEndMs);
   }
   /** invoice.paid: the period's plan credits, expiring at its end. */
-  private invoiceGrant(m: Model, r: Engine, user: number, groupRef: string, n: number, periodEnd: number): void {
+  private invoiceGrant(m: Model, r: Engine, user: number, groupRef: string, n: number, periodEndMs: number): void {
     const res = grantCredits(r.ctx, {
       userId: user,
       type: "subscription",
       amount: this.credits,
       source: "subscription",
-      effectiveAt: new Date(m.now),
-      expiresAt: new Date(periodEnd),
+      effectiveAt: new Date(m.nowMs),
+      expiresAt: new Date(periodEndMs),
       sourceRef: `stripe_invoice:sim-${this.user}-${n}`,
       groupRef,
     });
@@ -1139,8 +1139,8 @@ export class RenewStep extends Step {
         type: "subscription",
         amount: this.credits,
         priority: DEFAULT_PRIORITY.subscription,
-        effectiveAt: m.now,
-        expiresAt: periodEnd,
+        effectiveAtMs: m.nowMs,
+        expiresAtMs: periodEndMs,
         groupRef,
         rollover: false,
       },
@@ -1157,8 +1157,8 @@ function rollOverOnModel(
   m: Model,
   user: number,
   groupRef: string,
-  periodEnd: number,
-  newPeriodEnd: number,
+  periodEndMs: number,
+  newPeriodEndMs: number,
   percent: number,
   cap: number | null,
 ): { unused: number; rolled: number } {
@@ -1169,7 +1169,7 @@ function rollOverOnModel(
       g.user === user &&
       g.groupRef === groupRef &&
       g.type === "subscription" &&
-      g.expiresAt === periodEnd &&
+      g.expiresAtMs === periodEndMs &&
       !g.rollover,
   );
   for (const g of sources) {
@@ -1178,7 +1178,7 @@ function rollOverOnModel(
   }
   const share = Math.floor((unused * percent) / 100);
   const rolled = cap === null ? share : Math.min(share, cap);
-  if (rolled > 0 && newPeriodEnd <= m.now) throw new Error("simulator: the new period has ended already");
+  if (rolled > 0 && newPeriodEndMs <= m.nowMs) throw new Error("simulator: the new period has ended already");
   return { unused, rolled };
 }
 

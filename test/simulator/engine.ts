@@ -29,7 +29,7 @@ import { usageContext } from "../../app/billing/usage.server";
 import { createFeature, setPlanFeature, type UsageCtx } from "../../app/features/index.server";
 import { FEATURES, PLAN_TERMS } from "./rate-model";
 
-const START = Date.parse("2026-01-01T00:00:00.000Z");
+const START_MS = Date.parse("2026-01-01T00:00:00.000Z");
 export const PACK = { credits: 120, priceCents: 600, expiryDays: 30 };
 
 let baseFile: string | undefined;
@@ -71,7 +71,7 @@ let rig: Rig | undefined;
 function theRig(): Rig {
   if (rig?.db.$client.open) return rig;
   const file = freshFile();
-  const ctx = { db: openDatabase(file), clock: new ManualClock(START) };
+  const ctx = { db: openDatabase(file), clock: new ManualClock(START_MS) };
   const apiKey = createApiKey(ctx, { name: "simulator", scope: "admin" }).key;
   const plan = insertPlan(ctx, {
     kind: "topup",
@@ -153,7 +153,7 @@ export class Engine {
     this.pack = r.pack;
     this.planId = r.planId;
     this.usage = usageContext(this.ctx);
-    r.clock.set(START);
+    r.clock.set(START_MS);
     const sqlite = r.db.$client;
     sqlite.pragma("foreign_keys = OFF");
     sqlite.transaction(() => {
@@ -178,18 +178,18 @@ export class Engine {
   }
 
   /** The simulator plays Stripe's subscription webhook: the user is on the plan for this period. */
-  subscribe(user: number, periodStart: number, periodEnd: number): void {
+  subscribe(user: number, periodStartMs: number, periodEndMs: number): void {
     const sqlite = this.ctx.db.$client;
     const changed = sqlite
       .prepare(`update user_subscriptions set current_period_start = ?, current_period_end = ? where user_id = ?`)
-      .run(periodStart, periodEnd, user).changes;
+      .run(periodStartMs, periodEndMs, user).changes;
     if (changed > 0) return;
     sqlite
       .prepare(
         `insert into user_subscriptions (user_id, plan_id, stripe_subscription_id, status, current_period_start,
           current_period_end, created_at, updated_at) values (?, ?, ?, 'active', ?, ?, ?, ?)`,
       )
-      .run(user, this.planId, `sub_sim_${user}`, periodStart, periodEnd, periodStart, periodStart);
+      .run(user, this.planId, `sub_sim_${user}`, periodStartMs, periodEndMs, periodStartMs, periodStartMs);
   }
 
   close(): void {}

@@ -45,7 +45,7 @@ if (worker >= 0) {
   console.log(
     `simulating ${steps} steps from seed ${seed} on ${workers} workers (sequences of up to ${maxCommands} steps)`,
   );
-  const started = Date.now();
+  const startedMs = Date.now();
   const share = Math.ceil(steps / workers);
   const runs = Array.from({ length: workers }, (_, k) => {
     const workerSeed = (seed + k * WORKER_SEED_STRIDE) | 0;
@@ -61,7 +61,7 @@ if (worker >= 0) {
   const total: SimulationResult = {
     steps: results.reduce((sum, r) => sum + r.steps, 0),
     sequences: results.reduce((sum, r) => sum + r.sequences, 0),
-    seconds: (Date.now() - started) / 1000,
+    seconds: (Date.now() - startedMs) / 1000,
     seed,
     failure: failed?.failure ?? null,
   };

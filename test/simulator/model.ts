@@ -18,9 +18,9 @@
 
 import { RateModel } from "./rate-model";
 
-export const MINUTE = 60_000;
-export const HOUR = 3_600_000;
-export const DAY = 86_400_000;
+export const MINUTE_MS = 60_000;
+export const HOUR_MS = 3_600_000;
+export const DAY_MS = 86_400_000;
 
 export type GrantType = "subscription" | "promotional" | "topup";
 /** The published default priorities (README, burn-down order). */
@@ -35,8 +35,8 @@ export interface MGrant {
   amount: number;
   remaining: number;
   priority: number;
-  effectiveAt: number;
-  expiresAt: number | null;
+  effectiveAtMs: number;
+  expiresAtMs: number | null;
   status: "active" | "depleted" | "voided" | "expired";
   groupRef: string | null;
   /** A rollover grant never rolls over again. */
@@ -55,7 +55,7 @@ export interface MHold {
   user: number;
   amount: number;
   parts: MPart[];
-  expiresAt: number;
+  expiresAtMs: number;
   status: "held" | "captured" | "released" | "expired";
   captured: number;
 }
@@ -96,8 +96,8 @@ export interface MPurchase {
 export interface MSubscription {
   groupRef: string;
   /** The billing period (included units of the rate card count per period start). */
-  periodStart: number;
-  periodEnd: number;
+  periodStartMs: number;
+  periodEndMs: number;
   invoices: number;
 }
 
@@ -120,7 +120,7 @@ export class Model {
   /** Renewals rolled over, by key and by (group, periodEnd). */
   rollovers = new Map<string, { unused: number; rolled: number; grantId: number | null }>();
   /** auto_topup.needed asked in this step (dispatched at its end). */
-  needed: { user: number; at: number }[] = [];
+  needed: { user: number; atMs: number }[] = [];
   /** Holds that lapsed since the last step (the engine records them lazily). */
   settledThisStep = 0;
   /** What happened, by name (the coverage test reads it). */
@@ -129,10 +129,10 @@ export class Model {
   rate: RateModel;
 
   constructor(
-    public now: number,
+    public nowMs: number,
     readonly users: number[],
   ) {
-    this.rate = new RateModel(now);
+    this.rate = new RateModel(nowMs);
   }
 
   grant(id: number): MGrant {
@@ -144,7 +144,9 @@ export class Model {
   // ---- reads ---------------------------------------------------------------------------------
 
   inEffect(g: MGrant): boolean {
-    return g.status === "active" && g.effectiveAt <= this.now && (g.expiresAt === null || g.expiresAt > this.now);
+    return (
+      g.status === "active" && g.effectiveAtMs <= this.nowMs && (g.expiresAtMs === null || g.expiresAtMs > this.nowMs)
+    );
   }
 
   burnDownOrder(user: number): MGrant[] {
@@ -153,9 +155,9 @@ export class Model {
       .sort(
         (a, b) =>
           a.priority - b.priority ||
-          (a.expiresAt === null ? 1 : 0) - (b.expiresAt === null ? 1 : 0) ||
-          (a.expiresAt ?? 0) - (b.expiresAt ?? 0) ||
-          a.effectiveAt - b.effectiveAt ||
+          (a.expiresAtMs === null ? 1 : 0) - (b.expiresAtMs === null ? 1 : 0) ||
+          (a.expiresAtMs ?? 0) - (b.expiresAtMs ?? 0) ||
+          a.effectiveAtMs - b.effectiveAtMs ||
           a.id - b.id,
       );
   }
@@ -173,7 +175,7 @@ export class Model {
   }
 
   openHolds(user: number): MHold[] {
-    return this.holds.filter((h) => h.user === user && h.status === "held" && h.expiresAt > this.now);
+    return this.holds.filter((h) => h.user === user && h.status === "held" && h.expiresAtMs > this.nowMs);
   }
 
   ledgerSum(user: number): number {
@@ -231,8 +233,8 @@ export class Model {
   /** Holds past expiresAt stop reserving (every engine write and read records them first). */
   settleHolds(): number {
     const lapsed = this.holds
-      .filter((h) => h.status === "held" && h.expiresAt <= this.now)
-      .sort((a, b) => a.expiresAt - b.expiresAt || a.id - b.id);
+      .filter((h) => h.status === "held" && h.expiresAtMs <= this.nowMs)
+      .sort((a, b) => a.expiresAtMs - b.expiresAtMs || a.id - b.id);
     for (const h of lapsed) {
       h.status = "expired";
       this.giveBack(h.user, h.parts);
@@ -253,7 +255,7 @@ export class Model {
 
   /** A grant past its expiresAt is recorded as expired before a void or refund looks at it. */
   settleExpiry(g: MGrant): void {
-    if (g.status === "active" && g.expiresAt !== null && g.expiresAt <= this.now) this.expire(g);
+    if (g.status === "active" && g.expiresAtMs !== null && g.expiresAtMs <= this.nowMs) this.expire(g);
   }
 
   /**
@@ -291,7 +293,7 @@ export class Model {
     const t = this.autoTopup.get(user);
     if (after >= before || !t?.enabled) return;
     if (before >= t.threshold && after < t.threshold) {
-      this.needed.push({ user, at: this.now });
+      this.needed.push({ user, atMs: this.nowMs });
       this.seen.add("auto top-up crossing");
     }
   }
@@ -304,7 +306,7 @@ export class Model {
       const t = this.autoTopup.get(ask.user);
       if (!t?.enabled || this.spendable(ask.user) >= t.threshold) continue;
       if (this.attempts.some((a) => a.user === ask.user && a.status === "pending")) continue;
-      const month = new Date(ask.at).toISOString().slice(0, 7);
+      const month = new Date(ask.atMs).toISOString().slice(0, 7);
       const counted = this.attempts.filter((a) => a.user === ask.user && a.month === month && a.status !== "failed");
       if (counted.length >= t.cap) continue;
       this.attempts.push({ id: this.attempts.length + 1, user: ask.user, month, status: "pending" });

@@ -16,7 +16,7 @@ export interface MPrice {
   version: number;
   credits: number;
   perUnits: number;
-  effectiveAt: number;
+  effectiveAtMs: number;
   /** A plan's own price (never a base price in effect). */
   plan: boolean;
 }
@@ -72,7 +72,7 @@ export interface MQuote {
   included: number;
   credits: number;
   /** Set when the periods's included units are counted (the user's period start). */
-  periodStart: number | null;
+  periodStartMs: number | null;
 }
 
 export class RateModel {
@@ -87,13 +87,13 @@ export class RateModel {
   /** Holds made by feature: what they hold and at which price. */
   featureHolds = new Map<number, { feature: string; version: number; quantity: number }>();
 
-  constructor(now: number) {
+  constructor(nowMs: number) {
     for (const f of FEATURES) {
       this.features.set(f.key, {
         key: f.key,
         name: f.name,
         archived: false,
-        prices: [{ version: 1, credits: f.credits, perUnits: f.perUnits, effectiveAt: now, plan: false }],
+        prices: [{ version: 1, credits: f.credits, perUnits: f.perUnits, effectiveAtMs: nowMs, plan: false }],
       });
     }
     for (const t of PLAN_TERMS) {
@@ -101,7 +101,7 @@ export class RateModel {
       let price: number | null = null;
       if (t.price) {
         price = this.nextVersion(feature);
-        feature.prices.push({ version: price, ...t.price, effectiveAt: now, plan: true });
+        feature.prices.push({ version: price, ...t.price, effectiveAtMs: nowMs, plan: true });
       }
       this.planTerms.set(t.key, { enabled: true, price, includedUnits: t.includedUnits });
     }
@@ -113,9 +113,9 @@ export class RateModel {
     return p;
   }
 
-  basePrice(feature: MFeature, now: number): MPrice {
-    const base = feature.prices.filter((p) => !p.plan && p.effectiveAt <= now);
-    return base.sort((a, b) => b.effectiveAt - a.effectiveAt || b.version - a.version)[0];
+  basePrice(feature: MFeature, nowMs: number): MPrice {
+    const base = feature.prices.filter((p) => !p.plan && p.effectiveAtMs <= nowMs);
+    return base.sort((a, b) => b.effectiveAtMs - a.effectiveAtMs || b.version - a.version)[0];
   }
 
   nextVersion(feature: MFeature): number {
@@ -131,16 +131,16 @@ export class RateModel {
   }
 
   /** Included units the user has left of a feature now (periodStart: their period, or null without a subscription). */
-  includedRemaining(user: number, feature: string, periodStart: number | null): number {
+  includedRemaining(user: number, feature: string, periodStartMs: number | null): number {
     const terms = this.planTerms.get(feature);
-    if (periodStart === null || !terms || !terms.enabled || terms.includedUnits === 0) return 0;
-    return Math.max(0, terms.includedUnits - (this.included.get(`${user}|${feature}|${periodStart}`) ?? 0));
+    if (periodStartMs === null || !terms || !terms.enabled || terms.includedUnits === 0) return 0;
+    return Math.max(0, terms.includedUnits - (this.included.get(`${user}|${feature}|${periodStartMs}`) ?? 0));
   }
 
   /** The price a use by the user is charged at now. */
-  priceNow(user: number, feature: MFeature, subscribed: boolean, now: number): MPrice {
+  priceNow(user: number, feature: MFeature, subscribed: boolean, nowMs: number): MPrice {
     const terms = subscribed ? this.planTerms.get(feature.key) : undefined;
-    return terms?.price != null ? this.price(feature, terms.price) : this.basePrice(feature, now);
+    return terms?.price != null ? this.price(feature, terms.price) : this.basePrice(feature, nowMs);
   }
 
   /** Why the user may not use the feature now, or null. */
@@ -150,11 +150,11 @@ export class RateModel {
     return null;
   }
 
-  quote(user: number, feature: MFeature, price: MPrice, periodStart: number | null, quantity: number): MQuote {
-    const includedRemaining = this.includedRemaining(user, feature.key, periodStart);
+  quote(user: number, feature: MFeature, price: MPrice, periodStartMs: number | null, quantity: number): MQuote {
+    const includedRemaining = this.includedRemaining(user, feature.key, periodStartMs);
     const included = Math.min(quantity, includedRemaining);
     const credits = this.chargeFor(user, feature.key, price, quantity - included);
-    return { feature, price, includedRemaining, included, credits, periodStart };
+    return { feature, price, includedRemaining, included, credits, periodStartMs };
   }
 
   /** Records a use as quoted. */
@@ -163,7 +163,7 @@ export class RateModel {
     const charged = quantity - q.included;
     if (charged > 0) this.units.set(meter, (this.units.get(meter) ?? 0) + charged);
     if (q.included > 0) {
-      const k = `${user}|${q.feature.key}|${q.periodStart}`;
+      const k = `${user}|${q.feature.key}|${q.periodStartMs}`;
       this.included.set(k, (this.included.get(k) ?? 0) + q.included);
     }
     const usage: MUsage = {

@@ -43,7 +43,7 @@ import {
   UsageBatchStep,
   UsageStep,
 } from "./usage-steps";
-import { DAY, HOUR, MINUTE, Model } from "./model";
+import { DAY_MS, HOUR_MS, MINUTE_MS, Model } from "./model";
 
 const user = fc.integer({ min: 0, max: 1 });
 const key = (...pool: string[]) => fc.option(fc.constantFrom(...pool), { nil: null, freq: 2 });
@@ -55,9 +55,9 @@ const waitArb: fc.Arbitrary<Wait> = fc.oneof(
     weight: 4,
     arbitrary: fc
       .oneof(
-        fc.integer({ min: 1, max: 90 }).map((n) => n * MINUTE),
-        fc.integer({ min: 1, max: 48 }).map((n) => n * HOUR),
-        fc.integer({ min: 1, max: 20 }).map((n) => n * DAY),
+        fc.integer({ min: 1, max: 90 }).map((n) => n * MINUTE_MS),
+        fc.integer({ min: 1, max: 48 }).map((n) => n * HOUR_MS),
+        fc.integer({ min: 1, max: 20 }).map((n) => n * DAY_MS),
       )
       .map((ms) => ({ kind: "ms" as const, ms })),
   },
@@ -109,7 +109,7 @@ const rateOperations: fc.Arbitrary<Step>[] = [
     .tuple(waitArb, pickArb, fc.option(fc.oneof(fc.integer({ min: 1, max: 5 }), units), { nil: null, freq: 2 }))
     .map((a) => new FeatureCaptureStep(...a)),
   fc
-    .tuple(waitArb, knownFeature, priceArb, fc.oneof(fc.constant(0), fc.constantFrom(HOUR, DAY)))
+    .tuple(waitArb, knownFeature, priceArb, fc.oneof(fc.constant(0), fc.constantFrom(HOUR_MS, DAY_MS)))
     .map(([w, f, p, inMs]) => new PriceStep(w, f, p.credits, p.perUnits, inMs)),
   fc
     .tuple(
@@ -145,12 +145,12 @@ const operations: fc.Arbitrary<Step>[] = [
       fc.integer({ min: 1, max: 300 }),
       fc.oneof(
         fc.constant(0),
-        fc.integer({ min: 1, max: 72 }).map((h) => h * HOUR),
+        fc.integer({ min: 1, max: 72 }).map((h) => h * HOUR_MS),
       ),
       fc.option(
         fc.oneof(
-          fc.integer({ min: 1, max: 180 }).map((m) => m * MINUTE),
-          fc.integer({ min: 1, max: 10 }).map((d) => d * DAY),
+          fc.integer({ min: 1, max: 180 }).map((m) => m * MINUTE_MS),
+          fc.integer({ min: 1, max: 10 }).map((d) => d * DAY_MS),
         ),
         { nil: null },
       ),
@@ -230,7 +230,7 @@ const operations: fc.Arbitrary<Step>[] = [
       fc.integer({ min: 50, max: 300 }),
       fc.constantFrom(0, 50, 100),
       fc.option(fc.integer({ min: 1, max: 100 }), { nil: null }),
-      fc.constantFrom(0, 1, MINUTE, HOUR),
+      fc.constantFrom(0, 1, MINUTE_MS, HOUR_MS),
     )
     .map((a) => new RenewStep(...a)),
   fc.tuple(waitArb, pickArb).map((a) => new ReplayStep(...a)),

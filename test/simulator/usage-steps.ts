@@ -24,13 +24,13 @@ import { ceilMulDiv, type MFeature, type MPrice, type MQuote } from "./rate-mode
 function termsNow(m: Model, user: number, key: string) {
   const feature = m.rate.features.get(key);
   const sub = m.subscriptions.get(user);
-  const periodStart = sub ? sub.periodStart : null;
-  if (!feature) return { feature, periodStart };
+  const periodStartMs = sub ? sub.periodStartMs : null;
+  if (!feature) return { feature, periodStart: periodStartMs };
   return {
     feature,
-    periodStart,
+    periodStart: periodStartMs,
     refusal: m.rate.refusal(feature, !!sub),
-    price: m.rate.priceNow(user, feature, !!sub, m.now),
+    price: m.rate.priceNow(user, feature, !!sub, m.nowMs),
   };
 }
 
@@ -272,7 +272,7 @@ export class FeatureHoldStep extends Step {
           user,
           amount,
           parts,
-          expiresAt: m.now + this.seconds * 1000,
+          expiresAtMs: m.nowMs + this.seconds * 1000,
           status: "held",
           captured: 0,
         });
@@ -342,7 +342,7 @@ export class FeatureCaptureStep extends Step {
     const feature = m.rate.features.get(fh.feature)!;
     const price = m.rate.price(feature, fh.version);
     const sub = m.subscriptions.get(h.user);
-    const q = m.rate.quote(h.user, feature, price, sub ? sub.periodStart : null, quantity);
+    const q = m.rate.quote(h.user, feature, price, sub ? sub.periodStartMs : null, quantity);
     if (!isOpen(m, h) || (q.credits > 0 && h.amount === 0)) {
       expectCode(capture, "conflict");
       m.seen.add("feature capture refused");
@@ -406,20 +406,20 @@ export class PriceStep extends Step {
   }
   apply(m: Model, r: Engine): void {
     const feature = m.rate.features.get(this.feature)!;
-    const effectiveAt = m.now + this.inMs;
+    const effectiveAtMs = m.nowMs + this.inMs;
     const version = m.rate.nextVersion(feature);
-    feature.prices.push({ version, credits: this.credits, perUnits: this.perUnits, effectiveAt, plan: false });
+    feature.prices.push({ version, credits: this.credits, perUnits: this.perUnits, effectiveAtMs, plan: false });
     const res = addFeaturePrice(
       r.ctx,
       this.feature,
       {
         credits: this.credits,
         perUnits: this.perUnits,
-        effectiveAt: this.inMs > 0 ? new Date(effectiveAt) : undefined,
+        effectiveAt: this.inMs > 0 ? new Date(effectiveAtMs) : undefined,
       },
       "simulator",
     );
-    same([res.version, Date.parse(res.effectiveAt)], [version, effectiveAt], "price change");
+    same([res.version, Date.parse(res.effectiveAt)], [version, effectiveAtMs], "price change");
   }
   describe(): string {
     return `price ${this.feature} ${this.credits} per ${this.perUnits}${this.inMs > 0 ? ` from in ${this.inMs}ms` : ""}`;
@@ -448,7 +448,7 @@ export class PlanTermsStep extends Step {
         currentPrice && currentPrice.credits === this.price.credits && currentPrice.perUnits === this.price.perUnits;
       if (!same) {
         price = m.rate.nextVersion(feature);
-        feature.prices.push({ version: price, ...this.price, effectiveAt: m.now, plan: true });
+        feature.prices.push({ version: price, ...this.price, effectiveAtMs: m.nowMs, plan: true });
         m.seen.add("plan price");
       }
     }

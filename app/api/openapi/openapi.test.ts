@@ -482,7 +482,7 @@ describe("what webhooks send, the document describes", () => {
     try {
       dispatchBatch(c); // wanted from now on
       c.clock.advance(1);
-      const DAY = 86_400_000;
+      const DAY_MS = 86_400_000;
       const now = () => c.clock.now().getTime();
       const userId = createUser(c, { email: "hooks@example.com", externalId: "acct_hooks" }).id;
       grantCredits(c, { userId, type: "topup", amount: 150, source: "admin" });
@@ -491,7 +491,7 @@ describe("what webhooks send, the document describes", () => {
         type: "subscription",
         amount: 40,
         source: "admin",
-        expiresAt: new Date(now() + 2 * DAY),
+        expiresAt: new Date(now() + 2 * DAY_MS),
       });
       const doomed = grantCredits(c, { userId, type: "promotional", amount: 10, source: "admin" });
       announceExpiringSoon(c);
@@ -501,7 +501,7 @@ describe("what webhooks send, the document describes", () => {
       holdCredits(c, { userId, amount: 20, expiresInSeconds: 60 });
       c.clock.advance(61_000);
       voidGrant(c, { grantId: doomed.grant.id, reason: "mistake" });
-      c.clock.advance(3 * DAY);
+      c.clock.advance(3 * DAY_MS);
       expireGrants(c);
       expect(soon.grant.id).toBeGreaterThan(0);
       const { balance } = getBalance(c, userId, { grantLimit: 0 });

@@ -120,7 +120,7 @@ describe("POST /api/v1/users/:userId/adjustments", () => {
 });
 
 describe("GET /api/v1/users/:userId/grants", () => {
-  const HOUR = 3600_000;
+  const HOUR_MS = 3600_000;
 
   /** Collects every page of a listing; fails on a repeated grant. */
   async function allPages(userId: number, query: string, limit: number) {
@@ -147,7 +147,7 @@ describe("GET /api/v1/users/:userId/grants", () => {
 
   it("pages through all active grants in burn-down order, continuing the balance's first 100 and matching grantCount", async () => {
     const user = await newUser();
-    const now = Date.now();
+    const nowMs = Date.now();
     // Mixed types, priorities, expiries (some never) and start times, created out of order.
     for (let i = 0; i < 130; i++) {
       grantCredits(api.ctx, {
@@ -156,7 +156,7 @@ describe("GET /api/v1/users/:userId/grants", () => {
         amount: 1 + (i % 5),
         source: "admin",
         priority: i % 7 === 0 ? 5 : undefined,
-        expiresAt: i % 4 === 0 ? null : new Date(now + ((i * 37) % 50) * HOUR + HOUR),
+        expiresAt: i % 4 === 0 ? null : new Date(nowMs + ((i * 37) % 50) * HOUR_MS + HOUR_MS),
       });
     }
     const balance = (await api.get(`/api/v1/users/${user}/balance`)).body;
@@ -182,8 +182,8 @@ describe("GET /api/v1/users/:userId/grants", () => {
 
   it("filters by status: pending by start, depleted, expired (swept or not), voided and all newest first", async () => {
     const user = await newUser();
-    const now = Date.now();
-    const past = { now: () => new Date(now - 10 * HOUR) };
+    const nowMs = Date.now();
+    const past = { now: () => new Date(nowMs - 10 * HOUR_MS) };
     const at = (clock: { now(): Date }) => ({ db: api.db, clock });
     const active = grantCredits(api.ctx, { userId: user, type: "topup", amount: 10, source: "admin" }).grant.id;
     const later = grantCredits(api.ctx, {
@@ -191,14 +191,14 @@ describe("GET /api/v1/users/:userId/grants", () => {
       type: "topup",
       amount: 5,
       source: "admin",
-      effectiveAt: new Date(now + 5 * HOUR),
+      effectiveAt: new Date(nowMs + 5 * HOUR_MS),
     }).grant.id;
     const sooner = grantCredits(api.ctx, {
       userId: user,
       type: "topup",
       amount: 5,
       source: "admin",
-      effectiveAt: new Date(now + 2 * HOUR),
+      effectiveAt: new Date(nowMs + 2 * HOUR_MS),
     }).grant.id;
     // Expired an hour ago; the server's sweep is off, so no entry records it yet.
     const expired = grantCredits(at(past), {
@@ -206,7 +206,7 @@ describe("GET /api/v1/users/:userId/grants", () => {
       type: "subscription",
       amount: 7,
       source: "admin",
-      expiresAt: new Date(now - HOUR),
+      expiresAt: new Date(nowMs - HOUR_MS),
     }).grant.id;
     const voided = grantCredits(api.ctx, { userId: user, type: "promotional", amount: 3, source: "admin" }).grant.id;
     voidGrant(api.ctx, { grantId: voided });

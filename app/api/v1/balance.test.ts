@@ -15,7 +15,7 @@ afterEach(() => api.close());
 describe("GET /api/v1/users/:userId/balance with many grants", () => {
   it("lists the first 100 grants in burn-down order and counts them all in grantCount", async () => {
     const userId = api.makeUser().id;
-    const now = api.ctx.clock.now().getTime();
+    const nowMs = api.ctx.clock.now().getTime();
     const total = BALANCE_GRANT_LIMIT + 30;
     // Created latest-expiry first, so burn-down order is the reverse of creation order.
     for (let i = 0; i < total; i++) {
@@ -24,7 +24,7 @@ describe("GET /api/v1/users/:userId/balance with many grants", () => {
         type: "subscription",
         amount: 2,
         source: "admin",
-        expiresAt: new Date(now + (total - i) * 60_000),
+        expiresAt: new Date(nowMs + (total - i) * 60_000),
       });
     }
     const res = await api.get(`/api/v1/users/${userId}/balance`, { key: api.keys.usage });
@@ -32,10 +32,10 @@ describe("GET /api/v1/users/:userId/balance with many grants", () => {
     expect(BALANCE_GRANT_LIMIT).toBe(100);
     expect(res.body).toMatchObject({ userId, balance: 2 * total, grantCount: total });
     expect(res.body.breakdown).toEqual({ subscription: 2 * total, topup: 0, promotional: 0 });
-    expect(res.body.nextExpiry).toEqual({ amount: 2, expiresAt: new Date(now + 60_000).toISOString() });
+    expect(res.body.nextExpiry).toEqual({ amount: 2, expiresAt: new Date(nowMs + 60_000).toISOString() });
     const expiries: string[] = res.body.grants.map((g: { expiresAt: string }) => g.expiresAt);
     expect(expiries).toHaveLength(100);
     expect(expiries).toEqual([...expiries].sort());
-    expect(expiries[0]).toBe(new Date(now + 60_000).toISOString());
+    expect(expiries[0]).toBe(new Date(nowMs + 60_000).toISOString());
   });
 });

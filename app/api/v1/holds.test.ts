@@ -63,7 +63,7 @@ describe("POST /api/v1/users/:userId/holds", () => {
   it("201 {hold, balance, held} with a usage key: reserves without a ledger entry; GET /balance adds held", async () => {
     const userId = await newUser(100);
     const before = rows(userId);
-    const t0 = Date.now();
+    const t0Ms = Date.now();
     const res = await hold(userId, { amount: 30, reason: "render 1", metadata: { job: "r1" } });
     expect(res.status, res.text).toBe(201);
     expect(res.body).toEqual({
@@ -82,9 +82,9 @@ describe("POST /api/v1/users/:userId/holds", () => {
       balance: 70,
       held: 30,
     });
-    const lasts = Date.parse(res.body.hold.expiresAt) - Date.parse(res.body.hold.createdAt);
-    expect(lasts).toBe(900_000); // default expiresInSeconds
-    expect(Date.parse(res.body.hold.createdAt)).toBeGreaterThanOrEqual(t0 - 1000);
+    const lastsMs = Date.parse(res.body.hold.expiresAt) - Date.parse(res.body.hold.createdAt);
+    expect(lastsMs).toBe(900_000); // default expiresInSeconds
+    expect(Date.parse(res.body.hold.createdAt)).toBeGreaterThanOrEqual(t0Ms - 1000);
     expect(rows(userId).ledger).toBe(before.ledger);
     expect(await balanceOf(userId)).toEqual({ balance: 70, held: 30 });
     expect(rows(userId).ledgerSum).toBe(70 + 30); // Σ ledger = balance + held

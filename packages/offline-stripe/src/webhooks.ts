@@ -116,7 +116,7 @@ export class WebhookQueue {
 
   private async deliver(event: Stripe.Event): Promise<void> {
     const maxAttempts = this.options.maxAttempts ?? 4;
-    const baseDelay = this.options.retryDelayMs ?? 100;
+    const baseDelayMs = this.options.retryDelayMs ?? 100;
     // Stripe's payloads are pretty-printed; the signature covers these exact bytes.
     const payload = JSON.stringify(event, null, 2);
     for (let attempt = 1; attempt <= maxAttempts && !this.closed; attempt++) {
@@ -155,17 +155,17 @@ export class WebhookQueue {
         status,
         error,
       });
-      if (attempt < maxAttempts) await this.wait(baseDelay * 4 ** (attempt - 1));
+      if (attempt < maxAttempts) await this.wait(baseDelayMs * 4 ** (attempt - 1));
     }
   }
 
-  private wait(ms: number): Promise<void> {
+  private wait(delayMs: number): Promise<void> {
     return new Promise((resolve) => {
       const entry = {
         timer: setTimeout(() => {
           this.timers.delete(entry);
           resolve();
-        }, ms),
+        }, delayMs),
         resolve,
       };
       this.timers.add(entry);

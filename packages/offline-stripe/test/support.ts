@@ -3,18 +3,18 @@ import Stripe from "stripe";
 import type { Clock, Logger } from "../src/index";
 
 export class ManualClock implements Clock {
-  private ms: number;
+  private nowMs: number;
   constructor(start: Date | number | string) {
-    this.ms = new Date(start).getTime();
+    this.nowMs = new Date(start).getTime();
   }
   now(): Date {
-    return new Date(this.ms);
+    return new Date(this.nowMs);
   }
   set(to: Date | number | string): void {
-    this.ms = new Date(to).getTime();
+    this.nowMs = new Date(to).getTime();
   }
-  advance(ms: number): void {
-    this.ms += ms;
+  advance(byMs: number): void {
+    this.nowMs += byMs;
   }
 }
 
