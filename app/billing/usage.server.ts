@@ -22,7 +22,7 @@ const statements = perConnection((sqlite: Database.Database) => ({
 export function planTermsOf(ctx: Pick<DbClock, "db">, userId: number): PlanTerms | null {
   const row = statements(ctx.db.$client).terms.get(userId);
   if (!row || row[1] === null || row[2] === null) return null;
-  return { planId: row[0], periodStart: row[1], periodEnd: row[2] };
+  return { planId: row[0], periodStartMs: row[1], periodEndMs: row[2] };
 }
 
 /** The context app/features/ usage functions take: the credit engine's, plus the user's plan terms. */

@@ -126,14 +126,14 @@ export function includedUnitsLeft(ctx: Pick<UsageCtx, "db" | "planTermsOf">, use
     .all(terms.planId)
     .filter((pf) => pf.enabled === 1 && pf.included_units > 0)
     .map((pf) => {
-      const used = Math.min(pf.included_units, s.includedUsed.get(userId, pf.feature_id, terms.periodStart) ?? 0);
+      const used = Math.min(pf.included_units, s.includedUsed.get(userId, pf.feature_id, terms.periodStartMs) ?? 0);
       return {
         ...named(s, pf.feature_id),
         includedUnits: pf.included_units,
         used,
         remaining: pf.included_units - used,
-        periodStart: new Date(terms.periodStart).toISOString(),
-        periodEnd: new Date(terms.periodEnd).toISOString(),
+        periodStart: new Date(terms.periodStartMs).toISOString(),
+        periodEnd: new Date(terms.periodEndMs).toISOString(),
       };
     })
     .sort(byKey);

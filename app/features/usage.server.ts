@@ -36,8 +36,8 @@ import { MAX_UNITS } from "./validation";
 export interface PlanTerms {
   planId: number;
   /** The billing period's start and end (ms): included units are counted per period start. */
-  periodStart: number;
-  periodEnd: number;
+  periodStartMs: number;
+  periodEndMs: number;
 }
 
 /**
@@ -108,7 +108,7 @@ interface Terms {
   refusal: "feature_not_included" | "feature_archived" | null;
   price: PriceRow;
   /** Period start when the plan includes units of the feature, else null. */
-  periodStart: number | null;
+  periodStartMs: number | null;
   includedRemaining: number;
 }
 
@@ -121,14 +121,14 @@ function checkQuantity(value: unknown): number {
   return value;
 }
 
-function termsFor(s: Statements, ctx: UsageCtx, userId: number, key: string, now: number): Terms {
+function termsFor(s: Statements, ctx: UsageCtx, userId: number, key: string, nowMs: number): Terms {
   const plan = ctx.planTermsOf(userId);
   const row = s.usageTerms.get({
     key,
     planId: plan?.planId ?? null,
-    nowMs: now,
+    nowMs,
     userId,
-    periodStart: plan?.periodStart ?? null,
+    periodStart: plan?.periodStartMs ?? null,
   });
   if (!row) throw featureNotFound(key);
   const [id, fkey, name, unitName, description, archivedAt, createdAt, updatedAt, enabled, includedUnits] = row;
@@ -144,7 +144,7 @@ function termsFor(s: Statements, ctx: UsageCtx, userId: number, key: string, now
   };
   const price: PriceRow =
     row[10] === null
-      ? basePriceAt(s, id, now) // only prices scheduled for later: basePriceAt's fallback
+      ? basePriceAt(s, id, nowMs) // only prices scheduled for later: basePriceAt's fallback
       : {
           id: row[10],
           feature_id: row[11],
@@ -159,13 +159,13 @@ function termsFor(s: Statements, ctx: UsageCtx, userId: number, key: string, now
   const refusal = archivedAt !== null ? "feature_archived" : inPlan && enabled === 0 ? "feature_not_included" : null;
   // A plan that leaves the feature out includes none of its units (as includedUnitsLeft shows).
   if (!inPlan || enabled === 0 || !includedUnits) {
-    return { feature, refusal, price, periodStart: null, includedRemaining: 0 };
+    return { feature, refusal, price, periodStartMs: null, includedRemaining: 0 };
   }
   return {
     feature,
     refusal,
     price,
-    periodStart: plan.periodStart,
+    periodStartMs: plan.periodStartMs,
     includedRemaining: Math.max(0, includedUnits - (row[18] ?? 0)),
   };
 }
@@ -250,7 +250,8 @@ function recordRow(
   if (q.meter !== q.before && carriesRemainder(priceOf(terms.price))) {
     s.setMeter.run(userId, terms.price.id, q.meter.units, q.meter.credits);
   }
-  if (q.includedUnitsUsed > 0) s.addIncludedUsed.run(userId, terms.feature.id, terms.periodStart!, q.includedUnitsUsed);
+  if (q.includedUnitsUsed > 0)
+    s.addIncludedUsed.run(userId, terms.feature.id, terms.periodStartMs!, q.includedUnitsUsed);
   const { lastInsertRowid } = s.insertUsage.run(
     userId,
     terms.feature.id,

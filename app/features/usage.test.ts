@@ -147,7 +147,7 @@ describe("the rate card", () => {
     grant(ctx, u, "topup", 5);
     images(ctx);
     const plan = subscriptionPlanFixture(ctx);
-    const terms = new Map([[u, { planId: plan.id, periodStart: 0, periodEnd: DAY_MS * 30 }]]);
+    const terms = new Map([[u, { planId: plan.id, periodStartMs: 0, periodEndMs: DAY_MS * 30 }]]);
     const uc = usageCtx(ctx, terms);
     const before = writeCounts(ctx);
     expect(checkUsage(uc, { userId: u, feature: "images", quantity: 1 })).toEqual({
@@ -185,7 +185,7 @@ describe("the rate card", () => {
     expect(listPlanFeatures(ctx, plan.id)).toMatchObject([
       { feature: "images", enabled: true, includedUnits: 3, price: { version: 2, credits: 2 } },
     ]);
-    const terms = new Map([[u, { planId: plan.id, periodStart: 0, periodEnd: DAY_MS * 30 }]]);
+    const terms = new Map([[u, { planId: plan.id, periodStartMs: 0, periodEndMs: DAY_MS * 30 }]]);
     const uc = usageCtx(ctx, terms);
     expect(recordUsage(uc, { userId: u, feature: "images", quantity: 2 })).toMatchObject({
       credits: 0,
@@ -203,7 +203,7 @@ describe("the rate card", () => {
       priceVersion: 2,
     });
     expect(includedUnitsLeft(uc, u)).toMatchObject([{ feature: "images", includedUnits: 3, used: 3, remaining: 0 }]);
-    terms.set(u, { planId: plan.id, periodStart: DAY_MS * 30, periodEnd: DAY_MS * 60 });
+    terms.set(u, { planId: plan.id, periodStartMs: DAY_MS * 30, periodEndMs: DAY_MS * 60 });
     expect(includedUnitsLeft(uc, u)).toMatchObject([{ remaining: 3 }]);
     const year = { from: new Date("2026-01-01T00:00:00Z"), to: new Date("2027-01-01T00:00:00Z") };
     const summary = usageSummary(ctx, u, year);

@@ -25,7 +25,7 @@ export function featureUsageView(ctx: DbClock, userId: number) {
   const terms = planTermsOf(ctx, userId);
   const toMs = nowMs + 1; // exclusive, so usage recorded this millisecond counts
   const fromMs =
-    terms && terms.periodStart < nowMs ? terms.periodStart : Date.parse(`${dayOf(nowMs - 29 * DAY_MS)}T00:00:00Z`);
+    terms && terms.periodStartMs < nowMs ? terms.periodStartMs : Date.parse(`${dayOf(nowMs - 29 * DAY_MS)}T00:00:00Z`);
   const range = { from: new Date(fromMs), to: new Date(toMs) };
   const features = usageSummary(ctx, userId, range);
   const days = daysBetween(fromMs, toMs);
