@@ -174,7 +174,7 @@ interface Quote {
   includedUnitsUsed: number;
   credits: number;
   meter: Meter;
-  /** The meter before: unchanged when no unit is charged. */
+  /** The meter before: `meter` is this same object when nothing moves it (no unit charged, or a price that keeps no meter). */
   before: Meter;
 }
 
@@ -183,12 +183,13 @@ function quote(s: Statements, userId: number, terms: Terms, quantity: number): Q
   const includedUnitsUsed = Math.min(quantity, terms.includedRemaining);
   const price = priceOf(terms.price);
   // Whole credits per unit: every use costs the same whatever came before (no meter is kept).
-  const row = carriesRemainder(price) ? s.meter.get(userId, terms.price.id) : undefined;
+  const metered = carriesRemainder(price);
+  const row = metered ? s.meter.get(userId, terms.price.id) : undefined;
   const before: Meter = row ? { units: row[0], credits: row[1] } : EMPTY_METER;
   const charged = quantity - includedUnitsUsed;
   if (charged === 0) return { includedUnitsUsed, credits: 0, meter: before, before };
   const next = charge(before, price, charged);
-  return { includedUnitsUsed, credits: next.credits, meter: next.meter, before };
+  return { includedUnitsUsed, credits: next.credits, meter: metered ? next.meter : before, before };
 }
 
 function refuse(reason: "feature_not_included" | "feature_archived", key: string): AppError {
@@ -204,7 +205,7 @@ function spendableNow(ctx: DbClock, userId: number): number {
 }
 
 /**
- * Whether the user may use `quantity` units of the feature now, what it would cost and what they
+ * Whether the user may use `quantity` units of the feature nowMs, what it would cost and what they
  * have: writes nothing (beyond recording a lapsed hold, as any balance read does). Unknown user or
  * feature → not_found.
  */
@@ -212,8 +213,8 @@ export function checkUsage(ctx: UsageCtx, input: CheckInput): CheckResult {
   const quantity = checkQuantity(input.quantity);
   const s = statementsFor(ctx.db);
   const balance = spendableNow(ctx, input.userId); // not_found for an unknown user
-  const now = ctx.clock.now().getTime();
-  const terms = termsFor(s, ctx, input.userId, input.feature, now);
+  const nowMs = ctx.clock.now().getTime();
+  const terms = termsFor(s, ctx, input.userId, input.feature, nowMs);
   const { includedRemaining } = terms;
   if (terms.refusal) return { allowed: false, credits: 0, balance, includedRemaining, reason: terms.refusal };
   const { credits } = quote(s, input.userId, terms, quantity);
@@ -245,11 +246,9 @@ function recordRow(
     hash: string | null;
     metadata: string | null;
   },
-  now: number,
+  nowMs: number,
 ): number {
-  if (q.meter !== q.before && carriesRemainder(priceOf(terms.price))) {
-    s.setMeter.run(userId, terms.price.id, q.meter.units, q.meter.credits);
-  }
+  if (q.meter !== q.before) s.setMeter.run(userId, terms.price.id, q.meter.units, q.meter.credits);
   if (q.includedUnitsUsed > 0)
     s.addIncludedUsed.run(userId, terms.feature.id, terms.periodStartMs!, q.includedUnitsUsed);
   const { lastInsertRowid } = s.insertUsage.run(
@@ -264,7 +263,7 @@ function recordRow(
     link.key,
     link.hash,
     link.metadata,
-    now,
+    nowMs,
   );
   return Number(lastInsertRowid);
 }
@@ -288,7 +287,7 @@ function replayOf(ctx: DbClock, s: Statements, row: UsageRow): UsageResult {
 }
 
 /**
- * Records `quantity` units of the feature used by the user now, in ONE write transaction:
+ * Records `quantity` units of the feature used by the user nowMs, in ONE write transaction:
  * included units first, then credits at the price in effect (carried remainder included) as one
  * deduction tagged with the feature, quantity and price version. Refused with nothing written:
  * not_found (user, feature), feature_archived / feature_not_included (403), insufficient_credits
@@ -313,8 +312,8 @@ export function recordUsage(ctx: UsageCtx, input: UsageInput): UsageResult {
         return replayOf(ctx, s, replay);
       }
     }
-    const now = ctx.clock.now().getTime();
-    const terms = termsFor(s, ctx, input.userId, input.feature, now);
+    const nowMs = ctx.clock.now().getTime();
+    const terms = termsFor(s, ctx, input.userId, input.feature, nowMs);
     if (terms.refusal) {
       spendableNow(ctx, input.userId); // an unknown user is not_found first
       throw refuse(terms.refusal, input.feature);
@@ -340,7 +339,7 @@ export function recordUsage(ctx: UsageCtx, input: UsageInput): UsageResult {
       hash,
       metadata: metadata === null ? null : JSON.stringify(metadata),
     };
-    const id = recordRow(s, input.userId, terms, quantity, q, link, now);
+    const id = recordRow(s, input.userId, terms, quantity, q, link, nowMs);
     return {
       id,
       feature: terms.feature.key,
@@ -377,7 +376,7 @@ export interface FeatureHoldResult {
 /**
  * The price a keyed hold by feature was made at, when the key was used before: a replay is the
  * same feature and quantity (it answers the original whatever the price or the feature's state
- * now); anything else under the key → idempotency_conflict.
+ * nowMs); anything else under the key → idempotency_conflict.
  */
 function heldPriceOfKey(s: Statements, input: FeatureHoldInput, quantity: number): PriceRow | undefined {
   if (typeof input.idempotencyKey !== "string") return undefined;
@@ -406,9 +405,9 @@ export function holdFeature(ctx: UsageCtx, input: FeatureHoldInput): FeatureHold
   const quantity = checkQuantity(input.quantity);
   const s = statementsFor(ctx.db);
   return writeTransaction(ctx.db, (): FeatureHoldResult => {
-    const now = ctx.clock.now().getTime();
+    const nowMs = ctx.clock.now().getTime();
     const heldPrice = heldPriceOfKey(s, input, quantity);
-    const terms = termsFor(s, ctx, input.userId, input.feature, now);
+    const terms = termsFor(s, ctx, input.userId, input.feature, nowMs);
     if (heldPrice) terms.price = heldPrice;
     else if (terms.refusal) {
       spendableNow(ctx, input.userId);
@@ -497,10 +496,10 @@ export function captureFeatureHold(ctx: UsageCtx, input: FeatureCaptureInput): F
     }
     const feature = s.featureById.get(fh.feature_id)!;
     const price = s.priceById.get(fh.price_id)!;
-    const now = ctx.clock.now().getTime();
+    const nowMs = ctx.clock.now().getTime();
     // Included units as the user's plan has them now; the price is the held one.
     const userId = userIdOfHold(ctx, input.holdId);
-    const current = termsFor(s, ctx, userId, feature.key, now);
+    const current = termsFor(s, ctx, userId, feature.key, nowMs);
     const terms: Terms = { ...current, price, refusal: null };
     const q = quote(s, userId, terms, quantity);
     const tag = tagOf(terms, quantity, q);
@@ -523,7 +522,7 @@ export function captureFeatureHold(ctx: UsageCtx, input: FeatureCaptureInput): F
       ({ hold, held, balance } = r);
     }
     const link = { entryId: deduction?.id ?? null, holdId: input.holdId, key: null, hash: null, metadata: null };
-    const id = recordRow(s, userId, terms, quantity, q, link, now);
+    const id = recordRow(s, userId, terms, quantity, q, link, nowMs);
     const usage: UsageResult = {
       id,
       feature: feature.key,
