@@ -154,6 +154,8 @@ export async function startProductionServer(env: Record<string, string> = {}, op
     post: (p: string, body?: unknown, opts?: RequestOptions) => call("POST", p, { ...opts, body }),
     patch: (p: string, body?: unknown, opts?: RequestOptions) => call("PATCH", p, { ...opts, body }),
     counts,
+    /** Rows of a read on the test's own connection to the server's database (it sees every commit). */
+    query: <T>(sql: string, ...args: unknown[]): T[] => db.$client.prepare(sql).all(...args) as T[],
     postStripeEvent,
     output: () => output,
     async close() {

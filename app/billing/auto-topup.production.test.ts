@@ -5,7 +5,6 @@
  * an admin key sets auto top-up through the v1 API; deductions go through the v1 API.
  * (The cap across a month boundary and a lost webhook, over a history written with a moved clock: auto-topup-history.production.test.ts.)
  */
-import Database from "better-sqlite3";
 import Stripe from "stripe";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startProductionServer, type ProductionServer } from "../../test/production-server";
@@ -45,15 +44,6 @@ afterAll(async () => {
   await server?.close();
 });
 
-function query<T>(sql: string, ...args: unknown[]): T[] {
-  const db = new Database(server.databasePath, { readonly: true });
-  try {
-    return db.prepare(sql).all(...args) as T[];
-  } finally {
-    db.close();
-  }
-}
-
 async function api(method: string, url: string, body?: unknown) {
   const res = await fetch(`${app}/api/v1${url}`, {
     method,
@@ -70,13 +60,13 @@ let emails = 0;
 /** A customer who signed up and bought the 500-credit pack through Checkout (saving the card). */
 async function customer(): Promise<{ userId: number; cookie: string; packId: number }> {
   const email = `auto-topup-${process.pid}-${++emails}@example.com`;
-  const { userId, cookie, packId } = await signUpAndBuyPack(app, query, { email, name: "Auto" });
+  const { userId, cookie, packId } = await signUpAndBuyPack(app, server.query, { email, name: "Auto" });
   await waitFor("the pack's credits", async () => ((await balance(userId)) === 500 ? true : undefined));
   return { userId, cookie, packId };
 }
 
 function attempts(userId: number) {
-  return query<{ id: number; status: string; stripe_payment_intent_id: string | null }>(
+  return server.query<{ id: number; status: string; stripe_payment_intent_id: string | null }>(
     `select id, status, stripe_payment_intent_id from auto_topup_attempts where user_id = ? order by id`,
     userId,
   );
@@ -115,7 +105,7 @@ describe("auto top-up on the production server", () => {
       expect(r.status).toBe(400);
       if (field) expect((r.body.error as { field: string }).field).toBe(field);
     }
-    expect(query(`select * from auto_topup_settings where user_id = ?`, userId)).toEqual([]);
+    expect(server.query(`select * from auto_topup_settings where user_id = ?`, userId)).toEqual([]);
     expect((await api("PATCH", `/users/999999/auto-topup`, { enabled: false })).status).toBe(404);
   });
 
@@ -142,7 +132,7 @@ describe("auto top-up on the production server", () => {
       expect((await server.postStripeEvent(copy)).status).toBe(200);
     }
     expect(await balance(userId)).toBe(700);
-    expect(query(`select count(*) as n from topup_purchases where user_id = ?`, userId)).toEqual([{ n: 2 }]);
+    expect(server.query(`select count(*) as n from topup_purchases where user_id = ?`, userId)).toEqual([{ n: 2 }]);
 
     // A full refund of the automatic charge removes its credits.
     const refund = await fetch(`${stripeUrl}/_offline/refunds`, {
@@ -164,16 +154,16 @@ describe("auto top-up on the production server", () => {
       });
     const bad = await post({ enabled: "on", threshold: "0", monthlyCapPacks: "500" });
     expect(bad.status).toBe(400);
-    expect(query(`select * from auto_topup_settings where user_id = ?`, userId)).toEqual([]);
+    expect(server.query(`select * from auto_topup_settings where user_id = ?`, userId)).toEqual([]);
     const ok = await post({ enabled: "on", threshold: "250", monthlyCapPacks: "2" });
     expect(ok.status).toBe(200);
-    expect(query(`select auto_topup_threshold as t from users where id = ?`, userId)).toEqual([{ t: 250 }]);
+    expect(server.query(`select auto_topup_threshold as t from users where id = ?`, userId)).toEqual([{ t: 250 }]);
     const page = await (await fetch(`${app}/billing`, { headers: { cookie } })).text();
     expect(page.replaceAll("<!-- -->", "")).toContain("This month: 0 of 2 packs.");
     const off = await post({ threshold: "250", monthlyCapPacks: "2" }); // the box unchecked
     expect(off.status).toBe(200);
     expect(
-      query(
+      server.query(
         `select auto_topup_threshold as t, s.enabled from users u join auto_topup_settings s on s.user_id = u.id where u.id = ?`,
         userId,
       ),
@@ -199,13 +189,13 @@ describe("auto top-up on the production server", () => {
     expect((await api("POST", `/users/${userId}/deductions`, { amount: 300 })).status).toBe(201);
     await waitFor("the failed attempt", () => (attempts(userId)[0]?.status === "failed" ? true : undefined));
     expect(await balance(userId)).toBe(200);
-    expect(query(`select auto_topup_threshold as t from users where id = ?`, userId)).toEqual([{ t: null }]);
+    expect(server.query(`select auto_topup_threshold as t from users where id = ?`, userId)).toEqual([{ t: null }]);
     const page = await (await fetch(`${app}/billing`, { headers: { cookie } })).text();
     expect(page).toContain("Auto top-up turned itself off: your card was declined");
     // Nothing retried, and off means off: the threshold is cleared, so spending asks for nothing more.
     expect((await api("POST", `/users/${userId}/deductions`, { amount: 150 })).status).toBe(201);
     expect(
-      query(`select count(*) as n from event_outbox where type = 'auto_topup.needed' and user_id = ?`, userId),
+      server.query(`select count(*) as n from event_outbox where type = 'auto_topup.needed' and user_id = ?`, userId),
     ).toEqual([{ n: 1 }]);
     expect(attempts(userId)).toHaveLength(1);
   });

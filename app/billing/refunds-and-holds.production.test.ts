@@ -5,7 +5,6 @@
  * half refund or a void follows, then a release, a capture or the hold's expiry. Whatever the
  * order, the refunded or voided credits never become spendable again (docs/decisions/017).
  */
-import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startProductionServer, type ProductionServer } from "../../test/production-server";
 import { freePort } from "../../test/server-process";
@@ -40,15 +39,6 @@ afterAll(async () => {
   await server?.close();
 });
 
-function query<T>(sql: string, ...args: unknown[]): T[] {
-  const db = new Database(server.databasePath, { readonly: true });
-  try {
-    return db.prepare(sql).all(...args) as T[];
-  } finally {
-    db.close();
-  }
-}
-
 const balance = async (userId: number) => (await server.get(`/api/v1/users/${userId}/balance`)).body;
 
 let emails = 0;
@@ -56,13 +46,13 @@ let emails = 0;
 /** A customer who signed up and bought the 500-credit pack through Checkout. */
 async function customer(): Promise<{ userId: number; grantId: number; paymentIntent: string; paidCents: number }> {
   const email = `held-refund-${process.pid}-${++emails}@example.com`;
-  const { userId } = await signUpAndBuyPack(app, query, { email, name: "Held" });
+  const { userId } = await signUpAndBuyPack(app, server.query, { email, name: "Held" });
   await waitFor("the pack's credits", async () => ((await balance(userId)).balance === 500 ? true : undefined));
-  const [purchase] = query<{ pi: string; paid: number }>(
+  const [purchase] = server.query<{ pi: string; paid: number }>(
     `select stripe_payment_intent_id as pi, amount_paid_cents as paid from topup_purchases where user_id = ?`,
     userId,
   );
-  const [{ id: grantId }] = query<{ id: number }>(`select id from credit_grants where user_id = ?`, userId);
+  const [{ id: grantId }] = server.query<{ id: number }>(`select id from credit_grants where user_id = ?`, userId);
   return { userId, grantId, paymentIntent: purchase.pi, paidCents: purchase.paid };
 }
 
@@ -78,7 +68,7 @@ async function refund(c: { userId: number; paymentIntent: string }, amountCents?
   expect(res.ok).toBe(true);
   const refunded = amountCents ?? Number.POSITIVE_INFINITY;
   await waitFor("the refund applied", () => {
-    const [row] = query<{ refunded: number; paid: number }>(
+    const [row] = server.query<{ refunded: number; paid: number }>(
       `select amount_refunded_cents as refunded, amount_paid_cents as paid from topup_purchases where user_id = ?`,
       c.userId,
     );
@@ -154,7 +144,7 @@ describe.each(removals)("$name while all the pack's credits are held", ({ run, r
     expect(await balance(c.userId)).toMatchObject({ balance: spendable, held: 0 });
     const more = await server.post(`/api/v1/users/${c.userId}/deductions`, { amount: spendable + 1 });
     expect(more.status).toBe(402);
-    const [{ sum }] = query<{ sum: number }>(
+    const [{ sum }] = server.query<{ sum: number }>(
       `select sum(amount) as sum from credit_ledger where user_id = ?`,
       c.userId,
     );

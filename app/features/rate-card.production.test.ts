@@ -2,7 +2,6 @@
  * The rate card on the production server (build/node/server.js, DEMO=1 with the offline Stripe):
  * every answer is checked against the OpenAPI document by the test client.
  */
-import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startProductionServer, type ProductionServer } from "../../test/production-server";
 import { freePort } from "../../test/server-process";
@@ -18,15 +17,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await server?.close();
 });
-
-function query<T>(sql: string, ...args: unknown[]): T[] {
-  const db = new Database(server.databasePath, { readonly: true });
-  try {
-    return db.prepare(sql).all(...args) as T[];
-  } finally {
-    db.close();
-  }
-}
 
 async function waitFor<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
   const untilMs = Date.now() + timeoutMs;
@@ -87,7 +77,7 @@ describe("the rate card on the production server", () => {
     expect(feature.body.prices.map((p: { version: number }) => p.version)).toEqual([2, 1]);
     const ledger = await server.get(`/api/v1/users/${u.id}/ledger`);
     expect(ledger.body.entries[0].usage).toMatchObject({ feature: "images", quantity: 1, priceVersion: 2 });
-    const audit = query<{ action: string }>(
+    const audit = server.query<{ action: string }>(
       `select action from audit_log where subject = 'feature:images' order by id`,
     );
     expect(audit.map((a) => a.action)).toEqual(["feature.created", "feature.price_added"]);
@@ -223,9 +213,9 @@ describe("the rate card on the production server", () => {
       headers: { origin: app, cookie },
       redirect: "manual",
     });
-    const [{ id: userId }] = query<{ id: number }>(`select id from users where email = ?`, email);
+    const [{ id: userId }] = server.query<{ id: number }>(`select id from users where email = ?`, email);
     const sub = await waitFor("the subscription", async () => {
-      const rows = query<{ sid: string; start: number }>(
+      const rows = server.query<{ sid: string; start: number }>(
         `select stripe_subscription_id as sid, current_period_start as start from user_subscriptions where user_id = ? and status = 'active' and current_period_start is not null`,
         userId,
       );
@@ -256,7 +246,7 @@ describe("the rate card on the production server", () => {
     const renew = await fetch(`${stripeUrl}/_offline/subscriptions/${sub.sid}/renew`, { method: "POST" });
     expect(renew.status).toBeLessThan(400);
     await waitFor("the renewal", async () => {
-      const rows = query<{ start: number }>(
+      const rows = server.query<{ start: number }>(
         `select current_period_start as start from user_subscriptions where stripe_subscription_id = ?`,
         sub.sid,
       );
