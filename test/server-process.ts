@@ -23,15 +23,20 @@ const buildInputs = [
 /**
  * Builds the app when build/ is missing (a clean checkout) or older than any of its sources, so a
  * test never runs against yesterday's server; flock keeps parallel test files from building twice,
- * and the check runs again under the lock so the second one finds the first one's build.
+ * and the check runs under the lock, so the second one finds the first one's build.
  */
 export function ensureBuild(): void {
+  ensureBuildIn(repoRoot);
+}
+
+/** ensureBuild for the app checked out at `root` (the test of the staleness rule uses a stand-in). */
+export function ensureBuildIn(root: string): void {
   const lock = path.join(os.tmpdir(), "credit-billing-build.lock");
   const bundle = "build/node/server.js";
   const stale =
     `test -f ${bundle} && test -f build/server/index.js && ` +
-    `test -z "$(find ${buildInputs.join(" ")} -newer ${bundle} -not -path '*/node_modules/*' -not -name '*.test.ts' -not -name '*.test.tsx' -print -quit)"`;
-  const r = spawnSync("flock", [lock, "sh", "-c", `${stale} || npm run build`], { cwd: repoRoot, encoding: "utf8" });
+    `test -z "$(find ${buildInputs.join(" ")} -newer ${bundle} -type f -not -path '*/node_modules/*' -not -name '*.test.ts' -not -name '*.test.tsx' -print -quit)"`;
+  const r = spawnSync("flock", [lock, "sh", "-c", `${stale} || npm run build`], { cwd: root, encoding: "utf8" });
   if (r.status !== 0) throw new Error(`npm run build failed (${r.status ?? r.error}):\n${r.stdout}\n${r.stderr}`);
 }
 
