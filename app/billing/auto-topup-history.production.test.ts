@@ -14,6 +14,7 @@
  * month's attempts do not count) and no further; and B's open attempt is settled from the
  * PaymentIntent Stripe has, once, whatever webhook replays follow.
  */
+import Database from "better-sqlite3";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -178,8 +179,17 @@ afterAll(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
+function query<T>(sql: string, ...args: unknown[]): T[] {
+  const db = new Database(dbPath, { readonly: true });
+  try {
+    return db.prepare(sql).all(...args) as T[];
+  } finally {
+    db.close();
+  }
+}
+
 function attempts(userId: number) {
-  return server!.query<{ id: number; month: string; status: string; stripe_payment_intent_id: string | null }>(
+  return query<{ id: number; month: string; status: string; stripe_payment_intent_id: string | null }>(
     `select id, month, status, stripe_payment_intent_id from auto_topup_attempts where user_id = ? order by id`,
     userId,
   );
@@ -198,10 +208,10 @@ const balance = async (userId: number) => (await api("GET", `/users/${userId}/ba
 
 /** Deducts through the API and waits until the auto top-up consumer has seen the crossing and nothing is open. */
 async function deductAndSettle(userId: number, amount: number, expectedBalance: number) {
-  const before = server!.query<{ n: number }>(`select coalesce(max(id), 0) as n from event_outbox`)[0].n;
+  const before = query<{ n: number }>(`select coalesce(max(id), 0) as n from event_outbox`)[0].n;
   expect((await api("POST", `/users/${userId}/deductions`, { amount })).status).toBe(201);
   await waitFor(`the crossing of user ${userId} dispatched`, () =>
-    server!.query(
+    query(
       `select 1 from event_outbox where type = 'auto_topup.needed' and user_id = ? and id > ? and dispatched_at is not null`,
       userId,
       before,
@@ -231,9 +241,7 @@ describe("auto top-up on the production server, over a history written with a mo
       [thisMonth, "succeeded"],
       [thisMonth, "succeeded"],
     ]);
-    expect(server!.query(`select count(*) as n from topup_purchases where user_id = ?`, a)).toEqual([
-      { n: 1 + 2 * CAP },
-    ]);
+    expect(query(`select count(*) as n from topup_purchases where user_id = ?`, a)).toEqual([{ n: 1 + 2 * CAP }]);
   });
 
   it("settles an attempt whose payment_intent.succeeded never came from the PaymentIntent Stripe has, once", async () => {
@@ -243,7 +251,7 @@ describe("auto top-up on the production server, over a history written with a mo
     const [attempt] = attempts(b);
     expect(attempt.status).toBe("succeeded");
     const purchases = () =>
-      server!.query(
+      query(
         `select count(*) as n from topup_purchases where stripe_payment_intent_id = ?`,
         attempt.stripe_payment_intent_id,
       );
