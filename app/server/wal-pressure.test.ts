@@ -31,11 +31,12 @@ function grownWal() {
     writer.close();
     fs.rmSync(dir, { recursive: true, force: true });
   });
+  const releaseReader = () => reader.prepare("COMMIT").run();
   const release = () => {
-    reader.prepare("COMMIT").run();
+    releaseReader();
     writer.pragma("wal_checkpoint(TRUNCATE)");
   };
-  return { file, release };
+  return { file, release, releaseReader, writer };
 }
 
 async function serve(valve: ReturnType<typeof walPressureValve>): Promise<{ base: string; handled: string[] }> {
@@ -75,6 +76,28 @@ describe("the WAL write-pressure valve", () => {
     release();
     expect((await write).status).toBe(201);
     expect(handled).toEqual(["GET", "POST"]);
+  });
+
+  // The valve stops the writes; only a write restarts a WAL whose every frame a PASSIVE checkpoint has
+  // copied. The plain server's checkpointer is PASSIVE, so a valve that waited for the WAL's size to
+  // drop waited for a write it held back itself: every write was 503 until the server restarted.
+  it("lets writes through once a checkpoint has copied every frame, as the first write then restarts the WAL", async () => {
+    const { file, releaseReader, writer } = grownWal();
+    const valve = walPressureValve(file, { maxBytes: 64 * 1024, deadlineMs: 60_000 });
+    const { base, handled } = await serve(valve);
+    releaseReader();
+    const [copied] = writer.pragma("wal_checkpoint(PASSIVE)") as Array<{ log: number; checkpointed: number }>;
+    expect(copied.checkpointed).toBe(copied.log);
+    // Still past its bound in size: nothing has restarted it.
+    expect(valve.walBytes()).toBeGreaterThan(64 * 1024);
+    const res = await fetch(base, { method: "POST" });
+    expect(res.status).toBe(201);
+    expect(handled).toEqual(["POST"]);
+    // The write it let through (here, the writer's next insert) restarts the WAL from its beginning.
+    writer.prepare("insert into t values (?)").run("y");
+    const fresh = walPressureValve(file);
+    cleanups.push(fresh.stop);
+    expect(fresh.walBytes()).toBeLessThan(64 * 1024);
   });
 
   it("answers 503 storage_busy with Retry-After, having run nothing, when the WAL stays past its bound", async () => {

@@ -6,8 +6,12 @@
  * polling every few milliseconds, for the checkpoint to restart it; past a deadline it is answered
  * 503 `storage_busy` with Retry-After, having written nothing. Back-pressure instead of a full disk.
  *
- * The WAL's size is read from its index (the -shm file's header: frames in use), with one pread
- * on a descriptor kept open: no SQLite lock, no connection.
+ * The WAL's size is read from its index (the -shm file's header: frames in use, and how many of
+ * them a checkpoint has copied), with one pread on a descriptor kept open: no SQLite lock, no
+ * connection. Once a checkpoint has copied every frame, writes go through again whatever the size:
+ * the WAL restarts from its beginning only at the next write (a PASSIVE checkpoint, the plain
+ * server's, never restarts it), so holding writes until the size dropped would wait for a write
+ * the valve itself holds back: a server wedged at 503 until restarted (the bench saw it).
  */
 import fs from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
@@ -19,6 +23,15 @@ const WAL_PRESSURE_DEADLINE_MS = 2_000;
 const POLL_MS = 2;
 const READ_EVERY_MS = 1;
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+/** The WAL index's header and checkpoint info up to nBackfill (see readWalState). */
+const WAL_INDEX_READ_BYTES = 100;
+
+interface WalState {
+  /** Bytes of WAL in use (frames × (page + frame header)). */
+  bytes: number;
+  /** Whether a checkpoint has copied every frame in use into the database. */
+  copied: boolean;
+}
 
 export interface WalPressure {
   /** Bytes of WAL in use now (0 when there is no WAL index). */
@@ -35,42 +48,51 @@ export function walPressureValve(
   const maxBytes = opts.maxBytes ?? WAL_PRESSURE_BYTES;
   const deadlineMs = opts.deadlineMs ?? WAL_PRESSURE_DEADLINE_MS;
   const pollMs = opts.pollMs ?? POLL_MS;
-  const header = Buffer.alloc(20);
+  const header = Buffer.alloc(WAL_INDEX_READ_BYTES);
   let fd: number | null = null;
   let readAtMs = -Infinity;
-  let lastBytes = 0;
+  let last: WalState = { bytes: 0, copied: true };
 
   // Read at most once per READ_EVERY_MS: one pread per write request was 2–3 % of the server's CPU.
-  const walBytes = (): number => {
+  const walState = (): WalState => {
     const nowMs = performance.now();
-    if (nowMs - readAtMs < READ_EVERY_MS) return lastBytes;
+    if (nowMs - readAtMs < READ_EVERY_MS) return last;
     readAtMs = nowMs;
-    return (lastBytes = readWalBytes());
+    return (last = readWalState());
   };
 
-  const readWalBytes = (): number => {
+  const readWalState = (): WalState => {
     try {
       fd ??= fs.openSync(`${databasePath}-shm`, "r");
-      if (fs.readSync(fd, header, 0, 20, 0) < 20) return 0;
+      if (fs.readSync(fd, header, 0, WAL_INDEX_READ_BYTES, 0) < WAL_INDEX_READ_BYTES) return { bytes: 0, copied: true };
     } catch {
       // No WAL index yet (or it was removed when the last connection closed): try again next time.
       if (fd !== null) fs.closeSync(fd);
       fd = null;
-      return 0;
+      return { bytes: 0, copied: true };
     }
+    // SQLite's wal.c: WalIndexHdr.szPage (u16 at 14, 1 = 65,536) and mxFrame (u32 at 16); then,
+    // after the header's two 48-byte copies, WalCkptInfo.nBackfill (u32 at 96). Native byte order.
     const pageSize = header.readUInt16LE(14) === 1 ? 65536 : header.readUInt16LE(14);
-    return header.readUInt32LE(16) * (pageSize + 24);
+    const frames = header.readUInt32LE(16);
+    return { bytes: frames * (pageSize + 24), copied: header.readUInt32LE(96) >= frames };
+  };
+
+  /** Whether a write may start now: the WAL is under its bound, or a checkpoint copied all of it. */
+  const open = (): boolean => {
+    const { bytes, copied } = walState();
+    return bytes <= maxBytes || copied;
   };
 
   const admit = (req: IncomingMessage, res: ServerResponse, handle: () => void): void => {
-    if (SAFE_METHODS.has(req.method ?? "GET") || walBytes() <= maxBytes) {
+    if (SAFE_METHODS.has(req.method ?? "GET") || open()) {
       handle();
       return;
     }
     const deadlineAtMs = Date.now() + deadlineMs;
     const poll = () => {
       if (res.destroyed) return;
-      if (walBytes() <= maxBytes) handle();
+      if (open()) handle();
       else if (Date.now() >= deadlineAtMs) storageBusy(res);
       else setTimeout(poll, pollMs);
     };
@@ -78,7 +100,7 @@ export function walPressureValve(
   };
 
   return {
-    walBytes,
+    walBytes: () => walState().bytes,
     admit,
     stop: () => {
       if (fd !== null) fs.closeSync(fd);
