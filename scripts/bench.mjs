@@ -28,7 +28,8 @@
 // Options: --soak <seconds> (default 300), --quick (short phases; a smoke run, not for the record),
 // --no-profile, --saturation <seconds> (default 600), --only saturation (row 11 alone, printed as JSON),
 // --only usage (row 12 alone on servers of its own, printed as JSON),
-// --detail (row 11 also samples who holds the WAL locks and reads Litestream's checkpoint counters).
+// --detail (row 11 also samples who holds the WAL locks and reads Litestream's checkpoint counters),
+// --no-pin (nothing pinned: the server, Litestream and wrk share both cores, as issue 21 also asks).
 // BENCH_SKIP_BUILD=1 skips the rebuild. Everything listens on 127.0.0.1 and lives in a
 // temporary folder removed at the end.
 import { spawnSync } from "node:child_process";
@@ -74,6 +75,8 @@ const { values: opts } = parseArgs({
     saturation: { type: "string" },
     only: { type: "string" },
     detail: { type: "boolean", default: false },
+    // Read by scripts/bench/wrk.mjs (pinning is decided when it loads): nothing is pinned.
+    "no-pin": { type: "boolean", default: false },
   },
 });
 const QUICK = opts.quick;
@@ -1116,7 +1119,7 @@ async function main() {
   App = await loadApp();
   tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), "credits-bench-"));
   log(
-    `pinning: ${pinning.enabled ? `server and Litestream on core ${pinning.server}, wrk on core ${pinning.generator}` : "off (no taskset or < 2 cores)"}`,
+    `pinning: ${pinning.enabled ? `server and Litestream on core ${pinning.server}, wrk on core ${pinning.generator}` : pinning.asked ? "off (--no-pin)" : "off (no taskset or < 2 cores)"}`,
   );
   try {
     if (ONLY === "saturation") {

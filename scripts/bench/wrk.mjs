@@ -31,10 +31,12 @@ export function ensureWrk(log) {
 
 /**
  * CPU pinning: the server (and Litestream with it) on core 0, wrk on core 1 — when taskset exists
- * and this process may use at least two cores. Otherwise nothing is pinned (and the report says so).
+ * and this process may use at least two cores, unless `npm run bench -- --no-pin` asks for an unpinned
+ * run. Otherwise nothing is pinned (and the report says so).
  */
 export const pinning = (() => {
   const cores = os.availableParallelism?.() ?? os.cpus().length;
+  if (process.argv.includes("--no-pin")) return { enabled: false, cores, asked: true };
   if (cores < 2 || !has("taskset")) return { enabled: false, cores };
   return { enabled: true, cores, server: "0", generator: "1" };
 })();
