@@ -10,12 +10,17 @@ export type Db = BetterSQLite3Database<typeof schema> & { $client: Database.Data
  * Pragmas every connection sets. WAL lets readers run beside the one writer (and is what
  * Litestream replicates); busy_timeout makes a second process wait for the write lock instead
  * of failing with SQLITE_BUSY; NORMAL is durable in WAL mode up to the last checkpointed commit.
+ * temp_store = MEMORY keeps savepoint journals in memory: a nested writeTransaction is a
+ * savepoint, whose journal (a copy of each page it changes) otherwise spills to a new temporary
+ * file past 64 KiB. A keyed batch event (the idempotency store, usage, the deduction: three
+ * savepoints) crossed that every time: 150 µs an event in process, 63 in memory (decision 025).
  */
 function applyPragmas(sqlite: Database.Database): void {
   sqlite.pragma("journal_mode = WAL");
   sqlite.pragma("busy_timeout = 5000");
   sqlite.pragma("synchronous = NORMAL");
   sqlite.pragma("foreign_keys = ON");
+  sqlite.pragma("temp_store = MEMORY");
 }
 
 export function openSqlite(databasePath: string, opts: { readonly?: boolean } = {}): Database.Database {

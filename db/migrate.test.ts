@@ -23,7 +23,7 @@ describe("migrations", () => {
     fs.rmSync(file, { force: true });
   });
 
-  it("every connection sets WAL, busy_timeout, synchronous=NORMAL and foreign keys", () => {
+  it("every connection sets WAL, busy_timeout, synchronous=NORMAL, foreign keys and temp_store=MEMORY", () => {
     const file = path.join(process.env.TEST_TMP_DIR!, `pragmas-${process.pid}.db`);
     migrateDatabase(file);
     const db = openDatabase(file);
@@ -31,6 +31,8 @@ describe("migrations", () => {
     expect(db.$client.pragma("busy_timeout", { simple: true })).toBe(5000);
     expect(db.$client.pragma("synchronous", { simple: true })).toBe(1);
     expect(db.$client.pragma("foreign_keys", { simple: true })).toBe(1);
+    // Savepoint journals stay in memory (db/client.ts): 2 = MEMORY.
+    expect(db.$client.pragma("temp_store", { simple: true })).toBe(2);
     db.$client.close();
   });
 });
