@@ -992,8 +992,17 @@ export const usageRecords = sqliteTable(
       .where(sql`${t.idempotencyKey} is not null`),
     // A customer's usage over a range (summary, credits page).
     index("usage_records_user_created_idx").on(t.userId, t.createdAt),
-    // Usage by feature over a range across customers (reports), from the index alone.
-    index("usage_records_created_idx").on(t.createdAt, t.featureId, t.quantity, t.credits),
+    // Usage by feature over a range across customers (reports), from the index alone: every column
+    // the report sums or counts (included units, distinct customers) is in it. Without the last two
+    // each of a million rows in the range was a table read, and /admin/reports took 224 ms (bench 7c).
+    index("usage_records_created_at_idx").on(
+      t.createdAt,
+      t.featureId,
+      t.quantity,
+      t.credits,
+      t.includedUnits,
+      t.userId,
+    ),
     check("usage_records_quantity_positive", sql`${t.quantity} > 0`),
     check("usage_records_included_range", sql`${t.includedUnits} >= 0 and ${t.includedUnits} <= ${t.quantity}`),
     check("usage_records_credits_non_negative", sql`${t.credits} >= 0`),

@@ -172,7 +172,7 @@ function prepareAll(sqlite: Database.Database) {
       [number, number, number],
       [number, number, number, number]
     >,
-    /** (from, to) → [featureId, Σ quantity, Σ credits, Σ included units, count, distinct users][] (usage_records_created_idx). */
+    /** (from, to) → [featureId, Σ quantity, Σ credits, Σ included units, count, distinct users][] (usage_records_created_at_idx, read from the index alone). */
     usageByFeature:
       p(`select feature_id, sum(quantity), sum(credits), sum(included_units), count(*), count(distinct user_id)
       from usage_records where created_at >= ? and created_at < ? group by feature_id`).raw(true) as Database.Statement<

@@ -1,0 +1,2 @@
+DROP INDEX `usage_records_created_idx`;--> statement-breakpoint
+CREATE INDEX `usage_records_created_at_idx` ON `usage_records` (`created_at`,`feature_id`,`quantity`,`credits`,`included_units`,`user_id`);
