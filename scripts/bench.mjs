@@ -60,6 +60,7 @@ import {
   FIXED_SCRIPT,
   HOLDS_SCRIPT,
   MIXED_SCRIPT,
+  describePinning,
   pinned,
   pinning,
   runWrk,
@@ -1120,9 +1121,7 @@ async function main() {
   ensureBuild();
   App = await loadApp();
   tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), "credits-bench-"));
-  log(
-    `pinning: ${pinning.enabled ? `server and Litestream on core ${pinning.server}, wrk on core ${pinning.generator}` : pinning.asked ? "off (--no-pin)" : "off (no taskset or < 2 cores)"}`,
-  );
+  log(`pinning: ${describePinning(pinning)}`);
   try {
     if (ONLY === "saturation") {
       process.stdout.write(`${JSON.stringify(await benchSaturation(), null, 2)}\n`);

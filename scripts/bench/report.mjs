@@ -2,6 +2,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { describePinning } from "./wrk.mjs";
 
 export const TARGETS = {
   inProcessRatio: 0.7,
@@ -388,7 +389,7 @@ ${missed.length ? `Not met in this run: ${missed.join(", ")} — see the note at
 - Load average (1, 5, 15 min) before the run: ${load(r.loadBefore)}; at the end: ${load(os.loadavg())}
 - Memory: ${(os.totalmem() / 1024 ** 3).toFixed(1)} GB; OS: ${os.type()} ${os.release()} (${os.arch()})
 - Node ${process.version}, SQLite ${r.sqliteVersion} (better-sqlite3), WAL, synchronous=NORMAL; ${r.wrkVersion}; Litestream ${r.litestreamVersion}
-- Pinning: ${r.pinning.enabled ? `taskset — the server under test (and Litestream with it) on core ${r.pinning.server}, wrk (1 thread) on core ${r.pinning.generator}` : r.pinning.asked ? "none (--no-pin): generator and server share both cores" : "none (taskset missing or fewer than 2 cores): generator and server share the CPU"}
+- Pinning: ${describePinning(r.pinning)}
 
 ## Details
 

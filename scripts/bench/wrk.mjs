@@ -41,6 +41,15 @@ export const pinning = (() => {
   return { enabled: true, cores, server: "0", generator: "1" };
 })();
 
+/** How a run was pinned, in words (the log line and the report's Machine section). */
+export function describePinning(p) {
+  if (p.enabled)
+    return `taskset: the server (and Litestream with it) on core ${p.server}, wrk (1 thread) on core ${p.generator}`;
+  return p.asked
+    ? "none (--no-pin): wrk and the server share both cores"
+    : "none (taskset missing or fewer than 2 cores): wrk and the server share the CPU";
+}
+
 /** [command, args] for `command args` pinned to `cpu` (or unpinned). */
 export function pinned(cpu, command, args) {
   return pinning.enabled && cpu ? ["taskset", ["-c", cpu, command, ...args]] : [command, args];
