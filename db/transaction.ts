@@ -15,10 +15,10 @@
  * (app/backup/litestream-write-guard.server.ts).
  */
 import type Database from "better-sqlite3";
-import type { Db } from "./client";
 import { perConnection } from "./per-connection";
 
-type Handle = Db | Database.Database;
+/** A drizzle database (./client.ts Db) or its connection. */
+type Handle = { $client: Database.Database } | Database.Database;
 
 interface Queue {
   /** How many writeTransaction calls are open on this connection. */
