@@ -3,6 +3,7 @@ import { drizzle, type BetterSQLite3Database } from "drizzle-orm/better-sqlite3"
 import fs from "node:fs";
 import path from "node:path";
 import * as schema from "./schema";
+import { writeTransaction } from "./transaction";
 
 export type Db = BetterSQLite3Database<typeof schema> & { $client: Database.Database };
 
@@ -45,18 +46,18 @@ export function openSqlite(databasePath: string, opts: { readonly?: boolean } = 
  * the reset said; for a write with RETURNING in autocommit mode the COMMIT happens in that reset.
  * So a commit that failed (SQLITE_FULL on a full disk) returned the row of a write SQLite had
  * rolled back: sign-up "created" a user that did not exist. On this connection such a `.get()`
- * outside a transaction runs in its own IMMEDIATE transaction, whose COMMIT reports failure.
+ * outside a transaction runs in its own writeTransaction (./transaction.ts), whose COMMIT reports
+ * failure.
  * (`.run()` and `.all()` step to the end, where the commit's result is reported already.)
  */
 function commitReturningWritesVisibly(sqlite: Database.Database): void {
   const prepare = sqlite.prepare.bind(sqlite);
-  const inTransaction = sqlite.transaction((read: () => unknown) => read());
   sqlite.prepare = ((source: string) => {
     const statement = prepare(source);
     if (statement.reader && !statement.readonly && /\breturning\b/i.test(source)) {
       const get = statement.get.bind(statement);
       statement.get = (...params: unknown[]) =>
-        sqlite.inTransaction ? get(...params) : inTransaction.immediate(() => get(...params));
+        sqlite.inTransaction ? get(...params) : writeTransaction(sqlite, () => get(...params));
     }
     return statement;
   }) as typeof sqlite.prepare;

@@ -2,7 +2,7 @@ import path from "node:path";
 import type Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { openSqlite } from "./client";
-import { afterCommit, writeTransaction } from "./transaction";
+import { afterCommit, setWriteGate, writeTransaction } from "./transaction";
 
 let sqlite: Database.Database;
 let files = 0;
@@ -137,5 +137,64 @@ describe("writeTransaction", () => {
       expect(cb).toHaveBeenCalledTimes(1);
     })();
     expect(rows()).toEqual([1]);
+  });
+});
+
+describe("a write gate (setWriteGate)", () => {
+  it("is asked with the write lock held, before the work; while it says no the writer waits and writes nothing", () => {
+    const other = openSqlite(sqlite.name);
+    try {
+      let asked = 0;
+      setWriteGate(sqlite, {
+        deadlineMs: 5_000,
+        open: () => {
+          asked++;
+          // The lock is ours: another connection cannot write meanwhile.
+          expect(() => other.prepare("insert into t (v) values (0)").run()).toThrow(/locked|busy/i);
+          return asked >= 3;
+        },
+      });
+      other.pragma("busy_timeout = 0");
+      const ran = vi.fn(() => insert(1));
+      writeTransaction(sqlite, ran);
+      expect(asked).toBe(3);
+      expect(ran).toHaveBeenCalledTimes(1);
+      expect(rows()).toEqual([1]);
+    } finally {
+      other.close();
+    }
+  });
+
+  it("past its deadline the write fails as SQLITE_BUSY, its work never run and nothing written", () => {
+    setWriteGate(sqlite, { deadlineMs: 20, open: () => false });
+    const ran = vi.fn(() => insert(1));
+    const queued = vi.fn();
+    expect(() =>
+      writeTransaction(sqlite, () => {
+        afterCommit(sqlite, queued);
+        ran();
+      }),
+    ).toThrow(expect.objectContaining({ code: "SQLITE_BUSY" }));
+    expect(ran).not.toHaveBeenCalled();
+    expect(queued).not.toHaveBeenCalled();
+    expect(rows()).toEqual([]);
+    expect(sqlite.inTransaction).toBe(false);
+    // Removed, writes go through again.
+    setWriteGate(sqlite, null);
+    writeTransaction(sqlite, () => insert(2));
+    expect(rows()).toEqual([2]);
+  });
+
+  it("is asked once per outermost transaction, not by nested ones, and guards a RETURNING write outside any transaction", () => {
+    let asked = 0;
+    setWriteGate(sqlite, { deadlineMs: 1_000, open: () => (asked++, true) });
+    writeTransaction(sqlite, () => {
+      insert(1);
+      writeTransaction(sqlite, () => insert(2));
+    });
+    expect(asked).toBe(1);
+    expect(sqlite.prepare("insert into t (v) values (3) returning v").pluck().get()).toBe(3);
+    expect(asked).toBe(2);
+    expect(rows()).toEqual([1, 2, 3]);
   });
 });

@@ -22,7 +22,7 @@
  * and then. So the server also stays for two sync intervals after its last write: the monitor's
  * next tick uploads the rest, the one after finds nothing to send, and the exit finds it idle.
  */
-import fs from "node:fs";
+import { readWalIndex } from "../../db/wal-index";
 
 /** Litestream's default min-checkpoint-page-count (litestream.yml keeps the default). */
 const LITESTREAM_SYNC_INTERVAL_MS = 1_000; // litestream.yml: sync-interval: 1s
@@ -32,25 +32,13 @@ const LITESTREAM_QUIET_MS = 2 * LITESTREAM_SYNC_INTERVAL_MS + 200;
 const LITESTREAM_MIN_CHECKPOINT_PAGES = 1000;
 
 /**
- * Frames in the WAL, from the wal-index header in the -shm file (mxFrame, native byte order, at
- * offset 16 of both header copies). Reading it takes no lock and changes nothing; the two copies
- * agree unless a writer is midway, in which case the caller polls again. null: no WAL index.
+ * Frames in the WAL, from the wal-index header in the -shm file (db/wal-index.ts). Reading it takes
+ * no lock and changes nothing; NaN while a writer is midway (the caller polls again); null: no WAL index.
  */
 export function walFrameCount(databasePath: string): number | null {
-  let buf: Buffer;
-  try {
-    const fd = fs.openSync(`${databasePath}-shm`, "r");
-    try {
-      buf = Buffer.alloc(96);
-      if (fs.readSync(fd, buf, 0, 96, 0) < 96) return null;
-    } finally {
-      fs.closeSync(fd);
-    }
-  } catch {
-    return null;
-  }
-  if (!buf.subarray(0, 48).equals(buf.subarray(48, 96))) return Number.NaN;
-  return buf.readUInt32LE(16);
+  const index = readWalIndex(databasePath);
+  if (index === null) return null;
+  return index.consistent ? index.frames : Number.NaN;
 }
 
 /** True when this process runs under `litestream replicate -exec` started by scripts/start.sh. */

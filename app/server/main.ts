@@ -6,6 +6,7 @@ import type { Socket } from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { closeDatabase, openDatabase } from "../../db/client";
+import { setWriteGate } from "../../db/transaction";
 import { DatabaseRefused, migrateDatabase } from "../../db/migrate";
 import { DEMO_LOGINS, seedDemoIfEmpty } from "./demo-seed.server";
 import { getUserByEmail } from "../auth/users.server";
@@ -38,6 +39,7 @@ import {
 import { remixHandler } from "./remix-handler";
 import { apiV1Handler } from "./api-v1";
 import { settleLitestreamBeforeExit, underLitestream } from "../backup/litestream-exit.server";
+import { litestreamWriteGuard } from "../backup/litestream-write-guard.server";
 import { startBackupVerifySchedule } from "../backup/schedule.server";
 import { mailFromOf, registerMailConsumer, senderFor, startMailWorker } from "../mail/index.server";
 import { liteFsConfig, primaryInstance, withLiteFs } from "./litefs";
@@ -59,6 +61,9 @@ export async function startServer(env: Env): Promise<RunningServer> {
   const replica = liteFs !== null && primaryInstance(liteFs) !== null;
   if (!replica) migrateDatabase(env.DATABASE_PATH);
   const db = openDatabase(env.DATABASE_PATH, { readonly: replica });
+  // Under Litestream, no write may overwrite WAL frames it has not copied yet (decision 026).
+  const writeGuard = underLitestream() && !replica ? litestreamWriteGuard(env.DATABASE_PATH) : null;
+  if (writeGuard) setWriteGate(db.$client, writeGuard);
   // No real Stripe key: the offline Stripe runs in-process and the app talks to it through the
   // SDK exactly as to Stripe. Imported dynamically, so with a real key it is never loaded.
   const offlineStripe = env.stripeOffline ? await import("./offline-stripe") : undefined;
@@ -270,6 +275,7 @@ export async function startServer(env: Env): Promise<RunningServer> {
       await offline?.close();
       await vite?.close();
       closeDatabase(db);
+      writeGuard?.close();
     })());
   return { server, context, close };
 }

@@ -6,15 +6,17 @@
  * polling every few milliseconds, for the checkpoint to restart it; past a deadline it is answered
  * 503 `storage_busy` with Retry-After, having written nothing. Back-pressure instead of a full disk.
  *
- * The WAL's size is read from its index (the -shm file's header: frames in use, and how many of
- * them a checkpoint has copied), with one pread on a descriptor kept open: no SQLite lock, no
- * connection. Once a checkpoint has copied every frame, writes go through again whatever the size:
- * the WAL restarts from its beginning only at the next write (a PASSIVE checkpoint, the plain
+ * The WAL's size is read from its index (db/wal-index.ts: frames in use, and how many of them a
+ * checkpoint has copied), with one pread on a descriptor kept open: no SQLite lock, no connection.
+ * Once a checkpoint has copied every frame, writes go through again whatever the size: the WAL
+ * restarts from its beginning only at the next write (a PASSIVE checkpoint, the plain
  * server's, never restarts it), so holding writes until the size dropped would wait for a write
- * the valve itself holds back: a server wedged at 503 until restarted (the bench saw it).
+ * the valve itself holds back: a server wedged at 503 until restarted (the bench saw it). Under
+ * Litestream, whether a write may restart the WAL is for the write guard to decide, inside the
+ * write's own transaction (app/backup/litestream-write-guard.server.ts).
  */
-import fs from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { WalIndexFile } from "../../db/wal-index";
 
 /** Above this many bytes of WAL in use, new writes wait (half the 64 MiB the WAL file may reach). */
 const WAL_PRESSURE_BYTES = 32 * 1024 * 1024;
@@ -23,8 +25,6 @@ const WAL_PRESSURE_DEADLINE_MS = 2_000;
 const POLL_MS = 2;
 const READ_EVERY_MS = 1;
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
-/** The WAL index's header and checkpoint info up to nBackfill (see readWalState). */
-const WAL_INDEX_READ_BYTES = 100;
 
 interface WalState {
   /** Bytes of WAL in use (frames × (page + frame header)). */
@@ -48,8 +48,7 @@ export function walPressureValve(
   const maxBytes = opts.maxBytes ?? WAL_PRESSURE_BYTES;
   const deadlineMs = opts.deadlineMs ?? WAL_PRESSURE_DEADLINE_MS;
   const pollMs = opts.pollMs ?? POLL_MS;
-  const header = Buffer.alloc(WAL_INDEX_READ_BYTES);
-  let fd: number | null = null;
+  const walIndex = new WalIndexFile(databasePath);
   let readAtMs = -Infinity;
   let last: WalState = { bytes: 0, copied: true };
 
@@ -58,24 +57,11 @@ export function walPressureValve(
     const nowMs = performance.now();
     if (nowMs - readAtMs < READ_EVERY_MS) return last;
     readAtMs = nowMs;
-    return (last = readWalState());
-  };
-
-  const readWalState = (): WalState => {
-    try {
-      fd ??= fs.openSync(`${databasePath}-shm`, "r");
-      if (fs.readSync(fd, header, 0, WAL_INDEX_READ_BYTES, 0) < WAL_INDEX_READ_BYTES) return { bytes: 0, copied: true };
-    } catch {
-      // No WAL index yet (or it was removed when the last connection closed): try again next time.
-      if (fd !== null) fs.closeSync(fd);
-      fd = null;
-      return { bytes: 0, copied: true };
-    }
-    // SQLite's wal.c: WalIndexHdr.szPage (u16 at 14, 1 = 65,536) and mxFrame (u32 at 16); then,
-    // after the header's two 48-byte copies, WalCkptInfo.nBackfill (u32 at 96). Native byte order.
-    const pageSize = header.readUInt16LE(14) === 1 ? 65536 : header.readUInt16LE(14);
-    const frames = header.readUInt32LE(16);
-    return { bytes: frames * (pageSize + 24), copied: header.readUInt32LE(96) >= frames };
+    const index = walIndex.read();
+    last = index
+      ? { bytes: index.frames * (index.pageSize + 24), copied: index.backfilled >= index.frames }
+      : { bytes: 0, copied: true };
+    return last;
   };
 
   /** Whether a write may start now: the WAL is under its bound, or a checkpoint copied all of it. */
@@ -102,10 +88,7 @@ export function walPressureValve(
   return {
     walBytes: () => walState().bytes,
     admit,
-    stop: () => {
-      if (fd !== null) fs.closeSync(fd);
-      fd = null;
-    },
+    stop: () => walIndex.close(),
   };
 }
 
