@@ -3,19 +3,17 @@
  * voided and refunded, and the outstanding balance at the end of each day.
  *
  * Cost: the ledger and the grants' amounts are append-only, so a day's totals are sums that only
- * grow by new rows. Each day (today's too) is summed once — range reads served by covering
- * indexes (credit_ledger_created_at_idx, credit_grants_created_at_idx) — and kept in memory with
- * watermarks (the highest ledger and grant ids summed); a request then reads only the rows above
- * them (a primary-key range) and adds each to the day it is stamped with, an earlier cached day's
- * for a late row (a clock moved back, a restore), so the totals always equal a from-scratch sum.
- * A day is its whole UTC day: a row stamped later today than the clock (a clock moved back)
- * counts today.
+ * grow by new rows: they are cached per day (app/utils/day-cache.server.ts), with watermarks (the
+ * highest ledger and grant ids summed); the range sums are served by covering indexes
+ * (credit_ledger_created_at_idx, credit_grants_created_at_idx). A day is its whole UTC day: a row
+ * stamped later today than the clock (a clock moved back) counts today.
  *
  * The outstanding balance is walked back from today's total: the ledger sum always equals the
  * sum of users.credit_balance (invariants.server.ts), so the balance at the end of day d is
  * today's total minus every ledger amount after d.
  */
 import { MS_PER_DAY } from "../utils/clock";
+import { fillDays, forgetDaysBefore, type DayCache } from "../utils/day-cache.server";
 import type { DbClock } from "../utils/context.server";
 
 const REPORT_PERIODS = [30, 90] as const;
@@ -50,15 +48,13 @@ export function reportDays(nowMs: number, days: number): string[] {
 
 type DayTotals = Omit<CreditDay, "day" | "outstanding"> & { net: number };
 
-interface DayCache {
+interface CreditDayCache extends DayCache<DayTotals> {
   /** Ledger and grant rows up to these ids (and no others) are summed into `days`. */
   ledgerMaxId: number;
   grantMaxId: number;
-  /** Days (index = days since the epoch, UTC) → their totals, today's included (partial). */
-  days: Map<number, DayTotals>;
 }
 
-const caches = new WeakMap<object, DayCache>();
+const caches = new WeakMap<object, CreditDayCache>();
 
 function emptyTotals(): DayTotals {
   return {
@@ -121,7 +117,7 @@ function sumDays(ctx: DbClock, fromDay: number, toDay: number): Map<number, DayT
  * moved back, a restore) — and moves the watermarks. Rows of days not cached are left for the
  * range sum that will cache that day.
  */
-function addNewRows(ctx: DbClock, cache: DayCache): void {
+function addNewRows(ctx: DbClock, cache: CreditDayCache): void {
   const maxId = (table: string) =>
     Number(ctx.db.$client.prepare(`select coalesce(max(id), 0) from ${table}`).pluck().get());
   if (cache.days.size === 0) {
@@ -161,22 +157,9 @@ function creditReportIn(ctx: DbClock, days: ReportPeriod): CreditReport {
   if (!cache) caches.set(ctx.db.$client, (cache = { ledgerMaxId: 0, grantMaxId: 0, days: new Map() }));
   addNewRows(ctx, cache);
   // Only the longest window is ever asked for again.
-  const oldest = today - Math.max(...REPORT_PERIODS) + 1;
-  for (const d of cache.days.keys()) if (d < oldest) cache.days.delete(d);
-
-  // Days not cached yet (today included, whole), summed in one range per run of consecutive days.
-  let d = first;
-  while (d <= today) {
-    if (cache.days.has(d)) {
-      d++;
-      continue;
-    }
-    let end = d;
-    while (end <= today && !cache.days.has(end)) end++;
-    const sums = sumDays(ctx, d, end);
-    for (let i = d; i < end; i++) cache.days.set(i, sums.get(i) ?? emptyTotals());
-    d = end;
-  }
+  forgetDaysBefore(cache, today - Math.max(...REPORT_PERIODS) + 1);
+  // Days not cached yet (today included, whole).
+  fillDays(cache, first, today, (from, to) => sumDays(ctx, from, to), emptyTotals);
 
   const labels = reportDays(nowMs, days);
   const totalsOf = (i: number) => cache.days.get(first + i) ?? emptyTotals();

@@ -3,9 +3,11 @@
  * and usage by feature across customers (admin reports). Credits are what was charged, so sums are
  * at the prices of their time.
  */
+import { MS_PER_DAY } from "../utils/clock";
 import type { DbClock } from "../utils/context.server";
+import { fillDays, forgetDaysBefore, type DayCache } from "../utils/day-cache.server";
 import { AppError } from "../utils/errors";
-import { statementsFor, type Statements } from "./store.server";
+import { statementsFor, type Statements, type UsageDaySum } from "./store.server";
 import type { UsageCtx } from "./usage.server";
 
 export interface UsageRange {
@@ -97,19 +99,102 @@ export function usageByDay(ctx: Pick<DbClock, "db">, userId: number, range: Usag
     .map(([day, featureId, quantity, credits]) => ({ day, feature: named(s, featureId).feature, quantity, credits }));
 }
 
-/** Usage by feature across every customer in [from, to) (admin reports and their CSV), by key. */
-export function usageReport(ctx: Pick<DbClock, "db">, range: UsageRange): FeatureUsageReport[] {
-  const [fromMs, toMs] = checkRange(range);
+/** One feature's usage on one day: sums, and who used it (distinct customers do not add up across days). */
+interface FeatureDay {
+  quantity: number;
+  credits: number;
+  includedUnits: number;
+  events: number;
+  customers: Set<number>;
+}
+
+interface UsageDayCache extends DayCache<Map<number, FeatureDay>> {
+  /** Usage rows up to this id (and no others) are summed into `days`. */
+  maxId: number;
+}
+
+const usageDayCaches = new WeakMap<object, UsageDayCache>();
+/** The longest report (app/credits/reports.server.ts REPORT_PERIODS): older days are never asked for. */
+const LONGEST_REPORT_DAYS = 90;
+
+function addUsage(
+  day: Map<number, FeatureDay>,
+  [, featureId, userId, quantity, credits, included, events]: UsageDaySum,
+) {
+  let f = day.get(featureId);
+  if (!f) day.set(featureId, (f = { quantity: 0, credits: 0, includedUnits: 0, events: 0, customers: new Set() }));
+  f.quantity += quantity;
+  f.credits += credits;
+  f.includedUnits += included;
+  f.events += events;
+  f.customers.add(userId);
+}
+
+/**
+ * Usage by feature across every customer over the last `days` UTC days, today included (admin
+ * reports and their CSV), by key. Days are cached (app/utils/day-cache.server.ts): after the first
+ * report, one reads only the uses recorded since. A use stamped later today than the clock (a clock
+ * moved back) counts today.
+ */
+export function usageReport(ctx: DbClock, days: number): FeatureUsageReport[] {
+  // One read snapshot: the watermark and the sums describe the same moment.
+  return ctx.db.$client.transaction(() => usageReportIn(ctx, days))();
+}
+
+function usageReportIn(ctx: DbClock, days: number): FeatureUsageReport[] {
   const s = statementsFor(ctx.db);
-  return s.usageByFeature
-    .all(fromMs, toMs)
-    .map(([featureId, quantity, credits, includedUnits, events, customers]) => ({
+  const today = Math.floor(ctx.clock.now().getTime() / MS_PER_DAY);
+  let cache = usageDayCaches.get(ctx.db.$client);
+  if (!cache) usageDayCaches.set(ctx.db.$client, (cache = { maxId: 0, days: new Map() }));
+  if (cache.days.size === 0) {
+    cache.maxId = s.usageMaxId.get() ?? 0;
+  } else {
+    for (const row of s.usageSumsAfter.all(cache.maxId)) {
+      const day = cache.days.get(row[0]);
+      if (day) addUsage(day, row as unknown as UsageDaySum);
+      cache.maxId = Math.max(cache.maxId, row[7]);
+    }
+  }
+  forgetDaysBefore(cache, today - LONGEST_REPORT_DAYS + 1);
+  fillDays(
+    cache,
+    today - days + 1,
+    today,
+    (fromDay, toDay) => {
+      const out = new Map<number, Map<number, FeatureDay>>();
+      for (const row of s.usageDaySums.iterate(fromDay * MS_PER_DAY, toDay * MS_PER_DAY)) {
+        let day = out.get(row[0]);
+        if (!day) out.set(row[0], (day = new Map()));
+        addUsage(day, row);
+      }
+      return out;
+    },
+    () => new Map(),
+  );
+
+  const totals = new Map<number, FeatureDay>();
+  for (let d = today - days + 1; d <= today; d++) {
+    for (const [featureId, f] of cache.days.get(d)!) {
+      const t = totals.get(featureId);
+      if (!t) {
+        totals.set(featureId, { ...f, customers: new Set(f.customers) });
+        continue;
+      }
+      t.quantity += f.quantity;
+      t.credits += f.credits;
+      t.includedUnits += f.includedUnits;
+      t.events += f.events;
+      for (const userId of f.customers) t.customers.add(userId);
+    }
+  }
+  return [...totals]
+    .map(([featureId, t]) => ({
       ...named(s, featureId),
-      quantity,
-      credits,
-      includedUnits,
-      events,
-      customers,
+      quantity: t.quantity,
+      credits: t.credits,
+      includedUnits: t.includedUnits,
+      events: t.events,
+      customers: t.customers.size,
     }))
     .sort(byKey);
 }

@@ -5,6 +5,7 @@
 import type Database from "better-sqlite3";
 import type { Db } from "../../db/client";
 import { perConnection } from "../../db/per-connection";
+import { MS_PER_DAY } from "../utils/clock";
 import { AppError } from "../utils/errors";
 
 export interface FeatureRow {
@@ -78,6 +79,9 @@ type UsageTermsRow = [
 ];
 
 const FEATURE_COLUMNS = "id, key, name, unit_name, description, archived_at, created_at, updated_at";
+/** Usage by UTC day, feature and customer (the admin's report caches days: ./reports.server.ts). */
+const USAGE_DAY_SUMS = `select cast(created_at / ${MS_PER_DAY} as integer) as d, feature_id, user_id, sum(quantity),
+  sum(credits), sum(included_units), count(*)`;
 const PRICE_COLUMNS = "id, feature_id, version, plan_id, credits, per_units, effective_at, created_at";
 const USAGE_COLUMNS = `id, user_id, feature_id, price_id, quantity, included_units, credits, entry_id, hold_id,
   idempotency_key, request_hash, metadata, created_at`;
@@ -172,13 +176,13 @@ function prepareAll(sqlite: Database.Database) {
       [number, number, number],
       [number, number, number, number]
     >,
-    /** (from, to) → [featureId, Σ quantity, Σ credits, Σ included units, count, distinct users][] (usage_records_created_at_idx, read from the index alone). */
-    usageByFeature:
-      p(`select feature_id, sum(quantity), sum(credits), sum(included_units), count(*), count(distinct user_id)
-      from usage_records where created_at >= ? and created_at < ? group by feature_id`).raw(true) as Database.Statement<
-        [number, number],
-        [number, number, number, number, number, number]
-      >,
+    /** (from, to) → [day, featureId, userId, Σ quantity, Σ credits, Σ included units, count][] (usage_records_created_at_idx, read from the index alone). */
+    usageDaySums: p(`${USAGE_DAY_SUMS} from usage_records where created_at >= ? and created_at < ?
+      group by d, feature_id, user_id`).raw(true) as Database.Statement<[number, number], UsageDaySum>,
+    /** (id) → the same for the rows after id (a primary-key range), each with the largest id summed. */
+    usageSumsAfter: p(`${USAGE_DAY_SUMS}, max(id) from usage_records where id > ?
+      group by d, feature_id, user_id`).raw(true) as Database.Statement<[number], [...UsageDaySum, number]>,
+    usageMaxId: p(`select coalesce(max(id), 0) from usage_records`).pluck() as Database.Statement<[], number>,
     /** (userId, from, to) → [day, featureId, Σ quantity, Σ credits][] per UTC day. */
     userUsageByDay: p(`select strftime('%Y-%m-%d', created_at / 1000, 'unixepoch') as day, feature_id, sum(quantity),
       sum(credits) from usage_records where user_id = ? and created_at >= ? and created_at < ?
@@ -189,6 +193,9 @@ function prepareAll(sqlite: Database.Database) {
     insertAudit: p(`insert into audit_log (actor, action, subject, details, created_at) values (?, ?, ?, ?, ?)`),
   };
 }
+
+/** [day (since the epoch, UTC), featureId, userId, Σ quantity, Σ credits, Σ included units, count] */
+export type UsageDaySum = [number, number, number, number, number, number, number];
 
 export type Statements = ReturnType<typeof prepareAll>;
 const cache = perConnection(prepareAll);

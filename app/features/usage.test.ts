@@ -210,9 +210,84 @@ describe("the rate card", () => {
     expect(summary).toEqual([
       { feature: "images", name: "Images", unitName: "image", quantity: 4, credits: 2, includedUnits: 3 },
     ]);
-    expect(usageReport(ctx, year)).toMatchObject([
+    expect(usageReport(ctx, 30)).toMatchObject([
       { feature: "images", quantity: 4, credits: 2, events: 2, customers: 1 },
     ]);
+  });
+
+  it("reports usage by feature over the last days as a fresh sum would, as uses arrive (days cached), customers counted once across days", () => {
+    const ctx = db();
+    const [a, b] = [newUser(ctx), newUser(ctx)];
+    for (const u of [a, b]) grant(ctx, u, "topup", 1_000);
+    images(ctx);
+    tokens(ctx);
+    const uc = usageCtx(ctx);
+    const use = (userId: number, feature: string, quantity: number) => recordUsage(uc, { userId, feature, quantity });
+    /** The report from scratch: every use in the window, summed in JavaScript. */
+    const fresh = (days: number) => {
+      const fromMs = (Math.floor(ctx.clock.now().getTime() / DAY_MS) - days + 1) * DAY_MS;
+      const rows = ctx.db.$client
+        .prepare(
+          `select f.key as feature, u.user_id, u.quantity, u.credits, u.included_units from usage_records u
+           join features f on f.id = u.feature_id where u.created_at >= ? order by f.key`,
+        )
+        .all(fromMs) as {
+        feature: string;
+        user_id: number;
+        quantity: number;
+        credits: number;
+        included_units: number;
+      }[];
+      const out = new Map<
+        string,
+        { feature: string; quantity: number; credits: number; events: number; users: Set<number> }
+      >();
+      for (const r of rows) {
+        const f = out.get(r.feature) ?? {
+          feature: r.feature,
+          quantity: 0,
+          credits: 0,
+          events: 0,
+          users: new Set<number>(),
+        };
+        out.set(r.feature, f);
+        f.quantity += r.quantity;
+        f.credits += r.credits;
+        f.events += 1;
+        f.users.add(r.user_id);
+      }
+      return [...out.values()].map(({ users, ...f }) => ({ ...f, customers: users.size }));
+    };
+    const report = (days: number) =>
+      usageReport(ctx, days).map(({ feature, quantity, credits, events, customers }) => ({
+        feature,
+        quantity,
+        credits,
+        events,
+        customers,
+      }));
+
+    use(a, "images", 2);
+    ctx.clock.advance(DAY_MS);
+    use(a, "images", 1);
+    use(b, "tokens", 1_500);
+    expect(report(30)).toEqual(fresh(30));
+    // Both days are cached now: today's new uses, and a second customer of images.
+    use(b, "images", 3);
+    use(a, "tokens", 500);
+    expect(report(30)).toEqual(fresh(30));
+    expect(report(30)).toContainEqual(expect.objectContaining({ feature: "images", events: 3, customers: 2 }));
+    // A clock moved back: a use stamped on yesterday, a cached day, still counts.
+    ctx.clock.advance(-DAY_MS / 2);
+    use(b, "images", 1);
+    ctx.clock.advance(DAY_MS / 2);
+    expect(report(30)).toEqual(fresh(30));
+    // The next day: yesterday's uses stay, the window moves.
+    ctx.clock.advance(DAY_MS);
+    use(a, "images", 1);
+    expect(report(30)).toEqual(fresh(30));
+    expect(report(1)).toEqual(fresh(1));
+    expect(report(1)).toEqual([{ feature: "images", quantity: 1, credits: 3, events: 1, customers: 1 }]);
   });
 
   it("replays a keyed use without charging again", () => {

@@ -49,9 +49,7 @@ export type FeatureUsageView = ReturnType<typeof featureUsageView>;
 
 /** Credits and units by feature across customers over the report's last `days` days, today included. */
 export function featureUsageReport(ctx: DbClock, days: number) {
-  const nowMs = ctx.clock.now().getTime();
-  const from = new Date(`${dayOf(nowMs - (days - 1) * DAY_MS)}T00:00:00Z`);
-  return usageReport(ctx, { from, to: new Date(nowMs + 1) });
+  return usageReport(ctx, days);
 }
 
 const FEATURE_REPORT_CSV_HEADER = [
