@@ -4,7 +4,7 @@
  * the included units left this period.
  */
 import { planTermsOf, usageContext } from "../billing/usage.server";
-import { includedUnitsLeft, usageByDay, usageSummary, usageReport } from "../features/index.server";
+import { includedUnitsLeft, usageByDay, usageSummary, type FeatureUsageReport } from "../features/index.server";
 import type { DbClock } from "../utils/context.server";
 import { csvLine } from "../utils/csv.server";
 
@@ -47,11 +47,6 @@ export function featureUsageView(ctx: DbClock, userId: number) {
 }
 export type FeatureUsageView = ReturnType<typeof featureUsageView>;
 
-/** Credits and units by feature across customers over the report's last `days` days, today included. */
-export function featureUsageReport(ctx: DbClock, days: number) {
-  return usageReport(ctx, days);
-}
-
 const FEATURE_REPORT_CSV_HEADER = [
   "feature",
   "name",
@@ -64,7 +59,7 @@ const FEATURE_REPORT_CSV_HEADER = [
 ] as const;
 
 /** The reports page's usage by feature as CSV lines, header first. */
-export function* featureReportCsvLines(rows: ReturnType<typeof featureUsageReport>): Generator<string> {
+export function* featureReportCsvLines(rows: FeatureUsageReport[]): Generator<string> {
   yield csvLine(FEATURE_REPORT_CSV_HEADER);
   for (const r of rows) {
     yield csvLine([r.feature, r.name, r.unitName, r.quantity, r.includedUnits, r.credits, r.events, r.customers]);

@@ -9,14 +9,14 @@ import { formatCredits, formatMoney, pageTitle } from "~/components/format";
 import { Stat } from "~/components/ui";
 import { buttonStyles } from "~/components/forms";
 import { FeatureReport } from "~/components/FeatureReport";
-import { featureUsageReport } from "~/pages/feature-usage.server";
+import { usageReport } from "~/features/index.server";
 
 export const meta: MetaFunction = () => [{ title: pageTitle("Reports") }];
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   await requireAdmin(request, context);
   const days = new URL(request.url).searchParams.get("days") === "90" ? 90 : 30;
-  return { ...adminReport(context, days), features: featureUsageReport(context, days) };
+  return { ...adminReport(context, days), features: usageReport(context, days) };
 }
 
 export default function Reports() {
