@@ -9,6 +9,7 @@ import { startApiV1 } from "../api/v1/router.server";
 import type { DbClock } from "../utils/context.server";
 import { errorAnswer, type ApiAnswer } from "../utils/http.server";
 import { withRequestId } from "../utils/log.server";
+import { groupCommitter } from "./group-commit";
 
 /**
  * Reads the body into one Buffer; `done(null)` as soon as it is known to be over `maxBytes`
@@ -50,6 +51,7 @@ function send(req: IncomingMessage, res: ServerResponse, answer: ApiAnswer): voi
 
 /** The /api/v1 handler on Node's own req/res: the server calls it for /api/v1 paths before Express sees them. */
 export function apiV1Handler(context: DbClock) {
+  const group = groupCommitter(context.db.$client);
   return (req: IncomingMessage, res: ServerResponse): void => {
     try {
       const step = startApiV1(context, {
@@ -61,15 +63,19 @@ export function apiV1Handler(context: DbClock) {
       else if (!step.readsBody) send(req, res, step.finish(null));
       else {
         const requestId = res.getHeader("Request-Id") as string | undefined;
-        readBody(req, step.maxBodyBytes, (body) =>
+        readBody(req, step.maxBodyBytes, (body) => {
+          if (step.groupCommit && body !== null) {
+            group({ requestId, run: () => step.run(body), done: (answer) => send(req, res, answer) });
+            return;
+          }
           withRequestId(requestId, () => {
             try {
               send(req, res, step.finish(body));
             } catch (e) {
               send(req, res, errorAnswer(e));
             }
-          }),
-        );
+          });
+        });
       }
     } catch (e) {
       send(req, res, errorAnswer(e));

@@ -32,6 +32,12 @@ export interface Endpoint {
   scope: ApiKeyScope;
   /** The largest body this endpoint reads (default MAX_BODY_BYTES, 1 MiB); over it → 413. */
   maxBodyBytes?: number;
+  /**
+   * One small synchronous write: the server may run it in a write transaction shared with the
+   * other such requests that arrived together (group commit, app/server/api-v1.ts), each in a
+   * savepoint of its own.
+   */
+  groupCommit?: boolean;
   run(call: ApiCall): ApiAnswer;
 }
 

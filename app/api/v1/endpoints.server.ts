@@ -148,6 +148,7 @@ export function deduct(
 
 export const createDeductionEndpoint: Endpoint = {
   scope: "usage",
+  groupCommit: true,
   run(call) {
     const userId = idParam(call, "userId", "user");
     const { input, raw } = jsonBody(call, deductionBody);

@@ -17,7 +17,7 @@ import {
 import { AppError } from "../../utils/errors";
 import { MAX_BODY_BYTES } from "../../utils/limits";
 import { isOpenApiPath, openApiAnswer } from "../openapi/document.server";
-import type { ApiCall, Endpoint } from "./call.server";
+import type { Endpoint } from "./call.server";
 import { batchDeductionsEndpoint } from "./batch.server";
 import {
   createAdjustmentEndpoint,
@@ -126,7 +126,16 @@ export interface ApiV1Request {
  * `readsBody` is false for GET/HEAD, whose body is never read.
  */
 export type ApiV1Step =
-  { answer: ApiAnswer } | { readsBody: boolean; maxBodyBytes: number; finish(body: Uint8Array | null): ApiAnswer };
+  | { answer: ApiAnswer }
+  | {
+      readsBody: boolean;
+      maxBodyBytes: number;
+      /** The endpoint may share a write transaction with others (Endpoint.groupCommit). */
+      groupCommit: boolean;
+      /** The answer; an error is thrown (`finish` turns it into its answer). */
+      run(body: Uint8Array | null): ApiAnswer;
+      finish(body: Uint8Array | null): ApiAnswer;
+    };
 
 const NO_BODY = new Uint8Array(0);
 
@@ -153,21 +162,24 @@ export function startApiV1(context: DbClock, request: ApiV1Request): ApiV1Step {
   }
   const readsBody = method !== "GET" && method !== "HEAD";
   const maxBodyBytes = endpoint.maxBodyBytes ?? MAX_BODY_BYTES;
+  const run = (body: Uint8Array | null) =>
+    endpoint.run({
+      context,
+      apiKey,
+      params: found.params,
+      query: new URLSearchParams(q === -1 ? "" : request.url.slice(q + 1)),
+      headers: request.headers,
+      body: readsBody ? body : NO_BODY,
+      maxBodyBytes,
+    });
   return {
     readsBody,
     maxBodyBytes,
+    groupCommit: endpoint.groupCommit === true && readsBody,
+    run,
     finish(body) {
-      const call: ApiCall = {
-        context,
-        apiKey,
-        params: found.params,
-        query: new URLSearchParams(q === -1 ? "" : request.url.slice(q + 1)),
-        headers: request.headers,
-        body: readsBody ? body : NO_BODY,
-        maxBodyBytes,
-      };
       try {
-        return endpoint.run(call);
+        return run(body);
       } catch (e) {
         return errorAnswer(e);
       }

@@ -69,6 +69,7 @@ function recordOne(
 // feature_archived and 404 (user, feature) write nothing.
 export const recordUsageEndpoint: Endpoint = {
   scope: "usage",
+  groupCommit: true,
   run(call) {
     const userId = idParam(call, "userId", "user");
     const { input, raw } = jsonBody(call, usageBody);
