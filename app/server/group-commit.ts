@@ -22,66 +22,78 @@ import { isStorageError, sqliteCode } from "../utils/storage-errors.server";
 /** At most this many requests share one write transaction. */
 export const MAX_GROUP_REQUESTS = 64;
 
-export interface Grouped {
-  /** Names the request on the log lines its handling writes. */
-  requestId: string | undefined;
-  run(): ApiAnswer;
-  done(answer: ApiAnswer): void;
-}
-
 /** Thrown to roll back one request's savepoint when its answer is a server error. */
 class UndoRequest {
   constructor(readonly answer: ApiAnswer) {}
 }
 
-/** Queues requests for the next group (see above); `done` gets each answer after the COMMIT. */
-export function groupCommitter(sqlite: Database.Database): (item: Grouped) => void {
+/** One request of a group: what runs it (an error it throws becomes its answer). */
+export interface GroupRequest {
+  /** Names the request on the log lines its handling writes. */
+  requestId: string | undefined;
+  run(): ApiAnswer;
+}
+
+/** A request queued for the next group: `done` gets its answer after the COMMIT. */
+export interface Grouped extends GroupRequest {
+  done(answer: ApiAnswer): void;
+}
+
+/** One request inside the group's transaction, in a savepoint of its own. */
+function runInSavepoint(sqlite: Database.Database, request: GroupRequest): ApiAnswer {
+  return withRequestId(request.requestId, () => {
+    try {
+      return writeTransaction(sqlite, () => {
+        const answer = request.run();
+        if (answer.status >= 500) throw new UndoRequest(answer);
+        return answer;
+      });
+    } catch (e) {
+      // The group's failure, not this request's: every request of the group answers it.
+      if (!sqlite.inTransaction || isStorageError(e) || sqliteCode(e)?.startsWith("SQLITE_BUSY")) throw e;
+      return e instanceof UndoRequest ? e.answer : errorAnswer(e);
+    }
+  });
+}
+
+/**
+ * Runs `requests` as one group (see above), in order, and returns their answers: what the server
+ * does with the requests that arrived together, and what the engine simulator draws.
+ */
+export function runGroup(sqlite: Database.Database, requests: readonly GroupRequest[]): ApiAnswer[] {
+  if (requests.length === 1) {
+    const [request] = requests;
+    return [
+      withRequestId(request.requestId, () => {
+        try {
+          return request.run();
+        } catch (e) {
+          return errorAnswer(e);
+        }
+      }),
+    ];
+  }
+  try {
+    return writeTransaction(sqlite, () => requests.map((request) => runInSavepoint(sqlite, request)));
+  } catch (e) {
+    const answer = withRequestId(requests[0].requestId, () => errorAnswer(e));
+    return requests.map(() => answer);
+  }
+}
+
+/** Queues requests for the next group: the ones queued in the same turn of the event loop. */
+export function groupCommitter(sqlite: Database.Database): (request: Grouped) => void {
   const pending: Grouped[] = [];
   let scheduled = false;
-
-  const runOne = (item: Grouped): ApiAnswer =>
-    withRequestId(item.requestId, () => {
-      try {
-        return writeTransaction(sqlite, () => {
-          const answer = item.run();
-          if (answer.status >= 500) throw new UndoRequest(answer);
-          return answer;
-        });
-      } catch (e) {
-        if (!sqlite.inTransaction || isStorageError(e) || sqliteCode(e)?.startsWith("SQLITE_BUSY")) throw e; // the group's
-        return e instanceof UndoRequest ? e.answer : errorAnswer(e);
-      }
-    });
-
   const flush = () => {
     const group = pending.splice(0, MAX_GROUP_REQUESTS);
     if (pending.length > 0) setImmediate(flush);
     else scheduled = false;
-    let answers: ApiAnswer[];
-    if (group.length === 1) {
-      const [item] = group;
-      answers = [
-        withRequestId(item.requestId, () => {
-          try {
-            return item.run();
-          } catch (e) {
-            return errorAnswer(e);
-          }
-        }),
-      ];
-    } else {
-      try {
-        answers = writeTransaction(sqlite, () => group.map(runOne));
-      } catch (e) {
-        const answer = withRequestId(group[0].requestId, () => errorAnswer(e));
-        answers = group.map(() => answer);
-      }
-    }
-    group.forEach((item, i) => item.done(answers[i]));
+    const answers = runGroup(sqlite, group);
+    group.forEach((request, i) => request.done(answers[i]));
   };
-
-  return (item) => {
-    pending.push(item);
+  return (request) => {
+    pending.push(request);
     if (!scheduled) {
       scheduled = true;
       setImmediate(flush);

@@ -294,13 +294,20 @@ export class DeductStep extends Step {
 
 type BatchItem = { user: number; amount: number; key: string | null };
 
+/**
+ * Deductions sent together: one POST /api/v1/deductions/batch, or ("group") one POST
+ * /api/v1/users/:userId/deductions each, arriving together and run as one group commit. Either
+ * way each item stands alone, in order.
+ */
 export class BatchStep extends Step {
-  readonly name = "batch";
+  readonly name: string;
   constructor(
     wait: Wait,
     readonly items: BatchItem[],
+    readonly via: "batch" | "group" = "batch",
   ) {
     super(wait);
+    this.name = via === "batch" ? "batch" : "deductions grouped";
   }
   apply(m: Model, r: Engine): void {
     const api = apiKeys(m);
@@ -330,13 +337,25 @@ export class BatchStep extends Step {
       fresh.push({ index, body });
       if (item.key !== null) api.set(`${user}:${item.key}`, { amount: item.amount, body });
     }
-    const answer = r.batch(
-      this.items.map((i) => ({
-        userId: m.users[i.user],
-        amount: i.amount,
-        ...(i.key === null ? {} : { idempotencyKey: i.key }),
-      })),
-    );
+    const answer =
+      this.via === "batch"
+        ? r.batch(
+            this.items.map((i) => ({
+              userId: m.users[i.user],
+              amount: i.amount,
+              ...(i.key === null ? {} : { idempotencyKey: i.key }),
+            })),
+          )
+        : {
+            status: 200,
+            results: r.group(
+              this.items.map((i) => ({
+                url: `/api/v1/users/${m.users[i.user]}/deductions`,
+                body: { amount: i.amount },
+                idempotencyKey: i.key,
+              })),
+            ),
+          };
     same(answer.status, 200, "batch: status");
     for (const f of fresh) f.body.id = answer.results[f.index]?.body?.id;
     const got = answer.results.map((res) =>
@@ -347,7 +366,7 @@ export class BatchStep extends Step {
     same(got, expected, "batch: results");
   }
   describe(): string {
-    return `batch [${this.items.map((i) => `u${i.user} ${i.amount}${i.key ? ` key ${i.key}` : ""}`).join(", ")}]`;
+    return `${this.via} [${this.items.map((i) => `u${i.user} ${i.amount}${i.key ? ` key ${i.key}` : ""}`).join(", ")}]`;
   }
 }
 

@@ -13,7 +13,8 @@ import { closeDatabase, openDatabase, type Db } from "../../db/client";
 import { migrateDatabase } from "../../db/migrate";
 import { topupPurchases } from "../../db/schema";
 import { eq } from "drizzle-orm";
-import { handleApiV1 } from "../../app/api/v1/router.server";
+import { handleApiV1, startApiV1 } from "../../app/api/v1/router.server";
+import { runGroup } from "../../app/server/group-commit";
 import { createApiKey } from "../../app/auth/api-keys.server";
 import { createUser } from "../../app/auth/users.server";
 import { autoTopupConsumer } from "../../app/billing/auto-topup.server";
@@ -261,6 +262,35 @@ export class Engine {
     });
     const parsed = JSON.parse(answer.body) as { results: never[] };
     return { status: answer.status, results: parsed.results };
+  }
+
+  /**
+   * Requests that arrived together, each a POST through the v1 router with the key, run as ONE
+   * group commit as the server runs them (app/server/group-commit.ts): their results in the
+   * batches' shape.
+   */
+  group(requests: { url: string; body: Record<string, unknown>; idempotencyKey: string | null }[]): {
+    status: number;
+    body?: Record<string, unknown>;
+    error?: { code: string };
+    replayed?: boolean;
+  }[] {
+    const runs = requests.map((req) => {
+      const headers: Record<string, string> = {
+        authorization: `Bearer ${this.apiKey}`,
+        "content-type": "application/json",
+      };
+      if (req.idempotencyKey !== null) headers["idempotency-key"] = req.idempotencyKey;
+      const step = startApiV1(this.ctx, { method: "POST", url: req.url, headers });
+      const body = Buffer.from(JSON.stringify(req.body));
+      return { requestId: undefined, run: () => ("answer" in step ? step.answer : step.run(body)) };
+    });
+    return runGroup(this.ctx.db.$client, runs).map((answer) => {
+      const parsed = JSON.parse(answer.body) as Record<string, unknown> & { error?: { code: string } };
+      if (answer.status >= 400) return { status: answer.status, error: parsed.error };
+      const replayed = answer.headers["Idempotent-Replayed"] === "true";
+      return { status: answer.status, body: parsed, ...(replayed ? { replayed } : {}) };
+    });
   }
 
   /** POST /api/v1/grants/:id/void with the admin key: the API's answer. */

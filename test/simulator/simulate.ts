@@ -131,6 +131,7 @@ const rateOperations: fc.Arbitrary<Step>[] = [
           maxLength: 5,
         },
       ),
+      fc.constantFrom("batch" as const, "group" as const),
     )
     .map((a) => new UsageBatchStep(...a)),
 ];
@@ -173,6 +174,7 @@ const operations: fc.Arbitrary<Step>[] = [
           maxLength: 5,
         },
       ),
+      fc.constantFrom("batch" as const, "group" as const),
     )
     .map((a) => new BatchStep(...a)),
   fc

@@ -23,6 +23,8 @@ const OPERATIONS = [
   "deduct refused",
   "batch",
   "batch item replayed",
+  // Single requests that arrived together, run as one group commit (decision 027).
+  "deductions grouped",
   "hold",
   "capture",
   "capture part",
@@ -77,6 +79,7 @@ const OPERATIONS = [
   "usage replayed",
   "usage batch",
   "usage batch event replayed",
+  "uses grouped",
   "check",
   "check allowed",
   "check refused",

@@ -505,14 +505,20 @@ type UsageEvent = { user: number; feature: string; quantity: number; key: string
 
 const batchKeyStores = new WeakMap<Model, Map<string, { request: string; body: Record<string, unknown> }>>();
 
-/** POST /api/v1/usage/batch through the v1 router: each event stands alone, keyed, in order. */
+/**
+ * Uses sent together through the v1 router: one POST /api/v1/usage/batch, or ("group") one POST
+ * /api/v1/users/:userId/usage each, arriving together and run as one group commit. Either way each
+ * event stands alone, keyed, in order.
+ */
 export class UsageBatchStep extends Step {
-  readonly name = "usage batch";
+  readonly name: string;
   constructor(
     wait: Wait,
     readonly events: UsageEvent[],
+    readonly via: "batch" | "group" = "batch",
   ) {
     super(wait);
+    this.name = via === "batch" ? "usage batch" : "uses grouped";
   }
   apply(m: Model, r: Engine): void {
     let api = batchKeyStores.get(m);
@@ -542,14 +548,26 @@ export class UsageBatchStep extends Step {
       fresh.push({ index, body });
       api.set(`${user}:${e.key}`, { request, body });
     }
-    const answer = r.usageBatch(
-      this.events.map((e) => ({
-        userId: m.users[e.user],
-        feature: e.feature,
-        quantity: e.quantity,
-        idempotencyKey: e.key,
-      })),
-    );
+    const answer =
+      this.via === "batch"
+        ? r.usageBatch(
+            this.events.map((e) => ({
+              userId: m.users[e.user],
+              feature: e.feature,
+              quantity: e.quantity,
+              idempotencyKey: e.key,
+            })),
+          )
+        : {
+            status: 200,
+            results: r.group(
+              this.events.map((e) => ({
+                url: `/api/v1/users/${m.users[e.user]}/usage`,
+                body: { feature: e.feature, quantity: e.quantity },
+                idempotencyKey: e.key,
+              })),
+            ),
+          };
     same(answer.status, 200, "usage batch: status");
     // The engine numbers uses and deductions: take its ids for the answers the model expects.
     for (const f of fresh) {
@@ -566,6 +584,6 @@ export class UsageBatchStep extends Step {
     same(results, expected, "usage batch: results");
   }
   describe(): string {
-    return `usage batch [${this.events.map((e) => `u${e.user} ${e.feature} × ${e.quantity} key ${e.key}`).join(", ")}]`;
+    return `${this.via === "batch" ? "usage batch" : "uses grouped"} [${this.events.map((e) => `u${e.user} ${e.feature} × ${e.quantity} key ${e.key}`).join(", ")}]`;
   }
 }

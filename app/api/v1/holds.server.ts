@@ -64,6 +64,7 @@ export const releaseHoldBody = z.object({});
 
 export const createHoldEndpoint: Endpoint = {
   scope: "usage",
+  groupCommit: true,
   run(call) {
     const userId = idParam(call, "userId", "user");
     const { input, raw } = jsonBody(call, createHoldBody);
@@ -97,6 +98,7 @@ export const createHoldEndpoint: Endpoint = {
 
 export const captureHoldEndpoint: Endpoint = {
   scope: "usage",
+  groupCommit: true,
   run(call) {
     const holdId = idParam(call, "holdId", "hold");
     const { input, raw } = jsonBody(call, captureHoldBody);
@@ -131,6 +133,7 @@ export const captureHoldEndpoint: Endpoint = {
 
 export const releaseHoldEndpoint: Endpoint = {
   scope: "usage",
+  groupCommit: true,
   run(call) {
     const holdId = idParam(call, "holdId", "hold");
     const { raw } = jsonBody(call, releaseHoldBody);
