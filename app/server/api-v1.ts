@@ -63,18 +63,20 @@ export function apiV1Handler(context: DbClock) {
       else if (!step.readsBody) send(req, res, step.finish(null));
       else {
         const requestId = res.getHeader("Request-Id") as string | undefined;
-        readBody(req, step.maxBodyBytes, (body) => {
-          if (step.groupCommit && body !== null) {
-            group({ requestId, run: () => step.run(body), done: (answer) => send(req, res, answer) });
-            return;
-          }
+        const answer = (make: () => ApiAnswer) =>
           withRequestId(requestId, () => {
             try {
-              send(req, res, step.finish(body));
+              send(req, res, make());
             } catch (e) {
               send(req, res, errorAnswer(e));
             }
           });
+        readBody(req, step.maxBodyBytes, (body) => {
+          if (step.groupCommit && body !== null) {
+            group({ requestId, run: () => step.run(body), done: (a) => answer(() => a) });
+          } else {
+            answer(() => step.finish(body));
+          }
         });
       }
     } catch (e) {

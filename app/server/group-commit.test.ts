@@ -135,7 +135,11 @@ describe("group commit", () => {
       },
       writes(3),
     ]);
-    expect(answers.every((a) => a.status >= 500)).toBe(true);
+    expect(answers.map((a) => [a.status, JSON.parse(a.body).error.code])).toEqual([
+      [503, "service_unavailable"],
+      [503, "service_unavailable"],
+      [503, "service_unavailable"],
+    ]);
     expect(rows()).toEqual([]);
   });
 
@@ -170,6 +174,30 @@ describe("group commit", () => {
     expect(answers.every((a) => a.status === 201)).toBe(true);
     expect(rows()).toEqual(Array.from({ length: count }, (_, v) => v));
     expect(transactions.size).toBe(3);
+  });
+
+  it("an answer that cannot be sent does not keep the rest of the group from theirs", async () => {
+    const group = groupCommitter(sqlite);
+    const sent: number[] = [];
+    await new Promise<void>((resolve) => {
+      group({
+        requestId: undefined,
+        run: writes(1),
+        done: () => {
+          throw new Error("the socket is gone");
+        },
+      });
+      group({
+        requestId: undefined,
+        run: writes(2),
+        done: (a) => {
+          sent.push(a.status);
+          resolve();
+        },
+      });
+    });
+    expect(sent).toEqual([201]);
+    expect(rows()).toEqual([1, 2]);
   });
 
   it("a request alone is answered as without grouping", async () => {

@@ -16,7 +16,8 @@
 import { writeTransaction } from "../../db/transaction";
 import type Database from "better-sqlite3";
 import { errorAnswer, type ApiAnswer } from "../utils/http.server";
-import { withRequestId } from "../utils/log.server";
+import { AppError } from "../utils/errors";
+import { log, withRequestId } from "../utils/log.server";
 import { isStorageError, sqliteCode } from "../utils/storage-errors.server";
 
 /** At most this many requests share one write transaction. */
@@ -39,8 +40,15 @@ export interface Grouped extends GroupRequest {
   done(answer: ApiAnswer): void;
 }
 
+/** The storage, or the write lock (the Litestream write gate): a failure of the group, not of one request. */
+function isGroupFailure(e: unknown): boolean {
+  return isStorageError(e) || sqliteCode(e)?.startsWith("SQLITE_BUSY") === true;
+}
+
 /** One request inside the group's transaction, in a savepoint of its own. */
 function runInSavepoint(sqlite: Database.Database, request: GroupRequest): ApiAnswer {
+  // A savepoint outside a transaction would BEGIN one of its own and commit this request alone.
+  if (!sqlite.inTransaction) throw new Error("the group's transaction is gone");
   return withRequestId(request.requestId, () => {
     try {
       return writeTransaction(sqlite, () => {
@@ -50,7 +58,7 @@ function runInSavepoint(sqlite: Database.Database, request: GroupRequest): ApiAn
       });
     } catch (e) {
       // The group's failure, not this request's: every request of the group answers it.
-      if (!sqlite.inTransaction || isStorageError(e) || sqliteCode(e)?.startsWith("SQLITE_BUSY")) throw e;
+      if (!sqlite.inTransaction || isGroupFailure(e)) throw e;
       return e instanceof UndoRequest ? e.answer : errorAnswer(e);
     }
   });
@@ -76,7 +84,13 @@ export function runGroup(sqlite: Database.Database, requests: readonly GroupRequ
   try {
     return writeTransaction(sqlite, () => requests.map((request) => runInSavepoint(sqlite, request)));
   } catch (e) {
-    const answer = withRequestId(requests[0].requestId, () => errorAnswer(e));
+    const answer = withRequestId(requests[0].requestId, () => {
+      if (isGroupFailure(e)) return errorAnswer(e);
+      // The transaction was lost some other way (a request that caught SQLite's own rollback):
+      // still nothing of the group was written, so every request may retry.
+      log.error("group commit: the group's transaction failed", { error: String(e) });
+      return errorAnswer(new AppError("service_unavailable", "The write could not be completed; retry shortly."));
+    });
     return requests.map(() => answer);
   }
 }
@@ -90,7 +104,14 @@ export function groupCommitter(sqlite: Database.Database): (request: Grouped) =>
     if (pending.length > 0) setImmediate(flush);
     else scheduled = false;
     const answers = runGroup(sqlite, group);
-    group.forEach((request, i) => request.done(answers[i]));
+    for (const [i, request] of group.entries()) {
+      try {
+        request.done(answers[i]);
+      } catch (e) {
+        // One answer that cannot be sent must not keep the rest of the group from theirs.
+        log.error("group commit: sending an answer failed", { error: String(e) });
+      }
+    }
   };
   return (request) => {
     pending.push(request);
