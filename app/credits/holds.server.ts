@@ -130,6 +130,9 @@ export function holdCredits(ctx: DbClock, input: HoldInput): HoldResult {
       const replay = s.holdByKey.get(userId, key);
       if (replay) {
         requireSameRequest(replay.request_hash, keyed);
+        // As on every write path: a lapsed hold (this one, maybe) gives its credits back first, or
+        // the balance below would miss credits that `held` no longer counts.
+        settleLapsedHolds(s, userId, nowMs);
         const original = toHoldView(
           { ...replay, status: "held", captured_amount: 0, clawed_amount: 0 },
           replay.created_at,

@@ -217,6 +217,18 @@ describe("holds", () => {
     expect(ledgerSum(ctx(), other)).toBe(10);
   });
 
+  it("a hold's key replayed after the hold lapsed answers the balance with its credits back (simulator seed 20261255)", () => {
+    const { userId } = userWith150();
+    const first = holdCredits(ctx(), { userId, amount: 27, expiresInSeconds: 60, idempotencyKey: "h1" });
+    expect(first).toMatchObject({ balance: 123, held: 27, replayed: false });
+    ctx().clock.advance(MINUTE_MS);
+    const replay = holdCredits(ctx(), { userId, amount: 27, expiresInSeconds: 60, idempotencyKey: "h1" });
+    expect(replay).toMatchObject({ balance: 150, held: 0, replayed: true });
+    expect(replay.hold.id).toBe(first.hold.id);
+    expect(getBalance(ctx(), userId)).toMatchObject({ balance: 150, held: 0 });
+    expect(findInvariantViolations(ctx())).toEqual([]);
+  });
+
   it("guarantees the capture until expiresAt even when the grant it came from expires meanwhile", () => {
     const userId = newUser(ctx());
     const nowMs = ctx().clock.now().getTime();
