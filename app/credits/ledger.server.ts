@@ -87,7 +87,9 @@ export function getBalance(ctx: DbClock, userId: number, opts: { grantLimit?: nu
   }
   cache.delete(key);
   const view = computeBalance(s, userId, limit, nowMs);
-  if (view.grantCount >= CACHE_FROM_GRANTS) {
+  // Not from inside a write transaction: its writes may still roll back (a group commit's failure,
+  // decision 027), and the ids they took are then taken again, so the version would match.
+  if (view.grantCount >= CACHE_FROM_GRANTS && !ctx.db.$client.inTransaction) {
     // Valid until the first instant something in effect expires, something pending starts or a hold lapses.
     const nextStartMs = s.nextStart.get(userId, nowMs) as number | null;
     const nextEndMs = view.nextExpiry ? Date.parse(view.nextExpiry.expiresAt) : Infinity;
@@ -130,7 +132,8 @@ export function computeBalance(s: Statements, userId: number, limit: number, now
  * back onto grants without one: opening a hold adds an open hold with a new, larger id, and closing
  * one removes it. Ledger and hold ids only grow (AUTOINCREMENT), so "the user's newest entry id,
  * open-hold count and newest open-hold id are unchanged" means "their grants are unchanged" — in
- * any process, since it is read from the database each time. Without writes, the
+ * any process, since it is read from the database each time. That holds for committed ids only: a
+ * rolled-back transaction's ids are taken again, so no view read inside a write transaction is kept. Without writes, the
  * view changes only when time passes a grant's expiresAt (in effect → expired) or a pending grant's
  * effectiveAt; the view is kept for [from, until) between such instants. Only users with at least
  * CACHE_FROM_GRANTS grants are kept (for others, computing is as cheap as checking), at most

@@ -12,6 +12,7 @@ import {
   voidGrant,
 } from "./index.server";
 import { closeDatabase, openDatabase } from "../../db/client";
+import { writeTransaction } from "../../db/transaction";
 import { computeBalance } from "./ledger.server";
 import { statementsFor } from "./statements.server";
 import { expectAppError, newUser, useCreditsDb, grant } from "./test-support";
@@ -113,6 +114,24 @@ describe("the balance view", () => {
     } finally {
       closeDatabase(other);
     }
+  });
+
+  it("keeps no view read inside a write transaction: a rollback reuses the ids its version names (group commit, decision 027)", () => {
+    const userId = newUser(ctx());
+    const now = ctx().clock.now();
+    for (let i = 0; i < 70; i++) grant(ctx(), userId, "subscription", 10, { expiresAt: addDays(now, 1 + i) });
+    const fresh = () => computeBalance(statementsFor(ctx().db), userId, 100, ctx().clock.now().getTime());
+    expect(() =>
+      writeTransaction(ctx().db, () => {
+        deductCredits(ctx(), { userId, amount: 15 }); // a request of the group, not committed
+        expect(getBalance(ctx(), userId, { grantLimit: 100 }).balance).toBe(685);
+        throw new Error("the group's COMMIT failed");
+      }),
+    ).toThrow("COMMIT failed");
+    // The next entry takes the rolled-back one's id, so a view kept above would look current.
+    deductCredits(ctx(), { userId, amount: 4 });
+    expect(getBalance(ctx(), userId, { grantLimit: 100 })).toEqual(fresh());
+    expect(getBalance(ctx(), userId, { grantLimit: 100 }).balance).toBe(696);
   });
 
   it("counts every grant in effect but lists only the first grantLimit, in burn-down order", () => {

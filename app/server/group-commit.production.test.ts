@@ -59,6 +59,29 @@ describe("group commit on the production server", () => {
     expect(ledgerCount(userId, "deduction")).toBe(43);
   });
 
+  it("holds made at once, then captured and released at once: the refused write nothing and the credits add up", async () => {
+    const userId = await userWith(100, "group-holds");
+    const usage = { key: server.keys.usage };
+    const made = await Promise.all(
+      Array.from({ length: 12 }, () => server.post(`/api/v1/users/${userId}/holds`, { amount: 10 }, usage)),
+    );
+    const held = made.filter((a) => a.status === 201);
+    expect(held).toHaveLength(10); // 10 of 10 credits fit in 100
+    expect(made.filter((a) => a.status === 402)).toHaveLength(2);
+    expect(new Set(held.map((a) => a.body.balance)).size).toBe(10);
+    const ends = await Promise.all(
+      held.map((a, i) =>
+        i % 2 === 0
+          ? server.post(`/api/v1/holds/${a.body.hold.id}/capture`, { amount: 4 }, usage)
+          : server.post(`/api/v1/holds/${a.body.hold.id}/release`, {}, usage),
+      ),
+    );
+    expect(ends.map((a) => a.status)).toEqual(Array.from({ length: 10 }, () => 200));
+    // Five captures of 4; everything else came back.
+    expect((await server.get(`/api/v1/users/${userId}/balance`)).body).toMatchObject({ balance: 80, held: 0 });
+    expect(ledgerCount(userId, "deduction")).toBe(5);
+  });
+
   it("uses at once, some refused: the refused write nothing and the charged add up to the ledger", async () => {
     const feature = await server.post("/api/admin/features", {
       key: "group.calls",

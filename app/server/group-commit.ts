@@ -84,7 +84,10 @@ export function runGroup(sqlite: Database.Database, requests: readonly GroupRequ
   try {
     return writeTransaction(sqlite, () => requests.map((request) => runInSavepoint(sqlite, request)));
   } catch (e) {
+    // Logged once, under the first request's id, naming every request of the group.
+    const requestIds = requests.map((r) => r.requestId).filter((id) => id !== undefined);
     const answer = withRequestId(requests[0].requestId, () => {
+      if (requestIds.length > 1) log.warn("group commit: the whole group failed", { requestIds });
       if (isGroupFailure(e)) return errorAnswer(e);
       // The transaction was lost some other way (a request that caught SQLite's own rollback):
       // still nothing of the group was written, so every request may retry.
@@ -105,12 +108,14 @@ export function groupCommitter(sqlite: Database.Database): (request: Grouped) =>
     else scheduled = false;
     const answers = runGroup(sqlite, group);
     for (const [i, request] of group.entries()) {
-      try {
-        request.done(answers[i]);
-      } catch (e) {
-        // One answer that cannot be sent must not keep the rest of the group from theirs.
-        log.error("group commit: sending an answer failed", { error: String(e) });
-      }
+      withRequestId(request.requestId, () => {
+        try {
+          request.done(answers[i]);
+        } catch (e) {
+          // One answer that cannot be sent must not keep the rest of the group from theirs.
+          log.error("group commit: sending an answer failed", { error: String(e) });
+        }
+      });
     }
   };
   return (request) => {

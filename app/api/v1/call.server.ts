@@ -34,8 +34,9 @@ export interface Endpoint {
   maxBodyBytes?: number;
   /**
    * One small synchronous write: the server may run it in a write transaction shared with the
-   * other such requests that arrived together (group commit, app/server/api-v1.ts), each in a
-   * savepoint of its own.
+   * other such requests that arrived together (group commit, app/server/group-commit.ts), each in
+   * a savepoint of its own. Its run() must do nothing outside the database and must not catch a
+   * database error (one may mean SQLite rolled the whole group back: it must reach the group).
    */
   groupCommit?: boolean;
   run(call: ApiCall): ApiAnswer;
