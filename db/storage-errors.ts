@@ -25,6 +25,11 @@ export function isStorageError(e: unknown): boolean {
   return code !== undefined && STORAGE_CODES.some((c) => code === c || code.startsWith(`${c}_`));
 }
 
+/** SQLITE_BUSY (and its extended codes): the write lock was not had in time; nothing was written. */
+export function isBusyError(e: unknown): boolean {
+  return sqliteCode(e)?.startsWith("SQLITE_BUSY") === true;
+}
+
 export type StorageProblem = "full" | "read-only" | "damaged" | "io";
 
 export function storageProblemOf(code: string | undefined): StorageProblem {

@@ -200,9 +200,29 @@ describe("group commit", () => {
     expect(rows()).toEqual([1, 2]);
   });
 
-  it("a request alone is answered as without grouping", async () => {
-    const [answer] = await sendTogether([writes(7)]);
+  it("a request alone is answered as without grouping: no transaction is opened around it", async () => {
+    const outside: boolean[] = [];
+    const [answer] = await sendTogether([
+      () => {
+        outside.push(!sqlite.inTransaction); // its own writeTransaction would be the outermost
+        return writes(7)();
+      },
+    ]);
+    expect(outside).toEqual([true]);
     expect(answer.status).toBe(201);
     expect(rows()).toEqual([7]);
+  });
+
+  it("a request that answers a server error (without throwing) rolls back its own writes only", async () => {
+    const answers = await sendTogether([
+      writes(1),
+      () => {
+        insert(2);
+        return jsonAnswer({ error: { code: "internal_error", message: "x" } }, 500);
+      },
+      writes(3),
+    ]);
+    expect(answers.map((a) => a.status)).toEqual([201, 500, 201]);
+    expect(rows()).toEqual([1, 3]);
   });
 });

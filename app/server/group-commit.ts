@@ -18,7 +18,7 @@ import type Database from "better-sqlite3";
 import { errorAnswer, type ApiAnswer } from "../utils/http.server";
 import { AppError } from "../utils/errors";
 import { log, withRequestId } from "../utils/log.server";
-import { isStorageError, sqliteCode } from "../utils/storage-errors.server";
+import { isBusyError, isStorageError } from "../utils/storage-errors.server";
 
 /** At most this many requests share one write transaction. */
 export const MAX_GROUP_REQUESTS = 64;
@@ -42,7 +42,7 @@ export interface Grouped extends GroupRequest {
 
 /** The storage, or the write lock (the Litestream write gate): a failure of the group, not of one request. */
 function isGroupFailure(e: unknown): boolean {
-  return isStorageError(e) || sqliteCode(e)?.startsWith("SQLITE_BUSY") === true;
+  return isStorageError(e) || isBusyError(e);
 }
 
 /** One request inside the group's transaction, in a savepoint of its own. */

@@ -16,6 +16,7 @@ import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { AppError, errorBody, httpStatusFor, isAppError } from "./errors";
 import { log, withRequestId } from "./log.server";
 import {
+  isBusyError,
   isStorageError,
   noteStorageFailure,
   STORAGE_RETRY_AFTER_SECONDS,
@@ -83,7 +84,7 @@ export function errorAnswer(e: unknown): ApiAnswer {
     noteStorageFailure(e, "api");
     return errorAnswer(storageUnavailableError(e));
   }
-  if (String((e as { code?: unknown } | null)?.code).startsWith("SQLITE_BUSY")) {
+  if (isBusyError(e)) {
     // Another process held the write lock past busy_timeout; nothing was written, retrying is safe.
     log.warn("database busy", { error: String(e) });
     return errorAnswer(new AppError("service_unavailable", "The database is busy; retry shortly."));

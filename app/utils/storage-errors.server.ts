@@ -10,7 +10,7 @@ import { sqliteCode, storageProblemOf, type StorageProblem } from "../../db/stor
 import { AppError } from "./errors";
 import { log } from "./log.server";
 
-export { isStorageError, sqliteCode } from "../../db/storage-errors";
+export { isBusyError, isStorageError, sqliteCode } from "../../db/storage-errors";
 
 export const STORAGE_RETRY_AFTER_SECONDS = 5;
 export const STORAGE_LOG_INTERVAL_MS = 10_000;
